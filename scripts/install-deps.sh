@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Kestrel needs to build and test, and nothing
+# else. Idempotent: packages already present are skipped, and `apt-get update`
+# runs at most once per invocation (only when something is missing).
+set -euo pipefail
+
+# Build toolchain and libraries (Debian 12 names).
+BUILD_PKGS=(
+  build-essential cmake ninja-build ccache pkg-config python3
+  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+  libyaml-cpp-dev libre2-dev libseccomp-dev
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
+  capnproto libcapnp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
+)
+
+# Peers and workloads the live tests drive for real.
+TEST_PKGS=(
+  procps iproute2 netcat-openbsd
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: must run as root (apt-get install)" >&2
+  exit 1
+fi
+
+missing=()
+for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "$@"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,34 @@
+#include "sources/event/syscall_table.h"
+
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+
+#include "sources/event/event_table.h"
+
+namespace kestrel {
+namespace {
+
+TEST(SyscallTable, NativeNumbersMatchLibc) {
+  ASSERT_EQ(native_arch(), Arch::kX86_64) << "these checks use the x86_64 <sys/syscall.h>";
+  EXPECT_EQ(syscall_number(Arch::kX86_64, "openat"), SYS_openat);
+  EXPECT_EQ(syscall_number(Arch::kX86_64, "execve"), SYS_execve);
+  EXPECT_EQ(syscall_number(Arch::kX86_64, "connect"), SYS_connect);
+  EXPECT_EQ(syscall_name(Arch::kX86_64, SYS_openat), "openat");
+}
+
+TEST(SyscallTable, Aarch64HasNoLegacySyscalls) {
+  EXPECT_EQ(syscall_number(Arch::kAarch64, "openat"), 56);
+  EXPECT_FALSE(syscall_number(Arch::kAarch64, "open").has_value());
+  EXPECT_FALSE(syscall_number(Arch::kAarch64, "fork").has_value());
+  EXPECT_FALSE(syscall_number(Arch::kAarch64, "no_such_syscall").has_value());
+}
+
+TEST(SyscallTable, EveryX86SyscallEventResolves) {
+  auto map = syscall_event_map(Arch::kX86_64);
+  size_t syscall_events = 0;
+  for (const auto& e : all_events()) syscall_events += e.is_syscall();
+  EXPECT_EQ(map.size(), syscall_events) << "an events.def syscall name is unknown to libseccomp on x86_64";
+}
+
+}  // namespace
+}  // namespace kestrel
