@@ -1,0 +1,110 @@
+// source.h — the one interface every event source implements.
+//
+// A Source yields event records (sources/abi/kestrel_event.h) from one place:
+// the eBPF probe, the kernel module, a gVisor monitoring socket, a capture
+// file, a plugin. It knows nothing about rules. The multiplexer runs several
+// sources, each on its own thread, and tags every event with the source it
+// came from and its domain.
+//
+// Lifecycle: construct with the source's own config -> open() -> next()
+// until it returns kEof or an error -> close(). stats() may be called from
+// any thread at any time after open(). A source is used by one reader
+// thread; only stats() must be thread-safe.
+#pragma once
+
+#include <bitset>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sources/base/status.h"
+#include "sources/event/event_view.h"
+#include "sources/state/thread_info.h"
+
+namespace kestrel {
+
+// Domain 0 is the host. Other domains are namespaces whose tids are only
+// unique within themselves (a gVisor sandbox); the source that owns them
+// assigns their ids.
+using DomainId = uint32_t;
+inline constexpr DomainId kHostDomain = 0;
+
+// A set of event types (selective capture; what a source can emit).
+using EventTypeSet = std::bitset<KE_COUNT>;
+
+struct Event {
+  EventView view;
+  DomainId domain = kHostDomain;
+  uint16_t source_id = 0;  // set by the multiplexer
+};
+
+// Views in a batch point into memory the source owns; they are valid until
+// the next call to next() or close() on that source.
+struct EventBatch {
+  std::vector<Event> events;
+  void clear() { events.clear(); }
+};
+
+struct SourceStats {
+  uint64_t events = 0;  // records delivered by next()
+  uint64_t bytes = 0;
+  // Records lost before they reached us, by reason ("buffer_full",
+  // "too_large", "malformed", "sandbox_reported", ...). Never silent.
+  std::map<std::string, uint64_t> drops;
+  uint64_t total_drops() const {
+    uint64_t n = 0;
+    for (const auto& [reason, count] : drops) n += count;
+    return n;
+  }
+};
+
+struct SourceCapabilities {
+  std::string name;              // "ebpf", "kmod", "gvisor", "capture", ...
+  bool live = false;             // false for replays: time comes from the events
+  bool sees_containers = false;  // events from inside containers on the host
+  bool sees_sandboxes = false;   // events from inside gVisor sandboxes
+  EventTypeSet event_types;      // what it can emit
+};
+
+enum class NextOutcome {
+  kBatch,  // `out` holds one or more events
+  kIdle,   // nothing arrived within the wait; call again
+  kEof,    // the source is finished (end of a capture file); stop calling
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  virtual const SourceCapabilities& capabilities() const = 0;
+
+  // Acquires what the source needs (files, sockets, BPF programs). An error
+  // says what is missing and what the user can do about it.
+  virtual Status open() = 0;
+
+  // Processes that existed before capture started (a /proc scan, a capture
+  // file's snapshot, `runsc trace procfs`). Called once after open().
+  virtual std::vector<ThreadInfo> initial_state() { return {}; }
+
+  // Limits emission to `types` (the engine's and state tables' needs). A
+  // source that cannot filter may ignore it; the engine filters anyway.
+  virtual Status set_event_filter(const EventTypeSet& types) {
+    (void)types;
+    return ok_status();
+  }
+
+  // Clears `out` and fills it with the next events, waiting up to `wait`
+  // when none are ready. Returns an error only for failures that end the
+  // source (malformed single records are counted in stats() and skipped).
+  virtual Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) = 0;
+
+  // Thread-safe snapshot of counters.
+  virtual SourceStats stats() const = 0;
+
+  // Releases everything open() acquired. Idempotent.
+  virtual void close() = 0;
+};
+
+}  // namespace kestrel

@@ -1,0 +1,72 @@
+// thread_info.h — what Kestrel knows about a thread and its fds.
+//
+// Plain data: the thread table keeps these, capture files persist them as
+// the initial snapshot, sources that scan (/proc, runsc procfs) return them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kestrel {
+
+// The kinds of fd, with Falco's fd.typechar letters.
+enum class FdType : char {
+  kUnknown = '?',
+  kFile = 'f',
+  kDirectory = 'd',
+  kIpv4 = '4',
+  kIpv6 = '6',
+  kUnix = 'u',
+  kPipe = 'p',
+  kEvent = 'e',
+  kSignalFd = 's',
+  kEventPoll = 'l',
+  kInotify = 'i',
+  kTimerFd = 't',
+  kNetlink = 'n',
+  kMemfd = 'm',
+  kBpf = 'b',
+  kUserfaultfd = 'v',  // not in Falco; ours
+  kIoUring = 'r',
+};
+
+struct FdInfo {
+  int64_t fd = -1;
+  FdType type = FdType::kUnknown;
+  std::string name;            // path for files; "sip:sport->dip:dport" for sockets
+  uint32_t open_flags = 0;     // as passed to open()
+  std::vector<uint8_t> tuple;  // SOCKTUPLE encoding for connected sockets, else empty
+  uint8_t l4proto = 0;         // IPPROTO_TCP / IPPROTO_UDP for sockets
+  bool listening = false;
+  uint64_t ino = 0;
+  uint32_t dev = 0;
+};
+
+struct ThreadInfo {
+  uint32_t domain = 0;  // DomainId: 0 = host
+  int64_t tid = 0;
+  int64_t pid = 0;   // tgid
+  int64_t ptid = 0;  // parent's tid (for a process: the parent process)
+  int64_t sid = 0;
+  int64_t pgid = 0;
+  int64_t vtid = 0;  // ids inside the thread's pid namespace
+  int64_t vpid = 0;
+  std::string comm;     // task name (proc.name)
+  std::string exe;      // argv[0] as executed (proc.exe)
+  std::string exepath;  // full path of the executable (proc.exepath)
+  std::vector<std::string> args;  // argv[1..]
+  std::vector<std::string> env;
+  std::string cwd;
+  std::string root;  // chroot dir, "/" if none
+  uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
+  uint32_t loginuid = UINT32_MAX;  // -1: not set
+  uint32_t tty = 0;
+  uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0;
+  std::string container_id;  // "" on the host; the sandbox id in gVisor
+  uint64_t start_ts = 0;     // ns since epoch
+  uint32_t exe_flags = 0;    // EXE_* (symbol_sets.def)
+  std::vector<FdInfo> fds;   // only filled on the thread-group leader
+};
+
+}  // namespace kestrel
