@@ -31,10 +31,10 @@ const char* status_code_name(StatusCode code);
 
 // Where in an input an error was found. Unset members are not printed.
 struct SourcePosition {
-  std::string file;
+  std::string file{};
   int line = 0;    // 1-based; 0 = unknown
   int column = 0;  // 1-based; 0 = unknown
-  std::optional<uint64_t> offset;  // byte offset in a binary input
+  std::optional<uint64_t> offset = std::nullopt;  // byte offset in a binary input
 };
 
 class Status {

@@ -1,0 +1,105 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "app/config/config.h"
+#include "app/config/config_schema.h"
+#include "app/list_events.h"
+
+namespace kestrel {
+namespace {
+
+constexpr const char* kVersion = KESTREL_VERSION;
+
+std::string config_help() {
+  std::string text = "\nConfiguration keys (kestrel.yaml, -c FILE, -o key=value):\n";
+  for (const auto& key : config_keys()) {
+    if (key.type == ConfigType::kSection) continue;
+    std::string line = "  " + std::string(key.path);
+    line.resize(std::max<size_t>(line.size() + 1, 38), ' ');
+    text += line + std::string(key.help) + " [" + std::string(config_type_name(key.type)) + "]\n";
+  }
+  return text;
+}
+
+void build_parser(CLI::App& app, CliOptions& o) {
+  app.set_version_flag("--version", std::string("kestrel ") + kVersion);
+  app.add_option("-c,--config", o.config_file, "configuration file (default: the embedded kestrel.yaml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("-o,--option", o.overrides, "override a config key: key=value, key[]=value appends to a list")
+      ->allow_extra_args(false);
+  app.add_option("-r,--rules", o.rules, "rules file or directory (repeatable; replaces rules_files)")
+      ->allow_extra_args(false);
+  app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap) instead of live capture");
+  app.add_option("-V,--validate", o.validate, "validate rules files and exit 0 (valid) or 1")
+      ->allow_extra_args(false);
+  app.add_option("-L,--list", o.list_fields, "list the fields of SOURCE (all sources if omitted) and exit")
+      ->expected(0, 1)
+      ->default_str("");
+  app.add_flag("--list-events", o.list_events, "list every event type with its params and exit");
+  app.add_option("-M", o.duration_s, "stop after SECONDS")->check(CLI::PositiveNumber);
+  app.add_flag("-A", o.all_events, "capture all event types, not only those the rules need");
+  app.add_option("--gvisor-generate-config", o.gvisor_generate_config,
+                 "print a runsc pod-init config for SOCKET and exit")
+      ->expected(0, 1)
+      ->default_str("/run/kestrel/gvisor.sock");
+  app.footer(config_help());
+}
+
+int refuse(std::ostream& err, const std::string& what) {
+  err << "kestrel: " << what << "\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CliOptions o;
+  CLI::App app{"Kestrel: runtime security for Linux hosts, containers and gVisor sandboxes", "kestrel"};
+  build_parser(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::CallForVersion&) {
+    out << "kestrel " << kVersion << "\n";
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    err << "kestrel: " << e.what() << "\nRun 'kestrel --help' for the flags.\n";
+    return kExitUsage;
+  }
+  // CLI11 fills an expected(0,1) option with "" when given without value.
+  if (app.count("--list") == 0) o.list_fields.reset();
+  if (app.count("--gvisor-generate-config") == 0) o.gvisor_generate_config.reset();
+
+  if (o.list_events) {
+    print_event_table(out);
+    return kExitOk;
+  }
+
+  ConfigInputs inputs{o.config_file, o.overrides};
+  auto config = load_config(inputs);
+  if (!config.ok()) return refuse(err, config.status().to_string());
+  if (auto pending = pending_features(inputs); !pending.empty()) {
+    for (const auto& p : pending) err << "kestrel: " << p << "\n";
+    return kExitUsage;
+  }
+
+  if (o.gvisor_generate_config) return refuse(err, "--gvisor-generate-config: the gVisor source has not landed yet (issue 5)");
+  if (o.list_fields) return refuse(err, "--list: the field registry has not landed yet (issue 3)");
+  if (!o.validate.empty()) return refuse(err, "-V: the rule engine has not landed yet (issue 3)");
+  if (!o.capture.empty()) return refuse(err, "-e: capture replay needs the rule engine, which has not landed yet (issue 3)");
+
+  const std::string& kind = config->engine.kind;
+  if (kind == "none") {
+    err << "kestrel: engine.kind=none: no syscall source configured, nothing to do\n";
+    return kExitFailure;
+  }
+  err << "kestrel: no live event source is available yet (engine.kind=" << kind
+      << "): the modern eBPF source (issue 4), the kernel module and the gVisor source have not landed. "
+         "Replay a capture with -e FILE once the rule engine lands.\n";
+  return kExitFailure;
+}
+
+}  // namespace kestrel

@@ -1,0 +1,36 @@
+// cli.h — the kestrel command line (Falco-style flags, parsed with CLI11).
+//
+// run_kestrel() is the whole program minus main(): tests call it in-process
+// with their own streams. Exit codes: 0 success; 1 a runtime failure (no
+// source, unreadable capture, rules that fail validation); 2 a usage error
+// (bad flag, bad config) or a feature that has not landed yet, which is
+// always refused loudly rather than ignored.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kestrel {
+
+struct CliOptions {
+  std::string config_file;                 // -c
+  std::vector<std::string> overrides;      // -o key=value
+  std::vector<std::string> rules;          // -r
+  std::string capture;                     // -e
+  std::vector<std::string> validate;       // -V
+  std::optional<std::string> list_fields;  // -L/--list [SOURCE]; "" = all sources
+  bool list_events = false;                // --list-events
+  std::optional<double> duration_s;        // -M
+  bool all_events = false;                 // -A
+  std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]
+};
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace kestrel

@@ -1,0 +1,83 @@
+#include "app/config/config_schema.h"
+
+namespace kestrel {
+namespace {
+
+constexpr std::string_view kRuleMatching[] = {"first", "all"};
+constexpr std::string_view kEngineKinds[] = {"auto", "ebpf", "kmod", "gvisor", "capture", "none"};
+
+// Outputs and sources that later issues bring; naming them here keeps the
+// keys valid (so Falco configs load) while refusing to pretend they work.
+constexpr std::string_view kPendingOutputs = "this output has not landed yet (issue 6)";
+
+const ConfigKey kKeys[] = {
+    {"rules_files", ConfigType::kStringList, "rules files or directories, loaded in order (empty: embedded ruleset)"},
+    {"priority", ConfigType::kPriority, "minimum priority of alerts to emit"},
+    {"rule_matching", ConfigType::kEnum, "first: only the first matching rule fires; all: every one", kRuleMatching},
+    {"json_output", ConfigType::kBool, "emit alerts as JSON lines with Falco's keys"},
+    {"json_include_output_property", ConfigType::kBool, "include the formatted `output` in JSON alerts"},
+    {"json_include_tags_property", ConfigType::kBool, "include the rule's `tags` in JSON alerts"},
+    {"stdout_output", ConfigType::kSection, "alerts to standard output"},
+    {"stdout_output.enabled", ConfigType::kBool, "write alerts to stdout"},
+    {"file_output", ConfigType::kSection, "alerts appended to a file"},
+    {"file_output.enabled", ConfigType::kBool, "append alerts to `filename`", {}, kPendingOutputs},
+    {"file_output.keep_alive", ConfigType::kBool, "keep the file open between alerts"},
+    {"file_output.filename", ConfigType::kString, "file to append to"},
+    {"syslog_output", ConfigType::kSection, "alerts to syslog"},
+    {"syslog_output.enabled", ConfigType::kBool, "send alerts to syslog", {}, kPendingOutputs},
+    {"program_output", ConfigType::kSection, "alerts piped to a program"},
+    {"program_output.enabled", ConfigType::kBool, "pipe alerts to `program`", {}, kPendingOutputs},
+    {"program_output.keep_alive", ConfigType::kBool, "keep one program running for all alerts"},
+    {"program_output.program", ConfigType::kString, "shell command that reads alerts on stdin"},
+    {"http_output", ConfigType::kSection, "alerts POSTed as JSON (Falcosidekick)"},
+    {"http_output.enabled", ConfigType::kBool, "POST alerts to `url`", {}, kPendingOutputs},
+    {"http_output.url", ConfigType::kString, "where to POST"},
+    {"webserver", ConfigType::kSection, "HTTP endpoint with /healthz and /metrics"},
+    {"webserver.enabled", ConfigType::kBool, "serve /healthz and /metrics", {}, kPendingOutputs},
+    {"webserver.listen_port", ConfigType::kInt, "TCP port of the endpoint"},
+    {"engine", ConfigType::kSection, "event sources"},
+    {"engine.kind", ConfigType::kEnum, "syscall source: auto, ebpf, kmod, gvisor, capture or none", kEngineKinds},
+    {"engine.ebpf", ConfigType::kSection, "modern eBPF probe"},
+    {"engine.ebpf.buf_size", ConfigType::kInt, "bytes per ring buffer (power of two)"},
+    {"engine.ebpf.cpus_for_each_buffer", ConfigType::kInt, "CPUs sharing one ring buffer (0: one for all)"},
+    {"engine.kmod", ConfigType::kSection, "kernel module"},
+    {"engine.kmod.buf_size", ConfigType::kInt, "bytes per per-CPU buffer"},
+    {"engine.gvisor", ConfigType::kSection, "gVisor (runsc) monitoring socket"},
+    {"engine.gvisor.enabled", ConfigType::kBool, "listen for runsc sandboxes alongside the syscall source", {},
+     "the gVisor source has not landed yet (issue 5)"},
+    {"engine.gvisor.config", ConfigType::kString, "runsc pod-init config naming the socket"},
+    {"engine.gvisor.root", ConfigType::kString, "runsc state root, to attach to running sandboxes"},
+    {"state", ConfigType::kSection, "thread and fd tables"},
+    {"state.max_threads", ConfigType::kInt, "maximum threads tracked; older ones are evicted and counted"},
+    {"state.max_fds_per_process", ConfigType::kInt, "maximum fds tracked per process"},
+    {"metrics", ConfigType::kSection, "periodic statistics"},
+    {"metrics.enabled", ConfigType::kBool, "log statistics every `interval`", {},
+     "metrics have not landed yet (issue 6)"},
+    {"metrics.interval", ConfigType::kDuration, "how often to log statistics"},
+};
+
+}  // namespace
+
+std::span<const ConfigKey> config_keys() { return kKeys; }
+
+const ConfigKey* find_config_key(std::string_view path) {
+  for (const auto& key : kKeys)
+    if (key.path == path) return &key;
+  return nullptr;
+}
+
+std::string_view config_type_name(ConfigType type) {
+  switch (type) {
+    case ConfigType::kSection: return "section";
+    case ConfigType::kBool: return "bool";
+    case ConfigType::kInt: return "integer";
+    case ConfigType::kString: return "string";
+    case ConfigType::kStringList: return "list of strings";
+    case ConfigType::kEnum: return "enum";
+    case ConfigType::kDuration: return "duration";
+    case ConfigType::kPriority: return "priority";
+  }
+  return "?";
+}
+
+}  // namespace kestrel

@@ -1,0 +1,41 @@
+// config_schema.h — every configuration key Kestrel knows, in one table.
+//
+// The loader validates user files and -o overrides against this table
+// (unknown keys and ill-typed values are errors naming the key and where it
+// was written); `kestrel --help` lists it. Defaults are not here: they are in
+// the embedded kestrel.yaml, which a test validates against this table.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace kestrel {
+
+enum class ConfigType {
+  kSection,     // a map of further keys
+  kBool,
+  kInt,         // non-negative integer
+  kString,
+  kStringList,  // a YAML sequence of strings
+  kEnum,        // one of `choices`
+  kDuration,    // "500ms", "30s", "1m", "1h" or a number of seconds
+  kPriority,    // a Falco priority name, case-insensitive
+};
+
+struct ConfigKey {
+  std::string_view path;  // dotted: "file_output.filename"
+  ConfigType type;
+  std::string_view help;
+  std::span<const std::string_view> choices = {};  // kEnum only
+  // Set for keys whose feature has not landed: a value that turns it on is
+  // refused with this note instead of being silently ignored.
+  std::string_view pending = {};
+};
+
+std::span<const ConfigKey> config_keys();
+const ConfigKey* find_config_key(std::string_view path);
+
+std::string_view config_type_name(ConfigType type);
+
+}  // namespace kestrel

@@ -1,0 +1,76 @@
+#include "app/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "sources/event/event_table.h"
+
+namespace kestrel {
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run kestrel(std::vector<const char*> args) {
+  args.insert(args.begin(), "kestrel");
+  std::ostringstream out, err;
+  int code = run_kestrel(static_cast<int>(args.size()), args.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(Cli, VersionAndHelp) {
+  auto v = kestrel({"--version"});
+  EXPECT_EQ(v.code, kExitOk);
+  EXPECT_NE(v.out.find("kestrel 0."), std::string::npos);
+  auto h = kestrel({"--help"});
+  EXPECT_EQ(h.code, kExitOk);
+  for (const char* flag : {"-r", "-e", "-c", "-o", "-V", "--list", "--list-events", "-M", "-A"})
+    EXPECT_NE(h.out.find(flag), std::string::npos) << flag;
+  EXPECT_NE(h.out.find("engine.ebpf.buf_size"), std::string::npos) << "help lists config keys";
+}
+
+TEST(Cli, ListEventsPrintsEveryTypeWithItsParams) {
+  auto r = kestrel({"--list-events"});
+  ASSERT_EQ(r.code, kExitOk);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);  // header
+  size_t rows = 0;
+  while (std::getline(lines, line)) ++rows;
+  EXPECT_EQ(rows, all_events().size());
+  EXPECT_NE(r.out.find("name:path flags:flags32(OPEN_FLAGS) mode:mode"), std::string::npos);
+  EXPECT_NE(r.out.find("tuple:socktuple"), std::string::npos);
+  EXPECT_NE(r.out.find("procexit"), std::string::npos);
+}
+
+TEST(Cli, BadFlagsExitTwoWithAMessage) {
+  for (auto args : std::vector<std::vector<const char*>>{
+           {"--no-such-flag"}, {"-M", "-5"}, {"-c", "/nonexistent/kestrel.yaml"}, {"-o", "bogus.key=1"}}) {
+    auto r = kestrel(args);
+    EXPECT_EQ(r.code, kExitUsage) << args[0];
+    EXPECT_NE(r.err.find("kestrel:"), std::string::npos) << r.err;
+  }
+}
+
+// Features that have not landed are refused, never silently ignored.
+TEST(Cli, UnlandedFeaturesExitTwo) {
+  for (auto args : std::vector<std::vector<const char*>>{{"--gvisor-generate-config"},
+                                                         {"-o", "syslog_output.enabled=true"},
+                                                         {"-o", "engine.gvisor.enabled=true"}}) {
+    auto r = kestrel(args);
+    EXPECT_EQ(r.code, kExitUsage) << args[0];
+    EXPECT_NE(r.err.find("not landed"), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, EngineKindNoneHasNothingToDo) {
+  auto r = kestrel({"-o", "engine.kind=none"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.err.find("engine.kind=none"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kestrel

@@ -1,0 +1,137 @@
+#include "app/config/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "app/config/config_schema.h"
+
+namespace kestrel {
+namespace {
+
+// A temporary file holding `text`, removed at scope exit.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    char name[] = "/tmp/kestrel_config_XXXXXX.yaml";
+    int fd = mkstemps(name, 5);
+    path_ = name;
+    std::ofstream(path_) << text;
+    close(fd);
+  }
+  ~TempFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(Config, EmbeddedDefaultsLoadAndMatchFalcoNames) {
+  auto c = load_config({});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->priority, "debug");
+  EXPECT_EQ(c->rule_matching, "first");
+  EXPECT_TRUE(c->stdout_output.enabled);
+  EXPECT_FALSE(c->json_output);
+  EXPECT_EQ(c->engine.kind, "auto");
+  EXPECT_GT(c->engine.ebpf_buf_size, 0u);
+  EXPECT_GT(c->state.max_threads, 0u);
+  EXPECT_EQ(c->metrics.interval, std::chrono::minutes(1));
+  EXPECT_TRUE(c->rules_files.empty());
+}
+
+// Every schema leaf appears in the embedded defaults, so no key is typed
+// but undocumented.
+TEST(Config, EveryLeafKeyHasADefault) {
+  std::string text(default_config_text());
+  for (const auto& key : config_keys()) {
+    auto last = key.path.substr(key.path.rfind('.') + 1);
+    EXPECT_NE(text.find(std::string(last) + ":"), std::string::npos) << key.path;
+  }
+}
+
+TEST(Config, UserFileMergesOverDefaults) {
+  TempFile f("json_output: true\nfile_output:\n  filename: /var/log/k.txt\npriority: WARNING\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_TRUE(c->json_output);
+  EXPECT_EQ(c->file_output.filename, "/var/log/k.txt");
+  EXPECT_FALSE(c->file_output.enabled);  // sibling default kept
+  EXPECT_EQ(c->priority, "warning");
+}
+
+TEST(Config, UnknownKeyNamesKeyFileLineAndColumn) {
+  TempFile f("json_output: true\nfile_output:\n  enabled: false\n  filenme: x\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().where().file, f.path());
+  EXPECT_EQ(c.status().where().line, 4);
+  EXPECT_EQ(c.status().where().column, 3);
+  EXPECT_NE(c.status().message().find("file_output.filenme"), std::string::npos) << c.status().message();
+}
+
+TEST(Config, BadValuesAreRejectedWithTheKey) {
+  for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"json_output: maybe\n", "json_output"},
+           {"priority: loud\n", "priority"},
+           {"rule_matching: some\n", "rule_matching"},
+           {"webserver:\n  listen_port: -3\n", "webserver.listen_port"},
+           {"metrics:\n  interval: soon\n", "metrics.interval"},
+           {"rules_files: 3\n", "rules_files"},
+           {"stdout_output: yes\n", "stdout_output"},
+       }) {
+    TempFile f(yaml);
+    auto c = load_config({f.path(), {}});
+    ASSERT_FALSE(c.ok()) << yaml;
+    EXPECT_NE(c.status().message().find("'" + key + "'"), std::string::npos) << c.status().message();
+    EXPECT_GT(c.status().where().line, 0) << yaml;
+  }
+}
+
+TEST(Config, BrokenYamlReportsPosition) {
+  TempFile f("a: [1, 2\nb: 3\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_GT(c.status().where().line, 0);
+}
+
+TEST(Config, OverridesApplyInOrderAndAppendToLists) {
+  auto c = load_config({"", {"json_output=true", "engine.ebpf.buf_size=4096", "rules_files=a.yaml",
+                              "rules_files[]=b.yaml", "rules_files[]=c.yaml", "metrics.interval=500ms"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_TRUE(c->json_output);
+  EXPECT_EQ(c->engine.ebpf_buf_size, 4096u);
+  EXPECT_EQ(c->rules_files, (std::vector<std::string>{"a.yaml", "b.yaml", "c.yaml"}));
+  EXPECT_EQ(c->metrics.interval, std::chrono::milliseconds(500));
+  auto lists = load_config({"", {"rules_files=[x.yaml, y.yaml]"}});
+  ASSERT_TRUE(lists.ok());
+  EXPECT_EQ(lists->rules_files, (std::vector<std::string>{"x.yaml", "y.yaml"}));
+}
+
+TEST(Config, BadOverridesNameTheArgument) {
+  for (const char* arg : {"nope=1", "json_output", "engine.kind=turbo", "json_output[]=true", "engine.nope.x=1"}) {
+    auto c = load_config({"", {arg}});
+    ASSERT_FALSE(c.ok()) << arg;
+    EXPECT_NE(c.status().to_string().find(arg), std::string::npos) << c.status().to_string();
+  }
+}
+
+TEST(Config, PendingFeaturesAreReported) {
+  EXPECT_TRUE(pending_features({}).empty());
+  auto p = pending_features({"", {"http_output.enabled=true"}});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("http_output.enabled"), std::string::npos);
+}
+
+TEST(Config, Durations) {
+  EXPECT_EQ(parse_duration("30s").value(), std::chrono::seconds(30));
+  EXPECT_EQ(parse_duration("2h").value(), std::chrono::hours(2));
+  EXPECT_EQ(parse_duration("15").value(), std::chrono::seconds(15));
+  EXPECT_FALSE(parse_duration("1d").ok());
+  EXPECT_FALSE(parse_duration("").ok());
+  EXPECT_FALSE(parse_duration("ms").ok());
+}
+
+}  // namespace
+}  // namespace kestrel
