@@ -23,10 +23,9 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD_DIR)/build.ninja: | deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
-
-build: deps $(BUILD_DIR)/build.ninja
+# Configure every time: it is cheap, and parts are added by folder existence.
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) > /dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
