@@ -1,0 +1,141 @@
+#include "sources/multiplexer.h"
+
+#include <cstring>
+
+namespace kestrel {
+
+Multiplexer::Multiplexer(MultiplexerOptions options) : options_(options) {}
+
+Multiplexer::~Multiplexer() { stop(); }
+
+uint16_t Multiplexer::add(std::unique_ptr<Source> source) {
+  slots_.push_back(Slot{std::move(source)});
+  return static_cast<uint16_t>(slots_.size() - 1);
+}
+
+Status Multiplexer::start() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Status s = slots_[i].source->open();
+    if (!s.ok()) {
+      for (size_t j = 0; j < i; ++j) slots_[j].source->close();
+      return Status(s.code(), "source '" + slots_[i].source->capabilities().name + "': " + s.message(), s.where());
+    }
+    initial_.emplace_back(static_cast<uint16_t>(i), slots_[i].source->initial_state());
+  }
+  started_ = true;
+  for (size_t i = 0; i < slots_.size(); ++i) readers_.emplace_back(&Multiplexer::read_loop, this, static_cast<uint16_t>(i));
+  return ok_status();
+}
+
+void Multiplexer::read_loop(uint16_t id) {
+  Source& source = *slots_[id].source;
+  const bool live = source.capabilities().live;
+  EventBatch batch;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    auto outcome = source.next(batch, options_.poll_wait);
+    if (!outcome.ok() || *outcome == NextOutcome::kEof) {
+      std::lock_guard lock(mu_);
+      slots_[id].ended = true;
+      if (!outcome.ok()) slots_[id].error = outcome.status();
+      ready_.notify_all();
+      return;
+    }
+    if (*outcome == NextOutcome::kIdle || batch.events.empty()) continue;
+
+    // Copy out of the source's memory: its views die at its next next().
+    Chunk chunk;
+    chunk.source_id = id;
+    size_t total = 0;
+    for (const auto& ev : batch.events) total += ev.view.len();
+    chunk.bytes.resize(total);
+    chunk.records.reserve(batch.events.size());
+    size_t pos = 0;
+    for (const auto& ev : batch.events) {
+      std::memcpy(chunk.bytes.data() + pos, ev.view.bytes().data(), ev.view.len());
+      chunk.records.emplace_back(static_cast<uint32_t>(pos), ev.domain);
+      pos += ev.view.len();
+    }
+
+    std::unique_lock lock(mu_);
+    Slot& slot = slots_[id];
+    if (live) {
+      if (slot.queued_bytes + total > options_.queue_bytes_per_source) {
+        slot.queue_drops += chunk.records.size();
+        continue;
+      }
+    } else {
+      space_.wait(lock, [&] {
+        return stopping_ || slot.queued_bytes == 0 || slot.queued_bytes + total <= options_.queue_bytes_per_source;
+      });
+      if (stopping_) break;
+    }
+    slot.queued_bytes += total;
+    queue_.push_back(std::move(chunk));
+    ready_.notify_one();
+  }
+  std::lock_guard lock(mu_);
+  slots_[id].ended = true;
+  ready_.notify_all();
+}
+
+Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds wait) {
+  out.clear();
+  std::unique_lock lock(mu_);
+  auto all_ended = [&] {
+    for (const auto& s : slots_)
+      if (!s.ended) return false;
+    return true;
+  };
+  if (queue_.empty()) {
+    if (all_ended()) return NextOutcome::kEof;
+    ready_.wait_for(lock, wait, [&] { return !queue_.empty() || all_ended(); });
+    if (queue_.empty()) return all_ended() ? NextOutcome::kEof : NextOutcome::kIdle;
+  }
+  current_ = std::move(queue_.front());
+  queue_.pop_front();
+  slots_[current_.source_id].queued_bytes -= current_.bytes.size();
+  space_.notify_all();
+  lock.unlock();
+
+  out.events.reserve(current_.records.size());
+  for (size_t i = 0; i < current_.records.size(); ++i) {
+    auto [offset, domain] = current_.records[i];
+    size_t end = i + 1 < current_.records.size() ? current_.records[i + 1].first : current_.bytes.size();
+    // Already validated by the source; parse again only to build the view.
+    auto view = EventView::parse(std::span(current_.bytes).subspan(offset, end - offset));
+    if (view.ok()) out.events.push_back(Event{*view, domain, current_.source_id});
+  }
+  return NextOutcome::kBatch;
+}
+
+void Multiplexer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  space_.notify_all();
+  for (auto& t : readers_)
+    if (t.joinable()) t.join();
+  readers_.clear();
+  if (started_) {
+    for (auto& s : slots_) s.source->close();
+    started_ = false;
+  }
+}
+
+std::vector<SourceReport> Multiplexer::reports() const {
+  std::vector<SourceReport> out;
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& s = slots_[i];
+    out.push_back(SourceReport{static_cast<uint16_t>(i), s.source->capabilities().name, s.source->stats(),
+                               s.queue_drops, s.ended, s.error});
+  }
+  return out;
+}
+
+}  // namespace kestrel

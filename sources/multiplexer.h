@@ -1,0 +1,97 @@
+// multiplexer.h — several sources at once, one stream of events.
+//
+// Each added Source gets its own reader thread that copies what next()
+// yields into a chunk and queues it; the consumer (the engine thread) takes
+// chunks in arrival order. Every event is tagged with its source id (the
+// order sources were added) and keeps the domain its source gave it.
+//
+// Queues are bounded per source (bytes). When a live source's queue is full
+// its new events are dropped and counted as "queue_full" in that source's
+// report — capture never blocks the kernel side. A replay source (live =
+// false) is instead made to wait, so a capture file loses nothing.
+//
+// A source that fails ends its own reader; its error is kept in its report
+// and the others keep running. next() returns kEof once every source has
+// ended and every queued event has been consumed.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "sources/source.h"
+
+namespace kestrel {
+
+struct MultiplexerOptions {
+  size_t queue_bytes_per_source = 64u << 20;
+  std::chrono::milliseconds poll_wait{50};  // how long a reader waits in Source::next
+};
+
+struct SourceReport {
+  uint16_t id = 0;
+  std::string name;
+  SourceStats stats;         // the source's own counters
+  uint64_t queue_drops = 0;  // events dropped because our queue was full
+  bool ended = false;
+  Status error;              // why it ended, if it failed
+};
+
+class Multiplexer {
+ public:
+  explicit Multiplexer(MultiplexerOptions options = {});
+  ~Multiplexer();
+  Multiplexer(const Multiplexer&) = delete;
+  Multiplexer& operator=(const Multiplexer&) = delete;
+
+  // Before start(): takes ownership, returns the id its events will carry.
+  uint16_t add(std::unique_ptr<Source> source);
+
+  // Opens every source (in order; the first failure is returned and nothing
+  // is left running), collects their initial state, starts the readers.
+  Status start();
+
+  // Threads that existed before capture, per source, as gathered by start().
+  const std::vector<std::pair<uint16_t, std::vector<ThreadInfo>>>& initial_states() const { return initial_; }
+
+  // Consumer side. Views in `out` stay valid until the next call.
+  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait);
+
+  // Stops readers, joins them, closes sources. Idempotent.
+  void stop();
+
+  std::vector<SourceReport> reports() const;
+
+ private:
+  struct Chunk {
+    uint16_t source_id = 0;
+    std::vector<uint8_t> bytes;
+    std::vector<std::pair<uint32_t, DomainId>> records;  // offset, domain
+  };
+  struct Slot {
+    std::unique_ptr<Source> source;
+    size_t queued_bytes = 0;
+    uint64_t queue_drops = 0;
+    bool ended = false;
+    Status error{};
+  };
+
+  void read_loop(uint16_t id);
+
+  MultiplexerOptions options_;
+  std::vector<Slot> slots_;
+  std::vector<std::thread> readers_;
+  std::vector<std::pair<uint16_t, std::vector<ThreadInfo>>> initial_;
+  mutable std::mutex mu_;
+  std::condition_variable ready_;  // a chunk was queued or a reader ended
+  std::condition_variable space_;  // a chunk was consumed
+  std::deque<Chunk> queue_;
+  Chunk current_;
+  bool stopping_ = false;
+  bool started_ = false;
+};
+
+}  // namespace kestrel
