@@ -67,6 +67,10 @@ struct ThreadInfo {
   uint64_t start_ts = 0;     // ns since epoch
   uint32_t exe_flags = 0;    // EXE_* (symbol_sets.def)
   std::vector<FdInfo> fds;   // only filled on the thread-group leader
+  // Appended by the state tables (container.full_id, container.type):
+  // container_id above is the 12-char short id, as Falco's container.id.
+  std::string container_full_id;  // 64-hex id from the cgroup path, "" if none
+  std::string container_type;     // "docker", "containerd", "cri-o", "podman", ""
 };
 
 }  // namespace kestrel

@@ -1,0 +1,255 @@
+#include "sources/state/state_updater.h"
+
+#include <fcntl.h>
+#include <sched.h>
+
+#include <optional>
+
+#include "sources/state/path_resolve.h"
+#include "sources/state/process_params.h"
+
+namespace kestrel {
+namespace {
+
+// Param index for one of two event types sharing a handler.
+constexpr uint16_t pick(bool first, uint16_t a, uint16_t b) { return first ? a : b; }
+
+constexpr uint32_t kUnchangedId = UINT32_MAX;  // -1 in set*id calls
+constexpr uint64_t kCapSetgid = 1ull << 6;
+constexpr uint64_t kCapSetuid = 1ull << 7;
+constexpr int64_t kAtEmptyPath = 0x1000;
+
+std::string_view basename_of(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+ThreadInfo& StateUpdater::thread_for(const EventView& ev, DomainId domain) {
+  const int64_t tid = ev.tid();
+  if (ThreadInfo* t = table_.get(domain, tid)) return *t;
+  ++stats_.unknown_threads;
+  const int64_t pid = ev.tgid() != 0 ? ev.tgid() : tid;
+  ThreadInfo fresh;
+  // A new thread of a known process shares its process's identity.
+  if (pid != tid) {
+    if (const ThreadInfo* leader = table_.find(domain, pid)) {
+      fresh = *leader;
+      fresh.start_ts = 0;
+    }
+  }
+  fresh.domain = domain;
+  fresh.tid = tid;
+  fresh.pid = pid;
+  return table_.put(std::move(fresh));
+}
+
+void StateUpdater::apply(const EventView& ev, DomainId domain) {
+  ++stats_.events;
+  const uint16_t type = ev.type();
+  switch (type) {
+    case KE_CLONE: return on_clone(ev, domain, KP_CLONE_exe, KP_CLONE_flags);
+    case KE_CLONE3: return on_clone(ev, domain, KP_CLONE3_exe, KP_CLONE3_flags);
+    case KE_FORK: return on_clone(ev, domain, KP_FORK_exe, KP_FORK_COUNT);
+    case KE_VFORK: return on_clone(ev, domain, KP_VFORK_exe, KP_VFORK_COUNT);
+    case KE_PROCEXIT: return on_exit(ev, domain);
+    default: break;
+  }
+  ThreadInfo& t = thread_for(ev, domain);
+  switch (type) {
+    case KE_EXECVE: return on_exec(ev, domain, KP_EXECVE_exe);
+    case KE_EXECVEAT: return on_exec(ev, domain, KP_EXECVEAT_exe);
+    case KE_OPEN: case KE_OPENAT: case KE_OPENAT2: case KE_CREAT: return on_open(ev, t);
+    case KE_CLOSE:
+      if (auto fd = ev.param_int(KP_CLOSE_fd)) table_.erase_fd(domain, t.pid, *fd);
+      return;
+    case KE_DUP: case KE_DUP2: case KE_DUP3: case KE_FCNTL: return on_dup(ev, t);
+    case KE_PIPE: case KE_PIPE2: case KE_SOCKETPAIR: return on_pipe_or_pair(ev, t);
+    case KE_SOCKET: return on_socket(ev, t);
+    case KE_MEMFD_CREATE: return on_memfd(ev, t);
+    case KE_CONNECT: return on_connect(ev, t);
+    case KE_ACCEPT: case KE_ACCEPT4: return on_accept(ev, t);
+    case KE_BIND: return on_bind(ev, t);
+    case KE_LISTEN: return on_listen(ev, t);
+    case KE_CHDIR: case KE_FCHDIR: case KE_CHROOT: return on_directory(ev, t);
+    case KE_SETUID: case KE_SETGID: case KE_SETREUID: case KE_SETREGID:
+    case KE_SETRESUID: case KE_SETRESGID:
+      return on_credentials(ev, t);
+    default: return;
+  }
+}
+
+// ---- process lifecycle ------------------------------------------------------
+
+void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base, uint16_t flags_index) {
+  // fork/vfork have no flags param: flags_index is past their last param.
+  const uint32_t flags = static_cast<uint32_t>(ev.param_int(flags_index).value_or(0));
+  auto res = ev.param_int(0);  // `res` is param 0 of every clone-like event
+  if (!res) {
+    ++stats_.missing_params;
+    thread_for(ev, domain);
+    return;
+  }
+  if (*res == 0) return on_clone_child(ev, domain, base, flags);
+
+  const bool caller_known = table_.find(domain, ev.tid()) != nullptr;
+  ThreadInfo& caller = thread_for(ev, domain);
+  // The parent's event describes the caller; fill in a caller we never saw.
+  if (!caller_known) {
+    ThreadInfo filled = caller;
+    read_process_params(ev, base, filled);
+    filled.tid = caller.tid;
+    filled.pid = caller.pid;
+    caller = std::move(filled);
+  }
+  if (*res < 0 || table_.find(domain, *res) != nullptr) return;
+
+  // Copy before put(): put() may move entries and invalidate `caller`.
+  ThreadInfo child = caller;
+  const int64_t caller_pid = caller.pid;
+  child.tid = *res;
+  child.vtid = child.vpid = 0;  // not known from the parent's side
+  child.start_ts = ev.ts();
+  if (flags & CLONE_THREAD) {
+    child.pid = caller.pid;
+    child.ptid = caller.ptid;
+  } else {
+    child.pid = *res;
+    child.ptid = (flags & CLONE_PARENT) ? caller.ptid : caller_pid;
+  }
+  const bool new_process = !(flags & CLONE_THREAD);
+  table_.put(std::move(child));
+  if (new_process) table_.copy_fds(domain, caller_pid, *res);
+}
+
+void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t base, uint32_t flags) {
+  const ThreadInfo* existing = table_.find(domain, ev.tid());
+  ThreadInfo child;
+  // The parent's event may have created us already (with our fds): keep
+  // what the params do not carry.
+  if (existing != nullptr) child = *existing;
+  child.domain = domain;
+  child.tid = ev.tid();
+  child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
+  read_process_params(ev, base, child);
+  if (child.start_ts == 0) child.start_ts = ev.ts();
+  const bool new_process = !(flags & CLONE_THREAD) && child.pid == child.tid;
+  const bool had_fds = existing != nullptr && table_.fd_count(domain, child.pid) > 0;
+  // The parent process whose fds a fork copies.
+  int64_t parent_pid = child.ptid;
+  if (const ThreadInfo* p = table_.find(domain, child.ptid)) parent_pid = p->pid;
+  table_.put(std::move(child));
+  if (new_process && !had_fds) table_.copy_fds(domain, parent_pid, ev.tid());
+}
+
+void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {
+  auto res = ev.param_int(0);
+  if (!res || *res != 0) return;
+  ThreadInfo t = *table_.get(domain, ev.tid());
+  read_process_params(ev, base, t);
+  if (!ev.has_param(base + (KP_EXECVE_comm - KP_EXECVE_exe))) t.comm.clear();
+
+  // exepath: execveat names the file exactly; execve only gives argv[0],
+  // which is a path when it contains a '/' (else it was found via $PATH).
+  std::optional<std::string_view> pathname;
+  if (ev.type() == KE_EXECVEAT) pathname = ev.param_str(KP_EXECVEAT_pathname);
+  if (pathname) {
+    int64_t dirfd = ev.param_int(KP_EXECVEAT_dirfd).value_or(AT_FDCWD);
+    int64_t at_flags = ev.param_int(KP_EXECVEAT_flags).value_or(0);
+    if (pathname->empty() && (at_flags & kAtEmptyPath)) {
+      const FdInfo* f = table_.fd(domain, t.pid, dirfd);
+      t.exepath = f ? f->name : std::string();
+    } else {
+      t.exepath = resolve_path(dirfd_path(t, dirfd), *pathname);
+    }
+  } else if (t.exe.find('/') != std::string::npos) {
+    t.exepath = resolve_path(t.cwd, t.exe);
+  } else {
+    t.exepath = t.exe;
+  }
+  if (t.comm.empty()) t.comm = std::string(basename_of(t.exepath)).substr(0, 15);
+  const int64_t pid = t.pid;
+  table_.put(std::move(t));
+  table_.close_cloexec_fds(domain, pid);
+}
+
+void StateUpdater::on_exit(const EventView& ev, DomainId domain) {
+  const ThreadInfo* t = table_.find(domain, ev.tid());
+  if (t == nullptr) return;  // nothing to forget; not worth an entry
+  const bool leader = t->tid == t->pid;
+  const int64_t pid = t->pid;
+  table_.remove_thread(domain, ev.tid());
+  if (leader) {
+    if (auto reaper = ev.param_int(KP_PROCEXIT_reaper_tid); reaper && *reaper > 0)
+      table_.remember_reaper(domain, pid, *reaper);
+  }
+}
+
+// ---- credentials and directories ---------------------------------------------
+
+void StateUpdater::on_credentials(const EventView& ev, ThreadInfo& t) {
+  if (ev.param_int(0).value_or(-1) != 0) return;  // res
+  auto id = [&](uint16_t i) -> uint32_t {
+    auto v = ev.param_int(i);
+    return v ? static_cast<uint32_t>(*v) : kUnchangedId;
+  };
+  auto set = [](uint32_t& field, uint32_t v) {
+    if (v != kUnchangedId) field = v;
+  };
+  switch (ev.type()) {
+    case KE_SETUID: {
+      // Privileged callers set every uid; others only the effective one.
+      uint32_t v = id(KP_SETUID_uid);
+      if (t.euid == 0 || (t.cap_effective & kCapSetuid)) set(t.uid, v);
+      set(t.euid, v);
+      break;
+    }
+    case KE_SETGID: {
+      uint32_t v = id(KP_SETGID_gid);
+      if (t.euid == 0 || (t.cap_effective & kCapSetgid)) set(t.gid, v);
+      set(t.egid, v);
+      break;
+    }
+    case KE_SETREUID: set(t.uid, id(KP_SETREUID_ruid)); set(t.euid, id(KP_SETREUID_euid)); break;
+    case KE_SETREGID: set(t.gid, id(KP_SETREGID_rgid)); set(t.egid, id(KP_SETREGID_egid)); break;
+    case KE_SETRESUID: set(t.uid, id(KP_SETRESUID_ruid)); set(t.euid, id(KP_SETRESUID_euid)); break;
+    case KE_SETRESGID: set(t.gid, id(KP_SETRESGID_rgid)); set(t.egid, id(KP_SETRESGID_egid)); break;
+    default: break;
+  }
+}
+
+void StateUpdater::on_directory(const EventView& ev, ThreadInfo& t) {
+  if (ev.param_int(0).value_or(-1) != 0) return;  // res
+  std::string dir;
+  bool is_root = false;
+  switch (ev.type()) {
+    case KE_CHDIR:
+    case KE_CHROOT: {
+      uint16_t i = pick(ev.type() == KE_CHDIR, KP_CHDIR_path, KP_CHROOT_path);
+      auto path = ev.param_str(i);
+      if (!path) {
+        ++stats_.missing_params;
+        return;
+      }
+      dir = resolve_path(t.cwd, *path);
+      is_root = ev.type() == KE_CHROOT;
+      break;
+    }
+    case KE_FCHDIR: {
+      const FdInfo* f = table_.fd(t.domain, t.pid, ev.param_int(KP_FCHDIR_fd).value_or(-1));
+      if (f == nullptr) {
+        ++stats_.unknown_fds;
+        return;
+      }
+      dir = f->name;
+      break;
+    }
+    default: return;
+  }
+  table_.for_each_thread_of(t.domain, t.pid, [&](ThreadInfo& th) { (is_root ? th.root : th.cwd) = dir; });
+  // A thread whose process the table tracks under another pid still moves.
+  (is_root ? t.root : t.cwd) = dir;
+}
+
+}  // namespace kestrel

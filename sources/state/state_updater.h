@@ -1,0 +1,98 @@
+// state_updater.h — keeps a ThreadTable in step with the event stream.
+//
+// The engine hands every event to apply() before evaluating rules on it,
+// so rules see the state *after* the syscall (events are emitted at exit).
+// What each event does to the table:
+//
+//   clone/clone3/fork/vfork  res == 0 (the child's own event): the child
+//       is created, or refreshed, from the event's process params. res > 0
+//       (the parent's event): the child `res` is created from the caller if
+//       the table lacks it. CLONE_THREAD joins the caller's process (shared
+//       fds); otherwise the child is a new process with a copy of the
+//       parent's fds (CLONE_PARENT: a sibling of the caller).
+//   execve/execveat  res == 0: exe, exepath, args, comm, env, cwd, caps,
+//       uids/gids, loginuid, tty, container (from cgroups) are replaced;
+//       O_CLOEXEC fds are closed.
+//   procexit  the thread is removed (ThreadTable::remove_thread); a
+//       process leader's reaper is remembered for lazy reparenting.
+//   open/openat/openat2/creat  fd >= 0: a file ('f', or 'd' with
+//       O_DIRECTORY) named by the path resolved against the cwd or dirfd.
+//   close  the fd is dropped (Linux frees it even when close fails).
+//   dup/dup2/dup3/fcntl(F_DUPFD*)  the new fd copies the old one's entry,
+//       without O_CLOEXEC unless dup3/F_DUPFD_CLOEXEC set it.
+//   pipe/pipe2, socket, socketpair, memfd_create  new fds of their type.
+//   connect/accept/accept4  the tuple and its text ("sip:sport->dip:dport"
+//       or the unix path); bind  the local address; listen  listening.
+//   chdir/fchdir/chroot  cwd/root of every thread of the process (threads
+//       share them, CLONE_FS).
+//   set*uid/set*gid  res == 0: the calling thread's ids (each thread makes
+//       its own call; glibc broadcasts setuid to all threads).
+//
+// Every event's thread is marked used (the table evicts least recently used
+// threads). An event from a thread the table does not know creates a
+// minimal entry (tid, pid, and the process's fields if its leader is known)
+// so later events and rules find it; these are counted. Close-on-exec is
+// tracked as O_CLOEXEC in FdInfo::open_flags whatever set it (O_CLOEXEC,
+// SOCK_CLOEXEC, MFD_CLOEXEC, dup3, F_DUPFD_CLOEXEC); fcntl(F_SETFD) carries
+// no argument in the event and is not seen.
+//
+// Not thread-safe: one thread applies events and reads the table.
+#pragma once
+
+#include <cstdint>
+
+#include "sources/source.h"
+#include "sources/state/thread_table.h"
+
+namespace kestrel {
+
+struct StateUpdaterStats {
+  uint64_t events = 0;           // apply() calls
+  uint64_t unknown_threads = 0;  // minimal entries made for unseen threads
+  uint64_t unknown_fds = 0;      // an event used an fd the table lacked
+  uint64_t missing_params = 0;   // a state event lacked a param it needs
+};
+
+class StateUpdater {
+ public:
+  // `table` must outlive the updater.
+  explicit StateUpdater(ThreadTable& table) : table_(table) {}
+
+  void apply(const Event& event) { apply(event.view, event.domain); }
+  void apply(const EventView& ev, DomainId domain);
+
+  const StateUpdaterStats& stats() const { return stats_; }
+
+ private:
+  // The event's thread, created minimal (and counted) if unknown.
+  ThreadInfo& thread_for(const EventView& ev, DomainId domain);
+
+  // state_updater.cpp: processes, credentials, directories.
+  void on_clone(const EventView& ev, DomainId domain, uint16_t base, uint16_t flags_index);
+  void on_clone_child(const EventView& ev, DomainId domain, uint16_t base, uint32_t flags);
+  void on_exec(const EventView& ev, DomainId domain, uint16_t base);
+  void on_exit(const EventView& ev, DomainId domain);
+  void on_credentials(const EventView& ev, ThreadInfo& t);
+  void on_directory(const EventView& ev, ThreadInfo& t);
+
+  // fd_events.cpp: fds and sockets.
+  void on_open(const EventView& ev, ThreadInfo& t);
+  void on_dup(const EventView& ev, ThreadInfo& t);
+  void on_pipe_or_pair(const EventView& ev, ThreadInfo& t);
+  void on_socket(const EventView& ev, ThreadInfo& t);
+  void on_memfd(const EventView& ev, ThreadInfo& t);
+  void on_connect(const EventView& ev, ThreadInfo& t);
+  void on_accept(const EventView& ev, ThreadInfo& t);
+  void on_bind(const EventView& ev, ThreadInfo& t);
+  void on_listen(const EventView& ev, ThreadInfo& t);
+
+  // The directory a *at() call's dirfd names ("" if unknown; counted).
+  std::string dirfd_path(const ThreadInfo& t, int64_t dirfd);
+  // The fd of t's process, or a new unknown-type entry for it (counted).
+  FdInfo& fd_or_new(const ThreadInfo& t, int64_t fd, FdType type_if_new);
+
+  ThreadTable& table_;
+  StateUpdaterStats stats_;
+};
+
+}  // namespace kestrel

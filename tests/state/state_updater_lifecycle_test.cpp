@@ -1,0 +1,170 @@
+// Event-driven tests of thread identity: unknown threads, ordering of the
+// two sides of a fork, ancestry, credentials, domains and bounds.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include "tests/state/updater_fixture.h"
+
+namespace kestrel {
+namespace {
+
+using test::child_proc;
+using test::Proc;
+using test::StateUpdaterTest;
+
+TEST_F(StateUpdaterTest, UnknownThreadsGetAMinimalEntry) {
+  feed(test::read_event(500, 500, 0));
+  const ThreadInfo* t = table.find(0, 500);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->pid, 500);
+  EXPECT_EQ(updater.stats().unknown_threads, 1u);
+  feed(test::read_event(500, 500, 0));
+  EXPECT_EQ(updater.stats().unknown_threads, 1u) << "counted once";
+
+  // A new thread of a known process takes the process's identity.
+  add_shell(400, 1, "/srv");
+  feed(test::open_event(401, 400, 9, "cache.bin", O_RDONLY));
+  const ThreadInfo* th = table.find(0, 401);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->pid, 400);
+  EXPECT_EQ(th->comm, "bash");
+  EXPECT_EQ(th->uid, 1000u);
+  EXPECT_EQ(fd(400, 9)->name, "/srv/cache.bin");
+  EXPECT_EQ(updater.stats().unknown_threads, 2u);
+
+  // An exit of a thread never seen leaves nothing behind.
+  feed(test::procexit_event(600, 600));
+  EXPECT_EQ(table.find(0, 600), nullptr);
+  EXPECT_EQ(updater.stats().unknown_threads, 2u);
+}
+
+TEST_F(StateUpdaterTest, UnknownCallerOfForkIsFilledFromItsParams) {
+  Proc caller = child_proc(700, 700, 1);
+  caller.comm = "cron";
+  caller.exe = "/usr/sbin/cron";
+  feed(test::clone_event(KE_CLONE, 700, 700, 701, caller, 0 /* SIGCHLD only */));
+  ASSERT_NE(table.find(0, 700), nullptr);
+  EXPECT_EQ(table.find(0, 700)->comm, "cron");
+  ASSERT_NE(table.find(0, 701), nullptr);
+  EXPECT_EQ(table.find(0, 701)->comm, "cron");
+  EXPECT_EQ(table.find(0, 701)->ptid, 700);
+  EXPECT_EQ(updater.stats().unknown_threads, 1u) << "the caller; the child is not unknown";
+}
+
+TEST_F(StateUpdaterTest, ChildSideFirstThenParentSide) {
+  add_shell(100, 1);
+  Proc p = child_proc(101, 101, 100);
+  p.comm = "from-params";
+  feed(test::clone_event(KE_CLONE, 101, 101, 0, p, 0));
+  ASSERT_NE(table.find(0, 101), nullptr);
+  EXPECT_EQ(table.find(0, 101)->comm, "from-params");
+  EXPECT_EQ(table.fd_count(0, 101), 3u) << "fds copied from the parent";
+  feed(test::clone_event(KE_CLONE, 100, 100, 101, child_proc(100, 100, 1), 0));
+  EXPECT_EQ(table.find(0, 101)->comm, "from-params") << "the parent's side does not overwrite";
+  EXPECT_EQ(table.stats().threads, 2u);
+}
+
+TEST_F(StateUpdaterTest, CloneParentMakesASibling) {
+  add_shell(10, 1);
+  add_shell(100, 10);
+  feed(test::clone_event(KE_CLONE, 100, 100, 150, child_proc(100, 100, 10), CLONE_PARENT));
+  EXPECT_EQ(table.find(0, 150)->ptid, 10);
+}
+
+TEST_F(StateUpdaterTest, AncestorChainFromEvents) {
+  add_shell(1, 0);
+  feed(test::clone_event(KE_FORK, 1, 1, 10, child_proc(1, 1, 0), 0));
+  feed(test::clone_event(KE_FORK, 10, 10, 20, child_proc(10, 10, 1), 0));
+  Proc sshd = child_proc(10, 10, 1);
+  sshd.comm = "sshd";
+  sshd.exe = "/usr/sbin/sshd";
+  feed(test::execve_event(10, 10, 0, sshd));
+  feed(test::clone_event(KE_VFORK, 20, 20, 30, child_proc(20, 20, 10), 0));
+  Proc curl = child_proc(30, 30, 20);
+  curl.comm = "curl";
+  curl.exe = "/usr/bin/curl";
+  feed(test::execve_event(30, 30, 0, curl));
+
+  const ThreadInfo& leaf = *table.find(0, 30);
+  EXPECT_EQ(table.ancestor(leaf, 0)->comm, "curl");
+  EXPECT_EQ(table.ancestor(leaf, 1)->comm, "bash");
+  EXPECT_EQ(table.ancestor(leaf, 2)->comm, "sshd");
+  EXPECT_EQ(table.ancestor(leaf, 3)->tid, 1);
+  EXPECT_EQ(table.ancestor(leaf, 4), nullptr);
+
+  // The middle process exits; its child is reparented (lazily) to 1.
+  feed(test::procexit_event(20, 20, 1));
+  EXPECT_EQ(table.find(0, 20), nullptr);
+  ASSERT_NE(table.ancestor(leaf, 1), nullptr);
+  EXPECT_EQ(table.ancestor(leaf, 1)->tid, 1);
+  EXPECT_EQ(table.find(0, 30)->ptid, 20) << "the child itself is not rewritten";
+}
+
+TEST_F(StateUpdaterTest, Credentials) {
+  add_shell(100, 1);  // uid/euid 1000
+  feed(EventBuilder(KE_SETRESUID, 10, 100, 100).add_int(0).add_int(-1).add_int(0).add_int(-1).finish());
+  EXPECT_EQ(table.find(0, 100)->uid, 1000u);
+  EXPECT_EQ(table.find(0, 100)->euid, 0u);
+  // Now privileged: setuid sets both.
+  feed(EventBuilder(KE_SETUID, 10, 100, 100).add_int(0).add_int(33).finish());
+  EXPECT_EQ(table.find(0, 100)->uid, 33u);
+  EXPECT_EQ(table.find(0, 100)->euid, 33u);
+  // Unprivileged: setuid only changes the effective uid.
+  feed(EventBuilder(KE_SETUID, 10, 100, 100).add_int(0).add_int(1000).finish());
+  EXPECT_EQ(table.find(0, 100)->uid, 33u);
+  EXPECT_EQ(table.find(0, 100)->euid, 1000u);
+  // A failed call changes nothing.
+  feed(EventBuilder(KE_SETREGID, 10, 100, 100).add_int(-EPERM).add_int(0).add_int(0).finish());
+  EXPECT_EQ(table.find(0, 100)->gid, 1000u);
+  feed(EventBuilder(KE_SETREGID, 10, 100, 100).add_int(0).add_int(-1).add_int(50).finish());
+  EXPECT_EQ(table.find(0, 100)->gid, 1000u);
+  EXPECT_EQ(table.find(0, 100)->egid, 50u);
+  feed(EventBuilder(KE_SETRESGID, 10, 100, 100).add_int(0).add_int(7).add_int(8).add_int(9).finish());
+  EXPECT_EQ(table.find(0, 100)->gid, 7u);
+  EXPECT_EQ(table.find(0, 100)->egid, 8u);
+}
+
+TEST_F(StateUpdaterTest, DomainsAreSeparate) {
+  feed(test::open_event(42, 42, 3, "/host-file", O_RDONLY), kHostDomain);
+  feed(test::open_event(42, 42, 3, "/sandbox-file", O_RDONLY), 5);
+  ASSERT_NE(table.find(0, 42), nullptr);
+  ASSERT_NE(table.find(5, 42), nullptr);
+  EXPECT_EQ(table.find(0, 42)->domain, 0u);
+  EXPECT_EQ(table.find(5, 42)->domain, 5u);
+  EXPECT_EQ(table.find_fd(*table.find(0, 42), 3)->name, "/host-file");
+  EXPECT_EQ(table.find_fd(*table.find(5, 42), 3)->name, "/sandbox-file");
+  feed(test::procexit_event(42, 42), 5);
+  EXPECT_EQ(table.find(5, 42), nullptr);
+  EXPECT_NE(table.find(0, 42), nullptr);
+}
+
+TEST(StateUpdaterBounds, EvictionsAreCountedWhenBounded) {
+  ThreadTable table({.max_threads = 4, .max_fds_per_process = 2});
+  StateUpdater updater(table);
+  auto feed = [&](const std::vector<uint8_t>& bytes) {
+    auto view = EventView::parse(bytes);
+    ASSERT_TRUE(view.ok());
+    updater.apply(*view, kHostDomain);
+  };
+  for (uint32_t tid = 1; tid <= 4; ++tid) feed(test::read_event(tid, tid, 0));
+  feed(test::read_event(1, 1, 0));  // 1 is busy: 2 is now the least recently used
+  feed(test::read_event(5, 5, 0));
+  feed(test::read_event(6, 6, 0));
+  EXPECT_EQ(table.size(), 4u);
+  EXPECT_EQ(table.stats().thread_evictions, 2u);
+  EXPECT_NE(table.find(0, 1), nullptr);
+  EXPECT_EQ(table.find(0, 2), nullptr);
+  EXPECT_EQ(table.find(0, 3), nullptr);
+  EXPECT_NE(table.find(0, 6), nullptr);
+
+  feed(test::open_event(6, 6, 3, "/a", O_RDONLY));
+  feed(test::open_event(6, 6, 4, "/b", O_RDONLY));
+  feed(test::open_event(6, 6, 5, "/c", O_RDONLY));
+  EXPECT_EQ(table.fd_count(0, 6), 2u);
+  EXPECT_EQ(table.fd(0, 6, 3), nullptr) << "the oldest fd went";
+  EXPECT_EQ(table.stats().fd_evictions, 1u);
+  EXPECT_EQ(updater.stats().unknown_threads, 6u) << "six distinct threads were first seen mid-stream";
+}
+
+}  // namespace
+}  // namespace kestrel

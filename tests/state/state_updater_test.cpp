@@ -1,0 +1,289 @@
+#include "sources/state/state_updater.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include "tests/state/updater_fixture.h"
+
+namespace kestrel {
+namespace {
+
+using test::child_proc;
+using test::Proc;
+using test::StateUpdaterTest;
+
+TEST_F(StateUpdaterTest, ForkExecOpenCloseExit) {
+  add_shell(100, 1);
+  FdInfo history;
+  history.fd = 5;
+  history.type = FdType::kFile;
+  history.name = "/home/alice/.bash_history";
+  history.open_flags = O_RDONLY | O_CLOEXEC;
+  table.put_fd(0, 100, history);
+
+  // The parent's side of fork() arrives first and creates the child.
+  feed(test::clone_event(KE_FORK, 100, 100, 101, child_proc(100, 100, 1), 0));
+  const ThreadInfo* child = table.find(0, 101);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->pid, 101);
+  EXPECT_EQ(child->ptid, 100);
+  EXPECT_EQ(child->comm, "bash");
+  EXPECT_EQ(child->cwd, "/home/alice");
+  ASSERT_NE(fd(101, 5), nullptr) << "fork copies the fd table";
+
+  // The child's own side refreshes it from its params.
+  feed(test::clone_event(KE_FORK, 101, 101, 0, child_proc(101, 101, 100), 0));
+  EXPECT_EQ(table.find(0, 101)->start_ts, 1111u);
+  EXPECT_EQ(table.fd_count(0, 101), 4u) << "not copied twice";
+
+  Proc cat = child_proc(101, 101, 100);
+  cat.exe = "/usr/bin/cat";
+  cat.args = {"-n", "notes.txt"};
+  cat.comm = "cat";
+  cat.env = {"HOME=/home/alice", "LANG=C"};
+  cat.cap_eff = 0;
+  cat.loginuid = 1000;
+  cat.tty = 34816;
+  feed(test::execve_event(101, 101, 0, cat));
+  child = table.find(0, 101);
+  EXPECT_EQ(child->comm, "cat");
+  EXPECT_EQ(child->exe, "/usr/bin/cat");
+  EXPECT_EQ(child->exepath, "/usr/bin/cat");
+  EXPECT_EQ(child->args, (std::vector<std::string>{"-n", "notes.txt"}));
+  EXPECT_EQ(child->env.size(), 2u);
+  EXPECT_EQ(child->loginuid, 1000u);
+  EXPECT_EQ(child->tty, 34816u);
+  EXPECT_EQ(fd(101, 5), nullptr) << "O_CLOEXEC fd closed by execve";
+  EXPECT_NE(fd(101, 1), nullptr);
+  EXPECT_NE(fd(100, 5), nullptr) << "the parent keeps its own";
+
+  feed(test::open_event(101, 101, 3, "notes.txt", O_RDONLY));
+  ASSERT_NE(fd(101, 3), nullptr);
+  EXPECT_EQ(fd(101, 3)->name, "/home/alice/notes.txt");
+  EXPECT_EQ(fd(101, 3)->type, FdType::kFile);
+  EXPECT_EQ(fd(101, 3)->ino, 4242u);
+  feed(test::close_event(101, 101, 3));
+  EXPECT_EQ(fd(101, 3), nullptr);
+
+  feed(test::procexit_event(101, 101, 1));
+  EXPECT_EQ(table.find(0, 101), nullptr);
+  EXPECT_EQ(table.stats().processes, 1u);
+  EXPECT_EQ(updater.stats().unknown_threads, 0u);
+}
+
+TEST_F(StateUpdaterTest, FailedExecChangesNothing) {
+  add_shell(100, 1);
+  Proc p = child_proc(100, 100, 1);
+  p.exe = "/nonexistent";
+  p.comm = "nonexistent";
+  feed(test::execve_event(100, 100, -ENOENT, p));
+  EXPECT_EQ(table.find(0, 100)->comm, "bash");
+}
+
+TEST_F(StateUpdaterTest, ExecResolvesExepathAndContainer) {
+  add_shell(100, 1, "/opt/app");
+  Proc p = child_proc(100, 100, 1);
+  p.exe = "./run.sh";
+  p.cwd = "/opt/app";
+  p.comm = "run.sh";
+  p.cgroups = {"0::/system.slice/docker-" + std::string(64, 'b') + ".scope"};
+  feed(test::execve_event(100, 100, 0, p));
+  const ThreadInfo* t = table.find(0, 100);
+  EXPECT_EQ(t->exepath, "/opt/app/run.sh");
+  EXPECT_EQ(t->container_id, std::string(12, 'b'));
+  EXPECT_EQ(t->container_full_id, std::string(64, 'b'));
+  EXPECT_EQ(t->container_type, "docker");
+
+  // fexecve(): execveat(memfd, "", AT_EMPTY_PATH).
+  feed(EventBuilder(KE_MEMFD_CREATE, 10, 100, 100).add_int(7).add_str("payload").add_int(1 /*MFD_CLOEXEC*/).finish());
+  ASSERT_NE(fd(100, 7), nullptr);
+  EXPECT_EQ(fd(100, 7)->type, FdType::kMemfd);
+  EXPECT_EQ(fd(100, 7)->name, "memfd:payload");
+  Proc q = child_proc(100, 100, 1);
+  q.exe = "payload";
+  q.comm = "payload";
+  q.cgroups = {"0::/user.slice/user-1000.slice/session-2.scope"};
+  feed(test::execveat_event(100, 100, q, 7, "", 0x1000 /*AT_EMPTY_PATH*/));
+  EXPECT_EQ(table.find(0, 100)->exepath, "memfd:payload");
+  EXPECT_EQ(fd(100, 7), nullptr) << "MFD_CLOEXEC";
+  EXPECT_EQ(table.find(0, 100)->container_id, "") << "no cgroups naming a container";
+}
+
+TEST_F(StateUpdaterTest, Dup2OverAnExistingFd) {
+  add_shell(100, 1);
+  feed(test::socket_event(100, 100, 3, AF_INET, SOCK_STREAM | SOCK_CLOEXEC));
+  ASSERT_NE(fd(100, 3), nullptr);
+  EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
+
+  feed(EventBuilder(KE_DUP2, 10, 100, 100).add_int(1).add_int(3).add_int(1).finish());
+  ASSERT_NE(fd(100, 1), nullptr);
+  EXPECT_EQ(fd(100, 1)->type, FdType::kIpv4) << "fd 1 now is the socket";
+  EXPECT_EQ(fd(100, 1)->l4proto, IPPROTO_TCP);
+  EXPECT_FALSE(fd(100, 1)->open_flags & O_CLOEXEC) << "dup2 clears close-on-exec";
+  EXPECT_EQ(table.fd_count(0, 100), 4u);
+
+  feed(EventBuilder(KE_DUP3, 10, 100, 100).add_int(9).add_int(0).add_int(9).add_int(O_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 9)->name, "/dev/pts/0");
+  EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
+
+  feed(EventBuilder(KE_FCNTL, 10, 100, 100).add_int(10).add_int(2).add_int(F_DUPFD_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 10)->name, "/dev/pts/0");
+  EXPECT_TRUE(fd(100, 10)->open_flags & O_CLOEXEC);
+  feed(EventBuilder(KE_FCNTL, 10, 100, 100).add_int(0).add_int(2).add_int(F_GETFL).finish());
+  EXPECT_EQ(table.fd_count(0, 100), 6u) << "F_GETFL creates nothing";
+
+  feed(EventBuilder(KE_DUP, 10, 100, 100).add_int(11).add_int(42).finish());
+  ASSERT_NE(fd(100, 11), nullptr);
+  EXPECT_EQ(fd(100, 11)->type, FdType::kUnknown);
+  EXPECT_EQ(updater.stats().unknown_fds, 1u);
+}
+
+TEST_F(StateUpdaterTest, RelativeOpenAfterChdir) {
+  add_shell(100, 1, "/home/alice");
+  ThreadInfo worker = *table.find(0, 100);
+  worker.tid = 102;
+  table.put(worker);
+  feed(test::chdir_event(100, 100, "/tmp"));
+  feed(test::chdir_event(100, 100, "../var/./log//"));
+  EXPECT_EQ(table.find(0, 100)->cwd, "/var/log");
+  EXPECT_EQ(table.find(0, 102)->cwd, "/var/log") << "threads share the cwd";
+  feed(test::chdir_event(100, 100, "/nope", -ENOENT));
+  EXPECT_EQ(table.find(0, 100)->cwd, "/var/log");
+  feed(test::open_event(102, 100, 4, "nginx/../syslog", O_WRONLY | O_APPEND));
+  ASSERT_NE(fd(100, 4), nullptr);
+  EXPECT_EQ(fd(100, 4)->name, "/var/log/syslog");
+
+  feed(test::openat_event(100, 100, 5, AT_FDCWD, "/etc", O_RDONLY | O_DIRECTORY));
+  feed(EventBuilder(KE_FCHDIR, 10, 100, 100).add_int(0).add_int(5).finish());
+  EXPECT_EQ(table.find(0, 100)->cwd, "/etc");
+}
+
+TEST_F(StateUpdaterTest, OpenatWithADirfd) {
+  add_shell(100, 1, "/root");
+  feed(test::openat_event(100, 100, 3, AT_FDCWD, "/etc", O_RDONLY | O_DIRECTORY));
+  ASSERT_NE(fd(100, 3), nullptr);
+  EXPECT_EQ(fd(100, 3)->type, FdType::kDirectory);
+  feed(test::openat_event(100, 100, 4, 3, "ssl/../hosts", O_RDONLY));
+  EXPECT_EQ(fd(100, 4)->name, "/etc/hosts");
+  feed(test::openat_event(100, 100, 5, AT_FDCWD, "x", O_RDONLY));
+  EXPECT_EQ(fd(100, 5)->name, "/root/x");
+  // An absolute path ignores the dirfd, even an unknown one.
+  feed(test::openat_event(100, 100, 6, 77, "/etc//shadow", O_RDONLY));
+  EXPECT_EQ(fd(100, 6)->name, "/etc/shadow");
+  EXPECT_EQ(updater.stats().unknown_fds, 0u);
+  // A relative path against an unknown dirfd stays relative, and is counted.
+  feed(test::openat_event(100, 100, 7, 77, "y", O_RDONLY));
+  EXPECT_EQ(fd(100, 7)->name, "y");
+  EXPECT_EQ(updater.stats().unknown_fds, 1u);
+  // A failed open adds nothing.
+  feed(test::openat_event(100, 100, -EACCES, AT_FDCWD, "/etc/sudoers", O_RDONLY));
+  EXPECT_EQ(table.fd_count(0, 100), 8u);
+}
+
+TEST_F(StateUpdaterTest, ConnectStoresTheTuple) {
+  add_shell(100, 1);
+  feed(test::socket_event(100, 100, 3, AF_INET, SOCK_STREAM));
+  EXPECT_EQ(fd(100, 3)->type, FdType::kIpv4);
+  EXPECT_EQ(fd(100, 3)->l4proto, IPPROTO_TCP);
+  const uint8_t local[4] = {10, 0, 0, 1}, remote[4] = {93, 184, 216, 34};
+  auto tuple = encode_tuple_in(local, 40000, remote, 443);
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(0).add_int(3).add_bytes(tuple)
+           .add_bytes(encode_sockaddr_in(remote, 443)).finish());
+  EXPECT_EQ(fd(100, 3)->name, "10.0.0.1:40000->93.184.216.34:443");
+  EXPECT_EQ(fd(100, 3)->tuple, tuple);
+
+  // Non-blocking connect in progress counts; a refused one does not.
+  feed(test::socket_event(100, 100, 4, AF_INET6, SOCK_DGRAM));
+  EXPECT_EQ(fd(100, 4)->type, FdType::kIpv6);
+  EXPECT_EQ(fd(100, 4)->l4proto, IPPROTO_UDP);
+  uint8_t l6[16] = {}, r6[16] = {};
+  l6[15] = 1;
+  r6[0] = 0x20, r6[1] = 0x01, r6[2] = 0x0d, r6[3] = 0xb8, r6[15] = 5;
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(-EINPROGRESS).add_int(4)
+           .add_bytes(encode_tuple_in6(l6, 5000, r6, 53)).add_empty().finish());
+  EXPECT_EQ(fd(100, 4)->name, "[::1]:5000->[2001:db8::5]:53");
+  feed(test::socket_event(100, 100, 5, AF_INET, SOCK_STREAM));
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(-ECONNREFUSED).add_int(5).add_bytes(tuple).add_empty().finish());
+  EXPECT_EQ(fd(100, 5)->name, "");
+
+  // Other families.
+  feed(test::socket_event(100, 100, 6, AF_UNIX, SOCK_STREAM));
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(0).add_int(6)
+           .add_bytes(encode_tuple_un(0x1234, 0x5678, "/run/docker.sock")).add_empty().finish());
+  EXPECT_EQ(fd(100, 6)->type, FdType::kUnix);
+  EXPECT_EQ(fd(100, 6)->name, "/run/docker.sock");
+  feed(test::socket_event(100, 100, 7, AF_NETLINK, SOCK_RAW));
+  EXPECT_EQ(fd(100, 7)->type, FdType::kNetlink);
+}
+
+TEST_F(StateUpdaterTest, BindListenAccept) {
+  add_shell(300, 1);
+  feed(test::socket_event(300, 300, 3, AF_INET, SOCK_STREAM));
+  const uint8_t any[4] = {0, 0, 0, 0};
+  feed(EventBuilder(KE_BIND, 10, 300, 300).add_int(0).add_int(3).add_bytes(encode_sockaddr_in(any, 8080)).finish());
+  EXPECT_EQ(fd(300, 3)->name, "0.0.0.0:8080");
+  EXPECT_FALSE(fd(300, 3)->listening);
+  feed(EventBuilder(KE_LISTEN, 10, 300, 300).add_int(0).add_int(3).add_int(128).finish());
+  EXPECT_TRUE(fd(300, 3)->listening);
+
+  const uint8_t client[4] = {192, 168, 1, 7}, server[4] = {192, 168, 1, 2};
+  auto tuple = encode_tuple_in(client, 51000, server, 8080);
+  feed(EventBuilder(KE_ACCEPT4, 10, 300, 300).add_int(4).add_bytes(tuple).add_int(3).add_int(SOCK_CLOEXEC).finish());
+  ASSERT_NE(fd(300, 4), nullptr);
+  EXPECT_EQ(fd(300, 4)->type, FdType::kIpv4);
+  EXPECT_EQ(fd(300, 4)->l4proto, IPPROTO_TCP);
+  EXPECT_EQ(fd(300, 4)->name, "192.168.1.7:51000->192.168.1.2:8080");
+  EXPECT_FALSE(fd(300, 4)->listening);
+  EXPECT_TRUE(fd(300, 4)->open_flags & O_CLOEXEC);
+}
+
+TEST_F(StateUpdaterTest, PipesSocketpairsMemfds) {
+  add_shell(100, 1);
+  feed(EventBuilder(KE_PIPE2, 10, 100, 100).add_int(0).add_int(3).add_int(4).add_int(777).add_int(O_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 3)->type, FdType::kPipe);
+  EXPECT_EQ(fd(100, 4)->type, FdType::kPipe);
+  EXPECT_EQ(fd(100, 4)->ino, 777u);
+  EXPECT_EQ(fd(100, 4)->name, "pipe:[777]");
+  EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
+  feed(EventBuilder(KE_SOCKETPAIR, 10, 100, 100).add_int(0).add_int(5).add_int(6).add_int(AF_UNIX)
+           .add_int(SOCK_STREAM).add_int(0).finish());
+  EXPECT_EQ(fd(100, 5)->type, FdType::kUnix);
+  EXPECT_EQ(fd(100, 6)->type, FdType::kUnix);
+}
+
+TEST_F(StateUpdaterTest, ThreadCloneSharesFds) {
+  add_shell(200, 1);
+  const uint32_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+  feed(test::clone_event(KE_CLONE, 200, 200, 201, child_proc(200, 200, 1), thread_flags));
+  const ThreadInfo* th = table.find(0, 201);
+  ASSERT_NE(th, nullptr);
+  EXPECT_EQ(th->pid, 200);
+  EXPECT_EQ(th->ptid, 1) << "a thread's parent is its process's parent";
+  EXPECT_EQ(table.stats().processes, 1u);
+
+  feed(test::open_event(201, 200, 7, "/srv/data.db", O_RDWR));
+  EXPECT_NE(fd(200, 7), nullptr) << "the leader sees the thread's fd";
+  EXPECT_NE(fd(201, 7), nullptr);
+
+  // The child's side of a thread clone (clone3) joins the same process.
+  Proc p = child_proc(202, 200, 1);
+  feed(test::clone_event(KE_CLONE3, 202, 200, 0, p, thread_flags));
+  EXPECT_NE(fd(202, 7), nullptr);
+  EXPECT_EQ(table.stats().processes, 1u);
+
+  // The leader exits first; the process lives on with its threads.
+  feed(test::procexit_event(200, 200));
+  EXPECT_TRUE(table.has_exited(0, 200));
+  EXPECT_NE(fd(201, 7), nullptr);
+  feed(test::procexit_event(201, 200));
+  feed(test::procexit_event(202, 200));
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.stats().processes, 0u);
+}
+
+}  // namespace
+}  // namespace kestrel
