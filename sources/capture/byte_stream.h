@@ -1,0 +1,57 @@
+// byte_stream.h — sequential file input/output for capture files, plain or
+// gzip-compressed.
+//
+// The kcap reader and writer only need "read the next n bytes" and "append
+// these bytes"; these interfaces give them that over a plain file (buffered
+// read(2)/write(2)) or a gzip file (zlib), so the frame logic is written
+// once. Offsets that readers report are positions in the *uncompressed*
+// stream. Neither interface throws; errors are Status values naming the
+// path and the OS or zlib reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "sources/base/status.h"
+
+namespace kestrel::kcap {
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+
+  // Fills `out` from the input. Returns how many bytes were read: fewer
+  // than out.size() only when the input ended. An error (I/O failure, a
+  // corrupt or truncated gzip stream) leaves the source unusable.
+  virtual Result<size_t> read(std::span<uint8_t> out) = 0;
+
+  // True if the input is gzip-compressed.
+  virtual bool compressed() const = 0;
+};
+
+// Opens `path` for reading. A file starting with the gzip magic (1f 8b) is
+// decompressed transparently; anything else is read as is. kNotFound if the
+// file does not exist, kPermissionDenied / kUnavailable for other failures.
+Result<std::unique_ptr<ByteSource>> open_byte_source(const std::string& path);
+
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+
+  // Appends `data`. Buffered: an error may surface on a later call or in
+  // finish().
+  virtual Status write(std::span<const uint8_t> data) = 0;
+
+  // Flushes and closes the file. Idempotent: later calls return ok and
+  // write() then fails. The destructor calls it and drops its result.
+  virtual Status finish() = 0;
+};
+
+// Creates (or truncates) `path` with mode 0600: captures hold command lines
+// and environments, which often carry secrets. gzip = compress with zlib.
+Result<std::unique_ptr<ByteSink>> open_byte_sink(const std::string& path, bool gzip);
+
+}  // namespace kestrel::kcap

@@ -1,0 +1,117 @@
+# kcap.capnp — the messages of a Kestrel capture file (.kcap).
+#
+# A .kcap file is NOT one big Cap'n Proto message (that would need the whole
+# capture in memory to write or to read). It is (see kcap_format.h):
+#
+#   preamble   16 bytes: magic "\x89KCAP\r\n\x1a", u32 format version, u32 0
+#   frames     each: u32 payload length, u32 crc32(payload), payload
+#              payload = one Cap'n Proto message (standard segment table +
+#              segments) whose root is a Frame
+#
+# Frame order: exactly one `header`, then zero or more `snapshot` chunks,
+# then zero or more `events` batches, then one `end`. A reader holds one
+# frame at a time, so memory stays constant however long the capture.
+#
+# Compatibility: fields are only ever appended (Cap'n Proto's rules); a
+# reader skips Frame kinds it does not know. Bump the format version in
+# kcap_format.h only for changes an old reader must refuse.
+
+@0xbaa450655e3653d7;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("kestrel::kcap::schema");
+
+struct MachineInfo {
+  hostname @0 :Text;
+  kernelRelease @1 :Text;   # uname -r
+  kernelVersion @2 :Text;   # uname -v
+  arch @3 :Text;            # uname -m: "x86_64", "aarch64"
+  bootTimeNs @4 :UInt64;    # ns since the Unix epoch
+  cpuCount @5 :UInt32;      # online CPUs when the capture started
+}
+
+struct Header {
+  formatVersion @0 :UInt32;  # same as the preamble's; checked to agree
+  producer @1 :Text;         # "kestrel 0.1.0"
+  createdNs @2 :UInt64;      # when the capture started, ns since the epoch
+  machine @3 :MachineInfo;
+}
+
+# Mirrors kestrel::FdInfo (sources/state/thread_info.h) field for field.
+struct FdInfo {
+  fd @0 :Int64;
+  typeChar @1 :UInt8;        # FdType's Falco letter ('f', '4', ...)
+  name @2 :Text;
+  openFlags @3 :UInt32;
+  tuple @4 :Data;            # SOCKTUPLE encoding, empty if not connected
+  l4proto @5 :UInt8;
+  listening @6 :Bool;
+  ino @7 :UInt64;
+  dev @8 :UInt32;
+}
+
+# Mirrors kestrel::ThreadInfo field for field.
+struct ThreadInfo {
+  domain @0 :UInt32;
+  tid @1 :Int64;
+  pid @2 :Int64;
+  ptid @3 :Int64;
+  sid @4 :Int64;
+  pgid @5 :Int64;
+  vtid @6 :Int64;
+  vpid @7 :Int64;
+  comm @8 :Text;
+  exe @9 :Text;
+  exepath @10 :Text;
+  args @11 :List(Text);
+  env @12 :List(Text);
+  cwd @13 :Text;
+  root @14 :Text;
+  uid @15 :UInt32;
+  euid @16 :UInt32;
+  gid @17 :UInt32;
+  egid @18 :UInt32;
+  loginuid @19 :UInt32 = 0xffffffff;
+  tty @20 :UInt32;
+  capInheritable @21 :UInt64;
+  capPermitted @22 :UInt64;
+  capEffective @23 :UInt64;
+  containerId @24 :Text;
+  startTs @25 :UInt64;
+  exeFlags @26 :UInt32;
+  fds @27 :List(FdInfo);
+  containerFullId @28 :Text;   # 64-hex id; containerId is the 12-char short id
+  containerType @29 :Text;     # "docker", "containerd", "cri-o", "podman", ""
+}
+
+# A part of the initial state. Large process tables span several chunks so
+# no single frame approaches the frame size cap.
+struct SnapshotChunk {
+  threads @0 :List(ThreadInfo);
+}
+
+# Event records exactly as the ABI defines them (kestrel_event.h),
+# concatenated without padding; each record's own `len` delimits it. Kept
+# as one blob so a reader hands out zero-copy views into it.
+struct EventBatch {
+  index @0 :UInt64;        # 0, 1, 2, ... in file order: gaps mean lost frames
+  domain @1 :UInt32;       # DomainId of every record in the batch (0 = host)
+  recordCount @2 :UInt32;
+  records @3 :Data;
+}
+
+# Written by close(). Its absence means the writer did not finish; its
+# counts let a reader notice frames that went missing.
+struct End {
+  batches @0 :UInt64;
+  events @1 :UInt64;
+}
+
+struct Frame {
+  union {
+    header @0 :Header;
+    snapshot @1 :SnapshotChunk;
+    events @2 :EventBatch;
+    end @3 :End;
+  }
+}
