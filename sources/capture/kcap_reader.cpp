@@ -125,7 +125,7 @@ Status KcapReader::open(const std::string& path) {
     if (!*got)
       return fail(error_at(StatusCode::kTruncated,
                            "capture ends at offset " + std::to_string(offset_) +
-                               " inside its snapshot, without an end frame: the file was cut short",
+                               " before any event batch or end frame: the file was cut short",
                            offset_));
     auto kind = frame_kind();
     if (!kind.ok()) return fail(kind.status());
