@@ -1,0 +1,108 @@
+#include "engine/ast.h"
+
+namespace kestrel::engine {
+
+const char* transformer_name(Transformer t) {
+  switch (t) {
+    case Transformer::kToLower: return "tolower";
+    case Transformer::kToUpper: return "toupper";
+    case Transformer::kB64: return "b64";
+    case Transformer::kBasename: return "basename";
+    case Transformer::kLen: return "len";
+    case Transformer::kVal: return "val";
+  }
+  return "?";
+}
+
+std::string FieldOperand::to_string() const {
+  std::string out;
+  for (auto t : transformers) {
+    out += transformer_name(t);
+    out += '(';
+  }
+  out += field;
+  if (arg) out += "[" + *arg + "]";
+  out.append(transformers.size(), ')');
+  return out;
+}
+
+ExprPtr make_bool(ExprKind kind, TextPos pos, std::vector<ExprPtr> children) {
+  auto e = std::make_unique<Expr>();
+  e->kind = kind;
+  e->pos = pos;
+  e->children = std::move(children);
+  return e;
+}
+
+ExprPtr clone_expr(const Expr& e, int depth) {
+  if (depth > kMaxConditionDepth) return nullptr;
+  auto out = std::make_unique<Expr>();
+  out->kind = e.kind;
+  out->pos = e.pos;
+  out->macro = e.macro;
+  out->left = e.left;
+  out->op = e.op;
+  out->rhs = e.rhs;
+  out->values = e.values;
+  out->rhs_field = e.rhs_field;
+  for (const auto& c : e.children) {
+    auto copy = clone_expr(*c, depth + 1);
+    if (!copy) return nullptr;
+    out->children.push_back(std::move(copy));
+  }
+  return out;
+}
+
+namespace {
+
+std::string quote(const Value& v) {
+  bool plain = !v.quoted && !v.text.empty();
+  for (char c : v.text) {
+    if (c == ' ' || c == '(' || c == ')' || c == ',' || c == '"' || c == '\'' || c == '=') plain = false;
+  }
+  if (plain) return v.text;
+  std::string out = "\"";
+  for (char c : v.text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string expr_to_string(const Expr& e, int depth) {
+  if (depth > kMaxConditionDepth) return "…";
+  switch (e.kind) {
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      std::string out = "(";
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i) out += e.kind == ExprKind::kAnd ? " and " : " or ";
+        out += expr_to_string(*e.children[i], depth + 1);
+      }
+      return out + ")";
+    }
+    case ExprKind::kNot: return "not " + expr_to_string(*e.children[0], depth + 1);
+    case ExprKind::kMacroRef: return e.macro;
+    case ExprKind::kCheck: break;
+  }
+  std::string out = e.left.to_string() + " " + e.op;
+  switch (e.rhs) {
+    case RhsKind::kNone: break;
+    case RhsKind::kValue: out += " " + quote(e.values.at(0)); break;
+    case RhsKind::kField: out += " " + e.rhs_field->to_string(); break;
+    case RhsKind::kList: {
+      out += " (";
+      for (size_t i = 0; i < e.values.size(); ++i) {
+        if (i) out += ", ";
+        out += quote(e.values[i]);
+      }
+      out += ")";
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace kestrel::engine

@@ -1,0 +1,81 @@
+// ast.h — the syntax tree of a Falco condition.
+//
+// Produced by the parser (engine/parser.h), rewritten in place by the
+// resolver (engine/resolve.h: list names expanded, macro references replaced
+// by the macro's tree), checked against the field registry
+// (engine/condition_check.h) and indexed by event type
+// (engine/evttype_index.h). Every node carries the position of its first
+// character within the condition text it was parsed from.
+//
+// Trees are bounded: the parser caps nesting (kMaxConditionDepth) and every
+// walker in the engine carries a depth argument it checks against the same
+// cap, so no rule can drive unbounded recursion.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/lexer.h"
+
+namespace kestrel::engine {
+
+// Deepest nesting any tree may have, after macro expansion too. Falco uses
+// the same limit for rule conditions.
+inline constexpr int kMaxConditionDepth = 1000;
+
+enum class Transformer { kToLower, kToUpper, kB64, kBasename, kLen, kVal };
+const char* transformer_name(Transformer t);
+
+// A field, optionally with an argument: proc.aname[2], evt.arg[0],
+// evt.arg.flags (arg "flags" after the registry splits it off), wrapped
+// in zero or more transformers (outermost first): tolower(proc.name).
+struct FieldOperand {
+  std::vector<Transformer> transformers;
+  std::string field;               // as written, e.g. "evt.arg.flags", "proc.aname"
+  std::optional<std::string> arg;  // bracket argument, e.g. "2" for proc.aname[2]
+  TextPos pos;
+  std::string to_string() const;   // "tolower(proc.aname[2])"
+};
+
+struct Value {
+  std::string text;     // unescaped
+  bool quoted = false;  // written as "…" or '…' (never a list name then)
+  TextPos pos;
+};
+
+enum class ExprKind { kAnd, kOr, kNot, kMacroRef, kCheck };
+
+enum class RhsKind {
+  kNone,   // unary: FIELD exists
+  kValue,  // one value: proc.name = cat
+  kList,   // a parenthesised list: proc.name in (a, b); also list names
+  kField,  // a field through val()/a transformer: fd.name = val(proc.cwd)
+};
+
+struct Expr {
+  ExprKind kind = ExprKind::kCheck;
+  TextPos pos;
+  std::vector<std::unique_ptr<Expr>> children;  // and/or: 2+; not: 1
+
+  std::string macro;  // kMacroRef: the identifier
+
+  // kCheck
+  FieldOperand left;
+  std::string op;  // "=", "==", "!=", "<", "<=", ">", ">=", "contains", …, "exists"
+  RhsKind rhs = RhsKind::kNone;
+  std::vector<Value> values;           // kValue: exactly one; kList: any number
+  std::optional<FieldOperand> rhs_field;
+};
+
+using ExprPtr = std::unique_ptr<Expr>;
+
+ExprPtr make_bool(ExprKind kind, TextPos pos, std::vector<ExprPtr> children);
+// Deep copy. `depth` is the caller's nesting; copies deeper than
+// kMaxConditionDepth return nullptr.
+ExprPtr clone_expr(const Expr& e, int depth = 0);
+// Canonical text (fully parenthesised), for tests and messages.
+std::string expr_to_string(const Expr& e, int depth = 0);
+
+}  // namespace kestrel::engine

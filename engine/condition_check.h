@@ -1,0 +1,30 @@
+// condition_check.h — load-time validation of a resolved condition against
+// the fields of its source.
+//
+// For every check: the field exists in the source (with the argument form
+// it takes), transformers apply to its type, the operator applies to the
+// (transformed) type, every value parses as that type (numbers, booleans,
+// IP addresses and networks, hex byte strings for bcontains/bstartswith),
+// regex values compile with RE2, and evt.type values are known event names.
+// Errors carry the position of the offending node.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/ast.h"
+
+namespace kestrel::engine {
+
+struct CheckError {
+  std::string message;
+  TextPos pos;
+  // Falco lets `skip-if-unknown-filter: true` turn these into warnings:
+  // unknown fields and unknown event types.
+  bool unknown_field_or_type = false;
+};
+
+std::optional<CheckError> check_condition(const Expr& e, std::string_view source, int depth = 0);
+
+}  // namespace kestrel::engine

@@ -1,0 +1,34 @@
+// validate.h — `kestrel -V FILE…`: load rule files and report, like
+// `falco -V`.
+//
+// validate_rules reads the given files/directories in order as one rule set
+// (so files that extend others — incubating rules on top of falco_rules.yaml
+// — validate together, as Falco users load them) and returns every error and
+// warning. print_validation writes them in Falco's format followed by a
+// one-line verdict per file set.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "engine/load_result.h"
+
+namespace kestrel::engine {
+
+struct ValidationResult {
+  std::vector<std::string> paths;
+  LoadResult result;
+  size_t rule_count = 0;
+  size_t macro_count = 0;
+  size_t list_count = 0;
+  bool ok() const { return result.ok(); }
+};
+
+ValidationResult validate_rules(const std::vector<std::string>& paths);
+
+// Errors and warnings (one line each, see print_load_message), then
+// "<paths>: Ok" or "<paths>: Invalid". `with_warnings` false hides warnings.
+void print_validation(std::ostream& out, const ValidationResult& v, bool with_warnings = true);
+
+}  // namespace kestrel::engine
