@@ -5,6 +5,8 @@
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
 #include "app/list_events.h"
+#include "engine/fields/field_registry.h"
+#include "engine/validate.h"
 
 namespace kestrel {
 namespace {
@@ -87,8 +89,17 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   }
 
   if (o.gvisor_generate_config) return refuse(err, "--gvisor-generate-config: the gVisor source has not landed yet (issue 5)");
-  if (o.list_fields) return refuse(err, "--list: the field registry has not landed yet (issue 3)");
-  if (!o.validate.empty()) return refuse(err, "-V: the rule engine has not landed yet (issue 3)");
+  if (o.list_fields) {
+    if (!o.list_fields->empty() && !engine::is_known_source(*o.list_fields))
+      return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
+    engine::print_field_list(out, *o.list_fields);
+    return kExitOk;
+  }
+  if (!o.validate.empty()) {
+    auto v = engine::validate_rules(o.validate);
+    engine::print_validation(out, v);
+    return v.ok() ? kExitOk : kExitFailure;
+  }
   if (!o.capture.empty()) return refuse(err, "-e: capture replay needs the rule engine, which has not landed yet (issue 3)");
 
   const std::string& kind = config->engine.kind;

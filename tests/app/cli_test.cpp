@@ -74,3 +74,40 @@ TEST(Cli, EngineKindNoneHasNothingToDo) {
 
 }  // namespace
 }  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+const std::string kShared = KESTREL_SHARED_DIR;
+
+TEST(Cli, ValidateAcceptsUpstreamRulesAndExitsZero) {
+  std::string rules = kShared + "/upstream-rules/falco_rules.yaml";
+  auto r = kestrel({"-V", rules.c_str()});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_NE(r.out.find(": Ok"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ValidateRejectsABrokenFileWithPositionAndExitsOne) {
+  std::string rules = kShared + "/falco-regression/rules/invalid_macro_without_condition.yaml";
+  auto r = kestrel({"-V", rules.c_str()});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_NE(r.out.find("invalid_macro_without_condition.yaml:1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("LOAD_ERR_YAML_VALIDATE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Invalid"), std::string::npos);
+}
+
+TEST(Cli, ListFieldsBySource) {
+  auto r = kestrel({"--list", "syscall"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("proc.aname"), std::string::npos);
+  EXPECT_NE(r.out.find("fd.sip"), std::string::npos);
+  EXPECT_EQ(r.out.find("ka.verb"), std::string::npos) << "syscall listing must not show k8s audit fields";
+  auto all = kestrel({"-L"});
+  ASSERT_EQ(all.code, kExitOk);
+  EXPECT_NE(all.out.find("ka.verb"), std::string::npos);
+  auto bad = kestrel({"--list", "nosuch"});
+  EXPECT_EQ(bad.code, kExitUsage);
+}
+
+}  // namespace
+}  // namespace kestrel
