@@ -1,0 +1,40 @@
+/*
+ * filler.bpf.h — the shape every syscall filler shares.
+ *
+ * Hooks: one `tracepoint/syscalls/sys_exit_<name>` program per syscall.
+ * A tp_btf/sys_exit dispatcher would be one program instead of many, but
+ * it runs on *every* syscall: ~36-40 ns added to each uncaptured syscall on
+ * this machine, against ~9 ns for per-syscall tracepoints (measured, see
+ * ARCHITECTURE.md), and the target is <= 25 ns. So the loader attaches only
+ * the programs of the event types in the capture set, and an uncaptured
+ * syscall pays for no BPF program at all. (fentry/fexit fail with EPERM and
+ * kprobes are not configured on the target kernels.)
+ *
+ * Program names are the contract with the loader: `ke_<event name>` for the
+ * program that emits the event (the name from events.def), optionally
+ * followed by `__<role>` for helpers of the same event (e.g. an entry stash).
+ * The loader maps every program to its event type by that name and refuses
+ * to start on a name it does not know.
+ */
+#ifndef KESTREL_EBPF_FILLER_BPF_H
+#define KESTREL_EBPF_FILLER_BPF_H
+
+#define KB_SYSCALL_EXIT(name) \
+	SEC("tracepoint/syscalls/sys_exit_" #name) int ke_##name(struct trace_event_raw_sys_exit *ctx)
+
+#define KB_SYSCALL_ENTER(name, role) \
+	SEC("tracepoint/syscalls/sys_enter_" #name) int ke_##name##__##role(struct trace_event_raw_sys_enter *ctx)
+
+/* Starts record `r` for event ID, or returns from the program. */
+#define KB_BEGIN(r, ID)                                                   \
+	struct kb_rec r;                                                  \
+	if (kb_skip_current(bpf_get_current_pid_tgid()) ||                \
+	    !kb_begin(&r, KE_##ID, KP_##ID##_COUNT))                      \
+		return 0
+
+/* Reads the current syscall's arguments into `a` (a.a[0..5]). */
+#define KB_ARGS(a)        \
+	struct kb_args a; \
+	kb_read_args(&a)
+
+#endif /* KESTREL_EBPF_FILLER_BPF_H */

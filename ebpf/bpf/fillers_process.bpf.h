@@ -1,0 +1,184 @@
+/*
+ * fillers_process.bpf.h — exec, clone/fork and exit.
+ *
+ * exec: emitted at sys_exit_execve(at). A successful exec has replaced the
+ * registers and memory the arguments lived in, so the new image describes
+ * itself (its argument area, its creds); a failed one (res < 0) is still
+ * reported, with the filename and argv the caller passed.
+ *
+ * clone/clone3/fork/vfork: emitted on the *child* side (res == 0, the child
+ * returning from the syscall through the same exit tracepoint), which is
+ * where the new thread's own ids, creds and cgroups are visible; failures
+ * (res < 0) are emitted from the caller. The parent's successful return is
+ * not emitted: it would repeat the child's event from the other side.
+ *
+ * procexit: raw tracepoint sched_process_exit via tp_btf (runs only when a
+ * thread exits, so its cost does not touch other syscalls).
+ */
+#ifndef KESTREL_EBPF_FILLERS_PROCESS_BPF_H
+#define KESTREL_EBPF_FILLERS_PROCESS_BPF_H
+
+#define KB_CLONE_VM 0x00000100
+#define KB_CLONE_VFORK 0x00004000
+#define KB_SIGCHLD 17
+
+KB_SYSCALL_EXIT(execve)
+{
+	long ret = ctx->ret;
+	KB_BEGIN(r, EXECVE);
+	kb_push_s64(&r, ret);
+	if (ret == 0) {
+		kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL);
+	} else {
+		struct kb_args a;
+		kb_read_args(&a);
+		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[0],
+				      (const char *const *)a.a[1]);
+	}
+	kb_submit(&r);
+	return 0;
+}
+
+KB_SYSCALL_ENTER(execveat, enter)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct kb_execveat_args *s;
+	u32 zero = 0;
+	/* Build the value in the scratch (too big for the stack). */
+	s = bpf_map_lookup_elem(&kb_scratch, &zero);
+	if (!s)
+		return 0;
+	s->dirfd = (s32)ctx->args[0];
+	s->flags = ctx->args[4];
+	long n = bpf_probe_read_user_str(s->path, sizeof(s->path), (void *)ctx->args[1]);
+	s->path_len = n > 0 ? n : 0;
+	bpf_map_update_elem(&kb_execveat_stash, &tid, s, BPF_ANY);
+	return 0;
+}
+
+KB_SYSCALL_EXIT(execveat)
+{
+	long ret = ctx->ret;
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct kb_execveat_args *s = bpf_map_lookup_elem(&kb_execveat_stash, &tid);
+	KB_BEGIN(r, EXECVEAT);
+	kb_push_s64(&r, ret);
+	struct kb_args a;
+	if (ret == 0) {
+		kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL);
+	} else {
+		kb_read_args(&a);
+		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[1],
+				      (const char *const *)a.a[2]);
+	}
+	if (s) {
+		kb_push_s64(&r, s->dirfd);
+		long n = bpf_probe_read_kernel_str(kb_cursor(&r), KB_MAX_STR, s->path);
+		kb_set_len(&r, n > 0 ? n : 0);
+		kb_push_u32(&r, s->flags);
+	} else {
+		kb_push_empty(&r);
+		kb_push_empty(&r);
+		kb_push_empty(&r);
+	}
+	kb_submit(&r);
+	if (s)
+		bpf_map_delete_elem(&kb_execveat_stash, &tid);
+	return 0;
+}
+
+/* res, process block; the callers add their flags param. */
+#define KB_CLONE_COMMON(r, ret)                                           \
+	kb_push_s64(&r, ret);                                             \
+	kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL)
+
+KB_SYSCALL_EXIT(clone)
+{
+	long ret = ctx->ret;
+	if (ret > 0)
+		return 0;
+	KB_BEGIN(r, CLONE);
+	struct kb_args a;
+	kb_read_args(&a);
+	KB_CLONE_COMMON(r, ret);
+	kb_push_u32(&r, (u32)a.a[0]);
+	kb_submit(&r);
+	return 0;
+}
+
+KB_SYSCALL_EXIT(clone3)
+{
+	long ret = ctx->ret;
+	if (ret > 0)
+		return 0;
+	KB_BEGIN(r, CLONE3);
+	struct kb_args a;
+	kb_read_args(&a);
+	u64 flags = 0; /* struct clone_args starts with `u64 flags` */
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]);
+	KB_CLONE_COMMON(r, ret);
+	kb_push_u32(&r, (u32)flags);
+	kb_submit(&r);
+	return 0;
+}
+
+KB_SYSCALL_EXIT(fork)
+{
+	long ret = ctx->ret;
+	if (ret > 0)
+		return 0;
+	KB_BEGIN(r, FORK);
+	KB_CLONE_COMMON(r, ret);
+	kb_submit(&r);
+	return 0;
+}
+
+KB_SYSCALL_EXIT(vfork)
+{
+	long ret = ctx->ret;
+	if (ret > 0)
+		return 0;
+	KB_BEGIN(r, VFORK);
+	KB_CLONE_COMMON(r, ret);
+	kb_submit(&r);
+	return 0;
+}
+
+/*
+ * Who inherits the exiting task's children: another live thread of its
+ * group if there is one, else the pid namespace's init. (Subreapers set
+ * with PR_SET_CHILD_SUBREAPER are not looked for.)
+ */
+static __always_inline s64 kb_reaper_tid(struct task_struct *p)
+{
+	struct signal_struct *sig = BPF_CORE_READ(p, signal);
+	int live = BPF_CORE_READ(sig, live.counter);
+	if (live > 0) {
+		struct task_struct *leader = BPF_CORE_READ(p, group_leader);
+		if (leader != p)
+			return BPF_CORE_READ(leader, pid);
+	}
+	struct pid *tp = BPF_CORE_READ(p, thread_pid);
+	u32 level = BPF_CORE_READ(tp, level);
+	struct upid *numbers = (void *)tp + bpf_core_field_offset(struct pid, numbers);
+	struct pid_namespace *ns = NULL;
+	bpf_probe_read_kernel(&ns, sizeof(ns), &numbers[level & 31].ns);
+	struct task_struct *reaper = BPF_CORE_READ(ns, child_reaper);
+	return reaper ? BPF_CORE_READ(reaper, pid) : 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ke_procexit, struct task_struct *p)
+{
+	KB_BEGIN(r, PROCEXIT);
+	s64 code = BPF_CORE_READ(p, exit_code);
+	kb_push_s64(&r, code);
+	kb_push_s64(&r, (code >> 8) & 0xff);
+	kb_push_u32(&r, code & 0x7f);
+	kb_push_u8(&r, (code & 0x80) != 0);
+	kb_push_s64(&r, kb_reaper_tid(p));
+	kb_submit(&r);
+	return 0;
+}
+
+#endif /* KESTREL_EBPF_FILLERS_PROCESS_BPF_H */

@@ -1,0 +1,90 @@
+/*
+ * maps.bpf.h — the probe's maps and load-time knobs.
+ *
+ * Ring buffers: one BPF ring buffer per group of `kb_cpus_per_buffer` CPUs,
+ * held in an array-of-maps. The loader sizes the outer array and creates
+ * the inner ring buffers (so their size is a runtime option) before it
+ * attaches anything. Records are submitted with BPF_RB_NO_WAKEUP: a wakeup
+ * per event cost ~1.5 us on this machine (ARCHITECTURE.md), so the reader
+ * polls the buffers every ~1 ms instead of sleeping on them.
+ */
+#ifndef KESTREL_EBPF_MAPS_BPF_H
+#define KESTREL_EBPF_MAPS_BPF_H
+
+struct kb_ringbuf {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* replaced by the loader */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* replaced by the loader: number of buffers */
+	__type(key, u32);
+	__array(values, struct kb_ringbuf);
+} kb_ringbufs SEC(".maps");
+
+/* Where a record is assembled before bpf_ringbuf_output() copies it. */
+struct kb_scratch_buf {
+	u8 data[KB_SCRATCH_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct kb_scratch_buf);
+} kb_scratch SEC(".maps");
+
+/* Path components collected leaf-first before the path is written root-first. */
+struct kb_path_parts {
+	const unsigned char *name[KB_MAX_PATH_COMPONENTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct kb_path_parts);
+} kb_path_scratch SEC(".maps");
+
+/* Records lost in the kernel, per CPU, indexed by enum kb_drop_reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KB_DROP_COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} kb_drops SEC(".maps");
+
+/*
+ * execveat's dirfd/pathname/flags, stashed at syscall entry: a successful
+ * exec replaces the registers and the memory they pointed to, so the exit
+ * side cannot re-read them. Keyed by tid.
+ */
+struct kb_execveat_args {
+	s64 dirfd;
+	u32 flags;
+	u32 path_len;
+	char path[KB_MAX_STR];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, u32);
+	__type(value, struct kb_execveat_args);
+} kb_execveat_stash SEC(".maps");
+
+/* Load-time knobs (rodata: the verifier folds them as constants). */
+const volatile __u32 kb_cpus_per_buffer = 1;
+const volatile __u32 kb_nr_buffers = 1;
+const volatile __u32 kb_ignore_tgid = 0; /* the collector's own process */
+
+/*
+ * Added to bpf_ktime_get_boot_ns() to get ns since the epoch. In .bss, not
+ * rodata: the loader refreshes it while running so NTP slews of the wall
+ * clock are followed.
+ */
+__u64 kb_epoch_offset_ns = 0;
+
+#endif /* KESTREL_EBPF_MAPS_BPF_H */

@@ -1,0 +1,184 @@
+/*
+ * sock.bpf.h — fd -> file -> socket lookups and the SOCKADDR / SOCKTUPLE
+ * encodings of kestrel_event.h.
+ *
+ * Tuples are read from the kernel's `struct sock` (CO-RE), not from the
+ * syscall's user buffers: the kernel's view includes the local address and
+ * port it picked, and cannot be faked by the caller.
+ */
+#ifndef KESTREL_EBPF_SOCK_BPF_H
+#define KESTREL_EBPF_SOCK_BPF_H
+
+#define KB_S_IFMT 00170000
+#define KB_S_IFSOCK 0140000
+#define KB_UNIX_PATH_MAX 108
+
+/* The file behind `fd` in the current task, or NULL. */
+static __always_inline struct file *kb_fd_file(s64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd < 0)
+		return NULL;
+	u32 max = BPF_CORE_READ(fdt, max_fds);
+	if ((u64)fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The sock behind `fd`, or NULL if fd is not a socket. */
+static __always_inline struct sock *kb_fd_sock(s64 fd)
+{
+	struct file *f = kb_fd_file(fd);
+	if (!f)
+		return NULL;
+	u16 mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & KB_S_IFMT) != KB_S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* dev and ino of the file behind a freshly returned fd. */
+static __always_inline void kb_push_fd_dev_ino(struct kb_rec *r, s64 fd)
+{
+	struct file *f = fd >= 0 ? kb_fd_file(fd) : NULL;
+	if (!f) {
+		kb_push_empty(r);
+		kb_push_empty(r);
+		return;
+	}
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	kb_push_u32(r, kb_kdev_to_user(BPF_CORE_READ(inode, i_sb, s_dev)));
+	kb_push_u64(r, BPF_CORE_READ(inode, i_ino));
+}
+
+static __always_inline u64 kb_fd_ino(s64 fd)
+{
+	struct file *f = kb_fd_file(fd);
+	return f ? BPF_CORE_READ(f, f_inode, i_ino) : 0;
+}
+
+/* A unix socket's bound path (or "@name" for an abstract one) at `pos`. */
+static __always_inline u32 kb_write_unix_path(struct kb_rec *r, u32 pos, struct sock *sk)
+{
+	struct unix_sock *us = (struct unix_sock *)sk;
+	struct unix_address *addr = sk ? BPF_CORE_READ(us, addr) : NULL;
+	if (addr) {
+		char *path = (char *)&addr->name[0].sun_path;
+		char first = 0;
+		bpf_probe_read_kernel(&first, 1, path);
+		if (first == 0) {
+			r->buf[pos & KB_OFF_MASK] = '@';
+			pos++;
+			path++;
+		}
+		long k = bpf_probe_read_kernel_str(r->buf + (pos & KB_OFF_MASK), KB_UNIX_PATH_MAX, path);
+		if (k > 1)
+			pos += k - 1;
+	}
+	r->buf[pos & KB_OFF_MASK] = 0;
+	return pos + 1;
+}
+
+static __always_inline void kb_write_u16(struct kb_rec *r, u32 pos, u16 v)
+{
+	*(u16 *)(r->buf + (pos & KB_OFF_MASK)) = v;
+}
+
+/*
+ * Pushes the SOCKTUPLE of `sk`, client -> server: `local_is_source` for
+ * connect() (the local end is the client), not for accept().
+ */
+static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, bool local_is_source)
+{
+	if (!sk) {
+		kb_push_empty(r);
+		return;
+	}
+	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	u32 pos = r->off;
+	u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == KESTREL_AF_INET) {
+		u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
+		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = local_is_source ? laddr : raddr;
+		kb_write_u16(r, pos + 5, local_is_source ? lport : rport);
+		*(u32 *)(r->buf + ((pos + 7) & KB_OFF_MASK)) = local_is_source ? raddr : laddr;
+		kb_write_u16(r, pos + 11, local_is_source ? rport : lport);
+		kb_set_len(r, 13);
+	} else if (family == KESTREL_AF_INET6) {
+		struct in6_addr l6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		struct in6_addr r6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
+		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), local_is_source ? &l6 : &r6, 16);
+		kb_write_u16(r, pos + 17, local_is_source ? lport : rport);
+		__builtin_memcpy(r->buf + ((pos + 19) & KB_OFF_MASK), local_is_source ? &r6 : &l6, 16);
+		kb_write_u16(r, pos + 35, local_is_source ? rport : lport);
+		kb_set_len(r, 37);
+	} else if (family == KESTREL_AF_UNIX) {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_UNIX;
+		u64 src = (u64)(local_is_source ? sk : peer);
+		u64 dst = (u64)(local_is_source ? peer : sk);
+		*(u64 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = src;
+		*(u64 *)(r->buf + ((pos + 9) & KB_OFF_MASK)) = dst;
+		/* The server's path: the peer's for connect, our own for accept. */
+		u32 end = kb_write_unix_path(r, pos + 17, local_is_source ? peer : sk);
+		kb_set_len(r, end - pos);
+	} else {
+		kb_push_empty(r);
+	}
+}
+
+/* Pushes a user sockaddr (as passed to connect/bind) as a SOCKADDR param. */
+static __always_inline void kb_push_user_sockaddr(struct kb_rec *r, const void *uaddr, u64 addrlen)
+{
+	u16 family = 0;
+	if (!uaddr || addrlen < 2 || bpf_probe_read_user(&family, sizeof(family), uaddr) != 0) {
+		kb_push_empty(r);
+		return;
+	}
+	u32 pos = r->off;
+	if (family == KESTREL_AF_INET && addrlen >= 8) {
+		struct sockaddr_in in = {};
+		bpf_probe_read_user(&in, sizeof(in), uaddr);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
+		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = in.sin_addr.s_addr;
+		kb_write_u16(r, pos + 5, bpf_ntohs(in.sin_port));
+		kb_set_len(r, 7);
+	} else if (family == KESTREL_AF_INET6 && addrlen >= 24) {
+		struct sockaddr_in6 in6 = {};
+		bpf_probe_read_user(&in6, sizeof(in6), uaddr);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
+		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), &in6.sin6_addr, 16);
+		kb_write_u16(r, pos + 17, bpf_ntohs(in6.sin6_port));
+		kb_set_len(r, 19);
+	} else if (family == KESTREL_AF_UNIX) {
+		const char *path = (const char *)uaddr + 2;
+		char first = 0;
+		bpf_probe_read_user(&first, 1, path);
+		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_UNIX;
+		pos++;
+		if (first == 0 && addrlen > 2) {
+			r->buf[pos & KB_OFF_MASK] = '@';
+			pos++;
+			path++;
+		}
+		long k = bpf_probe_read_user_str(r->buf + (pos & KB_OFF_MASK), KB_UNIX_PATH_MAX, path);
+		if (k > 0)
+			pos += k;
+		else
+			r->buf[pos++ & KB_OFF_MASK] = 0;
+		kb_set_len(r, pos - r->off);
+	} else {
+		kb_push_empty(r);
+	}
+}
+
+#endif /* KESTREL_EBPF_SOCK_BPF_H */

@@ -1,0 +1,232 @@
+/*
+ * task.bpf.h — the process params block (KE_PROCESS_PARAMS in events.def)
+ * that execve, execveat, clone, clone3, fork and vfork carry after `res`.
+ *
+ * kb_push_process_block() writes all 24 params in table order for the
+ * current task. Where exe/args come from depends on the event:
+ *   - KB_ARGS_FROM_MM: the task's own argument area (mm->arg_start..end),
+ *     right for a successful exec (the new image) and a clone child (a
+ *     copy of the parent's). exe is argv[0], as in Falco (proc.exe).
+ *   - KB_ARGS_FROM_USER: a failed exec still runs the old image, so the
+ *     requested program is read from the syscall's own arguments: exe is
+ *     the filename passed in, args are argv[1..] from the user array.
+ */
+#ifndef KESTREL_EBPF_TASK_BPF_H
+#define KESTREL_EBPF_TASK_BPF_H
+
+enum kb_args_source { KB_ARGS_FROM_MM, KB_ARGS_FROM_USER };
+
+/* Userspace's st_dev/st_rdev encoding of a (major, minor) pair. */
+static __always_inline u32 kb_encode_dev(u32 major, u32 minor)
+{
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+/* The kernel's internal dev_t (major << 20 | minor) in userspace encoding. */
+static __always_inline u32 kb_kdev_to_user(u32 kdev)
+{
+	return kb_encode_dev(kdev >> 20, kdev & 0xfffff);
+}
+
+/* argv[0] (exe) then argv[1..] (args) from [start, end) of user memory. */
+static __always_inline void kb_push_mm_args(struct kb_rec *r, unsigned long start, unsigned long end)
+{
+	if (!start || end <= start) {
+		kb_push_empty(r);
+		kb_push_empty(r);
+		return;
+	}
+	long n = bpf_probe_read_user_str(kb_cursor(r), KB_MAX_STR, (void *)start);
+	if (n < 0)
+		n = 0;
+	kb_set_len(r, n);
+	unsigned long rest_start = start + n;
+	u64 rest = end > rest_start ? end - rest_start : 0;
+	if (rest > KESTREL_MAX_ARGS_BYTES - 1)
+		rest = KESTREL_MAX_ARGS_BYTES - 1;
+	if (rest == 0 || bpf_probe_read_user(kb_cursor(r), rest & (KB_MAX_STR - 1), (void *)rest_start) != 0)
+		rest = 0;
+	kb_set_len(r, rest);
+}
+
+/* filename as exe, then argv[1..] read pointer by pointer from `argv`. */
+static __always_inline void kb_push_user_argv(struct kb_rec *r, const char *filename, const char *const *argv)
+{
+	kb_push_user_str(r, filename);
+	u32 start = r->off;
+	u32 pos = start;
+	for (int i = 1; i < KB_MAX_ARGV && argv; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) != 0 || !arg)
+			break;
+		long k = bpf_probe_read_user_str(r->buf + (pos & KB_OFF_MASK), KB_MAX_STR, arg);
+		if (k <= 0)
+			break;
+		pos += k;
+		if (pos - start >= KESTREL_MAX_ARGS_BYTES)
+			break;
+	}
+	kb_set_len(r, pos - start);
+}
+
+static __always_inline void kb_push_mm_env(struct kb_rec *r, struct mm_struct *mm)
+{
+	unsigned long start = BPF_CORE_READ(mm, env_start);
+	unsigned long end = BPF_CORE_READ(mm, env_end);
+	u64 len = end > start ? end - start : 0;
+	if (len > KB_MAX_ENV_BYTES - 1)
+		len = KB_MAX_ENV_BYTES - 1;
+	if (len == 0 || bpf_probe_read_user(kb_cursor(r), len & (KB_MAX_STR - 1), (void *)start) != 0)
+		len = 0;
+	kb_set_len(r, len);
+}
+
+static __always_inline u32 kb_task_tty(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty)
+		return 0;
+	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+	u32 major = BPF_CORE_READ(drv, major);
+	u32 minor = BPF_CORE_READ(drv, minor_start) + BPF_CORE_READ(tty, index);
+	return kb_encode_dev(major, minor);
+}
+
+/* The id of `pid` as seen from its own (innermost) pid namespace. */
+static __always_inline s64 kb_pid_vnr(struct pid *pid)
+{
+	if (!pid)
+		return 0;
+	u32 level = BPF_CORE_READ(pid, level);
+	struct upid *numbers = (void *)pid + bpf_core_field_offset(struct pid, numbers);
+	int nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &numbers[level & 31].nr);
+	return nr;
+}
+
+static __always_inline s64 kb_pid_nr(struct pid *pid)
+{
+	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+}
+
+/*
+ * "controller=/path" for each mounted cgroup hierarchy the task is in, as
+ * in /proc/PID/cgroup (v2: one hierarchy shared by every controller, listed
+ * once). The state tables find the container id in these paths.
+ */
+struct kb_cgroups_ctx {
+	struct css_set *cset;
+	struct cgroup *last;
+	u32 start;
+	u32 pos;
+};
+
+static long kb_cgroup_cb(u32 i, void *data)
+{
+	struct kb_cgroups_ctx *c = data;
+	struct kb_rec r = {.buf = kb_scratch_buf()};
+	if (!r.buf)
+		return 1;
+	struct css_set *cset = c->cset;
+	struct cgroup_subsys_state *css = NULL;
+	bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[i & 15]);
+	if (!css)
+		return 0;
+	struct cgroup *cg = BPF_CORE_READ(css, cgroup);
+	if (!cg || cg == c->last)
+		return 0;
+	c->last = cg;
+	u32 pos = c->pos;
+	long k = bpf_probe_read_kernel_str(r.buf + (pos & KB_OFF_MASK), 32, BPF_CORE_READ(css, ss, name));
+	if (k > 1)
+		pos += k - 1;
+	r.buf[pos & KB_OFF_MASK] = '=';
+	pos++;
+	pos = kb_write_kernfs_path(&r, pos, BPF_CORE_READ(cg, kn));
+	r.buf[pos & KB_OFF_MASK] = 0;
+	pos++;
+	c->pos = pos;
+	return pos - c->start > KB_MAX_STR ? 1 : 0;
+}
+
+static __always_inline void kb_push_cgroups(struct kb_rec *r, struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	if (!cset) {
+		kb_push_empty(r);
+		return;
+	}
+	u32 nsubsys = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
+	struct kb_cgroups_ctx c = {.cset = cset, .last = NULL, .start = r->off, .pos = r->off};
+	bpf_loop(nsubsys < 16 ? nsubsys : 16, kb_cgroup_cb, &c, 0);
+	kb_set_len(r, c.pos - c.start);
+}
+
+/* EXE_FROM_MEMFD when the running image was loaded from a memfd. */
+static __always_inline u32 kb_exe_flags(struct mm_struct *mm)
+{
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	if (!exe)
+		return 0;
+	char prefix[8] = {};
+	bpf_probe_read_kernel_str(prefix, sizeof(prefix), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+	u32 nlink = BPF_CORE_READ(exe, f_inode, __i_nlink);
+	if (nlink == 0 && prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' &&
+	    prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
+		return 4; /* EXE_FROM_MEMFD (symbol_sets.def) */
+	return 0;
+}
+
+static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args_source src,
+						  const char *filename, const char *const *argv)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	/* exe, args */
+	if (src == KB_ARGS_FROM_MM)
+		kb_push_mm_args(r, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+	else
+		kb_push_user_argv(r, filename, argv);
+	/* tid, pid, ptid */
+	kb_push_s64(r, BPF_CORE_READ(task, pid));
+	kb_push_s64(r, BPF_CORE_READ(task, tgid));
+	kb_push_s64(r, BPF_CORE_READ(task, real_parent, pid));
+	/* cwd */
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	if (fs)
+		kb_push_path_struct(r, &fs->pwd);
+	else
+		kb_push_empty(r);
+	/* comm */
+	long n = bpf_probe_read_kernel_str(kb_cursor(r), 16, &task->comm);
+	kb_set_len(r, n > 0 ? n : 0);
+	/* env */
+	if (mm && src == KB_ARGS_FROM_MM)
+		kb_push_mm_env(r, mm);
+	else
+		kb_push_empty(r);
+	/* tty, pgid, sid, vtid, vpid */
+	kb_push_u32(r, kb_task_tty(task));
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	kb_push_s64(r, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID])));
+	kb_push_s64(r, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID])));
+	kb_push_s64(r, kb_pid_vnr(BPF_CORE_READ(task, thread_pid)));
+	kb_push_s64(r, kb_pid_vnr(BPF_CORE_READ(sig, pids[PIDTYPE_TGID])));
+	/* loginuid, uid, euid, gid, egid */
+	kb_push_u32(r, kb_task_loginuid(task));
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	kb_push_u32(r, BPF_CORE_READ(cred, uid.val));
+	kb_push_u32(r, BPF_CORE_READ(cred, euid.val));
+	kb_push_u32(r, BPF_CORE_READ(cred, gid.val));
+	kb_push_u32(r, BPF_CORE_READ(cred, egid.val));
+	/* cap_inheritable, cap_permitted, cap_effective */
+	kb_push_u64(r, kb_read_caps(&cred->cap_inheritable));
+	kb_push_u64(r, kb_read_caps(&cred->cap_permitted));
+	kb_push_u64(r, kb_read_caps(&cred->cap_effective));
+	/* cgroups, exe_flags, start_ts */
+	kb_push_cgroups(r, task);
+	kb_push_u32(r, mm ? kb_exe_flags(mm) : 0);
+	kb_push_u64(r, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
+}
+
+#endif /* KESTREL_EBPF_TASK_BPF_H */

@@ -1,0 +1,139 @@
+#include "ebpf/ebpf_source.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "ebpf/epoch_clock.h"
+#include "ebpf/probe.h"
+#include "ebpf/ring_buffer.h"
+
+namespace kestrel {
+
+EbpfSource::EbpfSource(EbpfOptions options) : options_(std::move(options)) {
+  caps_.name = "ebpf";
+  caps_.live = true;
+  caps_.sees_containers = true;
+  caps_.sees_sandboxes = false;  // gVisor sandboxes run their syscalls in the Sentry
+  filter_.set();
+}
+
+EbpfSource::~EbpfSource() { close(); }
+
+Status EbpfSource::open() {
+  if (probe_) return ok_status();
+  ebpf::ProbeConfig config;
+  config.buffer_bytes = options_.buffer_bytes;
+  config.cpus_per_buffer = options_.cpus_per_buffer;
+  config.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
+  auto probe = ebpf::Probe::load(config);
+  if (!probe.ok()) return probe.status();
+  probe_ = std::move(probe).value();
+  caps_.event_types = probe_->supported();
+
+  rings_.clear();
+  for (int fd : probe_->ring_fds()) {
+    auto ring = ebpf::RingBuffer::map(fd, probe_->ring_bytes());
+    if (!ring.ok()) {
+      close();
+      return ring.status();
+    }
+    rings_.push_back(std::move(ring).value());
+  }
+  refresh_epoch_offset();
+  if (Status s = probe_->attach(filter_); !s.ok()) {
+    close();
+    return s;
+  }
+  return ok_status();
+}
+
+Status EbpfSource::set_event_filter(const EventTypeSet& types) {
+  filter_ = types;
+  return probe_ ? probe_->attach(filter_) : ok_status();
+}
+
+void EbpfSource::refresh_epoch_offset() {
+  probe_->set_epoch_offset_ns(ebpf::boot_to_epoch_offset_ns());
+  last_offset_refresh_ = std::chrono::steady_clock::now();
+}
+
+// Gathers what every buffer holds (up to max_batch) and orders it by time.
+// Each buffer is in order already (per-CPU), so this is a merge of a few
+// sorted runs; a stable sort keeps equal timestamps in buffer order.
+bool EbpfSource::collect(EventBatch& out) {
+  size_t budget = options_.max_batch;
+  for (auto& ring : rings_) {
+    if (budget == 0) break;
+    budget -= ring.read(
+        [&](std::span<const uint8_t> rec) {
+          auto view = EventView::parse(rec);
+          if (!view.ok()) {
+            malformed_.fetch_add(1, std::memory_order_relaxed);
+            return;
+          }
+          out.events.push_back(Event{*view, kHostDomain, 0});
+          bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
+        },
+        budget);
+  }
+  if (out.events.empty()) return false;
+  if (rings_.size() > 1 || options_.cpus_per_buffer > 1)
+    std::stable_sort(out.events.begin(), out.events.end(),
+                     [](const Event& a, const Event& b) { return a.view.ts() < b.view.ts(); });
+  events_.fetch_add(out.events.size(), std::memory_order_relaxed);
+  return true;
+}
+
+Result<NextOutcome> EbpfSource::next(EventBatch& out, std::chrono::milliseconds wait) {
+  out.clear();
+  if (!probe_) return Status(StatusCode::kInternal, "EbpfSource::next() called before open()");
+  // The previous batch's views end here: give their space back.
+  for (auto& ring : rings_) ring.release();
+
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_offset_refresh_ > std::chrono::seconds(1)) refresh_epoch_offset();
+  auto deadline = now + wait;
+  while (true) {
+    if (collect(out)) return NextOutcome::kBatch;
+    if (std::chrono::steady_clock::now() >= deadline) return NextOutcome::kIdle;
+    // No wakeups from the kernel (BPF_RB_NO_WAKEUP): poll.
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+}
+
+SourceStats EbpfSource::stats() const {
+  SourceStats s;
+  s.events = events_.load(std::memory_order_relaxed);
+  s.bytes = bytes_.load(std::memory_order_relaxed);
+  if (uint64_t m = malformed_.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
+  for (const auto& [reason, per_cpu] : drops_per_cpu()) {
+    uint64_t total = 0;
+    for (uint64_t n : per_cpu) total += n;
+    if (total) s.drops[reason] += total;
+  }
+  return s;
+}
+
+std::vector<std::pair<std::string, std::vector<uint64_t>>> EbpfSource::drops_per_cpu() const {
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> out;
+  if (!probe_) return out;
+  auto drops = probe_->drops_per_cpu();
+  for (uint32_t r = 0; r < KB_DROP_COUNT; ++r)
+    out.emplace_back(ebpf::drop_reason_name(static_cast<kb_drop_reason>(r)), std::move(drops[r]));
+  return out;
+}
+
+EventTypeSet EbpfSource::attached_event_types() const { return probe_ ? probe_->attached() : EventTypeSet(); }
+
+void EbpfSource::close() {
+  rings_.clear();
+  probe_.reset();
+}
+
+std::unique_ptr<Source> make_ebpf_source(const EbpfOptions& options) {
+  return std::make_unique<EbpfSource>(options);
+}
+
+}  // namespace kestrel

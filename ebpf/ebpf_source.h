@@ -1,0 +1,101 @@
+// ebpf_source.h — live syscall capture on this host through the eBPF probe.
+//
+// EbpfSource is the Source (sources/source.h) backed by the modern eBPF
+// probe in ebpf/bpf/. It needs a kernel with BTF, tracefs, and root (or
+// CAP_BPF + CAP_PERFMON); open() says which is missing, and suggests the
+// kernel module as the fallback.
+//
+// Hooks (why, in bpf/filler.bpf.h): one syscall exit tracepoint per event
+// type, attached only for the types in the capture set, plus
+// sched_process_exit for procexit. An uncaptured syscall runs no BPF code.
+//
+// Buffers: one BPF ring buffer per group of `cpus_per_buffer` CPUs. The
+// probe never wakes the reader; next() polls the buffers every
+// `poll_interval` and merges what it finds by timestamp. Records lost in the
+// kernel are counted per CPU and reason (stats().drops: "buffer_full",
+// "too_large", ...; drops_per_cpu() for the per-CPU split).
+//
+// Timestamps are ns since the epoch, stamped in the kernel from the boot
+// clock plus an offset the source keeps current.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sources/source.h"
+
+namespace kestrel::ebpf {
+class Probe;
+class RingBuffer;
+}  // namespace kestrel::ebpf
+
+namespace kestrel {
+
+struct EbpfOptions {
+  // Bytes per ring buffer, rounded up to a power of two (>= one page).
+  size_t buffer_bytes = 8u << 20;
+  // CPUs sharing one ring buffer: 1 = per-CPU buffers (no contention,
+  // per-CPU order); larger saves memory on big machines.
+  uint32_t cpus_per_buffer = 1;
+  // Do not emit events caused by this process (the collector's own I/O).
+  bool drop_own_events = true;
+  // How often next() looks at the buffers while waiting.
+  std::chrono::microseconds poll_interval{1000};
+  // Upper bound of records returned by one next() call.
+  size_t max_batch = 8192;
+};
+
+class EbpfSource final : public Source {
+ public:
+  explicit EbpfSource(EbpfOptions options);
+  ~EbpfSource() override;
+
+  const SourceCapabilities& capabilities() const override { return caps_; }
+
+  // Loads the probe, creates the buffers and attaches the programs of the
+  // current filter (every event the probe supports until set_event_filter()
+  // says otherwise). Errors: kUnavailable (no BTF, no tracefs, kernel too
+  // old), kPermissionDenied (not root), kInternal (probe/table mismatch).
+  Status open() override;
+
+  // Attaches exactly the programs of `types` (if open) or remembers them for
+  // open(). Types the probe cannot emit are ignored.
+  Status set_event_filter(const EventTypeSet& types) override;
+
+  // Returns up to max_batch records, merged across buffers in timestamp
+  // order. Views stay valid until the next call to next() or close().
+  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
+
+  SourceStats stats() const override;
+  void close() override;
+
+  // Kernel-side drops split by CPU: [reason][cpu]; reasons as in stats().
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> drops_per_cpu() const;
+  // The event types whose programs are attached right now.
+  EventTypeSet attached_event_types() const;
+
+ private:
+  bool collect(EventBatch& out);
+  void refresh_epoch_offset();
+
+  EbpfOptions options_;
+  SourceCapabilities caps_;
+  EventTypeSet filter_;
+  std::unique_ptr<ebpf::Probe> probe_;
+  std::vector<ebpf::RingBuffer> rings_;
+  std::chrono::steady_clock::time_point last_offset_refresh_{};
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> malformed_{0};
+};
+
+// The factory the app uses: an unopened EbpfSource.
+std::unique_ptr<Source> make_ebpf_source(const EbpfOptions& options);
+
+}  // namespace kestrel

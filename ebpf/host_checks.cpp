@@ -1,0 +1,78 @@
+#include "ebpf/host_checks.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kestrel::ebpf {
+namespace {
+
+constexpr const char* kFallbackHint =
+    "; use the kernel module source instead (build it for this kernel with kestrel-driverkit)";
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+Status check_kernel_btf() {
+  if (::access("/sys/kernel/btf/vmlinux", R_OK) == 0) return ok_status();
+  return Status(StatusCode::kUnavailable,
+                std::string("this kernel exposes no BTF (/sys/kernel/btf/vmlinux missing: it was built "
+                            "without CONFIG_DEBUG_INFO_BTF=y), which the eBPF probe needs") +
+                    kFallbackHint);
+}
+
+Result<std::string> ensure_tracefs() {
+  // libbpf looks in debugfs' tracing dir first when it exists, then here.
+  for (const char* dir : {"/sys/kernel/debug/tracing/events", "/sys/kernel/tracing/events"})
+    if (is_dir(dir)) return std::string(dir);
+  if (::mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0) {
+    int err = errno;
+    return Status(err == EPERM ? StatusCode::kPermissionDenied : StatusCode::kUnavailable,
+                  std::string("tracefs is not mounted and mounting it at /sys/kernel/tracing failed (") +
+                      std::strerror(err) +
+                      "); the eBPF probe attaches to syscall tracepoints through it. Run "
+                      "`mount -t tracefs tracefs /sys/kernel/tracing` as root");
+  }
+  if (!is_dir("/sys/kernel/tracing/events"))
+    return Status(StatusCode::kUnavailable,
+                  "tracefs mounted at /sys/kernel/tracing has no events/ directory "
+                  "(kernel built without CONFIG_FTRACE_SYSCALLS?)");
+  return std::string("/sys/kernel/tracing/events");
+}
+
+bool tracepoint_exists(const std::string& events_dir, std::string_view category, std::string_view name) {
+  std::string path = events_dir;
+  path.append("/").append(category).append("/").append(name);
+  return is_dir(path);
+}
+
+Status bpf_error(std::string_view what, int err, std::string_view log_tail) {
+  if (err < 0) err = -err;
+  std::string msg(what);
+  msg += " failed: ";
+  msg += std::strerror(err);
+  StatusCode code = StatusCode::kUnavailable;
+  if (err == EPERM || err == EACCES) {
+    code = StatusCode::kPermissionDenied;
+    msg += ". Loading the eBPF probe needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)";
+    if (::geteuid() == 0) msg += "; running as root, so BPF may be restricted on this host (lockdown?)";
+    msg += kFallbackHint;
+  } else if (err == ENOSYS || err == EOPNOTSUPP) {
+    msg += ". This kernel lacks BPF support the probe needs (ring buffers need Linux >= 5.8)";
+    msg += kFallbackHint;
+  }
+  if (!log_tail.empty()) {
+    msg += "\nlibbpf log (tail):\n";
+    msg += log_tail;
+  }
+  return Status(code, std::move(msg));
+}
+
+}  // namespace kestrel::ebpf

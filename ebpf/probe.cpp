@@ -1,0 +1,232 @@
+#include "ebpf/probe.h"
+
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <string_view>
+
+#include "ebpf/host_checks.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kestrel_probe.skel.h"
+#pragma GCC diagnostic pop
+
+namespace kestrel::ebpf {
+namespace {
+
+// libbpf reports details (verifier output) only through its print callback;
+// keep the tail of it so an error can quote it.
+std::mutex g_log_mu;
+std::string g_log;
+constexpr size_t kLogKeep = 8192;
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n <= 0) return n;
+  std::string line(static_cast<size_t>(n) + 1, '\0');
+  std::vsnprintf(line.data(), line.size(), fmt, args);
+  line.resize(static_cast<size_t>(n));
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  g_log += line;
+  if (g_log.size() > 4 * kLogKeep) g_log.erase(0, g_log.size() - kLogKeep);
+  return n;
+}
+
+std::string log_tail() {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  return g_log.size() > kLogKeep ? g_log.substr(g_log.size() - kLogKeep) : g_log;
+}
+
+void clear_log() {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  g_log.clear();
+}
+
+size_t round_up_pow2(size_t v, size_t min) {
+  size_t p = min;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+// "ke_openat__enter" -> "openat"; nullopt for names outside the convention.
+std::optional<std::string_view> event_name_of_program(std::string_view prog) {
+  if (!prog.starts_with("ke_")) return std::nullopt;
+  prog.remove_prefix(3);
+  if (size_t role = prog.find("__"); role != std::string_view::npos) prog = prog.substr(0, role);
+  return prog;
+}
+
+// "tracepoint/syscalls/sys_exit_openat" -> {"syscalls", "sys_exit_openat"}.
+std::optional<std::pair<std::string_view, std::string_view>> tracepoint_of_section(std::string_view sec) {
+  if (!sec.starts_with("tracepoint/")) return std::nullopt;
+  sec.remove_prefix(11);
+  size_t slash = sec.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  return std::make_pair(sec.substr(0, slash), sec.substr(slash + 1));
+}
+
+}  // namespace
+
+const char* drop_reason_name(kb_drop_reason reason) {
+  switch (reason) {
+    case KB_DROP_BUFFER_FULL: return "buffer_full";
+    case KB_DROP_TOO_LARGE: return "too_large";
+    case KB_DROP_NO_BUFFER: return "no_buffer";
+    case KB_DROP_SCRATCH: return "scratch_unavailable";
+    case KB_DROP_COUNT: break;
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<Probe>> Probe::load(const ProbeConfig& config) {
+  if (Status s = check_kernel_btf(); !s.ok()) return s;
+  std::unique_ptr<Probe> probe(new Probe());
+  if (Status s = probe->open_and_load(config); !s.ok()) return s;
+  return probe;
+}
+
+Status Probe::open_and_load(const ProbeConfig& config) {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(libbpf_print); });
+  clear_log();
+
+  auto events_dir = ensure_tracefs();
+  if (!events_dir.ok()) return events_dir.status();
+
+  ncpus_ = libbpf_num_possible_cpus();
+  if (ncpus_ <= 0) return bpf_error("counting possible CPUs", ncpus_, "");
+  cpus_per_buffer_ = config.cpus_per_buffer == 0 ? 1 : config.cpus_per_buffer;
+  uint32_t nbuffers = (static_cast<uint32_t>(ncpus_) + cpus_per_buffer_ - 1) / cpus_per_buffer_;
+  ring_bytes_ = round_up_pow2(config.buffer_bytes, static_cast<size_t>(::sysconf(_SC_PAGESIZE)));
+
+  skel_ = kestrel_probe__open();
+  if (!skel_) return bpf_error("opening the embedded BPF object", errno, log_tail());
+
+  skel_->rodata->kb_cpus_per_buffer = cpus_per_buffer_;
+  skel_->rodata->kb_nr_buffers = nbuffers;
+  skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
+  int err = bpf_map__set_max_entries(skel_->maps.kb_ringbufs, nbuffers);
+  if (err) return bpf_error("sizing the ring buffer array", err, log_tail());
+  // The inner map template: libbpf 1.1 crashes resizing the one it derives
+  // from the BPF declaration (bpf_map__inner_map() has no owning object),
+  // so give it a ring buffer of the real size instead.
+  int inner = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "kb_ring_tmpl", 0, 0, static_cast<uint32_t>(ring_bytes_), nullptr);
+  if (inner < 0) return bpf_error("creating a " + std::to_string(ring_bytes_) + "-byte ring buffer", errno, log_tail());
+  err = bpf_map__set_inner_map_fd(skel_->maps.kb_ringbufs, inner);
+  if (err) {
+    ::close(inner);
+    return bpf_error("setting the ring buffer template", err, log_tail());
+  }
+
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    std::string_view name = bpf_program__name(prog);
+    auto event = event_name_of_program(name);
+    auto type = event ? event_type_by_name(*event) : std::nullopt;
+    if (!type)
+      return Status(StatusCode::kInternal, "BPF program " + std::string(name) +
+                                               " does not name an event of events.def (ke_<event>[__role])");
+    // A syscall this kernel does not have has no tracepoint: skip it.
+    if (auto tp = tracepoint_of_section(bpf_program__section_name(prog));
+        tp && !tracepoint_exists(*events_dir, tp->first, tp->second)) {
+      bpf_program__set_autoload(prog, false);
+      continue;
+    }
+    programs_.push_back(ProgramSlot{prog, *type, nullptr});
+  }
+  // An event is supported only if all of its programs load.
+  for (const auto& slot : programs_) supported_.set(slot.type);
+  bpf_object__for_each_program(prog, skel_->obj) {
+    auto event = event_name_of_program(bpf_program__name(prog));
+    if (!bpf_program__autoload(prog)) supported_.reset(*event_type_by_name(*event));
+  }
+  std::erase_if(programs_, [&](const ProgramSlot& s) {
+    if (supported_.test(s.type)) return false;
+    bpf_program__set_autoload(s.prog, false);
+    return true;
+  });
+
+  err = kestrel_probe__load(skel_);
+  ::close(inner);  // the loaded outer map keeps what it needs of the template
+  if (err) {
+    std::string log = log_tail();
+    // EACCES with a verifier log is the verifier refusing a program (a probe
+    // bug or a kernel it does not fit), not missing privileges.
+    if (log.find("BEGIN PROG LOAD LOG") != std::string::npos)
+      return Status(StatusCode::kInternal, "the kernel's BPF verifier rejected the probe:\n" + log);
+    return bpf_error("loading the BPF probe", err, log);
+  }
+  return create_ring_buffers();
+}
+
+Status Probe::create_ring_buffers() {
+  int outer = bpf_map__fd(skel_->maps.kb_ringbufs);
+  uint32_t nbuffers = bpf_map__max_entries(skel_->maps.kb_ringbufs);
+  for (uint32_t i = 0; i < nbuffers; ++i) {
+    int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "kb_ring", 0, 0, static_cast<uint32_t>(ring_bytes_), nullptr);
+    if (fd < 0) return bpf_error("creating a " + std::to_string(ring_bytes_) + "-byte ring buffer", errno, log_tail());
+    ring_fds_.push_back(fd);
+    if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY) != 0)
+      return bpf_error("installing ring buffer " + std::to_string(i), errno, log_tail());
+  }
+  return ok_status();
+}
+
+Probe::~Probe() {
+  for (auto& slot : programs_)
+    if (slot.link) bpf_link__destroy(slot.link);
+  if (skel_) kestrel_probe__destroy(skel_);
+  for (int fd : ring_fds_) ::close(fd);
+}
+
+Status Probe::attach(const EventTypeSet& types) {
+  for (auto& slot : programs_) {
+    bool want = types.test(slot.type);
+    if (want && !slot.link) {
+      bpf_link* link = bpf_program__attach(slot.prog);
+      if (!link)
+        return bpf_error(std::string("attaching ") + bpf_program__name(slot.prog), errno, log_tail());
+      slot.link = link;
+    } else if (!want && slot.link) {
+      bpf_link__destroy(slot.link);
+      slot.link = nullptr;
+    }
+  }
+  return ok_status();
+}
+
+EventTypeSet Probe::attached() const {
+  EventTypeSet out;
+  for (const auto& slot : programs_)
+    if (slot.link) out.set(slot.type);
+  return out;
+}
+
+std::array<std::vector<uint64_t>, KB_DROP_COUNT> Probe::drops_per_cpu() const {
+  std::array<std::vector<uint64_t>, KB_DROP_COUNT> out;
+  int fd = bpf_map__fd(skel_->maps.kb_drops);
+  std::vector<uint64_t> values(static_cast<size_t>(ncpus_));
+  for (uint32_t reason = 0; reason < KB_DROP_COUNT; ++reason) {
+    out[reason].assign(static_cast<size_t>(ncpus_), 0);
+    if (bpf_map_lookup_elem(fd, &reason, values.data()) == 0) out[reason] = values;
+  }
+  return out;
+}
+
+void Probe::set_epoch_offset_ns(uint64_t offset) {
+  __atomic_store_n(&skel_->bss->kb_epoch_offset_ns, offset, __ATOMIC_RELAXED);
+}
+
+}  // namespace kestrel::ebpf

@@ -1,0 +1,92 @@
+// probe.h — the loaded Kestrel BPF probe (RAII over the libbpf skeleton).
+//
+// Loader order (libbpf-bootstrap's): open the embedded object -> set the
+// rodata knobs, size the ring buffers, disable autoload for programs whose
+// tracepoint this kernel lacks -> load (verify) -> create the per-CPU-group
+// ring buffers -> attach only the programs of the requested event types.
+// Destruction detaches and unloads everything.
+//
+// Programs are tied to event types by name: `ke_<event name>[__<role>]`
+// (see bpf/filler.bpf.h). load() fails if a program's name does not name an
+// event in events.def, so a typo cannot silently leave an event unhooked.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sources/base/status.h"
+#include "sources/source.h"
+
+extern "C" {
+#include "ebpf/bpf/probe_abi.h"
+}
+
+struct kestrel_probe;  // the generated skeleton (kestrel_probe.skel.h)
+struct bpf_link;
+struct bpf_program;
+
+namespace kestrel::ebpf {
+
+struct ProbeConfig {
+  size_t buffer_bytes = 8u << 20;  // per ring buffer, rounded up to a power of two
+  uint32_t cpus_per_buffer = 1;    // CPUs sharing one ring buffer
+  uint32_t ignore_tgid = 0;        // a process whose events are not emitted (0: none)
+};
+
+// Name of a drop reason as reported in SourceStats::drops.
+const char* drop_reason_name(kb_drop_reason reason);
+
+class Probe {
+ public:
+  // Checks the host, opens, configures and loads the probe and creates its
+  // ring buffers. Nothing is attached yet.
+  static Result<std::unique_ptr<Probe>> load(const ProbeConfig& config);
+  ~Probe();
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  // Event types this probe can emit on this kernel.
+  const EventTypeSet& supported() const { return supported_; }
+
+  // Makes the attached set equal to `types` ∩ supported(): attaches what is
+  // missing, detaches what is no longer wanted. On error the previous
+  // attachments that succeeded stay in place.
+  Status attach(const EventTypeSet& types);
+  // The event types whose programs are attached now.
+  EventTypeSet attached() const;
+
+  // Ring buffer map fds (one per CPU group) and their data size in bytes.
+  const std::vector<int>& ring_fds() const { return ring_fds_; }
+  size_t ring_bytes() const { return ring_bytes_; }
+  uint32_t cpus_per_buffer() const { return cpus_per_buffer_; }
+
+  // Records dropped in the kernel: [reason][cpu]. Thread-safe.
+  std::array<std::vector<uint64_t>, KB_DROP_COUNT> drops_per_cpu() const;
+
+  // Sets the boot-time -> epoch offset the probe adds to its timestamps.
+  void set_epoch_offset_ns(uint64_t offset);
+
+ private:
+  struct ProgramSlot {
+    bpf_program* prog = nullptr;
+    uint16_t type = 0;
+    bpf_link* link = nullptr;
+  };
+  Probe() = default;
+  Status open_and_load(const ProbeConfig& config);
+  Status create_ring_buffers();
+
+  kestrel_probe* skel_ = nullptr;
+  std::vector<ProgramSlot> programs_;
+  EventTypeSet supported_;
+  std::vector<int> ring_fds_;
+  size_t ring_bytes_ = 0;
+  uint32_t cpus_per_buffer_ = 1;
+  int ncpus_ = 0;
+};
+
+}  // namespace kestrel::ebpf

@@ -1,0 +1,294 @@
+// Live tests of the eBPF source: they load the real probe into this kernel
+// and run real workloads. They must run as root on a kernel with BTF; if
+// the probe cannot load they FAIL (a silent skip would hide a broken probe).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tests/ebpf/live_capture.h"
+
+namespace kestrel {
+namespace {
+
+using testing::collect;
+using testing::count_type;
+using testing::of_type;
+using testing::OwnedEvent;
+
+uint64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string temp_path(const char* tag) {
+  return (std::filesystem::temp_directory_path() /
+          ("kestrel-ebpf-" + std::string(tag) + "-" + std::to_string(::getpid())))
+      .string();
+}
+
+class EbpfLive : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    EbpfOptions opt;
+    opt.drop_own_events = false;  // the workloads run in this process
+    opt.buffer_bytes = 4u << 20;
+    source_ = new EbpfSource(opt);
+    open_status_ = source_->open();
+  }
+  static void TearDownTestSuite() {
+    delete source_;
+    source_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(open_status_.ok()) << open_status_.to_string();
+    EventTypeSet all;
+    all.set();
+    ASSERT_TRUE(source_->set_event_filter(all).ok());
+    // Drop whatever earlier tests left behind.
+    collect(*source_, {}, [](const auto&) { return false; }, std::chrono::milliseconds(30));
+  }
+
+  static EbpfSource* source_;
+  static Status open_status_;
+};
+
+EbpfSource* EbpfLive::source_ = nullptr;
+Status EbpfLive::open_status_;
+
+TEST_F(EbpfLive, ReportsWhatItCanEmit) {
+  const auto& caps = source_->capabilities();
+  EXPECT_EQ(caps.name, "ebpf");
+  EXPECT_TRUE(caps.live);
+  for (uint16_t t : {KE_EXECVE, KE_CLONE, KE_PROCEXIT, KE_OPENAT, KE_CLOSE, KE_CONNECT, KE_ACCEPT4, KE_UNLINK,
+                     KE_UNLINKAT, KE_MKDIR, KE_SETUID, KE_PTRACE, KE_MMAP, KE_BPF, KE_SETNS})
+    EXPECT_TRUE(caps.event_types.test(t)) << event_info(t).name;
+  EXPECT_FALSE(caps.event_types.test(KE_READ));  // I/O events are not implemented
+  EXPECT_EQ(source_->attached_event_types(), caps.event_types);
+}
+
+TEST_F(EbpfLive, ForkExecExitOfAChild) {
+  uint64_t t0 = realtime_ns();
+  char cwd[4096];
+  ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char* const argv[] = {const_cast<char*>("/bin/true"), const_cast<char*>("alpha"),
+                          const_cast<char*>("beta gamma"), nullptr};
+    execv("/bin/true", argv);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  uint32_t c = static_cast<uint32_t>(child);
+  auto events = collect(*source_, {c}, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_PROCEXIT) > 0 && count_type(ev, KE_EXECVE) > 0;
+  });
+  uint64_t t1 = realtime_ns();
+
+  // The child's side of the clone glibc's fork() makes.
+  std::vector<const OwnedEvent*> clones = of_type(events, KE_CLONE);
+  auto clone3 = of_type(events, KE_CLONE3);
+  clones.insert(clones.end(), clone3.begin(), clone3.end());
+  ASSERT_EQ(clones.size(), 1u);
+  const OwnedEvent& cl = *clones[0];
+  EXPECT_EQ(cl.tid(), c);
+  EXPECT_EQ(cl.i(KP_CLONE_res), 0);
+  EXPECT_EQ(cl.i(KP_CLONE_tid), child);
+  EXPECT_EQ(cl.i(KP_CLONE_pid), child);
+  EXPECT_EQ(cl.i(KP_CLONE_ptid), getpid());
+  EXPECT_EQ(cl.i(KP_CLONE_flags) & 0xff, SIGCHLD);
+
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  const OwnedEvent& ex = *execs[0];
+  EXPECT_EQ(ex.tid(), c);
+  EXPECT_EQ(ex.i(KP_EXECVE_res), 0);
+  EXPECT_EQ(ex.s(KP_EXECVE_exe), "/bin/true");
+  std::vector<uint8_t> want_args;
+  for (const char* a : {"alpha", "beta gamma"}) want_args.insert(want_args.end(), a, a + strlen(a) + 1);
+  EXPECT_EQ(ex.raw(KP_EXECVE_args), want_args);
+  EXPECT_EQ(ex.i(KP_EXECVE_tid), child);
+  EXPECT_EQ(ex.i(KP_EXECVE_pid), child);
+  EXPECT_EQ(ex.i(KP_EXECVE_ptid), getpid());
+  EXPECT_EQ(ex.s(KP_EXECVE_cwd), cwd);
+  EXPECT_EQ(ex.s(KP_EXECVE_comm), "true");
+  EXPECT_EQ(ex.i(KP_EXECVE_uid), static_cast<int64_t>(getuid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_euid), static_cast<int64_t>(geteuid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_gid), static_cast<int64_t>(getgid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_pgid), getpgrp());
+  EXPECT_EQ(ex.i(KP_EXECVE_sid), getsid(0));
+  EXPECT_EQ(ex.i(KP_EXECVE_vpid), child);  // this test runs in the host pid namespace
+  EXPECT_NE(ex.i(KP_EXECVE_cap_effective), 0);  // root
+  EXPECT_NE(ex.s(KP_EXECVE_env).find('='), std::string::npos);
+  // cgroups: "controller=/path" entries, as /proc/PID/cgroup lists them.
+  std::vector<uint8_t> cg = ex.raw(KP_EXECVE_cgroups);
+  std::string cgroups(cg.begin(), cg.end());
+  EXPECT_NE(cgroups.find("=/"), std::string::npos) << cgroups;
+  uint64_t start = static_cast<uint64_t>(ex.i(KP_EXECVE_start_ts));
+  EXPECT_GE(start + 1'000'000, t0);  // the boot clock -> epoch offset is within 1 ms
+  EXPECT_LE(start, t1);
+  EXPECT_GE(ex.view().ts() + 1'000'000, t0);
+  EXPECT_LE(ex.view().ts(), t1);
+
+  auto exits = of_type(events, KE_PROCEXIT);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0]->tid(), c);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_status), 0);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_sig), 0);
+  // Order: clone, then execve, then exit.
+  EXPECT_LE(cl.view().ts(), ex.view().ts());
+  EXPECT_LE(ex.view().ts(), exits[0]->view().ts());
+}
+
+TEST_F(EbpfLive, FailedExecveIsReportedWithItsError) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char* const argv[] = {const_cast<char*>("missing"), const_cast<char*>("--flag"), nullptr};
+    execv("/nonexistent/kestrel-missing", argv);
+    _exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  auto events = collect(*source_, {static_cast<uint32_t>(child)}, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_PROCEXIT) > 0;
+  });
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0]->i(KP_EXECVE_res), -ENOENT);
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_exe), "/nonexistent/kestrel-missing");
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_args), "--flag");
+  auto exits = of_type(events, KE_PROCEXIT);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_ret), 3);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_status), 3 << 8);
+}
+
+TEST_F(EbpfLive, OpenatCloseAndUnlinkOfATempFile) {
+  std::string path = temp_path("open");
+  ::unlink(path.c_str());
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0640);
+  ASSERT_GE(fd, 0);
+  struct stat st {};
+  ASSERT_EQ(fstat(fd, &st), 0);
+  ASSERT_EQ(::close(fd), 0);
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  uint32_t me = static_cast<uint32_t>(getpid());
+  auto unlinked = [&](const OwnedEvent& e) {
+    return (e.type() == KE_UNLINK && e.s(KP_UNLINK_path) == path) ||
+           (e.type() == KE_UNLINKAT && e.s(KP_UNLINKAT_name) == path);
+  };
+  auto events = collect(*source_, {me}, [&](const std::vector<OwnedEvent>& ev) {
+    for (const auto& e : ev)
+      if (unlinked(e)) return true;
+    return false;
+  });
+  const OwnedEvent* open_ev = nullptr;
+  const OwnedEvent* close_ev = nullptr;
+  const OwnedEvent* unlink_ev = nullptr;
+  for (const auto& e : events) {
+    if (e.type() == KE_OPENAT && e.s(KP_OPENAT_name) == path) open_ev = &e;
+    if (e.type() == KE_CLOSE && e.i(KP_CLOSE_fd) == fd && open_ev && !close_ev) close_ev = &e;
+    if (unlinked(e)) unlink_ev = &e;
+  }
+  ASSERT_NE(open_ev, nullptr);
+  EXPECT_EQ(open_ev->i(KP_OPENAT_fd), fd);
+  EXPECT_EQ(open_ev->i(KP_OPENAT_dirfd), AT_FDCWD);
+  EXPECT_EQ(open_ev->i(KP_OPENAT_flags), O_CREAT | O_WRONLY | O_CLOEXEC);
+  EXPECT_EQ(open_ev->i(KP_OPENAT_mode), 0640);
+  EXPECT_EQ(static_cast<uint64_t>(open_ev->i(KP_OPENAT_ino)), st.st_ino);
+  EXPECT_EQ(static_cast<uint64_t>(open_ev->i(KP_OPENAT_dev)), st.st_dev);
+  EXPECT_EQ(open_ev->tid(), static_cast<uint32_t>(gettid()));
+  ASSERT_NE(close_ev, nullptr);
+  EXPECT_EQ(close_ev->i(KP_CLOSE_res), 0);
+  ASSERT_NE(unlink_ev, nullptr);
+  EXPECT_EQ(unlink_ev->i(0), 0);  // res comes first in both unlink and unlinkat
+}
+
+TEST_F(EbpfLive, LoopbackTcpConnectAndAccept) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(lfd, 4), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  uint16_t server_port = ntohs(addr.sin_port);
+
+  int cfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(cfd, 0);
+  ASSERT_EQ(::connect(cfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  sockaddr_in local{};
+  len = sizeof(local);
+  ASSERT_EQ(getsockname(cfd, reinterpret_cast<sockaddr*>(&local), &len), 0);
+  uint16_t client_port = ntohs(local.sin_port);
+  int afd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(afd, 0);
+  ::close(afd);
+  ::close(cfd);
+  ::close(lfd);
+
+  auto events = collect(*source_, {static_cast<uint32_t>(getpid())}, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_ACCEPT4) > 0 && count_type(ev, KE_CONNECT) > 0;
+  });
+  // tuple = family, sip[4], sport, dip[4], dport (client -> server).
+  auto tuple = [](uint16_t sport, uint16_t dport) {
+    std::vector<uint8_t> t = {KESTREL_AF_INET, 127, 0, 0, 1, 0, 0, 127, 0, 0, 1, 0, 0};
+    std::memcpy(&t[5], &sport, 2);
+    std::memcpy(&t[11], &dport, 2);
+    return t;
+  };
+  auto connects = of_type(events, KE_CONNECT);
+  ASSERT_EQ(connects.size(), 1u);
+  EXPECT_EQ(connects[0]->i(KP_CONNECT_res), 0);
+  EXPECT_EQ(connects[0]->i(KP_CONNECT_fd), cfd);
+  EXPECT_EQ(connects[0]->raw(KP_CONNECT_tuple), tuple(client_port, server_port));
+  std::vector<uint8_t> want_addr = {KESTREL_AF_INET, 127, 0, 0, 1, 0, 0};
+  std::memcpy(&want_addr[5], &server_port, 2);
+  EXPECT_EQ(connects[0]->raw(KP_CONNECT_addr), want_addr);
+
+  auto accepts = of_type(events, KE_ACCEPT4);
+  ASSERT_EQ(accepts.size(), 1u);
+  EXPECT_EQ(accepts[0]->i(KP_ACCEPT4_fd), afd);
+  EXPECT_EQ(accepts[0]->i(KP_ACCEPT4_listen_fd), lfd);
+  EXPECT_EQ(accepts[0]->raw(KP_ACCEPT4_tuple), tuple(client_port, server_port));
+  EXPECT_EQ(accepts[0]->i(KP_ACCEPT4_flags), SOCK_CLOEXEC);
+
+  bool bound = false, listened = false;
+  for (const auto& e : events) {
+    if (e.type() == KE_BIND && e.i(KP_BIND_fd) == lfd) {
+      bound = true;
+      EXPECT_EQ(e.i(KP_BIND_res), 0);
+      std::vector<uint8_t> any_port = {KESTREL_AF_INET, 127, 0, 0, 1, 0, 0};
+      EXPECT_EQ(e.raw(KP_BIND_addr), any_port);
+    }
+    if (e.type() == KE_LISTEN && e.i(KP_LISTEN_fd) == lfd) {
+      listened = true;
+      EXPECT_EQ(e.i(KP_LISTEN_backlog), 4);
+    }
+  }
+  EXPECT_TRUE(bound);
+  EXPECT_TRUE(listened);
+  EXPECT_GE(count_type(events, KE_SOCKET), 2u);
+}
+
+}  // namespace
+}  // namespace kestrel
