@@ -1,0 +1,38 @@
+#include "app/rules_loading.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "engine/rule_reader.h"
+#include "engine/validate.h"
+
+namespace kestrel {
+
+Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log) {
+  engine::LoadResult result;
+  engine::RuleSet rules;
+  if (paths.empty()) {
+    engine::RuleCollection collection;
+    if (engine::read_rules_content("<embedded kestrel_rules.yaml>", std::string(default_rules_text()), collection,
+                                   result))
+      rules = engine::build_rule_set(collection, result);
+  } else {
+    rules = engine::load_rules(paths, result);
+  }
+  engine::ValidationResult report;
+  report.paths = paths.empty() ? std::vector<std::string>{"<embedded kestrel_rules.yaml>"} : paths;
+  report.result = result;
+  if (!result.ok()) {
+    std::ostringstream text;
+    engine::print_validation(text, report);
+    return Status(StatusCode::kInvalidArgument, "rules failed to load:\n" + text.str());
+  }
+  std::ostringstream warnings;
+  engine::print_validation(warnings, report, true);
+  // Only print when there is more than the one-line verdict.
+  std::string w = warnings.str();
+  if (std::count(w.begin(), w.end(), '\n') > 1) log << w;
+  return rules;
+}
+
+}  // namespace kestrel

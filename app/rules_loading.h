@@ -1,0 +1,23 @@
+// rules_loading.h — the rules the collector runs: -r/rules_files, or the
+// embedded default ruleset (rules/kestrel_rules.yaml compiled in).
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/rule_set.h"
+#include "sources/base/status.h"
+
+namespace kestrel {
+
+// The embedded default ruleset, verbatim.
+std::string_view default_rules_text();
+
+// Loads `paths` in order, or the embedded ruleset when `paths` is empty.
+// Warnings are printed to `log`; any error fails with every message in the
+// Status (file:line:col, code, item), as `kestrel -V` would print them.
+Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log);
+
+}  // namespace kestrel
