@@ -5,6 +5,7 @@
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
 #include "app/list_events.h"
+#include "app/rules_loading.h"
 #include "engine/fields/field_registry.h"
 #include "engine/validate.h"
 
@@ -39,6 +40,7 @@ void build_parser(CLI::App& app, CliOptions& o) {
       ->expected(0, 1)
       ->default_str("");
   app.add_flag("--list-events", o.list_events, "list every event type with its params and exit");
+  app.add_flag("--list-rules", o.list_rules, "list the loaded rules (priority, source, tags) and exit");
   app.add_option("-M", o.duration_s, "stop after SECONDS")->check(CLI::PositiveNumber);
   app.add_flag("-A", o.all_events, "capture all event types, not only those the rules need");
   app.add_option("--gvisor-generate-config", o.gvisor_generate_config,
@@ -93,6 +95,15 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (!o.list_fields->empty() && !engine::is_known_source(*o.list_fields))
       return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
     engine::print_field_list(out, *o.list_fields);
+    return kExitOk;
+  }
+  if (o.list_rules) {
+    auto rules = load_configured_rules(o.rules.empty() ? config->rules_files : o.rules, err);
+    if (!rules.ok()) {
+      err << "kestrel: " << rules.status().message();
+      return kExitFailure;
+    }
+    print_rule_table(out, *rules);
     return kExitOk;
   }
   if (!o.validate.empty()) {

@@ -22,6 +22,7 @@ struct CliOptions {
   std::vector<std::string> validate;       // -V
   std::optional<std::string> list_fields;  // -L/--list [SOURCE]; "" = all sources
   bool list_events = false;                // --list-events
+  bool list_rules = false;                 // --list-rules
   std::optional<double> duration_s;        // -M
   bool all_events = false;                 // -A
   std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]

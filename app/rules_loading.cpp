@@ -35,4 +35,20 @@ Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& pa
   return rules;
 }
 
+void print_rule_table(std::ostream& out, const engine::RuleSet& rules) {
+  size_t width = 4;
+  for (const auto& r : rules.rules) width = std::max(width, r.name.size());
+  auto pad = [](std::string s, size_t n) {
+    s.resize(std::max(n, s.size()), ' ');
+    return s;
+  };
+  out << pad("RULE", width + 2) << pad("PRIORITY", 15) << pad("SOURCE", 10) << pad("ENABLED", 9) << "TAGS\n";
+  for (const auto& r : rules.rules) {
+    std::string tags;
+    for (const auto& t : r.tags) tags += (tags.empty() ? "" : ",") + t;
+    out << pad(r.name, width + 2) << pad(std::string(engine::priority_name(r.priority)), 15) << pad(r.source, 10)
+        << pad(r.enabled ? "yes" : "no", 9) << tags << "\n";
+  }
+}
+
 }  // namespace kestrel

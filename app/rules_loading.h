@@ -20,4 +20,8 @@ std::string_view default_rules_text();
 // Status (file:line:col, code, item), as `kestrel -V` would print them.
 Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log);
 
+// `kestrel --list-rules`: one line per rule — name, priority, source,
+// enabled, tags.
+void print_rule_table(std::ostream& out, const engine::RuleSet& rules);
+
 }  // namespace kestrel

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <sstream>
 
 #include "sources/event/event_table.h"
@@ -107,6 +109,35 @@ TEST(Cli, ListFieldsBySource) {
   EXPECT_NE(all.out.find("ka.verb"), std::string::npos);
   auto bad = kestrel({"--list", "nosuch"});
   EXPECT_EQ(bad.code, kExitUsage);
+}
+
+}  // namespace
+}  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+// The default ruleset validates with no warnings at all.
+TEST(DefaultRules, ValidateCleanly) {
+  std::string rules = std::string(KESTREL_SOURCE_DIR) + "/rules";
+  auto r = kestrel({"-V", rules.c_str()});
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  EXPECT_EQ(r.out.find("WARNING"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("LOAD_"), std::string::npos) << r.out;
+}
+
+TEST(DefaultRules, ListRulesShowsEveryEmbeddedRule) {
+  std::ifstream in(std::string(KESTREL_SOURCE_DIR) + "/rules/kestrel_rules.yaml");
+  std::string line;
+  size_t declared = 0;
+  while (std::getline(in, line)) declared += line.rfind("- rule: ", 0) == 0;
+  ASSERT_GT(declared, 30u);
+  auto r = kestrel({"--list-rules"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  size_t rows = std::count(r.out.begin(), r.out.end(), '\n') - 1;  // minus the header
+  EXPECT_EQ(rows, declared);
+  EXPECT_NE(r.out.find("Shell Spawned By Network Service"), std::string::npos);
+  EXPECT_NE(r.out.find("T1059.004"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+#include "app/pipeline.h"
+
+#include <ostream>
+
+namespace kestrel {
+
+Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::RuleEngine& rules, engine::AlertDispatcher& outputs)
+    : mux_(mux), table_(table), updater_(table), rules_(rules), outputs_(outputs) {}
+
+void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
+  ++summary.events;
+  alerts.clear();
+  const uint16_t type = ev.view.type();
+  const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
+  if (removes_state) {
+    rules_.process(ev, table_, alerts);
+    updater_.apply(ev);
+  } else {
+    updater_.apply(ev);
+    rules_.process(ev, table_, alerts);
+  }
+  for (auto& alert : alerts) {
+    ++summary.alerts;
+    ++summary.alerts_by_rule[alert.rule];
+    ++summary.alerts_by_priority[std::string(engine::priority_name(alert.priority))];
+    outputs_.submit(std::move(alert));
+  }
+}
+
+Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
+                                      std::optional<std::chrono::milliseconds> max_duration) {
+  if (Status s = mux_.start(); !s.ok()) return s;
+  for (auto& [source_id, threads] : mux_.initial_states()) {
+    (void)source_id;
+    for (auto& t : threads) table_.put(t);
+  }
+  const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
+  PipelineSummary summary;
+  EventBatch batch;
+  std::vector<engine::Alert> alerts;
+  for (;;) {
+    if (stop.load(std::memory_order_relaxed) || (deadline && std::chrono::steady_clock::now() >= *deadline)) {
+      summary.interrupted = true;
+      break;
+    }
+    auto outcome = mux_.next(batch, std::chrono::milliseconds(100));
+    if (!outcome.ok()) return outcome.status();
+    if (*outcome == NextOutcome::kEof) break;
+    for (const auto& ev : batch.events) handle(ev, alerts, summary);
+  }
+  mux_.stop();
+  outputs_.stop();
+  summary.sources = mux_.reports();
+  summary.outputs = outputs_.stats();
+  summary.state = table_.stats();
+  return summary;
+}
+
+void print_summary(std::ostream& out, const PipelineSummary& s) {
+  out << "Events processed: " << s.events << "\n";
+  out << "Alerts: " << s.alerts << "\n";
+  if (!s.alerts_by_priority.empty()) {
+    out << "Alerts by priority:\n";
+    for (const auto& [p, n] : s.alerts_by_priority) out << "   " << p << ": " << n << "\n";
+    out << "Alerts by rule:\n";
+    for (const auto& [r, n] : s.alerts_by_rule) out << "   " << r << ": " << n << "\n";
+  }
+  for (const auto& src : s.sources) {
+    out << "Source " << src.name << ": " << src.stats.events << " events";
+    for (const auto& [reason, n] : src.stats.drops) out << ", dropped " << n << " (" << reason << ")";
+    if (src.queue_drops) out << ", dropped " << src.queue_drops << " (queue_full)";
+    if (!src.error.ok()) out << ", failed: " << src.error.to_string();
+    out << "\n";
+  }
+  uint64_t out_drops = s.outputs.dropped_queue_full + s.outputs.dropped_rate_limited;
+  if (out_drops) out << "Alerts dropped by outputs: " << out_drops << "\n";
+  for (const auto& [sink, n] : s.outputs.sink_errors) out << "Output " << sink << " errors: " << n << "\n";
+}
+
+}  // namespace kestrel

@@ -1,0 +1,62 @@
+// pipeline.h — sources → state → rules → outputs, on the calling thread.
+//
+// The multiplexer's reader threads fill its queues; run() is the engine
+// thread: for each event it updates the thread/fd tables and evaluates the
+// rules, handing alerts to the dispatcher (which never blocks). Order per
+// event follows Falco: state is updated first so rules see the state after
+// the syscall (events are exit events), except for events that *remove*
+// state (close, procexit), which are evaluated first so their rules still
+// see the fd or process that goes away.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "engine/eval/rule_engine.h"
+#include "engine/outputs/alert_dispatcher.h"
+#include "sources/multiplexer.h"
+#include "sources/state/state_updater.h"
+#include "sources/state/thread_table.h"
+
+namespace kestrel {
+
+struct PipelineSummary {
+  uint64_t events = 0;
+  uint64_t alerts = 0;
+  std::map<std::string, uint64_t> alerts_by_rule;
+  std::map<std::string, uint64_t> alerts_by_priority;
+  std::vector<SourceReport> sources;
+  engine::DispatcherStats outputs;
+  ThreadTableStats state;
+  bool interrupted = false;  // stopped by a signal or -M, not by end of input
+};
+
+class Pipeline {
+ public:
+  // All references must outlive the pipeline. The multiplexer must not be
+  // started yet: run() starts it.
+  Pipeline(Multiplexer& mux, ThreadTable& table, engine::RuleEngine& rules, engine::AlertDispatcher& outputs);
+
+  // Runs until every source has ended, `stop` becomes true, or `max_duration`
+  // passes. Errors: a source that could not be opened.
+  Result<PipelineSummary> run(const std::atomic<bool>& stop,
+                              std::optional<std::chrono::milliseconds> max_duration = std::nullopt);
+
+ private:
+  void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+
+  Multiplexer& mux_;
+  ThreadTable& table_;
+  StateUpdater updater_;
+  engine::RuleEngine& rules_;
+  engine::AlertDispatcher& outputs_;
+};
+
+// Falco-style end-of-run summary: events, alerts by priority and by rule,
+// per-source counters and drops.
+void print_summary(std::ostream& out, const PipelineSummary& s);
+
+}  // namespace kestrel
