@@ -1,0 +1,202 @@
+// The predicate compiler.
+#include "engine/eval/compile.h"
+
+#include <algorithm>
+
+namespace kestrel::engine {
+namespace {
+
+enum class TypeClass { kString, kNumeric, kBool, kIp, kDynamic };
+
+Status error_at(std::string message, TextPos pos) {
+  SourcePosition where;
+  where.line = pos.line;
+  where.column = pos.column;
+  return Status(StatusCode::kInvalidArgument, std::move(message), where);
+}
+
+TypeClass class_of(const OperandSpec& spec) {
+  // evt.rawarg yields numbers or text depending on the event's param.
+  if (spec.ref.info->name == "evt.rawarg") return TypeClass::kDynamic;
+  FieldType t = spec.ref.info->type;
+  for (auto it = spec.transformers.rbegin(); it != spec.transformers.rend(); ++it) {
+    if (*it == Transformer::kVal) continue;
+    t = *it == Transformer::kLen ? FieldType::kUint64 : FieldType::kString;
+  }
+  if (is_stringlike(t)) return TypeClass::kString;
+  if (is_numeric(t)) return TypeClass::kNumeric;
+  if (t == FieldType::kBool) return TypeClass::kBool;
+  return TypeClass::kIp;
+}
+
+bool is_string_only(CmpOp op) {
+  switch (op) {
+    case CmpOp::kContains: case CmpOp::kIContains: case CmpOp::kBContains: case CmpOp::kStartsWith:
+    case CmpOp::kBStartsWith: case CmpOp::kEndsWith: case CmpOp::kGlob: case CmpOp::kIGlob:
+    case CmpOp::kRegex: case CmpOp::kPMatch:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_ordering(CmpOp op) {
+  return op == CmpOp::kLt || op == CmpOp::kLe || op == CmpOp::kGt || op == CmpOp::kGe;
+}
+
+Result<OperandSpec> make_spec(const FieldOperand& f) {
+  auto ref = resolve_field(f.field, f.arg);
+  if (!ref.ok()) return error_at(ref.status().message(), f.pos);
+  OperandSpec spec;
+  spec.ref = std::move(ref).value();
+  spec.transformers = f.transformers;
+  spec.key = f.to_string();
+  FieldType t = spec.ref.info->type;
+  for (auto it = spec.transformers.rbegin(); it != spec.transformers.rend(); ++it) {
+    if (*it == Transformer::kVal) continue;
+    if (!is_stringlike(t)) {
+      return error_at("transformer '" + std::string(transformer_name(*it)) + "' is not supported on field " +
+                          f.field + " of type " + std::string(field_type_name(t)),
+                      f.pos);
+    }
+    t = *it == Transformer::kLen ? FieldType::kUint64 : FieldType::kString;
+  }
+  return spec;
+}
+
+// Checks every value parses for the operand's type class.
+Status check_values(TypeClass cls, CmpOp op, const Expr& e) {
+  const std::string where = " for field " + e.left.to_string();
+  if (cls == TypeClass::kDynamic || cls == TypeClass::kString) return ok_status();
+  if (is_string_only(op)) {
+    return error_at("operator '" + e.op + "' is not supported" + where, e.pos);
+  }
+  if (is_ordering(op) && cls != TypeClass::kNumeric) {
+    return error_at("operator '" + e.op + "' is not supported" + where, e.pos);
+  }
+  for (const auto& v : e.values) {
+    bool ok = cls == TypeClass::kNumeric ? parse_number(v.text).has_value()
+              : cls == TypeClass::kBool  ? (v.text == "true" || v.text == "false")
+                                         : parse_ip_or_net(v.text).has_value();
+    if (!ok) return error_at("'" + v.text + "' is not a valid value" + where, v.pos);
+  }
+  return ok_status();
+}
+
+bool is_plain(const FieldOperand& f, std::string_view name) {
+  return f.field == name && !f.arg && f.transformers.empty();
+}
+
+Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
+  auto op = parse_cmp_op(e.op);
+  if (!op) return error_at("unknown operator '" + e.op + "'", e.pos);
+  bool set_op = *op == CmpOp::kEq || *op == CmpOp::kNe || *op == CmpOp::kIn;
+
+  if (is_plain(e.left, "evt.type") && set_op && e.rhs != RhsKind::kField) {
+    std::bitset<KE_COUNT> types;
+    for (const auto& v : e.values) {
+      if (auto t = event_type_by_name(v.text); t && *t < KE_COUNT) types.set(*t);
+    }
+    if (*op == CmpOp::kNe) types.flip();
+    return PredicatePtr(std::make_unique<EventTypeNode>(types));
+  }
+  if (is_plain(e.left, "evt.dir") && set_op && e.rhs != RhsKind::kField) {
+    bool any_exit = std::any_of(e.values.begin(), e.values.end(), [](const Value& v) { return v.text == "<"; });
+    return PredicatePtr(std::make_unique<ConstNode>(*op == CmpOp::kNe ? !any_exit : any_exit));
+  }
+
+  auto spec = make_spec(e.left);
+  if (!spec.ok()) return spec.status();
+  TypeClass cls = class_of(*spec);
+  uint32_t slot = cache.intern(std::move(spec).value());
+
+  if (e.rhs == RhsKind::kField) {
+    if (!e.rhs_field) return error_at("missing right-hand side field", e.pos);
+    auto rspec = make_spec(*e.rhs_field);
+    if (!rspec.ok()) return rspec.status();
+    if (*op == CmpOp::kRegex || *op == CmpOp::kBContains || *op == CmpOp::kBStartsWith) {
+      return error_at("operator '" + e.op + "' does not take a field on its right-hand side", e.pos);
+    }
+    uint32_t rslot = cache.intern(std::move(rspec).value());
+    return PredicatePtr(std::make_unique<FieldCompareNode>(slot, *op, rslot));
+  }
+
+  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}));
+  if (auto st = check_values(cls, *op, e); !st.ok()) return st;
+  std::vector<std::string> texts;
+  texts.reserve(e.values.size());
+  for (const auto& v : e.values) texts.push_back(v.text);
+  auto rhs = compile_rhs(*op, texts);
+  if (!rhs.ok()) return error_at(rhs.status().message() + " for field " + e.left.to_string(), e.pos);
+  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value()));
+}
+
+Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth);
+
+// and/or: children of the same kind are inlined, constants folded, and
+// cheap children moved first.
+Result<PredicatePtr> compile_bool(const Expr& e, FieldCache& cache, int depth) {
+  bool is_and = e.kind == ExprKind::kAnd;
+  std::vector<PredicatePtr> kids;
+  std::vector<const Expr*> stack;
+  for (auto it = e.children.rbegin(); it != e.children.rend(); ++it) stack.push_back(it->get());
+  while (!stack.empty()) {
+    const Expr* c = stack.back();
+    stack.pop_back();
+    if (c->kind == e.kind) {
+      for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(it->get());
+      continue;
+    }
+    auto k = compile_expr(*c, cache, depth + 1);
+    if (!k.ok()) return k;
+    PredicatePtr p = std::move(k).value();
+    if (auto* cn = dynamic_cast<ConstNode*>(p.get())) {
+      if (cn->value() == is_and) continue;                              // neutral element
+      return PredicatePtr(std::make_unique<ConstNode>(!is_and));         // absorbing element
+    }
+    kids.push_back(std::move(p));
+  }
+  if (kids.empty()) return PredicatePtr(std::make_unique<ConstNode>(is_and));
+  if (kids.size() == 1) return std::move(kids.front());
+  std::stable_sort(kids.begin(), kids.end(), [](const PredicatePtr& a, const PredicatePtr& b) {
+    return a->cost() < b->cost();
+  });
+  if (is_and) return PredicatePtr(std::make_unique<AndNode>(std::move(kids)));
+  return PredicatePtr(std::make_unique<OrNode>(std::move(kids)));
+}
+
+Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth) {
+  if (depth > kMaxConditionDepth) return error_at("condition too deeply nested", e.pos);
+  switch (e.kind) {
+    case ExprKind::kCheck:
+      return compile_check(e, cache);
+    case ExprKind::kMacroRef:
+      return error_at("undefined macro '" + e.macro + "'", e.pos);
+    case ExprKind::kNot: {
+      if (e.children.size() != 1) return error_at("'not' needs one operand", e.pos);
+      auto k = compile_expr(*e.children[0], cache, depth + 1);
+      if (!k.ok()) return k;
+      PredicatePtr p = std::move(k).value();
+      if (auto* cn = dynamic_cast<ConstNode*>(p.get())) return PredicatePtr(std::make_unique<ConstNode>(!cn->value()));
+      return PredicatePtr(std::make_unique<NotNode>(std::move(p)));
+    }
+    case ExprKind::kAnd:
+    case ExprKind::kOr:
+      return compile_bool(e, cache, depth);
+  }
+  return error_at("unknown expression kind", e.pos);
+}
+
+}  // namespace
+
+Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache) {
+  return compile_expr(condition, cache, 0);
+}
+
+Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache) {
+  auto spec = make_spec(operand);
+  if (!spec.ok()) return spec.status();
+  return cache.intern(std::move(spec).value());
+}
+
+}  // namespace kestrel::engine

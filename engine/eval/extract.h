@@ -1,0 +1,168 @@
+// extract.h — field extraction: from (event, thread table) to a value.
+//
+// A rule names fields ("proc.aname[2]", "evt.arg.flags", "fd.sip"). The
+// compiler resolves each name once into a FieldRef: the registry's
+// FieldInfo (engine/fields/field_registry.h), the parsed argument, and the
+// extractor function that computes it. At evaluation time an
+// ExtractContext carries one event and lazily resolves what several
+// extractors share (the thread, its process, parent, the event's fd), so
+// each table lookup happens at most once per event.
+//
+// Extractors live in extract_evt.cpp, extract_proc.cpp, extract_fd.cpp and
+// extract_user.cpp (user.*, group.*, thread.*, container.*);
+// extract_registry.cpp maps field names to them. A field the registry
+// knows but no extractor fills resolves to one that always yields
+// kMissing, so such rules load and the field reads as "<NA>" (as the
+// registry's `filled == false` promises).
+//
+// Semantics follow Falco's (libsinsp sinsp_filtercheck_*): see the
+// per-file comments for the choices where Kestrel's data differs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/eval/field_value.h"
+#include "engine/fields/field_registry.h"
+#include "sources/base/status.h"
+#include "sources/source.h"
+#include "sources/state/thread_lookup.h"
+
+namespace kestrel::engine {
+
+// Storage an extractor may build a value into (a joined command line, a
+// formatted argument). Owned by the caller's cache slot and reused across
+// events, so steady-state extraction does not allocate.
+struct Scratch {
+  std::string text;
+  std::vector<std::string> strings;
+  std::vector<std::string_view> items;
+};
+
+class ExtractContext;
+struct FieldRef;
+using ExtractFn = ExtractedValue (*)(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+
+// A field name resolved for extraction.
+struct FieldRef {
+  const FieldInfo* info = nullptr;
+  std::string name;                // canonical, with the argument: "proc.aname[2]"
+  std::optional<std::string> arg;  // "2", "flags", …
+  int64_t index = -1;              // numeric argument, -1 when none
+  ExtractFn fn = nullptr;
+  // evt.arg.NAME / evt.rawarg.NAME: the param index per event type (-1
+  // when that type has no such param), filled at resolve time.
+  std::vector<int16_t> param_by_type;
+};
+
+// Resolves `name` (as written in a rule: "evt.arg.flags", "proc.aname")
+// with an optional bracket argument against the syscall source's fields.
+// Errors (unknown field, bad argument) carry the registry's message.
+Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::string>& arg);
+
+// True when Kestrel has an extractor for the registry field `name`
+// (tests check every `filled` field has one).
+bool has_extractor(std::string_view name);
+
+// user.name / group.name on the host: getpwuid/getgrgid, remembered (also
+// misses) so the hot path calls libc once per id.
+class UserNames {
+ public:
+  // nullptr when the id has no entry.
+  const std::string* user_name(uint32_t uid);
+  const std::string* user_home(uint32_t uid);
+  const std::string* user_shell(uint32_t uid);
+  const std::string* group_name(uint32_t gid);
+
+ private:
+  struct User {
+    bool found = false;
+    std::string name, home, shell;
+  };
+  const User& user(uint32_t uid);
+  std::unordered_map<uint32_t, User> users_;
+  std::unordered_map<uint32_t, std::optional<std::string>> groups_;
+};
+
+// What extractors need besides the event: fixed per engine.
+struct ExtractEnvironment {
+  std::string hostname;
+  std::string source = "syscall";
+  UserNames users;
+};
+
+// One event's extraction state. begin() starts an event; the lazy getters
+// resolve the table once per event. Not thread-safe.
+class ExtractContext {
+ public:
+  explicit ExtractContext(ExtractEnvironment& env) : env_(env) {}
+
+  void begin(const Event& event, const ThreadLookup& lookup, uint64_t event_number);
+
+  const Event& event() const { return *event_; }
+  const EventView& view() const { return event_->view; }
+  const ThreadLookup& lookup() const { return *lookup_; }
+  uint64_t event_number() const { return event_number_; }
+  ExtractEnvironment& env() { return env_; }
+
+  // The event's thread; nullptr when the table does not know it.
+  const ThreadInfo* thread();
+  // The thread's process (leader), or the thread itself when the leader
+  // is unknown; nullptr without a thread.
+  const ThreadInfo* process();
+  // The parent process; nullptr when unknown.
+  const ThreadInfo* parent();
+
+  // The fd number the event acts on (param "fd", else an FD-typed "res",
+  // else "oldfd"); nullopt for events without one.
+  std::optional<int64_t> fd_number();
+  // The fd's table entry. For an open-family event whose fd is not in the
+  // table (failed open), an entry made from the event's path, so
+  // fd.name works on failures as in Falco. nullptr otherwise.
+  const FdInfo* fd();
+
+  // The event's return value (param "res", or an errno/fd-typed first
+  // param); nullopt when the event has none.
+  std::optional<int64_t> result();
+
+ private:
+  ExtractEnvironment& env_;
+  const Event* event_ = nullptr;
+  const ThreadLookup* lookup_ = nullptr;
+  uint64_t event_number_ = 0;
+  bool thread_done_ = false, process_done_ = false, parent_done_ = false, fd_done_ = false;
+  const ThreadInfo* thread_ = nullptr;
+  const ThreadInfo* process_ = nullptr;
+  const ThreadInfo* parent_ = nullptr;
+  const FdInfo* fd_ = nullptr;
+  FdInfo synthetic_fd_;
+};
+
+// Per event type: which param carries the fd and which the result
+// (-1: none). Built once from the event table.
+struct EventParamRoles {
+  int16_t fd = -1;
+  int16_t res = -1;
+  int16_t path = -1;   // open-family "name"
+  int16_t flags = -1;  // open-family "flags"
+};
+const EventParamRoles& param_roles(uint16_t type);
+
+// Falco's fd.type word for a type ("file", "ipv4", …).
+std::string_view fd_type_name(FdType t);
+
+// Extractor tables, one per file. A name maps to its function.
+struct ExtractorEntry {
+  std::string_view name;
+  ExtractFn fn;
+};
+std::span<const ExtractorEntry> evt_extractors();
+std::span<const ExtractorEntry> proc_extractors();
+std::span<const ExtractorEntry> fd_extractors();
+std::span<const ExtractorEntry> user_extractors();  // user, group, thread, container
+
+}  // namespace kestrel::engine

@@ -1,0 +1,60 @@
+// Field names -> extractor functions, and resolve_field().
+#include <charconv>
+#include <unordered_map>
+
+#include "engine/eval/extract.h"
+
+namespace kestrel::engine {
+namespace {
+
+ExtractedValue always_missing(ExtractContext&, const FieldRef&, Scratch&) { return {}; }
+
+const std::unordered_map<std::string_view, ExtractFn>& extractor_map() {
+  static const auto* kMap = [] {
+    auto* m = new std::unordered_map<std::string_view, ExtractFn>();
+    for (auto table : {evt_extractors(), proc_extractors(), fd_extractors(), user_extractors()}) {
+      for (const auto& e : table) m->emplace(e.name, e.fn);
+    }
+    return m;
+  }();
+  return *kMap;
+}
+
+bool is_arg_field(std::string_view name) { return name == "evt.arg" || name == "evt.rawarg"; }
+
+std::optional<int64_t> parse_index(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+bool has_extractor(std::string_view name) { return extractor_map().count(name) != 0; }
+
+Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::string>& arg) {
+  std::string error;
+  auto found = lookup_field("syscall", name, arg, &error);
+  if (!found) return Status(StatusCode::kInvalidArgument, error);
+  FieldRef ref;
+  ref.info = found->info;
+  ref.arg = found->arg;
+  ref.name = std::string(found->info->name);
+  if (ref.arg) ref.name += "[" + *ref.arg + "]";
+  auto it = extractor_map().find(found->info->name);
+  ref.fn = it == extractor_map().end() ? always_missing : it->second;
+  if (ref.arg) {
+    if (auto idx = parse_index(*ref.arg)) ref.index = *idx;
+  }
+  if (is_arg_field(found->info->name) && ref.arg && ref.index < 0) {
+    // evt.arg.NAME: the param's index differs per event type; find it once.
+    ref.param_by_type.assign(KE_COUNT, -1);
+    for (uint16_t t = 0; t < KE_COUNT; ++t) {
+      if (auto i = event_info(t).param_index(*ref.arg)) ref.param_by_type[t] = static_cast<int16_t>(*i);
+    }
+  }
+  return ref;
+}
+
+}  // namespace kestrel::engine

@@ -1,0 +1,69 @@
+// field_cache.h — each field extracted at most once per event.
+//
+// The compiler interns every distinct operand (field + argument +
+// transformers, e.g. "tolower(proc.aname[2])") as a slot. During an event,
+// get(slot) extracts and transforms on first use and returns the stored
+// value afterwards; begin_event() invalidates every slot in O(1) by bumping
+// a generation number. Slots own their scratch buffers, so after warm-up
+// extraction reuses memory instead of allocating.
+//
+// Transformers (Falco's): tolower, toupper, b64 (decode; an invalid input
+// makes the value missing), basename (after the last '/'), len (string
+// length or number of values, as uint64). val() is the identity: it only
+// marks a right-hand side field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/ast.h"
+#include "engine/eval/extract.h"
+
+namespace kestrel::engine {
+
+struct OperandSpec {
+  FieldRef ref;
+  std::vector<Transformer> transformers;  // outermost first, as in the AST
+  std::string key;                        // canonical text, for interning
+};
+
+class FieldCache {
+ public:
+  // The slot for `spec`, shared with an earlier identical operand.
+  uint32_t intern(OperandSpec spec);
+
+  // Starts a new event: every slot becomes stale.
+  void begin_event() { ++generation_; }
+
+  // The slot's value for the current event (extracted now if stale).
+  const ExtractedValue& get(uint32_t slot, ExtractContext& ctx) {
+    Slot& s = slots_[slot];
+    if (s.generation != generation_) fill(s, ctx);
+    return s.value;
+  }
+
+  size_t size() const { return slots_.size(); }
+  const OperandSpec& spec(uint32_t slot) const { return slots_[slot].spec; }
+  // Extractions performed (cache misses), for tests and stats.
+  uint64_t extractions() const { return extractions_; }
+
+ private:
+  struct Slot {
+    OperandSpec spec;
+    uint64_t generation = 0;
+    ExtractedValue value;
+    Scratch scratch;
+    std::vector<Scratch> transform_scratch;  // one per transformer
+  };
+  void fill(Slot& s, ExtractContext& ctx);
+
+  std::vector<Slot> slots_;
+  uint64_t generation_ = 1;
+  uint64_t extractions_ = 0;
+};
+
+// Applies one transformer to `v` in place, using `scratch` for new text.
+void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch);
+
+}  // namespace kestrel::engine

@@ -1,0 +1,141 @@
+// program.h — a compiled condition: a tree of typed predicate nodes.
+//
+// compile_condition (compile.h) builds these from a resolved AST. Nodes are
+// immutable after compilation; all per-event state lives in EvalState (the
+// extraction context and the field cache), so one program can be shared.
+// Evaluation never throws and, after warm-up, does not allocate (regex and
+// set lookups work on views).
+//
+// Node kinds:
+//   AndNode / OrNode   n-ary, short-circuit, nested and/or flattened
+//   NotNode
+//   ConstNode          folded checks (evt.dir = <: Kestrel events are exits)
+//   EventTypeNode      evt.type =/!=/in as one bit test on the type id
+//   CheckNode          field (cache slot) OP compiled right-hand side
+//   FieldCompareNode   field OP val(field)
+#pragma once
+
+#include <bitset>
+#include <memory>
+#include <vector>
+
+#include "engine/eval/compare.h"
+#include "engine/eval/field_cache.h"
+
+namespace kestrel::engine {
+
+struct EvalState {
+  ExtractContext& ctx;
+  FieldCache& cache;
+};
+
+class Predicate {
+ public:
+  virtual ~Predicate() = default;
+  virtual bool eval(EvalState& s) const = 0;
+  // Cheap nodes go first inside and/or (lower is cheaper).
+  virtual int cost() const { return 10; }
+};
+
+using PredicatePtr = std::unique_ptr<Predicate>;
+
+class AndNode final : public Predicate {
+ public:
+  explicit AndNode(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+  bool eval(EvalState& s) const override {
+    for (const auto& c : children_) {
+      if (!c->eval(s)) return false;
+    }
+    return true;
+  }
+  int cost() const override { return children_.empty() ? 0 : children_.front()->cost(); }
+
+ private:
+  std::vector<PredicatePtr> children_;
+};
+
+class OrNode final : public Predicate {
+ public:
+  explicit OrNode(std::vector<PredicatePtr> children) : children_(std::move(children)) {}
+  bool eval(EvalState& s) const override {
+    for (const auto& c : children_) {
+      if (c->eval(s)) return true;
+    }
+    return false;
+  }
+  int cost() const override {
+    int worst = 0;
+    for (const auto& c : children_) worst = std::max(worst, c->cost());
+    return worst;
+  }
+
+ private:
+  std::vector<PredicatePtr> children_;
+};
+
+class NotNode final : public Predicate {
+ public:
+  explicit NotNode(PredicatePtr child) : child_(std::move(child)) {}
+  bool eval(EvalState& s) const override { return !child_->eval(s); }
+  int cost() const override { return child_->cost(); }
+
+ private:
+  PredicatePtr child_;
+};
+
+class ConstNode final : public Predicate {
+ public:
+  explicit ConstNode(bool value) : value_(value) {}
+  bool eval(EvalState&) const override { return value_; }
+  int cost() const override { return 0; }
+  bool value() const { return value_; }
+
+ private:
+  bool value_;
+};
+
+class EventTypeNode final : public Predicate {
+ public:
+  explicit EventTypeNode(std::bitset<KE_COUNT> types) : types_(types) {}
+  bool eval(EvalState& s) const override {
+    uint16_t t = s.ctx.view().type();
+    return t < KE_COUNT && types_.test(t);
+  }
+  int cost() const override { return 1; }
+
+ private:
+  std::bitset<KE_COUNT> types_;
+};
+
+class CheckNode final : public Predicate {
+ public:
+  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs) : slot_(slot), op_(op), rhs_(std::move(rhs)) {}
+  bool eval(EvalState& s) const override {
+    const ExtractedValue& v = s.cache.get(slot_, s.ctx);
+    if (op_ == CmpOp::kExists) return v.present();
+    return match(op_, v, rhs_);
+  }
+
+ private:
+  uint32_t slot_;
+  CmpOp op_;
+  RhsSet rhs_;
+};
+
+class FieldCompareNode final : public Predicate {
+ public:
+  FieldCompareNode(uint32_t lhs, CmpOp op, uint32_t rhs) : lhs_(lhs), rhs_(rhs), op_(op) {}
+  bool eval(EvalState& s) const override {
+    // Copy: fetching the rhs may not disturb the lhs (different slots),
+    // but keep the lhs value stable regardless.
+    ExtractedValue l = s.cache.get(lhs_, s.ctx);
+    return match_values(op_, l, s.cache.get(rhs_, s.ctx));
+  }
+  int cost() const override { return 20; }
+
+ private:
+  uint32_t lhs_, rhs_;
+  CmpOp op_;
+};
+
+}  // namespace kestrel::engine

@@ -1,0 +1,88 @@
+// RuleEngine: compile rules into buckets; evaluate events.
+#include "engine/eval/rule_engine.h"
+
+#include "engine/eval/compile.h"
+
+namespace kestrel::engine {
+
+RuleEngine::RuleEngine(RuleEngineOptions options)
+    : options_(std::move(options)), ctx_(env_), buckets_(KE_COUNT) {
+  env_.hostname = options_.hostname;
+  env_.source = options_.source;
+}
+
+Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, RuleEngineOptions options) {
+  std::unique_ptr<RuleEngine> engine(new RuleEngine(std::move(options)));
+  const RuleEngineOptions& opt = engine->options_;
+  for (const LoadedRule& r : rules.rules) {
+    // Priority enum: lower value = more severe.
+    if (!r.enabled || r.source != opt.source || r.priority > opt.min_priority || !r.condition) {
+      ++engine->skipped_;
+      continue;
+    }
+    auto fail = [&](const Status& st, const char* what) {
+      std::string msg = "rule '" + r.name + "': " + what + ": " + st.message();
+      return Status(st.code(), msg, st.where());
+    };
+    auto cond = compile_condition(*r.condition, engine->cache_);
+    if (!cond.ok()) return fail(cond.status(), "condition");
+    auto out = OutputFormat::compile(r.output, engine->cache_);
+    if (!out.ok()) return fail(out.status(), "output");
+    CompiledRule c;
+    c.name = r.name;
+    c.priority = r.priority;
+    c.tags.assign(r.tags.begin(), r.tags.end());
+    c.condition = std::move(cond).value();
+    c.output = std::move(out).value();
+    auto index = static_cast<uint32_t>(engine->rules_.size());
+    engine->rules_.push_back(std::move(c));
+    for (uint16_t t : r.evttypes.kestrel_types()) {
+      if (t >= KE_COUNT) continue;
+      engine->buckets_[t].push_back(index);
+      engine->required_.set(t);
+    }
+  }
+  return engine;
+}
+
+size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out) {
+  ++stats_.events;
+  uint16_t type = event.view.type();
+  if (type >= KE_COUNT) return 0;
+  const auto& bucket = buckets_[type];
+  if (bucket.empty()) return 0;
+  ctx_.begin(event, lookup, stats_.events);
+  cache_.begin_event();
+  EvalState state{ctx_, cache_};
+  size_t raised = 0;
+  for (uint32_t index : bucket) {
+    CompiledRule& r = rules_[index];
+    ++r.evaluated;
+    ++stats_.rules_evaluated;
+    if (!r.condition->eval(state)) continue;
+    ++r.matches;
+    ++raised;
+    Alert& a = out.emplace_back();
+    a.time_ns = event.view.ts();
+    a.rule = r.name;
+    a.priority = r.priority;
+    a.source = options_.source;
+    a.hostname = options_.hostname;
+    a.tags = r.tags;
+    r.output.render(state, a.output, a.output_fields);
+    if (options_.rule_matching == RuleMatching::kFirst) break;
+  }
+  stats_.alerts += raised;
+  return raised;
+}
+
+EventTypeSet RuleEngine::required_event_types() const { return required_; }
+
+std::vector<RuleStats> RuleEngine::rule_stats() const {
+  std::vector<RuleStats> out;
+  out.reserve(rules_.size());
+  for (const auto& r : rules_) out.push_back({r.name, r.evaluated, r.matches});
+  return out;
+}
+
+}  // namespace kestrel::engine

@@ -1,0 +1,105 @@
+// rule_engine.h — the evaluation facade: events in, alerts out.
+//
+// Pipeline position: rule_set (loaded, resolved rules) → compile (this
+// constructor: every enabled syscall rule's condition and output) →
+// program (per-event-type buckets of compiled rules) → evaluate (process())
+// → format (OutputFormat into Alert).
+//
+// Buckets: a rule goes into the bucket of every Kestrel event type its
+// condition can match (LoadedRule::evttypes); a rule with no restriction is
+// in every bucket. Inside a bucket rules keep definition order, so
+// `rule_matching: first` raises the first matching rule in the order the
+// rules files define them, as Falco does; `all` raises every match.
+//
+// Rules are skipped (and counted in skipped_rules()) when disabled, of
+// another source than options.source, or below the minimum priority.
+//
+// Threading: one engine is used by one thread. process() does not throw
+// and, after warm-up, allocates only for the alerts it produces.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/eval/output_format.h"
+#include "engine/eval/program.h"
+#include "engine/outputs/alert.h"
+#include "engine/rule_set.h"
+#include "sources/source.h"
+
+namespace kestrel::engine {
+
+enum class RuleMatching { kFirst, kAll };
+
+struct RuleEngineOptions {
+  RuleMatching rule_matching = RuleMatching::kFirst;
+  // Rules less severe than this are not loaded (Falco's `priority`).
+  Priority min_priority = Priority::kDebug;
+  std::string hostname;
+  std::string source = "syscall";
+};
+
+struct RuleEngineStats {
+  uint64_t events = 0;           // process() calls
+  uint64_t rules_evaluated = 0;  // condition evaluations
+  uint64_t alerts = 0;
+};
+
+struct RuleStats {
+  std::string name;
+  uint64_t evaluated = 0;
+  uint64_t matches = 0;
+};
+
+class RuleEngine {
+ public:
+  // Compiles `rules`. An error names the rule ("rule 'X': …") and the
+  // position in its condition or the output token at fault.
+  static Result<std::unique_ptr<RuleEngine>> create(const RuleSet& rules, RuleEngineOptions options = {});
+
+  RuleEngine(const RuleEngine&) = delete;
+  RuleEngine& operator=(const RuleEngine&) = delete;
+
+  // Evaluates the event's bucket against `lookup` (which must already
+  // reflect the event: apply state first) and appends one Alert per match
+  // to `out`. Returns the number of alerts appended.
+  size_t process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out);
+
+  // The event types some compiled rule can match (for selective capture).
+  EventTypeSet required_event_types() const;
+
+  size_t rule_count() const { return rules_.size(); }
+  size_t skipped_rules() const { return skipped_; }
+  const RuleEngineStats& stats() const { return stats_; }
+  std::vector<RuleStats> rule_stats() const;
+  // Distinct field operands across conditions and outputs.
+  size_t field_slots() const { return cache_.size(); }
+  uint64_t extractions() const { return cache_.extractions(); }
+
+ private:
+  RuleEngine(RuleEngineOptions options);
+
+  struct CompiledRule {
+    std::string name;
+    Priority priority = Priority::kDebug;
+    std::vector<std::string> tags;
+    PredicatePtr condition;
+    OutputFormat output;
+    uint64_t evaluated = 0;
+    uint64_t matches = 0;
+  };
+
+  RuleEngineOptions options_;
+  ExtractEnvironment env_;
+  ExtractContext ctx_;
+  FieldCache cache_;
+  std::vector<CompiledRule> rules_;
+  std::vector<std::vector<uint32_t>> buckets_;  // by event type: rule indices
+  EventTypeSet required_;
+  RuleEngineStats stats_;
+  size_t skipped_ = 0;
+};
+
+}  // namespace kestrel::engine
