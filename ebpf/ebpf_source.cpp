@@ -127,6 +127,13 @@ std::vector<std::pair<std::string, std::vector<uint64_t>>> EbpfSource::drops_per
 
 EventTypeSet EbpfSource::attached_event_types() const { return probe_ ? probe_->attached() : EventTypeSet(); }
 
+std::vector<EbpfSource::ProgramCost> EbpfSource::program_costs() const {
+  std::vector<ProgramCost> out;
+  if (!probe_) return out;
+  for (auto& p : probe_->program_stats()) out.push_back({std::move(p.name), p.run_count, p.run_time_ns});
+  return out;
+}
+
 void EbpfSource::close() {
   rings_.clear();
   probe_.reset();

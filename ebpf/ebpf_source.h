@@ -80,6 +80,16 @@ class EbpfSource final : public Source {
   // The event types whose programs are attached right now.
   EventTypeSet attached_event_types() const;
 
+  // Per attached program: name, runs and total run time in the kernel
+  // (counted only while BPF run-time stats are enabled; see
+  // ebpf::Probe::enable_run_time_stats()). For benchmarks and diagnostics.
+  struct ProgramCost {
+    std::string program;
+    uint64_t runs = 0;
+    uint64_t run_time_ns = 0;
+  };
+  std::vector<ProgramCost> program_costs() const;
+
  private:
   bool collect(EventBatch& out);
   void refresh_epoch_offset();

@@ -1,6 +1,8 @@
 #include "ebpf/host_checks.h"
 
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +27,21 @@ Status check_kernel_btf() {
   return Status(StatusCode::kUnavailable,
                 std::string("this kernel exposes no BTF (/sys/kernel/btf/vmlinux missing: it was built "
                             "without CONFIG_DEBUG_INFO_BTF=y), which the eBPF probe needs") +
+                    kFallbackHint);
+}
+
+Status check_privileges() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (::syscall(SYS_capget, &hdr, data) != 0)
+    return Status(StatusCode::kInternal, std::string("capget: ") + std::strerror(errno));
+  uint64_t eff = data[0].effective | (static_cast<uint64_t>(data[1].effective) << 32);
+  auto has = [&](int cap) { return (eff >> cap) & 1; };
+  constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+  if (has(kCapSysAdmin) || (has(kCapBpf) && has(kCapPerfmon))) return ok_status();
+  return Status(StatusCode::kPermissionDenied,
+                std::string("the eBPF probe needs root (CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON) to load and "
+                            "attach its programs; run kestrel as root") +
                     kFallbackHint);
 }
 

@@ -17,6 +17,10 @@ namespace kestrel::ebpf {
 // relocation needs. kUnavailable otherwise.
 Status check_kernel_btf();
 
+// The process may load and attach tracing BPF programs: root's
+// CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON. kPermissionDenied otherwise.
+Status check_privileges();
+
 // Makes sure tracefs is reachable (syscall tracepoints are attached through
 // it): returns the events directory in use, mounting tracefs at
 // /sys/kernel/tracing if neither it nor debugfs' tracing dir is mounted.

@@ -92,6 +92,7 @@ const char* drop_reason_name(kb_drop_reason reason) {
 
 Result<std::unique_ptr<Probe>> Probe::load(const ProbeConfig& config) {
   if (Status s = check_kernel_btf(); !s.ok()) return s;
+  if (Status s = check_privileges(); !s.ok()) return s;
   std::unique_ptr<Probe> probe(new Probe());
   if (Status s = probe->open_and_load(config); !s.ok()) return s;
   return probe;
@@ -118,7 +119,8 @@ Status Probe::open_and_load(const ProbeConfig& config) {
   skel_->rodata->kb_nr_buffers = nbuffers;
   skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
   int err = bpf_map__set_max_entries(skel_->maps.kb_ringbufs, nbuffers);
-  if (err) return bpf_error("sizing the ring buffer array", err, log_tail());
+  if (!err) err = bpf_map__set_max_entries(skel_->maps.kb_scratch, static_cast<uint32_t>(ncpus_));
+  if (err) return bpf_error("sizing the ring buffer and scratch arrays", err, log_tail());
   // The inner map template: libbpf 1.1 crashes resizing the one it derives
   // from the BPF declaration (bpf_map__inner_map() has no owning object),
   // so give it a ring buffer of the real size instead.
@@ -223,6 +225,28 @@ std::array<std::vector<uint64_t>, KB_DROP_COUNT> Probe::drops_per_cpu() const {
     if (bpf_map_lookup_elem(fd, &reason, values.data()) == 0) out[reason] = values;
   }
   return out;
+}
+
+std::vector<Probe::ProgramStats> Probe::program_stats() const {
+  std::vector<ProgramStats> out;
+  for (const auto& slot : programs_) {
+    if (!slot.link) continue;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    ProgramStats st{bpf_program__name(slot.prog), slot.type, 0, 0};
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(slot.prog), &info, &len) == 0) {
+      st.run_count = info.run_cnt;
+      st.run_time_ns = info.run_time_ns;
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+Result<int> Probe::enable_run_time_stats() {
+  int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) return bpf_error("enabling BPF run-time stats", errno, "");
+  return fd;
 }
 
 void Probe::set_epoch_offset_ns(uint64_t offset) {

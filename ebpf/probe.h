@@ -67,6 +67,22 @@ class Probe {
   // Records dropped in the kernel: [reason][cpu]. Thread-safe.
   std::array<std::vector<uint64_t>, KB_DROP_COUNT> drops_per_cpu() const;
 
+  // Run count and total run time of each attached program, as the kernel
+  // counts them while BPF run-time stats are enabled (see
+  // enable_run_time_stats()); zeros otherwise.
+  struct ProgramStats {
+    std::string name;
+    uint16_t type = 0;
+    uint64_t run_count = 0;
+    uint64_t run_time_ns = 0;
+  };
+  std::vector<ProgramStats> program_stats() const;
+
+  // Turns on the kernel's per-program run-time accounting (it costs two
+  // clock reads per program run, so it is off by default) until the
+  // returned fd is closed. Returns the fd or a Status.
+  static Result<int> enable_run_time_stats();
+
   // Sets the boot-time -> epoch offset the probe adds to its timestamps.
   void set_epoch_offset_ns(uint64_t offset);
 

@@ -22,6 +22,11 @@
 #define KB_SYSCALL_EXIT(name) \
 	SEC("tracepoint/syscalls/sys_exit_" #name) int ke_##name(struct trace_event_raw_sys_exit *ctx)
 
+/* For syscalls whose tracepoint is named after the kernel's SYSCALL_DEFINE
+ * rather than the syscall (umount2 is SYSCALL_DEFINE2(umount, ...)). */
+#define KB_SYSCALL_EXIT_TP(name, tp) \
+	SEC("tracepoint/syscalls/sys_exit_" #tp) int ke_##name(struct trace_event_raw_sys_exit *ctx)
+
 #define KB_SYSCALL_ENTER(name, role) \
 	SEC("tracepoint/syscalls/sys_enter_" #name) int ke_##name##__##role(struct trace_event_raw_sys_enter *ctx)
 

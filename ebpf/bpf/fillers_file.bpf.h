@@ -355,7 +355,7 @@ KB_SYSCALL_EXIT(mount)
 	return 0;
 }
 
-KB_SYSCALL_EXIT(umount2)
+KB_SYSCALL_EXIT_TP(umount2, umount)
 {
 	long ret = ctx->ret;
 	KB_BEGIN(r, UMOUNT2);

@@ -42,10 +42,8 @@ KB_SYSCALL_EXIT(execve)
 KB_SYSCALL_ENTER(execveat, enter)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct kb_execveat_args *s;
-	u32 zero = 0;
 	/* Build the value in the scratch (too big for the stack). */
-	s = bpf_map_lookup_elem(&kb_scratch, &zero);
+	struct kb_execveat_args *s = (void *)kb_scratch_buf();
 	if (!s)
 		return 0;
 	s->dirfd = (s32)ctx->args[0];

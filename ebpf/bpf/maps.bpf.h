@@ -23,14 +23,20 @@ struct {
 	__array(values, struct kb_ringbuf);
 } kb_ringbufs SEC(".maps");
 
-/* Where a record is assembled before bpf_ringbuf_output() copies it. */
+/*
+ * Where a record is assembled before bpf_ringbuf_output() copies it: one
+ * slot per CPU, indexed by CPU id. A plain array rather than a per-CPU one
+ * because per-CPU values are capped at 32 KiB and a record may be larger;
+ * the loader sets max_entries to the number of possible CPUs. (Syscall
+ * tracepoint programs run with preemption disabled, so a slot has one user.)
+ */
 struct kb_scratch_buf {
 	u8 data[KB_SCRATCH_SIZE];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* replaced by the loader: possible CPUs */
 	__type(key, u32);
 	__type(value, struct kb_scratch_buf);
 } kb_scratch SEC(".maps");

@@ -25,12 +25,6 @@ static __always_inline struct kb_path_parts *kb_path_parts(void)
 	return bpf_map_lookup_elem(&kb_path_scratch, &zero);
 }
 
-static __always_inline u8 *kb_scratch_buf(void)
-{
-	u32 zero = 0;
-	return bpf_map_lookup_elem(&kb_scratch, &zero);
-}
-
 /* ---- writing collected parts root-first ---- */
 
 struct kb_join_ctx {

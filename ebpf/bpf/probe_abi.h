@@ -27,9 +27,11 @@ enum kb_drop_reason {
  * so the verifier can prove every write stays inside it; the scratch is
  * KB_RECORD_LIMIT + KB_MAX_STR bytes so a full-length string written at the
  * largest masked offset still fits. Records that grow past the limit are
- * dropped and counted (KB_DROP_TOO_LARGE) rather than sent half-written.
+ * dropped and counted (KB_DROP_TOO_LARGE) rather than sent half-written;
+ * with the per-param caps below (paths and args 4 KiB, env 2 KiB) even an
+ * execve with every variable param at its cap stays under the limit.
  */
-#define KB_RECORD_LIMIT (16 * 1024)
+#define KB_RECORD_LIMIT (32 * 1024)
 #define KB_MAX_STR 4096
 #define KB_SCRATCH_SIZE (KB_RECORD_LIMIT + KB_MAX_STR + 64)
 

@@ -30,6 +30,13 @@ static __always_inline void kb_count_drop(u32 reason)
 		*n += 1;
 }
 
+/* This CPU's scratch slot. */
+static __always_inline u8 *kb_scratch_buf(void)
+{
+	u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&kb_scratch, &cpu);
+}
+
 static __always_inline bool kb_skip_current(u64 pid_tgid)
 {
 	return kb_ignore_tgid != 0 && (u32)(pid_tgid >> 32) == kb_ignore_tgid;
@@ -43,8 +50,7 @@ static __always_inline u64 kb_now_ns(void)
 /* Starts a record of `type` with `nparams` params for the current task. */
 static __always_inline bool kb_begin(struct kb_rec *r, u16 type, u16 nparams)
 {
-	u32 zero = 0;
-	r->buf = bpf_map_lookup_elem(&kb_scratch, &zero);
+	r->buf = kb_scratch_buf();
 	if (!r->buf) {
 		kb_count_drop(KB_DROP_SCRATCH);
 		return false;
