@@ -109,7 +109,8 @@ void parse_proc_net_unix(std::string_view text, ProcSocketMap& out) {
     ProcSocket s;
     s.type = FdType::kUnix;
     s.name = std::string(path);
-    s.tuple = encode_tuple_un(num, 0, path);
+    // A literal "" rather than a null view: the encoder memcpy()s the path.
+    s.tuple = encode_tuple_un(num, 0, path.empty() ? std::string_view("") : path);
     s.listening = flags & kSoAcceptCon;
     out[inode] = std::move(s);
   });

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tests/state/updater_fixture.h"
 
 namespace kestrel {
@@ -164,6 +166,61 @@ TEST(StateUpdaterBounds, EvictionsAreCountedWhenBounded) {
   EXPECT_EQ(table.fd(0, 6, 3), nullptr) << "the oldest fd went";
   EXPECT_EQ(table.stats().fd_evictions, 1u);
   EXPECT_EQ(updater.stats().unknown_threads, 6u) << "six distinct threads were first seen mid-stream";
+}
+
+}  // namespace
+}  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+// Producers may send fewer params than the table lists (older producers,
+// unreadable values). Every state event with any prefix of its params
+// must be applied without crashing and leave a consistent table.
+TEST(StateUpdaterRobustness, TruncatedEventsOfEveryTypeAreHarmless) {
+  ThreadTable table({.max_threads = 64, .max_fds_per_process = 16});
+  StateUpdater updater(table);
+  for (const EventInfo& info : all_events()) {
+    for (size_t n = 0; n <= info.params.size(); ++n) {
+      EventBuilder b(info.type, 1, 900 + static_cast<uint32_t>(n), 900);
+      for (size_t i = 0; i < n; ++i) {
+        if (param_fixed_size(info.params[i].type) != 0) {
+          b.add_int(i % 2 ? 0 : 3);  // 0 = success for res, 3 = a plausible fd
+        } else {
+          b.add_empty();
+        }
+      }
+      auto bytes = b.finish();
+      auto view = EventView::parse(bytes);
+      ASSERT_TRUE(view.ok());
+      updater.apply(*view, kHostDomain);
+    }
+  }
+  EXPECT_LE(table.size(), 64u);
+  for (const ThreadInfo& t : table.snapshot()) EXPECT_LE(t.fds.size(), 16u);
+}
+
+// Params of random length and content (seeded, so failures reproduce).
+TEST(StateUpdaterRobustness, RandomParamBytesAreHarmless) {
+  ThreadTable table({.max_threads = 32, .max_fds_per_process = 8});
+  StateUpdater updater(table);
+  std::mt19937 rng(20261129);
+  for (int round = 0; round < 20; ++round) {
+    for (const EventInfo& info : all_events()) {
+      EventBuilder b(info.type, 1, 1 + rng() % 40, 1 + rng() % 10);
+      for (size_t i = 0; i < info.params.size(); ++i) {
+        std::vector<uint8_t> bytes(rng() % 48);
+        for (auto& x : bytes) x = static_cast<uint8_t>(rng());
+        b.add_bytes(bytes);
+      }
+      auto record = b.finish();
+      auto view = EventView::parse(record);
+      ASSERT_TRUE(view.ok());
+      updater.apply(*view, rng() % 2);
+    }
+  }
+  EXPECT_LE(table.size(), 32u);
+  EXPECT_EQ(updater.stats().events, 20u * all_events().size());
 }
 
 }  // namespace
