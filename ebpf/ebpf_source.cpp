@@ -49,6 +49,13 @@ Status EbpfSource::open() {
   return ok_status();
 }
 
+std::vector<ThreadInfo> EbpfSource::initial_state() {
+  ProcScanner scanner(options_.proc_scan);
+  auto threads = scanner.scan();
+  if (!threads.ok()) return {};
+  return std::move(threads).value();
+}
+
 Status EbpfSource::set_event_filter(const EventTypeSet& types) {
   filter_ = types;
   return probe_ ? probe_->attach(filter_) : ok_status();

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "sources/source.h"
+#include "sources/state/proc_scanner.h"
 
 namespace kestrel::ebpf {
 class Probe;
@@ -49,6 +50,8 @@ struct EbpfOptions {
   std::chrono::microseconds poll_interval{1000};
   // Upper bound of records returned by one next() call.
   size_t max_batch = 8192;
+  // What initial_state() reads from /proc (sources/state/proc_scanner.h).
+  ProcScanOptions proc_scan;
 };
 
 class EbpfSource final : public Source {
@@ -63,6 +66,11 @@ class EbpfSource final : public Source {
   // says otherwise). Errors: kUnavailable (no BTF, no tracefs, kernel too
   // old), kPermissionDenied (not root), kInternal (probe/table mismatch).
   Status open() override;
+
+  // The host's processes, threads and fds from a /proc scan
+  // (ProcScanner). Call after open(), so that nothing started between the
+  // scan and the probe going live is missed (it may be seen twice instead).
+  std::vector<ThreadInfo> initial_state() override;
 
   // Attaches exactly the programs of `types` (if open) or remembers them for
   // open(). Types the probe cannot emit are ignored.

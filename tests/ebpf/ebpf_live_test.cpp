@@ -85,6 +85,17 @@ TEST_F(EbpfLive, ReportsWhatItCanEmit) {
   EXPECT_EQ(source_->attached_event_types(), caps.event_types);
 }
 
+TEST_F(EbpfLive, InitialStateListsThisProcess) {
+  std::vector<ThreadInfo> threads = source_->initial_state();
+  const ThreadInfo* me = nullptr;
+  for (const auto& t : threads)
+    if (t.tid == getpid()) me = &t;
+  ASSERT_NE(me, nullptr);
+  EXPECT_EQ(me->pid, getpid());
+  EXPECT_EQ(me->ptid, getppid());
+  EXPECT_EQ(me->comm, "ebpf_test");
+}
+
 TEST_F(EbpfLive, ForkExecExitOfAChild) {
   uint64_t t0 = realtime_ns();
   char cwd[4096];
