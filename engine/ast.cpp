@@ -53,6 +53,16 @@ ExprPtr clone_expr(const Expr& e, int depth) {
   return out;
 }
 
+size_t count_nodes(const Expr& e, size_t limit, int depth) {
+  size_t n = 1;
+  if (depth > kMaxConditionDepth) return limit + 1;
+  for (const auto& c : e.children) {
+    if (n > limit) break;
+    n += count_nodes(*c, limit - n, depth + 1);
+  }
+  return n;
+}
+
 namespace {
 
 std::string quote(const Value& v) {

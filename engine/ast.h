@@ -75,6 +75,8 @@ ExprPtr make_bool(ExprKind kind, TextPos pos, std::vector<ExprPtr> children);
 // Deep copy. `depth` is the caller's nesting; copies deeper than
 // kMaxConditionDepth return nullptr.
 ExprPtr clone_expr(const Expr& e, int depth = 0);
+// Number of nodes in `e`, counting stops once it passes `limit`.
+size_t count_nodes(const Expr& e, size_t limit, int depth = 0);
 // Canonical text (fully parenthesised), for tests and messages.
 std::string expr_to_string(const Expr& e, int depth = 0);
 

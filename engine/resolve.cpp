@@ -9,6 +9,9 @@ namespace {
 // Macro expansions allowed per resolve() call: far above what real rule
 // sets need (hundreds), low enough to stop exponential macro bombs.
 constexpr size_t kMacroExpansionBudget = 200000;
+// Nodes a resolved condition may grow to: the upstream rulesets' largest
+// rule is a few thousand nodes.
+constexpr size_t kMacroNodeBudget = 250000;
 
 // A list item as Falco's parser would read it after substitution: items
 // written with quotes are quoted strings, others are bare.
@@ -84,6 +87,7 @@ MacroResolver::MacroResolver(std::vector<ParsedMacro>& macros) : macros_(macros)
 
 std::optional<ResolveError> MacroResolver::resolve(ExprPtr& root, uint32_t visibility) {
   budget_ = kMacroExpansionBudget;
+  node_budget_ = kMacroNodeBudget;
   std::vector<std::string> stack;
   return resolve_node(root, visibility, stack, 0);
 }
@@ -112,6 +116,9 @@ std::optional<ResolveError> MacroResolver::resolve_node(ExprPtr& node, uint32_t 
   if (budget_ == 0) return ResolveError{"too many macro expansions", node->pos};
   --budget_;
   ParsedMacro& m = macros_[it->second];
+  size_t nodes = count_nodes(*m.expr, node_budget_);
+  if (nodes > node_budget_) return ResolveError{"too many macro expansions (condition too large)", node->pos};
+  node_budget_ -= nodes;
   ExprPtr copy = clone_expr(*m.expr, depth);
   if (!copy) return ResolveError{"condition too deeply nested after macro expansion", node->pos};
   m.used = true;

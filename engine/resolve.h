@@ -78,7 +78,8 @@ class MacroResolver {
                                            int depth);
   std::vector<ParsedMacro>& macros_;
   std::map<std::string, size_t> by_name_;
-  size_t budget_ = 0;
+  size_t budget_ = 0;       // macro expansions left
+  size_t node_budget_ = 0;  // tree nodes left to copy
 };
 
 // The rule condition with exceptions folded in (Falco's text form). Errors

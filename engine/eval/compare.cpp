@@ -294,6 +294,11 @@ bool match(CmpOp op, const ExtractedValue& v, const RhsSet& rhs) {
         if (match_string(op, item, rhs)) return true;
       }
       return false;
+    case ValueKind::kUintList:
+      for (uint64_t n : v.numbers) {
+        if (op == CmpOp::kExists || match_number(op, n, rhs)) return true;
+      }
+      return false;
     case ValueKind::kInt:
       return op == CmpOp::kExists || match_number(op, v.i, rhs);
     case ValueKind::kUint:
@@ -350,6 +355,12 @@ bool match_values(CmpOp op, const ExtractedValue& lhs, const ExtractedValue& rhs
   if (!lhs.present() || !rhs.present()) return false;
   if (op == CmpOp::kExists) return true;
   auto expand = [](const ExtractedValue& v, auto&& fn) {
+    if (v.kind == ValueKind::kUintList) {
+      for (uint64_t n : v.numbers) {
+        if (fn(ExtractedValue::uint64(n))) return true;
+      }
+      return false;
+    }
     if (v.kind != ValueKind::kList) return fn(v);
     for (std::string_view item : v.list) {
       if (fn(ExtractedValue::string(item))) return true;

@@ -41,6 +41,7 @@ struct Scratch {
   std::string text;
   std::vector<std::string> strings;
   std::vector<std::string_view> items;
+  std::vector<uint64_t> numbers;
 };
 
 class ExtractContext;

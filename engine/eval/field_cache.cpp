@@ -59,7 +59,14 @@ void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch) {
     if (v.kind == ValueKind::kString) {
       v = ExtractedValue::uint64(v.str.size());
     } else if (v.kind == ValueKind::kList) {
-      v = ExtractedValue::uint64(v.list.size());
+      // Multi-valued fields transform value by value (Falco's
+      // transform_values), so len() gives one length per value.
+      scratch.numbers.clear();
+      for (std::string_view item : v.list) scratch.numbers.push_back(item.size());
+      ExtractedValue n;
+      n.kind = ValueKind::kUintList;
+      n.numbers = scratch.numbers;
+      v = n;
     } else {
       v = ExtractedValue{};
     }

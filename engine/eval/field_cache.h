@@ -9,7 +9,7 @@
 //
 // Transformers (Falco's): tolower, toupper, b64 (decode; an invalid input
 // makes the value missing), basename (after the last '/'), len (string
-// length or number of values, as uint64). val() is the identity: it only
+// length as uint64; one length per value for multi-valued fields). val() is the identity: it only
 // marks a right-hand side field.
 #pragma once
 

@@ -26,6 +26,7 @@ enum class ValueKind : uint8_t {
   kBool,    // b
   kIp,      // ip
   kList,    // list: several values, any of which may match (proc.aname)
+  kUintList,  // numbers: several values, any of which may match (len(proc.aname))
 };
 
 struct ExtractedValue {
@@ -35,6 +36,7 @@ struct ExtractedValue {
   uint64_t u = 0;
   std::string_view str;
   std::span<const std::string_view> list;
+  std::span<const uint64_t> numbers;  // kUintList
   IpAddr ip;
   // fd.ip / fd.port / fd.net: two values (client and server side), either
   // of which may match. `pair` marks that u2/ip2 hold the second one.

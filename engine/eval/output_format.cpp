@@ -70,6 +70,12 @@ void append_value_text(const ExtractedValue& v, std::string& out) {
         out.append(v.list[i]);
       }
       return;
+    case ValueKind::kUintList:
+      for (size_t i = 0; i < v.numbers.size(); ++i) {
+        if (i) out.push_back(' ');
+        append_number(out, v.numbers[i]);
+      }
+      return;
   }
 }
 

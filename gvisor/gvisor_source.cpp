@@ -1,0 +1,166 @@
+#include "gvisor/gvisor_source.h"
+
+#include "gvisor/pod_init_config.h"
+#include "gvisor/seccomp_confine.h"
+
+namespace kestrel::gvisor {
+
+namespace {
+EventTypeSet supported_types() {
+  EventTypeSet all;
+  all.set();
+  EventTypeSet out = all & ~unsupported_types(all);
+  out.reset(KE_NONE);
+  return out;
+}
+}  // namespace
+
+GvisorSource::GvisorSource(GvisorSourceConfig config) : config_(std::move(config)), server_(config_.server) {
+  caps_.name = "gvisor";
+  caps_.live = true;
+  caps_.sees_containers = true;
+  caps_.sees_sandboxes = true;
+  caps_.event_types = supported_types();
+  filter_.set();
+}
+
+GvisorSource::~GvisorSource() { close(); }
+
+std::unique_ptr<GvisorSource> make_gvisor_source(GvisorSourceConfig config) {
+  return std::make_unique<GvisorSource>(std::move(config));
+}
+
+Status GvisorSource::open() {
+  if (thread_.joinable()) return ok_status();
+  if (Status s = server_.open(); !s.ok()) return s;
+  stop_ = false;
+  // The thread reports whether confinement worked before open() returns, so
+  // a source that could not be confined never runs unconfined silently.
+  std::promise<Status> started;
+  std::future<Status> started_f = started.get_future();
+  thread_ = std::thread([this, p = std::move(started)]() mutable {
+    Status s = config_.confine ? confine_parser_thread() : ok_status();
+    bool ok = s.ok();
+    p.set_value(std::move(s));
+    if (ok) run();
+  });
+  Status s = started_f.get();
+  if (!s.ok()) {
+    thread_.join();
+    server_.close();
+  }
+  return s;
+}
+
+void GvisorSource::run() {
+  MessageDecoder decoder(config_.decoder);
+  RecordArena work;
+  std::vector<SandboxStats> snapshot;
+  auto last_stats = std::chrono::steady_clock::now();
+  while (!stop_.load(std::memory_order_relaxed)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (filter_changed_) {
+        decoder.set_filter(filter_);
+        filter_changed_ = false;
+      }
+    }
+    if (!server_.poll_once(100, decoder, work)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      thread_error_ = Status(StatusCode::kInternal, "gvisor: epoll_wait failed on " + server_.socket_path());
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    bool refresh = now - last_stats > std::chrono::milliseconds(200) || !work.empty();
+    if (refresh) {
+      snapshot = server_.sandbox_stats();
+      last_stats = now;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (refresh) sandboxes_.swap(snapshot);
+    if (work.empty()) continue;
+    // Backpressure: hold off reading until the reader catches up.
+    cv_.wait(lock, [&] { return pending_.bytes() < config_.queue_bytes || stop_.load(); });
+    if (pending_.empty()) {
+      pending_.swap(work);
+    } else {
+      for (size_t i = 0; i < work.size(); ++i) pending_.append(work.record(i), work.domain(i), work.context(i));
+    }
+    work.clear();
+    cv_.notify_all();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  sandboxes_ = server_.sandbox_stats();
+  thread_done_ = true;
+  cv_.notify_all();
+}
+
+Status GvisorSource::set_event_filter(const EventTypeSet& types) {
+  std::lock_guard<std::mutex> lock(mu_);
+  filter_ = types;
+  filter_changed_ = true;
+  return ok_status();
+}
+
+Result<NextOutcome> GvisorSource::next(EventBatch& out, std::chrono::milliseconds wait) {
+  out.clear();
+  delivered_.clear();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return !pending_.empty() || thread_done_; });
+    if (pending_.empty()) {
+      if (thread_done_ && !thread_error_.ok()) return thread_error_;
+      return NextOutcome::kIdle;
+    }
+    delivered_.swap(pending_);
+    cv_.notify_all();
+  }
+  out.events.reserve(delivered_.size());
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < delivered_.size(); ++i) {
+    Result<EventView> v = EventView::parse(delivered_.record(i));
+    if (!v.ok()) continue;  // cannot happen: the decoder built it
+    out.events.push_back(Event{*v, delivered_.domain(i), 0});
+    bytes += delivered_.record(i).size();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  events_ += out.events.size();
+  bytes_ += bytes;
+  return NextOutcome::kBatch;
+}
+
+std::vector<SandboxStats> GvisorSource::sandbox_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sandboxes_;
+}
+
+SourceStats GvisorSource::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SourceStats s;
+  s.events = events_;
+  s.bytes = bytes_;
+  uint64_t reported = 0, malformed = 0, unknown = 0, too_large = 0;
+  for (const SandboxStats& sb : sandboxes_) {
+    reported += sb.sandbox_dropped;
+    malformed += sb.malformed;
+    unknown += sb.unknown_type;
+    too_large += sb.too_large;
+  }
+  s.drops["sandbox_reported"] = reported;
+  s.drops["malformed"] = malformed;
+  s.drops["unknown_type"] = unknown;
+  s.drops["too_large"] = too_large;
+  return s;
+}
+
+void GvisorSource::close() {
+  if (thread_.joinable()) {
+    stop_ = true;
+    server_.wake();
+    cv_.notify_all();
+    thread_.join();
+  }
+  server_.close();
+}
+
+}  // namespace kestrel::gvisor

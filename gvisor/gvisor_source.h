@@ -1,0 +1,103 @@
+// gvisor_source.h — the gVisor source: events from inside runsc sandboxes.
+//
+// Host-side eBPF sees nothing inside a gVisor sandbox (the Sentry answers the
+// application's syscalls itself). Instead runsc streams its own view of each
+// syscall and task to a monitoring socket (runsc --pod-init-config, see
+// pod_init_config.h). GvisorSource listens on that socket and turns every
+// point into the shared event record.
+//
+// Domains: each sandbox connection is its own pid namespace and gets its own
+// DomainId (1, 2, ... in connection order, never reused while the source
+// lives); every Event carries it. A `container` event (type gvisor) is
+// emitted on container/start and on the first sight of any other container
+// id in a sandbox.
+//
+// Threads: open() binds the socket, then starts one parser thread that owns
+// the socket, confines itself with seccomp (seccomp_confine.h), accepts
+// sandboxes and decodes their packets into a bounded queue. next() takes
+// whatever is queued. When the queue is full the parser stops reading;
+// runsc then drops points and reports them, and we count them
+// ("sandbox_reported"). stats() is thread-safe.
+//
+// Factory for the app: make_gvisor_source(config); the CLI flag
+// --gvisor-generate-config[=SOCKET] prints pod_init_config_json() and the
+// engine.gvisor.* keys map onto GvisorSourceConfig.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gvisor/context.h"
+#include "gvisor/message_decoder.h"
+#include "gvisor/monitor_server.h"
+#include "gvisor/pod_init_config.h"
+#include "gvisor/record_arena.h"
+#include "sources/source.h"
+
+namespace kestrel::gvisor {
+
+inline constexpr const char* kDefaultSocketPath = "/run/kestrel/gvisor.sock";
+
+struct GvisorSourceConfig {
+  ServerOptions server;          // socket path, mode, connection limits
+  DecoderLimits decoder;         // size caps for what one packet may become
+  size_t queue_bytes = 32u << 20;  // decoded bytes held before backpressure
+  bool confine = true;           // seccomp-confine the parser thread
+};
+
+class GvisorSource : public Source {
+ public:
+  explicit GvisorSource(GvisorSourceConfig config);
+  ~GvisorSource() override;
+
+  const SourceCapabilities& capabilities() const override { return caps_; }
+  // Binds the socket and starts the parser thread. Fails if the socket cannot
+  // be created (permissions, path too long) or seccomp cannot be applied.
+  Status open() override;
+  // Takes effect for packets decoded after the call.
+  Status set_event_filter(const EventTypeSet& types) override;
+  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
+  // drops: "sandbox_reported" (runsc's own counters), "malformed",
+  // "unknown_type", "too_large" summed over sandboxes.
+  SourceStats stats() const override;
+  void close() override;
+
+  // The gVisor context of out.events[i] from the last next(): container id,
+  // cwd, process name, credentials, start times. Valid like the views.
+  GvisorContext context(size_t i) const { return delivered_.context(i); }
+  // Per-sandbox counters (live and recently closed sandboxes).
+  std::vector<SandboxStats> sandbox_stats() const;
+  const std::string& socket_path() const { return config_.server.socket_path; }
+
+ private:
+  void run();
+
+  GvisorSourceConfig config_;
+  SourceCapabilities caps_;
+  MonitorServer server_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // producer <-> consumer
+  RecordArena pending_;         // guarded by mu_
+  RecordArena delivered_;       // reader thread only
+  EventTypeSet filter_;         // guarded by mu_
+  bool filter_changed_ = false; // guarded by mu_
+  std::vector<SandboxStats> sandboxes_;  // guarded by mu_; refreshed by the parser
+  Status thread_error_;         // guarded by mu_
+  bool thread_done_ = false;    // guarded by mu_
+  uint64_t events_ = 0, bytes_ = 0;  // guarded by mu_
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// What the app calls to build the source from its config.
+std::unique_ptr<GvisorSource> make_gvisor_source(GvisorSourceConfig config);
+
+}  // namespace kestrel::gvisor

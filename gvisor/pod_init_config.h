@@ -1,0 +1,46 @@
+// pod_init_config.h — the runsc --pod-init-config that points sandboxes at us.
+//
+// runsc reads a JSON file naming one trace session ("Default" is the only
+// name runsc accepts), the points to enable with their context fields, and
+// the sinks. We enable, for a set of event types (the engine's selective
+// capture), the fewest points that produce them, each with every context
+// field the decoder uses, and one `remote` sink whose endpoint is our
+// socket. Points by event type:
+//   execve, execveat        sentry/execve (successful execs, post-exec view)
+//   clone, clone3, fork, vfork  sentry/clone (child ids and start time)
+//   procexit                sentry/task_exit
+//   container               container/start (always on: it names the domain)
+//   rows with a gVisor schema (open, openat, connect, ...)  syscall/<name>/exit
+//   integer-only rows (listen, ptrace, mmap, kill, ...)  syscall/sysno/<nr>/exit
+// Event types gVisor cannot report are left out (see unsupported_types()).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sources/source.h"
+
+namespace kestrel::gvisor {
+
+struct PodInitConfigOptions {
+  std::string endpoint = "/run/kestrel/gvisor.sock";
+  // true: a sandbox still starts when Kestrel is not listening (fail open,
+  // as Falco's generated config does); false: runsc refuses to start it.
+  bool ignore_setup_error = true;
+  // Ask for the container's environment in container/start.
+  bool container_env = false;
+};
+
+// The context fields requested on every point.
+const std::vector<std::string>& context_fields();
+
+// Point names enabling `types`, sorted, without duplicates.
+std::vector<std::string> points_for(const EventTypeSet& types);
+
+// Event types in `types` that no point can produce.
+EventTypeSet unsupported_types(const EventTypeSet& types);
+
+// The whole pod-init config as JSON text (pretty-printed, trailing newline).
+std::string pod_init_config_json(const EventTypeSet& types, const PodInitConfigOptions& options);
+
+}  // namespace kestrel::gvisor

@@ -1,0 +1,38 @@
+#include "gvisor/seccomp_confine.h"
+
+#include <errno.h>
+#include <seccomp.h>
+
+#include <cstring>
+#include <string>
+
+namespace kestrel::gvisor {
+
+namespace {
+constexpr const char* kAllowed[] = {
+    "epoll_wait", "epoll_pwait", "epoll_ctl", "accept", "accept4", "recvfrom", "recvmsg", "sendto", "sendmsg",
+    "read", "write", "close",
+    "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",
+    "futex", "sched_yield", "clock_gettime", "clock_nanosleep", "nanosleep", "gettid", "getpid",
+    "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "exit", "exit_group", "tgkill",
+};
+}  // namespace
+
+Status confine_parser_thread() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+  if (ctx == nullptr) return Status(StatusCode::kUnavailable, "seccomp_init failed");
+  for (const char* name : kAllowed) {
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this arch (e.g. epoll_wait on aarch64)
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0); rc != 0) {
+      seccomp_release(ctx);
+      return Status(StatusCode::kInternal, std::string("seccomp_rule_add ") + name + ": " + std::strerror(-rc));
+    }
+  }
+  int rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (rc != 0) return Status(StatusCode::kUnavailable, std::string("seccomp_load: ") + std::strerror(-rc));
+  return ok_status();
+}
+
+}  // namespace kestrel::gvisor

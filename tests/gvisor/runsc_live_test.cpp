@@ -1,0 +1,220 @@
+// Real runsc sandboxes (runsc --network=none --pod-init-config=... do CMD)
+// streaming to a GvisorSource on a temporary socket. Requires root and
+// /usr/bin/runsc (Debian package runsc); fails loudly without them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gvisor/gvisor_source.h"
+#include "gvisor/pod_init_config.h"
+#include "live_collect.h"
+#include "sources/state/process_params.h"
+
+namespace kestrel::gvisor {
+namespace {
+
+constexpr const char* kRunsc = "/usr/bin/runsc";
+
+class RunscLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(access(kRunsc, X_OK), 0)
+        << "runsc is not installed at " << kRunsc << ": install the Debian package `runsc` "
+        << "(scripts/install-deps.sh lists it). These tests need a real sandbox.";
+    ASSERT_EQ(geteuid(), 0u) << "runsc sandboxes need root; run the tests as root";
+    char tmpl[] = "/tmp/kestrel-runsc-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    GvisorSourceConfig cfg;
+    cfg.server.socket_path = dir_ + "/gvisor.sock";
+    src_ = make_gvisor_source(cfg);
+    Status s = src_->open();
+    ASSERT_TRUE(s.ok()) << s.to_string();
+    PodInitConfigOptions opt;
+    opt.endpoint = cfg.server.socket_path;
+    opt.ignore_setup_error = false;  // a sandbox that cannot reach us must not start
+    std::ofstream(dir_ + "/pod_init.json") << pod_init_config_json(src_->capabilities().event_types, opt);
+  }
+  void TearDown() override {
+    for (pid_t p : running_) {
+      kill(p, SIGKILL);
+      waitpid(p, nullptr, 0);
+    }
+    if (src_) src_->close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Starts `runsc ... do /bin/sh -c script` with its own --root; returns pid.
+  pid_t start_sandbox(const std::string& name, const std::string& script) {
+    std::string root = dir_ + "/root-" + name;
+    std::filesystem::create_directories(root);
+    std::string log = dir_ + "/" + name + ".log";
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::string root_flag = "--root=" + root;
+      std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
+      execl(kRunsc, kRunsc, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "do", "--quiet", "/bin/sh",
+            "-c", script.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    running_.insert(pid);
+    return pid;
+  }
+  // True when every started sandbox has exited; records exit statuses.
+  bool all_exited() {
+    for (auto it = running_.begin(); it != running_.end();) {
+      int st;
+      if (waitpid(*it, &st, WNOHANG) == *it) {
+        statuses_[*it] = st;
+        it = running_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return running_.empty();
+  }
+  std::string log_of(const std::string& name) {
+    std::ifstream in(dir_ + "/" + name + ".log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::string dir_;
+  std::unique_ptr<GvisorSource> src_;
+  std::set<pid_t> running_;
+  std::map<pid_t, int> statuses_;
+};
+
+std::string str(std::optional<std::string_view> s) { return s ? std::string(*s) : std::string(); }
+
+TEST_F(RunscLive, ExecOpenConnectCloneExitAndContainerStart) {
+  pid_t pid = start_sandbox("one",
+                            "cat /etc/hostname > /dev/null; "
+                            "bash -c 'exec 3<>/dev/tcp/127.0.0.1/9' 2>/dev/null; exit 4");
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] { return all_exited(); });
+  ASSERT_TRUE(all_exited()) << log_of("one");
+  ASSERT_TRUE(WIFEXITED(statuses_[pid])) << log_of("one");
+  EXPECT_EQ(WEXITSTATUS(statuses_[pid]), 4) << log_of("one");
+  ASSERT_FALSE(got.empty()) << "no events from runsc; its output:\n" << log_of("one");
+
+  std::string cid;
+  DomainId domain = got[0].domain;
+  bool exec_cat = false, open_hostname = false, connect_9 = false, clone = false, exit4 = false;
+  for (const auto& c : got) {
+    EventView ev = c.view();
+    EXPECT_EQ(c.domain, domain);
+    switch (ev.type()) {
+      case KE_CONTAINER:
+        EXPECT_TRUE(cid.empty()) << "container announced twice";
+        cid = str(ev.param_str(KP_CONTAINER_id));
+        break;
+      case KE_EXECVE: {
+        ThreadInfo t;
+        read_process_params(ev, KP_EXECVE_exe, t);
+        if (t.exe == "cat" && t.args == std::vector<std::string>{"/etc/hostname"}) {
+          exec_cat = true;
+          EXPECT_EQ(t.comm, "cat");
+          EXPECT_FALSE(c.cwd.empty());
+        }
+        break;
+      }
+      case KE_OPENAT:
+      case KE_OPEN: {
+        uint16_t name = ev.type() == KE_OPENAT ? uint16_t{KP_OPENAT_name} : uint16_t{KP_OPEN_name};
+        uint16_t fd = ev.type() == KE_OPENAT ? uint16_t{KP_OPENAT_fd} : uint16_t{KP_OPEN_fd};
+        if (str(ev.param_str(name)) == "/etc/hostname" && ev.param_int(fd).value_or(-1) >= 0) open_hostname = true;
+        break;
+      }
+      case KE_CONNECT: {
+        auto a = ev.param(KP_CONNECT_addr);
+        uint16_t port = 0;
+        if (a.size() == 7) std::memcpy(&port, a.data() + 5, 2);
+        if (a.size() == 7 && a[1] == 127 && port == 9) {
+          connect_9 = true;
+          EXPECT_LT(ev.param_int(KP_CONNECT_res).value_or(0), 0);  // nothing listens on :9
+          EXPECT_EQ(c.process_name, "bash");
+        }
+        break;
+      }
+      case KE_CLONE:
+        clone = clone || ev.param_int(KP_CLONE_ptid) == 1;  // forked by the sandbox's init
+        break;
+      case KE_PROCEXIT:
+        exit4 = exit4 || (ev.tid() == 1 && ev.param_int(KP_PROCEXIT_ret) == 4);
+        break;
+      default:
+        break;
+    }
+  }
+  EXPECT_EQ(cid.rfind("runsc-", 0), 0u) << "container id '" << cid << "'";
+  EXPECT_TRUE(exec_cat);
+  EXPECT_TRUE(open_hostname);
+  EXPECT_TRUE(connect_9);
+  EXPECT_TRUE(clone);
+  EXPECT_TRUE(exit4);
+  for (const auto& c : got) {
+    if (!c.container_id.empty()) {
+      EXPECT_EQ(c.container_id, cid);
+    }
+  }
+
+  SourceStats st = src_->stats();
+  EXPECT_EQ(st.drops["malformed"], 0u);
+  EXPECT_EQ(st.drops["unknown_type"], 0u);
+  EXPECT_EQ(st.events, got.size());
+}
+
+TEST_F(RunscLive, TwoSandboxesKeepSeparateDomains) {
+  // Both run the same commands, so both report the same vtids (1 for sh,
+  // 2.. for its children).
+  const std::string script = "cat /etc/hostname > /dev/null; sleep 1; cat /etc/hostname > /dev/null";
+  start_sandbox("a", script);
+  start_sandbox("b", script);
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] { return all_exited(); });
+  ASSERT_TRUE(all_exited());
+
+  std::map<DomainId, std::string> container_of;  // from container events
+  std::map<DomainId, std::set<uint32_t>> exec_tids;
+  for (const auto& c : got) {
+    EventView ev = c.view();
+    ASSERT_GT(c.domain, 0u);
+    if (ev.type() == KE_CONTAINER) {
+      EXPECT_EQ(container_of.count(c.domain), 0u);
+      container_of[c.domain] = str(ev.param_str(KP_CONTAINER_id));
+    }
+    if (ev.type() == KE_EXECVE) exec_tids[c.domain].insert(ev.tid());
+  }
+  ASSERT_EQ(container_of.size(), 2u) << log_of("a") << log_of("b");
+  auto it = container_of.begin();
+  DomainId d1 = it->first, d2 = std::next(it)->first;
+  EXPECT_NE(container_of[d1], container_of[d2]);
+  // The same tids exist in both, kept apart by domain.
+  ASSERT_FALSE(exec_tids[d1].empty());
+  EXPECT_EQ(exec_tids[d1], exec_tids[d2]);
+  for (const auto& c : got) {
+    if (!c.container_id.empty()) {
+      EXPECT_EQ(c.container_id, container_of[c.domain]);
+    }
+  }
+  auto sb = src_->sandbox_stats();
+  EXPECT_EQ(sb.size(), 2u);
+}
+
+}  // namespace
+}  // namespace kestrel::gvisor
