@@ -18,7 +18,7 @@ BUILD_PKGS=(
 
 # Peers and workloads the live tests drive for real.
 TEST_PKGS=(
-  procps iproute2 netcat-openbsd
+  procps iproute2 netcat-openbsd runsc
 )
 
 if [[ $(id -u) -ne 0 ]]; then

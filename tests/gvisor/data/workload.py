@@ -1,0 +1,25 @@
+# Syscalls the shell does not make, through libc (recorded workload).
+import ctypes, os, resource, socket, signal
+libc = ctypes.CDLL(None, use_errno=True)
+efd = libc.eventfd(5, 0); os.close(efd)
+tfd = libc.timerfd_create(1, 0)
+spec = (ctypes.c_long * 4)(0, 0, 5, 0)
+libc.timerfd_settime(tfd, 0, spec, None)
+libc.timerfd_gettime(tfd, spec)
+os.close(tfd)
+ifd = libc.inotify_init1(0)
+wd = libc.inotify_add_watch(ifd, b"/tmp", 0x100)
+libc.inotify_rm_watch(ifd, wd); os.close(ifd)
+mask = (ctypes.c_ulong * 16)(1 << (signal.SIGUSR1 - 1))
+sfd = libc.signalfd(-1, mask, 0); os.close(sfd)
+a, b = socket.socketpair(); a.close(); b.close()
+resource.prlimit(0, resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+os.setuid(0); os.setgid(0); os.setresuid(0, 0, 0); os.setresgid(0, 0, 0)
+fd = os.open("/etc/hostname", os.O_RDONLY); os.dup(fd); os.dup2(fd, 9); os.pread(fd, 4, 0)
+import fcntl; fcntl.fcntl(fd, fcntl.F_GETFL)
+os.chdir("/"); os.fchdir(fd) if False else None
+try: os.chroot("/nonexistent")
+except OSError: pass
+pid = os.fork()
+if pid == 0: os._exit(0)
+os.waitpid(pid, 0)
