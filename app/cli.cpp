@@ -6,6 +6,7 @@
 #include "app/config/config_schema.h"
 #include "app/list_events.h"
 #include "app/rules_loading.h"
+#include "app/run_collector.h"
 #include "engine/fields/field_registry.h"
 #include "engine/validate.h"
 
@@ -111,17 +112,7 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     engine::print_validation(out, v);
     return v.ok() ? kExitOk : kExitFailure;
   }
-  if (!o.capture.empty()) return refuse(err, "-e: capture replay needs the rule engine, which has not landed yet (issue 3)");
-
-  const std::string& kind = config->engine.kind;
-  if (kind == "none") {
-    err << "kestrel: engine.kind=none: no syscall source configured, nothing to do\n";
-    return kExitFailure;
-  }
-  err << "kestrel: no live event source is available yet (engine.kind=" << kind
-      << "): the modern eBPF source (issue 4), the kernel module and the gVisor source have not landed. "
-         "Replay a capture with -e FILE once the rule engine lands.\n";
-  return kExitFailure;
+  return run_collector(o, *config, out, err);
 }
 
 }  // namespace kestrel

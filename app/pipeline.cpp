@@ -28,12 +28,14 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
 }
 
 Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
-                                      std::optional<std::chrono::milliseconds> max_duration) {
+                                      std::optional<std::chrono::milliseconds> max_duration,
+                                      const std::function<void()>& on_started) {
   if (Status s = mux_.start(); !s.ok()) return s;
-  for (auto& [source_id, threads] : mux_.initial_states()) {
+  for (auto [source_id, threads] : mux_.initial_states()) {
     (void)source_id;
-    for (auto& t : threads) table_.put(t);
+    table_.load(std::move(threads));
   }
+  if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   PipelineSummary summary;
   EventBatch batch;

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,8 +43,11 @@ class Pipeline {
 
   // Runs until every source has ended, `stop` becomes true, or `max_duration`
   // passes. Errors: a source that could not be opened.
+  // `on_started` runs once the sources are open and the initial state is
+  // loaded (the moment from which nothing is missed).
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
-                              std::optional<std::chrono::milliseconds> max_duration = std::nullopt);
+                              std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
+                              const std::function<void()>& on_started = {});
 
  private:
   void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);

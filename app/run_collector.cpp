@@ -1,0 +1,108 @@
+#include "app/run_collector.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "app/pipeline.h"
+#include "app/rules_loading.h"
+#include "app/source_factory.h"
+#include "engine/eval/rule_engine.h"
+
+namespace kestrel {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+std::string local_hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+// Event types the state tables need whatever the rules ask for.
+EventTypeSet state_event_types() {
+  EventTypeSet types;
+  for (const auto& e : all_events())
+    if (e.flags & KEF_STATE) types.set(e.type);
+  return types;
+}
+
+std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig& config, std::ostream& out) {
+  std::vector<std::unique_ptr<engine::OutputSink>> sinks;
+  if (config.stdout_output.enabled) sinks.push_back(engine::make_stream_sink(out));
+  if (config.file_output.enabled)
+    sinks.push_back(engine::make_file_sink(config.file_output.filename, config.file_output.keep_alive));
+  return sinks;
+}
+
+}  // namespace
+
+int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
+  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
+  if (!rules.ok()) {
+    log << "kestrel: " << rules.status().message();
+    return kExitFailure;
+  }
+  engine::RuleEngineOptions engine_options;
+  engine_options.rule_matching = config.rule_matching == "all" ? engine::RuleMatching::kAll : engine::RuleMatching::kFirst;
+  engine_options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
+  engine_options.hostname = local_hostname();
+  auto engine = engine::RuleEngine::create(*rules, engine_options);
+  if (!engine.ok()) {
+    log << "kestrel: " << engine.status().to_string() << "\n";
+    return kExitFailure;
+  }
+
+  auto sources = make_sources(config, options.capture);
+  if (!sources.ok()) {
+    log << "kestrel: " << sources.status().to_string() << "\n";
+    return sources.status().code() == StatusCode::kUnimplemented ? kExitUsage : kExitFailure;
+  }
+  EventTypeSet wanted = (*engine)->required_event_types() | state_event_types();
+  if (options.all_events) wanted.set();
+  Multiplexer mux;
+  for (auto& source : *sources) {
+    if (Status s = source->set_event_filter(wanted); !s.ok()) {
+      log << "kestrel: " << source->capabilities().name << ": " << s.to_string() << "\n";
+      return kExitFailure;
+    }
+    mux.add(std::move(source));
+  }
+
+  ThreadTable table(ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process});
+  engine::DispatcherOptions dispatch;
+  dispatch.format.json = config.json_output;
+  dispatch.format.include_output = config.json_include_output_property;
+  dispatch.format.include_tags = config.json_include_tags_property;
+  engine::AlertDispatcher outputs(dispatch, make_sinks(config, out));
+
+  g_stop.store(false);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  log << "kestrel: " << (*engine)->rule_count() << " rules loaded, " << wanted.count() << " event types captured\n";
+  log.flush();
+
+  Pipeline pipeline(mux, table, **engine, outputs);
+  std::optional<std::chrono::milliseconds> limit;
+  if (options.duration_s) limit = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));
+  auto summary = pipeline.run(g_stop, limit, [&] {
+    log << "kestrel: capturing (" << table.size() << " threads known at start)\n";
+    log.flush();
+  });
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (!summary.ok()) {
+    log << "kestrel: " << summary.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  print_summary(log, *summary);
+  for (const auto& src : summary->sources)
+    if (!src.error.ok()) return kExitFailure;
+  return kExitOk;
+}
+
+}  // namespace kestrel

@@ -1,0 +1,60 @@
+#include "app/source_factory.h"
+
+#include "ebpf/ebpf_source.h"
+#include "sources/capture/capture_source.h"
+#include "sources/state/proc_scanner.h"
+
+namespace kestrel {
+namespace {
+
+class ProcScannedSource : public Source {
+ public:
+  explicit ProcScannedSource(std::unique_ptr<Source> inner) : inner_(std::move(inner)) {}
+  const SourceCapabilities& capabilities() const override { return inner_->capabilities(); }
+  Status open() override { return inner_->open(); }
+  std::vector<ThreadInfo> initial_state() override {
+    auto scanned = ProcScanner().scan();
+    // A failed scan is not fatal: state then fills in from events.
+    return scanned.ok() ? std::move(*scanned) : std::vector<ThreadInfo>{};
+  }
+  Status set_event_filter(const EventTypeSet& types) override { return inner_->set_event_filter(types); }
+  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override { return inner_->next(out, wait); }
+  SourceStats stats() const override { return inner_->stats(); }
+  void close() override { inner_->close(); }
+
+ private:
+  std::unique_ptr<Source> inner_;
+};
+
+Status not_landed(const std::string& what) {
+  return Status(StatusCode::kUnimplemented, what + " has not landed yet");
+}
+
+}  // namespace
+
+std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
+  return std::make_unique<ProcScannedSource>(std::move(source));
+}
+
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture) {
+  std::vector<std::unique_ptr<Source>> sources;
+  if (!capture.empty()) {
+    sources.push_back(make_capture_source(capture));
+    return sources;
+  }
+  const std::string& kind = config.engine.kind;
+  if (kind == "none")
+    return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
+  if (kind == "kmod") return not_landed("engine.kind=kmod: the kernel module source (driverkit)");
+  if (kind == "gvisor") return not_landed("engine.kind=gvisor: the gVisor source (issue 5)");
+  if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
+  // auto and ebpf: the modern probe. open() explains what is missing when
+  // the kernel cannot run it.
+  EbpfOptions options;
+  options.buffer_bytes = config.engine.ebpf_buf_size;
+  options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
+  sources.push_back(with_proc_scan(std::make_unique<EbpfSource>(options)));
+  return sources;
+}
+
+}  // namespace kestrel

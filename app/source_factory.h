@@ -1,0 +1,26 @@
+// source_factory.h — the sources a configuration asks for.
+//
+// `-e FILE` replays a capture. Otherwise engine.kind picks the syscall
+// source: auto = the modern eBPF probe when this kernel supports it (else
+// an error that says how to get a driver), ebpf, kmod, gvisor, none.
+// Sources of the host get their initial state from a /proc scan.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config/config.h"
+#include "sources/source.h"
+
+namespace kestrel {
+
+// Errors: kUnimplemented for sources that have not landed (exit code 2),
+// others for a source that cannot run here.
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture);
+
+// Wraps a live host source so its initial_state() is a /proc scan taken
+// after the source opened (so no process falls between scan and capture).
+std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source);
+
+}  // namespace kestrel
