@@ -59,20 +59,29 @@ std::optional<ContainerMatch> match_component(std::string_view comp, std::string
 }  // namespace
 
 std::optional<ContainerMatch> match_container_cgroup(std::string_view line) {
-  // Controller lists and "name=" prefixes never contain '/': the path is
-  // everything from the first '/'.
+  // Controller lists never contain '/' or '=': the path follows a
+  // "subsys=" prefix (which some producers write without the leading
+  // '/'), else it starts at the first '/'.
   size_t slash = line.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  std::string_view path = line.substr(slash);
+  size_t eq = line.find('=');
+  std::string_view path;
+  if (eq != std::string_view::npos && (slash == std::string_view::npos || eq < slash)) {
+    path = line.substr(eq + 1);
+  } else if (slash != std::string_view::npos) {
+    path = line.substr(slash);
+  } else {
+    return std::nullopt;
+  }
   while (!path.empty() && (path.back() == '\n' || path.back() == '/')) path.remove_suffix(1);
   // Innermost component first.
   size_t end = path.size();
   while (end > 0) {
-    size_t start = path.rfind('/', end - 1);
-    if (start == std::string_view::npos) break;
-    std::string_view comp = path.substr(start + 1, end - start - 1);
-    if (auto m = match_component(comp, path.substr(0, start))) return m;
-    end = start;
+    size_t slash_before = path.rfind('/', end - 1);
+    size_t start = slash_before == std::string_view::npos ? 0 : slash_before + 1;
+    std::string_view dirs = slash_before == std::string_view::npos ? std::string_view() : path.substr(0, slash_before);
+    if (auto m = match_component(path.substr(start, end - start), dirs)) return m;
+    if (slash_before == std::string_view::npos) break;
+    end = slash_before;
   }
   return std::nullopt;
 }

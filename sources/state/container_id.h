@@ -36,7 +36,8 @@ struct ContainerMatch {
 
 // Parses one cgroup line in any of the forms producers hand us:
 // "/proc/PID/cgroup" lines ("0::/path", "4:cpuset:/path"), Falco's
-// "cpuset=/path" entries, or a bare path. nullopt if it names no container.
+// "cpuset=/path" entries (the eBPF probe's form; the '/' after '=' may be
+// missing), or a bare path. nullopt if it names no container.
 std::optional<ContainerMatch> match_container_cgroup(std::string_view cgroup_line);
 
 // The 12-char short id (Falco's container.id) for one line, "" if none.

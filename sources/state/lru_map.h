@@ -36,6 +36,14 @@ class LruMap {
     return it == map_.end() ? nullptr : &it->second.value;
   }
 
+  // find() and touch() in one hash lookup (the per-event path).
+  V* find_and_touch(const K& key) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second.pos);
+    return &it->second.value;
+  }
+
   // Inserts a default value for `key` as the most recent entry, or returns
   // the existing one untouched. `.second` is true if it was inserted.
   std::pair<V*, bool> try_emplace(const K& key) {
@@ -81,6 +89,11 @@ class LruMap {
   template <typename Fn>
   void for_each_mutable(Fn&& fn) {
     for (const K& key : order_) fn(key, map_.find(key)->second.value);
+  }
+  // The same, least recent first.
+  template <typename Fn>
+  void for_each_oldest_first(Fn&& fn) const {
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) fn(*it, map_.find(*it)->second.value);
   }
 
  private:

@@ -56,10 +56,8 @@ const ThreadInfo* ThreadTable::parent(const ThreadInfo& t) const {
 }
 
 ThreadInfo* ThreadTable::get(DomainId domain, int64_t tid) {
-  ThreadEntry* e = threads_.find({domain, tid});
-  if (e == nullptr) return nullptr;
-  threads_.touch({domain, tid});
-  return &e->info;
+  ThreadEntry* e = threads_.find_and_touch({domain, tid});
+  return e == nullptr ? nullptr : &e->info;
 }
 
 void ThreadTable::attach(const ThreadKey& key, int64_t pid) {
@@ -192,9 +190,9 @@ size_t ThreadTable::copy_fds(DomainId domain, int64_t from_pid, int64_t to_pid) 
   if (from == processes_.end() || processes_.find({domain, to_pid}) == processes_.end()) return 0;
   std::vector<FdInfo> copy;
   copy.reserve(from->second.fds.size());
-  from->second.fds.for_each([&](int64_t, const FdInfo& f) { copy.push_back(f); });
-  // for_each walks newest first; insert oldest first to keep the order.
-  for (auto it = copy.rbegin(); it != copy.rend(); ++it) put_fd(domain, to_pid, std::move(*it));
+  // Oldest first, so the child's eviction order matches the parent's.
+  from->second.fds.for_each_oldest_first([&](int64_t, const FdInfo& f) { copy.push_back(f); });
+  for (FdInfo& f : copy) put_fd(domain, to_pid, std::move(f));
   return copy.size();
 }
 
@@ -221,7 +219,8 @@ void ThreadTable::load(std::vector<ThreadInfo> threads) {
 std::vector<ThreadInfo> ThreadTable::snapshot() const {
   std::vector<ThreadInfo> out;
   out.reserve(threads_.size());
-  threads_.for_each([&](const ThreadKey&, const ThreadEntry& e) { out.push_back(e.info); });
+  // Least recently used first, so load() of the snapshot keeps the order.
+  threads_.for_each_oldest_first([&](const ThreadKey&, const ThreadEntry& e) { out.push_back(e.info); });
   // Fds go on the leader, else on the first listed thread of the process.
   std::unordered_set<ThreadKey, ThreadKeyHash> done;
   auto give_fds = [&](ThreadInfo& t) {
@@ -230,8 +229,7 @@ std::vector<ThreadInfo> ThreadTable::snapshot() const {
     auto it = processes_.find(pk);
     if (it == processes_.end()) return;
     done.insert(pk);
-    it->second.fds.for_each([&](int64_t, const FdInfo& f) { t.fds.push_back(f); });
-    std::reverse(t.fds.begin(), t.fds.end());  // oldest first
+    it->second.fds.for_each_oldest_first([&](int64_t, const FdInfo& f) { t.fds.push_back(f); });
   };
   for (ThreadInfo& t : out)
     if (t.tid == t.pid) give_fds(t);

@@ -129,8 +129,9 @@ class ThreadTable final : public ThreadLookup {
   // put() for each thread (an initial /proc scan, a capture's snapshot).
   void load(std::vector<ThreadInfo> threads);
 
-  // Every thread; each process's fds on its leader (or, if the leader is not
-  // in the table, on the first of its threads listed).
+  // Every thread, least recently used first (so load() of a snapshot keeps
+  // the eviction order); each process's fds, oldest first, on its leader
+  // (or, if the leader is not in the table, on the first of its threads).
   std::vector<ThreadInfo> snapshot() const;
 
   size_t size() const { return threads_.size(); }

@@ -39,6 +39,9 @@ TEST(ContainerId, RecognisesEachRuntimeLayout) {
       {"0::/machine.slice/libpod-" + kId + ".scope/container", "podman"},
       {"0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + kId + ".scope", "podman"},
       {"1:name=systemd:/libpod_parent/libpod-" + kId, "podman"},
+      // "subsys=path" without the leading '/'
+      {"cpu=system.slice/docker-" + kId + ".scope", "docker"},
+      {"memory=crio-" + kId + ".scope", "cri-o"},
       // bare path
       {"/docker/" + kId, "docker"},
   };
@@ -65,6 +68,8 @@ TEST(ContainerId, HostAndMonitorCgroupsAreNotContainers) {
       "0::/system.slice/docker-" + kId + "0.scope",      // one digit long
       "",
       "garbage without a slash",
+      "cpu=",
+      "cpu=/",
   };
   for (const std::string& line : lines) {
     EXPECT_FALSE(match_container_cgroup(line).has_value()) << line;

@@ -205,5 +205,19 @@ TEST(ThreadTable, SnapshotRoundTripsThroughLoad) {
   for (const ThreadInfo& t : snap) EXPECT_EQ(t.fds.size(), t.tid == 80 ? 2u : 0u);
 }
 
+TEST(ThreadTable, SnapshotKeepsTheEvictionOrder) {
+  ThreadTable table({.max_threads = 3, .max_fds_per_process = 8});
+  table.put(thread(1, 1, 0, "a"));
+  table.put(thread(2, 2, 0, "b"));
+  table.put(thread(3, 3, 0, "c"));
+  table.get(0, 1);  // order, least recent first: 2, 3, 1
+  ThreadTable copy({.max_threads = 3, .max_fds_per_process = 8});
+  copy.load(table.snapshot());
+  copy.put(thread(4, 4, 0, "d"));
+  EXPECT_EQ(copy.find(0, 2), nullptr) << "the same victim as in the original";
+  EXPECT_NE(copy.find(0, 1), nullptr);
+  EXPECT_NE(copy.find(0, 3), nullptr);
+}
+
 }  // namespace
 }  // namespace kestrel
