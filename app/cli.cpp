@@ -35,6 +35,7 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.add_option("-r,--rules", o.rules, "rules file or directory (repeatable; replaces rules_files)")
       ->allow_extra_args(false);
   app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap) instead of live capture");
+  app.add_option("-w,--write", o.write_capture, "also record every captured event to FILE (.kcap; .kcap.gz compresses)");
   app.add_option("-V,--validate", o.validate, "validate rules files and exit 0 (valid) or 1")
       ->allow_extra_args(false);
   app.add_option("-L,--list", o.list_fields, "list the fields of SOURCE (all sources if omitted) and exit")

@@ -19,6 +19,7 @@ struct CliOptions {
   std::vector<std::string> overrides;      // -o key=value
   std::vector<std::string> rules;          // -r
   std::string capture;                     // -e
+  std::string write_capture;               // -w
   std::vector<std::string> validate;       // -V
   std::optional<std::string> list_fields;  // -L/--list [SOURCE]; "" = all sources
   bool list_events = false;                // --list-events

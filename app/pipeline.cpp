@@ -19,6 +19,10 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     updater_.apply(ev);
     rules_.process(ev, table_, alerts);
   }
+  if (recorder_ && summary.recording.ok()) {
+    summary.recording = recorder_->append(ev.view.bytes(), ev.domain);
+    if (summary.recording.ok()) ++summary.recorded;
+  }
   for (auto& alert : alerts) {
     ++summary.alerts;
     ++summary.alerts_by_rule[alert.rule];
@@ -35,9 +39,18 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     (void)source_id;
     table_.load(std::move(threads));
   }
+  PipelineSummary summary;
+  if (recorder_) {
+    kcap::KcapHeader header;
+    header.producer = "kestrel";
+    header.created_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    header.machine = kcap::local_machine_info();
+    summary.recording = recorder_->write_header(header);
+    if (summary.recording.ok()) summary.recording = recorder_->write_snapshot(table_.snapshot());
+  }
   if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
-  PipelineSummary summary;
   EventBatch batch;
   std::vector<engine::Alert> alerts;
   for (;;) {
@@ -52,6 +65,10 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   }
   mux_.stop();
   outputs_.stop();
+  if (recorder_) {
+    Status closed = recorder_->close();
+    if (summary.recording.ok()) summary.recording = closed;
+  }
   summary.sources = mux_.reports();
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
@@ -72,6 +89,11 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
     for (const auto& [reason, n] : src.stats.drops) out << ", dropped " << n << " (" << reason << ")";
     if (src.queue_drops) out << ", dropped " << src.queue_drops << " (queue_full)";
     if (!src.error.ok()) out << ", failed: " << src.error.to_string();
+    out << "\n";
+  }
+  if (s.recorded || !s.recording.ok()) {
+    out << "Recorded: " << s.recorded << " events";
+    if (!s.recording.ok()) out << " (recording failed: " << s.recording.to_string() << ")";
     out << "\n";
   }
   uint64_t out_drops = s.outputs.dropped_queue_full + s.outputs.dropped_rate_limited;

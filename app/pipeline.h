@@ -18,6 +18,7 @@
 
 #include "engine/eval/rule_engine.h"
 #include "engine/outputs/alert_dispatcher.h"
+#include "sources/capture/kcap_writer.h"
 #include "sources/multiplexer.h"
 #include "sources/state/state_updater.h"
 #include "sources/state/thread_table.h"
@@ -33,6 +34,8 @@ struct PipelineSummary {
   engine::DispatcherStats outputs;
   ThreadTableStats state;
   bool interrupted = false;  // stopped by a signal or -M, not by end of input
+  uint64_t recorded = 0;     // events written to the -w capture
+  Status recording;          // why recording stopped early, if it did
 };
 
 class Pipeline {
@@ -45,6 +48,10 @@ class Pipeline {
   // passes. Errors: a source that could not be opened.
   // `on_started` runs once the sources are open and the initial state is
   // loaded (the moment from which nothing is missed).
+  // Also write every event (and the initial state) to `writer`, which must
+  // be open; the pipeline closes it at the end (-w FILE).
+  void record_to(kcap::KcapWriter* writer) { recorder_ = writer; }
+
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
                               const std::function<void()>& on_started = {});
@@ -57,6 +64,7 @@ class Pipeline {
   StateUpdater updater_;
   engine::RuleEngine& rules_;
   engine::AlertDispatcher& outputs_;
+  kcap::KcapWriter* recorder_ = nullptr;
 };
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,

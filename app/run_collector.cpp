@@ -87,6 +87,16 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   log.flush();
 
   Pipeline pipeline(mux, table, **engine, outputs);
+  kcap::KcapWriterOptions record_options;
+  record_options.gzip = options.write_capture.ends_with(".gz");
+  kcap::KcapWriter recorder(record_options);
+  if (!options.write_capture.empty()) {
+    if (Status s = recorder.open(options.write_capture); !s.ok()) {
+      log << "kestrel: -w: " << s.to_string() << "\n";
+      return kExitFailure;
+    }
+    pipeline.record_to(&recorder);
+  }
   std::optional<std::chrono::milliseconds> limit;
   if (options.duration_s) limit = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));
   auto summary = pipeline.run(g_stop, limit, [&] {
@@ -100,6 +110,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     return kExitFailure;
   }
   print_summary(log, *summary);
+  if (!summary->recording.ok()) return kExitFailure;
   for (const auto& src : summary->sources)
     if (!src.error.ok()) return kExitFailure;
   return kExitOk;
