@@ -213,6 +213,41 @@ void StateUpdater::on_memfd(const EventView& ev, ThreadInfo& t) {
   table_.put_fd(t.domain, t.pid, std::move(f));
 }
 
+void StateUpdater::on_anon_fd(const EventView& ev, ThreadInfo& t) {
+  int64_t fd = ev.param_int(0).value_or(-1);  // res / fd is param 0 of each
+  if (fd < 0) return;
+  FdInfo f;
+  f.fd = fd;
+  switch (ev.type()) {
+    case KE_USERFAULTFD:
+      f.type = FdType::kUserfaultfd;
+      f.name = "anon_inode:[userfaultfd]";
+      f.open_flags = static_cast<uint32_t>(ev.param_uint(KP_USERFAULTFD_flags).value_or(0) & O_CLOEXEC);
+      break;
+    case KE_IO_URING_SETUP:
+      f.type = FdType::kIoUring;
+      f.name = "anon_inode:[io_uring]";
+      f.open_flags = O_RDWR | O_CLOEXEC;  // the kernel always sets both
+      break;
+    case KE_BPF: {
+      // Only these commands return a new fd; the rest return 0 or a value.
+      switch (ev.param_int(KP_BPF_cmd).value_or(-1)) {
+        case 0: f.name = "anon_inode:bpf-map"; break;        // BPF_MAP_CREATE
+        case 5: f.name = "anon_inode:bpf-prog"; break;       // BPF_PROG_LOAD
+        case 7: case 13: case 14: case 19: case 30: break;   // OBJ_GET, *_GET_FD_BY_ID
+        case 17: case 28: f.name = "anon_inode:bpf_link"; break;  // RAW_TRACEPOINT_OPEN, LINK_CREATE
+        case 18: f.name = "anon_inode:btf"; break;           // BPF_BTF_LOAD
+        default: return;
+      }
+      f.type = FdType::kBpf;
+      f.open_flags = O_RDWR | O_CLOEXEC;  // bpf objects are always close-on-exec
+      break;
+    }
+    default: return;
+  }
+  table_.put_fd(t.domain, t.pid, std::move(f));
+}
+
 void StateUpdater::on_connect(const EventView& ev, ThreadInfo& t) {
   int64_t res = ev.param_int(KP_CONNECT_res).value_or(-1);
   // A non-blocking connect reports EINPROGRESS; the tuple is already set.

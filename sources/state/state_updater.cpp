@@ -68,6 +68,7 @@ void StateUpdater::apply(const EventView& ev, DomainId domain) {
     case KE_PIPE: case KE_PIPE2: case KE_SOCKETPAIR: return on_pipe_or_pair(ev, t);
     case KE_SOCKET: return on_socket(ev, t);
     case KE_MEMFD_CREATE: return on_memfd(ev, t);
+    case KE_USERFAULTFD: case KE_IO_URING_SETUP: case KE_BPF: return on_anon_fd(ev, t);
     case KE_CONNECT: return on_connect(ev, t);
     case KE_ACCEPT: case KE_ACCEPT4: return on_accept(ev, t);
     case KE_BIND: return on_bind(ev, t);

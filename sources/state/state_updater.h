@@ -20,7 +20,9 @@
 //   close  the fd is dropped (Linux frees it even when close fails).
 //   dup/dup2/dup3/fcntl(F_DUPFD*)  the new fd copies the old one's entry,
 //       without O_CLOEXEC unless dup3/F_DUPFD_CLOEXEC set it.
-//   pipe/pipe2, socket, socketpair, memfd_create  new fds of their type.
+//   pipe/pipe2, socket, socketpair, memfd_create  new fds of their type;
+//   userfaultfd, io_uring_setup, bpf (fd-creating commands) likewise,
+//   when a rule asks for those events (they are not KEF_STATE).
 //   connect/accept/accept4  the tuple and its text ("sip:sport->dip:dport"
 //       or the unix path); bind  the local address; listen  listening.
 //   chdir/fchdir/chroot  cwd/root of every thread of the process (threads
@@ -81,6 +83,7 @@ class StateUpdater {
   void on_pipe_or_pair(const EventView& ev, ThreadInfo& t);
   void on_socket(const EventView& ev, ThreadInfo& t);
   void on_memfd(const EventView& ev, ThreadInfo& t);
+  void on_anon_fd(const EventView& ev, ThreadInfo& t);
   void on_connect(const EventView& ev, ThreadInfo& t);
   void on_accept(const EventView& ev, ThreadInfo& t);
   void on_bind(const EventView& ev, ThreadInfo& t);

@@ -255,6 +255,22 @@ TEST_F(StateUpdaterTest, PipesSocketpairsMemfds) {
   EXPECT_EQ(fd(100, 6)->type, FdType::kUnix);
 }
 
+TEST_F(StateUpdaterTest, AnonInodeFds) {
+  add_shell(100, 1);
+  feed(EventBuilder(KE_USERFAULTFD, 10, 100, 100).add_int(3).add_int(O_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 3)->type, FdType::kUserfaultfd);
+  EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
+  feed(EventBuilder(KE_IO_URING_SETUP, 10, 100, 100).add_int(4).add_int(8).add_int(8).add_int(16).add_int(0)
+           .add_int(0).add_int(0).add_int(0).finish());
+  EXPECT_EQ(fd(100, 4)->type, FdType::kIoUring);
+  feed(EventBuilder(KE_BPF, 10, 100, 100).add_int(5).add_int(5 /*BPF_PROG_LOAD*/).finish());
+  EXPECT_EQ(fd(100, 5)->type, FdType::kBpf);
+  EXPECT_EQ(fd(100, 5)->name, "anon_inode:bpf-prog");
+  // BPF_MAP_UPDATE_ELEM returns 0, which is not a new fd 0.
+  feed(EventBuilder(KE_BPF, 10, 100, 100).add_int(0).add_int(2).finish());
+  EXPECT_EQ(fd(100, 0)->name, "/dev/pts/0");
+}
+
 TEST_F(StateUpdaterTest, ThreadCloneSharesFds) {
   add_shell(200, 1);
   const uint32_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
