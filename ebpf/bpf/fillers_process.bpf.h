@@ -11,6 +11,8 @@
  * where the new thread's own ids, creds and cgroups are visible; failures
  * (res < 0) are emitted from the caller. The parent's successful return is
  * not emitted: it would repeat the child's event from the other side.
+ * clone's flags are in the registers the child inherits; clone3's are in
+ * caller memory and are captured at sched_process_fork (kb_clone3_flags).
  *
  * procexit: raw tracepoint sched_process_exit via tp_btf (runs only when a
  * thread exits, so its cost does not touch other syscalls).
@@ -104,16 +106,42 @@ KB_SYSCALL_EXIT(clone)
 	return 0;
 }
 
+#define KB_NR_CLONE3 435 /* x86_64 and the generic table agree */
+
+/* The parent, inside clone3, before the child can run: keep the flags. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ke_clone3__fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (kb_syscall_nr() != KB_NR_CLONE3)
+		return 0;
+	KB_ARGS(a);
+	u64 flags = 0; /* struct clone_args starts with `u64 flags` */
+	if (bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]) != 0)
+		return 0;
+	u32 tid = child->pid;
+	bpf_map_update_elem(&kb_clone3_flags, &tid, &flags, BPF_ANY);
+	return 0;
+}
+
 KB_SYSCALL_EXIT(clone3)
 {
 	long ret = ctx->ret;
 	if (ret > 0)
 		return 0;
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 flags = 0;
+	if (ret == 0) {
+		u64 *f = bpf_map_lookup_elem(&kb_clone3_flags, &tid);
+		if (f) {
+			flags = *f;
+			bpf_map_delete_elem(&kb_clone3_flags, &tid);
+		}
+	} else {
+		/* A failed clone3 returns in the caller: its memory is intact. */
+		KB_ARGS(a);
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]);
+	}
 	KB_BEGIN(r, CLONE3);
-	struct kb_args a;
-	kb_read_args(&a);
-	u64 flags = 0; /* struct clone_args starts with `u64 flags` */
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]);
 	KB_CLONE_COMMON(r, ret);
 	kb_push_u32(&r, (u32)flags);
 	kb_submit(&r);

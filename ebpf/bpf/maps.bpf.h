@@ -81,6 +81,21 @@ struct {
 	__type(value, struct kb_execveat_args);
 } kb_execveat_stash SEC(".maps");
 
+/*
+ * clone3's flags, keyed by the child's tid. clone3 passes them in a struct
+ * in the caller's memory (on its stack, for glibc), which the parent may
+ * already have reused by the time the child runs its side of the syscall
+ * exit; so they are read in the parent at sched_process_fork, before the
+ * child is woken. LRU: a child killed before it ever returns leaves an
+ * entry behind.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u64);
+} kb_clone3_flags SEC(".maps");
+
 /* Load-time knobs (rodata: the verifier folds them as constants). */
 const volatile __u32 kb_cpus_per_buffer = 1;
 const volatile __u32 kb_nr_buffers = 1;

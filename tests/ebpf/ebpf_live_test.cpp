@@ -16,7 +16,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
+#include <atomic>
 #include <cerrno>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -170,6 +174,37 @@ TEST_F(EbpfLive, ForkExecExitOfAChild) {
   // Order: clone, then execve, then exit.
   EXPECT_LE(cl.view().ts(), ex.view().ts());
   EXPECT_LE(ex.view().ts(), exits[0]->view().ts());
+}
+
+TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
+  std::atomic<pid_t> thread_tid{0};
+  std::thread t([&] { thread_tid = gettid(); });
+  t.join();
+  uint32_t tid = static_cast<uint32_t>(thread_tid.load());
+  auto events = collect(*source_, {static_cast<uint32_t>(getpid())}, [&](const std::vector<OwnedEvent>& ev) {
+    for (const auto& e : ev)
+      if (e.type() == KE_PROCEXIT && e.tid() == tid) return true;
+    return false;
+  });
+  const OwnedEvent* created = nullptr;
+  for (const auto& e : events)
+    if ((e.type() == KE_CLONE || e.type() == KE_CLONE3) && e.tid() == tid) created = &e;
+  ASSERT_NE(created, nullptr) << "no clone event from the new thread";
+  // KP_CLONE_* and KP_CLONE3_* agree on the block (sources/state/process_params.cpp).
+  EXPECT_EQ(created->i(KP_CLONE_res), 0);
+  EXPECT_EQ(created->i(KP_CLONE_tid), thread_tid.load());
+  EXPECT_EQ(created->i(KP_CLONE_pid), getpid());
+  EXPECT_EQ(created->tgid(), static_cast<uint32_t>(getpid()));
+  uint16_t flags_idx = created->type() == KE_CLONE ? static_cast<uint16_t>(KP_CLONE_flags)
+                                                  : static_cast<uint16_t>(KP_CLONE3_flags);
+  EXPECT_TRUE(created->i(flags_idx) & CLONE_THREAD);
+  EXPECT_EQ(created->s(KP_CLONE_comm), "ebpf_test");
+  // A thread of a live group is reaped by its leader.
+  for (const auto& e : events) {
+    if (e.type() == KE_PROCEXIT && e.tid() == tid) {
+      EXPECT_EQ(e.i(KP_PROCEXIT_reaper_tid), getpid());
+    }
+  }
 }
 
 TEST_F(EbpfLive, FailedExecveIsReportedWithItsError) {
