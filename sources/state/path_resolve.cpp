@@ -4,8 +4,30 @@
 
 namespace kestrel {
 
+namespace {
+
+// True if `path` is absolute and already canonical: most paths programs
+// open are, and copying them is cheaper than splitting and rejoining.
+bool is_canonical_absolute(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  if (path.size() == 1) return true;
+  if (path.back() == '/') return false;
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(pos, end - pos);
+    if (part.empty() || part == "." || part == "..") return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string normalize_path(std::string_view path) {
   if (path.empty()) return {};
+  if (is_canonical_absolute(path)) return std::string(path);
   const bool absolute = path.front() == '/';
   std::vector<std::string_view> parts;
   size_t pos = 0;
