@@ -16,21 +16,21 @@ constexpr bool Y = true;
 constexpr bool N = false;
 
 constexpr FieldInfo kPluginEvtFields[] = {
-    {"evt.num", T::kUint64, A::kNone, N, N, Y, "event number"},
-    {"evt.time", T::kString, A::kNone, N, N, Y, "event timestamp as a time string with nanoseconds"},
-    {"evt.time.s", T::kString, A::kNone, N, N, Y, "event timestamp without nanoseconds"},
-    {"evt.time.iso8601", T::kString, A::kNone, N, N, Y, "event timestamp in ISO 8601 format"},
-    {"evt.datetime", T::kString, A::kNone, N, N, Y, "event timestamp including the date"},
-    {"evt.datetime.s", T::kString, A::kNone, N, N, Y, "event timestamp including the date, no nanoseconds"},
-    {"evt.rawtime", T::kAbsTime, A::kNone, N, N, Y, "absolute event timestamp, ns from epoch"},
-    {"evt.rawtime.s", T::kAbsTime, A::kNone, N, N, Y, "integer part of the event timestamp"},
-    {"evt.rawtime.ns", T::kAbsTime, A::kNone, N, N, Y, "fractional part of the event timestamp"},
+    {"evt.num", T::kUint64, A::kNone, N, N, N, "event number"},
+    {"evt.time", T::kString, A::kNone, N, N, N, "event timestamp as a time string with nanoseconds"},
+    {"evt.time.s", T::kString, A::kNone, N, N, N, "event timestamp without nanoseconds"},
+    {"evt.time.iso8601", T::kString, A::kNone, N, N, N, "event timestamp in ISO 8601 format"},
+    {"evt.datetime", T::kString, A::kNone, N, N, N, "event timestamp including the date"},
+    {"evt.datetime.s", T::kString, A::kNone, N, N, N, "event timestamp including the date, no nanoseconds"},
+    {"evt.rawtime", T::kAbsTime, A::kNone, N, N, N, "absolute event timestamp, ns from epoch"},
+    {"evt.rawtime.s", T::kAbsTime, A::kNone, N, N, N, "integer part of the event timestamp"},
+    {"evt.rawtime.ns", T::kAbsTime, A::kNone, N, N, N, "fractional part of the event timestamp"},
     {"evt.pluginname", T::kString, A::kNone, N, N, N, "name of the plugin that generated the event"},
     {"evt.plugininfo", T::kString, A::kNone, N, N, N, "summary of the event from its plugin"},
-    {"evt.source", T::kString, A::kNone, N, N, Y, "name of the source that produced the event"},
-    {"evt.is_async", T::kBool, A::kNone, N, N, Y, "true for asynchronous events"},
+    {"evt.source", T::kString, A::kNone, N, N, N, "name of the source that produced the event"},
+    {"evt.is_async", T::kBool, A::kNone, N, N, N, "true for asynchronous events"},
     {"evt.asynctype", T::kString, A::kNone, N, N, N, "name of the asynchronous event type"},
-    {"evt.hostname", T::kString, A::kNone, N, N, Y, "hostname of the underlying host"},
+    {"evt.hostname", T::kString, A::kNone, N, N, N, "hostname of the underlying host"},
 };
 
 constexpr FieldInfo kJsonFields[] = {
