@@ -3,8 +3,9 @@
 #   make run    build and run the collector live with the embedded config
 #   make test   build and run every test (unit + live integration)
 #   make bench  build and run the benchmarks under bench/
+#   make fuzz   libFuzzer on the gVisor decoder (clang, ASan+UBSan) for FUZZ_SECONDS
 #   SANITIZE=1  build with ASan+UBSan into build-san/
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench clean fuzz
 
 SANITIZE ?= 0
 BUILD_TYPE ?= Release
@@ -39,3 +40,16 @@ bench: build
 
 clean:
 	rm -rf build build-san
+
+# libFuzzer on the gVisor message decoder (gvisor/fuzz/). Seeds are packets
+# recorded from real runsc (gvisor/fuzz/corpus); new inputs go to
+# build-fuzz/gvisor-corpus, findings to build-fuzz/ (crash-*).
+FUZZ_SECONDS ?= 60
+fuzz:
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON \
+	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link -Wno-unknown-warning-option" > /dev/null
+	cmake --build build-fuzz --target gvisor_decoder_fuzz -j $(JOBS)
+	mkdir -p build-fuzz/gvisor-corpus
+	cd build-fuzz && gvisor/gvisor_decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  gvisor-corpus ../gvisor/fuzz/corpus
