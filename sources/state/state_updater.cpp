@@ -5,6 +5,8 @@
 
 #include <optional>
 
+#include "sources/event/symbols.h"
+#include "sources/state/container_id.h"
 #include "sources/state/path_resolve.h"
 #include "sources/state/process_params.h"
 
@@ -18,6 +20,9 @@ constexpr uint32_t kUnchangedId = UINT32_MAX;  // -1 in set*id calls
 constexpr uint64_t kCapSetgid = 1ull << 6;
 constexpr uint64_t kCapSetuid = 1ull << 7;
 constexpr int64_t kAtEmptyPath = 0x1000;
+// A hostile sandbox could announce containers forever; one per domain is
+// kept and the number of domains remembered is capped.
+constexpr size_t kMaxDomainContainers = 65536;
 
 std::string_view basename_of(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -42,6 +47,7 @@ ThreadInfo& StateUpdater::thread_for(const EventView& ev, DomainId domain) {
   fresh.domain = domain;
   fresh.tid = tid;
   fresh.pid = pid;
+  label_with_domain_container(fresh);
   return table_.put(std::move(fresh));
 }
 
@@ -54,6 +60,7 @@ void StateUpdater::apply(const EventView& ev, DomainId domain) {
     case KE_FORK: return on_clone(ev, domain, KP_FORK_exe, KP_FORK_COUNT);
     case KE_VFORK: return on_clone(ev, domain, KP_VFORK_exe, KP_VFORK_COUNT);
     case KE_PROCEXIT: return on_exit(ev, domain);
+    case KE_CONTAINER: return on_container(ev, domain);
     default: break;
   }
   ThreadInfo& t = thread_for(ev, domain);
@@ -134,6 +141,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   child.tid = ev.tid();
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
   read_process_params(ev, base, child);
+  label_with_domain_container(child);
   if (child.start_ts == 0) child.start_ts = ev.ts();
   const bool new_process = !(flags & CLONE_THREAD) && child.pid == child.tid;
   const bool had_fds = existing != nullptr && table_.fd_count(domain, child.pid) > 0;
@@ -251,6 +259,36 @@ void StateUpdater::on_directory(const EventView& ev, ThreadInfo& t) {
   table_.for_each_thread_of(t.domain, t.pid, [&](ThreadInfo& th) { (is_root ? th.root : th.cwd) = dir; });
   // A thread whose process the table tracks under another pid still moves.
   (is_root ? t.root : t.cwd) = dir;
+}
+
+// ---- sandboxes ------------------------------------------------------------------
+
+void StateUpdater::on_container(const EventView& ev, DomainId domain) {
+  if (domain == kHostDomain) return;  // host containers come from cgroups
+  auto id = ev.param_str(KP_CONTAINER_id);
+  if (!id || id->empty()) {
+    ++stats_.missing_params;
+    return;
+  }
+  if (!domain_containers_.count(domain) && domain_containers_.size() < kMaxDomainContainers) {
+    DomainContainer c;
+    c.full_id = std::string(*id);
+    c.id = c.full_id.size() > kContainerShortIdLength ? c.full_id.substr(0, kContainerShortIdLength) : c.full_id;
+    c.type = render_symbols(SymbolSet::kCONTAINER_TYPES,
+                            static_cast<uint32_t>(ev.param_uint(KP_CONTAINER_type).value_or(5)));
+    domain_containers_.emplace(domain, std::move(c));
+  }
+  // A container event may come without a task (tid 0): no thread to label.
+  if (ev.tid() != 0) label_with_domain_container(thread_for(ev, domain));
+}
+
+void StateUpdater::label_with_domain_container(ThreadInfo& t) const {
+  if (t.domain == kHostDomain || !t.container_id.empty()) return;
+  auto it = domain_containers_.find(t.domain);
+  if (it == domain_containers_.end()) return;
+  t.container_id = it->second.id;
+  t.container_full_id = it->second.full_id;
+  t.container_type = it->second.type;
 }
 
 }  // namespace kestrel

@@ -29,6 +29,10 @@
 //       share them, CLONE_FS).
 //   set*uid/set*gid  res == 0: the calling thread's ids (each thread makes
 //       its own call; glibc broadcasts setuid to all threads).
+//   container  in a non-host domain (a gVisor sandbox, which has no
+//       cgroups to read): the first id announced labels every thread of
+//       that domain that has no container id, from then on, and the
+//       event's own thread.
 //
 // Every event's thread is marked used (the table evicts least recently used
 // threads). An event from a thread the table does not know creates a
@@ -42,6 +46,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 
 #include "sources/source.h"
 #include "sources/state/thread_table.h"
@@ -76,6 +82,9 @@ class StateUpdater {
   void on_exit(const EventView& ev, DomainId domain);
   void on_credentials(const EventView& ev, ThreadInfo& t);
   void on_directory(const EventView& ev, ThreadInfo& t);
+  void on_container(const EventView& ev, DomainId domain);
+  // Gives `t` its domain's container, if it has none and one is known.
+  void label_with_domain_container(ThreadInfo& t) const;
 
   // fd_events.cpp: fds and sockets.
   void on_open(const EventView& ev, ThreadInfo& t);
@@ -94,8 +103,13 @@ class StateUpdater {
   // The fd of t's process, or a new unknown-type entry for it (counted).
   FdInfo& fd_or_new(const ThreadInfo& t, int64_t fd, FdType type_if_new);
 
+  struct DomainContainer {
+    std::string id, full_id, type;
+  };
+
   ThreadTable& table_;
   StateUpdaterStats stats_;
+  std::unordered_map<DomainId, DomainContainer> domain_containers_;
 };
 
 }  // namespace kestrel

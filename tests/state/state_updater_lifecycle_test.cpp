@@ -140,6 +140,30 @@ TEST_F(StateUpdaterTest, DomainsAreSeparate) {
   EXPECT_NE(table.find(0, 42), nullptr);
 }
 
+TEST_F(StateUpdaterTest, SandboxThreadsTakeTheirDomainsContainer) {
+  const DomainId sandbox = 2;
+  feed(test::open_event(10, 10, 3, "/before", O_RDONLY), sandbox);
+  EXPECT_EQ(table.find(sandbox, 10)->container_id, "");
+  const std::string id = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0";
+  feed(EventBuilder(KE_CONTAINER, 10, 0, 0).add_str(id).add_int(5).add_empty().add_empty().add_empty().add_empty()
+           .add_empty().add_empty().finish(),
+       sandbox);
+  EXPECT_EQ(table.find(sandbox, 0), nullptr) << "a container event without a task makes no thread";
+  feed(test::open_event(11, 11, 3, "/after", O_RDONLY), sandbox);
+  const ThreadInfo* t = table.find(sandbox, 11);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->container_id, id.substr(0, 12));
+  EXPECT_EQ(t->container_full_id, id);
+  EXPECT_EQ(t->container_type, "gvisor");
+  feed(test::clone_event(KE_CLONE, 12, 12, 0, child_proc(12, 12, 11), 0), sandbox);
+  EXPECT_EQ(table.find(sandbox, 12)->container_type, "gvisor");
+  // The host and other sandboxes are untouched.
+  feed(test::open_event(11, 11, 3, "/host", O_RDONLY), kHostDomain);
+  EXPECT_EQ(table.find(kHostDomain, 11)->container_id, "");
+  feed(test::open_event(11, 11, 3, "/other", O_RDONLY), 3);
+  EXPECT_EQ(table.find(3, 11)->container_id, "");
+}
+
 TEST(StateUpdaterBounds, EvictionsAreCountedWhenBounded) {
   ThreadTable table({.max_threads = 4, .max_fds_per_process = 2});
   StateUpdater updater(table);
