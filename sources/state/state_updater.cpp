@@ -24,6 +24,15 @@ constexpr int64_t kAtEmptyPath = 0x1000;
 // kept and the number of domains remembered is capped.
 constexpr size_t kMaxDomainContainers = 65536;
 
+// Clone events reach us within milliseconds of the child's start; an entry
+// for the new tid that started well before is a previous holder of the tid
+// whose exit we missed (dropped events), not this child.
+constexpr uint64_t kStaleAfterNs = 1'000'000'000;
+
+bool is_stale(const ThreadInfo& existing, uint64_t clone_ts) {
+  return existing.start_ts != 0 && existing.start_ts + kStaleAfterNs < clone_ts;
+}
+
 std::string_view basename_of(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -111,7 +120,9 @@ void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base,
     filled.pid = caller.pid;
     caller = std::move(filled);
   }
-  if (*res < 0 || table_.find(domain, *res) != nullptr) return;
+  if (*res < 0) return;
+  const ThreadInfo* existing = table_.find(domain, *res);
+  if (existing != nullptr && !is_stale(*existing, ev.ts())) return;  // the child's side came first
 
   // Copy before put(): put() may move entries and invalidate `caller`.
   ThreadInfo child = caller;
@@ -128,15 +139,18 @@ void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base,
   }
   const bool new_process = !(flags & CLONE_THREAD);
   table_.put(std::move(child));
-  if (new_process) table_.copy_fds(domain, caller_pid, *res);
+  if (new_process) {
+    table_.clear_fds(domain, *res);  // a stale holder's, if any
+    table_.copy_fds(domain, caller_pid, *res);
+  }
 }
 
 void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t base, uint32_t flags) {
   const ThreadInfo* existing = table_.find(domain, ev.tid());
   ThreadInfo child;
   // The parent's event may have created us already (with our fds): keep
-  // what the params do not carry.
-  if (existing != nullptr) child = *existing;
+  // what the params do not carry. A stale holder of the tid keeps nothing.
+  if (existing != nullptr && !is_stale(*existing, ev.ts())) child = *existing;
   child.domain = domain;
   child.tid = ev.tid();
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
@@ -144,12 +158,16 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   label_with_domain_container(child);
   if (child.start_ts == 0) child.start_ts = ev.ts();
   const bool new_process = !(flags & CLONE_THREAD) && child.pid == child.tid;
-  const bool had_fds = existing != nullptr && table_.fd_count(domain, child.pid) > 0;
+  const bool stale = existing != nullptr && is_stale(*existing, ev.ts());
+  const bool had_fds = existing != nullptr && !stale && table_.fd_count(domain, child.pid) > 0;
   // The parent process whose fds a fork copies.
   int64_t parent_pid = child.ptid;
   if (const ThreadInfo* p = table_.find(domain, child.ptid)) parent_pid = p->pid;
   table_.put(std::move(child));
-  if (new_process && !had_fds) table_.copy_fds(domain, parent_pid, ev.tid());
+  if (new_process && !had_fds) {
+    if (stale) table_.clear_fds(domain, ev.tid());
+    table_.copy_fds(domain, parent_pid, ev.tid());
+  }
 }
 
 void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {

@@ -9,7 +9,9 @@
 //       (the parent's event): the child `res` is created from the caller if
 //       the table lacks it. CLONE_THREAD joins the caller's process (shared
 //       fds); otherwise the child is a new process with a copy of the
-//       parent's fds (CLONE_PARENT: a sibling of the caller).
+//       parent's fds (CLONE_PARENT: a sibling of the caller). An entry
+//       for the new tid that started over a second before the clone is a
+//       previous holder whose exit was missed: it is replaced, fds and all.
 //   execve/execveat  res == 0: exe, exepath, args, comm, env, cwd, caps,
 //       uids/gids, loginuid, tty, container (from cgroups) are replaced;
 //       O_CLOEXEC fds are closed.

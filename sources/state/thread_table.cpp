@@ -207,6 +207,15 @@ size_t ThreadTable::close_cloexec_fds(DomainId domain, int64_t pid) {
   return doomed.size();
 }
 
+size_t ThreadTable::clear_fds(DomainId domain, int64_t pid) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return 0;
+  size_t n = it->second.fds.size();
+  it->second.fds.clear();
+  fd_total_ -= n;
+  return n;
+}
+
 size_t ThreadTable::fd_count(DomainId domain, int64_t pid) const {
   auto it = processes_.find({domain, pid});
   return it == processes_.end() ? 0 : it->second.fds.size();

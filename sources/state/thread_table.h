@@ -120,6 +120,9 @@ class ThreadTable final : public ThreadLookup {
   // returns the number copied.
   size_t copy_fds(DomainId domain, int64_t from_pid, int64_t to_pid);
 
+  // Drops every fd of the process (a stale previous holder's); returns how many.
+  size_t clear_fds(DomainId domain, int64_t pid);
+
   // Closes the fds with O_CLOEXEC in open_flags (execve); returns how many.
   size_t close_cloexec_fds(DomainId domain, int64_t pid);
 

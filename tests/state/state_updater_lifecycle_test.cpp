@@ -66,6 +66,38 @@ TEST_F(StateUpdaterTest, ChildSideFirstThenParentSide) {
   EXPECT_EQ(table.stats().threads, 2u);
 }
 
+TEST_F(StateUpdaterTest, AReusedTidReplacesAStaleEntry) {
+  add_shell(100, 1);  // fds 0-2 on /dev/pts/0
+  // Process 101 exited long ago but its exit was dropped.
+  ThreadInfo old;
+  old.tid = old.pid = 101;
+  old.ptid = 1;
+  old.comm = "old-daemon";
+  old.start_ts = 5'000'000'000;
+  FdInfo secret;
+  secret.fd = 9;
+  secret.name = "/old/secret";
+  old.fds.push_back(secret);
+  table.put(old);
+  // The parent's side of a fork now hands out tid 101 again.
+  feed(test::clone_event(KE_FORK, 100, 100, 101, child_proc(100, 100, 1), 0, 100'000'000'000));
+  EXPECT_EQ(table.find(0, 101)->comm, "bash");
+  EXPECT_EQ(table.find(0, 101)->start_ts, 100'000'000'000u);
+  EXPECT_EQ(fd(101, 9), nullptr) << "the stale holder's fds are gone";
+  EXPECT_NE(fd(101, 0), nullptr) << "the parent's are copied";
+
+  // The same through the child's side first.
+  old.tid = old.pid = 102;
+  table.put(old);
+  table.put_fd(0, 102, secret);
+  Proc p = child_proc(102, 102, 100);
+  p.start_ts = 100'000'000'000;
+  feed(test::clone_event(KE_FORK, 102, 102, 0, p, 0, 100'000'000'100));
+  EXPECT_EQ(table.find(0, 102)->comm, "bash");
+  EXPECT_EQ(fd(102, 9), nullptr);
+  EXPECT_NE(fd(102, 0), nullptr);
+}
+
 TEST_F(StateUpdaterTest, CloneParentMakesASibling) {
   add_shell(10, 1);
   add_shell(100, 10);
