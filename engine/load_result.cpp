@@ -55,6 +55,35 @@ std::vector<LoadMessage> LoadResult::filtered(bool want_errors) const {
   return out;
 }
 
+std::string_view load_code_summary(std::string_view code) {
+  static const std::pair<std::string_view, std::string_view> kSummaries[] = {
+      {"LOAD_ERR_FILE_READ", "File read error"},
+      {"LOAD_ERR_YAML_PARSE", "YAML parse error"},
+      {"LOAD_ERR_YAML_VALIDATE", "Error validating internal structure of YAML file"},
+      {"LOAD_ERR_COMPILE_CONDITION", "Error compiling condition"},
+      {"LOAD_ERR_COMPILE_OUTPUT", "Error compiling output"},
+      {"LOAD_ERR_VALIDATE", "Error validating rule/macro/list/exception objects"},
+      {"LOAD_ERR_EXTENSION", "Error in extension item"},
+      {"LOAD_ERR_VALUE", "Invalid value"},
+      {"LOAD_UNKNOWN_SOURCE", "Unknown event source"},
+      {"LOAD_UNSAFE_NA_CHECK", "Unsafe <NA> comparison in condition"},
+      {"LOAD_NO_EVTTYPE", "Condition has no event-type restriction"},
+      {"LOAD_UNKNOWN_FILTER", "Unknown field or event-type in condition or output"},
+      {"LOAD_UNUSED_MACRO", "Unused macro"},
+      {"LOAD_UNUSED_LIST", "Unused list"},
+      {"LOAD_UNKNOWN_ITEM", "Unknown rules file item"},
+      {"LOAD_DEPRECATED_ITEM", "Used deprecated item"},
+      {"LOAD_APPEND_NO_VALUES", "Overriding/appending with no values"},
+      {"LOAD_COMPILE_CONDITION", "Warning in rule condition"},
+      {"LOAD_INVALID_MACRO_NAME", "Invalid macro name"},
+      {"LOAD_INVALID_LIST_NAME", "Invalid list name"},
+  };
+  for (const auto& [c, summary] : kSummaries) {
+    if (c == code) return summary;
+  }
+  return "";
+}
+
 void print_load_message(std::ostream& out, const LoadMessage& m) {
   if (!m.where.file.empty()) {
     out << m.where.file;
@@ -64,9 +93,9 @@ void print_load_message(std::ostream& out, const LoadMessage& m) {
     }
     out << ": ";
   }
-  out << (m.is_error ? "ERROR " : "WARNING ") << m.code << " (" << m.item_type;
+  out << (m.is_error ? "ERROR " : "WARNING ") << m.item_type;
   if (!m.item_name.empty()) out << " '" << m.item_name << "'";
-  out << "): " << m.message << '\n';
+  out << ": " << m.code << " (" << load_code_summary(m.code) << "): " << m.message << '\n';
 }
 
 }  // namespace kestrel::engine

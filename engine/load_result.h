@@ -84,8 +84,13 @@ class LoadResult {
   size_t errors_ = 0;
 };
 
-// Prints one message the way `falco -V` does:
-//   <file>:<line>:<col>: ERROR LOAD_ERR_VALIDATE (rule 'x'): message
+// Falco's one-line summary of a code ("Error compiling condition"), or "".
+std::string_view load_code_summary(std::string_view code);
+
+// Prints one message with what `falco -V` reports (item, position, code,
+// the code's summary, message), on one line so it greps well:
+//   <file>:<line>:<col>: ERROR rule 'x': LOAD_ERR_VALIDATE (Error validating
+//   rule/macro/list/exception objects): Undefined macro 'foo' used in filter.
 // (WARNING for warnings; position parts are omitted when unknown).
 void print_load_message(std::ostream& out, const LoadMessage& m);
 

@@ -15,8 +15,16 @@ ValidationResult validate_rules(const std::vector<std::string>& paths) {
 }
 
 void print_validation(std::ostream& out, const ValidationResult& v, bool with_warnings) {
-  for (const auto& m : v.result.messages()) {
-    if (m.is_error || with_warnings) print_load_message(out, m);
+  // Falco's layout: errors first, then warnings, each block counted.
+  auto errors = v.result.filtered(true);
+  auto warnings = v.result.filtered(false);
+  if (!errors.empty()) {
+    out << errors.size() << " Errors:\n";
+    for (const auto& m : errors) print_load_message(out, m);
+  }
+  if (with_warnings && !warnings.empty()) {
+    out << warnings.size() << " Warnings:\n";
+    for (const auto& m : warnings) print_load_message(out, m);
   }
   std::string names;
   for (const auto& p : v.paths) names += (names.empty() ? "" : ", ") + p;

@@ -100,3 +100,31 @@ TEST(Fields, OutputTokens) {
 
 }  // namespace
 }  // namespace kestrel::engine
+
+#include "engine/validate.h"
+
+namespace kestrel::engine {
+namespace {
+
+TEST(Printing, MessagesAndVerdict) {
+  LoadMessage m{true, "LOAD_ERR_VALIDATE", "macro", "some macro", ItemLocation{"r.yaml", 2, 14},
+                "Undefined macro 'foo' used in filter."};
+  std::ostringstream one;
+  print_load_message(one, m);
+  EXPECT_EQ(one.str(),
+            "r.yaml:2:14: ERROR macro 'some macro': LOAD_ERR_VALIDATE (Error validating rule/macro/list/exception "
+            "objects): Undefined macro 'foo' used in filter.\n");
+  ValidationResult v;
+  v.paths = {"a.yaml"};
+  v.result.add_warning(LoadWarning::kUnusedList, "list", "l", ItemLocation{"a.yaml", 1, 3},
+                       "List not referred to by any other rule/macro");
+  v.rule_count = 2;
+  std::ostringstream all;
+  print_validation(all, v);
+  EXPECT_EQ(all.str(),
+            "1 Warnings:\na.yaml:1:3: WARNING list 'l': LOAD_UNUSED_LIST (Unused list): List not referred to by any "
+            "other rule/macro\na.yaml: Ok (2 rules, 0 macros, 0 lists, 1 warnings)\n");
+}
+
+}  // namespace
+}  // namespace kestrel::engine
