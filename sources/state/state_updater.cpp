@@ -43,8 +43,11 @@ std::string_view basename_of(std::string_view path) {
 ThreadInfo& StateUpdater::thread_for(const EventView& ev, DomainId domain) {
   const int64_t tid = ev.tid();
   if (ThreadInfo* t = table_.get(domain, tid)) return *t;
-  ++stats_.unknown_threads;
   const int64_t pid = ev.tgid() != 0 ? ev.tgid() : tid;
+  if (resolver_ && table_.find(domain, pid) == nullptr) {
+    if (ThreadInfo* t = resolve(ev, domain, tid, pid)) return *t;
+  }
+  ++stats_.unknown_threads;
   ThreadInfo fresh;
   // A new thread of a known process shares its process's identity.
   if (pid != tid) {
@@ -58,6 +61,32 @@ ThreadInfo& StateUpdater::thread_for(const EventView& ev, DomainId domain) {
   fresh.pid = pid;
   label_with_domain_container(fresh);
   return table_.put(std::move(fresh));
+}
+
+ThreadInfo* StateUpdater::resolve(const EventView& ev, DomainId domain, int64_t tid, int64_t pid) {
+  const uint64_t second = ev.ts() / 1'000'000'000;
+  if (second != resolve_window_) {
+    resolve_window_ = second;
+    resolves_in_window_ = 0;
+  }
+  if (resolves_in_window_ >= max_resolves_per_second_) {
+    ++stats_.resolve_skipped;
+    return nullptr;
+  }
+  ++resolves_in_window_;
+  std::optional<std::vector<ThreadInfo>> threads = resolver_(domain, pid);
+  if (!threads || threads->empty()) {
+    ++stats_.resolve_failed;
+    return nullptr;
+  }
+  ++stats_.resolved;
+  for (ThreadInfo& t : *threads) {
+    t.domain = domain;  // the resolver answers for this domain
+    table_.put(std::move(t));
+  }
+  // A thread born after the lookup listed its process stays unknown here;
+  // the caller then makes it from its (now known) leader.
+  return table_.get(domain, tid);
 }
 
 void StateUpdater::apply(const EventView& ev, DomainId domain) {

@@ -39,7 +39,12 @@
 // Every event's thread is marked used (the table evicts least recently used
 // threads). An event from a thread the table does not know creates a
 // minimal entry (tid, pid, and the process's fields if its leader is known)
-// so later events and rules find it; these are counted. Close-on-exec is
+// so later events and rules find it; these are counted. With a resolver
+// set (live host capture: ProcScanner::scan_process), a thread whose whole
+// process is unknown is first looked up there, at most
+// `max_resolves_per_second` times per second of event time, so a burst of
+// unknown processes cannot turn the event loop into a /proc crawler.
+// Close-on-exec is
 // tracked as O_CLOEXEC in FdInfo::open_flags whatever set it (O_CLOEXEC,
 // SOCK_CLOEXEC, MFD_CLOEXEC, dup3, F_DUPFD_CLOEXEC); fcntl(F_SETFD) carries
 // no argument in the event and is not seen.
@@ -48,8 +53,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "sources/source.h"
 #include "sources/state/thread_table.h"
@@ -61,7 +69,15 @@ struct StateUpdaterStats {
   uint64_t unknown_threads = 0;  // minimal entries made for unseen threads
   uint64_t unknown_fds = 0;      // an event used an fd the table lacked
   uint64_t missing_params = 0;   // a state event lacked a param it needs
+  uint64_t resolved = 0;         // unknown processes found by the resolver
+  uint64_t resolve_failed = 0;   // ... and not found (gone, or another domain)
+  uint64_t resolve_skipped = 0;  // not asked: over the per-second budget
 };
+
+// Looks up process `pid` of `domain` outside the event stream: its threads,
+// fds on the leader (the shape of ProcScanner::scan_process). nullopt if it
+// does not exist.
+using ProcessResolver = std::function<std::optional<std::vector<ThreadInfo>>(DomainId domain, int64_t pid)>;
 
 class StateUpdater {
  public:
@@ -73,9 +89,18 @@ class StateUpdater {
 
   const StateUpdaterStats& stats() const { return stats_; }
 
+  // Consults `resolver` for threads of unknown processes (see above). An
+  // empty resolver turns it off.
+  void set_resolver(ProcessResolver resolver, uint32_t max_resolves_per_second = 100) {
+    resolver_ = std::move(resolver);
+    max_resolves_per_second_ = max_resolves_per_second;
+  }
+
  private:
   // The event's thread, created minimal (and counted) if unknown.
   ThreadInfo& thread_for(const EventView& ev, DomainId domain);
+  // Loads process `pid` from the resolver; the thread `tid` if that found it.
+  ThreadInfo* resolve(const EventView& ev, DomainId domain, int64_t tid, int64_t pid);
 
   // state_updater.cpp: processes, credentials, directories.
   void on_clone(const EventView& ev, DomainId domain, uint16_t base, uint16_t flags_index);
@@ -112,6 +137,10 @@ class StateUpdater {
   ThreadTable& table_;
   StateUpdaterStats stats_;
   std::unordered_map<DomainId, DomainContainer> domain_containers_;
+  ProcessResolver resolver_;
+  uint32_t max_resolves_per_second_ = 0;
+  uint64_t resolve_window_ = 0;  // event-time second of the current budget
+  uint32_t resolves_in_window_ = 0;
 };
 
 }  // namespace kestrel

@@ -14,6 +14,8 @@
 #include <future>
 #include <thread>
 
+#include "sources/event/event_builder.h"
+#include "sources/state/state_updater.h"
 #include "sources/state/thread_table.h"
 
 namespace kestrel {
@@ -187,6 +189,29 @@ TEST(ProcScanner, ScannedStateLoadsIntoTheTable) {
   EXPECT_EQ(sock->name, "127.0.0.1:8080");
   // exec closes what fdinfo marked close-on-exec.
   EXPECT_EQ(table.close_cloexec_fds(kHostDomain, 42), 1u);
+}
+
+TEST(ProcScanner, ResolvesProcessesTheEventsMissed) {
+  FakeProc p;
+  make_fake_tree(p);
+  ProcScanner scanner({.root = p.root()});
+  ThreadTable table;
+  StateUpdater updater(table);
+  updater.set_resolver([&](DomainId domain, int64_t pid) -> std::optional<std::vector<ThreadInfo>> {
+    if (domain != kHostDomain) return std::nullopt;
+    return scanner.scan_process(pid);
+  });
+  auto bytes = EventBuilder(KE_CLOSE, 1, 43, 42).add_int(0).add_int(4).finish();
+  updater.apply(*EventView::parse(bytes), kHostDomain);
+  const ThreadInfo* worker = table.find(kHostDomain, 43);
+  ASSERT_NE(worker, nullptr);
+  EXPECT_EQ(worker->comm, "worker");
+  EXPECT_EQ(table.find(kHostDomain, 42)->exepath, "/usr/bin/python3.11");
+  EXPECT_EQ(table.find_fd(*worker, 4), nullptr) << "the close applied after the lookup";
+  ASSERT_NE(table.find_fd(*worker, 3), nullptr);
+  EXPECT_EQ(table.find_fd(*worker, 3)->name, "127.0.0.1:8080");
+  EXPECT_EQ(updater.stats().resolved, 1u);
+  EXPECT_EQ(updater.stats().unknown_threads, 0u);
 }
 
 TEST(ProcScanner, MissingRootIsAnError) {

@@ -196,6 +196,56 @@ TEST_F(StateUpdaterTest, SandboxThreadsTakeTheirDomainsContainer) {
   EXPECT_EQ(table.find(3, 11)->container_id, "");
 }
 
+TEST_F(StateUpdaterTest, UnknownProcessesAreResolvedWithinABudget) {
+  int calls = 0;
+  updater.set_resolver(
+      [&](DomainId domain, int64_t pid) -> std::optional<std::vector<ThreadInfo>> {
+        ++calls;
+        EXPECT_EQ(domain, kHostDomain);
+        if (pid != 900) return std::nullopt;
+        ThreadInfo leader;
+        leader.tid = leader.pid = 900;
+        leader.ptid = 1;
+        leader.comm = "postgres";
+        FdInfo f;
+        f.fd = 3;
+        f.type = FdType::kFile;
+        f.name = "/var/lib/postgresql/data/base/1/1259";
+        leader.fds.push_back(f);
+        ThreadInfo worker = leader;
+        worker.tid = 901;
+        worker.fds.clear();
+        return std::vector<ThreadInfo>{leader, worker};
+      },
+      2);
+  feed(test::read_event(901, 900, 3));
+  ASSERT_NE(table.find(0, 901), nullptr);
+  EXPECT_EQ(table.find(0, 901)->comm, "postgres");
+  EXPECT_EQ(fd(901, 3)->name, "/var/lib/postgresql/data/base/1/1259");
+  EXPECT_EQ(updater.stats().resolved, 1u);
+  EXPECT_EQ(updater.stats().unknown_threads, 0u);
+
+  // A new thread of a now-known process is not looked up again.
+  feed(test::read_event(902, 900, 3));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(table.find(0, 902)->comm, "postgres");
+
+  // Not found: a minimal entry. Then the budget (2 per second) runs out.
+  feed(test::read_event(950, 950, 0));  // same second: second call
+  EXPECT_EQ(updater.stats().resolve_failed, 1u);
+  EXPECT_NE(table.find(0, 950), nullptr);
+  feed(test::read_event(951, 951, 0));
+  feed(test::read_event(952, 952, 0));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(updater.stats().resolve_skipped, 2u);
+  // A later second has a fresh budget.
+  feed(EventBuilder(KE_READ, 7'000'000'000, 953, 953).add_int(1).add_int(0).add_int(1).add_str("x").finish());
+  EXPECT_EQ(calls, 3);
+  updater.set_resolver(nullptr);
+  feed(test::read_event(954, 954, 0));
+  EXPECT_EQ(calls, 3) << "switched off";
+}
+
 TEST(StateUpdaterBounds, EvictionsAreCountedWhenBounded) {
   ThreadTable table({.max_threads = 4, .max_fds_per_process = 2});
   StateUpdater updater(table);
