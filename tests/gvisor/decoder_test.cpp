@@ -107,6 +107,21 @@ TEST_F(DecoderTest, OpenSysnoPicksOpenAndFailuresAreNegativeErrno) {
   EXPECT_EQ(evs[0].param_str(KP_OPEN_name), "/nope");
 }
 
+TEST_F(DecoderTest, NonUtf8PathsAreDecodedNotRejected) {
+  // Linux paths are bytes; a task must not hide its opens behind a name that
+  // is not UTF-8.
+  syscall::Open m;
+  const std::string name("/tmp/\xff\xfe\xc0" "evil", 12);
+  m.set_pathname(name);
+  m.mutable_context_data()->set_process_name("\xff");
+  m.set_sysno(257);
+  ASSERT_EQ(decode(packet(common::MESSAGE_SYSCALL_OPEN, m)), DecodeOutcome::kOk);
+  auto evs = of_type(KE_OPENAT);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].param_str(KP_OPENAT_name), name);
+  EXPECT_EQ(sandbox_.malformed, 0u);
+}
+
 TEST_F(DecoderTest, HostileSysnoCannotPickAnotherRow) {
   syscall::Open m;
   m.set_sysno(59);  // execve's number in an Open message
