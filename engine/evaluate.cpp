@@ -95,7 +95,7 @@ bool compare_numbers(CmpOp op, int64_t a, const CheckNode& c) {
 }
 
 bool compare_strings(CmpOp op, std::string_view s, const CheckNode& c) {
-  if (op == CmpOp::kIn || op == CmpOp::kIntersects) return c.string_set.count(std::string(s)) > 0;
+  if (op == CmpOp::kIn || op == CmpOp::kIntersects) return c.string_set.find(s) != c.string_set.end();
   if (op == CmpOp::kPMatch) {
     return std::any_of(c.values.begin(), c.values.end(), [&](const Constant& p) { return path_below(s, p.text); });
   }

@@ -27,6 +27,13 @@ enum class CmpOp {
   kGlob, kIGlob, kRegex, kIn, kIntersects, kPMatch, kExists,
 };
 
+// Lets `in` sets be probed with a string_view (no allocation per event).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
 // One constant a check compares against, pre-parsed every way it may be
 // needed (the field's runtime kind decides which is used).
 struct Constant {
@@ -39,7 +46,7 @@ struct CheckNode {
   std::vector<Transformer> transformers;  // outermost first
   CmpOp op = CmpOp::kEq;
   std::vector<Constant> values;
-  std::unordered_set<std::string> string_set;  // kIn / kIntersects
+  StringSet string_set;                        // kIn / kIntersects
   std::unordered_set<int64_t> number_set;      // kIn on numbers
   std::unique_ptr<RE2> regex;                  // kRegex
   std::optional<Extractor> right;              // val(field) / transformer on the rhs
