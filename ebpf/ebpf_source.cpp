@@ -27,6 +27,8 @@ Status EbpfSource::open() {
   config.buffer_bytes = options_.buffer_bytes;
   config.cpus_per_buffer = options_.cpus_per_buffer;
   config.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
+  config.process_fields = (options_.process_env ? KB_PF_ENV : 0) | (options_.process_cwd ? KB_PF_CWD : 0) |
+                          (options_.process_cgroups ? KB_PF_CGROUPS : 0);
   auto probe = ebpf::Probe::load(config);
   if (!probe.ok()) return probe.status();
   probe_ = std::move(probe).value();

@@ -46,6 +46,12 @@ struct EbpfOptions {
   uint32_t cpus_per_buffer = 1;
   // Do not emit events caused by this process (the collector's own I/O).
   bool drop_own_events = true;
+  // Optional process params of execve/clone events; each costs time on
+  // every process creation (see ebpf/README.md for measurements). Off
+  // means the param is sent empty.
+  bool process_env = true;
+  bool process_cwd = true;
+  bool process_cgroups = true;
   // How often next() looks at the buffers while waiting.
   std::chrono::microseconds poll_interval{1000};
   // Upper bound of records returned by one next() call.

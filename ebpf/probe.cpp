@@ -118,6 +118,7 @@ Status Probe::open_and_load(const ProbeConfig& config) {
   skel_->rodata->kb_cpus_per_buffer = cpus_per_buffer_;
   skel_->rodata->kb_nr_buffers = nbuffers;
   skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
+  skel_->rodata->kb_process_fields = config.process_fields;
   int err = bpf_map__set_max_entries(skel_->maps.kb_ringbufs, nbuffers);
   if (!err) err = bpf_map__set_max_entries(skel_->maps.kb_scratch, static_cast<uint32_t>(ncpus_));
   if (err) return bpf_error("sizing the ring buffer and scratch arrays", err, log_tail());

@@ -35,6 +35,7 @@ struct ProbeConfig {
   size_t buffer_bytes = 8u << 20;  // per ring buffer, rounded up to a power of two
   uint32_t cpus_per_buffer = 1;    // CPUs sharing one ring buffer
   uint32_t ignore_tgid = 0;        // a process whose events are not emitted (0: none)
+  uint32_t process_fields = KB_PF_ALL;  // enum kb_process_field: optional process params
 };
 
 // Name of a drop reason as reported in SourceStats::drops.

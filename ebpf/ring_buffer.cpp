@@ -26,6 +26,12 @@ Result<RingBuffer> RingBuffer::map(int fd, size_t size) {
     ::munmap(cons, rb.page_);
     return Status(StatusCode::kUnavailable, std::string("mmap of ring buffer data: ") + std::strerror(err));
   }
+  // The kernel maps ring buffer pages as a mixed map, whose page tables fork
+  // copies entry by entry: with 2 x 8 MiB per buffer that added ~0.5 ms to
+  // every fork of this process (and as much to each child's exit). Children
+  // have no use for the buffers, so keep them out of fork altogether.
+  ::madvise(cons, rb.page_, MADV_DONTFORK);
+  ::madvise(prod, rb.page_ + 2 * size, MADV_DONTFORK);
   rb.consumer_ = static_cast<uint64_t*>(cons);
   rb.producer_ = static_cast<const uint64_t*>(prod);
   rb.data_ = static_cast<const uint8_t*>(prod) + rb.page_;

@@ -44,6 +44,7 @@ struct {
 /* Path components collected leaf-first before the path is written root-first. */
 struct kb_path_parts {
 	const unsigned char *name[KB_MAX_PATH_COMPONENTS];
+	u32 n; /* dentry walk: components collected so far */
 };
 
 struct {
@@ -100,6 +101,7 @@ struct {
 const volatile __u32 kb_cpus_per_buffer = 1;
 const volatile __u32 kb_nr_buffers = 1;
 const volatile __u32 kb_ignore_tgid = 0; /* the collector's own process */
+const volatile __u32 kb_process_fields = KB_PF_ALL; /* enum kb_process_field */
 
 /*
  * Added to bpf_ktime_get_boot_ns() to get ns since the epoch. In .bss, not

@@ -67,7 +67,6 @@ struct kb_dwalk_ctx {
 	struct dentry *dentry;
 	struct mount *mnt;
 	struct dentry *mnt_root;
-	u32 n;
 };
 
 static long kb_dwalk_cb(u32 i, void *data)
@@ -90,10 +89,13 @@ static long kb_dwalk_cb(u32 i, void *data)
 		c->mnt_root = BPF_CORE_READ(mnt_parent, mnt.mnt_root);
 		return 0;
 	}
-	if (c->n >= KB_MAX_PATH_COMPONENTS)
+	/* The count lives in the map, not in `c`: the verifier treats map
+	 * contents as unknown, so it does not explore each count separately. */
+	u32 n = parts->n;
+	if (n >= KB_MAX_PATH_COMPONENTS)
 		return 1;
-	parts->name[c->n & KB_PART_MASK] = BPF_CORE_READ(dentry, d_name.name);
-	c->n++;
+	parts->name[n & KB_PART_MASK] = BPF_CORE_READ(dentry, d_name.name);
+	parts->n = n + 1;
 	c->dentry = parent;
 	return 0;
 }
@@ -106,15 +108,20 @@ static __always_inline void kb_push_dentry_path(struct kb_rec *r, struct dentry 
 		kb_push_empty(r);
 		return;
 	}
+	struct kb_path_parts *parts = kb_path_parts();
+	if (!parts) {
+		kb_push_empty(r);
+		return;
+	}
+	parts->n = 0;
 	struct kb_dwalk_ctx c = {
 		.dentry = dentry,
 		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
 		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
-		.n = 0,
 	};
 	/* Each mount crossing takes an iteration too, hence the factor 2. */
 	bpf_loop(KB_MAX_PATH_COMPONENTS * 2, kb_dwalk_cb, &c, 0);
-	u32 pos = kb_join_parts(r, r->off, c.n);
+	u32 pos = kb_join_parts(r, r->off, parts->n);
 	r->buf[pos & KB_OFF_MASK] = 0;
 	kb_set_len(r, pos + 1 - r->off);
 }
@@ -141,8 +148,10 @@ static long kb_kwalk_cb(u32 i, void *data)
 	struct kernfs_node *parent = kb_kernfs_parent(kn);
 	if (!parent)
 		return 1; /* the hierarchy's root has no name of its own */
-	parts->name[c->n & KB_PART_MASK] = (const unsigned char *)BPF_CORE_READ(kn, name);
-	c->n++;
+	/* Index by the loop counter, which the verifier does not know: a
+	 * counter it could track exactly would be explored value by value. */
+	parts->name[i & KB_PART_MASK] = (const unsigned char *)BPF_CORE_READ(kn, name);
+	c->n = i + 1;
 	c->kn = parent;
 	return 0;
 }

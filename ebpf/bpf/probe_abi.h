@@ -35,6 +35,18 @@ enum kb_drop_reason {
 #define KB_MAX_STR 4096
 #define KB_SCRATCH_SIZE (KB_RECORD_LIMIT + KB_MAX_STR + 64)
 
+/*
+ * Optional parts of the process params block (kb_process_fields knob):
+ * expensive to collect, so a deployment whose rules never look at them can
+ * turn them off. A field turned off is sent as an empty param (<NA>).
+ */
+enum kb_process_field {
+	KB_PF_ENV = 1 << 0,     /* environment (up to KB_MAX_ENV_BYTES) */
+	KB_PF_CWD = 1 << 1,     /* working directory (dentry walk) */
+	KB_PF_CGROUPS = 1 << 2, /* cgroup paths (kernfs walks, one per hierarchy) */
+	KB_PF_ALL = 0x7
+};
+
 /* Bounds of the loops the fillers run (verifier budget, record size). */
 #define KB_MAX_PATH_COMPONENTS 32 /* dentry / kernfs walk depth */
 #define KB_MAX_ARGV 64            /* argv entries read from a user array */

@@ -193,7 +193,7 @@ static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args
 	kb_push_s64(r, BPF_CORE_READ(task, real_parent, pid));
 	/* cwd */
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	if (fs)
+	if (fs && (kb_process_fields & KB_PF_CWD))
 		kb_push_path_struct(r, &fs->pwd);
 	else
 		kb_push_empty(r);
@@ -201,7 +201,7 @@ static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args
 	long n = bpf_probe_read_kernel_str(kb_cursor(r), 16, &task->comm);
 	kb_set_len(r, n > 0 ? n : 0);
 	/* env */
-	if (mm && src == KB_ARGS_FROM_MM)
+	if (mm && src == KB_ARGS_FROM_MM && (kb_process_fields & KB_PF_ENV))
 		kb_push_mm_env(r, mm);
 	else
 		kb_push_empty(r);
@@ -224,7 +224,10 @@ static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args
 	kb_push_u64(r, kb_read_caps(&cred->cap_permitted));
 	kb_push_u64(r, kb_read_caps(&cred->cap_effective));
 	/* cgroups, exe_flags, start_ts */
-	kb_push_cgroups(r, task);
+	if (kb_process_fields & KB_PF_CGROUPS)
+		kb_push_cgroups(r, task);
+	else
+		kb_push_empty(r);
 	kb_push_u32(r, mm ? kb_exe_flags(mm) : 0);
 	kb_push_u64(r, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
 }
