@@ -10,6 +10,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -557,6 +558,82 @@ TEST(EbpfOpenErrors, UnprivilegedOpenSaysWhatIsMissing) {
   EXPECT_EQ(msg.substr(0, msg.find('|')), std::to_string(static_cast<int>(StatusCode::kPermissionDenied))) << msg;
   EXPECT_NE(msg.find("root"), std::string::npos) << msg;
   EXPECT_NE(msg.find("driverkit"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+using testing::collect;
+using testing::count_type;
+using testing::of_type;
+using testing::OwnedEvent;
+
+TEST_F(EbpfLive, UnixSocketConnectCarriesTheServerPath) {
+  std::string path = temp_path("sock");
+  ::unlink(path.c_str());
+  int lfd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(lfd, 1), 0);
+  int cfd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(cfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(cfd);
+  ::close(lfd);
+  ::unlink(path.c_str());
+  auto events = collect(*source_, {static_cast<uint32_t>(getpid())},
+                        [&](const std::vector<OwnedEvent>& ev) { return count_type(ev, KE_CONNECT) > 0; });
+  auto connects = of_type(events, KE_CONNECT);
+  ASSERT_EQ(connects.size(), 1u);
+  EXPECT_EQ(connects[0]->i(KP_CONNECT_res), 0);
+  // tuple: family, u64 source, u64 dest, path.
+  std::vector<uint8_t> tuple = connects[0]->raw(KP_CONNECT_tuple);
+  ASSERT_GT(tuple.size(), 17u);
+  EXPECT_EQ(tuple[0], KESTREL_AF_UNIX);
+  uint64_t src = 0, dst = 0;
+  std::memcpy(&src, &tuple[1], 8);
+  std::memcpy(&dst, &tuple[9], 8);
+  EXPECT_NE(src, 0u);
+  EXPECT_NE(dst, 0u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(&tuple[17])), path);
+  std::vector<uint8_t> sa = connects[0]->raw(KP_CONNECT_addr);
+  ASSERT_FALSE(sa.empty());
+  EXPECT_EQ(sa[0], KESTREL_AF_UNIX);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(&sa[1])), path);
+}
+
+// Turning the optional process fields off sends them empty.
+TEST(EbpfOptionsTest, OptionalProcessFieldsCanBeTurnedOff) {
+  EbpfOptions opt;
+  opt.drop_own_events = false;
+  opt.process_env = false;
+  opt.process_cgroups = false;
+  EbpfSource source(opt);
+  EventTypeSet types;
+  types.set(KE_EXECVE);
+  ASSERT_TRUE(source.set_event_filter(types).ok());
+  Status st = source.open();
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/true", "/bin/true", nullptr);
+    _exit(127);
+  }
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  auto events = collect(source, {static_cast<uint32_t>(child)},
+                        [](const std::vector<OwnedEvent>& ev) { return count_type(ev, KE_EXECVE) > 0; });
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_FALSE(execs[0]->view().has_param(KP_EXECVE_env));
+  EXPECT_FALSE(execs[0]->view().has_param(KP_EXECVE_cgroups));
+  EXPECT_TRUE(execs[0]->view().has_param(KP_EXECVE_cwd));
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_exe), "/bin/true");
 }
 
 }  // namespace
