@@ -22,6 +22,16 @@
 namespace kestrel::ebpf {
 namespace {
 
+// The probe masks offsets with these, so they must be powers of two, and
+// the scratch must hold a full string written at the largest masked offset.
+static_assert((KB_RECORD_LIMIT & (KB_RECORD_LIMIT - 1)) == 0, "KB_RECORD_LIMIT must be a power of two");
+static_assert((KB_MAX_PATH_COMPONENTS & (KB_MAX_PATH_COMPONENTS - 1)) == 0,
+              "KB_MAX_PATH_COMPONENTS must be a power of two");
+static_assert(KB_SCRATCH_SIZE >= KB_RECORD_LIMIT + KB_MAX_STR, "scratch too small for a masked string write");
+static_assert(KB_RECORD_LIMIT <= KESTREL_MAX_EVENT_SIZE, "probe records must fit the ABI's record bound");
+static_assert(KB_MAX_ENV_BYTES <= KB_MAX_STR && KESTREL_MAX_ARGS_BYTES <= KB_MAX_STR,
+              "variable params are masked with KB_MAX_STR - 1");
+
 // libbpf reports details (verifier output) only through its print callback;
 // keep the tail of it so an error can quote it.
 std::mutex g_log_mu;

@@ -1,5 +1,10 @@
 #include "tests/ebpf/live_capture.h"
 
+#include <time.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 namespace kestrel::testing {
 
 std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
@@ -20,6 +25,10 @@ std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
   return out;
 }
 
+void drain(Source& source, std::chrono::milliseconds quiet) {
+  collect(source, {}, [](const auto&) { return false; }, quiet);
+}
+
 std::vector<const OwnedEvent*> of_type(const std::vector<OwnedEvent>& events, uint16_t type) {
   std::vector<const OwnedEvent*> out;
   for (const auto& e : events)
@@ -28,5 +37,41 @@ std::vector<const OwnedEvent*> of_type(const std::vector<OwnedEvent>& events, ui
 }
 
 size_t count_type(const std::vector<OwnedEvent>& events, uint16_t type) { return of_type(events, type).size(); }
+
+uint64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string temp_path(const char* tag) {
+  return (std::filesystem::temp_directory_path() /
+          ("kestrel-ebpf-" + std::string(tag) + "-" + std::to_string(::getpid())))
+      .string();
+}
+
+EbpfSource* EbpfLive::source_ = nullptr;
+Status EbpfLive::open_status_;
+
+void EbpfLive::SetUpTestSuite() {
+  EbpfOptions opt;
+  opt.drop_own_events = false;  // the workloads run in this process
+  opt.buffer_bytes = 4u << 20;
+  source_ = new EbpfSource(opt);
+  open_status_ = source_->open();
+}
+
+void EbpfLive::TearDownTestSuite() {
+  delete source_;
+  source_ = nullptr;
+}
+
+void EbpfLive::SetUp() {
+  ASSERT_TRUE(open_status_.ok()) << open_status_.to_string();
+  EventTypeSet all;
+  all.set();
+  ASSERT_TRUE(source_->set_event_filter(all).ok());
+  drain(*source_);  // what earlier tests left behind
+}
 
 }  // namespace kestrel::testing

@@ -1,7 +1,10 @@
-// live_capture.h — helpers for the live eBPF tests: own copies of records
-// (views die at the next next()) and waiting for the events a workload
-// should cause.
+// live_capture.h — what the live eBPF tests share: a fixture holding one
+// loaded source for the whole suite (loading verifies ~80 programs, which
+// takes seconds), own copies of records (views die at the next next()),
+// and waiting for the events a workload should cause.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
@@ -35,10 +38,31 @@ std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
                                 const std::function<bool(const std::vector<OwnedEvent>&)>& done,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// Events of `type` in `events`.
-std::vector<const OwnedEvent*> of_type(const std::vector<OwnedEvent>& events, uint16_t type);
+// Reads and throws away whatever `source` holds for `quiet`.
+void drain(Source& source, std::chrono::milliseconds quiet = std::chrono::milliseconds(30));
 
-// Count of events of `type`.
+// Events of `type` in `events`, and how many there are.
+std::vector<const OwnedEvent*> of_type(const std::vector<OwnedEvent>& events, uint16_t type);
 size_t count_type(const std::vector<OwnedEvent>& events, uint16_t type);
+
+// Wall clock in ns since the epoch (what event timestamps are).
+uint64_t realtime_ns();
+
+// A path in the temp dir unique to this process and `tag`.
+std::string temp_path(const char* tag);
+
+// One source for the suite, opened with this process's own events kept
+// (the workloads run here). Each test starts with every type attached and
+// the buffers drained. If the probe cannot load, every test fails with
+// open()'s message.
+class EbpfLive : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static EbpfSource* source_;
+  static Status open_status_;
+};
 
 }  // namespace kestrel::testing

@@ -1,0 +1,194 @@
+// Live tests of the eBPF source: they load the real probe into this kernel
+// and run real workloads. They must run as root on a kernel with BTF; if
+// the probe cannot load they FAIL (a silent skip would hide a broken probe).
+// This file: exec, clone, exit and the initial /proc state.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <sched.h>
+#include <string>
+#include <thread>
+
+#include "tests/ebpf/live_capture.h"
+
+namespace kestrel::testing {
+namespace {
+
+TEST_F(EbpfLive, InitialStateListsThisProcess) {
+  std::vector<ThreadInfo> threads = source_->initial_state();
+  const ThreadInfo* me = nullptr;
+  for (const auto& t : threads)
+    if (t.tid == getpid()) me = &t;
+  ASSERT_NE(me, nullptr);
+  EXPECT_EQ(me->pid, getpid());
+  EXPECT_EQ(me->ptid, getppid());
+  EXPECT_EQ(me->comm, "ebpf_test");
+}
+
+TEST_F(EbpfLive, ForkExecExitOfAChild) {
+  uint64_t t0 = realtime_ns();
+  char cwd[4096];
+  ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char* const argv[] = {const_cast<char*>("/bin/true"), const_cast<char*>("alpha"),
+                          const_cast<char*>("beta gamma"), nullptr};
+    execv("/bin/true", argv);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  uint32_t c = static_cast<uint32_t>(child);
+  auto events = collect(*source_, {c}, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_PROCEXIT) > 0 && count_type(ev, KE_EXECVE) > 0;
+  });
+  uint64_t t1 = realtime_ns();
+
+  // The child's side of the clone glibc's fork() makes.
+  std::vector<const OwnedEvent*> clones = of_type(events, KE_CLONE);
+  auto clone3 = of_type(events, KE_CLONE3);
+  clones.insert(clones.end(), clone3.begin(), clone3.end());
+  ASSERT_EQ(clones.size(), 1u);
+  const OwnedEvent& cl = *clones[0];
+  EXPECT_EQ(cl.tid(), c);
+  EXPECT_EQ(cl.i(KP_CLONE_res), 0);
+  EXPECT_EQ(cl.i(KP_CLONE_tid), child);
+  EXPECT_EQ(cl.i(KP_CLONE_pid), child);
+  EXPECT_EQ(cl.i(KP_CLONE_ptid), getpid());
+  EXPECT_EQ(cl.i(KP_CLONE_flags) & 0xff, SIGCHLD);
+
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  const OwnedEvent& ex = *execs[0];
+  EXPECT_EQ(ex.tid(), c);
+  EXPECT_EQ(ex.i(KP_EXECVE_res), 0);
+  EXPECT_EQ(ex.s(KP_EXECVE_exe), "/bin/true");
+  std::vector<uint8_t> want_args;
+  for (const char* a : {"alpha", "beta gamma"}) want_args.insert(want_args.end(), a, a + strlen(a) + 1);
+  EXPECT_EQ(ex.raw(KP_EXECVE_args), want_args);
+  EXPECT_EQ(ex.i(KP_EXECVE_tid), child);
+  EXPECT_EQ(ex.i(KP_EXECVE_pid), child);
+  EXPECT_EQ(ex.i(KP_EXECVE_ptid), getpid());
+  EXPECT_EQ(ex.s(KP_EXECVE_cwd), cwd);
+  EXPECT_EQ(ex.s(KP_EXECVE_comm), "true");
+  EXPECT_EQ(ex.i(KP_EXECVE_uid), static_cast<int64_t>(getuid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_euid), static_cast<int64_t>(geteuid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_gid), static_cast<int64_t>(getgid()));
+  EXPECT_EQ(ex.i(KP_EXECVE_pgid), getpgrp());
+  EXPECT_EQ(ex.i(KP_EXECVE_sid), getsid(0));
+  EXPECT_EQ(ex.i(KP_EXECVE_vpid), child);  // this test runs in the host pid namespace
+  EXPECT_NE(ex.i(KP_EXECVE_cap_effective), 0);  // root
+  EXPECT_NE(ex.s(KP_EXECVE_env).find('='), std::string::npos);
+  // cgroups: "controller=/path" entries, as /proc/PID/cgroup lists them.
+  std::vector<uint8_t> cg = ex.raw(KP_EXECVE_cgroups);
+  std::string cgroups(cg.begin(), cg.end());
+  EXPECT_NE(cgroups.find("=/"), std::string::npos) << cgroups;
+  uint64_t start = static_cast<uint64_t>(ex.i(KP_EXECVE_start_ts));
+  EXPECT_GE(start + 1'000'000, t0);  // the boot clock -> epoch offset is within 1 ms
+  EXPECT_LE(start, t1);
+  EXPECT_GE(ex.view().ts() + 1'000'000, t0);
+  EXPECT_LE(ex.view().ts(), t1);
+
+  auto exits = of_type(events, KE_PROCEXIT);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0]->tid(), c);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_status), 0);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_sig), 0);
+  // Order: clone, then execve, then exit.
+  EXPECT_LE(cl.view().ts(), ex.view().ts());
+  EXPECT_LE(ex.view().ts(), exits[0]->view().ts());
+}
+
+TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
+  std::atomic<pid_t> thread_tid{0};
+  std::thread t([&] { thread_tid = gettid(); });
+  t.join();
+  uint32_t tid = static_cast<uint32_t>(thread_tid.load());
+  auto events = collect(*source_, {static_cast<uint32_t>(getpid())}, [&](const std::vector<OwnedEvent>& ev) {
+    for (const auto& e : ev)
+      if (e.type() == KE_PROCEXIT && e.tid() == tid) return true;
+    return false;
+  });
+  const OwnedEvent* created = nullptr;
+  for (const auto& e : events)
+    if ((e.type() == KE_CLONE || e.type() == KE_CLONE3) && e.tid() == tid) created = &e;
+  ASSERT_NE(created, nullptr) << "no clone event from the new thread";
+  // KP_CLONE_* and KP_CLONE3_* agree on the block (sources/state/process_params.cpp).
+  EXPECT_EQ(created->i(KP_CLONE_res), 0);
+  EXPECT_EQ(created->i(KP_CLONE_tid), thread_tid.load());
+  EXPECT_EQ(created->i(KP_CLONE_pid), getpid());
+  EXPECT_EQ(created->tgid(), static_cast<uint32_t>(getpid()));
+  uint16_t flags_idx = created->type() == KE_CLONE ? static_cast<uint16_t>(KP_CLONE_flags)
+                                                  : static_cast<uint16_t>(KP_CLONE3_flags);
+  EXPECT_TRUE(created->i(flags_idx) & CLONE_THREAD);
+  EXPECT_EQ(created->s(KP_CLONE_comm), "ebpf_test");
+  // A thread of a live group is reaped by its leader.
+  for (const auto& e : events) {
+    if (e.type() == KE_PROCEXIT && e.tid() == tid) {
+      EXPECT_EQ(e.i(KP_PROCEXIT_reaper_tid), getpid());
+    }
+  }
+}
+
+TEST_F(EbpfLive, FailedExecveIsReportedWithItsError) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char* const argv[] = {const_cast<char*>("missing"), const_cast<char*>("--flag"), nullptr};
+    execv("/nonexistent/kestrel-missing", argv);
+    _exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  auto events = collect(*source_, {static_cast<uint32_t>(child)}, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_PROCEXIT) > 0;
+  });
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0]->i(KP_EXECVE_res), -ENOENT);
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_exe), "/nonexistent/kestrel-missing");
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_args), "--flag");
+  auto exits = of_type(events, KE_PROCEXIT);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_ret), 3);
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_status), 3 << 8);
+}
+
+// Turning the optional process fields off sends them empty.
+TEST(EbpfOptionsTest, OptionalProcessFieldsCanBeTurnedOff) {
+  EbpfOptions opt;
+  opt.drop_own_events = false;
+  opt.process_env = false;
+  opt.process_cgroups = false;
+  EbpfSource source(opt);
+  EventTypeSet types;
+  types.set(KE_EXECVE);
+  ASSERT_TRUE(source.set_event_filter(types).ok());
+  Status st = source.open();
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/true", "/bin/true", nullptr);
+    _exit(127);
+  }
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  auto events = collect(source, {static_cast<uint32_t>(child)},
+                        [](const std::vector<OwnedEvent>& ev) { return count_type(ev, KE_EXECVE) > 0; });
+  auto execs = of_type(events, KE_EXECVE);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_FALSE(execs[0]->view().has_param(KP_EXECVE_env));
+  EXPECT_FALSE(execs[0]->view().has_param(KP_EXECVE_cgroups));
+  EXPECT_TRUE(execs[0]->view().has_param(KP_EXECVE_cwd));
+  EXPECT_EQ(execs[0]->s(KP_EXECVE_exe), "/bin/true");
+}
+
+}  // namespace
+}  // namespace kestrel::testing
