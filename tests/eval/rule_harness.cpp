@@ -25,7 +25,7 @@ Compiled compile_rules(const std::string& yaml, RuleEngineOptions options) {
   if (read_rules_content("test.yaml", yaml, coll, c.result)) c.set = build_rule_set(coll, c.result);
   if (!c.result.ok()) {
     auto errs = c.result.filtered(true);
-    c.error = errs.empty() ? "load failed" : errs[0].code + ": " + errs[0].message;
+    c.error = errs.empty() ? "load failed" : errs[0].code + " (" + errs[0].item_name + "): " + errs[0].message;
     return c;
   }
   auto engine = RuleEngine::create(c.set, std::move(options));
