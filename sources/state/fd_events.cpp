@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 
 #include <cerrno>
 
@@ -20,6 +24,9 @@ constexpr uint16_t pick(bool first, uint16_t a, uint16_t b) { return first ? a :
 
 // One bit tracks close-on-exec whatever flag namespace set it.
 static_assert(SOCK_CLOEXEC == O_CLOEXEC, "SOCK_CLOEXEC is tracked as O_CLOEXEC");
+static_assert(EFD_CLOEXEC == O_CLOEXEC && SFD_CLOEXEC == O_CLOEXEC && TFD_CLOEXEC == O_CLOEXEC &&
+                  IN_CLOEXEC == O_CLOEXEC,
+              "the *_CLOEXEC flags are tracked as O_CLOEXEC");
 
 FdType socket_type(int64_t family) {
   switch (family) {
@@ -40,6 +47,10 @@ uint8_t l4proto_for(int64_t family, int64_t sock_type, int64_t proto) {
     default: return 0;
   }
 }
+
+// EFD_CLOEXEC, SFD_CLOEXEC, TFD_CLOEXEC and IN_CLOEXEC are O_CLOEXEC's
+// value (asserted above); keep just that bit.
+uint32_t cloexec_bit(std::optional<uint64_t> flags) { return static_cast<uint32_t>(flags.value_or(0) & O_CLOEXEC); }
 
 // Stores a decoded tuple and its text on `f`; the raw bytes are kept as
 // the event carried them.
@@ -243,6 +254,31 @@ void StateUpdater::on_anon_fd(const EventView& ev, ThreadInfo& t) {
       f.open_flags = O_RDWR | O_CLOEXEC;  // bpf objects are always close-on-exec
       break;
     }
+    case KE_EVENTFD:
+    case KE_EVENTFD2:
+      f.type = FdType::kEvent;
+      f.name = "anon_inode:[eventfd]";
+      if (ev.type() == KE_EVENTFD2) f.open_flags = cloexec_bit(ev.param_uint(KP_EVENTFD2_flags));
+      break;
+    case KE_SIGNALFD:
+    case KE_SIGNALFD4:
+      f.type = FdType::kSignalFd;
+      f.name = "anon_inode:[signalfd]";
+      if (ev.type() == KE_SIGNALFD4) f.open_flags = cloexec_bit(ev.param_uint(KP_SIGNALFD4_flags));
+      // signalfd(fd, ...) on an existing signalfd only changes its mask.
+      if (const FdInfo* old = table_.fd(t.domain, t.pid, fd); old && old->type == FdType::kSignalFd) return;
+      break;
+    case KE_TIMERFD_CREATE:
+      f.type = FdType::kTimerFd;
+      f.name = "anon_inode:[timerfd]";
+      f.open_flags = cloexec_bit(ev.param_uint(KP_TIMERFD_CREATE_flags));
+      break;
+    case KE_INOTIFY_INIT:
+    case KE_INOTIFY_INIT1:
+      f.type = FdType::kInotify;
+      f.name = "anon_inode:inotify";
+      if (ev.type() == KE_INOTIFY_INIT1) f.open_flags = cloexec_bit(ev.param_uint(KP_INOTIFY_INIT1_flags));
+      break;
     default: return;
   }
   table_.put_fd(t.domain, t.pid, std::move(f));

@@ -113,7 +113,16 @@ void StateUpdater::apply(const EventView& ev, DomainId domain) {
     case KE_PIPE: case KE_PIPE2: case KE_SOCKETPAIR: return on_pipe_or_pair(ev, t);
     case KE_SOCKET: return on_socket(ev, t);
     case KE_MEMFD_CREATE: return on_memfd(ev, t);
-    case KE_USERFAULTFD: case KE_IO_URING_SETUP: case KE_BPF: return on_anon_fd(ev, t);
+    case KE_USERFAULTFD: case KE_IO_URING_SETUP: case KE_BPF: case KE_EVENTFD: case KE_EVENTFD2:
+    case KE_SIGNALFD: case KE_SIGNALFD4: case KE_TIMERFD_CREATE: case KE_INOTIFY_INIT: case KE_INOTIFY_INIT1:
+      return on_anon_fd(ev, t);
+    case KE_SETSID:
+      // The new session's id is the caller's pid; so is its process group.
+      if (int64_t sid = ev.param_int(KP_SETSID_res).value_or(-1); sid > 0) {
+        t.sid = sid;
+        t.pgid = sid;
+      }
+      return;
     case KE_CONNECT: return on_connect(ev, t);
     case KE_ACCEPT: case KE_ACCEPT4: return on_accept(ev, t);
     case KE_BIND: return on_bind(ev, t);

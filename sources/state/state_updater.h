@@ -23,8 +23,11 @@
 //   dup/dup2/dup3/fcntl(F_DUPFD*)  the new fd copies the old one's entry,
 //       without O_CLOEXEC unless dup3/F_DUPFD_CLOEXEC set it.
 //   pipe/pipe2, socket, socketpair, memfd_create  new fds of their type;
-//   userfaultfd, io_uring_setup, bpf (fd-creating commands) likewise,
-//   when a rule asks for those events (they are not KEF_STATE).
+//   userfaultfd, io_uring_setup, bpf (fd-creating commands), eventfd,
+//   eventfd2, signalfd, signalfd4, timerfd_create, inotify_init,
+//   inotify_init1 likewise, when a rule asks for those events (they are
+//   not KEF_STATE).
+//   setsid  res > 0: the caller leads a new session and process group.
 //   connect/accept/accept4  the tuple and its text ("sip:sport->dip:dport"
 //       or the unix path); bind  the local address; listen  listening.
 //   chdir/fchdir/chroot  cwd/root of every thread of the process (threads

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 
 #include "tests/state/updater_fixture.h"
 
@@ -269,6 +273,33 @@ TEST_F(StateUpdaterTest, AnonInodeFds) {
   // BPF_MAP_UPDATE_ELEM returns 0, which is not a new fd 0.
   feed(EventBuilder(KE_BPF, 10, 100, 100).add_int(0).add_int(2).finish());
   EXPECT_EQ(fd(100, 0)->name, "/dev/pts/0");
+
+  feed(EventBuilder(KE_EVENTFD2, 10, 100, 100).add_int(6).add_int(0).add_int(EFD_CLOEXEC | EFD_NONBLOCK).finish());
+  EXPECT_EQ(fd(100, 6)->type, FdType::kEvent);
+  EXPECT_EQ(fd(100, 6)->open_flags, uint32_t{O_CLOEXEC});
+  feed(EventBuilder(KE_TIMERFD_CREATE, 10, 100, 100).add_int(7).add_int(CLOCK_MONOTONIC).add_int(0).finish());
+  EXPECT_EQ(fd(100, 7)->type, FdType::kTimerFd);
+  EXPECT_EQ(fd(100, 7)->open_flags, 0u);
+  feed(EventBuilder(KE_INOTIFY_INIT1, 10, 100, 100).add_int(8).add_int(IN_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 8)->type, FdType::kInotify);
+  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100).add_int(9).add_int(-1).add_int(1 << 16).add_int(SFD_CLOEXEC).finish());
+  EXPECT_EQ(fd(100, 9)->type, FdType::kSignalFd);
+  EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
+  // Re-arming the same signalfd keeps the entry as it was.
+  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100).add_int(9).add_int(9).add_int(1 << 17).add_int(0).finish());
+  EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
+  feed(EventBuilder(KE_EVENTFD, 10, 100, 100).add_int(-EMFILE).add_int(0).finish());
+  EXPECT_EQ(table.fd_count(0, 100), 10u) << "a failed call adds nothing";
+}
+
+TEST_F(StateUpdaterTest, SetsidStartsASession) {
+  add_shell(100, 1);
+  table.get(0, 100)->sid = 7;
+  feed(EventBuilder(KE_SETSID, 10, 100, 100).add_int(-EPERM).finish());
+  EXPECT_EQ(table.find(0, 100)->sid, 7);
+  feed(EventBuilder(KE_SETSID, 10, 100, 100).add_int(100).finish());
+  EXPECT_EQ(table.find(0, 100)->sid, 100);
+  EXPECT_EQ(table.find(0, 100)->pgid, 100);
 }
 
 TEST_F(StateUpdaterTest, ThreadCloneSharesFds) {
