@@ -81,8 +81,10 @@ struct Reader {
     if (!val.IsDefined()) return;
     if (!val.IsMap()) fail(ctx, "Value of override must be a mapping");
     for (auto it = val.begin(); it != val.end(); ++it) {
-      std::string key = it->first.as<std::string>();
-      std::string op = it->second.IsScalar() ? it->second.Scalar() : "";
+      const YAML::Node key_node = it->first;  // iterator proxies are temporaries
+      const YAML::Node op_node = it->second;
+      std::string key = key_node.IsScalar() ? key_node.Scalar() : "";
+      std::string op = op_node.IsScalar() ? op_node.Scalar() : "";
       if (op == "append") {
         if (!can_append.count(key)) fail(ctx, "Key '" + key + "' cannot be appended to, use 'replace' instead");
         append.insert(key);

@@ -85,8 +85,16 @@ void AlertDispatcher::stop() {
 }
 
 DispatcherStats AlertDispatcher::stats() const {
-  std::lock_guard lock(mu_);
-  return stats_;
+  DispatcherStats out;
+  {
+    std::lock_guard lock(mu_);
+    out = stats_;
+  }
+  for (const auto& sink : sinks_) {
+    auto counters = sink->counters();
+    if (!counters.empty()) out.sink_counters[std::string(sink->name())] = std::move(counters);
+  }
+  return out;
 }
 
 }  // namespace kestrel::engine

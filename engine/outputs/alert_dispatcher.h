@@ -34,6 +34,8 @@ struct DispatcherStats {
   uint64_t dropped_queue_full = 0;
   uint64_t dropped_rate_limited = 0;
   std::map<std::string, uint64_t> sink_errors;  // by sink name
+  // Each sink's own counters (OutputSink::counters), by sink name.
+  std::map<std::string, std::map<std::string, uint64_t>> sink_counters;
 };
 
 class AlertDispatcher {

@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "engine/outputs/ocsf_format.h"
+
 namespace kestrel::engine {
 namespace {
 
@@ -36,6 +38,7 @@ std::string iso8601_utc(uint64_t time_ns) { return time_with_ns(time_ns, "%Y-%m-
 std::string clock_time_local(uint64_t time_ns) { return time_with_ns(time_ns, "%H:%M:%S", false); }
 
 std::string format_alert(const Alert& alert, const AlertFormatOptions& options) {
+  if (options.ocsf) return format_ocsf(alert);
   if (!options.json) {
     std::string time = options.iso_time ? iso8601_utc(alert.time_ns) : clock_time_local(alert.time_ns);
     return time + ": " + std::string(priority_name(alert.priority)) + " " + alert.output;

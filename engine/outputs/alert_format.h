@@ -6,6 +6,7 @@
 // rule, priority, source, hostname, output, output_fields, tags — so
 // Falcosidekick and existing pipelines accept it unchanged. `output` and
 // `tags` can be left out as with Falco's json_include_*_property.
+// OCSF: see ocsf_format.h (Kestrel-only `outputs.ocsf`).
 #pragma once
 
 #include <string>
@@ -19,6 +20,7 @@ struct AlertFormatOptions {
   bool include_output = true;  // json_include_output_property
   bool include_tags = true;    // json_include_tags_property
   bool iso_time = false;       // text form only
+  bool ocsf = false;           // OCSF Security Finding JSON (ocsf_format.h); wins over `json`
 };
 
 std::string format_alert(const Alert& alert, const AlertFormatOptions& options);

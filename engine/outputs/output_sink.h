@@ -6,6 +6,8 @@
 // sink and carries on — one failing sink never stops the others.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -24,6 +26,9 @@ class OutputSink {
   virtual void flush() {}
   // Reopen files and connections (SIGHUP, for logrotate).
   virtual void reopen() {}
+  // The sink's own counters for metrics (e.g. "retries", "dropped_queue_full",
+  // "restarts"). Called from any thread: implementations make it safe.
+  virtual std::map<std::string, uint64_t> counters() const { return {}; }
 };
 
 // Writes each line to a stream (stdout) and flushes it at once, so a

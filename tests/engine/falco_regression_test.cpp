@@ -48,7 +48,8 @@ std::vector<Expectation> read_expectations(const YAML::Node& n) {
 std::vector<Case> read_cases(const std::string& file) {
   std::vector<Case> out;
   YAML::Node root = YAML::LoadFile(kRegression + file);
-  for (auto it = root["trace_files"].begin(); it != root["trace_files"].end(); ++it) {
+  const YAML::Node cases = root["trace_files"];
+  for (auto it = cases.begin(); it != cases.end(); ++it) {
     const YAML::Node c = it->second;
     if (!c["validate_rules_file"].IsDefined()) continue;
     Case k;
@@ -214,8 +215,9 @@ TEST(FalcoRegression, RulesEventsOfTestWarnings) {
   for (const auto& entry : c->rules_events) {
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       std::string rule = it->first.as<std::string>();
+      const YAML::Node names = it->second;  // keep the node alive while iterating
       std::vector<std::string> want;
-      for (const auto& n : it->second) want.push_back(n.as<std::string>());
+      for (const auto& n : names) want.push_back(n.as<std::string>());
       std::sort(want.begin(), want.end());
       ASSERT_TRUE(by_name.count(rule)) << rule;
       const EvttypeSet& got = by_name[rule]->evttypes;
