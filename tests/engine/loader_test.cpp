@@ -154,6 +154,42 @@ TEST(Loader, OverrideKeyRules) {
             "append replace ");
 }
 
+TEST(Loader, OverrideExceptionsAndFlags) {
+  const std::string base = std::string(kBase) + R"(
+- rule: r1
+  exceptions:
+    - name: e1
+      fields: [proc.pid]
+      comps: [=]
+      values: [[1]]
+  override:
+    exceptions: append
+)";
+  Loaded appended = load(base);
+  ASSERT_TRUE(appended.result.ok()) << appended.first_error();
+  EXPECT_EQ(cond(appended, "r1"), "((evt.type = open and proc.name in (cat, ls)) and not proc.pid = 1)");
+  Loaded replaced = load(base + R"(
+- rule: r1
+  exceptions:
+    - name: e2
+      fields: [proc.pid]
+      comps: [=]
+      values: [[2]]
+  warn_evttypes: false
+  skip-if-unknown-filter: true
+  override:
+    exceptions: replace
+    warn_evttypes: replace
+    skip-if-unknown-filter: replace
+)");
+  ASSERT_TRUE(replaced.result.ok()) << replaced.first_error();
+  EXPECT_EQ(cond(replaced, "r1"), "((evt.type = open and proc.name in (cat, ls)) and not proc.pid = 2)");
+  Loaded other_source = load(std::string(kBase) +
+                             "- rule: r1\n  desc: d\n  condition: ka.verb=get\n  output: o\n  priority: info\n"
+                             "  source: k8s_audit\n");
+  EXPECT_EQ(other_source.first_error(), "LOAD_ERR_VALIDATE: Rule has been re-defined with a different source");
+}
+
 TEST(Loader, RedefinitionReplacesInPlace) {
   Loaded l = load(std::string(kBase) + R"(
 - rule: r0
