@@ -478,7 +478,9 @@ TEST(Loader, DirectoriesLoadInNameOrderAndMultipleDocuments) {
                                    "- rule: r\n  desc: d\n  condition: m\n  output: o\n  priority: info\n";
   std::ofstream(dir / "c.txt") << "not rules";
   Loaded l;
-  ASSERT_TRUE(read_rules_path(dir.string(), *new RuleCollection, l.result));
+  RuleCollection scratch;
+  ASSERT_TRUE(read_rules_path(dir.string(), scratch, l.result));
+  EXPECT_EQ(scratch.rules.all().size(), 1u);  // c.txt is not read
   l.set = load_rules({dir.string()}, l.result);
   fs::remove_all(dir);
   ASSERT_TRUE(l.result.ok()) << l.first_error();
