@@ -46,6 +46,8 @@ bool pmatch(std::string_view s, const RhsSet& rhs) {
   return false;
 }
 
+}  // namespace
+
 bool match_string(CmpOp op, std::string_view s, const RhsSet& rhs) {
   switch (op) {
     case CmpOp::kIn:
@@ -81,6 +83,8 @@ bool match_string(CmpOp op, std::string_view s, const RhsSet& rhs) {
     default: return false;
   }
 }
+
+namespace {
 
 bool cmp_number(CmpOp op, __int128 x, __int128 y) {
   switch (op) {

@@ -88,6 +88,8 @@ Result<RhsSet> compile_rhs(CmpOp op, const std::vector<std::string>& texts);
 
 // Whether `v` satisfies `op` against `rhs` (see the file comment).
 bool match(CmpOp op, const ExtractedValue& v, const RhsSet& rhs);
+// The same for one string value (match() on a kString value).
+bool match_string(CmpOp op, std::string_view s, const RhsSet& rhs);
 
 // Field against field (rhs written as val(field) or with a transformer):
 // compares two extracted values; `in` means equal to any of rhs's values.

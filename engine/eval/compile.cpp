@@ -83,6 +83,25 @@ Status check_values(TypeClass cls, CmpOp op, const Expr& e) {
   return ok_status();
 }
 
+// A rough cost rank for ordering and/or children: fields from the event
+// record are cheapest, then the thread's own entry, then fd lookups and
+// name databases, then parent/ancestor walks; regexes and globs add.
+int estimated_check_cost(std::string_view field, CmpOp op) {
+  int cost = 4;
+  auto starts = [&](std::string_view p) { return field.substr(0, p.size()) == p; };
+  if (starts("evt.")) cost = (starts("evt.arg") || starts("evt.time") || starts("evt.datetime")) ? 4 : 2;
+  if (field == "proc.pid" || field == "thread.tid") cost = 2;
+  if (starts("fd.") || field == "user.name" || field == "group.name" || field == "user.loginname") cost = 6;
+  bool walks = starts("proc.pname") || starts("proc.pcmdline") || starts("proc.pexe") || starts("proc.pvpid") ||
+               starts("proc.ppid.") || starts("proc.a") || field == "proc.sname" || starts("proc.sid.") ||
+               starts("proc.vpgid.") || starts("proc.pgid.");
+  if (walks) cost = 8;
+  if (field == "proc.cmdline" || field == "proc.args" || field == "proc.exeline") cost += 1;
+  if (op == CmpOp::kRegex) cost += 4;
+  if (op == CmpOp::kGlob || op == CmpOp::kIGlob || op == CmpOp::kIContains) cost += 2;
+  return cost;
+}
+
 bool is_plain(const FieldOperand& f, std::string_view name) {
   return f.field == name && !f.arg && f.transformers.empty();
 }
@@ -108,6 +127,7 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
   auto spec = make_spec(e.left);
   if (!spec.ok()) return spec.status();
   TypeClass cls = class_of(*spec);
+  int cost = estimated_check_cost(spec->ref.info->name, *op);
   uint32_t slot = cache.intern(std::move(spec).value());
 
   if (e.rhs == RhsKind::kField) {
@@ -121,14 +141,14 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
     return PredicatePtr(std::make_unique<FieldCompareNode>(slot, *op, rslot));
   }
 
-  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}));
+  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}, cost));
   if (auto st = check_values(cls, *op, e); !st.ok()) return st;
   std::vector<std::string> texts;
   texts.reserve(e.values.size());
   for (const auto& v : e.values) texts.push_back(v.text);
   auto rhs = compile_rhs(*op, texts);
   if (!rhs.ok()) return error_at(rhs.status().message() + " for field " + e.left.to_string(), e.pos);
-  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value()));
+  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value(), cost));
 }
 
 Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth);

@@ -48,7 +48,8 @@ class AndNode final : public Predicate {
     }
     return true;
   }
-  int cost() const override { return children_.empty() ? 0 : children_.front()->cost(); }
+  // Usually decided by its cheapest (first) child failing.
+  int cost() const override { return children_.empty() ? 0 : children_.front()->cost() + 1; }
 
  private:
   std::vector<PredicatePtr> children_;
@@ -109,16 +110,22 @@ class EventTypeNode final : public Predicate {
 
 class CheckNode final : public Predicate {
  public:
-  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs) : slot_(slot), op_(op), rhs_(std::move(rhs)) {}
+  // `cost`: estimated_check_cost() of the operand and operator.
+  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs, int cost)
+      : slot_(slot), op_(op), cost_(cost), rhs_(std::move(rhs)) {}
   bool eval(EvalState& s) const override {
     const ExtractedValue& v = s.cache.get(slot_, s.ctx);
     if (op_ == CmpOp::kExists) return v.present();
+    // The common case without the generic dispatch.
+    if (v.kind == ValueKind::kString) return match_string(op_, v.str, rhs_);
     return match(op_, v, rhs_);
   }
+  int cost() const override { return cost_; }
 
  private:
   uint32_t slot_;
   CmpOp op_;
+  int cost_;
   RhsSet rhs_;
 };
 

@@ -207,3 +207,30 @@ TEST(ExtractorCoverage, RegistryFilledFlagsMatchExtractors) {
 
 }  // namespace
 }  // namespace kestrel::engine
+
+#include "engine/format.h"
+
+namespace kestrel::engine {
+namespace {
+
+TEST(Format, RendersFieldsAndNA) {
+  Event ev{openat_event("/etc/passwd", 3)};
+  std::string err;
+  auto f = OutputFormat::compile("open %evt.arg.name (res=%evt.rawres pid=%proc.pid cmd=%proc.cmdline) %(evt.type).",
+                                 "syscall", &err);
+  ASSERT_TRUE(f) << err;
+  EvalContext ctx{ev.view, 1, "syscall"};
+  EXPECT_EQ(f->render(ctx), "open /etc/passwd (res=3 pid=42 cmd=<NA>) openat.");
+  auto fields = f->output_fields(ctx);
+  EXPECT_EQ(fields.at("evt.arg.name"), "/etc/passwd");
+  EXPECT_EQ(fields.at("proc.cmdline"), "<NA>");
+  EXPECT_EQ(fields.size(), 5u);
+  EXPECT_FALSE(OutputFormat::compile("x %not_a_real_field", "syscall", &err));
+  EXPECT_EQ(err, "invalid formatting token not_a_real_field");
+  auto pct = OutputFormat::compile("100% sure", "syscall", &err);
+  ASSERT_TRUE(pct);
+  EXPECT_EQ(pct->render(ctx), "100% sure");
+}
+
+}  // namespace
+}  // namespace kestrel::engine
