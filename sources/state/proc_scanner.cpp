@@ -16,6 +16,8 @@
 namespace kestrel {
 namespace {
 
+constexpr uint32_t kExeFromMemfd = 4;  // EXE_FROM_MEMFD (symbol_sets.def)
+
 std::string trim_newline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
   return s;
@@ -142,7 +144,11 @@ void ProcScanner::read_process_fields(const std::string& dir, ThreadInfo& t) {
     t.exepath = *exe;
     // An unlinked binary: the path it was run from, marked by the kernel.
     constexpr std::string_view kDeleted = " (deleted)";
-    if (std::string_view(t.exepath).ends_with(kDeleted)) t.exepath.resize(t.exepath.size() - kDeleted.size());
+    if (std::string_view(t.exepath).ends_with(kDeleted)) {
+      t.exepath.resize(t.exepath.size() - kDeleted.size());
+      // A program run from a memfd (fileless execution) shows as one.
+      if (t.exepath.starts_with("/memfd:")) t.exe_flags |= kExeFromMemfd;
+    }
   }
   if (auto cmdline = read_text_file(dir + "/cmdline", options_.max_args_bytes)) {
     std::vector<std::string> argv = split_nul(*cmdline);

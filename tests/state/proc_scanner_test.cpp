@@ -97,6 +97,10 @@ void make_fake_tree(FakeProc& p) {
   p.file("42/task/43/comm", "worker\n");
   // A thread that ended mid-scan: listed, but its files are gone.
   fs::create_directories(fs::path(p.root()) / "42/task/44");
+  // A fileless process, run from a memfd.
+  p.file("66/stat", "66 (x) S 42 42 42 0 42 0 0 0 0 0 0 0 0 0 20 0 1 0 13000 0\n");
+  p.file("66/status", "Name:\tx\nTgid:\t66\nPPid:\t42\n");
+  p.link("66/exe", "/memfd:payload (deleted)");
   // A process that vanished: its directory is listed but empty.
   fs::create_directories(fs::path(p.root()) / "77");
   // Not processes.
@@ -111,7 +115,14 @@ TEST(ProcScanner, ReadsAFakeTree) {
   auto result = scanner.scan();
   ASSERT_TRUE(result.ok()) << result.status().to_string();
   const auto& threads = *result;
-  ASSERT_EQ(threads.size(), 2u);
+  ASSERT_EQ(threads.size(), 3u);
+  const ThreadInfo* fileless = by_tid(threads, 66);
+  ASSERT_NE(fileless, nullptr);
+  EXPECT_EQ(fileless->exepath, "/memfd:payload");
+  EXPECT_EQ(fileless->exe_flags, 4u) << "EXE_FROM_MEMFD";
+  EXPECT_EQ(fileless->exe, "x") << "no cmdline: the comm";
+  EXPECT_EQ(fileless->ptid, 42);
+  EXPECT_EQ(by_tid(threads, 42)->exe_flags, 0u);
 
   const ThreadInfo* t = by_tid(threads, 42);
   ASSERT_NE(t, nullptr);
@@ -164,8 +175,8 @@ TEST(ProcScanner, ReadsAFakeTree) {
   EXPECT_EQ(worker->container_id, kContainer.substr(0, 12));
   EXPECT_TRUE(worker->fds.empty()) << "fds live on the leader";
 
-  EXPECT_EQ(scanner.stats().processes, 1u);
-  EXPECT_EQ(scanner.stats().threads, 2u);
+  EXPECT_EQ(scanner.stats().processes, 2u);
+  EXPECT_EQ(scanner.stats().threads, 3u);
   EXPECT_EQ(scanner.stats().vanished, 1u);
   EXPECT_EQ(scanner.stats().fds, 7u);
   EXPECT_EQ(scanner.stats().netns_scanned, 1u);
