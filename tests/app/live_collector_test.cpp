@@ -18,87 +18,11 @@
 #include <string>
 #include <thread>
 
+#include "../support/kestrel_collector.h"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Collector {
-  pid_t pid = -1;
-  int out_fd = -1;  // its stdout: JSON alerts
-  int err_fd = -1;  // its stderr: progress
-  std::string out, err;
-
-  void start(std::vector<std::string> args) {
-    int out_pipe[2], err_pipe[2];
-    ASSERT_EQ(pipe(out_pipe), 0);
-    ASSERT_EQ(pipe(err_pipe), 0);
-    pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      dup2(out_pipe[1], 1);
-      dup2(err_pipe[1], 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    out_fd = out_pipe[0];
-    err_fd = err_pipe[0];
-  }
-
-  // Reads whatever is available from both pipes for up to `ms`.
-  void pump(int ms) {
-    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    if (poll(fds, 2, ms) <= 0) return;
-    char buf[65536];
-    for (int i = 0; i < 2; ++i) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) (i == 0 ? out : err).append(buf, static_cast<size_t>(n));
-    }
-  }
-
-  bool wait_for_stderr(const std::string& text, std::chrono::seconds limit) {
-    auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-      if (err.find(text) != std::string::npos) return true;
-      int status;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        pump(100);
-        return err.find(text) != std::string::npos;
-      }
-      pump(100);
-    }
-    return false;
-  }
-
-  int stop() {
-    if (pid > 0) kill(pid, SIGTERM);
-    int status = 0;
-    auto end = Clock::now() + std::chrono::seconds(60);
-    while (pid > 0 && Clock::now() < end) {
-      pump(50);
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        break;
-      }
-    }
-    for (int i = 0; i < 20; ++i) pump(10);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::vector<nlohmann::json> alerts() const {
-    std::vector<nlohmann::json> v;
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) v.push_back(nlohmann::json::parse(line));
-    return v;
-  }
-};
+using kestrel::testing::Collector;
 
 void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
 
