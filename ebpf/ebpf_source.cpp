@@ -16,7 +16,11 @@ EbpfSource::EbpfSource(EbpfOptions options) : options_(std::move(options)) {
   caps_.live = true;
   caps_.sees_containers = true;
   caps_.sees_sandboxes = false;  // gVisor sandboxes run their syscalls in the Sentry
-  filter_.set();
+  // Until set_event_filter() says otherwise: everything but the
+  // high-volume I/O events (read, write, send, recv ...), as Falco
+  // without -A.
+  for (const EventInfo& e : all_events())
+    if (!(e.flags & KEF_IO)) filter_.set(e.type);
 }
 
 EbpfSource::~EbpfSource() { close(); }

@@ -68,8 +68,8 @@ class EbpfSource final : public Source {
   const SourceCapabilities& capabilities() const override { return caps_; }
 
   // Loads the probe, creates the buffers and attaches the programs of the
-  // current filter (every event the probe supports until set_event_filter()
-  // says otherwise). Errors: kUnavailable (no BTF, no tracefs, kernel too
+  // current filter (until set_event_filter() says otherwise: every event
+  // the probe supports except the high-volume KEF_IO ones). Errors: kUnavailable (no BTF, no tracefs, kernel too
   // old), kPermissionDenied (not root), kInternal (probe/table mismatch).
   Status open() override;
 

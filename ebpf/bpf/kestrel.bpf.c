@@ -12,6 +12,7 @@
  *   sock.bpf.h          fd -> socket, tuples and sockaddrs
  *   filler.bpf.h        hook choice and program naming (read this first)
  *   fillers_*.bpf.h     one program per event type, params in events.def order
+ *                       (process, file, net, security, io)
  *
  * Built with clang -target bpf -O2 -g against a vmlinux.h generated from the
  * build host's BTF, then relocated to the running kernel by libbpf (CO-RE).
@@ -36,5 +37,6 @@
 #include "ebpf/bpf/fillers_file.bpf.h"
 #include "ebpf/bpf/fillers_net.bpf.h"
 #include "ebpf/bpf/fillers_security.bpf.h"
+#include "ebpf/bpf/fillers_io.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

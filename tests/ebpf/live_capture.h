@@ -38,7 +38,8 @@ std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
                                 const std::function<bool(const std::vector<OwnedEvent>&)>& done,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// Reads and throws away whatever `source` holds for `quiet`.
+// Reads and throws away everything the buffers held when it was called
+// (for sources with the default max_batch).
 void drain(Source& source, std::chrono::milliseconds quiet = std::chrono::milliseconds(30));
 
 // Events of `type` in `events`, and how many there are.

@@ -22,9 +22,12 @@ TEST_F(EbpfLive, ReportsWhatItCanEmit) {
   EXPECT_EQ(caps.name, "ebpf");
   EXPECT_TRUE(caps.live);
   for (uint16_t t : {KE_EXECVE, KE_CLONE, KE_PROCEXIT, KE_OPENAT, KE_CLOSE, KE_CONNECT, KE_ACCEPT4, KE_UNLINK,
-                     KE_UNLINKAT, KE_MKDIR, KE_UMOUNT2, KE_SETUID, KE_PTRACE, KE_MMAP, KE_BPF, KE_SETNS})
+                     KE_UNLINKAT, KE_MKDIR, KE_UMOUNT2, KE_SETUID, KE_PTRACE, KE_MMAP, KE_BPF, KE_SETNS,
+                     KE_READ, KE_WRITEV, KE_SENDTO, KE_RECVMSG})
     EXPECT_TRUE(caps.event_types.test(t)) << event_info(t).name;
-  EXPECT_FALSE(caps.event_types.test(KE_READ));  // I/O events are not implemented
+  // Not syscalls of their own: no program.
+  EXPECT_FALSE(caps.event_types.test(KE_CONTAINER));
+  EXPECT_FALSE(caps.event_types.test(KE_PLUGINEVENT));
   EXPECT_EQ(source_->attached_event_types(), caps.event_types);
 }
 
@@ -91,6 +94,20 @@ TEST_F(EbpfLive, DropsAreCountedWhenTheBufferIsFull) {
   EXPECT_GE(events.size(), 10u);
   for (const auto& e : events) EXPECT_EQ(e.s(KP_OPENAT_name), "/etc/hostname");
   EXPECT_EQ(small.stats().drops.count("malformed"), 0u);
+}
+
+// Before any set_event_filter(), everything but the KEF_IO events is
+// attached (Falco's default without -A).
+TEST(EbpfDefaults, DefaultFilterLeavesOutHighVolumeIo) {
+  EbpfSource source{EbpfOptions{}};
+  Status st = source.open();
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EventTypeSet attached = source.attached_event_types();
+  EXPECT_TRUE(attached.test(KE_EXECVE));
+  EXPECT_TRUE(attached.test(KE_OPENAT));
+  EXPECT_TRUE(attached.test(KE_CONNECT));
+  for (uint16_t t : {KE_READ, KE_WRITE, KE_PREAD64, KE_WRITEV, KE_SENDTO, KE_SENDMSG, KE_RECVFROM, KE_RECVMSG})
+    EXPECT_FALSE(attached.test(t)) << event_info(t).name;
 }
 
 // Without privileges open() fails with a message that says what to do.
