@@ -1,7 +1,8 @@
 // state_updater.h — keeps a ThreadTable in step with the event stream.
 //
-// The engine hands every event to apply() before evaluating rules on it,
-// so rules see the state *after* the syscall (events are emitted at exit).
+// The pipeline hands every event to apply(), normally before rules see it,
+// so they see the state *after* the syscall (events are emitted at exit);
+// for procexit it may evaluate first, while the exiting thread is known.
 // What each event does to the table:
 //
 //   clone/clone3/fork/vfork  res == 0 (the child's own event): the child
@@ -47,10 +48,11 @@
 // process is unknown is first looked up there, at most
 // `max_resolves_per_second` times per second of event time, so a burst of
 // unknown processes cannot turn the event loop into a /proc crawler.
-// Close-on-exec is
-// tracked as O_CLOEXEC in FdInfo::open_flags whatever set it (O_CLOEXEC,
-// SOCK_CLOEXEC, MFD_CLOEXEC, dup3, F_DUPFD_CLOEXEC); fcntl(F_SETFD) carries
-// no argument in the event and is not seen.
+//
+// Close-on-exec is tracked as O_CLOEXEC in FdInfo::open_flags whatever set
+// it (O_CLOEXEC, SOCK_CLOEXEC, MFD_CLOEXEC, EFD/SFD/TFD/IN_CLOEXEC, dup3,
+// F_DUPFD_CLOEXEC); fcntl(F_SETFD) carries no argument in the event and is
+// not seen.
 //
 // Not thread-safe: one thread applies events and reads the table.
 #pragma once
