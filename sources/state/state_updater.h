@@ -2,7 +2,8 @@
 //
 // The pipeline hands every event to apply(), normally before rules see it,
 // so they see the state *after* the syscall (events are emitted at exit);
-// for procexit it may evaluate first, while the exiting thread is known.
+// for close and procexit it may evaluate first, while the fd or thread is
+// still known.
 // What each event does to the table:
 //
 //   clone/clone3/fork/vfork  res == 0 (the child's own event): the child
