@@ -1,5 +1,7 @@
 #include "engine/extract.h"
 
+#include <fcntl.h>
+
 #include <charconv>
 #include <map>
 
@@ -99,6 +101,35 @@ void evt_args(const EvalContext& c, const Extractor&, FieldValue& v) {
 }
 void evt_count(const EvalContext&, const Extractor&, FieldValue& v) { v.set_number(1); }
 void evt_is_io(const EvalContext& c, const Extractor&, FieldValue& v) { v.set_bool(c.event.info().flags & KEF_IO); }
+// Flags and mode of an open-family event (creat implies O_CREAT|O_WRONLY).
+struct OpenArgs {
+  uint64_t flags = 0;
+  uint64_t mode = 0;
+};
+std::optional<OpenArgs> open_args(const EventView& ev) {
+  uint16_t t = ev.type();
+  if (t == KE_CREAT) {
+    auto mode = ev.info().param_index("mode");
+    return OpenArgs{O_CREAT | O_WRONLY | O_TRUNC, mode ? ev.param_uint(*mode).value_or(0) : 0};
+  }
+  if (t != KE_OPEN && t != KE_OPENAT && t != KE_OPENAT2) return std::nullopt;
+  auto flags = ev.info().param_index("flags");
+  auto mode = ev.info().param_index("mode");
+  if (!flags) return std::nullopt;
+  auto f = ev.param_uint(*flags);
+  if (!f) return std::nullopt;
+  return OpenArgs{*f, mode ? ev.param_uint(*mode).value_or(0) : 0};
+}
+void evt_is_open_read(const EvalContext& c, const Extractor&, FieldValue& v) {
+  if (auto a = open_args(c.event)) v.set_bool((a->flags & O_ACCMODE) == O_RDONLY || (a->flags & O_ACCMODE) == O_RDWR);
+}
+void evt_is_open_write(const EvalContext& c, const Extractor&, FieldValue& v) {
+  if (auto a = open_args(c.event)) v.set_bool((a->flags & O_ACCMODE) == O_WRONLY || (a->flags & O_ACCMODE) == O_RDWR);
+}
+// Falco: a file created with any execute permission bit.
+void evt_is_open_exec(const EvalContext& c, const Extractor&, FieldValue& v) {
+  if (auto a = open_args(c.event)) v.set_bool((a->flags & O_CREAT) && (a->mode & 0111));
+}
 void proc_pid(const EvalContext& c, const Extractor&, FieldValue& v) { v.set_number(c.event.tgid()); }
 void thread_tid(const EvalContext& c, const Extractor&, FieldValue& v) { v.set_number(c.event.tid()); }
 void thread_ismain(const EvalContext& c, const Extractor&, FieldValue& v) {
@@ -114,7 +145,8 @@ const std::map<std::string_view, ExtractFn>& table() {
       {"evt.failed", evt_failed},     {"evt.arg", evt_arg},           {"evt.rawarg", evt_rawarg},
       {"evt.args", evt_args},         {"evt.count", evt_count},       {"evt.count.exit", evt_count},
       {"evt.is_io", evt_is_io},       {"proc.pid", proc_pid},         {"thread.tid", thread_tid},
-      {"thread.ismain", thread_ismain},
+      {"thread.ismain", thread_ismain}, {"evt.is_open_read", evt_is_open_read},
+      {"evt.is_open_write", evt_is_open_write}, {"evt.is_open_exec", evt_is_open_exec},
   };
   return t;
 }

@@ -257,7 +257,7 @@ constexpr ExtractorEntry kEntries[] = {
     {"evt.rawtime", evt_rawtime},
     {"evt.rawtime.s", evt_rawtime_s},
     {"evt.rawtime.ns", evt_rawtime_ns},
-    {"evt.outputtime", evt_rawtime},
+    {"evt.outputtime", evt_time},
     {"evt.source", evt_source},
     {"evt.is_async", evt_is_async},
     {"evt.hostname", evt_hostname},

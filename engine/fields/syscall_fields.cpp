@@ -73,9 +73,9 @@ constexpr FieldInfo kEvtFields[] = {
     {"evt.abspath", T::kPath, A::kNone, N, N, N, "absolute path from dirfd and name (*at syscalls)"},
     {"evt.abspath.src", T::kPath, A::kNone, N, N, N, "source absolute path (renameat, linkat, symlinkat)"},
     {"evt.abspath.dst", T::kPath, A::kNone, N, N, N, "destination absolute path (renameat, linkat, symlinkat)"},
-    {"evt.is_open_read", T::kBool, A::kNone, N, N, N, "true for open/openat/openat2 with a read flag"},
-    {"evt.is_open_write", T::kBool, A::kNone, N, N, N, "true for open/openat/openat2 with a write flag"},
-    {"evt.is_open_exec", T::kBool, A::kNone, N, N, N, "true for open/openat/openat2/creat with an exec flag"},
+    {"evt.is_open_read", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2 with a read flag"},
+    {"evt.is_open_write", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2 with a write flag"},
+    {"evt.is_open_exec", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2/creat with an exec flag"},
     {"evt.is_open_create", T::kBool, A::kNone, N, N, N, "true for open calls that created the file"},
 };
 

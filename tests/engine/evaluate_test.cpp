@@ -234,3 +234,23 @@ TEST(Format, RendersFieldsAndNA) {
 
 }  // namespace
 }  // namespace kestrel::engine
+
+namespace kestrel::engine {
+namespace {
+
+TEST_F(Evaluate, OpenFlags) {
+  // openat_event opens O_RDWR|O_CREAT with mode 0644.
+  EXPECT_TRUE(eval("evt.is_open_read = true and evt.is_open_write = true", passwd));
+  EXPECT_FALSE(eval("evt.is_open_exec = true", passwd));
+  Event ro{EventBuilder(KE_OPEN, 1, 1, 1).add_int(3).add_str("/x").add_int(0).add_int(0).add_int(0).add_int(0).finish()};
+  EXPECT_TRUE(eval("evt.is_open_read = true", ro));
+  EXPECT_FALSE(eval("evt.is_open_write = true", ro));
+  Event exe{EventBuilder(KE_CREAT, 1, 1, 1).add_int(3).add_str("/x").add_int(0755).add_int(0).add_int(0).finish()};
+  EXPECT_TRUE(eval("evt.is_open_exec = true and evt.is_open_write = true", exe));
+  Event other{EventBuilder(KE_CONNECT, 1, 1, 1).add_int(0).add_int(3).add_empty().add_empty().finish()};
+  EXPECT_FALSE(eval("evt.is_open_read = true", other));
+  EXPECT_FALSE(eval("evt.is_open_read = false", other));  // absent on non-open events
+}
+
+}  // namespace
+}  // namespace kestrel::engine
