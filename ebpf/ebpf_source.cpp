@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include "ebpf/epoch_clock.h"
@@ -35,24 +36,29 @@ Status EbpfSource::open() {
                           (options_.process_cgroups ? KB_PF_CGROUPS : 0);
   auto probe = ebpf::Probe::load(config);
   if (!probe.ok()) return probe.status();
+  std::lock_guard<std::mutex> lock(probe_mu_);
   probe_ = std::move(probe).value();
   caps_.event_types = probe_->supported();
 
   rings_.clear();
+  Status status;
   for (int fd : probe_->ring_fds()) {
     auto ring = ebpf::RingBuffer::map(fd, probe_->ring_bytes());
     if (!ring.ok()) {
-      close();
-      return ring.status();
+      status = ring.status();
+      break;
     }
     rings_.push_back(std::move(ring).value());
   }
-  refresh_epoch_offset();
-  if (Status s = probe_->attach(filter_); !s.ok()) {
-    close();
-    return s;
+  if (status.ok()) {
+    refresh_epoch_offset();
+    status = probe_->attach(filter_);
   }
-  return ok_status();
+  if (!status.ok()) {
+    rings_.clear();
+    probe_.reset();
+  }
+  return status;
 }
 
 std::vector<ThreadInfo> EbpfSource::initial_state() {
@@ -63,6 +69,7 @@ std::vector<ThreadInfo> EbpfSource::initial_state() {
 }
 
 Status EbpfSource::set_event_filter(const EventTypeSet& types) {
+  std::lock_guard<std::mutex> lock(probe_mu_);
   filter_ = types;
   return probe_ ? probe_->attach(filter_) : ok_status();
 }
@@ -131,6 +138,7 @@ SourceStats EbpfSource::stats() const {
 
 std::vector<std::pair<std::string, std::vector<uint64_t>>> EbpfSource::drops_per_cpu() const {
   std::vector<std::pair<std::string, std::vector<uint64_t>>> out;
+  std::lock_guard<std::mutex> lock(probe_mu_);
   if (!probe_) return out;
   auto drops = probe_->drops_per_cpu();
   for (uint32_t r = 0; r < KB_DROP_COUNT; ++r)
@@ -138,10 +146,14 @@ std::vector<std::pair<std::string, std::vector<uint64_t>>> EbpfSource::drops_per
   return out;
 }
 
-EventTypeSet EbpfSource::attached_event_types() const { return probe_ ? probe_->attached() : EventTypeSet(); }
+EventTypeSet EbpfSource::attached_event_types() const {
+  std::lock_guard<std::mutex> lock(probe_mu_);
+  return probe_ ? probe_->attached() : EventTypeSet();
+}
 
 std::vector<EbpfSource::ProgramCost> EbpfSource::program_costs() const {
   std::vector<ProgramCost> out;
+  std::lock_guard<std::mutex> lock(probe_mu_);
   if (!probe_) return out;
   for (auto& p : probe_->program_stats()) out.push_back({std::move(p.name), p.run_count, p.run_time_ns});
   return out;
@@ -149,6 +161,7 @@ std::vector<EbpfSource::ProgramCost> EbpfSource::program_costs() const {
 
 void EbpfSource::close() {
   rings_.clear();
+  std::lock_guard<std::mutex> lock(probe_mu_);
   probe_.reset();
 }
 

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,10 @@ class EbpfSource final : public Source {
   EbpfOptions options_;
   SourceCapabilities caps_;
   EventTypeSet filter_;
+  // Guards probe_'s lifetime and its attachments against stats() and the
+  // other introspection calls from other threads; next() (the reader
+  // thread, which also opens and closes) reads it without the lock.
+  mutable std::mutex probe_mu_;
   std::unique_ptr<ebpf::Probe> probe_;
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};
