@@ -76,6 +76,7 @@ class Encoder {
  public:
   Encoder(uint8_t family, size_t size) : out_(size) { out_[0] = family; }
   Encoder& put(const void* p, size_t n) {
+    if (n == 0) return *this;  // p may be null for an empty path
     std::memcpy(out_.data() + pos_, p, n);
     pos_ += n;
     return *this;
