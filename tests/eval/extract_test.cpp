@@ -177,6 +177,43 @@ TEST_F(ExtractWorld, TypedValues) {
   EXPECT_EQ(x.value("fd.sip", e, world.table()).kind, ValueKind::kMissing);
 }
 
+// Every extractor yields the kind its registry type promises (or missing),
+// on a file event, a socket event and an exec.
+TEST_F(ExtractWorld, ValuesHaveTheRegistryType) {
+  const uint8_t l[4] = {10, 0, 0, 5}, r[4] = {1, 2, 3, 4};
+  world.socket(300, 7, 2, 1);
+  std::vector<const Event*> events = {&world.openat(300, 5, "/etc/passwd", O_RDONLY),
+                                      &world.connect(300, 7, l, 40000, r, 443),
+                                      &world.execve(200, "/usr/bin/id", {"-u"}, "id")};
+  size_t checked = 0;
+  for (const FieldSet* set : syscall_field_sets()) {
+    for (const FieldInfo& f : set->fields) {
+      if (!has_extractor(f.name) || f.arg_required || f.name == "evt.rawarg") continue;
+      for (const Event* e : events) {
+        ExtractedValue v = x.value(std::string(f.name), *e, world.table());
+        if (!v.present()) continue;
+        ++checked;
+        switch (f.type) {
+          case FieldType::kString:
+          case FieldType::kPath:
+            EXPECT_TRUE(v.kind == ValueKind::kString || v.kind == ValueKind::kList) << f.name;
+            break;
+          case FieldType::kInt64: EXPECT_EQ(v.kind, ValueKind::kInt) << f.name; break;
+          case FieldType::kUint64:
+          case FieldType::kPort:
+          case FieldType::kAbsTime:
+          case FieldType::kRelTime: EXPECT_EQ(v.kind, ValueKind::kUint) << f.name; break;
+          case FieldType::kBool: EXPECT_EQ(v.kind, ValueKind::kBool) << f.name; break;
+          case FieldType::kIpAddr:
+          case FieldType::kIpNet: EXPECT_EQ(v.kind, ValueKind::kIp) << f.name; break;
+          default: ADD_FAILURE() << f.name << " has an unexpected registry type"; break;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 150u);
+}
+
 TEST_F(ExtractWorld, CacheExtractsOncePerEvent) {
   FieldCache cache;
   ExtractEnvironment env;
