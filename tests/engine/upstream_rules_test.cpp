@@ -52,3 +52,39 @@ TEST(UpstreamRules, StableRulesHaveEventTypes) {
 
 }  // namespace
 }  // namespace kestrel::engine
+
+#include "engine/rule_index.h"
+
+namespace kestrel::engine {
+namespace {
+
+// Every enabled upstream rule compiles to a program, and the syscall rules
+// ask for event types Kestrel emits.
+TEST(UpstreamRules, CompileIntoTheRuleIndex) {
+  for (const auto& files : std::vector<std::vector<std::string>>{
+           {"falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"},
+           {"plugins/k8s_audit_rules.yaml"},
+           {"plugins/aws_cloudtrail_rules.yaml"},
+           {"plugins/github.yaml"},
+           {"plugins/okta_rules.yaml"}}) {
+    std::vector<std::string> paths;
+    for (const auto& f : files) paths.push_back(kDir + f);
+    LoadResult result;
+    RuleSet set = load_rules(paths, result);
+    ASSERT_TRUE(result.ok());
+    RuleIndex index = RuleIndex::build(set, result);
+    EXPECT_TRUE(result.ok()) << files[0];
+    size_t enabled = 0;
+    for (const auto& r : set.rules) enabled += r.enabled ? 1 : 0;
+    EXPECT_EQ(index.rules().size(), enabled) << files[0];
+    if (files[0] == "falco_rules.yaml") {
+      auto needed = index.needed_event_types();
+      EXPECT_GE(needed.size(), 10u);
+      EXPECT_TRUE(std::find(needed.begin(), needed.end(), KE_EXECVE) != needed.end());
+      EXPECT_TRUE(std::find(needed.begin(), needed.end(), KE_OPENAT) != needed.end());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kestrel::engine
