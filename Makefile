@@ -51,5 +51,5 @@ fuzz:
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link -Wno-unknown-warning-option" > /dev/null
 	cmake --build build-fuzz --target gvisor_decoder_fuzz -j $(JOBS)
 	mkdir -p build-fuzz/gvisor-corpus
-	cd build-fuzz && gvisor/gvisor_decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	cd build-fuzz && gvisor/gvisor_decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 	  gvisor-corpus ../gvisor/fuzz/corpus
