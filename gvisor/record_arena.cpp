@@ -7,9 +7,8 @@ namespace kestrel::gvisor {
 namespace {
 void put(std::vector<uint8_t>& out, const void* p, size_t n) {
   if (n == 0) return;
-  size_t at = out.size();
-  out.resize(at + n);
-  std::memcpy(out.data() + at, p, n);
+  const auto* b = static_cast<const uint8_t*>(p);
+  out.insert(out.end(), b, b + n);  // no zero-fill before the copy
 }
 }  // namespace
 
