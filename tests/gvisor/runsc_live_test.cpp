@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "gvisor/gvisor_source.h"
 #include "gvisor/pod_init_config.h"
 #include "live_collect.h"
@@ -87,6 +89,41 @@ class RunscLive : public ::testing::Test {
       }
     }
     return running_.empty();
+  }
+  // Starts `runsc ... run --bundle B ID` for an OCI bundle whose root is the
+  // host's / (read-only) running /bin/sh -c script: unlike `do`, the
+  // container id is ours to choose.
+  pid_t start_container(const std::string& id, const std::string& script) {
+    std::string bundle = dir_ + "/bundle-" + id;
+    std::filesystem::create_directories(bundle);
+    nlohmann::json spec = {
+        {"ociVersion", "1.0.0"},
+        {"process", {{"terminal", false}, {"user", {{"uid", 0}, {"gid", 0}}},
+                     {"args", {"/bin/sh", "-c", script}},
+                     {"env", {"PATH=/usr/bin:/bin"}}, {"cwd", "/tmp"}}},
+        {"root", {{"path", "/"}, {"readonly", true}}},
+        {"hostname", "kestrel"},
+        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                    {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
+        {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
+                                   {{"type", "uts"}}, {{"type", "mount"}}}}}}};
+    std::ofstream(bundle + "/config.json") << spec.dump();
+    std::string root = dir_ + "/root-" + id;
+    std::filesystem::create_directories(root);
+    std::string log = dir_ + "/" + id + ".log";
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::string root_flag = "--root=" + root;
+      std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
+      execl(kRunsc, kRunsc, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run", "--bundle",
+            bundle.c_str(), id.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    running_.insert(pid);
+    return pid;
   }
   std::string log_of(const std::string& name) {
     std::ifstream in(dir_ + "/" + name + ".log");
@@ -177,6 +214,36 @@ TEST_F(RunscLive, ExecOpenConnectCloneExitAndContainerStart) {
   EXPECT_EQ(st.drops["malformed"], 0u);
   EXPECT_EQ(st.drops["unknown_type"], 0u);
   EXPECT_EQ(st.events, got.size());
+}
+
+TEST_F(RunscLive, ContainerIdIsTheOneRunscWasGiven) {
+  const std::string id = "kestrel-ctr-" + std::to_string(getpid());
+  pid_t pid = start_container(id, "cat /etc/hostname > /dev/null; exit 5");
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] { return all_exited(); });
+  ASSERT_TRUE(all_exited());
+  ASSERT_TRUE(WIFEXITED(statuses_[pid])) << log_of(id);
+  EXPECT_EQ(WEXITSTATUS(statuses_[pid]), 5) << log_of(id);
+  int container_events = 0;
+  bool exec_cat = false;
+  for (const auto& c : got) {
+    EventView ev = c.view();
+    EXPECT_EQ(c.container_id, id);
+    if (ev.type() == KE_CONTAINER) {
+      ++container_events;
+      EXPECT_EQ(str(ev.param_str(KP_CONTAINER_id)), id);
+      EXPECT_EQ(split_string_array(ev.param(KP_CONTAINER_args)),
+                (std::vector<std::string>{"/bin/sh", "-c", "cat /etc/hostname > /dev/null; exit 5"}));
+      EXPECT_EQ(str(ev.param_str(KP_CONTAINER_cwd)), "/tmp");
+    }
+    if (ev.type() == KE_EXECVE) {
+      ThreadInfo t;
+      read_process_params(ev, KP_EXECVE_exe, t);
+      exec_cat = exec_cat || (t.exe == "cat" && t.cwd == "/tmp");
+    }
+  }
+  EXPECT_EQ(container_events, 1) << log_of(id);
+  EXPECT_TRUE(exec_cat);
 }
 
 TEST_F(RunscLive, TwoSandboxesKeepSeparateDomains) {
