@@ -30,6 +30,7 @@ std::string_view load_warning_name(LoadWarning code) {
     case LoadWarning::kCompileCondition: return "LOAD_COMPILE_CONDITION";
     case LoadWarning::kInvalidMacroName: return "LOAD_INVALID_MACRO_NAME";
     case LoadWarning::kInvalidListName: return "LOAD_INVALID_LIST_NAME";
+    case LoadWarning::kUnknownKey: return "LOAD_UNKNOWN_KEY";
   }
   return "LOAD_UNKNOWN_WARNING";
 }
@@ -77,6 +78,7 @@ std::string_view load_code_summary(std::string_view code) {
       {"LOAD_COMPILE_CONDITION", "Warning in rule condition"},
       {"LOAD_INVALID_MACRO_NAME", "Invalid macro name"},
       {"LOAD_INVALID_LIST_NAME", "Invalid list name"},
+      {"LOAD_UNKNOWN_KEY", "Unknown key in item definition"},
   };
   for (const auto& [c, summary] : kSummaries) {
     if (c == code) return summary;

@@ -41,6 +41,7 @@ enum class LoadWarning {
   kCompileCondition,    // LOAD_COMPILE_CONDITION
   kInvalidMacroName,    // LOAD_INVALID_MACRO_NAME
   kInvalidListName,     // LOAD_INVALID_LIST_NAME
+  kUnknownKey,          // LOAD_UNKNOWN_KEY
 };
 
 std::string_view load_error_name(LoadError code);

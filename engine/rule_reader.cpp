@@ -132,6 +132,7 @@ struct Reader {
       decode(ex, "name", name, tmp, false);
       ExceptionInfo info;
       info.ctx = context(ex, "exception", name);
+      warn_unknown_keys(ex, {"name", "fields", "comps", "values"}, info.ctx);
       info.name = name;
       for (const auto& prev : out) {
         if (prev.name == name) fail(info.ctx, "Exceptions names in the same object must be unique");
@@ -153,6 +154,20 @@ struct Reader {
       out.push_back(std::move(info));
     }
     return out;
+  }
+
+  // Falco's LOAD_UNKNOWN_KEY: a key the item type does not have (a typo,
+  // or a property on the wrong item) is ignored with a warning.
+  void warn_unknown_keys(const YAML::Node& item, std::initializer_list<std::string_view> known,
+                         const ItemContext& ctx) {
+    for (auto it = item.begin(); it != item.end(); ++it) {
+      const YAML::Node key_node = it->first;
+      if (!key_node.IsScalar()) continue;
+      const std::string& key = key_node.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      result.add_warning(LoadWarning::kUnknownKey, ctx.item_type, ctx.item_name, ctx.where,
+                         "Unknown key '" + key + "'. The key will be ignored.");
+    }
   }
 
   std::set<std::string> read_tags(const YAML::Node& item, const ItemContext& ctx) {
@@ -245,6 +260,7 @@ void Reader::read_list(const YAML::Node& item) {
                        "List has an invalid name. List names should match a regular expression: "
                        "([^()\"'[:space:]=,]+)");
   }
+  warn_unknown_keys(item, {"list", "items", "append", "override"}, ctx);
   ListInfo info;
   info.ctx = ctx;
   info.name = name;
@@ -267,6 +283,7 @@ void Reader::read_macro(const YAML::Node& item) {
                        "Macro has an invalid name. Macro names should match a regular expression: "
                        "([a-zA-Z]+[a-zA-Z0-9_]*)");
   }
+  warn_unknown_keys(item, {"macro", "condition", "append", "override"}, ctx);
   MacroInfo info;
   info.ctx = ctx;
   info.name = name;
@@ -326,6 +343,11 @@ void Reader::read_rule(const YAML::Node& item) {
   std::string name;
   decode(item, "rule", name, context(item, "rule", ""), false);
   ItemContext ctx = context(item, "rule", name);
+  warn_unknown_keys(item,
+                    {"rule", "desc", "condition", "output", "priority", "source", "enabled", "tags", "exceptions",
+                     "append", "override", "warn_evttypes", "skip-if-unknown-filter", "capture",
+                     "capture_duration"},
+                    ctx);
   bool append = false;
   decode(item, "append", append, ctx, true);
   std::set<std::string> app, rep;

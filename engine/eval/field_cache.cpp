@@ -100,9 +100,8 @@ void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch) {
 }
 
 uint32_t FieldCache::intern(OperandSpec spec) {
-  for (uint32_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i].spec.key == spec.key) return i;
-  }
+  if (auto it = by_key_.find(spec.key); it != by_key_.end()) return it->second;
+  by_key_.emplace(spec.key, static_cast<uint32_t>(slots_.size()));
   Slot s;
   s.transform_scratch.resize(spec.transformers.size());
   s.spec = std::move(spec);

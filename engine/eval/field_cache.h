@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/ast.h"
@@ -59,6 +60,7 @@ class FieldCache {
   void fill(Slot& s, ExtractContext& ctx);
 
   std::vector<Slot> slots_;
+  std::unordered_map<std::string, uint32_t> by_key_;
   uint64_t generation_ = 1;
   uint64_t extractions_ = 0;
 };

@@ -401,6 +401,7 @@ TEST(Loader, Warnings) {
   condition: proc.name=a
 - something_else: 1
 - rule: wide
+  priorty: typo
   desc: d
   condition: proc.name=a
   output: o
@@ -418,6 +419,7 @@ TEST(Loader, Warnings) {
   EXPECT_TRUE(l.has("LOAD_UNKNOWN_ITEM"));
   EXPECT_TRUE(l.has("LOAD_NO_EVTTYPE"));
   EXPECT_TRUE(l.has("LOAD_UNKNOWN_SOURCE"));
+  EXPECT_TRUE(l.has("LOAD_UNKNOWN_KEY"));
   EXPECT_EQ(l.rule("plugin_rule"), nullptr);
 }
 
