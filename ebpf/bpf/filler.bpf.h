@@ -5,14 +5,17 @@
  * A tp_btf/sys_exit dispatcher would be one program instead of many, but
  * it runs on *every* syscall: ~36-40 ns added to each uncaptured syscall on
  * this machine, against ~9 ns for per-syscall tracepoints (measured, see
- * ARCHITECTURE.md), and the target is <= 25 ns. So the loader attaches only
+ * ARCHITECTURE.md), and the target is <= 25 ns. Only *exit* tracepoints are
+ * used: enabling any sys_enter_* one routes every syscall through the entry
+ * slow path as well. So the loader attaches only
  * the programs of the event types in the capture set, and an uncaptured
  * syscall pays for no BPF program at all. (fentry/fexit fail with EPERM and
  * kprobes are not configured on the target kernels.)
  *
  * Program names are the contract with the loader: `ke_<event name>` for the
  * program that emits the event (the name from events.def), optionally
- * followed by `__<role>` for helpers of the same event (e.g. an entry stash).
+ * followed by `__<role>` for helpers of the same event (e.g. clone3's flags,
+ * captured at sched_process_fork).
  * The loader maps every program to its event type by that name and refuses
  * to start on a name it does not know.
  */
@@ -26,9 +29,6 @@
  * rather than the syscall (umount2 is SYSCALL_DEFINE2(umount, ...)). */
 #define KB_SYSCALL_EXIT_TP(name, tp) \
 	SEC("tracepoint/syscalls/sys_exit_" #tp) int ke_##name(struct trace_event_raw_sys_exit *ctx)
-
-#define KB_SYSCALL_ENTER(name, role) \
-	SEC("tracepoint/syscalls/sys_enter_" #name) int ke_##name##__##role(struct trace_event_raw_sys_enter *ctx)
 
 /* Starts record `r` for event ID, or returns from the program. */
 #define KB_BEGIN(r, ID)                                                   \

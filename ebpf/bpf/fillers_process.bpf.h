@@ -41,49 +41,43 @@ KB_SYSCALL_EXIT(execve)
 	return 0;
 }
 
-KB_SYSCALL_ENTER(execveat, enter)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	/* Build the value in the scratch (too big for the stack). */
-	struct kb_execveat_args *s = (void *)kb_scratch_buf();
-	if (!s)
-		return 0;
-	s->dirfd = (s32)ctx->args[0];
-	s->flags = ctx->args[4];
-	long n = bpf_probe_read_user_str(s->path, sizeof(s->path), (void *)ctx->args[1]);
-	s->path_len = n > 0 ? n : 0;
-	bpf_map_update_elem(&kb_execveat_stash, &tid, s, BPF_ANY);
-	return 0;
-}
-
+/*
+ * execveat. On current kernels a *successful* execveat fires
+ * sys_exit_execve, not sys_exit_execveat (the exit tracepoint goes by the
+ * syscall number the task has once the new image runs), so it reaches
+ * userspace as an execve event; this filler then only sees failures. The
+ * success branch is kept for kernels that report it under its own name.
+ *
+ * No entry hook. One on sys_enter_execveat would be the only
+ * entry tracepoint, and enabling any entry tracepoint sends *every* syscall
+ * through the entry slow path. So a successful execveat (registers and
+ * memory replaced) reports the executable's resolved path as `pathname`
+ * and leaves dirfd and flags empty; a failed one reports all three from
+ * its arguments.
+ */
 KB_SYSCALL_EXIT(execveat)
 {
 	long ret = ctx->ret;
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct kb_execveat_args *s = bpf_map_lookup_elem(&kb_execveat_stash, &tid);
 	KB_BEGIN(r, EXECVEAT);
+	KB_ARGS(a);
 	kb_push_s64(&r, ret);
-	struct kb_args a;
 	if (ret == 0) {
 		kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL);
+		kb_push_empty(&r);
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+		if (exe)
+			kb_push_path_struct(&r, &exe->f_path);
+		else
+			kb_push_empty(&r);
+		kb_push_empty(&r);
 	} else {
-		kb_read_args(&a);
-		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[1],
-				      (const char *const *)a.a[2]);
-	}
-	if (s) {
-		kb_push_s64(&r, s->dirfd);
-		long n = bpf_probe_read_kernel_str(kb_cursor(&r), KB_MAX_STR, s->path);
-		kb_set_len(&r, n > 0 ? n : 0);
-		kb_push_u32(&r, s->flags);
-	} else {
-		kb_push_empty(&r);
-		kb_push_empty(&r);
-		kb_push_empty(&r);
+		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[1], (const char *const *)a.a[2]);
+		kb_push_s64(&r, (s32)a.a[0]);
+		kb_push_user_str(&r, (void *)a.a[1]);
+		kb_push_u32(&r, a.a[4]);
 	}
 	kb_submit(&r);
-	if (s)
-		bpf_map_delete_elem(&kb_execveat_stash, &tid);
 	return 0;
 }
 

@@ -63,26 +63,6 @@ struct {
 } kb_drops SEC(".maps");
 
 /*
- * execveat's dirfd/pathname/flags, stashed at syscall entry: a successful
- * exec replaces the registers and the memory they pointed to, so the exit
- * side cannot re-read them. Keyed by tid.
- */
-struct kb_execveat_args {
-	s64 dirfd;
-	u32 flags;
-	u32 path_len;
-	char path[KB_MAX_STR];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, u32);
-	__type(value, struct kb_execveat_args);
-} kb_execveat_stash SEC(".maps");
-
-/*
  * clone3's flags, keyed by the child's tid. clone3 passes them in a struct
  * in the caller's memory (on its stack, for glibc), which the parent may
  * already have reused by the time the child runs its side of the syscall

@@ -126,7 +126,7 @@ static __always_inline void kb_push_dentry_path(struct kb_rec *r, struct dentry 
 	kb_set_len(r, pos + 1 - r->off);
 }
 
-static __always_inline void kb_push_path_struct(struct kb_rec *r, struct path *p)
+static __always_inline void kb_push_path_struct(struct kb_rec *r, const struct path *p)
 {
 	kb_push_dentry_path(r, BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt));
 }

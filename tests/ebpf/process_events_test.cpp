@@ -2,6 +2,8 @@
 // and run real workloads. They must run as root on a kernel with BTF; if
 // the probe cannot load they FAIL (a silent skip would hide a broken probe).
 // This file: exec, clone, exit and the initial /proc state.
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +12,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <sched.h>
 #include <string>
 #include <thread>
@@ -135,6 +139,51 @@ TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
       EXPECT_EQ(e.i(KP_PROCEXIT_reaper_tid), getpid());
     }
   }
+}
+
+TEST_F(EbpfLive, ExecveatSuccessAndFailure) {
+  pid_t ok_child = fork();
+  ASSERT_GE(ok_child, 0);
+  if (ok_child == 0) {
+    char* const argv[] = {const_cast<char*>("true"), const_cast<char*>("x"), nullptr};
+    syscall(SYS_execveat, AT_FDCWD, "/bin/true", argv, environ, 0);
+    _exit(127);
+  }
+  pid_t bad_child = fork();
+  ASSERT_GE(bad_child, 0);
+  if (bad_child == 0) {
+    char* const argv[] = {const_cast<char*>("nope"), nullptr};
+    syscall(SYS_execveat, AT_FDCWD, "/nonexistent/kestrel-at", argv, environ, AT_SYMLINK_NOFOLLOW);
+    _exit(4);
+  }
+  ASSERT_EQ(waitpid(ok_child, nullptr, 0), ok_child);
+  ASSERT_EQ(waitpid(bad_child, nullptr, 0), bad_child);
+  std::set<uint32_t> kids = {static_cast<uint32_t>(ok_child), static_cast<uint32_t>(bad_child)};
+  auto events = collect(*source_, kids, [&](const std::vector<OwnedEvent>& ev) {
+    return count_type(ev, KE_EXECVEAT) + count_type(ev, KE_EXECVE) >= 2;
+  });
+  // This kernel reports a *successful* execveat at its exit as execve (the
+  // new image's syscall number), so that is where it arrives; on kernels
+  // that keep execveat, the probe's execveat filler reports it instead.
+  const OwnedEvent* ok = nullptr;
+  const OwnedEvent* bad = nullptr;
+  for (const auto& e : events) {
+    if ((e.type() == KE_EXECVE || e.type() == KE_EXECVEAT) && e.tid() == static_cast<uint32_t>(ok_child)) ok = &e;
+    if (e.type() == KE_EXECVEAT && e.tid() == static_cast<uint32_t>(bad_child)) bad = &e;
+  }
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->i(0), 0);  // res first in both
+  EXPECT_EQ(ok->s(KP_EXECVE_exe), "true");
+  EXPECT_EQ(ok->s(KP_EXECVE_args), "x");
+  if (ok->type() == KE_EXECVEAT) {
+    EXPECT_EQ(ok->s(KP_EXECVEAT_pathname), std::filesystem::canonical("/bin/true").string());
+  }
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->i(KP_EXECVEAT_res), -ENOENT);
+  EXPECT_EQ(bad->i(KP_EXECVEAT_dirfd), AT_FDCWD);
+  EXPECT_EQ(bad->s(KP_EXECVEAT_pathname), "/nonexistent/kestrel-at");
+  EXPECT_EQ(bad->i(KP_EXECVEAT_flags), AT_SYMLINK_NOFOLLOW);
+  EXPECT_EQ(bad->s(KP_EXECVEAT_exe), "/nonexistent/kestrel-at");
 }
 
 TEST_F(EbpfLive, FailedExecveIsReportedWithItsError) {
