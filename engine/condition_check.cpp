@@ -174,4 +174,24 @@ std::optional<CheckError> check_condition(const Expr& e, std::string_view source
   return std::nullopt;
 }
 
+std::optional<TextPos> find_unsafe_na_check(const Expr& e, int depth) {
+  if (depth > kMaxConditionDepth) return std::nullopt;
+  if (e.kind == ExprKind::kCheck) {
+    const std::string& f = e.left.field;
+    bool unsafe_field = f.rfind("ka.", 0) == 0 || f.rfind("jevt.", 0) == 0;
+    bool equality = e.op == "=" || e.op == "==" || e.op == "!=" || e.op == "in" || e.op == "intersects" ||
+                    e.op == "pmatch";
+    if (unsafe_field && equality) {
+      for (const auto& v : e.values) {
+        if (v.text == "<NA>") return e.pos;
+      }
+    }
+    return std::nullopt;
+  }
+  for (const auto& c : e.children) {
+    if (auto p = find_unsafe_na_check(*c, depth + 1)) return p;
+  }
+  return std::nullopt;
+}
+
 }  // namespace kestrel::engine

@@ -27,4 +27,10 @@ struct CheckError {
 
 std::optional<CheckError> check_condition(const Expr& e, std::string_view source, int depth = 0);
 
+// Falco's LOAD_UNSAFE_NA_CHECK: an equality-like check (=, ==, !=, in,
+// intersects, pmatch) of a ka.* or jevt.* field against "<NA>" — those
+// plugins return "<NA>" for missing values, so such checks misfire. Returns
+// the position of the first one.
+std::optional<TextPos> find_unsafe_na_check(const Expr& e, int depth = 0);
+
 }  // namespace kestrel::engine

@@ -126,6 +126,12 @@ class Builder {
       error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, err->pos), err->message);
       return false;
     }
+    if (auto na = find_unsafe_na_check(*p.expr)) {
+      result_.add_warning(LoadWarning::kUnsafeNaCheck, r.ctx.item_type, r.ctx.item_name, locate(r.cond_where, *na),
+                          "comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of "
+                          "the rule condition. If you need to check for the existence of a field, consider using "
+                          "the 'exists' operator instead.");
+    }
     rule.evttypes = r.source == "syscall" ? condition_evttypes(*p.expr) : EvttypeSet::all();
     if (r.source == "syscall" && r.warn_evttypes && matches_too_many_evttypes(rule.evttypes)) {
       result_.add_warning(LoadWarning::kNoEvttype, r.ctx.item_type, r.ctx.item_name, r.ctx.where,

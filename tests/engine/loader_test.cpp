@@ -423,6 +423,27 @@ TEST(Loader, Warnings) {
   EXPECT_EQ(l.rule("plugin_rule"), nullptr);
 }
 
+TEST(Loader, UnsafeNaCheckOnPluginFields) {
+  Loaded l = load(R"(
+- rule: k
+  desc: d
+  condition: ka.verb=create and ka.target.name != "<NA>"
+  output: o
+  priority: info
+  source: k8s_audit
+- rule: s
+  desc: d
+  condition: evt.type=open and proc.name != "<NA>"
+  output: o
+  priority: info
+)");
+  ASSERT_TRUE(l.result.ok()) << l.first_error();
+  auto warnings = l.result.filtered(false);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].code, "LOAD_UNSAFE_NA_CHECK");
+  EXPECT_EQ(warnings[0].item_name, "k");
+}
+
 TEST(Loader, SkipIfUnknownFilter) {
   Loaded l = load(R"(
 - rule: r
