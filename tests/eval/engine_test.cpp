@@ -212,6 +212,21 @@ TEST_F(UpstreamRulesTest, CompilesEveryEnabledRule) {
   EXPECT_GT(engine->rule_count(), 20u);
 }
 
+TEST(UpstreamRulesAll, IncubatingAndSandboxRulesCompileToo) {
+  const std::string dir = std::string(KESTREL_SHARED_DIR) + "/upstream-rules/";
+  LoadResult result;
+  RuleSet set = load_rules({dir + "falco_rules.yaml", dir + "falco-incubating_rules.yaml",
+                            dir + "falco-sandbox_rules.yaml"},
+                           result);
+  ASSERT_TRUE(result.ok());
+  auto engine = RuleEngine::create(set);
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  size_t enabled = 0;
+  for (const auto& r : set.rules) enabled += r.enabled && r.source == "syscall" ? 1 : 0;
+  EXPECT_EQ((*engine)->rule_count(), enabled);
+  EXPECT_GT((*engine)->rule_count(), 50u);
+}
+
 TEST_F(UpstreamRulesTest, SensitiveFileReadByAnUntrustedProgram) {
   auto alerts = run(*engine, world.openat(300, 5, "/etc/shadow", O_RDONLY), world.table());
   EXPECT_EQ(names(alerts), std::vector<std::string>{"Read sensitive file untrusted"});
