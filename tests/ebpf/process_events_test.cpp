@@ -216,6 +216,7 @@ TEST(EbpfOptionsTest, OptionalProcessFieldsCanBeTurnedOff) {
   opt.drop_own_events = false;
   opt.process_env = false;
   opt.process_cgroups = false;
+  opt.cpus_per_buffer = 64;  // one buffer shared by every CPU
   EbpfSource source(opt);
   EventTypeSet types;
   types.set(KE_EXECVE);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/ebpf/live_capture.h"
@@ -94,6 +95,31 @@ TEST_F(EbpfLive, DropsAreCountedWhenTheBufferIsFull) {
   EXPECT_GE(events.size(), 10u);
   for (const auto& e : events) EXPECT_EQ(e.s(KP_OPENAT_name), "/etc/hostname");
   EXPECT_EQ(small.stats().drops.count("malformed"), 0u);
+}
+
+// Each batch merges the per-CPU buffers into timestamp order.
+TEST_F(EbpfLive, BatchesAreMergedInTimestampOrder) {
+  auto work = [] {
+    for (int i = 0; i < 2000; ++i) {
+      int fd = ::open("/etc/hostname", O_RDONLY);
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  EventBatch batch;
+  size_t seen = 0, batches = 0;
+  for (int i = 0; i < 50 && seen < 8000; ++i) {
+    auto r = source_->next(batch, std::chrono::milliseconds(20));
+    ASSERT_TRUE(r.ok());
+    if (*r != NextOutcome::kBatch) continue;
+    ++batches;
+    for (size_t j = 1; j < batch.events.size(); ++j)
+      ASSERT_LE(batch.events[j - 1].view.ts(), batch.events[j].view.ts()) << "batch " << batches << " index " << j;
+    seen += batch.events.size();
+  }
+  EXPECT_GE(seen, 8000u);
 }
 
 // Before any set_event_filter(), everything but the KEF_IO events is
