@@ -26,6 +26,16 @@ constexpr std::array<PriorityName, 9> kPriorities = {{
 
 }  // namespace
 
+ItemLocation ScalarLines::locate(uint32_t offset) const {
+  if (offset > length) return start;
+  uint32_t k = offset;
+  for (const auto& l : lines) {
+    if (k <= l.length) return ItemLocation{start.file, l.line, l.column + static_cast<int>(k)};
+    k -= l.length + 1;  // the space or newline the line break became
+  }
+  return start;
+}
+
 std::optional<Priority> parse_priority(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),

@@ -25,6 +25,23 @@ struct ItemContext {
   ItemLocation where;
 };
 
+// Where the text of a YAML scalar sits in its file, line by line: YAML folds
+// multi-line scalars (plain and `>` ones into spaces, `|` ones keep the
+// newlines), so an offset into a condition maps back to a file line and
+// column through this. `length` is the scalar's length when read; offsets
+// past it (text appended later by another item) map to `start`.
+struct ScalarLines {
+  struct Span {
+    int line = 0;
+    int column = 0;
+    uint32_t length = 0;
+  };
+  ItemLocation start;
+  std::vector<Span> lines;
+  uint32_t length = 0;
+  ItemLocation locate(uint32_t offset) const;
+};
+
 enum class Priority { kEmergency, kAlert, kCritical, kError, kWarning, kNotice, kInformational, kDebug };
 // Case-insensitive; accepts "info" for informational.
 std::optional<Priority> parse_priority(std::string_view text);
@@ -56,7 +73,7 @@ struct ListInfo {
 
 struct MacroInfo {
   ItemContext ctx;
-  ItemLocation cond_where;
+  ScalarLines cond_where;
   std::string name;
   std::string cond;
   uint32_t index = 0;
@@ -65,7 +82,7 @@ struct MacroInfo {
 
 struct RuleInfo {
   ItemContext ctx;
-  ItemLocation cond_where;
+  ScalarLines cond_where;
   ItemLocation output_where;
   std::string name;
   std::string cond;

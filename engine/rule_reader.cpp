@@ -23,6 +23,7 @@ struct ReadError {
 
 struct Reader {
   std::string file;
+  const std::string& content;
   RuleCollection& out;
   LoadResult& result;
   RuleCollector collector;
@@ -35,6 +36,53 @@ struct Reader {
       ctx.where.column = m.column + 1;
     }
     return ctx;
+  }
+
+  // The physical lines of a scalar's text (see ScalarLines).
+  ScalarLines scalar_lines(const YAML::Node& node) const {
+    constexpr int kMaxLines = 2000;
+    ScalarLines out;
+    out.start = context(node, "", "").where;
+    out.length = node.IsScalar() ? static_cast<uint32_t>(node.Scalar().size()) : 0;
+    YAML::Mark m = node.Mark();
+    if (m.pos < 0 || static_cast<size_t>(m.pos) >= content.size()) return out;
+    size_t p = static_cast<size_t>(m.pos);
+    int line = m.line + 1;
+    int column = m.column + 1;
+    char c = content[p];
+    bool first_inline = true;
+    bool block = c == '>' || c == '|';
+    size_t block_indent = std::string::npos;  // block scalars keep deeper indentation
+    if (block) {
+      p = content.find('\n', p);
+      if (p == std::string::npos) return out;
+      ++p;
+      ++line;
+      first_inline = false;
+    } else if (c == '"' || c == '\'') {
+      ++p;
+      ++column;
+    }
+    for (int i = 0; i < kMaxLines && p < content.size(); ++i, ++line) {
+      if (!first_inline) {
+        size_t indent = 0;
+        while (p + indent < content.size() && content[p + indent] == ' ') ++indent;
+        if (block) {
+          if (block_indent == std::string::npos) block_indent = indent;
+          indent = std::min(indent, block_indent);
+        }
+        p += indent;
+        column = static_cast<int>(indent) + 1;
+      }
+      first_inline = false;
+      size_t eol = content.find('\n', p);
+      if (eol == std::string::npos) eol = content.size();
+      size_t len = eol - p;
+      if (len > 0 && content[eol - 1] == '\r') --len;
+      out.lines.push_back(ScalarLines::Span{line, column, static_cast<uint32_t>(len)});
+      p = eol + 1;
+    }
+    return out;
   }
 
   [[noreturn]] static void fail(const ItemContext& ctx, std::string msg,
@@ -288,7 +336,7 @@ void Reader::read_macro(const YAML::Node& item) {
   info.ctx = ctx;
   info.name = name;
   decode(item, "condition", info.cond, ctx, false);
-  info.cond_where = context(item["condition"], "", "").where;
+  info.cond_where = scalar_lines(item["condition"]);
   bool append = false;
   decode(item, "append", append, ctx, true);
   std::set<std::string> app, rep;
@@ -380,7 +428,7 @@ void Reader::read_rule(const YAML::Node& item) {
   info.ctx = ctx;
   info.name = name;
   decode(item, "condition", info.cond, ctx, false);
-  info.cond_where = context(item["condition"], "", "").where;
+  info.cond_where = scalar_lines(item["condition"]);
   decode(item, "output", info.output, ctx, false);
   info.output_where = context(item["output"], "", "").where;
   decode(item, "desc", info.desc, ctx, false);
@@ -422,7 +470,7 @@ void Reader::read_item(const YAML::Node& item) {
 
 bool read_rules_content(std::string_view name, const std::string& content, RuleCollection& out,
                         LoadResult& result) {
-  Reader reader{std::string(name), out, result, RuleCollector(out)};
+  Reader reader{std::string(name), content, out, result, RuleCollector(out)};
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(content);

@@ -9,17 +9,11 @@
 namespace kestrel::engine {
 namespace {
 
-// The file position of `pos` inside a condition that starts at `start`.
-ItemLocation locate(const ItemLocation& start, TextPos pos) {
-  ItemLocation out = start;
-  if (out.line == 0) return out;
-  if (pos.line == 1) {
-    out.column = start.column + pos.column - 1;
-  } else {
-    out.line = start.line + pos.line - 1;
-    out.column = pos.column;
-  }
-  return out;
+// The file position of `pos` inside a condition read from `where`;
+// `shift` characters were prepended to the text that was parsed.
+ItemLocation locate(const ScalarLines& where, TextPos pos, uint32_t shift = 0) {
+  if (pos.offset < shift) return where.start;
+  return where.locate(pos.offset - shift);
 }
 
 bool is_unknown_filter_error(const std::string& err) {
@@ -64,7 +58,7 @@ class Builder {
         return false;
       }
       if (!lists_.expand(*p.expr)) {
-        error(LoadError::kCompileCondition, m.ctx, m.cond_where, "condition too deeply nested");
+        error(LoadError::kCompileCondition, m.ctx, m.cond_where.start, "condition too deeply nested");
         return false;
       }
       macros_.push_back(ParsedMacro{m.name, std::move(p.expr), m.index, m.visibility, false});
@@ -87,6 +81,7 @@ class Builder {
 
   bool build_rule(const RuleInfo& r, MacroResolver& resolver, RuleSet& out) {
     LoadedRule rule;
+    const uint32_t shift = r.exceptions.empty() ? 0 : 1;  // the "(" exceptions add
     rule.condition_text = r.cond;
     if (!r.exceptions.empty()) {
       std::optional<ExceptionConditionError> ex_err;
@@ -106,28 +101,28 @@ class Builder {
     }
     ParseOutcome p = parse_condition(rule.condition_text);
     if (!p.ok()) {
-      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, p.error.pos), p.error.message);
+      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, p.error.pos, shift), p.error.message);
       return false;
     }
     if (!lists_.expand(*p.expr)) {
-      error(LoadError::kCompileCondition, r.ctx, r.cond_where, "condition too deeply nested");
+      error(LoadError::kCompileCondition, r.ctx, r.cond_where.start, "condition too deeply nested");
       return false;
     }
     if (auto err = resolver.resolve(p.expr, UINT32_MAX)) {
-      error(LoadError::kValidate, r.ctx, locate(r.cond_where, err->pos), err->message);
+      error(LoadError::kValidate, r.ctx, locate(r.cond_where, err->pos, shift), err->message);
       return false;
     }
     if (auto err = check_condition(*p.expr, r.source)) {
       if (r.skip_if_unknown_filter && err->unknown_field_or_type) {
         result_.add_warning(LoadWarning::kUnknownFilter, r.ctx.item_type, r.ctx.item_name,
-                            locate(r.cond_where, err->pos), err->message);
+                            locate(r.cond_where, err->pos, shift), err->message);
         return true;
       }
-      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, err->pos), err->message);
+      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, err->pos, shift), err->message);
       return false;
     }
     if (auto na = find_unsafe_na_check(*p.expr)) {
-      result_.add_warning(LoadWarning::kUnsafeNaCheck, r.ctx.item_type, r.ctx.item_name, locate(r.cond_where, *na),
+      result_.add_warning(LoadWarning::kUnsafeNaCheck, r.ctx.item_type, r.ctx.item_name, locate(r.cond_where, *na, shift),
                           "comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of "
                           "the rule condition. If you need to check for the existence of a field, consider using "
                           "the 'exists' operator instead.");

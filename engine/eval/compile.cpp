@@ -141,14 +141,18 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
     return PredicatePtr(std::make_unique<FieldCompareNode>(slot, *op, rslot));
   }
 
-  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}, cost));
+  // Identical checks (after macro expansion) share one per-event result.
+  std::string key = e.left.to_string() + '\x1f' + std::string(cmp_op_name(*op));
+  for (const auto& v : e.values) key += '\x1f' + v.text;
+  uint32_t result = cache.intern_result(key);
+  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}, cost, result));
   if (auto st = check_values(cls, *op, e); !st.ok()) return st;
   std::vector<std::string> texts;
   texts.reserve(e.values.size());
   for (const auto& v : e.values) texts.push_back(v.text);
   auto rhs = compile_rhs(*op, texts);
   if (!rhs.ok()) return error_at(rhs.status().message() + " for field " + e.left.to_string(), e.pos);
-  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value(), cost));
+  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value(), cost, result));
 }
 
 Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth);

@@ -109,6 +109,15 @@ uint32_t FieldCache::intern(OperandSpec spec) {
   return static_cast<uint32_t>(slots_.size() - 1);
 }
 
+uint32_t FieldCache::intern_result(const std::string& check_key) {
+  auto [it, added] = results_by_key_.emplace(check_key, static_cast<uint32_t>(result_gen_.size()));
+  if (added) {
+    result_gen_.push_back(0);
+    result_val_.push_back(0);
+  }
+  return it->second;
+}
+
 void FieldCache::fill(Slot& s, ExtractContext& ctx) {
   ++extractions_;
   s.generation = generation_;

@@ -44,6 +44,19 @@ class FieldCache {
     return s.value;
   }
 
+  // Check results, shared by identical checks (same operand, operator and
+  // values) across rules: macros expand to the same checks in many rules,
+  // and an event meets several of them. intern_result() names one result
+  // slot per distinct check text.
+  uint32_t intern_result(const std::string& check_key);
+  // 1/0 when the check already ran for this event, -1 otherwise.
+  int cached_result(uint32_t i) const { return result_gen_[i] == generation_ ? result_val_[i] : -1; }
+  void store_result(uint32_t i, bool value) {
+    result_gen_[i] = generation_;
+    result_val_[i] = value;
+  }
+  size_t result_slots() const { return result_gen_.size(); }
+
   size_t size() const { return slots_.size(); }
   const OperandSpec& spec(uint32_t slot) const { return slots_[slot].spec; }
   // Extractions performed (cache misses), for tests and stats.
@@ -61,6 +74,9 @@ class FieldCache {
 
   std::vector<Slot> slots_;
   std::unordered_map<std::string, uint32_t> by_key_;
+  std::unordered_map<std::string, uint32_t> results_by_key_;
+  std::vector<uint64_t> result_gen_;
+  std::vector<uint8_t> result_val_;
   uint64_t generation_ = 1;
   uint64_t extractions_ = 0;
 };

@@ -110,20 +110,30 @@ class EventTypeNode final : public Predicate {
 
 class CheckNode final : public Predicate {
  public:
-  // `cost`: estimated_check_cost() of the operand and operator.
-  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs, int cost)
-      : slot_(slot), op_(op), cost_(cost), rhs_(std::move(rhs)) {}
+  // `cost`: estimated_check_cost() of the operand and operator; `result`:
+  // the FieldCache result slot shared by identical checks.
+  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs, int cost, uint32_t result)
+      : slot_(slot), result_(result), op_(op), cost_(cost), rhs_(std::move(rhs)) {}
   bool eval(EvalState& s) const override {
+    int known = s.cache.cached_result(result_);
+    if (known >= 0) return known != 0;
+    bool r = compute(s);
+    s.cache.store_result(result_, r);
+    return r;
+  }
+  int cost() const override { return cost_; }
+
+ private:
+  bool compute(EvalState& s) const {
     const ExtractedValue& v = s.cache.get(slot_, s.ctx);
     if (op_ == CmpOp::kExists) return v.present();
     // The common case without the generic dispatch.
     if (v.kind == ValueKind::kString) return match_string(op_, v.str, rhs_);
     return match(op_, v, rhs_);
   }
-  int cost() const override { return cost_; }
 
- private:
   uint32_t slot_;
+  uint32_t result_;
   CmpOp op_;
   int cost_;
   RhsSet rhs_;

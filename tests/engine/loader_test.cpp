@@ -520,8 +520,22 @@ TEST(Loader, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(errors[0].item_type, "rule");
   EXPECT_EQ(errors[0].item_name, "r");
   EXPECT_EQ(errors[0].where.file, "test.yaml");
-  EXPECT_EQ(errors[0].where.line, 3);   // a plain multi-line scalar folds into one line
-  EXPECT_EQ(errors[0].where.column, 32);
+  EXPECT_EQ(errors[0].where.line, 4);  // the physical line, though YAML folded the scalar
+  EXPECT_EQ(errors[0].where.column, 5);
+  // Block scalars, and the "(" that exceptions add in front.
+  Loaded block = load("- rule: r\n  desc: d\n  condition: >\n    evt.type=open and\n      proc.name=x and fd.nobody=2\n"
+                      "  output: o\n  priority: info\n  exceptions:\n    - name: e\n      fields: [proc.pid]\n"
+                      "      values: [[1]]\n");
+  errors = block.result.filtered(true);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "filter_check called with nonexistent field fd.nobody");
+  EXPECT_EQ(errors[0].where.line, 5);
+  EXPECT_EQ(errors[0].where.column, 23);
+  Loaded quoted = load("- macro: m\n  condition: \"evt.type=open and (\"\n");
+  errors = quoted.result.filtered(true);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].where.line, 2);
+  EXPECT_EQ(errors[0].where.column, 34);  // just past the "(", where the parser gave up
 }
 
 }  // namespace
