@@ -1,5 +1,5 @@
 // live_capture.h — what the live eBPF tests share: a fixture holding one
-// loaded source for the whole suite (loading verifies ~80 programs, which
+// loaded source for the whole suite (loading verifies ~85 programs, which
 // takes seconds), own copies of records (views die at the next next()),
 // and waiting for the events a workload should cause.
 #pragma once

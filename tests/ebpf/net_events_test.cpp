@@ -124,5 +124,43 @@ TEST_F(EbpfLive, UnixSocketConnectCarriesTheServerPath) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(&sa[1])), path);
 }
 
+TEST_F(EbpfLive, Ipv6LoopbackConnectTuple) {
+  int lfd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (lfd < 0) GTEST_SKIP() << "no IPv6 on this host";
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(lfd);
+    GTEST_SKIP() << "no IPv6 loopback on this host";
+  }
+  ASSERT_EQ(::listen(lfd, 1), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int cfd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(cfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  sockaddr_in6 local{};
+  len = sizeof(local);
+  ASSERT_EQ(getsockname(cfd, reinterpret_cast<sockaddr*>(&local), &len), 0);
+  ::close(cfd);
+  ::close(lfd);
+  auto events = collect(*source_, {static_cast<uint32_t>(getpid())},
+                        [&](const std::vector<OwnedEvent>& ev) { return count_type(ev, KE_CONNECT) > 0; });
+  auto connects = of_type(events, KE_CONNECT);
+  ASSERT_EQ(connects.size(), 1u);
+  // family, sip[16], sport, dip[16], dport
+  std::vector<uint8_t> want(37, 0);
+  want[0] = KESTREL_AF_INET6;
+  std::memcpy(&want[1], &in6addr_loopback, 16);
+  uint16_t sport = ntohs(local.sin6_port), dport = ntohs(addr.sin6_port);
+  std::memcpy(&want[17], &sport, 2);
+  std::memcpy(&want[19], &in6addr_loopback, 16);
+  std::memcpy(&want[35], &dport, 2);
+  EXPECT_EQ(connects[0]->raw(KP_CONNECT_tuple), want);
+  std::vector<uint8_t> sa = connects[0]->raw(KP_CONNECT_addr);
+  ASSERT_EQ(sa.size(), 19u);
+  EXPECT_EQ(sa[0], KESTREL_AF_INET6);
+}
+
 }  // namespace
 }  // namespace kestrel::testing
