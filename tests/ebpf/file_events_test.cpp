@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -139,6 +140,19 @@ TEST_F(EbpfLive, EverySyscallRowIsWellFormed) {
   sys(KE_BPF, syscall(SYS_bpf, 0xffff, nullptr, 0));  // -EINVAL
   sys(KE_USERFAULTFD, syscall(SYS_userfaultfd, O_CLOEXEC));
   sys(KE_IO_URING_SETUP, syscall(SYS_io_uring_setup, 0, nullptr));  // -EINVAL/-EFAULT
+  // I/O rows (KEF_IO; the fixture attaches everything).
+  char iobuf[32] = "kestrel";
+  struct iovec iov = {iobuf, 8};
+  sys(KE_PWRITE64, syscall(SYS_pwrite64, fd, iobuf, 8, 0));
+  sys(KE_READ, syscall(SYS_read, fd, iobuf, sizeof(iobuf)));
+  sys(KE_PWRITEV, syscall(SYS_pwritev, fd, &iov, 1, 0, 0));
+  sys(KE_READV, syscall(SYS_readv, fd, &iov, 1));
+  sys(KE_PREADV, syscall(SYS_preadv, fd, &iov, 1, 0, 0));
+  struct msghdr mh {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  sys(KE_SENDMSG, syscall(SYS_sendmsg, sv[0], &mh, 0));
+  sys(KE_RECVMSG, syscall(SYS_recvmsg, sv[1], &mh, 0));
   sys(KE_OPENAT2, syscall(SYS_openat2, AT_FDCWD, "/nonexistent-kestrel", nullptr, 0));
   ::chdir(KESTREL_SOURCE_DIR);
   ::unlink(a.c_str());
