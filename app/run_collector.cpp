@@ -9,6 +9,9 @@
 #include "app/rules_loading.h"
 #include "app/source_factory.h"
 #include "engine/eval/rule_engine.h"
+#include "engine/outputs/http_sink.h"
+#include "engine/outputs/program_sink.h"
+#include "engine/outputs/syslog_sink.h"
 
 namespace kestrel {
 namespace {
@@ -23,23 +26,36 @@ std::string local_hostname() {
   return name;
 }
 
-// Event types the state tables need whatever the rules ask for.
+std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig& config, std::ostream& out) {
+  std::vector<std::unique_ptr<engine::OutputSink>> sinks;
+  if (config.stdout_output.enabled) sinks.push_back(engine::make_stream_sink(out));
+  if (config.file_output.enabled)
+    sinks.push_back(engine::make_file_sink(config.file_output.filename, config.file_output.keep_alive));
+  if (config.program_output.enabled)
+    sinks.push_back(engine::make_program_sink(config.program_output.program, config.program_output.keep_alive));
+  if (config.syslog_output.enabled) sinks.push_back(engine::make_syslog_sink());
+  if (config.http_output.enabled) {
+    engine::HttpSinkOptions http;
+    http.url = config.http_output.url;
+    http.user_agent = config.http_output.user_agent;
+    http.queue_capacity = config.outputs.http_queue_capacity;
+    http.max_backoff = config.outputs.http_max_backoff;
+    http.request_timeout = config.outputs.http_timeout;
+    http.format.include_output = config.json_include_output_property;
+    http.format.include_tags = config.json_include_tags_property;
+    sinks.push_back(engine::make_http_sink(std::move(http)));
+  }
+  return sinks;
+}
+
+}  // namespace
+
 EventTypeSet state_event_types() {
   EventTypeSet types;
   for (const auto& e : all_events())
     if (e.flags & KEF_STATE) types.set(e.type);
   return types;
 }
-
-std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig& config, std::ostream& out) {
-  std::vector<std::unique_ptr<engine::OutputSink>> sinks;
-  if (config.stdout_output.enabled) sinks.push_back(engine::make_stream_sink(out));
-  if (config.file_output.enabled)
-    sinks.push_back(engine::make_file_sink(config.file_output.filename, config.file_output.keep_alive));
-  return sinks;
-}
-
-}  // namespace
 
 int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
@@ -78,6 +94,10 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   dispatch.format.json = config.json_output;
   dispatch.format.include_output = config.json_include_output_property;
   dispatch.format.include_tags = config.json_include_tags_property;
+  dispatch.format.ocsf = config.outputs.ocsf;
+  dispatch.queue_capacity = config.outputs.queue_capacity;
+  dispatch.rate_per_second = static_cast<double>(config.outputs.rate);
+  dispatch.max_burst = static_cast<double>(config.outputs.max_burst);
   engine::AlertDispatcher outputs(dispatch, make_sinks(config, out));
 
   g_stop.store(false);

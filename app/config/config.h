@@ -43,7 +43,16 @@ struct KestrelConfig {
   struct {
     bool enabled = false;
     std::string url;
+    std::string user_agent = "kestrel";
   } http_output;
+  struct {
+    bool ocsf = false;
+    uint64_t queue_capacity = 8192;
+    uint64_t rate = 0, max_burst = 1000;
+    uint64_t http_queue_capacity = 1024;
+    std::chrono::milliseconds http_max_backoff{5000};
+    std::chrono::milliseconds http_timeout{5000};
+  } outputs;
   struct {
     bool enabled = false;
     uint64_t listen_port = 8765;

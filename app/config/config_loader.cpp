@@ -271,6 +271,14 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   c.program_output.program = get<std::string>(t, "program_output.program");
   c.http_output.enabled = get<bool>(t, "http_output.enabled");
   c.http_output.url = get<std::string>(t, "http_output.url");
+  c.http_output.user_agent = get<std::string>(t, "http_output.user_agent");
+  c.outputs.ocsf = get<bool>(t, "outputs.ocsf");
+  c.outputs.queue_capacity = get<uint64_t>(t, "outputs.queue_capacity");
+  c.outputs.rate = get<uint64_t>(t, "outputs.rate");
+  c.outputs.max_burst = get<uint64_t>(t, "outputs.max_burst");
+  c.outputs.http_queue_capacity = get<uint64_t>(t, "outputs.http.queue_capacity");
+  c.outputs.http_max_backoff = parse_duration(get<std::string>(t, "outputs.http.max_backoff")).value();
+  c.outputs.http_timeout = parse_duration(get<std::string>(t, "outputs.http.timeout")).value();
   c.webserver.enabled = get<bool>(t, "webserver.enabled");
   c.webserver.listen_port = get<uint64_t>(t, "webserver.listen_port");
   c.engine.kind = get<std::string>(t, "engine.kind");

@@ -1,0 +1,133 @@
+// HTTP output against a real HTTP server on 127.0.0.1 (cpp-httplib) that
+// records what it receives and can be told to fail.
+#include "engine/outputs/http_sink.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace kestrel::engine {
+namespace {
+
+class RecordingServer {
+ public:
+  RecordingServer() {
+    server_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      if (failing_.load()) {
+        res.status = 500;
+        return;
+      }
+      std::lock_guard lock(mu_);
+      bodies_.push_back(req.body);
+      content_types_.push_back(req.get_header_value("Content-Type"));
+      res.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~RecordingServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  void set_failing(bool f) { failing_.store(f); }
+  int requests() const { return requests_.load(); }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  std::vector<std::string> content_types() {
+    std::lock_guard lock(mu_);
+    return content_types_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> failing_{false};
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::vector<std::string> bodies_, content_types_;
+};
+
+Alert numbered(int n) {
+  Alert a;
+  a.time_ns = 1764417418000000000ull + n;
+  a.rule = "Rule " + std::to_string(n);
+  a.priority = Priority::kError;
+  a.hostname = "host";
+  a.output = "alert " + std::to_string(n);
+  a.output_fields = {{"proc.name", std::string("cat")}, {"n", int64_t{n}}};
+  a.tags = {"t"};
+  return a;
+}
+
+TEST(HttpSink, PostsFalcoJsonPerAlert) {
+  RecordingServer server;
+  auto sink = make_http_sink({.url = server.url()});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink->write(numbered(i), "text form is ignored").ok());
+  sink->flush();
+  auto bodies = server.bodies();
+  ASSERT_EQ(bodies.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    auto j = nlohmann::json::parse(bodies[i]);
+    EXPECT_EQ(j["rule"], "Rule " + std::to_string(i));
+    EXPECT_EQ(j["priority"], "Error");
+    EXPECT_EQ(j["output"], "alert " + std::to_string(i));
+    EXPECT_EQ(j["hostname"], "host");
+    EXPECT_EQ(j["source"], "syscall");
+    EXPECT_EQ(j["output_fields"]["n"], i);
+    EXPECT_EQ(j["tags"], nlohmann::json({"t"}));
+    EXPECT_EQ(j["time"], "2025-11-29T11:56:58.00000000" + std::to_string(i) + "Z");
+  }
+  EXPECT_EQ(server.content_types()[0], "application/json");
+  EXPECT_EQ(sink->counters().at("sent"), 3u);
+}
+
+TEST(HttpSink, ServerErrorsAreRetriedAndNothingWithinTheBoundIsLost) {
+  RecordingServer server;
+  server.set_failing(true);
+  auto sink = make_http_sink({.url = server.url(), .queue_capacity = 10,
+                              .initial_backoff = std::chrono::milliseconds(10),
+                              .max_backoff = std::chrono::milliseconds(50)});
+  int accepted = 0;
+  for (int i = 0; i < 15; ++i) accepted += sink->write(numbered(i), "").ok();
+  EXPECT_EQ(accepted, 10);
+  // Let the sender fail a few times before the server recovers.
+  for (int tries = 0; server.requests() < 3 && tries < 500; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(server.requests(), 3);
+  server.set_failing(false);
+  sink->flush();
+  auto bodies = server.bodies();
+  ASSERT_EQ(bodies.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(nlohmann::json::parse(bodies[i])["output"], "alert " + std::to_string(i));
+  auto c = sink->counters();
+  EXPECT_EQ(c.at("sent"), 10u);
+  EXPECT_EQ(c.at("dropped_queue_full"), 5u);
+  EXPECT_GE(c.at("retries"), 3u);
+}
+
+TEST(HttpSink, UnreachableServerCountsWhatIsLostAtShutdown) {
+  // A port nobody listens on: bind a server, take its port, stop it.
+  std::string url;
+  { RecordingServer gone; url = gone.url(); }
+  auto sink = make_http_sink({.url = url, .queue_capacity = 4,
+                              .initial_backoff = std::chrono::milliseconds(5),
+                              .max_backoff = std::chrono::milliseconds(20),
+                              .drain_timeout = std::chrono::milliseconds(100)});
+  for (int i = 0; i < 6; ++i) sink->write(numbered(i), "");
+  sink->flush();  // gives up after drain_timeout
+  EXPECT_EQ(sink->counters().at("dropped_queue_full"), 2u);
+  EXPECT_EQ(sink->counters().at("sent"), 0u);
+}
+
+}  // namespace
+}  // namespace kestrel::engine
