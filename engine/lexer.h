@@ -24,6 +24,10 @@ struct TextPos {
   uint32_t offset = 0;
   int line = 1;
   int column = 1;
+  // Which text the position is in: 0 = the condition being parsed; the
+  // resolver sets 1 + a macro's index on nodes it copies from that macro,
+  // so errors found after expansion point into the macro's own text.
+  uint32_t origin = 0;
 };
 
 class Lexer {

@@ -30,6 +30,20 @@ void paren_item(std::string& e) {
   if (e.empty() || e[0] != '(') e = '(' + e + ')';
 }
 
+// Marks positions copied from a macro's text as coming from it (positions
+// already marked came from a macro that one expands).
+void set_origin(Expr& e, uint32_t origin, int depth) {
+  if (depth > kMaxConditionDepth) return;
+  auto mark = [origin](TextPos& p) {
+    if (p.origin == 0) p.origin = origin;
+  };
+  mark(e.pos);
+  mark(e.left.pos);
+  for (auto& v : e.values) mark(v.pos);
+  if (e.rhs_field) mark(e.rhs_field->pos);
+  for (auto& c : e.children) set_origin(*c, origin, depth + 1);
+}
+
 }  // namespace
 
 ResolvedLists::ResolvedLists(const RuleCollection& c) {
@@ -122,6 +136,7 @@ std::optional<ResolveError> MacroResolver::resolve_node(ExprPtr& node, uint32_t 
   ExprPtr copy = clone_expr(*m.expr, depth);
   if (!copy) return ResolveError{"condition too deeply nested after macro expansion", node->pos};
   m.used = true;
+  set_origin(*copy, m.origin, 0);
   stack.push_back(name);
   auto err = resolve_node(copy, visibility, stack, depth);
   stack.pop_back();

@@ -58,6 +58,7 @@ struct ResolveError {
 // Parsed macro conditions, by name, with their visibility.
 struct ParsedMacro {
   std::string name;
+  uint32_t origin = 0;  // 1 + position in the macro vector (see TextPos::origin)
   ExprPtr expr;  // lists already expanded
   uint32_t index = 0;
   uint32_t visibility = 0;

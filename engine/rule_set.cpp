@@ -10,8 +10,11 @@ namespace kestrel::engine {
 namespace {
 
 // The file position of `pos` inside a condition read from `where`;
-// `shift` characters were prepended to the text that was parsed.
-ItemLocation locate(const ScalarLines& where, TextPos pos, uint32_t shift = 0) {
+// `shift` characters were prepended to the text that was parsed. Positions
+// copied from a macro (TextPos::origin) are located in that macro's text.
+ItemLocation locate(const ScalarLines& where, TextPos pos, uint32_t shift,
+                    const std::vector<const MacroInfo*>& macros) {
+  if (pos.origin > 0 && pos.origin <= macros.size()) return macros[pos.origin - 1]->cond_where.locate(pos.offset);
   if (pos.offset < shift) return where.start;
   return where.locate(pos.offset - shift);
 }
@@ -54,14 +57,16 @@ class Builder {
     for (const MacroInfo& m : c_.macros.all()) {
       ParseOutcome p = parse_condition(m.cond);
       if (!p.ok()) {
-        error(LoadError::kCompileCondition, m.ctx, locate(m.cond_where, p.error.pos), p.error.message);
+        error(LoadError::kCompileCondition, m.ctx, locate(m.cond_where, p.error.pos, 0, macro_infos_), p.error.message);
         return false;
       }
       if (!lists_.expand(*p.expr)) {
         error(LoadError::kCompileCondition, m.ctx, m.cond_where.start, "condition too deeply nested");
         return false;
       }
-      macros_.push_back(ParsedMacro{m.name, std::move(p.expr), m.index, m.visibility, false});
+      macros_.push_back(
+          ParsedMacro{m.name, static_cast<uint32_t>(macros_.size() + 1), std::move(p.expr), m.index, m.visibility, false});
+      macro_infos_.push_back(&m);
     }
     return true;
   }
@@ -72,7 +77,7 @@ class Builder {
     for (auto& m : macros_) {
       const MacroInfo* info = c_.macros.find(m.name);
       if (auto err = resolver.resolve(m.expr, m.visibility)) {
-        error(LoadError::kValidate, info->ctx, locate(info->cond_where, err->pos), err->message);
+        error(LoadError::kValidate, info->ctx, locate(info->cond_where, err->pos, 0, macro_infos_), err->message);
         return false;
       }
     }
@@ -101,7 +106,7 @@ class Builder {
     }
     ParseOutcome p = parse_condition(rule.condition_text);
     if (!p.ok()) {
-      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, p.error.pos, shift), p.error.message);
+      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, p.error.pos, shift, macro_infos_), p.error.message);
       return false;
     }
     if (!lists_.expand(*p.expr)) {
@@ -109,20 +114,20 @@ class Builder {
       return false;
     }
     if (auto err = resolver.resolve(p.expr, UINT32_MAX)) {
-      error(LoadError::kValidate, r.ctx, locate(r.cond_where, err->pos, shift), err->message);
+      error(LoadError::kValidate, r.ctx, locate(r.cond_where, err->pos, shift, macro_infos_), err->message);
       return false;
     }
     if (auto err = check_condition(*p.expr, r.source)) {
       if (r.skip_if_unknown_filter && err->unknown_field_or_type) {
         result_.add_warning(LoadWarning::kUnknownFilter, r.ctx.item_type, r.ctx.item_name,
-                            locate(r.cond_where, err->pos, shift), err->message);
+                            locate(r.cond_where, err->pos, shift, macro_infos_), err->message);
         return true;
       }
-      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, err->pos, shift), err->message);
+      error(LoadError::kCompileCondition, r.ctx, locate(r.cond_where, err->pos, shift, macro_infos_), err->message);
       return false;
     }
     if (auto na = find_unsafe_na_check(*p.expr)) {
-      result_.add_warning(LoadWarning::kUnsafeNaCheck, r.ctx.item_type, r.ctx.item_name, locate(r.cond_where, *na, shift),
+      result_.add_warning(LoadWarning::kUnsafeNaCheck, r.ctx.item_type, r.ctx.item_name, locate(r.cond_where, *na, shift, macro_infos_),
                           "comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of "
                           "the rule condition. If you need to check for the existence of a field, consider using "
                           "the 'exists' operator instead.");
@@ -169,6 +174,7 @@ class Builder {
   LoadResult& result_;
   ResolvedLists lists_;
   std::vector<ParsedMacro> macros_;
+  std::vector<const MacroInfo*> macro_infos_;  // parallel to macros_
 };
 
 }  // namespace

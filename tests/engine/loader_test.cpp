@@ -540,3 +540,20 @@ TEST(Loader, ErrorsNameFileLineAndColumn) {
 
 }  // namespace
 }  // namespace kestrel::engine
+
+namespace kestrel::engine {
+namespace {
+
+TEST(Loader, ErrorsInsideMacrosPointIntoTheMacro) {
+  Loaded l = load("- macro: m\n  condition: proc.name=x and fd.nobody=1\n"
+                  "- rule: r\n  desc: d\n  condition: evt.type=open and m\n  output: o\n  priority: info\n");
+  auto errors = l.result.filtered(true);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].item_type, "rule");  // found while compiling the rule, as in Falco
+  EXPECT_EQ(errors[0].item_name, "r");
+  EXPECT_EQ(errors[0].where.line, 2);      // but located in the macro's text
+  EXPECT_EQ(errors[0].where.column, 30);
+}
+
+}  // namespace
+}  // namespace kestrel::engine
