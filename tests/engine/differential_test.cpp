@@ -7,12 +7,13 @@
 
 #include <random>
 
-#include "engine/compile.h"
+#include "engine/reference/compile.h"
 #include "engine/parser.h"
 #include "sources/event/event_builder.h"
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 struct PlainEvent {
   std::string type;  // open, openat, connect
@@ -214,6 +215,7 @@ TEST(Differential, CompiledEvaluatorAgreesWithReference) {
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 // Parser robustness: truncations and byte mutations of valid conditions
 // must parse or fail cleanly (run under ASan with -DKESTREL_SANITIZE=ON).

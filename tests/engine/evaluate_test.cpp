@@ -3,15 +3,16 @@
 // predicate that always returns true or false fails.
 #include <gtest/gtest.h>
 
-#include "engine/compile.h"
+#include "engine/reference/compile.h"
 #include "engine/condition_check.h"
 #include "engine/parser.h"
-#include "engine/rule_index.h"
+#include "engine/reference/rule_index.h"
 #include "engine/rule_reader.h"
 #include "sources/event/event_builder.h"
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 // openat(dirfd=-100, name, O_RDWR|O_CREAT, 0644) returning `fd`, by tid/tgid.
 std::vector<uint8_t> openat_event(std::string_view name, int64_t fd, uint32_t tid = 42, uint32_t tgid = 42) {
@@ -208,10 +209,11 @@ TEST(ExtractorCoverage, RegistryFilledFlagsMatchExtractors) {
 }  // namespace
 }  // namespace kestrel::engine
 
-#include "engine/format.h"
+#include "engine/reference/format.h"
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 TEST(Format, RendersFieldsAndNA) {
   Event ev{openat_event("/etc/passwd", 3)};
@@ -237,6 +239,7 @@ TEST(Format, RendersFieldsAndNA) {
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 TEST_F(Evaluate, OpenFlags) {
   // openat_event opens O_RDWR|O_CREAT with mode 0644.

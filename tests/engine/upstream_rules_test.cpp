@@ -4,11 +4,13 @@
 
 #include <sstream>
 
+#include "engine/reference/rule_index.h"
 #include "engine/rule_set.h"
 #include "engine/validate.h"
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 const std::string kDir = std::string(KESTREL_SHARED_DIR) + "/upstream-rules/";
 
@@ -53,10 +55,11 @@ TEST(UpstreamRules, StableRulesHaveEventTypes) {
 }  // namespace
 }  // namespace kestrel::engine
 
-#include "engine/rule_index.h"
+#include "engine/reference/rule_index.h"
 
 namespace kestrel::engine {
 namespace {
+using namespace kestrel::engine::reference;
 
 // Every enabled upstream rule compiles to a program, and the syscall rules
 // ask for event types Kestrel emits.

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/extract.h"
+#include "engine/reference/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 class OutputFormat {
  public:
@@ -37,4 +37,4 @@ class OutputFormat {
   std::vector<Piece> pieces_;
 };
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

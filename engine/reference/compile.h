@@ -1,4 +1,4 @@
-// compile.h — resolved condition AST → Program (engine/program.h).
+// compile.h — reference evaluator: resolved condition AST → Program (engine/reference/program.h).
 //
 // The AST must have passed check_condition (engine/condition_check.h) for
 // `source`: fields exist, values parse, regexes compile. compile_condition
@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/program.h"
+#include "engine/reference/program.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 struct CompileError {
   std::string message;
@@ -25,4 +25,4 @@ struct CompileOutcome {
 
 CompileOutcome compile_condition(const Expr& resolved, std::string_view source);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

@@ -1,8 +1,8 @@
-#include "engine/rule_index.h"
+#include "engine/reference/rule_index.h"
 
-#include "engine/compile.h"
+#include "engine/reference/compile.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 RuleIndex RuleIndex::build(const RuleSet& set, LoadResult& result) {
   RuleIndex index;
@@ -60,4 +60,4 @@ std::vector<uint16_t> RuleIndex::needed_event_types() const {
   return out;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

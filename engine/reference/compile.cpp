@@ -1,9 +1,9 @@
-#include "engine/compile.h"
+#include "engine/reference/compile.h"
 
 #include <charconv>
 #include <map>
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 namespace {
 
 const std::map<std::string, CmpOp>& ops() {
@@ -133,4 +133,4 @@ CompileOutcome compile_condition(const Expr& resolved, std::string_view source) 
   return out;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

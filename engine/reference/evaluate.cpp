@@ -1,4 +1,4 @@
-// Evaluation of compiled conditions (engine/program.h). Semantics follow
+// Evaluation of compiled conditions (engine/reference/program.h). Semantics follow
 // libsinsp's comparisons: a field that cannot be extracted fails every
 // check (including !=); `exists` is true when it can be; string operators
 // compare bytes (icontains/iglob fold ASCII case); numbers compare as
@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "engine/program.h"
+#include "engine/reference/program.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 namespace {
 
 std::string base64_decode(std::string_view in) {
@@ -175,4 +175,4 @@ bool evaluate_node(const ProgramNode& node, const EvalContext& ctx, int depth) {
 
 bool Program::matches(const EvalContext& ctx) const { return evaluate_node(root_, ctx); }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

@@ -1,6 +1,6 @@
-// extract.h — field extractors: read one field's value out of an event.
+// extract.h — reference evaluator: field extractors (event-record fields).
 //
-// The compiler (engine/compile.h) resolves every field of a condition to an
+// The compiler (engine/reference/compile.h) resolves every field of a condition to an
 // Extractor once, at load time; evaluation then calls it per event with no
 // name lookups. This part extracts what the event record alone carries
 // (evt.type, evt.arg.*, evt.res, proc.pid, thread.tid …); fields that need
@@ -18,7 +18,7 @@
 #include "engine/fields/field_registry.h"
 #include "sources/event/event_view.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 // What evaluation knows besides the record itself.
 struct EvalContext {
@@ -68,4 +68,4 @@ std::optional<Extractor> make_extractor(const FieldLookup& field);
 // True if make_extractor supports the field (any argument).
 bool has_extractor(std::string_view field_name);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/program.h"
+#include "engine/reference/program.h"
 #include "engine/rule_set.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 struct CompiledRule {
   std::string name;
@@ -49,4 +49,4 @@ class RuleIndex {
   std::map<std::string, std::vector<uint32_t>, std::less<>> by_source_;  // other sources
 };
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

@@ -1,6 +1,6 @@
-// program.h — a compiled condition: a tree of typed predicate nodes.
+// program.h — reference evaluator: a compiled condition as a tree of typed predicate nodes.
 //
-// Built by engine/compile.h from a resolved AST; evaluated per event by
+// Built by engine/reference/compile.h from a resolved AST; evaluated per event by
 // Program::matches (engine/evaluate.cpp). Everything that can be decided at
 // load time is: field names are resolved to extractors, regexes compiled,
 // `in` value sets hashed, numeric values parsed. The tree's depth is bounded
@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "engine/ast.h"
-#include "engine/extract.h"
+#include "engine/reference/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 
 enum class CmpOp {
   kEq, kNe, kLt, kLe, kGt, kGe,
@@ -75,4 +75,4 @@ class Program {
 // Evaluates one node (exposed for tests).
 bool evaluate_node(const ProgramNode& node, const EvalContext& ctx, int depth = 0);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

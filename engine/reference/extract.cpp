@@ -1,4 +1,4 @@
-#include "engine/extract.h"
+#include "engine/reference/extract.h"
 
 #include <fcntl.h>
 
@@ -7,7 +7,7 @@
 
 #include "sources/event/param_format.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 namespace {
 
 // The syscall's return value: the first param of a syscall event.
@@ -161,4 +161,4 @@ std::optional<Extractor> make_extractor(const FieldLookup& field) {
   return Extractor{it->second, field.arg.value_or(""), field.info->name};
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference

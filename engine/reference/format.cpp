@@ -1,8 +1,8 @@
-#include "engine/format.h"
+#include "engine/reference/format.h"
 
 #include <cctype>
 
-namespace kestrel::engine {
+namespace kestrel::engine::reference {
 namespace {
 
 bool is_field_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
@@ -93,4 +93,4 @@ std::map<std::string, std::string> OutputFormat::output_fields(const EvalContext
   return out;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::reference
