@@ -26,7 +26,7 @@
 #define KESTREL_SHARED_DIR "/work/shared"
 #endif
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 struct Bench {
@@ -237,6 +237,6 @@ void BM_EngineWithState(benchmark::State& state) {
 BENCHMARK(BM_EngineWithState);
 
 }  // namespace
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval
 
 BENCHMARK_MAIN();

@@ -11,7 +11,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
@@ -437,4 +437,4 @@ bool glob_match(std::string_view pattern, std::string_view text, bool fold_case)
   return p == pattern.size();
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -36,7 +36,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 enum class CmpOp : uint8_t {
   kEq, kNe, kLt, kLe, kGt, kGe,
@@ -99,4 +99,4 @@ bool match_values(CmpOp op, const ExtractedValue& lhs, const ExtractedValue& rhs
 // negates), '\' escapes. Whole-string match.
 bool glob_match(std::string_view pattern, std::string_view text, bool fold_case);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

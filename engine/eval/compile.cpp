@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 enum class TypeClass { kString, kNumeric, kBool, kIp, kDynamic };
@@ -223,4 +223,4 @@ Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache)
   return cache.intern(std::move(spec).value());
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -19,11 +19,11 @@
 #include "engine/eval/program.h"
 #include "sources/base/status.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache);
 
 // The operand's slot (interned in `cache`), for output formats and tests.
 Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -32,7 +32,7 @@
 #include "sources/source.h"
 #include "sources/state/thread_lookup.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 // Storage an extractor may build a value into (a joined command line, a
 // formatted argument). Owned by the caller's cache slot and reused across
@@ -166,4 +166,4 @@ std::span<const ExtractorEntry> proc_extractors();
 std::span<const ExtractorEntry> fd_extractors();
 std::span<const ExtractorEntry> user_extractors();  // user, group, thread, container
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -6,7 +6,7 @@
 
 #include "engine/eval/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 bool is_open_family(uint16_t type) {
@@ -170,4 +170,4 @@ const std::string* UserNames::group_name(uint32_t gid) {
   return it->second ? &*it->second : nullptr;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -7,7 +7,7 @@
 #include "engine/eval/extract.h"
 #include "sources/event/param_format.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 using V = ExtractedValue;
@@ -295,4 +295,4 @@ constexpr ExtractorEntry kEntries[] = {
 
 std::span<const ExtractorEntry> evt_extractors() { return kEntries; }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

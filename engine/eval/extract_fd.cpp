@@ -11,7 +11,7 @@
 
 #include "engine/eval/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 using V = ExtractedValue;
@@ -231,4 +231,4 @@ std::string_view fd_type_name(FdType t) {
 
 std::span<const ExtractorEntry> fd_extractors() { return kEntries; }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -3,7 +3,7 @@
 #include "engine/eval/extract.h"
 #include "sources/event/symbols.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 using V = ExtractedValue;
@@ -340,4 +340,4 @@ constexpr ExtractorEntry kEntries[] = {
 
 std::span<const ExtractorEntry> proc_extractors() { return kEntries; }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

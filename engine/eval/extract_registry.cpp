@@ -4,7 +4,7 @@
 
 #include "engine/eval/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 ExtractedValue always_missing(ExtractContext&, const FieldRef&, Scratch&) { return {}; }
@@ -57,4 +57,4 @@ Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::s
   return ref;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -6,7 +6,7 @@
 // databases say nothing about the sandbox's users, so names are missing.
 #include "engine/eval/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 using V = ExtractedValue;
@@ -152,4 +152,4 @@ constexpr ExtractorEntry kEntries[] = {
 
 std::span<const ExtractorEntry> user_extractors() { return kEntries; }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -3,7 +3,7 @@
 
 #include <cctype>
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 int b64_digit(char c) {
@@ -126,4 +126,4 @@ void FieldCache::fill(Slot& s, ExtractContext& ctx) {
   for (size_t i = tr.size(); i-- > 0;) apply_transformer(tr[i], s.value, s.transform_scratch[i]);
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

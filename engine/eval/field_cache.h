@@ -21,7 +21,7 @@
 #include "engine/ast.h"
 #include "engine/eval/extract.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 struct OperandSpec {
   FieldRef ref;
@@ -84,4 +84,4 @@ class FieldCache {
 // Applies one transformer to `v` in place, using `scratch` for new text.
 void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -16,7 +16,7 @@
 
 #include "sources/event/sockaddr.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 enum class ValueKind : uint8_t {
   kMissing,
@@ -78,4 +78,4 @@ struct ExtractedValue {
   }
 };
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <charconv>
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 namespace {
 
 bool is_field_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
@@ -154,4 +154,4 @@ void OutputFormat::render(EvalState& state, std::string& text,
   }
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

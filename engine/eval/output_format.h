@@ -22,7 +22,7 @@
 #include "engine/eval/program.h"
 #include "engine/outputs/alert.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 class OutputFormat {
  public:
@@ -51,4 +51,4 @@ void append_value_text(const ExtractedValue& v, std::string& out);
 // The typed form for output_fields.
 FieldValue to_field_value(const ExtractedValue& v);
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

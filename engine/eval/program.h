@@ -22,7 +22,7 @@
 #include "engine/eval/compare.h"
 #include "engine/eval/field_cache.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 struct EvalState {
   ExtractContext& ctx;
@@ -155,4 +155,4 @@ class FieldCompareNode final : public Predicate {
   CmpOp op_;
 };
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -3,7 +3,7 @@
 
 #include "engine/eval/compile.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 RuleEngine::RuleEngine(RuleEngineOptions options)
     : options_(std::move(options)), ctx_(env_), buckets_(KE_COUNT) {
@@ -85,4 +85,4 @@ std::vector<RuleStats> RuleEngine::rule_stats() const {
   return out;
 }
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

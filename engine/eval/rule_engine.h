@@ -29,7 +29,7 @@
 #include "engine/rule_set.h"
 #include "sources/source.h"
 
-namespace kestrel::engine {
+namespace kestrel::engine::eval {
 
 enum class RuleMatching { kFirst, kAll };
 
@@ -102,4 +102,4 @@ class RuleEngine {
   size_t skipped_ = 0;
 };
 
-}  // namespace kestrel::engine
+}  // namespace kestrel::engine::eval

@@ -8,7 +8,7 @@
 
 #include "tests/eval/rule_harness.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 namespace fs = std::filesystem;
@@ -261,4 +261,4 @@ TEST_F(UpstreamRulesTest, ExecutionFromDevShm) {
 }
 
 }  // namespace
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

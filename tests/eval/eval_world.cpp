@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 
 void World::add_process(const ProcSpec& p) {
   ThreadInfo t;
@@ -181,4 +181,4 @@ const Event& World::setuid(int64_t tid, uint32_t uid, int64_t res, uint64_t ts) 
   return add(b.finish());
 }
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

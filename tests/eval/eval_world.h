@@ -15,7 +15,7 @@
 #include "sources/state/state_updater.h"
 #include "sources/state/thread_table.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 
 struct ProcSpec {
   int64_t pid = 0;
@@ -78,4 +78,4 @@ class World {
   std::deque<Event> events_;
 };
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

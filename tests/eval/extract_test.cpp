@@ -8,7 +8,7 @@
 #include "engine/fields/field_registry.h"
 #include "tests/eval/eval_world.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 // Extracts one field (with an optional bracket argument) as output text.
@@ -236,4 +236,4 @@ TEST_F(ExtractWorld, CacheExtractsOncePerEvent) {
 }
 
 }  // namespace
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

@@ -4,7 +4,7 @@
 
 #include "tests/eval/rule_harness.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 class OperatorsTest : public ::testing::Test {
@@ -218,4 +218,4 @@ TEST_F(OperatorsTest, CompileErrorsNameTheRule) {
 }
 
 }  // namespace
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

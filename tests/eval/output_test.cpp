@@ -6,7 +6,7 @@
 #include "engine/outputs/alert_format.h"
 #include "tests/eval/rule_harness.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 class OutputTest : public ::testing::Test {
@@ -92,4 +92,4 @@ TEST_F(OutputTest, TagsAndPercentSignsWithoutFields) {
 }
 
 }  // namespace
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

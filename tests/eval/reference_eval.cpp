@@ -12,7 +12,7 @@
 #include "engine/eval/extract.h"
 #include "sources/event/sockaddr.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 // A value as plain data (owning copies; no views).
@@ -256,4 +256,4 @@ bool reference_eval(const Expr& e, const Event& event, const ThreadLookup& looku
   return false;
 }
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

@@ -14,8 +14,8 @@
 #include "sources/source.h"
 #include "sources/state/thread_lookup.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 
 bool reference_eval(const Expr& condition, const Event& event, const ThreadLookup& lookup);
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

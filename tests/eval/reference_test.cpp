@@ -15,7 +15,7 @@
 #include "tests/eval/reference_eval.h"
 #include "tests/eval/rule_harness.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 enum class Cls { kString, kNumber, kUnsigned, kBool, kIp };
@@ -261,4 +261,4 @@ TEST(ReferenceTest, CompiledEngineAgreesWithNaiveEvaluator) {
 }
 
 }  // namespace
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

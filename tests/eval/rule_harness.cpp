@@ -6,7 +6,7 @@
 
 #include "engine/rule_reader.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 namespace {
 
 std::string indent(const std::string& text) {
@@ -56,4 +56,4 @@ std::vector<Alert> run(RuleEngine& engine, const Event& event, const ThreadLooku
   return out;
 }
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing

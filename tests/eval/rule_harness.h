@@ -10,7 +10,7 @@
 #include "engine/rule_set.h"
 #include "tests/eval/eval_world.h"
 
-namespace kestrel::engine::testing {
+namespace kestrel::engine::eval::testing {
 
 struct Compiled {
   RuleSet set;
@@ -33,4 +33,4 @@ bool matches(const std::string& condition, const Event& event, const ThreadLooku
 // The alerts `event` raises.
 std::vector<Alert> run(RuleEngine& engine, const Event& event, const ThreadLookup& lookup);
 
-}  // namespace kestrel::engine::testing
+}  // namespace kestrel::engine::eval::testing
