@@ -66,6 +66,9 @@ class EbpfSource final : public Source {
   explicit EbpfSource(EbpfOptions options);
   ~EbpfSource() override;
 
+  // event_types is filled by open(): what this kernel lets the probe emit
+  // (a syscall without a tracepoint here, e.g. init_module without
+  // CONFIG_MODULES, is left out).
   const SourceCapabilities& capabilities() const override { return caps_; }
 
   // Loads the probe, creates the buffers and attaches the programs of the

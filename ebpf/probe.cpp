@@ -126,7 +126,6 @@ Status Probe::open_and_load(const ProbeConfig& config) {
   if (!skel_) return bpf_error("opening the embedded BPF object", errno, log_tail());
 
   skel_->rodata->kb_cpus_per_buffer = cpus_per_buffer_;
-  skel_->rodata->kb_nr_buffers = nbuffers;
   skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
   skel_->rodata->kb_process_fields = config.process_fields;
   int err = bpf_map__set_max_entries(skel_->maps.kb_ringbufs, nbuffers);

@@ -79,7 +79,6 @@ struct {
 
 /* Load-time knobs (rodata: the verifier folds them as constants). */
 const volatile __u32 kb_cpus_per_buffer = 1;
-const volatile __u32 kb_nr_buffers = 1;
 const volatile __u32 kb_ignore_tgid = 0; /* the collector's own process */
 const volatile __u32 kb_process_fields = KB_PF_ALL; /* enum kb_process_field */
 

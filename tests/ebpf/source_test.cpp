@@ -81,14 +81,17 @@ TEST_F(EbpfLive, DropsAreCountedWhenTheBufferIsFull) {
     int fd = ::open("/etc/hostname", O_RDONLY);
     if (fd >= 0) ::close(fd);
   }
-  SourceStats st = small.stats();
-  ASSERT_TRUE(st.drops.count("buffer_full")) << "no buffer_full drops after 2000 events into 4 KiB";
+  // The source sees the whole host's openat calls, so the counters keep
+  // moving: the per-CPU split read first can only trail the total read after.
   uint64_t per_cpu_total = 0;
   for (const auto& [reason, cpus] : small.drops_per_cpu()) {
     if (reason != "buffer_full") continue;
     for (uint64_t n : cpus) per_cpu_total += n;
   }
-  EXPECT_EQ(per_cpu_total, st.drops["buffer_full"]);
+  SourceStats st = small.stats();
+  ASSERT_TRUE(st.drops.count("buffer_full")) << "no buffer_full drops after 2000 events into 4 KiB";
+  EXPECT_GE(per_cpu_total, 1000u);  // at least half of ours cannot have fit
+  EXPECT_LE(per_cpu_total, st.drops["buffer_full"]);
   // What did fit is still delivered, intact.
   auto events = collect(small, {static_cast<uint32_t>(getpid())},
                         [](const std::vector<OwnedEvent>& ev) { return ev.size() >= 10; });
