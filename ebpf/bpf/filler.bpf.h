@@ -33,8 +33,7 @@
 /* Starts record `r` for event ID, or returns from the program. */
 #define KB_BEGIN(r, ID)                                                   \
 	struct kb_rec r;                                                  \
-	if (kb_skip_current(bpf_get_current_pid_tgid()) ||                \
-	    !kb_begin(&r, KE_##ID, KP_##ID##_COUNT))                      \
+	if (!kb_begin(&r, KE_##ID, KP_##ID##_COUNT))                      \
 		return 0
 
 /* Reads the current syscall's arguments into `a` (a.a[0..5]). */

@@ -59,7 +59,7 @@ static __always_inline int kb_rw(struct trace_event_raw_sys_exit *ctx, u16 type,
 {
 	long ret = ctx->ret;
 	struct kb_rec r;
-	if (kb_skip_current(bpf_get_current_pid_tgid()) || !kb_begin(&r, type, nparams))
+	if (!kb_begin(&r, type, nparams))
 		return 0;
 	KB_ARGS(a);
 	kb_push_s64(&r, ret);
@@ -84,7 +84,7 @@ static __always_inline int kb_rwv(struct trace_event_raw_sys_exit *ctx, u16 type
 {
 	long ret = ctx->ret;
 	struct kb_rec r;
-	if (kb_skip_current(bpf_get_current_pid_tgid()) || !kb_begin(&r, type, nparams))
+	if (!kb_begin(&r, type, nparams))
 		return 0;
 	KB_ARGS(a);
 	struct kb_iov_summary iov;
@@ -116,7 +116,7 @@ static __always_inline int kb_sendrecv(struct trace_event_raw_sys_exit *ctx, u16
 {
 	long ret = ctx->ret;
 	struct kb_rec r;
-	if (kb_skip_current(bpf_get_current_pid_tgid()) || !kb_begin(&r, type, nparams))
+	if (!kb_begin(&r, type, nparams))
 		return 0;
 	KB_ARGS(a);
 	const void *buf = (const void *)a.a[1];

@@ -59,8 +59,6 @@ static __always_inline int kb_accept(struct trace_event_raw_sys_exit *ctx, bool 
 {
 	long ret = ctx->ret;
 	struct kb_rec r;
-	if (kb_skip_current(bpf_get_current_pid_tgid()))
-		return 0;
 	if (with_flags ? !kb_begin(&r, KE_ACCEPT4, KP_ACCEPT4_COUNT) : !kb_begin(&r, KE_ACCEPT, KP_ACCEPT_COUNT))
 		return 0;
 	KB_ARGS(a);

@@ -47,15 +47,20 @@ static __always_inline u64 kb_now_ns(void)
 	return bpf_ktime_get_boot_ns() + kb_epoch_offset_ns;
 }
 
-/* Starts a record of `type` with `nparams` params for the current task. */
+/*
+ * Starts a record of `type` with `nparams` params for the current task,
+ * unless the task's process is the one the loader asked to ignore.
+ */
 static __always_inline bool kb_begin(struct kb_rec *r, u16 type, u16 nparams)
 {
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (kb_skip_current(pid_tgid))
+		return false;
 	r->buf = kb_scratch_buf();
 	if (!r->buf) {
 		kb_count_drop(KB_DROP_SCRATCH);
 		return false;
 	}
-	u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct kestrel_event_hdr *h = (void *)r->buf;
 	h->ts_ns = kb_now_ns();
 	h->tid = (u32)pid_tgid;

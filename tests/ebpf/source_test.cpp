@@ -139,6 +139,40 @@ TEST(EbpfDefaults, DefaultFilterLeavesOutHighVolumeIo) {
     EXPECT_FALSE(attached.test(t)) << event_info(t).name;
 }
 
+// By default the collector's own syscalls are not emitted; its children's are.
+TEST(EbpfDefaults, OwnEventsAreDroppedChildrensAreNot) {
+  EbpfSource source{EbpfOptions{}};
+  EventTypeSet types;
+  types.set(KE_OPENAT);
+  ASSERT_TRUE(source.set_event_filter(types).ok());
+  Status st = source.open();
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  std::string path = temp_path("own");
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0600);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int cfd = ::open(path.c_str(), O_RDONLY);
+    _exit(cfd >= 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ::unlink(path.c_str());
+  auto events = collect(source, {}, [&](const std::vector<OwnedEvent>& ev) {
+    for (const auto& e : ev)
+      if (e.tgid() == static_cast<uint32_t>(child) && e.s(KP_OPENAT_name) == path) return true;
+    return false;
+  });
+  bool child_seen = false;
+  for (const auto& e : events) {
+    EXPECT_NE(e.tgid(), static_cast<uint32_t>(getpid())) << "own event emitted: " << e.s(KP_OPENAT_name);
+    if (e.tgid() == static_cast<uint32_t>(child) && e.s(KP_OPENAT_name) == path) child_seen = true;
+  }
+  EXPECT_TRUE(child_seen);
+}
+
 // Without privileges open() fails with a message that says what to do.
 TEST(EbpfOpenErrors, UnprivilegedOpenSaysWhatIsMissing) {
   int pipefd[2];
