@@ -53,7 +53,7 @@ bool match_string(CmpOp op, std::string_view s, const RhsSet& rhs) {
     case CmpOp::kIn:
     case CmpOp::kIntersects:
       if (s.size() < rhs.min_len || s.size() > rhs.max_len) return false;
-      return rhs.members.count(s) != 0;
+      return rhs.members.contains(s);
     case CmpOp::kPMatch:
       return pmatch(s, rhs);
     case CmpOp::kRegex:
@@ -229,6 +229,46 @@ std::optional<std::string> decode_hex(std::string_view text) {
   return out;
 }
 
+uint64_t StringSet::hash(std::string_view s) {
+  uint64_t a = 0, b = 0;
+  size_t n = s.size();
+  if (n >= 8) {
+    std::memcpy(&a, s.data(), 8);
+    std::memcpy(&b, s.data() + n - 8, 8);
+  } else if (n > 0) {
+    std::memcpy(&a, s.data(), n);
+  }
+  uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
+  return h ^ (h >> 31);
+}
+
+void StringSet::build(const std::vector<std::string_view>& items) {
+  size_t cap = 4;
+  while (cap < items.size() * 2) cap <<= 1;
+  slots_.assign(cap, Slot{});
+  mask_ = cap - 1;
+  count_ = 0;
+  for (std::string_view s : items) {
+    if (contains(s)) continue;
+    for (uint64_t i = hash(s) & mask_;; i = (i + 1) & mask_) {
+      if (!slots_[i].used) {
+        slots_[i] = Slot{s.data(), static_cast<uint32_t>(s.size()), true};
+        ++count_;
+        break;
+      }
+    }
+  }
+}
+
+bool StringSet::contains(std::string_view s) const {
+  if (slots_.empty()) return false;
+  for (uint64_t i = hash(s) & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (!slot.used) return false;
+    if (slot.len == s.size() && std::memcmp(slot.data, s.data(), s.size()) == 0) return true;
+  }
+}
+
 RhsSet::RhsSet() = default;
 RhsSet::~RhsSet() = default;
 RhsSet::RhsSet(RhsSet&&) noexcept = default;
@@ -256,11 +296,13 @@ Result<RhsSet> compile_rhs(CmpOp op, const std::vector<std::string>& texts) {
   // Views into set.values: the vector is not resized after this point.
   if (op == CmpOp::kIn || op == CmpOp::kIntersects) {
     set.min_len = SIZE_MAX;
+    std::vector<std::string_view> items;
     for (const auto& v : set.values) {
-      set.members.insert(v.text);
+      items.push_back(v.text);
       set.min_len = std::min(set.min_len, v.text.size());
       set.max_len = std::max(set.max_len, v.text.size());
     }
+    set.members.build(items);
   } else if (op == CmpOp::kPMatch) {
     for (const auto& v : set.values) {
       std::string_view p = v.text;
