@@ -74,6 +74,22 @@ TEST_F(EngineTest, RulesWithoutTypeRestrictionSeeEveryEvent) {
   EXPECT_TRUE(c.engine->required_event_types().test(KE_EXECVE));
 }
 
+TEST_F(EngineTest, BucketsKeepDefinitionOrderAcrossRestrictedAndUnrestrictedRules) {
+  std::string yaml = rule_yaml("exec only", "evt.type = execve") + rule_yaml("anything", "proc.pid > 0") +
+                     rule_yaml("open only", "evt.type = openat and proc.pid > 0");
+  Compiled first = compile_rules(yaml);
+  ASSERT_EQ(first.error, "");
+  const Event& e = world.openat(300, 5, "/tmp/a", O_RDONLY);
+  EXPECT_EQ(names(run(*first.engine, e, world.table())), std::vector<std::string>{"anything"});
+  RuleEngineOptions opt;
+  opt.rule_matching = RuleMatching::kAll;
+  Compiled all = compile_rules(yaml, opt);
+  ASSERT_EQ(all.error, "");
+  EXPECT_EQ(names(run(*all.engine, e, world.table())), (std::vector<std::string>{"anything", "open only"}));
+  const Event& x = world.execve(300, "/usr/bin/env", {}, "env");
+  EXPECT_EQ(names(run(*all.engine, x, world.table())), (std::vector<std::string>{"exec only", "anything"}));
+}
+
 TEST_F(EngineTest, RequiredEventTypesAreTheUnionOfTheRules) {
   Compiled c = compile_rules(kTwoRules);
   ASSERT_EQ(c.error, "");
