@@ -4,7 +4,7 @@
 
 namespace kestrel {
 
-Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::RuleEngine& rules, engine::AlertDispatcher& outputs)
+Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs)
     : mux_(mux), table_(table), updater_(table), rules_(rules), outputs_(outputs) {}
 
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
@@ -53,6 +53,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
   std::vector<engine::Alert> alerts;
+  auto next_tick = std::chrono::steady_clock::now() + tick_interval_;
   for (;;) {
     if (stop.load(std::memory_order_relaxed) || (deadline && std::chrono::steady_clock::now() >= *deadline)) {
       summary.interrupted = true;
@@ -62,6 +63,13 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     if (!outcome.ok()) return outcome.status();
     if (*outcome == NextOutcome::kEof) break;
     for (const auto& ev : batch.events) handle(ev, alerts, summary);
+    if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
+      summary.sources = mux_.reports();
+      summary.outputs = outputs_.stats();
+      summary.state = table_.stats();
+      on_tick_(summary);
+      next_tick = std::chrono::steady_clock::now() + tick_interval_;
+    }
   }
   mux_.stop();
   outputs_.stop();

@@ -42,7 +42,7 @@ class Pipeline {
  public:
   // All references must outlive the pipeline. The multiplexer must not be
   // started yet: run() starts it.
-  Pipeline(Multiplexer& mux, ThreadTable& table, engine::RuleEngine& rules, engine::AlertDispatcher& outputs);
+  Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs);
 
   // Runs until every source has ended, `stop` becomes true, or `max_duration`
   // passes. Errors: a source that could not be opened.
@@ -51,6 +51,14 @@ class Pipeline {
   // Also write every event (and the initial state) to `writer`, which must
   // be open; the pipeline closes it at the end (-w FILE).
   void record_to(kcap::KcapWriter* writer) { recorder_ = writer; }
+
+  // Calls `fn` about every `interval` with the running summary (sources,
+  // outputs and state filled in), on the engine thread: periodic metrics and
+  // the event-drop alarm. Set before run().
+  void on_tick(std::chrono::milliseconds interval, std::function<void(const PipelineSummary&)> fn) {
+    tick_interval_ = interval;
+    on_tick_ = std::move(fn);
+  }
 
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
@@ -62,9 +70,11 @@ class Pipeline {
   Multiplexer& mux_;
   ThreadTable& table_;
   StateUpdater updater_;
-  engine::RuleEngine& rules_;
+  engine::eval::RuleEngine& rules_;
   engine::AlertDispatcher& outputs_;
   kcap::KcapWriter* recorder_ = nullptr;
+  std::chrono::milliseconds tick_interval_{1000};
+  std::function<void(const PipelineSummary&)> on_tick_;
 };
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,

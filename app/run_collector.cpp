@@ -4,11 +4,17 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 
+#include "app/drop_alarm.h"
+#include "app/metrics.h"
 #include "app/pipeline.h"
+#include "app/webserver.h"
 #include "app/rules_loading.h"
 #include "app/source_factory.h"
 #include "engine/eval/rule_engine.h"
+#include "engine/outputs/grpc/grpc_server.h"
+#include "engine/outputs/grpc/grpc_sink.h"
 #include "engine/outputs/http_sink.h"
 #include "engine/outputs/program_sink.h"
 #include "engine/outputs/syslog_sink.h"
@@ -26,7 +32,8 @@ std::string local_hostname() {
   return name;
 }
 
-std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig& config, std::ostream& out) {
+std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig& config, std::ostream& out,
+                                                           const std::shared_ptr<engine::AlertHub>& grpc_hub) {
   std::vector<std::unique_ptr<engine::OutputSink>> sinks;
   if (config.stdout_output.enabled) sinks.push_back(engine::make_stream_sink(out));
   if (config.file_output.enabled)
@@ -45,6 +52,7 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig&
     http.format.include_tags = config.json_include_tags_property;
     sinks.push_back(engine::make_http_sink(std::move(http)));
   }
+  if (grpc_hub) sinks.push_back(engine::make_grpc_sink(grpc_hub, config.outputs.grpc_drain_timeout));
   return sinks;
 }
 
@@ -63,11 +71,11 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     log << "kestrel: " << rules.status().message();
     return kExitFailure;
   }
-  engine::RuleEngineOptions engine_options;
-  engine_options.rule_matching = config.rule_matching == "all" ? engine::RuleMatching::kAll : engine::RuleMatching::kFirst;
+  engine::eval::RuleEngineOptions engine_options;
+  engine_options.rule_matching = config.rule_matching == "all" ? engine::eval::RuleMatching::kAll : engine::eval::RuleMatching::kFirst;
   engine_options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
   engine_options.hostname = local_hostname();
-  auto engine = engine::RuleEngine::create(*rules, engine_options);
+  auto engine = engine::eval::RuleEngine::create(*rules, engine_options);
   if (!engine.ok()) {
     log << "kestrel: " << engine.status().to_string() << "\n";
     return kExitFailure;
@@ -98,7 +106,33 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   dispatch.queue_capacity = config.outputs.queue_capacity;
   dispatch.rate_per_second = static_cast<double>(config.outputs.rate);
   dispatch.max_burst = static_cast<double>(config.outputs.max_burst);
-  engine::AlertDispatcher outputs(dispatch, make_sinks(config, out));
+  // The gRPC server outlives the dispatcher: at the end the dispatcher
+  // drains into the hub, then the server lets subscribers finish.
+  std::shared_ptr<engine::AlertHub> grpc_hub;
+  std::unique_ptr<engine::GrpcServer> grpc_server;
+  if (config.grpc.enabled) {
+    grpc_hub = std::make_shared<engine::AlertHub>();
+    engine::GrpcServerOptions grpc_options{.bind_address = config.grpc.bind_address,
+                                           .threadiness = config.grpc.threadiness,
+                                           .private_key = config.grpc.private_key,
+                                           .cert_chain = config.grpc.cert_chain,
+                                           .root_certs = config.grpc.root_certs,
+                                           .version = KESTREL_VERSION};
+    auto server = engine::start_grpc_server(grpc_options, grpc_hub);
+    if (!server.ok()) {
+      log << "kestrel: " << server.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    grpc_server = std::move(*server);
+    log << "kestrel: gRPC server listening on " << config.grpc.bind_address << "\n";
+  }
+  engine::AlertDispatcher outputs(dispatch, make_sinks(config, out, config.grpc_output.enabled ? grpc_hub : nullptr));
+  if (grpc_hub && config.outputs.grpc_wait_subscribers > 0) {
+    log << "kestrel: waiting for " << config.outputs.grpc_wait_subscribers << " gRPC subscriber(s)\n";
+    log.flush();
+    if (!grpc_hub->wait_for_subscribers(config.outputs.grpc_wait_subscribers, config.outputs.grpc_wait_timeout))
+      log << "kestrel: gRPC subscribers did not arrive in time; starting anyway\n";
+  }
 
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);
@@ -107,6 +141,62 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   log.flush();
 
   Pipeline pipeline(mux, table, **engine, outputs);
+  std::unique_ptr<Webserver> webserver;
+  if (config.webserver.enabled) {
+    auto w = Webserver::start(config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port));
+    if (!w.ok()) {
+      log << "kestrel: " << w.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    webserver = std::move(*w);
+    log << "kestrel: webserver on " << config.webserver.listen_address << ":" << webserver->port() << "\n";
+  }
+  DropAlarmOptions alarm_options{.threshold = config.syscall_event_drops.threshold};
+  alarm_options.log = alarm_options.alert = alarm_options.exit = false;
+  for (const auto& action : config.syscall_event_drops.actions) {
+    if (action == "log") alarm_options.log = true;
+    else if (action == "alert") alarm_options.alert = true;
+    else if (action == "exit") alarm_options.exit = true;
+    else if (action != "ignore") {
+      log << "kestrel: config key 'syscall_event_drops.actions': '" << action
+          << "' is not one of: log, alert, exit, ignore\n";
+      return kExitUsage;
+    }
+  }
+  DropAlarm drop_alarm(alarm_options, engine_options.hostname);
+  bool exit_on_drops = false;
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<MetricsSnapshot> last_logged;
+  auto next_metrics = started + config.metrics.interval;
+  // Every second on the engine thread: the drop alarm, the webserver's
+  // snapshot, and every metrics.interval the stats line.
+  pipeline.on_tick(std::chrono::seconds(1), [&](const PipelineSummary& running) {
+    if (auto alarm = drop_alarm.check(running)) {
+      if (alarm_options.log) log << "kestrel: " << alarm->message << "\n";
+      if (alarm->alert) outputs.submit(std::move(*alarm->alert));
+      if (alarm->exit) {
+        log << "kestrel: exiting on event drops (syscall_event_drops.actions has exit)\n";
+        exit_on_drops = true;
+        g_stop.store(true);
+      }
+    }
+    if (!webserver && !config.metrics.enabled) return;
+    const auto now = std::chrono::steady_clock::now();
+    const bool log_now = config.metrics.enabled && now >= next_metrics;
+    MetricsSnapshot snapshot =
+        make_snapshot(running, last_logged ? &*last_logged : nullptr, started, read_process_usage());
+    if (log_now) {
+      next_metrics = now + config.metrics.interval;
+      log << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";
+      log.flush();
+      if (!config.metrics.output_file.empty()) {
+        std::ofstream json_out(config.metrics.output_file, std::ios::app);
+        json_out << metrics_json(snapshot) << "\n";
+      }
+      last_logged = snapshot;
+    }
+    if (webserver) webserver->publish(std::move(snapshot));
+  });
   kcap::KcapWriterOptions record_options;
   record_options.gzip = options.write_capture.ends_with(".gz");
   kcap::KcapWriter recorder(record_options);
@@ -125,11 +215,14 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   });
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (grpc_server) grpc_server->stop(std::chrono::seconds(2));
+  if (webserver) webserver->stop();
   if (!summary.ok()) {
     log << "kestrel: " << summary.status().to_string() << "\n";
     return kExitFailure;
   }
   print_summary(log, *summary);
+  if (exit_on_drops) return kExitFailure;
   if (!summary->recording.ok()) return kExitFailure;
   for (const auto& src : summary->sources)
     if (!src.error.ok()) return kExitFailure;

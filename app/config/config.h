@@ -52,11 +52,26 @@ struct KestrelConfig {
     uint64_t http_queue_capacity = 1024;
     std::chrono::milliseconds http_max_backoff{5000};
     std::chrono::milliseconds http_timeout{5000};
+    uint64_t grpc_wait_subscribers = 0;
+    std::chrono::milliseconds grpc_wait_timeout{30000};
+    std::chrono::milliseconds grpc_drain_timeout{5000};
   } outputs;
   struct {
     bool enabled = false;
+    std::string bind_address = "unix:///run/kestrel/kestrel.sock";
+    uint64_t threadiness = 0;
+    std::string private_key, cert_chain, root_certs;
+  } grpc;
+  OutputToggle grpc_output;
+  struct {
+    bool enabled = false;
     uint64_t listen_port = 8765;
+    std::string listen_address = "0.0.0.0";
   } webserver;
+  struct {
+    double threshold = 0.1;
+    std::vector<std::string> actions{"log", "alert"};
+  } syscall_event_drops;
   struct {
     std::string kind = "auto";
     uint64_t ebpf_buf_size = 0;
@@ -71,6 +86,7 @@ struct KestrelConfig {
   struct {
     bool enabled = false;
     std::chrono::milliseconds interval{60000};
+    std::string output_file;
   } metrics;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -84,6 +85,12 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     case ConfigType::kInt: {
       if (text.empty() || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
         return bad("'" + text + "' is not a non-negative integer");
+      break;
+    }
+    case ConfigType::kFloat: {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(v >= 0)) return bad("'" + text + "' is not a non-negative number");
       break;
     }
     case ConfigType::kEnum: {
@@ -279,8 +286,25 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   c.outputs.http_queue_capacity = get<uint64_t>(t, "outputs.http.queue_capacity");
   c.outputs.http_max_backoff = parse_duration(get<std::string>(t, "outputs.http.max_backoff")).value();
   c.outputs.http_timeout = parse_duration(get<std::string>(t, "outputs.http.timeout")).value();
+  c.outputs.grpc_wait_subscribers = get<uint64_t>(t, "outputs.grpc.wait_subscribers");
+  c.outputs.grpc_wait_timeout = parse_duration(get<std::string>(t, "outputs.grpc.wait_timeout")).value();
+  c.outputs.grpc_drain_timeout = parse_duration(get<std::string>(t, "outputs.grpc.drain_timeout")).value();
+  c.grpc.enabled = get<bool>(t, "grpc.enabled");
+  c.grpc.bind_address = get<std::string>(t, "grpc.bind_address");
+  c.grpc.threadiness = get<uint64_t>(t, "grpc.threadiness");
+  c.grpc.private_key = get<std::string>(t, "grpc.private_key");
+  c.grpc.cert_chain = get<std::string>(t, "grpc.cert_chain");
+  c.grpc.root_certs = get<std::string>(t, "grpc.root_certs");
+  c.grpc_output.enabled = get<bool>(t, "grpc_output.enabled");
   c.webserver.enabled = get<bool>(t, "webserver.enabled");
   c.webserver.listen_port = get<uint64_t>(t, "webserver.listen_port");
+  c.webserver.listen_address = get<std::string>(t, "webserver.listen_address");
+  c.syscall_event_drops.threshold = get<double>(t, "syscall_event_drops.threshold");
+  c.syscall_event_drops.actions.clear();
+  if (t["syscall_event_drops"]["actions"].IsSequence())
+    for (const auto& item : t["syscall_event_drops"]["actions"])
+      c.syscall_event_drops.actions.push_back(item.as<std::string>());
+  c.metrics.output_file = get<std::string>(t, "metrics.output_file");
   c.engine.kind = get<std::string>(t, "engine.kind");
   c.engine.ebpf_buf_size = get<uint64_t>(t, "engine.ebpf.buf_size");
   c.engine.ebpf_cpus_for_each_buffer = get<uint64_t>(t, "engine.ebpf.cpus_for_each_buffer");

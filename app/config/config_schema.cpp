@@ -6,10 +6,6 @@ namespace {
 constexpr std::string_view kRuleMatching[] = {"first", "all"};
 constexpr std::string_view kEngineKinds[] = {"auto", "ebpf", "kmod", "gvisor", "capture", "none"};
 
-// Outputs and sources that later issues bring; naming them here keeps the
-// keys valid (so Falco configs load) while refusing to pretend they work.
-constexpr std::string_view kPendingOutputs = "this output has not landed yet (issue 6)";
-
 const ConfigKey kKeys[] = {
     {"rules_files", ConfigType::kStringList, "rules files or directories, loaded in order (empty: embedded ruleset)"},
     {"priority", ConfigType::kPriority, "minimum priority of alerts to emit"},
@@ -33,9 +29,22 @@ const ConfigKey kKeys[] = {
     {"http_output.enabled", ConfigType::kBool, "POST alerts to `url`"},
     {"http_output.url", ConfigType::kString, "where to POST"},
     {"http_output.user_agent", ConfigType::kString, "User-Agent header of the POSTs"},
+    {"grpc", ConfigType::kSection, "gRPC server (Falco-compatible outputs and version services)"},
+    {"grpc.enabled", ConfigType::kBool, "run the gRPC server"},
+    {"grpc.bind_address", ConfigType::kString, "unix:///path (plain) or host:port (TLS required)"},
+    {"grpc.threadiness", ConfigType::kInt, "server threads (0: gRPC default)"},
+    {"grpc.private_key", ConfigType::kString, "TLS server key file (TCP)"},
+    {"grpc.cert_chain", ConfigType::kString, "TLS server certificate chain file (TCP)"},
+    {"grpc.root_certs", ConfigType::kString, "CA file; when set, clients must present a certificate it signed"},
+    {"grpc_output", ConfigType::kSection, "alerts streamed by the gRPC outputs service"},
+    {"grpc_output.enabled", ConfigType::kBool, "stream alerts to gRPC subscribers (needs grpc.enabled)"},
     {"webserver", ConfigType::kSection, "HTTP endpoint with /healthz and /metrics"},
-    {"webserver.enabled", ConfigType::kBool, "serve /healthz and /metrics", {}, kPendingOutputs},
+    {"webserver.enabled", ConfigType::kBool, "serve /healthz and /metrics"},
     {"webserver.listen_port", ConfigType::kInt, "TCP port of the endpoint"},
+    {"webserver.listen_address", ConfigType::kString, "address the endpoint binds to"},
+    {"syscall_event_drops", ConfigType::kSection, "what to do when sources lose events"},
+    {"syscall_event_drops.threshold", ConfigType::kFloat, "fraction of events lost (0-1) above which actions run"},
+    {"syscall_event_drops.actions", ConfigType::kStringList, "any of: log, alert, exit"},
     {"outputs", ConfigType::kSection, "Kestrel-only output settings"},
     {"outputs.ocsf", ConfigType::kBool, "write alerts as OCSF Security Finding JSON lines (stdout, file, program, syslog)"},
     {"outputs.queue_capacity", ConfigType::kInt, "alerts waiting for the output thread; beyond it they are dropped and counted"},
@@ -45,6 +54,10 @@ const ConfigKey kKeys[] = {
     {"outputs.http.queue_capacity", ConfigType::kInt, "alerts waiting to be POSTed; beyond it they are dropped and counted"},
     {"outputs.http.max_backoff", ConfigType::kDuration, "longest wait between retries of a failed POST"},
     {"outputs.http.timeout", ConfigType::kDuration, "time limit of one POST"},
+    {"outputs.grpc", ConfigType::kSection, "gRPC outputs service delivery"},
+    {"outputs.grpc.wait_subscribers", ConfigType::kInt, "before capture starts, wait for this many `sub` streams (e.g. to replay -e to a client)"},
+    {"outputs.grpc.wait_timeout", ConfigType::kDuration, "longest wait for those subscribers"},
+    {"outputs.grpc.drain_timeout", ConfigType::kDuration, "at exit, longest wait for subscribers to receive what is queued"},
     {"engine", ConfigType::kSection, "event sources"},
     {"engine.kind", ConfigType::kEnum, "syscall source: auto, ebpf, kmod, gvisor, capture or none", kEngineKinds},
     {"engine.ebpf", ConfigType::kSection, "modern eBPF probe"},
@@ -53,17 +66,16 @@ const ConfigKey kKeys[] = {
     {"engine.kmod", ConfigType::kSection, "kernel module"},
     {"engine.kmod.buf_size", ConfigType::kInt, "bytes per per-CPU buffer"},
     {"engine.gvisor", ConfigType::kSection, "gVisor (runsc) monitoring socket"},
-    {"engine.gvisor.enabled", ConfigType::kBool, "listen for runsc sandboxes alongside the syscall source", {},
-     "the gVisor source has not landed yet (issue 5)"},
+    {"engine.gvisor.enabled", ConfigType::kBool, "listen for runsc sandboxes alongside the syscall source"},
     {"engine.gvisor.config", ConfigType::kString, "runsc pod-init config naming the socket"},
     {"engine.gvisor.root", ConfigType::kString, "runsc state root, to attach to running sandboxes"},
     {"state", ConfigType::kSection, "thread and fd tables"},
     {"state.max_threads", ConfigType::kInt, "maximum threads tracked; older ones are evicted and counted"},
     {"state.max_fds_per_process", ConfigType::kInt, "maximum fds tracked per process"},
     {"metrics", ConfigType::kSection, "periodic statistics"},
-    {"metrics.enabled", ConfigType::kBool, "log statistics every `interval`", {},
-     "metrics have not landed yet (issue 6)"},
+    {"metrics.enabled", ConfigType::kBool, "log statistics every `interval`"},
     {"metrics.interval", ConfigType::kDuration, "how often to log statistics"},
+    {"metrics.output_file", ConfigType::kString, "also append each snapshot as a JSON line to this file"},
 };
 
 }  // namespace
@@ -81,6 +93,7 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kSection: return "section";
     case ConfigType::kBool: return "bool";
     case ConfigType::kInt: return "integer";
+    case ConfigType::kFloat: return "number";
     case ConfigType::kString: return "string";
     case ConfigType::kStringList: return "list of strings";
     case ConfigType::kEnum: return "enum";

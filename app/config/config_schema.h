@@ -16,6 +16,7 @@ enum class ConfigType {
   kSection,     // a map of further keys
   kBool,
   kInt,         // non-negative integer
+  kFloat,       // non-negative decimal number
   kString,
   kStringList,  // a YAML sequence of strings
   kEnum,        // one of `choices`

@@ -60,7 +60,6 @@ TEST(Cli, BadFlagsExitTwoWithAMessage) {
 // Features that have not landed are refused, never silently ignored.
 TEST(Cli, UnlandedFeaturesExitTwo) {
   for (auto args : std::vector<std::vector<const char*>>{{"--gvisor-generate-config"},
-                                                         {"-o", "webserver.enabled=true"},
                                                          {"-o", "engine.gvisor.enabled=true"}}) {
     auto r = kestrel(args);
     EXPECT_EQ(r.code, kExitUsage) << args[0];

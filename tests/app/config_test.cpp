@@ -119,9 +119,9 @@ TEST(Config, BadOverridesNameTheArgument) {
 
 TEST(Config, PendingFeaturesAreReported) {
   EXPECT_TRUE(pending_features({}).empty());
-  auto p = pending_features({"", {"webserver.enabled=true"}});
+  auto p = pending_features({"", {"engine.gvisor.enabled=true"}});
   ASSERT_EQ(p.size(), 1u);
-  EXPECT_NE(p[0].find("webserver.enabled"), std::string::npos);
+  EXPECT_NE(p[0].find("engine.gvisor.enabled"), std::string::npos);
 }
 
 TEST(Config, Durations) {

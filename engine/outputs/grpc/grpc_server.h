@@ -20,7 +20,7 @@ namespace kestrel::engine {
 struct GrpcServerOptions {
   std::string bind_address = "unix:///run/kestrel/kestrel.sock";
   uint64_t threadiness = 0;
-  std::string private_key, cert_chain, root_certs;  // files, TCP only
+  std::string private_key{}, cert_chain{}, root_certs{};  // files, TCP only
   std::string version = "0.0.0";                     // reported by falco.version.service
 };
 

@@ -1,0 +1,192 @@
+#include "app/metrics.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace kestrel {
+namespace {
+
+// Prometheus label values escape backslash, quote and newline.
+std::string label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+class PromWriter {
+ public:
+  void family(const char* name, const char* type, const char* help) {
+    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+  }
+  template <typename T>
+  void sample(const char* name, T value, std::initializer_list<std::pair<const char*, std::string_view>> labels = {}) {
+    out_ << name;
+    if (labels.size()) {
+      out_ << "{";
+      bool first = true;
+      for (const auto& [k, v] : labels) {
+        out_ << (first ? "" : ",") << k << "=\"" << label(v) << "\"";
+        first = false;
+      }
+      out_ << "}";
+    }
+    out_ << " " << value << "\n";
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+}  // namespace
+
+ProcessUsage read_process_usage() {
+  ProcessUsage u;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    unsigned long size = 0, resident = 0;
+    if (std::fscanf(f, "%lu %lu", &size, &resident) == 2)
+      u.rss_bytes = static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    std::fclose(f);
+  }
+  struct rusage ru {};
+  if (getrusage(RUSAGE_SELF, &ru) == 0)
+    u.cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                    static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (struct dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++u.open_fds;
+    closedir(d);
+    if (u.open_fds) --u.open_fds;  // the directory stream itself
+  }
+  return u;
+}
+
+MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnapshot* previous,
+                              std::chrono::steady_clock::time_point started, const ProcessUsage& usage) {
+  MetricsSnapshot s;
+  s.taken = std::chrono::system_clock::now();
+  s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  s.events = summary.events;
+  s.alerts = summary.alerts;
+  s.alerts_by_rule = summary.alerts_by_rule;
+  s.alerts_by_priority = summary.alerts_by_priority;
+  double dt = previous ? std::chrono::duration<double>(s.taken - previous->taken).count() : s.uptime_seconds;
+  auto rate = [&](uint64_t now, uint64_t before) {
+    return dt > 0 && now >= before ? static_cast<double>(now - before) / dt : 0.0;
+  };
+  s.events_per_second = rate(s.events, previous ? previous->events : 0);
+  for (const auto& src : summary.sources) {
+    SourceMetrics m;
+    m.name = src.name;
+    m.events = src.stats.events;
+    m.drops = src.stats.drops;
+    if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
+    uint64_t before = 0;
+    if (previous)
+      for (const auto& p : previous->sources)
+        if (p.name == m.name) before = p.events;
+    m.events_per_second = rate(m.events, before);
+    s.sources.push_back(std::move(m));
+  }
+  s.output_drops = {{"queue_full", summary.outputs.dropped_queue_full},
+                    {"rate_limited", summary.outputs.dropped_rate_limited}};
+  s.sink_errors = summary.outputs.sink_errors;
+  s.sink_counters = summary.outputs.sink_counters;
+  s.state = summary.state;
+  s.process = usage;
+  return s;
+}
+
+std::string metrics_log_line(const MetricsSnapshot& s) {
+  uint64_t drops = 0;
+  for (const auto& src : s.sources)
+    for (const auto& [reason, n] : src.drops) drops += n;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "events=%llu (%.0f/s) drops=%llu alerts=%llu output_drops=%llu threads=%llu fds=%llu "
+                "evictions=%llu/%llu rss=%.1fMiB cpu=%.2fs",
+                static_cast<unsigned long long>(s.events), s.events_per_second,
+                static_cast<unsigned long long>(drops), static_cast<unsigned long long>(s.alerts),
+                static_cast<unsigned long long>(s.output_drops.at("queue_full") + s.output_drops.at("rate_limited")),
+                static_cast<unsigned long long>(s.state.threads), static_cast<unsigned long long>(s.state.fds),
+                static_cast<unsigned long long>(s.state.thread_evictions),
+                static_cast<unsigned long long>(s.state.fd_evictions),
+                static_cast<double>(s.process.rss_bytes) / (1024.0 * 1024.0), s.process.cpu_seconds);
+  return buf;
+}
+
+std::string metrics_json(const MetricsSnapshot& s) {
+  nlohmann::json j;
+  j["uptime_seconds"] = s.uptime_seconds;
+  j["events"] = s.events;
+  j["events_per_second"] = s.events_per_second;
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& src : s.sources)
+    sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
+                       {"drops", src.drops}});
+  j["sources"] = std::move(sources);
+  j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
+  j["outputs"] = {{"drops", s.output_drops}, {"sink_errors", s.sink_errors}, {"sinks", s.sink_counters}};
+  j["state"] = {{"threads", s.state.threads},
+                {"processes", s.state.processes},
+                {"fds", s.state.fds},
+                {"thread_evictions", s.state.thread_evictions},
+                {"fd_evictions", s.state.fd_evictions}};
+  j["process"] = {{"rss_bytes", s.process.rss_bytes},
+                  {"cpu_seconds", s.process.cpu_seconds},
+                  {"open_fds", s.process.open_fds}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string metrics_prometheus(const MetricsSnapshot& s) {
+  PromWriter w;
+  w.family("kestrel_uptime_seconds", "gauge", "Seconds since the collector started.");
+  w.sample("kestrel_uptime_seconds", s.uptime_seconds);
+  w.family("kestrel_events_total", "counter", "Events processed, by source.");
+  for (const auto& src : s.sources) w.sample("kestrel_events_total", src.events, {{"source", src.name}});
+  w.family("kestrel_events_per_second", "gauge", "Event rate over the last metrics interval, by source.");
+  for (const auto& src : s.sources) w.sample("kestrel_events_per_second", src.events_per_second, {{"source", src.name}});
+  w.family("kestrel_event_drops_total", "counter", "Events lost before the engine, by source and reason.");
+  for (const auto& src : s.sources)
+    for (const auto& [reason, n] : src.drops)
+      w.sample("kestrel_event_drops_total", n, {{"source", src.name}, {"reason", reason}});
+  w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");
+  // Per-rule counts do not carry the priority; a rule has one priority, so
+  // the per-priority family is separate.
+  for (const auto& [rule, n] : s.alerts_by_rule) w.sample("kestrel_alerts_total", n, {{"rule", rule}});
+  w.family("kestrel_alerts_by_priority_total", "counter", "Alerts raised, by priority.");
+  for (const auto& [p, n] : s.alerts_by_priority) w.sample("kestrel_alerts_by_priority_total", n, {{"priority", p}});
+  w.family("kestrel_output_drops_total", "counter", "Alerts dropped on the way to the outputs, by reason.");
+  for (const auto& [reason, n] : s.output_drops) w.sample("kestrel_output_drops_total", n, {{"reason", reason}});
+  w.family("kestrel_output_errors_total", "counter", "Alerts a sink failed to deliver, by sink.");
+  for (const auto& [sink, n] : s.sink_errors) w.sample("kestrel_output_errors_total", n, {{"sink", sink}});
+  w.family("kestrel_output_sink_counter", "gauge", "Each sink's own counters (retries, queue drops, ...).");
+  for (const auto& [sink, counters] : s.sink_counters)
+    for (const auto& [name, n] : counters) w.sample("kestrel_output_sink_counter", n, {{"sink", sink}, {"counter", name}});
+  w.family("kestrel_state_threads", "gauge", "Threads in the thread table.");
+  w.sample("kestrel_state_threads", s.state.threads);
+  w.family("kestrel_state_fds", "gauge", "File descriptors in the fd tables.");
+  w.sample("kestrel_state_fds", s.state.fds);
+  w.family("kestrel_state_evictions_total", "counter", "Table entries evicted at the configured bounds.");
+  w.sample("kestrel_state_evictions_total", s.state.thread_evictions, {{"table", "threads"}});
+  w.sample("kestrel_state_evictions_total", s.state.fd_evictions, {{"table", "fds"}});
+  w.family("kestrel_resident_memory_bytes", "gauge", "Resident set size of the collector.");
+  w.sample("kestrel_resident_memory_bytes", s.process.rss_bytes);
+  w.family("kestrel_cpu_seconds_total", "counter", "User and system CPU time of the collector.");
+  w.sample("kestrel_cpu_seconds_total", s.process.cpu_seconds);
+  w.family("kestrel_open_fds", "gauge", "Open file descriptors of the collector.");
+  w.sample("kestrel_open_fds", s.process.open_fds);
+  return w.str();
+}
+
+}  // namespace kestrel

@@ -1,0 +1,65 @@
+// metrics.h — the collector's statistics at one moment, and their three
+// renderings: a one-line log summary, a JSON object, Prometheus text.
+//
+// A MetricsSnapshot is taken on the engine thread from the pipeline's
+// running summary (see Pipeline::on_tick) plus process figures from /proc;
+// rates (events/s) come from the difference with the previous snapshot.
+// Prometheus names are `kestrel_…`; counters end in `_total`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/pipeline.h"
+
+namespace kestrel {
+
+struct ProcessUsage {
+  uint64_t rss_bytes = 0;
+  double cpu_seconds = 0;  // user + system since start
+  uint64_t open_fds = 0;
+};
+
+// This process's RSS (from /proc/self/statm), CPU time (getrusage) and fd
+// count (/proc/self/fd). Missing files leave fields at 0.
+ProcessUsage read_process_usage();
+
+struct SourceMetrics {
+  std::string name;
+  uint64_t events = 0;
+  double events_per_second = 0;
+  std::map<std::string, uint64_t> drops;  // by reason, queue_full included
+};
+
+struct MetricsSnapshot {
+  std::chrono::system_clock::time_point taken;
+  double uptime_seconds = 0;
+  uint64_t events = 0;
+  double events_per_second = 0;
+  std::vector<SourceMetrics> sources;
+  std::map<std::string, uint64_t> alerts_by_rule;
+  std::map<std::string, uint64_t> alerts_by_priority;
+  uint64_t alerts = 0;
+  // Output path: the dispatcher's drops by reason, errors and counters per sink.
+  std::map<std::string, uint64_t> output_drops;
+  std::map<std::string, uint64_t> sink_errors;
+  std::map<std::string, std::map<std::string, uint64_t>> sink_counters;
+  ThreadTableStats state;
+  ProcessUsage process;
+};
+
+// Builds a snapshot from the pipeline summary; `previous` (may be null)
+// gives the rates. `started` is when the collector started.
+MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnapshot* previous,
+                              std::chrono::steady_clock::time_point started, const ProcessUsage& usage);
+
+// "events=… (…/s) drops=… alerts=… threads=… fds=… rss=…MiB cpu=…s"
+std::string metrics_log_line(const MetricsSnapshot& s);
+std::string metrics_json(const MetricsSnapshot& s);
+// Prometheus text exposition format 0.0.4.
+std::string metrics_prometheus(const MetricsSnapshot& s);
+
+}  // namespace kestrel

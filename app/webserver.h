@@ -1,0 +1,44 @@
+// webserver.h — the HTTP endpoint behind Falco's `webserver.*` keys.
+//
+//   GET /healthz  → 200 {"status":"ok"} while the collector runs
+//   GET /metrics  → the latest MetricsSnapshot in Prometheus text format
+//                   (text/plain; version=0.0.4); 503 before the first one
+//   GET /metrics.json → the same snapshot as JSON
+// The server runs on its own thread (cpp-httplib); snapshots are handed
+// over through publish(), so the engine thread never waits for a scrape.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/metrics.h"
+#include "sources/base/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace kestrel {
+
+class Webserver {
+ public:
+  ~Webserver();
+  // Binds `address`:`port` (port 0: any free port, see port()).
+  static Result<std::unique_ptr<Webserver>> start(const std::string& address, uint16_t port);
+  uint16_t port() const { return port_; }
+  void publish(MetricsSnapshot snapshot);
+  void stop();
+
+ private:
+  Webserver();
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::optional<MetricsSnapshot> latest_;
+};
+
+}  // namespace kestrel

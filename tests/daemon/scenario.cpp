@@ -1,0 +1,79 @@
+#include "tests/daemon/scenario.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "sources/capture/kcap_writer.h"
+#include "sources/event/event_builder.h"
+
+namespace kestrel::testing {
+namespace {
+
+constexpr uint64_t kT0 = 1764417418000000000ull;
+
+ThreadInfo process(int64_t pid, int64_t ppid, std::string comm, std::string exepath) {
+  ThreadInfo t;
+  t.tid = t.pid = pid;
+  t.ptid = ppid;
+  t.comm = comm;
+  t.exe = comm;
+  t.exepath = exepath;
+  t.cwd = "/root";
+  return t;
+}
+
+std::vector<uint8_t> openat(uint64_t ts, int64_t pid, int64_t fd, const char* path) {
+  return EventBuilder(KE_OPENAT, ts, pid, pid)
+      .add_int(fd).add_int(-100).add_str(path).add_int(0).add_int(0).add_int(0).add_int(0)
+      .finish();
+}
+
+std::vector<uint8_t> exec(uint64_t ts, int64_t pid, int64_t ppid, std::string_view exe,
+                          std::vector<std::string_view> args, std::string_view comm) {
+  EventBuilder b(KE_EXECVE, ts, pid, pid);
+  b.add_int(0).add_str(exe).add_strings(args).add_int(pid).add_int(pid).add_int(ppid).add_str("/root").add_str(comm);
+  return b.finish();
+}
+
+std::vector<uint8_t> fork_child(uint64_t ts, int64_t child, int64_t parent) {
+  return EventBuilder(KE_CLONE, ts, child, child).add_int(0).add_empty().add_empty().add_int(child).add_int(child)
+      .add_int(parent).finish();
+}
+
+// A test fixture that cannot be written is a broken machine, not a test
+// result: stop loudly (this also runs outside gtest, in the capture writer).
+void check(const Status& s) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "scenario: %s\n", s.to_string().c_str());
+  std::abort();
+}
+
+}  // namespace
+
+std::string write_alert_scenario(const std::string& tag) {
+  std::string path = "/tmp/kestrel_daemon_" + tag + "_" + std::to_string(getpid()) + ".kcap";
+  write_alert_scenario_to(path);
+  return path;
+}
+
+void write_alert_scenario_to(const std::string& path) {
+  kcap::KcapWriter w;
+  check(w.open(path));
+  check(w.write_header(kcap::KcapHeader{.producer = "test", .created_ns = kT0, .machine = {}}));
+  check(w.write_snapshot({process(1, 0, "systemd", "/usr/lib/systemd/systemd"),
+                          process(100, 1, "bash", "/usr/bin/bash"), process(300, 1, "nc", "/usr/bin/nc")}));
+  const std::vector<std::vector<uint8_t>> events = {
+      fork_child(kT0 + 1, 200, 100),
+      exec(kT0 + 2, 200, 100, "/usr/bin/cat", {"/etc/shadow"}, "cat"),
+      openat(kT0 + 3, 200, 3, "/etc/shadow"),
+      openat(kT0 + 4, 200, 4, "/etc/hostname"),
+      fork_child(kT0 + 5, 301, 300),
+      exec(kT0 + 6, 301, 300, "/bin/sh", {"-i"}, "sh"),
+  };
+  for (const auto& e : events) check(w.append(e));
+  check(w.close());
+}
+
+}  // namespace kestrel::testing
