@@ -7,6 +7,8 @@
 #include "app/list_events.h"
 #include "app/rules_loading.h"
 #include "app/run_collector.h"
+#include "engine/eval/rule_engine.h"
+#include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
 #include "engine/validate.h"
 
@@ -52,6 +54,27 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.footer(config_help());
 }
 
+// --gvisor-generate-config[=SOCKET]: the runsc pod-init config enabling the
+// points the loaded rules (and the state tables) need.
+int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
+  auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
+  if (!rules.ok()) {
+    err << "kestrel: " << rules.status().message();
+    return kExitFailure;
+  }
+  auto engine = engine::eval::RuleEngine::create(*rules, {});
+  if (!engine.ok()) {
+    err << "kestrel: " << engine.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  EventTypeSet types = (*engine)->required_event_types() | state_event_types();
+  if (o.all_events) types.set();
+  gvisor::PodInitConfigOptions options;
+  if (!o.gvisor_generate_config->empty()) options.endpoint = *o.gvisor_generate_config;
+  out << gvisor::pod_init_config_json(types, options);
+  return kExitOk;
+}
+
 int refuse(std::ostream& err, const std::string& what) {
   err << "kestrel: " << what << "\n";
   return kExitUsage;
@@ -92,7 +115,7 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     return kExitUsage;
   }
 
-  if (o.gvisor_generate_config) return refuse(err, "--gvisor-generate-config: the gVisor source has not landed yet (issue 5)");
+  if (o.gvisor_generate_config) return print_gvisor_config(o, *config, out, err);
   if (o.list_fields) {
     if (!o.list_fields->empty() && !engine::is_known_source(*o.list_fields))
       return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");

@@ -94,7 +94,8 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
   }
   for (const auto& src : s.sources) {
     out << "Source " << src.name << ": " << src.stats.events << " events";
-    for (const auto& [reason, n] : src.stats.drops) out << ", dropped " << n << " (" << reason << ")";
+    for (const auto& [reason, n] : src.stats.drops)
+      if (n) out << ", dropped " << n << " (" << reason << ")";
     if (src.queue_drops) out << ", dropped " << src.queue_drops << " (queue_full)";
     if (!src.error.ok()) out << ", failed: " << src.error.to_string();
     out << "\n";

@@ -1,6 +1,11 @@
 #include "app/source_factory.h"
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
 #include "ebpf/ebpf_source.h"
+#include "gvisor/gvisor_source.h"
 #include "sources/capture/capture_source.h"
 #include "sources/state/proc_scanner.h"
 
@@ -32,6 +37,37 @@ Status not_landed(const std::string& what) {
 
 }  // namespace
 
+Result<std::string> gvisor_socket_path(const KestrelConfig& config) {
+  const std::string& file = config.engine.gvisor_config;
+  if (file.empty()) return std::string(gvisor::kDefaultSocketPath);
+  std::ifstream in(file);
+  if (!in) return Status(StatusCode::kNotFound, "engine.gvisor.config: cannot read '" + file + "'");
+  auto json = nlohmann::json::parse(in, nullptr, false);
+  if (json.is_discarded()) return Status(StatusCode::kInvalidArgument, "engine.gvisor.config: '" + file + "' is not JSON");
+  // runsc's pod-init config: trace_session.sinks[] with a "remote" sink whose
+  // config.endpoint is the socket we listen on.
+  const auto& sinks = json["trace_session"]["sinks"];
+  if (sinks.is_array())
+    for (const auto& sink : sinks)
+      if (sink.value("name", "") == "remote" && sink.contains("config") && sink["config"].contains("endpoint") &&
+          sink["config"]["endpoint"].is_string())
+        return sink["config"]["endpoint"].get<std::string>();
+  return Status(StatusCode::kInvalidArgument,
+                "engine.gvisor.config: '" + file + "' has no trace_session sink named \"remote\" with an endpoint");
+}
+
+namespace {
+
+Result<std::unique_ptr<Source>> make_gvisor(const KestrelConfig& config) {
+  auto path = gvisor_socket_path(config);
+  if (!path.ok()) return path.status();
+  gvisor::GvisorSourceConfig options;
+  options.server.socket_path = *path;
+  return std::unique_ptr<Source>(gvisor::make_gvisor_source(options));
+}
+
+}  // namespace
+
 std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
   return std::make_unique<ProcScannedSource>(std::move(source));
 }
@@ -46,7 +82,12 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
   if (kind == "none")
     return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
   if (kind == "kmod") return not_landed("engine.kind=kmod: the kernel module source (driverkit)");
-  if (kind == "gvisor") return not_landed("engine.kind=gvisor: the gVisor source (issue 5)");
+  if (kind == "gvisor") {
+    auto g = make_gvisor(config);
+    if (!g.ok()) return g.status();
+    sources.push_back(std::move(*g));
+    return sources;
+  }
   if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
   // auto and ebpf: the modern probe. open() explains what is missing when
   // the kernel cannot run it.
@@ -54,6 +95,12 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
   options.buffer_bytes = config.engine.ebpf_buf_size;
   options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
   sources.push_back(with_proc_scan(std::make_unique<EbpfSource>(options)));
+  if (config.engine.gvisor_enabled) {
+    // Sandboxes alongside the host: one stream, events tagged by domain.
+    auto g = make_gvisor(config);
+    if (!g.ok()) return g.status();
+    sources.push_back(std::move(*g));
+  }
   return sources;
 }
 

@@ -19,6 +19,10 @@ namespace kestrel {
 // others for a source that cannot run here.
 Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture);
 
+// The socket the gVisor source listens on: the remote sink endpoint of the
+// pod-init config named by engine.gvisor.config, else the default.
+Result<std::string> gvisor_socket_path(const KestrelConfig& config);
+
 // Wraps a live host source so its initial_state() is a /proc scan taken
 // after the source opened (so no process falls between scan and capture).
 std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source);

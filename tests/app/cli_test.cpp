@@ -6,6 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "app/config/config_schema.h"
 #include "sources/event/event_table.h"
 
 namespace kestrel {
@@ -57,14 +62,34 @@ TEST(Cli, BadFlagsExitTwoWithAMessage) {
   }
 }
 
-// Features that have not landed are refused, never silently ignored.
+// Features that have not landed are refused, never silently ignored: every
+// schema key marked pending makes the run exit 2 naming it.
 TEST(Cli, UnlandedFeaturesExitTwo) {
-  for (auto args : std::vector<std::vector<const char*>>{{"--gvisor-generate-config"},
-                                                         {"-o", "engine.gvisor.enabled=true"}}) {
-    auto r = kestrel(args);
-    EXPECT_EQ(r.code, kExitUsage) << args[0];
-    EXPECT_NE(r.err.find("not landed"), std::string::npos) << r.err;
+  for (const auto& key : config_keys()) {
+    if (key.pending.empty()) continue;
+    std::string arg = std::string(key.path) + "=true";
+    auto r = kestrel({"-o", arg.c_str()});
+    EXPECT_EQ(r.code, kExitUsage) << arg;
+    EXPECT_NE(r.err.find(std::string(key.path)), std::string::npos) << r.err;
   }
+}
+
+TEST(Cli, GvisorGenerateConfigNamesTheSocketAndThePoints) {
+  auto r = kestrel({"--gvisor-generate-config=/run/test/k.sock"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["trace_session"]["name"], "Default");
+  bool remote = false;
+  for (const auto& sink : j["trace_session"]["sinks"])
+    if (sink["name"] == "remote" && sink["config"]["endpoint"] == "/run/test/k.sock") remote = true;
+  EXPECT_TRUE(remote) << r.out;
+  std::set<std::string> points;
+  for (const auto& p : j["trace_session"]["points"]) points.insert(p["name"].get<std::string>());
+  // The default rules need execs (shell rules), opens (sensitive reads) and
+  // container starts (sandbox identity).
+  EXPECT_TRUE(points.count("sentry/execve")) << r.out;
+  EXPECT_TRUE(points.count("syscall/openat/exit")) << r.out;
+  EXPECT_TRUE(points.count("container/start")) << r.out;
 }
 
 TEST(Cli, EngineKindNoneHasNothingToDo) {
