@@ -21,7 +21,9 @@ std::string time_with_ns(uint64_t time_ns, const char* strftime_format, bool utc
   return out;
 }
 
-nlohmann::json to_json(const FieldValue& v) {
+}  // namespace
+
+nlohmann::json field_value_json(const FieldValue& v) {
   return std::visit(
       [](const auto& x) -> nlohmann::json {
         using T = std::decay_t<decltype(x)>;
@@ -30,8 +32,6 @@ nlohmann::json to_json(const FieldValue& v) {
       },
       v);
 }
-
-}  // namespace
 
 std::string iso8601_utc(uint64_t time_ns) { return time_with_ns(time_ns, "%Y-%m-%dT%H:%M:%S", true) + "Z"; }
 
@@ -51,7 +51,7 @@ std::string format_alert(const Alert& alert, const AlertFormatOptions& options) 
   j["hostname"] = alert.hostname;
   if (options.include_output) j["output"] = alert.output;
   nlohmann::json fields = nlohmann::json::object();
-  for (const auto& [name, value] : alert.output_fields) fields[name] = to_json(value);
+  for (const auto& [name, value] : alert.output_fields) fields[name] = field_value_json(value);
   j["output_fields"] = std::move(fields);
   if (options.include_tags) j["tags"] = alert.tags;
   // Replace invalid UTF-8 (process names and paths are arbitrary bytes).

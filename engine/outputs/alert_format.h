@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/outputs/alert.h"
 
 namespace kestrel::engine {
@@ -24,6 +26,9 @@ struct AlertFormatOptions {
 };
 
 std::string format_alert(const Alert& alert, const AlertFormatOptions& options);
+
+// A field value as JSON: null when absent, else its string/number/bool.
+nlohmann::json field_value_json(const FieldValue& value);
 
 // "2026-11-29T11:56:58.123456789Z"
 std::string iso8601_utc(uint64_t time_ns);

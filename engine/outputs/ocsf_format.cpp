@@ -12,16 +12,6 @@ constexpr int kCategoryUid = 2;  // Findings
 constexpr int kActivityCreate = 1;
 constexpr const char* kSchemaVersion = "1.0.0";
 
-nlohmann::json field_json(const FieldValue& v) {
-  return std::visit(
-      [](const auto& x) -> nlohmann::json {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-        else return x;
-      },
-      v);
-}
-
 }  // namespace
 
 int ocsf_severity_id(Priority p) {
@@ -70,7 +60,7 @@ std::string format_ocsf(const Alert& alert) {
                    {"product", {{"name", "Kestrel"}, {"vendor_name", "Kestrel"}}},
                    {"original_time", iso8601_utc(alert.time_ns)}};
   nlohmann::json fields = nlohmann::json::object();
-  for (const auto& [name, value] : alert.output_fields) fields[name] = field_json(value);
+  for (const auto& [name, value] : alert.output_fields) fields[name] = field_value_json(value);
   j["unmapped"] = {{"priority", priority_name(alert.priority)}, {"source", alert.source},
                    {"hostname", alert.hostname}, {"output_fields", std::move(fields)}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
