@@ -5,7 +5,7 @@
 namespace kestrel {
 
 Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs)
-    : mux_(mux), table_(table), updater_(table), rules_(rules), outputs_(outputs) {}
+    : mux_(mux), table_(table), updater_(table), rules_(&rules), outputs_(outputs) {}
 
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   ++summary.events;
@@ -13,11 +13,11 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   const uint16_t type = ev.view.type();
   const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
   if (removes_state) {
-    rules_.process(ev, table_, alerts);
+    rules_->process(ev, table_, alerts);
     updater_.apply(ev);
   } else {
     updater_.apply(ev);
-    rules_.process(ev, table_, alerts);
+    rules_->process(ev, table_, alerts);
   }
   if (recorder_ && summary.recording.ok()) {
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain);

@@ -59,6 +59,9 @@ class Pipeline {
     tick_interval_ = interval;
     on_tick_ = std::move(fn);
   }
+  // Evaluate events with `rules` from the next event on (SIGHUP reload).
+  // Call on the engine thread, e.g. from the on_tick callback.
+  void replace_rules(engine::eval::RuleEngine& rules) { rules_ = &rules; }
 
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
@@ -70,7 +73,7 @@ class Pipeline {
   Multiplexer& mux_;
   ThreadTable& table_;
   StateUpdater updater_;
-  engine::eval::RuleEngine& rules_;
+  engine::eval::RuleEngine* rules_;
   engine::AlertDispatcher& outputs_;
   kcap::KcapWriter* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <utility>
 
 #include "app/drop_alarm.h"
 #include "app/metrics.h"
@@ -25,6 +26,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
+std::atomic<bool> g_reload{false};
+extern "C" void on_reload_signal(int) { g_reload.store(true); }
 
 std::string local_hostname() {
   char name[256] = {};
@@ -56,6 +59,50 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig&
   return sinks;
 }
 
+// A rule set and the engine compiled from it (which refers into it).
+struct LoadedRules {
+  std::unique_ptr<engine::RuleSet> set;
+  std::unique_ptr<engine::eval::RuleEngine> engine;
+};
+
+Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelConfig& config,
+                                      const std::string& hostname, std::ostream& log) {
+  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
+  if (!rules.ok()) return rules.status();
+  LoadedRules loaded;
+  loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
+  engine::eval::RuleEngineOptions engine_options;
+  engine_options.rule_matching =
+      config.rule_matching == "all" ? engine::eval::RuleMatching::kAll : engine::eval::RuleMatching::kFirst;
+  engine_options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
+  engine_options.hostname = hostname;
+  auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
+  if (!engine.ok()) return engine.status();
+  loaded.engine = std::move(*engine);
+  return loaded;
+}
+
+// SIGHUP: the config (-c file and -o overrides, read again) and the rules it
+// names. Rules, priority and rule_matching take effect; sources and outputs
+// keep running as configured at start. Event types the new rules need but
+// the sources were not asked for are reported: they arrive after a restart.
+Result<LoadedRules> reload_rules(const CliOptions& options, const EventTypeSet& captured, const std::string& hostname,
+                                 std::ostream& log) {
+  auto fail = [&](const Status& why) -> Result<LoadedRules> {
+    log << "kestrel: SIGHUP: reload failed, keeping the rules in use: " << why.to_string() << "\n";
+    return why;
+  };
+  auto config = load_config({options.config_file, options.overrides});
+  if (!config.ok()) return fail(config.status());
+  auto loaded = load_rules_engine(options, *config, hostname, log);
+  if (!loaded.ok()) return fail(loaded.status());
+  EventTypeSet missing = loaded->engine->required_event_types() & ~captured;
+  log << "kestrel: SIGHUP: output files reopened; " << loaded->engine->rule_count() << " rules reloaded";
+  if (missing.any()) log << " (" << missing.count() << " event types they need are not captured until a restart)";
+  log << "\n";
+  return loaded;
+}
+
 }  // namespace
 
 EventTypeSet state_event_types() {
@@ -66,27 +113,20 @@ EventTypeSet state_event_types() {
 }
 
 int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
-  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
-  if (!rules.ok()) {
-    log << "kestrel: " << rules.status().message();
+  const std::string hostname = local_hostname();
+  auto loaded = load_rules_engine(options, config, hostname, log);
+  if (!loaded.ok()) {
+    log << "kestrel: " << loaded.status().to_string() << "\n";
     return kExitFailure;
   }
-  engine::eval::RuleEngineOptions engine_options;
-  engine_options.rule_matching = config.rule_matching == "all" ? engine::eval::RuleMatching::kAll : engine::eval::RuleMatching::kFirst;
-  engine_options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
-  engine_options.hostname = local_hostname();
-  auto engine = engine::eval::RuleEngine::create(*rules, engine_options);
-  if (!engine.ok()) {
-    log << "kestrel: " << engine.status().to_string() << "\n";
-    return kExitFailure;
-  }
+  LoadedRules active = std::move(*loaded);
 
   auto sources = make_sources(config, options.capture);
   if (!sources.ok()) {
     log << "kestrel: " << sources.status().to_string() << "\n";
     return sources.status().code() == StatusCode::kUnimplemented ? kExitUsage : kExitFailure;
   }
-  EventTypeSet wanted = (*engine)->required_event_types() | state_event_types();
+  EventTypeSet wanted = active.engine->required_event_types() | state_event_types();
   if (options.all_events) wanted.set();
   Multiplexer mux;
   for (auto& source : *sources) {
@@ -137,10 +177,13 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  log << "kestrel: " << (*engine)->rule_count() << " rules loaded, " << wanted.count() << " event types captured\n";
+  g_reload.store(false);
+  std::signal(SIGHUP, on_reload_signal);
+  log << "kestrel: " << active.engine->rule_count() << " rules loaded, " << wanted.count() << " event types captured\n";
   log.flush();
 
-  Pipeline pipeline(mux, table, **engine, outputs);
+  Pipeline pipeline(mux, table, *active.engine, outputs);
+  LoadedRules retired;  // the rules a reload replaced, freed at the next one
   std::unique_ptr<Webserver> webserver;
   if (config.webserver.enabled) {
     auto w = Webserver::start(config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port));
@@ -163,7 +206,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
       return kExitUsage;
     }
   }
-  DropAlarm drop_alarm(alarm_options, engine_options.hostname);
+  DropAlarm drop_alarm(alarm_options, hostname);
   bool exit_on_drops = false;
   const auto started = std::chrono::steady_clock::now();
   std::optional<MetricsSnapshot> last_logged;
@@ -171,6 +214,17 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   // Every second on the engine thread: the drop alarm, the webserver's
   // snapshot, and every metrics.interval the stats line.
   pipeline.on_tick(std::chrono::seconds(1), [&](const PipelineSummary& running) {
+    if (g_reload.exchange(false)) {
+      // SIGHUP: reopen file outputs (logrotate), then reload config and
+      // rules; the sources keep running. A failed reload changes nothing.
+      outputs.reopen();
+      auto next = reload_rules(options, wanted, hostname, log);
+      if (next.ok()) {
+        pipeline.replace_rules(*next->engine);
+        retired = std::exchange(active, std::move(*next));
+      }
+      log.flush();
+    }
     if (auto alarm = drop_alarm.check(running)) {
       if (alarm_options.log) log << "kestrel: " << alarm->message << "\n";
       if (alarm->alert) outputs.submit(std::move(*alarm->alert));
@@ -215,6 +269,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   });
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
   if (grpc_server) grpc_server->stop(std::chrono::seconds(2));
   if (webserver) webserver->stop();
   if (!summary.ok()) {

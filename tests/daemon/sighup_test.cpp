@@ -1,0 +1,141 @@
+// SIGHUP while the collector runs: file outputs are reopened (logrotate),
+// rules are reloaded without stopping the source, and a broken rules file
+// leaves the rules in use. The collector replays a capture fed through a
+// FIFO in stages, so it is still running (blocked on its input) between
+// stages; the stages are cut inside the next frame, which the reader then
+// waits to complete.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/cli.h"
+#include "sources/capture/kcap_writer.h"
+#include "sources/event/event_builder.h"
+
+namespace kestrel {
+namespace {
+
+constexpr uint64_t kT0 = 1764417418000000000ull;
+
+std::vector<uint8_t> open_path(uint64_t ts, const char* path) {
+  return EventBuilder(KE_OPENAT, ts, 200, 200)
+      .add_int(3).add_int(-100).add_str(path).add_int(0).add_int(0).add_int(0).add_int(0)
+      .finish();
+}
+
+// Writes a capture whose event frames are `groups` (one frame each) and
+// returns its bytes.
+std::string capture_bytes(const std::string& path, const std::vector<std::vector<const char*>>& groups) {
+  kcap::KcapWriter w;
+  EXPECT_TRUE(w.open(path).ok());
+  EXPECT_TRUE(w.write_header(kcap::KcapHeader{.producer = "test", .created_ns = kT0, .machine = {}}).ok());
+  ThreadInfo t;
+  t.tid = t.pid = 200;
+  t.ptid = 1;
+  t.comm = t.exe = "cat";
+  t.exepath = "/usr/bin/cat";
+  EXPECT_TRUE(w.write_snapshot({t}).ok());
+  uint64_t ts = kT0;
+  for (const auto& group : groups) {
+    for (const char* p : group) EXPECT_TRUE(w.append(open_path(++ts, p)).ok());
+    EXPECT_TRUE(w.flush().ok());
+  }
+  EXPECT_TRUE(w.close().ok());
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string rule_text(const char* name, const char* prefix) {
+  return std::string("- rule: ") + name + "\n  desc: test\n  condition: evt.type = openat and fd.name startswith " +
+         prefix + "\n  output: \"" + name + " %fd.name\"\n  priority: WARNING\n";
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(Sighup, ReopensOutputsAndReloadsRulesKeepingTheOldOnFailure) {
+  const std::string dir = "/tmp/kestrel_sighup_" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  const std::string fifo = dir + "/in.kcap", rules = dir + "/rules.yaml", out = dir + "/alerts.txt";
+  // The full capture and its prefixes: each prefix capture ends with an end
+  // frame, so its length minus one lies inside the next frame of the full one.
+  const std::vector<std::vector<const char*>> groups = {{"/hup/a1"}, {"/hup/a2", "/hup/b1"}, {"/hup/b2"}};
+  const std::string full = capture_bytes(dir + "/full.kcap", groups);
+  const size_t cut1 = capture_bytes(dir + "/p1.kcap", {groups[0]}).size() - 1;
+  const size_t cut2 = capture_bytes(dir + "/p2.kcap", {groups[0], groups[1]}).size() - 1;
+  ASSERT_LT(cut1, cut2);
+  ASSERT_LT(cut2, full.size());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  write_file(rules, rule_text("Marker A", "/hup/a"));
+
+  int code = -1;
+  std::string log;
+  std::thread collector([&] {
+    std::vector<std::string> args = {"kestrel", "-e", fifo, "-r", rules, "-o", "stdout_output.enabled=false",
+                                     "-o", "file_output.enabled=true", "-o", "file_output.keep_alive=true",
+                                     "-o", "file_output.filename=" + out};
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    std::ostringstream o, e;
+    code = run_kestrel(static_cast<int>(argv.size()), argv.data(), o, e);
+    log = e.str();
+  });
+  std::ofstream feed(fifo, std::ios::binary);  // blocks until the collector opens it
+  auto send = [&](size_t from, size_t to) {
+    feed.write(full.data() + from, static_cast<std::streamsize>(to - from));
+    feed.flush();
+  };
+  auto wait_lines = [&](const std::string& path, size_t n) {
+    for (int i = 0; i < 200 && lines_of(path).size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return lines_of(path).size();
+  };
+  // Once the collector has raised an alert, its SIGHUP handler is installed.
+  const auto kTick = std::chrono::milliseconds(2500);  // > the 1 s pipeline tick
+  send(0, cut1);
+  ASSERT_EQ(wait_lines(out, 1), 1u);
+  ASSERT_EQ(rename(out.c_str(), (out + ".1").c_str()), 0);  // logrotate
+  write_file(rules, rule_text("Marker B", "/hup/b"));
+  raise(SIGHUP);
+  std::this_thread::sleep_for(kTick);
+  send(cut1, cut2);
+  ASSERT_EQ(wait_lines(out, 1), 1u);
+  write_file(rules, "- rule: Broken\n  condition: evt.type = \n");
+  raise(SIGHUP);
+  std::this_thread::sleep_for(kTick);
+  send(cut2, full.size());
+  feed.close();
+  collector.join();
+  ASSERT_EQ(code, kExitOk) << log;
+
+  auto before = lines_of(out + ".1");
+  auto after = lines_of(out);
+  system(("rm -r " + dir).c_str());
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_NE(before[0].find("Marker A /hup/a1"), std::string::npos) << before[0];
+  // New file, new rules (a2 no longer matches), and the old rules kept
+  // after the broken reload (b2 still alerts).
+  ASSERT_EQ(after.size(), 2u) << log;
+  EXPECT_NE(after[0].find("Marker B /hup/b1"), std::string::npos) << after[0];
+  EXPECT_NE(after[1].find("Marker B /hup/b2"), std::string::npos) << after[1];
+  EXPECT_NE(log.find("reload failed, keeping the rules in use"), std::string::npos) << log;
+  EXPECT_NE(log.find("rules reloaded"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace kestrel
