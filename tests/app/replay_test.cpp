@@ -8,64 +8,14 @@
 #include <sstream>
 
 #include "app/cli.h"
-#include "sources/capture/kcap_writer.h"
-#include "sources/event/event_builder.h"
+#include "tests/daemon/scenario.h"
 
 namespace kestrel {
 namespace {
 
-constexpr uint64_t kT0 = 1764417418000000000ull;
-
-ThreadInfo process(int64_t pid, int64_t ppid, std::string comm, std::string exepath) {
-  ThreadInfo t;
-  t.tid = t.pid = pid;
-  t.ptid = ppid;
-  t.comm = comm;
-  t.exe = comm;
-  t.exepath = exepath;
-  t.cwd = "/root";
-  return t;
-}
-
-std::vector<uint8_t> openat(uint64_t ts, int64_t pid, int64_t fd, const char* path, uint32_t flags) {
-  return EventBuilder(KE_OPENAT, ts, pid, pid)
-      .add_int(fd).add_int(-100).add_str(path).add_int(flags).add_int(0).add_int(0).add_int(0)
-      .finish();
-}
-
-// bash (100) runs `cat /etc/shadow` (pid 200, exec'd from a fork) and
-// `cat /etc/hostname`; then `nc` (300) spawns `sh` (301).
-std::string write_scenario() {
-  std::string path = "/tmp/kestrel_replay_" + std::to_string(getpid()) + ".kcap";
-  kcap::KcapWriter w;
-  EXPECT_TRUE(w.open(path).ok());
-  EXPECT_TRUE(w.write_header(kcap::KcapHeader{.producer = "test", .created_ns = kT0, .machine = {}}).ok());
-  EXPECT_TRUE(w.write_snapshot({process(1, 0, "systemd", "/usr/lib/systemd/systemd"),
-                                process(100, 1, "bash", "/usr/bin/bash"),
-                                process(300, 1, "nc", "/usr/bin/nc")}).ok());
-  auto exec = [&](uint64_t ts, int64_t pid, int64_t ppid, std::string_view exe, std::vector<std::string_view> args,
-                  std::string_view comm) {
-    EventBuilder b(KE_EXECVE, ts, pid, pid);
-    b.add_int(0).add_str(exe).add_strings(args).add_int(pid).add_int(pid).add_int(ppid).add_str("/root")
-        .add_str(comm);
-    return b.finish();
-  };
-  auto fork_child = [&](uint64_t ts, int64_t child, int64_t parent) {
-    return EventBuilder(KE_CLONE, ts, child, child).add_int(0).add_empty().add_empty().add_int(child).add_int(child)
-        .add_int(parent).finish();
-  };
-  std::vector<std::vector<uint8_t>> events = {
-      fork_child(kT0 + 1, 200, 100),
-      exec(kT0 + 2, 200, 100, "/usr/bin/cat", {"/etc/shadow"}, "cat"),
-      openat(kT0 + 3, 200, 3, "/etc/shadow", 0 /* O_RDONLY */),
-      openat(kT0 + 4, 200, 4, "/etc/hostname", 0),
-      fork_child(kT0 + 5, 301, 300),
-      exec(kT0 + 6, 301, 300, "/bin/sh", {"-i"}, "sh"),
-  };
-  for (const auto& e : events) EXPECT_TRUE(w.append(e).ok());
-  EXPECT_TRUE(w.close().ok());
-  return path;
-}
+// The capture: bash runs `cat /etc/shadow` and `cat /etc/hostname`, then
+// nc spawns `sh -i` (tests/daemon/scenario.h).
+std::string write_scenario() { return testing::write_alert_scenario("replay"); }
 
 TEST(Replay, CaptureThroughTheWholePipelineRaisesTheExpectedAlerts) {
   std::string path = write_scenario();
@@ -78,7 +28,7 @@ TEST(Replay, CaptureThroughTheWholePipelineRaisesTheExpectedAlerts) {
   std::vector<nlohmann::json> alerts;
   std::istringstream lines(out.str());
   for (std::string line; std::getline(lines, line);) alerts.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(alerts.size(), 2u) << out.str();
+  ASSERT_EQ(alerts.size(), static_cast<size_t>(testing::kScenarioAlerts)) << out.str();
 
   EXPECT_EQ(alerts[0]["rule"], "Sensitive File Read By Untrusted Program");
   EXPECT_EQ(alerts[0]["priority"], "Warning");
