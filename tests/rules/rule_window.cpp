@@ -34,6 +34,13 @@ bool has_attack_id(const nlohmann::json& alert) {
 
 }  // namespace
 
+bool alert_matches(const nlohmann::json& alert, const Trigger& trigger) {
+  if (alert.value("rule", "") != trigger.rule || !alert.contains("output_fields")) return false;
+  for (const auto& [key, want] : trigger.fields)
+    if (!field_matches(alert["output_fields"], key, want)) return false;
+  return true;
+}
+
 uint64_t wall_clock_ns() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -103,9 +110,7 @@ void check_triggers(const Collector& c, const std::vector<Trigger>& triggers) {
         ADD_FAILURE() << "another rule fired in this trigger's window: " << a.dump();
         continue;
       }
-      bool all_fields = true;
-      for (const auto& [key, want] : t.fields) all_fields &= field_matches(a["output_fields"], key, want);
-      if (!all_fields) continue;
+      if (!alert_matches(a, t)) continue;
       fired = true;
       EXPECT_EQ(a["priority"], t.priority) << a.dump();
       EXPECT_EQ(a["source"], "syscall") << a.dump();

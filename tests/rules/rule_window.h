@@ -48,6 +48,9 @@ void wait_for_alerts(Collector& c, const std::vector<Trigger>& triggers, int lim
 // The per-trigger assertions described above, on the collector's alerts.
 void check_triggers(const Collector& c, const std::vector<Trigger>& triggers);
 
+// True if `alert` is of trigger.rule and carries trigger.fields.
+bool alert_matches(const nlohmann::json& alert, const Trigger& trigger);
+
 // Alerts whose time falls in [begin_ns - slack, end_ns + slack].
 std::vector<nlohmann::json> alerts_between(const std::vector<nlohmann::json>& alerts, uint64_t begin_ns,
                                            uint64_t end_ns);
