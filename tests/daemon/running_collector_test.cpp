@@ -1,15 +1,20 @@
-// SIGHUP while the collector runs: file outputs are reopened (logrotate),
-// rules are reloaded without stopping the source, and a broken rules file
-// leaves the rules in use. The collector replays a capture fed through a
-// FIFO in stages, so it is still running (blocked on its input) between
-// stages; the stages are cut inside the next frame, which the reader then
-// waits to complete.
+// The collector while it runs: it replays a capture fed through a FIFO in
+// stages, so between stages it is still running, blocked on its input (each
+// stage is cut inside the next frame, which the reader waits to complete).
+//  - SIGHUP: file outputs are reopened (logrotate), rules are reloaded
+//    without stopping the source, and a broken rules file leaves the rules
+//    in use.
+//  - /metrics and /healthz of the running collector, and its stats line.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -135,6 +140,75 @@ TEST(Sighup, ReopensOutputsAndReloadsRulesKeepingTheOldOnFailure) {
   EXPECT_NE(after[1].find("Marker B /hup/b2"), std::string::npos) << after[1];
   EXPECT_NE(log.find("reload failed, keeping the rules in use"), std::string::npos) << log;
   EXPECT_NE(log.find("rules reloaded"), std::string::npos) << log;
+}
+
+// A TCP port free right now (bound to port 0, then released).
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The running collector's /metrics, scraped while it waits for more input.
+TEST(LiveMetrics, RunningCollectorServesItsCounters) {
+  const std::string dir = "/tmp/kestrel_metrics_" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  const std::string fifo = dir + "/in.kcap", rules = dir + "/rules.yaml";
+  const std::vector<std::vector<const char*>> groups = {{"/m/a1", "/m/x", "/m/a2"}, {"/m/a3"}};
+  const std::string full = capture_bytes(dir + "/full.kcap", groups);
+  const size_t cut = capture_bytes(dir + "/p1.kcap", {groups[0]}).size() - 1;
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  write_file(rules, rule_text("Marker M", "/m/a"));
+  const int port = free_port();
+  int code = -1;
+  std::string log;
+  std::thread collector([&] {
+    std::vector<std::string> args = {"kestrel", "-e", fifo, "-r", rules, "-o", "stdout_output.enabled=false",
+                                     "-o", "webserver.enabled=true", "-o", "webserver.listen_address=127.0.0.1",
+                                     "-o", "webserver.listen_port=" + std::to_string(port),
+                                     "-o", "metrics.enabled=true", "-o", "metrics.interval=1s"};
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    std::ostringstream o, e;
+    code = run_kestrel(static_cast<int>(argv.size()), argv.data(), o, e);
+    log = e.str();
+  });
+  std::ofstream feed(fifo, std::ios::binary);
+  feed.write(full.data(), static_cast<std::streamsize>(cut));
+  feed.flush();
+  httplib::Client client("127.0.0.1", port);
+  std::string body;
+  for (int i = 0; i < 100; ++i) {  // the first snapshot comes with the first 1 s tick
+    auto res = client.Get("/metrics");
+    if (res && res->status == 200 && res->body.find("kestrel_events_total{source=") != std::string::npos) {
+      body = res->body;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto health = client.Get("/healthz");
+  feed.write(full.data() + cut, static_cast<std::streamsize>(full.size() - cut));
+  feed.close();
+  collector.join();
+  system(("rm -r " + dir).c_str());
+  ASSERT_EQ(code, kExitOk) << log;
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  ASSERT_FALSE(body.empty()) << log;
+  // Three events of the first frame processed, two of them alerts.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(body, m, std::regex(R"(kestrel_events_total\{source="[^"]+"\} 3\n)"))) << body;
+  EXPECT_NE(body.find("kestrel_alerts_total{rule=\"Marker M\"} 2\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("kestrel_alerts_by_priority_total{priority=\"Warning\"} 2\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("kestrel_resident_memory_bytes "), std::string::npos) << body;
+  // The periodic log line.
+  EXPECT_NE(log.find("kestrel: stats: events="), std::string::npos) << log;
 }
 
 }  // namespace
