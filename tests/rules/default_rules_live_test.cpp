@@ -112,9 +112,13 @@ TEST_F(DefaultRulesLive, ExecutionAndProcessRules) {
        {{"proc.exepath", dropper}, {"container.id", "host"}}},
       {"Execution From Temporary Directory", "Warning", hidden + "/payload && rm -r " + hidden,
        {{"proc.exepath", hidden + "/payload"}}},
+      {"", "", "mkdir -p " + tmp_ + "/project/build && cp /bin/true " + tmp_ + "/project/build/app && " + tmp_ +
+                   "/project/build/app",
+       {}},  // a build tree below /tmp
       {"Fileless Execution From Memfd", "Critical", kTrigger + " memfd-exec", {{"proc.pname", "rule_trigger"}}},
       {"Ptrace Attach To Process", "Warning", kTrigger + " ptrace-attach",
        {{"proc.name", "rule_trigger"}, {"evt.arg.request", "PTRACE_ATTACH"}}},
+      {"", "", kTrigger + " ptrace-parent", {}},  // a copy of itself tracing its parent: not injection
       {"Ptrace Anti Debugging", "Notice", kTrigger + " ptrace-traceme", {{"proc.name", "rule_trigger"}}},
       {"BPF Program Loaded By Unexpected Process", "Warning", kTrigger + " bpf-prog-load",
        {{"proc.name", "rule_trigger"}}},
@@ -181,6 +185,7 @@ TEST_F(DefaultRulesLive, NetworkRules) {
       // Not 127.0.0.1: the rule leaves local proxies alone.
       {"Connection To Miner Pool Port", "Critical", kTrigger + " connect 127.0.0.2 3333",
        {{"fd.rport", "3333"}, {"proc.name", "rule_trigger"}}},
+      {"", "", kTrigger + " connect 127.0.0.1 3333", {}},  // a local proxy
       {"Reverse Shell Redirect", "Critical", kTrigger + " dup-socket-stdout",
        {{"evt.arg.newfd", "1"}, {"proc.name", "rule_trigger"}}},
   });

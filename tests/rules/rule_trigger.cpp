@@ -15,6 +15,8 @@
 //                           controlling tty, wait for it
 //   ptrace-attach           attach to (and detach from) a child
 //   ptrace-traceme          a child asks to be traced
+//   ptrace-parent           a forked copy attaches to (and detaches from)
+//                           its parent, as LeakSanitizer does at exit
 //   memfd-exec              exec /bin/true from a memfd
 //   userfaultfd             create a userfaultfd
 //   io-uring                io_uring_setup with 4 entries
@@ -143,6 +145,23 @@ int ptrace_attach() {
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   return 0;
+}
+
+// LeakSanitizer's shape: a copy of the program (fork, no exec) attaches
+// to its parent, then lets it go.
+int ptrace_parent() {
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child == 0) {
+    if (ptrace(PTRACE_ATTACH, parent, nullptr, nullptr) != 0) _exit(fail("PTRACE_ATTACH"));
+    waitpid(parent, nullptr, __WALL);
+    ptrace(PTRACE_DETACH, parent, nullptr, nullptr);
+    _exit(0);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 int ptrace_traceme() {
@@ -360,6 +379,7 @@ int main(int argc, char** argv) {
   if (cmd == "with-tty" && argc > 2) return with_tty(argv + 2);
   if (cmd == "ptrace-attach") return ptrace_attach();
   if (cmd == "ptrace-traceme") return ptrace_traceme();
+  if (cmd == "ptrace-parent") return ptrace_parent();
   if (cmd == "memfd-exec") return memfd_exec();
   if (cmd == "userfaultfd") return userfaultfd();
   if (cmd == "io-uring") return io_uring();

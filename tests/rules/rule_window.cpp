@@ -86,6 +86,7 @@ void wait_for_alerts(Collector& c, const std::vector<Trigger>& triggers, int lim
     auto alerts = c.alerts();
     bool all = true;
     for (const auto& t : triggers) {
+      if (t.rule.empty()) continue;
       bool seen = false;
       for (const auto& a : alerts_between(alerts, t.begin_ns, t.end_ns)) seen |= a["rule"] == t.rule;
       if (!seen) {
@@ -101,7 +102,7 @@ void wait_for_alerts(Collector& c, const std::vector<Trigger>& triggers, int lim
 void check_triggers(const Collector& c, const std::vector<Trigger>& triggers) {
   auto alerts = c.alerts();
   for (const auto& t : triggers) {
-    SCOPED_TRACE("rule \"" + t.rule + "\", trigger: " + t.command);
+    SCOPED_TRACE((t.rule.empty() ? std::string("no rule") : "rule \"" + t.rule + "\"") + ", trigger: " + t.command);
     bool fired = false;
     std::string seen;
     for (const auto& a : alerts_between(alerts, t.begin_ns, t.end_ns)) {
@@ -116,6 +117,7 @@ void check_triggers(const Collector& c, const std::vector<Trigger>& triggers) {
       EXPECT_EQ(a["source"], "syscall") << a.dump();
       EXPECT_TRUE(has_attack_id(a)) << "no ATT&CK technique tag: " << a.dump();
     }
+    if (t.rule.empty()) continue;  // any alert was reported above
     EXPECT_TRUE(fired) << "no alert of this rule with the expected fields; alerts in the window:\n" << seen;
   }
 }

@@ -22,7 +22,7 @@
 namespace kestrel::testing {
 
 struct Trigger {
-  std::string rule;      // the one rule expected to fire
+  std::string rule;      // the one rule expected to fire; "" for none
   std::string priority;  // as JSON prints it: "Critical", "Warning", …
   std::string command;   // run with /bin/sh -c; must exit 0
   // output_fields the alert must carry: exact value, or "~text" for a
@@ -38,6 +38,9 @@ uint64_t wall_clock_ns();
 // "2026-11-29T11:56:58.123456789Z" → ns since the epoch; 0 if malformed.
 uint64_t parse_alert_time(const std::string& iso);
 
+// A trigger with an empty rule is a benign look-alike: no rule may fire in
+// its window (an exception of a rule at work).
+//
 // Runs every trigger in order (gtest-fails a trigger that exits non-zero).
 void run_triggers(std::vector<Trigger>& triggers);
 
