@@ -72,10 +72,10 @@ TEST(GvisorRulesLive, SandboxTriggersFireTheGvisorRules) {
   std::ostringstream log;
   auto rules = load_configured_rules({}, log);
   ASSERT_TRUE(rules.ok()) << rules.status().message();
-  engine::RuleEngineOptions engine_options;
-  engine_options.rule_matching = engine::RuleMatching::kAll;
+  engine::eval::RuleEngineOptions engine_options;
+  engine_options.rule_matching = engine::eval::RuleMatching::kAll;
   engine_options.hostname = "test";
-  auto engine = engine::RuleEngine::create(*rules, engine_options);
+  auto engine = engine::eval::RuleEngine::create(*rules, engine_options);
   ASSERT_TRUE(engine.ok()) << engine.status().to_string();
   EventTypeSet wanted = (*engine)->required_event_types() | state_types();
 
