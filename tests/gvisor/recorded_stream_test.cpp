@@ -59,8 +59,11 @@ TEST(RecordedStream, WorkloadDecodesCompletely) {
   std::string cid = str_or(containers[0].param_str(KP_CONTAINER_id));
   EXPECT_EQ(cid.rfind("runsc-", 0), 0u) << cid;
   EXPECT_EQ(d.sandbox.container_id, cid);
-  EXPECT_EQ(split_string_array(containers[0].param(KP_CONTAINER_args)),
-            (std::vector<std::string>{"/bin/sh", std::string(KESTREL_SOURCE_DIR) + "/tests/gvisor/data/workload.sh"}));
+  // The recording holds the checkout path it was made in, not this one.
+  auto args = split_string_array(containers[0].param(KP_CONTAINER_args));
+  ASSERT_EQ(args.size(), 2u);
+  EXPECT_EQ(args[0], "/bin/sh");
+  EXPECT_TRUE(args[1].ends_with("/tests/gvisor/data/workload.sh")) << args[1];
 
   // exec of cat /etc/hostname, with its context.
   bool cat_exec = false;
