@@ -193,6 +193,16 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   child.tid = ev.tid();
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
   read_process_params(ev, base, child);
+  // Until it execs, a child runs its creator's image: inherit what the
+  // clone event does not carry (the resolved executable path, its flags)
+  // from the process it was cloned from (its own process for a thread).
+  if (child.exepath.empty()) {
+    const int64_t source_tid = (flags & CLONE_THREAD) ? child.pid : child.ptid;
+    if (const ThreadInfo* from = table_.find(domain, source_tid); from != nullptr && from->tid != child.tid) {
+      child.exepath = from->exepath;
+      if (child.exe_flags == 0) child.exe_flags = from->exe_flags;
+    }
+  }
   label_with_domain_container(child);
   if (child.start_ts == 0) child.start_ts = ev.ts();
   const bool new_process = !(flags & CLONE_THREAD) && child.pid == child.tid;

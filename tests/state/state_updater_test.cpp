@@ -334,3 +334,27 @@ TEST_F(StateUpdaterTest, ThreadCloneSharesFds) {
 
 }  // namespace
 }  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+// The eBPF probe reports a fork from the child's side only; until the child
+// execs it runs the parent's image, so proc.exepath is the parent's.
+using test::StateUpdaterTest;
+
+TEST_F(StateUpdaterTest, ForkedChildInheritsTheParentsExepath) {
+  add_shell(100, 1);
+  feed(test::clone_event(KE_FORK, 101, 101, 0, test::child_proc(101, 101, 100), 0));
+  const ThreadInfo* child = table.find(0, 101);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->exepath, "/usr/bin/bash");
+  // After exec the child's own image wins.
+  test::Proc cat = test::child_proc(101, 101, 100);
+  cat.exe = "/usr/bin/cat";
+  cat.comm = "cat";
+  feed(test::execve_event(101, 101, 0, cat));
+  EXPECT_EQ(table.find(0, 101)->exepath, "/usr/bin/cat");
+}
+
+}  // namespace
+}  // namespace kestrel
