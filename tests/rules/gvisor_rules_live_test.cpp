@@ -1,9 +1,8 @@
 // The gVisor-tagged rules of the default ruleset, proven on real runsc
-// sandboxes: runsc → GvisorSource → state → the embedded default rules,
-// the same Pipeline the collector runs, assembled in-process because the
-// `kestrel` binary does not wire the gVisor source in yet (issue 5: its
-// engine.gvisor.* keys and --gvisor-generate-config are still refused).
-// Once they land, these triggers belong in a test of the real binary.
+// sandboxes through the real binary: `kestrel -o engine.kind=gvisor` with
+// the embedded default rules listens on the socket named by the pod-init
+// config that `kestrel --gvisor-generate-config` printed, and one sandbox
+// runs every trigger.
 //
 // Needs root and /usr/bin/runsc; fails (never skips) without them.
 #include <fcntl.h>
@@ -12,33 +11,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
-#include "app/pipeline.h"
-#include "app/rules_loading.h"
-#include "engine/outputs/output_sink.h"
-#include "gvisor/gvisor_source.h"
-#include "gvisor/pod_init_config.h"
-#include "sources/event/event_table.h"
 #include "tests/rules/rule_window.h"
+#include "tests/support/kestrel_collector.h"
 
 namespace kestrel::testing {
 namespace {
 
 constexpr const char* kRunsc = "/usr/bin/runsc";
 const std::string kTrigger = RULE_TRIGGER_BINARY;
-
-EventTypeSet state_types() {
-  EventTypeSet types;
-  for (const auto& e : all_events())
-    if (e.flags & KEF_STATE) types.set(e.type);
-  return types;
-}
 
 // Runs `script` with /bin/sh in a runsc sandbox (no network) that streams
 // to `socket`; returns the exit status and leaves runsc's output in `log`.
@@ -69,44 +54,18 @@ TEST(GvisorRulesLive, SandboxTriggersFireTheGvisorRules) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string dir = tmpl;
 
-  std::ostringstream log;
-  auto rules = load_configured_rules({}, log);
-  ASSERT_TRUE(rules.ok()) << rules.status().message();
-  engine::eval::RuleEngineOptions engine_options;
-  engine_options.rule_matching = engine::eval::RuleMatching::kAll;
-  engine_options.hostname = "test";
-  auto engine = engine::eval::RuleEngine::create(*rules, engine_options);
-  ASSERT_TRUE(engine.ok()) << engine.status().to_string();
-  EventTypeSet wanted = (*engine)->required_event_types() | state_types();
+  // The config the collector itself generates for its loaded rules; made
+  // fail-closed so a sandbox that cannot reach the collector does not run.
+  const std::string socket = dir + "/gvisor.sock", config = dir + "/pod_init.json";
+  ASSERT_EQ(std::system((std::string(KESTREL_BINARY) + " --gvisor-generate-config=" + socket + " > " + config).c_str()), 0);
+  nlohmann::json pod = nlohmann::json::parse(std::ifstream(config));
+  for (auto& sink : pod["trace_session"]["sinks"]) sink["ignore_setup_error"] = false;
+  std::ofstream(config) << pod.dump(2);
 
-  gvisor::GvisorSourceConfig cfg;
-  cfg.server.socket_path = dir + "/gvisor.sock";
-  auto source = gvisor::make_gvisor_source(cfg);
-  ASSERT_TRUE(source->set_event_filter(wanted).ok());
-  gvisor::PodInitConfigOptions pod;
-  pod.endpoint = cfg.server.socket_path;
-  pod.ignore_setup_error = false;  // a sandbox that cannot reach us must not run
-  std::ofstream(dir + "/pod_init.json") << gvisor::pod_init_config_json(wanted, pod);
-
-  Multiplexer mux;
-  mux.add(std::move(source));
-  ThreadTable table(ThreadTableConfig{});
-  std::ostringstream alerts_out;
-  engine::DispatcherOptions dispatch;
-  dispatch.format.json = true;
-  std::vector<std::unique_ptr<engine::OutputSink>> sinks;
-  sinks.push_back(engine::make_stream_sink(alerts_out));
-  engine::AlertDispatcher outputs(dispatch, std::move(sinks));
-  Pipeline pipeline(mux, table, **engine, outputs);
-
-  std::atomic<bool> stop{false}, started{false};
-  Status run_status;
-  std::thread engine_thread([&] {
-    auto summary = pipeline.run(stop, std::chrono::milliseconds(120000), [&] { started = true; });
-    if (!summary.ok()) run_status = summary.status();
-    started = true;
-  });
-  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  Collector c;
+  c.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-o", "engine.kind=gvisor", "-o",
+           "engine.gvisor.config=" + config, "-M", "180"});
+  ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(60))) << c.err;
 
   // One sandbox runs every trigger; the sandbox holds nothing else, so an
   // alert is attributed to its trigger by its fields. (The miner copy sits
@@ -130,17 +89,12 @@ TEST(GvisorRulesLive, SandboxTriggersFireTheGvisorRules) {
   for (const auto& t : triggers) script += "; " + t.command;
   std::string runsc_log;
   int status = run_sandbox(dir, script, runsc_log);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  stop = true;
-  engine_thread.join();
-  outputs.stop();
-  ASSERT_TRUE(run_status.ok()) << run_status.to_string();
+  for (int i = 0; i < 30; ++i) c.pump(50);
+  int code = c.stop();
+  ASSERT_EQ(code, 0) << c.err;
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << runsc_log;
 
-  std::vector<nlohmann::json> alerts;
-  std::istringstream lines(alerts_out.str());
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty()) alerts.push_back(nlohmann::json::parse(line));
+  std::vector<nlohmann::json> alerts = c.alerts();
   std::string all;
   for (const auto& a : alerts) all += a.dump() + "\n";
   for (const auto& t : triggers) {
