@@ -5,7 +5,7 @@
 #   make bench  build and run the benchmarks under bench/
 #   make fuzz   libFuzzer on the gVisor decoder (clang, ASan+UBSan) for FUZZ_SECONDS
 #   SANITIZE=1  build with ASan+UBSan into build-san/
-.PHONY: all deps build run test bench clean fuzz
+.PHONY: all deps configure build run test bench fuzz clean
 
 SANITIZE ?= 0
 BUILD_TYPE ?= Release
@@ -25,11 +25,15 @@ deps:
 	@bash scripts/install-deps.sh
 
 # Configure every time: it is cheap, and parts are added by folder existence.
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) > /dev/null
+
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# `make run` needs only the collector, not the tests and benchmarks.
+run: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kestrel
 	$(BUILD_DIR)/app/kestrel $(ARGS)
 
 test: build
