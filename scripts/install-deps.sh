@@ -7,7 +7,7 @@ set -euo pipefail
 # Build toolchain and libraries (Debian 12 names).
 BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config python3
-  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+  clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
   libyaml-cpp-dev libre2-dev libseccomp-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   capnproto libcapnp-dev
