@@ -27,6 +27,11 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 missing=()
+# Node.js and npm run the independent gRPC client test (@grpc/grpc-js from
+# the npm registry). Any node/npm on PATH will do (a machine may carry
+# NodeSource's nodejs, which bundles npm); else Debian's.
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "$@"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$pkg")
