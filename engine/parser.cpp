@@ -63,58 +63,35 @@ ParseOutcome Parser::parse() {
   return out;
 }
 
-ExprPtr Parser::parse_or() {
-  DepthGuard g(*this);
-  if (!g.ok) return nullptr;
-  lex_.skip_blanks();
-  TextPos pos = lex_.pos();
-  std::vector<ExprPtr> children;
-  children.push_back(parse_and());
-  if (failed_) return nullptr;
-  lex_.skip_blanks();
-  while (lex_.accept("or")) {
-    last_token_ = "or";
-    ExprPtr child;
-    if (lex_.skip_blanks()) {
-      child = parse_and();
-    } else if (lex_.accept("(")) {
-      child = parse_embedded();
-    } else {
-      fail("expected blank or '(' after 'or'");
-    }
-    if (failed_) return nullptr;
-    children.push_back(std::move(child));
-    lex_.skip_blanks();
-  }
-  if (children.size() == 1) return std::move(children[0]);
-  return make_bool(ExprKind::kOr, pos, std::move(children));
-}
+ExprPtr Parser::parse_or() { return parse_chain("or", ExprKind::kOr, &Parser::parse_and); }
 
-ExprPtr Parser::parse_and() {
+ExprPtr Parser::parse_and() { return parse_chain("and", ExprKind::kAnd, &Parser::parse_not); }
+
+ExprPtr Parser::parse_chain(const char* keyword, ExprKind kind, ExprPtr (Parser::*operand)()) {
   DepthGuard g(*this);
   if (!g.ok) return nullptr;
   lex_.skip_blanks();
   TextPos pos = lex_.pos();
   std::vector<ExprPtr> children;
-  children.push_back(parse_not());
+  children.push_back((this->*operand)());
   if (failed_) return nullptr;
   lex_.skip_blanks();
-  while (lex_.accept("and")) {
-    last_token_ = "and";
+  while (lex_.accept(keyword)) {
+    last_token_ = keyword;
     ExprPtr child;
     if (lex_.skip_blanks()) {
-      child = parse_not();
+      child = (this->*operand)();
     } else if (lex_.accept("(")) {
       child = parse_embedded();
     } else {
-      fail("expected blank or '(' after 'and'");
+      fail(std::string("expected blank or '(' after '") + keyword + "'");
     }
     if (failed_) return nullptr;
     children.push_back(std::move(child));
     lex_.skip_blanks();
   }
   if (children.size() == 1) return std::move(children[0]);
-  return make_bool(ExprKind::kAnd, pos, std::move(children));
+  return make_bool(kind, pos, std::move(children));
 }
 
 ExprPtr Parser::parse_not() {

@@ -72,6 +72,8 @@ class Parser {
   // One method per grammar rule.
   ExprPtr parse_or();
   ExprPtr parse_and();
+  // or_expr and and_expr share one shape: operand { keyword operand }.
+  ExprPtr parse_chain(const char* keyword, ExprKind kind, ExprPtr (Parser::*operand)());
   ExprPtr parse_not();
   ExprPtr parse_embedded();  // after '(' : Expr ')'
   ExprPtr parse_check();
