@@ -128,6 +128,7 @@ struct ProcessBlock {
   const StringList* argv = nullptr;  // argv[0] skipped (it is exe), empty if null
   const StringList* env = nullptr;   // all items, empty if null
   std::string_view comm;  // overrides the context's process name when set
+  std::string_view exepath;  // the executable the Sentry resolved, if known
   int64_t tid = 0, pid = 0, ptid = 0;
   uint64_t start_ts = 0;
 };

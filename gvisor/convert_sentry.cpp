@@ -76,6 +76,7 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
   ProcessBlock p;
   p.exe = m.argv_size() > 0 ? std::string_view(m.argv(0)) : std::string_view(m.binary_path());
   p.comm = comm_of(m.binary_path());
+  p.exepath = m.binary_path();  // the file the Sentry loaded
   p.argv = &m.argv();
   p.env = &m.env();
   p.tid = ctx.tid;

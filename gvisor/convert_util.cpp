@@ -177,6 +177,8 @@ void add_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorConte
   b.add_empty().add_empty();              // cgroups, exe_flags
   if (p.start_ts > 0) b.add_int(static_cast<int64_t>(p.start_ts));
   else b.add_empty();
+  if (p.exepath.empty()) b.add_empty();
+  else add_clamped(b, p.exepath);
 }
 
 std::string_view comm_of(std::string_view path) {

@@ -230,6 +230,14 @@ static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args
 		kb_push_empty(r);
 	kb_push_u32(r, mm ? kb_exe_flags(mm) : 0);
 	kb_push_u64(r, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
+	/* exepath: the file the image runs (symlinks resolved, unfakeable by
+	 * argv[0]). Only for a task describing itself: a failed exec still runs
+	 * its old image, which is not the file it asked for. */
+	struct file *exe = (mm && src == KB_ARGS_FROM_MM) ? BPF_CORE_READ(mm, exe_file) : NULL;
+	if (exe)
+		kb_push_path_struct(r, &exe->f_path);
+	else
+		kb_push_empty(r);
 }
 
 #endif /* KESTREL_EBPF_TASK_BPF_H */

@@ -35,10 +35,12 @@ enum ProcessParam : uint16_t {
   kCgroups = KP_EXECVE_cgroups - KP_EXECVE_exe,
   kExeFlags = KP_EXECVE_exe_flags - KP_EXECVE_exe,
   kStartTs = KP_EXECVE_start_ts - KP_EXECVE_exe,
+  kExepath = KP_EXECVE_exepath - KP_EXECVE_exe,
 };
 
 #define KESTREL_SAME_BLOCK(ID)                                                   \
   static_assert(KP_##ID##_start_ts - KP_##ID##_exe == kStartTs, #ID " block"); \
+  static_assert(KP_##ID##_exepath - KP_##ID##_exe == kExepath, #ID " block");  \
   static_assert(KP_##ID##_cgroups - KP_##ID##_exe == kCgroups, #ID " block");  \
   static_assert(KP_##ID##_tid - KP_##ID##_exe == kTid, #ID " block");
 KESTREL_SAME_BLOCK(EXECVEAT)
@@ -107,6 +109,9 @@ void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t) {
   set_int(ev, base + kCapEff, t.cap_effective);
   set_int(ev, base + kExeFlags, t.exe_flags);
   set_int(ev, base + kStartTs, t.start_ts);
+  // The executable the kernel resolved (empty when the source cannot see
+  // it): replaces whatever the process ran before.
+  if (auto v = ev.param_str(base + kExepath); v && !v->empty()) t.exepath.assign(*v);
   if (ev.has_param(base + kCgroups)) {
     std::vector<std::string> cgroups = split_string_array(ev.param(base + kCgroups));
     std::optional<ContainerMatch> m;

@@ -2,7 +2,7 @@
 //
 // execve, execveat, clone, clone3, fork and vfork all carry the same block
 // of params (KE_PROCESS_PARAMS in events.def: exe, args, tid, pid, ptid,
-// cwd, comm, env, tty, ..., start_ts) right after their `res` param. This
+// cwd, comm, env, tty, ..., start_ts, exepath) right after their `res` param. This
 // file knows that block's layout once, for every event that carries it.
 #pragma once
 

@@ -218,15 +218,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   }
 }
 
-void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {
-  auto res = ev.param_int(0);
-  if (!res || *res != 0) return;
-  ThreadInfo t = *table_.get(domain, ev.tid());
-  read_process_params(ev, base, t);
-  if (!ev.has_param(base + (KP_EXECVE_comm - KP_EXECVE_exe))) t.comm.clear();
-
-  // exepath: execveat names the file exactly; execve only gives argv[0],
-  // which is a path when it contains a '/' (else it was found via $PATH).
+std::string StateUpdater::derived_exepath(const EventView& ev, DomainId domain, const ThreadInfo& t) {
   std::optional<std::string_view> pathname;
   if (ev.type() == KE_EXECVEAT) pathname = ev.param_str(KP_EXECVEAT_pathname);
   if (pathname) {
@@ -234,15 +226,27 @@ void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) 
     int64_t at_flags = ev.param_int(KP_EXECVEAT_flags).value_or(0);
     if (pathname->empty() && (at_flags & kAtEmptyPath)) {
       const FdInfo* f = table_.fd(domain, t.pid, dirfd);
-      t.exepath = f ? f->name : std::string();
-    } else {
-      t.exepath = resolve_path(dirfd_path(t, dirfd), *pathname);
+      return f ? f->name : std::string();
     }
-  } else if (t.exe.find('/') != std::string::npos) {
-    t.exepath = resolve_path(t.cwd, t.exe);
-  } else {
-    t.exepath = t.exe;
+    return resolve_path(dirfd_path(t, dirfd), *pathname);
   }
+  if (t.exe.find('/') != std::string::npos) return resolve_path(t.cwd, t.exe);
+  return t.exe;
+}
+
+void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {
+  auto res = ev.param_int(0);
+  if (!res || *res != 0) return;
+  ThreadInfo t = *table_.get(domain, ev.tid());
+  read_process_params(ev, base, t);
+  if (!ev.has_param(base + (KP_EXECVE_comm - KP_EXECVE_exe))) t.comm.clear();
+
+  // exepath: the kernel's resolved executable when the source reports it
+  // (the eBPF probe reads mm->exe_file; read_process_params copied it).
+  // Otherwise derive it: execveat names the file exactly; execve only gives
+  // argv[0], which is a path when it contains a '/' (else it came from $PATH).
+  const auto reported = ev.param_str(base + (KP_EXECVE_exepath - KP_EXECVE_exe));
+  if (!reported || reported->empty()) t.exepath = derived_exepath(ev, domain, t);
   if (t.comm.empty()) t.comm = std::string(basename_of(t.exepath)).substr(0, 15);
   const int64_t pid = t.pid;
   table_.put(std::move(t));

@@ -112,6 +112,8 @@ class StateUpdater {
   void on_clone(const EventView& ev, DomainId domain, uint16_t base, uint16_t flags_index);
   void on_clone_child(const EventView& ev, DomainId domain, uint16_t base, uint32_t flags);
   void on_exec(const EventView& ev, DomainId domain, uint16_t base);
+  // proc.exepath for an exec whose source did not report the resolved path.
+  std::string derived_exepath(const EventView& ev, DomainId domain, const ThreadInfo& t);
   void on_exit(const EventView& ev, DomainId domain);
   void on_credentials(const EventView& ev, ThreadInfo& t);
   void on_directory(const EventView& ev, ThreadInfo& t);

@@ -67,6 +67,8 @@ TEST_F(EbpfLive, ForkExecExitOfAChild) {
   EXPECT_EQ(cl.i(KP_CLONE_pid), child);
   EXPECT_EQ(cl.i(KP_CLONE_ptid), getpid());
   EXPECT_EQ(cl.i(KP_CLONE_flags) & 0xff, SIGCHLD);
+  // Before it execs, the child runs this test's image.
+  EXPECT_EQ(cl.s(KP_CLONE_exepath), std::filesystem::read_symlink("/proc/self/exe").string());
 
   auto execs = of_type(events, KE_EXECVE);
   ASSERT_EQ(execs.size(), 1u);
@@ -82,6 +84,8 @@ TEST_F(EbpfLive, ForkExecExitOfAChild) {
   EXPECT_EQ(ex.i(KP_EXECVE_ptid), getpid());
   EXPECT_EQ(ex.s(KP_EXECVE_cwd), cwd);
   EXPECT_EQ(ex.s(KP_EXECVE_comm), "true");
+  // The file the kernel runs, symlinks resolved (/bin may be a link to usr/bin).
+  EXPECT_EQ(ex.s(KP_EXECVE_exepath), std::filesystem::canonical("/bin/true").string());
   EXPECT_EQ(ex.i(KP_EXECVE_uid), static_cast<int64_t>(getuid()));
   EXPECT_EQ(ex.i(KP_EXECVE_euid), static_cast<int64_t>(geteuid()));
   EXPECT_EQ(ex.i(KP_EXECVE_gid), static_cast<int64_t>(getgid()));
@@ -175,6 +179,9 @@ TEST_F(EbpfLive, ExecveatSuccessAndFailure) {
   EXPECT_EQ(ok->i(0), 0);  // res first in both
   EXPECT_EQ(ok->s(KP_EXECVE_exe), "true");
   EXPECT_EQ(ok->s(KP_EXECVE_args), "x");
+  // argv[0] says "true"; the resolved executable is the file execveat ran.
+  EXPECT_EQ(ok->s(ok->type() == KE_EXECVE ? uint16_t{KP_EXECVE_exepath} : uint16_t{KP_EXECVEAT_exepath}),
+            std::filesystem::canonical("/bin/true").string());
   if (ok->type() == KE_EXECVEAT) {
     EXPECT_EQ(ok->s(KP_EXECVEAT_pathname), std::filesystem::canonical("/bin/true").string());
   }
@@ -184,6 +191,7 @@ TEST_F(EbpfLive, ExecveatSuccessAndFailure) {
   EXPECT_EQ(bad->s(KP_EXECVEAT_pathname), "/nonexistent/kestrel-at");
   EXPECT_EQ(bad->i(KP_EXECVEAT_flags), AT_SYMLINK_NOFOLLOW);
   EXPECT_EQ(bad->s(KP_EXECVEAT_exe), "/nonexistent/kestrel-at");
+  EXPECT_FALSE(bad->view().has_param(KP_EXECVEAT_exepath)) << "a failed exec still runs its old image: not reported";
 }
 
 TEST_F(EbpfLive, FailedExecveIsReportedWithItsError) {

@@ -28,6 +28,7 @@ struct Proc {
   std::vector<std::string> cgroups;
   uint32_t exe_flags = 0;
   uint64_t start_ts = 0;
+  std::string exepath;  // empty: the source did not report it
 };
 
 inline void add_strings(EventBuilder& b, const std::vector<std::string>& items) {
@@ -47,6 +48,8 @@ inline void add_process(EventBuilder& b, const Proc& p) {
   b.add_int(static_cast<int64_t>(p.cap_eff));
   add_strings(b, p.cgroups);
   b.add_int(p.exe_flags).add_int(static_cast<int64_t>(p.start_ts));
+  if (p.exepath.empty()) b.add_empty();
+  else b.add_str(p.exepath);
 }
 
 // clone/clone3 (type chooses) from thread `tid` of `tgid` with result `res`.

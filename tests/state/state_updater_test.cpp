@@ -356,5 +356,34 @@ TEST_F(StateUpdaterTest, ForkedChildInheritsTheParentsExepath) {
   EXPECT_EQ(table.find(0, 101)->exepath, "/usr/bin/cat");
 }
 
+// A source that reports the resolved executable (the eBPF probe reads the
+// kernel's mm->exe_file) is believed over argv[0]: a process started from
+// $PATH, from a symlink, or with a forged argv[0] gets its real file.
+TEST_F(StateUpdaterTest, ReportedExepathWinsOverArgv0) {
+  add_shell(100, 1, "/tmp");
+  test::Proc p = test::child_proc(100, 100, 1);
+  p.exe = "ls";  // found via $PATH: deriving from cwd would say /tmp/ls
+  p.cwd = "/tmp";
+  p.comm = "ls";
+  p.exepath = "/usr/bin/ls";
+  feed(test::execve_event(100, 100, 0, p));
+  EXPECT_EQ(table.find(0, 100)->exepath, "/usr/bin/ls");
+
+  // A fork reporting its image keeps it; one that does not inherits it.
+  test::Proc child = test::child_proc(101, 101, 100);
+  child.exepath = "/usr/bin/ls";
+  feed(test::clone_event(KE_FORK, 101, 101, 0, child, 0));
+  EXPECT_EQ(table.find(0, 101)->exepath, "/usr/bin/ls");
+
+  test::Proc forged = test::child_proc(101, 101, 100);
+  forged.exe = "/usr/sbin/sshd";  // argv[0] says sshd
+  forged.cwd = "/tmp";
+  forged.comm = "sshd";
+  forged.exepath = "/tmp/.x/miner";
+  feed(test::execve_event(101, 101, 0, forged));
+  EXPECT_EQ(table.find(0, 101)->exepath, "/tmp/.x/miner");
+  EXPECT_EQ(table.find(0, 101)->exe, "/usr/sbin/sshd");
+}
+
 }  // namespace
 }  // namespace kestrel
