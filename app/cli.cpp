@@ -5,6 +5,7 @@
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
 #include "app/list_events.h"
+#include "app/plugin_loading.h"
 #include "app/rules_loading.h"
 #include "app/run_collector.h"
 #include "engine/eval/rule_engine.h"
@@ -45,6 +46,7 @@ void build_parser(CLI::App& app, CliOptions& o) {
       ->default_str("");
   app.add_flag("--list-events", o.list_events, "list every event type with its params and exit");
   app.add_flag("--list-rules", o.list_rules, "list the loaded rules (priority, source, tags) and exit");
+  app.add_flag("--list-plugins", o.list_plugins, "load the plugins in load_plugins, print what they provide and exit");
   app.add_option("-M", o.duration_s, "stop after SECONDS")->check(CLI::PositiveNumber);
   app.add_flag("-A", o.all_events, "capture all event types, not only those the rules need");
   app.add_option("--gvisor-generate-config", o.gvisor_generate_config,
@@ -120,6 +122,15 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     if (!o.list_fields->empty() && !engine::is_known_source(*o.list_fields))
       return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
     engine::print_field_list(out, *o.list_fields);
+    return kExitOk;
+  }
+  if (o.list_plugins) {
+    auto plugins = load_plugins(*config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    print_plugin_list(out, *plugins);
     return kExitOk;
   }
   if (o.list_rules) {

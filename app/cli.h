@@ -24,6 +24,7 @@ struct CliOptions {
   std::optional<std::string> list_fields;  // -L/--list [SOURCE]; "" = all sources
   bool list_events = false;                // --list-events
   bool list_rules = false;                 // --list-rules
+  bool list_plugins = false;               // --list-plugins
   std::optional<double> duration_s;        // -M
   bool all_events = false;                 // -A
   std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]

@@ -12,7 +12,10 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   alerts.clear();
   const uint16_t type = ev.view.type();
   const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
-  if (removes_state) {
+  if (ev.source_id < routes_.size() && routes_[ev.source_id]) {
+    // A plugin's events: its own source's rules, no thread state.
+    routes_[ev.source_id]->process(ev, table_, alerts);
+  } else if (removes_state) {
     rules_->process(ev, table_, alerts);
     updater_.apply(ev);
   } else {

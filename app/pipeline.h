@@ -62,6 +62,14 @@ class Pipeline {
   // Evaluate events with `rules` from the next event on (SIGHUP reload).
   // Call on the engine thread, e.g. from the on_tick callback.
   void replace_rules(engine::eval::RuleEngine& rules) { rules_ = &rules; }
+  // Events of multiplexer source `source_id` (a plugin's) are evaluated by
+  // `rules` — the engine for that plugin's event source — and skip the
+  // thread/fd state. nullptr: back to the default engine. Same thread
+  // rules as replace_rules.
+  void route_source(uint16_t source_id, engine::eval::RuleEngine* rules) {
+    if (routes_.size() <= source_id) routes_.resize(source_id + 1u, nullptr);
+    routes_[source_id] = rules;
+  }
 
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
@@ -74,6 +82,7 @@ class Pipeline {
   ThreadTable& table_;
   StateUpdater updater_;
   engine::eval::RuleEngine* rules_;
+  std::vector<engine::eval::RuleEngine*> routes_;  // by source id; null: rules_
   engine::AlertDispatcher& outputs_;
   kcap::KcapWriter* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};

@@ -10,6 +10,8 @@
 #include "app/drop_alarm.h"
 #include "app/metrics.h"
 #include "app/pipeline.h"
+#include "app/plugin_loading.h"
+#include "sources/plugin/plugin_source.h"
 #include "app/webserver.h"
 #include "app/rules_loading.h"
 #include "app/source_factory.h"
@@ -60,13 +62,24 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig&
 }
 
 // A rule set and the engine compiled from it (which refers into it).
+// Plugin event sources ("k8s_audit") -> the provider filling their fields.
+using PluginProviders = std::map<std::string, engine::eval::FieldProvider*>;
+
 struct LoadedRules {
   std::unique_ptr<engine::RuleSet> set;
   std::unique_ptr<engine::eval::RuleEngine> engine;
+  // One engine per plugin event source, compiled from the same rule set.
+  std::map<std::string, std::unique_ptr<engine::eval::RuleEngine>> by_source;
+  size_t rule_count() const {
+    size_t n = engine->rule_count();
+    for (const auto& [source, e] : by_source) n += e->rule_count();
+    return n;
+  }
 };
 
 Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelConfig& config,
-                                      const std::string& hostname, std::ostream& log) {
+                                      const std::string& hostname, std::ostream& log,
+                                      const PluginProviders& providers) {
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
   if (!rules.ok()) return rules.status();
   LoadedRules loaded;
@@ -79,6 +92,14 @@ Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelCo
   auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);
+  for (const auto& [source, provider] : providers) {
+    auto options_for = engine_options;
+    options_for.source = source;
+    options_for.field_provider = provider;
+    auto e = engine::eval::RuleEngine::create(*loaded.set, options_for);
+    if (!e.ok()) return Status(e.status().code(), "source " + source + ": " + e.status().message(), e.status().where());
+    loaded.by_source[source] = std::move(*e);
+  }
   return loaded;
 }
 
@@ -87,17 +108,17 @@ Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelCo
 // keep running as configured at start. Event types the new rules need but
 // the sources were not asked for are reported: they arrive after a restart.
 Result<LoadedRules> reload_rules(const CliOptions& options, const EventTypeSet& captured, const std::string& hostname,
-                                 std::ostream& log) {
+                                 std::ostream& log, const PluginProviders& providers) {
   auto fail = [&](const Status& why) -> Result<LoadedRules> {
     log << "kestrel: SIGHUP: reload failed, keeping the rules in use: " << why.to_string() << "\n";
     return why;
   };
   auto config = load_config({options.config_file, options.overrides});
   if (!config.ok()) return fail(config.status());
-  auto loaded = load_rules_engine(options, *config, hostname, log);
+  auto loaded = load_rules_engine(options, *config, hostname, log, providers);
   if (!loaded.ok()) return fail(loaded.status());
   EventTypeSet missing = loaded->engine->required_event_types() & ~captured;
-  log << "kestrel: SIGHUP: output files reopened; " << loaded->engine->rule_count() << " rules reloaded";
+  log << "kestrel: SIGHUP: output files reopened; " << loaded->rule_count() << " rules reloaded";
   if (missing.any()) log << " (" << missing.count() << " event types they need are not captured until a restart)";
   log << "\n";
   return loaded;
@@ -114,14 +135,21 @@ EventTypeSet state_event_types() {
 
 int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
   const std::string hostname = local_hostname();
-  auto loaded = load_rules_engine(options, config, hostname, log);
+  // Plugins first: the rule engines of their sources use their extractors.
+  auto plugins = load_plugins(config);
+  if (!plugins.ok()) {
+    log << "kestrel: " << plugins.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  const PluginProviders providers = plugin_field_providers(*plugins);
+  auto loaded = load_rules_engine(options, config, hostname, log, providers);
   if (!loaded.ok()) {
     log << "kestrel: " << loaded.status().to_string() << "\n";
     return kExitFailure;
   }
   LoadedRules active = std::move(*loaded);
 
-  auto sources = make_sources(config, options.capture);
+  auto sources = make_sources(config, options.capture, !providers.empty());
   if (!sources.ok()) {
     log << "kestrel: " << sources.status().to_string() << "\n";
     return sources.status().code() == StatusCode::kUnimplemented ? kExitUsage : kExitFailure;
@@ -136,6 +164,15 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     }
     mux.add(std::move(source));
   }
+  // Plugin sources: each on its own reader thread; source id -> event source.
+  std::vector<std::pair<uint16_t, std::string>> plugin_routes;
+  for (auto& source : make_plugin_sources(*plugins)) {
+    std::string event_source = static_cast<plugin::PluginSource&>(*source).event_source();
+    plugin_routes.emplace_back(mux.add(std::move(source)), std::move(event_source));
+  }
+  auto route_plugins = [&](Pipeline& p, LoadedRules& rules) {
+    for (const auto& [id, event_source] : plugin_routes) p.route_source(id, rules.by_source.at(event_source).get());
+  };
 
   ThreadTable table(ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process});
   engine::DispatcherOptions dispatch;
@@ -179,10 +216,13 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   std::signal(SIGTERM, on_stop_signal);
   g_reload.store(false);
   std::signal(SIGHUP, on_reload_signal);
-  log << "kestrel: " << active.engine->rule_count() << " rules loaded, " << wanted.count() << " event types captured\n";
+  log << "kestrel: " << active.rule_count() << " rules loaded, " << wanted.count() << " event types captured";
+  for (const auto& [source, e] : active.by_source) log << "; " << e->rule_count() << " rules for source " << source;
+  log << "\n";
   log.flush();
 
   Pipeline pipeline(mux, table, *active.engine, outputs);
+  route_plugins(pipeline, active);
   LoadedRules retired;  // the rules a reload replaced, freed at the next one
   std::unique_ptr<Webserver> webserver;
   if (config.webserver.enabled) {
@@ -218,9 +258,10 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
       // SIGHUP: reopen file outputs (logrotate), then reload config and
       // rules; the sources keep running. A failed reload changes nothing.
       outputs.reopen();
-      auto next = reload_rules(options, wanted, hostname, log);
+      auto next = reload_rules(options, wanted, hostname, log, providers);
       if (next.ok()) {
         pipeline.replace_rules(*next->engine);
+        route_plugins(pipeline, *next);
         retired = std::exchange(active, std::move(*next));
       }
       log.flush();

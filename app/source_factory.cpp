@@ -72,13 +72,15 @@ std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
   return std::make_unique<ProcScannedSource>(std::move(source));
 }
 
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture) {
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
+                                                          bool plugin_sources) {
   std::vector<std::unique_ptr<Source>> sources;
   if (!capture.empty()) {
     sources.push_back(make_capture_source(capture));
     return sources;
   }
   const std::string& kind = config.engine.kind;
+  if (kind == "none" && plugin_sources) return sources;
   if (kind == "none")
     return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
   if (kind == "kmod") return not_landed("engine.kind=kmod: the kernel module source (driverkit)");

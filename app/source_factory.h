@@ -17,7 +17,10 @@ namespace kestrel {
 
 // Errors: kUnimplemented for sources that have not landed (exit code 2),
 // others for a source that cannot run here.
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture);
+// `plugin_sources`: plugins with event sources run too (plugin_loading.h),
+// so engine.kind=none is a valid plugin-only setup (the list is then empty).
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
+                                                          bool plugin_sources = false);
 
 // The socket the gVisor source listens on: the remote sink endpoint of the
 // pod-init config named by engine.gvisor.config, else the default.

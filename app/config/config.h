@@ -23,6 +23,14 @@ struct OutputToggle {
   bool enabled = false;
 };
 
+// One entry of Falco's `plugins:` list.
+struct PluginConfig {
+  std::string name;
+  std::string library_path;
+  std::string init_config;  // as given, or the JSON text of a YAML map
+  std::string open_params;
+};
+
 struct KestrelConfig {
   std::vector<std::string> rules_files;
   std::string priority = "debug";  // lower-cased Falco priority name
@@ -83,6 +91,8 @@ struct KestrelConfig {
   struct {
     uint64_t max_threads = 0, max_fds_per_process = 0;
   } state;
+  std::vector<PluginConfig> plugins;
+  std::vector<std::string> load_plugins;  // names from `plugins` that run
   struct {
     bool enabled = false;
     std::chrono::milliseconds interval{60000};

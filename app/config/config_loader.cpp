@@ -1,3 +1,4 @@
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -58,6 +59,59 @@ Status error_at(const Origin& origin, const YAML::Node& node, std::string messag
   return Status(StatusCode::kInvalidArgument, std::move(message), where);
 }
 
+// plugins: a list of maps with a string name and library_path, an optional
+// init_config (string or map) and open_params (string); nothing else.
+Status check_plugin_list(const YAML::Node& node, const Origin& origin) {
+  auto bad = [&](const YAML::Node& at, std::string what) {
+    return error_at(origin, at, "config key 'plugins': " + what);
+  };
+  if (node.IsNull()) return ok_status();
+  if (!node.IsSequence()) return bad(node, "expected a list of {name, library_path, init_config, open_params}");
+  for (const auto& item : node) {
+    if (!item.IsMap()) return bad(item, "each plugin must be a map");
+    for (const auto& kv : item) {
+      const std::string k = kv.first.as<std::string>();
+      if (k == "init_config") {
+        if (!kv.second.IsScalar() && !kv.second.IsMap() && !kv.second.IsNull())
+          return bad(kv.second, "init_config must be a string or a map");
+      } else if (k == "name" || k == "library_path" || k == "open_params") {
+        if (!kv.second.IsScalar() && !kv.second.IsNull()) return bad(kv.second, "'" + k + "' must be a string");
+      } else {
+        return bad(kv.first, "unknown plugin key '" + k + "' (name, library_path, init_config, open_params)");
+      }
+    }
+    if (!item["name"] || !item["name"].IsScalar() || item["name"].Scalar().empty())
+      return bad(item, "each plugin needs a name");
+    if (!item["library_path"] || !item["library_path"].IsScalar() || item["library_path"].Scalar().empty())
+      return bad(item, "plugin '" + item["name"].Scalar() + "' needs a library_path");
+  }
+  return ok_status();
+}
+
+// A YAML init_config map as the JSON text plugins expect.
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return o;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& e : n) a.push_back(yaml_to_json(e));
+    return a;
+  }
+  if (n.IsNull()) return nullptr;
+  const std::string& s = n.Scalar();
+  if (n.Tag() != "!") {  // plain scalars: numbers and booleans keep their type
+    bool b;
+    if (YAML::convert<bool>::decode(n, b) && (s == "true" || s == "false")) return b;
+    char* end = nullptr;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (!s.empty() && *end == '\0') return v;
+  }
+  return s;
+}
+
 Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& origin) {
   const std::string name(key.path);
   auto bad = [&](std::string what) {
@@ -67,6 +121,7 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     if (!node.IsMap()) return bad("expected a map of keys");
     return ok_status();
   }
+  if (key.type == ConfigType::kPluginList) return check_plugin_list(node, origin);
   if (key.type == ConfigType::kStringList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
@@ -314,6 +369,19 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   c.engine.gvisor_root = get<std::string>(t, "engine.gvisor.root");
   c.state.max_threads = get<uint64_t>(t, "state.max_threads");
   c.state.max_fds_per_process = get<uint64_t>(t, "state.max_fds_per_process");
+  if (t["plugins"] && t["plugins"].IsSequence()) {
+    for (const auto& p : t["plugins"]) {
+      PluginConfig pc;
+      pc.name = p["name"].as<std::string>();
+      pc.library_path = p["library_path"].as<std::string>();
+      if (p["init_config"] && p["init_config"].IsMap()) pc.init_config = yaml_to_json(p["init_config"]).dump();
+      else if (p["init_config"] && p["init_config"].IsScalar()) pc.init_config = p["init_config"].Scalar();
+      if (p["open_params"] && p["open_params"].IsScalar()) pc.open_params = p["open_params"].Scalar();
+      c.plugins.push_back(std::move(pc));
+    }
+  }
+  if (t["load_plugins"] && t["load_plugins"].IsSequence())
+    for (const auto& item : t["load_plugins"]) c.load_plugins.push_back(item.as<std::string>());
   c.metrics.enabled = get<bool>(t, "metrics.enabled");
   c.metrics.interval = parse_duration(get<std::string>(t, "metrics.interval")).value();
   return c;

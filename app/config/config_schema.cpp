@@ -58,6 +58,9 @@ const ConfigKey kKeys[] = {
     {"outputs.grpc.wait_subscribers", ConfigType::kInt, "before capture starts, wait for this many `sub` streams (e.g. to replay -e to a client)"},
     {"outputs.grpc.wait_timeout", ConfigType::kDuration, "longest wait for those subscribers"},
     {"outputs.grpc.drain_timeout", ConfigType::kDuration, "at exit, longest wait for subscribers to receive what is queued"},
+    {"plugins", ConfigType::kPluginList,
+     "Falco plugins: [{name, library_path, init_config (string or map), open_params}]"},
+    {"load_plugins", ConfigType::kStringList, "names from `plugins` to load; their event sources run alongside engine.kind"},
     {"engine", ConfigType::kSection, "event sources"},
     {"engine.kind", ConfigType::kEnum, "syscall source: auto, ebpf, kmod, gvisor, capture or none", kEngineKinds},
     {"engine.ebpf", ConfigType::kSection, "modern eBPF probe"},
@@ -99,6 +102,7 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kEnum: return "enum";
     case ConfigType::kDuration: return "duration";
     case ConfigType::kPriority: return "priority";
+    case ConfigType::kPluginList: return "list of plugins";
   }
   return "?";
 }

@@ -22,6 +22,7 @@ enum class ConfigType {
   kEnum,        // one of `choices`
   kDuration,    // "500ms", "30s", "1m", "1h" or a number of seconds
   kPriority,    // a Falco priority name, case-insensitive
+  kPluginList,  // Falco's `plugins:` list of {name, library_path, init_config, open_params}
 };
 
 struct ConfigKey {

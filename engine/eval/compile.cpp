@@ -44,8 +44,8 @@ bool is_ordering(CmpOp op) {
   return op == CmpOp::kLt || op == CmpOp::kLe || op == CmpOp::kGt || op == CmpOp::kGe;
 }
 
-Result<OperandSpec> make_spec(const FieldOperand& f) {
-  auto ref = resolve_field(f.field, f.arg);
+Result<OperandSpec> make_spec(const FieldOperand& f, const FieldScope& scope) {
+  auto ref = resolve_field(scope, f.field, f.arg);
   if (!ref.ok()) return error_at(ref.status().message(), f.pos);
   OperandSpec spec;
   spec.ref = std::move(ref).value();
@@ -124,7 +124,7 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
     return PredicatePtr(std::make_unique<ConstNode>(*op == CmpOp::kNe ? !any_exit : any_exit));
   }
 
-  auto spec = make_spec(e.left);
+  auto spec = make_spec(e.left, cache.scope());
   if (!spec.ok()) return spec.status();
   TypeClass cls = class_of(*spec);
   int cost = estimated_check_cost(spec->ref.info->name, *op);
@@ -132,7 +132,7 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
 
   if (e.rhs == RhsKind::kField) {
     if (!e.rhs_field) return error_at("missing right-hand side field", e.pos);
-    auto rspec = make_spec(*e.rhs_field);
+    auto rspec = make_spec(*e.rhs_field, cache.scope());
     if (!rspec.ok()) return rspec.status();
     if (*op == CmpOp::kRegex || *op == CmpOp::kBContains || *op == CmpOp::kBStartsWith) {
       return error_at("operator '" + e.op + "' does not take a field on its right-hand side", e.pos);
@@ -218,7 +218,7 @@ Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache)
 }
 
 Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache) {
-  auto spec = make_spec(operand);
+  auto spec = make_spec(operand, cache.scope());
   if (!spec.ok()) return spec.status();
   return cache.intern(std::move(spec).value());
 }

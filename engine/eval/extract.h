@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/eval/field_provider.h"
 #include "engine/eval/field_value.h"
 #include "engine/fields/field_registry.h"
 #include "sources/base/status.h"
@@ -58,12 +59,22 @@ struct FieldRef {
   // evt.arg.NAME / evt.rawarg.NAME: the param index per event type (-1
   // when that type has no such param), filled at resolve time.
   std::vector<int16_t> param_by_type;
+  // Fields of a non-syscall source: filled by `provider` (field_provider.h)
+  // through `provider_handle`; nullptr for built-in extractors.
+  FieldProvider* provider = nullptr;
+  uint32_t provider_handle = 0;
 };
 
 // Resolves `name` (as written in a rule: "evt.arg.flags", "proc.aname")
 // with an optional bracket argument against the syscall source's fields.
 // Errors (unknown field, bad argument) carry the registry's message.
 Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::string>& arg);
+
+// The same against `scope`'s source. For a source other than "syscall" the
+// scope's provider fills the fields it prepares; the event-time fields
+// (evt.time, evt.num, …) use the built-in extractors; anything else reads
+// as missing.
+Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, const std::optional<std::string>& arg);
 
 // True when Kestrel has an extractor for the registry field `name`
 // (tests check every `filled` field has one).

@@ -31,6 +31,11 @@ struct OperandSpec {
 
 class FieldCache {
  public:
+  // The source operands resolve against (a cache serves one rule engine,
+  // which evaluates one source); syscall unless set before compiling.
+  void set_scope(FieldScope scope) { scope_ = std::move(scope); }
+  const FieldScope& scope() const { return scope_; }
+
   // The slot for `spec`, shared with an earlier identical operand.
   uint32_t intern(OperandSpec spec);
 
@@ -79,6 +84,7 @@ class FieldCache {
   std::vector<uint8_t> result_val_;
   uint64_t generation_ = 1;
   uint64_t extractions_ = 0;
+  FieldScope scope_;
 };
 
 // Applies one transformer to `v` in place, using `scratch` for new text.

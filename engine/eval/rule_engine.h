@@ -39,6 +39,10 @@ struct RuleEngineOptions {
   Priority min_priority = Priority::kDebug;
   std::string hostname;
   std::string source = "syscall";
+  // Fills the fields of `source` when it is not "syscall" (a plugin's
+  // extractor, field_provider.h); must outlive the engine. Without one,
+  // such fields read as missing.
+  FieldProvider* field_provider = nullptr;
 };
 
 struct RuleEngineStats {

@@ -1,0 +1,46 @@
+// plugin_loading.h — the plugins a configuration loads (Falco's
+// `plugins:` + `load_plugins:`).
+//
+// Every name in load_plugins must have an entry in plugins; each is
+// loaded (sources/plugin/plugin_library.h: symbols, API version), then
+// initialised with its init_config. A plugin with an event source becomes a
+// PluginSource run by the multiplexer; a plugin with field extraction
+// becomes the FieldProvider of the rule engine for its event source.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "app/config/config.h"
+#include "sources/plugin/plugin_field_provider.h"
+#include "sources/plugin/plugin_library.h"
+#include "sources/source.h"
+
+namespace kestrel {
+
+struct LoadedPlugin {
+  PluginConfig config;
+  std::shared_ptr<plugin::PluginLibrary> library;
+  std::unique_ptr<plugin::PluginFieldProvider> fields;  // null without extraction
+};
+
+// Loads and initialises config.load_plugins, in order. Errors name the
+// plugin and say what is wrong (unknown name, library, version, init text).
+Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config);
+
+// The event sources the loaded plugins produce, each with the provider
+// that fills its fields (the first loaded plugin that extracts fields for
+// it: the source plugin itself when it can).
+std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const std::vector<LoadedPlugin>& plugins);
+
+// A Source per loaded plugin with an event source (open_params from config).
+std::vector<std::unique_ptr<Source>> make_plugin_sources(const std::vector<LoadedPlugin>& plugins);
+
+// `kestrel --list-plugins`: name, version, API, source, id, fields count,
+// library path, description — one block per configured plugin.
+void print_plugin_list(std::ostream& out, const std::vector<LoadedPlugin>& plugins);
+
+}  // namespace kestrel
