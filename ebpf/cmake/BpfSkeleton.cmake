@@ -28,14 +28,15 @@ if(NOT EXISTS "${KESTREL_BTF_FILE}")
 endif()
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
-  set(KESTREL_BPF_ARCH x86)
+  set(KESTREL_BPF_ARCH x86 CACHE INTERNAL "BPF target arch")
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
-  set(KESTREL_BPF_ARCH arm64)
+  set(KESTREL_BPF_ARCH arm64 CACHE INTERNAL "BPF target arch")
 else()
   message(FATAL_ERROR "eBPF probe: unsupported architecture ${CMAKE_SYSTEM_PROCESSOR}")
 endif()
 
-set(KESTREL_VMLINUX_DIR "${CMAKE_BINARY_DIR}/vmlinux")
+# CACHE INTERNAL: skeletons are also built from other directories (bench/).
+set(KESTREL_VMLINUX_DIR "${CMAKE_BINARY_DIR}/vmlinux" CACHE INTERNAL "where vmlinux.h is generated")
 add_custom_command(
   OUTPUT "${KESTREL_VMLINUX_DIR}/vmlinux.h"
   COMMAND ${CMAKE_COMMAND} -E make_directory "${KESTREL_VMLINUX_DIR}"
