@@ -10,8 +10,8 @@
 // in paired rounds without / with the programs attached (set_event_filter
 // detaches everything for "without"), with a reader thread draining the
 // buffers as the collector would, and reports medians. Then the kernel's
-// own run-time accounting of each program, and a sustained-rate phase with
-// small buffers that reports events/s delivered and drops.
+// own run-time accounting of each program. The sustained rate is measured by
+// bench/ebpf_sustained_rate, the hook's own floor by bench/ebpf_floor.
 //
 // Needs root and a kernel with BTF.
 // Usage: ebpf_syscall_overhead [iterations per measurement] [rounds]
@@ -35,7 +35,6 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Thread CPU time, not wall time: the box is shared (builds, other tests),
 // and a syscall's own cost - including the BPF program, which runs in the
@@ -167,35 +166,5 @@ int main(int argc, char** argv) {
   auto st = source.stats();
   std::printf("drops during the cost phases: %llu\n", static_cast<unsigned long long>(st.total_drops()));
   source.close();
-
-  // Sustained rate: a small buffer and a reader that polls every 1 ms.
-  kestrel::EbpfOptions small = opt;
-  small.buffer_bytes = 256u << 10;
-  kestrel::EbpfSource sustained(small);
-  if (auto s = sustained.open(); !s.ok()) {
-    std::fprintf(stderr, "cannot open the eBPF source: %s\n", s.to_string().c_str());
-    return 1;
-  }
-  sustained.set_event_filter(types({KE_OPENAT, KE_CLOSE}));
-  uint64_t produced = 0;
-  double secs = 0;
-  uint64_t read = 0;
-  {
-    Reader reader(sustained);
-    auto t0 = Clock::now();
-    while (Clock::now() - t0 < std::chrono::seconds(2)) {
-      for (int i = 0; i < 1000; ++i) open_close();
-      produced += 2000;
-    }
-    secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    read = reader.events.load();
-  }
-  auto ss = sustained.stats();
-  std::printf("sustained (256 KiB buffers, 1 ms polling): produced %.0f events/s, delivered %.0f events/s, ",
-              produced / secs, read / secs);
-  std::printf("dropped %llu (", static_cast<unsigned long long>(ss.total_drops()));
-  for (const auto& [reason, n] : ss.drops) std::printf(" %s=%llu", reason.c_str(), static_cast<unsigned long long>(n));
-  std::printf(" )\n");
   return 0;
 }
