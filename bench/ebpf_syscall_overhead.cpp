@@ -35,7 +35,6 @@
 
 namespace {
 
-
 // Thread CPU time, not wall time: the box is shared (builds, other tests),
 // and a syscall's own cost - including the BPF program, which runs in the
 // calling thread - is all system time of this thread, while preemption by
