@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -90,6 +92,14 @@ Status bpf_error(std::string_view what, int err, std::string_view log_tail) {
     msg += log_tail;
   }
   return Status(code, std::move(msg));
+}
+
+bool kernel_has_function(const char* name) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return false;
+  bool found = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+  btf__free(vmlinux);
+  return found;
 }
 
 }  // namespace kestrel::ebpf

@@ -30,6 +30,11 @@ Result<std::string> ensure_tracefs();
 // by ensure_tracefs()). Syscalls a kernel lacks have no tracepoint.
 bool tracepoint_exists(const std::string& events_dir, std::string_view category, std::string_view name);
 
+// Whether the running kernel's BTF has the kfunc (or any kernel function)
+// `name`, e.g. bpf_rdonly_cast (Linux >= 6.2). False when the BTF cannot
+// be read.
+bool kernel_has_function(const char* name);
+
 // A Status for a failed libbpf call: `what` failed with `err` (a negative
 // or positive errno). Permission errors name the capabilities needed; the
 // tail of libbpf's log (verifier output) is appended when there is one.

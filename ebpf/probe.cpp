@@ -128,6 +128,9 @@ Status Probe::open_and_load(const ProbeConfig& config) {
   skel_->rodata->kb_cpus_per_buffer = cpus_per_buffer_;
   skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
   skel_->rodata->kb_process_fields = config.process_fields;
+  // Without the kfunc (Linux < 6.2) the probe reads through fd-table
+  // pointers with bpf_probe_read_kernel() (bpf/sock.bpf.h).
+  skel_->rodata->kb_have_rdonly_cast = kernel_has_function("bpf_rdonly_cast") ? 1 : 0;
   int err = bpf_map__set_max_entries(skel_->maps.kb_ringbufs, nbuffers);
   if (!err) err = bpf_map__set_max_entries(skel_->maps.kb_scratch, static_cast<uint32_t>(ncpus_));
   if (err) return bpf_error("sizing the ring buffer and scratch arrays", err, log_tail());

@@ -16,9 +16,12 @@ BUILD_PKGS=(
   libcurl4-openssl-dev libcpp-httplib-dev
 )
 
-# Peers and workloads the live tests drive for real.
+# Peers and workloads the live tests drive for real. qemu-system-x86 and
+# busybox-static boot Debian's own kernel for the VM tests (tests/vm/,
+# scripts/vm/), which fetch that kernel themselves.
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
+  qemu-system-x86 busybox-static
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -81,6 +81,13 @@ struct {
 const volatile __u32 kb_cpus_per_buffer = 1;
 const volatile __u32 kb_ignore_tgid = 0; /* the collector's own process */
 const volatile __u32 kb_process_fields = KB_PF_ALL; /* enum kb_process_field */
+/*
+ * The kernel has the bpf_rdonly_cast kfunc (Linux >= 6.2): sock.bpf.h
+ * re-types fd-table pointers with it and loads through them directly; set
+ * to 0 by the loader where it is missing (Debian 12's 6.1), which makes
+ * those reads bpf_probe_read_kernel() calls instead.
+ */
+const volatile __u32 kb_have_rdonly_cast = 1;
 
 /*
  * Added to bpf_ktime_get_boot_ns() to get ns since the epoch. In .bss, not

@@ -19,9 +19,18 @@
  * fault-safe loads: ~1 ns each against ~20 ns per bpf_probe_read_kernel()
  * call that BPF_CORE_READ makes. The one untyped hop (the fd array holds
  * plain pointers) is re-typed with the bpf_rdonly_cast kfunc (Linux >= 6.2).
+ *
+ * Older kernels (6.1) lack the kfunc: it is declared __weak, so libbpf
+ * leaves the call unresolved instead of failing, and the loader clears
+ * kb_have_rdonly_cast. Every read through a re-typed pointer is written as
+ * KB_LOAD(direct, core): the knob is rodata, so the verifier keeps exactly
+ * one of the two (and never sees the unresolved call); on kernels with the
+ * kfunc the code is the direct-load code as before.
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define KB_CAST(ptr, type) ((type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define KB_CAST(ptr, type) \
+	(kb_have_rdonly_cast ? (type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)) : (type *)(ptr))
+#define KB_LOAD(direct, core) (kb_have_rdonly_cast ? (direct) : (core))
 
 /* The file behind `fd` in the current task, or NULL. */
 static __always_inline struct file *kb_fd_file(s64 fd)
@@ -42,10 +51,11 @@ static __always_inline struct sock *kb_fd_sock(s64 fd)
 	struct file *f = kb_fd_file(fd);
 	if (!f)
 		return NULL;
-	if ((f->f_inode->i_mode & KB_S_IFMT) != KB_S_IFSOCK)
+	umode_t mode = KB_LOAD(f->f_inode->i_mode, BPF_CORE_READ(f, f_inode, i_mode));
+	if ((mode & KB_S_IFMT) != KB_S_IFSOCK)
 		return NULL;
-	struct socket *sock = KB_CAST(f->private_data, struct socket);
-	return sock->sk;
+	struct socket *sock = KB_CAST(KB_LOAD(f->private_data, BPF_CORE_READ(f, private_data)), struct socket);
+	return KB_LOAD(sock->sk, BPF_CORE_READ(sock, sk));
 }
 
 /* dev and ino of the file behind a freshly returned fd. */
@@ -57,15 +67,15 @@ static __always_inline void kb_push_fd_dev_ino(struct kb_rec *r, s64 fd)
 		kb_push_empty(r);
 		return;
 	}
-	struct inode *inode = f->f_inode;
-	kb_push_u32(r, kb_kdev_to_user(inode->i_sb->s_dev));
-	kb_push_u64(r, inode->i_ino);
+	struct inode *inode = KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode));
+	kb_push_u32(r, kb_kdev_to_user(KB_LOAD(inode->i_sb->s_dev, BPF_CORE_READ(inode, i_sb, s_dev))));
+	kb_push_u64(r, KB_LOAD(inode->i_ino, BPF_CORE_READ(inode, i_ino)));
 }
 
 static __always_inline u64 kb_fd_ino(s64 fd)
 {
 	struct file *f = kb_fd_file(fd);
-	return f ? f->f_inode->i_ino : 0;
+	return f ? KB_LOAD(f->f_inode->i_ino, BPF_CORE_READ(f, f_inode, i_ino)) : 0;
 }
 
 /* A unix socket's bound path (or "@name" for an abstract one) at `pos`. */
@@ -105,14 +115,14 @@ static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, boo
 		kb_push_empty(r);
 		return;
 	}
-	/* `sk` comes from kb_fd_sock(): BTF-typed, so direct loads. */
-	u16 family = sk->__sk_common.skc_family;
+	/* `sk` comes from kb_fd_sock(): BTF-typed (direct loads) where the kfunc is. */
+	u16 family = KB_LOAD(sk->__sk_common.skc_family, BPF_CORE_READ(sk, __sk_common.skc_family));
 	u32 pos = r->off;
-	u16 lport = sk->__sk_common.skc_num;
-	u16 rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	u16 lport = KB_LOAD(sk->__sk_common.skc_num, BPF_CORE_READ(sk, __sk_common.skc_num));
+	u16 rport = bpf_ntohs(KB_LOAD(sk->__sk_common.skc_dport, BPF_CORE_READ(sk, __sk_common.skc_dport)));
 	if (family == KESTREL_AF_INET) {
-		u32 laddr = sk->__sk_common.skc_rcv_saddr;
-		u32 raddr = sk->__sk_common.skc_daddr;
+		u32 laddr = KB_LOAD(sk->__sk_common.skc_rcv_saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
+		u32 raddr = KB_LOAD(sk->__sk_common.skc_daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
 		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
 		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = local_is_source ? laddr : raddr;
 		kb_write_u16(r, pos + 5, local_is_source ? lport : rport);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# fetch-kernel.sh — makes sure the VM harness has what it boots with:
+# qemu-system-x86_64 and a static busybox on the host, and one of Debian's
+# own kernels (linux-image-<version>) unpacked into a cache directory.
+#
+#   fetch-kernel.sh --cache DIR [--kernel VERSION]
+#
+# VERSION is a kernel release such as 6.1.0-57-amd64; by default the one
+# the `linux-image-amd64` meta package depends on now. The package is
+# fetched with `apt-get download` (not installed on the host) and unpacked
+# with `dpkg-deb -x` into DIR/<version>/; a later run finds it there and
+# does nothing. Prints DIR/<version> on stdout (the kernel dir the other
+# scripts take), progress on stderr. Exits non-zero with a message when
+# something cannot be had.
+set -euo pipefail
+
+cache=""
+version=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --cache) cache=$2; shift 2 ;;
+    --kernel) version=$2; shift 2 ;;
+    *) echo "fetch-kernel: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[[ -n "$cache" ]] || { echo "fetch-kernel: --cache DIR is required" >&2; exit 2; }
+
+log() { echo "fetch-kernel: $*" >&2; }
+
+# Host tools. Only these two packages are installed here (root only); the
+# full list lives in scripts/install-deps.sh.
+need=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+[[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx cpio || need+=(busybox-static)
+if [[ ${#need[@]} -gt 0 ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    log "missing ${need[*]}; run scripts/install-deps.sh as root"
+    exit 1
+  fi
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 ||
+    { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2; }
+fi
+
+if [[ -z "$version" ]]; then
+  # "Depends: linux-image-6.1.0-57-amd64" -> 6.1.0-57-amd64
+  version=$(apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1)
+  [[ -n "$version" ]] || { log "apt-cache knows no linux-image-amd64 (apt-get update?)"; exit 1; }
+fi
+
+dir="$cache/$version"
+if [[ -f "$dir/vmlinuz" && -d "$dir/modules" ]]; then
+  echo "$dir"
+  exit 0
+fi
+
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/.fetch-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+pkg="linux-image-$version"
+log "downloading $pkg"
+if ! (cd "$work" && apt-get download "$pkg" >&2 2>/dev/null); then
+  apt-get update -qq >&2
+  (cd "$work" && apt-get download "$pkg" >&2) || { log "apt-get download $pkg failed"; exit 1; }
+fi
+log "unpacking $pkg"
+dpkg-deb -x "$work"/"$pkg"_*.deb "$work/root"
+[[ -f "$work/root/boot/vmlinuz-$version" ]] || { log "$pkg holds no boot/vmlinuz-$version"; exit 1; }
+mkdir -p "$work/out"
+mv "$work/root/boot/vmlinuz-$version" "$work/out/vmlinuz"
+mv "$work/root/boot/config-$version" "$work/out/config"
+mv "$work/root/lib/modules/$version" "$work/out/modules"
+echo "$version" > "$work/out/version"
+rm -rf "$dir"
+mv "$work/out" "$dir"
+echo "$dir"

@@ -1,0 +1,52 @@
+# module_rules_scenario.sh — the VM scenario of module_rules_vm_test (run
+# by scripts/vm/init.sh as `sh /scenario`, busybox sh, as root).
+#
+# Starts the real collector with the embedded config and rules (eBPF
+# source, JSON alerts), waits until it captures, loads one module with
+# finit_module and one with init_module from module_loader, has one image
+# refused, loads one more with busybox insmod (an exempt loader), stops the
+# collector, replays what it recorded (-w) through module_syscalls.yaml (a
+# rule that prints each module syscall's type and result), and prints the
+# collector's stderr, alerts and the replay's alerts between markers:
+#   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
+# Markers are printed even when a step fails, so the test can say which.
+now() { cut -d' ' -f1 /proc/uptime; }
+section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
+
+echo "KESTREL-VM: START COLLECTOR uptime=$(now)"
+kestrel -o json_output=true -o rule_matching=all -w /tmp/capture.kcap >/tmp/alerts.json 2>/tmp/kestrel.err &
+kpid=$!
+waited=0
+while ! grep -q 'kestrel: capturing' /tmp/kestrel.err; do
+  if ! kill -0 "$kpid" 2>/dev/null || [ "$waited" -ge 1200 ]; then
+    echo "KESTREL-VM: COLLECTOR NOT CAPTURING uptime=$(now)"
+    kill -TERM "$kpid" 2>/dev/null
+    section kestrel.err /tmp/kestrel.err
+    exit 1
+  fi
+  sleep 0.1
+  waited=$((waited + 1))
+done
+echo "KESTREL-VM: CAPTURING uptime=$(now)"
+
+echo "KESTREL-VM: BEGIN workload"
+module_loader finit /modules/crc7.ko
+module_loader init /modules/crc8.ko
+module_loader init-bad
+# By path: busybox sh would run a bare `insmod` applet in its own process.
+/bin/insmod /modules/crc16.ko && echo "insmod crc16 = 0"
+grep -E '^(crc7|crc8|crc16) ' /proc/modules
+echo "KESTREL-VM: END workload"
+
+# Alerts follow within a second on a host; TCG is slower.
+sleep 3
+kill -TERM "$kpid"
+wait "$kpid"
+echo "KESTREL-VM: COLLECTOR EXIT $? uptime=$(now)"
+section kestrel.err /tmp/kestrel.err
+section alerts /tmp/alerts.json
+kestrel -e /tmp/capture.kcap -r /etc/kestrel/module_syscalls.yaml -o json_output=true \
+  >/tmp/syscalls.json 2>/tmp/replay.err
+echo "KESTREL-VM: REPLAY EXIT $? uptime=$(now)"
+section replay.err /tmp/replay.err
+section syscalls /tmp/syscalls.json

@@ -1,0 +1,52 @@
+// vm_run.h — runs one scenario in a VM booted from Debian's own kernel
+// (scripts/vm/run-scenario.sh: qemu-system-x86_64 under TCG, an initramfs
+// with busybox, the given programs and modules) and reads back what it
+// printed on the serial console.
+//
+// The console carries kernel messages too; a scenario marks what the test
+// reads with lines "KESTREL-VM: BEGIN <name>" ... "KESTREL-VM: END <name>"
+// and single "KESTREL-VM: <WORD> ..." progress lines (see
+// scripts/vm/init.sh, which prints READY and SCENARIO EXIT itself).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kestrel::testing {
+
+struct VmOptions {
+  std::string scenario;                  // shell script run as /scenario
+  std::vector<std::string> binaries;     // copied to /bin with their shared libraries
+  std::vector<std::pair<std::string, std::string>> files;  // host path -> absolute image path
+  std::vector<std::string> modules;      // below lib/modules/<ver>/kernel, e.g. "lib/crc7.ko"
+  std::string kernel;                    // Debian kernel release; "" = linux-image-amd64's
+  int timeout_s = 240;                   // the VM is killed after this
+  std::string work_dir;                  // console log, initramfs and harness log go here
+};
+
+struct VmRun {
+  int exit_code = -1;    // run-scenario.sh's: 0 when the VM powered itself off
+  std::string console;   // the serial console, '\r' removed
+  std::string harness;   // run-scenario.sh's stderr (fetch, timings)
+  double wall_s = 0;     // host seconds for the whole run
+};
+
+// Runs the scenario; never throws. exit_code says whether it worked.
+VmRun run_vm(const VmOptions& options);
+
+// The lines between "KESTREL-VM: BEGIN name" and "KESTREL-VM: END name";
+// nullopt when the BEGIN marker is missing.
+std::optional<std::vector<std::string>> console_section(const std::string& console, const std::string& name);
+
+// The first console line starting with "KESTREL-VM: <prefix>", or nullopt.
+std::optional<std::string> console_marker(const std::string& console, const std::string& prefix);
+
+// The number after "uptime=" in a marker line; -1 when there is none.
+double marker_uptime(const std::string& line);
+
+// The last `n` bytes of `text`, for failure messages.
+std::string tail(const std::string& text, size_t n = 4000);
+
+}  // namespace kestrel::testing
