@@ -63,6 +63,11 @@ Result<std::unique_ptr<Source>> make_gvisor(const KestrelConfig& config) {
   if (!path.ok()) return path.status();
   gvisor::GvisorSourceConfig options;
   options.server.socket_path = *path;
+  // Sandboxes already running under engine.gvisor.root are attached with
+  // the same config (its remote sink is the socket above); without one the
+  // source writes its own.
+  options.attach.root = config.engine.gvisor_root;
+  options.attach.session_config = config.engine.gvisor_config;
   return std::unique_ptr<Source>(gvisor::make_gvisor_source(options));
 }
 

@@ -1,5 +1,10 @@
 #include "gvisor/gvisor_source.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <iostream>
+
 #include "gvisor/pod_init_config.h"
 #include "gvisor/seccomp_confine.h"
 
@@ -48,9 +53,44 @@ Status GvisorSource::open() {
   if (!s.ok()) {
     thread_.join();
     server_.close();
+    return s;
   }
+  attach_running();
   return s;
 }
+
+void GvisorSource::attach_running() {
+  if (config_.attach.root.empty()) return;
+  AttachOptions options = config_.attach;
+  std::string temp;
+  if (options.session_config.empty()) {
+    char path[] = "/tmp/kestrel-gvisor-session-XXXXXX";
+    int fd = ::mkstemp(path);
+    if (fd >= 0) {
+      PodInitConfigOptions pod;
+      pod.endpoint = server_.socket_path();
+      std::string text = pod_init_config_json(caps_.event_types, pod);
+      bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      ::close(fd);
+      temp = path;
+      if (written) options.session_config = temp;
+    }
+    if (options.session_config.empty()) {
+      attach_.messages.push_back("cannot write a session config to /tmp; no sandbox attached");
+      ++attach_.failed;
+    }
+  }
+  if (!options.session_config.empty()) attach_ = attach_running_sandboxes(options, server_);
+  if (!temp.empty()) ::unlink(temp.c_str());
+  auto log = config_.log ? config_.log : [](const std::string& line) { std::cerr << line << "\n"; };
+  for (const std::string& m : attach_.messages) log("kestrel: gvisor: attach: " + m);
+  if (attach_.running > 0 || attach_.failed > 0)
+    log("kestrel: gvisor: attached " + std::to_string(attach_.attached) + " of " + std::to_string(attach_.running) +
+        " running sandboxes under " + options.root + " (" + std::to_string(attach_.threads.size()) +
+        " processes seeded, " + std::to_string(attach_.failed) + " failed)");
+}
+
+std::vector<ThreadInfo> GvisorSource::initial_state() { return std::move(attach_.threads); }
 
 void GvisorSource::run() {
   MessageDecoder decoder(config_.decoder);
@@ -150,6 +190,8 @@ SourceStats GvisorSource::stats() const {
   s.drops["malformed"] = malformed;
   s.drops["unknown_type"] = unknown;
   s.drops["too_large"] = too_large;
+  // Sandboxes that kept running unwatched because attaching failed.
+  s.drops["attach_failed"] = attach_.failed;
   return s;
 }
 

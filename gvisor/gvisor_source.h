@@ -19,6 +19,12 @@
 // runsc then drops points and reports them, and we count them
 // ("sandbox_reported"). stats() is thread-safe.
 //
+// Sandboxes already running: with attach.root set, open() also attaches to
+// every running sandbox of that runsc root (sandbox_attach.h) and
+// initial_state() returns their processes, each in the domain its
+// connection gets. Failures are logged and counted (attach_report()); they
+// never fail open().
+//
 // Factory for the app: make_gvisor_source(config); the CLI flag
 // --gvisor-generate-config[=SOCKET] prints pod_init_config_json() and the
 // engine.gvisor.* keys map onto GvisorSourceConfig.
@@ -26,6 +32,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -38,6 +45,7 @@
 #include "gvisor/monitor_server.h"
 #include "gvisor/pod_init_config.h"
 #include "gvisor/record_arena.h"
+#include "gvisor/sandbox_attach.h"
 #include "sources/source.h"
 
 namespace kestrel::gvisor {
@@ -49,6 +57,12 @@ struct GvisorSourceConfig {
   DecoderLimits decoder;         // size caps for what one packet may become
   size_t queue_bytes = 32u << 20;  // decoded bytes held before backpressure
   bool confine = true;           // seccomp-confine the parser thread
+  // Running sandboxes to attach to. attach.session_config empty: open()
+  // writes a config naming every point the source can use and our socket
+  // to a temporary file for `runsc trace create`.
+  AttachOptions attach;
+  // Where attach failures go, one line each; empty: stderr.
+  std::function<void(const std::string&)> log;
 };
 
 class GvisorSource : public Source {
@@ -59,7 +73,13 @@ class GvisorSource : public Source {
   const SourceCapabilities& capabilities() const override { return caps_; }
   // Binds the socket and starts the parser thread. Fails if the socket cannot
   // be created (permissions, path too long) or seccomp cannot be applied.
+  // Then attaches to running sandboxes (config.attach), which only logs.
   Status open() override;
+  // The processes of the sandboxes open() attached to (once; later calls
+  // return nothing).
+  std::vector<ThreadInfo> initial_state() override;
+  // What open() found and attached under config.attach.root.
+  const AttachReport& attach_report() const { return attach_; }
   // Takes effect for packets decoded after the call.
   Status set_event_filter(const EventTypeSet& types) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
@@ -77,10 +97,12 @@ class GvisorSource : public Source {
 
  private:
   void run();
+  void attach_running();
 
   GvisorSourceConfig config_;
   SourceCapabilities caps_;
   MonitorServer server_;
+  AttachReport attach_;  // written by open() before anyone reads it
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // producer <-> consumer

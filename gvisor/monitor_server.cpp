@@ -103,7 +103,20 @@ void MonitorServer::accept_all() {
       ::close(fd);
       continue;
     }
-    auto conn = std::make_unique<GvisorConnection>(fd, next_domain_++);
+    DomainId domain = 0;
+    ucred peer{};
+    socklen_t len = sizeof peer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0) {
+      std::lock_guard<std::mutex> lock(expect_mu_);
+      auto it = expected_.find(peer.pid);
+      if (it != expected_.end()) {
+        domain = it->second;
+        expected_.erase(it);
+        attached_.fetch_add(1);
+      }
+    }
+    if (domain == 0) domain = next_domain_.fetch_add(1);
+    auto conn = std::make_unique<GvisorConnection>(fd, domain);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
@@ -143,6 +156,16 @@ bool MonitorServer::poll_once(int timeout_ms, MessageDecoder& decoder, RecordAre
     }
   }
   return true;
+}
+
+void MonitorServer::expect_peer(pid_t pid, DomainId domain) {
+  std::lock_guard<std::mutex> lock(expect_mu_);
+  expected_[pid] = domain;
+}
+
+void MonitorServer::forget_peer(pid_t pid) {
+  std::lock_guard<std::mutex> lock(expect_mu_);
+  expected_.erase(pid);
 }
 
 void MonitorServer::wake() {

@@ -9,8 +9,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +69,18 @@ class MonitorServer {
   // Closes every fd and removes the socket file. Idempotent.
   void close();
 
+  // ---- attaching to running sandboxes (sandbox_attach.h) -----------------
+  // A DomainId no connection has or will get. Thread-safe.
+  DomainId reserve_domain() { return next_domain_.fetch_add(1); }
+  // The next connection whose peer (SO_PEERCRED at connect time) is process
+  // `pid` gets `domain` instead of a fresh one. `runsc trace create` opens
+  // the connection itself and hands it to the sandbox, so its pid names the
+  // sandbox exactly. Thread-safe; forget_peer() drops an unused entry.
+  void expect_peer(pid_t pid, DomainId domain);
+  void forget_peer(pid_t pid);
+  // Connections that were given an expected domain (for tests and stats).
+  uint64_t attached_connections() const { return attached_.load(); }
+
  private:
   void accept_all();
   void retire(int fd);
@@ -75,7 +89,10 @@ class MonitorServer {
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
-  DomainId next_domain_ = 1;
+  std::atomic<DomainId> next_domain_{1};
+  std::mutex expect_mu_;
+  std::map<pid_t, DomainId> expected_;  // guarded by expect_mu_
+  std::atomic<uint64_t> attached_{0};
   std::vector<uint8_t> buf_;
   std::map<int, std::unique_ptr<GvisorConnection>> conns_;
   std::vector<SandboxStats> closed_;  // most recent last, bounded

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <string>
@@ -28,6 +29,14 @@ Status confine_parser_thread() {
       seccomp_release(ctx);
       return Status(StatusCode::kInternal, std::string("seccomp_rule_add ") + name + ": " + std::strerror(-rc));
     }
+  }
+  // getsockopt only for the peer's credentials (who opened a connection:
+  // MonitorServer matches attached sandboxes by it).
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getsockopt), 2, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+                                SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
+      rc != 0) {
+    seccomp_release(ctx);
+    return Status(StatusCode::kInternal, std::string("seccomp_rule_add getsockopt: ") + std::strerror(-rc));
   }
   int rc = seccomp_load(ctx);
   seccomp_release(ctx);

@@ -7,7 +7,8 @@
 //
 //   socket I/O   epoll_wait, epoll_pwait, epoll_ctl, accept, accept4,
 //                recvfrom, recvmsg, sendto, sendmsg, read, write, close
-//                (read/write: the wake-up eventfd)
+//                (read/write: the wake-up eventfd), getsockopt only as
+//                (fd, SOL_SOCKET, SO_PEERCRED) (which process connected)
 //   memory       brk, mmap, munmap, mremap, madvise, mprotect (glibc malloc
 //                grows and trims per-thread arenas with these)
 //   threading    futex (mutex, condition variable), sched_yield,
