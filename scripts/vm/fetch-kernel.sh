@@ -43,10 +43,14 @@ if [[ ${#need[@]} -gt 0 ]]; then
     { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${need[@]}" >&2; }
 fi
 
+# "Depends: linux-image-6.1.0-57-amd64" -> 6.1.0-57-amd64
+current_version() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1
+}
+pinned=$version
 if [[ -z "$version" ]]; then
-  # "Depends: linux-image-6.1.0-57-amd64" -> 6.1.0-57-amd64
-  version=$(apt-cache depends linux-image-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1)
+  version=$(current_version)
   [[ -n "$version" ]] || { log "apt-cache knows no linux-image-amd64 (apt-get update?)"; exit 1; }
 fi
 
@@ -59,12 +63,22 @@ fi
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.fetch-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pkg="linux-image-$version"
-log "downloading $pkg"
-if ! (cd "$work" && apt-get download "$pkg" >&2 2>/dev/null); then
+log "downloading linux-image-$version"
+if ! (cd "$work" && apt-get download "linux-image-$version" >&2 2>/dev/null); then
+  # A stale package index names an ABI the mirror has dropped: refresh it
+  # and, unless a version was asked for, take the one it names now.
+  log "refreshing the package index"
   apt-get update -qq >&2
-  (cd "$work" && apt-get download "$pkg" >&2) || { log "apt-get download $pkg failed"; exit 1; }
+  [[ -n "$pinned" ]] || version=$(current_version)
+  dir="$cache/$version"
+  if [[ -f "$dir/vmlinuz" && -d "$dir/modules" ]]; then
+    echo "$dir"
+    exit 0
+  fi
+  (cd "$work" && apt-get download "linux-image-$version" >&2) ||
+    { log "apt-get download linux-image-$version failed"; exit 1; }
 fi
+pkg="linux-image-$version"
 log "unpacking $pkg"
 dpkg-deb -x "$work"/"$pkg"_*.deb "$work/root"
 [[ -f "$work/root/boot/vmlinuz-$version" ]] || { log "$pkg holds no boot/vmlinuz-$version"; exit 1; }
