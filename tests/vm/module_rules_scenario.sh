@@ -4,10 +4,11 @@
 # Starts the real collector with the embedded config and rules (eBPF
 # source, JSON alerts), waits until it captures, loads one module with
 # finit_module and one with init_module from module_loader, has one image
-# refused, loads one more with busybox insmod (an exempt loader), stops the
-# collector, replays what it recorded (-w) through module_syscalls.yaml (a
-# rule that prints each module syscall's type and result), and prints the
-# collector's stderr, alerts and the replay's alerts between markers:
+# refused, loads one more with busybox insmod (an exempt loader), opens a
+# marker file and makes a loopback TCP connection, stops the collector,
+# replays what it recorded (-w) through probe_records.yaml (rules that print
+# the probe's view of those syscalls), and prints the collector's stderr,
+# alerts and the replay's alerts between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
 # Markers are printed even when a step fails, so the test can say which.
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -36,6 +37,17 @@ module_loader init-bad
 # By path: busybox sh would run a bare `insmod` applet in its own process.
 /bin/insmod /modules/crc16.ko && echo "insmod crc16 = 0"
 grep -E '^(crc7|crc8|crc16) ' /proc/modules
+# Reads through fd-table pointers: an opened file's inode, a TCP tuple.
+# Applets by path, so the processes are named cat and nc.
+echo marker > /tmp/kestrel-vm-marker
+echo "marker ino=$(stat -c %i /tmp/kestrel-vm-marker)"
+/bin/cat /tmp/kestrel-vm-marker > /dev/null
+ip link set lo up
+/bin/nc -l -p 8080 </dev/null >/dev/null &
+npid=$!
+sleep 0.5
+timeout 5 /bin/nc 127.0.0.1 8080 </dev/null && echo "nc connected"
+kill "$npid" 2>/dev/null
 echo "KESTREL-VM: END workload"
 
 # The three alerts the test expects, then a second more for any others
@@ -51,7 +63,7 @@ wait "$kpid"
 echo "KESTREL-VM: COLLECTOR EXIT $? uptime=$(now)"
 section kestrel.err /tmp/kestrel.err
 section alerts /tmp/alerts.json
-kestrel -e /tmp/capture.kcap -r /etc/kestrel/module_syscalls.yaml -o json_output=true \
+kestrel -e /tmp/capture.kcap -r /etc/kestrel/probe_records.yaml -o json_output=true \
   >/tmp/syscalls.json 2>/tmp/replay.err
 echo "KESTREL-VM: REPLAY EXIT $? uptime=$(now)"
 section replay.err /tmp/replay.err

@@ -7,6 +7,11 @@
 // refused, and lets busybox insmod (an exempt loader) load crc16. See
 // module_rules_scenario.sh for what runs in the VM.
 //
+// The same run checks what the probe recorded on that kernel (replayed
+// through probe_records.yaml): the module syscalls' types and results, and
+// the reads through fd-table pointers that 6.1, lacking bpf_rdonly_cast,
+// makes with bpf_probe_read_kernel() (an inode, a TCP tuple).
+//
 // It fails (never skips) when qemu, busybox or the kernel package cannot
 // be had, the VM does not boot, or the probe does not load on that kernel.
 #include <gtest/gtest.h>
@@ -14,6 +19,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -66,7 +72,7 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
   VmOptions options;
   options.scenario = src + "/tests/vm/module_rules_scenario.sh";
   options.binaries = {KESTREL_BINARY, MODULE_LOADER_BINARY};
-  options.files = {{src + "/tests/vm/module_syscalls.yaml", "/etc/kestrel/module_syscalls.yaml"}};
+  options.files = {{src + "/tests/vm/probe_records.yaml", "/etc/kestrel/probe_records.yaml"}};
   options.modules = {"lib/crc7.ko", "lib/crc8.ko", "lib/crc16.ko"};
   options.timeout_s = 240;
   options.work_dir = VM_WORK_DIR;
@@ -124,7 +130,7 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
     EXPECT_TRUE(a.contains("tags") && a["tags"].dump().find("T1547.006") != std::string::npos) << a.dump();
   }
 
-  // What the probe recorded, replayed through module_syscalls.yaml: the
+  // What the probe recorded, replayed through probe_records.yaml: the
   // syscall types and results behind those alerts.
   EXPECT_TRUE(console_marker(run.console, "REPLAY EXIT 0 ")) << context;
   auto syscall_lines = console_section(run.console, "syscalls");
@@ -146,7 +152,32 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
       << context;
   // busybox insmod uses finit_module here (proc.cmdline is proc.name and the arguments).
   EXPECT_TRUE(seen("module syscall finit_module rawres=0 proc=insmod cmdline=insmod /modules/crc16.ko")) << context;
-  EXPECT_EQ(outputs.size(), 4u) << context;
+  int module_syscalls = 0;
+  for (const auto& o : outputs) module_syscalls += o.starts_with("module syscall ");
+  EXPECT_EQ(module_syscalls, 4) << context;
+
+  // The reads through fd-table pointers (ebpf/bpf/sock.bpf.h; on 6.1 the
+  // bpf_probe_read_kernel() fallback): the opened file's inode as stat(1)
+  // saw it in the VM, and the loopback connection's tuple on both ends
+  // (busybox nc listens on a dual-stack IPv6 socket: the accepted end is
+  // IPv4-mapped), with the same client port.
+  std::smatch m;
+  std::string ino;
+  for (const auto& line : *workload)
+    if (std::regex_match(line, m, std::regex("marker ino=([0-9]+)"))) ino = m[1];
+  ASSERT_FALSE(ino.empty()) << context;
+  EXPECT_TRUE(seen("open ino=" + ino + " name=/tmp/kestrel-vm-marker proc=cat")) << context;
+  EXPECT_TRUE(contains_line(*workload, "nc connected")) << context;
+  std::string connect_port, accept_port;
+  for (const auto& o : outputs) {
+    if (std::regex_match(o, m, std::regex(R"(connect res=SUCCESS tuple=127\.0\.0\.1:([0-9]+)->127\.0\.0\.1:8080)")))
+      connect_port = m[1];
+    if (std::regex_match(o, m,
+                         std::regex(R"(accept tuple=\[::ffff:127\.0\.0\.1\]:([0-9]+)->\[::ffff:127\.0\.0\.1\]:8080)")))
+      accept_port = m[1];
+  }
+  EXPECT_FALSE(connect_port.empty()) << context;
+  EXPECT_EQ(connect_port, accept_port) << context;
 
   // Where the time goes under TCG (reported, not asserted: the host is shared).
   double probe_s = marker_uptime(*capturing) - marker_uptime(*started);
