@@ -3,6 +3,41 @@
 #include "sources/plugin/plugin_source.h"
 
 namespace kestrel {
+namespace {
+
+engine::FieldType registry_type(const plugin::PluginField& f) {
+  switch (f.ftype) {
+    case FTYPE_UINT64: return engine::FieldType::kUint64;
+    case FTYPE_BOOL: return engine::FieldType::kBool;
+    case FTYPE_RELTIME: return engine::FieldType::kRelTime;
+    case FTYPE_ABSTIME: return engine::FieldType::kAbsTime;
+    case FTYPE_IPADDR: return engine::FieldType::kIpAddr;
+    case FTYPE_IPNET: return engine::FieldType::kIpNet;
+    default: return f.is_list ? engine::FieldType::kStringList : engine::FieldType::kString;
+  }
+}
+
+// The plugin's get_fields table becomes part of `source`'s fields, so rules
+// may name fields the static tables lack.
+void register_fields(const std::string& source, const plugin::PluginInfo& info) {
+  if (source.empty() || source == "syscall") return;
+  std::vector<engine::RegisteredField> fields;
+  for (const auto& f : info.fields) {
+    engine::RegisteredField r;
+    r.name = f.name;
+    r.type = registry_type(f);
+    r.arg = f.arg_index && f.arg_key ? engine::FieldArg::kIndexOrKey
+            : f.arg_index            ? engine::FieldArg::kIndex
+            : f.arg_key              ? engine::FieldArg::kKey
+                                     : engine::FieldArg::kNone;
+    r.arg_required = f.arg_required;
+    r.description = f.description;
+    fields.push_back(std::move(r));
+  }
+  engine::register_plugin_fields(source, info.name, info.name + " plugin fields (loaded)", fields);
+}
+
+}  // namespace
 
 Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
   std::vector<LoadedPlugin> out;
@@ -25,6 +60,9 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
+  for (const auto& [source, provider] : plugin_field_providers(out))
+    for (const auto& p : out)
+      if (p.fields.get() == provider && provider) register_fields(source, p.library->info());
   return out;
 }
 

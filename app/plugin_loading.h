@@ -27,8 +27,11 @@ struct LoadedPlugin {
   std::unique_ptr<plugin::PluginFieldProvider> fields;  // null without extraction
 };
 
-// Loads and initialises config.load_plugins, in order. Errors name the
-// plugin and say what is wrong (unknown name, library, version, init text).
+// Loads and initialises config.load_plugins, in order, and registers each
+// extracting plugin's field table for its event source with the field
+// registry (engine/fields/field_registry.h), so rules may name fields only
+// the plugin declares. Call before loading rules. Errors name the plugin
+// and say what is wrong (unknown name, library, version, init text).
 Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config);
 
 // The event sources the loaded plugins produce, each with the provider

@@ -13,6 +13,7 @@ constexpr std::array<std::string_view, 5> kSources = {"syscall", "k8s_audit", "a
 
 std::span<const FieldSet* const> sets_for(std::string_view source) {
   if (source == "syscall") return syscall_field_sets();
+  if (auto registered = registered_field_sets(source); !registered.empty()) return registered;
   return plugin_field_sets(source);
 }
 

@@ -67,8 +67,27 @@ struct FieldSet {
 std::span<const FieldSet* const> syscall_field_sets();
 std::span<const FieldSet* const> plugin_field_sets(std::string_view source);
 
+// Fields a loaded plugin declares (its get_fields table), for rules of
+// `source` to validate and resolve against. They are looked up after the
+// static sets of that source (a name both declare keeps the static entry)
+// and marked filled; a source no static table knows becomes known.
+// Registering `set_name` again for the source replaces the earlier set.
+// Call at start-up, before rules are loaded: not safe concurrently with
+// lookups.
+struct RegisteredField {
+  std::string name;
+  FieldType type = FieldType::kString;
+  FieldArg arg = FieldArg::kNone;
+  bool arg_required = false;
+  std::string description;
+};
+void register_plugin_fields(std::string_view source, std::string_view set_name, std::string_view description,
+                            std::span<const RegisteredField> fields);
+// The sets of `source` with registered ones (empty when none registered).
+std::span<const FieldSet* const> registered_field_sets(std::string_view source);
+
 // Sources that have fields: "syscall", "k8s_audit", "aws_cloudtrail",
-// "github", "okta".
+// "github", "okta" (and sources registered by plugins).
 std::span<const std::string_view> known_sources();
 bool is_known_source(std::string_view source);
 

@@ -9,11 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "../support/kestrel_collector.h"
 
 namespace {
 
@@ -193,6 +197,51 @@ TEST(K8sAuditRules, ListPluginsDescribesTheLoadedPlugin) {
   EXPECT_NE(out.find("Name: k8saudit"), std::string::npos) << out;
   EXPECT_NE(out.find("Event Sourcing (ID=1, source='k8s_audit')"), std::string::npos) << out;
   EXPECT_NE(out.find("Field Extraction"), std::string::npos) << out;
+}
+
+std::string shell_output(const std::string& cmd) {
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[256];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST(K8sAuditRules, WebhookInputReceivesPostedAuditEvents) {
+  const int port = 20000 + getpid() % 20000;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/k8s-audit";
+  kestrel::testing::Collector c;
+  c.start({KESTREL_BINARY, "-r", kRules, "-o", "engine.kind=none", "-o", "json_output=true", "-o", "rule_matching=all", "-o",
+           "load_plugins=k8saudit", "-o",
+           std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN + ", open_params: '" + url + "'}]",
+           "-M", "60"});
+  ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(30))) << c.err;
+  auto post = [&](const std::string& data_arg) {
+    return shell_output("curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' " +
+                        data_arg + " " + url);
+  };
+  EXPECT_EQ(post("--data-binary @" + kTraces + "create_nginx_pod_privileged.json"), "200");
+  EXPECT_EQ(post("--data-binary 'not json'"), "400");
+  // An EventList with two events: both are evaluated.
+  std::ifstream in(kTraces + "create_secret.json");
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string list = "{\"kind\":\"EventList\",\"items\":[" + secret + "," + secret + "]}";
+  std::string list_path = ::testing::TempDir() + "/eventlist_" + std::to_string(getpid()) + ".json";
+  std::ofstream(list_path) << list;
+  EXPECT_EQ(post("--data-binary @" + list_path), "200");
+  for (int i = 0; i < 30; ++i) c.pump(50);
+  int code = c.stop();
+  EXPECT_EQ(code, 0) << c.err;
+  int privileged = 0, secrets = 0;
+  for (const auto& a : c.alerts()) {
+    if (a.value("rule", std::string()) == "Create Privileged Pod") ++privileged;
+    if (a.value("rule", std::string()) == "K8s Secret Created") ++secrets;
+  }
+  EXPECT_EQ(privileged, 1) << c.out << c.err;
+  EXPECT_EQ(secrets, 2) << c.out << c.err;
+  EXPECT_NE(c.err.find("Source k8saudit: 3 events"), std::string::npos) << c.err;
 }
 
 }  // namespace

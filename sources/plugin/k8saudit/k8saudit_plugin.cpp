@@ -3,7 +3,9 @@
 //
 // open_params: a path to a file of audit events — one JSON object per line
 // (the API server's log backend), a single Event, or an EventList
-// ({"kind": "EventList", "items": [...]}), or a JSON array of events. Each
+// ({"kind": "EventList", "items": [...]}), or a JSON array of events — or
+// a webhook URL "http://[HOST]:PORT/PATH" the API server POSTs events to
+// (audit_webhook.h; next_batch then times out while none are queued). Each
 // audit Event becomes one plugin event whose data is the event's JSON.
 // Extraction (audit_fields.h) re-parses an event's JSON once per event
 // number and answers every field of the request from it.
@@ -20,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sources/plugin/k8saudit/audit_fields.h"
+#include "sources/plugin/k8saudit/audit_webhook.h"
 #include "sources/plugin/plugin_abi.h"
 
 namespace {
@@ -43,6 +46,7 @@ struct State {
 };
 
 struct Instance {
+  std::unique_ptr<AuditWebhook> webhook;  // set for http:// open_params
   std::vector<std::string> events;  // compact JSON, one per audit Event
   std::vector<uint64_t> times;
   size_t next = 0;
@@ -187,6 +191,12 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
       return nullptr;
     }
     auto inst = std::make_unique<Instance>();
+    if (path.rfind("http://", 0) == 0) {
+      inst->webhook = std::make_unique<AuditWebhook>();
+      st->last_error = inst->webhook->start(path);
+      *rc = st->last_error.empty() ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
+      return st->last_error.empty() ? inst.release() : nullptr;
+    }
     if (!load_file(path, *inst, st->last_error)) {
       *rc = SS_PLUGIN_FAILURE;
       return nullptr;
@@ -204,7 +214,8 @@ void plugin_close(ss_plugin_t*, ss_instance_t* h) { delete static_cast<Instance*
 
 const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
-  return R"json([{"value":"/var/log/kubernetes/audit.log","desc":"a file of audit events (JSON lines or an EventList)"}])json";
+  return R"json([{"value":"/var/log/kubernetes/audit.log","desc":"a file of audit events (JSON lines or an EventList)"},
+                 {"value":"http://:9765/k8s-audit","desc":"a webhook the API server POSTs audit events to"}])json";
 }
 
 ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts, ss_plugin_event*** evts) {
@@ -213,6 +224,13 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts
   try {
     inst->buffers.clear();
     inst->batch.clear();
+    if (inst->webhook) {
+      for (auto& [json_text, ts] : inst->webhook->take(kMaxBatch)) inst->buffers.push_back(encode(json_text, ts));
+      for (auto& b : inst->buffers) inst->batch.push_back(reinterpret_cast<ss_plugin_event*>(b.data()));
+      *nevts = static_cast<uint32_t>(inst->batch.size());
+      *evts = inst->batch.data();
+      return inst->batch.empty() ? SS_PLUGIN_TIMEOUT : SS_PLUGIN_SUCCESS;
+    }
     while (inst->next < inst->events.size() && inst->buffers.size() < kMaxBatch) {
       inst->buffers.push_back(encode(inst->events[inst->next], inst->times[inst->next]));
       ++inst->next;
