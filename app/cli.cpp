@@ -73,6 +73,8 @@ int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::o
   if (o.all_events) types.set();
   gvisor::PodInitConfigOptions options;
   if (!o.gvisor_generate_config->empty()) options.endpoint = *o.gvisor_generate_config;
+  // Only points the installed runsc accepts (else runsc 0.0~20221219's).
+  if (auto known = gvisor::installed_runsc_points(); known.ok()) options.runsc_points = *known;
   out << gvisor::pod_init_config_json(types, options);
   return kExitOk;
 }

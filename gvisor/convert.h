@@ -30,6 +30,7 @@ class CloneInfo;
 class ExecveInfo;
 class ExitNotifyParentInfo;
 class TaskExit;
+class MmapInfo;
 }  // namespace sentry
 namespace syscall {
 class Exit;
@@ -62,6 +63,8 @@ class InotifyInit;
 class InotifyAddWatch;
 class InotifyRmWatch;
 class SocketPair;
+class Mmap;
+class Ptrace;
 }  // namespace syscall
 
 // Bounds applied to what one sandbox message may turn into.
@@ -152,6 +155,9 @@ void convert(const sentry::CloneInfo& m, Emitter& e);
 void convert(const sentry::ExecveInfo& m, Emitter& e);
 void convert(const sentry::ExitNotifyParentInfo& m, Emitter& e);
 void convert(const sentry::TaskExit& m, Emitter& e);
+// Newer gVisor. MmapInfo (a file was mapped) becomes no record: it lacks the
+// address, length and protection that make up Kestrel's mmap row.
+void convert(const sentry::MmapInfo& m, Emitter& e);
 void convert(const syscall::Syscall& m, Emitter& e);  // raw: convert_raw.cpp
 void convert(const syscall::Open& m, Emitter& e);
 void convert(const syscall::Close& m, Emitter& e);
@@ -181,5 +187,7 @@ void convert(const syscall::InotifyInit& m, Emitter& e);
 void convert(const syscall::InotifyAddWatch& m, Emitter& e);
 void convert(const syscall::InotifyRmWatch& m, Emitter& e);
 void convert(const syscall::SocketPair& m, Emitter& e);
+void convert(const syscall::Mmap& m, Emitter& e);    // newer gVisor: mmap row
+void convert(const syscall::Ptrace& m, Emitter& e);  // newer gVisor: ptrace row
 
 }  // namespace kestrel::gvisor

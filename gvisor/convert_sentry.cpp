@@ -89,4 +89,8 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
 void convert(const sentry::ExitNotifyParentInfo& m, Emitter& e) { exit_event(m.exit_status(), e, context_of(m)); }
 void convert(const sentry::TaskExit& m, Emitter& e) { exit_event(m.exit_status(), e, context_of(m)); }
 
+// Parsed (so it is validated, counted per type and its container noted),
+// but no Kestrel row describes a mapping without address and protection.
+void convert(const sentry::MmapInfo&, Emitter&) {}
+
 }  // namespace kestrel::gvisor

@@ -301,4 +301,23 @@ void convert(const syscall::SocketPair& m, Emitter& e) {
   e.emit(b, ctx);
 }
 
+// Newer gVisor's schematized mmap: the same params as the raw point, from
+// named fields. The Sentry's sysno cannot pick another row.
+void convert(const syscall::Mmap& m, Emitter& e) {
+  KESTREL_BEGIN(KE_MMAP);
+  add_result(b, result_of(m));
+  b.add_int(static_cast<int64_t>(m.addr())).add_int(static_cast<int64_t>(m.length()));
+  b.add_int(m.prot()).add_int(m.flags()).add_int(m.fd()).add_int(m.offset());
+  e.emit(b, ctx);
+}
+
+// Newer gVisor's ptrace: request and pid; addr and data are not sent.
+void convert(const syscall::Ptrace& m, Emitter& e) {
+  KESTREL_BEGIN(KE_PTRACE);
+  add_result(b, result_of(m));
+  b.add_int(static_cast<int32_t>(m.request())).add_int(m.pid());
+  b.add_empty().add_empty();
+  e.emit(b, ctx);
+}
+
 }  // namespace kestrel::gvisor

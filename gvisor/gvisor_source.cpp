@@ -69,6 +69,7 @@ void GvisorSource::attach_running() {
     if (fd >= 0) {
       PodInitConfigOptions pod;
       pod.endpoint = server_.socket_path();
+      if (auto known = installed_runsc_points(options.runsc, options.timeout); known.ok()) pod.runsc_points = *known;
       std::string text = pod_init_config_json(caps_.event_types, pod);
       bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
       ::close(fd);

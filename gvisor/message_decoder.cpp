@@ -49,6 +49,9 @@ struct MessageDecoder::Messages {
   syscall::InotifyAddWatch inotify_add_watch;
   syscall::InotifyRmWatch inotify_rm_watch;
   syscall::SocketPair socketpair;
+  sentry::MmapInfo mmap_info;
+  syscall::Mmap mmap;
+  syscall::Ptrace ptrace;
 };
 
 MessageDecoder::MessageDecoder(DecoderLimits limits) : limits_(limits), msgs_(std::make_unique<Messages>()) {
@@ -137,6 +140,10 @@ DecodeOutcome MessageDecoder::decode(std::span<const uint8_t> packet, SandboxSta
       case common::MESSAGE_SYSCALL_INOTIFY_RM_WATCH: r = run(m.inotify_rm_watch, payload, e, rl); break;
       case common::MESSAGE_SYSCALL_SOCKETPAIR: r = run(m.socketpair, payload, e, rl); break;
       case common::MESSAGE_SYSCALL_WRITE: r = run(m.write, payload, e, rl); break;
+      case common::MESSAGE_SENTRY_MMAP: r = run(m.mmap_info, payload, e, rl); break;
+      case common::MESSAGE_SYSCALL_MMAP: r = run(m.mmap, payload, e, rl); break;
+      case common::MESSAGE_SYSCALL_PTRACE: r = run(m.ptrace, payload, e, rl); break;
+      // MESSAGE_SYSCALL_LISTEN: its fields are unknown to us (common.proto).
       default: r = DecodeOutcome::kUnknownType; break;
     }
   } catch (const std::exception&) {

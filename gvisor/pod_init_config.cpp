@@ -5,6 +5,8 @@
 #include <set>
 
 #include "gvisor/convert.h"
+#include "gvisor/runsc_command.h"
+#include "gvisor/runsc_output.h"
 #include "gvisor/sysno_map.h"
 #include "sources/event/event_table.h"
 
@@ -28,8 +30,23 @@ bool schematized(uint16_t t) {
   return false;
 }
 
+// Rows newer gVisor reports through a schematized point of their own (more
+// context than the raw point: fd_path, named fields); runsc 0.0~20221219
+// lacks these points, so they are used only when the runsc lists them.
+constexpr uint16_t kNewerSchematized[] = {KE_MMAP, KE_PTRACE};
+
+using Known = std::optional<std::set<std::string>>;
+
 // Appends the points for `t`; false if there are none.
-bool add_points(uint16_t t, std::set<std::string>& out) {
+bool add_points(uint16_t t, std::set<std::string>& out, const Known& known = std::nullopt) {
+  for (uint16_t n : kNewerSchematized) {
+    if (n != t || !known) continue;
+    std::string point = "syscall/" + std::string(event_info(t).name) + "/exit";
+    if (known->count(point)) {
+      out.insert(point);
+      return true;
+    }
+  }
   switch (t) {
     case KE_EXECVE:
     case KE_EXECVEAT: out.insert("sentry/execve"); return true;
@@ -67,12 +84,27 @@ const std::vector<std::string>& context_fields() {
   return kFields;
 }
 
-std::vector<std::string> points_for(const EventTypeSet& types) {
+std::vector<std::string> points_for(const EventTypeSet& types, const Known& known) {
   std::set<std::string> points;
   points.insert("container/start");
   for (size_t t = 1; t < types.size(); ++t)
-    if (types.test(t)) add_points(static_cast<uint16_t>(t), points);
-  return {points.begin(), points.end()};
+    if (types.test(t)) add_points(static_cast<uint16_t>(t), points, known);
+  std::vector<std::string> out;
+  for (const std::string& p : points)
+    if (!known || known->count(p)) out.push_back(p);
+  return out;
+}
+
+Result<std::set<std::string>> installed_runsc_points(const std::string& runsc, std::chrono::milliseconds timeout) {
+  CommandOptions options;
+  options.timeout = timeout;
+  auto r = run_command({runsc, "trace", "metadata"}, options);
+  if (!r.ok()) return r.status();
+  if (r->timed_out || r->exit_code != 0)
+    return Status(StatusCode::kUnavailable, "runsc trace metadata: " + describe_failure(*r, timeout));
+  std::set<std::string> points = parse_trace_metadata(r->out);
+  if (points.empty()) return Status(StatusCode::kCorrupt, "runsc trace metadata listed no points");
+  return points;
 }
 
 EventTypeSet unsupported_types(const EventTypeSet& types) {
@@ -85,7 +117,7 @@ EventTypeSet unsupported_types(const EventTypeSet& types) {
 
 std::string pod_init_config_json(const EventTypeSet& types, const PodInitConfigOptions& options) {
   nlohmann::json points = nlohmann::json::array();
-  for (const std::string& name : points_for(types)) {
+  for (const std::string& name : points_for(types, options.runsc_points)) {
     nlohmann::json p = {{"name", name}, {"context_fields", context_fields()}};
     if (name == "container/start" && options.container_env) p["optional_fields"] = {"env"};
     points.push_back(std::move(p));

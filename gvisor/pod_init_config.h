@@ -12,9 +12,20 @@
 //   container               container/start (always on: it names the domain)
 //   rows with a gVisor schema (open, openat, connect, ...)  syscall/<name>/exit
 //   integer-only rows (listen, ptrace, mmap, kill, ...)  syscall/sysno/<nr>/exit
+//   mmap, ptrace            syscall/<name>/exit instead, when the runsc in use
+//                           lists it (newer gVisor; carries fd_path/context)
 // Event types gVisor cannot report are left out (see unsupported_types()).
+//
+// Which runsc: PodInitConfigOptions::runsc_points is the set of point names
+// the installed runsc accepts (`runsc trace metadata`, installed_runsc_points
+// below). When set, no other point is ever named (runsc rejects a config
+// with an unknown point). When unset, only points runsc 0.0~20221219 (Debian)
+// knows are named.
 #pragma once
 
+#include <chrono>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,13 +40,22 @@ struct PodInitConfigOptions {
   bool ignore_setup_error = true;
   // Ask for the container's environment in container/start.
   bool container_env = false;
+  // Point names the target runsc accepts; nullopt: runsc 0.0~20221219's.
+  std::optional<std::set<std::string>> runsc_points;
 };
+
+// The point names `runsc trace metadata` lists, via `runsc` (absolute or in
+// PATH). Errors when runsc is missing, fails, or lists nothing.
+Result<std::set<std::string>> installed_runsc_points(const std::string& runsc = "runsc",
+                                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // The context fields requested on every point.
 const std::vector<std::string>& context_fields();
 
-// Point names enabling `types`, sorted, without duplicates.
-std::vector<std::string> points_for(const EventTypeSet& types);
+// Point names enabling `types`, sorted, without duplicates, limited to
+// `runsc_points` when given (see above).
+std::vector<std::string> points_for(const EventTypeSet& types,
+                                    const std::optional<std::set<std::string>>& runsc_points = std::nullopt);
 
 // Event types in `types` that no point can produce.
 EventTypeSet unsupported_types(const EventTypeSet& types);

@@ -123,6 +123,26 @@ Result<std::vector<ListedSandbox>> parse_runsc_list(std::string_view text) {
   return out;
 }
 
+std::set<std::string> parse_trace_metadata(std::string_view text) {
+  std::set<std::string> out;
+  bool in_points = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("POINTS", 0) == 0) in_points = true;
+    else if (line.rfind("SINKS", 0) == 0) in_points = false;
+    constexpr std::string_view kName = "Name: ";
+    if (!in_points || line.rfind(kName, 0) != 0) continue;
+    std::string_view name = line.substr(kName.size());
+    name = name.substr(0, name.find(','));
+    if (!name.empty()) out.emplace(name);
+  }
+  return out;
+}
+
 Result<ProcfsDump> parse_procfs_dump(std::string_view text, DomainId domain, const std::string& container_id,
                                      const ProcfsLimits& limits) {
   ProcfsDump out;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,5 +58,10 @@ struct ProcfsDump {
 // Errors only when the text has no banner and no object at all.
 Result<ProcfsDump> parse_procfs_dump(std::string_view text, DomainId domain, const std::string& container_id,
                                      const ProcfsLimits& limits = {});
+
+// The point names of `runsc trace metadata` ("Name: syscall/open/exit,
+// optional fields: ..." lines; the POINTS/SINKS headers and sink lines are
+// skipped).
+std::set<std::string> parse_trace_metadata(std::string_view text);
 
 }  // namespace kestrel::gvisor

@@ -15,8 +15,9 @@
 
 namespace kestrel::gvisor {
 
-// The highest MessageType the 2022-12 runsc sends (MESSAGE_SYSCALL_WRITE).
-inline constexpr uint16_t kMaxKnownMessageType = 34;
+// The highest MessageType we know (MESSAGE_SYSCALL_PTRACE; the 2022-12 runsc
+// sends up to 34, MESSAGE_SYSCALL_WRITE).
+inline constexpr uint16_t kMaxKnownMessageType = 38;
 
 struct SandboxState {
   explicit SandboxState(DomainId d = kHostDomain) : domain(d) {}

@@ -3,7 +3,9 @@
 //   gvisor_config [SOCKET] [EVENT...]
 // SOCKET defaults to /run/kestrel/gvisor.sock; EVENTs are evt.type names
 // (default: every type the gVisor source can produce). The app's
-// --gvisor-generate-config does the same from the loaded rules.
+// --gvisor-generate-config does the same from the loaded rules. Points are
+// limited to what the runsc in PATH lists (`runsc trace metadata`), or to
+// runsc 0.0~20221219's when there is none.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
     }
     types.set(*t);
   }
+  if (auto known = gvisor::installed_runsc_points(); known.ok()) opt.runsc_points = *known;
   if (argc <= 2) types = gvisor::GvisorSource({}).capabilities().event_types;
   std::fputs(gvisor::pod_init_config_json(types, opt).c_str(), stdout);
   return 0;

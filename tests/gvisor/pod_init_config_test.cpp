@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "gvisor/runsc_output.h"
+
 namespace kestrel::gvisor {
 namespace {
 
@@ -63,6 +65,60 @@ TEST(PodInitConfig, JsonHasSessionPointsAndRemoteSink) {
   EXPECT_EQ(sink.at("name"), "remote");
   EXPECT_EQ(sink.at("config").at("endpoint"), "/tmp/k.sock");
   EXPECT_EQ(sink.at("ignore_setup_error"), false);
+}
+
+TEST(PodInitConfig, NewerRunscGetsSchematizedMmapAndPtrace) {
+  EventTypeSet types;
+  types.set(KE_MMAP).set(KE_PTRACE).set(KE_LISTEN).set(KE_OPENAT);
+  // Without metadata (runsc 0.0~20221219): raw points on x86_64.
+  auto old = points_for(types);
+  EXPECT_TRUE(has(old, "syscall/sysno/9/exit"));
+  EXPECT_TRUE(has(old, "syscall/sysno/101/exit"));
+  EXPECT_FALSE(has(old, "syscall/mmap/exit"));
+  // A runsc that lists syscall/mmap and syscall/ptrace gets those instead.
+  std::set<std::string> newer = {"container/start", "syscall/openat/exit", "syscall/mmap/exit",
+                                 "syscall/ptrace/exit", "syscall/sysno/50/exit", "syscall/sysno/9/exit",
+                                 "syscall/sysno/101/exit"};
+  auto pts = points_for(types, newer);
+  EXPECT_TRUE(has(pts, "syscall/mmap/exit"));
+  EXPECT_TRUE(has(pts, "syscall/ptrace/exit"));
+  EXPECT_FALSE(has(pts, "syscall/sysno/9/exit"));
+  EXPECT_TRUE(has(pts, "syscall/sysno/50/exit"));  // listen: no schematized point we decode
+  EXPECT_EQ(pts.size(), 5u);
+}
+
+TEST(PodInitConfig, NeverNamesAPointTheRunscDoesNotList) {
+  EventTypeSet types;
+  types.set(KE_OPENAT).set(KE_CONNECT).set(KE_EXECVE);
+  std::set<std::string> known = {"container/start", "syscall/openat/exit"};
+  auto pts = points_for(types, known);
+  EXPECT_EQ(pts, (std::vector<std::string>{"container/start", "syscall/openat/exit"}));
+}
+
+TEST(PodInitConfig, MetadataListingIsParsed) {
+  auto names = parse_trace_metadata(
+      "POINTS (3)\n"
+      "Name: container/start, optional fields: [env], context fields: [time|thread_id]\n"
+      "Name: syscall/sysno/9/exit, optional fields: [], context fields: [time]\n"
+      "Name: sentry/mmap, optional fields: [], context fields: []\n"
+      "\nSINKS (2)\nName: null\nName: remote\n");
+  EXPECT_EQ(names, (std::set<std::string>{"container/start", "sentry/mmap", "syscall/sysno/9/exit"}));
+}
+
+// The runsc installed here (Debian 0.0~20221219): everything the source can
+// use must be accepted by it, and it has none of the newer points.
+TEST(PodInitConfig, InstalledRunscAcceptsEveryPointWeName) {
+  auto known = installed_runsc_points("/usr/bin/runsc");
+  ASSERT_TRUE(known.ok()) << known.status().to_string() << " (the Debian package runsc is required)";
+  EXPECT_GT(known->size(), 100u);
+  EXPECT_TRUE(known->count("syscall/openat/exit"));
+  EventTypeSet all;
+  all.set();
+  all &= ~unsupported_types(all);
+  all.reset(KE_NONE);
+  auto limited = points_for(all, *known);
+  EXPECT_EQ(limited, points_for(all)) << "a point runsc 0.0~20221219 lacks is named by default";
+  for (const auto& p : limited) EXPECT_TRUE(known->count(p)) << p;
 }
 
 }  // namespace
