@@ -31,7 +31,8 @@ log() { echo "fetch-kernel: $*" >&2; }
 # full list lives in scripts/install-deps.sh.
 need=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
-[[ -x /bin/busybox ]] && /bin/busybox --list 2>/dev/null | grep -qx cpio || need+=(busybox-static)
+# (Debian's plain `busybox` is linked dynamically: the image needs the static one.)
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)
 if [[ ${#need[@]} -gt 0 ]]; then
   if [[ $(id -u) -ne 0 ]]; then
     log "missing ${need[*]}; run scripts/install-deps.sh as root"

@@ -32,6 +32,7 @@ die() { echo "make-initramfs: $*" >&2; exit 1; }
 [[ -n "$out" && -n "$kdir" && -n "$scenario" ]] || die "--out, --kernel-dir and --scenario are required"
 [[ -f "$scenario" ]] || die "no scenario $scenario"
 [[ -x /bin/busybox ]] || die "no /bin/busybox (busybox-static; see fetch-kernel.sh)"
+! ldd /bin/busybox >/dev/null 2>&1 || die "/bin/busybox is linked dynamically: install busybox-static"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-initramfs-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
