@@ -15,6 +15,9 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   if (ev.source_id < routes_.size() && routes_[ev.source_id]) {
     // A plugin's events: its own source's rules, no thread state.
     routes_[ev.source_id]->process(ev, table_, alerts);
+  } else if (type == KE_PLUGINEVENT) {
+    // A plugin event no plugin source claims (replayed from a capture):
+    // syscall rules never apply to another source's events.
   } else if (removes_state) {
     rules_->process(ev, table_, alerts);
     updater_.apply(ev);
