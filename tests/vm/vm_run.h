@@ -7,6 +7,9 @@
 // reads with lines "KESTREL-VM: BEGIN <name>" ... "KESTREL-VM: END <name>"
 // and single "KESTREL-VM: <WORD> ..." progress lines (see
 // scripts/vm/init.sh, which prints READY and SCENARIO EXIT itself).
+//
+// Compiled into the test itself, which defines KESTREL_SOURCE_DIR (the
+// scripts) and VM_CACHE_DIR (the kernel cache, below the build dir).
 #pragma once
 
 #include <optional>
