@@ -116,6 +116,8 @@ const std::vector<Case> kCases = {
     // kube-system secrets and system users' secrets are excluded by the rule.
     {"create_kube_system_secret.json", {}, {"K8s Secret Created"}},
     {"create_service_account_token_secret.json", {}, {"K8s Secret Created"}},
+    // {"kind": 0}: not an audit event; loads (exit 0) and raises nothing.
+    {"fal_01_003.json", {}, {"Disallowed K8s User", "All K8s Audit Events"}},
 };
 
 TEST(K8sAuditRules, EachAuditFileRaisesTheRulesItIsNamedFor) {

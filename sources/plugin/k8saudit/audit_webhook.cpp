@@ -16,7 +16,7 @@ void collect(const nlohmann::json& doc, std::vector<QueuedEvent>& out) {
     return;
   }
   if (!doc.is_object()) return;
-  if (doc.value("kind", "") == "EventList" && doc.contains("items")) {
+  if (doc.contains("kind") && doc["kind"] == "EventList" && doc.contains("items")) {
     collect(doc["items"], out);
     return;
   }

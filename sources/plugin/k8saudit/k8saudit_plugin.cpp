@@ -60,7 +60,7 @@ void collect(const json& doc, Instance& inst) {
     return;
   }
   if (!doc.is_object()) return;
-  if (doc.value("kind", "") == "EventList" && doc.contains("items")) {
+  if (doc.contains("kind") && doc["kind"] == "EventList" && doc.contains("items")) {
     collect(doc["items"], inst);
     return;
   }
@@ -141,6 +141,8 @@ extern "C" {
 
 const char* plugin_get_required_api_version() { return "3.0.0"; }
 const char* plugin_get_name() { return "k8saudit"; }
+// The upstream k8saudit release whose field table this plugin implements,
+// so rulesets' required_plugin_versions (k8saudit 0.18.0) hold.
 const char* plugin_get_version() { return "0.18.0"; }
 const char* plugin_get_description() { return "Kestrel's Kubernetes audit events source (file of audit events)"; }
 const char* plugin_get_contact() { return "Kestrel authors"; }
