@@ -52,12 +52,19 @@ std::optional<uint32_t> PluginFieldProvider::prepare(std::string_view name, cons
   return std::nullopt;
 }
 
+bool PluginFieldProvider::is_current(const Event& event, uint64_t event_number) const {
+  auto bytes = event.view.bytes();
+  return built_for_.number == event_number && built_for_.data == bytes.data() && built_for_.len == bytes.size() &&
+         built_for_.ts == event.view.ts();
+}
+
 ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_number, uint32_t handle,
                                             engine::eval::Scratch& scratch) {
   if (handle >= requests_.size()) return {};
-  if (built_for_ != event_number) {
+  if (!is_current(event, event_number)) {
     plugin_event_ = record_to_plugin_event(event.view);
-    built_for_ = event_number;
+    built_for_ = {event_number, event.view.ts(), event.view.bytes().data(), event.view.bytes().size()};
+    ++plugin_evtnum_;
   }
   if (plugin_event_.empty()) return {};
   const Request& r = requests_[handle];
@@ -94,7 +101,7 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
       }
     }
   };
-  Status s = library_->extract(reinterpret_cast<const ss_plugin_event*>(plugin_event_.data()), event_number,
+  Status s = library_->extract(reinterpret_cast<const ss_plugin_event*>(plugin_event_.data()), plugin_evtnum_,
                                std::span(&f, 1), copy);
   if (!s.ok()) {
     errors_.fetch_add(1, std::memory_order_relaxed);

@@ -52,9 +52,21 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
     engine::FieldType type = engine::FieldType::kString;
   };
 
+  // Whether `event` is the one plugin_event_ was built for. Engine event
+  // numbers restart when a SIGHUP reload builds a new engine, so the record
+  // itself (address, time, length) is part of the identity.
+  bool is_current(const Event& event, uint64_t event_number) const;
+
   std::shared_ptr<PluginLibrary> library_;
   std::vector<Request> requests_;
-  uint64_t built_for_ = UINT64_MAX;
+  struct {
+    uint64_t number = UINT64_MAX, ts = 0;
+    const uint8_t* data = nullptr;
+    size_t len = 0;
+  } built_for_;
+  // The evtnum the plugin sees: ours, so it changes with every new event
+  // whatever the engine's numbering (plugins cache per evtnum).
+  uint64_t plugin_evtnum_ = 0;
   std::vector<uint8_t> plugin_event_;
   std::atomic<uint64_t> errors_{0};
 };

@@ -286,6 +286,31 @@ TEST(PluginFieldProvider, ExtractsScalarsListsAndArguments) {
   EXPECT_EQ(absent.kind, ValueKind::kMissing);
 }
 
+TEST(PluginFieldProvider, ANewEngineRestartingEventNumbersGetsFreshValues) {
+  // After a SIGHUP reload a new engine numbers events from 1 again; the
+  // provider (and the plugin's per-evtnum cache) must not serve the values
+  // of the previous engine's event with the same number.
+  auto lib = k8saudit();
+  ASSERT_TRUE(lib);
+  std::vector<std::vector<uint8_t>> records;
+  for (const char* file : {"create_configmap.json", "create_nginx_pod_privileged.json"}) {
+    PluginSource src(lib, kTraces + file);
+    ASSERT_TRUE(src.open().ok());
+    auto r = drain(src);
+    ASSERT_EQ(r.size(), 1u);
+    records.push_back(std::move(r[0]));
+  }
+  PluginFieldProvider provider(lib);
+  auto handle = provider.prepare("ka.target.resource", std::nullopt, FieldType::kString);
+  ASSERT_TRUE(handle);
+  engine::eval::Scratch scratch;
+  Event first{*EventView::parse(records[0]), kHostDomain, 0};
+  Event second{*EventView::parse(records[1]), kHostDomain, 0};
+  EXPECT_EQ(provider.extract(first, 1, *handle, scratch).str, "configmaps");
+  EXPECT_EQ(provider.extract(first, 1, *handle, scratch).str, "configmaps");
+  EXPECT_EQ(provider.extract(second, 1, *handle, scratch).str, "pods");
+}
+
 TEST(PluginFieldProvider, UnknownFieldsAndArgumentsAreNotPrepared) {
   auto lib = k8saudit();
   ASSERT_TRUE(lib);
