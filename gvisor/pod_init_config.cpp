@@ -122,9 +122,11 @@ std::string pod_init_config_json(const EventTypeSet& types, const PodInitConfigO
     if (name == "container/start" && options.container_env) p["optional_fields"] = {"env"};
     points.push_back(std::move(p));
   }
-  nlohmann::json sink = {{"name", "remote"},
-                         {"config", {{"endpoint", options.endpoint}}},
-                         {"ignore_setup_error", options.ignore_setup_error}};
+  nlohmann::json sink_config = {{"endpoint", options.endpoint}};
+  if (options.retries > 0) sink_config["retries"] = options.retries;
+  if (!options.backoff.empty()) sink_config["backoff"] = options.backoff;
+  if (!options.backoff_max.empty()) sink_config["backoff_max"] = options.backoff_max;
+  nlohmann::json sink = {{"name", "remote"}, {"config", sink_config}, {"ignore_setup_error", options.ignore_setup_error}};
   nlohmann::json doc = {{"trace_session", {{"name", "Default"}, {"points", points}, {"sinks", {sink}}}}};
   return doc.dump(2) + "\n";
 }

@@ -40,6 +40,12 @@ struct PodInitConfigOptions {
   bool ignore_setup_error = true;
   // Ask for the container's environment in container/start.
   bool container_env = false;
+  // The remote sink's "retries": how often runsc retries a point the full
+  // socket refused before dropping it, backing off from "backoff" (25us)
+  // doubling up to "backoff_max" (10ms). 0: drop at once (runsc's default),
+  // never slowing the sandbox. Both exist in runsc 0.0~20221219.
+  int retries = 0;
+  std::string backoff, backoff_max;  // Go durations ("25us"); "": runsc's
   // Point names the target runsc accepts; nullopt: runsc 0.0~20221219's.
   std::optional<std::set<std::string>> runsc_points;
 };

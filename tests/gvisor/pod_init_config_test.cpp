@@ -65,6 +65,20 @@ TEST(PodInitConfig, JsonHasSessionPointsAndRemoteSink) {
   EXPECT_EQ(sink.at("name"), "remote");
   EXPECT_EQ(sink.at("config").at("endpoint"), "/tmp/k.sock");
   EXPECT_EQ(sink.at("ignore_setup_error"), false);
+  EXPECT_FALSE(sink.at("config").contains("retries"));  // runsc's default: drop at once
+}
+
+TEST(PodInitConfig, SinkRetriesAndBackoffAreRunscKeys) {
+  EventTypeSet types;
+  types.set(KE_OPENAT);
+  PodInitConfigOptions opt;
+  opt.retries = 3;
+  opt.backoff = "50us";
+  opt.backoff_max = "2ms";
+  auto sink = nlohmann::json::parse(pod_init_config_json(types, opt)).at("trace_session").at("sinks")[0];
+  EXPECT_EQ(sink.at("config").at("retries"), 3);
+  EXPECT_EQ(sink.at("config").at("backoff"), "50us");
+  EXPECT_EQ(sink.at("config").at("backoff_max"), "2ms");
 }
 
 TEST(PodInitConfig, NewerRunscGetsSchematizedMmapAndPtrace) {
