@@ -246,4 +246,48 @@ TEST(K8sAuditRules, WebhookInputReceivesPostedAuditEvents) {
   EXPECT_NE(c.err.find("Source k8saudit: 3 events"), std::string::npos) << c.err;
 }
 
+TEST(K8sAuditRules, SighupReloadsThePluginSourcesRules) {
+  // Rules for k8s_audit are recompiled on SIGHUP and the plugin's events go
+  // to the new engine: a rule renamed in the file raises under its new name.
+  const std::string rules = ::testing::TempDir() + "/reload_rules_" + std::to_string(getpid()) + ".yaml";
+  auto write_rule = [&](const std::string& name) {
+    std::ofstream(rules) << "- rule: " << name << "\n  desc: secrets\n  condition: ka.target.resource=secrets and "
+                         << "ka.verb=create\n  output: secret %ka.target.name by %ka.user.name\n  priority: "
+                         << "WARNING\n  source: k8s_audit\n";
+  };
+  write_rule("Secret Before Reload");
+  const int port = 20000 + (getpid() + 7) % 20000;
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/k8s-audit";
+  kestrel::testing::Collector c;
+  c.start({KESTREL_BINARY, "-r", rules, "-o", "engine.kind=none", "-o", "json_output=true", "-o",
+           "load_plugins=k8saudit", "-o",
+           std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN + ", open_params: '" + url + "'}]",
+           "-M", "60"});
+  ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(30))) << c.err;
+  const std::string post = "curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @" + kTraces +
+                           "create_secret.json " + url;
+  EXPECT_EQ(shell_output(post), "200");
+  auto count = [&](const std::string& rule) {
+    int n = 0;
+    for (const auto& a : c.alerts()) n += a.value("rule", std::string()) == rule;
+    return n;
+  };
+  for (int i = 0; i < 40 && count("Secret Before Reload") == 0; ++i) c.pump(50);
+  ASSERT_EQ(count("Secret Before Reload"), 1) << c.out << c.err;
+
+  write_rule("Secret After Reload");
+  ASSERT_EQ(kill(c.pid, SIGHUP), 0);
+  ASSERT_TRUE(c.wait_for_stderr("rules reloaded", std::chrono::seconds(20))) << c.err;
+  EXPECT_EQ(shell_output(post), "200");
+  for (int i = 0; i < 40 && count("Secret After Reload") == 0; ++i) c.pump(50);
+  int code = c.stop();
+  EXPECT_EQ(code, 0) << c.err;
+  EXPECT_EQ(count("Secret Before Reload"), 1) << c.out;
+  EXPECT_EQ(count("Secret After Reload"), 1) << c.out << c.err;
+  for (const auto& a : c.alerts()) {
+    EXPECT_EQ(a.value("source", std::string()), "k8s_audit");
+    EXPECT_NE(a.value("output", std::string()).find("secret example-secret by minikube-user"), std::string::npos) << a.dump();
+  }
+}
+
 }  // namespace
