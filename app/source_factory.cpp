@@ -2,10 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/utsname.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "ebpf/ebpf_source.h"
+#include "ebpf/host_checks.h"
 #include "gvisor/gvisor_source.h"
+#include "kmod/kmod_source.h"
 #include "sources/capture/capture_source.h"
 #include "sources/state/proc_scanner.h"
 
@@ -30,10 +35,6 @@ class ProcScannedSource : public Source {
  private:
   std::unique_ptr<Source> inner_;
 };
-
-Status not_landed(const std::string& what) {
-  return Status(StatusCode::kUnimplemented, what + " has not landed yet");
-}
 
 }  // namespace
 
@@ -71,6 +72,40 @@ Result<std::unique_ptr<Source>> make_gvisor(const KestrelConfig& config) {
   return std::unique_ptr<Source>(gvisor::make_gvisor_source(options));
 }
 
+Result<std::unique_ptr<Source>> make_kmod(const KestrelConfig& config) {
+  KmodOptions options;
+  if (config.engine.kmod_buf_size) options.buffer_bytes = config.engine.kmod_buf_size;
+  return make_kmod_source(options);  // its initial_state() is a /proc scan
+}
+
+// The probe's helpers (ring buffers, bpf_loop) need Linux >= 5.17.
+Status check_kernel_version() {
+  struct utsname u {};
+  int major = 0, minor = 0;
+  if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2)
+    return Status(StatusCode::kUnavailable, "cannot tell the kernel version (uname)");
+  if (major > 5 || (major == 5 && minor >= 17)) return ok_status();
+  return Status(StatusCode::kUnavailable,
+                std::string("kernel ") + u.release + " is older than 5.17, which the eBPF probe needs");
+}
+
+// engine.kind=auto: the eBPF probe when this kernel and these privileges
+// can run it, else the kernel module when it is loaded, else an error
+// naming both remedies. Returns "ebpf" or "kmod".
+Result<std::string> pick_auto_engine() {
+  Status why = ebpf::check_kernel_btf();
+  if (why.ok()) why = ebpf::check_privileges();
+  if (why.ok()) why = check_kernel_version();
+  if (why.ok()) return std::string("ebpf");
+  if (kmod_device_present()) return std::string("kmod");
+  return Status(StatusCode::kUnavailable,
+                "engine.kind=auto found no usable syscall source: the eBPF probe cannot run here (" +
+                    why.message() +
+                    ") and the kestrel kernel module is not loaded (/dev/kestrel is missing). Either run on a "
+                    "kernel with BTF >= 5.17 as root, or build the module for this kernel with "
+                    "kmod/build-module.sh (or driverkit) and insmod kestrel.ko");
+}
+
 }  // namespace
 
 std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
@@ -88,7 +123,25 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
   if (kind == "none" && plugin_sources) return sources;
   if (kind == "none")
     return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
-  if (kind == "kmod") return not_landed("engine.kind=kmod: the kernel module source (driverkit)");
+  if (kind == "kmod" || kind == "auto") {
+    std::string picked = kind;
+    if (kind == "auto") {
+      auto engine = pick_auto_engine();
+      if (!engine.ok()) return engine.status();
+      picked = *engine;
+    }
+    if (picked == "kmod") {
+      auto k = make_kmod(config);
+      if (!k.ok()) return k.status();
+      sources.push_back(std::move(*k));
+      if (config.engine.gvisor_enabled) {
+        auto g = make_gvisor(config);
+        if (!g.ok()) return g.status();
+        sources.push_back(std::move(*g));
+      }
+      return sources;
+    }
+  }
   if (kind == "gvisor") {
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
@@ -96,8 +149,8 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
     return sources;
   }
   if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
-  // auto and ebpf: the modern probe. open() explains what is missing when
-  // the kernel cannot run it.
+  // ebpf (or auto when the kernel can run it): the modern probe. open()
+  // explains what is missing when the kernel cannot run it.
   EbpfOptions options;
   options.buffer_bytes = config.engine.ebpf_buf_size;
   options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);

@@ -1,8 +1,10 @@
 // source_factory.h — the sources a configuration asks for.
 //
 // `-e FILE` replays a capture. Otherwise engine.kind picks the syscall
-// source: auto = the modern eBPF probe when this kernel supports it (else
-// an error that says how to get a driver), ebpf, kmod, gvisor, none.
+// source: auto = the modern eBPF probe when this kernel supports it (BTF,
+// privileges, version), else the kernel module when it is loaded
+// (/dev/kestrel), else an error naming both remedies; ebpf, kmod, gvisor,
+// none.
 // Sources of the host get their initial state from a /proc scan.
 #pragma once
 

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# build-module.sh — builds kestrel.ko against the headers of one of
+# Debian's own kernels (the one scripts/vm/ boots), without installing
+# anything kernel-related on the host.
+#
+#   build-module.sh --cache DIR --out DIR [--kernel VERSION]
+#
+# VERSION is a kernel release such as 6.1.0-57-amd64 (default: the one the
+# linux-image-amd64 meta package depends on). linux-headers-VERSION, its
+# -common package and linux-kbuild-<major.minor> are fetched with
+# `apt-get download` and unpacked with `dpkg-deb -x` into
+# DIR/headers-VERSION/ once. The module sources are copied to OUT/src (the
+# source tree stays clean) and built there; prints the path of kestrel.ko
+# on stdout, progress with timings on stderr.
+set -euo pipefail
+
+cache=""
+out=""
+version=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --cache) cache=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --kernel) version=$2; shift 2 ;;
+    *) echo "build-module: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[[ -n "$cache" && -n "$out" ]] || { echo "build-module: --cache DIR and --out DIR are required" >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+start=$(date +%s.%N)
+log() { printf 'build-module: [%5.1fs] %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$*" >&2; }
+
+if [[ -z "$version" ]]; then
+  version=$(apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1)
+  [[ -n "$version" ]] || { log "apt-cache knows no linux-image-amd64 (apt-get update?)"; exit 1; }
+fi
+common=${version%-*}-common                       # 6.1.0-57-common
+series=$(echo "$version" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')  # 6.1
+hdir="$cache/headers-$version"
+kdir="$hdir/usr/src/linux-headers-$version"
+
+if [[ ! -f "$hdir/.complete" ]]; then
+  mkdir -p "$cache"
+  work=$(mktemp -d "$cache/.headers-XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  log "downloading linux-headers-$version, linux-headers-$common, linux-kbuild-$series"
+  pkgs=("linux-headers-$version" "linux-headers-$common" "linux-kbuild-$series")
+  if ! (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1); then
+    log "refreshing the package index"
+    apt-get update -qq >&2
+    (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1) ||
+      { log "apt-get download ${pkgs[*]} failed"; exit 1; }
+  fi
+  rm -rf "$hdir"
+  mkdir -p "$hdir"
+  for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$hdir"; done
+  # The per-flavour Makefile includes the -common tree by absolute path.
+  sed -i "s|/usr/src/linux-headers-$common|$hdir/usr/src/linux-headers-$common|" "$kdir/Makefile"
+  touch "$hdir/.complete"
+  log "headers unpacked in $hdir"
+fi
+
+# The compiler the kernel was built with (its headers' Makefile calls gcc-N).
+gcc_major=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9][0-9][0-9][0-9]$/\1/p' "$kdir/.config")
+if ! command -v "gcc-$gcc_major" >/dev/null 2>&1; then
+  log "gcc-$gcc_major (the compiler of kernel $version) is missing: apt-get install gcc-$gcc_major"
+  exit 1
+fi
+
+mkdir -p "$out/src"
+cp "$here"/module/*.c "$here"/module/*.h "$here"/module/Makefile "$out/src/"
+log "building kestrel.ko for $version"
+if ! make -s -C "$kdir" M="$out/src" KESTREL_ROOT="$root" modules >"$out/build.log" 2>&1; then
+  cat "$out/build.log" >&2
+  log "module build failed"
+  exit 1
+fi
+log "built $out/src/kestrel.ko"
+echo "$out/src/kestrel.ko"

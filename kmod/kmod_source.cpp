@@ -1,0 +1,214 @@
+#include "kmod/kmod_source.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "kmod/kmod_ring.h"
+#include "sources/event/event_table.h"
+
+namespace kestrel {
+namespace {
+
+uint64_t round_up_pow2(uint64_t n) {
+  uint64_t p = 4096;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+void to_words(const EventTypeSet& set, uint64_t (&words)[KESTREL_KMOD_TYPE_WORDS]) {
+  std::memset(words, 0, sizeof(words));
+  for (size_t t = 0; t < set.size() && t < KESTREL_KMOD_TYPE_WORDS * 64; ++t)
+    if (set.test(t)) words[t / 64] |= uint64_t{1} << (t % 64);
+}
+
+}  // namespace
+
+const char* kmod_drop_reason_name(uint32_t reason) {
+  switch (reason) {
+    case KESTREL_KMOD_DROP_BUFFER_FULL:
+      return "buffer_full";
+    case KESTREL_KMOD_DROP_TOO_LARGE:
+      return "too_large";
+    default:
+      return "unknown";
+  }
+}
+
+bool kmod_device_present(const std::string& device) {
+  struct stat st;
+  return ::stat(device.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+Status kmod_not_loaded_error(const std::string& device) {
+  return Status(StatusCode::kUnavailable,
+                "the kestrel kernel module is not loaded (" + device +
+                    " is missing): build it for this kernel with kmod/build-module.sh (or driverkit) "
+                    "and insmod kestrel.ko");
+}
+
+KmodSource::KmodSource(KmodOptions options) : options_(std::move(options)) {
+  caps_.name = "kmod";
+  caps_.live = true;
+  caps_.sees_containers = true;
+  caps_.sees_sandboxes = false;
+  // Until set_event_filter() says otherwise: everything but high-volume I/O.
+  for (const EventInfo& e : all_events())
+    if (!(e.flags & KEF_IO)) filter_.set(e.type);
+}
+
+KmodSource::~KmodSource() { close(); }
+
+Status KmodSource::open() {
+  if (fd_ >= 0) return ok_status();
+  int fd = ::open(options_.device.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENXIO || err == ENODEV) return kmod_not_loaded_error(options_.device);
+    if (err == EACCES || err == EPERM)
+      return Status(StatusCode::kPermissionDenied, "opening " + options_.device + ": run the collector as root");
+    if (err == EBUSY)
+      return Status(StatusCode::kUnavailable, options_.device + " is busy: another collector has it open");
+    return Status(StatusCode::kUnavailable, "opening " + options_.device + ": " + std::strerror(err));
+  }
+  kestrel_kmod_info info{};
+  if (::ioctl(fd, KESTREL_IOC_INFO, &info) != 0 || info.abi_version != KESTREL_KMOD_ABI_VERSION) {
+    ::close(fd);
+    return Status(StatusCode::kInternal, options_.device + " speaks another ABI version (" +
+                                             std::to_string(info.abi_version) + ", want " +
+                                             std::to_string(KESTREL_KMOD_ABI_VERSION) + "): rebuild the module");
+  }
+  caps_.event_types.reset();
+  for (size_t t = 1; t < KE_COUNT; ++t)
+    if (info.supported[t / 64] & (uint64_t{1} << (t % 64))) caps_.event_types.set(t);
+
+  kestrel_kmod_start start{};
+  start.buf_size = round_up_pow2(options_.buffer_bytes);
+  start.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
+  to_words(filter_, start.types);
+  if (::ioctl(fd, KESTREL_IOC_START, &start) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status(StatusCode::kUnavailable, "starting capture on " + options_.device + ": " + std::strerror(err));
+  }
+  std::vector<kmod::KmodRing> rings;
+  for (uint32_t cpu = 0; cpu < info.nr_cpu_ids; ++cpu) {
+    auto ring = kmod::KmodRing::map(fd, cpu, start.buf_size);
+    if (ring.ok()) {
+      rings.push_back(std::move(ring).value());
+    } else if (ring.status().code() != StatusCode::kNotFound) {
+      rings.clear();
+      ::close(fd);
+      return ring.status();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  fd_ = fd;
+  buffer_bytes_ = start.buf_size;
+  rings_ = std::move(rings);
+  return ok_status();
+}
+
+std::vector<ThreadInfo> KmodSource::initial_state() {
+  ProcScanner scanner(options_.proc_scan);
+  auto threads = scanner.scan();
+  if (!threads.ok()) return {};
+  return std::move(threads).value();
+}
+
+Status KmodSource::push_filter() {
+  kestrel_kmod_types req{};
+  to_words(filter_, req.types);
+  if (::ioctl(fd_, KESTREL_IOC_SET_TYPES, &req) != 0)
+    return Status(StatusCode::kInternal, std::string("setting the kestrel capture set: ") + std::strerror(errno));
+  return ok_status();
+}
+
+Status KmodSource::set_event_filter(const EventTypeSet& types) {
+  filter_ = types;
+  return fd_ >= 0 ? push_filter() : ok_status();
+}
+
+bool KmodSource::collect(EventBatch& out) {
+  size_t budget = options_.max_batch;
+  for (auto& ring : rings_) {
+    if (budget == 0) break;
+    budget -= ring.read(
+        [&](std::span<const uint8_t> rec) {
+          auto view = EventView::parse(rec);
+          if (!view.ok()) {
+            malformed_.fetch_add(1, std::memory_order_relaxed);
+            return;
+          }
+          out.events.push_back(Event{*view, kHostDomain, 0});
+          bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
+        },
+        budget);
+  }
+  if (out.events.empty()) return false;
+  // Each ring is in time order already (one CPU); merge them.
+  if (rings_.size() > 1)
+    std::stable_sort(out.events.begin(), out.events.end(),
+                     [](const Event& a, const Event& b) { return a.view.ts() < b.view.ts(); });
+  events_.fetch_add(out.events.size(), std::memory_order_relaxed);
+  return true;
+}
+
+Result<NextOutcome> KmodSource::next(EventBatch& out, std::chrono::milliseconds wait) {
+  out.clear();
+  if (fd_ < 0) return Status(StatusCode::kInternal, "KmodSource::next() called before open()");
+  // The previous batch's views end here: give their space back.
+  for (auto& ring : rings_) ring.release();
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    if (collect(out)) return NextOutcome::kBatch;
+    for (auto& ring : rings_)
+      if (ring.corrupt()) return Status(StatusCode::kInternal, "a kestrel kernel ring holds a corrupt record length");
+    if (std::chrono::steady_clock::now() >= deadline) return NextOutcome::kIdle;
+    // The module never wakes the reader: poll.
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+}
+
+std::vector<std::pair<std::string, std::vector<uint64_t>>> KmodSource::drops_per_cpu() const {
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (uint32_t r = 0; r < KESTREL_KMOD_DROP_COUNT; ++r) {
+    std::vector<uint64_t> per_cpu;
+    for (const auto& ring : rings_) per_cpu.push_back(ring.drops(r));
+    out.emplace_back(kmod_drop_reason_name(r), std::move(per_cpu));
+  }
+  return out;
+}
+
+SourceStats KmodSource::stats() const {
+  SourceStats s;
+  s.events = events_.load(std::memory_order_relaxed);
+  s.bytes = bytes_.load(std::memory_order_relaxed);
+  if (uint64_t m = malformed_.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
+  for (const auto& [reason, per_cpu] : drops_per_cpu()) {
+    uint64_t total = 0;
+    for (uint64_t n : per_cpu) total += n;
+    if (total) s.drops[reason] += total;
+  }
+  return s;
+}
+
+void KmodSource::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  rings_.clear();  // unmap before the device is released
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::unique_ptr<Source> make_kmod_source(const KmodOptions& options) {
+  return std::make_unique<KmodSource>(options);
+}
+
+}  // namespace kestrel

@@ -1,0 +1,110 @@
+// kmod_source.h — live syscall capture through the kestrel kernel module
+// (kmod/module/), for kernels the eBPF probe cannot run on (no BTF, too
+// old, eBPF locked down).
+//
+// KmodSource is the Source (sources/source.h) that opens /dev/kestrel,
+// starts capture with the collector's own process ignored, maps one ring
+// per CPU and polls them, merging records by timestamp. Records are the
+// same binary format the eBPF probe writes (sources/abi/kestrel_event.h).
+// Records lost in the kernel are counted per CPU and reason
+// (stats().drops: "buffer_full", "too_large"; drops_per_cpu()).
+//
+// What the module emits is a subset of the event table (see
+// kmod/README.md); capabilities().event_types says which, after open().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sources/source.h"
+#include "sources/state/proc_scanner.h"
+
+namespace kestrel::kmod {
+class KmodRing;
+}
+
+namespace kestrel {
+
+struct KmodOptions {
+  // The module's device.
+  std::string device = "/dev/kestrel";
+  // Data bytes per CPU ring; rounded up to a power of two (>= one page).
+  uint64_t buffer_bytes = 8u << 20;
+  // Do not emit events caused by this process (the collector's own I/O).
+  bool drop_own_events = true;
+  // How often next() looks at the rings while waiting.
+  std::chrono::microseconds poll_interval{1000};
+  // Upper bound of records returned by one next() call.
+  size_t max_batch = 8192;
+  // What initial_state() reads from /proc.
+  ProcScanOptions proc_scan;
+};
+
+class KmodSource final : public Source {
+ public:
+  explicit KmodSource(KmodOptions options);
+  ~KmodSource() override;
+
+  const SourceCapabilities& capabilities() const override { return caps_; }
+
+  // Opens the device, starts capture with the current filter and maps the
+  // rings. Errors: kUnavailable when the module is not loaded (the message
+  // says how to build and load it; also when another collector has the
+  // device open), kPermissionDenied (not root), kInternal (ABI mismatch,
+  // mmap failure).
+  Status open() override;
+
+  // The host's processes from a /proc scan; call after open().
+  std::vector<ThreadInfo> initial_state() override;
+
+  // Sets the capture set (if open) or remembers it for open(). Types the
+  // module cannot emit are ignored.
+  Status set_event_filter(const EventTypeSet& types) override;
+
+  // Up to max_batch records, merged across CPUs in timestamp order. Views
+  // stay valid until the next call to next() or close().
+  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
+
+  SourceStats stats() const override;
+  void close() override;
+
+  // Kernel-side drops split by CPU: [reason][cpu].
+  std::vector<std::pair<std::string, std::vector<uint64_t>>> drops_per_cpu() const;
+
+ private:
+  bool collect(EventBatch& out);
+  Status push_filter();
+
+  KmodOptions options_;
+  SourceCapabilities caps_;
+  EventTypeSet filter_;
+  int fd_ = -1;
+  uint64_t buffer_bytes_ = 0;
+  // Guards rings_ against stats() from other threads.
+  mutable std::mutex mu_;
+  std::vector<kmod::KmodRing> rings_;
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> malformed_{0};
+};
+
+// The factory the app uses: an unopened KmodSource.
+std::unique_ptr<Source> make_kmod_source(const KmodOptions& options);
+
+// Whether the kestrel module's device exists (the module is loaded).
+bool kmod_device_present(const std::string& device = "/dev/kestrel");
+
+// The error for a missing module, naming how to build and load it.
+Status kmod_not_loaded_error(const std::string& device);
+
+// Name of a kestrel_kmod_drop_reason ("buffer_full", "too_large").
+const char* kmod_drop_reason_name(uint32_t reason);
+
+}  // namespace kestrel

@@ -1,0 +1,75 @@
+/*
+ * kestrel_kmod_abi.h — what the kestrel kernel module and its userspace
+ * reader (kmod/kmod_source.cpp) agree on, besides the event record itself
+ * (sources/abi/kestrel_event.h).
+ *
+ * Plain C: the module gets the integer types from <linux/types.h> and the
+ * ioctl macros from <linux/ioctl.h>, userspace from <stdint.h> and
+ * <sys/ioctl.h>.
+ *
+ * The device /dev/kestrel is opened by one process at a time. It issues
+ * KESTREL_IOC_INFO, then KESTREL_IOC_START (allocates one ring per possible
+ * CPU and registers the tracepoint probes), then mmaps each CPU's ring at
+ * offset cpu * info.ring_stride (length ring_stride; ENXIO for a CPU id that
+ * is not possible). Closing the device stops capture and frees the rings.
+ *
+ * One ring mapping: KESTREL_KMOD_RING_HDR_BYTES of header
+ * (struct kestrel_kmod_ring_hdr), then `size` data bytes (a power of two).
+ * head and tail are free-running byte counts; the producer (the kernel, on
+ * that CPU only) publishes head with release order after the record bytes,
+ * the consumer publishes tail the same way after it is done with them.
+ * Records start 8-aligned and never wrap: a record that would cross the end
+ * is preceded by padding up to the end, which is either a header with
+ * type 0 (KE_NONE) and len = bytes to the end, or — when fewer than
+ * KESTREL_EVENT_HDR_SIZE bytes are left — nothing at all (the reader skips
+ * to the start). The consumer advances tail by each record's len rounded
+ * up to 8.
+ */
+#ifndef KESTREL_KMOD_ABI_H
+#define KESTREL_KMOD_ABI_H
+
+#define KESTREL_KMOD_DEVICE "/dev/kestrel"
+#define KESTREL_KMOD_ABI_VERSION 1
+#define KESTREL_KMOD_RING_HDR_BYTES 4096
+/* Words of an event-type bitmap (bit t = event type t of events.def). */
+#define KESTREL_KMOD_TYPE_WORDS 4
+
+/* Why a record was lost in the kernel; index into ring_hdr.drops. */
+enum kestrel_kmod_drop_reason {
+	KESTREL_KMOD_DROP_BUFFER_FULL = 0, /* the CPU's ring had no room */
+	KESTREL_KMOD_DROP_TOO_LARGE = 1,   /* the record outgrew the scratch */
+	KESTREL_KMOD_DROP_COUNT
+};
+
+struct kestrel_kmod_ring_hdr {
+	uint64_t head;     /* producer: bytes ever written (incl. padding) */
+	uint64_t pad0[7];  /* head and tail on their own cache lines */
+	uint64_t tail;     /* consumer: bytes ever released */
+	uint64_t pad1[7];
+	uint64_t size;     /* data bytes after the header page */
+	uint64_t drops[KESTREL_KMOD_DROP_COUNT]; /* records lost, by reason */
+};
+
+struct kestrel_kmod_info {
+	uint32_t abi_version;  /* KESTREL_KMOD_ABI_VERSION */
+	uint32_t nr_cpu_ids;   /* rings are indexed 0 .. nr_cpu_ids-1 */
+	uint64_t supported[KESTREL_KMOD_TYPE_WORDS]; /* event types it emits */
+};
+
+struct kestrel_kmod_start {
+	uint64_t buf_size;     /* data bytes per CPU ring: power of two, >= 4096 */
+	uint32_t ignore_tgid;  /* events of this process are not emitted (0: none) */
+	uint32_t reserved;
+	uint64_t types[KESTREL_KMOD_TYPE_WORDS]; /* initial capture set */
+};
+
+struct kestrel_kmod_types {
+	uint64_t types[KESTREL_KMOD_TYPE_WORDS];
+};
+
+#define KESTREL_IOC_MAGIC 'k'
+#define KESTREL_IOC_INFO _IOR(KESTREL_IOC_MAGIC, 1, struct kestrel_kmod_info)
+#define KESTREL_IOC_START _IOW(KESTREL_IOC_MAGIC, 2, struct kestrel_kmod_start)
+#define KESTREL_IOC_SET_TYPES _IOW(KESTREL_IOC_MAGIC, 3, struct kestrel_kmod_types)
+
+#endif /* KESTREL_KMOD_ABI_H */

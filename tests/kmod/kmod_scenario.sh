@@ -1,0 +1,108 @@
+# kmod_scenario.sh — the VM scenario of kmod_vm_test (run by
+# scripts/vm/init.sh as `sh /scenario`, busybox sh, as root).
+#
+# Loads the kestrel kernel module, then runs the real collector twice with
+# the embedded config and rules and JSON alerts:
+#   kmod: -o engine.kind=kmod
+#   auto: -o engine.kind=auto with /sys/kernel/btf hidden under a tmpfs,
+#         so the eBPF probe cannot run and auto must pick the module
+# Each run records what it saw (-w) and writes metrics JSON (source names,
+# drops), and runs the same workload: cat /etc/shadow, a shell started by a
+# program named nc, a module loaded with finit_module, a loopback TCP
+# connect, an unlink. After the auto run the capture of the kmod run is
+# replayed through kmod_records.yaml (rules printing the raw records).
+# What the test reads is printed between markers:
+#   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
+now() { cut -d' ' -f1 /proc/uptime; }
+section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
+
+/bin/insmod /kestrel.ko
+echo "KESTREL-VM: INSMOD $? uptime=$(now)"
+ls -l /dev/kestrel
+ip link set lo up
+[ -f /etc/shadow ] || echo 'root:*:19000:0:99999:7:::' > /etc/shadow
+# What the test checks the records against, from the VM itself.
+echo "KESTREL-VM: BEGIN facts"
+echo "shadow ino=$(stat -c %i /etc/shadow)"
+echo "sh exepath=$(readlink -f /bin/sh)"
+echo "KESTREL-VM: END facts"
+
+# A "network service" that starts a shell: a script named nc (its process
+# is named after the script, as comm). It runs the shell in /srv.
+mkdir -p /srv
+cat > /srv/nc <<'NC'
+#!/bin/sh
+cd /srv
+/bin/sh -c 'echo shell-from-nc'
+echo nc-done
+NC
+chmod +x /srv/nc
+
+workload() {
+  /bin/cat /etc/shadow > /dev/null && echo "read shadow"
+  /srv/nc
+  module_loader finit /modules/$1.ko
+  /bin/nc -l -p 8080 </dev/null >/dev/null &
+  npid=$!
+  sleep 0.5
+  timeout 5 /bin/nc 127.0.0.1 8080 </dev/null && echo "nc connected"
+  kill "$npid" 2>/dev/null
+  echo x > /tmp/kestrel-unlink-me
+  /bin/rm /tmp/kestrel-unlink-me && echo "unlinked"
+}
+
+# run NAME MODULE ARGS...: one collector run with the workload.
+run() {
+  name=$1
+  module=$2
+  shift 2
+  echo "KESTREL-VM: START $name uptime=$(now)"
+  kestrel -o json_output=true -o metrics.enabled=true -o metrics.interval=1s \
+    -o metrics.output_file=/tmp/$name.metrics "$@" -w /tmp/$name.kcap \
+    >/tmp/$name.alerts 2>/tmp/$name.err &
+  kpid=$!
+  waited=0
+  while ! grep -q 'kestrel: capturing' /tmp/$name.err; do
+    if ! kill -0 "$kpid" 2>/dev/null || [ "$waited" -ge 1200 ]; then
+      echo "KESTREL-VM: NOT CAPTURING $name uptime=$(now)"
+      kill -TERM "$kpid" 2>/dev/null
+      wait "$kpid"
+      echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
+      section $name.err /tmp/$name.err
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  echo "KESTREL-VM: CAPTURING $name uptime=$(now)"
+  echo "KESTREL-VM: BEGIN $name.workload"
+  workload "$module"
+  echo "KESTREL-VM: END $name.workload"
+  # The three alerts the test expects, then two seconds more (a metrics
+  # snapshot, any other alerts).
+  waited=0
+  while [ "$(grep -c '"rule"' /tmp/$name.alerts)" -lt 3 ] && [ "$waited" -lt 300 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  sleep 2
+  kill -TERM "$kpid"
+  wait "$kpid"
+  echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
+  section $name.err /tmp/$name.err
+  section $name.alerts /tmp/$name.alerts
+  echo "KESTREL-VM: BEGIN $name.metrics"
+  tail -n 1 /tmp/$name.metrics
+  echo "KESTREL-VM: END $name.metrics"
+}
+
+run kmod crc7 -o engine.kind=kmod
+mount -t tmpfs none /sys/kernel/btf
+run auto crc8 -o engine.kind=auto
+umount /sys/kernel/btf
+
+kestrel -e /tmp/kmod.kcap -r /etc/kestrel/kmod_records.yaml -o json_output=true \
+  >/tmp/records.json 2>/tmp/replay.err
+echo "KESTREL-VM: REPLAY EXIT $? uptime=$(now)"
+section replay.err /tmp/replay.err
+section records /tmp/records.json
