@@ -20,6 +20,7 @@
 #include "gvisor/gvisor_source.h"
 #include "gvisor/runsc_command.h"
 #include "live_collect.h"
+#include "runsc_container.h"
 #include "sources/state/process_params.h"
 #include "sources/state/state_updater.h"
 #include "sources/state/thread_table.h"
@@ -40,65 +41,20 @@ class RunscAttach : public ::testing::Test {
     char tmpl[] = "/tmp/kestrel-attach-live-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    root_ = dir_ + "/root";
     id_ = "kestrel-att-" + std::to_string(getpid());
-    std::filesystem::create_directories(root_);
-    std::string bundle = dir_ + "/bundle";
-    std::filesystem::create_directories(bundle);
-    nlohmann::json spec = {
-        {"ociVersion", "1.0.0"},
-        {"process", {{"terminal", false}, {"user", {{"uid", 0}, {"gid", 0}}},
-                     {"args", {"/bin/sh", "-c", kScript}}, {"env", {"PATH=/usr/bin:/bin"}}, {"cwd", "/tmp"}}},
-        {"root", {{"path", "/"}, {"readonly", true}}},
-        {"hostname", "kestrel"},
-        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-                    {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
-        {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
-                                   {{"type", "uts"}}, {{"type", "mount"}}}}}}};
-    std::ofstream(bundle + "/config.json") << spec.dump();
-    runsc_pid_ = fork();
-    if (runsc_pid_ == 0) {
-      int fd = open((dir_ + "/runsc.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::string root_flag = "--root=" + root_;
-      execl(kRunsc, kRunsc, root_flag.c_str(), "--network=none", "run", "--bundle", bundle.c_str(), id_.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    ASSERT_GT(runsc_pid_, 0);
+    box_ = std::make_unique<testing::RunscContainer>(dir_, id_, kScript);
+    root_ = box_->root();
   }
   void TearDown() override {
     if (src_) src_->close();
-    run_command({kRunsc, "--root", root_, "kill", id_, "KILL"}, {});
-    if (runsc_pid_ > 0) {
-      // runsc run returns once its container is killed; force it if not.
-      for (int i = 0; i < 100 && waitpid(runsc_pid_, nullptr, WNOHANG) == 0; ++i) usleep(50000);
-      kill(runsc_pid_, SIGKILL);
-      waitpid(runsc_pid_, nullptr, 0);
-    }
-    run_command({kRunsc, "--root", root_, "delete", "--force", id_}, {});
+    box_.reset();
     std::filesystem::remove_all(dir_);
   }
-  // Waits until runsc lists the sandbox as running and its init has forked.
-  bool wait_running() {
-    for (int i = 0; i < 150; ++i) {
-      auto r = run_command({kRunsc, "--root", root_, "list", "-format=json"}, {});
-      if (r.ok() && r->out.find("\"running\"") != std::string::npos) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-  std::string log() {
-    std::ifstream in(dir_ + "/runsc.log");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  bool wait_running() { return box_->wait_running(); }
+  std::string log() { return box_->log(); }
 
   std::string dir_, root_, id_;
-  pid_t runsc_pid_ = -1;
+  std::unique_ptr<testing::RunscContainer> box_;
   std::unique_ptr<GvisorSource> src_;
 };
 
@@ -140,7 +96,7 @@ TEST_F(RunscAttach, RunningSandboxIsAttachedAndSeededFromProcfs) {
   StateUpdater updater(table);
 
   // A process started from outside, into the attached sandbox.
-  auto exec = run_command({kRunsc, "--root", root_, "exec", id_, "cat", "/etc/shadow"}, {});
+  auto exec = box_->exec({"cat", "/etc/shadow"});
   ASSERT_TRUE(exec.ok());
   EXPECT_EQ(exec->exit_code, 0) << exec->err;
 
