@@ -29,8 +29,11 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-start=$(date +%s.%N)
-log() { printf 'build-module: [%5.1fs] %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$*" >&2; }
+start=$(date +%s%N)
+log() {
+  local ms=$((($(date +%s%N) - start) / 1000000))
+  printf 'build-module: [%d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*" >&2
+}
 
 if [[ -z "$version" ]]; then
   version=$(apt-cache depends linux-image-amd64 2>/dev/null |

@@ -18,10 +18,13 @@ BUILD_PKGS=(
 
 # Peers and workloads the live tests drive for real. qemu-system-x86 and
 # busybox-static boot Debian's own kernel for the VM tests (tests/vm/,
-# scripts/vm/), which fetch that kernel themselves.
+# scripts/vm/), which fetch that kernel themselves. gcc-12 is the compiler
+# Debian's 6.1 kernel was built with: kmod/build-module.sh builds kestrel.ko
+# with it against headers it fetches itself (tests/kmod/).
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
   qemu-system-x86 busybox-static
+  gcc-12
 )
 
 if [[ $(id -u) -ne 0 ]]; then
