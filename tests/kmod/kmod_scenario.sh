@@ -9,7 +9,8 @@
 # Each run records what it saw (-w) and writes metrics JSON (source names,
 # drops), and runs the same workload: cat /etc/shadow, a shell started by a
 # program named nc, a module loaded with finit_module, a loopback TCP
-# connect, an unlink. After the auto run the capture of the kmod run is
+# connect, an unlink. A third run with a one-page ring must count drops;
+# then the module is removed. Last, the capture of the kmod run is
 # replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
@@ -100,6 +101,34 @@ run kmod crc7 -o engine.kind=kmod
 mount -t tmpfs none /sys/kernel/btf
 run auto crc8 -o engine.kind=auto
 umount /sys/kernel/btf
+
+# Drops: a one-page ring and one process opening 400 files in a burst,
+# faster than the collector polls; they must be counted, not lost silently.
+mkdir -p /tmp/many
+for i in $(seq 400); do : > /tmp/many/f$i; done
+echo "KESTREL-VM: START tiny uptime=$(now)"
+kestrel -o engine.kind=kmod -o engine.kmod.buf_size=4096 -o json_output=true -o metrics.enabled=true \
+  -o metrics.interval=1s -o metrics.output_file=/tmp/tiny.metrics >/tmp/tiny.alerts 2>/tmp/tiny.err &
+kpid=$!
+waited=0
+while ! grep -q 'kestrel: capturing' /tmp/tiny.err && [ "$waited" -lt 1200 ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+done
+echo "KESTREL-VM: CAPTURING tiny uptime=$(now)"
+/bin/cat /tmp/many/* > /dev/null
+sleep 2
+kill -TERM "$kpid"
+wait "$kpid"
+echo "KESTREL-VM: COLLECTOR EXIT tiny $? uptime=$(now)"
+section tiny.err /tmp/tiny.err
+echo "KESTREL-VM: BEGIN tiny.metrics"
+tail -n 1 /tmp/tiny.metrics
+echo "KESTREL-VM: END tiny.metrics"
+
+# Capture stopped: the module lets go (no open device, probes gone).
+/bin/rmmod kestrel
+echo "KESTREL-VM: RMMOD $? uptime=$(now)"
 
 kestrel -e /tmp/kmod.kcap -r /etc/kestrel/kmod_records.yaml -o json_output=true \
   >/tmp/records.json 2>/tmp/replay.err
