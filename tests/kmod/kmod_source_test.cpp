@@ -186,5 +186,27 @@ TEST(KmodSource, CollectorExitsNonZeroWithoutTheModule) {
   EXPECT_NE(out.find("the kestrel kernel module is not loaded"), std::string::npos) << out;
 }
 
+// engine.kind=auto with the kernel's BTF hidden (a tmpfs over
+// /sys/kernel/btf in a private mount namespace) and no module loaded: no
+// source can run, and the error names both remedies.
+TEST(KmodSource, AutoWithoutBtfOrModuleNamesBothRemedies) {
+  ASSERT_EQ(::geteuid(), 0u) << "mounting over /sys/kernel/btf needs root";
+  ASSERT_FALSE(kmod_device_present()) << "this test expects a host without the kestrel module";
+  std::string cmd = std::string("unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec ") + KESTREL_BINARY +
+                    " -o engine.kind=auto' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  EXPECT_NE(out.find("engine.kind=auto found no usable syscall source"), std::string::npos) << out;
+  EXPECT_NE(out.find("no BTF"), std::string::npos) << out;
+  EXPECT_NE(out.find("/dev/kestrel is missing"), std::string::npos) << out;
+  EXPECT_NE(out.find("insmod kestrel.ko"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace kestrel
