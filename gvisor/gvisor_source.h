@@ -8,7 +8,8 @@
 //
 // Domains: each sandbox connection is its own pid namespace and gets its own
 // DomainId (1, 2, ... in connection order, never reused while the source
-// lives); every Event carries it. A `container` event (type gvisor) is
+// lives; a sandbox attached at open() gets the id reserved for it before it
+// connects); every Event carries it. A `container` event (type gvisor) is
 // emitted on container/start and on the first sight of any other container
 // id in a sandbox.
 //
