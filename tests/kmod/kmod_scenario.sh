@@ -6,12 +6,13 @@
 #   kmod: -o engine.kind=kmod
 #   auto: -o engine.kind=auto with /sys/kernel/btf hidden under a tmpfs,
 #         so the eBPF probe cannot run and auto must pick the module
+#   ebpf: -o engine.kind=ebpf, the probe whose records the module mimics
 # Each run records what it saw (-w) and writes metrics JSON (source names,
 # drops), and runs the same workload: cat /etc/shadow, a shell started by a
 # program named nc, a module loaded with finit_module, a loopback TCP
 # connect, an unlink. A third run with a one-page ring must count drops;
-# then the module is removed. Last, the capture of the kmod run is
-# replayed through kmod_records.yaml (rules printing the raw records).
+# then the module is removed. Last, the captures of the kmod and ebpf runs
+# are replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -101,6 +102,9 @@ run kmod crc7 -o engine.kind=kmod
 mount -t tmpfs none /sys/kernel/btf
 run auto crc8 -o engine.kind=auto
 umount /sys/kernel/btf
+# The same workload through the eBPF probe, whose records the test compares
+# with the module's.
+run ebpf crc16 -o engine.kind=ebpf
 
 # Drops: a one-page ring and one process opening 400 files in a burst,
 # faster than the collector polls; they must be counted, not lost silently.
@@ -130,8 +134,10 @@ echo "KESTREL-VM: END tiny.metrics"
 /bin/rmmod kestrel
 echo "KESTREL-VM: RMMOD $? uptime=$(now)"
 
-kestrel -e /tmp/kmod.kcap -r /etc/kestrel/kmod_records.yaml -o json_output=true \
-  >/tmp/records.json 2>/tmp/replay.err
-echo "KESTREL-VM: REPLAY EXIT $? uptime=$(now)"
-section replay.err /tmp/replay.err
-section records /tmp/records.json
+for name in kmod ebpf; do
+  kestrel -e /tmp/$name.kcap -r /etc/kestrel/kmod_records.yaml -o json_output=true \
+    >/tmp/$name.records 2>/tmp/$name.replay.err
+  echo "KESTREL-VM: REPLAY EXIT $name $? uptime=$(now)"
+  section $name.replay.err /tmp/$name.replay.err
+  section $name.records /tmp/$name.records
+done

@@ -3,9 +3,10 @@
 // headers of Debian's own kernel (kmod/build-module.sh), boots that kernel
 // (linux-image-*-amd64) in qemu under TCG with the module, the real
 // `kestrel` binary and module_loader, insmods the module and runs the
-// collector with the embedded config and rules twice: engine.kind=kmod,
-// and engine.kind=auto with the kernel's BTF hidden (so the eBPF probe
-// cannot run and auto must fall back to the module). See kmod_scenario.sh.
+// collector with the embedded config and rules three times: engine.kind=kmod,
+// engine.kind=auto with the kernel's BTF hidden (so the eBPF probe cannot
+// run and auto must fall back to the module), and engine.kind=ebpf, whose
+// records the module's must match. See kmod_scenario.sh.
 //
 // Checked: the default rules' alerts for the workload (a sensitive read, a
 // shell started by a program named nc, a module load), the source named in
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -109,7 +111,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   options.scenario = src + "/tests/kmod/kmod_scenario.sh";
   options.binaries = {KESTREL_BINARY, MODULE_LOADER_BINARY};
   options.files = {{ko, "/kestrel.ko"}, {src + "/tests/kmod/kmod_records.yaml", "/etc/kestrel/kmod_records.yaml"}};
-  options.modules = {"lib/crc7.ko", "lib/crc8.ko"};
+  options.modules = {"lib/crc7.ko", "lib/crc8.ko", "lib/crc16.ko"};
   options.timeout_s = 300;
   options.work_dir = VM_WORK_DIR;
   VmRun run = run_vm(options);
@@ -133,7 +135,12 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   }
   ASSERT_FALSE(shadow_ino.empty() || sh_exepath.empty()) << context;
 
-  for (const auto& [name, module] : {std::pair<std::string, std::string>{"kmod", "crc7"}, {"auto", "crc8"}}) {
+  struct Run {
+    std::string name, module, source;
+  };
+  for (const Run& r : {Run{"kmod", "crc7", "kmod"}, Run{"auto", "crc8", "kmod"}, Run{"ebpf", "crc16", "ebpf"}}) {
+    const std::string& name = r.name;
+    const std::string& module = r.module;
     SCOPED_TRACE("run " + name);
     ASSERT_TRUE(console_marker(run.console, "CAPTURING " + name)) << "kestrel did not start capturing" << context;
     EXPECT_TRUE(console_marker(run.console, "COLLECTOR EXIT " + name + " 0 ")) << context;
@@ -171,7 +178,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
     auto mj = nlohmann::json::parse(metrics->back(), nullptr, false);
     ASSERT_FALSE(mj.is_discarded()) << metrics->back();
     ASSERT_TRUE(mj.contains("sources") && mj["sources"].size() == 1) << mj.dump();
-    EXPECT_EQ(mj["sources"][0].value("name", ""), "kmod") << mj.dump();
+    EXPECT_EQ(mj["sources"][0].value("name", ""), r.source) << mj.dump();
     EXPECT_GT(mj["sources"][0].value("events", 0), 20) << mj.dump();
     EXPECT_TRUE(mj["sources"][0]["drops"].empty()) << mj.dump();
   }
@@ -192,11 +199,16 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   EXPECT_TRUE(console_marker(run.console, "RMMOD 0 ")) << context;
 
   // The module's records of the kmod run, replayed through kmod_records.yaml.
-  EXPECT_TRUE(console_marker(run.console, "REPLAY EXIT 0 ")) << context;
-  auto record_lines = console_section(run.console, "records");
-  ASSERT_TRUE(record_lines) << context;
-  std::vector<std::string> outputs;
-  for (const auto& r : json_lines(*record_lines)) outputs.push_back(r.value("output", ""));
+  auto replay = [&](const std::string& name) {
+    EXPECT_TRUE(console_marker(run.console, "REPLAY EXIT " + name + " 0 ")) << context;
+    std::vector<std::string> out;
+    auto lines = console_section(run.console, name + ".records");
+    EXPECT_TRUE(lines) << context;
+    if (lines)
+      for (const auto& r : json_lines(*lines)) out.push_back(r.value("output", ""));
+    return out;
+  };
+  std::vector<std::string> outputs = replay("kmod");
   auto seen = [&](const std::string& re) {
     for (const auto& o : outputs)
       if (std::regex_match(o, std::regex(re))) return true;
@@ -217,6 +229,21 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   EXPECT_TRUE(seen(R"(connect res=SUCCESS tuple=127\.0\.0\.1:[0-9]+->127\.0\.0\.1:8080)")) << all;
   EXPECT_TRUE(seen("unlink (unlink|unlinkat) res=SUCCESS args=.*(path|name)=/tmp/kestrel-unlink-me.*")) << all;
   EXPECT_TRUE(seen("procexit status=0")) << all;
+
+  // Same workload, same rules over the eBPF probe's records: the same
+  // lines, but for what differs between runs (pids, ports, the module).
+  auto normalized = [](std::vector<std::string> lines) {
+    for (auto& l : lines) {
+      l = std::regex_replace(l, std::regex("pid_is_tid=[0-9]+"), "pid_is_tid=N");
+      l = std::regex_replace(l, std::regex("127\\.0\\.0\\.1:[0-9]+->"), "127.0.0.1:N->");
+      l = std::regex_replace(l, std::regex("/modules/crc[0-9]+\\.ko"), "/modules/M.ko");
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  auto ebpf_outputs = replay("ebpf");
+  EXPECT_FALSE(ebpf_outputs.empty()) << context;
+  EXPECT_EQ(normalized(outputs), normalized(ebpf_outputs));
 
   std::printf("kmod timings: module build %.1fs, VM host wall %.1fs\n", build_s, run.wall_s);
   std::printf("%s", run.harness.c_str());
