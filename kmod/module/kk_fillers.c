@@ -127,6 +127,7 @@ static void kk_push_tuple(struct kk_rec *r, long fd)
 		memcpy(buf + 7, &in->inet_daddr, 4);
 		memcpy(buf + 11, &dport, 2);
 		len = 13;
+#if IS_ENABLED(CONFIG_IPV6)
 	} else if (sk && sk->sk_family == AF_INET6) {
 		struct inet_sock *in = inet_sk(sk);
 		u16 sport = ntohs(in->inet_sport), dport = ntohs(in->inet_dport);
@@ -137,6 +138,7 @@ static void kk_push_tuple(struct kk_rec *r, long fd)
 		memcpy(buf + 19, &sk->sk_v6_daddr, 16);
 		memcpy(buf + 35, &dport, 2);
 		len = 37;
+#endif
 	}
 	rcu_read_unlock();
 	kk_push_bytes(r, buf, len);
