@@ -10,7 +10,7 @@
 # Each run records what it saw (-w) and writes metrics JSON (source names,
 # drops), and runs the same workload: cat /etc/shadow, a shell started by a
 # program named nc, a module loaded with finit_module, a loopback TCP
-# connect, an unlink. A third run with a one-page ring must count drops;
+# connect, an unlink, an exec of a missing program. A third run with a one-page ring must count drops;
 # then the module is removed. Last, the captures of the kmod and ebpf runs
 # are replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
@@ -51,6 +51,7 @@ workload() {
   kill "$npid" 2>/dev/null
   echo x > /tmp/kestrel-unlink-me
   /bin/rm /tmp/kestrel-unlink-me && echo "unlinked"
+  /nonexistent/prog a1 a2 2>/dev/null || echo "exec failed"
 }
 
 # run NAME MODULE ARGS...: one collector run with the workload.

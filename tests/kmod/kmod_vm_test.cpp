@@ -150,6 +150,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
     EXPECT_TRUE(contains_line(*workload, "shell-from-nc")) << context;
     EXPECT_TRUE(contains_line(*workload, "module_loader: finit_module /modules/" + module + ".ko = 0")) << context;
     EXPECT_TRUE(contains_line(*workload, "nc connected")) << context;
+    EXPECT_TRUE(contains_line(*workload, "exec failed")) << context;
 
     auto alert_lines = console_section(run.console, name + ".alerts");
     ASSERT_TRUE(alert_lines) << context;
@@ -222,6 +223,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
                    sh_exepath + " cwd=/srv comm=sh uid=0 euid=0 pid_is_tid=[0-9]+ cgroups=[a-z_]+=/.*"))
       << all;
   EXPECT_TRUE(seen("child (clone|clone3|fork|vfork) res=0 comm=nc")) << all;
+  EXPECT_TRUE(seen("exec failed res=ENOENT exe=/nonexistent/prog args=a1 a2 exepath=<NA> comm=sh")) << all;
   EXPECT_TRUE(seen("open name=/etc/shadow ino=" + shadow_ino + " fd_ok=false")) << all;
   EXPECT_TRUE(seen("module syscall finit_module rawres=0 proc=module_loader cmdline=module_loader finit "
                    "/modules/crc7.ko"))
