@@ -3,11 +3,22 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <utility>
 
 namespace kestrel::kmod {
+
+// The layout the module checks too (BUILD_BUG_ON in module/kk_main.c).
+static_assert(offsetof(kestrel_kmod_ring_hdr, head) == 0);
+static_assert(offsetof(kestrel_kmod_ring_hdr, tail) == 64);
+static_assert(offsetof(kestrel_kmod_ring_hdr, size) == 128);
+static_assert(offsetof(kestrel_kmod_ring_hdr, drops) == 136);
+static_assert(sizeof(kestrel_kmod_info) == 40);
+static_assert(sizeof(kestrel_kmod_start) == 48);
+static_assert(sizeof(kestrel_event_hdr) == KESTREL_EVENT_HDR_SIZE);
+static_assert(KE_COUNT <= KESTREL_KMOD_TYPE_WORDS * 64);
 
 Result<KmodRing> KmodRing::map(int fd, uint32_t cpu, uint64_t buf_size) {
   const size_t bytes = KESTREL_KMOD_RING_HDR_BYTES + buf_size;

@@ -1,7 +1,8 @@
 /*
  * kk.h — internals of the kestrel kernel module shared by its files:
  * the capture state, the per-CPU rings (kk_ring.c), the record builder
- * (kk_record.c) and the tracepoint probes (kk_fillers.c).
+ * (kk_record.c), the process params block (kk_process.c) and the
+ * tracepoint probes (kk_fillers.c).
  */
 #ifndef KESTREL_KMOD_KK_H
 #define KESTREL_KMOD_KK_H
@@ -78,6 +79,19 @@ void kk_commit(struct kk_rec *r, u32 len);
 /* Copies a user string into `dst` (<= max bytes incl. NUL) without
  * faulting pages in; returns the bytes copied incl. NUL, 0 on failure. */
 u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max);
+
+/* kk_process.c */
+/* Where a process block's exe and args come from: the task's own argument
+ * area (a successful exec, a clone child), or the syscall's arguments (a
+ * failed exec still runs the old image). */
+enum kk_args_source { KK_ARGS_FROM_MM, KK_ARGS_FROM_USER };
+/* Pushes the 25 KE_PROCESS_PARAMS of the current task; filename and argv
+ * are the caller's (KK_ARGS_FROM_USER only). */
+void kk_push_process_block(struct kk_rec *r, enum kk_args_source src,
+			   const char __user *filename,
+			   const char __user *const __user *argv);
+/* Userspace's st_dev encoding of the kernel's dev_t. */
+u32 kk_user_dev(dev_t d);
 
 /* kk_fillers.c */
 void kk_probe_sys_exit(void *data, struct pt_regs *regs, long ret);

@@ -14,36 +14,22 @@
  *
  * 32-bit compat syscalls are not reported (their numbers differ).
  */
-#include <linux/audit.h>
-#include <linux/cgroup.h>
 #include <linux/compat.h>
-#include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/fs.h>
-#include <linux/fs_struct.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/kernfs.h>
 #include <linux/net.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
-#include <linux/spinlock.h>
-#include <linux/timekeeping.h>
-#include <linux/tty.h>
-#include <linux/tty_driver.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 
 #include "kk.h"
-
-#define KK_MAX_ARGV 64
-#define KK_MAX_ENV_BYTES 2048
-#define KK_EXE_FROM_MEMFD 4 /* EXE_FROM_MEMFD (sources/event/symbol_sets.def) */
 
 #define KK_BEGIN(r, ID) \
 	struct kk_rec r; \
@@ -64,14 +50,6 @@ void kk_supported_types(u64 out[KESTREL_KMOD_TYPE_WORDS])
 	memset(out, 0, sizeof(u64) * KESTREL_KMOD_TYPE_WORDS);
 	for (i = 0; i < ARRAY_SIZE(kk_types); i++)
 		out[kk_types[i] / 64] |= 1ull << (kk_types[i] % 64);
-}
-
-/* Userspace's st_dev encoding of the kernel's dev_t. */
-static u32 kk_user_dev(dev_t d)
-{
-	u32 major = MAJOR(d), minor = MINOR(d);
-
-	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
 /* ---- fd helpers ------------------------------------------------------ */
@@ -190,216 +168,6 @@ static void kk_push_user_sockaddr(struct kk_rec *r, const void __user *uaddr, u6
 		return;
 	}
 	kk_push_bytes(r, buf, len);
-}
-
-/* ---- the process block (KE_PROCESS_PARAMS) --------------------------- */
-
-enum kk_args_source { KK_ARGS_FROM_MM, KK_ARGS_FROM_USER };
-
-/* argv[0] (exe) then argv[1..] (args) from the task's argument area. */
-static void kk_push_mm_args(struct kk_rec *r, struct mm_struct *mm)
-{
-	unsigned long start = mm ? mm->arg_start : 0, end = mm ? mm->arg_end : 0;
-	u32 room, n;
-	u8 *dst;
-	u64 rest;
-
-	if (!start || end <= start) {
-		kk_push_empty(r);
-		kk_push_empty(r);
-		return;
-	}
-	dst = kk_cursor(r, &room);
-	n = kk_copy_user_str(dst, (const void __user *)start,
-			     min_t(u64, min_t(u32, room, KESTREL_MAX_PATH), end - start));
-	kk_commit(r, n);
-	rest = end > start + n ? end - (start + n) : 0;
-	if (rest > KESTREL_MAX_ARGS_BYTES)
-		rest = KESTREL_MAX_ARGS_BYTES;
-	kk_push_user_bytes(r, (const void __user *)(start + n), (u32)rest, true);
-}
-
-/* filename as exe, then argv[1..] read pointer by pointer (failed exec). */
-static void kk_push_user_argv(struct kk_rec *r, const char __user *filename,
-			      const char __user *const __user *argv)
-{
-	u32 room, pos = 0;
-	u8 *dst;
-	int i;
-
-	kk_push_user_str(r, filename, KESTREL_MAX_PATH);
-	dst = kk_cursor(r, &room);
-	if (room > KESTREL_MAX_ARGS_BYTES)
-		room = KESTREL_MAX_ARGS_BYTES;
-	for (i = 1; argv && i < KK_MAX_ARGV && pos < room; i++) {
-		const char __user *arg = NULL;
-		u32 k;
-
-		if (copy_from_user_nofault(&arg, &argv[i], sizeof(arg)) || !arg)
-			break;
-		k = kk_copy_user_str(dst + pos, arg, room - pos);
-		if (k == 0)
-			break;
-		pos += k;
-	}
-	kk_commit(r, pos);
-}
-
-static void kk_push_cwd(struct kk_rec *r)
-{
-	struct fs_struct *fs = current->fs;
-
-	if (!fs) {
-		kk_push_empty(r);
-		return;
-	}
-	/* d_path() of the pwd under fs->lock: no reference taken (and so no
-	 * dput, which may sleep). */
-	spin_lock(&fs->lock);
-	kk_push_path(r, &fs->pwd);
-	spin_unlock(&fs->lock);
-}
-
-static void kk_push_comm(struct kk_rec *r)
-{
-	char comm[TASK_COMM_LEN];
-
-	memcpy(comm, current->comm, sizeof(comm));
-	comm[TASK_COMM_LEN - 1] = 0;
-	kk_push_bytes(r, comm, strlen(comm) + 1);
-}
-
-static u32 kk_tty(void)
-{
-	struct tty_struct *tty = current->signal->tty;
-
-	if (!tty || !tty->driver)
-		return 0;
-	return kk_user_dev(MKDEV(tty->driver->major, tty->driver->minor_start + tty->index));
-}
-
-static u64 kk_caps(const kernel_cap_t *c)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	return c->val;
-#else
-	return ((u64)c->cap[1] << 32) | c->cap[0];
-#endif
-}
-
-/* "controller=/path" per mounted hierarchy the task is in, as in
- * /proc/PID/cgroup (a v2 hierarchy shared by all controllers: once). */
-static void kk_push_cgroups(struct kk_rec *r)
-{
-	struct cgroup *last = NULL;
-	u32 room, pos = 0;
-	u8 *dst = kk_cursor(r, &room);
-	int i;
-
-	if (room > KESTREL_MAX_PATH)
-		room = KESTREL_MAX_PATH;
-	rcu_read_lock();
-	for (i = 0; i < CGROUP_SUBSYS_COUNT; i++) {
-		struct cgroup_subsys_state *css = task_css(current, i);
-		const char *name;
-		size_t nl;
-		int k;
-
-		if (!css || !css->cgroup || css->cgroup == last || !css->ss)
-			continue;
-		last = css->cgroup;
-		name = css->ss->name;
-		nl = strlen(name);
-		if (pos + nl + 3 > room)
-			break;
-		memcpy(dst + pos, name, nl);
-		dst[pos + nl] = '=';
-		k = kernfs_path(css->cgroup->kn, (char *)dst + pos + nl + 1, room - pos - nl - 1);
-		if (k < 0 || pos + nl + 1 + k + 1 > room)
-			break;
-		pos += nl + 1 + k + 1;
-	}
-	rcu_read_unlock();
-	kk_commit(r, pos);
-}
-
-static u32 kk_exe_flags(struct file *exe)
-{
-	const char *name;
-
-	if (!exe || exe->f_inode->i_nlink != 0)
-		return 0;
-	name = exe->f_path.dentry->d_name.name;
-	return strncmp(name, "memfd:", 6) == 0 ? KK_EXE_FROM_MEMFD : 0;
-}
-
-static void kk_push_process_block(struct kk_rec *r, enum kk_args_source src,
-				  const char __user *filename,
-				  const char __user *const __user *argv)
-{
-	struct task_struct *task = current;
-	struct mm_struct *mm = task->mm;
-	const struct cred *cred;
-	struct file *exe = NULL;
-	u64 boot_to_epoch;
-
-	/* exe, args */
-	if (src == KK_ARGS_FROM_MM)
-		kk_push_mm_args(r, mm);
-	else
-		kk_push_user_argv(r, filename, argv);
-	/* tid, pid, ptid */
-	kk_push_s64(r, task->pid);
-	kk_push_s64(r, task->tgid);
-	rcu_read_lock();
-	kk_push_s64(r, rcu_dereference(task->real_parent)->pid);
-	rcu_read_unlock();
-	kk_push_cwd(r);
-	kk_push_comm(r);
-	/* env */
-	if (mm && src == KK_ARGS_FROM_MM && mm->env_end > mm->env_start)
-		kk_push_user_bytes(r, (const void __user *)mm->env_start,
-				   min_t(u64, mm->env_end - mm->env_start, KK_MAX_ENV_BYTES), true);
-	else
-		kk_push_empty(r);
-	/* tty, pgid, sid, vtid, vpid */
-	kk_push_u32(r, kk_tty());
-	rcu_read_lock();
-	kk_push_s64(r, pid_nr(task_pgrp(task)));
-	kk_push_s64(r, pid_nr(task_session(task)));
-	rcu_read_unlock();
-	kk_push_s64(r, task_pid_vnr(task));
-	kk_push_s64(r, task_tgid_vnr(task));
-	/* loginuid, uid, euid, gid, egid, capabilities */
-#ifdef CONFIG_AUDIT
-	kk_push_u32(r, __kuid_val(audit_get_loginuid(task)));
-#else
-	kk_push_u32(r, (u32)-1);
-#endif
-	rcu_read_lock();
-	cred = rcu_dereference(task->cred);
-	kk_push_u32(r, __kuid_val(cred->uid));
-	kk_push_u32(r, __kuid_val(cred->euid));
-	kk_push_u32(r, __kgid_val(cred->gid));
-	kk_push_u32(r, __kgid_val(cred->egid));
-	kk_push_u64(r, kk_caps(&cred->cap_inheritable));
-	kk_push_u64(r, kk_caps(&cred->cap_permitted));
-	kk_push_u64(r, kk_caps(&cred->cap_effective));
-	rcu_read_unlock();
-	kk_push_cgroups(r);
-	/* exe_flags, start_ts, exepath (only for a task describing itself: a
-	 * failed exec still runs its old image) */
-	rcu_read_lock();
-	if (mm && src == KK_ARGS_FROM_MM)
-		exe = rcu_dereference(mm->exe_file);
-	kk_push_u32(r, kk_exe_flags(exe));
-	boot_to_epoch = ktime_get_real_ns() - ktime_get_boottime_ns();
-	kk_push_u64(r, task->start_boottime + boot_to_epoch);
-	if (exe)
-		kk_push_path(r, &exe->f_path);
-	else
-		kk_push_empty(r);
-	rcu_read_unlock();
 }
 
 /* ---- fillers ---------------------------------------------------------- */

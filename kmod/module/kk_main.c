@@ -211,6 +211,13 @@ static int __init kk_init(void)
 {
 	BUILD_BUG_ON(KE_COUNT > KESTREL_KMOD_TYPE_WORDS * 64);
 	BUILD_BUG_ON(KESTREL_KMOD_RING_HDR_BYTES != PAGE_SIZE);
+	/* The layout userspace checks too (kmod/kmod_ring.cpp). */
+	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, tail) != 64);
+	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, size) != 128);
+	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, drops) != 136);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_info) != 40);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48);
+	BUILD_BUG_ON(sizeof(struct kestrel_event_hdr) != KESTREL_EVENT_HDR_SIZE);
 	for_each_kernel_tracepoint(kk_find_tracepoint, NULL);
 	if (!kk_tp_sys_exit || !kk_tp_process_exit) {
 		pr_err("kestrel: tracepoint sys_exit or sched_process_exit not found\n");
