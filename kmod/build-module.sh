@@ -35,15 +35,24 @@ log() {
   printf 'build-module: [%d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*" >&2
 }
 
+# "Depends: linux-image-6.1.0-57-amd64" -> 6.1.0-57-amd64 (as fetch-kernel.sh)
+current_version() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1
+}
+# Sets common, series, hdir and kdir for $version.
+set_paths() {
+  common=${version%-*}-common                                   # 6.1.0-57-common
+  series=$(echo "$version" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')  # 6.1
+  hdir="$cache/headers-$version"
+  kdir="$hdir/usr/src/linux-headers-$version"
+}
+pinned=$version
 if [[ -z "$version" ]]; then
-  version=$(apt-cache depends linux-image-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1)
+  version=$(current_version)
   [[ -n "$version" ]] || { log "apt-cache knows no linux-image-amd64 (apt-get update?)"; exit 1; }
 fi
-common=${version%-*}-common                       # 6.1.0-57-common
-series=$(echo "$version" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')  # 6.1
-hdir="$cache/headers-$version"
-kdir="$hdir/usr/src/linux-headers-$version"
+set_paths
 
 if [[ ! -f "$hdir/.complete" ]]; then
   mkdir -p "$cache"
@@ -52,8 +61,15 @@ if [[ ! -f "$hdir/.complete" ]]; then
   log "downloading linux-headers-$version, linux-headers-$common, linux-kbuild-$series"
   pkgs=("linux-headers-$version" "linux-headers-$common" "linux-kbuild-$series")
   if ! (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1); then
+    # A stale index names an ABI the mirror has dropped: refresh it and,
+    # unless a version was asked for, take the one it names now.
     log "refreshing the package index"
     apt-get update -qq >&2
+    if [[ -z "$pinned" ]]; then
+      version=$(current_version)
+      set_paths
+      pkgs=("linux-headers-$version" "linux-headers-$common" "linux-kbuild-$series")
+    fi
     (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1) ||
       { log "apt-get download ${pkgs[*]} failed"; exit 1; }
   fi
