@@ -27,6 +27,10 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$cache" && -n "$out" ]] || { echo "build-module: --cache DIR and --out DIR are required" >&2; exit 2; }
 
+# Absolute paths: kbuild's M= and the rewritten headers Makefile need them.
+mkdir -p "$cache" "$out"
+cache=$(cd "$cache" && pwd)
+out=$(cd "$out" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 start=$(date +%s%N)
@@ -90,7 +94,8 @@ if ! command -v "gcc-$gcc_major" >/dev/null 2>&1; then
 fi
 
 mkdir -p "$out/src"
-cp "$here"/module/*.c "$here"/module/*.h "$here"/module/Makefile "$out/src/"
+# -p keeps the sources' times, so make rebuilds only what changed.
+cp -p "$here"/module/*.c "$here"/module/*.h "$here"/module/Makefile "$out/src/"
 log "building kestrel.ko for $version"
 if ! make -s -C "$kdir" M="$out/src" KESTREL_ROOT="$root" modules >"$out/build.log" 2>&1; then
   cat "$out/build.log" >&2
