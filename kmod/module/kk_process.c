@@ -108,11 +108,18 @@ static void kk_push_comm(struct kk_rec *r)
 
 static u32 kk_tty(void)
 {
-	struct tty_struct *tty = current->signal->tty;
+	struct tty_struct *tty;
+	unsigned long flags;
+	u32 dev = 0;
 
-	if (!tty || !tty->driver)
-		return 0;
-	return kk_user_dev(MKDEV(tty->driver->major, tty->driver->minor_start + tty->index));
+	/* signal->tty changes (and the tty can go away) under siglock, as in
+	 * get_current_tty(). */
+	spin_lock_irqsave(&current->sighand->siglock, flags);
+	tty = current->signal->tty;
+	if (tty && tty->driver)
+		dev = kk_user_dev(MKDEV(tty->driver->major, tty->driver->minor_start + tty->index));
+	spin_unlock_irqrestore(&current->sighand->siglock, flags);
+	return dev;
 }
 
 static u64 kk_caps(const kernel_cap_t *c)
