@@ -103,7 +103,7 @@ Result<std::string> pick_auto_engine() {
                     why.message() +
                     ") and the kestrel kernel module is not loaded (/dev/kestrel is missing). Either run on a "
                     "kernel with BTF >= 5.17 as root, or build the module for this kernel with "
-                    "kmod/build-module.sh (or driverkit) and insmod kestrel.ko");
+                    "kmod/build-module.sh and insmod kestrel.ko");
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ bool kmod_device_present(const std::string& device) {
 Status kmod_not_loaded_error(const std::string& device) {
   return Status(StatusCode::kUnavailable,
                 "the kestrel kernel module is not loaded (" + device +
-                    " is missing): build it for this kernel with kmod/build-module.sh (or driverkit) "
+                    " is missing): build it for this kernel with kmod/build-module.sh "
                     "and insmod kestrel.ko");
 }
 

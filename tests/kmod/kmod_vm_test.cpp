@@ -30,44 +30,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/vm/vm_alerts.h"
 #include "tests/vm/vm_run.h"
 
 namespace kestrel::testing {
 namespace {
 
-using Fields = std::map<std::string, std::string>;
-
-std::vector<nlohmann::json> json_lines(const std::vector<std::string>& lines) {
-  std::vector<nlohmann::json> out;
-  for (const auto& line : lines) {
-    if (line.empty() || line[0] != '{') continue;  // a kernel message on the console
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
-    if (!j.is_discarded()) out.push_back(std::move(j));
-  }
-  return out;
-}
-
-bool has_fields(const nlohmann::json& alert, const Fields& want) {
-  if (!alert.contains("output_fields")) return false;
-  for (const auto& [key, value] : want) {
-    const auto& fields = alert["output_fields"];
-    if (!fields.contains(key)) return false;
-    const auto& v = fields[key];
-    if ((v.is_string() ? v.get<std::string>() : v.dump()) != value) return false;
-  }
-  return true;
-}
-
-int count_alerts(const std::vector<nlohmann::json>& alerts, const std::string& rule, const std::string& priority,
-                 const Fields& fields) {
-  int n = 0;
-  for (const auto& a : alerts)
-    if (a.value("rule", "") == rule && a.value("priority", "") == priority && a.value("source", "") == "syscall" &&
-        has_fields(a, fields))
-      ++n;
-  return n;
-}
+using Fields = AlertFields;
 
 bool contains_line(const std::vector<std::string>& lines, const std::string& text) {
   for (const auto& l : lines)
