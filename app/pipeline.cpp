@@ -5,7 +5,11 @@
 namespace kestrel {
 
 Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs)
-    : mux_(mux), table_(table), updater_(table), rules_(&rules), outputs_(outputs) {}
+    : mux_(mux), table_(table), updater_(table), rules_(&rules), outputs_(outputs) {
+  // An event from a process no clone/exec introduced (runsc exec in a
+  // sandbox): the source that sent it may still know who it is.
+  updater_.set_resolver([this](DomainId domain, int64_t pid) { return mux_.describe_process(domain, pid); });
+}
 
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   ++summary.events;

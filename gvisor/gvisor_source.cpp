@@ -163,6 +163,7 @@ Result<NextOutcome> GvisorSource::next(EventBatch& out, std::chrono::millisecond
     if (!v.ok()) continue;  // cannot happen: the decoder built it
     out.events.push_back(Event{*v, delivered_.domain(i), 0});
     bytes += delivered_.record(i).size();
+    processes_.remember(delivered_.domain(i), delivered_.context(i));
   }
   std::lock_guard<std::mutex> lock(mu_);
   events_ += out.events.size();

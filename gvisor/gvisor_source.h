@@ -45,6 +45,7 @@
 #include "gvisor/message_decoder.h"
 #include "gvisor/monitor_server.h"
 #include "gvisor/pod_init_config.h"
+#include "gvisor/process_memory.h"
 #include "gvisor/record_arena.h"
 #include "gvisor/sandbox_attach.h"
 #include "sources/source.h"
@@ -92,6 +93,11 @@ class GvisorSource : public Source {
   // The gVisor context of out.events[i] from the last next(): container id,
   // cwd, process name, credentials, start times. Valid like the views.
   GvisorContext context(size_t i) const { return delivered_.context(i); }
+  // A thread group no clone/exec point introduced (runsc exec), as its
+  // points' context describes it (gvisor/process_memory.h).
+  std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override {
+    return processes_.describe(domain, pid);
+  }
   // Per-sandbox counters (live and recently closed sandboxes).
   std::vector<SandboxStats> sandbox_stats() const;
   const std::string& socket_path() const { return config_.server.socket_path; }
@@ -109,6 +115,7 @@ class GvisorSource : public Source {
   std::condition_variable cv_;  // producer <-> consumer
   RecordArena pending_;         // guarded by mu_
   RecordArena delivered_;       // reader thread only
+  ProcessMemory processes_;     // thread-safe itself
   EventTypeSet filter_;         // guarded by mu_
   bool filter_changed_ = false; // guarded by mu_
   std::vector<SandboxStats> sandboxes_;  // guarded by mu_; refreshed by the parser

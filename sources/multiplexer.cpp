@@ -138,4 +138,11 @@ std::vector<SourceReport> Multiplexer::reports() const {
   return out;
 }
 
+std::optional<std::vector<ThreadInfo>> Multiplexer::describe_process(DomainId domain, int64_t pid) const {
+  // Slots are fixed once start() ran; each source guards its own answer.
+  for (const Slot& s : slots_)
+    if (auto threads = s.source->describe_process(domain, pid)) return threads;
+  return std::nullopt;
+}
+
 }  // namespace kestrel

@@ -65,6 +65,10 @@ class Multiplexer {
 
   std::vector<SourceReport> reports() const;
 
+  // Asks each source, in order, what it knows of process `pid` of `domain`
+  // (Source::describe_process); the first answer wins. Thread-safe.
+  std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const;
+
  private:
   struct Chunk {
     uint16_t source_id = 0;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,18 @@ class Source {
 
   // Thread-safe snapshot of counters.
   virtual SourceStats stats() const = 0;
+
+  // What the source knows of process `pid` of `domain` although it never
+  // reported its creation (e.g. a process `runsc exec` started: its points
+  // carry its name, cwd and credentials but no clone or exec came first).
+  // The state tables ask when an event names an unknown process. Called
+  // from the consumer's thread while next() runs on another: must be
+  // thread-safe. nullopt: unknown here (the default).
+  virtual std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const {
+    (void)domain;
+    (void)pid;
+    return std::nullopt;
+  }
 
   // Releases everything open() acquired. Idempotent.
   virtual void close() = 0;

@@ -82,6 +82,7 @@ ThreadInfo* StateUpdater::resolve(const EventView& ev, DomainId domain, int64_t 
   ++stats_.resolved;
   for (ThreadInfo& t : *threads) {
     t.domain = domain;  // the resolver answers for this domain
+    label_with_domain_container(t);
     table_.put(std::move(t));
   }
   // A thread born after the lookup listed its process stays unknown here;

@@ -67,9 +67,10 @@ TEST(AttachBinary, RunningSandboxIsWatchedByTheCollector) {
       if (a["rule"] == "Shadow Read In Attached Sandbox") {
         ++shadow;
         EXPECT_EQ(f["container.id"], id.substr(0, 12)) << a.dump();
-        // proc.name stays empty: runsc 0.0~20221219 sends no clone or exec
-        // point for a process `runsc exec` creates, so only the point's
-        // context (process_name "cat", checked in runsc_attach_test) names it.
+        // runsc 0.0~20221219 sends no clone or exec point for a process
+        // `runsc exec` creates: its name comes from the points' context,
+        // which the source remembers (Source::describe_process).
+        EXPECT_EQ(f["proc.name"], "cat") << a.dump();
       }
       if (a["rule"] == "Child Of Seeded Init") {
         ++seeded;
