@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/ring_batch.h"
 #include "sources/source.h"
 #include "sources/state/proc_scanner.h"
 
@@ -123,8 +124,7 @@ class EbpfSource final : public Source {
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};
   std::atomic<uint64_t> events_{0};
-  std::atomic<uint64_t> bytes_{0};
-  std::atomic<uint64_t> malformed_{0};
+  RingBatchCounters counters_;
 };
 
 // The factory the app uses: an unopened EbpfSource.

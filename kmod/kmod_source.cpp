@@ -136,26 +136,7 @@ Status KmodSource::set_event_filter(const EventTypeSet& types) {
 }
 
 bool KmodSource::collect(EventBatch& out) {
-  size_t budget = options_.max_batch;
-  for (auto& ring : rings_) {
-    if (budget == 0) break;
-    budget -= ring.read(
-        [&](std::span<const uint8_t> rec) {
-          auto view = EventView::parse(rec);
-          if (!view.ok()) {
-            malformed_.fetch_add(1, std::memory_order_relaxed);
-            return;
-          }
-          out.events.push_back(Event{*view, kHostDomain, 0});
-          bytes_.fetch_add(rec.size(), std::memory_order_relaxed);
-        },
-        budget);
-  }
-  if (out.events.empty()) return false;
-  // Each ring is in time order already (one CPU); merge them.
-  if (rings_.size() > 1)
-    std::stable_sort(out.events.begin(), out.events.end(),
-                     [](const Event& a, const Event& b) { return a.view.ts() < b.view.ts(); });
+  if (!read_ring_batch(rings_, options_.max_batch, rings_.size() > 1, out, counters_)) return false;
   events_.fetch_add(out.events.size(), std::memory_order_relaxed);
   return true;
 }
@@ -190,8 +171,8 @@ std::vector<std::pair<std::string, std::vector<uint64_t>>> KmodSource::drops_per
 SourceStats KmodSource::stats() const {
   SourceStats s;
   s.events = events_.load(std::memory_order_relaxed);
-  s.bytes = bytes_.load(std::memory_order_relaxed);
-  if (uint64_t m = malformed_.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
+  s.bytes = counters_.bytes.load(std::memory_order_relaxed);
+  if (uint64_t m = counters_.malformed.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
   for (const auto& [reason, per_cpu] : drops_per_cpu()) {
     uint64_t total = 0;
     for (uint64_t n : per_cpu) total += n;

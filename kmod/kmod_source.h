@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "sources/ring_batch.h"
 #include "sources/source.h"
 #include "sources/state/proc_scanner.h"
 
@@ -91,8 +92,7 @@ class KmodSource final : public Source {
   mutable std::mutex mu_;
   std::vector<kmod::KmodRing> rings_;
   std::atomic<uint64_t> events_{0};
-  std::atomic<uint64_t> bytes_{0};
-  std::atomic<uint64_t> malformed_{0};
+  RingBatchCounters counters_;
 };
 
 // The factory the app uses: an unopened KmodSource.

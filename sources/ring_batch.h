@@ -1,0 +1,57 @@
+// ring_batch.h — one batch from a set of per-CPU ring buffers.
+//
+// The kernel-side sources (ebpf/, kmod/) both hand userspace one ring per
+// CPU (or group of CPUs), each in time order. This gathers what the rings
+// hold, up to a budget, as zero-copy views, and merges them by timestamp.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sources/source.h"
+
+namespace kestrel {
+
+// Counters a ring source keeps for stats().
+struct RingBatchCounters {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> malformed{0};  // records that failed EventView::parse
+};
+
+// Appends to `out` what `rings` hold, at most `max_batch` records, as host
+// events. `Ring` has `size_t read(callback(std::span<const uint8_t>), size_t
+// budget)` returning the records it passed on; views stay valid until the
+// ring is read again. `merge` sorts by timestamp (stable: equal times keep
+// ring order) — needed whenever more than one ring, or one ring shared by
+// several CPUs, was read. Returns whether anything was appended.
+template <typename Ring>
+bool read_ring_batch(std::vector<Ring>& rings, size_t max_batch, bool merge, EventBatch& out,
+                     RingBatchCounters& counters) {
+  const size_t first = out.events.size();
+  size_t budget = max_batch;
+  for (auto& ring : rings) {
+    if (budget == 0) break;
+    budget -= ring.read(
+        [&](std::span<const uint8_t> rec) {
+          auto view = EventView::parse(rec);
+          if (!view.ok()) {
+            counters.malformed.fetch_add(1, std::memory_order_relaxed);
+            return;
+          }
+          out.events.push_back(Event{*view, kHostDomain, 0});
+          counters.bytes.fetch_add(rec.size(), std::memory_order_relaxed);
+        },
+        budget);
+  }
+  if (out.events.size() == first) return false;
+  if (merge)
+    std::stable_sort(out.events.begin() + static_cast<std::ptrdiff_t>(first), out.events.end(),
+                     [](const Event& a, const Event& b) { return a.view.ts() < b.view.ts(); });
+  return true;
+}
+
+}  // namespace kestrel
