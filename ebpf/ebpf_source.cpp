@@ -84,9 +84,7 @@ void EbpfSource::refresh_epoch_offset() {
 // sorted runs; a stable sort keeps equal timestamps in buffer order.
 bool EbpfSource::collect(EventBatch& out) {
   const bool merge = rings_.size() > 1 || options_.cpus_per_buffer > 1;
-  if (!read_ring_batch(rings_, options_.max_batch, merge, out, counters_)) return false;
-  events_.fetch_add(out.events.size(), std::memory_order_relaxed);
-  return true;
+  return read_ring_batch(rings_, options_.max_batch, merge, out, counters_);
 }
 
 Result<NextOutcome> EbpfSource::next(EventBatch& out, std::chrono::milliseconds wait) {
@@ -106,21 +104,10 @@ Result<NextOutcome> EbpfSource::next(EventBatch& out, std::chrono::milliseconds 
   }
 }
 
-SourceStats EbpfSource::stats() const {
-  SourceStats s;
-  s.events = events_.load(std::memory_order_relaxed);
-  s.bytes = counters_.bytes.load(std::memory_order_relaxed);
-  if (uint64_t m = counters_.malformed.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
-  for (const auto& [reason, per_cpu] : drops_per_cpu()) {
-    uint64_t total = 0;
-    for (uint64_t n : per_cpu) total += n;
-    if (total) s.drops[reason] += total;
-  }
-  return s;
-}
+SourceStats EbpfSource::stats() const { return ring_source_stats(counters_, drops_per_cpu()); }
 
-std::vector<std::pair<std::string, std::vector<uint64_t>>> EbpfSource::drops_per_cpu() const {
-  std::vector<std::pair<std::string, std::vector<uint64_t>>> out;
+RingDropsPerCpu EbpfSource::drops_per_cpu() const {
+  RingDropsPerCpu out;
   std::lock_guard<std::mutex> lock(probe_mu_);
   if (!probe_) return out;
   auto drops = probe_->drops_per_cpu();

@@ -95,7 +95,7 @@ class EbpfSource final : public Source {
   void close() override;
 
   // Kernel-side drops split by CPU: [reason][cpu]; reasons as in stats().
-  std::vector<std::pair<std::string, std::vector<uint64_t>>> drops_per_cpu() const;
+  RingDropsPerCpu drops_per_cpu() const;
   // The event types whose programs are attached right now.
   EventTypeSet attached_event_types() const;
 
@@ -123,7 +123,6 @@ class EbpfSource final : public Source {
   std::unique_ptr<ebpf::Probe> probe_;
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};
-  std::atomic<uint64_t> events_{0};
   RingBatchCounters counters_;
 };
 

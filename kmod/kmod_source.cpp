@@ -136,9 +136,7 @@ Status KmodSource::set_event_filter(const EventTypeSet& types) {
 }
 
 bool KmodSource::collect(EventBatch& out) {
-  if (!read_ring_batch(rings_, options_.max_batch, rings_.size() > 1, out, counters_)) return false;
-  events_.fetch_add(out.events.size(), std::memory_order_relaxed);
-  return true;
+  return read_ring_batch(rings_, options_.max_batch, rings_.size() > 1, out, counters_);
 }
 
 Result<NextOutcome> KmodSource::next(EventBatch& out, std::chrono::milliseconds wait) {
@@ -157,8 +155,8 @@ Result<NextOutcome> KmodSource::next(EventBatch& out, std::chrono::milliseconds 
   }
 }
 
-std::vector<std::pair<std::string, std::vector<uint64_t>>> KmodSource::drops_per_cpu() const {
-  std::vector<std::pair<std::string, std::vector<uint64_t>>> out;
+RingDropsPerCpu KmodSource::drops_per_cpu() const {
+  RingDropsPerCpu out;
   std::lock_guard<std::mutex> lock(mu_);
   for (uint32_t r = 0; r < KESTREL_KMOD_DROP_COUNT; ++r) {
     std::vector<uint64_t> per_cpu;
@@ -168,18 +166,7 @@ std::vector<std::pair<std::string, std::vector<uint64_t>>> KmodSource::drops_per
   return out;
 }
 
-SourceStats KmodSource::stats() const {
-  SourceStats s;
-  s.events = events_.load(std::memory_order_relaxed);
-  s.bytes = counters_.bytes.load(std::memory_order_relaxed);
-  if (uint64_t m = counters_.malformed.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
-  for (const auto& [reason, per_cpu] : drops_per_cpu()) {
-    uint64_t total = 0;
-    for (uint64_t n : per_cpu) total += n;
-    if (total) s.drops[reason] += total;
-  }
-  return s;
-}
+SourceStats KmodSource::stats() const { return ring_source_stats(counters_, drops_per_cpu()); }
 
 void KmodSource::close() {
   std::lock_guard<std::mutex> lock(mu_);

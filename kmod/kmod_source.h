@@ -77,7 +77,7 @@ class KmodSource final : public Source {
   void close() override;
 
   // Kernel-side drops split by CPU: [reason][cpu].
-  std::vector<std::pair<std::string, std::vector<uint64_t>>> drops_per_cpu() const;
+  RingDropsPerCpu drops_per_cpu() const;
 
  private:
   bool collect(EventBatch& out);
@@ -91,7 +91,6 @@ class KmodSource final : public Source {
   // Guards rings_ against stats() from other threads.
   mutable std::mutex mu_;
   std::vector<kmod::KmodRing> rings_;
-  std::atomic<uint64_t> events_{0};
   RingBatchCounters counters_;
 };
 

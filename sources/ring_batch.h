@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "sources/source.h"
@@ -18,6 +20,7 @@ namespace kestrel {
 
 // Counters a ring source keeps for stats().
 struct RingBatchCounters {
+  std::atomic<uint64_t> events{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> malformed{0};  // records that failed EventView::parse
 };
@@ -48,10 +51,30 @@ bool read_ring_batch(std::vector<Ring>& rings, size_t max_batch, bool merge, Eve
         budget);
   }
   if (out.events.size() == first) return false;
+  counters.events.fetch_add(out.events.size() - first, std::memory_order_relaxed);
   if (merge)
     std::stable_sort(out.events.begin() + static_cast<std::ptrdiff_t>(first), out.events.end(),
                      [](const Event& a, const Event& b) { return a.view.ts() < b.view.ts(); });
   return true;
+}
+
+// Drop counters per reason, one value per ring: what the kernel side
+// counted (buffer full, record too large, ...).
+using RingDropsPerCpu = std::vector<std::pair<std::string, std::vector<uint64_t>>>;
+
+// stats() of a ring source: its counters plus the kernel's drops, summed
+// over rings per reason (reasons with no drop are left out).
+inline SourceStats ring_source_stats(const RingBatchCounters& counters, const RingDropsPerCpu& drops) {
+  SourceStats s;
+  s.events = counters.events.load(std::memory_order_relaxed);
+  s.bytes = counters.bytes.load(std::memory_order_relaxed);
+  if (uint64_t m = counters.malformed.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
+  for (const auto& [reason, per_ring] : drops) {
+    uint64_t total = 0;
+    for (uint64_t n : per_ring) total += n;
+    if (total) s.drops[reason] += total;
+  }
+  return s;
 }
 
 }  // namespace kestrel
