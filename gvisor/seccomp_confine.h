@@ -21,6 +21,9 @@
 // Notably open/openat, socket, connect, bind, execve, ptrace and all
 // file-system calls are denied: a compromised parser cannot open files,
 // reach the network or start processes. no_new_privs is set for the thread.
+// Sanitizer builds (make test SANITIZE=1) only also allow what the sanitizer
+// runtime needs to run and report (sigaltstack, rt_sigaction, openat of
+// /proc/self/maps, ...): see kAllowedForSanitizers.
 #pragma once
 
 #include "sources/base/status.h"
