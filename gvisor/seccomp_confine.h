@@ -22,8 +22,8 @@
 // file-system calls are denied: a compromised parser cannot open files,
 // reach the network or start processes. no_new_privs is set for the thread.
 // Sanitizer builds (make test SANITIZE=1) only also allow what the sanitizer
-// runtime needs to run and report (sigaltstack, rt_sigaction, openat of
-// /proc/self/maps, ...): see kAllowedForSanitizers.
+// runtime needs to run (sigaltstack, rt_sigaction, ...; never files): see
+// kAllowedForSanitizers.
 #pragma once
 
 #include "sources/base/status.h"
