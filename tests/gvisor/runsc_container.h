@@ -22,6 +22,21 @@ namespace kestrel::gvisor::testing {
 
 inline constexpr const char* kRunscPath = "/usr/bin/runsc";
 
+// The OCI runtime spec of a test sandbox: the host's / read-only as its
+// rootfs, its own pid/network/ipc/uts/mount namespaces, /proc and a tmpfs
+// /tmp, running `/bin/sh -c script` as root in /tmp.
+inline nlohmann::json sandbox_spec(const std::string& script) {
+  return {{"ociVersion", "1.0.0"},
+          {"process", {{"terminal", false}, {"user", {{"uid", 0}, {"gid", 0}}},
+                       {"args", {"/bin/sh", "-c", script}}, {"env", {"PATH=/usr/bin:/bin"}}, {"cwd", "/tmp"}}},
+          {"root", {{"path", "/"}, {"readonly", true}}},
+          {"hostname", "kestrel"},
+          {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                      {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
+          {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
+                                     {{"type", "uts"}}, {{"type", "mount"}}}}}}};
+}
+
 class RunscContainer {
  public:
   // `runsc --root DIR/root --network=none run --bundle DIR/bundle ID` with
@@ -31,17 +46,7 @@ class RunscContainer {
     std::filesystem::create_directories(root_);
     std::string bundle = dir + "/bundle";
     std::filesystem::create_directories(bundle);
-    nlohmann::json spec = {
-        {"ociVersion", "1.0.0"},
-        {"process", {{"terminal", false}, {"user", {{"uid", 0}, {"gid", 0}}},
-                     {"args", {"/bin/sh", "-c", script}}, {"env", {"PATH=/usr/bin:/bin"}}, {"cwd", "/tmp"}}},
-        {"root", {{"path", "/"}, {"readonly", true}}},
-        {"hostname", "kestrel"},
-        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-                    {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
-        {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
-                                   {{"type", "uts"}}, {{"type", "mount"}}}}}}};
-    std::ofstream(bundle + "/config.json") << spec.dump();
+    std::ofstream(bundle + "/config.json") << sandbox_spec(script).dump();
     pid_ = fork();
     if (pid_ == 0) {
       int fd = open((dir + "/runsc.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -17,23 +17,20 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "gvisor/gvisor_source.h"
 #include "gvisor/pod_init_config.h"
 #include "live_collect.h"
+#include "runsc_container.h"
 #include "sources/state/process_params.h"
 
 namespace kestrel::gvisor {
 namespace {
 
-constexpr const char* kRunsc = "/usr/bin/runsc";
-
 class RunscLive : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(access(kRunsc, X_OK), 0)
-        << "runsc is not installed at " << kRunsc << ": install the Debian package `runsc` "
+    ASSERT_EQ(access(testing::kRunscPath, X_OK), 0)
+        << "runsc is not installed at " << testing::kRunscPath << ": install the Debian package `runsc` "
         << "(scripts/install-deps.sh lists it). These tests need a real sandbox.";
     ASSERT_EQ(geteuid(), 0u) << "runsc sandboxes need root; run the tests as root";
     char tmpl[] = "/tmp/kestrel-runsc-XXXXXX";
@@ -70,7 +67,7 @@ class RunscLive : public ::testing::Test {
       dup2(fd, 2);
       std::string root_flag = "--root=" + root;
       std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
-      execl(kRunsc, kRunsc, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "do", "--quiet", "/bin/sh",
+      execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "do", "--quiet", "/bin/sh",
             "-c", script.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -96,18 +93,7 @@ class RunscLive : public ::testing::Test {
   pid_t start_container(const std::string& id, const std::string& script) {
     std::string bundle = dir_ + "/bundle-" + id;
     std::filesystem::create_directories(bundle);
-    nlohmann::json spec = {
-        {"ociVersion", "1.0.0"},
-        {"process", {{"terminal", false}, {"user", {{"uid", 0}, {"gid", 0}}},
-                     {"args", {"/bin/sh", "-c", script}},
-                     {"env", {"PATH=/usr/bin:/bin"}}, {"cwd", "/tmp"}}},
-        {"root", {{"path", "/"}, {"readonly", true}}},
-        {"hostname", "kestrel"},
-        {"mounts", {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-                    {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}}}},
-        {"linux", {{"namespaces", {{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}},
-                                   {{"type", "uts"}}, {{"type", "mount"}}}}}}};
-    std::ofstream(bundle + "/config.json") << spec.dump();
+    std::ofstream(bundle + "/config.json") << testing::sandbox_spec(script).dump();
     std::string root = dir_ + "/root-" + id;
     std::filesystem::create_directories(root);
     std::string log = dir_ + "/" + id + ".log";
@@ -118,7 +104,7 @@ class RunscLive : public ::testing::Test {
       dup2(fd, 2);
       std::string root_flag = "--root=" + root;
       std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
-      execl(kRunsc, kRunsc, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run", "--bundle",
+      execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run", "--bundle",
             bundle.c_str(), id.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
