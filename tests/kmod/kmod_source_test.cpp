@@ -16,6 +16,7 @@
 
 #include "kmod/kmod_ring.h"
 #include "kmod/kmod_source.h"
+#include "tests/support/run_command.h"
 
 namespace kestrel {
 namespace {
@@ -171,24 +172,13 @@ TEST(KmodSource, MissingDeviceSaysHowToLoadTheModule) {
   EXPECT_FALSE(kmod_device_present("/nonexistent/kestrel"));
 }
 
-// Runs `cmd` with sh; its wait status and everything it printed.
-std::pair<int, std::string> run_shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return {-1, "popen failed: " + cmd};
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  return {::pclose(p), out};
-}
-
 // The binary: engine.kind=kmod on a host without the module fails with
 // that message and a non-zero exit.
 TEST(KmodSource, CollectorExitsNonZeroWithoutTheModule) {
   ASSERT_FALSE(kmod_device_present()) << "this test expects a host without the kestrel module";
   std::string cmd = std::string(KESTREL_BINARY) + " -o engine.kind=kmod 2>&1";
-  auto [status, out] = run_shell(cmd);
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  auto [code, out] = kestrel::testing::run_command(cmd);
+  EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("the kestrel kernel module is not loaded"), std::string::npos) << out;
 }
 
@@ -200,9 +190,8 @@ TEST(KmodSource, AutoWithoutBtfOrModuleNamesBothRemedies) {
   ASSERT_FALSE(kmod_device_present()) << "this test expects a host without the kestrel module";
   std::string cmd = std::string("unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec ") + KESTREL_BINARY +
                     " -o engine.kind=auto' 2>&1";
-  auto [status, out] = run_shell(cmd);
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
+  auto [code, out] = kestrel::testing::run_command(cmd);
+  EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("engine.kind=auto found no usable syscall source"), std::string::npos) << out;
   EXPECT_NE(out.find("no BTF"), std::string::npos) << out;
   EXPECT_NE(out.find("/dev/kestrel is missing"), std::string::npos) << out;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_command.h"
 #include "tests/vm/vm_alerts.h"
 #include "tests/vm/vm_run.h"
 
@@ -51,13 +52,8 @@ std::string build_module(std::string& log, double& seconds) {
   std::error_code ec;
   std::filesystem::create_directories(KMOD_OUT_DIR, ec);
   auto start = std::chrono::steady_clock::now();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  if (p) {
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    if (::pclose(p) != 0) out.clear();
-  }
+  auto [code, out] = run_command(cmd);
+  if (code != 0) out.clear();
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (FILE* l = std::fopen((std::string(KMOD_OUT_DIR) + ".log").c_str(), "r")) {
     char buf[512];

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../support/kestrel_collector.h"
+#include "../support/run_command.h"
 
 namespace {
 
@@ -158,14 +159,7 @@ TEST(K8sAuditRules, OneAlertPerSensitiveConfigmapEvent) {
 }
 
 std::pair<int, std::string> run_with_stderr(const std::string& args) {
-  std::string cmd = std::string(KESTREL_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return kestrel::testing::run_command(std::string(KESTREL_BINARY) + " " + args + " 2>&1");
 }
 
 TEST(K8sAuditRules, BadPluginConfigFailsWithAClearMessage) {

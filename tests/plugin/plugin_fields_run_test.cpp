@@ -14,17 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "../support/run_command.h"
+
 namespace {
 
 std::pair<int, std::string> run(const std::string& args, bool with_stderr) {
-  std::string cmd = std::string(KESTREL_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return kestrel::testing::run_command(std::string(KESTREL_BINARY) + " " + args +
+                                      (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::string write_rules(const std::string& text) {
