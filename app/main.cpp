@@ -2,5 +2,11 @@
 #include <iostream>
 
 #include "app/cli.h"
+#include "app/privileges.h"
 
-int main(int argc, char** argv) { return kestrel::run_kestrel(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  // This process is the collector's own: it may give up capabilities once
+  // capture runs (privileges.h).
+  kestrel::set_owns_process(true);
+  return kestrel::run_kestrel(argc, argv, std::cout, std::cerr);
+}
