@@ -27,6 +27,7 @@ struct CliOptions {
   bool list_plugins = false;               // --list-plugins
   std::optional<double> duration_s;        // -M
   bool all_events = false;                 // -A
+  bool allow_empty_rules = false;          // --allow-empty-rules
   std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]
 };
 

@@ -8,7 +8,8 @@
 
 namespace kestrel {
 
-Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log) {
+Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log,
+                                              uint64_t max_file_bytes) {
   engine::LoadResult result;
   engine::RuleSet rules;
   if (paths.empty()) {
@@ -17,7 +18,7 @@ Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& pa
                                    result))
       rules = engine::build_rule_set(collection, result);
   } else {
-    rules = engine::load_rules(paths, result);
+    rules = engine::load_rules(paths, result, max_file_bytes);
   }
   engine::ValidationResult report;
   report.paths = paths.empty() ? std::vector<std::string>{"<embedded kestrel_rules.yaml>"} : paths;

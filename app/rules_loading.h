@@ -18,7 +18,9 @@ std::string_view default_rules_text();
 // Loads `paths` in order, or the embedded ruleset when `paths` is empty.
 // Warnings are printed to `log`; any error fails with every message in the
 // Status (file:line:col, code, item), as `kestrel -V` would print them.
-Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log);
+// Each file is bounded by `max_file_bytes` (limits.rules_file_bytes).
+Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log,
+                                              uint64_t max_file_bytes = engine::kDefaultMaxRulesFileBytes);
 
 // `kestrel --list-rules`: one line per rule — name, priority, source,
 // enabled, tags.

@@ -502,7 +502,7 @@ bool read_rules_content(std::string_view name, const std::string& content, RuleC
   return true;
 }
 
-bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& result) {
+bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& result, uint64_t max_file_bytes) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -513,7 +513,7 @@ bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& r
     }
     std::sort(files.begin(), files.end());
     bool ok = true;
-    for (const auto& f : files) ok = read_rules_path(f, out, result) && ok;
+    for (const auto& f : files) ok = read_rules_path(f, out, result, max_file_bytes) && ok;
     return ok;
   }
   std::ifstream in(path, std::ios::binary);
@@ -522,9 +522,18 @@ bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& r
                      "Could not open rules file " + path);
     return false;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return read_rules_content(path, buf.str(), out, result);
+  // Read at most one byte past the limit (the file may be a pipe, so its
+  // size is not asked beforehand).
+  std::string content(max_file_bytes + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<size_t>(in.gcount()));
+  if (content.size() > max_file_bytes) {
+    result.add_error(LoadError::kFileRead, "rules content", "", ItemLocation{path},
+                     "Rules file " + path + " is larger than " + std::to_string(max_file_bytes) +
+                         " bytes (limits.rules_file_bytes); refusing to load it");
+    return false;
+  }
+  return read_rules_content(path, content, out, result);
 }
 
 }  // namespace kestrel::engine

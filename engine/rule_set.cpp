@@ -183,10 +183,10 @@ RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result) {
   return Builder(collection, result).run();
 }
 
-RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result) {
+RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result, uint64_t max_file_bytes) {
   RuleCollection collection;
   bool ok = true;
-  for (const auto& p : paths) ok = read_rules_path(p, collection, result) && ok;
+  for (const auto& p : paths) ok = read_rules_path(p, collection, result, max_file_bytes) && ok;
   if (!ok) return RuleSet{};
   return build_rule_set(collection, result);
 }

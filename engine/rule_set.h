@@ -21,6 +21,7 @@
 #include "engine/ast.h"
 #include "engine/evttype_index.h"
 #include "engine/load_result.h"
+#include "engine/rule_reader.h"
 #include "engine/rule_items.h"
 
 namespace kestrel::engine {
@@ -50,6 +51,8 @@ RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result);
 
 // Reads `paths` (files or directories, in order) and builds the rule set.
 // Reading errors stop before building, like Falco.
-RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result);
+// Each file is bounded by `max_file_bytes` (rule_reader.h).
+RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result,
+                   uint64_t max_file_bytes = kDefaultMaxRulesFileBytes);
 
 }  // namespace kestrel::engine
