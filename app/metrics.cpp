@@ -50,6 +50,10 @@ class PromWriter {
 
 }  // namespace
 
+std::map<std::string, uint64_t> output_drop_reasons(const engine::SinkDelivery& d) {
+  return {{"queue_full", d.dropped_queue_full}, {"write_error", d.failed}, {"shutdown", d.dropped_shutdown}};
+}
+
 ProcessUsage read_process_usage() {
   ProcessUsage u;
   if (FILE* f = std::fopen("/proc/self/statm", "r")) {
@@ -90,7 +94,9 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.name = src.name;
     m.events = src.stats.events;
     m.drops = src.stats.drops;
+    m.drops_per_cpu = src.stats.drops_per_cpu;
     if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
+    if (src.dropped_at_exit) m.drops["dropped_at_exit"] += src.dropped_at_exit;
     uint64_t before = 0;
     if (previous)
       for (const auto& p : previous->sources)
@@ -98,10 +104,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.events_per_second = rate(m.events, before);
     s.sources.push_back(std::move(m));
   }
-  s.output_drops = {{"queue_full", summary.outputs.dropped_queue_full},
-                    {"rate_limited", summary.outputs.dropped_rate_limited}};
-  s.sink_errors = summary.outputs.sink_errors;
-  s.sink_counters = summary.outputs.sink_counters;
+  s.outputs = summary.outputs;
   s.state = summary.state;
   s.process = usage;
   return s;
@@ -117,7 +120,7 @@ std::string metrics_log_line(const MetricsSnapshot& s) {
                 "evictions=%llu/%llu rss=%.1fMiB cpu=%.2fs",
                 static_cast<unsigned long long>(s.events), s.events_per_second,
                 static_cast<unsigned long long>(drops), static_cast<unsigned long long>(s.alerts),
-                static_cast<unsigned long long>(s.output_drops.at("queue_full") + s.output_drops.at("rate_limited")),
+                static_cast<unsigned long long>(s.outputs.dropped_total()),
                 static_cast<unsigned long long>(s.state.threads), static_cast<unsigned long long>(s.state.fds),
                 static_cast<unsigned long long>(s.state.thread_evictions),
                 static_cast<unsigned long long>(s.state.fd_evictions),
@@ -133,10 +136,20 @@ std::string metrics_json(const MetricsSnapshot& s) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& src : s.sources)
     sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
-                       {"drops", src.drops}});
+                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}});
   j["sources"] = std::move(sources);
   j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
-  j["outputs"] = {{"drops", s.output_drops}, {"sink_errors", s.sink_errors}, {"sinks", s.sink_counters}};
+  nlohmann::json sinks = nlohmann::json::object();
+  for (const auto& [name, d] : s.outputs.sinks)
+    sinks[name] = {{"offered", d.offered},
+                   {"delivered", d.delivered},
+                   {"queued", d.queued},
+                   {"drops", output_drop_reasons(d)},
+                   {"counters", d.counters}};
+  j["outputs"] = {{"submitted", s.outputs.submitted},
+                  {"dropped_rate_limited", s.outputs.dropped_rate_limited},
+                  {"dropped_total", s.outputs.dropped_total()},
+                  {"sinks", std::move(sinks)}};
   j["state"] = {{"threads", s.state.threads},
                 {"processes", s.state.processes},
                 {"fds", s.state.fds},
@@ -160,19 +173,36 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   for (const auto& src : s.sources)
     for (const auto& [reason, n] : src.drops)
       w.sample("kestrel_event_drops_total", n, {{"source", src.name}, {"reason", reason}});
+  w.family("kestrel_event_drops_per_cpu_total", "counter",
+           "Events the kernel side lost, by source, reason and CPU ring.");
+  for (const auto& src : s.sources)
+    for (const auto& [reason, per_cpu] : src.drops_per_cpu)
+      for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
+        w.sample("kestrel_event_drops_per_cpu_total", per_cpu[cpu],
+                 {{"source", src.name}, {"reason", reason}, {"cpu", std::to_string(cpu)}});
   w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");
   // Per-rule counts do not carry the priority; a rule has one priority, so
   // the per-priority family is separate.
   for (const auto& [rule, n] : s.alerts_by_rule) w.sample("kestrel_alerts_total", n, {{"rule", rule}});
   w.family("kestrel_alerts_by_priority_total", "counter", "Alerts raised, by priority.");
   for (const auto& [p, n] : s.alerts_by_priority) w.sample("kestrel_alerts_by_priority_total", n, {{"priority", p}});
-  w.family("kestrel_output_drops_total", "counter", "Alerts dropped on the way to the outputs, by reason.");
-  for (const auto& [reason, n] : s.output_drops) w.sample("kestrel_output_drops_total", n, {{"reason", reason}});
-  w.family("kestrel_output_errors_total", "counter", "Alerts a sink failed to deliver, by sink.");
-  for (const auto& [sink, n] : s.sink_errors) w.sample("kestrel_output_errors_total", n, {{"sink", sink}});
-  w.family("kestrel_output_sink_counter", "gauge", "Each sink's own counters (retries, queue drops, ...).");
-  for (const auto& [sink, counters] : s.sink_counters)
-    for (const auto& [name, n] : counters) w.sample("kestrel_output_sink_counter", n, {{"sink", sink}, {"counter", name}});
+  w.family("kestrel_output_alerts_submitted_total", "counter", "Alerts handed to the outputs.");
+  w.sample("kestrel_output_alerts_submitted_total", s.outputs.submitted);
+  w.family("kestrel_output_delivered_total", "counter", "Alerts a sink delivered, by sink.");
+  for (const auto& [sink, d] : s.outputs.sinks) w.sample("kestrel_output_delivered_total", d.delivered, {{"sink", sink}});
+  w.family("kestrel_output_drops_total", "counter",
+           "Alerts lost on the way out, by sink and reason (sink \"all\": the rate limiter, before any sink).");
+  w.sample("kestrel_output_drops_total", s.outputs.dropped_rate_limited, {{"sink", "all"}, {"reason", "rate_limited"}});
+  for (const auto& [sink, d] : s.outputs.sinks)
+    for (const auto& [reason, n] : output_drop_reasons(d))
+      w.sample("kestrel_output_drops_total", n, {{"sink", sink}, {"reason", reason}});
+  w.family("kestrel_output_errors_total", "counter", "Alerts a sink failed to deliver (write errors), by sink.");
+  for (const auto& [sink, d] : s.outputs.sinks) w.sample("kestrel_output_errors_total", d.failed, {{"sink", sink}});
+  w.family("kestrel_output_queue_length", "gauge", "Alerts waiting in a sink's queue.");
+  for (const auto& [sink, d] : s.outputs.sinks) w.sample("kestrel_output_queue_length", d.queued, {{"sink", sink}});
+  w.family("kestrel_output_sink_counter", "gauge", "Each sink's own counters (retries, restarts, ...).");
+  for (const auto& [sink, d] : s.outputs.sinks)
+    for (const auto& [name, n] : d.counters) w.sample("kestrel_output_sink_counter", n, {{"sink", sink}, {"counter", name}});
   w.family("kestrel_state_threads", "gauge", "Threads in the thread table.");
   w.sample("kestrel_state_threads", s.state.threads);
   w.family("kestrel_state_fds", "gauge", "File descriptors in the fd tables.");

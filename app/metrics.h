@@ -31,7 +31,8 @@ struct SourceMetrics {
   std::string name;
   uint64_t events = 0;
   double events_per_second = 0;
-  std::map<std::string, uint64_t> drops;  // by reason, queue_full included
+  std::map<std::string, uint64_t> drops;  // by reason, queue_full and dropped_at_exit included
+  std::map<std::string, std::vector<uint64_t>> drops_per_cpu;  // kernel drops: reason -> per ring/CPU
 };
 
 struct MetricsSnapshot {
@@ -43,10 +44,9 @@ struct MetricsSnapshot {
   std::map<std::string, uint64_t> alerts_by_rule;
   std::map<std::string, uint64_t> alerts_by_priority;
   uint64_t alerts = 0;
-  // Output path: the dispatcher's drops by reason, errors and counters per sink.
-  std::map<std::string, uint64_t> output_drops;
-  std::map<std::string, uint64_t> sink_errors;
-  std::map<std::string, std::map<std::string, uint64_t>> sink_counters;
+  // Output path: per sink, what was delivered and lost (by reason), and
+  // each sink's own counters.
+  engine::DispatcherStats outputs;
   ThreadTableStats state;
   ProcessUsage process;
 };
@@ -55,6 +55,9 @@ struct MetricsSnapshot {
 // gives the rates. `started` is when the collector started.
 MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnapshot* previous,
                               std::chrono::steady_clock::time_point started, const ProcessUsage& usage);
+
+// One sink's lost alerts by reason: queue_full, write_error, shutdown.
+std::map<std::string, uint64_t> output_drop_reasons(const engine::SinkDelivery& d);
 
 // "events=… (…/s) drops=… alerts=… threads=… fds=… rss=…MiB cpu=…s"
 std::string metrics_log_line(const MetricsSnapshot& s);

@@ -104,9 +104,18 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
   }
   for (const auto& src : s.sources) {
     out << "Source " << src.name << ": " << src.stats.events << " events";
-    for (const auto& [reason, n] : src.stats.drops)
-      if (n) out << ", dropped " << n << " (" << reason << ")";
+    for (const auto& [reason, n] : src.stats.drops) {
+      if (!n) continue;
+      out << ", dropped " << n << " (" << reason;
+      if (auto it = src.stats.drops_per_cpu.find(reason); it != src.stats.drops_per_cpu.end()) {
+        out << ": by cpu";
+        for (size_t cpu = 0; cpu < it->second.size(); ++cpu)
+          if (it->second[cpu]) out << " " << cpu << "=" << it->second[cpu];
+      }
+      out << ")";
+    }
     if (src.queue_drops) out << ", dropped " << src.queue_drops << " (queue_full)";
+    if (src.dropped_at_exit) out << ", dropped " << src.dropped_at_exit << " (dropped_at_exit)";
     if (!src.error.ok()) out << ", failed: " << src.error.to_string();
     out << "\n";
   }
@@ -115,9 +124,14 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
     if (!s.recording.ok()) out << " (recording failed: " << s.recording.to_string() << ")";
     out << "\n";
   }
-  uint64_t out_drops = s.outputs.dropped_queue_full + s.outputs.dropped_rate_limited;
-  if (out_drops) out << "Alerts dropped by outputs: " << out_drops << "\n";
-  for (const auto& [sink, n] : s.outputs.sink_errors) out << "Output " << sink << " errors: " << n << "\n";
+  if (s.outputs.dropped_rate_limited) out << "Alerts dropped by the rate limiter: " << s.outputs.dropped_rate_limited << "\n";
+  for (const auto& [sink, d] : s.outputs.sinks) {
+    out << "Output " << sink << ": " << d.delivered << " delivered";
+    if (d.dropped_queue_full) out << ", dropped " << d.dropped_queue_full << " (queue_full)";
+    if (d.failed) out << ", dropped " << d.failed << " (write_error)";
+    if (d.dropped_shutdown) out << ", dropped " << d.dropped_shutdown << " (shutdown)";
+    out << "\n";
+  }
 }
 
 }  // namespace kestrel

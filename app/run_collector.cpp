@@ -5,12 +5,14 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <utility>
 
 #include "app/drop_alarm.h"
 #include "app/metrics.h"
 #include "app/pipeline.h"
 #include "app/plugin_loading.h"
+#include "app/privileges.h"
 #include "sources/plugin/plugin_source.h"
 #include "app/webserver.h"
 #include "app/rules_loading.h"
@@ -26,6 +28,35 @@ namespace kestrel {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// Lines other threads (the output workers) want logged, printed by the
+// engine thread, which owns the log stream.
+class AsyncLog {
+ public:
+  void add(std::string line) {
+    std::lock_guard lock(mu_);
+    if (lines_.size() < kMaxLines) lines_.push_back(std::move(line));
+    else ++lost_;
+  }
+  void print(std::ostream& log) {
+    std::vector<std::string> lines;
+    uint64_t lost;
+    {
+      std::lock_guard lock(mu_);
+      lines.swap(lines_);
+      lost = std::exchange(lost_, 0);
+    }
+    for (const auto& line : lines) log << line << "\n";
+    if (lost) log << "kestrel: " << lost << " more output log lines suppressed\n";
+    if (!lines.empty() || lost) log.flush();
+  }
+
+ private:
+  static constexpr size_t kMaxLines = 100;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+  uint64_t lost_ = 0;
+};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
 std::atomic<bool> g_reload{false};
@@ -44,13 +75,13 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const KestrelConfig&
   if (config.file_output.enabled)
     sinks.push_back(engine::make_file_sink(config.file_output.filename, config.file_output.keep_alive));
   if (config.program_output.enabled)
-    sinks.push_back(engine::make_program_sink(config.program_output.program, config.program_output.keep_alive));
+    sinks.push_back(engine::make_program_sink(config.program_output.program, config.program_output.keep_alive,
+                                              config.output_timeout));
   if (config.syslog_output.enabled) sinks.push_back(engine::make_syslog_sink());
   if (config.http_output.enabled) {
     engine::HttpSinkOptions http;
     http.url = config.http_output.url;
     http.user_agent = config.http_output.user_agent;
-    http.queue_capacity = config.outputs.http_queue_capacity;
     http.max_backoff = config.outputs.http_max_backoff;
     http.request_timeout = config.outputs.http_timeout;
     http.format.include_output = config.json_include_output_property;
@@ -80,7 +111,8 @@ struct LoadedRules {
 Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelConfig& config,
                                       const std::string& hostname, std::ostream& log,
                                       const PluginProviders& providers) {
-  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log);
+  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
+                                     config.limits.rules_file_bytes);
   if (!rules.ok()) return rules.status();
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
@@ -107,8 +139,11 @@ Result<LoadedRules> load_rules_engine(const CliOptions& options, const KestrelCo
 // names. Rules, priority and rule_matching take effect; sources and outputs
 // keep running as configured at start. Event types the new rules need but
 // the sources were not asked for are reported: they arrive after a restart.
+// Rules that load but enable no rule at all (an empty file, a file truncated
+// by a careless edit) would switch detection off silently: they are refused
+// like broken ones unless --allow-empty-rules.
 Result<LoadedRules> reload_rules(const CliOptions& options, const EventTypeSet& captured, const std::string& hostname,
-                                 std::ostream& log, const PluginProviders& providers) {
+                                 std::ostream& log, const PluginProviders& providers, size_t rules_in_use) {
   auto fail = [&](const Status& why) -> Result<LoadedRules> {
     log << "kestrel: SIGHUP: reload failed, keeping the rules in use: " << why.to_string() << "\n";
     return why;
@@ -117,6 +152,10 @@ Result<LoadedRules> reload_rules(const CliOptions& options, const EventTypeSet& 
   if (!config.ok()) return fail(config.status());
   auto loaded = load_rules_engine(options, *config, hostname, log, providers);
   if (!loaded.ok()) return fail(loaded.status());
+  if (loaded->rule_count() == 0 && rules_in_use > 0 && !options.allow_empty_rules)
+    return fail(Status(StatusCode::kInvalidArgument,
+                       "the new rules enable no rule, which would switch detection off; "
+                       "start kestrel with --allow-empty-rules to accept that"));
   EventTypeSet missing = loaded->engine->required_event_types() & ~captured;
   log << "kestrel: SIGHUP: output files reopened; " << loaded->rule_count() << " rules reloaded";
   if (missing.any()) log << " (" << missing.count() << " event types they need are not captured until a restart)";
@@ -148,6 +187,8 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     return kExitFailure;
   }
   LoadedRules active = std::move(*loaded);
+  if (active.rule_count() == 0)
+    log << "kestrel: warning: no enabled rule is loaded; nothing will be detected\n";
 
   auto sources = make_sources(config, options.capture, !providers.empty());
   if (!sources.ok()) {
@@ -181,6 +222,14 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   dispatch.format.include_tags = config.json_include_tags_property;
   dispatch.format.ocsf = config.outputs.ocsf;
   dispatch.queue_capacity = config.outputs.queue_capacity;
+  dispatch.sink_queue_capacity["http"] = config.outputs.http_queue_capacity;
+  // At exit the outputs get output_timeout to deliver what is queued; gRPC
+  // subscribers keep their own (longer) drain time if one is configured.
+  dispatch.shutdown_timeout = config.output_timeout;
+  if (config.grpc_output.enabled)
+    dispatch.shutdown_timeout = std::max(dispatch.shutdown_timeout, config.outputs.grpc_drain_timeout);
+  AsyncLog output_log;
+  dispatch.log = [&output_log](const std::string& line) { output_log.add("kestrel: " + line); };
   dispatch.rate_per_second = static_cast<double>(config.outputs.rate);
   dispatch.max_burst = static_cast<double>(config.outputs.max_burst);
   // The gRPC server outlives the dispatcher: at the end the dispatcher
@@ -258,7 +307,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
       // SIGHUP: reopen file outputs (logrotate), then reload config and
       // rules; the sources keep running. A failed reload changes nothing.
       outputs.reopen();
-      auto next = reload_rules(options, wanted, hostname, log, providers);
+      auto next = reload_rules(options, wanted, hostname, log, providers, active.rule_count());
       if (next.ok()) {
         pipeline.replace_rules(*next->engine);
         route_plugins(pipeline, *next);
@@ -266,6 +315,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
       }
       log.flush();
     }
+    output_log.print(log);
     if (auto alarm = drop_alarm.check(running)) {
       if (alarm_options.log) log << "kestrel: " << alarm->message << "\n";
       if (alarm->alert) outputs.submit(std::move(*alarm->alert));
@@ -305,6 +355,15 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   std::optional<std::chrono::milliseconds> limit;
   if (options.duration_s) limit = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));
   auto summary = pipeline.run(g_stop, limit, [&] {
+    // Sources are open and servers bound: give up what running does not need.
+    if (owns_process()) {
+      std::vector<std::string> names;
+      for (const auto& report : mux.reports()) names.push_back(report.name);
+      const CapabilityMask keep = capabilities_to_keep(names, config);
+      Status dropped = drop_process_capabilities(keep);
+      if (dropped.ok()) log << "kestrel: capabilities dropped; keeping " << capability_names(keep) << "\n";
+      else log << "kestrel: warning: could not drop capabilities: " << dropped.to_string() << "\n";
+    }
     log << "kestrel: capturing (" << table.size() << " threads known at start)\n";
     log.flush();
   });
@@ -313,6 +372,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   std::signal(SIGHUP, SIG_DFL);
   if (grpc_server) grpc_server->stop(std::chrono::seconds(2));
   if (webserver) webserver->stop();
+  output_log.print(log);
   if (!summary.ok()) {
     log << "kestrel: " << summary.status().to_string() << "\n";
     return kExitFailure;

@@ -107,9 +107,12 @@ Result<NextOutcome> EbpfSource::next(EventBatch& out, std::chrono::milliseconds 
 SourceStats EbpfSource::stats() const { return ring_source_stats(counters_, drops_per_cpu()); }
 
 RingDropsPerCpu EbpfSource::drops_per_cpu() const {
-  RingDropsPerCpu out;
   std::lock_guard<std::mutex> lock(probe_mu_);
-  if (!probe_) return out;
+  return probe_ ? read_drops_locked() : final_drops_;
+}
+
+RingDropsPerCpu EbpfSource::read_drops_locked() const {
+  RingDropsPerCpu out;
   auto drops = probe_->drops_per_cpu();
   for (uint32_t r = 0; r < KB_DROP_COUNT; ++r)
     out.emplace_back(ebpf::drop_reason_name(static_cast<kb_drop_reason>(r)), std::move(drops[r]));
@@ -132,6 +135,9 @@ std::vector<EbpfSource::ProgramCost> EbpfSource::program_costs() const {
 void EbpfSource::close() {
   rings_.clear();
   std::lock_guard<std::mutex> lock(probe_mu_);
+  // The drop counters are the probe's maps: keep their last values, so the
+  // end-of-run summary (read after close) still reports them.
+  if (probe_) final_drops_ = read_drops_locked();
   probe_.reset();
 }
 

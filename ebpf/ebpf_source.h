@@ -95,6 +95,7 @@ class EbpfSource final : public Source {
   void close() override;
 
   // Kernel-side drops split by CPU: [reason][cpu]; reasons as in stats().
+  // Live from the probe while open; after close(), their last values.
   RingDropsPerCpu drops_per_cpu() const;
   // The event types whose programs are attached right now.
   EventTypeSet attached_event_types() const;
@@ -112,6 +113,7 @@ class EbpfSource final : public Source {
  private:
   bool collect(EventBatch& out);
   void refresh_epoch_offset();
+  RingDropsPerCpu read_drops_locked() const;  // probe_mu_ held, probe_ set
 
   EbpfOptions options_;
   SourceCapabilities caps_;
@@ -121,6 +123,7 @@ class EbpfSource final : public Source {
   // thread, which also opens and closes) reads it without the lock.
   mutable std::mutex probe_mu_;
   std::unique_ptr<ebpf::Probe> probe_;
+  RingDropsPerCpu final_drops_;  // guarded by probe_mu_; set by close()
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};
   RingBatchCounters counters_;

@@ -156,8 +156,12 @@ Result<NextOutcome> KmodSource::next(EventBatch& out, std::chrono::milliseconds 
 }
 
 RingDropsPerCpu KmodSource::drops_per_cpu() const {
-  RingDropsPerCpu out;
   std::lock_guard<std::mutex> lock(mu_);
+  return rings_.empty() ? final_drops_ : read_drops_locked();
+}
+
+RingDropsPerCpu KmodSource::read_drops_locked() const {
+  RingDropsPerCpu out;
   for (uint32_t r = 0; r < KESTREL_KMOD_DROP_COUNT; ++r) {
     std::vector<uint64_t> per_cpu;
     for (const auto& ring : rings_) per_cpu.push_back(ring.drops(r));
@@ -170,6 +174,9 @@ SourceStats KmodSource::stats() const { return ring_source_stats(counters_, drop
 
 void KmodSource::close() {
   std::lock_guard<std::mutex> lock(mu_);
+  // The drop counters live in the rings: keep their last values, so the
+  // end-of-run summary (read after close) still reports them.
+  if (!rings_.empty()) final_drops_ = read_drops_locked();
   rings_.clear();  // unmap before the device is released
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

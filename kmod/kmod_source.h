@@ -77,11 +77,13 @@ class KmodSource final : public Source {
   void close() override;
 
   // Kernel-side drops split by CPU: [reason][cpu].
+  // Live from the rings while open; after close(), their last values.
   RingDropsPerCpu drops_per_cpu() const;
 
  private:
   bool collect(EventBatch& out);
   Status push_filter();
+  RingDropsPerCpu read_drops_locked() const;  // mu_ held
 
   KmodOptions options_;
   SourceCapabilities caps_;
@@ -91,6 +93,7 @@ class KmodSource final : public Source {
   // Guards rings_ against stats() from other threads.
   mutable std::mutex mu_;
   std::vector<kmod::KmodRing> rings_;
+  RingDropsPerCpu final_drops_;  // guarded by mu_; set by close()
   RingBatchCounters counters_;
 };
 

@@ -40,7 +40,8 @@ void Multiplexer::read_loop(uint16_t id) {
     if (!outcome.ok() || *outcome == NextOutcome::kEof) {
       std::lock_guard lock(mu_);
       slots_[id].ended = true;
-      if (!outcome.ok()) slots_[id].error = outcome.status();
+      // An error after stop() interrupted the source is the interruption.
+      if (!outcome.ok() && !stopping_) slots_[id].error = outcome.status();
       ready_.notify_all();
       return;
     }
@@ -71,7 +72,10 @@ void Multiplexer::read_loop(uint16_t id) {
       space_.wait(lock, [&] {
         return stopping_ || slot.queued_bytes == 0 || slot.queued_bytes + total <= options_.queue_bytes_per_source;
       });
-      if (stopping_) break;
+      if (stopping_) {
+        slot.dropped_at_exit += chunk.records.size();
+        break;
+      }
     }
     slot.queued_bytes += total;
     queue_.push_back(std::move(chunk));
@@ -118,9 +122,17 @@ void Multiplexer::stop() {
     stopping_ = true;
   }
   space_.notify_all();
+  if (started_)
+    for (auto& s : slots_) s.source->interrupt();
   for (auto& t : readers_)
     if (t.joinable()) t.join();
   readers_.clear();
+  {
+    std::lock_guard lock(mu_);
+    for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.records.size();
+    queue_.clear();
+    for (auto& slot : slots_) slot.queued_bytes = 0;
+  }
   if (started_) {
     for (auto& s : slots_) s.source->close();
     started_ = false;
@@ -133,7 +145,7 @@ std::vector<SourceReport> Multiplexer::reports() const {
   for (size_t i = 0; i < slots_.size(); ++i) {
     const Slot& s = slots_[i];
     out.push_back(SourceReport{static_cast<uint16_t>(i), s.source->capabilities().name, s.source->stats(),
-                               s.queue_drops, s.ended, s.error});
+                               s.queue_drops, s.dropped_at_exit, s.ended, s.error});
   }
   return out;
 }

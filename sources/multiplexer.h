@@ -36,6 +36,10 @@ struct SourceReport {
   std::string name;
   SourceStats stats;         // the source's own counters
   uint64_t queue_drops = 0;  // events dropped because our queue was full
+  // Events the source delivered that were never processed because capture
+  // stopped first (still queued here, or in a reader's hands). After
+  // stop(): stats.events = processed + queue_drops + dropped_at_exit.
+  uint64_t dropped_at_exit = 0;
   bool ended = false;
   Status error;              // why it ended, if it failed
 };
@@ -60,7 +64,8 @@ class Multiplexer {
   // Consumer side. Views in `out` stay valid until the next call.
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait);
 
-  // Stops readers, joins them, closes sources. Idempotent.
+  // Stops readers, joins them, closes sources; what is still queued is
+  // counted as each source's dropped_at_exit. Idempotent.
   void stop();
 
   std::vector<SourceReport> reports() const;
@@ -79,6 +84,7 @@ class Multiplexer {
     std::unique_ptr<Source> source;
     size_t queued_bytes = 0;
     uint64_t queue_drops = 0;
+    uint64_t dropped_at_exit = 0;
     bool ended = false;
     Status error{};
   };

@@ -72,7 +72,9 @@ inline SourceStats ring_source_stats(const RingBatchCounters& counters, const Ri
   for (const auto& [reason, per_ring] : drops) {
     uint64_t total = 0;
     for (uint64_t n : per_ring) total += n;
-    if (total) s.drops[reason] += total;
+    if (!total) continue;
+    s.drops[reason] += total;
+    s.drops_per_cpu[reason] = per_ring;
   }
   return s;
 }

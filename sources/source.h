@@ -54,6 +54,9 @@ struct SourceStats {
   // Records lost before they reached us, by reason ("buffer_full",
   // "too_large", "malformed", "sandbox_reported", ...). Never silent.
   std::map<std::string, uint64_t> drops;
+  // The same drops per CPU ring, for sources that have them (ebpf, kmod):
+  // reason -> one count per ring. Sums equal `drops` for those reasons.
+  std::map<std::string, std::vector<uint64_t>> drops_per_cpu;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;
@@ -115,6 +118,13 @@ class Source {
     (void)pid;
     return std::nullopt;
   }
+
+  // Called from another thread when capture stops: a next() that may wait
+  // without a bound (a capture streamed through a FIFO whose writer went
+  // quiet) returns promptly; an error it then returns is not reported as
+  // the source's failure. Sources whose next() honours `wait` keep the
+  // default. Must be thread-safe.
+  virtual void interrupt() {}
 
   // Releases everything open() acquired. Idempotent.
   virtual void close() = 0;

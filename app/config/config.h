@@ -53,6 +53,7 @@ struct KestrelConfig {
     std::string url;
     std::string user_agent = "kestrel";
   } http_output;
+  std::chrono::milliseconds output_timeout{2000};
   struct {
     bool ocsf = false;
     uint64_t queue_capacity = 8192;
@@ -74,7 +75,7 @@ struct KestrelConfig {
   struct {
     bool enabled = false;
     uint64_t listen_port = 8765;
-    std::string listen_address = "0.0.0.0";
+    std::string listen_address = "127.0.0.1";
   } webserver;
   struct {
     double threshold = 0.1;
@@ -91,6 +92,9 @@ struct KestrelConfig {
   struct {
     uint64_t max_threads = 0, max_fds_per_process = 0;
   } state;
+  struct {
+    uint64_t rules_file_bytes = 16u << 20;
+  } limits;
   std::vector<PluginConfig> plugins;
   std::vector<std::string> load_plugins;  // names from `plugins` that run
   struct {

@@ -334,6 +334,8 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   c.http_output.enabled = get<bool>(t, "http_output.enabled");
   c.http_output.url = get<std::string>(t, "http_output.url");
   c.http_output.user_agent = get<std::string>(t, "http_output.user_agent");
+  c.output_timeout = std::chrono::milliseconds(get<uint64_t>(t, "output_timeout"));
+  c.limits.rules_file_bytes = get<uint64_t>(t, "limits.rules_file_bytes");
   c.outputs.ocsf = get<bool>(t, "outputs.ocsf");
   c.outputs.queue_capacity = get<uint64_t>(t, "outputs.queue_capacity");
   c.outputs.rate = get<uint64_t>(t, "outputs.rate");

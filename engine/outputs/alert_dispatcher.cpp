@@ -5,12 +5,22 @@
 namespace kestrel::engine {
 
 AlertDispatcher::AlertDispatcher(DispatcherOptions options, std::vector<std::unique_ptr<OutputSink>> sinks)
-    : options_(options), sinks_(std::move(sinks)), tokens_(options.max_burst),
-      last_refill_(std::chrono::steady_clock::now()) {
-  thread_ = std::thread(&AlertDispatcher::run, this);
+    : options_(std::move(options)), tokens_(options_.max_burst), last_refill_(std::chrono::steady_clock::now()) {
+  for (auto& sink : sinks) {
+    auto it = options_.sink_queue_capacity.find(std::string(sink->name()));
+    size_t capacity = it != options_.sink_queue_capacity.end() ? it->second : options_.queue_capacity;
+    workers_.push_back(std::make_unique<SinkWorker>(std::move(sink), capacity, options_.log));
+  }
+  abandoned_.assign(workers_.size(), false);
 }
 
-AlertDispatcher::~AlertDispatcher() { stop(); }
+AlertDispatcher::~AlertDispatcher() {
+  stop();
+  // A worker whose thread is stuck in its sink is still in use by that
+  // thread: leak it (the process is on its way out).
+  for (size_t i = 0; i < workers_.size(); ++i)
+    if (abandoned_[i]) (void)workers_[i].release();
+}
 
 bool AlertDispatcher::take_token() {
   if (options_.rate_per_second <= 0) return true;
@@ -24,76 +34,44 @@ bool AlertDispatcher::take_token() {
 }
 
 bool AlertDispatcher::submit(Alert alert) {
-  std::lock_guard lock(mu_);
-  ++stats_.submitted;
-  if (!take_token()) {
-    ++stats_.dropped_rate_limited;
-    return false;
+  {
+    std::lock_guard lock(mu_);
+    ++submitted_;
+    if (!take_token()) {
+      ++dropped_rate_limited_;
+      return false;
+    }
   }
-  if (queue_.size() >= options_.queue_capacity || stopping_) {
-    ++stats_.dropped_queue_full;
-    return false;
-  }
-  queue_.push_back(std::move(alert));
-  wake_.notify_one();
-  return true;
+  // A stopped worker counts the offer as dropped_shutdown itself.
+  auto item = std::make_shared<const QueuedAlert>(std::move(alert), options_.format);
+  bool all = true;
+  for (auto& w : workers_) all = w->offer(item) && all;
+  return all;
 }
 
 void AlertDispatcher::reopen() {
-  std::lock_guard lock(mu_);
-  reopen_requested_ = true;
-  wake_.notify_one();
-}
-
-void AlertDispatcher::run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || reopen_requested_ || !queue_.empty(); });
-    if (reopen_requested_) {
-      reopen_requested_ = false;
-      lock.unlock();
-      for (auto& sink : sinks_) sink->reopen();
-      lock.lock();
-    }
-    if (queue_.empty()) {
-      if (stopping_) break;
-      continue;
-    }
-    Alert alert = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    const std::string line = format_alert(alert, options_.format);
-    std::vector<std::string> failed;
-    for (auto& sink : sinks_)
-      if (!sink->write(alert, line).ok()) failed.emplace_back(sink->name());
-    lock.lock();
-    for (const auto& name : failed) ++stats_.sink_errors[name];
-    if (failed.empty()) ++stats_.delivered;
-  }
-  lock.unlock();
-  for (auto& sink : sinks_) sink->flush();
+  for (auto& w : workers_) w->reopen();
 }
 
 void AlertDispatcher::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-    wake_.notify_one();
+    if (stopped_) return;
+    stopped_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  // One deadline for all sinks: they drain in parallel, each on its thread.
+  const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
+  for (size_t i = 0; i < workers_.size(); ++i) abandoned_[i] = !workers_[i]->finish(deadline);
 }
 
 DispatcherStats AlertDispatcher::stats() const {
   DispatcherStats out;
   {
     std::lock_guard lock(mu_);
-    out = stats_;
+    out.submitted = submitted_;
+    out.dropped_rate_limited = dropped_rate_limited_;
   }
-  for (const auto& sink : sinks_) {
-    auto counters = sink->counters();
-    if (!counters.empty()) out.sink_counters[std::string(sink->name())] = std::move(counters);
-  }
+  for (const auto& w : workers_) out.sinks[w->name()] = w->stats();
   return out;
 }
 

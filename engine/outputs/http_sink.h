@@ -5,17 +5,17 @@
 // Content-Type application/json, so Falcosidekick accepts it unchanged —
 // whatever the line format of the other sinks is.
 //
-// The sink has its own bounded queue and sender thread, so a slow or failing
-// server never holds up the other sinks. write() only queues: when
-// `queue_capacity` alerts are already waiting (the one being sent counts)
-// the new alert is dropped and counted as dropped_queue_full. A failed POST
-// (connection error, timeout, HTTP 5xx or 429) is retried with exponential
-// backoff (initial_backoff doubling up to max_backoff) *without* giving the
-// alert up, so an outage loses nothing within the queue bound. Other 4xx
-// answers mean the server will never take that alert: it is counted as
-// rejected and skipped. flush() waits for the queue to drain up to
-// drain_timeout; what is still queued when the sink is destroyed is counted
-// as dropped_shutdown.
+// write() runs on the sink's own worker (sink_worker.h), whose bounded
+// queue (outputs.http.queue_capacity, the alert being retried included)
+// holds what waits, so a slow or failing server never holds up the other
+// sinks. A failed POST (connection error, timeout, HTTP 5xx, 429 or 408) is
+// retried with exponential backoff (initial_backoff doubling up to
+// max_backoff) *without* giving the alert up, so an outage loses nothing
+// within the queue bound; only cancel() (the shutdown deadline) ends the
+// retries, and the worker counts that alert as dropped at shutdown. Other
+// 4xx answers mean the server will never take that alert: write() returns
+// an error (counted as a failed delivery) and the sink counts it as
+// "rejected".
 #pragma once
 
 #include <chrono>
@@ -30,16 +30,13 @@ namespace kestrel::engine {
 struct HttpSinkOptions {
   std::string url;
   std::string user_agent = "kestrel";
-  size_t queue_capacity = 1024;
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
   std::chrono::milliseconds request_timeout{5000};
-  std::chrono::milliseconds drain_timeout{5000};
   AlertFormatOptions format{.json = true};  // `json` is forced on
 };
 
-// Counters (see OutputSink::counters): queued, sent, retries,
-// dropped_queue_full, rejected, dropped_shutdown.
+// Counters (see OutputSink::counters): sent, retries, rejected.
 std::unique_ptr<OutputSink> make_http_sink(HttpSinkOptions options);
 
 }  // namespace kestrel::engine

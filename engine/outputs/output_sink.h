@@ -1,9 +1,11 @@
 // output_sink.h — where formatted alerts go.
 //
-// A sink receives alerts on the single output thread (see
-// alert_dispatcher.h), so implementations need no locking of their own.
-// write() returns an error for a lost alert; the dispatcher counts it per
-// sink and carries on — one failing sink never stops the others.
+// Each sink receives alerts on its own worker thread (sink_worker.h), one at
+// a time, so write/flush/reopen need no locking of their own. write()
+// returns an error for a lost alert; the worker counts it and carries on —
+// one failing or blocked sink never stops the others. A write may block
+// (a full pipe, a server that is down), but must return soon after
+// cancel().
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,10 @@ class OutputSink {
   virtual void flush() {}
   // Reopen files and connections (SIGHUP, for logrotate).
   virtual void reopen() {}
+  // Called from another thread at the shutdown deadline: make a write() or
+  // flush() in progress return promptly (giving its alert up) and every
+  // later one fail fast. Sinks whose writes cannot block keep the default.
+  virtual void cancel() {}
   // The sink's own counters for metrics (e.g. "retries", "dropped_queue_full",
   // "restarts"). Called from any thread: implementations make it safe.
   virtual std::map<std::string, uint64_t> counters() const { return {}; }

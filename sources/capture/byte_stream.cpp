@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -25,8 +28,19 @@ Status os_error(const std::string& what, const std::string& path, int err) {
 // into the caller's memory.
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)), buf_(kBufferSize) {}
-  ~FileSource() override { ::close(fd_); }
+  FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)), buf_(kBufferSize) {
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && !S_ISREG(st.st_mode)) interrupt_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  ~FileSource() override {
+    ::close(fd_);
+    if (interrupt_fd_ >= 0) ::close(interrupt_fd_);
+  }
+
+  void interrupt() override {
+    uint64_t one = 1;
+    if (interrupt_fd_ >= 0) [[maybe_unused]] ssize_t w = ::write(interrupt_fd_, &one, sizeof one);
+  }
 
   Result<size_t> read(std::span<uint8_t> out) override {
     size_t done = 0;
@@ -38,6 +52,7 @@ class FileSource final : public ByteSource {
         done += n;
         continue;
       }
+      if (Status s = wait_readable(); !s.ok()) return s;
       size_t want = out.size() - done;
       bool direct = want >= buf_.size();
       uint8_t* dst = direct ? out.data() + done : buf_.data();
@@ -60,8 +75,20 @@ class FileSource final : public ByteSource {
   bool compressed() const override { return false; }
 
  private:
+  // A pipe may keep us waiting for its writer indefinitely: wait with the
+  // interrupt eventfd beside it.
+  Status wait_readable() {
+    if (interrupt_fd_ < 0) return ok_status();
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {interrupt_fd_, POLLIN, 0}};
+    while (::poll(fds, 2, -1) < 0)
+      if (errno != EINTR) return os_error("cannot wait for", path_, errno);
+    if (fds[1].revents & POLLIN) return Status(StatusCode::kUnavailable, "reading " + path_ + " was interrupted");
+    return ok_status();
+  }
+
   static constexpr size_t kBufferSize = 64 * 1024;
   int fd_;
+  int interrupt_fd_ = -1;  // only for inputs that can block (pipes, sockets)
   std::string path_;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0, end_ = 0;

@@ -30,6 +30,12 @@ class ByteSource {
 
   // True if the input is gzip-compressed.
   virtual bool compressed() const = 0;
+
+  // Thread-safe: makes a read() waiting on a pipe or socket (a capture
+  // streamed through a FIFO) return an error now, and every later read()
+  // too. Reads of regular files never wait and are not affected. A gzip
+  // stream from a pipe is not interruptible.
+  virtual void interrupt() {}
 };
 
 // Opens `path` for reading. A file starting with the gzip magic (1f 8b) is

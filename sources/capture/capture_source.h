@@ -40,6 +40,10 @@ class CaptureSource final : public Source {
   // not a drop). Safe from any thread.
   SourceStats stats() const override;
 
+  // A replay streamed through a FIFO waits for its writer: this ends the
+  // wait (next() then returns an error).
+  void interrupt() override { reader_.interrupt(); }
+
   void close() override;
 
   // The capture's header (machine info); valid after a successful open().

@@ -67,6 +67,12 @@ class KcapReader {
   uint64_t offset() const { return offset_; }
   bool compressed() const { return source_ && source_->compressed(); }
 
+  // Thread-safe while open: a next_batch() waiting on a capture streamed
+  // through a pipe returns an error now (ByteSource::interrupt).
+  void interrupt() {
+    if (source_) source_->interrupt();
+  }
+
   // Releases the file and buffers. Idempotent.
   void close();
 

@@ -142,5 +142,15 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration("ms").ok());
 }
 
+// Listeners an operator did not ask to expose stay on loopback; untrusted
+// input and shutdown have bounds by default.
+TEST(Config, SafeDefaults) {
+  auto c = load_config({});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->webserver.listen_address, "127.0.0.1");
+  EXPECT_EQ(c->output_timeout, std::chrono::milliseconds(2000));  // falco.yaml's default
+  EXPECT_EQ(c->limits.rules_file_bytes, 16u << 20);
+}
+
 }  // namespace
 }  // namespace kestrel

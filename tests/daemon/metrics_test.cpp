@@ -26,10 +26,14 @@ PipelineSummary sample_summary() {
   src.name = "ebpf";
   src.stats.events = 1000;
   src.stats.drops = {{"buffer_full", 7}};
+  src.stats.drops_per_cpu = {{"buffer_full", {3, 4}}};
   src.queue_drops = 5;
+  src.dropped_at_exit = 6;
   s.sources.push_back(src);
-  s.outputs.dropped_queue_full = 4;
-  s.outputs.sink_counters["http"] = {{"retries", 9}};
+  s.outputs.submitted = 20;
+  s.outputs.dropped_rate_limited = 1;
+  s.outputs.sinks["http"] = {.offered = 19, .delivered = 12, .failed = 2, .dropped_queue_full = 4,
+                             .dropped_shutdown = 1, .queued = 0, .counters = {{"retries", 9}}};
   s.state.threads = 120;
   s.state.fds = 900;
   s.state.thread_evictions = 2;
@@ -83,7 +87,14 @@ TEST(Metrics, WebserverServesHealthAndPrometheusMetrics) {
   EXPECT_EQ(m["kestrel_event_drops_total{source=\"ebpf\",reason=\"queue_full\"}"], 5);
   EXPECT_EQ(m["kestrel_alerts_total{rule=\"Shell \\\"quoted\\\" rule\"}"], 2);
   EXPECT_EQ(m["kestrel_alerts_by_priority_total{priority=\"Critical\"}"], 2);
-  EXPECT_EQ(m["kestrel_output_drops_total{reason=\"queue_full\"}"], 4);
+  EXPECT_EQ(m["kestrel_event_drops_total{source=\"ebpf\",reason=\"dropped_at_exit\"}"], 6);
+  EXPECT_EQ(m["kestrel_event_drops_per_cpu_total{source=\"ebpf\",reason=\"buffer_full\",cpu=\"1\"}"], 4);
+  EXPECT_EQ(m["kestrel_output_drops_total{sink=\"http\",reason=\"queue_full\"}"], 4);
+  EXPECT_EQ(m["kestrel_output_drops_total{sink=\"http\",reason=\"write_error\"}"], 2);
+  EXPECT_EQ(m["kestrel_output_drops_total{sink=\"http\",reason=\"shutdown\"}"], 1);
+  EXPECT_EQ(m["kestrel_output_drops_total{sink=\"all\",reason=\"rate_limited\"}"], 1);
+  EXPECT_EQ(m["kestrel_output_delivered_total{sink=\"http\"}"], 12);
+  EXPECT_EQ(m["kestrel_output_alerts_submitted_total"], 20);
   EXPECT_EQ(m["kestrel_output_sink_counter{sink=\"http\",counter=\"retries\"}"], 9);
   EXPECT_EQ(m["kestrel_state_threads"], 120);
   EXPECT_EQ(m["kestrel_state_fds"], 900);
@@ -109,6 +120,8 @@ TEST(Metrics, EventsPerSecondFromThePreviousSnapshot) {
   EXPECT_NEAR(second.events_per_second, 250, 5);
   EXPECT_NEAR(second.sources[0].events_per_second, 250, 5);
   EXPECT_NE(metrics_log_line(second).find("events=1500"), std::string::npos) << metrics_log_line(second);
+  // Every output loss counts: rate limited 1 + http 4 + 2 + 1.
+  EXPECT_NE(metrics_log_line(second).find("output_drops=8"), std::string::npos) << metrics_log_line(second);
 }
 
 TEST(DropAlarm, FiresAboveTheThresholdWithTheConfiguredActions) {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "sources/capture/kcap_writer.h"
 #include "sources/event/event_builder.h"
@@ -74,6 +76,36 @@ void write_alert_scenario_to(const std::string& path) {
   };
   for (const auto& e : events) check(w.append(e));
   check(w.close());
+}
+
+std::vector<uint8_t> open_event(uint64_t ts, int64_t pid, const std::string& path) {
+  return openat(ts, pid, 3, path.c_str());
+}
+
+std::string write_open_frames(const std::string& path, const std::vector<std::vector<std::string>>& frames) {
+  kcap::KcapWriter w;
+  check(w.open(path));
+  check(w.write_header(kcap::KcapHeader{.producer = "test", .created_ns = kT0, .machine = {}}));
+  check(w.write_snapshot({process(200, 1, "cat", "/usr/bin/cat")}));
+  uint64_t ts = kT0;
+  for (const auto& frame : frames) {
+    for (const auto& name : frame) check(w.append(openat(++ts, 200, 3, name.c_str())));
+    check(w.flush());
+  }
+  check(w.close());
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+std::string write_open_capture(const std::string& path, const std::string& prefix, int count, int per_frame) {
+  std::vector<std::vector<std::string>> frames;
+  for (int i = 0; i < count; ++i) {
+    if (i % per_frame == 0) frames.emplace_back();
+    frames.back().push_back(prefix + std::to_string(i));
+  }
+  return write_open_frames(path, frames);
 }
 
 }  // namespace kestrel::testing

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <sstream>
 
 namespace kestrel::engine {
@@ -51,7 +54,7 @@ TEST(AlertDispatcher, StopDrainsEverythingQueuedInOrder) {
   d.stop();
   ASSERT_EQ(lines.size(), 500u);
   for (int i = 0; i < 500; ++i) EXPECT_TRUE(lines[i].ends_with("n=" + std::to_string(i))) << lines[i];
-  EXPECT_EQ(d.stats().delivered, 500u);
+  EXPECT_EQ(d.stats().sinks.at("recording").delivered, 500u);
 }
 
 TEST(AlertDispatcher, AFullQueueDropsAndCountsWithoutBlocking) {
@@ -62,8 +65,10 @@ TEST(AlertDispatcher, AFullQueueDropsAndCountsWithoutBlocking) {
   d.stop();
   auto s = d.stats();
   EXPECT_EQ(s.submitted, 100u);
-  EXPECT_GT(s.dropped_queue_full, 0u);
-  EXPECT_EQ(s.dropped_queue_full + accepted, 100u);
+  const SinkDelivery& r = s.sinks.at("recording");
+  EXPECT_GT(r.dropped_queue_full, 0u);
+  EXPECT_EQ(r.dropped_queue_full + accepted, 100u);
+  EXPECT_EQ(r.delivered, static_cast<uint64_t>(accepted));
   EXPECT_EQ(lines.size(), static_cast<size_t>(accepted));
 }
 
@@ -82,8 +87,84 @@ TEST(AlertDispatcher, AFailingSinkIsCountedAndOthersStillGetAlerts) {
   for (int i = 0; i < 5; ++i) d.submit(alert_n(i));
   d.stop();
   EXPECT_EQ(good.size(), 5u);
-  EXPECT_EQ(d.stats().sink_errors.at("failing"), 5u);
-  EXPECT_EQ(d.stats().delivered, 0u);
+  EXPECT_EQ(d.stats().sinks.at("failing").failed, 5u);
+  EXPECT_EQ(d.stats().sinks.at("failing").delivered, 0u);
+  EXPECT_EQ(d.stats().sinks.at("recording").delivered, 5u);
+}
+
+// A sink whose write blocks until cancel() (a program that never reads).
+class BlockedSink : public OutputSink {
+ public:
+  explicit BlockedSink(bool honours_cancel = true) : honours_cancel_(honours_cancel) {}
+  std::string_view name() const override { return "blocked"; }
+  Status write(const Alert&, const std::string&) override {
+    std::unique_lock lock(mu_);
+    ++writes_started_;
+    if (honours_cancel_) cv_.wait(lock, [&] { return cancelled_; });
+    else cv_.wait_for(lock, std::chrono::seconds(5), [] { return false; });
+    return Status(StatusCode::kUnavailable, "cancelled");
+  }
+  void cancel() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  bool honours_cancel_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool cancelled_ = false;
+  int writes_started_ = 0;
+};
+
+// Alerts offered to a sink, once its worker has finished, are each in
+// exactly one counter.
+void expect_accounted(const DispatcherStats& s) {
+  for (const auto& [name, d] : s.sinks) {
+    EXPECT_EQ(d.queued, 0u) << name;
+    EXPECT_EQ(d.offered, s.submitted - s.dropped_rate_limited) << name;
+    EXPECT_EQ(d.delivered + d.failed + d.dropped_queue_full + d.dropped_shutdown, d.offered) << name;
+  }
+}
+
+TEST(AlertDispatcher, ABlockedSinkDropsOnlyItsOwnAlertsAndStopKeepsItsDeadline) {
+  std::vector<std::string> good;
+  AlertDispatcher d({.queue_capacity = 100, .shutdown_timeout = std::chrono::milliseconds(300)},
+                    sinks(std::make_unique<BlockedSink>(), std::make_unique<RecordingSink>(&good)));
+  for (int i = 0; i < 1000; ++i) d.submit(alert_n(i));
+  // The recording sink's queue is 100 too: let it keep up.
+  for (int i = 1000; i < 2000; ++i) {
+    while (d.stats().sinks.at("recording").queued >= 100) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    d.submit(alert_n(i));
+  }
+  const auto before = std::chrono::steady_clock::now();
+  d.stop();
+  const auto took = std::chrono::steady_clock::now() - before;
+  auto s = d.stats();
+  EXPECT_EQ(good.size(), 2000u - s.sinks.at("recording").dropped_queue_full);
+  const SinkDelivery& b = s.sinks.at("blocked");
+  EXPECT_EQ(b.delivered, 0u);
+  EXPECT_EQ(b.dropped_queue_full, 2000u - 100u);  // the one being written stays queued
+  EXPECT_EQ(b.dropped_shutdown, 100u);
+  expect_accounted(s);
+  // stop() returned at its deadline, not after the blocked write.
+  EXPECT_LT(took, std::chrono::seconds(3));
+}
+
+TEST(AlertDispatcher, ASinkThatIgnoresCancelIsAbandonedAndStopStillReturns) {
+  std::vector<std::string> good;
+  AlertDispatcher d({.shutdown_timeout = std::chrono::milliseconds(100)},
+                    sinks(std::make_unique<BlockedSink>(false), std::make_unique<RecordingSink>(&good)));
+  for (int i = 0; i < 10; ++i) d.submit(alert_n(i));
+  d.stop();  // 100 ms deadline + 1 s grace, then the stuck worker is left behind
+  auto s = d.stats();
+  EXPECT_EQ(good.size(), 10u);
+  EXPECT_EQ(s.sinks.at("blocked").dropped_shutdown, 10u);
+  expect_accounted(s);
+  // Alerts after stop() are counted too.
+  d.submit(alert_n(11));
+  EXPECT_EQ(d.stats().sinks.at("recording").dropped_shutdown, 1u);
 }
 
 TEST(FileSink, AppendsAndSurvivesRotation) {
@@ -123,7 +204,7 @@ TEST(FileSink, UnwritablePathIsAnErrorNotACrash) {
   AlertDispatcher d({}, sinks(make_file_sink("/nonexistent/dir/x.txt", false)));
   d.submit(alert_n(1));
   d.stop();
-  EXPECT_EQ(d.stats().sink_errors.at("file"), 1u);
+  EXPECT_EQ(d.stats().sinks.at("file").failed, 1u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // records what it receives and can be told to fail.
 #include "engine/outputs/http_sink.h"
 
+#include "engine/outputs/alert_dispatcher.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -73,7 +75,6 @@ TEST(HttpSink, PostsFalcoJsonPerAlert) {
   RecordingServer server;
   auto sink = make_http_sink({.url = server.url()});
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink->write(numbered(i), "text form is ignored").ok());
-  sink->flush();
   auto bodies = server.bodies();
   ASSERT_EQ(bodies.size(), 3u);
   for (int i = 0; i < 3; ++i) {
@@ -91,42 +92,78 @@ TEST(HttpSink, PostsFalcoJsonPerAlert) {
   EXPECT_EQ(sink->counters().at("sent"), 3u);
 }
 
+// Through the dispatcher, as the collector runs it: the sink's own queue
+// holds what waits while the server is down.
+std::vector<std::unique_ptr<OutputSink>> only(std::unique_ptr<OutputSink> sink) {
+  std::vector<std::unique_ptr<OutputSink>> v;
+  v.push_back(std::move(sink));
+  return v;
+}
+
 TEST(HttpSink, ServerErrorsAreRetriedAndNothingWithinTheBoundIsLost) {
   RecordingServer server;
   server.set_failing(true);
-  auto sink = make_http_sink({.url = server.url(), .queue_capacity = 10,
-                              .initial_backoff = std::chrono::milliseconds(10),
-                              .max_backoff = std::chrono::milliseconds(50)});
+  AlertDispatcher d({.sink_queue_capacity = {{"http", 10}}, .shutdown_timeout = std::chrono::seconds(20)},
+                    only(make_http_sink({.url = server.url(), .initial_backoff = std::chrono::milliseconds(10),
+                                         .max_backoff = std::chrono::milliseconds(50)})));
   int accepted = 0;
-  for (int i = 0; i < 15; ++i) accepted += sink->write(numbered(i), "").ok();
+  for (int i = 0; i < 15; ++i) accepted += d.submit(numbered(i));
   EXPECT_EQ(accepted, 10);
   // Let the sender fail a few times before the server recovers.
   for (int tries = 0; server.requests() < 3 && tries < 500; ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_GE(server.requests(), 3);
   server.set_failing(false);
-  sink->flush();
+  d.stop();
   auto bodies = server.bodies();
   ASSERT_EQ(bodies.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(nlohmann::json::parse(bodies[i])["output"], "alert " + std::to_string(i));
-  auto c = sink->counters();
-  EXPECT_EQ(c.at("sent"), 10u);
-  EXPECT_EQ(c.at("dropped_queue_full"), 5u);
-  EXPECT_GE(c.at("retries"), 3u);
+  const SinkDelivery http = d.stats().sinks.at("http");
+  EXPECT_EQ(http.counters.at("sent"), 10u);
+  EXPECT_EQ(http.delivered, 10u);
+  EXPECT_EQ(http.dropped_queue_full, 5u);
+  EXPECT_GE(http.counters.at("retries"), 3u);
 }
 
 TEST(HttpSink, UnreachableServerCountsWhatIsLostAtShutdown) {
   // A port nobody listens on: bind a server, take its port, stop it.
   std::string url;
   { RecordingServer gone; url = gone.url(); }
-  auto sink = make_http_sink({.url = url, .queue_capacity = 4,
-                              .initial_backoff = std::chrono::milliseconds(5),
-                              .max_backoff = std::chrono::milliseconds(20),
-                              .drain_timeout = std::chrono::milliseconds(100)});
-  for (int i = 0; i < 6; ++i) sink->write(numbered(i), "");
-  sink->flush();  // gives up after drain_timeout
-  EXPECT_EQ(sink->counters().at("dropped_queue_full"), 2u);
-  EXPECT_EQ(sink->counters().at("sent"), 0u);
+  AlertDispatcher d({.sink_queue_capacity = {{"http", 4}}, .shutdown_timeout = std::chrono::milliseconds(100)},
+                    only(make_http_sink({.url = url, .initial_backoff = std::chrono::milliseconds(5),
+                                         .max_backoff = std::chrono::milliseconds(20)})));
+  for (int i = 0; i < 6; ++i) d.submit(numbered(i));
+  d.stop();  // gives up after the shutdown deadline
+  const SinkDelivery http = d.stats().sinks.at("http");
+  EXPECT_EQ(http.dropped_queue_full, 2u);
+  EXPECT_EQ(http.dropped_shutdown, 4u);
+  EXPECT_EQ(http.delivered, 0u);
+  EXPECT_EQ(http.counters.at("sent"), 0u);
+  EXPECT_GT(http.counters.at("retries"), 0u);
+}
+
+TEST(HttpSink, RejectedAlertsAreWriteErrorsNotRetried) {
+  httplib::Server server;
+  std::atomic<int> requests{0};
+  server.Post("/", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.status = 400;
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  SinkDelivery http;
+  {
+    AlertDispatcher d({}, only(make_http_sink({.url = "http://127.0.0.1:" + std::to_string(port) + "/"})));
+    for (int i = 0; i < 3; ++i) d.submit(numbered(i));
+    d.stop();
+    http = d.stats().sinks.at("http");
+  }  // closes the client's kept-alive connection before the server stops
+  server.stop();
+  t.join();
+  EXPECT_EQ(http.failed, 3u);
+  EXPECT_EQ(http.counters.at("rejected"), 3u);
+  EXPECT_EQ(requests.load(), 3);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 namespace kestrel::engine {
@@ -56,6 +57,47 @@ TEST(ProgramSink, DeadProgramIsRestarted) {
   EXPECT_EQ(slurp(out), "l0\nl1\nl2\n");
   EXPECT_GE(sink->counters().at("restarts"), 2u);
   unlink(out.c_str());
+}
+
+// A command that never reads its input: the pipe fills, and the write
+// gives up at the time-out instead of blocking the sink forever.
+TEST(ProgramSink, ACommandThatNeverReadsTimesOutAndIsRestarted) {
+  auto sink = make_program_sink("exec sleep 1000", true, std::chrono::milliseconds(200));
+  const std::string big(256 * 1024, 'x');  // larger than a pipe's buffer
+  Status s = sink->write(Alert{}, big);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("did not read its input within 200 ms"), std::string::npos) << s.message();
+  EXPECT_EQ(sink->counters().at("timeouts"), 1u);
+  // The killed command is replaced by a fresh one for the next alert.
+  EXPECT_FALSE(sink->write(Alert{}, big).ok());
+  EXPECT_EQ(sink->counters().at("timeouts"), 2u);
+  EXPECT_EQ(sink->counters().at("restarts"), 2u);
+}
+
+TEST(ProgramSink, WithoutKeepAliveACommandThatNeverExitsIsKilledAtTheTimeOut) {
+  const std::string out = temp_path("noexit");
+  unlink(out.c_str());
+  // Reads its line, then hangs: the sink must not wait for it forever.
+  auto sink = make_program_sink("head -n 1 >> " + out + "; sleep 1000", false, std::chrono::milliseconds(300));
+  Status s = sink->write(Alert{}, "a");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("did not exit within 300 ms"), std::string::npos) << s.message();
+  EXPECT_EQ(slurp(out), "a\n");
+  EXPECT_EQ(sink->counters().at("timeouts"), 1u);
+  unlink(out.c_str());
+}
+
+TEST(ProgramSink, CancelEndsABlockedWriteAtOnce) {
+  auto sink = make_program_sink("exec sleep 1000", true, std::chrono::seconds(60));
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    sink->cancel();
+  });
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sink->write(Alert{}, std::string(256 * 1024, 'x')).ok());
+  canceller.join();
+  // Far sooner than the 60 s time-out.
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
 }
 
 }  // namespace

@@ -82,6 +82,28 @@ struct Collector {
     return false;
   }
 
+  // Waits (up to `limit`) for the collector to exit by itself and drains
+  // the pipes. Returns the exit code, -1 if it did not exit normally or in
+  // time (then it is killed).
+  int wait_exit(std::chrono::seconds limit) {
+    int status = 0;
+    auto end = Clock::now() + limit;
+    while (pid > 0 && Clock::now() < end) {
+      pump(50);
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        for (int i = 0; i < 20; ++i) pump(10);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+    }
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      pid = -1;
+    }
+    return -1;
+  }
+
   // SIGTERM, then waits (up to 60 s) and drains the pipes. Returns the
   // exit code, -1 if it did not exit normally.
   int stop() {

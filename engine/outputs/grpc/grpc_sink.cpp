@@ -1,5 +1,7 @@
 #include "engine/outputs/grpc/grpc_sink.h"
 
+#include <atomic>
+
 namespace kestrel::engine {
 namespace {
 
@@ -12,7 +14,14 @@ class GrpcSink : public OutputSink {
     hub_->publish(alert);
     return ok_status();
   }
-  void flush() override { hub_->wait_drained(drain_timeout_); }
+  // Subscribers get up to drain_timeout to take what is queued for them,
+  // unless the shutdown deadline cancels the wait first.
+  void flush() override {
+    const auto end = std::chrono::steady_clock::now() + drain_timeout_;
+    while (!cancelled_.load() && std::chrono::steady_clock::now() < end)
+      if (hub_->wait_drained(std::chrono::milliseconds(50))) return;
+  }
+  void cancel() override { cancelled_.store(true); }
   std::map<std::string, uint64_t> counters() const override {
     auto s = hub_->stats();
     return {{"published", s.published},
@@ -24,6 +33,7 @@ class GrpcSink : public OutputSink {
  private:
   std::shared_ptr<AlertHub> hub_;
   std::chrono::milliseconds drain_timeout_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace
