@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ struct SourceStats {
   // Records lost before they reached us, by reason ("buffer_full",
   // "too_large", "malformed", "sandbox_reported", ...). Never silent.
   std::map<std::string, uint64_t> drops;
+  // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
+  // sandbox's own drop claims, packets it malformed, connections refused):
+  // reported like every drop, but the drop alarm (app/drop_alarm.h) never
+  // acts on them, so a sandbox cannot raise it or stop Kestrel.
+  std::set<std::string> untrusted_reasons;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;
