@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -206,6 +207,33 @@ TEST_F(MonitorServerTest, TotalsKeepWhatClosedConnectionsCounted) {
   EXPECT_EQ(t.sandbox_dropped, kMaxDropsPerPacket);
   EXPECT_EQ(t.drop_claims_clamped, 1u);
   EXPECT_EQ(t.unknown_type, 1u);
+}
+
+// Out of fds, accept4 fails while the connection stays queued and the
+// listening socket stays readable: the server counts it and rests instead
+// of retrying on every poll, then accepts once fds are back.
+TEST_F(MonitorServerTest, OutOfFdsTheServerRestsThenAcceptsAgain) {
+  start();
+  for (int i = 0; i < 3; ++i) ASSERT_GE(client(), 0);
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int lowest_free = dup(0);
+  ASSERT_GE(lowest_free, 0);
+  close(lowest_free);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);  // no new fd can be made
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  const auto first = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) server_->poll_once(50, decoder_, out_);
+  const auto elapsed = std::chrono::steady_clock::now() - first;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(server_->open_connections(), 0u);
+  EXPECT_GE(server_->counters().accept_failed, 1u);
+  // One failure per rest period (1 s), not one per poll.
+  EXPECT_LE(server_->counters().accept_failed,
+            1u + static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()));
+  for (int i = 0; i < 50 && server_->open_connections() < 3; ++i) server_->poll_once(200, decoder_, out_);
+  EXPECT_EQ(server_->open_connections(), 3u);
 }
 
 TEST(ProcessCmdline, NamesAProcessBoundedAndPrintable) {
