@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "gvisor/pod_init_config.h"
@@ -132,8 +133,13 @@ void GvisorSource::run() {
       totals_ = server_.sandbox_totals();
       counters_ = server_.counters();
     }
-    for (RefusedPeer& r : refused)
-      if (refusals_.size() < MonitorServer::kMaxRefusedPeersKept) refusals_.push_back(std::move(r));
+    for (RefusedPeer& r : refused) {  // one entry per (pid, reason) until next() takes them
+      auto same = std::find_if(refusals_.begin(), refusals_.end(), [&](const RefusedPeer& x) {
+        return x.peer.pid == r.peer.pid && x.reason == r.reason;
+      });
+      if (same != refusals_.end()) same->count += r.count;
+      else if (refusals_.size() < MonitorServer::kMaxRefusedPeersKept) refusals_.push_back(std::move(r));
+    }
     if (work.empty()) continue;
     // Backpressure: hold off reading until the reader catches up.
     cv_.wait(lock, [&] { return pending_.bytes() < config_.queue_bytes || stop_.load(); });

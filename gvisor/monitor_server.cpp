@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <utility>
 
 namespace kestrel::gvisor {
@@ -20,6 +21,8 @@ constexpr size_t kMaxClosedKept = 256;
 // How long accept4 rests after running out of fds (see accept_all).
 constexpr std::chrono::milliseconds kAcceptBackoff{1000};
 constexpr const char* kHandshakeTimeout = "handshake_timeout";
+constexpr std::string_view kRefusedPerPeer = "per_peer";
+constexpr std::string_view kRefusedMaxConnections = "max_connections";
 
 int ms_until(GvisorConnection::Clock::time_point at, GvisorConnection::Clock::time_point now) {
   if (at <= now) return 0;
@@ -127,13 +130,13 @@ Status MonitorServer::open() {
 
 const char* MonitorServer::refusal_for(const PeerCredentials& peer) const {
   auto it = per_peer_.find(peer.pid);
-  if (it != per_peer_.end() && it->second >= options_.max_connections_per_peer) return "per_peer";
-  if (conns_.size() >= options_.max_connections) return "max_connections";
+  if (it != per_peer_.end() && it->second >= options_.max_connections_per_peer) return kRefusedPerPeer.data();
+  if (conns_.size() >= options_.max_connections) return kRefusedMaxConnections.data();
   return nullptr;
 }
 
 void MonitorServer::note_refusal(const PeerCredentials& peer, const char* reason) {
-  if (reason[0] == 'p') ++counters_.refused_per_peer;
+  if (reason == kRefusedPerPeer) ++counters_.refused_per_peer;
   else ++counters_.refused_max_connections;
   for (RefusedPeer& r : refusals_) {
     if (r.peer.pid == peer.pid && r.reason == reason) {

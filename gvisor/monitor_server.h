@@ -49,7 +49,7 @@ struct ServerOptions {
   std::string socket_path = "/run/kestrel/gvisor.sock";
   mode_t socket_mode = 0660;
   size_t max_connections = 1024;         // further connections are refused (closed)
-  size_t max_connections_per_peer = 8;   // per SO_PEERCRED pid; further ones refused
+  size_t max_connections_per_peer = 8;   // per SO_PEERCRED pid (>= 1); further ones refused
   std::chrono::milliseconds handshake_timeout{5000};  // then the connection is closed
   ConnectionLimits connection;
 };
