@@ -18,7 +18,8 @@ std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary) 
       detail += (detail.empty() ? "" : ", ") + src.name + "/" + reason + "=" + std::to_string(n);
       fields.emplace_back("n_drops_" + src.name + "_" + reason, n);
     };
-    for (const auto& [reason, n] : src.stats.drops) add(reason, n);
+    for (const auto& [reason, n] : src.stats.drops)
+      if (!src.stats.untrusted_reasons.contains(reason)) add(reason, n);
     add("queue_full", src.queue_drops);
   }
   const uint64_t new_drops = drops - std::min(drops, last_drops_);

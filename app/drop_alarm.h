@@ -9,6 +9,14 @@
 // source "internal", through the normal outputs) and "exit" (stop the
 // collector, which then exits 1). At most one alarm per `min_interval`, so
 // a sustained overload does not flood the outputs.
+//
+// Drops an untrusted peer controls (SourceStats::untrusted_reasons: a gVisor
+// sandbox's own drop claims, its malformed packets, connections refused)
+// are left out of the check entirely: they are in the summary and
+// /metrics, and the gVisor source logs them per sandbox, but a sandbox is
+// untrusted, and one forged 8-byte packet must not raise a Critical alert
+// or stop Kestrel. Only drops Kestrel itself observed (kernel ring
+// buffers, its own queues) count here.
 #pragma once
 
 #include <chrono>

@@ -69,6 +69,11 @@ Result<std::unique_ptr<Source>> make_gvisor(const KestrelConfig& config) {
   // source writes its own.
   options.attach.root = config.engine.gvisor_root;
   options.attach.session_config = config.engine.gvisor_config;
+  if (config.engine.gvisor_max_connections) options.server.max_connections = config.engine.gvisor_max_connections;
+  if (config.engine.gvisor_max_connections_per_peer)
+    options.server.max_connections_per_peer = config.engine.gvisor_max_connections_per_peer;
+  if (config.engine.gvisor_handshake_timeout.count() > 0)
+    options.server.handshake_timeout = config.engine.gvisor_handshake_timeout;
   return std::unique_ptr<Source>(gvisor::make_gvisor_source(options));
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "gvisor/pod_init_config.h"
@@ -20,7 +21,15 @@ EventTypeSet supported_types() {
 }
 }  // namespace
 
-GvisorSource::GvisorSource(GvisorSourceConfig config) : config_(std::move(config)), server_(config_.server) {
+namespace {
+std::function<void(const std::string&)> log_or_stderr(const std::function<void(const std::string&)>& log) {
+  if (log) return log;
+  return [](const std::string& line) { std::cerr << line + "\n" << std::flush; };
+}
+}  // namespace
+
+GvisorSource::GvisorSource(GvisorSourceConfig config)
+    : config_(std::move(config)), server_(config_.server), report_(log_or_stderr(config_.log)) {
   caps_.name = "gvisor";
   caps_.live = true;
   caps_.sees_containers = true;
@@ -83,7 +92,7 @@ void GvisorSource::attach_running() {
   }
   if (!options.session_config.empty()) attach_ = attach_running_sandboxes(options, server_);
   if (!temp.empty()) ::unlink(temp.c_str());
-  auto log = config_.log ? config_.log : [](const std::string& line) { std::cerr << line << "\n"; };
+  auto log = log_or_stderr(config_.log);
   for (const std::string& m : attach_.messages) log("kestrel: gvisor: attach: " + m);
   if (attach_.running > 0 || attach_.failed > 0)
     log("kestrel: gvisor: attached " + std::to_string(attach_.attached) + " of " + std::to_string(attach_.running) +
@@ -117,8 +126,20 @@ void GvisorSource::run() {
       snapshot = server_.sandbox_stats();
       last_stats = now;
     }
+    std::vector<RefusedPeer> refused = server_.take_refusals();
     std::unique_lock<std::mutex> lock(mu_);
-    if (refresh) sandboxes_.swap(snapshot);
+    if (refresh) {
+      sandboxes_.swap(snapshot);
+      totals_ = server_.sandbox_totals();
+      counters_ = server_.counters();
+    }
+    for (RefusedPeer& r : refused) {  // one entry per (pid, reason) until next() takes them
+      auto same = std::find_if(refusals_.begin(), refusals_.end(), [&](const RefusedPeer& x) {
+        return x.peer.pid == r.peer.pid && x.reason == r.reason;
+      });
+      if (same != refusals_.end()) same->count += r.count;
+      else if (refusals_.size() < MonitorServer::kMaxRefusedPeersKept) refusals_.push_back(std::move(r));
+    }
     if (work.empty()) continue;
     // Backpressure: hold off reading until the reader catches up.
     cv_.wait(lock, [&] { return pending_.bytes() < config_.queue_bytes || stop_.load(); });
@@ -132,6 +153,8 @@ void GvisorSource::run() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   sandboxes_ = server_.sandbox_stats();
+  totals_ = server_.sandbox_totals();
+  counters_ = server_.counters();
   thread_done_ = true;
   cv_.notify_all();
 }
@@ -146,6 +169,7 @@ Status GvisorSource::set_event_filter(const EventTypeSet& types) {
 Result<NextOutcome> GvisorSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   out.clear();
   delivered_.clear();
+  report_peers();
   {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, wait, [&] { return !pending_.empty() || thread_done_; });
@@ -176,24 +200,41 @@ std::vector<SandboxStats> GvisorSource::sandbox_stats() const {
   return sandboxes_;
 }
 
+void GvisorSource::report_peers() {
+  std::vector<RefusedPeer> refused;
+  std::vector<SandboxStats> sandboxes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refused.swap(refusals_);
+    sandboxes = sandboxes_;
+  }
+  report_.add_refusals(refused);
+  report_.flush(sandboxes);
+}
+
+const std::set<std::string>& untrusted_drop_reasons() {
+  static const std::set<std::string> reasons = {"sandbox_reported",        "malformed",        "unknown_type",
+                                                "too_large",               "refused_per_peer", "handshake_timeout",
+                                                "refused_max_connections", "accept_failed"};
+  return reasons;
+}
+
 SourceStats GvisorSource::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   SourceStats s;
   s.events = events_;
   s.bytes = bytes_;
-  uint64_t reported = 0, malformed = 0, unknown = 0, too_large = 0;
-  for (const SandboxStats& sb : sandboxes_) {
-    reported += sb.sandbox_dropped;
-    malformed += sb.malformed;
-    unknown += sb.unknown_type;
-    too_large += sb.too_large;
-  }
-  s.drops["sandbox_reported"] = reported;
-  s.drops["malformed"] = malformed;
-  s.drops["unknown_type"] = unknown;
-  s.drops["too_large"] = too_large;
+  s.drops["sandbox_reported"] = totals_.sandbox_dropped;
+  s.drops["malformed"] = totals_.malformed;
+  s.drops["unknown_type"] = totals_.unknown_type;
+  s.drops["too_large"] = totals_.too_large;
+  s.drops["refused_max_connections"] = counters_.refused_max_connections;
+  s.drops["refused_per_peer"] = counters_.refused_per_peer;
+  s.drops["handshake_timeout"] = counters_.handshake_timeouts;
+  s.drops["accept_failed"] = counters_.accept_failed;
   // Sandboxes that kept running unwatched because attaching failed.
   s.drops["attach_failed"] = attach_.failed;
+  s.untrusted_reasons = untrusted_drop_reasons();
   return s;
 }
 

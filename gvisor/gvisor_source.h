@@ -18,7 +18,15 @@
 // sandboxes and decodes their packets into a bounded queue. next() takes
 // whatever is queued. When the queue is full the parser stops reading;
 // runsc then drops points and reports them, and we count them
-// ("sandbox_reported"). stats() is thread-safe.
+// ("sandbox_reported", per packet at most kMaxDropsPerPacket, wire.h).
+// stats() is thread-safe.
+//
+// Untrusted peers: a sandbox's drop claims and its malformed packets, and
+// the connections the server refused or timed out (monitor_server.h), are
+// counted in stats().drops and listed in stats().untrusted_reasons, so the
+// drop alarm (syscall_event_drops) never acts on them: a sandbox must not
+// be able to raise Kestrel's alarm or stop it. next() logs them instead,
+// naming the sandbox or process, rate limited (peer_report.h).
 //
 // Sandboxes already running: with attach.root set, open() also attaches to
 // every running sandbox of that runsc root (sandbox_attach.h) and
@@ -37,6 +45,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,6 +53,7 @@
 #include "gvisor/context.h"
 #include "gvisor/message_decoder.h"
 #include "gvisor/monitor_server.h"
+#include "gvisor/peer_report.h"
 #include "gvisor/pod_init_config.h"
 #include "gvisor/process_memory.h"
 #include "gvisor/record_arena.h"
@@ -63,7 +73,8 @@ struct GvisorSourceConfig {
   // writes a config naming every point the source can use and our socket
   // to a temporary file for `runsc trace create`.
   AttachOptions attach;
-  // Where attach failures go, one line each; empty: stderr.
+  // Where attach failures and peer reports (refused connections, sandbox
+  // drop claims) go, one line each; empty: stderr.
   std::function<void(const std::string&)> log;
 };
 
@@ -85,8 +96,12 @@ class GvisorSource : public Source {
   // Takes effect for packets decoded after the call.
   Status set_event_filter(const EventTypeSet& types) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
-  // drops: "sandbox_reported" (runsc's own counters), "malformed",
-  // "unknown_type", "too_large" summed over sandboxes.
+  // drops: "sandbox_reported" (runsc's own counters, clamped per packet),
+  // "malformed", "unknown_type", "too_large" summed over every sandbox
+  // since open(); "refused_max_connections", "refused_per_peer",
+  // "handshake_timeout" (connections refused or closed before the
+  // handshake), "accept_failed" (accept4 out of fds; it then rests 1 s);
+  // "attach_failed". All but attach_failed are in untrusted_reasons.
   SourceStats stats() const override;
   void close() override;
 
@@ -105,6 +120,8 @@ class GvisorSource : public Source {
  private:
   void run();
   void attach_running();
+  // Logs refused peers and sandboxes' drop claims (reader thread).
+  void report_peers();
 
   GvisorSourceConfig config_;
   SourceCapabilities caps_;
@@ -119,6 +136,10 @@ class GvisorSource : public Source {
   EventTypeSet filter_;         // guarded by mu_
   bool filter_changed_ = false; // guarded by mu_
   std::vector<SandboxStats> sandboxes_;  // guarded by mu_; refreshed by the parser
+  SandboxStats totals_;                  // guarded by mu_; likewise
+  ServerCounters counters_;              // guarded by mu_; likewise
+  std::vector<RefusedPeer> refusals_;    // guarded by mu_; taken by next()
+  PeerReport report_;                    // reader thread only
   Status thread_error_;         // guarded by mu_
   bool thread_done_ = false;    // guarded by mu_
   uint64_t events_ = 0, bytes_ = 0;  // guarded by mu_
@@ -126,6 +147,9 @@ class GvisorSource : public Source {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// The drop reasons of stats() that an untrusted peer controls (see above).
+const std::set<std::string>& untrusted_drop_reasons();
 
 // What the app calls to build the source from its config.
 std::unique_ptr<GvisorSource> make_gvisor_source(GvisorSourceConfig config);

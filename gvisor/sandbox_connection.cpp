@@ -6,7 +6,10 @@
 
 namespace kestrel::gvisor {
 
-GvisorConnection::GvisorConnection(int fd, DomainId domain) : fd_(fd) { state_.domain = domain; }
+GvisorConnection::GvisorConnection(int fd, DomainId domain, PeerCredentials peer, Clock::time_point accepted)
+    : fd_(fd), peer_(peer), accepted_(accepted) {
+  state_.domain = domain;
+}
 
 GvisorConnection::~GvisorConnection() { close("closed"); }
 

@@ -5,6 +5,9 @@
 // connection only reads. Used by MonitorServer on the parser thread only.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -20,11 +23,19 @@ struct ConnectionLimits {
   size_t max_packets_per_round = 512;  // fairness between sandboxes
 };
 
+// Who opened the connection: SO_PEERCRED at connect time (pid 0 when the
+// kernel could not tell, e.g. a peer in a pid namespace we cannot see).
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+};
+
 class GvisorConnection {
  public:
   enum class Phase { kHandshake, kStreaming, kClosed };
+  using Clock = std::chrono::steady_clock;
 
-  GvisorConnection(int fd, DomainId domain);
+  GvisorConnection(int fd, DomainId domain, PeerCredentials peer = {}, Clock::time_point accepted = Clock::now());
   ~GvisorConnection();
   GvisorConnection(const GvisorConnection&) = delete;
   GvisorConnection& operator=(const GvisorConnection&) = delete;
@@ -32,8 +43,11 @@ class GvisorConnection {
   int fd() const { return fd_; }
   Phase phase() const { return phase_; }
   const SandboxState& state() const { return state_; }
+  const PeerCredentials& peer() const { return peer_; }
+  Clock::time_point accepted_at() const { return accepted_; }
   // Why the connection closed ("" while open): "eof", "bad_handshake",
-  // "old_version", "too_many_malformed", "io_error".
+  // "old_version", "too_many_malformed", "io_error", "handshake_timeout"
+  // (set by MonitorServer).
   const char* close_reason() const { return close_reason_; }
   uint32_t sandbox_version() const { return version_; }
 
@@ -51,6 +65,8 @@ class GvisorConnection {
   void handshake(std::span<const uint8_t> packet);
 
   int fd_;
+  PeerCredentials peer_;
+  Clock::time_point accepted_;
   Phase phase_ = Phase::kHandshake;
   const char* close_reason_ = "";
   uint32_t version_ = 0;

@@ -10,7 +10,8 @@
 //        u16 header_size   payload starts at this offset (>= 8; larger
 //                          values leave room for future header fields)
 //        u16 message_type  common.proto MessageType
-//        u32 dropped_count points the sandbox failed to send so far; wraps
+//        u32 dropped_count points the sandbox failed to send so far on this
+//                          connection (cumulative); wraps (DropCounter)
 //      followed by the protobuf payload (possibly empty: all defaults).
 //
 // Everything here treats input as hostile: lengths are checked before any
@@ -58,23 +59,63 @@ Result<uint32_t> parse_handshake(std::span<const uint8_t> packet);
 // Our Handshake{version} reply.
 std::vector<uint8_t> encode_handshake(uint32_t version);
 
-// Turns the sandbox's cumulative, wrapping u32 drop counter into a running
-// 64-bit total. The counter only grows (mod 2^32), so the delta since the
-// last packet is (new - last) mod 2^32.
+// At most this many drops are added by one packet, whatever its header
+// claims (DropCounter). runsc sends points at 3-11 k/s here (README,
+// "Measured"), so 65,536 is several seconds of a sandbox's whole output
+// lost between two packets that did arrive; a claim beyond it is clamped
+// and counted (DropCounter::clamped()), so the total is then a lower bound.
+inline constexpr uint32_t kMaxDropsPerPacket = 65536;
+
+// Turns the sandbox's drop counter into a running 64-bit total.
+//
+// What the header's dropped_count is (runsc pkg/sentry/seccheck/sinks/
+// remote: remote.go, wire/wire.go): ONE u32 per connection, starting at 0,
+// +1 for every point runsc failed to send, wrapping after 2^32-1; every
+// packet carries its value at the time the packet was built. So it is
+// cumulative, not per message. runsc reads the counter before it writes the
+// packet and many tasks send concurrently, so an honest value can arrive
+// slightly behind one already seen.
+//
+// The sandbox is untrusted, so observe() believes it only so far:
+//   d = highest - value (mod 2^32)  with 0 < d <= the counter's advance so
+//       far (and < 2^31): a stale value, adds 0, counted in stale();
+//   otherwise the counter moved forward by delta = value - highest (mod
+//       2^32): adds min(delta, kMaxDropsPerPacket) (clamped() counts the
+//       packets that claimed more) and `value` becomes the highest seen.
+// A counter cannot be behind by more than it has advanced, so the first
+// packet is always "forward" from 0: a forged first packet claiming
+// 0xffffffff adds kMaxDropsPerPacket, not 4 billion.
 class DropCounter {
  public:
   // Records the counter from one packet; returns the drops it adds.
-  uint64_t observe(uint32_t cumulative) {
-    uint32_t delta = cumulative - last_;  // unsigned wrap is the point
-    last_ = cumulative;
-    total_ += delta;
-    return delta;
+  uint64_t observe(uint32_t value) {
+    const uint32_t behind = highest_ - value;  // unsigned wrap is the point
+    if (behind != 0 && behind < (1u << 31) && behind <= advanced_) {
+      ++stale_;
+      return 0;
+    }
+    const uint32_t delta = value - highest_;
+    highest_ = value;
+    advanced_ += delta;
+    uint64_t added = delta;
+    if (added > kMaxDropsPerPacket) {
+      added = kMaxDropsPerPacket;
+      ++clamped_;
+    }
+    total_ += added;
+    return added;
   }
+  // Drops counted (each packet's share clamped to kMaxDropsPerPacket).
   uint64_t total() const { return total_; }
+  // Packets whose claim exceeded kMaxDropsPerPacket.
+  uint64_t clamped() const { return clamped_; }
+  // Packets whose counter was behind one already seen.
+  uint64_t stale() const { return stale_; }
 
  private:
-  uint32_t last_ = 0;
-  uint64_t total_ = 0;
+  uint32_t highest_ = 0;
+  uint64_t advanced_ = 0;  // sum of forward deltas as claimed (unclamped)
+  uint64_t total_ = 0, clamped_ = 0, stale_ = 0;
 };
 
 }  // namespace kestrel::gvisor

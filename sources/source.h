@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,11 @@ struct SourceStats {
   // The same drops per CPU ring, for sources that have them (ebpf, kmod):
   // reason -> one count per ring. Sums equal `drops` for those reasons.
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;
+  // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
+  // sandbox's own drop claims, packets it malformed, connections refused):
+  // reported like every drop, but the drop alarm (app/drop_alarm.h) never
+  // acts on them, so a sandbox cannot raise it or stop Kestrel.
+  std::set<std::string> untrusted_reasons;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;

@@ -88,6 +88,8 @@ struct KestrelConfig {
     uint64_t kmod_buf_size = 0;
     bool gvisor_enabled = false;
     std::string gvisor_config, gvisor_root;
+    uint64_t gvisor_max_connections = 0, gvisor_max_connections_per_peer = 0;  // 0: the source's default
+    std::chrono::milliseconds gvisor_handshake_timeout{0};                     // 0: the source's default
   } engine;
   struct {
     uint64_t max_threads = 0, max_fds_per_process = 0;

@@ -369,6 +369,9 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   c.engine.gvisor_enabled = get<bool>(t, "engine.gvisor.enabled");
   c.engine.gvisor_config = get<std::string>(t, "engine.gvisor.config");
   c.engine.gvisor_root = get<std::string>(t, "engine.gvisor.root");
+  c.engine.gvisor_max_connections = get<uint64_t>(t, "engine.gvisor.max_connections");
+  c.engine.gvisor_max_connections_per_peer = get<uint64_t>(t, "engine.gvisor.max_connections_per_peer");
+  c.engine.gvisor_handshake_timeout = parse_duration(get<std::string>(t, "engine.gvisor.handshake_timeout")).value();
   c.state.max_threads = get<uint64_t>(t, "state.max_threads");
   c.state.max_fds_per_process = get<uint64_t>(t, "state.max_fds_per_process");
   if (t["plugins"] && t["plugins"].IsSequence()) {

@@ -180,5 +180,30 @@ TEST_F(GvisorSourceTest, OversizedPacketsAreDroppedWhole) {
   ASSERT_FALSE(got.empty());
 }
 
+// One 8-byte packet claiming 0xffffffff drops adds at most the per-packet
+// bound, to that sandbox, under a reason the drop alarm leaves alone.
+TEST_F(GvisorSourceTest, AForgedDropCountIsClampedAndMarkedUntrusted) {
+  start();
+  FakeSandbox s(config_.server.socket_path);
+  ASSERT_EQ(s.handshake(1), 1);
+  s.send_bytes(encode_wire_packet(8, 0xffffffffu, {}));  // a Close with no fields
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] { return !got.empty(); }, std::chrono::seconds(10));
+  SourceStats st;
+  for (int i = 0; i < 100 && st.drops["sandbox_reported"] == 0; ++i) {
+    st = src_->stats();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(st.drops["sandbox_reported"], kMaxDropsPerPacket);
+  EXPECT_TRUE(st.untrusted_reasons.contains("sandbox_reported"));
+  EXPECT_TRUE(st.untrusted_reasons.contains("malformed"));
+  EXPECT_FALSE(st.untrusted_reasons.contains("attach_failed"));
+  auto sb = src_->sandbox_stats();
+  ASSERT_EQ(sb.size(), 1u);
+  EXPECT_EQ(sb[0].sandbox_dropped, kMaxDropsPerPacket);
+  EXPECT_EQ(sb[0].drop_claims_clamped, 1u);
+  EXPECT_EQ(sb[0].peer.pid, getpid());
+}
+
 }  // namespace
 }  // namespace kestrel::gvisor

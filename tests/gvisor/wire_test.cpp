@@ -58,9 +58,43 @@ TEST(DropCounter, AccumulatesDeltasAcrossWrap) {
   EXPECT_EQ(d.observe(0), 0u);
   EXPECT_EQ(d.observe(5), 5u);
   EXPECT_EQ(d.observe(5), 0u);
-  EXPECT_EQ(d.observe(0xfffffffe), 0xfffffff9u);
+  // An honest counter reaches the top in steps no larger than the bound.
+  uint64_t expected = 5;
+  uint32_t v = 5;
+  while (0xfffffffeu - v > kMaxDropsPerPacket) {
+    v += kMaxDropsPerPacket;
+    ASSERT_EQ(d.observe(v), kMaxDropsPerPacket);
+    expected += kMaxDropsPerPacket;
+  }
+  EXPECT_EQ(d.observe(0xfffffffe), 0xfffffffeu - v);
+  expected += 0xfffffffeu - v;
   EXPECT_EQ(d.observe(3), 5u);  // wrapped: 0xfffffffe -> 3 is 5 more drops
-  EXPECT_EQ(d.total(), uint64_t{5} + 0xfffffff9u + 5u);
+  EXPECT_EQ(d.total(), expected + 5);
+  EXPECT_EQ(d.total(), uint64_t{0xfffffffe} + 5);
+  EXPECT_EQ(d.clamped(), 0u);
+}
+
+// The counter is cumulative; one packet adds at most kMaxDropsPerPacket.
+TEST(DropCounter, OnePacketAddsAtMostTheBound) {
+  DropCounter d;
+  EXPECT_EQ(d.observe(0xffffffffu), kMaxDropsPerPacket);  // a forged first packet
+  EXPECT_EQ(d.clamped(), 1u);
+  EXPECT_EQ(d.observe(0x7fffffffu), kMaxDropsPerPacket);  // forward again (by 2^31)
+  EXPECT_EQ(d.total(), 2u * kMaxDropsPerPacket);
+  EXPECT_EQ(d.clamped(), 2u);
+}
+
+// runsc reads the counter before writing and tasks send concurrently, so a
+// value a little behind the highest seen is stale, not 4 billion drops.
+TEST(DropCounter, AValueBehindTheHighestSeenAddsNothing) {
+  DropCounter d;
+  EXPECT_EQ(d.observe(7), 7u);
+  EXPECT_EQ(d.observe(5), 0u);
+  EXPECT_EQ(d.observe(6), 0u);
+  EXPECT_EQ(d.stale(), 2u);
+  EXPECT_EQ(d.observe(9), 2u);
+  EXPECT_EQ(d.total(), 9u);
+  EXPECT_EQ(d.clamped(), 0u);
 }
 
 }  // namespace
