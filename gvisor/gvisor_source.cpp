@@ -8,6 +8,7 @@
 
 #include "gvisor/pod_init_config.h"
 #include "gvisor/seccomp_confine.h"
+#include "sources/base/capabilities.h"
 
 namespace kestrel::gvisor {
 
@@ -53,7 +54,11 @@ Status GvisorSource::open() {
   std::promise<Status> started;
   std::future<Status> started_f = started.get_future();
   thread_ = std::thread([this, p = std::move(started)]() mutable {
-    Status s = config_.confine ? confine_parser_thread() : ok_status();
+    // The parser needs no capability once the socket is bound; give them
+    // all up before seccomp makes capset impossible here (the collector's
+    // later drop, sources/base/capabilities.h, then finds nothing to do).
+    Status s = config_.confine ? drop_thread_capabilities(0) : ok_status();
+    if (s.ok() && config_.confine) s = confine_parser_thread();
     bool ok = s.ok();
     p.set_value(std::move(s));
     if (ok) run();
