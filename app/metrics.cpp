@@ -90,6 +90,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.name = src.name;
     m.events = src.stats.events;
     m.drops = src.stats.drops;
+    m.counters = src.stats.counters;
     if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
     uint64_t before = 0;
     if (previous)
@@ -133,7 +134,7 @@ std::string metrics_json(const MetricsSnapshot& s) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& src : s.sources)
     sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
-                       {"drops", src.drops}});
+                       {"drops", src.drops}, {"counters", src.counters}});
   j["sources"] = std::move(sources);
   j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
   j["outputs"] = {{"drops", s.output_drops}, {"sink_errors", s.sink_errors}, {"sinks", s.sink_counters}};
@@ -160,6 +161,11 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   for (const auto& src : s.sources)
     for (const auto& [reason, n] : src.drops)
       w.sample("kestrel_event_drops_total", n, {{"source", src.name}, {"reason", reason}});
+  w.family("kestrel_source_counter_total", "counter",
+           "A source's own counters, not event drops (e.g. webhook requests accepted / refused by reason).");
+  for (const auto& src : s.sources)
+    for (const auto& [name, n] : src.counters)
+      w.sample("kestrel_source_counter_total", n, {{"source", src.name}, {"counter", name}});
   w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");
   // Per-rule counts do not carry the priority; a rule has one priority, so
   // the per-priority family is separate.

@@ -32,6 +32,7 @@ struct SourceMetrics {
   uint64_t events = 0;
   double events_per_second = 0;
   std::map<std::string, uint64_t> drops;  // by reason, queue_full included
+  std::map<std::string, uint64_t> counters;  // the source's own (SourceStats::counters)
 };
 
 struct MetricsSnapshot {

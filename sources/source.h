@@ -54,6 +54,11 @@ struct SourceStats {
   // Records lost before they reached us, by reason ("buffer_full",
   // "too_large", "malformed", "sandbox_reported", ...). Never silent.
   std::map<std::string, uint64_t> drops;
+  // A source's own monotonic counters that are not events lost by the
+  // collector, by name: e.g. a plugin's metrics (k8saudit's webhook
+  // requests accepted / refused by reason — a refused request was answered
+  // with an error status, the sender still has it). Not part of drops.
+  std::map<std::string, uint64_t> counters;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;
