@@ -3,7 +3,7 @@
 // in->log_fn and reads in->tables in plugin_init must initialise (its log
 // lines reach Kestrel's log with its name) or fail cleanly with the host's
 // reason — never crash the host. Plus the other plugin-provided text the
-// host parses (get_fields).
+// host parses (get_fields) and the metrics it reads (get_metrics).
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -99,6 +99,27 @@ TEST(PluginFieldsJson, DeeplyNestedGetFieldsIsRefusedWithItsPosition) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("nested deeper than 128 levels at line 1, column 129"), std::string::npos)
       << r.status().to_string();
+}
+
+TEST(PluginMetrics, K8sauditReportsItsWebhookCounters) {
+  auto lib = PluginLibrary::load(K8SAUDIT_PLUGIN);
+  ASSERT_TRUE(lib.ok()) << lib.status().to_string();
+  ASSERT_TRUE((*lib)->init("{}").ok());
+  auto m = (*lib)->metrics();
+  for (const char* name : {"webhook_requests_accepted", "webhook_events_accepted", "webhook_refused_not_json",
+                           "webhook_refused_too_deep", "webhook_refused_too_large", "webhook_refused_queue_full",
+                           "webhook_refused_unauthorized", "webhook_refused_not_found"}) {
+    ASSERT_TRUE(m.count(name)) << name;
+    EXPECT_EQ(m[name], 0u) << name;
+  }
+}
+
+TEST(PluginMetrics, BadInitConfigValuesAreRefused) {
+  auto lib = PluginLibrary::load(K8SAUDIT_PLUGIN);
+  ASSERT_TRUE(lib.ok());
+  Status s = (*lib)->init(R"({"maxEventSize": -1})");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("maxEventSize"), std::string::npos) << s.to_string();
 }
 
 }  // namespace
