@@ -3,7 +3,8 @@
 #   make run    build and run the collector live with the embedded config
 #   make test   build and run every test (unit + live integration)
 #   make bench  build and run the benchmarks under bench/
-#   make fuzz   libFuzzer on the gVisor decoder (clang, ASan+UBSan) for FUZZ_SECONDS
+#   make fuzz   libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS on FUZZ_TARGET:
+#               gvisor (the gVisor decoder, default) or k8saudit (audit JSON)
 #   SANITIZE=1  build with ASan+UBSan into build-san/
 .PHONY: all deps configure build run test bench fuzz clean
 
@@ -45,15 +46,31 @@ bench: build
 clean:
 	rm -rf build build-san
 
-# libFuzzer on the gVisor message decoder (gvisor/fuzz/). Seeds are packets
-# recorded from real runsc (gvisor/fuzz/corpus); new inputs go to
-# build-fuzz/gvisor-corpus, findings to build-fuzz/ (crash-*).
+# libFuzzer, one target per run (FUZZ_TARGET):
+#   gvisor    the gVisor message decoder (gvisor/fuzz/). Seeds are packets
+#             recorded from real runsc (gvisor/fuzz/corpus).
+#   k8saudit  the k8saudit webhook/audit-file JSON path and field extraction
+#             (sources/plugin/k8saudit/fuzz/). Seeds are falco-regression's
+#             k8s audit files, read in place from ../shared.
+# New inputs go to build-fuzz/<target>-corpus, findings to build-fuzz/
+# (crash-*). One core; run it niced on a shared machine.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?= gvisor
+K8SAUDIT_SEEDS ?= $(wildcard ../shared/falco-regression/trace_files/k8s_audit)
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON -DKESTREL_PLUGIN_FUZZ=ON \
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link -Wno-unknown-warning-option" > /dev/null
+ifeq ($(FUZZ_TARGET),gvisor)
 	cmake --build build-fuzz --target gvisor_decoder_fuzz -j $(JOBS)
 	mkdir -p build-fuzz/gvisor-corpus
 	cd build-fuzz && gvisor/gvisor_decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 	  gvisor-corpus ../gvisor/fuzz/corpus
+else ifeq ($(FUZZ_TARGET),k8saudit)
+	cmake --build build-fuzz --target k8saudit_json_fuzz -j $(JOBS)
+	mkdir -p build-fuzz/k8saudit-corpus
+	cd build-fuzz && sources/plugin/k8saudit_json_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
+	  k8saudit-corpus $(abspath $(K8SAUDIT_SEEDS))
+else
+	@echo "FUZZ_TARGET must be gvisor or k8saudit" >&2; exit 2
+endif

@@ -95,6 +95,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.events = src.stats.events;
     m.drops = src.stats.drops;
     m.drops_per_cpu = src.stats.drops_per_cpu;
+    m.counters = src.stats.counters;
     if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
     if (src.dropped_at_exit) m.drops["dropped_at_exit"] += src.dropped_at_exit;
     uint64_t before = 0;
@@ -136,7 +137,7 @@ std::string metrics_json(const MetricsSnapshot& s) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& src : s.sources)
     sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
-                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}});
+                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}, {"counters", src.counters}});
   j["sources"] = std::move(sources);
   j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
   nlohmann::json sinks = nlohmann::json::object();
@@ -180,6 +181,11 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
       for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
         w.sample("kestrel_event_drops_per_cpu_total", per_cpu[cpu],
                  {{"source", src.name}, {"reason", reason}, {"cpu", std::to_string(cpu)}});
+  w.family("kestrel_source_counter_total", "counter",
+           "A source's own counters, not event drops (e.g. webhook requests accepted / refused by reason).");
+  for (const auto& src : s.sources)
+    for (const auto& [name, n] : src.counters)
+      w.sample("kestrel_source_counter_total", n, {{"source", src.name}, {"counter", name}});
   w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");
   // Per-rule counts do not carry the priority; a rule has one priority, so
   // the per-priority family is separate.

@@ -33,6 +33,7 @@ struct SourceMetrics {
   double events_per_second = 0;
   std::map<std::string, uint64_t> drops;  // by reason, queue_full and dropped_at_exit included
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;  // kernel drops: reason -> per ring/CPU
+  std::map<std::string, uint64_t> counters;  // the source's own (SourceStats::counters)
 };
 
 struct MetricsSnapshot {

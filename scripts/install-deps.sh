@@ -14,6 +14,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev
+  libssl-dev  # Debian's cpp-httplib is built with CPPHTTPLIB_OPENSSL_SUPPORT: its header includes OpenSSL's
 )
 
 # Peers and workloads the live tests drive for real. qemu-system-x86 and
@@ -23,6 +24,7 @@ BUILD_PKGS=(
 # with it against headers it fetches itself (tests/kmod/).
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
+  openssl  # the k8saudit webhook TLS test makes a throwaway certificate
   qemu-system-x86 busybox-static
   gcc-12
 )

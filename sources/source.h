@@ -63,6 +63,11 @@ struct SourceStats {
   // reported like every drop, but the drop alarm (app/drop_alarm.h) never
   // acts on them, so a sandbox cannot raise it or stop Kestrel.
   std::set<std::string> untrusted_reasons;
+  // A source's own monotonic counters that are not events lost by the
+  // collector, by name: e.g. a plugin's metrics (k8saudit's webhook
+  // requests accepted / refused by reason — a refused request was answered
+  // with an error status, the sender still has it). Not part of drops.
+  std::map<std::string, uint64_t> counters;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;

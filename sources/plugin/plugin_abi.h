@@ -5,9 +5,10 @@
  * (falcosecurity/libs userspace/plugin, "plugin API reference"): the
  * exported symbol names, argument lists, struct layouts and constant values
  * are facts of that ABI and must match it bit for bit so that plugins built
- * for Falco load here. Only what Kestrel uses is declared; the state-table
- * vtables that the init and extract inputs carry are opaque here (Kestrel
- * offers no tables and passes NULL / zeroed entries).
+ * for Falco load here. Only what Kestrel uses is declared. Kestrel owns no
+ * state tables a plugin could share: the table vtables below are declared
+ * so that the host can hand every plugin real, callable entries that answer
+ * "no such table" (plugin_tables.h), never NULL.
  *
  * A plugin is a shared library that exports `plugin_<name>` functions:
  *   required: get_required_api_version, get_name, get_description,
@@ -15,7 +16,8 @@
  *   event sourcing: get_id, get_event_source, open, close, next_batch
  *             (list_open_params optional);
  *   field extraction: get_fields, extract_fields
- *             (get_extract_event_sources optional).
+ *             (get_extract_event_sources optional);
+ *   metrics: get_metrics (optional, read by the host into SourceStats).
  * Plain C, fixed-width types: included by the host (C++) and by plugins.
  */
 #ifndef KESTREL_PLUGIN_ABI_H
@@ -109,18 +111,106 @@ typedef struct ss_plugin_extract_field {
   ss_plugin_bool flist;
 } ss_plugin_extract_field;
 
-/* The four entries of a state-table reader vtable, unused by Kestrel. */
-typedef struct kestrel_plugin_table_reader_slots {
-  void* slots[4];
-} kestrel_plugin_table_reader_slots;
+/* Severities of the host's logger (plugin API 3.3.0 and later). */
+typedef enum ss_plugin_log_severity {
+  SS_PLUGIN_LOG_SEV_FATAL = 1,
+  SS_PLUGIN_LOG_SEV_CRITICAL = 2,
+  SS_PLUGIN_LOG_SEV_ERROR = 3,
+  SS_PLUGIN_LOG_SEV_WARNING = 4,
+  SS_PLUGIN_LOG_SEV_NOTICE = 5,
+  SS_PLUGIN_LOG_SEV_INFO = 6,
+  SS_PLUGIN_LOG_SEV_DEBUG = 7,
+  SS_PLUGIN_LOG_SEV_TRACE = 8,
+} ss_plugin_log_severity;
 
-typedef void (*ss_plugin_log_fn_t)(const char* component, const char* msg, int severity);
+/* State tables, as far as a host without tables must know them: opaque
+ * handles, the key/field type enum (values of the ABI), and the vtables
+ * the init and extract inputs point to. */
+typedef void ss_plugin_table_t;
+typedef void ss_plugin_table_entry_t;
+typedef void ss_plugin_table_field_t;
+typedef void ss_plugin_table_iterator_state_t;
+typedef uint32_t ss_plugin_state_type; /* SS_PLUGIN_ST_*: 1..10, 25 */
+typedef union ss_plugin_state_data {
+  uint64_t u64;
+  const char* str;
+  void* table;
+} ss_plugin_state_data;
+typedef struct ss_plugin_table_info {
+  const char* name;
+  ss_plugin_state_type key_type;
+} ss_plugin_table_info;
+typedef struct ss_plugin_table_fieldinfo {
+  const char* name;
+  ss_plugin_state_type field_type;
+  ss_plugin_bool read_only;
+} ss_plugin_table_fieldinfo;
+typedef ss_plugin_bool (*ss_plugin_table_iterator_func_t)(ss_plugin_table_iterator_state_t* s,
+                                                          ss_plugin_table_entry_t* e);
 
+/* Field accessors (3.0.0: by value as "fields"; 3.1.0 adds "fields_ext"). */
+typedef struct ss_plugin_table_fields_vtable {
+  const ss_plugin_table_fieldinfo* (*list_table_fields)(ss_plugin_table_t* t, uint32_t* nfields);
+  ss_plugin_table_field_t* (*get_table_field)(ss_plugin_table_t* t, const char* name, ss_plugin_state_type type);
+  ss_plugin_table_field_t* (*add_table_field)(ss_plugin_table_t* t, const char* name, ss_plugin_state_type type);
+} ss_plugin_table_fields_vtable;
+typedef ss_plugin_table_fields_vtable ss_plugin_table_fields_vtable_ext; /* same entries */
+
+/* Reader: the first four entries are the 3.0.0 vtable; 3.1.0's extended
+ * vtable appends release_table_entry and iterate_entries. */
+typedef struct ss_plugin_table_reader_vtable_ext {
+  const char* (*get_table_name)(ss_plugin_table_t* t);
+  uint64_t (*get_table_size)(ss_plugin_table_t* t);
+  ss_plugin_table_entry_t* (*get_table_entry)(ss_plugin_table_t* t, const ss_plugin_state_data* key);
+  ss_plugin_rc (*read_entry_field)(ss_plugin_table_t* t, ss_plugin_table_entry_t* e,
+                                   const ss_plugin_table_field_t* f, ss_plugin_state_data* out);
+  void (*release_table_entry)(ss_plugin_table_t* t, ss_plugin_table_entry_t* e);
+  ss_plugin_bool (*iterate_entries)(ss_plugin_table_t* t, ss_plugin_table_iterator_func_t it,
+                                    ss_plugin_table_iterator_state_t* s);
+} ss_plugin_table_reader_vtable_ext;
+typedef struct ss_plugin_table_reader_vtable {
+  void* slots[4]; /* the first four entries of the _ext vtable */
+} ss_plugin_table_reader_vtable;
+
+typedef struct ss_plugin_table_writer_vtable_ext {
+  ss_plugin_rc (*clear_table)(ss_plugin_table_t* t);
+  ss_plugin_rc (*erase_table_entry)(ss_plugin_table_t* t, const ss_plugin_state_data* key);
+  ss_plugin_table_entry_t* (*create_table_entry)(ss_plugin_table_t* t);
+  void (*destroy_table_entry)(ss_plugin_table_t* t, ss_plugin_table_entry_t* e);
+  ss_plugin_table_entry_t* (*add_table_entry)(ss_plugin_table_t* t, const ss_plugin_state_data* key,
+                                              ss_plugin_table_entry_t* entry);
+  ss_plugin_rc (*write_entry_field)(ss_plugin_table_t* t, ss_plugin_table_entry_t* e,
+                                    const ss_plugin_table_field_t* f, const ss_plugin_state_data* in);
+} ss_plugin_table_writer_vtable_ext;
+
+/* What plugin_init's "tables" points to. Through 3.3.0 it ends at
+ * fields_ext; a later minor appends reader_ext and writer_ext. Kestrel
+ * fills those too, so a plugin built against a newer header that reads
+ * them finds callable entries, not whatever follows in memory. The
+ * add_table argument (a plugin-owned table) is opaque: Kestrel refuses it. */
+typedef struct ss_plugin_init_tables_input {
+  const ss_plugin_table_info* (*list_tables)(ss_plugin_owner_t* o, uint32_t* ntables);
+  ss_plugin_table_t* (*get_table)(ss_plugin_owner_t* o, const char* name, ss_plugin_state_type key_type);
+  ss_plugin_rc (*add_table)(ss_plugin_owner_t* o, const void* table_input);
+  ss_plugin_table_fields_vtable fields;
+  ss_plugin_table_fields_vtable_ext* fields_ext;
+  ss_plugin_table_reader_vtable_ext* reader_ext; /* after 3.3.0 */
+  ss_plugin_table_writer_vtable_ext* writer_ext; /* after 3.3.0 */
+} ss_plugin_init_tables_input;
+
+/* The host's logger (3.3.0): component NULL means the plugin's name. */
+typedef void (*ss_plugin_log_fn_t)(ss_plugin_owner_t* o, const char* component, const char* msg,
+                                   ss_plugin_log_severity sev);
+
+/* plugin_init's input. config, owner, get_owner_last_error and tables are
+ * there since 3.0.0 (tables: NULL allowed only for plugins that neither
+ * extract nor parse — Kestrel always passes its empty tables); log_fn since
+ * 3.3.0. A plugin requiring 3.3.0 may call log_fn unconditionally. */
 typedef struct ss_plugin_init_input {
   const char* config;
   ss_plugin_owner_t* owner;
   const char* (*get_owner_last_error)(ss_plugin_owner_t* o);
-  const void* tables;  /* NULL: Kestrel offers no state tables */
+  const ss_plugin_init_tables_input* tables;
   ss_plugin_log_fn_t log_fn;
 } ss_plugin_init_input;
 
@@ -129,9 +219,42 @@ typedef struct ss_plugin_field_extract_input {
   const char* (*get_owner_last_error)(ss_plugin_owner_t* o);
   uint32_t num_fields;
   ss_plugin_extract_field* fields;
-  kestrel_plugin_table_reader_slots table_reader;  /* zeroed */
-  void* table_reader_ext;                          /* NULL */
+  ss_plugin_table_reader_vtable table_reader;          /* 3.0.0 entries */
+  ss_plugin_table_reader_vtable_ext* table_reader_ext; /* 3.1.0 */
 } ss_plugin_field_extract_input;
+
+/* plugin_get_metrics (optional symbol): the plugin's own counters. */
+typedef enum ss_plugin_metric_value_type {
+  SS_PLUGIN_METRIC_VALUE_TYPE_U32 = 0,
+  SS_PLUGIN_METRIC_VALUE_TYPE_S32 = 1,
+  SS_PLUGIN_METRIC_VALUE_TYPE_U64 = 2,
+  SS_PLUGIN_METRIC_VALUE_TYPE_S64 = 3,
+  SS_PLUGIN_METRIC_VALUE_TYPE_D = 4,
+  SS_PLUGIN_METRIC_VALUE_TYPE_F = 5,
+  SS_PLUGIN_METRIC_VALUE_TYPE_I = 6,
+} ss_plugin_metric_value_type;
+
+typedef union ss_plugin_metric_value {
+  uint32_t u32;
+  int32_t s32;
+  uint64_t u64;
+  int64_t s64;
+  double d;
+  float f;
+  int i;
+} ss_plugin_metric_value;
+
+typedef enum ss_plugin_metric_type {
+  SS_PLUGIN_METRIC_TYPE_MONOTONIC = 0,
+  SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC = 1,
+} ss_plugin_metric_type;
+
+typedef struct ss_plugin_metric {
+  const char* name;
+  ss_plugin_metric_type type;
+  ss_plugin_metric_value value;
+  ss_plugin_metric_value_type value_type;
+} ss_plugin_metric;
 
 /* Exported symbol signatures. */
 typedef const char* (*plugin_get_required_api_version_fn)(void);
@@ -149,9 +272,24 @@ typedef ss_plugin_rc (*plugin_next_batch_fn)(ss_plugin_t* s, ss_instance_t* h, u
 typedef const char* (*plugin_get_fields_fn)(void);
 typedef ss_plugin_rc (*plugin_extract_fields_fn)(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                                  const ss_plugin_field_extract_input* in);
+typedef ss_plugin_metric* (*plugin_get_metrics_fn)(ss_plugin_t* s, uint32_t* num_metrics);
 
 #ifdef __cplusplus
 }
+#endif
+
+#ifdef __cplusplus
+#include <cstddef>
+/* Layout drift is caught here (x86-64/aarch64 LP64 sizes of the ABI). */
+static_assert(sizeof(ss_plugin_event) == 26, "packed plugin event header");
+static_assert(sizeof(ss_plugin_init_input) == 40 && offsetof(ss_plugin_init_input, log_fn) == 32,
+              "ss_plugin_init_input layout");
+static_assert(offsetof(ss_plugin_init_tables_input, fields_ext) == 48 && sizeof(ss_plugin_init_tables_input) == 72,
+              "ss_plugin_init_tables_input layout (3.3.0 ends at fields_ext)");
+static_assert(sizeof(ss_plugin_table_reader_vtable) == 32 && sizeof(ss_plugin_table_reader_vtable_ext) == 48,
+              "table reader vtables");
+static_assert(offsetof(ss_plugin_field_extract_input, table_reader_ext) == 64, "ss_plugin_field_extract_input layout");
+static_assert(sizeof(ss_plugin_metric) == 32 && offsetof(ss_plugin_metric, value) == 16, "ss_plugin_metric layout");
 #endif
 
 #endif /* KESTREL_PLUGIN_ABI_H */

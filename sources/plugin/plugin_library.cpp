@@ -2,9 +2,12 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "sources/plugin/bounded_json.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -72,9 +75,11 @@ Status check_api_version(const std::string& required) {
 }
 
 Result<std::vector<PluginField>> parse_plugin_fields(const std::string& text) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
   auto bad = [](std::string what) { return Status(StatusCode::kInvalidArgument, "get_fields: " + what); };
-  if (json.is_discarded() || !json.is_array()) return bad("not a JSON array");
+  nlohmann::json json;
+  json_bounds::JsonError error = json_bounds::parse(text, json);
+  if (error.refusal != json_bounds::JsonRefusal::kNone) return bad(error.message);
+  if (!json.is_array()) return bad("not a JSON array");
   std::vector<PluginField> fields;
   for (size_t i = 0; i < json.size(); ++i) {
     const auto& e = json[i];
@@ -133,6 +138,7 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   sym(a.next_batch, "plugin_next_batch", false);
   sym(a.get_fields, "plugin_get_fields", false);
   sym(a.extract_fields, "plugin_extract_fields", false);
+  sym(a.get_metrics, "plugin_get_metrics", false);
   if (!missing.empty())
     return Status(StatusCode::kInvalidArgument,
                   "plugin library '" + path + "' is not a Falco plugin: missing symbol(s) " + missing);
@@ -146,6 +152,7 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   info.description = bounded(a.get_description(), 4096);
   info.contact = bounded(a.get_contact(), 1024);
   if (info.name.empty()) return Status(StatusCode::kInvalidArgument, "plugin library '" + path + "': empty plugin name");
+  lib->owner_ = std::make_unique<PluginOwner>(info.name);
   info.can_source = a.open && a.close && a.next_batch;
   if (a.get_event_source) info.event_source = bounded(a.get_event_source(), 256);
   if (a.get_id) info.id = a.get_id();
@@ -201,8 +208,9 @@ Status PluginLibrary::plugin_error(const std::string& what, ss_plugin_rc rc) {
 Status PluginLibrary::init(const std::string& config) {
   std::lock_guard lock(mu_);
   if (state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is already initialised");
-  ss_plugin_init_input input{};
-  input.config = config.c_str();
+  // A real owner, logger and (empty) tables: plugins built with the SDKs
+  // use them unconditionally in init (plugin_owner.h).
+  ss_plugin_init_input input = owner_->init_input(config.c_str());
   ss_plugin_rc rc = SS_PLUGIN_FAILURE;
   ss_plugin_t* s = api_.init(&input, &rc);
   if (rc != SS_PLUGIN_SUCCESS) {
@@ -274,6 +282,7 @@ Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtn
   in.evtnum = evtnum;
   in.evtsrc = info_.event_source.c_str();
   ss_plugin_field_extract_input req{};
+  owner_->fill_extract_input(req);
   req.num_fields = static_cast<uint32_t>(fields.size());
   req.fields = fields.data();
   for (auto& f : fields) {
@@ -283,6 +292,28 @@ Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtn
   ss_plugin_rc rc = api_.extract_fields(state_, &in, &req);
   if (rc != SS_PLUGIN_SUCCESS) return plugin_error("extract_fields", rc);
   return ok_status();
+}
+
+std::map<std::string, uint64_t> PluginLibrary::metrics() {
+  std::map<std::string, uint64_t> out;
+  std::lock_guard lock(mu_);
+  if (!api_.get_metrics || !state_) return out;
+  uint32_t n = 0;
+  const ss_plugin_metric* m = api_.get_metrics(state_, &n);
+  if (!m) return out;
+  for (uint32_t i = 0; i < std::min(n, kMaxPluginMetrics); ++i) {
+    if (m[i].type != SS_PLUGIN_METRIC_TYPE_MONOTONIC) continue;
+    std::string name = bounded(m[i].name, 128);
+    if (name.empty()) continue;
+    switch (m[i].value_type) {
+      case SS_PLUGIN_METRIC_VALUE_TYPE_U32: out[name] = m[i].value.u32; break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_U64: out[name] = m[i].value.u64; break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_S32: out[name] = m[i].value.s32 < 0 ? 0 : static_cast<uint64_t>(m[i].value.s32); break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_S64: out[name] = m[i].value.s64 < 0 ? 0 : static_cast<uint64_t>(m[i].value.s64); break;
+      default: break;  // floating point and "int": not counters
+    }
+  }
+  return out;
 }
 
 }  // namespace kestrel::plugin

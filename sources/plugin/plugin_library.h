@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -24,6 +25,7 @@
 
 #include "sources/base/status.h"
 #include "sources/plugin/plugin_abi.h"
+#include "sources/plugin/plugin_owner.h"
 
 namespace kestrel::plugin {
 
@@ -52,7 +54,11 @@ struct PluginInfo {
 // "3.3.0" against this host: ok, or why not.
 Status check_api_version(const std::string& required);
 
-// Parses a get_fields JSON array. Errors name the entry at fault.
+// At most this many metrics are read from one plugin_get_metrics answer.
+inline constexpr uint32_t kMaxPluginMetrics = 256;
+
+// Parses a get_fields JSON array (depth-bounded, bounded_json.h). Errors
+// name the entry at fault.
 Result<std::vector<PluginField>> parse_plugin_fields(const std::string& json);
 
 // One batch from next_batch: views of the plugin's events, valid until the
@@ -105,6 +111,12 @@ class PluginLibrary {
   // The last error the plugin reported (bounded), for messages.
   std::string last_error();
 
+  // plugin_get_metrics' monotonic integer metrics by name (at most
+  // kMaxPluginMetrics, names cut at 128 bytes); empty when the plugin
+  // exports none. Non-monotonic and floating-point metrics are skipped:
+  // they are not counters.
+  std::map<std::string, uint64_t> metrics();
+
  private:
   PluginLibrary() = default;
   Status extract_locked(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields);
@@ -125,11 +137,13 @@ class PluginLibrary {
     plugin_list_open_params_fn list_open_params = nullptr;
     plugin_next_batch_fn next_batch = nullptr;
     plugin_extract_fields_fn extract_fields = nullptr;
+    plugin_get_metrics_fn get_metrics = nullptr;
   };
 
   void* handle_ = nullptr;
   Api api_;
   PluginInfo info_;
+  std::unique_ptr<PluginOwner> owner_;  // outlives every call into the plugin
   std::mutex mu_;
   ss_plugin_t* state_ = nullptr;
   ss_instance_t* instance_ = nullptr;

@@ -104,9 +104,19 @@ void PluginSource::convert(const ss_plugin_event* e) {
   stats_.bytes += record->size();
 }
 
+void PluginSource::refresh_metrics(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - metrics_read_ < kMetricsInterval) return;
+  metrics_read_ = now;
+  auto counters = library_->metrics();
+  std::lock_guard lock(stats_mu_);
+  stats_.counters = std::move(counters);
+}
+
 Result<NextOutcome> PluginSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   out.clear();
   if (!open_) return Status(StatusCode::kInternal, "plugin source '" + caps_.name + "' is not open");
+  refresh_metrics(eof_);
   if (eof_) return NextOutcome::kEof;
   arena_.clear();
   offsets_.clear();
@@ -150,6 +160,7 @@ SourceStats PluginSource::stats() const {
 
 void PluginSource::close() {
   if (!open_) return;
+  refresh_metrics(true);
   library_->close();
   open_ = false;
 }

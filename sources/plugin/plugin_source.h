@@ -15,12 +15,18 @@
 // larger than a Kestrel record can hold (kMaxPluginEventData) is dropped
 // as "too_large". Timestamps of (uint64_t)-1 mean "now".
 //
+// The plugin's own metrics (plugin_get_metrics, monotonic integers only)
+// are read on the reader thread at most every kMetricsInterval and reported
+// as SourceStats::counters: stats() never calls into the plugin, so a
+// plugin blocked in next_batch cannot stall whoever asks for stats.
+//
 // Plugins are pulled, not pushed: nothing is lost while the engine is
 // busy, so the source declares itself not live and the multiplexer makes
 // it wait rather than drop.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +41,8 @@ namespace kestrel::plugin {
 inline constexpr size_t kMaxPluginEventData = KESTREL_MAX_EVENT_SIZE - 64;
 // A plugin event header claiming more than this is malformed outright.
 inline constexpr uint32_t kMaxPluginEventLen = 16u << 20;
+
+inline constexpr std::chrono::milliseconds kMetricsInterval{200};
 
 class PluginSource : public Source {
  public:
@@ -53,6 +61,8 @@ class PluginSource : public Source {
  private:
   // Appends the Kestrel record for `e` to arena_, or counts why not.
   void convert(const ss_plugin_event* e);
+  // Copies the plugin's metrics into stats_.counters when due (or `force`).
+  void refresh_metrics(bool force);
 
   std::shared_ptr<PluginLibrary> library_;
   std::string open_params_;
@@ -61,6 +71,7 @@ class PluginSource : public Source {
   bool eof_ = false;
   std::vector<uint8_t> arena_;
   std::vector<size_t> offsets_;
+  std::chrono::steady_clock::time_point metrics_read_{};
   mutable std::mutex stats_mu_;
   SourceStats stats_;
 };

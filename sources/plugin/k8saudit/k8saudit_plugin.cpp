@@ -4,14 +4,29 @@
 // open_params: a path to a file of audit events — one JSON object per line
 // (the API server's log backend), a single Event, or an EventList
 // ({"kind": "EventList", "items": [...]}), or a JSON array of events — or
-// a webhook URL "http://[HOST]:PORT/PATH" the API server POSTs events to
-// (audit_webhook.h; next_batch then times out while none are queued). Each
-// audit Event becomes one plugin event whose data is the event's JSON.
-// Extraction (audit_fields.h) re-parses an event's JSON once per event
-// number and answers every field of the request from it.
+// a webhook URL "http[s]://[HOST]:PORT/PATH" the API server POSTs events to
+// (audit_webhook.h; next_batch then times out while none are queued; no
+// HOST means 127.0.0.1). Each audit Event becomes one plugin event whose
+// data is the event's JSON. Files and webhook bodies go through the same
+// bounded parser (audit_json.h). Extraction (audit_fields.h) re-parses an
+// event's JSON once per event number, depth-bounded too.
+//
+// init_config (JSON object; keys as upstream k8saudit where the concept is
+// the same): sslCertificate (PEM with certificate and key, for https://;
+// default /etc/falco/falco.pem), maxEventSize (bytes per event, default
+// 262144), webhookMaxBatchSize (bytes per POST, default 12582912); Kestrel
+// only: webhookBearerToken (requests must carry "Authorization: Bearer
+// <token>"; empty: no check). Unknown keys are ignored, as upstream does
+// for useAsync and customFieldsHeaders.
+//
+// plugin_get_metrics reports the webhook's counters (monotonic):
+// webhook_requests_accepted, webhook_events_accepted and
+// webhook_refused_<reason> for not_json, too_deep, too_large, queue_full,
+// unauthorized, not_found.
 //
 // Nothing here may throw across the C ABI: every export catches and
 // reports through plugin_get_last_error.
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -21,7 +36,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sources/plugin/bounded_json.h"
 #include "sources/plugin/k8saudit/audit_fields.h"
+#include "sources/plugin/k8saudit/audit_json.h"
 #include "sources/plugin/k8saudit/audit_webhook.h"
 #include "sources/plugin/plugin_abi.h"
 
@@ -34,8 +51,14 @@ constexpr uint32_t kPluginId = 1;  // the id Falco's registry gives k8saudit
 constexpr uint32_t kMaxBatch = 64;
 constexpr size_t kMaxFileBytes = 512u << 20;
 
+constexpr size_t kMetricCount = 2 + static_cast<size_t>(WebhookRefusal::kCount);
+
 struct State {
   std::string last_error;
+  WebhookConfig webhook;  // from init_config; url set per open
+  WebhookCounters counters;
+  std::array<std::string, kMetricCount> metric_names;
+  std::array<ss_plugin_metric, kMetricCount> metrics{};
   std::string fields_json = audit_fields_json();
   // Extraction results, valid until the next extract call.
   std::vector<std::vector<std::string>> values;
@@ -54,53 +77,73 @@ struct Instance {
   std::vector<ss_plugin_event*> batch;
 };
 
-void collect(const json& doc, Instance& inst) {
-  if (doc.is_array()) {
-    for (const auto& e : doc) collect(e, inst);
-    return;
-  }
-  if (!doc.is_object()) return;
-  if (doc.contains("kind") && doc["kind"] == "EventList" && doc.contains("items")) {
-    collect(doc["items"], inst);
-    return;
-  }
-  inst.events.push_back(doc.dump());
-  inst.times.push_back(audit_event_time_ns(doc).value_or(UINT64_MAX));
-}
-
 bool load_file(const std::string& path, Instance& inst, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open audit event file '" + path + "': " + std::strerror(errno);
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > kMaxFileBytes) {
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0 || static_cast<uint64_t>(size) > kMaxFileBytes) {
     error = "audit event file '" + path + "' is larger than 512 MiB";
     return false;
   }
-  // One document (an Event, an EventList, an array), else JSON lines.
-  json whole = json::parse(text, nullptr, false);
-  if (!whole.is_discarded()) {
-    collect(whole, inst);
-    return true;
+  std::string text(static_cast<size_t>(size), '\0');
+  if (!in.read(text.data(), size)) {
+    error = "cannot read audit event file '" + path + "'";
+    return false;
   }
-  std::istringstream lines(text);
-  std::string line;
-  size_t lineno = 0;
-  while (std::getline(lines, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json doc = json::parse(line, nullptr, false);
-    if (doc.is_discarded()) {
-      error = "audit event file '" + path + "' line " + std::to_string(lineno) + ": not JSON";
-      return false;
-    }
-    collect(doc, inst);
+  // One document (an Event, an EventList, an array), else JSON lines. A
+  // file is a replay: an event larger than maxEventSize is kept here and
+  // counted by the host if it cannot carry it.
+  AuditLimits limits;
+  limits.max_event_bytes = 0;
+  limits.json_lines = true;
+  AuditParse parsed = parse_audit_events(text, limits);
+  if (parsed.refusal != AuditRefusal::kNone) {
+    error = "audit event file '" + path + "': " + parsed.error;
+    return false;
+  }
+  for (auto& [event, ts] : parsed.events) {
+    inst.events.push_back(std::move(event));
+    inst.times.push_back(ts);
   }
   return true;
+}
+
+// Reads init_config into `st`; false with st.last_error on a bad value.
+bool configure(const std::string& config, State& st) {
+  st.webhook.ssl_certificate = "/etc/falco/falco.pem";
+  if (config.empty()) return true;
+  json c;
+  kestrel::json_bounds::JsonError e = kestrel::json_bounds::parse(config, c);
+  if (e.refusal != kestrel::json_bounds::JsonRefusal::kNone || !c.is_object()) {
+    st.last_error = "init_config must be a JSON object" + (e.message.empty() ? "" : " (" + e.message + ")") +
+                    ", got: " + config.substr(0, 200);
+    return false;
+  }
+  auto text = [&](const char* key, std::string& out) {
+    if (!c.contains(key)) return true;
+    if (!c[key].is_string()) {
+      st.last_error = std::string("init_config.") + key + " must be a string";
+      return false;
+    }
+    out = c[key].get<std::string>();
+    return true;
+  };
+  auto size = [&](const char* key, size_t& out) {
+    if (!c.contains(key)) return true;
+    if (!c[key].is_number_integer() || c[key].get<int64_t>() <= 0 || c[key].get<int64_t>() > (int64_t{1} << 30)) {
+      st.last_error = std::string("init_config.") + key + " must be a byte count between 1 and 1 GiB";
+      return false;
+    }
+    out = static_cast<size_t>(c[key].get<int64_t>());
+    return true;
+  };
+  return text("sslCertificate", st.webhook.ssl_certificate) && text("webhookBearerToken", st.webhook.bearer_token) &&
+         size("maxEventSize", st.webhook.max_event_bytes) && size("webhookMaxBatchSize", st.webhook.max_body_bytes);
 }
 
 std::vector<uint8_t> encode(const std::string& data, uint64_t ts) {
@@ -155,23 +198,22 @@ const char* plugin_get_fields() {
 
 const char* plugin_get_init_schema(ss_plugin_schema_type* type) {
   *type = SS_PLUGIN_SCHEMA_JSON;
-  return R"({"type":"object","properties":{}})";
+  return R"json({"type":"object","properties":{)json"
+         R"json("sslCertificate":{"type":"string","description":"PEM file with the certificate and key for an https:// webhook (default /etc/falco/falco.pem)"},)json"
+         R"json("maxEventSize":{"type":"integer","description":"largest audit event a webhook request may carry, bytes (default 262144)"},)json"
+         R"json("webhookMaxBatchSize":{"type":"integer","description":"largest webhook request body, bytes (default 12582912)"},)json"
+         R"json("webhookBearerToken":{"type":"string","description":"Kestrel: requests must carry Authorization: Bearer <token>"}}})json";
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* input, ss_plugin_rc* rc) {
   try {
     auto* s = new State();
-    // init_config: empty or a JSON object (no options yet).
     std::string config = input && input->config ? input->config : "";
-    if (!config.empty()) {
-      json c = json::parse(config, nullptr, false);
-      if (c.is_discarded() || !c.is_object()) {
-        s->last_error = "init_config must be a JSON object, got: " + config.substr(0, 200);
-        *rc = SS_PLUGIN_FAILURE;
-        return s;
-      }
-    }
-    *rc = SS_PLUGIN_SUCCESS;
+    *rc = configure(config, *s) ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
+    s->metric_names[0] = "webhook_requests_accepted";
+    s->metric_names[1] = "webhook_events_accepted";
+    for (size_t i = 0; i < static_cast<size_t>(WebhookRefusal::kCount); ++i)
+      s->metric_names[2 + i] = std::string("webhook_refused_") + webhook_refusal_name(static_cast<WebhookRefusal>(i));
     return s;
   } catch (...) {
     *rc = SS_PLUGIN_FAILURE;
@@ -193,9 +235,11 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
       return nullptr;
     }
     auto inst = std::make_unique<Instance>();
-    if (path.rfind("http://", 0) == 0) {
-      inst->webhook = std::make_unique<AuditWebhook>();
-      st->last_error = inst->webhook->start(path);
+    if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
+      inst->webhook = std::make_unique<AuditWebhook>(st->counters);
+      WebhookConfig config = st->webhook;
+      config.url = path;
+      st->last_error = inst->webhook->start(config);
       *rc = st->last_error.empty() ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
       return st->last_error.empty() ? inst.release() : nullptr;
     }
@@ -217,7 +261,7 @@ void plugin_close(ss_plugin_t*, ss_instance_t* h) { delete static_cast<Instance*
 const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
   return R"json([{"value":"/var/log/kubernetes/audit.log","desc":"a file of audit events (JSON lines or an EventList)"},
-                 {"value":"http://:9765/k8s-audit","desc":"a webhook the API server POSTs audit events to"}])json";
+                 {"value":"http://:9765/k8s-audit","desc":"a webhook the API server POSTs audit events to (127.0.0.1 unless a host is given)"}])json";
 }
 
 ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts, ss_plugin_event*** evts) {
@@ -259,7 +303,8 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* 
       return SS_PLUGIN_FAILURE;
     }
     if (evt->evtnum != st->parsed_evtnum) {
-      st->parsed = json::parse(data, data + len, nullptr, false);
+      // Event data may come from a capture file: depth-bounded like input.
+      kestrel::json_bounds::parse(std::string_view(reinterpret_cast<const char*>(data), len), st->parsed);
       st->parsed_evtnum = evt->evtnum;
     }
     st->values.assign(in->num_fields, {});
@@ -293,6 +338,24 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* 
     st->last_error = std::string("extract_fields: ") + e.what();
     return SS_PLUGIN_FAILURE;
   }
+}
+
+ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics) {
+  *num_metrics = 0;
+  auto* st = static_cast<State*>(s);
+  if (!st) return nullptr;
+  auto set = [&](size_t i, uint64_t v) {
+    ss_plugin_metric& m = st->metrics[i];
+    m.name = st->metric_names[i].c_str();
+    m.type = SS_PLUGIN_METRIC_TYPE_MONOTONIC;
+    m.value_type = SS_PLUGIN_METRIC_VALUE_TYPE_U64;
+    m.value.u64 = v;
+  };
+  set(0, st->counters.requests_accepted.load());
+  set(1, st->counters.events_accepted.load());
+  for (size_t i = 0; i < static_cast<size_t>(WebhookRefusal::kCount); ++i) set(2 + i, st->counters.refused[i].load());
+  *num_metrics = static_cast<uint32_t>(kMetricCount);
+  return st->metrics.data();
 }
 
 }  // extern "C"
