@@ -78,16 +78,22 @@ class FifoFeed {
   std::thread thread_;
 };
 
+// The ", dropped N (reason)" parts of a summary line, by reason.
+std::map<std::string, uint64_t> drops_in(const std::string& rest) {
+  std::map<std::string, uint64_t> out;
+  std::regex drop(R"(dropped (\d+) \((\w+)[^)]*\))");
+  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), drop); it != std::sregex_iterator(); ++it)
+    out[(*it)[2]] += std::stoull((*it)[1]);
+  return out;
+}
+
 // "Output NAME: D delivered[, dropped N (reason)]..." of the end-of-run summary.
 std::map<std::string, uint64_t> output_line(const std::string& log, const std::string& sink) {
   std::map<std::string, uint64_t> out;
   std::smatch m;
   if (!std::regex_search(log, m, std::regex("Output " + sink + R"(: (\d+) delivered([^\n]*)\n)"))) return out;
+  out = drops_in(m[2]);
   out["delivered"] = std::stoull(m[1]);
-  const std::string rest = m[2];
-  std::regex drop(R"(dropped (\d+) \((\w+)\))");
-  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), drop); it != std::sregex_iterator(); ++it)
-    out[(*it)[2]] = std::stoull((*it)[1]);
   return out;
 }
 
@@ -164,11 +170,9 @@ TEST(Hardening, DropTotalsAddUpAtShutdown) {
   // Events: what the capture source delivered was processed or dropped at exit.
   std::smatch m;
   ASSERT_TRUE(std::regex_search(c.err, m, std::regex(R"(Source capture: (\d+) events([^\n]*)\n)"))) << c.err;
-  uint64_t delivered = std::stoull(m[1]), dropped = 0;
-  const std::string rest = m[2];
-  std::regex drop(R"(dropped (\d+) \((\w+)\))");
-  for (auto it = std::sregex_iterator(rest.begin(), rest.end(), drop); it != std::sregex_iterator(); ++it)
-    dropped += std::stoull((*it)[1]);
+  const uint64_t delivered = std::stoull(m[1]);
+  uint64_t dropped = 0;
+  for (const auto& [reason, n] : drops_in(m[2])) dropped += n;
   EXPECT_EQ(delivered, summary_number(c.err, "Events processed") + dropped) << c.err;
 }
 

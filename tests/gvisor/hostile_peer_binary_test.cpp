@@ -31,6 +31,7 @@
 #include "gvisor/wire.h"
 #include "runsc_container.h"
 #include "tests/support/kestrel_collector.h"
+#include "seqpacket_client.h"
 
 namespace kestrel::gvisor {
 namespace {
@@ -46,17 +47,7 @@ constexpr const char* kRules = R"(
   priority: WARNING
 )";
 
-int connect_to(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using kestrel::testing::connect_to;
 
 // Pumps the collector until `done()` or `limit`; false on timeout or exit.
 bool wait_until(Collector& c, const std::function<bool()>& done, std::chrono::seconds limit) {
@@ -100,6 +91,21 @@ class HostilePeerBinary : public ::testing::Test {
     for (int fd : fds_) close(fd);
     std::filesystem::remove_all(dir_);
   }
+  // For 1,100 idle connections and then a real sandbox: runsc, root, fds
+  // enough, and a sandbox that must not start unless it reaches Kestrel.
+  void prepare_flood_and_sandbox() {
+  ASSERT_EQ(access(testing::kRunscPath, X_OK), 0) << "runsc is not installed (Debian package runsc)";
+  ASSERT_EQ(geteuid(), 0u) << "runsc sandboxes need root";
+  rlimit nofile{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+  ASSERT_GE(nofile.rlim_max, 1300u) << "this test holds 1,100 sockets open";
+  nofile.rlim_cur = nofile.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+  auto pod = nlohmann::json::parse(std::ifstream(config_));
+  for (auto& sink : pod["trace_session"]["sinks"]) sink["ignore_setup_error"] = false;
+  std::ofstream(config_) << pod.dump();
+  }
+
   void start(std::vector<std::string> extra) {
     std::vector<std::string> args = {KESTREL_BINARY, "-r", rules_, "-o", "json_output=true", "-o", "engine.kind=gvisor",
                                      "-o", "engine.gvisor.config=" + config_, "-M", "300"};
@@ -164,17 +170,7 @@ TEST_F(HostilePeerBinary, AForgedDropCountRaisesNoAlarmAndDoesNotStopKestrel) {
 }
 
 TEST_F(HostilePeerBinary, IdleConnectionsDoNotKeepARealSandboxOut) {
-  ASSERT_EQ(access(testing::kRunscPath, X_OK), 0) << "runsc is not installed (Debian package runsc)";
-  ASSERT_EQ(geteuid(), 0u) << "runsc sandboxes need root";
-  rlimit nofile{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
-  ASSERT_GE(nofile.rlim_max, 1300u) << "this test holds 1,100 sockets open";
-  nofile.rlim_cur = nofile.rlim_max;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0);
-  // The sandbox must not start unless it reaches Kestrel.
-  auto pod = nlohmann::json::parse(std::ifstream(config_));
-  for (auto& sink : pod["trace_session"]["sinks"]) sink["ignore_setup_error"] = false;
-  std::ofstream(config_) << pod.dump();
+  ASSERT_NO_FATAL_FAILURE(prepare_flood_and_sandbox());
   start({});
 
   for (int i = 0; i < 1100; ++i) {
@@ -219,16 +215,7 @@ TEST_F(HostilePeerBinary, IdleConnectionsDoNotKeepARealSandboxOut) {
 // logged, and the handshake timeout frees every slot, so a real sandbox
 // started afterwards is monitored.
 TEST_F(HostilePeerBinary, TheHandshakeTimeoutFreesSlotsAnIdleFloodTook) {
-  ASSERT_EQ(access(testing::kRunscPath, X_OK), 0) << "runsc is not installed (Debian package runsc)";
-  ASSERT_EQ(geteuid(), 0u) << "runsc sandboxes need root";
-  rlimit nofile{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
-  ASSERT_GE(nofile.rlim_max, 1300u) << "this test holds 1,100 sockets open";
-  nofile.rlim_cur = nofile.rlim_max;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0);
-  auto pod = nlohmann::json::parse(std::ifstream(config_));
-  for (auto& sink : pod["trace_session"]["sinks"]) sink["ignore_setup_error"] = false;
-  std::ofstream(config_) << pod.dump();
+  ASSERT_NO_FATAL_FAILURE(prepare_flood_and_sandbox());
   start({"-o", "engine.gvisor.max_connections_per_peer=5000", "-o", "engine.gvisor.handshake_timeout=2s", "-o",
          "metrics.enabled=true", "-o", "metrics.interval=1s"});
 

@@ -23,25 +23,14 @@
 
 #include "gvisor/peer_report.h"
 #include "gvisor/wire.h"
+#include "seqpacket_client.h"
 
 namespace kestrel::gvisor {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A client socket; connect() completes as soon as the server's backlog
-// takes it (before accept).
-int connect_to(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using kestrel::testing::connect_to;
 
 // True when the server closed `fd` (recv returns 0); false if it is still
 // open (nothing to read within the timeout).
