@@ -3,8 +3,8 @@
 #   make run    build and run the collector live with the embedded config
 #   make test   build and run every test (unit + live integration)
 #   make bench  build and run the benchmarks under bench/
-#   make fuzz   libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS on FUZZ_TARGET:
-#               gvisor (the gVisor decoder, default) or k8saudit (audit JSON)
+#   make fuzz   libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS on each target, or on FUZZ_TARGET:
+#               gvisor (the gVisor decoder) or k8saudit (webhook/audit JSON)
 #   SANITIZE=1  build with ASan+UBSan into build-san/
 .PHONY: all deps configure build run test bench fuzz clean
 
@@ -46,7 +46,8 @@ bench: build
 clean:
 	rm -rf build build-san
 
-# libFuzzer, one target per run (FUZZ_TARGET):
+# libFuzzer; `make fuzz` runs every target for FUZZ_SECONDS each, one after
+# the other; FUZZ_TARGET=NAME runs one:
 #   gvisor    the gVisor message decoder (gvisor/fuzz/). Seeds are packets
 #             recorded from real runsc (gvisor/fuzz/corpus).
 #   k8saudit  the k8saudit webhook/audit-file JSON path and field extraction
@@ -55,9 +56,13 @@ clean:
 # New inputs go to build-fuzz/<target>-corpus, findings to build-fuzz/
 # (crash-*). One core; run it niced on a shared machine.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGET ?= gvisor
+FUZZ_TARGET ?= all
 K8SAUDIT_SEEDS ?= $(wildcard ../shared/falco-regression/trace_files/k8s_audit)
 fuzz:
+ifeq ($(FUZZ_TARGET),all)
+	$(MAKE) fuzz FUZZ_TARGET=gvisor
+	$(MAKE) fuzz FUZZ_TARGET=k8saudit
+else
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON -DKESTREL_PLUGIN_FUZZ=ON \
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link -Wno-unknown-warning-option" > /dev/null
@@ -72,5 +77,6 @@ else ifeq ($(FUZZ_TARGET),k8saudit)
 	cd build-fuzz && sources/plugin/k8saudit_json_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 	  k8saudit-corpus $(abspath $(K8SAUDIT_SEEDS))
 else
-	@echo "FUZZ_TARGET must be gvisor or k8saudit" >&2; exit 2
+	@echo "FUZZ_TARGET must be all, gvisor or k8saudit" >&2; exit 2
+endif
 endif
