@@ -117,22 +117,6 @@ TEST(Config, BadOverridesNameTheArgument) {
   }
 }
 
-// Keys whose feature has not landed are reported when turned on; landed
-// features are not.
-TEST(Config, PendingFeaturesAreReported) {
-  EXPECT_TRUE(pending_features({}).empty());
-  for (const auto& key : config_keys()) {
-    if (key.type != ConfigType::kBool) continue;
-    auto p = pending_features({"", {std::string(key.path) + "=true"}});
-    if (key.pending.empty()) {
-      EXPECT_TRUE(p.empty()) << key.path;
-    } else {
-      ASSERT_EQ(p.size(), 1u) << key.path;
-      EXPECT_NE(p[0].find(std::string(key.path)), std::string::npos);
-    }
-  }
-}
-
 TEST(Config, Durations) {
   EXPECT_EQ(parse_duration("30s").value(), std::chrono::seconds(30));
   EXPECT_EQ(parse_duration("2h").value(), std::chrono::hours(2));
