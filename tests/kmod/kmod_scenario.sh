@@ -31,7 +31,8 @@ wait_for() {
 }
 lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 more_lines() { [ "$(lines "$1")" -gt "$2" ]; }
-listening() { grep -q ":$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; }
+# A TCP listener on port $1 (state 0A), IPv4 or IPv6 (busybox nc binds ::).
+listening() { grep -q ":$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
 
 # start_collector NAME ARGS...: starts kestrel in the background (pid in
 # $kpid) and waits for its "kestrel: capturing" line. Prints

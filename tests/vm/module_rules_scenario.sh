@@ -45,9 +45,9 @@ echo "marker ino=$(stat -c %i /tmp/kestrel-vm-marker)"
 ip link set lo up
 /bin/nc -l -p 8080 </dev/null >/dev/null &
 npid=$!
-# Until the listener is up (port 8080 = 1F90 in LISTEN, 0A, in /proc/net/tcp).
+# Until the listener is up (port 8080 = 1F90 in LISTEN, 0A; busybox nc binds ::).
 waited=0
-while ! grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && [ "$waited" -lt 100 ]; do
+while ! grep -q ':1F90 [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null && [ "$waited" -lt 100 ]; do
   sleep 0.1
   waited=$((waited + 1))
 done
