@@ -116,10 +116,6 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   ConfigInputs inputs{o.config_file, o.overrides};
   auto config = load_config(inputs);
   if (!config.ok()) return refuse(err, config.status().to_string());
-  if (auto pending = pending_features(inputs); !pending.empty()) {
-    for (const auto& p : pending) err << "kestrel: " << p << "\n";
-    return kExitUsage;
-  }
 
   if (o.gvisor_generate_config) return print_gvisor_config(o, *config, out, err);
   if (o.list_fields) {

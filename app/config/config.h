@@ -117,10 +117,6 @@ struct ConfigInputs {
 // Loads, validates and merges. Errors carry the offending key and position.
 Result<KestrelConfig> load_config(const ConfigInputs& inputs);
 
-// Keys set to values whose feature has not landed (schema `pending`): one
-// message per key, for the caller to refuse with exit code 2.
-std::vector<std::string> pending_features(const ConfigInputs& inputs);
-
 // Parses "500ms", "30s", "5m", "1h" or plain seconds.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 

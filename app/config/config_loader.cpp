@@ -392,16 +392,4 @@ Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
   return c;
 }
 
-std::vector<std::string> pending_features(const ConfigInputs& inputs) {
-  std::vector<std::string> out;
-  auto tree_or = merged_tree(inputs);
-  if (!tree_or.ok()) return out;
-  for (const auto& key : config_keys()) {
-    if (key.pending.empty() || key.type != ConfigType::kBool) continue;
-    YAML::Node node = lookup(*tree_or, key.path);
-    if (node && node.as<bool>()) out.push_back(std::string(key.path) + "=true: " + std::string(key.pending));
-  }
-  return out;
-}
-
 }  // namespace kestrel

@@ -4,6 +4,8 @@
 // (unknown keys and ill-typed values are errors naming the key and where it
 // was written); `kestrel --help` lists it. Defaults are not here: they are in
 // the embedded kestrel.yaml, which a test validates against this table.
+// A key is declared in the change that makes it work: until then it is
+// unknown, and an unknown key is refused (exit code 2), never ignored.
 #pragma once
 
 #include <span>
@@ -30,9 +32,6 @@ struct ConfigKey {
   ConfigType type;
   std::string_view help;
   std::span<const std::string_view> choices = {};  // kEnum only
-  // Set for keys whose feature has not landed: a value that turns it on is
-  // refused with this note instead of being silently ignored.
-  std::string_view pending = {};
 };
 
 std::span<const ConfigKey> config_keys();

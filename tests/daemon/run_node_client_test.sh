@@ -9,6 +9,14 @@
 set -eu
 kestrel=$1 node_dir=$2 proto_dir=$3 capture_writer=$4
 src_dir=$(dirname "$0")/node
+# Looked up when the test runs, not when CMake configured: a missing tool is
+# a failure that says so, never a test that silently is not there.
+for tool in node npm; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "FAIL: '$tool' is not on PATH ($PATH); scripts/install-deps.sh installs Node.js and npm" >&2
+    exit 1
+  fi
+done
 mkdir -p "$node_dir"
 cp "$src_dir/package.json" "$src_dir/sub_client.js" "$node_dir/"
 if [ ! -d "$node_dir/node_modules/@grpc/grpc-js" ] || [ ! -d "$node_dir/node_modules/@grpc/proto-loader" ]; then

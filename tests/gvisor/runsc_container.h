@@ -70,14 +70,15 @@ class RunscContainer {
   RunscContainer(const RunscContainer&) = delete;
   RunscContainer& operator=(const RunscContainer&) = delete;
 
-  // Waits until runsc lists the container as running, then a little more
-  // so its init has forked.
+  // Waits until runsc lists the container as running and `runsc ps` shows
+  // its init has forked (two processes or more); false after 30 s.
   bool wait_running() {
     for (int i = 0; i < 150; ++i) {
       auto r = run_command({kRunscPath, "--root", root_, "list", "-format=json"}, {});
       if (r.ok() && r->out.find("\"running\"") != std::string::npos) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        return true;
+        auto ps = run_command({kRunscPath, "--root", root_, "ps", "-format=json", id_}, {});
+        auto procs = ps.ok() ? nlohmann::json::parse(ps->out, nullptr, false) : nlohmann::json();
+        if (procs.is_array() && procs.size() >= 2) return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }

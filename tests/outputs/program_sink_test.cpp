@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <sstream>
@@ -44,14 +46,36 @@ TEST(ProgramSink, WithoutKeepAliveEachAlertRunsTheCommand) {
   unlink(out.c_str());
 }
 
+// True while a child of this process (the sink's program) is alive: in
+// /proc, its parent is us and it is not a zombie (exited, not yet reaped).
+bool program_alive() {
+  std::error_code ec;  // entries vanish while we read; that is fine
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    std::ifstream in(it->path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 1));
+    char state = 0;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == getpid() && state != 'Z') return true;
+  }
+  return false;
+}
+
 TEST(ProgramSink, DeadProgramIsRestarted) {
   const std::string out = temp_path("restart");
   unlink(out.c_str());
-  // `head -n 1` exits after one line: every following line needs a new process.
+  // `head -n 1` exits after one line: every following line needs a new
+  // process. After each line the test waits until that process has exited.
   auto sink = make_program_sink("head -n 1 >> " + out, true);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(sink->write(Alert{}, "l" + std::to_string(i)).ok());
-    usleep(100'000);  // let head exit
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (program_alive() && std::chrono::steady_clock::now() < end) usleep(1'000);
+    ASSERT_FALSE(program_alive()) << "program " << i << " did not exit after its line";
   }
   sink->flush();
   EXPECT_EQ(slurp(out), "l0\nl1\nl2\n");

@@ -3,15 +3,24 @@
 // build and run a small C++ program with CMake, reinstall a small Debian
 // package with apt, use git on a local repository, read /proc, serve and
 // fetch a page from a local HTTP server — must raise no alert at NOTICE or
-// above. Alerts are attributed to the workload by event time.
+// above. Alerts are attributed to the workload by its process tree
+// (trigger_tree.h), so other processes on the machine do not count.
+//
+// Silence proves nothing by itself (a collector that captured nothing is
+// silent too), so the same run has positive controls: a test-only DEBUG
+// rule reports the workload's programs as they start, and each must be
+// seen from the workload's tree; after the workload a sensitive read must
+// still raise its Warning; and the sentinel (trigger_tree.h) must arrive.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
+#include <sys/wait.h>
 #include <fstream>
 #include <string>
 
-#include "tests/rules/rule_window.h"
+#include "tests/rules/trigger_tree.h"
 #include "tests/support/kestrel_collector.h"
 
 namespace kestrel::testing {
@@ -63,6 +72,26 @@ wait $SERVER || true
 grep -q page "$W/page"
 )SH";
 
+// Programs the workload runs; the step rule must see each start.
+const std::set<std::string> kSteps = {"cmake", "ninja", "hello", "apt-get", "dpkg", "hostname",
+                                      "git", "ps", "python3", "curl"};
+
+std::string step_rule() {
+  std::string names;
+  for (const auto& n : kSteps) names += (names.empty() ? "" : ", ") + n;
+  return "- rule: Benign Workload Step\n"
+         "  desc: test only; a program of the benign workload started\n"
+         "  condition: kestrel_spawned_process and proc.name in (" + names + ")\n"
+         "  output: \"step %proc.name " + lineage_output() + "\"\n"
+         "  priority: DEBUG\n";
+}
+
+bool notice_or_above(const std::string& priority) {
+  for (const char* p : {"Emergency", "Alert", "Critical", "Error", "Warning", "Notice"})
+    if (priority == p) return true;
+  return false;
+}
+
 TEST(BenignWorkload, RaisesNoAlertAtNoticeOrAbove) {
   ASSERT_EQ(geteuid(), 0u) << "the benign workload test needs root";
   std::string work = "/tmp/kestrel-benign-" + std::to_string(getpid());
@@ -70,25 +99,41 @@ TEST(BenignWorkload, RaisesNoAlertAtNoticeOrAbove) {
   std::ofstream(script) << kWorkload;
 
   Collector c;
-  c.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-o", "priority=notice", "-M",
-           "600"});
+  std::vector<std::string> args = {KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all",
+                                   "-o", "priority=debug", "-M", "600"};
+  for (auto& a : default_rules_with_ancestry(work + ".rules.yaml", step_rule())) args.push_back(std::move(a));
+  c.start(args);
   ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << c.err;
 
-  uint64_t begin = wall_clock_ns();
-  int rc = std::system(("bash " + script + " " + work + " > " + work + ".log 2>&1").c_str());
-  uint64_t end = wall_clock_ns();
-  for (int i = 0; i < 20; ++i) c.pump(50);
+  int status = 0;
+  pid_t workload = run_rooted("bash " + script + " " + work + " > " + work + ".log 2>&1", status);
+  std::vector<Trigger> control = {{"Sensitive File Read By Untrusted Program", "Warning",
+                                   "cat /etc/shadow > /dev/null", {{"fd.name", "/etc/shadow"}, {"proc.name", "cat"}}}};
+  run_triggers(control);
+  pid_t sentinel = run_sentinel();
+  wait_for_alerts(c, control, sentinel, 120000);
   int code = c.stop();
 
   std::ifstream log(work + ".log");
   std::string log_text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(rc, 0) << "the workload itself failed:\n" << log_text;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the workload itself failed:\n" << log_text;
   EXPECT_EQ(code, 0) << c.err;
-  auto alerts = alerts_between(c.alerts(), begin, end);
-  for (const auto& a : alerts) ADD_FAILURE() << "alert during the benign workload: " << a.dump();
+
+  std::set<std::string> steps_seen;
+  for (const auto& a : c.alerts()) {
+    if (!alert_from_tree(a, workload)) continue;
+    if (a.value("rule", "") == "Benign Workload Step") {
+      steps_seen.insert(a["output_fields"].value("proc.name", ""));
+    } else if (notice_or_above(a.value("priority", ""))) {
+      ADD_FAILURE() << "alert from the benign workload: " << a.dump();
+    }
+  }
+  for (const auto& step : kSteps)
+    EXPECT_TRUE(steps_seen.count(step)) << "the collector did not see the workload start " << step;
+  check_triggers(c, control);
   EXPECT_NE(c.err.find("Events processed:"), std::string::npos) << c.err;
 
-  std::system(("rm -rf " + work + " " + script + " " + work + ".log").c_str());
+  std::system(("rm -rf " + work + " " + script + " " + work + ".log " + work + ".rules.yaml").c_str());
 }
 
 }  // namespace

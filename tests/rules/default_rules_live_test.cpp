@@ -1,8 +1,10 @@
 // Every rule of the default ruleset proven live: the real `kestrel` binary
-// runs the embedded rules under the live eBPF source while triggers run one
+// runs the default rules under the live eBPF source while triggers run one
 // after another; each trigger must make exactly its rule fire, with the
 // expected output fields, and no other rule (rule_matching=all, so an
-// overlapping rule would show). One collector per TEST keeps this fast.
+// overlapping rule would show). Alerts are attributed to a trigger by its
+// process tree (trigger_tree.h), so other processes on the machine do not
+// disturb the test. One collector per TEST keeps this fast.
 //
 // Container rules run their workload in a real cgroup shaped like Docker's
 // (systemd driver: .../docker-<64 hex>.scope), so the kernel itself reports
@@ -21,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/rules/rule_window.h"
+#include "tests/rules/trigger_tree.h"
 #include "tests/support/kestrel_collector.h"
 
 namespace kestrel::testing {
@@ -71,7 +73,9 @@ class DefaultRulesLive : public ::testing::Test {
   }
 
   void start_collector() {
-    collector_.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-M", "300"});
+    std::vector<std::string> args = {KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-M", "300"};
+    for (auto& a : default_rules_with_ancestry(tmp_ + "/ancestry.yaml")) args.push_back(std::move(a));
+    collector_.start(args);
     ASSERT_TRUE(collector_.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << collector_.err;
   }
 
@@ -80,7 +84,8 @@ class DefaultRulesLive : public ::testing::Test {
     start_collector();
     if (HasFatalFailure()) return;
     run_triggers(triggers);
-    wait_for_alerts(collector_, triggers, 15000);
+    pid_t sentinel = run_sentinel();
+    wait_for_alerts(collector_, triggers, sentinel, 60000);
     int code = collector_.stop();
     EXPECT_EQ(code, 0) << collector_.err;
     check_triggers(collector_, triggers);

@@ -15,7 +15,7 @@
 
 #include "sources/capture/kcap_writer.h"
 #include "sources/event/event_builder.h"
-#include "tests/rules/rule_window.h"
+#include "tests/rules/trigger_tree.h"
 #include "tests/support/kestrel_collector.h"
 
 namespace kestrel::testing {

@@ -89,8 +89,11 @@ TEST(Multiplexer, LiveSourcesCountQueueDrops) {
   Multiplexer mux(MultiplexerOptions{200, std::chrono::milliseconds(10)});
   mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
   ASSERT_TRUE(mux.start().ok());
-  // Let the reader run ahead of a consumer that is not consuming yet.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Let the reader run ahead of a consumer that is not consuming yet, until
+  // it has counted a drop (a deadline, not a speed).
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto c = drain(mux);
   auto report = mux.reports()[0];
   EXPECT_GT(report.queue_drops, 0u);

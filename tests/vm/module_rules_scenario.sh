@@ -45,7 +45,12 @@ echo "marker ino=$(stat -c %i /tmp/kestrel-vm-marker)"
 ip link set lo up
 /bin/nc -l -p 8080 </dev/null >/dev/null &
 npid=$!
-sleep 0.5
+# Until the listener is up (port 8080 = 1F90 in LISTEN, 0A; busybox nc binds ::).
+waited=0
+while ! grep -q ':1F90 [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6 2>/dev/null && [ "$waited" -lt 100 ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+done
 timeout 5 /bin/nc 127.0.0.1 8080 </dev/null && echo "nc connected"
 kill "$npid" 2>/dev/null
 echo "KESTREL-VM: END workload"
