@@ -76,6 +76,7 @@ class ProgramSink : public OutputSink {
       if (error == ECANCELED) return Status(StatusCode::kUnavailable, "program output: shutting down");
       if (error != EPIPE)
         return Status(StatusCode::kUnavailable, "program output: write failed: " + std::string(std::strerror(error)));
+      ++restarts_;  // the reader went away: the line is retried on a fresh process
     }
     return Status(StatusCode::kUnavailable, "program output: '" + program_ + "' exits before reading its input");
   }
