@@ -63,7 +63,11 @@ struct Reader {
       ++p;
       ++column;
     }
-    for (int i = 0; i < kMaxLines && p < content.size(); ++i, ++line) {
+    // locate() walks the spans consuming length + 1 each and never takes an
+    // offset past `length`: once the spans cover more than that, the lines
+    // after them (the rest of the file) can never be reached.
+    uint64_t covered = 0;
+    for (int i = 0; i < kMaxLines && p < content.size() && covered <= out.length; ++i, ++line) {
       if (!first_inline) {
         size_t indent = 0;
         while (p + indent < content.size() && content[p + indent] == ' ') ++indent;
@@ -80,6 +84,7 @@ struct Reader {
       size_t len = eol - p;
       if (len > 0 && content[eol - 1] == '\r') --len;
       out.lines.push_back(ScalarLines::Span{line, column, static_cast<uint32_t>(len)});
+      covered += len + 1;
       p = eol + 1;
     }
     return out;
