@@ -45,6 +45,7 @@ ExprPtr clone_expr(const Expr& e, int depth) {
   out->rhs = e.rhs;
   out->values = e.values;
   out->rhs_field = e.rhs_field;
+  out->children.reserve(e.children.size());
   for (const auto& c : e.children) {
     auto copy = clone_expr(*c, depth + 1);
     if (!copy) return nullptr;

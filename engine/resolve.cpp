@@ -83,6 +83,9 @@ void ResolvedLists::expand_value(const Value& v, size_t min_index, std::vector<V
 void ResolvedLists::expand_values(std::vector<Value>& values) {
   std::vector<Value> out;
   for (const auto& v : values) expand_value(v, 0, out, 0);
+  // Expanded lists stay in the resolved tree for the rule set's lifetime:
+  // give back the up to 2x capacity push_back growth left.
+  out.shrink_to_fit();
   values = std::move(out);
 }
 
