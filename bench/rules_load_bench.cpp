@@ -12,12 +12,16 @@
 // Every stage runs in a fresh process (this binary re-executed with
 // --child, or `kestrel -V FILE`), so wait4()'s ru_maxrss is that stage's
 // own peak; "baseline" is the same child doing nothing, and "per rule" is
-// (peak - baseline) / rules.
+// (peak - baseline) / rules. "retained" is the heap still in use with the
+// stage's result alive (mallinfo2; the YAML tree is gone by then): the
+// collection after read, the RuleSet after load_rules, RuleSet and
+// compiled engine after create — what a running collector keeps.
 //
 //   rules_load_bench [--rules N] [--keep FILE] [--kestrel PATH]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -93,56 +97,75 @@ std::string generate(int rules) {
   return out;
 }
 
-// --child MODE FILE: one stage, then exit. Prints the rule count.
+size_t heap_in_use() { return mallinfo2().uordblks; }
+
+// --child MODE FILE: one stage, then exit. Prints the heap bytes still in
+// use while the stage's result is alive (what a collector keeps).
 int child(const std::string& mode, const std::string& file) {
-  if (mode == "baseline") return 0;
+  const size_t before = heap_in_use();
+  if (mode == "baseline") {
+    std::printf("0\n");
+    return 0;
+  }
   LoadResult result;
-  size_t rules = 0;
+  size_t retained = 0;
   if (mode == "read") {
     kestrel::engine::RuleCollection c;
     kestrel::engine::read_rules_path(file, c, result);
-    rules = c.rules.all().size();
+    retained = heap_in_use() - before;
   } else {
     kestrel::engine::RuleSet set = kestrel::engine::load_rules({file}, result);
-    rules = set.rules.size();
+    retained = heap_in_use() - before;
     if (mode == "engine" && result.ok()) {
       auto engine = kestrel::engine::eval::RuleEngine::create(set);
       if (!engine.ok()) {
         std::fprintf(stderr, "compile failed: %s\n", engine.status().message().c_str());
         return 1;
       }
+      retained = heap_in_use() - before;
     }
   }
   if (!result.ok()) {
     std::fprintf(stderr, "load failed: %s\n", result.filtered(true).front().message.c_str());
     return 1;
   }
-  std::printf("%zu\n", rules);
+  std::printf("%zu\n", retained);
   return 0;
 }
 
 struct Run {
   double seconds = 0;
   long maxrss_kib = 0;
+  long retained = -1;  // what the child printed (our children only)
   bool ok = false;
 };
 
-Run run(const std::vector<std::string>& argv) {
+// `ours`: the child is this binary, whose stdout is the retained heap.
+Run run(const std::vector<std::string>& argv, bool ours = true) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  int out[2];
+  if (pipe(out) != 0) return Run{};
   auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, STDOUT_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
     execv(args[0], args.data());
     _exit(127);
   }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(out[0]);
   Run r;
   int status = 0;
   rusage ru{};
   if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) return r;
+  if (ours && !text.empty()) r.retained = std::atol(text.c_str());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.maxrss_kib = ru.ru_maxrss;
   r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -175,7 +198,7 @@ int main(int argc, char** argv) {
   if (n > 0) self.assign(buf, static_cast<size_t>(n));
 
   Run base = run({self, "--child", "baseline", file});
-  Run kbase = run({kestrel_bin, "--version"});
+  Run kbase = run({kestrel_bin, "--version"}, false);
   size_t total_rules = 0;
   {
     LoadResult result;
@@ -188,22 +211,28 @@ int main(int argc, char** argv) {
   std::printf("rules file: %s, %zu bytes, %zu rules (%d synthetic + upstream falco_rules.yaml)\n", file.c_str(),
               static_cast<size_t>(std::ifstream(file, std::ios::ate | std::ios::binary).tellg()), total_rules, rules);
   size_t bytes = static_cast<size_t>(std::ifstream(file, std::ios::ate | std::ios::binary).tellg());
-  std::printf("%-34s %8s %10s %12s %12s\n", "stage", "seconds", "peak MiB", "bytes/rule", "bytes/input B");
+  std::printf("%-34s %8s %10s %12s %12s %14s %12s\n", "stage", "seconds", "peak MiB", "bytes/rule",
+              "bytes/input B", "retained MiB", "retained/rule");
   auto report = [&](const char* name, const Run& r, const Run& baseline) {
     if (!r.ok) {
       std::printf("%-34s FAILED\n", name);
       return false;
     }
     double grown = static_cast<double>(r.maxrss_kib - baseline.maxrss_kib) * 1024.0;
-    std::printf("%-34s %8.2f %10.1f %12.0f %12.1f\n", name, r.seconds, r.maxrss_kib / 1024.0,
+    std::printf("%-34s %8.2f %10.1f %12.0f %12.1f", name, r.seconds, r.maxrss_kib / 1024.0,
                 grown / static_cast<double>(total_rules), grown / static_cast<double>(bytes));
+    if (r.retained >= 0) {
+      std::printf(" %14.1f %12.0f", static_cast<double>(r.retained) / (1 << 20),
+                  static_cast<double>(r.retained) / static_cast<double>(total_rules));
+    }
+    std::printf("\n");
     return true;
   };
   bool ok = true;
   ok = report("read (YAML -> items)", run({self, "--child", "read", file}), base) && ok;
   ok = report("load_rules (-> resolved RuleSet)", run({self, "--child", "build", file}), base) && ok;
   ok = report("load_rules + RuleEngine::create", run({self, "--child", "engine", file}), base) && ok;
-  if (kbase.ok) ok = report("kestrel -V FILE", run({kestrel_bin, "-V", file}), kbase) && ok;
+  if (kbase.ok) ok = report("kestrel -V FILE", run({kestrel_bin, "-V", file}, false), kbase) && ok;
   if (keep.empty()) std::remove(file.c_str());
   return ok ? 0 : 1;
 }
