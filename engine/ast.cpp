@@ -1,5 +1,7 @@
 #include "engine/ast.h"
 
+#include <algorithm>
+
 namespace kestrel::engine {
 
 const char* transformer_name(Transformer t) {
@@ -30,8 +32,16 @@ ExprPtr make_bool(ExprKind kind, TextPos pos, std::vector<ExprPtr> children) {
   auto e = std::make_unique<Expr>();
   e->kind = kind;
   e->pos = pos;
-  e->children = std::move(children);
+  e->children.reserve(children.size());
+  for (auto& c : children) e->children.push_back(std::move(c));
   return e;
+}
+
+int tree_height(const Expr& e, int depth) {
+  if (depth > kMaxConditionDepth) return 0;
+  int h = 0;
+  for (const auto& c : e.children) h = std::max(h, 1 + tree_height(*c, depth + 1));
+  return h;
 }
 
 ExprPtr clone_expr(const Expr& e, int depth) {
@@ -45,6 +55,7 @@ ExprPtr clone_expr(const Expr& e, int depth) {
   out->rhs = e.rhs;
   out->values = e.values;
   out->rhs_field = e.rhs_field;
+  out->children.reserve(e.children.size());
   for (const auto& c : e.children) {
     auto copy = clone_expr(*c, depth + 1);
     if (!copy) return nullptr;

@@ -57,7 +57,11 @@ enum class RhsKind {
 struct Expr {
   ExprKind kind = ExprKind::kCheck;
   TextPos pos;
-  std::vector<std::unique_ptr<Expr>> children;  // and/or: 2+; not: 1
+  // and/or: 2+; not: 1. Shared, not owned alone: the resolver puts one
+  // resolved macro tree under every condition that uses the macro, so a
+  // resolved tree is a DAG and is read-only (only the parser and the
+  // resolver write trees, and only nodes nothing else refers to yet).
+  std::vector<std::shared_ptr<Expr>> children;
 
   std::string macro;  // kMacroRef: the identifier
 
@@ -72,9 +76,11 @@ struct Expr {
 using ExprPtr = std::unique_ptr<Expr>;
 
 ExprPtr make_bool(ExprKind kind, TextPos pos, std::vector<ExprPtr> children);
-// Deep copy. `depth` is the caller's nesting; copies deeper than
-// kMaxConditionDepth return nullptr.
+// Deep copy (shared subtrees are copied too). `depth` is the caller's
+// nesting; copies deeper than kMaxConditionDepth return nullptr.
 ExprPtr clone_expr(const Expr& e, int depth = 0);
+// Levels below `e` (0 for a leaf), counting stops past kMaxConditionDepth.
+int tree_height(const Expr& e, int depth = 0);
 // Number of nodes in `e`, counting stops once it passes `limit`.
 size_t count_nodes(const Expr& e, size_t limit, int depth = 0);
 // Canonical text (fully parenthesised), for tests and messages.

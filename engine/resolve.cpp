@@ -83,6 +83,9 @@ void ResolvedLists::expand_value(const Value& v, size_t min_index, std::vector<V
 void ResolvedLists::expand_values(std::vector<Value>& values) {
   std::vector<Value> out;
   for (const auto& v : values) expand_value(v, 0, out, 0);
+  // Expanded lists stay in the resolved tree for the rule set's lifetime:
+  // give back the up to 2x capacity push_back growth left.
+  out.shrink_to_fit();
   values = std::move(out);
 }
 
@@ -103,10 +106,28 @@ std::optional<ResolveError> MacroResolver::resolve(ExprPtr& root, uint32_t visib
   budget_ = kMacroExpansionBudget;
   node_budget_ = kMacroNodeBudget;
   std::vector<std::string> stack;
-  return resolve_node(root, visibility, stack, 0);
+  std::shared_ptr<Expr> tree = std::move(root);
+  auto err = resolve_node(tree, visibility, stack, 0);
+  // Back to a root of its own: the root node is copied (children stay
+  // shared) when it became a macro's shared tree, moved otherwise.
+  root = tree.use_count() == 1 ? std::make_unique<Expr>(std::move(*tree)) : std::make_unique<Expr>(*tree);
+  return err;
 }
 
-std::optional<ResolveError> MacroResolver::resolve_node(ExprPtr& node, uint32_t visibility,
+std::optional<ResolveError> MacroResolver::resolve_macro(size_t i) {
+  budget_ = kMacroExpansionBudget;
+  node_budget_ = kMacroNodeBudget;
+  std::vector<std::string> stack;
+  ParsedMacro& m = macros_[i];
+  if (auto err = resolve_node(m.expr, m.visibility, stack, 0)) return err;
+  // What every use used to get on its copy, done once.
+  set_origin(*m.expr, m.origin, 0);
+  m.height = tree_height(*m.expr);
+  m.resolved = true;
+  return std::nullopt;
+}
+
+std::optional<ResolveError> MacroResolver::resolve_node(std::shared_ptr<Expr>& node, uint32_t visibility,
                                                         std::vector<std::string>& stack, int depth) {
   if (depth > kMaxConditionDepth) {
     return ResolveError{"condition too deeply nested after macro expansion (limit " +
@@ -133,7 +154,19 @@ std::optional<ResolveError> MacroResolver::resolve_node(ExprPtr& node, uint32_t 
   size_t nodes = count_nodes(*m.expr, node_budget_);
   if (nodes > node_budget_) return ResolveError{"too many macro expansions (condition too large)", node->pos};
   node_budget_ -= nodes;
-  ExprPtr copy = clone_expr(*m.expr, depth);
+  if (m.resolved) {
+    // Nothing left to resolve inside: share it. (A copy at this depth
+    // would fail exactly when it reaches past the cap.)
+    if (depth + m.height > kMaxConditionDepth) {
+      return ResolveError{"condition too deeply nested after macro expansion", node->pos};
+    }
+    m.used = true;
+    node = m.expr;
+    return std::nullopt;
+  }
+  // A macro not resolved yet (defined later, visible through a later
+  // append) is resolved in this context, on a copy.
+  std::shared_ptr<Expr> copy = clone_expr(*m.expr, depth);
   if (!copy) return ResolveError{"condition too deeply nested after macro expansion", node->pos};
   m.used = true;
   set_origin(*copy, m.origin, 0);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,24 +60,34 @@ struct ResolveError {
 struct ParsedMacro {
   std::string name;
   uint32_t origin = 0;  // 1 + position in the macro vector (see TextPos::origin)
-  ExprPtr expr;  // lists already expanded
+  std::shared_ptr<Expr> expr;  // lists already expanded
   uint32_t index = 0;
   uint32_t visibility = 0;
   bool used = false;
+  // Set by MacroResolver::resolve_macro: `expr` has no macro references
+  // left and its positions carry `origin`; uses share it from then on.
+  bool resolved = false;
+  int height = 0;  // tree_height(*expr) once resolved
 };
 
 class MacroResolver {
  public:
   explicit MacroResolver(std::vector<ParsedMacro>& macros);
-  // Replaces every macro reference in `root` by a copy of the macro's tree
+  // Replaces every macro reference in `root` by the macro's tree
   // (recursively), seeing only macros whose index < visibility. Marks used
-  // macros. Expansion is capped (nodes and depth) so a hostile rule set
-  // cannot blow up memory.
+  // macros. A macro already resolved (resolve_macro) is shared, not copied:
+  // `root` becomes a DAG, read-only from then on. Expansion is capped
+  // (nodes counted as if copied, and depth) so a hostile rule set cannot
+  // blow up memory or the walks over the result.
   std::optional<ResolveError> resolve(ExprPtr& root, uint32_t visibility);
+  // Resolves macros[i] in place with its own visibility, then marks it
+  // resolved (see ParsedMacro::resolved). Positions in errors are in the
+  // macro's own text (origin 0) like resolve()'s.
+  std::optional<ResolveError> resolve_macro(size_t i);
 
  private:
-  std::optional<ResolveError> resolve_node(ExprPtr& node, uint32_t visibility, std::vector<std::string>& stack,
-                                           int depth);
+  std::optional<ResolveError> resolve_node(std::shared_ptr<Expr>& node, uint32_t visibility,
+                                           std::vector<std::string>& stack, int depth);
   std::vector<ParsedMacro>& macros_;
   std::map<std::string, size_t> by_name_;
   size_t budget_ = 0;       // macro expansions left

@@ -3,9 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <streambuf>
 
 #include "engine/rule_collector.h"
 
@@ -63,7 +65,11 @@ struct Reader {
       ++p;
       ++column;
     }
-    for (int i = 0; i < kMaxLines && p < content.size(); ++i, ++line) {
+    // locate() walks the spans consuming length + 1 each and never takes an
+    // offset past `length`: once the spans cover more than that, the lines
+    // after them (the rest of the file) can never be reached.
+    uint64_t covered = 0;
+    for (int i = 0; i < kMaxLines && p < content.size() && covered <= out.length; ++i, ++line) {
       if (!first_inline) {
         size_t indent = 0;
         while (p + indent < content.size() && content[p + indent] == ' ') ++indent;
@@ -80,6 +86,7 @@ struct Reader {
       size_t len = eol - p;
       if (len > 0 && content[eol - 1] == '\r') --len;
       out.lines.push_back(ScalarLines::Span{line, column, static_cast<uint32_t>(len)});
+      covered += len + 1;
       p = eol + 1;
     }
     return out;
@@ -466,14 +473,29 @@ void Reader::read_item(const YAML::Node& item) {
   }
 }
 
+// An istream over text the caller keeps alive, read in place:
+// YAML::LoadAll(const std::string&) copies the whole file into a
+// stringstream first (one more file-sized buffer at the peak).
+class TextReadBuf : public std::streambuf {
+ public:
+  explicit TextReadBuf(const std::string& text) {
+    // The get area is only read: streambuf's interface wants char*.
+    char* p = const_cast<char*>(text.data());
+    setg(p, p, p + text.size());
+  }
+};
+
 }  // namespace
 
 bool read_rules_content(std::string_view name, const std::string& content, RuleCollection& out,
                         LoadResult& result) {
   Reader reader{std::string(name), content, out, result, RuleCollector(out)};
-  std::vector<YAML::Node> docs;
+  std::deque<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(content);
+    TextReadBuf buf(content);
+    std::istream in(&buf);
+    std::vector<YAML::Node> loaded = YAML::LoadAll(in);
+    docs.insert(docs.end(), loaded.begin(), loaded.end());
   } catch (const YAML::ParserException& e) {
     result.add_error(LoadError::kYamlParse, "rules content", "",
                      ItemLocation{std::string(name), e.mark.line + 1, e.mark.column + 1}, e.what());
@@ -482,7 +504,12 @@ bool read_rules_content(std::string_view name, const std::string& content, RuleC
     result.add_error(LoadError::kYamlParse, "rules content", "", ItemLocation{std::string(name)}, e.what());
     return false;
   }
-  for (const auto& doc : docs) {
+  // Each document's tree is freed once its items are collected. (Only
+  // copies and pops: assigning or swapping YAML::Nodes writes through to
+  // the trees they refer to.)
+  while (!docs.empty()) {
+    const YAML::Node doc = docs.front();
+    docs.pop_front();
     if (!doc.IsDefined() || doc.IsNull()) continue;
     try {
       ItemContext ctx = reader.context(doc, "rules content", "");
@@ -522,11 +549,21 @@ bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& r
                      "Could not open rules file " + path);
     return false;
   }
-  // Read at most one byte past the limit (the file may be a pipe, so its
-  // size is not asked beforehand).
-  std::string content(max_file_bytes + 1, '\0');
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  content.resize(static_cast<size_t>(in.gcount()));
+  // Read at most one byte past the limit, in chunks: the file may be a pipe,
+  // so its size is only a hint, and a buffer of the limit's size would cost
+  // 16 MiB for every file however small.
+  std::string content;
+  std::error_code size_ec;
+  const uintmax_t size_hint = fs::file_size(path, size_ec);
+  if (!size_ec) content.reserve(static_cast<size_t>(std::min<uintmax_t>(size_hint, max_file_bytes) + 1));
+  std::array<char, 64 * 1024> chunk;
+  while (content.size() <= max_file_bytes) {
+    const uint64_t room = max_file_bytes - content.size();  // bytes still allowed
+    const size_t want = room >= chunk.size() ? chunk.size() : static_cast<size_t>(room) + 1;
+    in.read(chunk.data(), static_cast<std::streamsize>(want));
+    if (in.gcount() <= 0) break;
+    content.append(chunk.data(), static_cast<size_t>(in.gcount()));
+  }
   if (content.size() > max_file_bytes) {
     result.add_error(LoadError::kFileRead, "rules content", "", ItemLocation{path},
                      "Rules file " + path + " is larger than " + std::to_string(max_file_bytes) +

@@ -74,9 +74,9 @@ class Builder {
   // Falco resolves each macro in place, in definition order, seeing the
   // macros visible at its last definition.
   bool resolve_macros(MacroResolver& resolver) {
-    for (auto& m : macros_) {
-      const MacroInfo* info = c_.macros.find(m.name);
-      if (auto err = resolver.resolve(m.expr, m.visibility)) {
+    for (size_t i = 0; i < macros_.size(); ++i) {
+      const MacroInfo* info = c_.macros.find(macros_[i].name);
+      if (auto err = resolver.resolve_macro(i)) {
         error(LoadError::kValidate, info->ctx, locate(info->cond_where, err->pos, 0, macro_infos_), err->message);
         return false;
       }

@@ -106,7 +106,12 @@ bool is_plain(const FieldOperand& f, std::string_view name) {
   return f.field == name && !f.arg && f.transformers.empty();
 }
 
-Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
+bool same_texts(const std::vector<RhsValue>& compiled, const std::vector<Value>& values) {
+  return std::equal(compiled.begin(), compiled.end(), values.begin(), values.end(),
+                    [](const RhsValue& a, const Value& b) { return a.text == b.text; });
+}
+
+Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache, RhsMemo* memo) {
   auto op = parse_cmp_op(e.op);
   if (!op) return error_at("unknown operator '" + e.op + "'", e.pos);
   bool set_op = *op == CmpOp::kEq || *op == CmpOp::kNe || *op == CmpOp::kIn;
@@ -147,19 +152,30 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache) {
   uint32_t result = cache.intern_result(key);
   if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}, cost, result));
   if (auto st = check_values(cls, *op, e); !st.ok()) return st;
+  // The key names operand, operator and values: one compiled right-hand
+  // side serves every check with the same result slot.
+  // (The values are compared too: the key joins them with a separator a
+  // value could contain.)
+  if (memo) {
+    if (auto it = memo->find(result); it != memo->end() && same_texts(it->second->values, e.values)) {
+      return PredicatePtr(std::make_unique<CheckNode>(slot, *op, it->second, cost, result));
+    }
+  }
   std::vector<std::string> texts;
   texts.reserve(e.values.size());
   for (const auto& v : e.values) texts.push_back(v.text);
   auto rhs = compile_rhs(*op, texts);
   if (!rhs.ok()) return error_at(rhs.status().message() + " for field " + e.left.to_string(), e.pos);
-  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(rhs).value(), cost, result));
+  auto shared = std::make_shared<const RhsSet>(std::move(rhs).value());
+  if (memo) memo->emplace(result, shared);
+  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(shared), cost, result));
 }
 
-Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth);
+Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, RhsMemo* memo, int depth);
 
 // and/or: children of the same kind are inlined, constants folded, and
 // cheap children moved first.
-Result<PredicatePtr> compile_bool(const Expr& e, FieldCache& cache, int depth) {
+Result<PredicatePtr> compile_bool(const Expr& e, FieldCache& cache, RhsMemo* memo, int depth) {
   bool is_and = e.kind == ExprKind::kAnd;
   std::vector<PredicatePtr> kids;
   std::vector<const Expr*> stack;
@@ -171,7 +187,7 @@ Result<PredicatePtr> compile_bool(const Expr& e, FieldCache& cache, int depth) {
       for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) stack.push_back(it->get());
       continue;
     }
-    auto k = compile_expr(*c, cache, depth + 1);
+    auto k = compile_expr(*c, cache, memo, depth + 1);
     if (!k.ok()) return k;
     PredicatePtr p = std::move(k).value();
     if (auto* cn = dynamic_cast<ConstNode*>(p.get())) {
@@ -189,16 +205,16 @@ Result<PredicatePtr> compile_bool(const Expr& e, FieldCache& cache, int depth) {
   return PredicatePtr(std::make_unique<OrNode>(std::move(kids)));
 }
 
-Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth) {
+Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, RhsMemo* memo, int depth) {
   if (depth > kMaxConditionDepth) return error_at("condition too deeply nested", e.pos);
   switch (e.kind) {
     case ExprKind::kCheck:
-      return compile_check(e, cache);
+      return compile_check(e, cache, memo);
     case ExprKind::kMacroRef:
       return error_at("undefined macro '" + e.macro + "'", e.pos);
     case ExprKind::kNot: {
       if (e.children.size() != 1) return error_at("'not' needs one operand", e.pos);
-      auto k = compile_expr(*e.children[0], cache, depth + 1);
+      auto k = compile_expr(*e.children[0], cache, memo, depth + 1);
       if (!k.ok()) return k;
       PredicatePtr p = std::move(k).value();
       if (auto* cn = dynamic_cast<ConstNode*>(p.get())) return PredicatePtr(std::make_unique<ConstNode>(!cn->value()));
@@ -206,15 +222,15 @@ Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, int depth) {
     }
     case ExprKind::kAnd:
     case ExprKind::kOr:
-      return compile_bool(e, cache, depth);
+      return compile_bool(e, cache, memo, depth);
   }
   return error_at("unknown expression kind", e.pos);
 }
 
 }  // namespace
 
-Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache) {
-  return compile_expr(condition, cache, 0);
+Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache, RhsMemo* memo) {
+  return compile_expr(condition, cache, memo, 0);
 }
 
 Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache) {

@@ -15,13 +15,22 @@
 // (conditions have no side effects, so order does not change results).
 #pragma once
 
+#include <memory>
+#include <unordered_map>
+
 #include "engine/ast.h"
 #include "engine/eval/program.h"
 #include "sources/base/status.h"
 
 namespace kestrel::engine::eval {
 
-Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache);
+// Compiled right-hand sides by check result slot (FieldCache::intern_result
+// names identical checks: operand, operator, values), so the checks a macro
+// puts into many rules share one RhsSet. Kept while one engine compiles.
+using RhsMemo = std::unordered_map<uint32_t, std::shared_ptr<const RhsSet>>;
+
+// `memo` (optional) is used and filled across calls with the same `cache`.
+Result<PredicatePtr> compile_condition(const Expr& condition, FieldCache& cache, RhsMemo* memo = nullptr);
 
 // The operand's slot (interned in `cache`), for output formats and tests.
 Result<uint32_t> compile_operand(const FieldOperand& operand, FieldCache& cache);

@@ -112,8 +112,11 @@ class CheckNode final : public Predicate {
  public:
   // `cost`: estimated_check_cost() of the operand and operator; `result`:
   // the FieldCache result slot shared by identical checks.
-  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs, int cost, uint32_t result)
+  // `rhs` may be shared by identical checks (compile.h RhsMemo).
+  CheckNode(uint32_t slot, CmpOp op, std::shared_ptr<const RhsSet> rhs, int cost, uint32_t result)
       : slot_(slot), result_(result), op_(op), cost_(cost), rhs_(std::move(rhs)) {}
+  CheckNode(uint32_t slot, CmpOp op, RhsSet rhs, int cost, uint32_t result)
+      : CheckNode(slot, op, std::make_shared<const RhsSet>(std::move(rhs)), cost, result) {}
   bool eval(EvalState& s) const override {
     int known = s.cache.cached_result(result_);
     if (known >= 0) return known != 0;
@@ -128,15 +131,15 @@ class CheckNode final : public Predicate {
     const ExtractedValue& v = s.cache.get(slot_, s.ctx);
     if (op_ == CmpOp::kExists) return v.present();
     // The common case without the generic dispatch.
-    if (v.kind == ValueKind::kString) return match_string(op_, v.str, rhs_);
-    return match(op_, v, rhs_);
+    if (v.kind == ValueKind::kString) return match_string(op_, v.str, *rhs_);
+    return match(op_, v, *rhs_);
   }
 
   uint32_t slot_;
   uint32_t result_;
   CmpOp op_;
   int cost_;
-  RhsSet rhs_;
+  std::shared_ptr<const RhsSet> rhs_;
 };
 
 class FieldCompareNode final : public Predicate {

@@ -15,6 +15,7 @@ RuleEngine::RuleEngine(RuleEngineOptions options)
 Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, RuleEngineOptions options) {
   std::unique_ptr<RuleEngine> engine(new RuleEngine(std::move(options)));
   const RuleEngineOptions& opt = engine->options_;
+  RhsMemo memo;  // right-hand sides shared by identical checks across rules
   for (const LoadedRule& r : rules.rules) {
     // Priority enum: lower value = more severe.
     if (!r.enabled || r.source != opt.source || r.priority > opt.min_priority || !r.condition) {
@@ -25,7 +26,7 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
       std::string msg = "rule '" + r.name + "': " + what + ": " + st.message();
       return Status(st.code(), msg, st.where());
     };
-    auto cond = compile_condition(*r.condition, engine->cache_);
+    auto cond = compile_condition(*r.condition, engine->cache_, &memo);
     if (!cond.ok()) return fail(cond.status(), "condition");
     auto out = OutputFormat::compile(r.output, engine->cache_);
     if (!out.ok()) return fail(out.status(), "output");
