@@ -23,6 +23,7 @@
 #include "app/cli.h"
 #include "sources/capture/kcap_writer.h"
 #include "sources/event/event_builder.h"
+#include "tests/support/free_port.h"
 
 namespace kestrel {
 namespace {
@@ -192,18 +193,7 @@ TEST(Sighup, ReopensOutputsAndReloadsRulesKeepingTheOldOnFailure) {
   EXPECT_NE(after[1].find("Marker B /hup/b2"), std::string::npos) << after[1];
 }
 
-// A TCP port free right now (bound to port 0, then released).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using kestrel::testing::free_port;
 
 // The running collector's /metrics, scraped while it waits for more input.
 TEST(LiveMetrics, RunningCollectorServesItsCounters) {

@@ -106,6 +106,29 @@ class HostilePeerBinary : public ::testing::Test {
   std::ofstream(config_) << pod.dump();
   }
 
+  // A real sandbox reads /etc/shadow: it must start (runsc reached the
+  // socket) and its alert must arrive.
+  void expect_a_monitored_sandbox() {
+    const std::string root = dir_ + "/runsc-root";
+    std::filesystem::create_directories(root);
+    CommandOptions run;
+    run.timeout = 120s;
+    auto box = run_command({testing::kRunscPath, "--root=" + root, "--network=none", "--pod-init-config=" + config_,
+                            "do", "--quiet", "/bin/sh", "-c", "cat /etc/shadow > /dev/null"},
+                           run);
+    ASSERT_TRUE(box.ok()) << box.status().to_string();
+    EXPECT_EQ(box->exit_code, 0) << "the sandbox could not start (refused by Kestrel?): " << box->err;
+    EXPECT_TRUE(wait_until(
+        c_,
+        [&] {
+          for (const auto& a : c_.alerts())
+            if (a["rule"] == "Shadow Read In Sandbox") return true;
+          return false;
+        },
+        30s))
+        << c_.out << c_.err;
+  }
+
   void start(std::vector<std::string> extra) {
     std::vector<std::string> args = {KESTREL_BINARY, "-r", rules_, "-o", "json_output=true", "-o", "engine.kind=gvisor",
                                      "-o", "engine.gvisor.config=" + config_, "-M", "300"};
@@ -183,24 +206,7 @@ TEST_F(HostilePeerBinary, IdleConnectionsDoNotKeepARealSandboxOut) {
   const std::string from_us = " connection(s) from pid " + std::to_string(getpid());
   EXPECT_TRUE(wait_until(c_, [&] { return c_.err.find(from_us) != std::string::npos; }, 30s)) << c_.err;
 
-  const std::string root = dir_ + "/runsc-root";
-  std::filesystem::create_directories(root);
-  CommandOptions run;
-  run.timeout = 120s;
-  auto box = run_command({testing::kRunscPath, "--root=" + root, "--network=none", "--pod-init-config=" + config_, "do",
-                          "--quiet", "/bin/sh", "-c", "cat /etc/shadow > /dev/null"},
-                         run);
-  ASSERT_TRUE(box.ok()) << box.status().to_string();
-  EXPECT_EQ(box->exit_code, 0) << "the sandbox could not start (refused by Kestrel?): " << box->err;
-  bool fired = wait_until(
-      c_,
-      [&] {
-        for (const auto& a : c_.alerts())
-          if (a["rule"] == "Shadow Read In Sandbox") return true;
-        return false;
-      },
-      30s);
-  EXPECT_TRUE(fired) << c_.out << c_.err;
+  ASSERT_NO_FATAL_FAILURE(expect_a_monitored_sandbox());
 
   for (int fd : fds_) close(fd);
   fds_.clear();
@@ -234,24 +240,7 @@ TEST_F(HostilePeerBinary, TheHandshakeTimeoutFreesSlotsAnIdleFloodTook) {
   static const std::regex drops_re("kestrel: stats: [^\\n]* drops=1100 ");
   EXPECT_TRUE(wait_until(c_, [&] { return std::regex_search(c_.err, drops_re); }, 60s)) << c_.err;
 
-  const std::string root = dir_ + "/runsc-root";
-  std::filesystem::create_directories(root);
-  CommandOptions run;
-  run.timeout = 120s;
-  auto box = run_command({testing::kRunscPath, "--root=" + root, "--network=none", "--pod-init-config=" + config_, "do",
-                          "--quiet", "/bin/sh", "-c", "cat /etc/shadow > /dev/null"},
-                         run);
-  ASSERT_TRUE(box.ok()) << box.status().to_string();
-  EXPECT_EQ(box->exit_code, 0) << "the sandbox could not start (refused by Kestrel?): " << box->err;
-  EXPECT_TRUE(wait_until(
-      c_,
-      [&] {
-        for (const auto& a : c_.alerts())
-          if (a["rule"] == "Shadow Read In Sandbox") return true;
-        return false;
-      },
-      30s))
-      << c_.out << c_.err;
+  ASSERT_NO_FATAL_FAILURE(expect_a_monitored_sandbox());
   for (int fd : fds_) close(fd);
   fds_.clear();
   EXPECT_EQ(c_.stop(), 0) << c_.err;

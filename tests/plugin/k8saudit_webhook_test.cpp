@@ -24,6 +24,7 @@
 #include <string>
 
 #include "../support/kestrel_collector.h"
+#include "../support/free_port.h"
 
 namespace {
 
@@ -39,18 +40,7 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// A TCP port nothing listens on right now (bound, read back, released).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using kestrel::testing::free_port;
 
 // This machine's first up, non-loopback IPv4 address; empty if none.
 std::string own_non_loopback_ipv4() {
