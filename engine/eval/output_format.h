@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "engine/eval/program.h"
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 
 namespace kestrel::engine::eval {
 

@@ -25,7 +25,7 @@
 
 #include "engine/eval/output_format.h"
 #include "engine/eval/program.h"
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 #include "engine/rule_set.h"
 #include "sources/source.h"
 

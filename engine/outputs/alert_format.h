@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 
 namespace kestrel::engine {
 

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 
 namespace kestrel::engine {
 

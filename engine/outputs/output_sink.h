@@ -14,7 +14,7 @@
 #include <ostream>
 #include <string>
 
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 #include "sources/base/status.h"
 
 namespace kestrel::engine {

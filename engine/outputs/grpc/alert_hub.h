@@ -17,7 +17,7 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/outputs/alert.h"
+#include "engine/alert.h"
 
 namespace kestrel::engine {
 
