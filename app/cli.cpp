@@ -50,7 +50,7 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.add_option("-M", o.duration_s, "stop after SECONDS")->check(CLI::PositiveNumber);
   app.add_flag("-A", o.all_events, "capture all event types, not only those the rules need");
   app.add_flag("--allow-empty-rules", o.allow_empty_rules,
-               "accept rules that load no enabled rule (at start or on SIGHUP) instead of refusing them");
+               "on SIGHUP, accept rules that enable no rule instead of keeping the rules in use");
   app.add_option("--gvisor-generate-config", o.gvisor_generate_config,
                  "print a runsc pod-init config for SOCKET and exit")
       ->expected(0, 1)

@@ -50,10 +50,6 @@ class PromWriter {
 
 }  // namespace
 
-std::map<std::string, uint64_t> output_drop_reasons(const engine::SinkDelivery& d) {
-  return {{"queue_full", d.dropped_queue_full}, {"write_error", d.failed}, {"shutdown", d.dropped_shutdown}};
-}
-
 ProcessUsage read_process_usage() {
   ProcessUsage u;
   if (FILE* f = std::fopen("/proc/self/statm", "r")) {
@@ -145,7 +141,7 @@ std::string metrics_json(const MetricsSnapshot& s) {
     sinks[name] = {{"offered", d.offered},
                    {"delivered", d.delivered},
                    {"queued", d.queued},
-                   {"drops", output_drop_reasons(d)},
+                   {"drops", d.lost_by_reason()},
                    {"counters", d.counters}};
   j["outputs"] = {{"submitted", s.outputs.submitted},
                   {"dropped_rate_limited", s.outputs.dropped_rate_limited},
@@ -200,7 +196,7 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
            "Alerts lost on the way out, by sink and reason (sink \"all\": the rate limiter, before any sink).");
   w.sample("kestrel_output_drops_total", s.outputs.dropped_rate_limited, {{"sink", "all"}, {"reason", "rate_limited"}});
   for (const auto& [sink, d] : s.outputs.sinks)
-    for (const auto& [reason, n] : output_drop_reasons(d))
+    for (const auto& [reason, n] : d.lost_by_reason())
       w.sample("kestrel_output_drops_total", n, {{"sink", sink}, {"reason", reason}});
   w.family("kestrel_output_errors_total", "counter", "Alerts a sink failed to deliver (write errors), by sink.");
   for (const auto& [sink, d] : s.outputs.sinks) w.sample("kestrel_output_errors_total", d.failed, {{"sink", sink}});

@@ -57,9 +57,6 @@ struct MetricsSnapshot {
 MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnapshot* previous,
                               std::chrono::steady_clock::time_point started, const ProcessUsage& usage);
 
-// One sink's lost alerts by reason: queue_full, write_error, shutdown.
-std::map<std::string, uint64_t> output_drop_reasons(const engine::SinkDelivery& d);
-
 // "events=… (…/s) drops=… alerts=… threads=… fds=… rss=…MiB cpu=…s"
 std::string metrics_log_line(const MetricsSnapshot& s);
 std::string metrics_json(const MetricsSnapshot& s);

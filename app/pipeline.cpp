@@ -127,9 +127,8 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
   if (s.outputs.dropped_rate_limited) out << "Alerts dropped by the rate limiter: " << s.outputs.dropped_rate_limited << "\n";
   for (const auto& [sink, d] : s.outputs.sinks) {
     out << "Output " << sink << ": " << d.delivered << " delivered";
-    if (d.dropped_queue_full) out << ", dropped " << d.dropped_queue_full << " (queue_full)";
-    if (d.failed) out << ", dropped " << d.failed << " (write_error)";
-    if (d.dropped_shutdown) out << ", dropped " << d.dropped_shutdown << " (shutdown)";
+    for (const auto& [reason, n] : d.lost_by_reason())
+      if (n) out << ", dropped " << n << " (" << reason << ")";
     out << "\n";
   }
 }

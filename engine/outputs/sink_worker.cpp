@@ -20,8 +20,8 @@ bool SinkWorker::offer(const std::shared_ptr<const QueuedAlert>& alert) {
   std::lock_guard lock(mu_);
   ++stats_.offered;
   if (stopping_ || queue_.size() >= capacity_) {
-    // After stop() the dispatcher refuses alerts itself; reaching here while
-    // stopping is a race with shutdown, and lost all the same.
+    // An alert offered once finish() began (submitted during or after
+    // shutdown) is lost to the shutdown.
     ++(stopping_ ? stats_.dropped_shutdown : stats_.dropped_queue_full);
     return false;
   }

@@ -60,6 +60,10 @@ struct SinkDelivery {
   uint64_t queued = 0;              // waiting now
   std::map<std::string, uint64_t> counters = {};  // the sink's own (OutputSink::counters)
   uint64_t lost() const { return failed + dropped_queue_full + dropped_shutdown; }
+  // The same losses by the reason the summary and /metrics name them.
+  std::map<std::string, uint64_t> lost_by_reason() const {
+    return {{"queue_full", dropped_queue_full}, {"write_error", failed}, {"shutdown", dropped_shutdown}};
+  }
 };
 
 class SinkWorker {
