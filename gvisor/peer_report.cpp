@@ -1,26 +1,18 @@
 #include "gvisor/peer_report.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <set>
+
+#include "sources/state/proc_io.h"
 
 namespace kestrel::gvisor {
 
 std::string process_cmdline(pid_t pid) {
   if (pid <= 0) return "(pid unknown)";
-  const std::string path = "/proc/" + std::to_string(pid) + "/cmdline";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "(exited)";
-  char buf[kMaxCmdlineRead];
-  size_t got = 0;
-  while (got < sizeof buf) {
-    ssize_t n = ::read(fd, buf + got, sizeof buf - got);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
+  const auto text = read_text_file("/proc/" + std::to_string(pid) + "/cmdline", kMaxCmdlineRead);
+  if (!text) return "(exited)";
+  const std::string& buf = *text;
+  size_t got = buf.size();
   while (got > 0 && buf[got - 1] == '\0') --got;
   if (got == 0) return "(no command line)";
   std::string out;
