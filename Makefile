@@ -51,7 +51,7 @@ clean:
 #   gvisor    the gVisor message decoder (gvisor/fuzz/). Seeds are packets
 #             recorded from real runsc (gvisor/fuzz/corpus).
 #   k8saudit  the k8saudit webhook/audit-file JSON path and field extraction
-#             (sources/plugin/k8saudit/fuzz/). Seeds are falco-regression's
+#             (plugins/k8saudit/fuzz/). Seeds are falco-regression's
 #             k8s audit files, read in place from ../shared.
 # New inputs go to build-fuzz/<target>-corpus, findings to build-fuzz/
 # (crash-*). One core; run it niced on a shared machine.
@@ -74,7 +74,7 @@ ifeq ($(FUZZ_TARGET),gvisor)
 else ifeq ($(FUZZ_TARGET),k8saudit)
 	cmake --build build-fuzz --target k8saudit_json_fuzz -j $(JOBS)
 	mkdir -p build-fuzz/k8saudit-corpus
-	cd build-fuzz && sources/plugin/k8saudit_json_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
+	cd build-fuzz && plugins/k8saudit_json_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 	  k8saudit-corpus $(abspath $(K8SAUDIT_SEEDS))
 else
 	@echo "FUZZ_TARGET must be all, gvisor or k8saudit" >&2; exit 2

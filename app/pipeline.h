@@ -17,11 +17,11 @@
 #include <string>
 
 #include "engine/eval/rule_engine.h"
-#include "engine/outputs/alert_dispatcher.h"
+#include "outputs/alert_dispatcher.h"
 #include "sources/capture/kcap_writer.h"
 #include "sources/multiplexer.h"
-#include "sources/state/state_updater.h"
-#include "sources/state/thread_table.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 namespace kestrel {
 

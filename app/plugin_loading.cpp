@@ -1,6 +1,6 @@
 #include "app/plugin_loading.h"
 
-#include "sources/plugin/plugin_source.h"
+#include "plugins/plugin_source.h"
 
 namespace kestrel {
 namespace {

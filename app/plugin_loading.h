@@ -2,7 +2,7 @@
 // `plugins:` + `load_plugins:`).
 //
 // Every name in load_plugins must have an entry in plugins; each is
-// loaded (sources/plugin/plugin_library.h: symbols, API version), then
+// loaded (plugins/plugin_library.h: symbols, API version), then
 // initialised with its init_config. A plugin with an event source becomes a
 // PluginSource run by the multiplexer; a plugin with field extraction
 // becomes the FieldProvider of the rule engine for its event source.
@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "app/config/config.h"
-#include "sources/plugin/plugin_field_provider.h"
-#include "sources/plugin/plugin_library.h"
+#include "plugins/plugin_field_provider.h"
+#include "plugins/plugin_library.h"
 #include "sources/source.h"
 
 namespace kestrel {

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "app/config/config.h"
-#include "sources/base/capabilities.h"
+#include "base/capabilities.h"
 
 namespace kestrel {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/rule_set.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel {
 

@@ -13,16 +13,16 @@
 #include "app/pipeline.h"
 #include "app/plugin_loading.h"
 #include "app/privileges.h"
-#include "sources/plugin/plugin_source.h"
+#include "plugins/plugin_source.h"
 #include "app/webserver.h"
 #include "app/rules_loading.h"
 #include "app/source_factory.h"
 #include "engine/eval/rule_engine.h"
-#include "engine/outputs/grpc/grpc_server.h"
-#include "engine/outputs/grpc/grpc_sink.h"
-#include "engine/outputs/http_sink.h"
-#include "engine/outputs/program_sink.h"
-#include "engine/outputs/syslog_sink.h"
+#include "outputs/grpc/grpc_server.h"
+#include "outputs/grpc/grpc_sink.h"
+#include "outputs/http_sink.h"
+#include "outputs/program_sink.h"
+#include "outputs/syslog_sink.h"
 
 namespace kestrel {
 namespace {

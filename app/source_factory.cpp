@@ -12,7 +12,7 @@
 #include "gvisor/gvisor_source.h"
 #include "kmod/kmod_source.h"
 #include "sources/capture/capture_source.h"
-#include "sources/state/proc_scanner.h"
+#include "state/proc_scanner.h"
 
 namespace kestrel {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "app/metrics.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace httplib {
 class Server;

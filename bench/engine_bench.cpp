@@ -20,8 +20,8 @@
 #include "engine/eval/rule_engine.h"
 #include "engine/rule_set.h"
 #include "sources/event/event_builder.h"
-#include "sources/state/state_updater.h"
-#include "sources/state/thread_table.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 #ifndef KESTREL_SHARED_DIR
 #error "the build defines KESTREL_SHARED_DIR"

@@ -31,7 +31,7 @@
 
 #include "sources/ring_batch.h"
 #include "sources/source.h"
-#include "sources/state/proc_scanner.h"
+#include "state/proc_scanner.h"
 
 namespace kestrel::ebpf {
 class Probe;
@@ -58,7 +58,7 @@ struct EbpfOptions {
   std::chrono::microseconds poll_interval{1000};
   // Upper bound of records returned by one next() call.
   size_t max_batch = 8192;
-  // What initial_state() reads from /proc (sources/state/proc_scanner.h).
+  // What initial_state() reads from /proc (state/proc_scanner.h).
   ProcScanOptions proc_scan;
 };
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::ebpf {
 

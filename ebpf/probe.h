@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/source.h"
 
 extern "C" {

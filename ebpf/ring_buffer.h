@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <span>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::ebpf {
 

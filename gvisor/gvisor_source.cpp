@@ -8,7 +8,7 @@
 
 #include "gvisor/pod_init_config.h"
 #include "gvisor/seccomp_confine.h"
-#include "sources/base/capabilities.h"
+#include "base/capabilities.h"
 
 namespace kestrel::gvisor {
 
@@ -56,7 +56,7 @@ Status GvisorSource::open() {
   thread_ = std::thread([this, p = std::move(started)]() mutable {
     // The parser needs no capability once the socket is bound; give them
     // all up before seccomp makes capset impossible here (the collector's
-    // later drop, sources/base/capabilities.h, then finds nothing to do).
+    // later drop, base/capabilities.h, then finds nothing to do).
     Status s = config_.confine ? drop_thread_capabilities(0) : ok_status();
     if (s.ok() && config_.confine) s = confine_parser_thread();
     bool ok = s.ok();

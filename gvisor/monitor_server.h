@@ -41,7 +41,7 @@
 
 #include "gvisor/message_decoder.h"
 #include "gvisor/sandbox_connection.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::gvisor {
 

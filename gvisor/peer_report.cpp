@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "sources/state/proc_io.h"
+#include "state/proc_io.h"
 
 namespace kestrel::gvisor {
 

@@ -20,7 +20,7 @@
 
 #include "gvisor/context.h"
 #include "sources/source.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::gvisor {
 

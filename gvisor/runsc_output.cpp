@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sources/state/container_id.h"
+#include "state/container_id.h"
 
 namespace kestrel::gvisor {
 

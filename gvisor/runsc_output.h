@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/source.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::gvisor {
 

@@ -23,7 +23,7 @@
 
 #include "gvisor/monitor_server.h"
 #include "gvisor/runsc_output.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::gvisor {
 

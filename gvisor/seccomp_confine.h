@@ -26,7 +26,7 @@
 // kAllowedForSanitizers.
 #pragma once
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::gvisor {
 

@@ -22,7 +22,7 @@
 #include <span>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::gvisor {
 

@@ -13,7 +13,7 @@
 #include <span>
 
 #include "sources/abi/kestrel_event.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 extern "C" {
 #include "kmod/module/kestrel_kmod_abi.h"

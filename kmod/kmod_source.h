@@ -25,7 +25,7 @@
 
 #include "sources/ring_batch.h"
 #include "sources/source.h"
-#include "sources/state/proc_scanner.h"
+#include "state/proc_scanner.h"
 
 namespace kestrel::kmod {
 class KmodRing;

@@ -21,26 +21,11 @@
 #include <string>
 #include <vector>
 
-#include "sources/base/status.h"
-#include "sources/event/event_view.h"
-#include "sources/state/thread_info.h"
+#include "base/status.h"
+#include "sources/event/event.h"
+#include "state/thread_info.h"
 
 namespace kestrel {
-
-// Domain 0 is the host. Other domains are namespaces whose tids are only
-// unique within themselves (a gVisor sandbox); the source that owns them
-// assigns their ids.
-using DomainId = uint32_t;
-inline constexpr DomainId kHostDomain = 0;
-
-// A set of event types (selective capture; what a source can emit).
-using EventTypeSet = std::bitset<KE_COUNT>;
-
-struct Event {
-  EventView view;
-  DomainId domain = kHostDomain;
-  uint16_t source_id = 0;  // set by the multiplexer
-};
 
 // Views in a batch point into memory the source owns; they are valid until
 // the next call to next() or close() on that source.

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel {
 

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "engine/eval/field_value.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace re2 {
 class RE2;

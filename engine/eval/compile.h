@@ -20,7 +20,7 @@
 
 #include "engine/ast.h"
 #include "engine/eval/program.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::engine::eval {
 

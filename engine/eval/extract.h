@@ -29,9 +29,9 @@
 #include "engine/eval/field_provider.h"
 #include "engine/eval/field_value.h"
 #include "engine/fields/field_registry.h"
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/source.h"
-#include "sources/state/thread_lookup.h"
+#include "state/thread_lookup.h"
 
 namespace kestrel::engine::eval {
 

@@ -6,7 +6,7 @@
 // registered for that source. The rule engine for a source compiles with a
 // FieldScope naming the source and its provider; operands that the provider
 // prepares are extracted by calling it, so the engine never sees how (the
-// plugin host implements this interface in sources/plugin/).
+// plugin host implements this interface in plugins/).
 //
 // Field names and types still come from the field registry
 // (engine/fields/), which validated the rules; the provider only fills them.

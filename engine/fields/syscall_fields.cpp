@@ -1,7 +1,7 @@
 // The syscall source's fields. Names, types and arguments follow Falco's
 // (libsinsp sinsp_filtercheck_*.cpp) so existing rules load unchanged;
 // `filled` marks what Kestrel can extract today (from the event record
-// alone — state-backed fields arrive with sources/state/).
+// alone — state-backed fields arrive with state/).
 #include "engine/fields/field_registry.h"
 #include "engine/fields/field_sets.h"
 

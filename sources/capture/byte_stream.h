@@ -15,7 +15,7 @@
 #include <span>
 #include <string>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 
 namespace kestrel::kcap {
 

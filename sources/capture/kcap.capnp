@@ -37,7 +37,7 @@ struct Header {
   machine @3 :MachineInfo;
 }
 
-# Mirrors kestrel::FdInfo (sources/state/thread_info.h) field for field.
+# Mirrors kestrel::FdInfo (state/thread_info.h) field for field.
 struct FdInfo {
   fd @0 :Int64;
   typeChar @1 :UInt8;        # FdType's Falco letter ('f', '4', ...)

@@ -12,7 +12,7 @@
 
 #include "sources/capture/kcap.capnp.h"
 #include "sources/capture/kcap_format.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::kcap {
 

@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/capture/byte_stream.h"
 #include "sources/capture/kcap_format.h"
 #include "sources/event/event_view.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::kcap {
 

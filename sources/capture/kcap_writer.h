@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/capture/byte_stream.h"
 #include "sources/capture/kcap_format.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace capnp {
 class MessageBuilder;

@@ -14,7 +14,7 @@
 #include <span>
 #include <string_view>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/event/event_table.h"
 
 namespace kestrel {

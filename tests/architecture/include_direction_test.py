@@ -4,18 +4,21 @@
 Reads every project #include "dir/file" of the tree and fails, naming file
 and line, where one crosses a forbidden direction:
 
-  foundations  sources/abi, sources/base, sources/event — anyone
-  sources core sources/ (the Source interface, the multiplexer), sources/state,
-               sources/capture — foundations and each other
-  source implementations  ebpf/, kmod/, gvisor/ — foundations and the
-               sources core; never the engine, outputs, app or each other
-  plugin host  sources/plugin/ — a source *and* a field provider: the
-               sources core and the engine, never outputs or app
-  engine       engine/ (not engine/outputs/) — foundations, the sources core
-               and state; never outputs, a source implementation or app
-  outputs      engine/outputs/ — the engine (its Alert and formats) and
-               foundations; never state, sources, implementations or app
-  app, tests, bench — anything
+  foundations  base/ (Status, capabilities), sources/abi (the record ABI),
+               sources/event (the event table, record views and builders)
+               — anyone may include them; they include only each other
+  state        state/ (thread/fd tables derived from events) — foundations
+  sources core sources/ (the Source interface, the multiplexer) and
+               sources/capture — foundations, state and each other
+  source implementations  ebpf/, kmod/, gvisor/ — foundations, state and
+               the sources core; never the engine, outputs, app or each other
+  plugin host  plugins/ — a source *and* a field provider: the sources core,
+               state and the engine; never outputs or app
+  engine       engine/ — foundations, state and the sources core; never
+               outputs, a source implementation, the plugin host or app
+  outputs      outputs/ — the engine (its Alert) and foundations; never
+               state, sources, implementations or app
+  app, tests, bench, scripts, driverkit — anything
 
 Usage: include_direction_test.py [ROOT]   (default: this file's repository)
 """
@@ -23,26 +26,25 @@ import os
 import re
 import sys
 
-FOUNDATIONS = {"sources/abi", "sources/base", "sources/event"}
-SOURCES_CORE = {"sources", "sources/state", "sources/capture"}
-IMPLEMENTATIONS = {"ebpf", "kmod", "gvisor"}
+FOUNDATIONS = {"base", "sources/abi", "sources/event"}
+SOURCES_CORE = {"sources", "sources/capture"}
 
 # layer -> the layers it may include besides itself
 ALLOWED = {
+    "base": set(),
     "sources/abi": set(),
-    "sources/base": set(),
-    "sources/event": {"sources/abi", "sources/base"},
-    "sources": FOUNDATIONS | SOURCES_CORE,
-    "sources/state": FOUNDATIONS | SOURCES_CORE,
-    "sources/capture": FOUNDATIONS | SOURCES_CORE,
-    "ebpf": FOUNDATIONS | SOURCES_CORE,
-    "kmod": FOUNDATIONS | SOURCES_CORE,
-    "gvisor": FOUNDATIONS | SOURCES_CORE,
-    "sources/plugin": FOUNDATIONS | SOURCES_CORE | {"engine"},
-    "engine": FOUNDATIONS | SOURCES_CORE,
+    "sources/event": {"sources/abi", "base"},
+    "state": FOUNDATIONS,
+    "sources": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "sources/capture": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "ebpf": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "kmod": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "gvisor": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "plugins": FOUNDATIONS | SOURCES_CORE | {"state", "engine"},
+    "engine": FOUNDATIONS | SOURCES_CORE | {"state"},
     "outputs": FOUNDATIONS | {"engine"},
 }
-UNRESTRICTED = {"app", "tests", "bench", "plugins", "scripts", "driverkit"}
+UNRESTRICTED = {"app", "tests", "bench", "scripts", "driverkit"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 CODE = (".h", ".hpp", ".c", ".cc", ".cpp")
 
@@ -53,8 +55,6 @@ def layer(path):
         if len(parts) > 2 and "sources/" + parts[1] in ALLOWED:
             return "sources/" + parts[1]
         return "sources"
-    if parts[0] == "engine":
-        return "outputs" if len(parts) > 2 and parts[1] == "outputs" else "engine"
     return parts[0]
 
 

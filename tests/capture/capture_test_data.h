@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sources/base/status.h"
+#include "base/status.h"
 #include "sources/capture/kcap_format.h"
-#include "sources/state/thread_info.h"
+#include "state/thread_info.h"
 
 namespace kestrel::kcap::testing {
 

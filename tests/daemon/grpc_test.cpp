@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "app/cli.h"
-#include "engine/outputs/grpc/grpc_server.h"
-#include "engine/outputs/grpc/outputs.grpc.pb.h"
-#include "engine/outputs/grpc/version.grpc.pb.h"
+#include "outputs/grpc/grpc_server.h"
+#include "outputs/grpc/outputs.grpc.pb.h"
+#include "outputs/grpc/version.grpc.pb.h"
 #include "tests/daemon/scenario.h"
 
 namespace kestrel {

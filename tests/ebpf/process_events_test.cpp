@@ -128,7 +128,7 @@ TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
   for (const auto& e : events)
     if ((e.type() == KE_CLONE || e.type() == KE_CLONE3) && e.tid() == tid) created = &e;
   ASSERT_NE(created, nullptr) << "no clone event from the new thread";
-  // KP_CLONE_* and KP_CLONE3_* agree on the block (sources/state/process_params.cpp).
+  // KP_CLONE_* and KP_CLONE3_* agree on the block (state/process_params.cpp).
   EXPECT_EQ(created->i(KP_CLONE_res), 0);
   EXPECT_EQ(created->i(KP_CLONE_tid), thread_tid.load());
   EXPECT_EQ(created->i(KP_CLONE_pid), getpid());

@@ -12,8 +12,8 @@
 
 #include "sources/event/event_builder.h"
 #include "sources/source.h"
-#include "sources/state/state_updater.h"
-#include "sources/state/thread_table.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 namespace kestrel::engine::eval::testing {
 

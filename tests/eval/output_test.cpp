@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include "engine/outputs/alert_format.h"
+#include "outputs/alert_format.h"
 #include "tests/eval/rule_harness.h"
 
 namespace kestrel::engine::eval::testing {

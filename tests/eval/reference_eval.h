@@ -12,7 +12,7 @@
 
 #include "engine/ast.h"
 #include "sources/source.h"
-#include "sources/state/thread_lookup.h"
+#include "state/thread_lookup.h"
 
 namespace kestrel::engine::eval::testing {
 

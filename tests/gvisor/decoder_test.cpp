@@ -14,7 +14,7 @@
 #include "gvisor/proto/syscall.pb.h"
 #include "gvisor/wire.h"
 #include "sources/event/event_view.h"
-#include "sources/state/process_params.h"
+#include "state/process_params.h"
 
 namespace kestrel::gvisor {
 namespace {

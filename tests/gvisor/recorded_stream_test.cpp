@@ -10,7 +10,7 @@
 
 #include "gvisor/message_decoder.h"
 #include "sources/event/event_view.h"
-#include "sources/state/process_params.h"
+#include "state/process_params.h"
 #include "stream_reader.h"
 
 namespace kestrel::gvisor {

@@ -21,9 +21,9 @@
 #include "gvisor/runsc_command.h"
 #include "live_collect.h"
 #include "runsc_container.h"
-#include "sources/state/process_params.h"
-#include "sources/state/state_updater.h"
-#include "sources/state/thread_table.h"
+#include "state/process_params.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 namespace kestrel::gvisor {
 namespace {

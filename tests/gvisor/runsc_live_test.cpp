@@ -21,7 +21,7 @@
 #include "gvisor/pod_init_config.h"
 #include "live_collect.h"
 #include "runsc_container.h"
-#include "sources/state/process_params.h"
+#include "state/process_params.h"
 
 namespace kestrel::gvisor {
 namespace {

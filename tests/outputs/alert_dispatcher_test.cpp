@@ -1,4 +1,4 @@
-#include "engine/outputs/alert_dispatcher.h"
+#include "outputs/alert_dispatcher.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "engine/outputs/alert_format.h"
+#include "outputs/alert_format.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
 // HTTP output against a real HTTP server on 127.0.0.1 (cpp-httplib) that
 // records what it receives and can be told to fail.
-#include "engine/outputs/http_sink.h"
+#include "outputs/http_sink.h"
 
-#include "engine/outputs/alert_dispatcher.h"
+#include "outputs/alert_dispatcher.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

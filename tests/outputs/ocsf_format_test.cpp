@@ -1,11 +1,11 @@
 // OCSF Security Finding mapping: the class/category/activity ids and the
 // severity table are the OCSF 1.x values, written here from the spec.
-#include "engine/outputs/ocsf_format.h"
+#include "outputs/ocsf_format.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/outputs/alert_format.h"
+#include "outputs/alert_format.h"
 
 namespace kestrel::engine {
 namespace {

@@ -1,5 +1,5 @@
 // Program output: a real shell command appends what it reads to a file.
-#include "engine/outputs/program_sink.h"
+#include "outputs/program_sink.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

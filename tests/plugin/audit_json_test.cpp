@@ -1,5 +1,5 @@
 // The bounded JSON path every untrusted k8s audit input takes
-// (sources/plugin/bounded_json.h, sources/plugin/k8saudit/audit_json.h),
+// (plugins/bounded_json.h, plugins/k8saudit/audit_json.h),
 // in process: depth limits at and past the bound, brackets inside strings,
 // document order, JSON lines with the offending line named, event size.
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
-#include "sources/plugin/bounded_json.h"
-#include "sources/plugin/k8saudit/audit_json.h"
+#include "plugins/bounded_json.h"
+#include "plugins/k8saudit/audit_json.h"
 
 namespace kestrel::k8saudit {
 namespace {

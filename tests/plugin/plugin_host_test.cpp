@@ -9,9 +9,9 @@
 #include <string>
 
 #include "engine/eval/extract.h"
-#include "sources/plugin/plugin_field_provider.h"
-#include "sources/plugin/plugin_library.h"
-#include "sources/plugin/plugin_source.h"
+#include "plugins/plugin_field_provider.h"
+#include "plugins/plugin_library.h"
+#include "plugins/plugin_source.h"
 
 namespace kestrel::plugin {
 namespace {

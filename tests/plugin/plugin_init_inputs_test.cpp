@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "sources/plugin/plugin_library.h"
-#include "sources/plugin/plugin_owner.h"
-#include "sources/plugin/plugin_source.h"
+#include "plugins/plugin_library.h"
+#include "plugins/plugin_owner.h"
+#include "plugins/plugin_source.h"
 
 namespace kestrel::plugin {
 namespace {

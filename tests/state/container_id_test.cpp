@@ -1,4 +1,4 @@
-#include "sources/state/container_id.h"
+#include "state/container_id.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sources/state/path_resolve.h"
+#include "state/path_resolve.h"
 
 #include <gtest/gtest.h>
 

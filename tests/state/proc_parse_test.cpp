@@ -1,10 +1,10 @@
-#include "sources/state/proc_parse.h"
+#include "state/proc_parse.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
-#include "sources/state/proc_fd.h"
-#include "sources/state/proc_net.h"
+#include "state/proc_fd.h"
+#include "state/proc_net.h"
 
 namespace kestrel {
 namespace {

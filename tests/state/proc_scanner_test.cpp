@@ -1,4 +1,4 @@
-#include "sources/state/proc_scanner.h"
+#include "state/proc_scanner.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "sources/event/event_builder.h"
-#include "sources/state/state_updater.h"
-#include "sources/state/thread_table.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 namespace kestrel {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/state/state_updater.h"
+#include "state/state_updater.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "sources/state/thread_table.h"
+#include "state/thread_table.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

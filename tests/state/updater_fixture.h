@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/state/state_updater.h"
+#include "state/state_updater.h"
 #include "tests/state/event_factory.h"
 
 namespace kestrel::test {

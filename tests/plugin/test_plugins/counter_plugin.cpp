@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/plugin/plugin_abi.h"
+#include "plugins/plugin_abi.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // A library that exports some plugin symbols but not plugin_init and
 // plugin_get_last_error: the host must name what is missing.
-#include "sources/plugin/plugin_abi.h"
+#include "plugins/plugin_abi.h"
 
 extern "C" {
 const char* plugin_get_required_api_version() { return "3.0.0"; }

@@ -1,7 +1,7 @@
 // A plugin that asks for an API version this host does not implement
 // (REQUIRED_API, set by CMake). Everything else is well-formed, so the only
 // reason to refuse it is the version.
-#include "sources/plugin/plugin_abi.h"
+#include "plugins/plugin_abi.h"
 
 extern "C" {
 const char* plugin_get_required_api_version() { return REQUIRED_API; }

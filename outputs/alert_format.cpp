@@ -1,0 +1,61 @@
+#include "outputs/alert_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+#include "outputs/ocsf_format.h"
+
+namespace kestrel::engine {
+namespace {
+
+std::string time_with_ns(uint64_t time_ns, const char* strftime_format, bool utc) {
+  time_t secs = static_cast<time_t>(time_ns / 1'000'000'000ull);
+  struct tm tm {};
+  if (utc) gmtime_r(&secs, &tm);
+  else localtime_r(&secs, &tm);
+  char base[64];
+  strftime(base, sizeof base, strftime_format, &tm);
+  char out[96];
+  snprintf(out, sizeof out, "%s.%09llu", base, static_cast<unsigned long long>(time_ns % 1'000'000'000ull));
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json field_value_json(const FieldValue& v) {
+  return std::visit(
+      [](const auto& x) -> nlohmann::json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+        else return x;
+      },
+      v);
+}
+
+std::string iso8601_utc(uint64_t time_ns) { return time_with_ns(time_ns, "%Y-%m-%dT%H:%M:%S", true) + "Z"; }
+
+std::string clock_time_local(uint64_t time_ns) { return time_with_ns(time_ns, "%H:%M:%S", false); }
+
+std::string format_alert(const Alert& alert, const AlertFormatOptions& options) {
+  if (options.ocsf) return format_ocsf(alert);
+  if (!options.json) {
+    std::string time = options.iso_time ? iso8601_utc(alert.time_ns) : clock_time_local(alert.time_ns);
+    return time + ": " + std::string(priority_name(alert.priority)) + " " + alert.output;
+  }
+  nlohmann::json j;
+  j["time"] = iso8601_utc(alert.time_ns);
+  j["rule"] = alert.rule;
+  j["priority"] = priority_name(alert.priority);
+  j["source"] = alert.source;
+  j["hostname"] = alert.hostname;
+  if (options.include_output) j["output"] = alert.output;
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [name, value] : alert.output_fields) fields[name] = field_value_json(value);
+  j["output_fields"] = std::move(fields);
+  if (options.include_tags) j["tags"] = alert.tags;
+  // Replace invalid UTF-8 (process names and paths are arbitrary bytes).
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace kestrel::engine

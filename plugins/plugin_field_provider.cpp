@@ -1,0 +1,131 @@
+#include "plugins/plugin_field_provider.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "plugins/plugin_source.h"
+
+namespace kestrel::plugin {
+namespace {
+
+using engine::eval::ExtractedValue;
+
+std::optional<uint64_t> parse_index(const std::string& s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<uint32_t> PluginFieldProvider::prepare(std::string_view name, const std::optional<std::string>& arg,
+                                                     engine::FieldType type) {
+  const auto& fields = library_->info().fields;
+  for (uint32_t id = 0; id < fields.size(); ++id) {
+    const PluginField& f = fields[id];
+    if (f.name != name) continue;
+    Request r;
+    r.field_id = id;
+    r.name = f.name;
+    r.ftype = f.ftype;
+    r.is_list = f.is_list;
+    r.type = type;
+    if (arg) {
+      auto idx = parse_index(*arg);
+      if (f.arg_index && idx) {
+        r.index = *idx;
+      } else if (f.arg_key) {
+        r.key = *arg;
+        r.has_key = true;
+      } else {
+        return std::nullopt;  // the plugin takes no such argument
+      }
+      r.arg_present = true;
+    } else if (f.arg_required) {
+      return std::nullopt;
+    }
+    if (r.ftype == FTYPE_IPADDR || r.ftype == FTYPE_IPNET) return std::nullopt;
+    requests_.push_back(std::move(r));
+    return static_cast<uint32_t>(requests_.size() - 1);
+  }
+  return std::nullopt;
+}
+
+bool PluginFieldProvider::is_current(const Event& event, uint64_t event_number) const {
+  auto bytes = event.view.bytes();
+  return built_for_.number == event_number && built_for_.data == bytes.data() && built_for_.len == bytes.size() &&
+         built_for_.ts == event.view.ts();
+}
+
+ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_number, uint32_t handle,
+                                            engine::eval::Scratch& scratch) {
+  if (handle >= requests_.size()) return {};
+  if (!is_current(event, event_number)) {
+    plugin_event_ = record_to_plugin_event(event.view);
+    built_for_ = {event_number, event.view.ts(), event.view.bytes().data(), event.view.bytes().size()};
+    ++plugin_evtnum_;
+  }
+  if (plugin_event_.empty()) return {};
+  const Request& r = requests_[handle];
+  ss_plugin_extract_field f{};
+  f.field_id = r.field_id;
+  f.field = r.name.c_str();
+  f.arg_key = r.has_key ? r.key.c_str() : nullptr;
+  f.arg_index = r.index;
+  f.arg_present = r.arg_present;
+  f.ftype = r.ftype;
+  f.flist = r.is_list;
+  const bool want_text = engine::is_stringlike(r.type);
+  ExtractedValue out;
+  scratch.strings.clear();
+  scratch.numbers.clear();
+  auto copy = [&] {
+    size_t n = std::min<uint64_t>(f.res_len, kMaxValues);
+    if (n == 0 || !f.res.str) return;
+    for (size_t i = 0; i < n; ++i) {
+      switch (f.ftype) {
+        case FTYPE_STRING: {
+          const char* s = f.res.str[i];
+          scratch.strings.emplace_back(s ? s : "", s ? strnlen(s, kMaxValueBytes) : 0);
+          break;
+        }
+        case FTYPE_BOOL:
+          if (want_text) scratch.strings.emplace_back(f.res.boolean[i] ? "true" : "false");
+          else scratch.numbers.push_back(f.res.boolean[i] ? 1 : 0);
+          break;
+        default:  // uint64, reltime, abstime
+          if (want_text) scratch.strings.push_back(std::to_string(f.res.u64[i]));
+          else scratch.numbers.push_back(f.res.u64[i]);
+          break;
+      }
+    }
+  };
+  Status s = library_->extract(reinterpret_cast<const ss_plugin_event*>(plugin_event_.data()), plugin_evtnum_,
+                               std::span(&f, 1), copy);
+  if (!s.ok()) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    return {};
+  }
+  if (!scratch.strings.empty() && (want_text || f.ftype == FTYPE_STRING)) {
+    if (scratch.strings.size() == 1 && !r.is_list) {
+      scratch.text = std::move(scratch.strings.front());
+      scratch.strings.clear();
+      return ExtractedValue::string(scratch.text);
+    }
+    scratch.items.assign(scratch.strings.begin(), scratch.strings.end());
+    out.kind = engine::eval::ValueKind::kList;
+    out.list = scratch.items;
+    return out;
+  }
+  if (!scratch.numbers.empty()) {
+    if (r.type == engine::FieldType::kBool) return ExtractedValue::boolean(scratch.numbers.front() != 0);
+    if (scratch.numbers.size() == 1 && !r.is_list) return ExtractedValue::uint64(scratch.numbers.front());
+    out.kind = engine::eval::ValueKind::kUintList;
+    out.numbers = scratch.numbers;
+    return out;
+  }
+  return {};
+}
+
+}  // namespace kestrel::plugin

@@ -1,0 +1,74 @@
+// plugin_field_provider.h — a plugin's extractor as the engine's
+// FieldProvider (engine/eval/field_provider.h).
+//
+// prepare() matches a rule's field against the plugin's get_fields table
+// (name and argument form); extract() rebuilds the plugin-ABI event from
+// the KE_PLUGINEVENT record once per event number and asks the plugin for
+// one field at a time through plugin_extract_fields, copying the values
+// (bounded: kMaxValues values of kMaxValueBytes each) into the caller's
+// scratch while the plugin's memory is still valid.
+//
+// Values take the type the field registry gives the field: numbers and
+// booleans become text for string fields ("true", "201"), as Falco's
+// k8saudit rules compare them; lists become kList / kUintList. IP typed
+// plugin fields read as missing (none of the supported plugins has them).
+// A failing extraction reads as missing and is counted (errors()).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/eval/extract.h"
+#include "plugins/plugin_library.h"
+
+namespace kestrel::plugin {
+
+inline constexpr size_t kMaxValues = 4096;
+inline constexpr size_t kMaxValueBytes = 64 * 1024;
+
+class PluginFieldProvider final : public engine::eval::FieldProvider {
+ public:
+  explicit PluginFieldProvider(std::shared_ptr<PluginLibrary> library) : library_(std::move(library)) {}
+
+  std::optional<uint32_t> prepare(std::string_view name, const std::optional<std::string>& arg,
+                                  engine::FieldType type) override;
+  engine::eval::ExtractedValue extract(const Event& event, uint64_t event_number, uint32_t handle,
+                                       engine::eval::Scratch& scratch) override;
+
+  uint64_t errors() const { return errors_.load(); }
+
+ private:
+  struct Request {
+    uint32_t field_id = 0;
+    std::string name;
+    std::string key;  // arg_key storage
+    bool has_key = false;
+    uint64_t index = 0;
+    bool arg_present = false;
+    uint32_t ftype = FTYPE_STRING;
+    bool is_list = false;
+    engine::FieldType type = engine::FieldType::kString;
+  };
+
+  // Whether `event` is the one plugin_event_ was built for. Engine event
+  // numbers restart when a SIGHUP reload builds a new engine, so the record
+  // itself (address, time, length) is part of the identity.
+  bool is_current(const Event& event, uint64_t event_number) const;
+
+  std::shared_ptr<PluginLibrary> library_;
+  std::vector<Request> requests_;
+  struct {
+    uint64_t number = UINT64_MAX, ts = 0;
+    const uint8_t* data = nullptr;
+    size_t len = 0;
+  } built_for_;
+  // The evtnum the plugin sees: ours, so it changes with every new event
+  // whatever the engine's numbering (plugins cache per evtnum).
+  uint64_t plugin_evtnum_ = 0;
+  std::vector<uint8_t> plugin_event_;
+  std::atomic<uint64_t> errors_{0};
+};
+
+}  // namespace kestrel::plugin

@@ -1,0 +1,319 @@
+#include "plugins/plugin_library.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "plugins/bounded_json.h"
+
+namespace kestrel::plugin {
+namespace {
+
+// Strings a plugin returns are untrusted: never read past this.
+constexpr size_t kMaxPluginString = 64 * 1024;
+
+std::string bounded(const char* s, size_t max = kMaxPluginString) {
+  if (!s) return {};
+  return std::string(s, strnlen(s, max));
+}
+
+struct Semver {
+  uint32_t major = 0, minor = 0, patch = 0;
+};
+
+std::optional<Semver> parse_semver(const std::string& text) {
+  Semver v;
+  uint32_t* parts[] = {&v.major, &v.minor, &v.patch};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (int i = 0; i < 3; ++i) {
+    auto [next, ec] = std::from_chars(p, end, *parts[i]);
+    if (ec != std::errc() || next == p) return std::nullopt;
+    p = next;
+    if (i < 2) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+  }
+  // Allow a pre-release/build suffix ("3.0.0-rc1").
+  if (p != end && *p != '-' && *p != '+') return std::nullopt;
+  return v;
+}
+
+std::string host_version() {
+  return std::to_string(KESTREL_PLUGIN_API_MAJOR) + "." + std::to_string(KESTREL_PLUGIN_API_MINOR) + "." +
+         std::to_string(KESTREL_PLUGIN_API_PATCH);
+}
+
+std::optional<uint32_t> ftype_by_name(const std::string& name) {
+  if (name == "string") return FTYPE_STRING;
+  if (name == "uint64") return FTYPE_UINT64;
+  if (name == "bool") return FTYPE_BOOL;
+  if (name == "reltime") return FTYPE_RELTIME;
+  if (name == "abstime") return FTYPE_ABSTIME;
+  if (name == "ipaddr") return FTYPE_IPADDR;
+  if (name == "ipnet") return FTYPE_IPNET;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status check_api_version(const std::string& required) {
+  auto v = parse_semver(required);
+  if (!v) return Status(StatusCode::kInvalidArgument, "required API version '" + required + "' is not <major>.<minor>.<patch>");
+  bool ok = v->major == KESTREL_PLUGIN_API_MAJOR &&
+            (v->minor < KESTREL_PLUGIN_API_MINOR ||
+             (v->minor == KESTREL_PLUGIN_API_MINOR && v->patch <= KESTREL_PLUGIN_API_PATCH));
+  if (!ok)
+    return Status(StatusCode::kInvalidArgument, "plugin requires plugin API version " + required +
+                                                    ", which this Kestrel (plugin API " + host_version() +
+                                                    ") does not support");
+  return ok_status();
+}
+
+Result<std::vector<PluginField>> parse_plugin_fields(const std::string& text) {
+  auto bad = [](std::string what) { return Status(StatusCode::kInvalidArgument, "get_fields: " + what); };
+  nlohmann::json json;
+  json_bounds::JsonError error = json_bounds::parse(text, json);
+  if (error.refusal != json_bounds::JsonRefusal::kNone) return bad(error.message);
+  if (!json.is_array()) return bad("not a JSON array");
+  std::vector<PluginField> fields;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const auto& e = json[i];
+    const std::string where = "entry " + std::to_string(i);
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string() || !e.contains("type") || !e["type"].is_string())
+      return bad(where + ": needs string \"name\" and \"type\"");
+    PluginField f;
+    f.name = e["name"].get<std::string>();
+    if (f.name.empty() || f.name.size() > 256) return bad(where + ": bad field name");
+    auto t = ftype_by_name(e["type"].get<std::string>());
+    if (!t) return bad(where + " (" + f.name + "): unknown type '" + e["type"].get<std::string>() + "'");
+    f.ftype = *t;
+    f.is_list = e.value("isList", false);
+    if (e.contains("arg") && e["arg"].is_object()) {
+      f.arg_required = e["arg"].value("isRequired", false);
+      f.arg_index = e["arg"].value("isIndex", false);
+      f.arg_key = e["arg"].value("isKey", false);
+      if (f.arg_required && !f.arg_index && !f.arg_key)
+        return bad(where + " (" + f.name + "): a required argument must be isIndex or isKey");
+    }
+    if (e.contains("desc") && e["desc"].is_string()) f.description = e["desc"].get<std::string>();
+    fields.push_back(std::move(f));
+  }
+  return fields;
+}
+
+Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& path) {
+  std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
+  lib->info_.path = path;
+  lib->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib->handle_) {
+    const char* why = dlerror();
+    return Status(StatusCode::kNotFound, "plugin library '" + path + "': cannot load: " + bounded(why, 1024));
+  }
+  std::string missing;
+  auto sym = [&](auto& slot, const char* name, bool required) {
+    void* p = dlsym(lib->handle_, name);
+    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(p);
+    if (!p && required) missing += (missing.empty() ? "" : ", ") + std::string(name);
+  };
+  Api& a = lib->api_;
+  sym(a.get_required_api_version, "plugin_get_required_api_version", true);
+  sym(a.get_name, "plugin_get_name", true);
+  sym(a.get_description, "plugin_get_description", true);
+  sym(a.get_contact, "plugin_get_contact", true);
+  sym(a.get_version, "plugin_get_version", true);
+  sym(a.init, "plugin_init", true);
+  sym(a.destroy, "plugin_destroy", true);
+  sym(a.get_last_error, "plugin_get_last_error", true);
+  sym(a.get_init_schema, "plugin_get_init_schema", false);
+  sym(a.get_id, "plugin_get_id", false);
+  sym(a.get_event_source, "plugin_get_event_source", false);
+  sym(a.open, "plugin_open", false);
+  sym(a.close, "plugin_close", false);
+  sym(a.list_open_params, "plugin_list_open_params", false);
+  sym(a.next_batch, "plugin_next_batch", false);
+  sym(a.get_fields, "plugin_get_fields", false);
+  sym(a.extract_fields, "plugin_extract_fields", false);
+  sym(a.get_metrics, "plugin_get_metrics", false);
+  if (!missing.empty())
+    return Status(StatusCode::kInvalidArgument,
+                  "plugin library '" + path + "' is not a Falco plugin: missing symbol(s) " + missing);
+
+  PluginInfo& info = lib->info_;
+  info.required_api_version = bounded(a.get_required_api_version(), 64);
+  if (Status s = check_api_version(info.required_api_version); !s.ok())
+    return Status(s.code(), "plugin library '" + path + "': " + s.message());
+  info.name = bounded(a.get_name(), 256);
+  info.version = bounded(a.get_version(), 64);
+  info.description = bounded(a.get_description(), 4096);
+  info.contact = bounded(a.get_contact(), 1024);
+  if (info.name.empty()) return Status(StatusCode::kInvalidArgument, "plugin library '" + path + "': empty plugin name");
+  lib->owner_ = std::make_unique<PluginOwner>(info.name);
+  info.can_source = a.open && a.close && a.next_batch;
+  if (a.get_event_source) info.event_source = bounded(a.get_event_source(), 256);
+  if (a.get_id) info.id = a.get_id();
+  if (info.can_source && (info.event_source.empty() || info.id == 0))
+    return Status(StatusCode::kInvalidArgument, "plugin '" + info.name + "' (" + path +
+                                                    "): a source plugin needs a non-zero plugin_get_id and a "
+                                                    "plugin_get_event_source");
+  info.can_extract = a.get_fields && a.extract_fields;
+  if (info.can_extract) {
+    auto fields = parse_plugin_fields(bounded(a.get_fields(), 1 << 20));
+    if (!fields.ok()) return Status(fields.status().code(), "plugin '" + info.name + "' (" + path + "): " + fields.status().message());
+    info.fields = std::move(*fields);
+  }
+  if (!info.can_source && !info.can_extract)
+    return Status(StatusCode::kInvalidArgument,
+                  "plugin '" + info.name + "' (" + path + ") has neither event sourcing nor field extraction");
+  return lib;
+}
+
+PluginLibrary::~PluginLibrary() {
+  close();
+  {
+    std::lock_guard lock(mu_);
+    if (state_ && api_.destroy) api_.destroy(state_);
+    state_ = nullptr;
+  }
+  if (handle_) dlclose(handle_);
+}
+
+std::string PluginLibrary::init_schema() const {
+  if (!api_.get_init_schema) return {};
+  ss_plugin_schema_type type = SS_PLUGIN_SCHEMA_NONE;
+  return bounded(api_.get_init_schema(&type));
+}
+
+std::string PluginLibrary::last_error_locked() {
+  if (!state_ || !api_.get_last_error) return {};
+  return bounded(api_.get_last_error(state_), KESTREL_PLUGIN_MAX_ERRLEN);
+}
+
+std::string PluginLibrary::last_error() {
+  std::lock_guard lock(mu_);
+  return last_error_locked();
+}
+
+Status PluginLibrary::plugin_error(const std::string& what, ss_plugin_rc rc) {
+  std::string text = last_error_locked();
+  std::string msg = "plugin '" + info_.name + "': " + what + " failed (rc " + std::to_string(static_cast<int>(rc)) + ")";
+  if (!text.empty()) msg += ": " + text;
+  return Status(StatusCode::kInvalidArgument, msg);
+}
+
+Status PluginLibrary::init(const std::string& config) {
+  std::lock_guard lock(mu_);
+  if (state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is already initialised");
+  // A real owner, logger and (empty) tables: plugins built with the SDKs
+  // use them unconditionally in init (plugin_owner.h).
+  ss_plugin_init_input input = owner_->init_input(config.c_str());
+  ss_plugin_rc rc = SS_PLUGIN_FAILURE;
+  ss_plugin_t* s = api_.init(&input, &rc);
+  if (rc != SS_PLUGIN_SUCCESS) {
+    // The plugin may hand back a state only so its error can be read.
+    state_ = s;
+    Status st = plugin_error("init", rc);
+    if (state_) api_.destroy(state_);
+    state_ = nullptr;
+    return st;
+  }
+  if (!s) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "': init returned no state");
+  state_ = s;
+  return ok_status();
+}
+
+Status PluginLibrary::open(const std::string& params) {
+  std::lock_guard lock(mu_);
+  if (!info_.can_source) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "' has no event source");
+  if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
+  if (instance_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is already open");
+  ss_plugin_rc rc = SS_PLUGIN_FAILURE;
+  ss_instance_t* h = api_.open(state_, params.c_str(), &rc);
+  if (rc != SS_PLUGIN_SUCCESS) {
+    Status st = plugin_error("open('" + params + "')", rc);
+    if (h) api_.close(state_, h);
+    return st;
+  }
+  instance_ = h;
+  return ok_status();
+}
+
+PluginBatch PluginLibrary::next_batch() {
+  std::lock_guard lock(mu_);
+  PluginBatch batch;
+  if (!instance_) {
+    batch.rc = SS_PLUGIN_EOF;
+    return batch;
+  }
+  uint32_t n = 0;
+  ss_plugin_event** evts = nullptr;
+  batch.rc = api_.next_batch(state_, instance_, &n, &evts);
+  if ((batch.rc == SS_PLUGIN_SUCCESS || batch.rc == SS_PLUGIN_EOF || batch.rc == SS_PLUGIN_TIMEOUT) && evts) {
+    // A plugin may return a batch together with EOF; keep its events.
+    batch.events.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) batch.events.push_back(evts[i]);
+  }
+  return batch;
+}
+
+void PluginLibrary::close() {
+  std::lock_guard lock(mu_);
+  if (instance_ && api_.close) api_.close(state_, instance_);
+  instance_ = nullptr;
+}
+
+std::string PluginLibrary::list_open_params() {
+  std::lock_guard lock(mu_);
+  if (!api_.list_open_params || !state_) return {};
+  ss_plugin_rc rc = SS_PLUGIN_FAILURE;
+  const char* p = api_.list_open_params(state_, &rc);
+  return rc == SS_PLUGIN_SUCCESS ? bounded(p) : std::string();
+}
+
+Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtnum,
+                                     std::span<ss_plugin_extract_field> fields) {
+  if (!info_.can_extract || !state_) return Status(StatusCode::kInternal, "plugin cannot extract");
+  ss_plugin_event_input in{};
+  in.evt = event;
+  in.evtnum = evtnum;
+  in.evtsrc = info_.event_source.c_str();
+  ss_plugin_field_extract_input req{};
+  owner_->fill_extract_input(req);
+  req.num_fields = static_cast<uint32_t>(fields.size());
+  req.fields = fields.data();
+  for (auto& f : fields) {
+    f.res.str = nullptr;
+    f.res_len = 0;
+  }
+  ss_plugin_rc rc = api_.extract_fields(state_, &in, &req);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("extract_fields", rc);
+  return ok_status();
+}
+
+std::map<std::string, uint64_t> PluginLibrary::metrics() {
+  std::map<std::string, uint64_t> out;
+  std::lock_guard lock(mu_);
+  if (!api_.get_metrics || !state_) return out;
+  uint32_t n = 0;
+  const ss_plugin_metric* m = api_.get_metrics(state_, &n);
+  if (!m) return out;
+  for (uint32_t i = 0; i < std::min(n, kMaxPluginMetrics); ++i) {
+    if (m[i].type != SS_PLUGIN_METRIC_TYPE_MONOTONIC) continue;
+    std::string name = bounded(m[i].name, 128);
+    if (name.empty()) continue;
+    switch (m[i].value_type) {
+      case SS_PLUGIN_METRIC_VALUE_TYPE_U32: out[name] = m[i].value.u32; break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_U64: out[name] = m[i].value.u64; break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_S32: out[name] = m[i].value.s32 < 0 ? 0 : static_cast<uint64_t>(m[i].value.s32); break;
+      case SS_PLUGIN_METRIC_VALUE_TYPE_S64: out[name] = m[i].value.s64 < 0 ? 0 : static_cast<uint64_t>(m[i].value.s64); break;
+      default: break;  // floating point and "int": not counters
+    }
+  }
+  return out;
+}
+
+}  // namespace kestrel::plugin

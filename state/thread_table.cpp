@@ -1,0 +1,263 @@
+#include "state/thread_table.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace kestrel {
+namespace {
+
+// How many exited-parent hops parent() follows; reapers of reapers are
+// rare (a subreaper that itself exited), and the bound stops record loops.
+constexpr int kMaxReaperHops = 4;
+
+}  // namespace
+
+ThreadTable::ThreadTable(ThreadTableConfig config) : config_(config) {
+  config_.max_threads = std::max<size_t>(config_.max_threads, 2);
+  config_.max_fds_per_process = std::max<size_t>(config_.max_fds_per_process, 1);
+}
+
+const ThreadInfo* ThreadTable::find(DomainId domain, int64_t tid) const {
+  ++lookups_;
+  const ThreadEntry* e = threads_.find({domain, tid});
+  if (e == nullptr) {
+    ++lookup_misses_;
+    return nullptr;
+  }
+  return &e->info;
+}
+
+const FdInfo* ThreadTable::find_fd(const ThreadInfo& t, int64_t fd) const {
+  ++fd_lookups_;
+  auto it = processes_.find({t.domain, t.pid});
+  const FdInfo* f = it == processes_.end() ? nullptr : it->second.fds.find(fd);
+  if (f == nullptr) ++fd_lookup_misses_;
+  return f;
+}
+
+const ThreadInfo* ThreadTable::parent(const ThreadInfo& t) const {
+  const ThreadInfo* proc = process_of(t);
+  const ThreadInfo& self = proc ? *proc : t;
+  int64_t ptid = self.ptid;
+  for (int hop = 0; hop <= kMaxReaperHops; ++hop) {
+    if (ptid <= 0 || ptid == self.pid) return nullptr;
+    if (const ThreadEntry* e = threads_.find({self.domain, ptid})) {
+      const ThreadInfo* p = process_of(e->info);
+      if (p == nullptr) p = &e->info;
+      return p->pid == self.pid ? nullptr : p;
+    }
+    const int64_t* reaper = reapers_.find({self.domain, ptid});
+    if (reaper == nullptr) return nullptr;
+    ptid = *reaper;
+  }
+  return nullptr;
+}
+
+ThreadInfo* ThreadTable::get(DomainId domain, int64_t tid) {
+  ThreadEntry* e = threads_.find_and_touch({domain, tid});
+  return e == nullptr ? nullptr : &e->info;
+}
+
+void ThreadTable::attach(const ThreadKey& key, int64_t pid) {
+  ProcessEntry& p = processes_[{key.domain, pid}];
+  p.tids.push_back(key.id);
+}
+
+void ThreadTable::detach(const ThreadKey& key, int64_t pid) {
+  auto it = processes_.find({key.domain, pid});
+  if (it == processes_.end()) return;
+  auto& tids = it->second.tids;
+  tids.erase(std::remove(tids.begin(), tids.end(), key.id), tids.end());
+  if (tids.empty()) {
+    fd_total_ -= it->second.fds.size();
+    processes_.erase(it);
+  }
+}
+
+ThreadInfo& ThreadTable::put(ThreadInfo info) {
+  if (info.pid == 0) info.pid = info.tid;
+  const ThreadKey key{info.domain, info.tid};
+  std::vector<FdInfo> fds = std::move(info.fds);
+  info.fds.clear();
+
+  auto* existing = threads_.find(key);
+  if (existing == nullptr && threads_.size() >= config_.max_threads) {
+    ThreadKey victim = *threads_.oldest();
+    erase_thread_entry(victim);
+    ++thread_evictions_;
+  }
+  auto [entry, inserted] = threads_.try_emplace(key);
+  if (!inserted && entry->info.pid != info.pid) detach(key, entry->info.pid);
+  if (inserted || entry->info.pid != info.pid) attach(key, info.pid);
+  entry->info = std::move(info);
+  entry->exited = false;
+  threads_.touch(key);
+  for (FdInfo& f : fds) put_fd(key.domain, entry->info.pid, std::move(f));
+  return entry->info;
+}
+
+void ThreadTable::erase_thread_entry(const ThreadKey& key) {
+  ThreadEntry* e = threads_.find(key);
+  if (e == nullptr) return;
+  int64_t pid = e->info.pid;
+  threads_.erase(key);
+  detach(key, pid);
+  // A leader kept only for its threads goes with the last of them.
+  auto it = processes_.find({key.domain, pid});
+  if (it != processes_.end() && it->second.tids.size() == 1 && it->second.tids[0] == pid) {
+    ThreadEntry* leader = threads_.find({key.domain, pid});
+    if (leader != nullptr && leader->exited) {
+      threads_.erase({key.domain, pid});
+      detach({key.domain, pid}, pid);
+    }
+  }
+}
+
+bool ThreadTable::remove_thread(DomainId domain, int64_t tid) {
+  ThreadEntry* e = threads_.find({domain, tid});
+  if (e == nullptr) return false;
+  if (e->info.pid == tid) {
+    auto it = processes_.find({domain, tid});
+    if (it != processes_.end() && it->second.tids.size() > 1) {
+      e->exited = true;
+      return true;
+    }
+  }
+  erase_thread_entry({domain, tid});
+  return true;
+}
+
+bool ThreadTable::has_exited(DomainId domain, int64_t tid) const {
+  const ThreadEntry* e = threads_.find({domain, tid});
+  return e != nullptr && e->exited;
+}
+
+void ThreadTable::remember_reaper(DomainId domain, int64_t pid, int64_t reaper_tid) {
+  if (reaper_tid <= 0 || reaper_tid == pid) return;
+  // Bounded like the thread table: a forgotten reaper only means an
+  // orphan's parent shows as unknown.
+  if (reapers_.find({domain, pid}) == nullptr && reapers_.size() >= config_.max_threads) {
+    ThreadKey victim = *reapers_.oldest();
+    reapers_.erase(victim);
+  }
+  *reapers_.try_emplace({domain, pid}).first = reaper_tid;
+  reapers_.touch({domain, pid});
+}
+
+void ThreadTable::for_each_thread_of(DomainId domain, int64_t pid, const std::function<void(ThreadInfo&)>& fn) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return;
+  for (int64_t tid : it->second.tids) {
+    if (ThreadEntry* e = threads_.find({domain, tid})) fn(e->info);
+  }
+}
+
+FdInfo* ThreadTable::fd(DomainId domain, int64_t pid, int64_t fd) {
+  auto it = processes_.find({domain, pid});
+  return it == processes_.end() ? nullptr : it->second.fds.find(fd);
+}
+
+FdInfo* ThreadTable::put_fd(DomainId domain, int64_t pid, FdInfo f) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return nullptr;
+  auto& fds = it->second.fds;
+  // A reused fd number is a new open: it goes to the back of the queue.
+  if (fds.erase(f.fd)) --fd_total_;
+  if (fds.size() >= config_.max_fds_per_process) {
+    int64_t victim = *fds.oldest();
+    fds.erase(victim);
+    --fd_total_;
+    ++fd_evictions_;
+  }
+  FdInfo* slot = fds.try_emplace(f.fd).first;
+  *slot = std::move(f);
+  ++fd_total_;
+  return slot;
+}
+
+bool ThreadTable::erase_fd(DomainId domain, int64_t pid, int64_t fd) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end() || !it->second.fds.erase(fd)) return false;
+  --fd_total_;
+  return true;
+}
+
+size_t ThreadTable::copy_fds(DomainId domain, int64_t from_pid, int64_t to_pid) {
+  if (from_pid == to_pid) return 0;
+  auto from = processes_.find({domain, from_pid});
+  if (from == processes_.end() || processes_.find({domain, to_pid}) == processes_.end()) return 0;
+  std::vector<FdInfo> copy;
+  copy.reserve(from->second.fds.size());
+  // Oldest first, so the child's eviction order matches the parent's.
+  from->second.fds.for_each_oldest_first([&](int64_t, const FdInfo& f) { copy.push_back(f); });
+  for (FdInfo& f : copy) put_fd(domain, to_pid, std::move(f));
+  return copy.size();
+}
+
+size_t ThreadTable::close_cloexec_fds(DomainId domain, int64_t pid) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return 0;
+  std::vector<int64_t> doomed;
+  it->second.fds.for_each([&](int64_t fd, const FdInfo& f) {
+    if (f.open_flags & O_CLOEXEC) doomed.push_back(fd);
+  });
+  for (int64_t fd : doomed) erase_fd(domain, pid, fd);
+  return doomed.size();
+}
+
+size_t ThreadTable::clear_fds(DomainId domain, int64_t pid) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return 0;
+  size_t n = it->second.fds.size();
+  it->second.fds.clear();
+  fd_total_ -= n;
+  return n;
+}
+
+size_t ThreadTable::fd_count(DomainId domain, int64_t pid) const {
+  auto it = processes_.find({domain, pid});
+  return it == processes_.end() ? 0 : it->second.fds.size();
+}
+
+void ThreadTable::load(std::vector<ThreadInfo> threads) {
+  for (ThreadInfo& t : threads) put(std::move(t));
+}
+
+std::vector<ThreadInfo> ThreadTable::snapshot() const {
+  std::vector<ThreadInfo> out;
+  out.reserve(threads_.size());
+  // Least recently used first, so load() of the snapshot keeps the order.
+  threads_.for_each_oldest_first([&](const ThreadKey&, const ThreadEntry& e) { out.push_back(e.info); });
+  // Fds go on the leader, else on the first listed thread of the process.
+  std::unordered_set<ThreadKey, ThreadKeyHash> done;
+  auto give_fds = [&](ThreadInfo& t) {
+    ThreadKey pk{t.domain, t.pid};
+    if (done.count(pk)) return;
+    auto it = processes_.find(pk);
+    if (it == processes_.end()) return;
+    done.insert(pk);
+    it->second.fds.for_each_oldest_first([&](int64_t, const FdInfo& f) { t.fds.push_back(f); });
+  };
+  for (ThreadInfo& t : out)
+    if (t.tid == t.pid) give_fds(t);
+  for (ThreadInfo& t : out) give_fds(t);
+  return out;
+}
+
+ThreadTableStats ThreadTable::stats() const {
+  ThreadTableStats s;
+  s.threads = threads_.size();
+  s.processes = processes_.size();
+  s.fds = fd_total_;
+  s.thread_evictions = thread_evictions_;
+  s.fd_evictions = fd_evictions_;
+  s.lookups = lookups_;
+  s.lookup_misses = lookup_misses_;
+  s.fd_lookups = fd_lookups_;
+  s.fd_lookup_misses = fd_lookup_misses_;
+  return s;
+}
+
+}  // namespace kestrel

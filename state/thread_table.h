@@ -1,0 +1,172 @@
+// thread_table.h — the bounded thread/process/fd table.
+//
+// Holds one ThreadInfo per (domain, tid) and one fd table per process
+// (domain, pid): threads of a process share their fds, so every fd call
+// takes the process id, and find_fd() on any thread answers from its
+// process. ThreadInfo::fds is only a transfer format here: put()/load()
+// move it into the process's fd table and snapshot() fills it back in on
+// the leader; entries stored in the table keep it empty.
+//
+// Bounds and eviction (both counted in stats()):
+//   * threads: at most `max_threads`. When a new thread would exceed it,
+//     the least recently used thread is evicted. get() marks a thread used;
+//     the StateUpdater calls it for every event the thread produces, so a
+//     busy process is never the victim, a silent long-gone one is. find()
+//     (the engine's read path) does not reorder.
+//   * fds: at most `max_fds_per_process` per process. When a new fd would
+//     exceed it the oldest-opened fd of that process is evicted (fds are
+//     not touched on use: reads/writes are not state events).
+// A process exists while the table holds at least one of its threads.
+//
+// Exit: remove_thread() drops a thread. A leader that exits while other
+// threads of its process live stays (marked exited) so their process_of()
+// and proc.* fields keep working; it goes with the last thread. Children
+// of an exited process are reparented lazily: remember_reaper() records
+// who adopted them and parent() follows that record instead of rewriting
+// every child at exit time.
+//
+// Not thread-safe: one writer, and readers only between writes. Pointers
+// returned by any method are invalidated by the next modifying call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "state/lru_map.h"
+#include "state/thread_lookup.h"
+
+namespace kestrel {
+
+struct ThreadKey {
+  DomainId domain = kHostDomain;
+  int64_t id = 0;  // a tid, or a pid for process-keyed tables
+  bool operator==(const ThreadKey&) const = default;
+};
+
+struct ThreadKeyHash {
+  size_t operator()(const ThreadKey& k) const {
+    return std::hash<uint64_t>{}((static_cast<uint64_t>(k.domain) << 40) ^ static_cast<uint64_t>(k.id));
+  }
+};
+
+struct ThreadTableConfig {
+  size_t max_threads = 131072;
+  size_t max_fds_per_process = 4096;
+};
+
+struct ThreadTableStats {
+  uint64_t threads = 0;    // entries now, exited leaders included
+  uint64_t processes = 0;  // processes now
+  uint64_t fds = 0;        // fds now, all processes
+  uint64_t thread_evictions = 0;
+  uint64_t fd_evictions = 0;
+  uint64_t lookups = 0;  // find() calls
+  uint64_t lookup_misses = 0;
+  uint64_t fd_lookups = 0;  // find_fd() calls
+  uint64_t fd_lookup_misses = 0;
+};
+
+class ThreadTable final : public ThreadLookup {
+ public:
+  // Bounds below 2 threads / 1 fd are raised to those minimums, so the
+  // entry being written is never its own eviction victim.
+  explicit ThreadTable(ThreadTableConfig config = {});
+
+  // ---- ThreadLookup (read path; counts lookups and misses) ----------------
+  const ThreadInfo* find(DomainId domain, int64_t tid) const override;
+  const FdInfo* find_fd(const ThreadInfo& t, int64_t fd) const override;
+  // As ThreadLookup::parent, and an exited parent resolves to its reaper.
+  const ThreadInfo* parent(const ThreadInfo& t) const override;
+
+  // ---- threads (write path) -----------------------------------------------
+  // The thread for modification, now most recently used; nullptr if unknown.
+  // Its pid must not be changed through this pointer (use put()).
+  ThreadInfo* get(DomainId domain, int64_t tid);
+
+  // Inserts `info` under (info.domain, info.tid), or replaces that thread's
+  // data (its process's fds are kept). info.pid == 0 is taken as info.tid.
+  // Any info.fds are added to the process's fd table. May evict the least
+  // recently used other thread. Returns the stored entry.
+  ThreadInfo& put(ThreadInfo info);
+
+  // The thread exited: see the header comment. False if it was unknown.
+  bool remove_thread(DomainId domain, int64_t tid);
+
+  // Whether the thread is a leader kept after its exit for its threads.
+  bool has_exited(DomainId domain, int64_t tid) const;
+
+  // Process `pid` exited and its children were adopted by `reaper_tid`.
+  void remember_reaper(DomainId domain, int64_t pid, int64_t reaper_tid);
+
+  // Calls fn(ThreadInfo&) for each known thread of process `pid`. `fn`
+  // must not add or remove threads.
+  void for_each_thread_of(DomainId domain, int64_t pid, const std::function<void(ThreadInfo&)>& fn);
+
+  // ---- fds of process (domain, pid) ----------------------------------------
+  // nullptr if the process or fd is unknown. Not counted as lookups.
+  FdInfo* fd(DomainId domain, int64_t pid, int64_t fd);
+
+  // Adds or replaces fd.fd (a replaced fd counts as newly opened). May evict
+  // the process's oldest fd. nullptr if the process is unknown.
+  FdInfo* put_fd(DomainId domain, int64_t pid, FdInfo fd);
+
+  // False if the process or fd was unknown.
+  bool erase_fd(DomainId domain, int64_t pid, int64_t fd);
+
+  // Copies every fd of `from_pid` to `to_pid` (fork). Both must be known;
+  // returns the number copied.
+  size_t copy_fds(DomainId domain, int64_t from_pid, int64_t to_pid);
+
+  // Drops every fd of the process (a stale previous holder's); returns how many.
+  size_t clear_fds(DomainId domain, int64_t pid);
+
+  // Closes the fds with O_CLOEXEC in open_flags (execve); returns how many.
+  size_t close_cloexec_fds(DomainId domain, int64_t pid);
+
+  size_t fd_count(DomainId domain, int64_t pid) const;
+
+  // ---- whole table ----------------------------------------------------------
+  // put() for each thread (an initial /proc scan, a capture's snapshot).
+  void load(std::vector<ThreadInfo> threads);
+
+  // Every thread, least recently used first (so load() of a snapshot keeps
+  // the eviction order); each process's fds, oldest first, on its leader
+  // (or, if the leader is not in the table, on the first of its threads).
+  std::vector<ThreadInfo> snapshot() const;
+
+  size_t size() const { return threads_.size(); }
+  ThreadTableStats stats() const;
+  const ThreadTableConfig& config() const { return config_; }
+
+ private:
+  struct ThreadEntry {
+    ThreadInfo info;
+    bool exited = false;
+  };
+  struct ProcessEntry {
+    LruMap<int64_t, FdInfo> fds;
+    std::vector<int64_t> tids;  // threads of this process in threads_
+  };
+
+  void erase_thread_entry(const ThreadKey& key);
+  void attach(const ThreadKey& key, int64_t pid);
+  void detach(const ThreadKey& key, int64_t pid);
+
+  ThreadTableConfig config_;
+  LruMap<ThreadKey, ThreadEntry, ThreadKeyHash> threads_;
+  std::unordered_map<ThreadKey, ProcessEntry, ThreadKeyHash> processes_;
+  LruMap<ThreadKey, int64_t, ThreadKeyHash> reapers_;  // exited pid -> reaper tid
+  uint64_t fd_total_ = 0;
+  uint64_t thread_evictions_ = 0;
+  uint64_t fd_evictions_ = 0;
+  // The read path is const but counted.
+  mutable uint64_t lookups_ = 0;
+  mutable uint64_t lookup_misses_ = 0;
+  mutable uint64_t fd_lookups_ = 0;
+  mutable uint64_t fd_lookup_misses_ = 0;
+};
+
+}  // namespace kestrel
