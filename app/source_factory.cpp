@@ -12,31 +12,8 @@
 #include "gvisor/gvisor_source.h"
 #include "kmod/kmod_source.h"
 #include "sources/capture/capture_source.h"
-#include "state/proc_scanner.h"
 
 namespace kestrel {
-namespace {
-
-class ProcScannedSource : public Source {
- public:
-  explicit ProcScannedSource(std::unique_ptr<Source> inner) : inner_(std::move(inner)) {}
-  const SourceCapabilities& capabilities() const override { return inner_->capabilities(); }
-  Status open() override { return inner_->open(); }
-  std::vector<ThreadInfo> initial_state() override {
-    auto scanned = ProcScanner().scan();
-    // A failed scan is not fatal: state then fills in from events.
-    return scanned.ok() ? std::move(*scanned) : std::vector<ThreadInfo>{};
-  }
-  Status set_event_filter(const EventTypeSet& types) override { return inner_->set_event_filter(types); }
-  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override { return inner_->next(out, wait); }
-  SourceStats stats() const override { return inner_->stats(); }
-  void close() override { inner_->close(); }
-
- private:
-  std::unique_ptr<Source> inner_;
-};
-
-}  // namespace
 
 Result<std::string> gvisor_socket_path(const KestrelConfig& config) {
   const std::string& file = config.engine.gvisor_config;
@@ -113,10 +90,6 @@ Result<std::string> pick_auto_engine() {
 
 }  // namespace
 
-std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
-  return std::make_unique<ProcScannedSource>(std::move(source));
-}
-
 Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
                                                           bool plugin_sources) {
   std::vector<std::unique_ptr<Source>> sources;
@@ -159,7 +132,9 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
   EbpfOptions options;
   options.buffer_bytes = config.engine.ebpf_buf_size;
   options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
-  sources.push_back(with_proc_scan(std::make_unique<EbpfSource>(options)));
+  // The source's own initial_state() scans /proc with its own options, after
+  // the probe is live; nothing wraps it.
+  sources.push_back(make_ebpf_source(options));
   if (config.engine.gvisor_enabled) {
     // Sandboxes alongside the host: one stream, events tagged by domain.
     auto g = make_gvisor(config);

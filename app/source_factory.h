@@ -5,7 +5,8 @@
 // privileges, version), else the kernel module when it is loaded
 // (/dev/kestrel), else an error naming both remedies; ebpf, kmod, gvisor,
 // none.
-// Sources of the host get their initial state from a /proc scan.
+// Sources of the host get their initial state from their own /proc scan
+// (EbpfSource, KmodSource: initial_state()).
 #pragma once
 
 #include <memory>
@@ -27,9 +28,5 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& c
 // The socket the gVisor source listens on: the remote sink endpoint of the
 // pod-init config named by engine.gvisor.config, else the default.
 Result<std::string> gvisor_socket_path(const KestrelConfig& config);
-
-// Wraps a live host source so its initial_state() is a /proc scan taken
-// after the source opened (so no process falls between scan and capture).
-std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source);
 
 }  // namespace kestrel
