@@ -7,6 +7,7 @@
 #include "app/list_events.h"
 #include "app/plugin_loading.h"
 #include "app/rules_loading.h"
+#include "app/collector_plan.h"
 #include "app/run_collector.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"

@@ -90,53 +90,38 @@ Result<std::string> pick_auto_engine() {
 
 }  // namespace
 
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
-                                                          bool plugin_sources) {
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config) {
   std::vector<std::unique_ptr<Source>> sources;
-  if (!capture.empty()) {
-    sources.push_back(make_capture_source(capture));
+  if (!plan.capture.empty()) {
+    sources.push_back(make_capture_source(plan.capture));
     return sources;
   }
-  const std::string& kind = config.engine.kind;
-  if (kind == "none" && plugin_sources) return sources;
-  if (kind == "none")
-    return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
-  if (kind == "kmod" || kind == "auto") {
-    std::string picked = kind;
-    if (kind == "auto") {
-      auto engine = pick_auto_engine();
-      if (!engine.ok()) return engine.status();
-      picked = *engine;
-    }
-    if (picked == "kmod") {
-      auto k = make_kmod(config);
-      if (!k.ok()) return k.status();
-      sources.push_back(std::move(*k));
-      if (config.engine.gvisor_enabled) {
-        auto g = make_gvisor(config);
-        if (!g.ok()) return g.status();
-        sources.push_back(std::move(*g));
-      }
-      return sources;
-    }
+  std::string kind = plan.syscall_kind;
+  if (kind == "auto") {
+    auto picked = pick_auto_engine();
+    if (!picked.ok()) return picked.status();
+    kind = *picked;
   }
-  if (kind == "gvisor") {
+  if (kind == "kmod") {
+    auto k = make_kmod(config);
+    if (!k.ok()) return k.status();
+    sources.push_back(std::move(*k));
+  } else if (kind == "gvisor") {
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
     sources.push_back(std::move(*g));
-    return sources;
+  } else if (kind == "ebpf") {
+    // The modern probe; open() explains what is missing when the kernel
+    // cannot run it. Its own initial_state() scans /proc with its own
+    // options, after the probe is live; nothing wraps it.
+    EbpfOptions options;
+    options.buffer_bytes = config.engine.ebpf_buf_size;
+    options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
+    sources.push_back(make_ebpf_source(options));
+  } else if (!kind.empty()) {
+    return Status(StatusCode::kInvalidArgument, "engine.kind=" + kind + " is not a syscall source");
   }
-  if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
-  // ebpf (or auto when the kernel can run it): the modern probe. open()
-  // explains what is missing when the kernel cannot run it.
-  EbpfOptions options;
-  options.buffer_bytes = config.engine.ebpf_buf_size;
-  options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
-  // The source's own initial_state() scans /proc with its own options, after
-  // the probe is live; nothing wraps it.
-  sources.push_back(make_ebpf_source(options));
-  if (config.engine.gvisor_enabled) {
-    // Sandboxes alongside the host: one stream, events tagged by domain.
+  if (plan.gvisor_alongside) {
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
     sources.push_back(std::move(*g));

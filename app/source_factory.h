@@ -13,17 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "app/collector_plan.h"
 #include "app/config/config.h"
 #include "sources/source.h"
 
 namespace kestrel {
 
+// The capture or syscall sources of `plan` (plugin sources are made by
+// plugin_loading.h), unopened; the list is empty for a plugin-only plan.
+// `config` gives each source its own settings (engine.*).
 // Errors: kUnimplemented for sources that have not landed (exit code 2),
-// others for a source that cannot run here.
-// `plugin_sources`: plugins with event sources run too (plugin_loading.h),
-// so engine.kind=none is a valid plugin-only setup (the list is then empty).
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
-                                                          bool plugin_sources = false);
+// others for a source that cannot run here (engine.kind=auto found none).
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config);
 
 // The socket the gVisor source listens on: the remote sink endpoint of the
 // pod-init config named by engine.gvisor.config, else the default.

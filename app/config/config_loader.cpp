@@ -112,6 +112,16 @@ nlohmann::json yaml_to_json(const YAML::Node& n) {
   return s;
 }
 
+bool is_choice(const ConfigKey& key, std::string_view text) {
+  return std::find(key.choices.begin(), key.choices.end(), text) != key.choices.end();
+}
+
+std::string choices_text(const ConfigKey& key) {
+  std::string all;
+  for (auto c : key.choices) all += (all.empty() ? "" : ", ") + std::string(c);
+  return all;
+}
+
 Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& origin) {
   const std::string name(key.path);
   auto bad = [&](std::string what) {
@@ -122,11 +132,15 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     return ok_status();
   }
   if (key.type == ConfigType::kPluginList) return check_plugin_list(node, origin);
-  if (key.type == ConfigType::kStringList) {
+  if (key.type == ConfigType::kStringList || key.type == ConfigType::kEnumList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
-    for (const auto& item : node)
+    for (const auto& item : node) {
       if (!item.IsScalar()) return error_at(origin, item, "config key '" + name + "': list items must be strings");
+      if (key.type == ConfigType::kEnumList && !is_choice(key, item.Scalar()))
+        return error_at(origin, item,
+                        "config key '" + name + "': '" + item.Scalar() + "' is not one of: " + choices_text(key));
+    }
     return ok_status();
   }
   if (!node.IsScalar()) return bad("expected a " + std::string(config_type_name(key.type)));
@@ -149,11 +163,7 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
       break;
     }
     case ConfigType::kEnum: {
-      if (std::find(key.choices.begin(), key.choices.end(), text) == key.choices.end()) {
-        std::string all;
-        for (auto c : key.choices) all += (all.empty() ? "" : ", ") + std::string(c);
-        return bad("'" + text + "' is not one of: " + all);
-      }
+      if (!is_choice(key, text)) return bad("'" + text + "' is not one of: " + choices_text(key));
       break;
     }
     case ConfigType::kPriority: {
@@ -227,7 +237,7 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
   if (!schema) return Status(StatusCode::kInvalidArgument, "unknown config key '" + key + "'", SourcePosition{.file = origin.name});
   YAML::Node leaf = *value;
   if (append) {
-    if (schema->type != ConfigType::kStringList)
+    if (schema->type != ConfigType::kStringList && schema->type != ConfigType::kEnumList)
       return Status(StatusCode::kInvalidArgument, "config key '" + key + "' is not a list; '[]=' appends to lists",
                     SourcePosition{.file = origin.name});
     YAML::Node list(YAML::NodeType::Sequence);
@@ -236,7 +246,7 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
       for (const auto& item : cur) list.push_back(item);
     list.push_back(leaf);
     leaf.reset(list);
-  } else if (schema->type == ConfigType::kStringList && leaf.IsScalar()) {
+  } else if ((schema->type == ConfigType::kStringList || schema->type == ConfigType::kEnumList) && leaf.IsScalar()) {
     // "-o rules_files=a.yaml" means a one-item list, as in Falco.
     YAML::Node list(YAML::NodeType::Sequence);
     list.push_back(leaf);

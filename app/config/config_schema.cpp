@@ -4,6 +4,7 @@ namespace kestrel {
 namespace {
 
 constexpr std::string_view kRuleMatching[] = {"first", "all"};
+constexpr std::string_view kDropActions[] = {"log", "alert", "exit", "ignore"};
 constexpr std::string_view kEngineKinds[] = {"auto", "ebpf", "kmod", "gvisor", "capture", "none"};
 
 const ConfigKey kKeys[] = {
@@ -46,7 +47,7 @@ const ConfigKey kKeys[] = {
     {"webserver.listen_address", ConfigType::kString, "address the endpoint binds to"},
     {"syscall_event_drops", ConfigType::kSection, "what to do when sources lose events"},
     {"syscall_event_drops.threshold", ConfigType::kFloat, "fraction of events lost (0-1) above which actions run"},
-    {"syscall_event_drops.actions", ConfigType::kStringList, "any of: log, alert, exit"},
+    {"syscall_event_drops.actions", ConfigType::kEnumList, "any of: log, alert, exit (ignore: none)", kDropActions},
     {"outputs", ConfigType::kSection, "Kestrel-only output settings"},
     {"outputs.ocsf", ConfigType::kBool, "write alerts as OCSF Security Finding JSON lines (stdout, file, program, syslog)"},
     {"outputs.queue_capacity", ConfigType::kInt, "alerts waiting for the output thread; beyond it they are dropped and counted"},
@@ -109,6 +110,7 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kString: return "string";
     case ConfigType::kStringList: return "list of strings";
     case ConfigType::kEnum: return "enum";
+    case ConfigType::kEnumList: return "list of enum";
     case ConfigType::kDuration: return "duration";
     case ConfigType::kPriority: return "priority";
     case ConfigType::kPluginList: return "list of plugins";

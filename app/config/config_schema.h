@@ -22,6 +22,7 @@ enum class ConfigType {
   kString,
   kStringList,  // a YAML sequence of strings
   kEnum,        // one of `choices`
+  kEnumList,    // a YAML sequence of `choices`
   kDuration,    // "500ms", "30s", "1m", "1h" or a number of seconds
   kPriority,    // a Falco priority name, case-insensitive
   kPluginList,  // Falco's `plugins:` list of {name, library_path, init_config, open_params}
@@ -31,7 +32,7 @@ struct ConfigKey {
   std::string_view path;  // dotted: "file_output.filename"
   ConfigType type;
   std::string_view help;
-  std::span<const std::string_view> choices = {};  // kEnum only
+  std::span<const std::string_view> choices = {};  // kEnum, kEnumList
 };
 
 std::span<const ConfigKey> config_keys();
