@@ -19,13 +19,17 @@ namespace {
 
 constexpr const char* kVersion = KESTREL_VERSION;
 
+// The config keys, each with its help, type and default from its one
+// declaration (config_schema.h).
 std::string config_help() {
   std::string text = "\nConfiguration keys (kestrel.yaml, -c FILE, -o key=value):\n";
   for (const auto& key : config_keys()) {
     if (key.type == ConfigType::kSection) continue;
     std::string line = "  " + std::string(key.path);
     line.resize(std::max<size_t>(line.size() + 1, 38), ' ');
-    text += line + std::string(key.help) + " [" + std::string(config_type_name(key.type)) + "]\n";
+    std::string type(config_type_name(key.type));
+    for (size_t i = 0; i < key.choices.size(); ++i) type += (i ? "|" : ": ") + std::string(key.choices[i]);
+    text += line + std::string(key.help) + " [" + type + ", default: " + std::string(key.default_value) + "]\n";
   }
   return text;
 }
