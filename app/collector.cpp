@@ -65,7 +65,7 @@ Status Collector::start_sources() {
   auto sources = make_sources(plan_.sources, config_);
   if (!sources.ok()) return sources.status();
   for (auto& source : *sources) {
-    if (Status s = source->set_event_filter(plan_.captured); !s.ok())
+    if (Status s = source->set_capture_request(plan_.capture); !s.ok())
       return Status(s.code(), source->capabilities().name + ": " + s.to_string());
     mux_.add(std::move(source));
   }
@@ -97,7 +97,7 @@ Status Collector::start_outputs() {
 }
 
 void Collector::log_loaded_rules() {
-  log_ << "kestrel: " << active_.rule_count() << " rules loaded, " << plan_.captured.count() << " event types captured";
+  log_ << "kestrel: " << active_.rule_count() << " rules loaded, " << plan_.capture.event_types.count() << " event types captured";
   for (const auto& [source, e] : active_.by_source) log_ << "; " << e->rule_count() << " rules for source " << source;
   log_ << "\n";
   log_.flush();
@@ -153,9 +153,17 @@ void Collector::apply_reload() {
     return fail(Status(StatusCode::kInvalidArgument,
                        "the new rules enable no rule, which would switch detection off; "
                        "start kestrel with --allow-empty-rules to accept that"));
-  EventTypeSet missing = next->engine->required_event_types() & ~plan_.captured;
+  const CaptureRequest wanted =
+      capture_request(options_, rules_needs(*next->set, *next->engine, next->engine_options));
+  EventTypeSet missing = wanted.event_types & ~plan_.capture.event_types;
   log_ << "kestrel: SIGHUP: output files reopened; " << next->rule_count() << " rules reloaded";
   if (missing.any()) log_ << " (" << missing.count() << " event types they need are not captured until a restart)";
+  std::string params_missing;
+  if (wanted.process_params.env && !plan_.capture.process_params.env) params_missing = "environments";
+  if (wanted.process_params.cgroups && !plan_.capture.process_params.cgroups)
+    params_missing += std::string(params_missing.empty() ? "" : " and ") + "cgroups";
+  if (!params_missing.empty())
+    log_ << " (process " << params_missing << " their fields read are not captured until a restart)";
   log_ << "\n";
   pipeline_->replace_rules(*next->engine);
   route_plugin_sources(*next);

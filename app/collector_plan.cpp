@@ -20,6 +20,26 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
   return options;
 }
 
+CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs) {
+  CaptureRequest request;
+  request.event_types = needs.event_types | state_event_types();
+  if (options.all_events) request.event_types.set();
+  if (!options.write_capture.empty()) return request;  // every process param
+  request.process_params.env = needs.process_params.env;
+  request.process_params.cgroups = needs.process_params.cgroups;
+  request.process_params.cwd = true;  // the state tables resolve paths against it
+  return request;
+}
+
+RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,
+                       const engine::eval::RuleEngineOptions& options) {
+  RulesNeeds needs;
+  needs.event_types = engine.required_event_types();
+  needs.process_params =
+      engine::process_params_read(engine::fields_read(rules, options.source, options.min_priority));
+  return needs;
+}
+
 namespace {
 
 Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& config, const RulesNeeds& needs) {
@@ -95,8 +115,7 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   auto sources = plan_sources(options, config, needs);
   if (!sources.ok()) return sources.status();
   plan.sources = std::move(*sources);
-  plan.captured = needs.event_types | state_event_types();
-  if (options.all_events) plan.captured.set();
+  plan.capture = capture_request(options, needs);
   plan.rule_engine = rule_engine_options(config, hostname);
   plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
 

@@ -19,10 +19,13 @@
 #include "app/config/config.h"
 #include "app/drop_alarm.h"
 #include "engine/eval/rule_engine.h"
+#include "engine/rule_fields.h"
+#include "engine/rule_set.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/http_sink.h"
 #include "sources/event/event.h"
+#include "sources/source.h"
 #include "state/thread_table.h"
 
 namespace kestrel {
@@ -31,6 +34,9 @@ namespace kestrel {
 struct RulesNeeds {
   // Event types the syscall-source rules need (RuleEngine::required_event_types).
   EventTypeSet event_types;
+  // The optional process params the syscall-source rules' fields read
+  // (engine/rule_fields.h); default: all, as when nothing is known.
+  engine::ProcessParamsRead process_params{true, true, true};
   // Event sources of the loaded source plugins ("k8s_audit"), one per
   // plugin source, in load order; each gets its own rule engine.
   std::vector<std::string> plugin_event_sources;
@@ -64,9 +70,10 @@ struct MetricsPlan {
 
 struct CollectorPlan {
   SourcePlan sources;
-  // What every source is asked to emit: the rules' event types plus the
-  // state tables' (state_event_types()), or all of them with -A.
-  EventTypeSet captured;
+  // What every source is asked for (capture_request()): the rules' event
+  // types plus the state tables', or all of them with -A; the optional
+  // process params the rules read plus what the state tables need.
+  CaptureRequest capture;
   // Options of the syscall rule engine; the engines of plugin event
   // sources (sources.plugin_event_sources) take these with their source.
   engine::eval::RuleEngineOptions rule_engine;
@@ -88,6 +95,18 @@ struct CollectorPlan {
 
 // Event types the state tables need whatever the rules ask for.
 EventTypeSet state_event_types();
+
+// What the sources are asked for, from what the rules need. Event types:
+// the rules' and the state tables' (all with -A). Process params: env and
+// cgroups only when a rule reads a field made from them (proc.env,
+// container.*, ...); the cwd always, since the thread table resolves
+// relative paths (fd.name of openat(AT_FDCWD, "x")) and executables against
+// it. Everything with -w: a recording may be replayed under other rules.
+CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs);
+
+// The needs of the syscall rules of `rules`, as `engine` loaded them.
+RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,
+                       const engine::eval::RuleEngineOptions& options);
 
 // The rule engine options the configuration asks for (priority,
 // rule_matching) on this host. Used to compile the rules the plan is then

@@ -21,6 +21,7 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);
+  loaded.engine_options = engine_options;
   for (const auto& [source, provider] : providers) {
     auto options_for = engine_options;
     options_for.source = source;

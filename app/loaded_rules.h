@@ -24,6 +24,7 @@ using PluginProviders = std::map<std::string, engine::eval::FieldProvider*>;
 struct LoadedRules {
   std::unique_ptr<engine::RuleSet> set;
   std::unique_ptr<engine::eval::RuleEngine> engine;  // the syscall source's
+  engine::eval::RuleEngineOptions engine_options;     // what `engine` was compiled with
   std::map<std::string, std::unique_ptr<engine::eval::RuleEngine>> by_source;
   size_t rule_count() const;
 };

@@ -47,8 +47,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   }
   if (rules->rule_count() == 0) log << "kestrel: warning: no enabled rule is loaded; nothing will be detected\n";
 
-  RulesNeeds needs;
-  needs.event_types = rules->engine->required_event_types();
+  RulesNeeds needs = rules_needs(*rules->set, *rules->engine, rules->engine_options);
   for (const auto& plugin : *plugins)
     if (plugin.library->info().can_source) needs.plugin_event_sources.push_back(plugin.library->info().event_source);
   auto plan = plan_collector(options, config, needs, hostname);

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "app/config/config.h"
+#include "engine/load_result.h"
+#include "engine/rule_set.h"
+
+#include <unistd.h>
 
 namespace kestrel {
 namespace {
@@ -34,9 +38,9 @@ TEST(CollectorPlan, DefaultsCaptureWhatRulesAndStateNeedToStdout) {
   EXPECT_EQ(plan->sources.syscall_kind, "auto");
   EXPECT_TRUE(plan->sources.capture.empty());
   EXPECT_FALSE(plan->sources.gvisor_alongside);
-  EXPECT_TRUE(plan->captured.test(KE_OPENAT));
-  EXPECT_EQ(plan->captured, needs_openat().event_types | state_event_types());
-  EXPECT_FALSE(plan->captured.test(KE_READ));  // neither rules nor state need it
+  EXPECT_TRUE(plan->capture.event_types.test(KE_OPENAT));
+  EXPECT_EQ(plan->capture.event_types, needs_openat().event_types | state_event_types());
+  EXPECT_FALSE(plan->capture.event_types.test(KE_READ));  // neither rules nor state need it
   EXPECT_EQ(kinds(*plan), std::vector{SinkPlan::Kind::kStdout});
   EXPECT_FALSE(plan->grpc_server);
   EXPECT_FALSE(plan->webserver);
@@ -57,7 +61,7 @@ TEST(CollectorPlan, AllEventsAndDurationFromTheCommandLine) {
   options.write_capture = "/tmp/x.kcap.gz";
   auto plan = plan_collector(options, config_with({}), needs_openat(), "h");
   ASSERT_TRUE(plan.ok());
-  EXPECT_TRUE(plan->captured.all());
+  EXPECT_TRUE(plan->capture.event_types.all());
   ASSERT_TRUE(plan->duration);
   EXPECT_EQ(*plan->duration, std::chrono::milliseconds(1500));
   EXPECT_EQ(plan->write_capture, "/tmp/x.kcap.gz");
@@ -165,6 +169,102 @@ TEST(CollectorPlan, DropAlarmActions) {
   auto ignore = plan_collector({}, config_with({"syscall_event_drops.actions=[ignore]"}), {}, "h");
   ASSERT_TRUE(ignore.ok());
   EXPECT_FALSE(ignore->drop_alarm.log || ignore->drop_alarm.alert || ignore->drop_alarm.exit);
+}
+
+// Rules drive fields: the process params the sources are asked for follow
+// the fields the loaded rules read (conditions, exceptions, outputs).
+engine::RuleSet rules_from(const std::string& yaml) {
+  char path[] = "/tmp/kestrel_plan_rules_XXXXXX.yaml";
+  int fd = mkstemps(path, 5);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(write(fd, yaml.data(), yaml.size()), static_cast<ssize_t>(yaml.size()));
+  close(fd);
+  engine::LoadResult result;
+  engine::RuleSet set = engine::load_rules({path}, result);
+  unlink(path);
+  EXPECT_TRUE(result.ok()) << yaml;
+  return set;
+}
+
+CaptureRequest request_for(const std::string& yaml, CliOptions options = {}) {
+  engine::RuleSet set = rules_from(yaml);
+  auto engine = engine::eval::RuleEngine::create(set, {});
+  EXPECT_TRUE(engine.ok());
+  return capture_request(options, rules_needs(set, **engine, {}));
+}
+
+TEST(CollectorPlan, RulesReadingOnlyProcNameAndFdNameAskForNoEnvOrCgroups) {
+  CaptureRequest r = request_for(R"(
+- rule: Open By Cat
+  desc: d
+  condition: evt.type = openat and proc.name = cat and fd.name startswith /etc
+  output: "%proc.name opened %fd.name"
+  priority: WARNING
+)");
+  EXPECT_FALSE(r.process_params.env);
+  EXPECT_FALSE(r.process_params.cgroups);
+  EXPECT_TRUE(r.process_params.cwd);  // the thread table resolves relative paths with it
+  EXPECT_TRUE(r.event_types.test(KE_OPENAT));
+  EXPECT_TRUE(r.event_types.test(KE_EXECVE));  // the state tables' own needs stay
+}
+
+TEST(CollectorPlan, FieldsInConditionsExceptionsOrOutputsAskForTheirParams) {
+  CaptureRequest by_output = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve and proc.name = sh
+  output: "%proc.name in %container.id"
+  priority: WARNING
+)");
+  EXPECT_TRUE(by_output.process_params.cgroups);
+  EXPECT_FALSE(by_output.process_params.env);
+  CaptureRequest by_exception = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve and proc.name = sh
+  output: "%proc.name"
+  priority: WARNING
+  exceptions:
+    - name: ci
+      fields: [proc.env]
+      comps: [contains]
+      values: [[GITHUB_ACTIONS]]
+)");
+  EXPECT_TRUE(by_exception.process_params.env);
+  EXPECT_FALSE(by_exception.process_params.cgroups);
+  CaptureRequest by_arg = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve and evt.arg.env contains LD_PRELOAD
+  output: "%proc.name"
+  priority: WARNING
+)");
+  EXPECT_TRUE(by_arg.process_params.env);
+  CaptureRequest all_args = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve
+  output: "%proc.name %evt.args"
+  priority: WARNING
+)");
+  EXPECT_TRUE(all_args.process_params.env && all_args.process_params.cgroups);
+}
+
+TEST(CollectorPlan, DisabledRulesAndRecordingsAndTheDefaultRules) {
+  const std::string disabled = R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve and proc.env contains X
+  output: "%proc.name %container.id"
+  priority: WARNING
+  enabled: false
+)";
+  CaptureRequest off = request_for(disabled);
+  EXPECT_FALSE(off.process_params.env);
+  EXPECT_FALSE(off.process_params.cgroups);
+  CliOptions recording;
+  recording.write_capture = "/tmp/r.kcap";  // a recording keeps every param
+  EXPECT_EQ(request_for(disabled, recording).process_params, ProcessParamSet{});
 }
 
 }  // namespace
