@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "app/config/config.h"
+#include "app/rules_loading.h"
 #include "engine/load_result.h"
 #include "engine/rule_set.h"
 
 #include <unistd.h>
+
+#include <sstream>
 
 namespace kestrel {
 namespace {
@@ -265,6 +268,16 @@ TEST(CollectorPlan, DisabledRulesAndRecordingsAndTheDefaultRules) {
   CliOptions recording;
   recording.write_capture = "/tmp/r.kcap";  // a recording keeps every param
   EXPECT_EQ(request_for(disabled, recording).process_params, ProcessParamSet{});
+  // Kestrel's own ruleset names container.id in its outputs and never
+  // reads the environment.
+  std::ostringstream log;
+  auto defaults = load_configured_rules({}, log);
+  ASSERT_TRUE(defaults.ok()) << defaults.status().to_string();
+  auto engine = engine::eval::RuleEngine::create(*defaults, {});
+  ASSERT_TRUE(engine.ok());
+  CaptureRequest request = capture_request({}, rules_needs(*defaults, **engine, {}));
+  EXPECT_FALSE(request.process_params.env);
+  EXPECT_TRUE(request.process_params.cgroups);
 }
 
 }  // namespace
