@@ -7,6 +7,7 @@
 #include "app/list_events.h"
 #include "app/plugin_loading.h"
 #include "app/rules_loading.h"
+#include "app/collector_plan.h"
 #include "app/run_collector.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
@@ -18,13 +19,17 @@ namespace {
 
 constexpr const char* kVersion = KESTREL_VERSION;
 
+// The config keys, each with its help, type and default from its one
+// declaration (config_schema.h).
 std::string config_help() {
   std::string text = "\nConfiguration keys (kestrel.yaml, -c FILE, -o key=value):\n";
   for (const auto& key : config_keys()) {
     if (key.type == ConfigType::kSection) continue;
     std::string line = "  " + std::string(key.path);
     line.resize(std::max<size_t>(line.size() + 1, 38), ' ');
-    text += line + std::string(key.help) + " [" + std::string(config_type_name(key.type)) + "]\n";
+    std::string type(config_type_name(key.type));
+    for (size_t i = 0; i < key.choices.size(); ++i) type += (i ? "|" : ": ") + std::string(key.choices[i]);
+    text += line + std::string(key.help) + " [" + type + ", default: " + std::string(key.default_value) + "]\n";
   }
   return text;
 }
@@ -59,7 +64,8 @@ void build_parser(CLI::App& app, CliOptions& o) {
 }
 
 // --gvisor-generate-config[=SOCKET]: the runsc pod-init config enabling the
-// points the loaded rules (and the state tables) need.
+// points (and optional fields) the loaded rules and the state tables need,
+// as the collector would ask its sources (collector_plan.h).
 int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
   auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
   if (!rules.ok()) {
@@ -71,13 +77,13 @@ int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::o
     err << "kestrel: " << engine.status().to_string() << "\n";
     return kExitFailure;
   }
-  EventTypeSet types = (*engine)->required_event_types() | state_event_types();
-  if (o.all_events) types.set();
+  const CaptureRequest request = capture_request(o, rules_needs(*rules, **engine, {}));
   gvisor::PodInitConfigOptions options;
+  gvisor::request_fields(options, request.process_params);
   if (!o.gvisor_generate_config->empty()) options.endpoint = *o.gvisor_generate_config;
   // Only points the installed runsc accepts (else runsc 0.0~20221219's).
   if (auto known = gvisor::installed_runsc_points(); known.ok()) options.runsc_points = *known;
-  out << gvisor::pod_init_config_json(types, options);
+  out << gvisor::pod_init_config_json(request.event_types, options);
   return kExitOk;
 }
 

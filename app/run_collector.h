@@ -1,4 +1,6 @@
-// run_collector.h — the collector proper: rules, sources, state, outputs.
+// run_collector.h — the collector proper: plugins and rules loaded, a plan
+// made from them (collector_plan.h), a Collector running it (collector.h)
+// with SIGINT/SIGTERM stopping and SIGHUP reloading it.
 #pragma once
 
 #include <ostream>
@@ -6,16 +8,12 @@
 
 #include "app/cli.h"
 #include "app/config/config.h"
-#include "sources/source.h"
 
 namespace kestrel {
 
 // Runs until the sources end (a capture), a signal (SIGINT/SIGTERM) or -M.
 // Alerts go to the configured outputs (stdout as `out`); progress, warnings
 // and the end-of-run summary to `log`. Returns the process exit code.
-// Event types the state tables need whatever the rules ask for.
-EventTypeSet state_event_types();
-
 int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log);
 
 }  // namespace kestrel

@@ -12,31 +12,8 @@
 #include "gvisor/gvisor_source.h"
 #include "kmod/kmod_source.h"
 #include "sources/capture/capture_source.h"
-#include "state/proc_scanner.h"
 
 namespace kestrel {
-namespace {
-
-class ProcScannedSource : public Source {
- public:
-  explicit ProcScannedSource(std::unique_ptr<Source> inner) : inner_(std::move(inner)) {}
-  const SourceCapabilities& capabilities() const override { return inner_->capabilities(); }
-  Status open() override { return inner_->open(); }
-  std::vector<ThreadInfo> initial_state() override {
-    auto scanned = ProcScanner().scan();
-    // A failed scan is not fatal: state then fills in from events.
-    return scanned.ok() ? std::move(*scanned) : std::vector<ThreadInfo>{};
-  }
-  Status set_event_filter(const EventTypeSet& types) override { return inner_->set_event_filter(types); }
-  Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override { return inner_->next(out, wait); }
-  SourceStats stats() const override { return inner_->stats(); }
-  void close() override { inner_->close(); }
-
- private:
-  std::unique_ptr<Source> inner_;
-};
-
-}  // namespace
 
 Result<std::string> gvisor_socket_path(const KestrelConfig& config) {
   const std::string& file = config.engine.gvisor_config;
@@ -113,55 +90,38 @@ Result<std::string> pick_auto_engine() {
 
 }  // namespace
 
-std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source) {
-  return std::make_unique<ProcScannedSource>(std::move(source));
-}
-
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
-                                                          bool plugin_sources) {
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config) {
   std::vector<std::unique_ptr<Source>> sources;
-  if (!capture.empty()) {
-    sources.push_back(make_capture_source(capture));
+  if (!plan.capture.empty()) {
+    sources.push_back(make_capture_source(plan.capture));
     return sources;
   }
-  const std::string& kind = config.engine.kind;
-  if (kind == "none" && plugin_sources) return sources;
-  if (kind == "none")
-    return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
-  if (kind == "kmod" || kind == "auto") {
-    std::string picked = kind;
-    if (kind == "auto") {
-      auto engine = pick_auto_engine();
-      if (!engine.ok()) return engine.status();
-      picked = *engine;
-    }
-    if (picked == "kmod") {
-      auto k = make_kmod(config);
-      if (!k.ok()) return k.status();
-      sources.push_back(std::move(*k));
-      if (config.engine.gvisor_enabled) {
-        auto g = make_gvisor(config);
-        if (!g.ok()) return g.status();
-        sources.push_back(std::move(*g));
-      }
-      return sources;
-    }
+  std::string kind = plan.syscall_kind;
+  if (kind == "auto") {
+    auto picked = pick_auto_engine();
+    if (!picked.ok()) return picked.status();
+    kind = *picked;
   }
-  if (kind == "gvisor") {
+  if (kind == "kmod") {
+    auto k = make_kmod(config);
+    if (!k.ok()) return k.status();
+    sources.push_back(std::move(*k));
+  } else if (kind == "gvisor") {
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
     sources.push_back(std::move(*g));
-    return sources;
+  } else if (kind == "ebpf") {
+    // The modern probe; open() explains what is missing when the kernel
+    // cannot run it. Its own initial_state() scans /proc with its own
+    // options, after the probe is live; nothing wraps it.
+    EbpfOptions options;
+    options.buffer_bytes = config.engine.ebpf_buf_size;
+    options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
+    sources.push_back(make_ebpf_source(options));
+  } else if (!kind.empty()) {
+    return Status(StatusCode::kInvalidArgument, "engine.kind=" + kind + " is not a syscall source");
   }
-  if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
-  // ebpf (or auto when the kernel can run it): the modern probe. open()
-  // explains what is missing when the kernel cannot run it.
-  EbpfOptions options;
-  options.buffer_bytes = config.engine.ebpf_buf_size;
-  options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
-  sources.push_back(with_proc_scan(std::make_unique<EbpfSource>(options)));
-  if (config.engine.gvisor_enabled) {
-    // Sandboxes alongside the host: one stream, events tagged by domain.
+  if (plan.gvisor_alongside) {
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
     sources.push_back(std::move(*g));

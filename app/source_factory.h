@@ -5,31 +5,29 @@
 // privileges, version), else the kernel module when it is loaded
 // (/dev/kestrel), else an error naming both remedies; ebpf, kmod, gvisor,
 // none.
-// Sources of the host get their initial state from a /proc scan.
+// Sources of the host get their initial state from their own /proc scan
+// (EbpfSource, KmodSource: initial_state()).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/collector_plan.h"
 #include "app/config/config.h"
 #include "sources/source.h"
 
 namespace kestrel {
 
+// The capture or syscall sources of `plan` (plugin sources are made by
+// plugin_loading.h), unopened; the list is empty for a plugin-only plan.
+// `config` gives each source its own settings (engine.*).
 // Errors: kUnimplemented for sources that have not landed (exit code 2),
-// others for a source that cannot run here.
-// `plugin_sources`: plugins with event sources run too (plugin_loading.h),
-// so engine.kind=none is a valid plugin-only setup (the list is then empty).
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const KestrelConfig& config, const std::string& capture,
-                                                          bool plugin_sources = false);
+// others for a source that cannot run here (engine.kind=auto found none).
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config);
 
 // The socket the gVisor source listens on: the remote sink endpoint of the
 // pod-init config named by engine.gvisor.config, else the default.
 Result<std::string> gvisor_socket_path(const KestrelConfig& config);
-
-// Wraps a live host source so its initial_state() is a /proc scan taken
-// after the source opened (so no process falls between scan and capture).
-std::unique_ptr<Source> with_proc_scan(std::unique_ptr<Source> source);
 
 }  // namespace kestrel

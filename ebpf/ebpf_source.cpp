@@ -32,8 +32,7 @@ Status EbpfSource::open() {
   config.buffer_bytes = options_.buffer_bytes;
   config.cpus_per_buffer = options_.cpus_per_buffer;
   config.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
-  config.process_fields = (options_.process_env ? KB_PF_ENV : 0) | (options_.process_cwd ? KB_PF_CWD : 0) |
-                          (options_.process_cgroups ? KB_PF_CGROUPS : 0);
+  config.process_fields = process_fields();
   auto probe = ebpf::Probe::load(config);
   if (!probe.ok()) return probe.status();
   std::lock_guard<std::mutex> lock(probe_mu_);
@@ -72,6 +71,22 @@ Status EbpfSource::set_event_filter(const EventTypeSet& types) {
   std::lock_guard<std::mutex> lock(probe_mu_);
   filter_ = types;
   return probe_ ? probe_->attach(filter_) : ok_status();
+}
+
+uint32_t EbpfSource::process_fields() const {
+  // An optional param is copied when the options allow it and the capture
+  // request reads it.
+  const ProcessParamSet& wanted = requested_params_;
+  return (options_.process_env && wanted.env ? KB_PF_ENV : 0) | (options_.process_cwd && wanted.cwd ? KB_PF_CWD : 0) |
+         (options_.process_cgroups && wanted.cgroups ? KB_PF_CGROUPS : 0);
+}
+
+Status EbpfSource::set_capture_request(const CaptureRequest& request) {
+  {
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    requested_params_ = request.process_params;  // a load-time knob: applies from the next open()
+  }
+  return set_event_filter(request.event_types);
 }
 
 void EbpfSource::refresh_epoch_offset() {

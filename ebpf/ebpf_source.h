@@ -50,7 +50,8 @@ struct EbpfOptions {
   bool drop_own_events = true;
   // Optional process params of execve/clone events; each costs time on
   // every process creation (see ebpf/README.md for measurements). Off
-  // means the param is sent empty.
+  // means the param is sent empty. The capture request narrows them
+  // further (set_capture_request): a param is copied only when both ask.
   bool process_env = true;
   bool process_cwd = true;
   bool process_cgroups = true;
@@ -87,6 +88,14 @@ class EbpfSource final : public Source {
   // open(). Types the probe cannot emit are ignored.
   Status set_event_filter(const EventTypeSet& types) override;
 
+  // Event types as set_event_filter(); the request's process params narrow
+  // the options' process_env/cwd/cgroups (the probe's kb_process_fields,
+  // fixed at load): call before open(), or they apply from the next open().
+  Status set_capture_request(const CaptureRequest& request) override;
+
+  // The kb_process_fields mask (KB_PF_*) the next open() loads the probe with.
+  uint32_t process_fields() const;
+
   // Returns up to max_batch records, merged across buffers in timestamp
   // order. Views stay valid until the next call to next() or close().
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
@@ -118,6 +127,7 @@ class EbpfSource final : public Source {
   EbpfOptions options_;
   SourceCapabilities caps_;
   EventTypeSet filter_;
+  ProcessParamSet requested_params_;  // all until a capture request says otherwise
   // Guards probe_'s lifetime and its attachments against stats() and the
   // other introspection calls from other threads; next() (the reader
   // thread, which also opens and closes) reads it without the lock.

@@ -83,6 +83,10 @@ void GvisorSource::attach_running() {
     if (fd >= 0) {
       PodInitConfigOptions pod;
       pod.endpoint = server_.socket_path();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        request_fields(pod, requested_params_);
+      }
       if (auto known = installed_runsc_points(options.runsc, options.timeout); known.ok()) pod.runsc_points = *known;
       std::string text = pod_init_config_json(caps_.event_types, pod);
       bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -162,6 +166,14 @@ void GvisorSource::run() {
   counters_ = server_.counters();
   thread_done_ = true;
   cv_.notify_all();
+}
+
+Status GvisorSource::set_capture_request(const CaptureRequest& request) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requested_params_ = request.process_params;
+  }
+  return set_event_filter(request.event_types);
 }
 
 Status GvisorSource::set_event_filter(const EventTypeSet& types) {

@@ -95,6 +95,9 @@ class GvisorSource : public Source {
   const AttachReport& attach_report() const { return attach_; }
   // Takes effect for packets decoded after the call.
   Status set_event_filter(const EventTypeSet& types) override;
+  // Event types as set_event_filter(); the process params choose the
+  // optional fields of the session config written for attached sandboxes.
+  Status set_capture_request(const CaptureRequest& request) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   // drops: "sandbox_reported" (runsc's own counters, clamped per packet),
   // "malformed", "unknown_type", "too_large" summed over every sandbox
@@ -124,6 +127,7 @@ class GvisorSource : public Source {
   void report_peers();
 
   GvisorSourceConfig config_;
+  ProcessParamSet requested_params_;  // guarded by mu_
   SourceCapabilities caps_;
   MonitorServer server_;
   AttachReport attach_;  // written by open() before anyone reads it

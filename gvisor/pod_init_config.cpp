@@ -84,6 +84,10 @@ const std::vector<std::string>& context_fields() {
   return kFields;
 }
 
+void request_fields(PodInitConfigOptions& options, const ProcessParamSet& params) {
+  options.container_env = params.env;
+}
+
 std::vector<std::string> points_for(const EventTypeSet& types, const Known& known) {
   std::set<std::string> points;
   points.insert("container/start");

@@ -38,7 +38,9 @@ struct PodInitConfigOptions {
   // true: a sandbox still starts when Kestrel is not listening (fail open,
   // as Falco's generated config does); false: runsc refuses to start it.
   bool ignore_setup_error = true;
-  // Ask for the container's environment in container/start.
+  // Ask for the container's environment in container/start (its one
+  // optional field): set from the capture request (rules reading proc.env),
+  // see request_fields() below.
   bool container_env = false;
   // The remote sink's "retries": how often runsc retries a point the full
   // socket refused before dropping it, backing off from "backoff" (25us)
@@ -55,8 +57,16 @@ struct PodInitConfigOptions {
 Result<std::set<std::string>> installed_runsc_points(const std::string& runsc = "runsc",
                                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-// The context fields requested on every point.
+// The context fields requested on every point. Not driven by the rules:
+// each feeds the state tables whatever the rules read (time and the
+// thread/group ids and start times: process identity; container_id: the
+// domain; credentials: user.*/group.*; cwd: relative path resolution;
+// process_name: proc.name of processes first seen mid-life).
 const std::vector<std::string>& context_fields();
+
+// Sets the optional fields of `options` from what the consumer reads:
+// container/start's env when the process environment is asked for.
+void request_fields(PodInitConfigOptions& options, const ProcessParamSet& params);
 
 // Point names enabling `types`, sorted, without duplicates, limited to
 // `runsc_points` when given (see above).

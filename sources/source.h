@@ -68,6 +68,25 @@ struct SourceCapabilities {
   EventTypeSet event_types;      // what it can emit
 };
 
+// The optional params of the process block (execve/clone records) a
+// consumer reads. A source that can leave them out (the eBPF probe, where
+// copying the environment and walking the cgroups costs time on every
+// process creation) sends those not asked for empty, as the ABI allows.
+struct ProcessParamSet {
+  bool env = true;
+  bool cwd = true;
+  bool cgroups = true;
+  bool operator==(const ProcessParamSet&) const = default;
+};
+
+// What the consumer asks a source for: the event types (the rules' and the
+// state tables') and, within them, the optional process params the rules'
+// fields and the state tables read. Defaults: everything.
+struct CaptureRequest {
+  EventTypeSet event_types = EventTypeSet().set();
+  ProcessParamSet process_params;
+};
+
 enum class NextOutcome {
   kBatch,  // `out` holds one or more events
   kIdle,   // nothing arrived within the wait; call again
@@ -94,6 +113,12 @@ class Source {
     (void)types;
     return ok_status();
   }
+
+  // The whole capture request: event types as set_event_filter(), and the
+  // optional process params, which a source that can leave them out
+  // applies from the next open() (the eBPF probe fixes them at load).
+  // Call before open(). The default filters event types only.
+  virtual Status set_capture_request(const CaptureRequest& request) { return set_event_filter(request.event_types); }
 
   // Clears `out` and fills it with the next events, waiting up to `wait`
   // when none are ready. Returns an error only for failures that end the

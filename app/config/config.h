@@ -1,7 +1,7 @@
 // config.h — Kestrel's configuration: loading, validation, typed access.
 //
 // Sources of configuration, later ones winning key by key:
-//   1. the embedded default kestrel.yaml,
+//   1. the declared defaults (config_schema.h, config_keys.cpp),
 //   2. a user file (-c FILE), merged over the defaults,
 //   3. -o key=value overrides, in command-line order.
 // Every layer is validated against config_schema.h before it is merged, so
@@ -20,7 +20,7 @@
 namespace kestrel {
 
 struct OutputToggle {
-  bool enabled = false;
+  bool enabled{};
 };
 
 // One entry of Falco's `plugins:` list.
@@ -29,84 +29,91 @@ struct PluginConfig {
   std::string library_path;
   std::string init_config;  // as given, or the JSON text of a YAML map
   std::string open_params;
+  bool operator==(const PluginConfig&) const = default;
 };
 
+// The typed configuration. Members carry no defaults of their own: every
+// one is bound to a declared key (config_keys.cpp) whose default
+// load_config() applies, so a default is written in one place. A
+// value-initialised KestrelConfig{} is all zeros and empty, not the
+// defaults: use load_config({}) for those.
 struct KestrelConfig {
   std::vector<std::string> rules_files;
-  std::string priority = "debug";  // lower-cased Falco priority name
-  std::string rule_matching = "first";
-  bool json_output = false;
-  bool json_include_output_property = true;
-  bool json_include_tags_property = true;
-  OutputToggle stdout_output{true};
+  std::string priority;  // lower-cased Falco priority name ("info" is "informational")
+  std::string rule_matching;
+  bool json_output{};
+  bool json_include_output_property{};
+  bool json_include_tags_property{};
+  OutputToggle stdout_output;
   struct {
-    bool enabled = false, keep_alive = false;
+    bool enabled{}, keep_alive{};
     std::string filename;
   } file_output;
   OutputToggle syslog_output;
   struct {
-    bool enabled = false, keep_alive = false;
+    bool enabled{}, keep_alive{};
     std::string program;
   } program_output;
   struct {
-    bool enabled = false;
+    bool enabled{};
     std::string url;
-    std::string user_agent = "kestrel";
+    std::string user_agent;
   } http_output;
-  std::chrono::milliseconds output_timeout{2000};
+  std::chrono::milliseconds output_timeout{};
   struct {
-    bool ocsf = false;
-    uint64_t queue_capacity = 8192;
-    uint64_t rate = 0, max_burst = 1000;
-    uint64_t http_queue_capacity = 1024;
-    std::chrono::milliseconds http_max_backoff{5000};
-    std::chrono::milliseconds http_timeout{5000};
-    uint64_t grpc_wait_subscribers = 0;
-    std::chrono::milliseconds grpc_wait_timeout{30000};
-    std::chrono::milliseconds grpc_drain_timeout{5000};
+    bool ocsf{};
+    uint64_t queue_capacity{};
+    uint64_t rate{}, max_burst{};
+    uint64_t http_queue_capacity{};
+    std::chrono::milliseconds http_max_backoff{};
+    std::chrono::milliseconds http_timeout{};
+    uint64_t grpc_wait_subscribers{};
+    std::chrono::milliseconds grpc_wait_timeout{};
+    std::chrono::milliseconds grpc_drain_timeout{};
   } outputs;
   struct {
-    bool enabled = false;
-    std::string bind_address = "unix:///run/kestrel/kestrel.sock";
-    uint64_t threadiness = 0;
+    bool enabled{};
+    std::string bind_address;
+    uint64_t threadiness{};
     std::string private_key, cert_chain, root_certs;
   } grpc;
   OutputToggle grpc_output;
   struct {
-    bool enabled = false;
-    uint64_t listen_port = 8765;
-    std::string listen_address = "127.0.0.1";
+    bool enabled{};
+    uint64_t listen_port{};
+    std::string listen_address;
   } webserver;
   struct {
-    double threshold = 0.1;
-    std::vector<std::string> actions{"log", "alert"};
+    double threshold{};
+    std::vector<std::string> actions;  // each one of log, alert, exit, ignore
   } syscall_event_drops;
   struct {
-    std::string kind = "auto";
-    uint64_t ebpf_buf_size = 0;
-    uint64_t ebpf_cpus_for_each_buffer = 1;
-    uint64_t kmod_buf_size = 0;
-    bool gvisor_enabled = false;
+    std::string kind;
+    uint64_t ebpf_buf_size{};
+    uint64_t ebpf_cpus_for_each_buffer{};
+    uint64_t kmod_buf_size{};
+    bool gvisor_enabled{};
     std::string gvisor_config, gvisor_root;
-    uint64_t gvisor_max_connections = 0, gvisor_max_connections_per_peer = 0;  // 0: the source's default
-    std::chrono::milliseconds gvisor_handshake_timeout{0};                     // 0: the source's default
+    uint64_t gvisor_max_connections{}, gvisor_max_connections_per_peer{};  // 0: the source's default
+    std::chrono::milliseconds gvisor_handshake_timeout{};                  // 0: the source's default
   } engine;
   struct {
-    uint64_t max_threads = 0, max_fds_per_process = 0;
+    uint64_t max_threads{}, max_fds_per_process{};
   } state;
   struct {
-    uint64_t rules_file_bytes = 16u << 20;
+    uint64_t rules_file_bytes{};
   } limits;
   std::vector<PluginConfig> plugins;
   std::vector<std::string> load_plugins;  // names from `plugins` that run
   struct {
-    bool enabled = false;
-    std::chrono::milliseconds interval{60000};
+    bool enabled{};
+    std::chrono::milliseconds interval{};
     std::string output_file;
   } metrics;
 };
 
-// The embedded default kestrel.yaml, verbatim.
+// The embedded kestrel.yaml, verbatim: the user-facing, commented copy of
+// the declared defaults (a test holds the two to agreement).
 std::string_view default_config_text();
 
 struct ConfigInputs {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
@@ -112,6 +114,16 @@ nlohmann::json yaml_to_json(const YAML::Node& n) {
   return s;
 }
 
+bool is_choice(const ConfigKey& key, std::string_view text) {
+  return std::find(key.choices.begin(), key.choices.end(), text) != key.choices.end();
+}
+
+std::string choices_text(const ConfigKey& key) {
+  std::string all;
+  for (auto c : key.choices) all += (all.empty() ? "" : ", ") + std::string(c);
+  return all;
+}
+
 Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& origin) {
   const std::string name(key.path);
   auto bad = [&](std::string what) {
@@ -122,11 +134,15 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     return ok_status();
   }
   if (key.type == ConfigType::kPluginList) return check_plugin_list(node, origin);
-  if (key.type == ConfigType::kStringList) {
+  if (key.type == ConfigType::kStringList || key.type == ConfigType::kEnumList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
-    for (const auto& item : node)
+    for (const auto& item : node) {
       if (!item.IsScalar()) return error_at(origin, item, "config key '" + name + "': list items must be strings");
+      if (key.type == ConfigType::kEnumList && !is_choice(key, item.Scalar()))
+        return error_at(origin, item,
+                        "config key '" + name + "': '" + item.Scalar() + "' is not one of: " + choices_text(key));
+    }
     return ok_status();
   }
   if (!node.IsScalar()) return bad("expected a " + std::string(config_type_name(key.type)));
@@ -149,11 +165,7 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
       break;
     }
     case ConfigType::kEnum: {
-      if (std::find(key.choices.begin(), key.choices.end(), text) == key.choices.end()) {
-        std::string all;
-        for (auto c : key.choices) all += (all.empty() ? "" : ", ") + std::string(c);
-        return bad("'" + text + "' is not one of: " + all);
-      }
+      if (!is_choice(key, text)) return bad("'" + text + "' is not one of: " + choices_text(key));
       break;
     }
     case ConfigType::kPriority: {
@@ -227,7 +239,7 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
   if (!schema) return Status(StatusCode::kInvalidArgument, "unknown config key '" + key + "'", SourcePosition{.file = origin.name});
   YAML::Node leaf = *value;
   if (append) {
-    if (schema->type != ConfigType::kStringList)
+    if (schema->type != ConfigType::kStringList && schema->type != ConfigType::kEnumList)
       return Status(StatusCode::kInvalidArgument, "config key '" + key + "' is not a list; '[]=' appends to lists",
                     SourcePosition{.file = origin.name});
     YAML::Node list(YAML::NodeType::Sequence);
@@ -236,7 +248,7 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
       for (const auto& item : cur) list.push_back(item);
     list.push_back(leaf);
     leaf.reset(list);
-  } else if (schema->type == ConfigType::kStringList && leaf.IsScalar()) {
+  } else if ((schema->type == ConfigType::kStringList || schema->type == ConfigType::kEnumList) && leaf.IsScalar()) {
     // "-o rules_files=a.yaml" means a one-item list, as in Falco.
     YAML::Node list(YAML::NodeType::Sequence);
     list.push_back(leaf);
@@ -268,11 +280,32 @@ std::string read_file(const std::string& path, Status& status) {
   return ss.str();
 }
 
+// The declared defaults as one YAML tree: {a: {b: default}} for every key.
+Result<YAML::Node> defaults_tree() {
+  YAML::Node tree(YAML::NodeType::Map);
+  for (const auto& key : config_keys()) {
+    if (key.type == ConfigType::kSection) continue;
+    const std::string origin = "default of config key '" + std::string(key.path) + "'";
+    auto value = parse_yaml(key.default_value, origin);
+    if (!value.ok()) return value.status();
+    std::vector<std::string> parts = split_dots(key.path);
+    YAML::Node node;
+    node.reset(tree);
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!node[parts[i]]) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node child = node[parts[i]];
+      node.reset(child);
+    }
+    node[parts.back()] = *value;
+  }
+  return tree;
+}
+
 Result<YAML::Node> merged_tree(const ConfigInputs& inputs) {
-  auto defaults = parse_yaml(default_config_text(), "<embedded kestrel.yaml>");
+  auto defaults = defaults_tree();
   if (!defaults.ok()) return defaults.status();
   YAML::Node tree = *defaults;
-  if (auto s = validate_layer(tree, "", {"<embedded kestrel.yaml>", true}); !s.ok()) return s;
+  if (auto s = validate_layer(tree, "", {"<declared defaults>", false}); !s.ok()) return s;
   if (!inputs.file.empty()) {
     Status read_status;
     std::string text = read_file(inputs.file, read_status);
@@ -290,9 +323,52 @@ Result<YAML::Node> merged_tree(const ConfigInputs& inputs) {
   return tree;
 }
 
-template <typename T>
-T get(const YAML::Node& tree, std::string_view dotted) {
-  return lookup(tree, dotted).as<T>();
+std::vector<PluginConfig> plugin_list(const YAML::Node& node) {
+  std::vector<PluginConfig> plugins;
+  if (!node.IsSequence()) return plugins;
+  for (const auto& p : node) {
+    PluginConfig pc;
+    pc.name = p["name"].as<std::string>();
+    pc.library_path = p["library_path"].as<std::string>();
+    if (p["init_config"] && p["init_config"].IsMap()) pc.init_config = yaml_to_json(p["init_config"]).dump();
+    else if (p["init_config"] && p["init_config"].IsScalar()) pc.init_config = p["init_config"].Scalar();
+    if (p["open_params"] && p["open_params"].IsScalar()) pc.open_params = p["open_params"].Scalar();
+    plugins.push_back(std::move(pc));
+  }
+  return plugins;
+}
+
+std::vector<std::string> string_list(const YAML::Node& node) {
+  std::vector<std::string> items;
+  if (node.IsSequence())
+    for (const auto& item : node) items.push_back(item.as<std::string>());
+  return items;
+}
+
+std::string priority_name(const YAML::Node& node) {
+  std::string name = lower(node.as<std::string>());
+  return name == "info" ? "informational" : name;
+}
+
+// Stores the (validated) value of `key` in its bound member of `config`.
+void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
+  std::visit(
+      [&](auto field) {
+        using Field = decltype(field);
+        if constexpr (std::is_same_v<Field, ConfigField<bool>>) field(config) = node.as<bool>();
+        else if constexpr (std::is_same_v<Field, ConfigField<uint64_t>>) field(config) = node.as<uint64_t>();
+        else if constexpr (std::is_same_v<Field, ConfigField<double>>) field(config) = node.as<double>();
+        else if constexpr (std::is_same_v<Field, ConfigField<std::string>>)
+          field(config) = key.type == ConfigType::kPriority ? priority_name(node) : node.as<std::string>();
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<std::string>>>)
+          field(config) = string_list(node);
+        else if constexpr (std::is_same_v<Field, ConfigField<std::chrono::milliseconds>>)
+          field(config) = key.type == ConfigType::kInt ? std::chrono::milliseconds(node.as<uint64_t>())
+                                                       : parse_duration(node.as<std::string>()).value();
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<PluginConfig>>>)
+          field(config) = plugin_list(node);
+      },
+      key.bind);
 }
 
 }  // namespace
@@ -311,85 +387,12 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
-  auto tree_or = merged_tree(inputs);
-  if (!tree_or.ok()) return tree_or.status();
-  const YAML::Node& t = *tree_or;
-  KestrelConfig c;
-  if (t["rules_files"].IsSequence())
-    for (const auto& item : t["rules_files"]) c.rules_files.push_back(item.as<std::string>());
-  c.priority = lower(get<std::string>(t, "priority"));
-  if (c.priority == "info") c.priority = "informational";
-  c.rule_matching = get<std::string>(t, "rule_matching");
-  c.json_output = get<bool>(t, "json_output");
-  c.json_include_output_property = get<bool>(t, "json_include_output_property");
-  c.json_include_tags_property = get<bool>(t, "json_include_tags_property");
-  c.stdout_output.enabled = get<bool>(t, "stdout_output.enabled");
-  c.file_output.enabled = get<bool>(t, "file_output.enabled");
-  c.file_output.keep_alive = get<bool>(t, "file_output.keep_alive");
-  c.file_output.filename = get<std::string>(t, "file_output.filename");
-  c.syslog_output.enabled = get<bool>(t, "syslog_output.enabled");
-  c.program_output.enabled = get<bool>(t, "program_output.enabled");
-  c.program_output.keep_alive = get<bool>(t, "program_output.keep_alive");
-  c.program_output.program = get<std::string>(t, "program_output.program");
-  c.http_output.enabled = get<bool>(t, "http_output.enabled");
-  c.http_output.url = get<std::string>(t, "http_output.url");
-  c.http_output.user_agent = get<std::string>(t, "http_output.user_agent");
-  c.output_timeout = std::chrono::milliseconds(get<uint64_t>(t, "output_timeout"));
-  c.limits.rules_file_bytes = get<uint64_t>(t, "limits.rules_file_bytes");
-  c.outputs.ocsf = get<bool>(t, "outputs.ocsf");
-  c.outputs.queue_capacity = get<uint64_t>(t, "outputs.queue_capacity");
-  c.outputs.rate = get<uint64_t>(t, "outputs.rate");
-  c.outputs.max_burst = get<uint64_t>(t, "outputs.max_burst");
-  c.outputs.http_queue_capacity = get<uint64_t>(t, "outputs.http.queue_capacity");
-  c.outputs.http_max_backoff = parse_duration(get<std::string>(t, "outputs.http.max_backoff")).value();
-  c.outputs.http_timeout = parse_duration(get<std::string>(t, "outputs.http.timeout")).value();
-  c.outputs.grpc_wait_subscribers = get<uint64_t>(t, "outputs.grpc.wait_subscribers");
-  c.outputs.grpc_wait_timeout = parse_duration(get<std::string>(t, "outputs.grpc.wait_timeout")).value();
-  c.outputs.grpc_drain_timeout = parse_duration(get<std::string>(t, "outputs.grpc.drain_timeout")).value();
-  c.grpc.enabled = get<bool>(t, "grpc.enabled");
-  c.grpc.bind_address = get<std::string>(t, "grpc.bind_address");
-  c.grpc.threadiness = get<uint64_t>(t, "grpc.threadiness");
-  c.grpc.private_key = get<std::string>(t, "grpc.private_key");
-  c.grpc.cert_chain = get<std::string>(t, "grpc.cert_chain");
-  c.grpc.root_certs = get<std::string>(t, "grpc.root_certs");
-  c.grpc_output.enabled = get<bool>(t, "grpc_output.enabled");
-  c.webserver.enabled = get<bool>(t, "webserver.enabled");
-  c.webserver.listen_port = get<uint64_t>(t, "webserver.listen_port");
-  c.webserver.listen_address = get<std::string>(t, "webserver.listen_address");
-  c.syscall_event_drops.threshold = get<double>(t, "syscall_event_drops.threshold");
-  c.syscall_event_drops.actions.clear();
-  if (t["syscall_event_drops"]["actions"].IsSequence())
-    for (const auto& item : t["syscall_event_drops"]["actions"])
-      c.syscall_event_drops.actions.push_back(item.as<std::string>());
-  c.metrics.output_file = get<std::string>(t, "metrics.output_file");
-  c.engine.kind = get<std::string>(t, "engine.kind");
-  c.engine.ebpf_buf_size = get<uint64_t>(t, "engine.ebpf.buf_size");
-  c.engine.ebpf_cpus_for_each_buffer = get<uint64_t>(t, "engine.ebpf.cpus_for_each_buffer");
-  c.engine.kmod_buf_size = get<uint64_t>(t, "engine.kmod.buf_size");
-  c.engine.gvisor_enabled = get<bool>(t, "engine.gvisor.enabled");
-  c.engine.gvisor_config = get<std::string>(t, "engine.gvisor.config");
-  c.engine.gvisor_root = get<std::string>(t, "engine.gvisor.root");
-  c.engine.gvisor_max_connections = get<uint64_t>(t, "engine.gvisor.max_connections");
-  c.engine.gvisor_max_connections_per_peer = get<uint64_t>(t, "engine.gvisor.max_connections_per_peer");
-  c.engine.gvisor_handshake_timeout = parse_duration(get<std::string>(t, "engine.gvisor.handshake_timeout")).value();
-  c.state.max_threads = get<uint64_t>(t, "state.max_threads");
-  c.state.max_fds_per_process = get<uint64_t>(t, "state.max_fds_per_process");
-  if (t["plugins"] && t["plugins"].IsSequence()) {
-    for (const auto& p : t["plugins"]) {
-      PluginConfig pc;
-      pc.name = p["name"].as<std::string>();
-      pc.library_path = p["library_path"].as<std::string>();
-      if (p["init_config"] && p["init_config"].IsMap()) pc.init_config = yaml_to_json(p["init_config"]).dump();
-      else if (p["init_config"] && p["init_config"].IsScalar()) pc.init_config = p["init_config"].Scalar();
-      if (p["open_params"] && p["open_params"].IsScalar()) pc.open_params = p["open_params"].Scalar();
-      c.plugins.push_back(std::move(pc));
-    }
-  }
-  if (t["load_plugins"] && t["load_plugins"].IsSequence())
-    for (const auto& item : t["load_plugins"]) c.load_plugins.push_back(item.as<std::string>());
-  c.metrics.enabled = get<bool>(t, "metrics.enabled");
-  c.metrics.interval = parse_duration(get<std::string>(t, "metrics.interval")).value();
-  return c;
+  auto tree = merged_tree(inputs);
+  if (!tree.ok()) return tree.status();
+  KestrelConfig config;
+  for (const auto& key : config_keys())
+    if (key.type != ConfigType::kSection) bind(key, lookup(*tree, key.path), config);
+  return config;
 }
 
 }  // namespace kestrel

@@ -92,6 +92,19 @@ TEST(Cli, UnlandedFeaturesExitTwo) {
   }
 }
 
+// syscall_event_drops.actions is an enum list in the schema: an unknown
+// action is refused when the configuration loads (exit 2, naming the key
+// and the value), before any source or server starts.
+TEST(Cli, UnknownDropActionExitsTwoNamingTheKey) {
+  auto r = kestrel({"-o", "syscall_event_drops.actions=[log, panic]", "--list-rules"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_NE(r.err.find("'syscall_event_drops.actions'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'panic'"), std::string::npos) << r.err;
+  auto run = kestrel({"-o", "syscall_event_drops.actions[]=sometimes", "-o", "engine.kind=none"});
+  EXPECT_EQ(run.code, kExitUsage);
+  EXPECT_NE(run.err.find("'sometimes' is not one of: log, alert, exit, ignore"), std::string::npos) << run.err;
+}
+
 TEST(Cli, GvisorGenerateConfigNamesTheSocketAndThePoints) {
   auto r = kestrel({"--gvisor-generate-config=/run/test/k.sock"});
   ASSERT_EQ(r.code, kExitOk) << r.err;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <type_traits>
+#include <variant>
 
 #include <yaml-cpp/yaml.h>
 
@@ -74,6 +76,84 @@ TEST(Config, EveryLeafKeyHasADefault) {
       EXPECT_FALSE(node.IsMap() || node.IsNull()) << key.path << " has no default value";
     }
   }
+}
+
+// The declared defaults are the single truth; the embedded, commented
+// kestrel.yaml users read must say the same thing, key by key, as typed
+// values (so "1m" and "60s" would agree, "1m" and "2m" would not).
+TEST(Config, EmbeddedKestrelYamlAgreesWithTheDeclaredDefaults) {
+  TempFile yaml_file{std::string(default_config_text())};
+  auto from_yaml = load_config({yaml_file.path(), {}});
+  ASSERT_TRUE(from_yaml.ok()) << from_yaml.status().to_string();
+  auto declared = load_config({});
+  ASSERT_TRUE(declared.ok()) << declared.status().to_string();
+  size_t compared = 0;
+  for (const auto& key : config_keys()) {
+    std::visit(
+        [&](auto field) {
+          if constexpr (!std::is_same_v<decltype(field), std::monostate>) {
+            KestrelConfig a = *from_yaml, b = *declared;
+            EXPECT_TRUE(field(a) == field(b)) << key.path << ": kestrel.yaml disagrees with the declared default '"
+                                              << key.default_value << "'";
+            ++compared;
+          }
+        },
+        key.bind);
+  }
+  size_t leaves = 0;
+  for (const auto& key : config_keys()) leaves += key.type != ConfigType::kSection;
+  EXPECT_EQ(compared, leaves);
+}
+
+// Each key binds to a member of the type its schema type stores, and a
+// section to none; a key with a default has a binding.
+TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
+  for (const auto& key : config_keys()) {
+    const size_t alternative = key.bind.index();
+    switch (key.type) {
+      case ConfigType::kSection:
+        EXPECT_TRUE(std::holds_alternative<std::monostate>(key.bind)) << key.path;
+        EXPECT_TRUE(key.default_value.empty()) << key.path;
+        break;
+      case ConfigType::kBool: EXPECT_TRUE(std::holds_alternative<ConfigField<bool>>(key.bind)) << key.path; break;
+      case ConfigType::kInt:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<uint64_t>>(key.bind) ||
+                    std::holds_alternative<ConfigField<std::chrono::milliseconds>>(key.bind))
+            << key.path;
+        break;
+      case ConfigType::kFloat: EXPECT_TRUE(std::holds_alternative<ConfigField<double>>(key.bind)) << key.path; break;
+      case ConfigType::kString:
+      case ConfigType::kEnum:
+      case ConfigType::kPriority:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::string>>(key.bind)) << key.path;
+        break;
+      case ConfigType::kStringList:
+      case ConfigType::kEnumList:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<std::string>>>(key.bind)) << key.path;
+        break;
+      case ConfigType::kDuration:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::chrono::milliseconds>>(key.bind)) << key.path;
+        break;
+      case ConfigType::kPluginList:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<PluginConfig>>>(key.bind)) << key.path;
+        break;
+    }
+    if (key.type != ConfigType::kSection) {
+      EXPECT_NE(alternative, 0u) << key.path << " is bound to nothing";
+    }
+    if (key.type == ConfigType::kEnum || key.type == ConfigType::kEnumList) {
+      EXPECT_FALSE(key.choices.empty()) << key.path;
+    }
+  }
+}
+
+TEST(Config, UnknownDropActionNamesKeyAndValue) {
+  TempFile f("syscall_event_drops:\n  actions:\n    - log\n    - page\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("'syscall_event_drops.actions'"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("'page'"), std::string::npos) << c.status().message();
+  EXPECT_EQ(c.status().where().line, 4);
 }
 
 TEST(Config, UserFileMergesOverDefaults) {

@@ -135,5 +135,26 @@ TEST(PodInitConfig, InstalledRunscAcceptsEveryPointWeName) {
   for (const auto& p : limited) EXPECT_TRUE(known->count(p)) << p;
 }
 
+// The one optional field, container/start's env, follows the capture
+// request: asked for only when the rules read the process environment.
+TEST(PodInitConfig, ContainerEnvFollowsTheRequestedProcessParams) {
+  auto container_start = [](const PodInitConfigOptions& options) {
+    EventTypeSet types;
+    types.set(KE_EXECVE);
+    auto doc = nlohmann::json::parse(pod_init_config_json(types, options));
+    for (const auto& p : doc["trace_session"]["points"])
+      if (p["name"] == "container/start") return p;
+    return nlohmann::json();
+  };
+  PodInitConfigOptions without;
+  request_fields(without, ProcessParamSet{.env = false, .cwd = true, .cgroups = false});
+  EXPECT_FALSE(container_start(without).contains("optional_fields"));
+  PodInitConfigOptions with;
+  request_fields(with, ProcessParamSet{.env = true, .cwd = true, .cgroups = false});
+  EXPECT_EQ(container_start(with)["optional_fields"], nlohmann::json::array({"env"}));
+  // Every context field stays: the state tables read each.
+  EXPECT_EQ(container_start(without)["context_fields"].size(), context_fields().size());
+}
+
 }  // namespace
 }  // namespace kestrel::gvisor

@@ -1,0 +1,241 @@
+#include "app/collector.h"
+
+#include <fstream>
+
+#include "app/privileges.h"
+#include "app/source_factory.h"
+#include "outputs/grpc/grpc_sink.h"
+#include "outputs/output_sink.h"
+#include "outputs/program_sink.h"
+#include "outputs/syslog_sink.h"
+#include "plugins/plugin_source.h"
+
+namespace kestrel {
+namespace {
+
+kcap::KcapWriterOptions recorder_options(const std::string& path) {
+  kcap::KcapWriterOptions options;
+  options.gzip = path.ends_with(".gz");
+  return options;
+}
+
+std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan& plan, std::ostream& out,
+                                                           const std::shared_ptr<engine::AlertHub>& grpc_hub) {
+  std::vector<std::unique_ptr<engine::OutputSink>> sinks;
+  for (const auto& sink : plan.sinks) {
+    switch (sink.kind) {
+      case SinkPlan::Kind::kStdout: sinks.push_back(engine::make_stream_sink(out)); break;
+      case SinkPlan::Kind::kFile: sinks.push_back(engine::make_file_sink(sink.target, sink.keep_alive)); break;
+      case SinkPlan::Kind::kProgram:
+        sinks.push_back(engine::make_program_sink(sink.target, sink.keep_alive, plan.program_timeout));
+        break;
+      case SinkPlan::Kind::kSyslog: sinks.push_back(engine::make_syslog_sink()); break;
+      case SinkPlan::Kind::kHttp: sinks.push_back(engine::make_http_sink(plan.http)); break;
+      case SinkPlan::Kind::kGrpc:
+        if (grpc_hub) sinks.push_back(engine::make_grpc_sink(grpc_hub, plan.grpc_drain_timeout));
+        break;
+    }
+  }
+  return sinks;
+}
+
+}  // namespace
+
+int exit_code_for(const Status& start_failure) {
+  return start_failure.code() == StatusCode::kUnimplemented ? kExitUsage : kExitFailure;
+}
+
+Collector::Collector(CollectorPlan plan, const CliOptions& options, const KestrelConfig& config,
+                     std::vector<LoadedPlugin>& plugins, LoadedRules rules, std::ostream& out, std::ostream& log)
+    : plan_(std::move(plan)),
+      options_(options),
+      config_(config),
+      plugins_(plugins),
+      providers_(plugin_field_providers(plugins)),
+      out_(out),
+      log_(log),
+      active_(std::move(rules)),
+      table_(plan_.state),
+      recorder_(recorder_options(plan_.write_capture)),
+      drop_alarm_(plan_.drop_alarm, plan_.rule_engine.hostname) {}
+
+Collector::~Collector() = default;
+
+Status Collector::start_sources() {
+  auto sources = make_sources(plan_.sources, config_);
+  if (!sources.ok()) return sources.status();
+  for (auto& source : *sources) {
+    if (Status s = source->set_capture_request(plan_.capture); !s.ok())
+      return Status(s.code(), source->capabilities().name + ": " + s.to_string());
+    mux_.add(std::move(source));
+  }
+  for (auto& source : make_plugin_sources(plugins_)) {
+    std::string event_source = static_cast<plugin::PluginSource&>(*source).event_source();
+    plugin_routes_.emplace_back(mux_.add(std::move(source)), std::move(event_source));
+  }
+  return ok_status();
+}
+
+Status Collector::start_outputs() {
+  if (plan_.grpc_server) {
+    grpc_hub_ = std::make_shared<engine::AlertHub>();
+    auto server = engine::start_grpc_server(*plan_.grpc_server, grpc_hub_);
+    if (!server.ok()) return server.status();
+    grpc_server_ = std::move(*server);
+    log_ << "kestrel: gRPC server listening on " << plan_.grpc_server->bind_address << "\n";
+  }
+  engine::DispatcherOptions dispatch = plan_.dispatch;
+  dispatch.log = [this](const std::string& line) { output_log_.add("kestrel: " + line); };
+  outputs_ = std::make_unique<engine::AlertDispatcher>(std::move(dispatch), make_sinks(plan_, out_, grpc_hub_));
+  if (grpc_hub_ && plan_.grpc_wait_subscribers > 0) {
+    log_ << "kestrel: waiting for " << plan_.grpc_wait_subscribers << " gRPC subscriber(s)\n";
+    log_.flush();
+    if (!grpc_hub_->wait_for_subscribers(plan_.grpc_wait_subscribers, plan_.grpc_wait_timeout))
+      log_ << "kestrel: gRPC subscribers did not arrive in time; starting anyway\n";
+  }
+  return ok_status();
+}
+
+void Collector::log_loaded_rules() {
+  log_ << "kestrel: " << active_.rule_count() << " rules loaded, " << plan_.capture.event_types.count() << " event types captured";
+  for (const auto& [source, e] : active_.by_source) log_ << "; " << e->rule_count() << " rules for source " << source;
+  log_ << "\n";
+  log_.flush();
+}
+
+void Collector::route_plugin_sources(const LoadedRules& rules) {
+  for (const auto& [id, event_source] : plugin_routes_)
+    pipeline_->route_source(id, rules.by_source.at(event_source).get());
+}
+
+Status Collector::start() {
+  if (Status s = start_sources(); !s.ok()) return s;
+  if (Status s = start_outputs(); !s.ok()) return s;
+  log_loaded_rules();
+  pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
+  route_plugin_sources(active_);
+  if (plan_.webserver) {
+    auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port);
+    if (!w.ok()) return w.status();
+    webserver_ = std::move(*w);
+    log_ << "kestrel: webserver on " << plan_.webserver->address << ":" << webserver_->port() << "\n";
+  }
+  started_ = std::chrono::steady_clock::now();
+  next_metrics_ = started_ + plan_.metrics.interval;
+  pipeline_->on_tick(std::chrono::seconds(1), [this](const PipelineSummary& running) { on_tick(running); });
+  if (!plan_.write_capture.empty()) {
+    if (Status s = recorder_.open(plan_.write_capture); !s.ok()) return Status(s.code(), "-w: " + s.to_string());
+    pipeline_->record_to(&recorder_);
+  }
+  return ok_status();
+}
+
+// SIGHUP: reopen file outputs (logrotate), then reload the config (-c file
+// and -o overrides, read again) and the rules it names; the sources keep
+// running. Rules, priority and rule_matching take effect; sources and
+// outputs keep running as configured at start. Event types the new rules
+// need but the sources were not asked for are reported: they arrive after
+// a restart. Rules that load but enable no rule at all (an empty file, a
+// file truncated by a careless edit) would switch detection off silently:
+// they are refused like broken ones unless --allow-empty-rules. A failed
+// reload changes nothing.
+void Collector::apply_reload() {
+  outputs_->reopen();
+  auto fail = [&](const Status& why) {
+    log_ << "kestrel: SIGHUP: reload failed, keeping the rules in use: " << why.to_string() << "\n";
+    log_.flush();
+  };
+  auto config = load_config({options_.config_file, options_.overrides});
+  if (!config.ok()) return fail(config.status());
+  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, providers_);
+  if (!next.ok()) return fail(next.status());
+  if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
+    return fail(Status(StatusCode::kInvalidArgument,
+                       "the new rules enable no rule, which would switch detection off; "
+                       "start kestrel with --allow-empty-rules to accept that"));
+  const CaptureRequest wanted =
+      capture_request(options_, rules_needs(*next->set, *next->engine, next->engine_options));
+  EventTypeSet missing = wanted.event_types & ~plan_.capture.event_types;
+  log_ << "kestrel: SIGHUP: output files reopened; " << next->rule_count() << " rules reloaded";
+  if (missing.any()) log_ << " (" << missing.count() << " event types they need are not captured until a restart)";
+  std::string params_missing;
+  if (wanted.process_params.env && !plan_.capture.process_params.env) params_missing = "environments";
+  if (wanted.process_params.cgroups && !plan_.capture.process_params.cgroups)
+    params_missing += std::string(params_missing.empty() ? "" : " and ") + "cgroups";
+  if (!params_missing.empty())
+    log_ << " (process " << params_missing << " their fields read are not captured until a restart)";
+  log_ << "\n";
+  pipeline_->replace_rules(*next->engine);
+  route_plugin_sources(*next);
+  retired_ = std::exchange(active_, std::move(*next));
+  log_.flush();
+}
+
+// Every second on the engine thread: a requested reload, the output
+// workers' log lines, the drop alarm, the webserver's snapshot, and every
+// metrics.interval the stats line.
+void Collector::on_tick(const PipelineSummary& running) {
+  if (reload_requested_.exchange(false)) apply_reload();
+  output_log_.print(log_);
+  if (auto alarm = drop_alarm_.check(running)) {
+    if (plan_.drop_alarm.log) log_ << "kestrel: " << alarm->message << "\n";
+    if (alarm->alert) outputs_->submit(std::move(*alarm->alert));
+    if (alarm->exit) {
+      log_ << "kestrel: exiting on event drops (syscall_event_drops.actions has exit)\n";
+      exit_on_drops_ = true;
+      stop_requested_.store(true);
+    }
+  }
+  if (!webserver_ && !plan_.metrics.enabled) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool log_now = plan_.metrics.enabled && now >= next_metrics_;
+  MetricsSnapshot snapshot =
+      make_snapshot(running, last_logged_ ? &*last_logged_ : nullptr, started_, read_process_usage());
+  if (log_now) {
+    next_metrics_ = now + plan_.metrics.interval;
+    log_ << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";
+    log_.flush();
+    if (!plan_.metrics.output_file.empty()) {
+      std::ofstream json_out(plan_.metrics.output_file, std::ios::app);
+      json_out << metrics_json(snapshot) << "\n";
+    }
+    last_logged_ = snapshot;
+  }
+  if (webserver_) webserver_->publish(std::move(snapshot));
+}
+
+// Sources are open and servers bound: give up what running does not need.
+void Collector::on_capture_started() {
+  if (owns_process()) {
+    std::vector<std::string> names;
+    for (const auto& report : mux_.reports()) names.push_back(report.name);
+    const CapabilityMask keep = capabilities_to_keep(names, config_);
+    Status dropped = drop_process_capabilities(keep);
+    if (dropped.ok()) log_ << "kestrel: capabilities dropped; keeping " << capability_names(keep) << "\n";
+    else log_ << "kestrel: warning: could not drop capabilities: " << dropped.to_string() << "\n";
+  }
+  log_ << "kestrel: capturing (" << table_.size() << " threads known at start)\n";
+  log_.flush();
+}
+
+Result<PipelineSummary> Collector::run() {
+  return pipeline_->run(stop_requested_, plan_.duration, [this] { on_capture_started(); });
+}
+
+int Collector::shut_down(const Result<PipelineSummary>& summary) {
+  if (grpc_server_) grpc_server_->stop(std::chrono::seconds(2));
+  if (webserver_) webserver_->stop();
+  output_log_.print(log_);
+  if (!summary.ok()) {
+    log_ << "kestrel: " << summary.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  print_summary(log_, *summary);
+  if (exit_on_drops_) return kExitFailure;
+  if (!summary->recording.ok()) return kExitFailure;
+  for (const auto& src : summary->sources)
+    if (!src.error.ok()) return kExitFailure;
+  return kExitOk;
+}
+
+}  // namespace kestrel

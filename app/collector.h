@@ -1,0 +1,115 @@
+// collector.h — the running collector: sources → state → rules → outputs.
+//
+// A Collector runs a CollectorPlan (collector_plan.h). It owns the
+// multiplexer and the sources in it, the thread/fd tables, the routing of
+// each source to its rule engine (plugin sources to their event source's
+// engine), the alert dispatcher and its sinks, and the servers (gRPC,
+// webserver).
+//
+//   start()  builds and binds everything that can fail before capture:
+//            sources (not yet opened), gRPC server, outputs, webserver, -w
+//            file. Errors name what failed; exit_code_for() maps them.
+//   run()    opens the sources and processes events on the calling thread
+//            until they end, stop() or the plan's duration.
+//   shut_down(summary) stops the servers, prints the end-of-run summary
+//            and returns the process exit code.
+//   reload() asks for a SIGHUP reload: at its next tick the engine thread
+//            reopens file outputs and loads config and rules again (a
+//            failed reload keeps the rules in use).
+//   stop()   asks run() to finish.
+// reload() and stop() only store to an atomic flag: they may be called
+// from a signal handler or another thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/async_log.h"
+#include "app/cli.h"
+#include "app/collector_plan.h"
+#include "app/config/config.h"
+#include "app/loaded_rules.h"
+#include "app/metrics.h"
+#include "app/pipeline.h"
+#include "app/plugin_loading.h"
+#include "app/webserver.h"
+#include "outputs/alert_dispatcher.h"
+#include "outputs/grpc/grpc_server.h"
+#include "sources/capture/kcap_writer.h"
+#include "sources/multiplexer.h"
+#include "state/thread_table.h"
+
+namespace kestrel {
+
+class Collector {
+ public:
+  // `plugins` must outlive the collector (the rules' field providers and
+  // the plugin sources use them). Alerts go to `out` (stdout sink),
+  // progress and the summary to `log`. `options` and `config` are what
+  // the plan was made from: reload() reads the config file and overrides
+  // again, the capability drop reads config.
+  Collector(CollectorPlan plan, const CliOptions& options, const KestrelConfig& config,
+            std::vector<LoadedPlugin>& plugins, LoadedRules rules, std::ostream& out, std::ostream& log);
+  ~Collector();
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  Status start();
+  Result<PipelineSummary> run();
+  int shut_down(const Result<PipelineSummary>& summary);
+  void reload() { reload_requested_.store(true); }
+  void stop() { stop_requested_.store(true); }
+
+ private:
+  Status start_sources();
+  Status start_outputs();
+  void log_loaded_rules();
+  void on_tick(const PipelineSummary& running);
+  void apply_reload();
+  void route_plugin_sources(const LoadedRules& rules);
+  void on_capture_started();
+
+  const CollectorPlan plan_;
+  const CliOptions options_;
+  const KestrelConfig config_;
+  std::vector<LoadedPlugin>& plugins_;
+  const PluginProviders providers_;
+  std::ostream& out_;
+  std::ostream& log_;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> reload_requested_{false};
+
+  LoadedRules active_;
+  LoadedRules retired_;  // the rules a reload replaced, freed at the next one
+  Multiplexer mux_;
+  // Plugin sources: multiplexer source id -> event source.
+  std::vector<std::pair<uint16_t, std::string>> plugin_routes_;
+  ThreadTable table_;
+  AsyncLog output_log_;
+  // The gRPC server outlives the dispatcher: at the end the dispatcher
+  // drains into the hub, then the server lets subscribers finish.
+  std::shared_ptr<engine::AlertHub> grpc_hub_;
+  std::unique_ptr<engine::GrpcServer> grpc_server_;
+  std::unique_ptr<engine::AlertDispatcher> outputs_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<Webserver> webserver_;
+  kcap::KcapWriter recorder_;
+  DropAlarm drop_alarm_;
+  bool exit_on_drops_ = false;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point next_metrics_;
+  std::optional<MetricsSnapshot> last_logged_;
+};
+
+// The exit code of a start() failure: 2 for a source that has not landed
+// (kUnimplemented), else 1.
+int exit_code_for(const Status& start_failure);
+
+}  // namespace kestrel

@@ -1,0 +1,152 @@
+#include "app/collector_plan.h"
+
+#include <algorithm>
+
+namespace kestrel {
+
+EventTypeSet state_event_types() {
+  EventTypeSet types;
+  for (const auto& e : all_events())
+    if (e.flags & KEF_STATE) types.set(e.type);
+  return types;
+}
+
+engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config, const std::string& hostname) {
+  engine::eval::RuleEngineOptions options;
+  options.rule_matching =
+      config.rule_matching == "all" ? engine::eval::RuleMatching::kAll : engine::eval::RuleMatching::kFirst;
+  options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
+  options.hostname = hostname;
+  return options;
+}
+
+CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs) {
+  CaptureRequest request;
+  request.event_types = needs.event_types | state_event_types();
+  if (options.all_events) request.event_types.set();
+  if (!options.write_capture.empty()) return request;  // every process param
+  request.process_params.env = needs.process_params.env;
+  request.process_params.cgroups = needs.process_params.cgroups;
+  request.process_params.cwd = true;  // the state tables resolve paths against it
+  return request;
+}
+
+RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,
+                       const engine::eval::RuleEngineOptions& options) {
+  RulesNeeds needs;
+  needs.event_types = engine.required_event_types();
+  needs.process_params =
+      engine::process_params_read(engine::fields_read(rules, options.source, options.min_priority));
+  return needs;
+}
+
+namespace {
+
+Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& config, const RulesNeeds& needs) {
+  SourcePlan plan;
+  plan.plugin_event_sources = needs.plugin_event_sources;
+  if (!options.capture.empty()) {
+    plan.capture = options.capture;
+    return plan;
+  }
+  const std::string& kind = config.engine.kind;
+  if (kind == "none") {
+    if (needs.plugin_event_sources.empty())
+      return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
+    return plan;
+  }
+  if (kind == "capture") return Status(StatusCode::kInvalidArgument, "engine.kind=capture needs -e FILE");
+  plan.syscall_kind = kind;
+  // Sandboxes alongside the host: one stream, events tagged by domain.
+  plan.gvisor_alongside = kind != "gvisor" && config.engine.gvisor_enabled;
+  return plan;
+}
+
+std::vector<SinkPlan> plan_sinks(const KestrelConfig& config) {
+  std::vector<SinkPlan> sinks;
+  using Kind = SinkPlan::Kind;
+  if (config.stdout_output.enabled) sinks.push_back({Kind::kStdout, "", false});
+  if (config.file_output.enabled)
+    sinks.push_back({Kind::kFile, config.file_output.filename, config.file_output.keep_alive});
+  if (config.program_output.enabled)
+    sinks.push_back({Kind::kProgram, config.program_output.program, config.program_output.keep_alive});
+  if (config.syslog_output.enabled) sinks.push_back({Kind::kSyslog, "", false});
+  if (config.http_output.enabled) sinks.push_back({Kind::kHttp, config.http_output.url, false});
+  // Alerts reach gRPC subscribers only through the server's hub.
+  if (config.grpc.enabled && config.grpc_output.enabled) sinks.push_back({Kind::kGrpc, "", false});
+  return sinks;
+}
+
+engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
+  engine::DispatcherOptions dispatch;
+  dispatch.format.json = config.json_output;
+  dispatch.format.include_output = config.json_include_output_property;
+  dispatch.format.include_tags = config.json_include_tags_property;
+  dispatch.format.ocsf = config.outputs.ocsf;
+  dispatch.queue_capacity = config.outputs.queue_capacity;
+  dispatch.sink_queue_capacity["http"] = config.outputs.http_queue_capacity;
+  // At exit the outputs get output_timeout to deliver what is queued; gRPC
+  // subscribers keep their own (longer) drain time if one is configured.
+  dispatch.shutdown_timeout = config.output_timeout;
+  if (config.grpc_output.enabled)
+    dispatch.shutdown_timeout = std::max(dispatch.shutdown_timeout, config.outputs.grpc_drain_timeout);
+  dispatch.rate_per_second = static_cast<double>(config.outputs.rate);
+  dispatch.max_burst = static_cast<double>(config.outputs.max_burst);
+  return dispatch;
+}
+
+DropAlarmOptions plan_drop_alarm(const KestrelConfig& config) {
+  DropAlarmOptions alarm{.threshold = config.syscall_event_drops.threshold};
+  alarm.log = alarm.alert = alarm.exit = false;
+  // The schema admits only these names (and "ignore", which adds nothing).
+  for (const auto& action : config.syscall_event_drops.actions) {
+    if (action == "log") alarm.log = true;
+    else if (action == "alert") alarm.alert = true;
+    else if (action == "exit") alarm.exit = true;
+  }
+  return alarm;
+}
+
+}  // namespace
+
+Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelConfig& config, const RulesNeeds& needs,
+                                     const std::string& hostname) {
+  CollectorPlan plan;
+  auto sources = plan_sources(options, config, needs);
+  if (!sources.ok()) return sources.status();
+  plan.sources = std::move(*sources);
+  plan.capture = capture_request(options, needs);
+  plan.rule_engine = rule_engine_options(config, hostname);
+  plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
+
+  plan.sinks = plan_sinks(config);
+  plan.http.url = config.http_output.url;
+  plan.http.user_agent = config.http_output.user_agent;
+  plan.http.max_backoff = config.outputs.http_max_backoff;
+  plan.http.request_timeout = config.outputs.http_timeout;
+  plan.http.format.include_output = config.json_include_output_property;
+  plan.http.format.include_tags = config.json_include_tags_property;
+  plan.program_timeout = config.output_timeout;
+  plan.grpc_drain_timeout = config.outputs.grpc_drain_timeout;
+  plan.dispatch = plan_dispatch(config);
+
+  if (config.grpc.enabled) {
+    plan.grpc_server = engine::GrpcServerOptions{.bind_address = config.grpc.bind_address,
+                                                 .threadiness = config.grpc.threadiness,
+                                                 .private_key = config.grpc.private_key,
+                                                 .cert_chain = config.grpc.cert_chain,
+                                                 .root_certs = config.grpc.root_certs,
+                                                 .version = KESTREL_VERSION};
+    plan.grpc_wait_subscribers = config.outputs.grpc_wait_subscribers;
+    plan.grpc_wait_timeout = config.outputs.grpc_wait_timeout;
+  }
+  if (config.webserver.enabled)
+    plan.webserver = WebserverPlan{config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port)};
+  plan.drop_alarm = plan_drop_alarm(config);
+  plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file};
+  plan.write_capture = options.write_capture;
+  if (options.duration_s) plan.duration = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));
+  return plan;
+}
+
+}  // namespace kestrel

@@ -1,0 +1,122 @@
+// collector_plan.h — what the collector will run, decided before anything runs.
+//
+// A CollectorPlan is a value computed from the configuration, the command
+// line and what the loaded rules need: which sources, which event types
+// they are asked for, which rule engines (one per event source), which
+// outputs, which servers, what the drop alarm does, how long to run. It
+// touches no file, socket or kernel, so it is tested without root
+// (tests/app/collector_plan_test.cpp). The Collector (collector.h) turns a
+// plan into running parts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "app/config/config.h"
+#include "app/drop_alarm.h"
+#include "engine/eval/rule_engine.h"
+#include "engine/rule_fields.h"
+#include "engine/rule_set.h"
+#include "outputs/alert_dispatcher.h"
+#include "outputs/grpc/grpc_server.h"
+#include "outputs/http_sink.h"
+#include "sources/event/event.h"
+#include "sources/source.h"
+#include "state/thread_table.h"
+
+namespace kestrel {
+
+// What the loaded rules (and plugins) ask of the collector.
+struct RulesNeeds {
+  // Event types the syscall-source rules need (RuleEngine::required_event_types).
+  EventTypeSet event_types;
+  // The optional process params the syscall-source rules' fields read
+  // (engine/rule_fields.h); default: all, as when nothing is known.
+  engine::ProcessParamsRead process_params{true, true, true};
+  // Event sources of the loaded source plugins ("k8s_audit"), one per
+  // plugin source, in load order; each gets its own rule engine.
+  std::vector<std::string> plugin_event_sources;
+};
+
+// The sources to open. make_sources() (source_factory.h) builds them.
+struct SourcePlan {
+  std::string capture;            // -e FILE: replay this and nothing else
+  std::string syscall_kind;       // engine.kind when not replaying: auto, ebpf, kmod, gvisor; "" for none
+  bool gvisor_alongside = false;  // engine.gvisor.enabled next to an ebpf/kmod syscall source
+  std::vector<std::string> plugin_event_sources;  // one plugin source each
+};
+
+struct SinkPlan {
+  enum class Kind { kStdout, kFile, kProgram, kSyslog, kHttp, kGrpc };
+  Kind kind;
+  std::string target;       // kFile: file name; kProgram: shell command
+  bool keep_alive = false;  // kFile, kProgram
+};
+
+struct WebserverPlan {
+  std::string address;
+  uint16_t port = 0;
+};
+
+struct MetricsPlan {
+  bool enabled = false;  // log a stats line every `interval`
+  std::chrono::milliseconds interval{60000};
+  std::string output_file;  // also append each as JSON here
+};
+
+struct CollectorPlan {
+  SourcePlan sources;
+  // What every source is asked for (capture_request()): the rules' event
+  // types plus the state tables', or all of them with -A; the optional
+  // process params the rules read plus what the state tables need.
+  CaptureRequest capture;
+  // Options of the syscall rule engine; the engines of plugin event
+  // sources (sources.plugin_event_sources) take these with their source.
+  engine::eval::RuleEngineOptions rule_engine;
+  ThreadTableConfig state;
+  std::vector<SinkPlan> sinks;
+  engine::HttpSinkOptions http;               // kHttp's delivery settings
+  std::chrono::milliseconds program_timeout;  // kProgram's per-alert bound
+  std::chrono::milliseconds grpc_drain_timeout;
+  engine::DispatcherOptions dispatch;  // `log` is left for the runtime to set
+  std::optional<engine::GrpcServerOptions> grpc_server;
+  uint64_t grpc_wait_subscribers = 0;
+  std::chrono::milliseconds grpc_wait_timeout{0};
+  std::optional<WebserverPlan> webserver;
+  DropAlarmOptions drop_alarm;
+  MetricsPlan metrics;
+  std::string write_capture;  // -w FILE (".gz": compressed); empty: none
+  std::optional<std::chrono::milliseconds> duration;  // -M
+};
+
+// Event types the state tables need whatever the rules ask for.
+EventTypeSet state_event_types();
+
+// What the sources are asked for, from what the rules need. Event types:
+// the rules' and the state tables' (all with -A). Process params: env and
+// cgroups only when a rule reads a field made from them (proc.env,
+// container.*, ...); the cwd always, since the thread table resolves
+// relative paths (fd.name of openat(AT_FDCWD, "x")) and executables against
+// it. Everything with -w: a recording may be replayed under other rules.
+CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs);
+
+// The needs of the syscall rules of `rules`, as `engine` loaded them.
+RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,
+                       const engine::eval::RuleEngineOptions& options);
+
+// The rule engine options the configuration asks for (priority,
+// rule_matching) on this host. Used to compile the rules the plan is then
+// made from, and again on every reload.
+engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config, const std::string& hostname);
+
+// Errors (kInvalidArgument, exit code 1 as before): no event source at all
+// (engine.kind=none without -e or plugin sources), engine.kind=capture
+// without -e.
+Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelConfig& config, const RulesNeeds& needs,
+                                     const std::string& hostname);
+
+}  // namespace kestrel

@@ -1,0 +1,36 @@
+#include "app/loaded_rules.h"
+
+#include "app/rules_loading.h"
+
+namespace kestrel {
+
+size_t LoadedRules::rule_count() const {
+  size_t n = engine->rule_count();
+  for (const auto& [source, e] : by_source) n += e->rule_count();
+  return n;
+}
+
+Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
+                               const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
+                               const PluginProviders& providers) {
+  auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
+                                     config.limits.rules_file_bytes);
+  if (!rules.ok()) return rules.status();
+  LoadedRules loaded;
+  loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
+  auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
+  if (!engine.ok()) return engine.status();
+  loaded.engine = std::move(*engine);
+  loaded.engine_options = engine_options;
+  for (const auto& [source, provider] : providers) {
+    auto options_for = engine_options;
+    options_for.source = source;
+    options_for.field_provider = provider;
+    auto e = engine::eval::RuleEngine::create(*loaded.set, options_for);
+    if (!e.ok()) return Status(e.status().code(), "source " + source + ": " + e.status().message(), e.status().where());
+    loaded.by_source[source] = std::move(*e);
+  }
+  return loaded;
+}
+
+}  // namespace kestrel

@@ -1,0 +1,41 @@
+// loaded_rules.h — a rule set and the rule engines compiled from it.
+//
+// One engine for the syscall source and one per plugin event source
+// ("k8s_audit"), all compiled from the same rule set (which they refer
+// into, so the set lives as long as they do). The collector loads one at
+// start and another on every SIGHUP.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "app/cli.h"
+#include "app/config/config.h"
+#include "engine/eval/rule_engine.h"
+#include "engine/rule_set.h"
+
+namespace kestrel {
+
+// Plugin event sources ("k8s_audit") -> the provider filling their fields.
+using PluginProviders = std::map<std::string, engine::eval::FieldProvider*>;
+
+struct LoadedRules {
+  std::unique_ptr<engine::RuleSet> set;
+  std::unique_ptr<engine::eval::RuleEngine> engine;  // the syscall source's
+  engine::eval::RuleEngineOptions engine_options;     // what `engine` was compiled with
+  std::map<std::string, std::unique_ptr<engine::eval::RuleEngine>> by_source;
+  size_t rule_count() const;
+};
+
+// The rules -r names (else config.rules_files, else the embedded set),
+// compiled with `engine_options` (collector_plan.h: rule_engine_options)
+// once for the syscall source and once per entry of `providers`.
+// Warnings go to `log`. Errors name the file, or the plugin source whose
+// engine failed.
+Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
+                               const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
+                               const PluginProviders& providers);
+
+}  // namespace kestrel
