@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 #include "engine/parser.h"
 #include "sources/event/event_builder.h"
 

@@ -3,10 +3,10 @@
 // predicate that always returns true or false fails.
 #include <gtest/gtest.h>
 
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 #include "engine/condition_check.h"
 #include "engine/parser.h"
-#include "engine/reference/rule_index.h"
+#include "tests/oracle/rule_index.h"
 #include "engine/rule_reader.h"
 #include "sources/event/event_builder.h"
 
@@ -217,7 +217,7 @@ TEST(ExtractorCoverage, OracleExtractsOnlyFilledFields) {
 }  // namespace
 }  // namespace kestrel::engine
 
-#include "engine/reference/format.h"
+#include "tests/oracle/format.h"
 
 namespace kestrel::engine {
 namespace {

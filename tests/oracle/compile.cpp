@@ -1,4 +1,4 @@
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 
 #include <charconv>
 #include <map>
