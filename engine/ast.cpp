@@ -4,6 +4,64 @@
 
 namespace kestrel::engine {
 
+std::optional<CmpOp> parse_cmp_op(std::string_view op) {
+  static constexpr std::pair<std::string_view, CmpOp> kOps[] = {
+      {"=", CmpOp::kEq},
+      {"==", CmpOp::kEq},
+      {"!=", CmpOp::kNe},
+      {"<", CmpOp::kLt},
+      {"<=", CmpOp::kLe},
+      {">", CmpOp::kGt},
+      {">=", CmpOp::kGe},
+      {"contains", CmpOp::kContains},
+      {"icontains", CmpOp::kIContains},
+      {"bcontains", CmpOp::kBContains},
+      {"startswith", CmpOp::kStartsWith},
+      {"bstartswith", CmpOp::kBStartsWith},
+      {"endswith", CmpOp::kEndsWith},
+      {"glob", CmpOp::kGlob},
+      {"iglob", CmpOp::kIGlob},
+      {"regex", CmpOp::kRegex},
+      {"in", CmpOp::kIn},
+      {"intersects", CmpOp::kIntersects},
+      {"pmatch", CmpOp::kPMatch},
+      {"exists", CmpOp::kExists},
+  };
+  for (const auto& [name, value] : kOps) {
+    if (name == op) return value;
+  }
+  return std::nullopt;
+}
+
+std::string_view cmp_op_name(CmpOp op) {
+  static constexpr std::string_view kNames[] = {"=",  "!=", "<", "<=", ">", ">=", "contains", "icontains",
+                                                "bcontains", "startswith", "bstartswith", "endswith", "glob",
+                                                "iglob", "regex", "in", "intersects", "pmatch", "exists"};
+  return kNames[static_cast<size_t>(op)];
+}
+
+bool is_list_op(CmpOp op) { return op == CmpOp::kIn || op == CmpOp::kIntersects || op == CmpOp::kPMatch; }
+
+bool is_ordering_op(CmpOp op) {
+  return op == CmpOp::kLt || op == CmpOp::kLe || op == CmpOp::kGt || op == CmpOp::kGe;
+}
+
+bool is_string_op(CmpOp op) {
+  switch (op) {
+    case CmpOp::kContains:
+    case CmpOp::kIContains:
+    case CmpOp::kStartsWith:
+    case CmpOp::kEndsWith:
+    case CmpOp::kGlob:
+    case CmpOp::kIGlob:
+    case CmpOp::kRegex:
+    case CmpOp::kPMatch:
+    case CmpOp::kBContains:
+    case CmpOp::kBStartsWith: return true;
+    default: return false;
+  }
+}
+
 const char* transformer_name(Transformer t) {
   switch (t) {
     case Transformer::kToLower: return "tolower";
@@ -108,7 +166,7 @@ std::string expr_to_string(const Expr& e, int depth) {
     case ExprKind::kMacroRef: return e.macro;
     case ExprKind::kCheck: break;
   }
-  std::string out = e.left.to_string() + " " + e.op;
+  std::string out = e.left.to_string() + " " + std::string(cmp_op_name(e.op));
   switch (e.rhs) {
     case RhsKind::kNone: break;
     case RhsKind::kValue: out += " " + quote(e.values.at(0)); break;

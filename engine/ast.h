@@ -12,9 +12,11 @@
 // cap, so no rule can drive unbounded recursion.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/lexer.h"
@@ -47,6 +49,22 @@ struct Value {
 
 enum class ExprKind { kAnd, kOr, kNot, kMacroRef, kCheck };
 
+// A check's operator, set once by the parser; every later stage (checks,
+// event-type index, compiler, evaluator) switches on this, never on text.
+enum class CmpOp : uint8_t {
+  kEq, kNe, kLt, kLe, kGt, kGe,
+  kContains, kIContains, kBContains, kStartsWith, kBStartsWith, kEndsWith,
+  kGlob, kIGlob, kRegex, kIn, kIntersects, kPMatch, kExists,
+};
+// The operator written as `op` ("=" and "==" are both kEq); nullopt for
+// text that is no operator (exceptions' `comps` are text in YAML).
+std::optional<CmpOp> parse_cmp_op(std::string_view op);
+// Its canonical spelling, for messages and expr_to_string ("=" for kEq).
+std::string_view cmp_op_name(CmpOp op);
+bool is_list_op(CmpOp op);     // in, intersects, pmatch: the right side is a list
+bool is_ordering_op(CmpOp op);  // <, <=, >, >=
+bool is_string_op(CmpOp op);    // the operators only string-like fields take
+
 enum class RhsKind {
   kNone,   // unary: FIELD exists
   kValue,  // one value: proc.name = cat
@@ -67,7 +85,7 @@ struct Expr {
 
   // kCheck
   FieldOperand left;
-  std::string op;  // "=", "==", "!=", "<", "<=", ">", ">=", "contains", …, "exists"
+  CmpOp op = CmpOp::kExists;
   RhsKind rhs = RhsKind::kNone;
   std::vector<Value> values;           // kValue: exactly one; kList: any number
   std::optional<FieldOperand> rhs_field;

@@ -79,11 +79,6 @@ std::optional<std::string> check_value(FieldType t, const std::string& value) {
   return "could not parse '" + value + "' as a value of type " + std::string(field_type_name(t));
 }
 
-bool is_string_op(const std::string& op) {
-  return op == "contains" || op == "icontains" || op == "startswith" || op == "endswith" || op == "glob" ||
-         op == "iglob" || op == "regex" || op == "pmatch" || op == "bcontains" || op == "bstartswith";
-}
-
 // Resolves a field operand and the type it yields after its transformers.
 std::optional<CheckError> operand_type(const FieldOperand& f, std::string_view source, FieldType& out) {
   std::string err;
@@ -110,16 +105,17 @@ std::optional<CheckError> operand_type(const FieldOperand& f, std::string_view s
 std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
   FieldType t;
   if (auto err = operand_type(e.left, source, t)) return err;
-  const std::string& op = e.op;
+  const CmpOp op = e.op;
+  const std::string op_name(cmp_op_name(op));
   const std::string where = " for field " + e.left.to_string();
-  if (op == "exists") return std::nullopt;
+  if (op == CmpOp::kExists) return std::nullopt;
   if (is_string_op(op) && !is_stringlike(t)) {
-    return CheckError{"operator '" + op + "' is not supported on type " + std::string(field_type_name(t)) + where,
+    return CheckError{"operator '" + op_name + "' is not supported on type " + std::string(field_type_name(t)) + where,
                       e.pos};
   }
-  if ((op == "<" || op == "<=" || op == ">" || op == ">=") &&
+  if (is_ordering_op(op) &&
       (t == FieldType::kBool || t == FieldType::kIpAddr || t == FieldType::kIpNet)) {
-    return CheckError{"operator '" + op + "' is not supported on type " + std::string(field_type_name(t)) + where,
+    return CheckError{"operator '" + op_name + "' is not supported on type " + std::string(field_type_name(t)) + where,
                       e.pos};
   }
   if (e.rhs == RhsKind::kField) {
@@ -134,16 +130,16 @@ std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
   }
   bool is_evttype = e.left.field == "evt.type" && !e.left.arg && e.left.transformers.empty();
   for (const auto& v : e.values) {
-    if (is_evttype && (op == "=" || op == "==" || op == "!=" || op == "in") && !evttype_code(v.text)) {
+    if (is_evttype && (op == CmpOp::kEq || op == CmpOp::kNe || op == CmpOp::kIn) && !evttype_code(v.text)) {
       return CheckError{"unknown event type " + v.text, v.pos, true};
     }
-    if (op == "bcontains" || op == "bstartswith") {
+    if (op == CmpOp::kBContains || op == CmpOp::kBStartsWith) {
       if (!is_hex_bytes(v.text)) {
-        return CheckError{"operator '" + op + "' needs a hex byte string, got '" + v.text + "'", v.pos};
+        return CheckError{"operator '" + op_name + "' needs a hex byte string, got '" + v.text + "'", v.pos};
       }
       continue;
     }
-    if (op == "regex") {
+    if (op == CmpOp::kRegex) {
       RE2 re(v.text, RE2::Quiet);
       if (!re.ok()) return CheckError{"invalid regular expression '" + v.text + "': " + re.error(), v.pos};
       continue;
@@ -153,8 +149,8 @@ std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
     // compare with networks or addresses; ipaddr fields with `in` accept
     // networks too (fd.ip in (10.0.0.0/8)).
     FieldType vt = t;
-    if (t == FieldType::kIpAddr && (op == "in" || op == "intersects")) vt = FieldType::kIpNet;
-    if (t == FieldType::kIpAddr && (op == "=" || op == "==" || op == "!=") && v.text.find('/') != std::string::npos) {
+    if (t == FieldType::kIpAddr && (op == CmpOp::kIn || op == CmpOp::kIntersects)) vt = FieldType::kIpNet;
+    if (t == FieldType::kIpAddr && (op == CmpOp::kEq || op == CmpOp::kNe) && v.text.find('/') != std::string::npos) {
       vt = FieldType::kIpNet;
     }
     if (auto err = check_value(vt, v.text)) return CheckError{*err + where, v.pos};
@@ -179,8 +175,7 @@ std::optional<TextPos> find_unsafe_na_check(const Expr& e, int depth) {
   if (e.kind == ExprKind::kCheck) {
     const std::string& f = e.left.field;
     bool unsafe_field = f.rfind("ka.", 0) == 0 || f.rfind("jevt.", 0) == 0;
-    bool equality = e.op == "=" || e.op == "==" || e.op == "!=" || e.op == "in" || e.op == "intersects" ||
-                    e.op == "pmatch";
+    bool equality = e.op == CmpOp::kEq || e.op == CmpOp::kNe || is_list_op(e.op);
     if (unsafe_field && equality) {
       for (const auto& v : e.values) {
         if (v.text == "<NA>") return e.pos;

@@ -47,7 +47,7 @@ const Universe& universe() {
   return u;
 }
 
-bool is_evttype_operator(const std::string& op) { return op == "=" || op == "==" || op == "!=" || op == "in"; }
+bool is_evttype_operator(CmpOp op) { return op == CmpOp::kEq || op == CmpOp::kNe || op == CmpOp::kIn; }
 
 EvttypeSet names_to_set(const std::vector<Value>& values) {
   EvttypeSet s = EvttypeSet::none();
@@ -81,12 +81,12 @@ EvttypeSet visit(const Expr& e, bool negated, int depth) {
     case ExprKind::kCheck: break;
   }
   bool evttype_field = e.left.field == "evt.type" && !e.left.arg && e.left.transformers.empty();
-  if (evttype_field && e.op == "exists") return negated ? EvttypeSet::none() : EvttypeSet::all();
+  if (evttype_field && e.op == CmpOp::kExists) return negated ? EvttypeSet::none() : EvttypeSet::all();
   if (!evttype_field || !is_evttype_operator(e.op) || e.rhs == RhsKind::kField || e.rhs == RhsKind::kNone) {
     return EvttypeSet::all();  // neutral, also under negation
   }
   EvttypeSet s = names_to_set(e.values);
-  bool invert = negated != (e.op == "!=");
+  bool invert = negated != (e.op == CmpOp::kNe);
   return invert ? s.complement() : s;
 }
 

@@ -3,7 +3,8 @@
 // An output is text with %field tokens (%proc.name, %proc.aname[2],
 // %evt.arg.flags, %(fd.name)); each token must name a field of the rule's
 // source, else the rule fails with LOAD_ERR_COMPILE_OUTPUT ("invalid
-// formatting token X", Falco's wording).
+// formatting token X", Falco's wording). The tokens are output_tokens.h's,
+// the same the evaluator renders.
 #pragma once
 
 #include <optional>
@@ -13,7 +14,7 @@
 
 namespace kestrel::engine {
 
-// The field tokens of `format`, without the '%' ("proc.aname[2]").
+// The field tokens of `format` as written, without the '%' ("proc.aname[2]").
 std::vector<std::string> output_field_tokens(std::string_view format);
 
 // First invalid token's error message, if any.

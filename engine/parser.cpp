@@ -6,6 +6,9 @@
 namespace kestrel::engine {
 namespace {
 
+// The spellings in the order the lexer tries them (longer first where one
+// is a prefix of another); the parser turns each into its CmpOp
+// (parse_cmp_op, ast.h) and no later stage sees the text.
 constexpr std::array<std::string_view, 4> kNumOps = {"<=", "<", ">=", ">"};
 constexpr std::array<std::string_view, 3> kSymbolStrOps = {"==", "=", "!="};
 constexpr std::array<std::string_view, 9> kWordStrOps = {"glob",        "iglob",      "contains",
@@ -18,15 +21,11 @@ bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\b' || c == '
 }  // namespace
 
 bool is_list_operator(std::string_view op) {
-  return std::find(kListOps.begin(), kListOps.end(), op) != kListOps.end();
+  auto parsed = parse_cmp_op(op);
+  return parsed && is_list_op(*parsed);
 }
 
-bool is_known_operator(std::string_view op) {
-  return op == "exists" || is_list_operator(op) ||
-         std::find(kNumOps.begin(), kNumOps.end(), op) != kNumOps.end() ||
-         std::find(kSymbolStrOps.begin(), kSymbolStrOps.end(), op) != kSymbolStrOps.end() ||
-         std::find(kWordStrOps.begin(), kWordStrOps.end(), op) != kWordStrOps.end();
-}
+bool is_known_operator(std::string_view op) { return parse_cmp_op(op).has_value(); }
 
 ParseOutcome parse_condition(std::string_view text, int max_depth) {
   return Parser(text, max_depth).parse();
@@ -247,14 +246,14 @@ bool Parser::parse_condition_tail(Expr& check) {
   lex_.skip_blanks();
   if (lex_.accept("exists")) {
     last_token_ = "exists";
-    check.op = "exists";
+    check.op = CmpOp::kExists;
     check.rhs = RhsKind::kNone;
     return true;
   }
   for (auto op : kNumOps) {
     if (!lex_.accept(op)) continue;
     last_token_ = std::string(op);
-    check.op = std::string(op);
+    check.op = *parse_cmp_op(op);
     lex_.skip_blanks();
     bool found = false;
     if (!parse_rhs_field(check, found)) return false;
@@ -274,7 +273,8 @@ bool Parser::parse_condition_tail(Expr& check) {
   bool is_str_op = false;
   for (auto op : kSymbolStrOps) {
     if (lex_.accept(op)) {
-      check.op = std::string(op);
+      check.op = *parse_cmp_op(op);
+      last_token_ = std::string(op);
       is_str_op = true;
       break;
     }
@@ -284,14 +284,14 @@ bool Parser::parse_condition_tail(Expr& check) {
       auto rest = lex_.rest();
       if (rest.size() > op.size() && rest.substr(0, op.size()) == op && is_blank_char(rest[op.size()])) {
         lex_.accept(op);
-        check.op = std::string(op);
+        check.op = *parse_cmp_op(op);
+        last_token_ = std::string(op);
         is_str_op = true;
         break;
       }
     }
   }
   if (is_str_op) {
-    last_token_ = check.op;
     lex_.skip_blanks();
     bool found = false;
     if (!parse_rhs_field(check, found)) return false;
@@ -315,7 +315,7 @@ bool Parser::parse_condition_tail(Expr& check) {
   for (auto op : kListOps) {
     if (!lex_.accept(op)) continue;
     last_token_ = std::string(op);
-    check.op = std::string(op);
+    check.op = *parse_cmp_op(op);
     return parse_list_value(check);
   }
   fail("expected a valid check operator: one of '=', '==', '!=', '<', '<=', '>', '>=', 'contains', "

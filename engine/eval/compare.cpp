@@ -138,29 +138,6 @@ bool match_ip(CmpOp op, const IpAddr& ip, const RhsSet& rhs) {
 
 }  // namespace
 
-std::optional<CmpOp> parse_cmp_op(std::string_view op) {
-  static constexpr std::pair<std::string_view, CmpOp> kOps[] = {
-      {"=", CmpOp::kEq},           {"==", CmpOp::kEq},           {"!=", CmpOp::kNe},
-      {"<", CmpOp::kLt},           {"<=", CmpOp::kLe},           {">", CmpOp::kGt},
-      {">=", CmpOp::kGe},          {"contains", CmpOp::kContains}, {"icontains", CmpOp::kIContains},
-      {"bcontains", CmpOp::kBContains}, {"startswith", CmpOp::kStartsWith},
-      {"bstartswith", CmpOp::kBStartsWith}, {"endswith", CmpOp::kEndsWith}, {"glob", CmpOp::kGlob},
-      {"iglob", CmpOp::kIGlob},    {"regex", CmpOp::kRegex},     {"in", CmpOp::kIn},
-      {"intersects", CmpOp::kIntersects}, {"pmatch", CmpOp::kPMatch}, {"exists", CmpOp::kExists},
-  };
-  for (const auto& [name, value] : kOps) {
-    if (name == op) return value;
-  }
-  return std::nullopt;
-}
-
-std::string_view cmp_op_name(CmpOp op) {
-  static constexpr std::string_view kNames[] = {"=",  "!=", "<", "<=", ">", ">=", "contains", "icontains",
-                                                "bcontains", "startswith", "bstartswith", "endswith", "glob",
-                                                "iglob", "regex", "in", "intersects", "pmatch", "exists"};
-  return kNames[static_cast<size_t>(op)];
-}
-
 bool IpNet::contains(const IpAddr& ip) const {
   if (ip.family != addr.family) return false;
   int full = bits / 8;

@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/ast.h"
 #include "engine/eval/field_value.h"
 #include "base/status.h"
 
@@ -38,15 +39,7 @@ class RE2;
 
 namespace kestrel::engine::eval {
 
-enum class CmpOp : uint8_t {
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kContains, kIContains, kBContains, kStartsWith, kBStartsWith, kEndsWith,
-  kGlob, kIGlob, kRegex, kIn, kIntersects, kPMatch, kExists,
-};
-
-// "=" and "==" are both kEq. nullopt for unknown operators.
-std::optional<CmpOp> parse_cmp_op(std::string_view op);
-std::string_view cmp_op_name(CmpOp op);
+// CmpOp, the operator the parser set, is engine/ast.h's.
 
 // An IP network (an address is a network with all bits significant).
 struct IpNet {

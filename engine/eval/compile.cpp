@@ -29,20 +29,6 @@ TypeClass class_of(const OperandSpec& spec) {
   return TypeClass::kIp;
 }
 
-bool is_string_only(CmpOp op) {
-  switch (op) {
-    case CmpOp::kContains: case CmpOp::kIContains: case CmpOp::kBContains: case CmpOp::kStartsWith:
-    case CmpOp::kBStartsWith: case CmpOp::kEndsWith: case CmpOp::kGlob: case CmpOp::kIGlob:
-    case CmpOp::kRegex: case CmpOp::kPMatch:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_ordering(CmpOp op) {
-  return op == CmpOp::kLt || op == CmpOp::kLe || op == CmpOp::kGt || op == CmpOp::kGe;
-}
 
 Result<OperandSpec> make_spec(const FieldOperand& f, const FieldScope& scope) {
   auto ref = resolve_field(scope, f.field, f.arg);
@@ -68,11 +54,11 @@ Result<OperandSpec> make_spec(const FieldOperand& f, const FieldScope& scope) {
 Status check_values(TypeClass cls, CmpOp op, const Expr& e) {
   const std::string where = " for field " + e.left.to_string();
   if (cls == TypeClass::kDynamic || cls == TypeClass::kString) return ok_status();
-  if (is_string_only(op)) {
-    return error_at("operator '" + e.op + "' is not supported" + where, e.pos);
+  if (is_string_op(op)) {
+    return error_at("operator '" + std::string(cmp_op_name(e.op)) + "' is not supported" + where, e.pos);
   }
-  if (is_ordering(op) && cls != TypeClass::kNumeric) {
-    return error_at("operator '" + e.op + "' is not supported" + where, e.pos);
+  if (is_ordering_op(op) && cls != TypeClass::kNumeric) {
+    return error_at("operator '" + std::string(cmp_op_name(e.op)) + "' is not supported" + where, e.pos);
   }
   for (const auto& v : e.values) {
     bool ok = cls == TypeClass::kNumeric ? parse_number(v.text).has_value()
@@ -112,63 +98,63 @@ bool same_texts(const std::vector<RhsValue>& compiled, const std::vector<Value>&
 }
 
 Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache, RhsMemo* memo) {
-  auto op = parse_cmp_op(e.op);
-  if (!op) return error_at("unknown operator '" + e.op + "'", e.pos);
-  bool set_op = *op == CmpOp::kEq || *op == CmpOp::kNe || *op == CmpOp::kIn;
+  const CmpOp op = e.op;
+  bool set_op = op == CmpOp::kEq || op == CmpOp::kNe || op == CmpOp::kIn;
 
   if (is_plain(e.left, "evt.type") && set_op && e.rhs != RhsKind::kField) {
     std::bitset<KE_COUNT> types;
     for (const auto& v : e.values) {
       if (auto t = event_type_by_name(v.text); t && *t < KE_COUNT) types.set(*t);
     }
-    if (*op == CmpOp::kNe) types.flip();
+    if (op == CmpOp::kNe) types.flip();
     return PredicatePtr(std::make_unique<EventTypeNode>(types));
   }
   if (is_plain(e.left, "evt.dir") && set_op && e.rhs != RhsKind::kField) {
     bool any_exit = std::any_of(e.values.begin(), e.values.end(), [](const Value& v) { return v.text == "<"; });
-    return PredicatePtr(std::make_unique<ConstNode>(*op == CmpOp::kNe ? !any_exit : any_exit));
+    return PredicatePtr(std::make_unique<ConstNode>(op == CmpOp::kNe ? !any_exit : any_exit));
   }
 
   auto spec = make_spec(e.left, cache.scope());
   if (!spec.ok()) return spec.status();
   TypeClass cls = class_of(*spec);
-  int cost = estimated_check_cost(spec->ref.info->name, *op);
+  int cost = estimated_check_cost(spec->ref.info->name, op);
   uint32_t slot = cache.intern(std::move(spec).value());
 
   if (e.rhs == RhsKind::kField) {
     if (!e.rhs_field) return error_at("missing right-hand side field", e.pos);
     auto rspec = make_spec(*e.rhs_field, cache.scope());
     if (!rspec.ok()) return rspec.status();
-    if (*op == CmpOp::kRegex || *op == CmpOp::kBContains || *op == CmpOp::kBStartsWith) {
-      return error_at("operator '" + e.op + "' does not take a field on its right-hand side", e.pos);
+    if (op == CmpOp::kRegex || op == CmpOp::kBContains || op == CmpOp::kBStartsWith) {
+      return error_at("operator '" + std::string(cmp_op_name(op)) + "' does not take a field on its right-hand side",
+                      e.pos);
     }
     uint32_t rslot = cache.intern(std::move(rspec).value());
-    return PredicatePtr(std::make_unique<FieldCompareNode>(slot, *op, rslot));
+    return PredicatePtr(std::make_unique<FieldCompareNode>(slot, op, rslot));
   }
 
   // Identical checks (after macro expansion) share one per-event result.
-  std::string key = e.left.to_string() + '\x1f' + std::string(cmp_op_name(*op));
+  std::string key = e.left.to_string() + '\x1f' + std::string(cmp_op_name(op));
   for (const auto& v : e.values) key += '\x1f' + v.text;
   uint32_t result = cache.intern_result(key);
-  if (*op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, *op, RhsSet{}, cost, result));
-  if (auto st = check_values(cls, *op, e); !st.ok()) return st;
+  if (op == CmpOp::kExists) return PredicatePtr(std::make_unique<CheckNode>(slot, op, RhsSet{}, cost, result));
+  if (auto st = check_values(cls, op, e); !st.ok()) return st;
   // The key names operand, operator and values: one compiled right-hand
   // side serves every check with the same result slot.
   // (The values are compared too: the key joins them with a separator a
   // value could contain.)
   if (memo) {
     if (auto it = memo->find(result); it != memo->end() && same_texts(it->second->values, e.values)) {
-      return PredicatePtr(std::make_unique<CheckNode>(slot, *op, it->second, cost, result));
+      return PredicatePtr(std::make_unique<CheckNode>(slot, op, it->second, cost, result));
     }
   }
   std::vector<std::string> texts;
   texts.reserve(e.values.size());
   for (const auto& v : e.values) texts.push_back(v.text);
-  auto rhs = compile_rhs(*op, texts);
+  auto rhs = compile_rhs(op, texts);
   if (!rhs.ok()) return error_at(rhs.status().message() + " for field " + e.left.to_string(), e.pos);
   auto shared = std::make_shared<const RhsSet>(std::move(rhs).value());
   if (memo) memo->emplace(result, shared);
-  return PredicatePtr(std::make_unique<CheckNode>(slot, *op, std::move(shared), cost, result));
+  return PredicatePtr(std::make_unique<CheckNode>(slot, op, std::move(shared), cost, result));
 }
 
 Result<PredicatePtr> compile_expr(const Expr& e, FieldCache& cache, RhsMemo* memo, int depth);

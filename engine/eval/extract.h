@@ -9,11 +9,10 @@
 // each table lookup happens at most once per event.
 //
 // Extractors live in extract_evt.cpp, extract_proc.cpp, extract_fd.cpp and
-// extract_user.cpp (user.*, group.*, thread.*, container.*);
-// extract_registry.cpp maps field names to them. A field the registry
-// knows but no extractor fills resolves to one that always yields
-// kMissing, so such rules load and the field reads as "<NA>" (as the
-// registry's `filled == false` promises).
+// extract_user.cpp (user.*, group.*, thread.*, container.*), each file ending
+// with its family's field table, whose rows name the extractor. A field
+// whose row has none resolves to one that always yields kMissing, so such
+// rules load and the field reads as "<NA>" (as `kestrel -L` says).
 //
 // Semantics follow Falco's (libsinsp sinsp_filtercheck_*): see the
 // per-file comments for the choices where Kestrel's data differs.
@@ -47,7 +46,6 @@ struct Scratch {
 
 class ExtractContext;
 struct FieldRef;
-using ExtractFn = ExtractedValue (*)(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
 
 // A field name resolved for extraction.
 struct FieldRef {
@@ -76,8 +74,8 @@ Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::s
 // as missing.
 Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, const std::optional<std::string>& arg);
 
-// True when Kestrel has an extractor for the registry field `name`
-// (tests check every `filled` field has one).
+// True when the syscall source's field `name` has an extractor (its row's
+// `extract`; the same fact `kestrel -L` prints).
 bool has_extractor(std::string_view name);
 
 // user.name / group.name on the host: getpwuid/getgrgid, remembered (also
@@ -167,14 +165,19 @@ const EventParamRoles& param_roles(uint16_t type);
 // Falco's fd.type word for a type ("file", "ipv4", …).
 std::string_view fd_type_name(FdType t);
 
-// Extractor tables, one per file. A name maps to its function.
-struct ExtractorEntry {
-  std::string_view name;
-  ExtractFn fn;
-};
-std::span<const ExtractorEntry> evt_extractors();
-std::span<const ExtractorEntry> proc_extractors();
-std::span<const ExtractorEntry> fd_extractors();
-std::span<const ExtractorEntry> user_extractors();  // user, group, thread, container
+// The field families Kestrel fills, one table each beside its extractors:
+// every row is a field's metadata and its extractor (kNotFilled when none).
+// engine/fields/syscall_fields.cpp lists them with the unfilled families.
+const FieldSet& evt_field_set();         // extract_evt.cpp
+const FieldSet& plugin_evt_field_set();  // extract_evt.cpp: evt.* on plugin sources
+const FieldSet& proc_field_set();        // extract_proc.cpp
+const FieldSet& fd_field_set();          // extract_fd.cpp
+const FieldSet& thread_field_set();      // extract_user.cpp
+const FieldSet& user_field_set();        // extract_user.cpp: user.*, group.*
+const FieldSet& container_field_set();   // extract_user.cpp
+
+// The extractor of a loaded plugin's declared fields (registered rows): the
+// scope's provider fills them (field_provider.h).
+ExtractedValue extract_by_provider(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
 
 }  // namespace kestrel::engine::eval

@@ -170,39 +170,60 @@ V fd_dev_minor(ExtractContext& c, const FieldRef&, Scratch&) {
   return f ? V::uint64(f->dev & 0xfffff) : missing();
 }
 
-constexpr ExtractorEntry kEntries[] = {
-    {"fd.num", fd_num},
-    {"fd.type", fd_type},
-    {"fd.typechar", fd_typechar},
-    {"fd.name", fd_name},
-    {"fd.nameraw", fd_nameraw},
-    {"fd.directory", fd_directory},
-    {"fd.filename", fd_filename},
-    {"fd.ip", fd_ip},
-    {"fd.cip", fd_cip},
-    {"fd.sip", fd_sip},
-    {"fd.lip", fd_lip},
-    {"fd.rip", fd_rip},
-    {"fd.port", fd_port},
-    {"fd.cport", fd_cport},
-    {"fd.sport", fd_sport},
-    {"fd.lport", fd_lport},
-    {"fd.rport", fd_rport},
-    {"fd.net", fd_ip},
-    {"fd.cnet", fd_cip},
-    {"fd.snet", fd_sip},
-    {"fd.lnet", fd_lip},
-    {"fd.rnet", fd_rip},
-    {"fd.l4proto", fd_l4proto},
-    {"fd.sockfamily", fd_sockfamily},
-    {"fd.is_server", fd_is_server},
-    {"fd.connected", fd_connected},
-    {"fd.name_changed", fd_name_changed},
-    {"fd.ino", fd_ino},
-    {"fd.dev", fd_dev},
-    {"fd.dev.major", fd_dev_major},
-    {"fd.dev.minor", fd_dev_minor},
+// The field table: one row per field, its extractor beside its metadata
+// (kNotFilled: a field rules may name that Kestrel does not fill yet).
+using T = FieldType;
+using A = FieldArg;
+constexpr bool Y = true;
+constexpr bool N = false;
+
+constexpr FieldInfo kFdFields[] = {
+    {"fd.num", T::kInt64, A::kNone, N, N, fd_num, "unique number identifying the fd"},
+    {"fd.type", T::kString, A::kNone, N, N, fd_type, "type of fd: file, directory, ipv4, ipv6, unix, pipe, event…"},
+    {"fd.typechar", T::kString, A::kNone, N, N, fd_typechar, "type of fd as one letter"},
+    {"fd.name", T::kPath, A::kNone, N, N, fd_name, "full name: path, tuple, socket path…"},
+    {"fd.directory", T::kPath, A::kNone, N, N, fd_directory, "directory of the file"},
+    {"fd.filename", T::kString, A::kNone, N, N, fd_filename, "file name without the directory"},
+    {"fd.ip", T::kIpAddr, A::kNone, N, N, fd_ip, "client or server IP (filter only)"},
+    {"fd.cip", T::kIpAddr, A::kNone, N, N, fd_cip, "client IP"},
+    {"fd.sip", T::kIpAddr, A::kNone, N, N, fd_sip, "server IP"},
+    {"fd.lip", T::kIpAddr, A::kNone, N, N, fd_lip, "local IP"},
+    {"fd.rip", T::kIpAddr, A::kNone, N, N, fd_rip, "remote IP"},
+    {"fd.port", T::kPort, A::kNone, N, N, fd_port, "client or server port (filter only)"},
+    {"fd.cport", T::kPort, A::kNone, N, N, fd_cport, "client port"},
+    {"fd.sport", T::kPort, A::kNone, N, N, fd_sport, "server port"},
+    {"fd.lport", T::kPort, A::kNone, N, N, fd_lport, "local port"},
+    {"fd.rport", T::kPort, A::kNone, N, N, fd_rport, "remote port"},
+    {"fd.l4proto", T::kString, A::kNone, N, N, fd_l4proto, "IP protocol: tcp, udp, icmp, raw"},
+    {"fd.sockfamily", T::kString, A::kNone, N, N, fd_sockfamily, "socket family: ip or unix"},
+    {"fd.is_server", T::kBool, A::kNone, N, N, fd_is_server, "true if the process owning the fd is the server"},
+    {"fd.uid", T::kString, A::kNone, N, N, kNotFilled, "unique fd id (tid + fd)"},
+    {"fd.containername", T::kString, A::kNone, N, N, kNotFilled, "container name + fd name"},
+    {"fd.containerdirectory", T::kString, A::kNone, N, N, kNotFilled, "container name + directory"},
+    {"fd.proto", T::kPort, A::kNone, N, N, kNotFilled, "client or server protocol (filter only)"},
+    {"fd.cproto", T::kString, A::kNone, N, N, kNotFilled, "client protocol"},
+    {"fd.sproto", T::kString, A::kNone, N, N, kNotFilled, "server protocol"},
+    {"fd.lproto", T::kString, A::kNone, N, N, kNotFilled, "local protocol"},
+    {"fd.rproto", T::kString, A::kNone, N, N, kNotFilled, "remote protocol"},
+    {"fd.net", T::kIpNet, A::kNone, N, N, fd_ip, "client or server network (filter only)"},
+    {"fd.cnet", T::kIpNet, A::kNone, N, N, fd_cip, "client network"},
+    {"fd.snet", T::kIpNet, A::kNone, N, N, fd_sip, "server network"},
+    {"fd.lnet", T::kIpNet, A::kNone, N, N, fd_lip, "local network"},
+    {"fd.rnet", T::kIpNet, A::kNone, N, N, fd_rip, "remote network"},
+    {"fd.connected", T::kBool, A::kNone, N, N, fd_connected, "true for connected sockets"},
+    {"fd.name_changed", T::kBool, A::kNone, N, N, fd_name_changed, "true when the event changed the fd name"},
+    {"fd.cip.name", T::kString, A::kNone, N, N, kNotFilled, "domain name of the client IP"},
+    {"fd.sip.name", T::kString, A::kNone, N, N, kNotFilled, "domain name of the server IP"},
+    {"fd.lip.name", T::kString, A::kNone, N, N, kNotFilled, "domain name of the local IP"},
+    {"fd.rip.name", T::kString, A::kNone, N, N, kNotFilled, "domain name of the remote IP"},
+    {"fd.dev", T::kUint64, A::kNone, N, N, fd_dev, "device number of the file"},
+    {"fd.dev.major", T::kUint64, A::kNone, N, N, fd_dev_major, "major device number"},
+    {"fd.dev.minor", T::kUint64, A::kNone, N, N, fd_dev_minor, "minor device number"},
+    {"fd.ino", T::kInt64, A::kNone, N, N, fd_ino, "inode number of the file"},
+    {"fd.nameraw", T::kPath, A::kNone, N, N, fd_nameraw, "name as passed by the process (not canonicalized)"},
+    {"fd.types", T::kStringList, A::kIndex, N, N, kNotFilled, "types of the fds the event uses"},
 };
+constexpr FieldSet kFdSet{"fd", "file descriptor fields", kFdFields};
 
 }  // namespace
 
@@ -229,6 +250,6 @@ std::string_view fd_type_name(FdType t) {
   return "<unknown>";
 }
 
-std::span<const ExtractorEntry> fd_extractors() { return kEntries; }
+const FieldSet& fd_field_set() { return kFdSet; }
 
 }  // namespace kestrel::engine::eval

@@ -127,29 +127,84 @@ V container_type(ExtractContext& c, const FieldRef&, Scratch&) {
   return V::string(t->container_type);
 }
 
-constexpr ExtractorEntry kEntries[] = {
-    {"thread.tid", thread_tid},
-    {"thread.ismain", thread_ismain},
-    {"thread.vtid", thread_vtid},
-    {"thread.nametid", thread_nametid},
-    {"thread.cap_effective", cap_effective},
-    {"thread.cap_permitted", cap_permitted},
-    {"thread.cap_inheritable", cap_inheritable},
-    {"user.uid", user_uid},
-    {"user.name", user_name},
-    {"user.homedir", user_homedir},
-    {"user.shell", user_shell},
-    {"user.loginuid", user_loginuid},
-    {"user.loginname", user_loginname},
-    {"group.gid", group_gid},
-    {"group.name", group_name},
-    {"container.id", container_id},
-    {"container.full_id", container_full_id},
-    {"container.type", container_type},
+// The field table: one row per field, its extractor beside its metadata
+// (kNotFilled: a field rules may name that Kestrel does not fill yet).
+using T = FieldType;
+using A = FieldArg;
+constexpr bool Y = true;
+constexpr bool N = false;
+
+constexpr FieldInfo kThreadFields[] = {
+    {"thread.tid", T::kInt64, A::kNone, N, N, thread_tid, "id of the thread"},
+    {"thread.ismain", T::kBool, A::kNone, N, N, thread_ismain, "true if the thread is the process's main thread"},
+    {"thread.vtid", T::kInt64, A::kNone, N, N, thread_vtid, "id of the thread in its pid namespace"},
+    {"thread.exectime", T::kRelTime, A::kNone, N, N, kNotFilled, "CPU time of the last scheduled thread"},
+    {"thread.totexectime", T::kRelTime, A::kNone, N, N, kNotFilled, "total CPU time of the thread"},
+    {"thread.cgroups", T::kString, A::kNone, N, N, kNotFilled, "all cgroups of the thread"},
+    {"thread.cgroup", T::kString, A::kKey, Y, N, kNotFilled, "cgroup of the thread for a subsystem"},
+    {"thread.nametid", T::kString, A::kNone, N, N, thread_nametid, "name and tid of the thread"},
+    {"thread.cap_permitted", T::kString, A::kNone, N, N, cap_permitted, "permitted capabilities"},
+    {"thread.cap_inheritable", T::kString, A::kNone, N, N, cap_inheritable, "inheritable capabilities"},
+    {"thread.cap_effective", T::kString, A::kNone, N, N, cap_effective, "effective capabilities"},
+    {"thread.cpu", T::kDouble, A::kNone, N, N, kNotFilled, "CPU consumed by the thread"},
+    {"thread.cpu.user", T::kDouble, A::kNone, N, N, kNotFilled, "user CPU consumed by the thread"},
+    {"thread.cpu.system", T::kDouble, A::kNone, N, N, kNotFilled, "system CPU consumed by the thread"},
+    {"thread.vmsize", T::kUint64, A::kNone, N, N, kNotFilled, "virtual memory of the thread's process (kb)"},
+    {"thread.vmrss", T::kUint64, A::kNone, N, N, kNotFilled, "resident memory of the thread's process (kb)"},
 };
+constexpr FieldSet kThreadSet{"thread", "thread fields", kThreadFields};
+
+constexpr FieldInfo kUserFields[] = {
+    {"user.uid", T::kUint64, A::kNone, N, N, user_uid, "user id"},
+    {"user.name", T::kString, A::kNone, N, N, user_name, "user name"},
+    {"user.homedir", T::kString, A::kNone, N, N, user_homedir, "home directory of the user"},
+    {"user.shell", T::kString, A::kNone, N, N, user_shell, "shell of the user"},
+    {"user.loginuid", T::kInt64, A::kNone, N, N, user_loginuid, "audit user id (-1 if none)"},
+    {"user.loginname", T::kString, A::kNone, N, N, user_loginname, "audit user name"},
+    {"group.gid", T::kUint64, A::kNone, N, N, group_gid, "group id"},
+    {"group.name", T::kString, A::kNone, N, N, group_name, "group name"},
+};
+constexpr FieldSet kUserSet{"user", "user and group fields", kUserFields};
+
+constexpr FieldInfo kContainerFields[] = {
+    {"container.id", T::kString, A::kNone, N, N, container_id, "container id (12 chars), 'host' outside containers"},
+    {"container.full_id", T::kString, A::kNone, N, N, container_full_id, "full container id"},
+    {"container.name", T::kString, A::kNone, N, N, kNotFilled, "container name"},
+    {"container.image", T::kString, A::kNone, N, N, kNotFilled, "container image name"},
+    {"container.image.id", T::kString, A::kNone, N, N, kNotFilled, "container image id"},
+    {"container.type", T::kString, A::kNone, N, N, container_type,
+     "container type: docker, cri-o, containerd, gvisor…"},
+    {"container.privileged", T::kBool, A::kNone, N, N, kNotFilled, "true for privileged containers"},
+    {"container.mounts", T::kString, A::kNone, N, N, kNotFilled, "all mounts: source:dest:mode:rdrw:propagation"},
+    {"container.mount", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "one mount by index or source path"},
+    {"container.mount.source", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount source by index or dest path"},
+    {"container.mount.dest", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount dest by index or source path"},
+    {"container.mount.mode", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount mode by index or path"},
+    {"container.mount.rdwr", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount read/write flag by index or path"},
+    {"container.mount.propagation", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount propagation by index or path"},
+    {"container.image.repository", T::kString, A::kNone, N, N, kNotFilled,
+     "image repository (e.g. falcosecurity/falco)"},
+    {"container.image.tag", T::kString, A::kNone, N, N, kNotFilled, "image tag (e.g. stable, latest)"},
+    {"container.image.digest", T::kString, A::kNone, N, N, kNotFilled, "image registry digest"},
+    {"container.healthcheck", T::kString, A::kNone, N, N, kNotFilled, "health check command"},
+    {"container.liveness_probe", T::kString, A::kNone, N, N, kNotFilled, "liveness probe command"},
+    {"container.readiness_probe", T::kString, A::kNone, N, N, kNotFilled, "readiness probe command"},
+    {"container.start_ts", T::kAbsTime, A::kNone, N, N, kNotFilled, "container start (ns since epoch)"},
+    {"container.duration", T::kRelTime, A::kNone, N, N, kNotFilled, "ns since the container started"},
+    {"container.ip", T::kString, A::kNone, N, N, kNotFilled, "container IP address"},
+    {"container.cni.json", T::kString, A::kNone, N, N, kNotFilled, "container CNI result as JSON"},
+    {"container.host_pid", T::kBool, A::kNone, N, N, kNotFilled, "true if the container shares the host pid ns"},
+    {"container.host_network", T::kBool, A::kNone, N, N, kNotFilled,
+     "true if the container shares the host network ns"},
+    {"container.host_ipc", T::kBool, A::kNone, N, N, kNotFilled, "true if the container shares the host ipc ns"},
+    {"container.info", T::kString, A::kNone, N, N, kNotFilled, "deprecated, kept so older rule outputs load"},
+};
+constexpr FieldSet kContainerSet{"container", "container fields (Falco's container plugin)", kContainerFields};
 
 }  // namespace
 
-std::span<const ExtractorEntry> user_extractors() { return kEntries; }
+const FieldSet& thread_field_set() { return kThreadSet; }
+const FieldSet& user_field_set() { return kUserSet; }
+const FieldSet& container_field_set() { return kContainerSet; }
 
 }  // namespace kestrel::engine::eval

@@ -1,52 +1,13 @@
 // OutputFormat: compile and render rule outputs.
 #include "engine/eval/output_format.h"
 
-#include "engine/eval/compile.h"
-
-#include <cctype>
 #include <charconv>
+
+#include "engine/eval/compile.h"
+#include "engine/output_tokens.h"
 
 namespace kestrel::engine::eval {
 namespace {
-
-bool is_field_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
-
-struct Token {
-  size_t begin = 0, end = 0;  // the whole "%…" span in the format
-  std::string field;          // "proc.aname[2]"
-};
-
-// Same rules as output_field_tokens (engine/output_check.cpp), with spans.
-std::vector<Token> tokenize(std::string_view format) {
-  std::vector<Token> out;
-  for (size_t i = 0; i < format.size(); ++i) {
-    if (format[i] != '%') continue;
-    size_t start = i + 1;
-    if (start < format.size() && format[start] == '(') {
-      size_t close = format.find(')', start);
-      size_t stop = close == std::string_view::npos ? format.size() : close + 1;
-      size_t inner_end = close == std::string_view::npos ? format.size() : close;
-      out.push_back({i, stop, std::string(format.substr(start + 1, inner_end - start - 1))});
-      i = stop - 1;
-      continue;
-    }
-    size_t end = start;
-    while (end < format.size() && is_field_char(format[end])) ++end;
-    if (end < format.size() && format[end] == '[') {
-      size_t close = format.find(']', end);
-      if (close != std::string_view::npos) end = close + 1;
-    }
-    std::string token(format.substr(start, end - start));
-    size_t stop = end;
-    while (!token.empty() && token.back() == '.') {
-      token.pop_back();
-      --stop;
-    }
-    if (!token.empty()) out.push_back({i, stop, token});
-    i = stop > 0 ? stop - 1 : stop;
-  }
-  return out;
-}
 
 void append_number(std::string& out, auto n) {
   char buf[32];
@@ -96,19 +57,13 @@ FieldValue to_field_value(const ExtractedValue& v) {
 Result<OutputFormat> OutputFormat::compile(std::string_view format, FieldCache& cache) {
   OutputFormat f;
   size_t pos = 0;
-  for (const Token& t : tokenize(format)) {
+  for (const OutputToken& t : parse_output_tokens(format)) {
     Chunk c;
     c.literal.assign(format.substr(pos, t.begin - pos));
     pos = t.end;
-    std::optional<std::string> arg;
-    std::string name = t.field;
-    if (auto open = name.find('['); open != std::string::npos && name.back() == ']') {
-      arg = name.substr(open + 1, name.size() - open - 2);
-      name.resize(open);
-    }
     FieldOperand op;
-    op.field = name;
-    op.arg = arg;
+    op.field = t.name;
+    op.arg = t.arg;
     // evt.time in output_fields is the raw timestamp (Falco's JSON).
     auto slot = compile_operand(op, cache);
     if (!slot.ok()) return Status(StatusCode::kInvalidArgument, "invalid formatting token " + t.field + ": " +

@@ -1,9 +1,9 @@
 // output_format.h — a rule's output, compiled once, rendered per alert.
 //
 // The output text is split into literal chunks and field references
-// (%proc.name, %proc.aname[2], %evt.arg.flags, %(fd.name)) exactly as the
-// loader tokenises it (engine/output_check.h), and each field becomes a
-// slot of the engine's FieldCache, so a field the condition already
+// (%proc.name, %proc.aname[2], %evt.arg.flags, %(fd.name)) by the one
+// tokenizer the loader validates with (engine/output_tokens.h); each field
+// becomes a slot of the engine's FieldCache, so a field the condition already
 // extracted is not extracted again.
 //
 // Rendering: strings as they are, numbers in decimal, bools as

@@ -3,7 +3,7 @@
 #include <array>
 #include <iomanip>
 
-#include "engine/fields/field_sets.h"
+#include "engine/eval/extract.h"
 
 namespace kestrel::engine {
 namespace {
@@ -121,15 +121,18 @@ bool is_field_defined(std::string_view source, std::string_view name_with_arg) {
 void print_field_list(std::ostream& out, std::string_view source) {
   for (auto src : kSources) {
     if (!source.empty() && src != source) continue;
-    for (const FieldSet* set : sets_for(src)) {
+    auto sets = sets_for(src);
+    for (size_t s = 0; s < sets.size(); ++s) {
+      const FieldSet* set = sets[s];
       out << "-------------------------------\n";
       out << "Field Class: " << set->name << " (" << set->description << ")\n";
       out << "Event Sources: " << src << "\n\n";
       for (const FieldInfo& f : set->fields) {
+        if (find_exact(sets.first(s), f.name)) continue;  // shadowed by a loaded plugin's field
         std::string name(f.name);
         if (f.arg != FieldArg::kNone) name += f.arg == FieldArg::kIndex ? "[N]" : "[KEY]";
         out << std::left << std::setw(40) << name << " " << std::setw(15) << field_type_name(f.type) << " "
-            << f.description << (f.filled ? "" : " (not filled by Kestrel yet)") << "\n";
+            << f.description << (f.filled() ? "" : " (not filled by Kestrel yet)") << "\n";
       }
       out << "\n";
     }

@@ -1,15 +1,19 @@
 // field_registry.h — which fields rules may name, per event source.
 //
 // A field has a name ("proc.name"), a type, an optional argument
-// (proc.aname[2], evt.arg.flags, ka.uri.param[name]) and a description, and
-// records whether Kestrel can fill it yet (a rule may name a field Kestrel
-// cannot fill: it loads and validates, the field reads as missing/<NA>).
+// (proc.aname[2], evt.arg.flags, ka.uri.param[name]), a description and the
+// extractor that fills it. A field without an extractor is one Kestrel
+// cannot fill yet: a rule naming it loads and validates, and the field reads
+// as missing/<NA>. "Filled" is the presence of the extractor, so the field
+// list cannot claim what the evaluator does not do.
 //
-// Fields come in field sets: the syscall source's (evt, proc, thread, fd,
-// user, group, container, k8s, fs.path …, engine/fields/syscall_fields.cpp)
-// and plugin field sets (ka.* k8saudit, ct.* cloudtrail, github.*, okta.*,
-// json.*, engine/fields/plugin_fields.cpp). An event source is known when it
-// has field sets; names are looked up within one source.
+// Fields come in field sets, one table per family: the syscall source's
+// (evt, proc, thread, fd, user/group, container beside their extractors in
+// engine/eval/extract_*.cpp; fdlist, fs.path, k8s in
+// engine/fields/syscall_fields.cpp) and plugin field sets (ka.* k8saudit,
+// ct.* cloudtrail, github.*, okta.*, json.*, engine/fields/plugin_fields.cpp,
+// filled by a loaded plugin). An event source is known when it has field
+// sets; names are looked up within one source.
 #pragma once
 
 #include <optional>
@@ -20,6 +24,17 @@
 #include <vector>
 
 namespace kestrel::engine {
+
+namespace eval {
+// engine/eval/extract.h: an extractor computes one field's value for an event.
+struct ExtractedValue;
+class ExtractContext;
+struct FieldRef;
+struct Scratch;
+using ExtractFn = ExtractedValue (*)(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+// A row without an extractor: a field rules may name that Kestrel does not fill.
+inline constexpr ExtractFn kNotFilled = nullptr;
+}  // namespace eval
 
 enum class FieldType {
   kString,      // charbuf
@@ -53,8 +68,12 @@ struct FieldInfo {
   FieldArg arg = FieldArg::kNone;
   bool arg_required = false;
   bool dotted_arg = false;  // also accepts NAME.arg (evt.arg.flags)
-  bool filled = false;      // Kestrel fills it today
+  // What fills the field; kNotFilled when nothing does. Rows of a loaded
+  // plugin's fields carry eval::extract_by_provider (the plugin fills them).
+  eval::ExtractFn extract = eval::kNotFilled;
   std::string_view description;
+
+  bool filled() const { return extract != eval::kNotFilled; }
 };
 
 struct FieldSet {
@@ -68,9 +87,10 @@ std::span<const FieldSet* const> syscall_field_sets();
 std::span<const FieldSet* const> plugin_field_sets(std::string_view source);
 
 // Fields a loaded plugin declares (its get_fields table), for rules of
-// `source` to validate and resolve against. They are looked up after the
-// static sets of that source (a name both declare keeps the static entry)
-// and marked filled; a source no static table knows becomes known.
+// `source` to validate and resolve against. They are looked up before the
+// static sets of that source (a name both declare resolves to the plugin's
+// declaration, which is what fills it) and are filled by the plugin
+// (eval::extract_by_provider); a source no static table knows becomes known.
 // Registering `set_name` again for the source replaces the earlier set.
 // Call at start-up, before rules are loaded: not safe concurrently with
 // lookups.
@@ -108,7 +128,9 @@ std::optional<FieldLookup> lookup_field(std::string_view source, std::string_vie
 bool is_field_defined(std::string_view source, std::string_view name_with_arg);
 
 // Prints every field of `source` (all sources when empty) with type and
-// description, in Falco's --list layout (one block per field set).
+// description, in Falco's --list layout (one block per field set). A field
+// without an extractor is marked "(not filled by Kestrel yet)"; a static
+// copy a loaded plugin's declaration shadows is not listed.
 void print_field_list(std::ostream& out, std::string_view source);
 
 }  // namespace kestrel::engine

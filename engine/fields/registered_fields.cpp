@@ -1,11 +1,13 @@
 // Field sets registered at run time by loaded plugins (field_registry.h:
 // register_plugin_fields), combined with the static plugin field sets.
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
 #include <vector>
 
-#include "engine/fields/field_sets.h"
+#include "engine/eval/extract.h"
+#include "engine/fields/field_registry.h"
 
 namespace kestrel::engine {
 namespace {
@@ -42,8 +44,8 @@ void register_plugin_fields(std::string_view source, std::string_view set_name, 
     owned->descriptions.push_back(f.description);
   }
   for (size_t i = 0; i < fields.size(); ++i) {
-    FieldInfo info{owned->names[i], fields[i].type, fields[i].arg, fields[i].arg_required, false, true,
-                   owned->descriptions[i]};
+    FieldInfo info{owned->names[i], fields[i].type,          fields[i].arg,
+                   fields[i].arg_required, false, eval::extract_by_provider, owned->descriptions[i]};
     owned->fields.push_back(info);
   }
   owned->set = FieldSet{owned->set_name, owned->description, owned->fields};
@@ -51,10 +53,11 @@ void register_plugin_fields(std::string_view source, std::string_view set_name, 
   auto [it, fresh] = r.by_source.try_emplace(std::string(source));
   auto& sets = it->second;
   if (fresh) {
-    // Static tables first: their entries win for names both declare, so
-    // rulesets keep the types they were validated against.
+    // The static copies follow the plugin's sets: a name both declare
+    // resolves to what the loaded plugin says (its type, its argument form),
+    // since the plugin is what fills it.
     auto base = plugin_field_sets(source);
-    if (base.empty()) sets.push_back(&plugin_event_field_set());
+    if (base.empty()) sets.push_back(&eval::plugin_evt_field_set());
     else sets.assign(base.begin(), base.end());
   }
   // A set registered again under the same name replaces the earlier one.
@@ -63,7 +66,11 @@ void register_plugin_fields(std::string_view source, std::string_view set_name, 
       if (&o->set == s && o->set_name == set_name) return true;
     return false;
   });
-  sets.push_back(&owned->set);
+  // Before the static sets, after the sets registered earlier.
+  auto first_static = std::find_if(sets.begin(), sets.end(), [&](const FieldSet* s) {
+    return std::none_of(r.owned.begin(), r.owned.end(), [&](const auto& o) { return &o->set == s; });
+  });
+  sets.insert(first_static, &owned->set);
   r.owned.push_back(std::move(owned));
 }
 

@@ -1,317 +1,70 @@
-// The syscall source's fields. Names, types and arguments follow Falco's
-// (libsinsp sinsp_filtercheck_*.cpp) so existing rules load unchanged;
-// `filled` marks what Kestrel can extract today (from the event record
-// alone — state-backed fields arrive with state/).
+// The syscall source's field families, in the order `kestrel -L` lists
+// them. Names, types and arguments follow Falco's (libsinsp
+// sinsp_filtercheck_*.cpp) so existing rules load unchanged.
+//
+// A family Kestrel fills has its table beside its extractors
+// (engine/eval/extract_*.cpp), so a row's extractor is what makes the field
+// "filled". The families below have no extractor yet: their rules load and
+// validate, and the fields read as missing (<NA>).
+#include "engine/eval/extract.h"
 #include "engine/fields/field_registry.h"
-#include "engine/fields/field_sets.h"
 
 namespace kestrel::engine {
 namespace {
 
+using eval::kNotFilled;
 using T = FieldType;
 using A = FieldArg;
 constexpr bool Y = true;
 constexpr bool N = false;
 
-constexpr FieldInfo kEvtFields[] = {
-    {"evt.num", T::kUint64, A::kNone, N, N, Y, "event number"},
-    {"evt.time", T::kString, A::kNone, N, N, N, "event timestamp as a time string with nanoseconds"},
-    {"evt.time.s", T::kString, A::kNone, N, N, N, "event timestamp as a time string without nanoseconds"},
-    {"evt.time.iso8601", T::kString, A::kNone, N, N, N, "event timestamp in ISO 8601 format"},
-    {"evt.datetime", T::kString, A::kNone, N, N, N, "event timestamp as a time string that includes the date"},
-    {"evt.datetime.s", T::kString, A::kNone, N, N, N, "event timestamp with the date, without nanoseconds"},
-    {"evt.rawtime", T::kAbsTime, A::kNone, N, N, Y, "absolute event timestamp, nanoseconds from epoch"},
-    {"evt.rawtime.s", T::kAbsTime, A::kNone, N, N, Y, "integer part of the event timestamp (seconds)"},
-    {"evt.rawtime.ns", T::kAbsTime, A::kNone, N, N, Y, "fractional part of the event timestamp (ns)"},
-    {"evt.reltime", T::kRelTime, A::kNone, N, N, N, "nanoseconds from the beginning of the capture"},
-    {"evt.reltime.s", T::kRelTime, A::kNone, N, N, N, "seconds from the beginning of the capture"},
-    {"evt.reltime.ns", T::kRelTime, A::kNone, N, N, N, "fractional part of evt.reltime"},
-    {"evt.pluginname", T::kString, A::kNone, N, N, N, "name of the plugin that generated the event"},
-    {"evt.plugininfo", T::kString, A::kNone, N, N, N, "summary of the event if it came from a plugin"},
-    {"evt.source", T::kString, A::kNone, N, N, Y, "name of the source that produced the event"},
-    {"evt.is_async", T::kBool, A::kNone, N, N, Y, "true for asynchronous events"},
-    {"evt.asynctype", T::kString, A::kNone, N, N, N, "name of the asynchronous event type"},
-    {"evt.hostname", T::kString, A::kNone, N, N, N, "hostname of the underlying host"},
-    {"evt.latency", T::kRelTime, A::kNone, N, N, N, "delta between an exit event and its enter event"},
-    {"evt.latency.s", T::kRelTime, A::kNone, N, N, N, "integer part of the event latency"},
-    {"evt.latency.ns", T::kRelTime, A::kNone, N, N, N, "fractional part of the event latency"},
-    {"evt.latency.human", T::kString, A::kNone, N, N, N, "event latency as a human readable string"},
-    {"evt.deltatime", T::kRelTime, A::kNone, N, N, N, "delta between this event and the previous one"},
-    {"evt.deltatime.s", T::kRelTime, A::kNone, N, N, N, "integer part of the delta between events"},
-    {"evt.deltatime.ns", T::kRelTime, A::kNone, N, N, N, "fractional part of the delta between events"},
-    {"evt.outputtime", T::kString, A::kNone, N, N, N, "event timestamp as used in outputs"},
-    {"evt.dir", T::kString, A::kNone, N, N, Y, "event direction: '>' enter, '<' exit (always '<' in Kestrel)"},
-    {"evt.type", T::kString, A::kNone, N, N, Y, "name of the event (e.g. open)"},
-    {"evt.type.is", T::kUint64, A::kKey, Y, N, N, "1 if the event type is the given one"},
-    {"syscall.type", T::kString, A::kNone, N, N, Y, "for system call events, the name of the system call"},
-    {"evt.category", T::kString, A::kNone, N, N, Y, "event category (file, net, process …)"},
-    {"evt.cpu", T::kInt64, A::kNone, N, N, N, "number of the CPU where this event happened"},
-    {"evt.args", T::kString, A::kNone, N, N, Y, "all the event arguments as one string"},
-    {"evt.arg", T::kString, A::kIndexOrKey, Y, Y, Y, "one event argument by name or index (evt.arg.fd, evt.arg[0])"},
-    {"evt.rawarg", T::kString, A::kKey, Y, Y, Y, "one event argument by name, raw value (numbers compare as numbers)"},
-    {"evt.info", T::kString, A::kNone, N, N, N, "event arguments, or a description for some events"},
-    {"evt.buffer", T::kBytes, A::kNone, N, N, N, "binary data buffer of read/write/send/recv events"},
-    {"evt.buflen", T::kUint64, A::kNone, N, N, N, "length of the binary data buffer"},
-    {"evt.res", T::kString, A::kNone, N, N, Y, "event return value: SUCCESS or the error code string"},
-    {"evt.rawres", T::kInt64, A::kNone, N, N, Y, "event return value as a number"},
-    {"evt.failed", T::kBool, A::kNone, N, N, Y, "true for events that returned an error"},
-    {"evt.is_io", T::kBool, A::kNone, N, N, Y, "true for events that read or write fds"},
-    {"evt.is_io_read", T::kBool, A::kNone, N, N, N, "true for events that read from fds"},
-    {"evt.is_io_write", T::kBool, A::kNone, N, N, N, "true for events that write to fds"},
-    {"evt.io_dir", T::kString, A::kNone, N, N, N, "'r' for reads, 'w' for writes"},
-    {"evt.is_wait", T::kBool, A::kNone, N, N, N, "true for events that make the thread wait"},
-    {"evt.wait_latency", T::kRelTime, A::kNone, N, N, N, "time spent waiting for the event to return"},
-    {"evt.is_syslog", T::kBool, A::kNone, N, N, N, "true for writes to /dev/log"},
-    {"evt.count", T::kUint64, A::kNone, N, N, Y, "1 for every event (for aggregation)"},
-    {"evt.count.error", T::kUint64, A::kNone, N, N, N, "1 for events that returned an error"},
-    {"evt.count.error.file", T::kUint64, A::kNone, N, N, N, "1 for file events that returned an error"},
-    {"evt.count.error.net", T::kUint64, A::kNone, N, N, N, "1 for network events that returned an error"},
-    {"evt.count.error.memory", T::kUint64, A::kNone, N, N, N, "1 for memory events that returned an error"},
-    {"evt.count.error.other", T::kUint64, A::kNone, N, N, N, "1 for other events that returned an error"},
-    {"evt.count.exit", T::kUint64, A::kNone, N, N, Y, "1 for exit events"},
-    {"evt.around", T::kUint64, A::kKey, Y, N, N, "events around the given timestamp (capture only)"},
-    {"evt.abspath", T::kPath, A::kNone, N, N, N, "absolute path from dirfd and name (*at syscalls)"},
-    {"evt.abspath.src", T::kPath, A::kNone, N, N, N, "source absolute path (renameat, linkat, symlinkat)"},
-    {"evt.abspath.dst", T::kPath, A::kNone, N, N, N, "destination absolute path (renameat, linkat, symlinkat)"},
-    {"evt.is_open_read", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2 with a read flag"},
-    {"evt.is_open_write", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2 with a write flag"},
-    {"evt.is_open_exec", T::kBool, A::kNone, N, N, Y, "true for open/openat/openat2/creat with an exec flag"},
-    {"evt.is_open_create", T::kBool, A::kNone, N, N, N, "true for open calls that created the file"},
-};
-
-constexpr FieldInfo kProcFields[] = {
-    {"proc.exe", T::kString, A::kNone, N, N, N, "first command line argument (argv[0])"},
-    {"proc.pexe", T::kString, A::kNone, N, N, N, "proc.exe of the parent process"},
-    {"proc.aexe", T::kString, A::kIndex, N, N, N, "proc.exe of an ancestor ([1] parent, [2] grandparent…)"},
-    {"proc.exepath", T::kPath, A::kNone, N, N, N, "full executable path of the process"},
-    {"proc.pexepath", T::kPath, A::kNone, N, N, N, "proc.exepath of the parent process"},
-    {"proc.aexepath", T::kPath, A::kIndex, N, N, N, "proc.exepath of an ancestor"},
-    {"proc.name", T::kString, A::kNone, N, N, N, "name of the executable (comm, up to 16 chars)"},
-    {"proc.pname", T::kString, A::kNone, N, N, N, "name of the parent process"},
-    {"proc.aname", T::kString, A::kIndex, N, N, N, "name of an ancestor; without index, matches any ancestor"},
-    {"proc.args", T::kString, A::kNone, N, N, N, "command line arguments, space separated"},
-    {"proc.cmdline", T::kString, A::kNone, N, N, N, "name + arguments of the process"},
-    {"proc.cmdnargs", T::kUint64, A::kNone, N, N, N, "number of command line arguments"},
-    {"proc.cmdlenargs", T::kUint64, A::kNone, N, N, N, "total length of the command line arguments"},
-    {"proc.pcmdline", T::kString, A::kNone, N, N, N, "proc.cmdline of the parent process"},
-    {"proc.acmdline", T::kString, A::kIndex, N, N, N, "proc.cmdline of an ancestor"},
-    {"proc.exeline", T::kString, A::kNone, N, N, N, "exe + arguments of the process"},
-    {"proc.env", T::kString, A::kKey, N, N, N, "environment (all, or one variable by name)"},
-    {"proc.aenv", T::kString, A::kKey, N, N, N, "environment variable of an ancestor"},
-    {"proc.cwd", T::kPath, A::kNone, N, N, N, "current working directory"},
-    {"proc.loginshellid", T::kInt64, A::kNone, N, N, N, "pid of the oldest shell ancestor"},
-    {"proc.tty", T::kUint64, A::kNone, N, N, N, "controlling terminal (0 if none)"},
-    {"proc.pid", T::kInt64, A::kNone, N, N, Y, "id of the process"},
-    {"proc.ppid", T::kInt64, A::kNone, N, N, N, "pid of the parent process"},
-    {"proc.apid", T::kInt64, A::kIndex, N, N, N, "pid of an ancestor"},
-    {"proc.vpid", T::kInt64, A::kNone, N, N, N, "id of the process in its pid namespace"},
-    {"proc.pvpid", T::kInt64, A::kNone, N, N, N, "vpid of the parent process"},
-    {"proc.sid", T::kInt64, A::kNone, N, N, N, "session id"},
-    {"proc.sname", T::kString, A::kNone, N, N, N, "name of the session leader"},
-    {"proc.sid.exe", T::kString, A::kNone, N, N, N, "exe of the session leader"},
-    {"proc.sid.exepath", T::kPath, A::kNone, N, N, N, "exepath of the session leader"},
-    {"proc.vpgid", T::kInt64, A::kNone, N, N, N, "process group id in the pid namespace"},
-    {"proc.vpgid.name", T::kString, A::kNone, N, N, N, "name of the process group leader"},
-    {"proc.vpgid.exe", T::kString, A::kNone, N, N, N, "exe of the process group leader"},
-    {"proc.vpgid.exepath", T::kPath, A::kNone, N, N, N, "exepath of the process group leader"},
-    {"proc.pgid", T::kInt64, A::kNone, N, N, N, "process group id"},
-    {"proc.pgid.name", T::kString, A::kNone, N, N, N, "name of the process group leader (host pid ns)"},
-    {"proc.pgid.exe", T::kString, A::kNone, N, N, N, "exe of the process group leader (host pid ns)"},
-    {"proc.pgid.exepath", T::kPath, A::kNone, N, N, N, "exepath of the process group leader (host pid ns)"},
-    {"proc.duration", T::kRelTime, A::kNone, N, N, N, "ns since the process started"},
-    {"proc.ppid.duration", T::kRelTime, A::kNone, N, N, N, "ns since the parent process started"},
-    {"proc.pid.ts", T::kRelTime, A::kNone, N, N, N, "start of the process (ns since epoch)"},
-    {"proc.ppid.ts", T::kRelTime, A::kNone, N, N, N, "start of the parent process (ns since epoch)"},
-    {"proc.is_exe_writable", T::kBool, A::kNone, N, N, N, "true if the executable is writable by the user"},
-    {"proc.is_exe_upper_layer", T::kBool, A::kNone, N, N, N, "true if the executable is in an overlayfs upper layer"},
-    {"proc.is_exe_from_memfd", T::kBool, A::kNone, N, N, N, "true if the executable is a memfd"},
-    {"proc.is_sid_leader", T::kBool, A::kNone, N, N, N, "true if the process is its session leader"},
-    {"proc.is_vpgid_leader", T::kBool, A::kNone, N, N, N, "true if the process is its process group leader"},
-    {"proc.exe_ino", T::kInt64, A::kNone, N, N, N, "inode number of the executable"},
-    {"proc.exe_ino.ctime", T::kAbsTime, A::kNone, N, N, N, "ctime of the executable"},
-    {"proc.exe_ino.mtime", T::kAbsTime, A::kNone, N, N, N, "mtime of the executable"},
-    {"proc.exe_ino.ctime_duration_proc_start", T::kRelTime, A::kNone, N, N, N,
-     "ns between executable ctime and process start"},
-    {"proc.exe_ino.ctime_duration_pidns_start", T::kRelTime, A::kNone, N, N, N,
-     "ns between pid namespace start and executable ctime"},
-    {"proc.pidns_init_start_ts", T::kUint64, A::kNone, N, N, N, "start of the pid namespace's init"},
-    {"proc.nthreads", T::kUint64, A::kNone, N, N, N, "number of threads the process has"},
-    {"proc.nchilds", T::kUint64, A::kNone, N, N, N, "number of child threads"},
-    {"proc.fdopencount", T::kUint64, A::kNone, N, N, N, "number of open fds"},
-    {"proc.fdlimit", T::kInt64, A::kNone, N, N, N, "maximum number of fds"},
-    {"proc.fdusage", T::kDouble, A::kNone, N, N, N, "fds used / fd limit, percent"},
-    {"proc.vmsize", T::kUint64, A::kNone, N, N, N, "total virtual memory (kb)"},
-    {"proc.vmrss", T::kUint64, A::kNone, N, N, N, "resident memory (kb)"},
-    {"proc.vmswap", T::kUint64, A::kNone, N, N, N, "swapped memory (kb)"},
-    {"proc.pfmajor", T::kUint64, A::kNone, N, N, N, "major page faults since start"},
-    {"proc.pfminor", T::kUint64, A::kNone, N, N, N, "minor page faults since start"},
-    {"proc.stdin.type", T::kString, A::kNone, N, N, N, "type of fd 0"},
-    {"proc.stdout.type", T::kString, A::kNone, N, N, N, "type of fd 1"},
-    {"proc.stderr.type", T::kString, A::kNone, N, N, N, "type of fd 2"},
-    {"proc.stdin.name", T::kString, A::kNone, N, N, N, "name of fd 0"},
-    {"proc.stdout.name", T::kString, A::kNone, N, N, N, "name of fd 1"},
-    {"proc.stderr.name", T::kString, A::kNone, N, N, N, "name of fd 2"},
-    {"proc.fd.type", T::kString, A::kNone, N, N, N, "alias of fd.type"},
-};
-
-constexpr FieldInfo kThreadFields[] = {
-    {"thread.tid", T::kInt64, A::kNone, N, N, Y, "id of the thread"},
-    {"thread.ismain", T::kBool, A::kNone, N, N, Y, "true if the thread is the process's main thread"},
-    {"thread.vtid", T::kInt64, A::kNone, N, N, N, "id of the thread in its pid namespace"},
-    {"thread.exectime", T::kRelTime, A::kNone, N, N, N, "CPU time of the last scheduled thread"},
-    {"thread.totexectime", T::kRelTime, A::kNone, N, N, N, "total CPU time of the thread"},
-    {"thread.cgroups", T::kString, A::kNone, N, N, N, "all cgroups of the thread"},
-    {"thread.cgroup", T::kString, A::kKey, Y, N, N, "cgroup of the thread for a subsystem"},
-    {"thread.nametid", T::kString, A::kNone, N, N, N, "name and tid of the thread"},
-    {"thread.cap_permitted", T::kString, A::kNone, N, N, N, "permitted capabilities"},
-    {"thread.cap_inheritable", T::kString, A::kNone, N, N, N, "inheritable capabilities"},
-    {"thread.cap_effective", T::kString, A::kNone, N, N, N, "effective capabilities"},
-    {"thread.cpu", T::kDouble, A::kNone, N, N, N, "CPU consumed by the thread"},
-    {"thread.cpu.user", T::kDouble, A::kNone, N, N, N, "user CPU consumed by the thread"},
-    {"thread.cpu.system", T::kDouble, A::kNone, N, N, N, "system CPU consumed by the thread"},
-    {"thread.vmsize", T::kUint64, A::kNone, N, N, N, "virtual memory of the thread's process (kb)"},
-    {"thread.vmrss", T::kUint64, A::kNone, N, N, N, "resident memory of the thread's process (kb)"},
-};
-
-constexpr FieldInfo kFdFields[] = {
-    {"fd.num", T::kInt64, A::kNone, N, N, N, "unique number identifying the fd"},
-    {"fd.type", T::kString, A::kNone, N, N, N, "type of fd: file, directory, ipv4, ipv6, unix, pipe, event…"},
-    {"fd.typechar", T::kString, A::kNone, N, N, N, "type of fd as one letter"},
-    {"fd.name", T::kPath, A::kNone, N, N, N, "full name: path, tuple, socket path…"},
-    {"fd.directory", T::kPath, A::kNone, N, N, N, "directory of the file"},
-    {"fd.filename", T::kString, A::kNone, N, N, N, "file name without the directory"},
-    {"fd.ip", T::kIpAddr, A::kNone, N, N, N, "client or server IP (filter only)"},
-    {"fd.cip", T::kIpAddr, A::kNone, N, N, N, "client IP"},
-    {"fd.sip", T::kIpAddr, A::kNone, N, N, N, "server IP"},
-    {"fd.lip", T::kIpAddr, A::kNone, N, N, N, "local IP"},
-    {"fd.rip", T::kIpAddr, A::kNone, N, N, N, "remote IP"},
-    {"fd.port", T::kPort, A::kNone, N, N, N, "client or server port (filter only)"},
-    {"fd.cport", T::kPort, A::kNone, N, N, N, "client port"},
-    {"fd.sport", T::kPort, A::kNone, N, N, N, "server port"},
-    {"fd.lport", T::kPort, A::kNone, N, N, N, "local port"},
-    {"fd.rport", T::kPort, A::kNone, N, N, N, "remote port"},
-    {"fd.l4proto", T::kString, A::kNone, N, N, N, "IP protocol: tcp, udp, icmp, raw"},
-    {"fd.sockfamily", T::kString, A::kNone, N, N, N, "socket family: ip or unix"},
-    {"fd.is_server", T::kBool, A::kNone, N, N, N, "true if the process owning the fd is the server"},
-    {"fd.uid", T::kString, A::kNone, N, N, N, "unique fd id (tid + fd)"},
-    {"fd.containername", T::kString, A::kNone, N, N, N, "container name + fd name"},
-    {"fd.containerdirectory", T::kString, A::kNone, N, N, N, "container name + directory"},
-    {"fd.proto", T::kPort, A::kNone, N, N, N, "client or server protocol (filter only)"},
-    {"fd.cproto", T::kString, A::kNone, N, N, N, "client protocol"},
-    {"fd.sproto", T::kString, A::kNone, N, N, N, "server protocol"},
-    {"fd.lproto", T::kString, A::kNone, N, N, N, "local protocol"},
-    {"fd.rproto", T::kString, A::kNone, N, N, N, "remote protocol"},
-    {"fd.net", T::kIpNet, A::kNone, N, N, N, "client or server network (filter only)"},
-    {"fd.cnet", T::kIpNet, A::kNone, N, N, N, "client network"},
-    {"fd.snet", T::kIpNet, A::kNone, N, N, N, "server network"},
-    {"fd.lnet", T::kIpNet, A::kNone, N, N, N, "local network"},
-    {"fd.rnet", T::kIpNet, A::kNone, N, N, N, "remote network"},
-    {"fd.connected", T::kBool, A::kNone, N, N, N, "true for connected sockets"},
-    {"fd.name_changed", T::kBool, A::kNone, N, N, N, "true when the event changed the fd name"},
-    {"fd.cip.name", T::kString, A::kNone, N, N, N, "domain name of the client IP"},
-    {"fd.sip.name", T::kString, A::kNone, N, N, N, "domain name of the server IP"},
-    {"fd.lip.name", T::kString, A::kNone, N, N, N, "domain name of the local IP"},
-    {"fd.rip.name", T::kString, A::kNone, N, N, N, "domain name of the remote IP"},
-    {"fd.dev", T::kUint64, A::kNone, N, N, N, "device number of the file"},
-    {"fd.dev.major", T::kUint64, A::kNone, N, N, N, "major device number"},
-    {"fd.dev.minor", T::kUint64, A::kNone, N, N, N, "minor device number"},
-    {"fd.ino", T::kInt64, A::kNone, N, N, N, "inode number of the file"},
-    {"fd.nameraw", T::kPath, A::kNone, N, N, N, "name as passed by the process (not canonicalized)"},
-    {"fd.types", T::kStringList, A::kIndex, N, N, N, "types of the fds the event uses"},
-};
-
 constexpr FieldInfo kFdlistFields[] = {
-    {"fdlist.nums", T::kString, A::kNone, N, N, N, "fd numbers of poll events"},
-    {"fdlist.names", T::kString, A::kNone, N, N, N, "fd names of poll events"},
-    {"fdlist.cips", T::kString, A::kNone, N, N, N, "client IPs of poll events"},
-    {"fdlist.sips", T::kString, A::kNone, N, N, N, "server IPs of poll events"},
-    {"fdlist.cports", T::kString, A::kNone, N, N, N, "client ports of poll events"},
-    {"fdlist.sports", T::kString, A::kNone, N, N, N, "server ports of poll events"},
+    {"fdlist.nums", T::kString, A::kNone, N, N, kNotFilled, "fd numbers of poll events"},
+    {"fdlist.names", T::kString, A::kNone, N, N, kNotFilled, "fd names of poll events"},
+    {"fdlist.cips", T::kString, A::kNone, N, N, kNotFilled, "client IPs of poll events"},
+    {"fdlist.sips", T::kString, A::kNone, N, N, kNotFilled, "server IPs of poll events"},
+    {"fdlist.cports", T::kString, A::kNone, N, N, kNotFilled, "client ports of poll events"},
+    {"fdlist.sports", T::kString, A::kNone, N, N, kNotFilled, "server ports of poll events"},
 };
+constexpr FieldSet kFdlistSet{"fdlist", "poll fd list fields", kFdlistFields};
 
 constexpr FieldInfo kFsPathFields[] = {
-    {"fs.path.name", T::kPath, A::kNone, N, N, N, "path of the file the event acts on"},
-    {"fs.path.nameraw", T::kPath, A::kNone, N, N, N, "path as passed by the process"},
-    {"fs.path.source", T::kPath, A::kNone, N, N, N, "source path (rename, link…)"},
-    {"fs.path.sourceraw", T::kPath, A::kNone, N, N, N, "source path as passed by the process"},
-    {"fs.path.target", T::kPath, A::kNone, N, N, N, "target path (rename, link…)"},
-    {"fs.path.targetraw", T::kPath, A::kNone, N, N, N, "target path as passed by the process"},
+    {"fs.path.name", T::kPath, A::kNone, N, N, kNotFilled, "path of the file the event acts on"},
+    {"fs.path.nameraw", T::kPath, A::kNone, N, N, kNotFilled, "path as passed by the process"},
+    {"fs.path.source", T::kPath, A::kNone, N, N, kNotFilled, "source path (rename, link…)"},
+    {"fs.path.sourceraw", T::kPath, A::kNone, N, N, kNotFilled, "source path as passed by the process"},
+    {"fs.path.target", T::kPath, A::kNone, N, N, kNotFilled, "target path (rename, link…)"},
+    {"fs.path.targetraw", T::kPath, A::kNone, N, N, kNotFilled, "target path as passed by the process"},
 };
-
-constexpr FieldInfo kUserFields[] = {
-    {"user.uid", T::kUint64, A::kNone, N, N, N, "user id"},
-    {"user.name", T::kString, A::kNone, N, N, N, "user name"},
-    {"user.homedir", T::kString, A::kNone, N, N, N, "home directory of the user"},
-    {"user.shell", T::kString, A::kNone, N, N, N, "shell of the user"},
-    {"user.loginuid", T::kInt64, A::kNone, N, N, N, "audit user id (-1 if none)"},
-    {"user.loginname", T::kString, A::kNone, N, N, N, "audit user name"},
-    {"group.gid", T::kUint64, A::kNone, N, N, N, "group id"},
-    {"group.name", T::kString, A::kNone, N, N, N, "group name"},
-};
-
-constexpr FieldInfo kContainerFields[] = {
-    {"container.id", T::kString, A::kNone, N, N, N, "container id (12 chars), 'host' outside containers"},
-    {"container.full_id", T::kString, A::kNone, N, N, N, "full container id"},
-    {"container.name", T::kString, A::kNone, N, N, N, "container name"},
-    {"container.image", T::kString, A::kNone, N, N, N, "container image name"},
-    {"container.image.id", T::kString, A::kNone, N, N, N, "container image id"},
-    {"container.type", T::kString, A::kNone, N, N, N, "container type: docker, cri-o, containerd, gvisor…"},
-    {"container.privileged", T::kBool, A::kNone, N, N, N, "true for privileged containers"},
-    {"container.mounts", T::kString, A::kNone, N, N, N, "all mounts: source:dest:mode:rdrw:propagation"},
-    {"container.mount", T::kString, A::kIndexOrKey, Y, N, N, "one mount by index or source path"},
-    {"container.mount.source", T::kString, A::kIndexOrKey, Y, N, N, "mount source by index or dest path"},
-    {"container.mount.dest", T::kString, A::kIndexOrKey, Y, N, N, "mount dest by index or source path"},
-    {"container.mount.mode", T::kString, A::kIndexOrKey, Y, N, N, "mount mode by index or path"},
-    {"container.mount.rdwr", T::kString, A::kIndexOrKey, Y, N, N, "mount read/write flag by index or path"},
-    {"container.mount.propagation", T::kString, A::kIndexOrKey, Y, N, N, "mount propagation by index or path"},
-    {"container.image.repository", T::kString, A::kNone, N, N, N, "image repository (e.g. falcosecurity/falco)"},
-    {"container.image.tag", T::kString, A::kNone, N, N, N, "image tag (e.g. stable, latest)"},
-    {"container.image.digest", T::kString, A::kNone, N, N, N, "image registry digest"},
-    {"container.healthcheck", T::kString, A::kNone, N, N, N, "health check command"},
-    {"container.liveness_probe", T::kString, A::kNone, N, N, N, "liveness probe command"},
-    {"container.readiness_probe", T::kString, A::kNone, N, N, N, "readiness probe command"},
-    {"container.start_ts", T::kAbsTime, A::kNone, N, N, N, "container start (ns since epoch)"},
-    {"container.duration", T::kRelTime, A::kNone, N, N, N, "ns since the container started"},
-    {"container.ip", T::kString, A::kNone, N, N, N, "container IP address"},
-    {"container.cni.json", T::kString, A::kNone, N, N, N, "container CNI result as JSON"},
-    {"container.host_pid", T::kBool, A::kNone, N, N, N, "true if the container shares the host pid ns"},
-    {"container.host_network", T::kBool, A::kNone, N, N, N, "true if the container shares the host network ns"},
-    {"container.host_ipc", T::kBool, A::kNone, N, N, N, "true if the container shares the host ipc ns"},
-    {"container.info", T::kString, A::kNone, N, N, N, "deprecated, kept so older rule outputs load"},
-};
+constexpr FieldSet kFsPathSet{"fs.path", "file system path fields", kFsPathFields};
 
 constexpr FieldInfo kK8sFields[] = {
-    {"k8s.pod.name", T::kString, A::kNone, N, N, N, "Kubernetes pod name"},
-    {"k8s.pod.id", T::kString, A::kNone, N, N, N, "Kubernetes pod id (legacy alias of k8s.pod.uid)"},
-    {"k8s.pod.uid", T::kString, A::kNone, N, N, N, "Kubernetes pod UID"},
-    {"k8s.pod.sandbox_id", T::kString, A::kNone, N, N, N, "pod sandbox id (12 chars)"},
-    {"k8s.pod.full_sandbox_id", T::kString, A::kNone, N, N, N, "full pod sandbox id"},
-    {"k8s.pod.label", T::kString, A::kKey, Y, N, N, "one pod label"},
-    {"k8s.pod.labels", T::kString, A::kNone, N, N, N, "all pod labels"},
-    {"k8s.pod.ip", T::kString, A::kNone, N, N, N, "pod IP"},
-    {"k8s.pod.cni.json", T::kString, A::kNone, N, N, N, "pod CNI result as JSON"},
-    {"k8s.ns.name", T::kString, A::kNone, N, N, N, "Kubernetes namespace name"},
-    {"k8s.rc.name", T::kString, A::kNone, N, N, N, "replication controller name"},
-    {"k8s.rs.name", T::kString, A::kNone, N, N, N, "replica set name"},
-    {"k8s.svc.name", T::kString, A::kNone, N, N, N, "service name"},
-    {"k8s.deployment.name", T::kString, A::kNone, N, N, N, "deployment name"},
+    {"k8s.pod.name", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod name"},
+    {"k8s.pod.id", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod id (legacy alias of k8s.pod.uid)"},
+    {"k8s.pod.uid", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod UID"},
+    {"k8s.pod.sandbox_id", T::kString, A::kNone, N, N, kNotFilled, "pod sandbox id (12 chars)"},
+    {"k8s.pod.full_sandbox_id", T::kString, A::kNone, N, N, kNotFilled, "full pod sandbox id"},
+    {"k8s.pod.label", T::kString, A::kKey, Y, N, kNotFilled, "one pod label"},
+    {"k8s.pod.labels", T::kString, A::kNone, N, N, kNotFilled, "all pod labels"},
+    {"k8s.pod.ip", T::kString, A::kNone, N, N, kNotFilled, "pod IP"},
+    {"k8s.pod.cni.json", T::kString, A::kNone, N, N, kNotFilled, "pod CNI result as JSON"},
+    {"k8s.ns.name", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes namespace name"},
+    {"k8s.rc.name", T::kString, A::kNone, N, N, kNotFilled, "replication controller name"},
+    {"k8s.rs.name", T::kString, A::kNone, N, N, kNotFilled, "replica set name"},
+    {"k8s.svc.name", T::kString, A::kNone, N, N, kNotFilled, "service name"},
+    {"k8s.deployment.name", T::kString, A::kNone, N, N, kNotFilled, "deployment name"},
 };
-
-constexpr FieldSet kEvtSet{"evt", "event fields", kEvtFields};
-constexpr FieldSet kProcSet{"proc", "process fields", kProcFields};
-constexpr FieldSet kThreadSet{"thread", "thread fields", kThreadFields};
-constexpr FieldSet kFdSet{"fd", "file descriptor fields", kFdFields};
-constexpr FieldSet kFdlistSet{"fdlist", "poll fd list fields", kFdlistFields};
-constexpr FieldSet kFsPathSet{"fs.path", "file system path fields", kFsPathFields};
-constexpr FieldSet kUserSet{"user", "user and group fields", kUserFields};
-constexpr FieldSet kContainerSet{"container", "container fields (Falco's container plugin)", kContainerFields};
 constexpr FieldSet kK8sSet{"k8s", "Kubernetes metadata fields", kK8sFields};
-
-constexpr const FieldSet* kSyscallSets[] = {&kEvtSet,    &kProcSet,      &kThreadSet, &kFdSet, &kFdlistSet,
-                                            &kFsPathSet, &kContainerSet, &kK8sSet,    &kUserSet};
 
 }  // namespace
 
-std::span<const FieldSet* const> syscall_field_sets() { return kSyscallSets; }
+std::span<const FieldSet* const> syscall_field_sets() {
+  static const FieldSet* const kSets[] = {&eval::evt_field_set(),       &eval::proc_field_set(),
+                                          &eval::thread_field_set(),    &eval::fd_field_set(),
+                                          &kFdlistSet,                  &kFsPathSet,
+                                          &eval::container_field_set(), &kK8sSet,
+                                          &eval::user_field_set()};
+  return kSets;
+}
 
 }  // namespace kestrel::engine

@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 #include "engine/parser.h"
 #include "sources/event/event_builder.h"
 
@@ -66,39 +66,40 @@ RefValue ref_field(const std::string& field, const PlainEvent& e) {
 }
 
 bool ref_check(const Expr& c, const PlainEvent& e) {
+  const std::string op(cmp_op_name(c.op));  // the reference reads the spelling
   RefValue v = ref_field(c.left.field, e);
-  if (c.op == "exists") return v.present;
+  if (op == "exists") return v.present;
   if (!v.present) return false;
   if (v.is_num) {
     auto num = [](const std::string& t) { return std::stoll(t, nullptr, 0); };
-    if (c.op == "in") {
+    if (op == "in") {
       for (const auto& x : c.values) {
         if (num(x.text) == v.n) return true;
       }
       return false;
     }
     int64_t b = num(c.values.at(0).text);
-    if (c.op == "=" || c.op == "==") return v.n == b;
-    if (c.op == "!=") return v.n != b;
-    if (c.op == "<") return v.n < b;
-    if (c.op == "<=") return v.n <= b;
-    if (c.op == ">") return v.n > b;
-    if (c.op == ">=") return v.n >= b;
+    if (op == "=" || op == "==") return v.n == b;
+    if (op == "!=") return v.n != b;
+    if (op == "<") return v.n < b;
+    if (op == "<=") return v.n <= b;
+    if (op == ">") return v.n > b;
+    if (op == ">=") return v.n >= b;
     return false;
   }
   const std::string& s = v.s;
-  if (c.op == "in") {
+  if (op == "in") {
     for (const auto& x : c.values) {
       if (x.text == s) return true;
     }
     return false;
   }
   const std::string& b = c.values.at(0).text;
-  if (c.op == "=" || c.op == "==") return s == b;
-  if (c.op == "!=") return s != b;
-  if (c.op == "contains") return s.find(b) != std::string::npos;
-  if (c.op == "startswith") return s.rfind(b, 0) == 0;
-  if (c.op == "endswith") return s.size() >= b.size() && s.compare(s.size() - b.size(), b.size(), b) == 0;
+  if (op == "=" || op == "==") return s == b;
+  if (op == "!=") return s != b;
+  if (op == "contains") return s.find(b) != std::string::npos;
+  if (op == "startswith") return s.rfind(b, 0) == 0;
+  if (op == "endswith") return s.size() >= b.size() && s.compare(s.size() - b.size(), b.size(), b) == 0;
   return false;
 }
 

@@ -88,6 +88,32 @@ TEST(Fields, ListPrinter) {
   EXPECT_EQ(okta.str().find("proc.name"), std::string::npos);
 }
 
+// A loaded plugin's declaration of a field wins over the static copy: its
+// type and argument form, filled (by the plugin), listed once.
+TEST(Fields, PluginDeclaredFieldsWinOverStaticCopies) {
+  auto before = lookup_field("github", "github.type", std::nullopt, nullptr);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->info->type, FieldType::kString);
+  EXPECT_FALSE(before->info->filled());
+  const RegisteredField declared[] = {
+      {"github.type", FieldType::kUint64, FieldArg::kNone, false, "declared by the loaded plugin"},
+      {"github.extra", FieldType::kString, FieldArg::kKey, true, "only the plugin declares it"}};
+  register_plugin_fields("github", "github", "github plugin fields (loaded)", declared);
+  auto after = lookup_field("github", "github.type", std::nullopt, nullptr);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->info->type, FieldType::kUint64);
+  EXPECT_TRUE(after->info->filled());
+  EXPECT_TRUE(is_field_defined("github", "github.extra[x]"));
+  EXPECT_TRUE(is_field_defined("github", "github.repo"));  // the static copy still answers the rest
+  std::ostringstream list;
+  print_field_list(list, "github");
+  const std::string text = list.str();
+  size_t first = text.find("\ngithub.type ");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(text.find("\ngithub.type ", first + 1), std::string::npos);  // listed once
+  EXPECT_NE(text.find("declared by the loaded plugin"), std::string::npos);
+}
+
 TEST(Fields, OutputTokens) {
   EXPECT_EQ(output_field_tokens("a %proc.name (%fd.name) %proc.aname[2]:%evt.arg.flags %(user.name)x end %fd.name."),
             (std::vector<std::string>{"proc.name", "fd.name", "proc.aname[2]", "evt.arg.flags", "user.name",

@@ -24,19 +24,19 @@ TEST(Parser, EveryComparisonOperator) {
     ParseOutcome p = parse_condition(std::string("proc.name ") + op + " abc");
     const Expr& e = parsed(p);
     EXPECT_EQ(e.kind, ExprKind::kCheck) << op;
-    EXPECT_EQ(e.op, op);
+    EXPECT_EQ(e.op, parse_cmp_op(op));
     EXPECT_EQ(e.left.field, "proc.name");
     ASSERT_EQ(e.rhs, RhsKind::kValue) << op;
     EXPECT_EQ(e.values.at(0).text, "abc");
   }
   for (const char* op : {"<", "<=", ">", ">="}) {
     ParseOutcome p = parse_condition(std::string("proc.pid ") + op + " 0x1F");
-    EXPECT_EQ(parsed(p).op, op);
+    EXPECT_EQ(parsed(p).op, parse_cmp_op(op));
     EXPECT_EQ(parsed(p).values.at(0).text, "0x1F");
   }
   for (const char* op : {"bcontains", "bstartswith"}) {
     ParseOutcome p = parse_condition(std::string("evt.buffer ") + op + " 0a0b");
-    EXPECT_EQ(parsed(p).op, op);
+    EXPECT_EQ(parsed(p).op, parse_cmp_op(op));
   }
   // Symbol operators need no blanks; word operators need one after them.
   EXPECT_EQ(canon("proc.pid>=10"), "proc.pid >= 10");

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "engine/reference/rule_index.h"
+#include "tests/oracle/rule_index.h"
 #include "engine/rule_set.h"
 #include "engine/validate.h"
 
@@ -55,7 +55,7 @@ TEST(UpstreamRules, StableRulesHaveEventTypes) {
 }  // namespace
 }  // namespace kestrel::engine
 
-#include "engine/reference/rule_index.h"
+#include "tests/oracle/rule_index.h"
 
 namespace kestrel::engine {
 namespace {

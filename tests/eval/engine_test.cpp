@@ -192,7 +192,7 @@ TEST_F(EngineTest, CompileErrorNamesTheRule) {
   r.condition = std::make_unique<Expr>();
   r.condition->kind = ExprKind::kCheck;
   r.condition->left.field = "proc.nosuchfield";
-  r.condition->op = "=";
+  r.condition->op = CmpOp::kEq;
   r.condition->rhs = RhsKind::kValue;
   r.condition->values.push_back(Value{"x", false, {}});
   set.rules.push_back(std::move(r));

@@ -42,7 +42,7 @@ class Extractor {
 TEST(ExtractTest, EveryFilledFieldHasAnExtractor) {
   for (const FieldSet* set : syscall_field_sets()) {
     for (const FieldInfo& f : set->fields) {
-      if (f.filled) {
+      if (f.filled()) {
         EXPECT_TRUE(has_extractor(f.name)) << f.name;
       }
     }

@@ -209,7 +209,8 @@ bool cmp_one(const std::string& op, const Val& v, const std::vector<std::string>
 bool check(const Expr& e, const Event& ev, const ThreadLookup& lookup) {
   Vals lhs = extract(e.left, ev, lookup);
   if (lhs.empty()) return false;
-  if (e.op == "exists") return true;
+  const std::string op_text(cmp_op_name(e.op));  // the reference reads the spelling
+  if (op_text == "exists") return true;
   std::vector<std::string> rhs;
   if (e.rhs == RhsKind::kField) {
     Vals r = extract(*e.rhs_field, ev, lookup);
@@ -219,7 +220,7 @@ bool check(const Expr& e, const Event& ev, const ThreadLookup& lookup) {
       if (x.kind == Val::kBool) rhs.push_back(x.b ? "true" : "false");
     }
     if (rhs.empty()) return false;
-    std::string op = e.op == "in" || e.op == "intersects" ? "in" : e.op;
+    std::string op = op_text == "in" || op_text == "intersects" ? "in" : op_text;
     for (const Val& l : lhs) {
       for (const auto& one : rhs) {
         if (cmp_one(op, l, {one})) return true;
@@ -228,8 +229,8 @@ bool check(const Expr& e, const Event& ev, const ThreadLookup& lookup) {
     return false;
   }
   for (const auto& v : e.values) rhs.push_back(v.text);
-  if (rhs.empty() && e.op != "in" && e.op != "intersects" && e.op != "pmatch") return false;
-  return std::any_of(lhs.begin(), lhs.end(), [&](const Val& v) { return cmp_one(e.op, v, rhs); });
+  if (rhs.empty() && op_text != "in" && op_text != "intersects" && op_text != "pmatch") return false;
+  return std::any_of(lhs.begin(), lhs.end(), [&](const Val& v) { return cmp_one(op_text, v, rhs); });
 }
 
 }  // namespace

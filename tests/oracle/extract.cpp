@@ -1,4 +1,4 @@
-#include "engine/reference/extract.h"
+#include "tests/oracle/extract.h"
 
 #include <fcntl.h>
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/reference/extract.h"
+#include "tests/oracle/extract.h"
 
 namespace kestrel::engine::reference {
 

@@ -1,4 +1,4 @@
-#include "engine/reference/format.h"
+#include "tests/oracle/format.h"
 
 #include <cctype>
 

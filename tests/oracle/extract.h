@@ -1,6 +1,6 @@
 // extract.h — reference evaluator: field extractors (event-record fields).
 //
-// The compiler (engine/reference/compile.h) resolves every field of a condition to an
+// The compiler (tests/oracle/compile.h) resolves every field of a condition to an
 // Extractor once, at load time; evaluation then calls it per event with no
 // name lookups. This part extracts what the event record alone carries
 // (evt.type, evt.arg.*, evt.res, proc.pid, thread.tid …); fields that need

@@ -1,4 +1,4 @@
-// Evaluation of compiled conditions (engine/reference/program.h). Semantics follow
+// Evaluation of compiled conditions (tests/oracle/program.h). Semantics follow
 // libsinsp's comparisons: a field that cannot be extracted fails every
 // check (including !=); `exists` is true when it can be; string operators
 // compare bytes (icontains/iglob fold ASCII case); numbers compare as
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "engine/reference/program.h"
+#include "tests/oracle/program.h"
 
 namespace kestrel::engine::reference {
 namespace {

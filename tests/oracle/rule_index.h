@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/reference/program.h"
+#include "tests/oracle/program.h"
 #include "engine/rule_set.h"
 
 namespace kestrel::engine::reference {

@@ -1,4 +1,4 @@
-// compile.h — reference evaluator: resolved condition AST → Program (engine/reference/program.h).
+// compile.h — reference evaluator: resolved condition AST → Program (tests/oracle/program.h).
 //
 // The AST must have passed check_condition (engine/condition_check.h) for
 // `source`: fields exist, values parse, regexes compile. compile_condition
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/reference/program.h"
+#include "tests/oracle/program.h"
 
 namespace kestrel::engine::reference {
 

@@ -1,6 +1,6 @@
-#include "engine/reference/rule_index.h"
+#include "tests/oracle/rule_index.h"
 
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 
 namespace kestrel::engine::reference {
 

@@ -1,6 +1,6 @@
 // program.h — reference evaluator: a compiled condition as a tree of typed predicate nodes.
 //
-// Built by engine/reference/compile.h from a resolved AST; evaluated per event by
+// Built by tests/oracle/compile.h from a resolved AST; evaluated per event by
 // Program::matches (engine/evaluate.cpp). Everything that can be decided at
 // load time is: field names are resolved to extractors, regexes compiled,
 // `in` value sets hashed, numeric values parsed. The tree's depth is bounded
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "engine/ast.h"
-#include "engine/reference/extract.h"
+#include "tests/oracle/extract.h"
 
 namespace kestrel::engine::reference {
 

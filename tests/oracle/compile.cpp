@@ -1,4 +1,4 @@
-#include "engine/reference/compile.h"
+#include "tests/oracle/compile.h"
 
 #include <charconv>
 #include <map>
@@ -57,9 +57,11 @@ std::optional<Extractor> extractor_for(const FieldOperand& f, std::string_view s
 }
 
 bool compile_check(const Expr& e, std::string_view source, CheckNode& out, CompileError& err) {
-  auto op = ops().find(e.op);
+  // The oracle reads the operator's spelling and interprets it itself.
+  const std::string op_name(cmp_op_name(e.op));
+  auto op = ops().find(op_name);
   if (op == ops().end()) {
-    err = CompileError{"unknown operator " + e.op, e.pos};
+    err = CompileError{"unknown operator " + op_name, e.pos};
     return false;
   }
   out.op = op->second;

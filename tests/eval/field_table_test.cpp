@@ -1,0 +1,172 @@
+// The field table, both directions, for every field of every source the
+// static tables know: what `kestrel -L` marks (print_field_list) is exactly
+// the rows without an extractor; a field listed as filled compiles in a rule
+// (real loader, real RuleEngine) and yields a value on an event built for
+// it; a field listed as not filled has no extractor, still loads and
+// compiles (Falco's rulesets name such fields) and reads as missing: its
+// `exists` never matches and its output token prints <NA>.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/eval/extract.h"
+#include "engine/fields/field_registry.h"
+#include "tests/eval/rule_harness.h"
+
+namespace kestrel::engine::eval::testing {
+namespace {
+
+// The argument a field is written with in the probe rule: the fields that
+// need one get one their extractor understands; optional ones go without.
+std::optional<std::string> probe_argument(const FieldInfo& f) {
+  static const std::map<std::string_view, std::string> kArgs = {
+      {"evt.arg", "name"},          {"evt.rawarg", "name"},    {"evt.type.is", "openat"},
+      {"thread.cgroup", "cpu"},     {"json.value", "/x"},      {"ka.uri.param", "x"},
+      {"evt.around", "1000"},       {"proc.env", "HOME"},      {"proc.apid", "1"},
+  };
+  if (auto it = kArgs.find(f.name); it != kArgs.end()) return it->second;
+  if (!f.arg_required) return std::nullopt;
+  return f.arg == FieldArg::kKey ? "x" : "1";
+}
+
+std::string written(const FieldInfo& f) {
+  auto arg = probe_argument(f);
+  return std::string(f.name) + (arg ? "[" + *arg + "]" : "");
+}
+
+std::string rule_for(const std::string& source, const std::string& condition, const std::string& output) {
+  return rule_yaml("probe", condition, output) + "  source: " + source + "\n";
+}
+
+// Events that between them give every filled syscall field a value: file,
+// socket, process, error and container events on the seeded tree.
+std::vector<const Event*> syscall_events(World& w) {
+  const uint8_t local[4] = {10, 0, 0, 5}, remote[4] = {1, 2, 3, 4};
+  std::vector<const Event*> out;
+  // python3's standard streams (proc.stdin.*, …) on its terminal.
+  for (int64_t fd : {0, 1, 2}) out.push_back(&w.openat(300, fd, "/dev/pts/0", O_RDWR));
+  // A file with an inode number (fd.ino): openat's dev and ino params.
+  EventBuilder opened(KE_OPENAT, 1000, 300, 300);
+  opened.add_int(9).add_int(-100).add_str("/etc/hosts").add_int(O_RDONLY).add_int(0644).add_int(2049).add_int(1234);
+  out.push_back(&w.add(opened.finish()));
+  out.push_back(&w.openat(300, 5, "/etc/passwd", O_RDONLY));
+  out.push_back(&w.openat(400, 6, "/var/log/nginx.log", O_WRONLY | O_CREAT));
+  out.push_back(&w.read(300, 5, 10));
+  out.push_back(&w.write(400, 6, 10));
+  out.push_back(&w.socket(300, 7, AF_INET, SOCK_STREAM));
+  out.push_back(&w.connect(300, 7, local, 40000, remote, 443));
+  out.push_back(&w.accept(400, 8, remote, 50000, local, 80));
+  out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id"));
+  out.push_back(&w.unlinkat(300, "/tmp/nope", -2));
+  out.push_back(&w.setuid(200, 0));
+  out.push_back(&w.close(300, 5));
+  return out;
+}
+
+// A plugin source's event: the record header is all the evt.* rows read.
+const Event& plugin_event(World& w) {
+  EventBuilder b(KE_PLUGINEVENT, 1'700'000'000'123'456'789ull, 0, 0);
+  const uint8_t data[] = {'{', '}'};
+  b.add_int(1).add_bytes(data);
+  return w.build_only(b.finish());
+}
+
+struct Probe {
+  bool compiled = false;
+  bool yielded = false;        // `exists` matched some event
+  bool printed_na = true;      // the output token printed <NA> on every event
+  std::string error;
+};
+
+Probe probe(const std::string& source, const FieldInfo& f, const std::vector<const Event*>& events,
+            const ThreadLookup& lookup) {
+  Probe p;
+  RuleEngineOptions options;
+  options.source = source;
+  options.hostname = "testhost";
+  Compiled exists = compile_rules(rule_for(source, written(f) + " exists", "x"), options);
+  Compiled shown = compile_rules(rule_for(source, "evt.num exists", "v=%" + written(f)), options);
+  p.error = exists.error + shown.error;
+  p.compiled = exists.engine && shown.engine;
+  if (!p.compiled) return p;
+  for (const Event* e : events) {
+    if (!run(*exists.engine, *e, lookup).empty()) p.yielded = true;
+    for (const Alert& a : run(*shown.engine, *e, lookup)) {
+      if (a.output != "v=<NA>") p.printed_na = false;
+    }
+  }
+  return p;
+}
+
+// The fields `kestrel -L` marks "(not filled by Kestrel yet)", by source.
+std::set<std::string> listed_not_filled(std::string_view source) {
+  std::ostringstream out;
+  print_field_list(out, source);
+  std::set<std::string> names;
+  std::istringstream in(out.str());
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("(not filled by Kestrel yet)") == std::string::npos) continue;
+    std::string name = line.substr(0, line.find(' '));
+    names.insert(name.substr(0, name.find('[')));
+  }
+  return names;
+}
+
+TEST(FieldTable, ListMarksExactlyTheFieldsWithoutAnExtractor) {
+  size_t filled = 0, unfilled = 0;
+  for (std::string_view source : known_sources()) {
+    std::set<std::string> marked = listed_not_filled(source);
+    std::set<std::string> without;
+    for (const FieldSet* set : source == "syscall" ? syscall_field_sets() : plugin_field_sets(source)) {
+      for (const FieldInfo& f : set->fields) {
+        if (!f.filled()) without.insert(std::string(f.name));
+        (f.filled() ? filled : unfilled)++;
+      }
+    }
+    EXPECT_EQ(marked, without) << source;
+  }
+  // proc.name, proc.cmdline and fd.name were listed as not filled before
+  // "filled" was the extractor's presence.
+  auto syscall_marked = listed_not_filled("syscall");
+  for (auto name : {"proc.name", "proc.cmdline", "fd.name"}) EXPECT_EQ(syscall_marked.count(name), 0u) << name;
+  EXPECT_GT(filled, 150u);
+  EXPECT_GT(unfilled, 0u);
+}
+
+TEST(FieldTable, EveryFilledFieldYieldsAValueAndEveryOtherReadsAsMissing) {
+  World world;
+  world.seed_tree();
+  std::vector<const Event*> syscall = syscall_events(world);
+  std::vector<const Event*> plugin = {&plugin_event(world)};
+  size_t filled = 0, unfilled = 0;
+  for (std::string_view source : known_sources()) {
+    for (const FieldSet* set : source == "syscall" ? syscall_field_sets() : plugin_field_sets(source)) {
+      for (const FieldInfo& f : set->fields) {
+        SCOPED_TRACE(std::string(source) + " " + written(f));
+        Probe p = probe(std::string(source), f, source == "syscall" ? syscall : plugin, world.table());
+        EXPECT_TRUE(p.compiled) << p.error;
+        if (f.filled()) {
+          ++filled;
+          EXPECT_TRUE(p.yielded) << "listed as filled, but no value on any probe event";
+        } else {
+          ++unfilled;
+          EXPECT_EQ(f.extract, kNotFilled);
+          EXPECT_FALSE(p.yielded) << "listed as not filled, but it has a value";
+          EXPECT_TRUE(p.printed_na);
+        }
+        if (source == "syscall") {
+          EXPECT_EQ(has_extractor(f.name), f.filled());
+        }
+      }
+    }
+  }
+  EXPECT_GT(filled, 150u);
+  EXPECT_GT(unfilled, 300u);
+}
+
+}  // namespace
+}  // namespace kestrel::engine::eval::testing
