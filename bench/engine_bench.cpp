@@ -20,6 +20,7 @@
 #include "engine/eval/rule_engine.h"
 #include "engine/rule_set.h"
 #include "sources/event/event_builder.h"
+#include "sources/event/process_block.h"
 #include "state/state_updater.h"
 #include "state/thread_table.h"
 
@@ -139,46 +140,77 @@ void setup(Bench& b, size_t n_events, const std::string& rules_path) {
       std::vector<std::string_view> args = {a1, a2};
       std::vector<std::string_view> env = {"HOME=/home/alice"};
       EventBuilder eb(KE_EXECVE, ts, tid, tid);
-      eb.add_int(0).add_str(bin[0]).add_strings(args).add_int(pid).add_int(pid).add_int(cur->ptid)
-          .add_str(cur->cwd).add_str(bin[1]).add_strings(env).add_int(cur->tty).add_int(cur->pgid)
-          .add_int(cur->sid).add_int(pid).add_int(pid).add_int(cur->loginuid).add_int(cur->uid)
-          .add_int(cur->euid).add_int(cur->gid).add_int(cur->egid).add_int(0).add_int(0).add_int(0)
-          .add_empty().add_int(0).add_int(static_cast<int64_t>(ts));
-      rec = eb.finish();
+      eb.put_int(KPARAM(EXECVE, res), 0);
+      ProcessBlockValues p;
+      p.exe = bin[0];
+      p.args = args;
+      p.tid = p.pid = p.vtid = p.vpid = pid;
+      p.ptid = cur->ptid;
+      p.cwd = cur->cwd;
+      p.comm = bin[1];
+      p.env = env;
+      p.tty = cur->tty;
+      p.pgid = cur->pgid;
+      p.sid = cur->sid;
+      p.loginuid = cur->loginuid;
+      p.uid = cur->uid;
+      p.euid = cur->euid;
+      p.gid = cur->gid;
+      p.egid = cur->egid;
+      p.cap_inheritable = p.cap_permitted = p.cap_effective = 0;
+      p.exe_flags = 0;
+      p.start_ts = ts;
+      put_process_block(eb, p);  // cgroups, exepath: empty
+      rec = eb.finish_or_throw();
     } else if (kind < 38) {  // openat of an fd the table knows
       int64_t fd = 3 + static_cast<int64_t>(rng() % 8);
       const FdInfo* f = b.table.fd(kHostDomain, pid, fd);
       uint32_t flags = rng() % 4 == 0 ? (O_WRONLY | O_CREAT | O_TRUNC) : O_RDONLY | O_CLOEXEC;
       EventBuilder eb(KE_OPENAT, ts, tid, tid);
-      eb.add_int(fd).add_int(-100).add_str(f->name).add_int(flags).add_int(0644).add_int(0).add_int(0);
-      rec = eb.finish();
+      eb.put_int(KPARAM(OPENAT, fd), fd)
+          .put_int(KPARAM(OPENAT, dirfd), -100)
+          .put_str(KPARAM(OPENAT, name), f->name)
+          .put_int(KPARAM(OPENAT, flags), flags)
+          .put_int(KPARAM(OPENAT, mode), 0644)
+          .put_int(KPARAM(OPENAT, dev), 0)
+          .put_int(KPARAM(OPENAT, ino), 0);
+      rec = eb.finish_or_throw();
     } else if (kind < 50) {  // close
       EventBuilder eb(KE_CLOSE, ts, tid, tid);
-      eb.add_int(0).add_int(3 + static_cast<int64_t>(rng() % 8));
-      rec = eb.finish();
+      eb.put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), 3 + static_cast<int64_t>(rng() % 8));
+      rec = eb.finish_or_throw();
     } else if (kind < 85) {  // read / write
       const uint8_t data[16] = {};
       EventBuilder eb(kind < 70 ? KE_READ : KE_WRITE, ts, tid, tid);
-      eb.add_int(16).add_int(3 + static_cast<int64_t>(rng() % 9)).add_int(4096).add_bytes(data);
-      rec = eb.finish();
+      eb.put_int("res", 16).put_int("fd", 3 + static_cast<int64_t>(rng() % 9)).put_int("size", 4096);
+      eb.put_bytes("data", data);
+      rec = eb.finish_or_throw();
     } else if (kind < 92) {  // connect
       const uint8_t lip[4] = {10, 0, 0, 5}, rip[4] = {93, 184, 216, 34};
       EventBuilder eb(KE_CONNECT, ts, tid, tid);
-      eb.add_int(0).add_int(11).add_bytes(encode_tuple_in(lip, 40000, rip, 443))
-          .add_bytes(encode_sockaddr_in(rip, 443));
-      rec = eb.finish();
+      eb.put_int(KPARAM(CONNECT, res), 0)
+          .put_int(KPARAM(CONNECT, fd), 11)
+          .put_bytes(KPARAM(CONNECT, tuple), encode_tuple_in(lip, 40000, rip, 443))
+          .put_bytes(KPARAM(CONNECT, addr), encode_sockaddr_in(rip, 443));
+      rec = eb.finish_or_throw();
     } else if (kind < 95) {  // socket
       EventBuilder eb(KE_SOCKET, ts, tid, tid);
-      eb.add_int(13).add_int(2).add_int(1).add_int(0);
-      rec = eb.finish();
+      eb.put_int(KPARAM(SOCKET, fd), 13)
+          .put_int(KPARAM(SOCKET, domain), 2)
+          .put_int(KPARAM(SOCKET, type), 1)
+          .put_int(KPARAM(SOCKET, proto), 0);
+      rec = eb.finish_or_throw();
     } else if (kind < 98) {  // unlinkat
       EventBuilder eb(KE_UNLINKAT, ts, tid, tid);
-      eb.add_int(0).add_int(-100).add_str("/tmp/build-1234/tmp.o").add_int(0);
-      rec = eb.finish();
+      eb.put_int(KPARAM(UNLINKAT, res), 0)
+          .put_int(KPARAM(UNLINKAT, dirfd), -100)
+          .put_str(KPARAM(UNLINKAT, name), "/tmp/build-1234/tmp.o")
+          .put_int(KPARAM(UNLINKAT, flags), 0);
+      rec = eb.finish_or_throw();
     } else {  // setuid
       EventBuilder eb(KE_SETUID, ts, tid, tid);
-      eb.add_int(0).add_int(1000);
-      rec = eb.finish();
+      eb.put_int(KPARAM(SETUID, res), 0).put_int(KPARAM(SETUID, uid), 1000);
+      rec = eb.finish_or_throw();
     }
     b.records.push_back(std::move(rec));
   }

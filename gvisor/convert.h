@@ -6,6 +6,12 @@
 // variable-size value to the record limits in kestrel_event.h, so a hostile
 // Sentry cannot make a record overflow. A converter emits zero or more
 // records through Emitter; it never throws for any field value.
+//
+// Params are written by name (event_builder.h): the table decides which a
+// row has and in which order, so a row picked at run time (open, openat,
+// creat from one message) is written by one code path. A record whose
+// params do not match its row is not emitted but counted in
+// SandboxState::param_mismatch (SourceStats drop reason "param_mismatch").
 #pragma once
 
 #include <cstdint>
@@ -75,21 +81,27 @@ struct DecoderLimits {
   size_t max_containers = 64;      // distinct container ids per sandbox
 };
 
+// The `type` of a container event from gVisor (symbol set CONTAINER_TYPES).
+inline constexpr int64_t kContainerTypeGvisor = 5;
+
 // Where converters put records.
 class Emitter {
  public:
-  Emitter(SandboxState& sandbox, RecordArena& out, const EventTypeSet& filter, const DecoderLimits& limits)
-      : sandbox_(sandbox), out_(out), filter_(filter), limits_(limits) {}
+  // `scratch` is the decoder's one builder, reused for every record.
+  Emitter(SandboxState& sandbox, RecordArena& out, const EventTypeSet& filter, const DecoderLimits& limits,
+          EventBuilder& scratch)
+      : sandbox_(sandbox), out_(out), filter_(filter), limits_(limits), scratch_(scratch) {}
 
   bool wants(uint16_t type) const { return filter_.test(type); }
   const DecoderLimits& limits() const { return limits_; }
   SandboxState& sandbox() { return sandbox_; }
 
-  // A builder for `type` with the header filled from `ctx` (now, if the
-  // point carried no time).
-  static EventBuilder builder(uint16_t type, const GvisorContext& ctx);
-  // Finishes `b` and appends it with the sandbox's domain and `ctx`.
-  void emit(const EventBuilder& b, const GvisorContext& ctx);
+  // The builder, begun for `type` with the header filled from `ctx` (now,
+  // if the point carried no time). Valid until the next begin().
+  EventBuilder& begin(uint16_t type, const GvisorContext& ctx);
+  // Finishes `b` and appends it with the sandbox's domain and `ctx`; a
+  // record that does not match its row is counted, not appended.
+  void emit(EventBuilder& b, const GvisorContext& ctx);
   // Counts a record the filter did not want.
   void skip() { ++sandbox_.filtered; }
 
@@ -102,6 +114,7 @@ class Emitter {
   RecordArena& out_;
   const EventTypeSet& filter_;
   const DecoderLimits& limits_;
+  EventBuilder& scratch_;
 };
 
 // ---- helpers shared by the converters (convert_util.cpp) ----------------
@@ -109,20 +122,21 @@ class Emitter {
 // The syscall's return value (-errno on failure), or nullopt on an enter
 // point (no exit field).
 std::optional<int64_t> syscall_result(bool has_exit, const syscall::Exit& exit);
-// Adds `res` or an empty param.
-void add_result(EventBuilder& b, std::optional<int64_t> res);
+// Writes `res` into param `name` (the row's result: "res", or "fd" for rows
+// that return one), or an empty param.
+void put_result(EventBuilder& b, ParamRef name, std::optional<int64_t> res);
 // A string param clamped to `max` bytes (NUL added by the builder).
-void add_clamped(EventBuilder& b, std::string_view s, size_t max = KESTREL_MAX_PATH - 1);
+void put_clamped(EventBuilder& b, ParamRef name, std::string_view s, size_t max = KESTREL_MAX_PATH - 1);
 // A CHARBUF_ARRAY of items [first, n) of a repeated string field, at most
 // limits.max_strings items and KESTREL_MAX_ARGS_BYTES bytes.
 using StringList = google::protobuf::RepeatedPtrField<std::string>;
-void add_string_list(EventBuilder& b, const StringList& items, int first, const DecoderLimits& limits);
+void put_string_list(EventBuilder& b, ParamRef name, const StringList& items, int first, const DecoderLimits& limits);
 // SOCKADDR param from a raw struct sockaddr as the task passed it; empty
 // param when the family is unknown or the bytes are too short.
-void add_sockaddr(EventBuilder& b, std::span<const uint8_t> raw);
+void put_sockaddr(EventBuilder& b, ParamRef name, std::span<const uint8_t> raw);
 // SOCKTUPLE param with `remote` on the server side (connect) or the client
 // side (accept); the local end is unknown to gVisor points and left zero.
-void add_tuple(EventBuilder& b, std::span<const uint8_t> remote, bool remote_is_server);
+void put_tuple(EventBuilder& b, ParamRef name, std::span<const uint8_t> remote, bool remote_is_server);
 std::span<const uint8_t> bytes_of(const std::string& s);
 
 // What a process-creating event's process block carries (KE_PROCESS_PARAMS).
@@ -138,12 +152,12 @@ struct ProcessBlock {
 // The task name Linux gives after exec'ing `path`: its basename, cut to 15
 // bytes. gVisor's exec points still carry the pre-exec process name.
 std::string_view comm_of(std::string_view path);
-void add_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorContext& ctx,
-                       const DecoderLimits& limits);
+void put_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorContext& ctx, const DecoderLimits& limits);
 
-// Event type for `sysno` if it is one of `allowed`, else `fallback`: the
+// Event type for `sysno` if it is one of the rows message `message_type`
+// can describe (point_table.h), else that message's first row: the
 // Sentry's sysno is untrusted and must not pick an event with other params.
-uint16_t pick_event(uint64_t sysno, std::initializer_list<uint16_t> allowed, uint16_t fallback);
+uint16_t pick_event(uint64_t sysno, uint16_t message_type);
 
 // Whether a raw syscall point for `type` converts to that event (its params
 // are all integers the raw arguments carry), rather than to `syscall`.

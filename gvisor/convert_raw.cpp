@@ -13,25 +13,55 @@ namespace kestrel::gvisor {
 
 namespace {
 
-// Param sources, one char per param in table order: 'r' the result, '0'-'5'
-// the raw argument, '-' empty.
+// Where each param comes from, by name: 'r' the result, '0'-'5' the raw
+// argument, '-' empty. Params of the row missing here are a mismatch the
+// builder reports.
+struct RawParam {
+  const char* name;
+  char from;
+};
 struct RawRow {
   uint16_t type;
-  const char* params;
+  RawParam params[7];  // up to the row's count; the rest has name nullptr
 };
 constexpr RawRow kRawRows[] = {
-    {KE_LISTEN, "r01"},       {KE_PTRACE, "r0123"},    {KE_MMAP, "r012345"},    {KE_MPROTECT, "r012"},
-    {KE_KILL, "r01"},         {KE_TKILL, "r01"},       {KE_TGKILL, "r012"},     {KE_SETUID, "r0"},
-    {KE_SETGID, "r0"},        {KE_SETREUID, "r01"},    {KE_SETREGID, "r01"},    {KE_SETRESUID, "r012"},
-    {KE_SETRESGID, "r012"},   {KE_SETSID, "r"},        {KE_UNSHARE, "r0"},      {KE_SETNS, "r01"},
-    {KE_BPF, "r0"},           {KE_USERFAULTFD, "r0"},  {KE_FCHMOD, "r01"},      {KE_PRCTL, "r0-1"},
-    {KE_CLOSE, "r0"},         {KE_DUP, "r0"},          {KE_DUP2, "r01"},        {KE_DUP3, "r012"},
-    {KE_FCNTL, "r01"},        {KE_SOCKET, "r012"},     {KE_FCHDIR, "r0"},       {KE_EVENTFD, "r0"},
-    {KE_EVENTFD2, "r01"},     {KE_TIMERFD_CREATE, "r01"}, {KE_INOTIFY_INIT, "r"}, {KE_INOTIFY_INIT1, "r0"},
-    {KE_INOTIFY_RM_WATCH, "r01"},
+    {KE_LISTEN, {{"res", 'r'}, {"fd", '0'}, {"backlog", '1'}}},
+    {KE_PTRACE, {{"res", 'r'}, {"request", '0'}, {"pid", '1'}, {"addr", '2'}, {"data", '3'}}},
+    {KE_MMAP,
+     {{"res", 'r'}, {"addr", '0'}, {"length", '1'}, {"prot", '2'}, {"flags", '3'}, {"fd", '4'}, {"offset", '5'}}},
+    {KE_MPROTECT, {{"res", 'r'}, {"addr", '0'}, {"length", '1'}, {"prot", '2'}}},
+    {KE_KILL, {{"res", 'r'}, {"pid", '0'}, {"sig", '1'}}},
+    {KE_TKILL, {{"res", 'r'}, {"tid", '0'}, {"sig", '1'}}},
+    {KE_TGKILL, {{"res", 'r'}, {"pid", '0'}, {"tid", '1'}, {"sig", '2'}}},
+    {KE_SETUID, {{"res", 'r'}, {"uid", '0'}}},
+    {KE_SETGID, {{"res", 'r'}, {"gid", '0'}}},
+    {KE_SETREUID, {{"res", 'r'}, {"ruid", '0'}, {"euid", '1'}}},
+    {KE_SETREGID, {{"res", 'r'}, {"rgid", '0'}, {"egid", '1'}}},
+    {KE_SETRESUID, {{"res", 'r'}, {"ruid", '0'}, {"euid", '1'}, {"suid", '2'}}},
+    {KE_SETRESGID, {{"res", 'r'}, {"rgid", '0'}, {"egid", '1'}, {"sgid", '2'}}},
+    {KE_SETSID, {{"res", 'r'}}},
+    {KE_UNSHARE, {{"res", 'r'}, {"flags", '0'}}},
+    {KE_SETNS, {{"res", 'r'}, {"fd", '0'}, {"nstype", '1'}}},
+    {KE_BPF, {{"fd", 'r'}, {"cmd", '0'}}},
+    {KE_USERFAULTFD, {{"res", 'r'}, {"flags", '0'}}},
+    {KE_FCHMOD, {{"res", 'r'}, {"fd", '0'}, {"mode", '1'}}},
+    {KE_PRCTL, {{"res", 'r'}, {"option", '0'}, {"arg2_str", '-'}, {"arg2_int", '1'}}},
+    {KE_CLOSE, {{"res", 'r'}, {"fd", '0'}}},
+    {KE_DUP, {{"res", 'r'}, {"oldfd", '0'}}},
+    {KE_DUP2, {{"res", 'r'}, {"oldfd", '0'}, {"newfd", '1'}}},
+    {KE_DUP3, {{"res", 'r'}, {"oldfd", '0'}, {"newfd", '1'}, {"flags", '2'}}},
+    {KE_FCNTL, {{"res", 'r'}, {"fd", '0'}, {"cmd", '1'}}},
+    {KE_SOCKET, {{"fd", 'r'}, {"domain", '0'}, {"type", '1'}, {"proto", '2'}}},
+    {KE_FCHDIR, {{"res", 'r'}, {"fd", '0'}}},
+    {KE_EVENTFD, {{"res", 'r'}, {"initval", '0'}}},
+    {KE_EVENTFD2, {{"res", 'r'}, {"initval", '0'}, {"flags", '1'}}},
+    {KE_TIMERFD_CREATE, {{"res", 'r'}, {"clockid", '0'}, {"flags", '1'}}},
+    {KE_INOTIFY_INIT, {{"res", 'r'}}},
+    {KE_INOTIFY_INIT1, {{"res", 'r'}, {"flags", '0'}}},
+    {KE_INOTIFY_RM_WATCH, {{"res", 'r'}, {"fd", '0'}, {"wd", '1'}}},
 };
 
-const char* raw_params(uint16_t type) {
+const RawParam* raw_params(uint16_t type) {
   for (const RawRow& r : kRawRows)
     if (r.type == type) return r.params;
   return nullptr;
@@ -44,22 +74,25 @@ bool raw_convertible(uint16_t type) { return raw_params(type) != nullptr; }
 void convert(const syscall::Syscall& m, Emitter& e) {
   std::optional<int64_t> res = syscall_result(m.has_exit(), m.exit());
   uint16_t type = SysnoMap::native().event_for(m.sysno());
-  const char* params = type != KE_NONE ? raw_params(type) : nullptr;
+  const RawParam* params = type != KE_NONE ? raw_params(type) : nullptr;
   GvisorContext ctx = context_of(m);
   if (params == nullptr) {
     if (!e.wants(KE_SYSCALL)) return e.skip();
-    EventBuilder b = Emitter::builder(KE_SYSCALL, ctx);
-    b.add_int(static_cast<int64_t>(m.sysno() & 0xffffffffu));
-    add_result(b, res);
+    EventBuilder& b = e.begin(KE_SYSCALL, ctx);
+    b.put_int(KPARAM(SYSCALL, id), static_cast<int64_t>(m.sysno() & 0xffffffffu));
+    put_result(b, KPARAM(SYSCALL, res), res);
     return e.emit(b, ctx);
   }
   if (!e.wants(type)) return e.skip();
   const std::array<uint64_t, 6> args = {m.arg1(), m.arg2(), m.arg3(), m.arg4(), m.arg5(), m.arg6()};
-  EventBuilder b = Emitter::builder(type, ctx);
-  for (const char* p = params; *p; ++p) {
-    if (*p == 'r') add_result(b, res);
-    else if (*p == '-') b.add_empty();
-    else b.add_int(static_cast<int64_t>(args[static_cast<size_t>(*p - '0')]));
+  EventBuilder& b = e.begin(type, ctx);
+  for (const RawParam* p = params; p < params + 7 && p->name != nullptr; ++p) {
+    if (p->from == 'r')
+      put_result(b, p->name, res);
+    else if (p->from == '-')
+      b.put_empty(p->name);
+    else
+      b.put_int(p->name, static_cast<int64_t>(args[static_cast<size_t>(p->from - '0')]));
   }
   e.emit(b, ctx);
 }

@@ -8,19 +8,21 @@ namespace kestrel::gvisor {
 
 namespace {
 constexpr uint64_t kCloneThread = 0x00010000;  // CLONE_THREAD
-constexpr int64_t kContainerTypeGvisor = 5;    // CONTAINER_TYPES gvisor
 
 void exit_event(int32_t status, Emitter& e, const GvisorContext& ctx) {
   if (!e.wants(KE_PROCEXIT)) return e.skip();
-  EventBuilder b = Emitter::builder(KE_PROCEXIT, ctx);
+  EventBuilder& b = e.begin(KE_PROCEXIT, ctx);
   // exit_status is a wait(2) status word: exit code in bits 8-15, the
   // terminating signal in bits 0-6, core dump in bit 7.
   uint32_t s = static_cast<uint32_t>(status);
   uint32_t sig = s & 0x7f;
-  b.add_int(status);
-  if (sig == 0) b.add_int((s >> 8) & 0xff);
-  else b.add_empty();
-  b.add_int(sig).add_int((s & 0x80) ? 1 : 0).add_empty();
+  b.put_int(KPARAM(PROCEXIT, status), status);
+  if (sig == 0)
+    b.put_int(KPARAM(PROCEXIT, ret), (s >> 8) & 0xff);
+  else
+    b.put_empty(KPARAM(PROCEXIT, ret));
+  b.put_int(KPARAM(PROCEXIT, sig), sig).put_int(KPARAM(PROCEXIT, core), (s & 0x80) ? 1 : 0);
+  b.put_empty(KPARAM(PROCEXIT, reaper_tid));
   e.emit(b, ctx);
 }
 }  // namespace
@@ -35,13 +37,16 @@ void convert(const container::Start& m, Emitter& e) {
   if (!known && sb.containers.size() < e.limits().max_containers) sb.containers.emplace_back(id);
   if (sb.container_id.empty()) sb.container_id = std::string(id);
   if (!e.wants(KE_CONTAINER)) return e.skip();
-  EventBuilder b = Emitter::builder(KE_CONTAINER, ctx);
-  add_clamped(b, id, kMaxContextString);
-  b.add_int(kContainerTypeGvisor).add_empty().add_empty().add_empty();
-  add_string_list(b, m.args(), 0, e.limits());
-  add_string_list(b, m.env(), 0, e.limits());
-  if (m.cwd().empty()) b.add_empty();
-  else add_clamped(b, m.cwd());
+  EventBuilder& b = e.begin(KE_CONTAINER, ctx);
+  put_clamped(b, KPARAM(CONTAINER, id), id, kMaxContextString);
+  b.put_int(KPARAM(CONTAINER, type), kContainerTypeGvisor);
+  b.put_empty(KPARAM(CONTAINER, name)).put_empty(KPARAM(CONTAINER, image)).put_empty(KPARAM(CONTAINER, privileged));
+  put_string_list(b, KPARAM(CONTAINER, args), m.args(), 0, e.limits());
+  put_string_list(b, KPARAM(CONTAINER, env), m.env(), 0, e.limits());
+  if (m.cwd().empty())
+    b.put_empty(KPARAM(CONTAINER, cwd));
+  else
+    put_clamped(b, KPARAM(CONTAINER, cwd), m.cwd());
   e.emit(b, ctx);
 }
 
@@ -56,23 +61,23 @@ void convert(const sentry::CloneInfo& m, Emitter& e) {
   child.thread_start_ns = m.created_thread_start_time_ns();
   bool thread = (m.flags() & kCloneThread) != 0;
   if (!thread) child.group_start_ns = child.thread_start_ns;
-  EventBuilder b = Emitter::builder(KE_CLONE, child);
-  b.add_int(0);
+  EventBuilder& b = e.begin(KE_CLONE, child);
+  b.put_int(KPARAM(CLONE, res), 0);
   ProcessBlock p;
   p.tid = child.tid;
   p.pid = child.tgid;
   p.ptid = thread ? 0 : parent.tgid;
   p.start_ts = child.thread_start_ns > 0 ? static_cast<uint64_t>(child.thread_start_ns) : 0;
-  add_process_block(b, p, child, e.limits());
-  b.add_int(static_cast<int64_t>(m.flags() & 0xffffffffu));
+  put_process_block(b, p, child, e.limits());
+  b.put_int(KPARAM(CLONE, flags), static_cast<int64_t>(m.flags() & 0xffffffffu));
   e.emit(b, child);
 }
 
 void convert(const sentry::ExecveInfo& m, Emitter& e) {
   if (!e.wants(KE_EXECVE)) return e.skip();
   GvisorContext ctx = context_of(m);
-  EventBuilder b = Emitter::builder(KE_EXECVE, ctx);
-  b.add_int(0);  // the point fires only for an exec that succeeded
+  EventBuilder& b = e.begin(KE_EXECVE, ctx);
+  b.put_int(KPARAM(EXECVE, res), 0);  // the point fires only for an exec that succeeded
   ProcessBlock p;
   p.exe = m.argv_size() > 0 ? std::string_view(m.argv(0)) : std::string_view(m.binary_path());
   p.comm = comm_of(m.binary_path());
@@ -82,7 +87,7 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
   p.tid = ctx.tid;
   p.pid = ctx.tgid;
   p.start_ts = ctx.group_start_ns > 0 ? static_cast<uint64_t>(ctx.group_start_ns) : 0;
-  add_process_block(b, p, ctx, e.limits());
+  put_process_block(b, p, ctx, e.limits());
   e.emit(b, ctx);
 }
 

@@ -1,7 +1,9 @@
 // Schematized syscall points (syscall.proto): one converter per message.
 // Each picks the event row from the message's sysno among the rows that
-// message can describe, then writes that row's params in table order.
+// message can describe (point_table.h), then writes that row's params by
+// name; params only some of those rows carry are written when b.has() them.
 #include "gvisor/convert.h"
+#include "gvisor/proto/common.pb.h"
 #include "gvisor/proto/syscall.pb.h"
 
 namespace kestrel::gvisor {
@@ -21,28 +23,28 @@ uint64_t itimer_ns(const syscall::Timespec& t) {
 }
 
 // Starts a record of `type` when the filter wants it; otherwise counts it.
-#define KESTREL_BEGIN(type)                           \
-  if (!e.wants(type)) return e.skip();                \
-  GvisorContext ctx = context_of(m);                  \
-  EventBuilder b = Emitter::builder(type, ctx)
+#define KESTREL_BEGIN(type)            \
+  if (!e.wants(type)) return e.skip(); \
+  GvisorContext ctx = context_of(m);   \
+  EventBuilder& b = e.begin(type, ctx)
 
 }  // namespace
 
 void convert(const syscall::Open& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_OPEN, KE_OPENAT, KE_CREAT}, KE_OPENAT);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_OPEN);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  if (type == KE_OPENAT) b.add_int(m.fd());
-  add_clamped(b, m.pathname());
-  if (type != KE_CREAT) b.add_int(m.flags());
-  b.add_int(m.mode()).add_empty().add_empty();  // dev, ino: not in the point
+  put_result(b, "fd", result_of(m));
+  if (b.has("dirfd")) b.put_int("dirfd", m.fd());
+  put_clamped(b, "name", m.pathname());
+  if (b.has("flags")) b.put_int("flags", m.flags());
+  b.put_int("mode", m.mode()).put_empty("dev").put_empty("ino");  // dev, ino: not in the point
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Close& m, Emitter& e) {
   KESTREL_BEGIN(KE_CLOSE);
-  add_result(b, result_of(m));
-  b.add_int(m.fd());
+  put_result(b, KPARAM(CLOSE, res), result_of(m));
+  b.put_int(KPARAM(CLOSE, fd), m.fd());
   e.emit(b, ctx);
 }
 
@@ -50,37 +52,40 @@ namespace {
 template <typename Msg>
 void io_event(const Msg& m, Emitter& e, uint16_t type) {
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(m.fd()).add_int(static_cast<int64_t>(m.count())).add_empty();  // data: never in the point
-  if (event_info(type).params.size() > 4) {
-    if (m.has_offset()) b.add_int(m.offset());
-    else b.add_empty();
+  put_result(b, "res", result_of(m));
+  b.put_int("fd", m.fd()).put_int("size", static_cast<int64_t>(m.count()));
+  b.put_empty("data");  // never in the point
+  if (b.has("pos")) {
+    if (m.has_offset())
+      b.put_int("pos", m.offset());
+    else
+      b.put_empty("pos");
   }
   e.emit(b, ctx);
 }
 }  // namespace
 
 void convert(const syscall::Read& m, Emitter& e) {
-  io_event(m, e, pick_event(m.sysno(), {KE_READ, KE_PREAD64, KE_READV, KE_PREADV}, KE_READ));
+  io_event(m, e, pick_event(m.sysno(), common::MESSAGE_SYSCALL_READ));
 }
 
 void convert(const syscall::Write& m, Emitter& e) {
-  io_event(m, e, pick_event(m.sysno(), {KE_WRITE, KE_PWRITE64, KE_WRITEV, KE_PWRITEV}, KE_WRITE));
+  io_event(m, e, pick_event(m.sysno(), common::MESSAGE_SYSCALL_WRITE));
 }
 
 void convert(const syscall::Connect& m, Emitter& e) {
   KESTREL_BEGIN(KE_CONNECT);
-  add_result(b, result_of(m));
-  b.add_int(m.fd());
-  add_tuple(b, bytes_of(m.address()), /*remote_is_server=*/true);
-  add_sockaddr(b, bytes_of(m.address()));
+  put_result(b, KPARAM(CONNECT, res), result_of(m));
+  b.put_int(KPARAM(CONNECT, fd), m.fd());
+  put_tuple(b, KPARAM(CONNECT, tuple), bytes_of(m.address()), /*remote_is_server=*/true);
+  put_sockaddr(b, KPARAM(CONNECT, addr), bytes_of(m.address()));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Execve& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_EXECVE, KE_EXECVEAT}, KE_EXECVE);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_EXECVE);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
+  put_result(b, "res", result_of(m));
   ProcessBlock p;
   p.exe = m.argv_size() > 0 ? std::string_view(m.argv(0)) : std::string_view(m.pathname());
   p.argv = &m.argv();
@@ -90,214 +95,232 @@ void convert(const syscall::Execve& m, Emitter& e) {
   p.tid = ctx.tid;
   p.pid = ctx.tgid;
   p.start_ts = ctx.group_start_ns > 0 ? static_cast<uint64_t>(ctx.group_start_ns) : 0;
-  add_process_block(b, p, ctx, e.limits());
-  if (type == KE_EXECVEAT) {
-    b.add_int(m.fd());
-    add_clamped(b, m.pathname());
-    b.add_int(m.flags());
+  put_process_block(b, p, ctx, e.limits());
+  if (b.has("dirfd")) {  // execveat
+    b.put_int("dirfd", m.fd());
+    put_clamped(b, "pathname", m.pathname());
+    b.put_int("flags", m.flags());
   }
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Socket& m, Emitter& e) {
   KESTREL_BEGIN(KE_SOCKET);
-  add_result(b, result_of(m));
-  b.add_int(static_cast<uint32_t>(m.domain())).add_int(static_cast<uint32_t>(m.type()));
-  b.add_int(static_cast<uint32_t>(m.protocol()));
+  put_result(b, KPARAM(SOCKET, fd), result_of(m));
+  b.put_int(KPARAM(SOCKET, domain), static_cast<uint32_t>(m.domain()));
+  b.put_int(KPARAM(SOCKET, type), static_cast<uint32_t>(m.type()));
+  b.put_int(KPARAM(SOCKET, proto), static_cast<uint32_t>(m.protocol()));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Chdir& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_CHDIR, KE_FCHDIR}, KE_CHDIR);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_CHDIR);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  if (type == KE_FCHDIR) b.add_int(m.fd());
-  else add_clamped(b, m.pathname());
+  put_result(b, "res", result_of(m));
+  if (b.has("fd"))
+    b.put_int("fd", m.fd());  // fchdir
+  else
+    put_clamped(b, "path", m.pathname());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Setid& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_SETUID, KE_SETGID, KE_SETSID}, KE_SETUID);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_SETID);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  if (type != KE_SETSID) b.add_int(m.id());
+  put_result(b, "res", result_of(m));
+  if (b.has("uid")) b.put_int("uid", m.id());
+  if (b.has("gid")) b.put_int("gid", m.id());  // setsid has neither
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Setresid& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_SETRESUID, KE_SETRESGID}, KE_SETRESUID);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_SETRESID);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(m.rid()).add_int(m.eid()).add_int(m.sid());
+  put_result(b, "res", result_of(m));
+  if (type == KE_SETRESGID)
+    b.put_int("rgid", m.rid()).put_int("egid", m.eid()).put_int("sgid", m.sid());
+  else
+    b.put_int("ruid", m.rid()).put_int("euid", m.eid()).put_int("suid", m.sid());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Prlimit& m, Emitter& e) {
   KESTREL_BEGIN(KE_PRLIMIT64);
-  add_result(b, result_of(m));
-  b.add_int(m.pid()).add_int(m.resource());
-  if (m.has_new_limit()) b.add_int(static_cast<int64_t>(m.new_limit().cur())).add_int(static_cast<int64_t>(m.new_limit().max()));
-  else b.add_empty().add_empty();
-  if (m.has_old_limit()) b.add_int(static_cast<int64_t>(m.old_limit().cur())).add_int(static_cast<int64_t>(m.old_limit().max()));
-  else b.add_empty().add_empty();
+  put_result(b, KPARAM(PRLIMIT64, res), result_of(m));
+  b.put_int(KPARAM(PRLIMIT64, pid), m.pid()).put_int(KPARAM(PRLIMIT64, resource), m.resource());
+  if (m.has_new_limit()) {
+    b.put_int(KPARAM(PRLIMIT64, newcur), static_cast<int64_t>(m.new_limit().cur()));
+    b.put_int(KPARAM(PRLIMIT64, newmax), static_cast<int64_t>(m.new_limit().max()));
+  } else {
+    b.put_empty(KPARAM(PRLIMIT64, newcur)).put_empty(KPARAM(PRLIMIT64, newmax));
+  }
+  if (m.has_old_limit()) {
+    b.put_int(KPARAM(PRLIMIT64, oldcur), static_cast<int64_t>(m.old_limit().cur()));
+    b.put_int(KPARAM(PRLIMIT64, oldmax), static_cast<int64_t>(m.old_limit().max()));
+  } else {
+    b.put_empty(KPARAM(PRLIMIT64, oldcur)).put_empty(KPARAM(PRLIMIT64, oldmax));
+  }
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Pipe& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_PIPE, KE_PIPE2}, KE_PIPE2);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_PIPE);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(m.reader()).add_int(m.writer()).add_empty();  // ino: not in the point
-  if (type == KE_PIPE2) b.add_int(m.flags());
+  put_result(b, "res", result_of(m));
+  b.put_int("fd1", m.reader()).put_int("fd2", m.writer()).put_empty("ino");  // ino: not in the point
+  if (b.has("flags")) b.put_int("flags", m.flags());                         // pipe2
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Fcntl& m, Emitter& e) {
   KESTREL_BEGIN(KE_FCNTL);
-  add_result(b, result_of(m));
-  b.add_int(m.fd()).add_int(static_cast<uint32_t>(m.cmd()));
+  put_result(b, KPARAM(FCNTL, res), result_of(m));
+  b.put_int(KPARAM(FCNTL, fd), m.fd()).put_int(KPARAM(FCNTL, cmd), static_cast<uint32_t>(m.cmd()));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Dup& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_DUP, KE_DUP2, KE_DUP3}, KE_DUP);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_DUP);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(m.old_fd());
-  if (type != KE_DUP) b.add_int(m.new_fd());
-  if (type == KE_DUP3) b.add_int(m.flags());
+  put_result(b, "res", result_of(m));
+  b.put_int("oldfd", m.old_fd());
+  if (b.has("newfd")) b.put_int("newfd", m.new_fd());  // dup2, dup3
+  if (b.has("flags")) b.put_int("flags", m.flags());   // dup3
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Signalfd& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_SIGNALFD, KE_SIGNALFD4}, KE_SIGNALFD4);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_SIGNALFD);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(m.fd()).add_int(static_cast<int64_t>(m.sigset()));
-  if (type == KE_SIGNALFD4) b.add_int(static_cast<uint32_t>(m.flags()));
+  put_result(b, "res", result_of(m));
+  b.put_int("fd", m.fd()).put_int("mask", static_cast<int64_t>(m.sigset()));
+  if (b.has("flags")) b.put_int("flags", static_cast<uint32_t>(m.flags()));  // signalfd4
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Chroot& m, Emitter& e) {
   KESTREL_BEGIN(KE_CHROOT);
-  add_result(b, result_of(m));
-  add_clamped(b, m.pathname());
+  put_result(b, KPARAM(CHROOT, res), result_of(m));
+  put_clamped(b, KPARAM(CHROOT, path), m.pathname());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Eventfd& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_EVENTFD, KE_EVENTFD2}, KE_EVENTFD2);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_EVENTFD);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  b.add_int(static_cast<uint32_t>(m.val()));
-  if (type == KE_EVENTFD2) b.add_int(m.flags());
+  put_result(b, "res", result_of(m));
+  b.put_int("initval", static_cast<uint32_t>(m.val()));
+  if (b.has("flags")) b.put_int("flags", m.flags());  // eventfd2
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Clone& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_CLONE, KE_CLONE3}, KE_CLONE);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_CLONE);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
+  put_result(b, "res", result_of(m));
   ProcessBlock p;
   p.tid = ctx.tid;
   p.pid = ctx.tgid;
-  add_process_block(b, p, ctx, e.limits());
-  b.add_int(static_cast<int64_t>(m.flags() & 0xffffffffu));
+  put_process_block(b, p, ctx, e.limits());
+  b.put_int("flags", static_cast<int64_t>(m.flags() & 0xffffffffu));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Fork& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_FORK, KE_VFORK}, KE_FORK);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_FORK);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
+  put_result(b, "res", result_of(m));
   ProcessBlock p;
   p.tid = ctx.tid;
   p.pid = ctx.tgid;
-  add_process_block(b, p, ctx, e.limits());
+  put_process_block(b, p, ctx, e.limits());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Bind& m, Emitter& e) {
   KESTREL_BEGIN(KE_BIND);
-  add_result(b, result_of(m));
-  b.add_int(m.fd());
-  add_sockaddr(b, bytes_of(m.address()));
+  put_result(b, KPARAM(BIND, res), result_of(m));
+  b.put_int(KPARAM(BIND, fd), m.fd());
+  put_sockaddr(b, KPARAM(BIND, addr), bytes_of(m.address()));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::Accept& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_ACCEPT, KE_ACCEPT4}, KE_ACCEPT4);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_ACCEPT);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  add_tuple(b, bytes_of(m.address()), /*remote_is_server=*/false);
-  b.add_int(m.fd());
-  if (type == KE_ACCEPT4) b.add_int(static_cast<uint32_t>(m.flags()));
+  put_result(b, "fd", result_of(m));
+  put_tuple(b, "tuple", bytes_of(m.address()), /*remote_is_server=*/false);
+  b.put_int("listen_fd", m.fd());
+  if (b.has("flags")) b.put_int("flags", static_cast<uint32_t>(m.flags()));  // accept4
   e.emit(b, ctx);
 }
 
 void convert(const syscall::TimerfdCreate& m, Emitter& e) {
   KESTREL_BEGIN(KE_TIMERFD_CREATE);
-  add_result(b, result_of(m));
-  b.add_int(static_cast<uint32_t>(m.clock_id())).add_int(static_cast<uint32_t>(m.flags()));
+  put_result(b, KPARAM(TIMERFD_CREATE, res), result_of(m));
+  b.put_int(KPARAM(TIMERFD_CREATE, clockid), static_cast<uint32_t>(m.clock_id()));
+  b.put_int(KPARAM(TIMERFD_CREATE, flags), static_cast<uint32_t>(m.flags()));
   e.emit(b, ctx);
 }
 
 void convert(const syscall::TimerfdSetTime& m, Emitter& e) {
   KESTREL_BEGIN(KE_TIMERFD_SETTIME);
-  add_result(b, result_of(m));
-  b.add_int(m.fd()).add_int(static_cast<uint32_t>(m.flags()));
+  put_result(b, KPARAM(TIMERFD_SETTIME, res), result_of(m));
+  b.put_int(KPARAM(TIMERFD_SETTIME, fd), m.fd());
+  b.put_int(KPARAM(TIMERFD_SETTIME, flags), static_cast<uint32_t>(m.flags()));
   if (m.has_new_value()) {
-    b.add_int(static_cast<int64_t>(itimer_ns(m.new_value().interval())));
-    b.add_int(static_cast<int64_t>(itimer_ns(m.new_value().value())));
+    b.put_int(KPARAM(TIMERFD_SETTIME, interval), static_cast<int64_t>(itimer_ns(m.new_value().interval())));
+    b.put_int(KPARAM(TIMERFD_SETTIME, value), static_cast<int64_t>(itimer_ns(m.new_value().value())));
   } else {
-    b.add_empty().add_empty();
+    b.put_empty(KPARAM(TIMERFD_SETTIME, interval)).put_empty(KPARAM(TIMERFD_SETTIME, value));
   }
   e.emit(b, ctx);
 }
 
 void convert(const syscall::TimerfdGetTime& m, Emitter& e) {
   KESTREL_BEGIN(KE_TIMERFD_GETTIME);
-  add_result(b, result_of(m));
-  b.add_int(m.fd());
+  put_result(b, KPARAM(TIMERFD_GETTIME, res), result_of(m));
+  b.put_int(KPARAM(TIMERFD_GETTIME, fd), m.fd());
   if (m.has_cur_value()) {
-    b.add_int(static_cast<int64_t>(itimer_ns(m.cur_value().interval())));
-    b.add_int(static_cast<int64_t>(itimer_ns(m.cur_value().value())));
+    b.put_int(KPARAM(TIMERFD_GETTIME, interval), static_cast<int64_t>(itimer_ns(m.cur_value().interval())));
+    b.put_int(KPARAM(TIMERFD_GETTIME, value), static_cast<int64_t>(itimer_ns(m.cur_value().value())));
   } else {
-    b.add_empty().add_empty();
+    b.put_empty(KPARAM(TIMERFD_GETTIME, interval)).put_empty(KPARAM(TIMERFD_GETTIME, value));
   }
   e.emit(b, ctx);
 }
 
 void convert(const syscall::InotifyInit& m, Emitter& e) {
-  uint16_t type = pick_event(m.sysno(), {KE_INOTIFY_INIT, KE_INOTIFY_INIT1}, KE_INOTIFY_INIT1);
+  uint16_t type = pick_event(m.sysno(), common::MESSAGE_SYSCALL_INOTIFY_INIT);
   KESTREL_BEGIN(type);
-  add_result(b, result_of(m));
-  if (type == KE_INOTIFY_INIT1) b.add_int(static_cast<uint32_t>(m.flags()));
+  put_result(b, "res", result_of(m));
+  if (b.has("flags")) b.put_int("flags", static_cast<uint32_t>(m.flags()));  // inotify_init1
   e.emit(b, ctx);
 }
 
 void convert(const syscall::InotifyAddWatch& m, Emitter& e) {
   KESTREL_BEGIN(KE_INOTIFY_ADD_WATCH);
-  add_result(b, result_of(m));
-  b.add_int(m.fd());
-  add_clamped(b, m.pathname());
-  b.add_int(m.mask());
+  put_result(b, KPARAM(INOTIFY_ADD_WATCH, res), result_of(m));
+  b.put_int(KPARAM(INOTIFY_ADD_WATCH, fd), m.fd());
+  put_clamped(b, KPARAM(INOTIFY_ADD_WATCH, path), m.pathname());
+  b.put_int(KPARAM(INOTIFY_ADD_WATCH, mask), m.mask());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::InotifyRmWatch& m, Emitter& e) {
   KESTREL_BEGIN(KE_INOTIFY_RM_WATCH);
-  add_result(b, result_of(m));
-  b.add_int(m.fd()).add_int(m.wd());
+  put_result(b, KPARAM(INOTIFY_RM_WATCH, res), result_of(m));
+  b.put_int(KPARAM(INOTIFY_RM_WATCH, fd), m.fd()).put_int(KPARAM(INOTIFY_RM_WATCH, wd), m.wd());
   e.emit(b, ctx);
 }
 
 void convert(const syscall::SocketPair& m, Emitter& e) {
   KESTREL_BEGIN(KE_SOCKETPAIR);
-  add_result(b, result_of(m));
-  b.add_int(m.socket1()).add_int(m.socket2());
-  b.add_int(static_cast<uint32_t>(m.domain())).add_int(static_cast<uint32_t>(m.type()));
-  b.add_int(static_cast<uint32_t>(m.protocol()));
+  put_result(b, KPARAM(SOCKETPAIR, res), result_of(m));
+  b.put_int(KPARAM(SOCKETPAIR, fd1), m.socket1()).put_int(KPARAM(SOCKETPAIR, fd2), m.socket2());
+  b.put_int(KPARAM(SOCKETPAIR, domain), static_cast<uint32_t>(m.domain()));
+  b.put_int(KPARAM(SOCKETPAIR, type), static_cast<uint32_t>(m.type()));
+  b.put_int(KPARAM(SOCKETPAIR, proto), static_cast<uint32_t>(m.protocol()));
   e.emit(b, ctx);
 }
 
@@ -305,18 +328,20 @@ void convert(const syscall::SocketPair& m, Emitter& e) {
 // named fields. The Sentry's sysno cannot pick another row.
 void convert(const syscall::Mmap& m, Emitter& e) {
   KESTREL_BEGIN(KE_MMAP);
-  add_result(b, result_of(m));
-  b.add_int(static_cast<int64_t>(m.addr())).add_int(static_cast<int64_t>(m.length()));
-  b.add_int(m.prot()).add_int(m.flags()).add_int(m.fd()).add_int(m.offset());
+  put_result(b, KPARAM(MMAP, res), result_of(m));
+  b.put_int(KPARAM(MMAP, addr), static_cast<int64_t>(m.addr()));
+  b.put_int(KPARAM(MMAP, length), static_cast<int64_t>(m.length()));
+  b.put_int(KPARAM(MMAP, prot), m.prot()).put_int(KPARAM(MMAP, flags), m.flags());
+  b.put_int(KPARAM(MMAP, fd), m.fd()).put_int(KPARAM(MMAP, offset), m.offset());
   e.emit(b, ctx);
 }
 
 // Newer gVisor's ptrace: request and pid; addr and data are not sent.
 void convert(const syscall::Ptrace& m, Emitter& e) {
   KESTREL_BEGIN(KE_PTRACE);
-  add_result(b, result_of(m));
-  b.add_int(static_cast<int32_t>(m.request())).add_int(m.pid());
-  b.add_empty().add_empty();
+  put_result(b, KPARAM(PTRACE, res), result_of(m));
+  b.put_int(KPARAM(PTRACE, request), static_cast<int32_t>(m.request())).put_int(KPARAM(PTRACE, pid), m.pid());
+  b.put_empty(KPARAM(PTRACE, addr)).put_empty(KPARAM(PTRACE, data));
   e.emit(b, ctx);
 }
 

@@ -5,7 +5,9 @@
 
 #include "gvisor/convert.h"
 #include "gvisor/proto/syscall.pb.h"
+#include "gvisor/point_table.h"
 #include "gvisor/sysno_map.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::gvisor {
 
@@ -26,21 +28,29 @@ constexpr size_t kSunPathMax = 108;
 
 }  // namespace
 
-EventBuilder Emitter::builder(uint16_t type, const GvisorContext& ctx) {
+EventBuilder& Emitter::begin(uint16_t type, const GvisorContext& ctx) {
   uint64_t ts = ctx.time_ns > 0 ? static_cast<uint64_t>(ctx.time_ns) : now_ns();
-  return EventBuilder(type, ts, static_cast<uint32_t>(ctx.tid), static_cast<uint32_t>(ctx.tgid));
+  scratch_.begin(type, ts, static_cast<uint32_t>(ctx.tid), static_cast<uint32_t>(ctx.tgid));
+  return scratch_;
 }
 
-void Emitter::emit(const EventBuilder& b, const GvisorContext& ctx) {
-  std::vector<uint8_t> rec = b.finish();
+void Emitter::emit(EventBuilder& b, const GvisorContext& ctx) {
+  Result<std::span<const uint8_t>> rec = b.finish();
+  if (!rec.ok()) {
+    // A converter wrote against its row: our bug, but reachable from what
+    // the sandbox sent, so it is counted (an untrusted drop reason), never
+    // thrown or emitted half-built.
+    ++sandbox_.param_mismatch;
+    return;
+  }
   if (ctx.container_id.empty() && !sandbox_.container_id.empty()) {
     // Raw syscall points of runsc 2022-12 carry no context at all; the
     // sandbox's container is still known.
     GvisorContext with_container = ctx;
     with_container.container_id = sandbox_.container_id;
-    out_.append(rec, sandbox_.domain, with_container);
+    out_.append(*rec, sandbox_.domain, with_container);
   } else {
-    out_.append(rec, sandbox_.domain, ctx);
+    out_.append(*rec, sandbox_.domain, ctx);
   }
   ++sandbox_.events;
 }
@@ -55,9 +65,10 @@ void Emitter::note_container(std::string_view id, const GvisorContext& ctx) {
   sandbox_.containers.emplace_back(id);
   if (sandbox_.container_id.empty()) sandbox_.container_id = std::string(id);
   if (!wants(KE_CONTAINER)) return skip();
-  EventBuilder b = builder(KE_CONTAINER, ctx);
-  b.add_str(id).add_int(5 /* CONTAINER_TYPES gvisor */).add_empty().add_empty().add_empty();
-  b.add_empty().add_empty().add_empty();
+  EventBuilder& b = begin(KE_CONTAINER, ctx);
+  b.put_str(KPARAM(CONTAINER, id), id).put_int(KPARAM(CONTAINER, type), kContainerTypeGvisor);
+  b.put_empty(KPARAM(CONTAINER, name)).put_empty(KPARAM(CONTAINER, image)).put_empty(KPARAM(CONTAINER, privileged));
+  b.put_empty(KPARAM(CONTAINER, args)).put_empty(KPARAM(CONTAINER, env)).put_empty(KPARAM(CONTAINER, cwd));
   emit(b, ctx);
 }
 
@@ -72,23 +83,27 @@ std::optional<int64_t> syscall_result(bool has_exit, const syscall::Exit& exit) 
   return exit.result();
 }
 
-void add_result(EventBuilder& b, std::optional<int64_t> res) {
-  if (res) b.add_int(*res);
-  else b.add_empty();
+void put_result(EventBuilder& b, ParamRef name, std::optional<int64_t> res) {
+  if (res)
+    b.put_int(name, *res);
+  else
+    b.put_empty(name);
 }
 
-void add_clamped(EventBuilder& b, std::string_view s, size_t max) {
-  b.add_str(s.substr(0, std::min(s.size(), max)));
+void put_clamped(EventBuilder& b, ParamRef name, std::string_view s, size_t max) {
+  b.put_str(name, s.substr(0, std::min(s.size(), max)));
 }
 
 std::span<const uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-void add_string_list(EventBuilder& b, const StringList& items, int first, const DecoderLimits& limits) {
-  // One scratch list per thread: the decoder runs on one thread and this
-  // avoids an allocation per event.
-  thread_local std::vector<std::string_view> views;
+namespace {
+
+// Views of items [first, n) of `items` within the record limits, into
+// `views` (cleared first; its capacity is reused across events).
+void clamp_string_list(const StringList& items, int first, const DecoderLimits& limits,
+                       std::vector<std::string_view>& views) {
   views.clear();
   size_t budget = KESTREL_MAX_ARGS_BYTES;
   for (int i = std::max(first, 0); i < items.size() && views.size() < limits.max_strings; ++i) {
@@ -98,87 +113,108 @@ void add_string_list(EventBuilder& b, const StringList& items, int first, const 
     views.emplace_back(s.data(), take);
     budget -= take + 1;
   }
-  b.add_strings(views);
 }
 
-void add_sockaddr(EventBuilder& b, std::span<const uint8_t> raw) {
-  if (raw.size() < 2) return void(b.add_empty());
+// A unix socket path as ss shows it: up to the first NUL, "@name" for an
+// abstract socket (leading NUL). Written into `out`, which has room for
+// kSunPathMax + 1 bytes.
+std::string_view unix_path(std::span<const uint8_t> path, char* out) {
+  size_t n = 0;
+  if (!path.empty() && path[0] == 0) {
+    out[n++] = '@';
+    path = path.subspan(1);
+  }
+  for (uint8_t c : path) {
+    if (c == 0) break;
+    out[n++] = static_cast<char>(c);
+  }
+  return {out, n};
+}
+
+}  // namespace
+
+void put_string_list(EventBuilder& b, ParamRef name, const StringList& items, int first, const DecoderLimits& limits) {
+  // One scratch list per thread: the decoder runs on one thread and this
+  // avoids an allocation per event.
+  thread_local std::vector<std::string_view> views;
+  clamp_string_list(items, first, limits, views);
+  b.put_strings(name, views);
+}
+
+void put_sockaddr(EventBuilder& b, ParamRef name, std::span<const uint8_t> raw) {
+  if (raw.size() < 2) return void(b.put_empty(name));
   uint16_t family = load_u16_le(raw.data());
   if (family == kAfInet && raw.size() >= 8) {
-    b.add_bytes(encode_sockaddr_in(raw.data() + 4, load_u16_be(raw.data() + 2)));
+    b.put_sockaddr_in(name, raw.data() + 4, load_u16_be(raw.data() + 2));
   } else if (family == kAfInet6 && raw.size() >= 24) {
-    b.add_bytes(encode_sockaddr_in6(raw.data() + 8, load_u16_be(raw.data() + 2)));
+    b.put_sockaddr_in6(name, raw.data() + 8, load_u16_be(raw.data() + 2));
   } else if (family == kAfUnix) {
-    std::span<const uint8_t> path = raw.subspan(2, std::min(raw.size() - 2, kSunPathMax));
-    // Abstract sockets start with a NUL; show them as "@name" like ss does.
-    std::string name;
-    if (!path.empty() && path[0] == 0) {
-      name = "@";
-      path = path.subspan(1);
-    }
-    for (uint8_t c : path) {
-      if (c == 0) break;
-      name.push_back(static_cast<char>(c));
-    }
-    b.add_bytes(encode_sockaddr_un(name));
+    char path[kSunPathMax + 1];
+    b.put_sockaddr_un(name, unix_path(raw.subspan(2, std::min(raw.size() - 2, kSunPathMax)), path));
   } else {
-    b.add_empty();
+    b.put_empty(name);
   }
 }
 
-void add_tuple(EventBuilder& b, std::span<const uint8_t> remote, bool remote_is_server) {
+void put_tuple(EventBuilder& b, ParamRef name, std::span<const uint8_t> remote, bool remote_is_server) {
   static const uint8_t kZero[16] = {};
-  if (remote.size() < 2) return void(b.add_empty());
+  if (remote.size() < 2) return void(b.put_empty(name));
   uint16_t family = load_u16_le(remote.data());
   if (family == kAfInet && remote.size() >= 8) {
     const uint8_t* ip = remote.data() + 4;
     uint16_t port = load_u16_be(remote.data() + 2);
-    b.add_bytes(remote_is_server ? encode_tuple_in(kZero, 0, ip, port) : encode_tuple_in(ip, port, kZero, 0));
+    if (remote_is_server)
+      b.put_tuple_in(name, kZero, 0, ip, port);
+    else
+      b.put_tuple_in(name, ip, port, kZero, 0);
   } else if (family == kAfInet6 && remote.size() >= 24) {
     const uint8_t* ip = remote.data() + 8;
     uint16_t port = load_u16_be(remote.data() + 2);
-    b.add_bytes(remote_is_server ? encode_tuple_in6(kZero, 0, ip, port) : encode_tuple_in6(ip, port, kZero, 0));
+    if (remote_is_server)
+      b.put_tuple_in6(name, kZero, 0, ip, port);
+    else
+      b.put_tuple_in6(name, ip, port, kZero, 0);
   } else if (family == kAfUnix) {
-    std::string name;
-    for (size_t i = 2; i < remote.size() && i < 2 + kSunPathMax; ++i) {
-      if (remote[i] == 0) {
-        if (i == 2) { name.push_back('@'); continue; }
-        break;
-      }
-      name.push_back(static_cast<char>(remote[i]));
-    }
-    b.add_bytes(encode_tuple_un(0, 0, name));
+    char path[kSunPathMax + 1];
+    b.put_tuple_un(name, 0, 0, unix_path(remote.subspan(2, std::min(remote.size() - 2, kSunPathMax)), path));
   } else {
-    b.add_empty();
+    b.put_empty(name);
   }
 }
 
-void add_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorContext& ctx,
-                       const DecoderLimits& limits) {
+void put_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorContext& ctx, const DecoderLimits& limits) {
+  // Scratch lists per thread, as in put_string_list: no allocation per event.
+  thread_local std::vector<std::string_view> args, env;
   static const StringList kNone;
-  add_clamped(b, p.exe);
-  add_string_list(b, p.argv ? *p.argv : kNone, 1, limits);
-  b.add_int(p.tid).add_int(p.pid);
-  if (p.ptid > 0) b.add_int(p.ptid);
-  else b.add_empty();
-  if (ctx.cwd.empty()) b.add_empty();
-  else add_clamped(b, ctx.cwd);
+  auto clamp = [](std::string_view s, size_t max) { return s.substr(0, std::min(s.size(), max)); };
+  constexpr size_t kPathMax = KESTREL_MAX_PATH - 1;
+  ProcessBlockValues v;
+  v.exe = clamp(p.exe, kPathMax);
+  clamp_string_list(p.argv ? *p.argv : kNone, 1, limits, args);
+  v.args = args;
+  v.tid = p.tid;
+  v.pid = p.pid;
+  if (p.ptid > 0) v.ptid = p.ptid;
+  if (!ctx.cwd.empty()) v.cwd = clamp(ctx.cwd, kPathMax);
   std::string_view comm = p.comm.empty() ? ctx.process_name : p.comm;
-  if (comm.empty()) b.add_empty();
-  else add_clamped(b, comm, 255);
-  if (p.env) add_string_list(b, *p.env, 0, limits);
-  else b.add_empty();
-  b.add_empty().add_empty().add_empty();  // tty, pgid, sid: not in gVisor points
-  b.add_int(p.tid).add_int(p.pid);        // vtid, vpid: the sandbox is the namespace
-  b.add_empty();                          // loginuid
-  if (ctx.has_credentials) b.add_int(ctx.ruid).add_int(ctx.euid).add_int(ctx.rgid).add_int(ctx.egid);
-  else b.add_empty().add_empty().add_empty().add_empty();
-  b.add_empty().add_empty().add_empty();  // capabilities
-  b.add_empty().add_empty();              // cgroups, exe_flags
-  if (p.start_ts > 0) b.add_int(static_cast<int64_t>(p.start_ts));
-  else b.add_empty();
-  if (p.exepath.empty()) b.add_empty();
-  else add_clamped(b, p.exepath);
+  if (!comm.empty()) v.comm = clamp(comm, 255);
+  if (p.env) {
+    clamp_string_list(*p.env, 0, limits, env);
+    v.env = env;
+  }
+  // tty, pgid, sid, loginuid, capabilities, cgroups, exe_flags: not in
+  // gVisor points. vtid, vpid: the sandbox is the pid namespace.
+  v.vtid = p.tid;
+  v.vpid = p.pid;
+  if (ctx.has_credentials) {
+    v.uid = ctx.ruid;
+    v.euid = ctx.euid;
+    v.gid = ctx.rgid;
+    v.egid = ctx.egid;
+  }
+  if (p.start_ts > 0) v.start_ts = p.start_ts;
+  if (!p.exepath.empty()) v.exepath = clamp(p.exepath, kPathMax);
+  kestrel::put_process_block(b, v);
 }
 
 std::string_view comm_of(std::string_view path) {
@@ -187,11 +223,13 @@ std::string_view comm_of(std::string_view path) {
   return base.substr(0, std::min<size_t>(base.size(), 15));  // TASK_COMM_LEN - 1
 }
 
-uint16_t pick_event(uint64_t sysno, std::initializer_list<uint16_t> allowed, uint16_t fallback) {
+uint16_t pick_event(uint64_t sysno, uint16_t message_type) {
+  const PointRow* row = point_row(message_type);
+  if (row == nullptr || row->events.empty()) return KE_NONE;  // a converter/table bug: the builder reports it
   uint16_t t = SysnoMap::native().event_for(sysno);
-  for (uint16_t a : allowed)
+  for (uint16_t a : row->events)
     if (a == t) return t;
-  return fallback;
+  return row->events[0];
 }
 
 }  // namespace kestrel::gvisor

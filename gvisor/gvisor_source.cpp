@@ -230,9 +230,9 @@ void GvisorSource::report_peers() {
 }
 
 const std::set<std::string>& untrusted_drop_reasons() {
-  static const std::set<std::string> reasons = {"sandbox_reported",        "malformed",        "unknown_type",
-                                                "too_large",               "refused_per_peer", "handshake_timeout",
-                                                "refused_max_connections", "accept_failed"};
+  static const std::set<std::string> reasons = {
+      "sandbox_reported",        "malformed",     "unknown_type",  "too_large", "refused_per_peer", "handshake_timeout",
+      "refused_max_connections", "accept_failed", "param_mismatch"};
   return reasons;
 }
 
@@ -245,6 +245,9 @@ SourceStats GvisorSource::stats() const {
   s.drops["malformed"] = totals_.malformed;
   s.drops["unknown_type"] = totals_.unknown_type;
   s.drops["too_large"] = totals_.too_large;
+  // A converter bug, but the sandbox chooses the input that reaches it, so
+  // it is an untrusted reason like malformed.
+  s.drops["param_mismatch"] = totals_.param_mismatch;
   s.drops["refused_max_connections"] = counters_.refused_max_connections;
   s.drops["refused_per_peer"] = counters_.refused_per_peer;
   s.drops["handshake_timeout"] = counters_.handshake_timeouts;

@@ -100,7 +100,8 @@ class GvisorSource : public Source {
   Status set_capture_request(const CaptureRequest& request) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   // drops: "sandbox_reported" (runsc's own counters, clamped per packet),
-  // "malformed", "unknown_type", "too_large" summed over every sandbox
+  // "malformed", "unknown_type", "too_large", "param_mismatch" (records a
+  // converter wrote against the event table) summed over every sandbox
   // since open(); "refused_max_connections", "refused_per_peer",
   // "handshake_timeout" (connections refused or closed before the
   // handshake), "accept_failed" (accept4 out of fds; it then rests 1 s);

@@ -45,6 +45,7 @@ void add_counters(SandboxStats& sum, const SandboxStats& s) {
   sum.malformed += s.malformed;
   sum.unknown_type += s.unknown_type;
   sum.too_large += s.too_large;
+  sum.param_mismatch += s.param_mismatch;
 }
 
 SandboxStats stats_of(const GvisorConnection& c) {
@@ -64,6 +65,7 @@ SandboxStats stats_of(const GvisorConnection& c) {
   out.malformed = s.malformed;
   out.unknown_type = s.unknown_type;
   out.too_large = s.too_large;
+  out.param_mismatch = s.param_mismatch;
   return out;
 }
 

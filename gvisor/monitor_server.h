@@ -68,6 +68,7 @@ struct SandboxStats {
   // more. Claims of an untrusted sandbox: reported, never acted on.
   uint64_t sandbox_dropped = 0, drop_claims_clamped = 0;
   uint64_t malformed = 0, unknown_type = 0, too_large = 0;
+  uint64_t param_mismatch = 0;  // records dropped: params against the table
 };
 
 // Connections the server refused or closed before the handshake.

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "gvisor/convert.h"
+#include "gvisor/point_table.h"
 #include "gvisor/runsc_command.h"
 #include "gvisor/runsc_output.h"
 #include "gvisor/sysno_map.h"
@@ -14,64 +15,35 @@ namespace kestrel::gvisor {
 
 namespace {
 
-// Rows whose gVisor point is named after the syscall: syscall/<name>/exit.
-constexpr uint16_t kSchematized[] = {
-    KE_OPEN, KE_OPENAT, KE_CREAT, KE_CLOSE, KE_READ, KE_PREAD64, KE_READV, KE_PREADV, KE_WRITE, KE_PWRITE64,
-    KE_WRITEV, KE_PWRITEV, KE_CONNECT, KE_SOCKET, KE_SOCKETPAIR, KE_BIND, KE_ACCEPT, KE_ACCEPT4, KE_CHDIR,
-    KE_FCHDIR, KE_CHROOT, KE_SETUID, KE_SETGID, KE_SETSID, KE_SETRESUID, KE_SETRESGID, KE_PRLIMIT64, KE_PIPE,
-    KE_PIPE2, KE_FCNTL, KE_DUP, KE_DUP2, KE_DUP3, KE_SIGNALFD, KE_SIGNALFD4, KE_EVENTFD, KE_EVENTFD2,
-    KE_TIMERFD_CREATE, KE_TIMERFD_SETTIME, KE_TIMERFD_GETTIME, KE_INOTIFY_INIT, KE_INOTIFY_INIT1,
-    KE_INOTIFY_ADD_WATCH, KE_INOTIFY_RM_WATCH,
-};
-
-bool schematized(uint16_t t) {
-  for (uint16_t s : kSchematized)
-    if (s == t) return true;
-  return false;
-}
-
-// Rows newer gVisor reports through a schematized point of their own (more
-// context than the raw point: fd_path, named fields); runsc 0.0~20221219
-// lacks these points, so they are used only when the runsc lists them.
-constexpr uint16_t kNewerSchematized[] = {KE_MMAP, KE_PTRACE};
-
 using Known = std::optional<std::set<std::string>>;
 
-// Appends the points for `t`; false if there are none.
-bool add_points(uint16_t t, std::set<std::string>& out, const Known& known = std::nullopt) {
-  for (uint16_t n : kNewerSchematized) {
-    if (n != t || !known) continue;
-    std::string point = "syscall/" + std::string(event_info(t).name) + "/exit";
-    if (known->count(point)) {
-      out.insert(point);
-      return true;
-    }
-  }
-  switch (t) {
-    case KE_EXECVE:
-    case KE_EXECVEAT: out.insert("sentry/execve"); return true;
-    case KE_CLONE:
-    case KE_CLONE3:
-    case KE_FORK:
-    case KE_VFORK: out.insert("sentry/clone"); return true;
-    case KE_PROCEXIT: out.insert("sentry/task_exit"); return true;
-    case KE_CONTAINER: out.insert("container/start"); return true;
-    default: break;
-  }
-  if (schematized(t)) {
-    std::string name(event_info(t).name);
-    out.insert("syscall/" + name + "/exit");
-    // preadv2/pwritev2 share the row of their older sibling.
-    if (t == KE_PREADV) out.insert("syscall/preadv2/exit");
-    if (t == KE_PWRITEV) out.insert("syscall/pwritev2/exit");
+// Appends the points of `row` that serve `t`; false if there are none.
+bool add_row_points(const PointRow& row, uint16_t t, std::set<std::string>& out, const Known& known) {
+  if (!row.configured) return false;
+  if (row.raw) {
+    // Integer-only rows convert_raw.cpp fills from the raw arguments.
+    if (!raw_convertible(t)) return false;
+    std::optional<int> nr = SysnoMap::native().nr_for(t);
+    if (!nr) return false;
+    out.insert("syscall/sysno/" + std::to_string(*nr) + "/exit");
     return true;
   }
-  if (raw_convertible(t)) {
-    if (std::optional<int> nr = SysnoMap::native().nr_for(t)) {
-      out.insert("syscall/sysno/" + std::to_string(*nr) + "/exit");
-      return true;
-    }
+  bool any = false;
+  for (const PointEvent& p : row.points) {
+    if (p.event != t) continue;
+    // Newer gVisor's points only when the runsc in use lists them.
+    if (row.needs_listing && (!known || !known->count(std::string(p.point)))) continue;
+    out.insert(std::string(p.point));
+    any = true;
   }
+  return any;
+}
+
+// Appends the points for `t` from the first row (in table order) that has
+// any; false if no row does.
+bool add_points(uint16_t t, std::set<std::string>& out, const Known& known = std::nullopt) {
+  for (const PointRow& row : point_rows())
+    if (add_row_points(row, t, out, known)) return true;
   return false;
 }
 

@@ -5,7 +5,8 @@
 // the sinks. We enable, for a set of event types (the engine's selective
 // capture), the fewest points that produce them, each with every context
 // field the decoder uses, and one `remote` sink whose endpoint is our
-// socket. Points by event type:
+// socket. Points by event type, as the table in point_table.h says (the
+// first configured row that serves the event wins):
 //   execve, execveat        sentry/execve (successful execs, post-exec view)
 //   clone, clone3, fork, vfork  sentry/clone (child ids and start time)
 //   procexit                sentry/task_exit

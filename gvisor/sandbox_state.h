@@ -35,6 +35,7 @@ struct SandboxState {
   uint64_t unknown_type = 0;   // message types we do not know
   uint64_t too_large = 0;      // packets above the size cap (counted by the reader)
   uint64_t filtered = 0;       // decoded but not wanted by the event filter
+  uint64_t param_mismatch = 0;  // records a converter wrote against the table (not emitted)
   std::array<uint64_t, kMaxKnownMessageType + 1> by_type{};
 };
 

@@ -50,9 +50,16 @@ std::optional<std::vector<uint8_t>> plugin_event_to_record(const ss_plugin_event
   const uint8_t* data = base + lens_end + 4;
   uint64_t ts = hdr.ts == UINT64_MAX ? now_ns() : hdr.ts;
   EventBuilder b(KE_PLUGINEVENT, ts, 0, 0);
-  b.add_int(plugin_id);
-  b.add_bytes({data, data_len});
-  return b.finish();
+  b.put_int(KPARAM(PLUGINEVENT, plugin_id), plugin_id);
+  b.put_bytes(KPARAM(PLUGINEVENT, event_data), {data, data_len});
+  // data_len is capped above, so the record always fits; a mismatch here is
+  // a bug in this function, reported like a malformed event.
+  Result<std::span<const uint8_t>> rec = b.finish();
+  if (!rec.ok()) {
+    *why = "param_mismatch";
+    return std::nullopt;
+  }
+  return std::vector<uint8_t>(rec->begin(), rec->end());
 }
 
 std::vector<uint8_t> record_to_plugin_event(const EventView& view) {

@@ -13,6 +13,7 @@
 
 #include "sources/capture/kcap_reader.h"
 #include "sources/event/event_builder.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::kcap::testing {
 
@@ -25,25 +26,40 @@ Bytes execve(uint64_t ts, uint32_t tid, std::mt19937& rng) {
   std::vector<std::string_view> env = {"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"};
   std::vector<std::string_view> cgroups = {"cpu=/user.slice", "memory=/user.slice"};
   EventBuilder b(KE_EXECVE, ts, tid, tid);
-  b.add_int(0).add_str(exe).add_strings(args).add_int(tid).add_int(tid).add_int(1);
-  b.add_str("/home/user").add_str("tool").add_strings(env).add_int(34816);
-  b.add_int(tid).add_int(tid).add_int(tid).add_int(tid).add_int(1000);
-  b.add_int(1000).add_int(0).add_int(1000).add_int(1000);
-  b.add_int(0).add_int(0x1ffffffffffll).add_int(0x1ffffffffffll).add_strings(cgroups);
-  b.add_int(1).add_int(static_cast<int64_t>(ts - 1000));
-  return b.finish();
+  b.put_int(KPARAM(EXECVE, res), 0);
+  ProcessBlockValues p;
+  p.exe = exe;
+  p.args = args;
+  p.tid = p.pid = p.pgid = p.sid = p.vtid = p.vpid = tid;
+  p.ptid = 1;
+  p.cwd = "/home/user";
+  p.comm = "tool";
+  p.env = env;
+  p.tty = 34816;
+  p.loginuid = 1000;
+  p.uid = 1000;
+  p.euid = 0;
+  p.gid = p.egid = 1000;
+  p.cap_inheritable = 0;
+  p.cap_permitted = p.cap_effective = 0x1ffffffffffull;
+  p.cgroups = cgroups;
+  p.exe_flags = 1;
+  p.start_ts = ts - 1000;
+  put_process_block(b, p);  // exepath: not reported (empty)
+  return b.finish_or_throw();
 }
 
 Bytes openat(uint64_t ts, uint32_t tid, std::mt19937& rng) {
   return EventBuilder(KE_OPENAT, ts, tid, tid)
-      .add_int(static_cast<int64_t>(rng() % 1000) - 2)  // sometimes an error
-      .add_int(-100)
-      .add_str(rng() % 7 == 0 ? "/etc/shadow" : "/var/log/app" + std::to_string(rng() % 100) + ".log")
-      .add_int(02000101)
-      .add_int(0644)
-      .add_int(0x801)
-      .add_int(rng())
-      .finish();
+      .put_int(KPARAM(OPENAT, fd), static_cast<int64_t>(rng() % 1000) - 2)  // sometimes an error
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name),
+               rng() % 7 == 0 ? "/etc/shadow" : "/var/log/app" + std::to_string(rng() % 100) + ".log")
+      .put_int(KPARAM(OPENAT, flags), 02000101)
+      .put_int(KPARAM(OPENAT, mode), 0644)
+      .put_int(KPARAM(OPENAT, dev), 0x801)
+      .put_int(KPARAM(OPENAT, ino), rng())
+      .finish_or_throw();
 }
 
 Bytes connect(uint64_t ts, uint32_t tid, std::mt19937& rng) {
@@ -58,18 +74,23 @@ Bytes connect(uint64_t ts, uint32_t tid, std::mt19937& rng) {
     tuple = encode_tuple_in6(sip, 51000, dip, 8080);
     addr = encode_sockaddr_in6(dip, 8080);
   }
-  return EventBuilder(KE_CONNECT, ts, tid, tid).add_int(0).add_int(5).add_bytes(tuple).add_bytes(addr).finish();
+  return EventBuilder(KE_CONNECT, ts, tid, tid)
+      .put_int(KPARAM(CONNECT, res), 0)
+      .put_int(KPARAM(CONNECT, fd), 5)
+      .put_bytes(KPARAM(CONNECT, tuple), tuple)
+      .put_bytes(KPARAM(CONNECT, addr), addr)
+      .finish_or_throw();
 }
 
 Bytes read_data(uint64_t ts, uint32_t tid, std::mt19937& rng) {
   Bytes data(rng() % 200);
   for (auto& c : data) c = static_cast<uint8_t>(rng());
   return EventBuilder(KE_READ, ts, tid, tid)
-      .add_int(static_cast<int64_t>(data.size()))
-      .add_int(3)
-      .add_int(4096)
-      .add_bytes(data)
-      .finish();
+      .put_int(KPARAM(READ, res), static_cast<int64_t>(data.size()))
+      .put_int(KPARAM(READ, fd), 3)
+      .put_int(KPARAM(READ, size), 4096)
+      .put_bytes(KPARAM(READ, data), data)
+      .finish_or_throw();
 }
 
 }  // namespace
@@ -87,18 +108,47 @@ std::vector<Bytes> make_events(size_t n, uint32_t seed) {
       case 1: case 2: out.push_back(openat(ts, tid, rng)); break;
       case 3: out.push_back(connect(ts, tid, rng)); break;
       case 4:
-        out.push_back(EventBuilder(KE_SOCKET, ts, tid, tid).add_int(5).add_int(2).add_int(1).add_int(6).finish());
+        out.push_back(EventBuilder(KE_SOCKET, ts, tid, tid)
+                          .put_int(KPARAM(SOCKET, fd), 5)
+                          .put_int(KPARAM(SOCKET, domain), 2)
+                          .put_int(KPARAM(SOCKET, type), 1)
+                          .put_int(KPARAM(SOCKET, proto), 6)
+                          .finish_or_throw());
         break;
       case 5: out.push_back(read_data(ts, tid, rng)); break;
       case 6:
-        out.push_back(EventBuilder(KE_UNLINKAT, ts, tid, tid).add_int(-2).add_int(-100).add_str("/tmp/x").add_int(0).finish());
+        out.push_back(EventBuilder(KE_UNLINKAT, ts, tid, tid)
+                          .put_int(KPARAM(UNLINKAT, res), -2)
+                          .put_int(KPARAM(UNLINKAT, dirfd), -100)
+                          .put_str(KPARAM(UNLINKAT, name), "/tmp/x")
+                          .put_int(KPARAM(UNLINKAT, flags), 0)
+                          .finish_or_throw());
         break;
-      case 7: out.push_back(EventBuilder(KE_CLOSE, ts, tid, tid).add_int(0).add_int(rng() % 64).finish()); break;
+      case 7:
+        out.push_back(EventBuilder(KE_CLOSE, ts, tid, tid)
+                          .put_int(KPARAM(CLOSE, res), 0)
+                          .put_int(KPARAM(CLOSE, fd), rng() % 64)
+                          .finish_or_throw());
+        break;
       case 8:
-        out.push_back(EventBuilder(KE_PROCEXIT, ts, tid, tid).add_int(256).add_int(1).add_int(0).add_int(0).add_int(1).finish());
+        out.push_back(EventBuilder(KE_PROCEXIT, ts, tid, tid)
+                          .put_int(KPARAM(PROCEXIT, status), 256)
+                          .put_int(KPARAM(PROCEXIT, ret), 1)
+                          .put_int(KPARAM(PROCEXIT, sig), 0)
+                          .put_int(KPARAM(PROCEXIT, core), 0)
+                          .put_int(KPARAM(PROCEXIT, reaper_tid), 1)
+                          .finish_or_throw());
         break;
       default:  // a path that could not be read: an empty param
-        out.push_back(EventBuilder(KE_OPENAT, ts, tid, tid).add_int(-14).add_int(-100).add_empty().add_int(0).add_int(0).finish());
+        out.push_back(EventBuilder(KE_OPENAT, ts, tid, tid)
+                          .put_int(KPARAM(OPENAT, fd), -14)
+                          .put_int(KPARAM(OPENAT, dirfd), -100)
+                          .put_empty(KPARAM(OPENAT, name))
+                          .put_int(KPARAM(OPENAT, flags), 0)
+                          .put_int(KPARAM(OPENAT, mode), 0)
+                          .put_empty(KPARAM(OPENAT, dev))
+                          .put_empty(KPARAM(OPENAT, ino))
+                          .finish_or_throw());
         break;
     }
   }

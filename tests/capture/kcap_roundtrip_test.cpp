@@ -6,6 +6,7 @@
 #include "sources/capture/kcap_writer.h"
 #include "sources/event/event_builder.h"
 #include "tests/capture/capture_test_data.h"
+#include "tests/support/record_conformance.h"
 
 namespace kestrel::kcap {
 namespace {
@@ -42,6 +43,28 @@ TEST(KcapRoundTrip, HeaderSnapshotAndEveryEventComeBackIdentical) {
   expect_same_events(events, got.events);
 }
 
+// The test builders' records (every kind make_events writes) conform before
+// they are written and as the reader hands them back.
+TEST(KcapRoundTrip, EveryRecordConformsBeforeAndAfter) {
+  testing::TempDir dir;
+  auto events = testing::make_events(2000);
+  for (const auto& e : events) ASSERT_EQ(test::describe_problems(test::record_problems(e)), "");
+  std::string path = dir.file("c.kcap");
+  ASSERT_TRUE(write_capture(path, testing::make_header(), {}, events).ok());
+  KcapReader reader;
+  ASSERT_TRUE(reader.open(path).ok());
+  std::vector<EventView> views;
+  size_t seen = 0;
+  for (;;) {
+    auto r = reader.next_batch(views);
+    ASSERT_TRUE(r.ok());
+    if (*r == BatchOutcome::kEnd) break;
+    for (const EventView& v : views) EXPECT_EQ(test::describe_problems(test::record_problems(v)), "");
+    seen += views.size();
+  }
+  EXPECT_EQ(seen, events.size());
+}
+
 TEST(KcapRoundTrip, ReaderCountsAndStaysAtEnd) {
   testing::TempDir dir;
   auto events = testing::make_events(50);
@@ -57,6 +80,7 @@ TEST(KcapRoundTrip, ReaderCountsAndStaysAtEnd) {
   EXPECT_EQ(views.size(), 50u);
   EXPECT_EQ(views[3].type(), KE_CONNECT);
   EXPECT_EQ(views[8].type(), KE_PROCEXIT);
+  for (const EventView& v : views) EXPECT_EQ(test::describe_problems(test::record_problems(v)), "");
   for (int i = 0; i < 2; ++i) {
     r = reader.next_batch(views);
     ASSERT_TRUE(r.ok());

@@ -32,8 +32,14 @@ constexpr uint64_t kT0 = 1764417418000000000ull;
 
 std::vector<uint8_t> open_path(uint64_t ts, const char* path) {
   return EventBuilder(KE_OPENAT, ts, 200, 200)
-      .add_int(3).add_int(-100).add_str(path).add_int(0).add_int(0).add_int(0).add_int(0)
-      .finish();
+      .put_int(KPARAM(OPENAT, fd), 3)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), path)
+      .put_int(KPARAM(OPENAT, flags), 0)
+      .put_int(KPARAM(OPENAT, mode), 0)
+      .put_int(KPARAM(OPENAT, dev), 0)
+      .put_int(KPARAM(OPENAT, ino), 0)
+      .finish_or_throw();
 }
 
 // Writes a capture whose event frames are `groups` (one frame each) and

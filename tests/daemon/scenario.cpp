@@ -9,6 +9,7 @@
 
 #include "sources/capture/kcap_writer.h"
 #include "sources/event/event_builder.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::testing {
 namespace {
@@ -28,20 +29,40 @@ ThreadInfo process(int64_t pid, int64_t ppid, std::string comm, std::string exep
 
 std::vector<uint8_t> openat(uint64_t ts, int64_t pid, int64_t fd, const char* path) {
   return EventBuilder(KE_OPENAT, ts, pid, pid)
-      .add_int(fd).add_int(-100).add_str(path).add_int(0).add_int(0).add_int(0).add_int(0)
-      .finish();
+      .put_int(KPARAM(OPENAT, fd), fd)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), path)
+      .put_int(KPARAM(OPENAT, flags), 0)
+      .put_int(KPARAM(OPENAT, mode), 0)
+      .put_int(KPARAM(OPENAT, dev), 0)
+      .put_int(KPARAM(OPENAT, ino), 0)
+      .finish_or_throw();
 }
 
 std::vector<uint8_t> exec(uint64_t ts, int64_t pid, int64_t ppid, std::string_view exe,
                           std::vector<std::string_view> args, std::string_view comm) {
   EventBuilder b(KE_EXECVE, ts, pid, pid);
-  b.add_int(0).add_str(exe).add_strings(args).add_int(pid).add_int(pid).add_int(ppid).add_str("/root").add_str(comm);
-  return b.finish();
+  b.put_int(KPARAM(EXECVE, res), 0);
+  ProcessBlockValues p;
+  p.exe = exe;
+  p.args = args;
+  p.tid = p.pid = pid;
+  p.ptid = ppid;
+  p.cwd = "/root";
+  p.comm = comm;
+  put_process_block(b, p);
+  return b.finish_or_throw();
 }
 
 std::vector<uint8_t> fork_child(uint64_t ts, int64_t child, int64_t parent) {
-  return EventBuilder(KE_CLONE, ts, child, child).add_int(0).add_empty().add_empty().add_int(child).add_int(child)
-      .add_int(parent).finish();
+  EventBuilder b(KE_CLONE, ts, child, child);
+  b.put_int(KPARAM(CLONE, res), 0);
+  ProcessBlockValues p;
+  p.tid = p.pid = child;
+  p.ptid = parent;
+  put_process_block(b, p);
+  b.put_empty(KPARAM(CLONE, flags));
+  return b.finish_or_throw();
 }
 
 // A test fixture that cannot be written is a broken machine, not a test

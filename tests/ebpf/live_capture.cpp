@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "tests/support/record_conformance.h"
+
 namespace kestrel::testing {
 
 std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
@@ -19,6 +21,9 @@ std::vector<OwnedEvent> collect(Source& source, const std::set<uint32_t>& tgids,
     for (const Event& e : batch.events) {
       if (!tgids.empty() && !tgids.count(e.view.tgid())) continue;
       auto b = e.view.bytes();
+      // Every record a live test sees is held to the ABI and the table.
+      if (auto problems = test::record_problems(e.view); !problems.empty())
+        ADD_FAILURE() << "eBPF record does not conform:\n" << test::describe_problems(problems);
       out.push_back(OwnedEvent{{b.begin(), b.end()}});
     }
   }

@@ -24,13 +24,32 @@ struct PlainEvent {
 
 std::vector<uint8_t> build(const PlainEvent& e) {
   if (e.type == "open") {
-    return EventBuilder(KE_OPEN, 1, e.tid, e.tgid).add_int(e.res).add_str(e.name).add_int(0).add_int(0).add_int(0).add_int(0).finish();
+    return EventBuilder(KE_OPEN, 1, e.tid, e.tgid)
+        .put_int(KPARAM(OPEN, fd), e.res)
+        .put_str(KPARAM(OPEN, name), e.name)
+        .put_int(KPARAM(OPEN, flags), 0)
+        .put_int(KPARAM(OPEN, mode), 0)
+        .put_int(KPARAM(OPEN, dev), 0)
+        .put_int(KPARAM(OPEN, ino), 0)
+        .finish_or_throw();
   }
   if (e.type == "openat") {
     return EventBuilder(KE_OPENAT, 1, e.tid, e.tgid)
-        .add_int(e.res).add_int(-100).add_str(e.name).add_int(0).add_int(0).add_int(0).add_int(0).finish();
+        .put_int(KPARAM(OPENAT, fd), e.res)
+        .put_int(KPARAM(OPENAT, dirfd), -100)
+        .put_str(KPARAM(OPENAT, name), e.name)
+        .put_int(KPARAM(OPENAT, flags), 0)
+        .put_int(KPARAM(OPENAT, mode), 0)
+        .put_int(KPARAM(OPENAT, dev), 0)
+        .put_int(KPARAM(OPENAT, ino), 0)
+        .finish_or_throw();
   }
-  return EventBuilder(KE_CONNECT, 1, e.tid, e.tgid).add_int(e.res).add_int(3).add_empty().add_empty().finish();
+  return EventBuilder(KE_CONNECT, 1, e.tid, e.tgid)
+      .put_int(KPARAM(CONNECT, res), e.res)
+      .put_int(KPARAM(CONNECT, fd), 3)
+      .put_empty(KPARAM(CONNECT, tuple))
+      .put_empty(KPARAM(CONNECT, addr))
+      .finish_or_throw();
 }
 
 // --- the reference: straightforward, independent of engine/evaluate.cpp ---

@@ -17,14 +17,14 @@ using namespace kestrel::engine::reference;
 // openat(dirfd=-100, name, O_RDWR|O_CREAT, 0644) returning `fd`, by tid/tgid.
 std::vector<uint8_t> openat_event(std::string_view name, int64_t fd, uint32_t tid = 42, uint32_t tgid = 42) {
   return EventBuilder(KE_OPENAT, 1'700'000'000'123'456'789ull, tid, tgid)
-      .add_int(fd)
-      .add_int(-100)
-      .add_str(name)
-      .add_int(2 | 0100)
-      .add_int(0644)
-      .add_int(7)
-      .add_int(1234)
-      .finish();
+      .put_int(KPARAM(OPENAT, fd), fd)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), name)
+      .put_int(KPARAM(OPENAT, flags), 2 | 0100)
+      .put_int(KPARAM(OPENAT, mode), 0644)
+      .put_int(KPARAM(OPENAT, dev), 7)
+      .put_int(KPARAM(OPENAT, ino), 1234)
+      .finish_or_throw();
 }
 
 struct Event {
@@ -253,12 +253,30 @@ TEST_F(Evaluate, OpenFlags) {
   // openat_event opens O_RDWR|O_CREAT with mode 0644.
   EXPECT_TRUE(eval("evt.is_open_read = true and evt.is_open_write = true", passwd));
   EXPECT_FALSE(eval("evt.is_open_exec = true", passwd));
-  Event ro{EventBuilder(KE_OPEN, 1, 1, 1).add_int(3).add_str("/x").add_int(0).add_int(0).add_int(0).add_int(0).finish()};
+  Event ro{EventBuilder(KE_OPEN, 1, 1, 1)
+               .put_int(KPARAM(OPEN, fd), 3)
+               .put_str(KPARAM(OPEN, name), "/x")
+               .put_int(KPARAM(OPEN, flags), 0)
+               .put_int(KPARAM(OPEN, mode), 0)
+               .put_int(KPARAM(OPEN, dev), 0)
+               .put_int(KPARAM(OPEN, ino), 0)
+               .finish_or_throw()};
   EXPECT_TRUE(eval("evt.is_open_read = true", ro));
   EXPECT_FALSE(eval("evt.is_open_write = true", ro));
-  Event exe{EventBuilder(KE_CREAT, 1, 1, 1).add_int(3).add_str("/x").add_int(0755).add_int(0).add_int(0).finish()};
+  Event exe{EventBuilder(KE_CREAT, 1, 1, 1)
+                .put_int(KPARAM(CREAT, fd), 3)
+                .put_str(KPARAM(CREAT, name), "/x")
+                .put_int(KPARAM(CREAT, mode), 0755)
+                .put_int(KPARAM(CREAT, dev), 0)
+                .put_int(KPARAM(CREAT, ino), 0)
+                .finish_or_throw()};
   EXPECT_TRUE(eval("evt.is_open_exec = true and evt.is_open_write = true", exe));
-  Event other{EventBuilder(KE_CONNECT, 1, 1, 1).add_int(0).add_int(3).add_empty().add_empty().finish()};
+  Event other{EventBuilder(KE_CONNECT, 1, 1, 1)
+                  .put_int(KPARAM(CONNECT, res), 0)
+                  .put_int(KPARAM(CONNECT, fd), 3)
+                  .put_empty(KPARAM(CONNECT, tuple))
+                  .put_empty(KPARAM(CONNECT, addr))
+                  .finish_or_throw()};
   EXPECT_FALSE(eval("evt.is_open_read = true", other));
   EXPECT_FALSE(eval("evt.is_open_read = false", other));  // absent on non-open events
 }

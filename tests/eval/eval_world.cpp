@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "sources/event/process_block.h"
+
 namespace kestrel::engine::eval::testing {
 
 void World::add_process(const ProcSpec& p) {
@@ -94,91 +96,112 @@ const Event& World::execve(int64_t tid, std::string_view exepath, std::vector<st
   std::vector<std::string_view> argv(args.begin(), args.end());
   std::vector<std::string_view> env;
   if (cur) env.assign(cur->env.begin(), cur->env.end());
-  std::vector<std::string_view> cgroups;
-  b.add_int(res)
-      .add_str(exepath)
-      .add_strings(argv)
-      .add_int(tid)
-      .add_int(pid)
-      .add_int(cur ? cur->ptid : 1)
-      .add_str(cur ? cur->cwd : "/")
-      .add_str(comm)
-      .add_strings(env)
-      .add_int(cur ? cur->tty : 0)
-      .add_int(cur ? cur->pgid : pid)
-      .add_int(cur ? cur->sid : pid)
-      .add_int(tid)
-      .add_int(pid)
-      .add_int(cur ? cur->loginuid : UINT32_MAX)
-      .add_int(cur ? cur->uid : 0)
-      .add_int(cur ? cur->euid : 0)
-      .add_int(cur ? cur->gid : 0)
-      .add_int(cur ? cur->egid : 0)
-      .add_int(0)
-      .add_int(cur ? static_cast<int64_t>(cur->cap_permitted) : 0)
-      .add_int(cur ? static_cast<int64_t>(cur->cap_effective) : 0)
-      .add_empty()
-      .add_int(0)
-      .add_int(static_cast<int64_t>(ts));
-  return add(b.finish());
+  b.put_int(KPARAM(EXECVE, res), res);
+  ProcessBlockValues p;
+  p.exe = exepath;
+  p.args = argv;
+  p.tid = p.vtid = tid;
+  p.pid = p.vpid = pid;
+  p.ptid = cur ? cur->ptid : 1;
+  p.cwd = cur ? std::string_view(cur->cwd) : "/";
+  p.comm = comm;
+  p.env = env;
+  p.tty = cur ? cur->tty : 0;
+  p.pgid = cur ? cur->pgid : pid;
+  p.sid = cur ? cur->sid : pid;
+  p.loginuid = cur ? cur->loginuid : UINT32_MAX;
+  p.uid = cur ? cur->uid : 0;
+  p.euid = cur ? cur->euid : 0;
+  p.gid = cur ? cur->gid : 0;
+  p.egid = cur ? cur->egid : 0;
+  p.cap_inheritable = 0;
+  p.cap_permitted = cur ? cur->cap_permitted : 0;
+  p.cap_effective = cur ? cur->cap_effective : 0;
+  p.exe_flags = 0;
+  p.start_ts = ts;
+  put_process_block(b, p);  // cgroups, exepath: unknown (empty)
+  return add(b.finish_or_throw());
 }
 
 const Event& World::openat(int64_t tid, int64_t fd, std::string_view path, uint32_t flags, uint64_t ts) {
   EventBuilder b(KE_OPENAT, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(fd).add_int(-100).add_str(path).add_int(flags).add_int(0644).add_int(0).add_int(0);
-  return add(b.finish());
+  b.put_int(KPARAM(OPENAT, fd), fd)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), path)
+      .put_int(KPARAM(OPENAT, flags), flags)
+      .put_int(KPARAM(OPENAT, mode), 0644)
+      .put_int(KPARAM(OPENAT, dev), 0)
+      .put_int(KPARAM(OPENAT, ino), 0);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::close(int64_t tid, int64_t fd, uint64_t ts) {
   EventBuilder b(KE_CLOSE, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(0).add_int(fd);
-  return add(b.finish());
+  b.put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), fd);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::read(int64_t tid, int64_t fd, int64_t res, uint64_t ts) {
   EventBuilder b(KE_READ, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   const uint8_t data[4] = {'a', 'b', 'c', 'd'};
-  b.add_int(res).add_int(fd).add_int(4096).add_bytes(data);
-  return add(b.finish());
+  b.put_int(KPARAM(READ, res), res)
+      .put_int(KPARAM(READ, fd), fd)
+      .put_int(KPARAM(READ, size), 4096)
+      .put_bytes(KPARAM(READ, data), data);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::write(int64_t tid, int64_t fd, int64_t res, uint64_t ts) {
   EventBuilder b(KE_WRITE, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   const uint8_t data[4] = {'w', 'x', 'y', 'z'};
-  b.add_int(res).add_int(fd).add_int(4096).add_bytes(data);
-  return add(b.finish());
+  b.put_int(KPARAM(WRITE, res), res)
+      .put_int(KPARAM(WRITE, fd), fd)
+      .put_int(KPARAM(WRITE, size), 4096)
+      .put_bytes(KPARAM(WRITE, data), data);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::socket(int64_t tid, int64_t fd, uint32_t domain, uint32_t type, uint64_t ts) {
   EventBuilder b(KE_SOCKET, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(fd).add_int(domain).add_int(type).add_int(0);
-  return add(b.finish());
+  b.put_int(KPARAM(SOCKET, fd), fd)
+      .put_int(KPARAM(SOCKET, domain), domain)
+      .put_int(KPARAM(SOCKET, type), type)
+      .put_int(KPARAM(SOCKET, proto), 0);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::connect(int64_t tid, int64_t fd, const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
                             uint16_t dport, int64_t res, uint64_t ts) {
   EventBuilder b(KE_CONNECT, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(res).add_int(fd).add_bytes(encode_tuple_in(sip, sport, dip, dport)).add_bytes(encode_sockaddr_in(dip, dport));
-  return add(b.finish());
+  b.put_int(KPARAM(CONNECT, res), res)
+      .put_int(KPARAM(CONNECT, fd), fd)
+      .put_bytes(KPARAM(CONNECT, tuple), encode_tuple_in(sip, sport, dip, dport))
+      .put_bytes(KPARAM(CONNECT, addr), encode_sockaddr_in(dip, dport));
+  return add(b.finish_or_throw());
 }
 
 const Event& World::accept(int64_t tid, int64_t fd, const uint8_t cip[4], uint16_t cport, const uint8_t sip[4],
                            uint16_t sport, uint64_t ts) {
   EventBuilder b(KE_ACCEPT, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(fd).add_bytes(encode_tuple_in(cip, cport, sip, sport)).add_int(3);
-  return add(b.finish());
+  b.put_int(KPARAM(ACCEPT, fd), fd)
+      .put_bytes(KPARAM(ACCEPT, tuple), encode_tuple_in(cip, cport, sip, sport))
+      .put_int(KPARAM(ACCEPT, listen_fd), 3);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::unlinkat(int64_t tid, std::string_view path, int64_t res, uint64_t ts) {
   EventBuilder b(KE_UNLINKAT, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(res).add_int(-100).add_str(path).add_int(0);
-  return add(b.finish());
+  b.put_int(KPARAM(UNLINKAT, res), res)
+      .put_int(KPARAM(UNLINKAT, dirfd), -100)
+      .put_str(KPARAM(UNLINKAT, name), path)
+      .put_int(KPARAM(UNLINKAT, flags), 0);
+  return add(b.finish_or_throw());
 }
 
 const Event& World::setuid(int64_t tid, uint32_t uid, int64_t res, uint64_t ts) {
   EventBuilder b(KE_SETUID, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  b.add_int(res).add_int(uid);
-  return add(b.finish());
+  b.put_int(KPARAM(SETUID, res), res).put_int(KPARAM(SETUID, uid), uid);
+  return add(b.finish_or_throw());
 }
 
 }  // namespace kestrel::engine::eval::testing

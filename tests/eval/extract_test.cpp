@@ -161,8 +161,8 @@ TEST_F(ExtractWorld, UsersCapabilitiesContainers) {
 
 TEST_F(ExtractWorld, SandboxEventsAreGvisorContainers) {
   EventBuilder b(KE_CLOSE, 10, 7, 7);
-  b.add_int(0).add_int(3);
-  const Event& e = world.build_only(b.finish(), 3);
+  b.put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), 3);
+  const Event& e = world.build_only(b.finish_or_throw(), 3);
   EXPECT_EQ(t("container.type", e), "gvisor");
   EXPECT_EQ(t("proc.name", e), "<NA>");  // the sandbox's thread is unknown here
   EXPECT_EQ(t("proc.pid", e), "7");

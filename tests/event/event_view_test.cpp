@@ -14,14 +14,14 @@ namespace {
 
 std::vector<uint8_t> openat_record() {
   return EventBuilder(KE_OPENAT, 1700000000123456789ull, 42, 41)
-      .add_int(3)
-      .add_int(-100)
-      .add_str("/etc/shadow")
-      .add_int(02000000)
-      .add_int(0644)
-      .add_int(0x801)
-      .add_int(1234567)
-      .finish();
+      .put_int(KPARAM(OPENAT, fd), 3)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), "/etc/shadow")
+      .put_int(KPARAM(OPENAT, flags), 02000000)
+      .put_int(KPARAM(OPENAT, mode), 0644)
+      .put_int(KPARAM(OPENAT, dev), 0x801)
+      .put_int(KPARAM(OPENAT, ino), 1234567)
+      .finish_or_throw();
 }
 
 TEST(EventView, ReadsWhatTheBuilderWrote) {
@@ -61,7 +61,12 @@ TEST(EventView, RejectsMalformedRecords) {
 }
 
 TEST(EventView, ErrnoAndEmptyParams) {
-  auto bytes = EventBuilder(KE_UNLINKAT, 1, 1, 1).add_int(-2).add_int(-100).add_empty().add_int(0).finish();
+  auto bytes = EventBuilder(KE_UNLINKAT, 1, 1, 1)
+                   .put_int(KPARAM(UNLINKAT, res), -2)
+                   .put_int(KPARAM(UNLINKAT, dirfd), -100)
+                   .put_empty(KPARAM(UNLINKAT, name))
+                   .put_int(KPARAM(UNLINKAT, flags), 0)
+                   .finish_or_throw();
   auto ev = EventView::parse(bytes);
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(format_param(*ev, KP_UNLINKAT_res), "ENOENT");
@@ -74,7 +79,12 @@ TEST(SockAddr, TupleRoundTrip) {
   inet_pton(AF_INET, "10.0.0.1", sip);
   inet_pton(AF_INET, "127.0.0.1", dip);
   auto tuple = encode_tuple_in(sip, 40000, dip, 8080);
-  auto bytes = EventBuilder(KE_CONNECT, 1, 1, 1).add_int(0).add_int(5).add_bytes(tuple).finish();
+  auto bytes = EventBuilder(KE_CONNECT, 1, 1, 1)
+                   .put_int(KPARAM(CONNECT, res), 0)
+                   .put_int(KPARAM(CONNECT, fd), 5)
+                   .put_bytes(KPARAM(CONNECT, tuple), tuple)
+                   .put_empty(KPARAM(CONNECT, addr))
+                   .finish_or_throw();
   auto ev = EventView::parse(bytes);
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(format_param(*ev, KP_CONNECT_tuple), "10.0.0.1:40000->127.0.0.1:8080");

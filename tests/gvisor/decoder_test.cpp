@@ -15,6 +15,7 @@
 #include "gvisor/wire.h"
 #include "sources/event/event_view.h"
 #include "state/process_params.h"
+#include "tests/support/record_conformance.h"
 
 namespace kestrel::gvisor {
 namespace {
@@ -52,6 +53,15 @@ class DecoderTest : public ::testing::Test {
       if (ev.ok() && ev->type() == type) v.push_back(*ev);
     }
     return v;
+  }
+  // Whatever a test decoded, every record conforms to the ABI and the
+  // table, and no converter wrote against its row.
+  void TearDown() override {
+    for (size_t i = 0; i < out_.size(); ++i) {
+      auto problems = test::record_problems(out_.record(i));
+      EXPECT_TRUE(problems.empty()) << test::describe_problems(problems);
+    }
+    EXPECT_EQ(sandbox_.param_mismatch, 0u);
   }
   MessageDecoder decoder_;
   SandboxState sandbox_{7};
@@ -415,6 +425,34 @@ TEST_F(DecoderTest, NewerSentryMmapIsDecodedButMakesNoRecord) {
   EXPECT_EQ(of_type(KE_CONTAINER).size(), 1u);  // its container id is still announced
   EXPECT_EQ(sandbox_.by_type[35], 1u);
   EXPECT_EQ(sandbox_.unknown_type, 0u);
+}
+
+// A converter that writes against its row (here: a close record missing its
+// fd) emits nothing and counts the record under param_mismatch; it never
+// throws and never appends a half-built record.
+TEST(DecoderEmitter, ParamMismatchIsCountedAndDropped) {
+  SandboxState sandbox{9};
+  RecordArena out;
+  EventTypeSet all;
+  all.set();
+  DecoderLimits limits;
+  EventBuilder scratch;
+  Emitter e(sandbox, out, all, limits, scratch);
+  GvisorContext ctx;
+  ctx.time_ns = 1;
+  EventBuilder& b = e.begin(KE_CLOSE, ctx);
+  b.put_int(KPARAM(CLOSE, res), 0);
+  e.emit(b, ctx);
+  EXPECT_EQ(sandbox.param_mismatch, 1u);
+  EXPECT_EQ(sandbox.events, 0u);
+  EXPECT_TRUE(out.empty());
+  // The same builder serves the next record normally.
+  EventBuilder& c = e.begin(KE_CLOSE, ctx);
+  c.put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), 4);
+  e.emit(c, ctx);
+  EXPECT_EQ(sandbox.events, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(test::record_problems(out.record(0)).empty());
 }
 
 TEST_F(DecoderTest, ListenIsKnownByNumberOnlyAndCountedUnknown) {

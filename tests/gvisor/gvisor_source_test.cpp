@@ -197,6 +197,9 @@ TEST_F(GvisorSourceTest, AForgedDropCountIsClampedAndMarkedUntrusted) {
   EXPECT_EQ(st.drops["sandbox_reported"], kMaxDropsPerPacket);
   EXPECT_TRUE(st.untrusted_reasons.contains("sandbox_reported"));
   EXPECT_TRUE(st.untrusted_reasons.contains("malformed"));
+  EXPECT_TRUE(st.drops.contains("param_mismatch"));
+  EXPECT_EQ(st.drops["param_mismatch"], 0u);
+  EXPECT_TRUE(st.untrusted_reasons.contains("param_mismatch"));
   EXPECT_FALSE(st.untrusted_reasons.contains("attach_failed"));
   auto sb = src_->sandbox_stats();
   ASSERT_EQ(sb.size(), 1u);

@@ -1,6 +1,8 @@
 // live_collect.h — helpers for tests that drive a live GvisorSource.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "gvisor/gvisor_source.h"
 #include "sources/event/event_view.h"
+#include "tests/support/record_conformance.h"
 
 namespace kestrel::gvisor::testing {
 
@@ -37,6 +40,9 @@ void collect(GvisorSource& src, std::vector<Collected>& out, Done done,
         const Event& e = batch.events[i];
         GvisorContext c = src.context(i);
         auto bytes = e.view.bytes();
+        // Every record a live sandbox produced conforms to the ABI and the table.
+        if (auto problems = test::record_problems(e.view); !problems.empty())
+          ADD_FAILURE() << "gVisor record does not conform:\n" << test::describe_problems(problems);
         out.push_back({std::vector<uint8_t>(bytes.begin(), bytes.end()), e.domain, std::string(c.container_id),
                        std::string(c.process_name), std::string(c.cwd)});
       }

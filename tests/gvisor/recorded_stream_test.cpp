@@ -12,6 +12,7 @@
 #include "sources/event/event_view.h"
 #include "state/process_params.h"
 #include "stream_reader.h"
+#include "tests/support/record_conformance.h"
 
 namespace kestrel::gvisor {
 namespace {
@@ -36,9 +37,12 @@ void decode_file(const std::string& name, Decoded& d) {
   MessageDecoder decoder;
   for (const auto& p : packets) decoder.decode(p, d.sandbox, d.arena);
   d.packets = packets.size();
+  EXPECT_EQ(d.sandbox.param_mismatch, 0u) << name;
   for (size_t i = 0; i < d.arena.size(); ++i) {
     auto v = EventView::parse(d.arena.record(i));
     ASSERT_TRUE(v.ok());
+    auto problems = test::record_problems(*v);
+    EXPECT_TRUE(problems.empty()) << name << ": " << test::describe_problems(problems);
     d.events.push_back(*v);
   }
 }

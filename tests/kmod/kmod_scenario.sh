@@ -156,3 +156,7 @@ for name in kmod ebpf; do
   section $name.replay.err /tmp/$name.replay.err
   section $name.records /tmp/$name.records
 done
+# The module's own records (the kmod run's capture), for the host's
+# record-conformance check; gzip keeps the console section short.
+gzip -c /tmp/kmod.kcap | base64 > /tmp/kmod.kcap.gz.b64
+section kmod.kcap.gz.b64 /tmp/kmod.kcap.gz.b64

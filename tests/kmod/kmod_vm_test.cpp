@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "sources/capture/kcap_reader.h"
+#include "tests/support/record_conformance.h"
 #include "tests/support/run_command.h"
 #include "tests/vm/vm_alerts.h"
 #include "tests/vm/vm_run.h"
@@ -43,6 +45,30 @@ bool contains_line(const std::vector<std::string>& lines, const std::string& tex
   for (const auto& l : lines)
     if (l.find(text) != std::string::npos) return true;
   return false;
+}
+
+// Decodes base64 text (lines as `base64` prints them). A line with a
+// character outside the alphabet (a kernel message on the console) is
+// skipped; if it cut a base64 line, the gzip check of the result fails.
+std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<uint8_t> out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (const std::string& line : lines) {
+    if (line.find_first_not_of(kAlphabet + "=\r\n ") != std::string::npos) continue;
+    for (char c : line) {
+      size_t v = kAlphabet.find(c);
+      if (v == std::string::npos) continue;  // padding, line ends
+      acc = (acc << 6) | static_cast<uint32_t>(v);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push_back(static_cast<uint8_t>(acc >> bits));
+      }
+    }
+  }
+  return out;
 }
 
 // Runs kmod/build-module.sh; returns the path of kestrel.ko or "".
@@ -211,6 +237,40 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   auto ebpf_outputs = replay("ebpf");
   EXPECT_FALSE(ebpf_outputs.empty()) << context;
   EXPECT_EQ(normalized(outputs), normalized(ebpf_outputs));
+
+  // Every record the module wrote (the kmod run's capture, brought out of
+  // the VM base64-encoded) conforms to the ABI and the table.
+  auto b64 = console_section(run.console, "kmod.kcap.gz.b64");
+  ASSERT_TRUE(b64) << context;
+  const std::string kcap = std::string(VM_WORK_DIR) + "/kmod.kcap.gz";
+  {
+    std::vector<uint8_t> bytes = base64_decode(*b64);
+    ASSERT_FALSE(bytes.empty()) << context;
+    FILE* f = std::fopen(kcap.c_str(), "wb");
+    ASSERT_NE(f, nullptr) << kcap;
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  kcap::KcapReader reader;
+  Status opened = reader.open(kcap);
+  ASSERT_TRUE(opened.ok()) << opened.to_string();
+  std::vector<EventView> views;
+  size_t checked = 0, nonconforming = 0;
+  std::string first_problems;
+  for (;;) {
+    auto r = reader.next_batch(views);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    if (*r == kcap::BatchOutcome::kEnd) break;
+    for (const EventView& v : views) {
+      auto problems = test::record_problems(v);
+      ++checked;
+      if (problems.empty()) continue;
+      if (nonconforming++ < 5) first_problems += test::describe_problems(problems);
+    }
+  }
+  EXPECT_GT(checked, 10u);
+  EXPECT_EQ(nonconforming, 0u) << "of " << checked << " module records; the first:\n" << first_problems;
+  std::printf("kmod records checked for conformance: %zu\n", checked);
 
   std::printf("kmod timings: module build %.1fs, VM host wall %.1fs\n", build_s, run.wall_s);
   std::printf("%s", run.harness.c_str());

@@ -12,6 +12,7 @@
 #include "plugins/plugin_field_provider.h"
 #include "plugins/plugin_library.h"
 #include "plugins/plugin_source.h"
+#include "tests/support/record_conformance.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -35,7 +36,12 @@ std::vector<std::vector<uint8_t>> drain(Source& src) {
     auto r = src.next(batch, std::chrono::milliseconds(10));
     EXPECT_TRUE(r.ok()) << r.status().to_string();
     if (!r.ok() || *r == NextOutcome::kEof) break;
-    for (const auto& e : batch.events) out.emplace_back(e.view.bytes().begin(), e.view.bytes().end());
+    for (const auto& e : batch.events) {
+      // Every KE_PLUGINEVENT record the host yields conforms to the ABI and the table.
+      auto problems = test::record_problems(e.view);
+      EXPECT_TRUE(problems.empty()) << test::describe_problems(problems);
+      out.emplace_back(e.view.bytes().begin(), e.view.bytes().end());
+    }
   }
   return out;
 }

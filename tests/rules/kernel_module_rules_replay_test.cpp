@@ -35,12 +35,19 @@ ThreadInfo process(int64_t pid, std::string comm, std::string exepath) {
 
 std::vector<uint8_t> finit_module(uint64_t ts, int64_t pid, int64_t res) {
   return EventBuilder(KE_FINIT_MODULE, ts, static_cast<uint32_t>(pid), static_cast<uint32_t>(pid))
-      .add_int(res).add_int(3).add_str("").add_int(0).finish();
+      .put_int(KPARAM(FINIT_MODULE, res), res)
+      .put_int(KPARAM(FINIT_MODULE, fd), 3)
+      .put_str(KPARAM(FINIT_MODULE, uargs), "")
+      .put_int(KPARAM(FINIT_MODULE, flags), 0)
+      .finish_or_throw();
 }
 
 std::vector<uint8_t> init_module(uint64_t ts, int64_t pid, int64_t res) {
   return EventBuilder(KE_INIT_MODULE, ts, static_cast<uint32_t>(pid), static_cast<uint32_t>(pid))
-      .add_int(res).add_int(4096).add_str("").finish();
+      .put_int(KPARAM(INIT_MODULE, res), res)
+      .put_int(KPARAM(INIT_MODULE, length), 4096)
+      .put_str(KPARAM(INIT_MODULE, uargs), "")
+      .finish_or_throw();
 }
 
 TEST(KernelModuleRulesReplay, LoadedAndRefusedModulesRaiseTheirRules) {

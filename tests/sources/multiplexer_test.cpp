@@ -13,7 +13,10 @@ namespace {
 std::vector<std::vector<uint8_t>> close_events(uint32_t tid, int n) {
   std::vector<std::vector<uint8_t>> out;
   for (int i = 0; i < n; ++i)
-    out.push_back(EventBuilder(KE_CLOSE, 1000 + i, tid, tid).add_int(0).add_int(i).finish());
+    out.push_back(EventBuilder(KE_CLOSE, 1000 + i, tid, tid)
+                      .put_int(KPARAM(CLOSE, res), 0)
+                      .put_int(KPARAM(CLOSE, fd), i)
+                      .finish_or_throw());
   return out;
 }
 

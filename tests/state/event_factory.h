@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sources/event/event_builder.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::test {
 
@@ -31,85 +32,133 @@ struct Proc {
   std::string exepath;  // empty: the source did not report it
 };
 
-inline void add_strings(EventBuilder& b, const std::vector<std::string>& items) {
-  std::vector<std::string_view> views(items.begin(), items.end());
-  b.add_strings(views);
-}
-
+// Writes `p` as the block through the one writer every producer uses.
 inline void add_process(EventBuilder& b, const Proc& p) {
-  b.add_str(p.exe);
-  add_strings(b, p.args);
-  b.add_int(p.tid).add_int(p.pid).add_int(p.ptid);
-  b.add_str(p.cwd).add_str(p.comm);
-  add_strings(b, p.env);
-  b.add_int(p.tty).add_int(p.pgid).add_int(p.sid).add_int(p.vtid).add_int(p.vpid);
-  b.add_int(p.loginuid).add_int(p.uid).add_int(p.euid).add_int(p.gid).add_int(p.egid);
-  b.add_int(static_cast<int64_t>(p.cap_inh)).add_int(static_cast<int64_t>(p.cap_prm));
-  b.add_int(static_cast<int64_t>(p.cap_eff));
-  add_strings(b, p.cgroups);
-  b.add_int(p.exe_flags).add_int(static_cast<int64_t>(p.start_ts));
-  if (p.exepath.empty()) b.add_empty();
-  else b.add_str(p.exepath);
+  std::vector<std::string_view> args(p.args.begin(), p.args.end());
+  std::vector<std::string_view> env(p.env.begin(), p.env.end());
+  std::vector<std::string_view> cgroups(p.cgroups.begin(), p.cgroups.end());
+  ProcessBlockValues v;
+  v.exe = p.exe;
+  v.args = args;
+  v.tid = p.tid;
+  v.pid = p.pid;
+  v.ptid = p.ptid;
+  v.cwd = p.cwd;
+  v.comm = p.comm;
+  v.env = env;
+  v.tty = p.tty;
+  v.pgid = p.pgid;
+  v.sid = p.sid;
+  v.vtid = p.vtid;
+  v.vpid = p.vpid;
+  v.loginuid = p.loginuid;
+  v.uid = p.uid;
+  v.euid = p.euid;
+  v.gid = p.gid;
+  v.egid = p.egid;
+  v.cap_inheritable = p.cap_inh;
+  v.cap_permitted = p.cap_prm;
+  v.cap_effective = p.cap_eff;
+  v.cgroups = cgroups;
+  v.exe_flags = p.exe_flags;
+  v.start_ts = p.start_ts;
+  if (!p.exepath.empty()) v.exepath = p.exepath;
+  put_process_block(b, v);
 }
 
 // clone/clone3 (type chooses) from thread `tid` of `tgid` with result `res`.
 inline std::vector<uint8_t> clone_event(uint16_t type, uint32_t tid, uint32_t tgid, int64_t res, const Proc& p,
                                         uint32_t flags, uint64_t ts = 1000) {
   EventBuilder b(type, ts, tid, tgid);
-  b.add_int(res);
+  b.put_int("res", res);
   add_process(b, p);
-  if (type == KE_CLONE || type == KE_CLONE3) b.add_int(flags);
-  return b.finish();
+  if (b.has("flags")) b.put_int("flags", flags);  // clone, clone3
+  return b.finish_or_throw();
 }
 
 inline std::vector<uint8_t> execve_event(uint32_t tid, uint32_t tgid, int64_t res, const Proc& p) {
   EventBuilder b(KE_EXECVE, 2000, tid, tgid);
-  b.add_int(res);
+  b.put_int(KPARAM(EXECVE, res), res);
   add_process(b, p);
-  return b.finish();
+  return b.finish_or_throw();
 }
 
 inline std::vector<uint8_t> execveat_event(uint32_t tid, uint32_t tgid, const Proc& p, int64_t dirfd,
                                            std::string_view pathname, uint32_t flags) {
   EventBuilder b(KE_EXECVEAT, 2000, tid, tgid);
-  b.add_int(0);
+  b.put_int(KPARAM(EXECVEAT, res), 0);
   add_process(b, p);
-  b.add_int(dirfd).add_str(pathname).add_int(flags);
-  return b.finish();
+  b.put_int(KPARAM(EXECVEAT, dirfd), dirfd).put_str(KPARAM(EXECVEAT, pathname), pathname);
+  b.put_int(KPARAM(EXECVEAT, flags), flags);
+  return b.finish_or_throw();
 }
 
 inline std::vector<uint8_t> procexit_event(uint32_t tid, uint32_t tgid, int64_t reaper = 0) {
-  return EventBuilder(KE_PROCEXIT, 9000, tid, tgid).add_int(0).add_int(0).add_int(0).add_int(0).add_int(reaper).finish();
+  return EventBuilder(KE_PROCEXIT, 9000, tid, tgid)
+      .put_int(KPARAM(PROCEXIT, status), 0)
+      .put_int(KPARAM(PROCEXIT, ret), 0)
+      .put_int(KPARAM(PROCEXIT, sig), 0)
+      .put_int(KPARAM(PROCEXIT, core), 0)
+      .put_int(KPARAM(PROCEXIT, reaper_tid), reaper)
+      .finish_or_throw();
 }
 
 inline std::vector<uint8_t> open_event(uint32_t tid, uint32_t tgid, int64_t fd, std::string_view path, uint32_t flags) {
-  return EventBuilder(KE_OPEN, 3000, tid, tgid).add_int(fd).add_str(path).add_int(flags).add_int(0644)
-      .add_int(0x801).add_int(4242).finish();
+  return EventBuilder(KE_OPEN, 3000, tid, tgid)
+      .put_int(KPARAM(OPEN, fd), fd)
+      .put_str(KPARAM(OPEN, name), path)
+      .put_int(KPARAM(OPEN, flags), flags)
+      .put_int(KPARAM(OPEN, mode), 0644)
+      .put_int(KPARAM(OPEN, dev), 0x801)
+      .put_int(KPARAM(OPEN, ino), 4242)
+      .finish_or_throw();
 }
 
 inline std::vector<uint8_t> openat_event(uint32_t tid, uint32_t tgid, int64_t fd, int64_t dirfd, std::string_view path,
                                          uint32_t flags) {
-  return EventBuilder(KE_OPENAT, 3000, tid, tgid).add_int(fd).add_int(dirfd).add_str(path).add_int(flags)
-      .add_int(0).add_int(0x801).add_int(4243).finish();
+  return EventBuilder(KE_OPENAT, 3000, tid, tgid)
+      .put_int(KPARAM(OPENAT, fd), fd)
+      .put_int(KPARAM(OPENAT, dirfd), dirfd)
+      .put_str(KPARAM(OPENAT, name), path)
+      .put_int(KPARAM(OPENAT, flags), flags)
+      .put_int(KPARAM(OPENAT, mode), 0)
+      .put_int(KPARAM(OPENAT, dev), 0x801)
+      .put_int(KPARAM(OPENAT, ino), 4243)
+      .finish_or_throw();
 }
 
 inline std::vector<uint8_t> close_event(uint32_t tid, uint32_t tgid, int64_t fd, int64_t res = 0) {
-  return EventBuilder(KE_CLOSE, 3100, tid, tgid).add_int(res).add_int(fd).finish();
+  return EventBuilder(KE_CLOSE, 3100, tid, tgid)
+      .put_int(KPARAM(CLOSE, res), res)
+      .put_int(KPARAM(CLOSE, fd), fd)
+      .finish_or_throw();
 }
 
 inline std::vector<uint8_t> chdir_event(uint32_t tid, uint32_t tgid, std::string_view path, int64_t res = 0) {
-  return EventBuilder(KE_CHDIR, 3200, tid, tgid).add_int(res).add_str(path).finish();
+  return EventBuilder(KE_CHDIR, 3200, tid, tgid)
+      .put_int(KPARAM(CHDIR, res), res)
+      .put_str(KPARAM(CHDIR, path), path)
+      .finish_or_throw();
 }
 
 inline std::vector<uint8_t> socket_event(uint32_t tid, uint32_t tgid, int64_t fd, uint32_t domain, uint32_t type,
                                          uint32_t proto = 0) {
-  return EventBuilder(KE_SOCKET, 4000, tid, tgid).add_int(fd).add_int(domain).add_int(type).add_int(proto).finish();
+  return EventBuilder(KE_SOCKET, 4000, tid, tgid)
+      .put_int(KPARAM(SOCKET, fd), fd)
+      .put_int(KPARAM(SOCKET, domain), domain)
+      .put_int(KPARAM(SOCKET, type), type)
+      .put_int(KPARAM(SOCKET, proto), proto)
+      .finish_or_throw();
 }
 
 // A generic event from a thread that changes no state (a read).
 inline std::vector<uint8_t> read_event(uint32_t tid, uint32_t tgid, int64_t fd) {
-  return EventBuilder(KE_READ, 5000, tid, tgid).add_int(1).add_int(fd).add_int(1).add_bytes(std::vector<uint8_t>{'x'})
-      .finish();
+  return EventBuilder(KE_READ, 5000, tid, tgid)
+      .put_int(KPARAM(READ, res), 1)
+      .put_int(KPARAM(READ, fd), fd)
+      .put_int(KPARAM(READ, size), 1)
+      .put_bytes(KPARAM(READ, data), std::vector<uint8_t>{'x'})
+      .finish_or_throw();
 }
 
 }  // namespace kestrel::test

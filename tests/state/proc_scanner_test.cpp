@@ -212,7 +212,8 @@ TEST(ProcScanner, ResolvesProcessesTheEventsMissed) {
     if (domain != kHostDomain) return std::nullopt;
     return scanner.scan_process(pid);
   });
-  auto bytes = EventBuilder(KE_CLOSE, 1, 43, 42).add_int(0).add_int(4).finish();
+  auto bytes =
+      EventBuilder(KE_CLOSE, 1, 43, 42).put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), 4).finish_or_throw();
   updater.apply(*EventView::parse(bytes), kHostDomain);
   const ThreadInfo* worker = table.find(kHostDomain, 43);
   ASSERT_NE(worker, nullptr);

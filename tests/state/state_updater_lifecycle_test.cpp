@@ -136,24 +136,48 @@ TEST_F(StateUpdaterTest, AncestorChainFromEvents) {
 
 TEST_F(StateUpdaterTest, Credentials) {
   add_shell(100, 1);  // uid/euid 1000
-  feed(EventBuilder(KE_SETRESUID, 10, 100, 100).add_int(0).add_int(-1).add_int(0).add_int(-1).finish());
+  feed(EventBuilder(KE_SETRESUID, 10, 100, 100)
+           .put_int(KPARAM(SETRESUID, res), 0)
+           .put_int(KPARAM(SETRESUID, ruid), -1)
+           .put_int(KPARAM(SETRESUID, euid), 0)
+           .put_int(KPARAM(SETRESUID, suid), -1)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->uid, 1000u);
   EXPECT_EQ(table.find(0, 100)->euid, 0u);
   // Now privileged: setuid sets both.
-  feed(EventBuilder(KE_SETUID, 10, 100, 100).add_int(0).add_int(33).finish());
+  feed(EventBuilder(KE_SETUID, 10, 100, 100)
+           .put_int(KPARAM(SETUID, res), 0)
+           .put_int(KPARAM(SETUID, uid), 33)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->uid, 33u);
   EXPECT_EQ(table.find(0, 100)->euid, 33u);
   // Unprivileged: setuid only changes the effective uid.
-  feed(EventBuilder(KE_SETUID, 10, 100, 100).add_int(0).add_int(1000).finish());
+  feed(EventBuilder(KE_SETUID, 10, 100, 100)
+           .put_int(KPARAM(SETUID, res), 0)
+           .put_int(KPARAM(SETUID, uid), 1000)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->uid, 33u);
   EXPECT_EQ(table.find(0, 100)->euid, 1000u);
   // A failed call changes nothing.
-  feed(EventBuilder(KE_SETREGID, 10, 100, 100).add_int(-EPERM).add_int(0).add_int(0).finish());
+  feed(EventBuilder(KE_SETREGID, 10, 100, 100)
+           .put_int(KPARAM(SETREGID, res), -EPERM)
+           .put_int(KPARAM(SETREGID, rgid), 0)
+           .put_int(KPARAM(SETREGID, egid), 0)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->gid, 1000u);
-  feed(EventBuilder(KE_SETREGID, 10, 100, 100).add_int(0).add_int(-1).add_int(50).finish());
+  feed(EventBuilder(KE_SETREGID, 10, 100, 100)
+           .put_int(KPARAM(SETREGID, res), 0)
+           .put_int(KPARAM(SETREGID, rgid), -1)
+           .put_int(KPARAM(SETREGID, egid), 50)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->gid, 1000u);
   EXPECT_EQ(table.find(0, 100)->egid, 50u);
-  feed(EventBuilder(KE_SETRESGID, 10, 100, 100).add_int(0).add_int(7).add_int(8).add_int(9).finish());
+  feed(EventBuilder(KE_SETRESGID, 10, 100, 100)
+           .put_int(KPARAM(SETRESGID, res), 0)
+           .put_int(KPARAM(SETRESGID, rgid), 7)
+           .put_int(KPARAM(SETRESGID, egid), 8)
+           .put_int(KPARAM(SETRESGID, sgid), 9)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->gid, 7u);
   EXPECT_EQ(table.find(0, 100)->egid, 8u);
 }
@@ -177,8 +201,16 @@ TEST_F(StateUpdaterTest, SandboxThreadsTakeTheirDomainsContainer) {
   feed(test::open_event(10, 10, 3, "/before", O_RDONLY), sandbox);
   EXPECT_EQ(table.find(sandbox, 10)->container_id, "");
   const std::string id = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0";
-  feed(EventBuilder(KE_CONTAINER, 10, 0, 0).add_str(id).add_int(5).add_empty().add_empty().add_empty().add_empty()
-           .add_empty().add_empty().finish(),
+  feed(EventBuilder(KE_CONTAINER, 10, 0, 0)
+           .put_str(KPARAM(CONTAINER, id), id)
+           .put_int(KPARAM(CONTAINER, type), 5)
+           .put_empty(KPARAM(CONTAINER, name))
+           .put_empty(KPARAM(CONTAINER, image))
+           .put_empty(KPARAM(CONTAINER, privileged))
+           .put_empty(KPARAM(CONTAINER, args))
+           .put_empty(KPARAM(CONTAINER, env))
+           .put_empty(KPARAM(CONTAINER, cwd))
+           .finish_or_throw(),
        sandbox);
   EXPECT_EQ(table.find(sandbox, 0), nullptr) << "a container event without a task makes no thread";
   feed(test::open_event(11, 11, 3, "/after", O_RDONLY), sandbox);
@@ -239,7 +271,12 @@ TEST_F(StateUpdaterTest, UnknownProcessesAreResolvedWithinABudget) {
   EXPECT_EQ(calls, 2);
   EXPECT_EQ(updater.stats().resolve_skipped, 2u);
   // A later second has a fresh budget.
-  feed(EventBuilder(KE_READ, 7'000'000'000, 953, 953).add_int(1).add_int(0).add_int(1).add_str("x").finish());
+  feed(EventBuilder(KE_READ, 7'000'000'000, 953, 953)
+           .put_int(KPARAM(READ, res), 1)
+           .put_int(KPARAM(READ, fd), 0)
+           .put_int(KPARAM(READ, size), 1)
+           .put_bytes(KPARAM(READ, data), std::vector<uint8_t>{'x', 0})  // the bytes add_str wrote
+           .finish_or_throw());
   EXPECT_EQ(calls, 3);
   updater.set_resolver(nullptr);
   feed(test::read_event(954, 954, 0));
@@ -291,12 +328,14 @@ TEST(StateUpdaterRobustness, TruncatedEventsOfEveryTypeAreHarmless) {
       EventBuilder b(info.type, 1, 900 + static_cast<uint32_t>(n), 900);
       for (size_t i = 0; i < n; ++i) {
         if (param_fixed_size(info.params[i].type) != 0) {
-          b.add_int(i % 2 ? 0 : 3);  // 0 = success for res, 3 = a plausible fd
+          b.put_int(info.params[i].name, i % 2 ? 0 : 3);  // 0 = success for res, 3 = a plausible fd
         } else {
-          b.add_empty();
+          b.put_empty(info.params[i].name);
         }
       }
-      auto bytes = b.finish();
+      auto truncated = b.finish_truncated();
+      ASSERT_TRUE(truncated.ok()) << truncated.status().message();
+      std::vector<uint8_t> bytes(truncated->begin(), truncated->end());
       auto view = EventView::parse(bytes);
       ASSERT_TRUE(view.ok());
       updater.apply(*view, kHostDomain);
@@ -317,9 +356,9 @@ TEST(StateUpdaterRobustness, RandomParamBytesAreHarmless) {
       for (size_t i = 0; i < info.params.size(); ++i) {
         std::vector<uint8_t> bytes(rng() % 48);
         for (auto& x : bytes) x = static_cast<uint8_t>(rng());
-        b.add_bytes(bytes);
+        b.put_unchecked_bytes(info.params[i].name, bytes);
       }
-      auto record = b.finish();
+      auto record = b.finish_or_throw();
       auto view = EventView::parse(record);
       ASSERT_TRUE(view.ok());
       updater.apply(*view, rng() % 2);

@@ -103,7 +103,11 @@ TEST_F(StateUpdaterTest, ExecResolvesExepathAndContainer) {
   EXPECT_EQ(t->container_type, "docker");
 
   // fexecve(): execveat(memfd, "", AT_EMPTY_PATH).
-  feed(EventBuilder(KE_MEMFD_CREATE, 10, 100, 100).add_int(7).add_str("payload").add_int(1 /*MFD_CLOEXEC*/).finish());
+  feed(EventBuilder(KE_MEMFD_CREATE, 10, 100, 100)
+           .put_int(KPARAM(MEMFD_CREATE, fd), 7)
+           .put_str(KPARAM(MEMFD_CREATE, name), "payload")
+           .put_int(KPARAM(MEMFD_CREATE, flags), 1 /*MFD_CLOEXEC*/)
+           .finish_or_throw());
   ASSERT_NE(fd(100, 7), nullptr);
   EXPECT_EQ(fd(100, 7)->type, FdType::kMemfd);
   EXPECT_EQ(fd(100, 7)->name, "memfd:payload");
@@ -123,24 +127,44 @@ TEST_F(StateUpdaterTest, Dup2OverAnExistingFd) {
   ASSERT_NE(fd(100, 3), nullptr);
   EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
 
-  feed(EventBuilder(KE_DUP2, 10, 100, 100).add_int(1).add_int(3).add_int(1).finish());
+  feed(EventBuilder(KE_DUP2, 10, 100, 100)
+           .put_int(KPARAM(DUP2, res), 1)
+           .put_int(KPARAM(DUP2, oldfd), 3)
+           .put_int(KPARAM(DUP2, newfd), 1)
+           .finish_or_throw());
   ASSERT_NE(fd(100, 1), nullptr);
   EXPECT_EQ(fd(100, 1)->type, FdType::kIpv4) << "fd 1 now is the socket";
   EXPECT_EQ(fd(100, 1)->l4proto, IPPROTO_TCP);
   EXPECT_FALSE(fd(100, 1)->open_flags & O_CLOEXEC) << "dup2 clears close-on-exec";
   EXPECT_EQ(table.fd_count(0, 100), 4u);
 
-  feed(EventBuilder(KE_DUP3, 10, 100, 100).add_int(9).add_int(0).add_int(9).add_int(O_CLOEXEC).finish());
+  feed(EventBuilder(KE_DUP3, 10, 100, 100)
+           .put_int(KPARAM(DUP3, res), 9)
+           .put_int(KPARAM(DUP3, oldfd), 0)
+           .put_int(KPARAM(DUP3, newfd), 9)
+           .put_int(KPARAM(DUP3, flags), O_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 9)->name, "/dev/pts/0");
   EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
 
-  feed(EventBuilder(KE_FCNTL, 10, 100, 100).add_int(10).add_int(2).add_int(F_DUPFD_CLOEXEC).finish());
+  feed(EventBuilder(KE_FCNTL, 10, 100, 100)
+           .put_int(KPARAM(FCNTL, res), 10)
+           .put_int(KPARAM(FCNTL, fd), 2)
+           .put_int(KPARAM(FCNTL, cmd), F_DUPFD_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 10)->name, "/dev/pts/0");
   EXPECT_TRUE(fd(100, 10)->open_flags & O_CLOEXEC);
-  feed(EventBuilder(KE_FCNTL, 10, 100, 100).add_int(0).add_int(2).add_int(F_GETFL).finish());
+  feed(EventBuilder(KE_FCNTL, 10, 100, 100)
+           .put_int(KPARAM(FCNTL, res), 0)
+           .put_int(KPARAM(FCNTL, fd), 2)
+           .put_int(KPARAM(FCNTL, cmd), F_GETFL)
+           .finish_or_throw());
   EXPECT_EQ(table.fd_count(0, 100), 6u) << "F_GETFL creates nothing";
 
-  feed(EventBuilder(KE_DUP, 10, 100, 100).add_int(11).add_int(42).finish());
+  feed(EventBuilder(KE_DUP, 10, 100, 100)
+           .put_int(KPARAM(DUP, res), 11)
+           .put_int(KPARAM(DUP, oldfd), 42)
+           .finish_or_throw());
   ASSERT_NE(fd(100, 11), nullptr);
   EXPECT_EQ(fd(100, 11)->type, FdType::kUnknown);
   EXPECT_EQ(updater.stats().unknown_fds, 1u);
@@ -162,7 +186,10 @@ TEST_F(StateUpdaterTest, RelativeOpenAfterChdir) {
   EXPECT_EQ(fd(100, 4)->name, "/var/log/syslog");
 
   feed(test::openat_event(100, 100, 5, AT_FDCWD, "/etc", O_RDONLY | O_DIRECTORY));
-  feed(EventBuilder(KE_FCHDIR, 10, 100, 100).add_int(0).add_int(5).finish());
+  feed(EventBuilder(KE_FCHDIR, 10, 100, 100)
+           .put_int(KPARAM(FCHDIR, res), 0)
+           .put_int(KPARAM(FCHDIR, fd), 5)
+           .finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->cwd, "/etc");
 }
 
@@ -195,8 +222,12 @@ TEST_F(StateUpdaterTest, ConnectStoresTheTuple) {
   EXPECT_EQ(fd(100, 3)->l4proto, IPPROTO_TCP);
   const uint8_t local[4] = {10, 0, 0, 1}, remote[4] = {93, 184, 216, 34};
   auto tuple = encode_tuple_in(local, 40000, remote, 443);
-  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(0).add_int(3).add_bytes(tuple)
-           .add_bytes(encode_sockaddr_in(remote, 443)).finish());
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100)
+           .put_int(KPARAM(CONNECT, res), 0)
+           .put_int(KPARAM(CONNECT, fd), 3)
+           .put_bytes(KPARAM(CONNECT, tuple), tuple)
+           .put_bytes(KPARAM(CONNECT, addr), encode_sockaddr_in(remote, 443))
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 3)->name, "10.0.0.1:40000->93.184.216.34:443");
   EXPECT_EQ(fd(100, 3)->tuple, tuple);
 
@@ -207,17 +238,30 @@ TEST_F(StateUpdaterTest, ConnectStoresTheTuple) {
   uint8_t l6[16] = {}, r6[16] = {};
   l6[15] = 1;
   r6[0] = 0x20, r6[1] = 0x01, r6[2] = 0x0d, r6[3] = 0xb8, r6[15] = 5;
-  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(-EINPROGRESS).add_int(4)
-           .add_bytes(encode_tuple_in6(l6, 5000, r6, 53)).add_empty().finish());
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100)
+           .put_int(KPARAM(CONNECT, res), -EINPROGRESS)
+           .put_int(KPARAM(CONNECT, fd), 4)
+           .put_bytes(KPARAM(CONNECT, tuple), encode_tuple_in6(l6, 5000, r6, 53))
+           .put_empty(KPARAM(CONNECT, addr))
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 4)->name, "[::1]:5000->[2001:db8::5]:53");
   feed(test::socket_event(100, 100, 5, AF_INET, SOCK_STREAM));
-  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(-ECONNREFUSED).add_int(5).add_bytes(tuple).add_empty().finish());
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100)
+           .put_int(KPARAM(CONNECT, res), -ECONNREFUSED)
+           .put_int(KPARAM(CONNECT, fd), 5)
+           .put_bytes(KPARAM(CONNECT, tuple), tuple)
+           .put_empty(KPARAM(CONNECT, addr))
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 5)->name, "");
 
   // Other families.
   feed(test::socket_event(100, 100, 6, AF_UNIX, SOCK_STREAM));
-  feed(EventBuilder(KE_CONNECT, 10, 100, 100).add_int(0).add_int(6)
-           .add_bytes(encode_tuple_un(0x1234, 0x5678, "/run/docker.sock")).add_empty().finish());
+  feed(EventBuilder(KE_CONNECT, 10, 100, 100)
+           .put_int(KPARAM(CONNECT, res), 0)
+           .put_int(KPARAM(CONNECT, fd), 6)
+           .put_bytes(KPARAM(CONNECT, tuple), encode_tuple_un(0x1234, 0x5678, "/run/docker.sock"))
+           .put_empty(KPARAM(CONNECT, addr))
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 6)->type, FdType::kUnix);
   EXPECT_EQ(fd(100, 6)->name, "/run/docker.sock");
   feed(test::socket_event(100, 100, 7, AF_NETLINK, SOCK_RAW));
@@ -228,15 +272,28 @@ TEST_F(StateUpdaterTest, BindListenAccept) {
   add_shell(300, 1);
   feed(test::socket_event(300, 300, 3, AF_INET, SOCK_STREAM));
   const uint8_t any[4] = {0, 0, 0, 0};
-  feed(EventBuilder(KE_BIND, 10, 300, 300).add_int(0).add_int(3).add_bytes(encode_sockaddr_in(any, 8080)).finish());
+  feed(EventBuilder(KE_BIND, 10, 300, 300)
+           .put_int(KPARAM(BIND, res), 0)
+           .put_int(KPARAM(BIND, fd), 3)
+           .put_bytes(KPARAM(BIND, addr), encode_sockaddr_in(any, 8080))
+           .finish_or_throw());
   EXPECT_EQ(fd(300, 3)->name, "0.0.0.0:8080");
   EXPECT_FALSE(fd(300, 3)->listening);
-  feed(EventBuilder(KE_LISTEN, 10, 300, 300).add_int(0).add_int(3).add_int(128).finish());
+  feed(EventBuilder(KE_LISTEN, 10, 300, 300)
+           .put_int(KPARAM(LISTEN, res), 0)
+           .put_int(KPARAM(LISTEN, fd), 3)
+           .put_int(KPARAM(LISTEN, backlog), 128)
+           .finish_or_throw());
   EXPECT_TRUE(fd(300, 3)->listening);
 
   const uint8_t client[4] = {192, 168, 1, 7}, server[4] = {192, 168, 1, 2};
   auto tuple = encode_tuple_in(client, 51000, server, 8080);
-  feed(EventBuilder(KE_ACCEPT4, 10, 300, 300).add_int(4).add_bytes(tuple).add_int(3).add_int(SOCK_CLOEXEC).finish());
+  feed(EventBuilder(KE_ACCEPT4, 10, 300, 300)
+           .put_int(KPARAM(ACCEPT4, fd), 4)
+           .put_bytes(KPARAM(ACCEPT4, tuple), tuple)
+           .put_int(KPARAM(ACCEPT4, listen_fd), 3)
+           .put_int(KPARAM(ACCEPT4, flags), SOCK_CLOEXEC)
+           .finish_or_throw());
   ASSERT_NE(fd(300, 4), nullptr);
   EXPECT_EQ(fd(300, 4)->type, FdType::kIpv4);
   EXPECT_EQ(fd(300, 4)->l4proto, IPPROTO_TCP);
@@ -247,57 +304,107 @@ TEST_F(StateUpdaterTest, BindListenAccept) {
 
 TEST_F(StateUpdaterTest, PipesSocketpairsMemfds) {
   add_shell(100, 1);
-  feed(EventBuilder(KE_PIPE2, 10, 100, 100).add_int(0).add_int(3).add_int(4).add_int(777).add_int(O_CLOEXEC).finish());
+  feed(EventBuilder(KE_PIPE2, 10, 100, 100)
+           .put_int(KPARAM(PIPE2, res), 0)
+           .put_int(KPARAM(PIPE2, fd1), 3)
+           .put_int(KPARAM(PIPE2, fd2), 4)
+           .put_int(KPARAM(PIPE2, ino), 777)
+           .put_int(KPARAM(PIPE2, flags), O_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 3)->type, FdType::kPipe);
   EXPECT_EQ(fd(100, 4)->type, FdType::kPipe);
   EXPECT_EQ(fd(100, 4)->ino, 777u);
   EXPECT_EQ(fd(100, 4)->name, "pipe:[777]");
   EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
-  feed(EventBuilder(KE_SOCKETPAIR, 10, 100, 100).add_int(0).add_int(5).add_int(6).add_int(AF_UNIX)
-           .add_int(SOCK_STREAM).add_int(0).finish());
+  feed(EventBuilder(KE_SOCKETPAIR, 10, 100, 100)
+           .put_int(KPARAM(SOCKETPAIR, res), 0)
+           .put_int(KPARAM(SOCKETPAIR, fd1), 5)
+           .put_int(KPARAM(SOCKETPAIR, fd2), 6)
+           .put_int(KPARAM(SOCKETPAIR, domain), AF_UNIX)
+           .put_int(KPARAM(SOCKETPAIR, type), SOCK_STREAM)
+           .put_int(KPARAM(SOCKETPAIR, proto), 0)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 5)->type, FdType::kUnix);
   EXPECT_EQ(fd(100, 6)->type, FdType::kUnix);
 }
 
 TEST_F(StateUpdaterTest, AnonInodeFds) {
   add_shell(100, 1);
-  feed(EventBuilder(KE_USERFAULTFD, 10, 100, 100).add_int(3).add_int(O_CLOEXEC).finish());
+  feed(EventBuilder(KE_USERFAULTFD, 10, 100, 100)
+           .put_int(KPARAM(USERFAULTFD, res), 3)
+           .put_int(KPARAM(USERFAULTFD, flags), O_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 3)->type, FdType::kUserfaultfd);
   EXPECT_TRUE(fd(100, 3)->open_flags & O_CLOEXEC);
-  feed(EventBuilder(KE_IO_URING_SETUP, 10, 100, 100).add_int(4).add_int(8).add_int(8).add_int(16).add_int(0)
-           .add_int(0).add_int(0).add_int(0).finish());
+  feed(EventBuilder(KE_IO_URING_SETUP, 10, 100, 100)
+           .put_int(KPARAM(IO_URING_SETUP, res), 4)
+           .put_int(KPARAM(IO_URING_SETUP, entries), 8)
+           .put_int(KPARAM(IO_URING_SETUP, sq_entries), 8)
+           .put_int(KPARAM(IO_URING_SETUP, cq_entries), 16)
+           .put_int(KPARAM(IO_URING_SETUP, flags), 0)
+           .put_int(KPARAM(IO_URING_SETUP, sq_thread_cpu), 0)
+           .put_int(KPARAM(IO_URING_SETUP, sq_thread_idle), 0)
+           .put_int(KPARAM(IO_URING_SETUP, features), 0)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 4)->type, FdType::kIoUring);
-  feed(EventBuilder(KE_BPF, 10, 100, 100).add_int(5).add_int(5 /*BPF_PROG_LOAD*/).finish());
+  feed(EventBuilder(KE_BPF, 10, 100, 100)
+           .put_int(KPARAM(BPF, fd), 5)
+           .put_int(KPARAM(BPF, cmd), 5 /*BPF_PROG_LOAD*/)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 5)->type, FdType::kBpf);
   EXPECT_EQ(fd(100, 5)->name, "anon_inode:bpf-prog");
   // BPF_MAP_UPDATE_ELEM returns 0, which is not a new fd 0.
-  feed(EventBuilder(KE_BPF, 10, 100, 100).add_int(0).add_int(2).finish());
+  feed(EventBuilder(KE_BPF, 10, 100, 100).put_int(KPARAM(BPF, fd), 0).put_int(KPARAM(BPF, cmd), 2).finish_or_throw());
   EXPECT_EQ(fd(100, 0)->name, "/dev/pts/0");
 
-  feed(EventBuilder(KE_EVENTFD2, 10, 100, 100).add_int(6).add_int(0).add_int(EFD_CLOEXEC | EFD_NONBLOCK).finish());
+  feed(EventBuilder(KE_EVENTFD2, 10, 100, 100)
+           .put_int(KPARAM(EVENTFD2, res), 6)
+           .put_int(KPARAM(EVENTFD2, initval), 0)
+           .put_int(KPARAM(EVENTFD2, flags), EFD_CLOEXEC | EFD_NONBLOCK)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 6)->type, FdType::kEvent);
   EXPECT_EQ(fd(100, 6)->open_flags, uint32_t{O_CLOEXEC});
-  feed(EventBuilder(KE_TIMERFD_CREATE, 10, 100, 100).add_int(7).add_int(CLOCK_MONOTONIC).add_int(0).finish());
+  feed(EventBuilder(KE_TIMERFD_CREATE, 10, 100, 100)
+           .put_int(KPARAM(TIMERFD_CREATE, res), 7)
+           .put_int(KPARAM(TIMERFD_CREATE, clockid), CLOCK_MONOTONIC)
+           .put_int(KPARAM(TIMERFD_CREATE, flags), 0)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 7)->type, FdType::kTimerFd);
   EXPECT_EQ(fd(100, 7)->open_flags, 0u);
-  feed(EventBuilder(KE_INOTIFY_INIT1, 10, 100, 100).add_int(8).add_int(IN_CLOEXEC).finish());
+  feed(EventBuilder(KE_INOTIFY_INIT1, 10, 100, 100)
+           .put_int(KPARAM(INOTIFY_INIT1, res), 8)
+           .put_int(KPARAM(INOTIFY_INIT1, flags), IN_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 8)->type, FdType::kInotify);
-  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100).add_int(9).add_int(-1).add_int(1 << 16).add_int(SFD_CLOEXEC).finish());
+  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100)
+           .put_int(KPARAM(SIGNALFD4, res), 9)
+           .put_int(KPARAM(SIGNALFD4, fd), -1)
+           .put_int(KPARAM(SIGNALFD4, mask), 1 << 16)
+           .put_int(KPARAM(SIGNALFD4, flags), SFD_CLOEXEC)
+           .finish_or_throw());
   EXPECT_EQ(fd(100, 9)->type, FdType::kSignalFd);
   EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
   // Re-arming the same signalfd keeps the entry as it was.
-  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100).add_int(9).add_int(9).add_int(1 << 17).add_int(0).finish());
+  feed(EventBuilder(KE_SIGNALFD4, 10, 100, 100)
+           .put_int(KPARAM(SIGNALFD4, res), 9)
+           .put_int(KPARAM(SIGNALFD4, fd), 9)
+           .put_int(KPARAM(SIGNALFD4, mask), 1 << 17)
+           .put_int(KPARAM(SIGNALFD4, flags), 0)
+           .finish_or_throw());
   EXPECT_TRUE(fd(100, 9)->open_flags & O_CLOEXEC);
-  feed(EventBuilder(KE_EVENTFD, 10, 100, 100).add_int(-EMFILE).add_int(0).finish());
+  feed(EventBuilder(KE_EVENTFD, 10, 100, 100)
+           .put_int(KPARAM(EVENTFD, res), -EMFILE)
+           .put_int(KPARAM(EVENTFD, initval), 0)
+           .finish_or_throw());
   EXPECT_EQ(table.fd_count(0, 100), 10u) << "a failed call adds nothing";
 }
 
 TEST_F(StateUpdaterTest, SetsidStartsASession) {
   add_shell(100, 1);
   table.get(0, 100)->sid = 7;
-  feed(EventBuilder(KE_SETSID, 10, 100, 100).add_int(-EPERM).finish());
+  feed(EventBuilder(KE_SETSID, 10, 100, 100).put_int(KPARAM(SETSID, res), -EPERM).finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->sid, 7);
-  feed(EventBuilder(KE_SETSID, 10, 100, 100).add_int(100).finish());
+  feed(EventBuilder(KE_SETSID, 10, 100, 100).put_int(KPARAM(SETSID, res), 100).finish_or_throw());
   EXPECT_EQ(table.find(0, 100)->sid, 100);
   EXPECT_EQ(table.find(0, 100)->pgid, 100);
 }

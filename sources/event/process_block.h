@@ -1,0 +1,41 @@
+// process_block.h — the process params block, written by name.
+//
+// Every process-creating event (execve, execveat, clone, clone3, fork,
+// vfork) carries the same 25 params after `res` (KE_PROCESS_PARAMS in
+// events.def). Userspace producers fill a ProcessBlockValues and write it
+// with put_process_block, so the block's order and types live in the table
+// only; state/process_params.cpp reads it the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "sources/event/event_builder.h"
+
+namespace kestrel {
+
+// One member per param of the block, in table order; an unset member is
+// written as an empty param (the value is unknown to the producer).
+struct ProcessBlockValues {
+  using Strings = std::span<const std::string_view>;
+  std::optional<std::string_view> exe;
+  std::optional<Strings> args;
+  std::optional<int64_t> tid, pid, ptid;
+  std::optional<std::string_view> cwd, comm;
+  std::optional<Strings> env;
+  std::optional<int64_t> tty, pgid, sid, vtid, vpid;
+  std::optional<int64_t> loginuid, uid, euid, gid, egid;
+  std::optional<uint64_t> cap_inheritable, cap_permitted, cap_effective;
+  std::optional<Strings> cgroups;
+  std::optional<uint32_t> exe_flags;
+  std::optional<uint64_t> start_ts;
+  std::optional<std::string_view> exepath;
+};
+
+// Writes the block's 25 params into `b`, whose next param must be the
+// block's first (`exe`); a row without the block is a mismatch in b.status().
+void put_process_block(EventBuilder& b, const ProcessBlockValues& v);
+
+}  // namespace kestrel
