@@ -58,18 +58,23 @@ static __always_inline struct sock *kb_fd_sock(s64 fd)
 	return KB_LOAD(sock->sk, BPF_CORE_READ(sock, sk));
 }
 
-/* dev and ino of the file behind a freshly returned fd. */
-static __always_inline void kb_push_fd_dev_ino(struct kb_rec *r, s64 fd)
+/* The `dev` and `ino` params of event ID: the file behind a freshly
+ * returned fd (both empty when there is none). */
+#define KB_PUT_FD_DEV_INO(r, ID, fd) kb_put_fd_dev_ino(&(r), KB_P(ID, dev), KB_P(ID, ino), (fd))
+
+static __always_inline void kb_put_fd_dev_ino(struct kb_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
+					      u32 ino_type, s64 fd)
 {
 	struct file *f = fd >= 0 ? kb_fd_file(fd) : NULL;
 	if (!f) {
-		kb_push_empty(r);
-		kb_push_empty(r);
+		kb_put_empty(r, dev_idx, dev_type);
+		kb_put_empty(r, ino_idx, ino_type);
 		return;
 	}
 	struct inode *inode = KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode));
-	kb_push_u32(r, kb_kdev_to_user(KB_LOAD(inode->i_sb->s_dev, BPF_CORE_READ(inode, i_sb, s_dev))));
-	kb_push_u64(r, KB_LOAD(inode->i_ino, BPF_CORE_READ(inode, i_ino)));
+	kb_put_int(r, dev_idx, dev_type,
+		   kb_kdev_to_user(KB_LOAD(inode->i_sb->s_dev, BPF_CORE_READ(inode, i_sb, s_dev))));
+	kb_put_int(r, ino_idx, ino_type, KB_LOAD(inode->i_ino, BPF_CORE_READ(inode, i_ino)));
 }
 
 static __always_inline u64 kb_fd_ino(s64 fd)
@@ -100,19 +105,21 @@ static __always_inline u32 kb_write_unix_path(struct kb_rec *r, u32 pos, struct 
 	return pos + 1;
 }
 
-static __always_inline void kb_write_u16(struct kb_rec *r, u32 pos, u16 v)
-{
-	*(u16 *)(r->buf + (pos & KB_OFF_MASK)) = v;
-}
-
 /*
- * Pushes the SOCKTUPLE of `sk`, client -> server: `local_is_source` for
- * connect() (the local end is the client), not for accept().
+ * Writes the SOCKTUPLE param `idx` of `sk`, client -> server:
+ * `local_is_source` for connect() (the local end is the client), not for
+ * accept(). Empty when there is no socket or its family has no encoding.
  */
-static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, bool local_is_source)
+#define KB_PUT_TUPLE(r, ID, name, sk, local_is_source) \
+	kb_put_tuple(&(r), KB_P(ID, name), (sk), (local_is_source))
+
+static __always_inline void kb_put_tuple(struct kb_rec *r, u32 idx, u32 type, struct sock *sk,
+					 bool local_is_source)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_SOCKTUPLE(type)))
+		return;
 	if (!sk) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	/* `sk` comes from kb_fd_sock(): BTF-typed (direct loads) where the kfunc is. */
@@ -123,59 +130,78 @@ static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, boo
 	if (family == KESTREL_AF_INET) {
 		u32 laddr = KB_LOAD(sk->__sk_common.skc_rcv_saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
 		u32 raddr = KB_LOAD(sk->__sk_common.skc_daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
-		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = local_is_source ? laddr : raddr;
-		kb_write_u16(r, pos + 5, local_is_source ? lport : rport);
-		*(u32 *)(r->buf + ((pos + 7) & KB_OFF_MASK)) = local_is_source ? raddr : laddr;
-		kb_write_u16(r, pos + 11, local_is_source ? rport : lport);
-		kb_set_len(r, 13);
+		struct kestrel_socktuple_in *t = (void *)(r->buf + (pos & KB_OFF_MASK));
+		t->family = KESTREL_AF_INET;
+		__builtin_memcpy(t->saddr, local_is_source ? &laddr : &raddr, 4);
+		t->sport = local_is_source ? lport : rport;
+		__builtin_memcpy(t->daddr, local_is_source ? &raddr : &laddr, 4);
+		t->dport = local_is_source ? rport : lport;
+		kb_set_len(r, sizeof(*t));
 	} else if (family == KESTREL_AF_INET6) {
 		struct in6_addr l6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
 		struct in6_addr r6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
-		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), local_is_source ? &l6 : &r6, 16);
-		kb_write_u16(r, pos + 17, local_is_source ? lport : rport);
-		__builtin_memcpy(r->buf + ((pos + 19) & KB_OFF_MASK), local_is_source ? &r6 : &l6, 16);
-		kb_write_u16(r, pos + 35, local_is_source ? rport : lport);
-		kb_set_len(r, 37);
+		struct kestrel_socktuple_in6 *t = (void *)(r->buf + (pos & KB_OFF_MASK));
+		t->family = KESTREL_AF_INET6;
+		__builtin_memcpy(t->saddr, local_is_source ? &l6 : &r6, 16);
+		t->sport = local_is_source ? lport : rport;
+		__builtin_memcpy(t->daddr, local_is_source ? &r6 : &l6, 16);
+		t->dport = local_is_source ? rport : lport;
+		kb_set_len(r, sizeof(*t));
 	} else if (family == KESTREL_AF_UNIX) {
 		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_UNIX;
-		u64 src = (u64)(local_is_source ? sk : peer);
-		u64 dst = (u64)(local_is_source ? peer : sk);
-		*(u64 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = src;
-		*(u64 *)(r->buf + ((pos + 9) & KB_OFF_MASK)) = dst;
+		struct kestrel_socktuple_un *t = (void *)(r->buf + (pos & KB_OFF_MASK));
+		t->family = KESTREL_AF_UNIX;
+		t->source = (u64)(local_is_source ? sk : peer);
+		t->dest = (u64)(local_is_source ? peer : sk);
 		/* The server's path: the peer's for connect, our own for accept. */
-		u32 end = kb_write_unix_path(r, pos + 17, local_is_source ? peer : sk);
+		u32 end = kb_write_unix_path(r, pos + sizeof(*t), local_is_source ? peer : sk);
 		kb_set_len(r, end - pos);
 	} else {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 	}
 }
 
-/* Pushes a user sockaddr (as passed to connect/bind) as a SOCKADDR param. */
-static __always_inline void kb_push_user_sockaddr(struct kb_rec *r, const void *uaddr, u64 addrlen)
+/*
+ * Writes the SOCKADDR param `idx` from a user sockaddr (as passed to
+ * connect/bind). Empty when the caller's memory cannot be read — a family
+ * we could read but an address we could not is unknown, not 0.0.0.0:0.
+ */
+#define KB_PUT_USER_SOCKADDR(r, ID, name, uaddr, addrlen) \
+	kb_put_user_sockaddr(&(r), KB_P(ID, name), (const void *)(uaddr), (addrlen))
+
+static __always_inline void kb_put_user_sockaddr(struct kb_rec *r, u32 idx, u32 type, const void *uaddr,
+						 u64 addrlen)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_SOCKADDR(type)))
+		return;
 	u16 family = 0;
 	if (!uaddr || addrlen < 2 || bpf_probe_read_user(&family, sizeof(family), uaddr) != 0) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	u32 pos = r->off;
 	if (family == KESTREL_AF_INET && addrlen >= 8) {
 		struct sockaddr_in in = {};
-		bpf_probe_read_user(&in, sizeof(in), uaddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
-		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = in.sin_addr.s_addr;
-		kb_write_u16(r, pos + 5, bpf_ntohs(in.sin_port));
-		kb_set_len(r, 7);
+		if (bpf_probe_read_user(&in, sizeof(in), uaddr) != 0) {
+			kb_set_len(r, 0);
+			return;
+		}
+		struct kestrel_sockaddr_in *out = (void *)(r->buf + (pos & KB_OFF_MASK));
+		out->family = KESTREL_AF_INET;
+		__builtin_memcpy(out->addr, &in.sin_addr.s_addr, 4);
+		out->port = bpf_ntohs(in.sin_port);
+		kb_set_len(r, sizeof(*out));
 	} else if (family == KESTREL_AF_INET6 && addrlen >= 24) {
 		struct sockaddr_in6 in6 = {};
-		bpf_probe_read_user(&in6, sizeof(in6), uaddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
-		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), &in6.sin6_addr, 16);
-		kb_write_u16(r, pos + 17, bpf_ntohs(in6.sin6_port));
-		kb_set_len(r, 19);
+		if (bpf_probe_read_user(&in6, sizeof(in6), uaddr) != 0) {
+			kb_set_len(r, 0);
+			return;
+		}
+		struct kestrel_sockaddr_in6 *out = (void *)(r->buf + (pos & KB_OFF_MASK));
+		out->family = KESTREL_AF_INET6;
+		__builtin_memcpy(out->addr, &in6.sin6_addr, 16);
+		out->port = bpf_ntohs(in6.sin6_port);
+		kb_set_len(r, sizeof(*out));
 	} else if (family == KESTREL_AF_UNIX) {
 		const char *path = (const char *)uaddr + 2;
 		char first = 0;
@@ -194,7 +220,7 @@ static __always_inline void kb_push_user_sockaddr(struct kb_rec *r, const void *
 			r->buf[pos++ & KB_OFF_MASK] = 0;
 		kb_set_len(r, pos - r->off);
 	} else {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 	}
 }
 
