@@ -215,7 +215,8 @@ enum kestrel_process_param_types { KE_PROCESS_PARAMS(PROCESS) KPT_PROCESS__END }
  * variable-length types (strings, bytes, socket addresses). A constant
  * expression, so writers resolve it at compile time.
  */
-#define KESTREL_PARAM_FIXED_SIZE(t)                                                   \
+#define KESTREL_PARAM_FIXED_SIZE(t) KESTREL_PARAM_FIXED_SIZE_((int)(t))
+#define KESTREL_PARAM_FIXED_SIZE_(t)                                                  \
 	((t) == KPT_INT8 || (t) == KPT_UINT8 || (t) == KPT_BOOL ? 1                   \
 	 : (t) == KPT_INT16 || (t) == KPT_UINT16                ? 2                   \
 	 : (t) == KPT_INT32 || (t) == KPT_UINT32 || (t) == KPT_UID || (t) == KPT_GID || \
@@ -230,11 +231,12 @@ enum kestrel_process_param_types { KE_PROCESS_PARAMS(PROCESS) KPT_PROCESS__END }
 
 /* What a writer may put into a param of type t, besides nothing (an empty
  * param, always allowed): a string (CHARBUF, PATH), a string list, raw
- * bytes, a socket address or a socket tuple. */
-#define KESTREL_PARAM_IS_STRING(t) ((t) == KPT_CHARBUF || (t) == KPT_PATH)
-#define KESTREL_PARAM_IS_STRING_ARRAY(t) ((t) == KPT_CHARBUF_ARRAY)
-#define KESTREL_PARAM_IS_BYTES(t) ((t) == KPT_BYTES)
-#define KESTREL_PARAM_IS_SOCKADDR(t) ((t) == KPT_SOCKADDR)
-#define KESTREL_PARAM_IS_SOCKTUPLE(t) ((t) == KPT_SOCKTUPLE)
+ * bytes, a socket address or a socket tuple. (The int casts: t is often a
+ * per-event enum constant, compared here with the type enum.) */
+#define KESTREL_PARAM_IS_STRING(t) ((int)(t) == KPT_CHARBUF || (int)(t) == KPT_PATH)
+#define KESTREL_PARAM_IS_STRING_ARRAY(t) ((int)(t) == KPT_CHARBUF_ARRAY)
+#define KESTREL_PARAM_IS_BYTES(t) ((int)(t) == KPT_BYTES)
+#define KESTREL_PARAM_IS_SOCKADDR(t) ((int)(t) == KPT_SOCKADDR)
+#define KESTREL_PARAM_IS_SOCKTUPLE(t) ((int)(t) == KPT_SOCKTUPLE)
 
 #endif /* KESTREL_ABI_KESTREL_EVENT_H */

@@ -91,11 +91,11 @@ class Encoder {
 }  // namespace
 
 std::vector<uint8_t> encode_sockaddr_in(const uint8_t ip[4], uint16_t port) {
-  return Encoder(KESTREL_AF_INET, 7).put(ip, 4).put(&port, 2).done();
+  return Encoder(KESTREL_AF_INET, sizeof(kestrel_sockaddr_in)).put(ip, 4).put(&port, 2).done();
 }
 
 std::vector<uint8_t> encode_sockaddr_in6(const uint8_t ip[16], uint16_t port) {
-  return Encoder(KESTREL_AF_INET6, 19).put(ip, 16).put(&port, 2).done();
+  return Encoder(KESTREL_AF_INET6, sizeof(kestrel_sockaddr_in6)).put(ip, 16).put(&port, 2).done();
 }
 
 std::vector<uint8_t> encode_sockaddr_un(std::string_view path) {
@@ -104,15 +104,15 @@ std::vector<uint8_t> encode_sockaddr_un(std::string_view path) {
 }
 
 std::vector<uint8_t> encode_tuple_in(const uint8_t sip[4], uint16_t sport, const uint8_t dip[4], uint16_t dport) {
-  return Encoder(KESTREL_AF_INET, 13).put(sip, 4).put(&sport, 2).put(dip, 4).put(&dport, 2).done();
+  return Encoder(KESTREL_AF_INET, sizeof(kestrel_socktuple_in)).put(sip, 4).put(&sport, 2).put(dip, 4).put(&dport, 2).done();
 }
 
 std::vector<uint8_t> encode_tuple_in6(const uint8_t sip[16], uint16_t sport, const uint8_t dip[16], uint16_t dport) {
-  return Encoder(KESTREL_AF_INET6, 37).put(sip, 16).put(&sport, 2).put(dip, 16).put(&dport, 2).done();
+  return Encoder(KESTREL_AF_INET6, sizeof(kestrel_socktuple_in6)).put(sip, 16).put(&sport, 2).put(dip, 16).put(&dport, 2).done();
 }
 
 std::vector<uint8_t> encode_tuple_un(uint64_t source, uint64_t dest, std::string_view path) {
-  return Encoder(KESTREL_AF_UNIX, 18 + path.size()).put(&source, 8).put(&dest, 8).put(path.data(), path.size()).done();
+  return Encoder(KESTREL_AF_UNIX, sizeof(kestrel_socktuple_un) + path.size() + 1).put(&source, 8).put(&dest, 8).put(path.data(), path.size()).done();
 }
 
 }  // namespace kestrel
