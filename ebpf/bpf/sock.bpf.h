@@ -83,6 +83,17 @@ static __always_inline u64 kb_fd_ino(s64 fd)
 	return f ? KB_LOAD(f->f_inode->i_ino, BPF_CORE_READ(f, f_inode, i_ino)) : 0;
 }
 
+/*
+ * Stores `v` as field `f` of the packed ABI struct `st` placed at `base`.
+ * One store of the field's width at the struct's offset: a plain member
+ * store through a packed struct would be split into byte stores, which
+ * costs instructions and which the verifier refuses for pointer values
+ * (the unix tuple's socket identities).
+ */
+#define KB_STORE(base, st, f, v) \
+	(*(typeof(((struct st *)0)->f) *)((u8 *)(base) + __builtin_offsetof(struct st, f)) = (v))
+#define KB_FIELD(base, st, f) ((u8 *)(base) + __builtin_offsetof(struct st, f))
+
 /* A unix socket's bound path (or "@name" for an abstract one) at `pos`. */
 static __always_inline u32 kb_write_unix_path(struct kb_rec *r, u32 pos, struct sock *sk)
 {
@@ -127,34 +138,32 @@ static __always_inline void kb_put_tuple(struct kb_rec *r, u32 idx, u32 type, st
 	u32 pos = r->off;
 	u16 lport = KB_LOAD(sk->__sk_common.skc_num, BPF_CORE_READ(sk, __sk_common.skc_num));
 	u16 rport = bpf_ntohs(KB_LOAD(sk->__sk_common.skc_dport, BPF_CORE_READ(sk, __sk_common.skc_dport)));
+	u8 *t = r->buf + (pos & KB_OFF_MASK);
 	if (family == KESTREL_AF_INET) {
 		u32 laddr = KB_LOAD(sk->__sk_common.skc_rcv_saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
 		u32 raddr = KB_LOAD(sk->__sk_common.skc_daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
-		struct kestrel_socktuple_in *t = (void *)(r->buf + (pos & KB_OFF_MASK));
-		t->family = KESTREL_AF_INET;
-		__builtin_memcpy(t->saddr, local_is_source ? &laddr : &raddr, 4);
-		t->sport = local_is_source ? lport : rport;
-		__builtin_memcpy(t->daddr, local_is_source ? &raddr : &laddr, 4);
-		t->dport = local_is_source ? rport : lport;
-		kb_set_len(r, sizeof(*t));
+		KB_STORE(t, kestrel_socktuple_in, family, KESTREL_AF_INET);
+		*(u32 *)KB_FIELD(t, kestrel_socktuple_in, saddr) = local_is_source ? laddr : raddr;
+		KB_STORE(t, kestrel_socktuple_in, sport, local_is_source ? lport : rport);
+		*(u32 *)KB_FIELD(t, kestrel_socktuple_in, daddr) = local_is_source ? raddr : laddr;
+		KB_STORE(t, kestrel_socktuple_in, dport, local_is_source ? rport : lport);
+		kb_set_len(r, sizeof(struct kestrel_socktuple_in));
 	} else if (family == KESTREL_AF_INET6) {
 		struct in6_addr l6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
 		struct in6_addr r6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
-		struct kestrel_socktuple_in6 *t = (void *)(r->buf + (pos & KB_OFF_MASK));
-		t->family = KESTREL_AF_INET6;
-		__builtin_memcpy(t->saddr, local_is_source ? &l6 : &r6, 16);
-		t->sport = local_is_source ? lport : rport;
-		__builtin_memcpy(t->daddr, local_is_source ? &r6 : &l6, 16);
-		t->dport = local_is_source ? rport : lport;
-		kb_set_len(r, sizeof(*t));
+		KB_STORE(t, kestrel_socktuple_in6, family, KESTREL_AF_INET6);
+		__builtin_memcpy(KB_FIELD(t, kestrel_socktuple_in6, saddr), local_is_source ? &l6 : &r6, 16);
+		KB_STORE(t, kestrel_socktuple_in6, sport, local_is_source ? lport : rport);
+		__builtin_memcpy(KB_FIELD(t, kestrel_socktuple_in6, daddr), local_is_source ? &r6 : &l6, 16);
+		KB_STORE(t, kestrel_socktuple_in6, dport, local_is_source ? rport : lport);
+		kb_set_len(r, sizeof(struct kestrel_socktuple_in6));
 	} else if (family == KESTREL_AF_UNIX) {
 		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		struct kestrel_socktuple_un *t = (void *)(r->buf + (pos & KB_OFF_MASK));
-		t->family = KESTREL_AF_UNIX;
-		t->source = (u64)(local_is_source ? sk : peer);
-		t->dest = (u64)(local_is_source ? peer : sk);
+		KB_STORE(t, kestrel_socktuple_un, family, KESTREL_AF_UNIX);
+		KB_STORE(t, kestrel_socktuple_un, source, (u64)(local_is_source ? sk : peer));
+		KB_STORE(t, kestrel_socktuple_un, dest, (u64)(local_is_source ? peer : sk));
 		/* The server's path: the peer's for connect, our own for accept. */
-		u32 end = kb_write_unix_path(r, pos + sizeof(*t), local_is_source ? peer : sk);
+		u32 end = kb_write_unix_path(r, pos + sizeof(struct kestrel_socktuple_un), local_is_source ? peer : sk);
 		kb_set_len(r, end - pos);
 	} else {
 		kb_set_len(r, 0);
@@ -186,22 +195,22 @@ static __always_inline void kb_put_user_sockaddr(struct kb_rec *r, u32 idx, u32 
 			kb_set_len(r, 0);
 			return;
 		}
-		struct kestrel_sockaddr_in *out = (void *)(r->buf + (pos & KB_OFF_MASK));
-		out->family = KESTREL_AF_INET;
-		__builtin_memcpy(out->addr, &in.sin_addr.s_addr, 4);
-		out->port = bpf_ntohs(in.sin_port);
-		kb_set_len(r, sizeof(*out));
+		u8 *out = r->buf + (pos & KB_OFF_MASK);
+		KB_STORE(out, kestrel_sockaddr_in, family, KESTREL_AF_INET);
+		*(u32 *)KB_FIELD(out, kestrel_sockaddr_in, addr) = in.sin_addr.s_addr;
+		KB_STORE(out, kestrel_sockaddr_in, port, bpf_ntohs(in.sin_port));
+		kb_set_len(r, sizeof(struct kestrel_sockaddr_in));
 	} else if (family == KESTREL_AF_INET6 && addrlen >= 24) {
 		struct sockaddr_in6 in6 = {};
 		if (bpf_probe_read_user(&in6, sizeof(in6), uaddr) != 0) {
 			kb_set_len(r, 0);
 			return;
 		}
-		struct kestrel_sockaddr_in6 *out = (void *)(r->buf + (pos & KB_OFF_MASK));
-		out->family = KESTREL_AF_INET6;
-		__builtin_memcpy(out->addr, &in6.sin6_addr, 16);
-		out->port = bpf_ntohs(in6.sin6_port);
-		kb_set_len(r, sizeof(*out));
+		u8 *out = r->buf + (pos & KB_OFF_MASK);
+		KB_STORE(out, kestrel_sockaddr_in6, family, KESTREL_AF_INET6);
+		__builtin_memcpy(KB_FIELD(out, kestrel_sockaddr_in6, addr), &in6.sin6_addr, 16);
+		KB_STORE(out, kestrel_sockaddr_in6, port, bpf_ntohs(in6.sin6_port));
+		kb_set_len(r, sizeof(struct kestrel_sockaddr_in6));
 	} else if (family == KESTREL_AF_UNIX) {
 		const char *path = (const char *)uaddr + 2;
 		char first = 0;
