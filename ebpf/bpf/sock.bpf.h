@@ -58,24 +58,27 @@ static __always_inline struct sock *kb_fd_sock(s64 fd)
 	return KB_LOAD(sock->sk, BPF_CORE_READ(sock, sk));
 }
 
-/* The `dev` and `ino` params of event ID: the file behind a freshly
- * returned fd (both empty when there is none). */
-#define KB_PUT_FD_DEV_INO(r, ID, fd) kb_put_fd_dev_ino(&(r), KB_P(ID, dev), KB_P(ID, ino), (fd))
-
-static __always_inline void kb_put_fd_dev_ino(struct kb_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
-					      u32 ino_type, s64 fd)
+/* The inode of the file behind a freshly returned fd, or NULL. */
+static __always_inline struct inode *kb_fd_inode(s64 fd)
 {
 	struct file *f = fd >= 0 ? kb_fd_file(fd) : NULL;
-	if (!f) {
-		kb_put_empty(r, dev_idx, dev_type);
-		kb_put_empty(r, ino_idx, ino_type);
-		return;
-	}
-	struct inode *inode = KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode));
-	kb_put_int(r, dev_idx, dev_type,
-		   kb_kdev_to_user(KB_LOAD(inode->i_sb->s_dev, BPF_CORE_READ(inode, i_sb, s_dev))));
-	kb_put_int(r, ino_idx, ino_type, KB_LOAD(inode->i_ino, BPF_CORE_READ(inode, i_ino)));
+	return f ? KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode)) : NULL;
 }
+
+/* The `dev` and `ino` params of event ID: the file behind a freshly
+ * returned fd (both empty when there is none). */
+#define KB_PUT_FD_DEV_INO(r, ID, fd)                                                                    \
+	do {                                                                                            \
+		struct inode *inode_ = kb_fd_inode(fd);                                                 \
+		if (inode_) {                                                                           \
+			KB_PUT(r, ID, dev,                                                              \
+			       kb_kdev_to_user(KB_LOAD(inode_->i_sb->s_dev, BPF_CORE_READ(inode_, i_sb, s_dev)))); \
+			KB_PUT(r, ID, ino, KB_LOAD(inode_->i_ino, BPF_CORE_READ(inode_, i_ino)));       \
+		} else {                                                                                \
+			KB_PUT_EMPTY(r, ID, dev);                                                       \
+			KB_PUT_EMPTY(r, ID, ino);                                                       \
+		}                                                                                       \
+	} while (0)
 
 static __always_inline u64 kb_fd_ino(s64 fd)
 {

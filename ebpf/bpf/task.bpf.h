@@ -32,6 +32,8 @@ static __always_inline u32 kb_kdev_to_user(u32 kdev)
 /* Index and type of block param `name` in an event whose block starts at
  * param `base`. */
 #define KB_PB(base, name) (base) + KP_PROCESS_##name, KPT_PROCESS_##name
+/* Integer block param `name` (KB_PUT for the block). */
+#define KB_PUT_PB(r, base, name, v) KB_PUT_INT((r), (base) + KP_PROCESS_##name, KPT_PROCESS_##name, (v))
 
 /* argv[0] (exe) then argv[1..] (args) from [start, end) of user memory. */
 static __always_inline void kb_put_mm_args(struct kb_rec *r, u32 base, unsigned long start, unsigned long end)
@@ -206,9 +208,9 @@ static __always_inline void kb_put_process_block(struct kb_rec *r, u32 base, enu
 		kb_put_mm_args(r, base, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
 	else
 		kb_put_user_argv(r, base, filename, argv);
-	kb_put_int(r, KB_PB(base, tid), BPF_CORE_READ(task, pid));
-	kb_put_int(r, KB_PB(base, pid), BPF_CORE_READ(task, tgid));
-	kb_put_int(r, KB_PB(base, ptid), BPF_CORE_READ(task, real_parent, pid));
+	KB_PUT_PB(r, base, tid, BPF_CORE_READ(task, pid));
+	KB_PUT_PB(r, base, pid, BPF_CORE_READ(task, tgid));
+	KB_PUT_PB(r, base, ptid, BPF_CORE_READ(task, real_parent, pid));
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
 	if (fs && (kb_process_fields & KB_PF_CWD))
 		kb_put_path_struct(r, KB_PB(base, cwd), &fs->pwd);
@@ -219,27 +221,27 @@ static __always_inline void kb_put_process_block(struct kb_rec *r, u32 base, enu
 		kb_put_mm_env(r, base, mm);
 	else
 		kb_put_empty(r, KB_PB(base, env));
-	kb_put_int(r, KB_PB(base, tty), kb_task_tty(task));
+	KB_PUT_PB(r, base, tty, kb_task_tty(task));
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
-	kb_put_int(r, KB_PB(base, pgid), kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID])));
-	kb_put_int(r, KB_PB(base, sid), kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID])));
-	kb_put_int(r, KB_PB(base, vtid), kb_pid_vnr(BPF_CORE_READ(task, thread_pid)));
-	kb_put_int(r, KB_PB(base, vpid), kb_pid_vnr(BPF_CORE_READ(sig, pids[PIDTYPE_TGID])));
-	kb_put_int(r, KB_PB(base, loginuid), kb_task_loginuid(task));
+	KB_PUT_PB(r, base, pgid, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID])));
+	KB_PUT_PB(r, base, sid, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID])));
+	KB_PUT_PB(r, base, vtid, kb_pid_vnr(BPF_CORE_READ(task, thread_pid)));
+	KB_PUT_PB(r, base, vpid, kb_pid_vnr(BPF_CORE_READ(sig, pids[PIDTYPE_TGID])));
+	KB_PUT_PB(r, base, loginuid, kb_task_loginuid(task));
 	const struct cred *cred = BPF_CORE_READ(task, cred);
-	kb_put_int(r, KB_PB(base, uid), BPF_CORE_READ(cred, uid.val));
-	kb_put_int(r, KB_PB(base, euid), BPF_CORE_READ(cred, euid.val));
-	kb_put_int(r, KB_PB(base, gid), BPF_CORE_READ(cred, gid.val));
-	kb_put_int(r, KB_PB(base, egid), BPF_CORE_READ(cred, egid.val));
-	kb_put_int(r, KB_PB(base, cap_inheritable), kb_read_caps(&cred->cap_inheritable));
-	kb_put_int(r, KB_PB(base, cap_permitted), kb_read_caps(&cred->cap_permitted));
-	kb_put_int(r, KB_PB(base, cap_effective), kb_read_caps(&cred->cap_effective));
+	KB_PUT_PB(r, base, uid, BPF_CORE_READ(cred, uid.val));
+	KB_PUT_PB(r, base, euid, BPF_CORE_READ(cred, euid.val));
+	KB_PUT_PB(r, base, gid, BPF_CORE_READ(cred, gid.val));
+	KB_PUT_PB(r, base, egid, BPF_CORE_READ(cred, egid.val));
+	KB_PUT_PB(r, base, cap_inheritable, kb_read_caps(&cred->cap_inheritable));
+	KB_PUT_PB(r, base, cap_permitted, kb_read_caps(&cred->cap_permitted));
+	KB_PUT_PB(r, base, cap_effective, kb_read_caps(&cred->cap_effective));
 	if (kb_process_fields & KB_PF_CGROUPS)
 		kb_put_cgroups(r, base, task);
 	else
 		kb_put_empty(r, KB_PB(base, cgroups));
-	kb_put_int(r, KB_PB(base, exe_flags), mm ? kb_exe_flags(mm) : 0);
-	kb_put_int(r, KB_PB(base, start_ts), BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
+	KB_PUT_PB(r, base, exe_flags, mm ? kb_exe_flags(mm) : 0);
+	KB_PUT_PB(r, base, start_ts, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
 	/* exepath: the file the image runs (symlinks resolved, unfakeable by
 	 * argv[0]). Only for a task describing itself: a failed exec still runs
 	 * its old image, which is not the file it asked for. */
