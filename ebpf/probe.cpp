@@ -95,6 +95,7 @@ const char* drop_reason_name(kb_drop_reason reason) {
     case KB_DROP_TOO_LARGE: return "too_large";
     case KB_DROP_NO_BUFFER: return "no_buffer";
     case KB_DROP_SCRATCH: return "scratch_unavailable";
+    case KB_DROP_PARAM_MISMATCH: return "param_mismatch";
     case KB_DROP_COUNT: break;
   }
   return "unknown";

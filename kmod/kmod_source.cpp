@@ -36,6 +36,8 @@ const char* kmod_drop_reason_name(uint32_t reason) {
       return "buffer_full";
     case KESTREL_KMOD_DROP_TOO_LARGE:
       return "too_large";
+    case KESTREL_KMOD_DROP_PARAM_MISMATCH:
+      return "param_mismatch";
     default:
       return "unknown";
   }

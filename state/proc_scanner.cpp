@@ -16,7 +16,6 @@
 namespace kestrel {
 namespace {
 
-constexpr uint32_t kExeFromMemfd = 4;  // EXE_FROM_MEMFD (symbol_sets.def)
 
 std::string trim_newline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
@@ -147,7 +146,7 @@ void ProcScanner::read_process_fields(const std::string& dir, ThreadInfo& t) {
     if (std::string_view(t.exepath).ends_with(kDeleted)) {
       t.exepath.resize(t.exepath.size() - kDeleted.size());
       // A program run from a memfd (fileless execution) shows as one.
-      if (t.exepath.starts_with("/memfd:")) t.exe_flags |= kExeFromMemfd;
+      if (t.exepath.starts_with("/memfd:")) t.exe_flags |= KESTREL_EXE_FROM_MEMFD;
     }
   }
   if (auto cmdline = read_text_file(dir + "/cmdline", options_.max_args_bytes)) {

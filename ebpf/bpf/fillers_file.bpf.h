@@ -16,11 +16,11 @@ KB_SYSCALL_EXIT(open)
 	long ret = ctx->ret;
 	KB_BEGIN(r, OPEN);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
-	kb_push_u32(&r, a.a[2]);
-	kb_push_fd_dev_ino(&r, ret);
+	KB_PUT(r, OPEN, fd, ret);
+	KB_PUT_USER_STR(r, OPEN, name, a.a[0]);
+	KB_PUT(r, OPEN, flags, a.a[1]);
+	KB_PUT(r, OPEN, mode, a.a[2]);
+	KB_PUT_FD_DEV_INO(r, OPEN, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -30,12 +30,12 @@ KB_SYSCALL_EXIT(openat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, OPENAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_u32(&r, a.a[2]);
-	kb_push_u32(&r, a.a[3]);
-	kb_push_fd_dev_ino(&r, ret);
+	KB_PUT(r, OPENAT, fd, ret);
+	KB_PUT(r, OPENAT, dirfd, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, OPENAT, name, a.a[1]);
+	KB_PUT(r, OPENAT, flags, a.a[2]);
+	KB_PUT(r, OPENAT, mode, a.a[3]);
+	KB_PUT_FD_DEV_INO(r, OPENAT, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -46,14 +46,20 @@ KB_SYSCALL_EXIT(openat2)
 	KB_BEGIN(r, OPENAT2);
 	KB_ARGS(a);
 	struct open_how how = {};
-	bpf_probe_read_user(&how, sizeof(how), (void *)a.a[2]);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_u32(&r, how.flags);
-	kb_push_u32(&r, how.mode);
-	kb_push_u32(&r, how.resolve);
-	kb_push_fd_dev_ino(&r, ret);
+	KB_PUT(r, OPENAT2, fd, ret);
+	KB_PUT(r, OPENAT2, dirfd, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, OPENAT2, name, a.a[1]);
+	/* An open_how we cannot read back is unknown, not flags 0. */
+	if (bpf_probe_read_user(&how, sizeof(how), (void *)a.a[2]) == 0) {
+		KB_PUT(r, OPENAT2, flags, how.flags);
+		KB_PUT(r, OPENAT2, mode, how.mode);
+		KB_PUT(r, OPENAT2, resolve, how.resolve);
+	} else {
+		KB_PUT_EMPTY(r, OPENAT2, flags);
+		KB_PUT_EMPTY(r, OPENAT2, mode);
+		KB_PUT_EMPTY(r, OPENAT2, resolve);
+	}
+	KB_PUT_FD_DEV_INO(r, OPENAT2, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -63,10 +69,10 @@ KB_SYSCALL_EXIT(creat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, CREAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
-	kb_push_fd_dev_ino(&r, ret);
+	KB_PUT(r, CREAT, fd, ret);
+	KB_PUT_USER_STR(r, CREAT, name, a.a[0]);
+	KB_PUT(r, CREAT, mode, a.a[1]);
+	KB_PUT_FD_DEV_INO(r, CREAT, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -76,8 +82,8 @@ KB_SYSCALL_EXIT(close)
 	long ret = ctx->ret;
 	KB_BEGIN(r, CLOSE);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
+	KB_PUT(r, CLOSE, res, ret);
+	KB_PUT(r, CLOSE, fd, (s32)a.a[0]);
 	kb_submit(&r);
 	return 0;
 }
@@ -89,8 +95,8 @@ KB_SYSCALL_EXIT(close)
 		long ret = ctx->ret;                    \
 		KB_BEGIN(r, ID);                        \
 		KB_ARGS(a);                             \
-		kb_push_s64(&r, ret);                   \
-		kb_push_user_str(&r, (void *)a.a[0]);   \
+		KB_PUT(r, ID, res, ret);                \
+		KB_PUT_USER_STR(r, ID, path, a.a[0]);   \
 		kb_submit(&r);                          \
 		return 0;                               \
 	}
@@ -105,42 +111,42 @@ KB_SYSCALL_EXIT(unlinkat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, UNLINKAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_u32(&r, a.a[2]);
+	KB_PUT(r, UNLINKAT, res, ret);
+	KB_PUT(r, UNLINKAT, dirfd, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, UNLINKAT, name, a.a[1]);
+	KB_PUT(r, UNLINKAT, flags, a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
 
 /* res + two path arguments: rename, link, symlink (target is a CHARBUF). */
-#define KB_RES_PATH_PATH(name, ID)                      \
+#define KB_RES_PATH_PATH(name, ID, first, second)       \
 	KB_SYSCALL_EXIT(name)                           \
 	{                                               \
 		long ret = ctx->ret;                    \
 		KB_BEGIN(r, ID);                        \
 		KB_ARGS(a);                             \
-		kb_push_s64(&r, ret);                   \
-		kb_push_user_str(&r, (void *)a.a[0]);   \
-		kb_push_user_str(&r, (void *)a.a[1]);   \
+		KB_PUT(r, ID, res, ret);                \
+		KB_PUT_USER_STR(r, ID, first, a.a[0]);  \
+		KB_PUT_USER_STR(r, ID, second, a.a[1]); \
 		kb_submit(&r);                          \
 		return 0;                               \
 	}
 
-KB_RES_PATH_PATH(rename, RENAME)
-KB_RES_PATH_PATH(link, LINK)
-KB_RES_PATH_PATH(symlink, SYMLINK)
+KB_RES_PATH_PATH(rename, RENAME, oldpath, newpath)
+KB_RES_PATH_PATH(link, LINK, oldpath, newpath)
+KB_RES_PATH_PATH(symlink, SYMLINK, target, linkpath)
 
 KB_SYSCALL_EXIT(renameat)
 {
 	long ret = ctx->ret;
 	KB_BEGIN(r, RENAMEAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_s64(&r, (s32)a.a[2]);
-	kb_push_user_str(&r, (void *)a.a[3]);
+	KB_PUT(r, RENAMEAT, res, ret);
+	KB_PUT(r, RENAMEAT, olddirfd, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, RENAMEAT, oldpath, a.a[1]);
+	KB_PUT(r, RENAMEAT, newdirfd, (s32)a.a[2]);
+	KB_PUT_USER_STR(r, RENAMEAT, newpath, a.a[3]);
 	kb_submit(&r);
 	return 0;
 }
@@ -150,12 +156,12 @@ KB_SYSCALL_EXIT(renameat2)
 	long ret = ctx->ret;
 	KB_BEGIN(r, RENAMEAT2);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_s64(&r, (s32)a.a[2]);
-	kb_push_user_str(&r, (void *)a.a[3]);
-	kb_push_u32(&r, a.a[4]);
+	KB_PUT(r, RENAMEAT2, res, ret);
+	KB_PUT(r, RENAMEAT2, olddirfd, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, RENAMEAT2, oldpath, a.a[1]);
+	KB_PUT(r, RENAMEAT2, newdirfd, (s32)a.a[2]);
+	KB_PUT_USER_STR(r, RENAMEAT2, newpath, a.a[3]);
+	KB_PUT(r, RENAMEAT2, flags, a.a[4]);
 	kb_submit(&r);
 	return 0;
 }
@@ -165,12 +171,12 @@ KB_SYSCALL_EXIT(linkat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, LINKAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_s64(&r, (s32)a.a[2]);
-	kb_push_user_str(&r, (void *)a.a[3]);
-	kb_push_u32(&r, a.a[4]);
+	KB_PUT(r, LINKAT, res, ret);
+	KB_PUT(r, LINKAT, olddir, (s32)a.a[0]);
+	KB_PUT_USER_STR(r, LINKAT, oldpath, a.a[1]);
+	KB_PUT(r, LINKAT, newdir, (s32)a.a[2]);
+	KB_PUT_USER_STR(r, LINKAT, newpath, a.a[3]);
+	KB_PUT(r, LINKAT, flags, a.a[4]);
 	kb_submit(&r);
 	return 0;
 }
@@ -180,48 +186,48 @@ KB_SYSCALL_EXIT(symlinkat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, SYMLINKAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_s64(&r, (s32)a.a[1]);
-	kb_push_user_str(&r, (void *)a.a[2]);
+	KB_PUT(r, SYMLINKAT, res, ret);
+	KB_PUT_USER_STR(r, SYMLINKAT, target, a.a[0]);
+	KB_PUT(r, SYMLINKAT, linkdirfd, (s32)a.a[1]);
+	KB_PUT_USER_STR(r, SYMLINKAT, linkpath, a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
 
-/* res + path + mode: mkdir, chmod. */
-#define KB_RES_PATH_MODE(name, ID)                      \
-	KB_SYSCALL_EXIT(name)                           \
-	{                                               \
-		long ret = ctx->ret;                    \
-		KB_BEGIN(r, ID);                        \
-		KB_ARGS(a);                             \
-		kb_push_s64(&r, ret);                   \
-		kb_push_user_str(&r, (void *)a.a[0]);   \
-		kb_push_u32(&r, a.a[1]);                \
-		kb_submit(&r);                          \
-		return 0;                               \
+/* res + path + mode: mkdir, chmod (the path param's name differs). */
+#define KB_RES_PATH_MODE(name, ID, path_param)              \
+	KB_SYSCALL_EXIT(name)                               \
+	{                                                   \
+		long ret = ctx->ret;                        \
+		KB_BEGIN(r, ID);                            \
+		KB_ARGS(a);                                 \
+		KB_PUT(r, ID, res, ret);                    \
+		KB_PUT_USER_STR(r, ID, path_param, a.a[0]); \
+		KB_PUT(r, ID, mode, a.a[1]);                \
+		kb_submit(&r);                              \
+		return 0;                                   \
 	}
 
-KB_RES_PATH_MODE(mkdir, MKDIR)
-KB_RES_PATH_MODE(chmod, CHMOD)
+KB_RES_PATH_MODE(mkdir, MKDIR, path)
+KB_RES_PATH_MODE(chmod, CHMOD, filename)
 
 /* res + dirfd + path + mode: mkdirat, fchmodat. */
-#define KB_RES_DIRFD_PATH_MODE(name, ID)                \
-	KB_SYSCALL_EXIT(name)                           \
-	{                                               \
-		long ret = ctx->ret;                    \
-		KB_BEGIN(r, ID);                        \
-		KB_ARGS(a);                             \
-		kb_push_s64(&r, ret);                   \
-		kb_push_s64(&r, (s32)a.a[0]);           \
-		kb_push_user_str(&r, (void *)a.a[1]);   \
-		kb_push_u32(&r, a.a[2]);                \
-		kb_submit(&r);                          \
-		return 0;                               \
+#define KB_RES_DIRFD_PATH_MODE(name, ID, path_param)        \
+	KB_SYSCALL_EXIT(name)                               \
+	{                                                   \
+		long ret = ctx->ret;                        \
+		KB_BEGIN(r, ID);                            \
+		KB_ARGS(a);                                 \
+		KB_PUT(r, ID, res, ret);                    \
+		KB_PUT(r, ID, dirfd, (s32)a.a[0]);          \
+		KB_PUT_USER_STR(r, ID, path_param, a.a[1]); \
+		KB_PUT(r, ID, mode, a.a[2]);                \
+		kb_submit(&r);                              \
+		return 0;                                   \
 	}
 
-KB_RES_DIRFD_PATH_MODE(mkdirat, MKDIRAT)
-KB_RES_DIRFD_PATH_MODE(fchmodat, FCHMODAT)
+KB_RES_DIRFD_PATH_MODE(mkdirat, MKDIRAT, path)
+KB_RES_DIRFD_PATH_MODE(fchmodat, FCHMODAT, filename)
 
 /* res + fd-like int args, pushed as int64: fchdir, dup, dup2. */
 KB_SYSCALL_EXIT(fchdir)
@@ -229,8 +235,8 @@ KB_SYSCALL_EXIT(fchdir)
 	long ret = ctx->ret;
 	KB_BEGIN(r, FCHDIR);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
+	KB_PUT(r, FCHDIR, res, ret);
+	KB_PUT(r, FCHDIR, fd, (s32)a.a[0]);
 	kb_submit(&r);
 	return 0;
 }
@@ -240,9 +246,9 @@ KB_SYSCALL_EXIT(fchmod)
 	long ret = ctx->ret;
 	KB_BEGIN(r, FCHMOD);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
+	KB_PUT(r, FCHMOD, res, ret);
+	KB_PUT(r, FCHMOD, fd, (s32)a.a[0]);
+	KB_PUT(r, FCHMOD, mode, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }
@@ -252,8 +258,8 @@ KB_SYSCALL_EXIT(dup)
 	long ret = ctx->ret;
 	KB_BEGIN(r, DUP);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
+	KB_PUT(r, DUP, res, ret);
+	KB_PUT(r, DUP, oldfd, (s32)a.a[0]);
 	kb_submit(&r);
 	return 0;
 }
@@ -263,9 +269,9 @@ KB_SYSCALL_EXIT(dup2)
 	long ret = ctx->ret;
 	KB_BEGIN(r, DUP2);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_s64(&r, (s32)a.a[1]);
+	KB_PUT(r, DUP2, res, ret);
+	KB_PUT(r, DUP2, oldfd, (s32)a.a[0]);
+	KB_PUT(r, DUP2, newfd, (s32)a.a[1]);
 	kb_submit(&r);
 	return 0;
 }
@@ -275,10 +281,10 @@ KB_SYSCALL_EXIT(dup3)
 	long ret = ctx->ret;
 	KB_BEGIN(r, DUP3);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_s64(&r, (s32)a.a[1]);
-	kb_push_u32(&r, a.a[2]);
+	KB_PUT(r, DUP3, res, ret);
+	KB_PUT(r, DUP3, oldfd, (s32)a.a[0]);
+	KB_PUT(r, DUP3, newfd, (s32)a.a[1]);
+	KB_PUT(r, DUP3, flags, a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
@@ -288,9 +294,9 @@ KB_SYSCALL_EXIT(fcntl)
 	long ret = ctx->ret;
 	KB_BEGIN(r, FCNTL);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
+	KB_PUT(r, FCNTL, res, ret);
+	KB_PUT(r, FCNTL, fd, (s32)a.a[0]);
+	KB_PUT(r, FCNTL, cmd, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }
@@ -300,31 +306,37 @@ KB_SYSCALL_EXIT(memfd_create)
 	long ret = ctx->ret;
 	KB_BEGIN(r, MEMFD_CREATE);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
+	KB_PUT(r, MEMFD_CREATE, fd, ret);
+	KB_PUT_USER_STR(r, MEMFD_CREATE, name, a.a[0]);
+	KB_PUT(r, MEMFD_CREATE, flags, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }
 
-/* The two fds pipe() wrote to the caller's int[2], and the pipe's inode. */
-static __always_inline void kb_push_pipe_fds(struct kb_rec *r, long ret, const void *ufds)
-{
-	s32 fds[2] = {-1, -1};
-	if (ret == 0)
-		bpf_probe_read_user(fds, sizeof(fds), ufds);
-	kb_push_s64(r, fds[0]);
-	kb_push_s64(r, fds[1]);
-	kb_push_u64(r, ret == 0 ? kb_fd_ino(fds[0]) : 0);
-}
+/* fd1, fd2 and ino of pipe/pipe2: the two fds pipe() wrote to the
+ * caller's int[2] (-1 when it failed) and the pipe's inode; all empty when
+ * the array cannot be read back. */
+#define KB_PUT_PIPE_FDS(r, ID, ret, ufds)                                       \
+	do {                                                                    \
+		s32 fds[2] = {-1, -1};                                          \
+		if ((ret) == 0 && bpf_probe_read_user(fds, sizeof(fds), (ufds)) != 0) { \
+			KB_PUT_EMPTY(r, ID, fd1);                               \
+			KB_PUT_EMPTY(r, ID, fd2);                               \
+			KB_PUT_EMPTY(r, ID, ino);                               \
+		} else {                                                        \
+			KB_PUT(r, ID, fd1, fds[0]);                             \
+			KB_PUT(r, ID, fd2, fds[1]);                             \
+			KB_PUT(r, ID, ino, (ret) == 0 ? kb_fd_ino(fds[0]) : 0);  \
+		}                                                               \
+	} while (0)
 
 KB_SYSCALL_EXIT(pipe)
 {
 	long ret = ctx->ret;
 	KB_BEGIN(r, PIPE);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_pipe_fds(&r, ret, (void *)a.a[0]);
+	KB_PUT(r, PIPE, res, ret);
+	KB_PUT_PIPE_FDS(r, PIPE, ret, (void *)a.a[0]);
 	kb_submit(&r);
 	return 0;
 }
@@ -334,9 +346,9 @@ KB_SYSCALL_EXIT(pipe2)
 	long ret = ctx->ret;
 	KB_BEGIN(r, PIPE2);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_pipe_fds(&r, ret, (void *)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
+	KB_PUT(r, PIPE2, res, ret);
+	KB_PUT_PIPE_FDS(r, PIPE2, ret, (void *)a.a[0]);
+	KB_PUT(r, PIPE2, flags, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }
@@ -346,11 +358,11 @@ KB_SYSCALL_EXIT(mount)
 	long ret = ctx->ret;
 	KB_BEGIN(r, MOUNT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_user_str(&r, (void *)a.a[1]);
-	kb_push_user_str(&r, (void *)a.a[2]);
-	kb_push_u32(&r, a.a[3]);
+	KB_PUT(r, MOUNT, res, ret);
+	KB_PUT_USER_STR(r, MOUNT, dev, a.a[0]);
+	KB_PUT_USER_STR(r, MOUNT, dir, a.a[1]);
+	KB_PUT_USER_STR(r, MOUNT, type, a.a[2]);
+	KB_PUT(r, MOUNT, flags, a.a[3]);
 	kb_submit(&r);
 	return 0;
 }
@@ -360,9 +372,9 @@ KB_SYSCALL_EXIT_TP(umount2, umount)
 	long ret = ctx->ret;
 	KB_BEGIN(r, UMOUNT2);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_user_str(&r, (void *)a.a[0]);
-	kb_push_u32(&r, a.a[1]);
+	KB_PUT(r, UMOUNT2, res, ret);
+	KB_PUT_USER_STR(r, UMOUNT2, name, a.a[0]);
+	KB_PUT(r, UMOUNT2, flags, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }

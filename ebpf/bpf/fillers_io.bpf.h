@@ -11,11 +11,14 @@
 
 #define KB_MAX_IOV 8
 
-/* Up to KESTREL_MAX_DATA_BYTES from user memory (nothing if len <= 0). */
-static __always_inline void kb_push_user_data(struct kb_rec *r, const void *uptr, long len)
+/* BYTES param `idx`: up to KESTREL_MAX_DATA_BYTES from user memory
+ * (empty if len <= 0 or unreadable). */
+static __always_inline void kb_put_user_data(struct kb_rec *r, u32 idx, u32 type, const void *uptr, long len)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_BYTES(type)))
+		return;
 	if (len <= 0 || !uptr) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	if (len > KESTREL_MAX_DATA_BYTES)
@@ -53,57 +56,84 @@ static __always_inline void kb_read_iov(const struct iovec *uiov, u64 n, struct 
 	}
 }
 
-/* res, fd, size, data (+ pos): read/write/pread64/pwrite64. */
-static __always_inline int kb_rw(struct trace_event_raw_sys_exit *ctx, u16 type, u16 nparams, bool is_read,
-				 bool has_pos)
-{
-	long ret = ctx->ret;
-	struct kb_rec r;
-	if (!kb_begin(&r, type, nparams))
-		return 0;
-	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_u64(&r, a.a[2]);
-	/* A read transferred `ret` bytes; a write's buffer held them all along. */
-	kb_push_user_data(&r, (void *)a.a[1], is_read ? ret : (ret >= 0 ? ret : (long)a.a[2]));
-	if (has_pos)
-		kb_push_u64(&r, a.a[3]);
-	kb_submit(&r);
-	return 0;
-}
+/*
+ * res, fd, size, data: read/write/pread64/pwrite64 (KB_RW), and with pos
+ * (KB_RW_POS). A read transferred `ret` bytes; a write's buffer held them
+ * all along, so a failed write still shows what it tried to write.
+ */
+#define KB_RW_COMMON(r, ID, ret, a, is_read)                                                 \
+	KB_PUT(r, ID, res, ret);                                                             \
+	KB_PUT(r, ID, fd, (s32)(a).a[0]);                                                    \
+	KB_PUT(r, ID, size, (a).a[2]);                                                       \
+	kb_put_user_data(&(r), KB_P(ID, data), (void *)(a).a[1],                             \
+			 (is_read) ? (ret) : ((ret) >= 0 ? (ret) : (long)(a).a[2]))
 
-KB_SYSCALL_EXIT(read) { return kb_rw(ctx, KE_READ, KP_READ_COUNT, true, false); }
-KB_SYSCALL_EXIT(write) { return kb_rw(ctx, KE_WRITE, KP_WRITE_COUNT, false, false); }
-KB_SYSCALL_EXIT(pread64) { return kb_rw(ctx, KE_PREAD64, KP_PREAD64_COUNT, true, true); }
-KB_SYSCALL_EXIT(pwrite64) { return kb_rw(ctx, KE_PWRITE64, KP_PWRITE64_COUNT, false, true); }
+#define KB_RW(name, ID, is_read)                        \
+	KB_SYSCALL_EXIT(name)                           \
+	{                                               \
+		long ret = ctx->ret;                    \
+		KB_BEGIN(r, ID);                        \
+		KB_ARGS(a);                             \
+		KB_RW_COMMON(r, ID, ret, a, is_read);   \
+		kb_submit(&r);                          \
+		return 0;                               \
+	}
+
+#define KB_RW_POS(name, ID, is_read)                    \
+	KB_SYSCALL_EXIT(name)                           \
+	{                                               \
+		long ret = ctx->ret;                    \
+		KB_BEGIN(r, ID);                        \
+		KB_ARGS(a);                             \
+		KB_RW_COMMON(r, ID, ret, a, is_read);   \
+		KB_PUT(r, ID, pos, a.a[3]);             \
+		kb_submit(&r);                          \
+		return 0;                               \
+	}
+
+KB_RW(read, READ, true)
+KB_RW(write, WRITE, false)
+KB_RW_POS(pread64, PREAD64, true)
+KB_RW_POS(pwrite64, PWRITE64, false)
 
 /* res, fd, size, data (+ pos): readv/writev/preadv/pwritev. */
-static __always_inline int kb_rwv(struct trace_event_raw_sys_exit *ctx, u16 type, u16 nparams, bool is_read,
-				  bool has_pos)
-{
-	long ret = ctx->ret;
-	struct kb_rec r;
-	if (!kb_begin(&r, type, nparams))
-		return 0;
-	KB_ARGS(a);
-	struct kb_iov_summary iov;
-	kb_read_iov((const struct iovec *)a.a[1], a.a[2], &iov);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_u64(&r, iov.total);
-	long n = ret < 0 ? (is_read ? 0 : (long)iov.len0) : (ret < (long)iov.len0 ? ret : (long)iov.len0);
-	kb_push_user_data(&r, iov.base0, n);
-	if (has_pos)
-		kb_push_u64(&r, a.a[3]);
-	kb_submit(&r);
-	return 0;
-}
+#define KB_RWV_COMMON(r, ID, ret, a, is_read)                                                        \
+	struct kb_iov_summary iov;                                                                   \
+	kb_read_iov((const struct iovec *)(a).a[1], (a).a[2], &iov);                                 \
+	KB_PUT(r, ID, res, ret);                                                                     \
+	KB_PUT(r, ID, fd, (s32)(a).a[0]);                                                            \
+	KB_PUT(r, ID, size, iov.total);                                                              \
+	kb_put_user_data(&(r), KB_P(ID, data), iov.base0,                                            \
+			 (ret) < 0 ? ((is_read) ? 0 : (long)iov.len0)                                \
+				   : ((ret) < (long)iov.len0 ? (ret) : (long)iov.len0))
 
-KB_SYSCALL_EXIT(readv) { return kb_rwv(ctx, KE_READV, KP_READV_COUNT, true, false); }
-KB_SYSCALL_EXIT(writev) { return kb_rwv(ctx, KE_WRITEV, KP_WRITEV_COUNT, false, false); }
-KB_SYSCALL_EXIT(preadv) { return kb_rwv(ctx, KE_PREADV, KP_PREADV_COUNT, true, true); }
-KB_SYSCALL_EXIT(pwritev) { return kb_rwv(ctx, KE_PWRITEV, KP_PWRITEV_COUNT, false, true); }
+#define KB_RWV(name, ID, is_read)                       \
+	KB_SYSCALL_EXIT(name)                           \
+	{                                               \
+		long ret = ctx->ret;                    \
+		KB_BEGIN(r, ID);                        \
+		KB_ARGS(a);                             \
+		KB_RWV_COMMON(r, ID, ret, a, is_read);  \
+		kb_submit(&r);                          \
+		return 0;                               \
+	}
+
+#define KB_RWV_POS(name, ID, is_read)                   \
+	KB_SYSCALL_EXIT(name)                           \
+	{                                               \
+		long ret = ctx->ret;                    \
+		KB_BEGIN(r, ID);                        \
+		KB_ARGS(a);                             \
+		KB_RWV_COMMON(r, ID, ret, a, is_read);  \
+		KB_PUT(r, ID, pos, a.a[3]);             \
+		kb_submit(&r);                          \
+		return 0;                               \
+	}
+
+KB_RWV(readv, READV, true)
+KB_RWV(writev, WRITEV, false)
+KB_RWV_POS(preadv, PREADV, true)
+KB_RWV_POS(pwritev, PWRITEV, false)
 
 /*
  * res, fd, size, data, tuple: sendto/recvfrom (buffer in args) and
@@ -111,37 +141,39 @@ KB_SYSCALL_EXIT(pwritev) { return kb_rwv(ctx, KE_PWRITEV, KP_PWRITEV_COUNT, fals
  * socket's own view: local end first for sends, remote end first for
  * receives (client -> server as Falco shows it for the common case).
  */
-static __always_inline int kb_sendrecv(struct trace_event_raw_sys_exit *ctx, u16 type, u16 nparams, bool is_send,
-				       bool is_msg)
-{
-	long ret = ctx->ret;
-	struct kb_rec r;
-	if (!kb_begin(&r, type, nparams))
-		return 0;
-	KB_ARGS(a);
-	const void *buf = (const void *)a.a[1];
-	u64 size = a.a[2];
-	if (is_msg) {
-		struct user_msghdr msg = {};
-		bpf_probe_read_user(&msg, sizeof(msg), (void *)a.a[1]);
-		struct kb_iov_summary iov;
-		kb_read_iov(msg.msg_iov, msg.msg_iovlen, &iov);
-		buf = iov.base0;
-		size = iov.total;
+#define KB_SENDRECV(name, ID, is_send, is_msg)                                                  \
+	KB_SYSCALL_EXIT(name)                                                                   \
+	{                                                                                       \
+		long ret = ctx->ret;                                                            \
+		KB_BEGIN(r, ID);                                                                \
+		KB_ARGS(a);                                                                     \
+		const void *buf = (const void *)a.a[1];                                         \
+		u64 size = a.a[2];                                                              \
+		bool size_known = true;                                                         \
+		if (is_msg) {                                                                   \
+			struct user_msghdr msg = {};                                            \
+			size_known = bpf_probe_read_user(&msg, sizeof(msg), (void *)a.a[1]) == 0; \
+			struct kb_iov_summary iov;                                              \
+			kb_read_iov(msg.msg_iov, msg.msg_iovlen, &iov);                         \
+			buf = iov.base0;                                                        \
+			size = iov.total;                                                       \
+		}                                                                               \
+		KB_PUT(r, ID, res, ret);                                                        \
+		KB_PUT(r, ID, fd, (s32)a.a[0]);                                                 \
+		if (size_known)                                                                 \
+			KB_PUT(r, ID, size, size);                                              \
+		else                                                                            \
+			KB_PUT_EMPTY(r, ID, size);                                              \
+		long n = ret < 0 ? 0 : (ret < (long)size ? ret : (long)size);                   \
+		kb_put_user_data(&r, KB_P(ID, data), buf, n);                                   \
+		KB_PUT_TUPLE(r, ID, tuple, kb_fd_sock((s32)a.a[0]), is_send);                   \
+		kb_submit(&r);                                                                  \
+		return 0;                                                                       \
 	}
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_u64(&r, size);
-	long n = ret < 0 ? 0 : (ret < (long)size ? ret : (long)size);
-	kb_push_user_data(&r, buf, n);
-	kb_push_tuple(&r, kb_fd_sock((s32)a.a[0]), is_send);
-	kb_submit(&r);
-	return 0;
-}
 
-KB_SYSCALL_EXIT(sendto) { return kb_sendrecv(ctx, KE_SENDTO, KP_SENDTO_COUNT, true, false); }
-KB_SYSCALL_EXIT(recvfrom) { return kb_sendrecv(ctx, KE_RECVFROM, KP_RECVFROM_COUNT, false, false); }
-KB_SYSCALL_EXIT(sendmsg) { return kb_sendrecv(ctx, KE_SENDMSG, KP_SENDMSG_COUNT, true, true); }
-KB_SYSCALL_EXIT(recvmsg) { return kb_sendrecv(ctx, KE_RECVMSG, KP_RECVMSG_COUNT, false, true); }
+KB_SENDRECV(sendto, SENDTO, true, false)
+KB_SENDRECV(recvfrom, RECVFROM, false, false)
+KB_SENDRECV(sendmsg, SENDMSG, true, true)
+KB_SENDRECV(recvmsg, RECVMSG, false, true)
 
 #endif /* KESTREL_EBPF_FILLERS_IO_BPF_H */

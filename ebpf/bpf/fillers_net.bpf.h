@@ -12,10 +12,10 @@ KB_SYSCALL_EXIT(socket)
 	long ret = ctx->ret;
 	KB_BEGIN(r, SOCKET);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_u32(&r, a.a[0]);
-	kb_push_u32(&r, a.a[1]);
-	kb_push_u32(&r, a.a[2]);
+	KB_PUT(r, SOCKET, fd, ret);
+	KB_PUT(r, SOCKET, domain, a.a[0]);
+	KB_PUT(r, SOCKET, type, a.a[1]);
+	KB_PUT(r, SOCKET, proto, a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
@@ -26,14 +26,18 @@ KB_SYSCALL_EXIT(socketpair)
 	KB_BEGIN(r, SOCKETPAIR);
 	KB_ARGS(a);
 	s32 fds[2] = {-1, -1};
-	if (ret == 0)
-		bpf_probe_read_user(fds, sizeof(fds), (void *)a.a[3]);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, fds[0]);
-	kb_push_s64(&r, fds[1]);
-	kb_push_u32(&r, a.a[0]);
-	kb_push_u32(&r, a.a[1]);
-	kb_push_u32(&r, a.a[2]);
+	KB_PUT(r, SOCKETPAIR, res, ret);
+	/* The fds the kernel wrote back; unknown if they cannot be read. */
+	if (ret == 0 && bpf_probe_read_user(fds, sizeof(fds), (void *)a.a[3]) != 0) {
+		KB_PUT_EMPTY(r, SOCKETPAIR, fd1);
+		KB_PUT_EMPTY(r, SOCKETPAIR, fd2);
+	} else {
+		KB_PUT(r, SOCKETPAIR, fd1, fds[0]);
+		KB_PUT(r, SOCKETPAIR, fd2, fds[1]);
+	}
+	KB_PUT(r, SOCKETPAIR, domain, a.a[0]);
+	KB_PUT(r, SOCKETPAIR, type, a.a[1]);
+	KB_PUT(r, SOCKETPAIR, proto, a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
@@ -43,45 +47,46 @@ KB_SYSCALL_EXIT(connect)
 	long ret = ctx->ret;
 	KB_BEGIN(r, CONNECT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
+	KB_PUT(r, CONNECT, res, ret);
+	KB_PUT(r, CONNECT, fd, (s32)a.a[0]);
 	/* -EINPROGRESS: a non-blocking connect already has both ends. */
 	if (ret == 0 || ret == -115)
-		kb_push_tuple(&r, kb_fd_sock((s32)a.a[0]), true);
+		KB_PUT_TUPLE(r, CONNECT, tuple, kb_fd_sock((s32)a.a[0]), true);
 	else
-		kb_push_empty(&r);
-	kb_push_user_sockaddr(&r, (void *)a.a[1], a.a[2]);
+		KB_PUT_EMPTY(r, CONNECT, tuple);
+	KB_PUT_USER_SOCKADDR(r, CONNECT, addr, a.a[1], a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
 
-static __always_inline int kb_accept(struct trace_event_raw_sys_exit *ctx, bool with_flags)
-{
-	long ret = ctx->ret;
-	struct kb_rec r;
-	if (with_flags ? !kb_begin(&r, KE_ACCEPT4, KP_ACCEPT4_COUNT) : !kb_begin(&r, KE_ACCEPT, KP_ACCEPT_COUNT))
-		return 0;
-	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	if (ret >= 0)
-		kb_push_tuple(&r, kb_fd_sock(ret), false);
-	else
-		kb_push_empty(&r);
-	kb_push_s64(&r, (s32)a.a[0]);
-	if (with_flags)
-		kb_push_u32(&r, a.a[3]);
-	kb_submit(&r);
-	return 0;
-}
+/* fd, tuple, listen_fd: accept and accept4 (which adds its flags). */
+#define KB_ACCEPT_COMMON(r, ID, ret, a)                                         \
+	KB_PUT(r, ID, fd, ret);                                                 \
+	if ((ret) >= 0)                                                         \
+		KB_PUT_TUPLE(r, ID, tuple, kb_fd_sock(ret), false);             \
+	else                                                                    \
+		KB_PUT_EMPTY(r, ID, tuple);                                     \
+	KB_PUT(r, ID, listen_fd, (s32)(a).a[0])
 
 KB_SYSCALL_EXIT(accept)
 {
-	return kb_accept(ctx, false);
+	long ret = ctx->ret;
+	KB_BEGIN(r, ACCEPT);
+	KB_ARGS(a);
+	KB_ACCEPT_COMMON(r, ACCEPT, ret, a);
+	kb_submit(&r);
+	return 0;
 }
 
 KB_SYSCALL_EXIT(accept4)
 {
-	return kb_accept(ctx, true);
+	long ret = ctx->ret;
+	KB_BEGIN(r, ACCEPT4);
+	KB_ARGS(a);
+	KB_ACCEPT_COMMON(r, ACCEPT4, ret, a);
+	KB_PUT(r, ACCEPT4, flags, a.a[3]);
+	kb_submit(&r);
+	return 0;
 }
 
 KB_SYSCALL_EXIT(bind)
@@ -89,9 +94,9 @@ KB_SYSCALL_EXIT(bind)
 	long ret = ctx->ret;
 	KB_BEGIN(r, BIND);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_user_sockaddr(&r, (void *)a.a[1], a.a[2]);
+	KB_PUT(r, BIND, res, ret);
+	KB_PUT(r, BIND, fd, (s32)a.a[0]);
+	KB_PUT_USER_SOCKADDR(r, BIND, addr, a.a[1], a.a[2]);
 	kb_submit(&r);
 	return 0;
 }
@@ -101,9 +106,9 @@ KB_SYSCALL_EXIT(listen)
 	long ret = ctx->ret;
 	KB_BEGIN(r, LISTEN);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
-	kb_push_s64(&r, (s32)a.a[0]);
-	kb_push_s32(&r, a.a[1]);
+	KB_PUT(r, LISTEN, res, ret);
+	KB_PUT(r, LISTEN, fd, (s32)a.a[0]);
+	KB_PUT(r, LISTEN, backlog, a.a[1]);
 	kb_submit(&r);
 	return 0;
 }

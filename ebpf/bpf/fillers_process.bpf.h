@@ -24,14 +24,14 @@ KB_SYSCALL_EXIT(execve)
 {
 	long ret = ctx->ret;
 	KB_BEGIN(r, EXECVE);
-	kb_push_s64(&r, ret);
+	KB_PUT(r, EXECVE, res, ret);
 	if (ret == 0) {
-		kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL);
+		KB_PUT_PROCESS_BLOCK(r, EXECVE, KB_ARGS_FROM_MM, NULL, NULL);
 	} else {
 		struct kb_args a;
 		kb_read_args(&a);
-		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[0],
-				      (const char *const *)a.a[1]);
+		KB_PUT_PROCESS_BLOCK(r, EXECVE, KB_ARGS_FROM_USER, (const char *)a.a[0],
+				     (const char *const *)a.a[1]);
 	}
 	kb_submit(&r);
 	return 0;
@@ -56,31 +56,32 @@ KB_SYSCALL_EXIT(execveat)
 	long ret = ctx->ret;
 	KB_BEGIN(r, EXECVEAT);
 	KB_ARGS(a);
-	kb_push_s64(&r, ret);
+	KB_PUT(r, EXECVEAT, res, ret);
 	if (ret == 0) {
-		kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL);
-		kb_push_empty(&r);
+		KB_PUT_PROCESS_BLOCK(r, EXECVEAT, KB_ARGS_FROM_MM, NULL, NULL);
+		KB_PUT_EMPTY(r, EXECVEAT, dirfd);
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 		if (exe)
-			kb_push_path_struct(&r, &exe->f_path);
+			kb_put_path_struct(&r, KB_P(EXECVEAT, pathname), &exe->f_path);
 		else
-			kb_push_empty(&r);
-		kb_push_empty(&r);
+			KB_PUT_EMPTY(r, EXECVEAT, pathname);
+		KB_PUT_EMPTY(r, EXECVEAT, flags);
 	} else {
-		kb_push_process_block(&r, KB_ARGS_FROM_USER, (const char *)a.a[1], (const char *const *)a.a[2]);
-		kb_push_s64(&r, (s32)a.a[0]);
-		kb_push_user_str(&r, (void *)a.a[1]);
-		kb_push_u32(&r, a.a[4]);
+		KB_PUT_PROCESS_BLOCK(r, EXECVEAT, KB_ARGS_FROM_USER, (const char *)a.a[1],
+				     (const char *const *)a.a[2]);
+		KB_PUT(r, EXECVEAT, dirfd, (s32)a.a[0]);
+		KB_PUT_USER_STR(r, EXECVEAT, pathname, a.a[1]);
+		KB_PUT(r, EXECVEAT, flags, a.a[4]);
 	}
 	kb_submit(&r);
 	return 0;
 }
 
 /* res, process block; the callers add their flags param. */
-#define KB_CLONE_COMMON(r, ret)                                           \
-	kb_push_s64(&r, ret);                                             \
-	kb_push_process_block(&r, KB_ARGS_FROM_MM, NULL, NULL)
+#define KB_CLONE_COMMON(r, ID, ret) \
+	KB_PUT(r, ID, res, ret);    \
+	KB_PUT_PROCESS_BLOCK(r, ID, KB_ARGS_FROM_MM, NULL, NULL)
 
 KB_SYSCALL_EXIT(clone)
 {
@@ -90,8 +91,8 @@ KB_SYSCALL_EXIT(clone)
 	KB_BEGIN(r, CLONE);
 	struct kb_args a;
 	kb_read_args(&a);
-	KB_CLONE_COMMON(r, ret);
-	kb_push_u32(&r, (u32)a.a[0]);
+	KB_CLONE_COMMON(r, CLONE, ret);
+	KB_PUT(r, CLONE, flags, (u32)a.a[0]);
 	kb_submit(&r);
 	return 0;
 }
@@ -120,6 +121,7 @@ KB_SYSCALL_EXIT(clone3)
 		return 0;
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u64 flags = 0;
+	bool flags_read = true;
 	if (ret == 0) {
 		u64 *f = bpf_map_lookup_elem(&kb_clone3_flags, &tid);
 		if (f) {
@@ -129,11 +131,14 @@ KB_SYSCALL_EXIT(clone3)
 	} else {
 		/* A failed clone3 returns in the caller: its memory is intact. */
 		KB_ARGS(a);
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]);
+		flags_read = bpf_probe_read_user(&flags, sizeof(flags), (void *)a.a[0]) == 0;
 	}
 	KB_BEGIN(r, CLONE3);
-	KB_CLONE_COMMON(r, ret);
-	kb_push_u32(&r, (u32)flags);
+	KB_CLONE_COMMON(r, CLONE3, ret);
+	if (flags_read)
+		KB_PUT(r, CLONE3, flags, (u32)flags);
+	else
+		KB_PUT_EMPTY(r, CLONE3, flags);
 	kb_submit(&r);
 	return 0;
 }
@@ -144,7 +149,7 @@ KB_SYSCALL_EXIT(fork)
 	if (ret > 0)
 		return 0;
 	KB_BEGIN(r, FORK);
-	KB_CLONE_COMMON(r, ret);
+	KB_CLONE_COMMON(r, FORK, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -155,7 +160,7 @@ KB_SYSCALL_EXIT(vfork)
 	if (ret > 0)
 		return 0;
 	KB_BEGIN(r, VFORK);
-	KB_CLONE_COMMON(r, ret);
+	KB_CLONE_COMMON(r, VFORK, ret);
 	kb_submit(&r);
 	return 0;
 }
@@ -188,11 +193,11 @@ int BPF_PROG(ke_procexit, struct task_struct *p)
 {
 	KB_BEGIN(r, PROCEXIT);
 	s64 code = BPF_CORE_READ(p, exit_code);
-	kb_push_s64(&r, code);
-	kb_push_s64(&r, (code >> 8) & 0xff);
-	kb_push_u32(&r, code & 0x7f);
-	kb_push_u8(&r, (code & 0x80) != 0);
-	kb_push_s64(&r, kb_reaper_tid(p));
+	KB_PUT(r, PROCEXIT, status, code);
+	KB_PUT(r, PROCEXIT, ret, (code >> 8) & 0xff);
+	KB_PUT(r, PROCEXIT, sig, code & 0x7f);
+	KB_PUT(r, PROCEXIT, core, (code & 0x80) != 0);
+	KB_PUT(r, PROCEXIT, reaper_tid, kb_reaper_tid(p));
 	kb_submit(&r);
 	return 0;
 }

@@ -11,7 +11,8 @@
  *   task.bpf.h          the process params block
  *   sock.bpf.h          fd -> socket, tuples and sockaddrs
  *   filler.bpf.h        hook choice and program naming (read this first)
- *   fillers_*.bpf.h     one program per event type, params in events.def order
+ *   fillers_*.bpf.h     one program per event type, params written by name (KB_PUT)
+ *                       in events.def order, checked against the table
  *                       (process, file, net, security, io)
  *
  * Built with clang -target bpf -O2 -g against a vmlinux.h generated from the

@@ -100,17 +100,19 @@ static long kb_dwalk_cb(u32 i, void *data)
 	return 0;
 }
 
-/* Pushes the absolute path of (dentry, vfsmnt) as a PATH param. */
-static __always_inline void kb_push_dentry_path(struct kb_rec *r, struct dentry *dentry,
-						struct vfsmount *vfsmnt)
+/* Writes the absolute path of (dentry, vfsmnt) as PATH param `idx`. */
+static __always_inline void kb_put_dentry_path(struct kb_rec *r, u32 idx, u32 type, struct dentry *dentry,
+					       struct vfsmount *vfsmnt)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		return;
 	if (!dentry || !vfsmnt) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	struct kb_path_parts *parts = kb_path_parts();
 	if (!parts) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	parts->n = 0;
@@ -126,9 +128,9 @@ static __always_inline void kb_push_dentry_path(struct kb_rec *r, struct dentry 
 	kb_set_len(r, pos + 1 - r->off);
 }
 
-static __always_inline void kb_push_path_struct(struct kb_rec *r, const struct path *p)
+static __always_inline void kb_put_path_struct(struct kb_rec *r, u32 idx, u32 type, const struct path *p)
 {
-	kb_push_dentry_path(r, BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt));
+	kb_put_dentry_path(r, idx, type, BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt));
 }
 
 /* ---- kernfs (cgroup) walk ---- */

@@ -18,6 +18,7 @@ enum kb_drop_reason {
 	KB_DROP_TOO_LARGE = 1,   /* record grew past KB_RECORD_LIMIT */
 	KB_DROP_NO_BUFFER = 2,   /* no ring buffer for this CPU (bad config) */
 	KB_DROP_SCRATCH = 3,     /* per-CPU scratch lookup failed (never expected) */
+	KB_DROP_PARAM_MISMATCH = 4, /* a filler's writes disagreed with events.def */
 	KB_DROP_COUNT
 };
 

@@ -2,10 +2,21 @@
  * record.bpf.h — building one event record (sources/abi/kestrel_event.h)
  * in the per-CPU scratch and submitting it to this CPU's ring buffer.
  *
- * A filler calls kb_begin(type, KP_<EVENT>_COUNT), then one kb_push_*() per
- * param in events.def order, then kb_submit(). Every push sets the next
- * entry of the param_len table, so the data and the table cannot disagree;
- * a param that cannot be read is pushed with length 0 (<NA> for readers).
+ * A filler calls KB_BEGIN(r, EVENT), then writes every param *by name* in
+ * events.def order — KB_PUT(r, OPENAT, dirfd, v), KB_PUT_USER_STR(r, OPENAT,
+ * name, p), KB_PUT_EMPTY(r, ...) — then kb_submit(). The name gives the
+ * param's index (KP_<EVENT>_<param>) and its type (KPT_<EVENT>_<param>); the
+ * width and encoding come from the type, never from the filler
+ * (KB_PUT_INT picks the store at compile time). A write
+ * whose index is not the next one (wrong order, a param skipped or written
+ * twice) or whose kind does not fit the type (an integer into a PATH, a
+ * string into an FD) marks the record, and kb_submit() drops it and counts
+ * KB_DROP_PARAM_MISMATCH, as it does a record whose param count disagrees
+ * with the table. Both checks compare compile-time constants in a correct
+ * filler (clang folds the running index of straight-line code), so they
+ * cost nothing where the filler is right.
+ *
+ * A param that cannot be read is written with length 0 (<NA> for readers).
  *
  * All offsets are masked with KB_RECORD_LIMIT - 1 before a write, which is
  * what lets the verifier accept variable-length params; kb_submit() drops
@@ -19,9 +30,15 @@
 
 struct kb_rec {
 	u8 *buf;
-	u32 off; /* next data byte */
-	u32 idx; /* next param */
+	u32 off;     /* next data byte */
+	u32 idx;     /* next param */
+	u32 nparams; /* the table's count for this event type */
+	bool mismatch; /* a write disagreed with the table: drop at submit */
 };
+
+/* The index and type of param `name` of event ID, for the kb_put_*()
+ * writers and the helpers that write one param. */
+#define KB_P(ID, name) KP_##ID##_##name, KPT_##ID##_##name
 
 static __always_inline void kb_count_drop(u32 reason)
 {
@@ -69,9 +86,27 @@ static __always_inline bool kb_begin(struct kb_rec *r, u16 type, u16 nparams)
 	h->nparams = nparams;
 	r->off = KESTREL_EVENT_HDR_SIZE + 2 * (u32)nparams;
 	r->idx = 0;
+	r->nparams = nparams;
+	r->mismatch = false;
 	return true;
 }
 
+/*
+ * Opens param `idx` for writing: true when it is the next param and
+ * `kind_fits` (the value being written suits the param's table type).
+ * Otherwise marks the record for a param_mismatch drop and writes nothing.
+ * Every writer opens its param this way and closes it with kb_set_len().
+ */
+static __always_inline bool kb_open_param(struct kb_rec *r, u32 idx, bool kind_fits)
+{
+	if (idx != r->idx || !kind_fits || idx >= KESTREL_MAX_PARAMS) {
+		r->mismatch = true;
+		return false;
+	}
+	return true;
+}
+
+/* Closes the param opened by kb_open_param() with `len` data bytes. */
 static __always_inline void kb_set_len(struct kb_rec *r, u32 len)
 {
 	u16 *lens = (u16 *)(r->buf + KESTREL_EVENT_HDR_SIZE);
@@ -85,62 +120,105 @@ static __always_inline u8 *kb_cursor(struct kb_rec *r)
 	return r->buf + (r->off & KB_OFF_MASK);
 }
 
-static __always_inline void kb_push_s64(struct kb_rec *r, s64 v)
-{
-	*(s64 *)kb_cursor(r) = v;
-	kb_set_len(r, 8);
-}
+/*
+ * An integer param: as many bytes as the table's type says (1, 2, 4 or 8),
+ * low bytes of `v` in host order. Callers pass signed values sign-extended
+ * (an int argument as (s32)), exactly as the param should read.
+ *
+ * The width is chosen by the compiler (__builtin_choose_expr on the type,
+ * an enum constant), not by a branch on it: clang left such a branch in
+ * every filler (+20% instructions); this way a write is one store. A type
+ * with no fixed width (a string, an address) is a kind mismatch.
+ */
+#define KB_PUT_INT(r, idx, type, v)                                                        \
+	__builtin_choose_expr(KESTREL_PARAM_FIXED_SIZE(type) == 8, kb_put_u64((r), (idx), (u64)(v)), \
+	__builtin_choose_expr(KESTREL_PARAM_FIXED_SIZE(type) == 4, kb_put_u32((r), (idx), (u32)(v)), \
+	__builtin_choose_expr(KESTREL_PARAM_FIXED_SIZE(type) == 2, kb_put_u16((r), (idx), (u16)(v)), \
+	__builtin_choose_expr(KESTREL_PARAM_FIXED_SIZE(type) == 1, kb_put_u8((r), (idx), (u8)(v)),    \
+			      kb_put_not_an_int((r))))))
 
-static __always_inline void kb_push_u64(struct kb_rec *r, u64 v)
+static __always_inline void kb_put_u64(struct kb_rec *r, u32 idx, u64 v)
 {
+	if (!kb_open_param(r, idx, true))
+		return;
 	*(u64 *)kb_cursor(r) = v;
 	kb_set_len(r, 8);
 }
 
-static __always_inline void kb_push_u32(struct kb_rec *r, u32 v)
+static __always_inline void kb_put_u32(struct kb_rec *r, u32 idx, u32 v)
 {
+	if (!kb_open_param(r, idx, true))
+		return;
 	*(u32 *)kb_cursor(r) = v;
 	kb_set_len(r, 4);
 }
 
-static __always_inline void kb_push_s32(struct kb_rec *r, s32 v)
+static __always_inline void kb_put_u16(struct kb_rec *r, u32 idx, u16 v)
 {
-	*(s32 *)kb_cursor(r) = v;
-	kb_set_len(r, 4);
+	if (!kb_open_param(r, idx, true))
+		return;
+	*(u16 *)kb_cursor(r) = v;
+	kb_set_len(r, 2);
 }
 
-static __always_inline void kb_push_u8(struct kb_rec *r, u8 v)
+static __always_inline void kb_put_u8(struct kb_rec *r, u32 idx, u8 v)
 {
+	if (!kb_open_param(r, idx, true))
+		return;
 	*kb_cursor(r) = v;
 	kb_set_len(r, 1);
 }
 
-static __always_inline void kb_push_empty(struct kb_rec *r)
+static __always_inline void kb_put_not_an_int(struct kb_rec *r)
 {
-	kb_set_len(r, 0);
+	r->mismatch = true;
 }
 
-/* A NUL-terminated string from user memory (CHARBUF, PATH). */
-static __always_inline void kb_push_user_str(struct kb_rec *r, const void *uptr)
+/* A param with no value (unreadable, not applicable): any type. */
+static __always_inline void kb_put_empty(struct kb_rec *r, u32 idx, u32 type)
 {
+	(void)type; /* every type may be empty; taken for KB_P()'s sake */
+	if (kb_open_param(r, idx, true))
+		kb_set_len(r, 0);
+}
+
+/* A NUL-terminated string from user memory (CHARBUF, PATH); empty when
+ * it cannot be read. */
+static __always_inline void kb_put_user_str(struct kb_rec *r, u32 idx, u32 type, const void *uptr)
+{
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		return;
 	long n = 0;
 	if (uptr)
 		n = bpf_probe_read_user_str(kb_cursor(r), KB_MAX_STR, uptr);
 	kb_set_len(r, n > 0 ? n : 0);
 }
 
-/* A NUL-terminated string from kernel memory. */
-static __always_inline void kb_push_kernel_str(struct kb_rec *r, const void *kptr)
+/* A NUL-terminated string from kernel memory, at most `max` bytes. */
+static __always_inline void kb_put_kernel_str(struct kb_rec *r, u32 idx, u32 type, const void *kptr, u32 max)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		return;
 	long n = 0;
 	if (kptr)
-		n = bpf_probe_read_kernel_str(kb_cursor(r), KB_MAX_STR, kptr);
+		n = bpf_probe_read_kernel_str(kb_cursor(r), max, kptr);
 	kb_set_len(r, n > 0 ? n : 0);
 }
+
+/* The writers by name, for fillers holding `struct kb_rec r`. */
+#define KB_PUT(r, ID, name, v) KB_PUT_INT(&(r), KP_##ID##_##name, KPT_##ID##_##name, (v))
+#define KB_PUT_EMPTY(r, ID, name) kb_put_empty(&(r), KB_P(ID, name))
+#define KB_PUT_USER_STR(r, ID, name, uptr) kb_put_user_str(&(r), KB_P(ID, name), (const void *)(uptr))
 
 /* Copies the record to the ring buffer of this CPU's group. */
 static __always_inline void kb_submit(struct kb_rec *r)
 {
+	/* A write out of order, of the wrong kind, or a param left out or
+	 * added: the record would not read as the table says. */
+	if (r->mismatch || r->idx != r->nparams) {
+		kb_count_drop(KB_DROP_PARAM_MISMATCH);
+		return;
+	}
 	u32 len = r->off;
 	if (len >= KB_RECORD_LIMIT) {
 		kb_count_drop(KB_DROP_TOO_LARGE);

@@ -58,25 +58,44 @@ static __always_inline struct sock *kb_fd_sock(s64 fd)
 	return KB_LOAD(sock->sk, BPF_CORE_READ(sock, sk));
 }
 
-/* dev and ino of the file behind a freshly returned fd. */
-static __always_inline void kb_push_fd_dev_ino(struct kb_rec *r, s64 fd)
+/* The inode of the file behind a freshly returned fd, or NULL. */
+static __always_inline struct inode *kb_fd_inode(s64 fd)
 {
 	struct file *f = fd >= 0 ? kb_fd_file(fd) : NULL;
-	if (!f) {
-		kb_push_empty(r);
-		kb_push_empty(r);
-		return;
-	}
-	struct inode *inode = KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode));
-	kb_push_u32(r, kb_kdev_to_user(KB_LOAD(inode->i_sb->s_dev, BPF_CORE_READ(inode, i_sb, s_dev))));
-	kb_push_u64(r, KB_LOAD(inode->i_ino, BPF_CORE_READ(inode, i_ino)));
+	return f ? KB_LOAD(f->f_inode, BPF_CORE_READ(f, f_inode)) : NULL;
 }
+
+/* The `dev` and `ino` params of event ID: the file behind a freshly
+ * returned fd (both empty when there is none). */
+#define KB_PUT_FD_DEV_INO(r, ID, fd)                                                                    \
+	do {                                                                                            \
+		struct inode *inode_ = kb_fd_inode(fd);                                                 \
+		if (inode_) {                                                                           \
+			KB_PUT(r, ID, dev,                                                              \
+			       kb_kdev_to_user(KB_LOAD(inode_->i_sb->s_dev, BPF_CORE_READ(inode_, i_sb, s_dev)))); \
+			KB_PUT(r, ID, ino, KB_LOAD(inode_->i_ino, BPF_CORE_READ(inode_, i_ino)));       \
+		} else {                                                                                \
+			KB_PUT_EMPTY(r, ID, dev);                                                       \
+			KB_PUT_EMPTY(r, ID, ino);                                                       \
+		}                                                                                       \
+	} while (0)
 
 static __always_inline u64 kb_fd_ino(s64 fd)
 {
 	struct file *f = kb_fd_file(fd);
 	return f ? KB_LOAD(f->f_inode->i_ino, BPF_CORE_READ(f, f_inode, i_ino)) : 0;
 }
+
+/*
+ * Stores `v` as field `f` of the packed ABI struct `st` placed at `base`.
+ * One store of the field's width at the struct's offset: a plain member
+ * store through a packed struct would be split into byte stores, which
+ * costs instructions and which the verifier refuses for pointer values
+ * (the unix tuple's socket identities).
+ */
+#define KB_STORE(base, st, f, v) \
+	(*(typeof(((struct st *)0)->f) *)((u8 *)(base) + __builtin_offsetof(struct st, f)) = (v))
+#define KB_FIELD(base, st, f) ((u8 *)(base) + __builtin_offsetof(struct st, f))
 
 /* A unix socket's bound path (or "@name" for an abstract one) at `pos`. */
 static __always_inline u32 kb_write_unix_path(struct kb_rec *r, u32 pos, struct sock *sk)
@@ -100,19 +119,21 @@ static __always_inline u32 kb_write_unix_path(struct kb_rec *r, u32 pos, struct 
 	return pos + 1;
 }
 
-static __always_inline void kb_write_u16(struct kb_rec *r, u32 pos, u16 v)
-{
-	*(u16 *)(r->buf + (pos & KB_OFF_MASK)) = v;
-}
-
 /*
- * Pushes the SOCKTUPLE of `sk`, client -> server: `local_is_source` for
- * connect() (the local end is the client), not for accept().
+ * Writes the SOCKTUPLE param `idx` of `sk`, client -> server:
+ * `local_is_source` for connect() (the local end is the client), not for
+ * accept(). Empty when there is no socket or its family has no encoding.
  */
-static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, bool local_is_source)
+#define KB_PUT_TUPLE(r, ID, name, sk, local_is_source) \
+	kb_put_tuple(&(r), KB_P(ID, name), (sk), (local_is_source))
+
+static __always_inline void kb_put_tuple(struct kb_rec *r, u32 idx, u32 type, struct sock *sk,
+					 bool local_is_source)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_SOCKTUPLE(type)))
+		return;
 	if (!sk) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	/* `sk` comes from kb_fd_sock(): BTF-typed (direct loads) where the kfunc is. */
@@ -120,62 +141,79 @@ static __always_inline void kb_push_tuple(struct kb_rec *r, struct sock *sk, boo
 	u32 pos = r->off;
 	u16 lport = KB_LOAD(sk->__sk_common.skc_num, BPF_CORE_READ(sk, __sk_common.skc_num));
 	u16 rport = bpf_ntohs(KB_LOAD(sk->__sk_common.skc_dport, BPF_CORE_READ(sk, __sk_common.skc_dport)));
+	u8 *t = r->buf + (pos & KB_OFF_MASK);
 	if (family == KESTREL_AF_INET) {
 		u32 laddr = KB_LOAD(sk->__sk_common.skc_rcv_saddr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
 		u32 raddr = KB_LOAD(sk->__sk_common.skc_daddr, BPF_CORE_READ(sk, __sk_common.skc_daddr));
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
-		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = local_is_source ? laddr : raddr;
-		kb_write_u16(r, pos + 5, local_is_source ? lport : rport);
-		*(u32 *)(r->buf + ((pos + 7) & KB_OFF_MASK)) = local_is_source ? raddr : laddr;
-		kb_write_u16(r, pos + 11, local_is_source ? rport : lport);
-		kb_set_len(r, 13);
+		KB_STORE(t, kestrel_socktuple_in, family, KESTREL_AF_INET);
+		*(u32 *)KB_FIELD(t, kestrel_socktuple_in, saddr) = local_is_source ? laddr : raddr;
+		KB_STORE(t, kestrel_socktuple_in, sport, local_is_source ? lport : rport);
+		*(u32 *)KB_FIELD(t, kestrel_socktuple_in, daddr) = local_is_source ? raddr : laddr;
+		KB_STORE(t, kestrel_socktuple_in, dport, local_is_source ? rport : lport);
+		kb_set_len(r, sizeof(struct kestrel_socktuple_in));
 	} else if (family == KESTREL_AF_INET6) {
 		struct in6_addr l6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
 		struct in6_addr r6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
-		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), local_is_source ? &l6 : &r6, 16);
-		kb_write_u16(r, pos + 17, local_is_source ? lport : rport);
-		__builtin_memcpy(r->buf + ((pos + 19) & KB_OFF_MASK), local_is_source ? &r6 : &l6, 16);
-		kb_write_u16(r, pos + 35, local_is_source ? rport : lport);
-		kb_set_len(r, 37);
+		KB_STORE(t, kestrel_socktuple_in6, family, KESTREL_AF_INET6);
+		__builtin_memcpy(KB_FIELD(t, kestrel_socktuple_in6, saddr), local_is_source ? &l6 : &r6, 16);
+		KB_STORE(t, kestrel_socktuple_in6, sport, local_is_source ? lport : rport);
+		__builtin_memcpy(KB_FIELD(t, kestrel_socktuple_in6, daddr), local_is_source ? &r6 : &l6, 16);
+		KB_STORE(t, kestrel_socktuple_in6, dport, local_is_source ? rport : lport);
+		kb_set_len(r, sizeof(struct kestrel_socktuple_in6));
 	} else if (family == KESTREL_AF_UNIX) {
 		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_UNIX;
-		u64 src = (u64)(local_is_source ? sk : peer);
-		u64 dst = (u64)(local_is_source ? peer : sk);
-		*(u64 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = src;
-		*(u64 *)(r->buf + ((pos + 9) & KB_OFF_MASK)) = dst;
+		KB_STORE(t, kestrel_socktuple_un, family, KESTREL_AF_UNIX);
+		KB_STORE(t, kestrel_socktuple_un, source, (u64)(local_is_source ? sk : peer));
+		KB_STORE(t, kestrel_socktuple_un, dest, (u64)(local_is_source ? peer : sk));
 		/* The server's path: the peer's for connect, our own for accept. */
-		u32 end = kb_write_unix_path(r, pos + 17, local_is_source ? peer : sk);
+		u32 end = kb_write_unix_path(r, pos + sizeof(struct kestrel_socktuple_un), local_is_source ? peer : sk);
 		kb_set_len(r, end - pos);
 	} else {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 	}
 }
 
-/* Pushes a user sockaddr (as passed to connect/bind) as a SOCKADDR param. */
-static __always_inline void kb_push_user_sockaddr(struct kb_rec *r, const void *uaddr, u64 addrlen)
+/*
+ * Writes the SOCKADDR param `idx` from a user sockaddr (as passed to
+ * connect/bind). Empty when the caller's memory cannot be read — a family
+ * we could read but an address we could not is unknown, not 0.0.0.0:0.
+ */
+#define KB_PUT_USER_SOCKADDR(r, ID, name, uaddr, addrlen) \
+	kb_put_user_sockaddr(&(r), KB_P(ID, name), (const void *)(uaddr), (addrlen))
+
+static __always_inline void kb_put_user_sockaddr(struct kb_rec *r, u32 idx, u32 type, const void *uaddr,
+						 u64 addrlen)
 {
+	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_SOCKADDR(type)))
+		return;
 	u16 family = 0;
 	if (!uaddr || addrlen < 2 || bpf_probe_read_user(&family, sizeof(family), uaddr) != 0) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	u32 pos = r->off;
 	if (family == KESTREL_AF_INET && addrlen >= 8) {
 		struct sockaddr_in in = {};
-		bpf_probe_read_user(&in, sizeof(in), uaddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET;
-		*(u32 *)(r->buf + ((pos + 1) & KB_OFF_MASK)) = in.sin_addr.s_addr;
-		kb_write_u16(r, pos + 5, bpf_ntohs(in.sin_port));
-		kb_set_len(r, 7);
+		if (bpf_probe_read_user(&in, sizeof(in), uaddr) != 0) {
+			kb_set_len(r, 0);
+			return;
+		}
+		u8 *out = r->buf + (pos & KB_OFF_MASK);
+		KB_STORE(out, kestrel_sockaddr_in, family, KESTREL_AF_INET);
+		*(u32 *)KB_FIELD(out, kestrel_sockaddr_in, addr) = in.sin_addr.s_addr;
+		KB_STORE(out, kestrel_sockaddr_in, port, bpf_ntohs(in.sin_port));
+		kb_set_len(r, sizeof(struct kestrel_sockaddr_in));
 	} else if (family == KESTREL_AF_INET6 && addrlen >= 24) {
 		struct sockaddr_in6 in6 = {};
-		bpf_probe_read_user(&in6, sizeof(in6), uaddr);
-		r->buf[pos & KB_OFF_MASK] = KESTREL_AF_INET6;
-		__builtin_memcpy(r->buf + ((pos + 1) & KB_OFF_MASK), &in6.sin6_addr, 16);
-		kb_write_u16(r, pos + 17, bpf_ntohs(in6.sin6_port));
-		kb_set_len(r, 19);
+		if (bpf_probe_read_user(&in6, sizeof(in6), uaddr) != 0) {
+			kb_set_len(r, 0);
+			return;
+		}
+		u8 *out = r->buf + (pos & KB_OFF_MASK);
+		KB_STORE(out, kestrel_sockaddr_in6, family, KESTREL_AF_INET6);
+		__builtin_memcpy(KB_FIELD(out, kestrel_sockaddr_in6, addr), &in6.sin6_addr, 16);
+		KB_STORE(out, kestrel_sockaddr_in6, port, bpf_ntohs(in6.sin6_port));
+		kb_set_len(r, sizeof(struct kestrel_sockaddr_in6));
 	} else if (family == KESTREL_AF_UNIX) {
 		const char *path = (const char *)uaddr + 2;
 		char first = 0;
@@ -194,7 +232,7 @@ static __always_inline void kb_push_user_sockaddr(struct kb_rec *r, const void *
 			r->buf[pos++ & KB_OFF_MASK] = 0;
 		kb_set_len(r, pos - r->off);
 	} else {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 	}
 }
 

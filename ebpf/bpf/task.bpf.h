@@ -2,8 +2,9 @@
  * task.bpf.h — the process params block (KE_PROCESS_PARAMS in events.def)
  * that execve, execveat, clone, clone3, fork and vfork carry after `res`.
  *
- * kb_push_process_block() writes all 24 params in table order for the
- * current task. Where exe/args come from depends on the event:
+ * kb_put_process_block() writes all 25 params by name (KP_PROCESS_* and
+ * KPT_PROCESS_* of kestrel_event.h, offset by where the block starts in the
+ * event) for the current task. Where exe/args come from depends on the event:
  *   - KB_ARGS_FROM_MM: the task's own argument area (mm->arg_start..end),
  *     right for a successful exec (the new image) and a clone child (a
  *     copy of the parent's). exe is argv[0], as in Falco (proc.exe).
@@ -28,18 +29,28 @@ static __always_inline u32 kb_kdev_to_user(u32 kdev)
 	return kb_encode_dev(kdev >> 20, kdev & 0xfffff);
 }
 
+/* Index and type of block param `name` in an event whose block starts at
+ * param `base`. */
+#define KB_PB(base, name) (base) + KP_PROCESS_##name, KPT_PROCESS_##name
+/* Integer block param `name` (KB_PUT for the block). */
+#define KB_PUT_PB(r, base, name, v) KB_PUT_INT((r), (base) + KP_PROCESS_##name, KPT_PROCESS_##name, (v))
+
 /* argv[0] (exe) then argv[1..] (args) from [start, end) of user memory. */
-static __always_inline void kb_push_mm_args(struct kb_rec *r, unsigned long start, unsigned long end)
+static __always_inline void kb_put_mm_args(struct kb_rec *r, u32 base, unsigned long start, unsigned long end)
 {
 	if (!start || end <= start) {
-		kb_push_empty(r);
-		kb_push_empty(r);
+		kb_put_empty(r, KB_PB(base, exe));
+		kb_put_empty(r, KB_PB(base, args));
 		return;
 	}
+	if (!kb_open_param(r, base + KP_PROCESS_exe, KESTREL_PARAM_IS_STRING(KPT_PROCESS_exe)))
+		return;
 	long n = bpf_probe_read_user_str(kb_cursor(r), KB_MAX_STR, (void *)start);
 	if (n < 0)
 		n = 0;
 	kb_set_len(r, n);
+	if (!kb_open_param(r, base + KP_PROCESS_args, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_args)))
+		return;
 	unsigned long rest_start = start + n;
 	u64 rest = end > rest_start ? end - rest_start : 0;
 	if (rest > KESTREL_MAX_ARGS_BYTES - 1)
@@ -50,9 +61,12 @@ static __always_inline void kb_push_mm_args(struct kb_rec *r, unsigned long star
 }
 
 /* filename as exe, then argv[1..] read pointer by pointer from `argv`. */
-static __always_inline void kb_push_user_argv(struct kb_rec *r, const char *filename, const char *const *argv)
+static __always_inline void kb_put_user_argv(struct kb_rec *r, u32 base, const char *filename,
+					     const char *const *argv)
 {
-	kb_push_user_str(r, filename);
+	kb_put_user_str(r, KB_PB(base, exe), filename);
+	if (!kb_open_param(r, base + KP_PROCESS_args, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_args)))
+		return;
 	u32 start = r->off;
 	u32 pos = start;
 	for (int i = 1; i < KB_MAX_ARGV && argv; i++) {
@@ -69,8 +83,10 @@ static __always_inline void kb_push_user_argv(struct kb_rec *r, const char *file
 	kb_set_len(r, pos - start);
 }
 
-static __always_inline void kb_push_mm_env(struct kb_rec *r, struct mm_struct *mm)
+static __always_inline void kb_put_mm_env(struct kb_rec *r, u32 base, struct mm_struct *mm)
 {
+	if (!kb_open_param(r, base + KP_PROCESS_env, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_env)))
+		return;
 	unsigned long start = BPF_CORE_READ(mm, env_start);
 	unsigned long end = BPF_CORE_READ(mm, env_end);
 	u64 len = end > start ? end - start : 0;
@@ -149,11 +165,13 @@ static long kb_cgroup_cb(u32 i, void *data)
 	return pos - c->start > KB_MAX_STR ? 1 : 0;
 }
 
-static __always_inline void kb_push_cgroups(struct kb_rec *r, struct task_struct *task)
+static __always_inline void kb_put_cgroups(struct kb_rec *r, u32 base, struct task_struct *task)
 {
+	if (!kb_open_param(r, base + KP_PROCESS_cgroups, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_cgroups)))
+		return;
 	struct css_set *cset = BPF_CORE_READ(task, cgroups);
 	if (!cset) {
-		kb_push_empty(r);
+		kb_set_len(r, 0);
 		return;
 	}
 	u32 nsubsys = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
@@ -173,71 +191,65 @@ static __always_inline u32 kb_exe_flags(struct mm_struct *mm)
 	u32 nlink = BPF_CORE_READ(exe, f_inode, __i_nlink);
 	if (nlink == 0 && prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' &&
 	    prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
-		return 4; /* EXE_FROM_MEMFD (symbol_sets.def) */
+		return KESTREL_EXE_FROM_MEMFD;
 	return 0;
 }
 
-static __always_inline void kb_push_process_block(struct kb_rec *r, enum kb_args_source src,
-						  const char *filename, const char *const *argv)
+/* The block of event ID (KP_<ID>_exe is where it starts). */
+#define KB_PUT_PROCESS_BLOCK(r, ID, src, filename, argv) \
+	kb_put_process_block(&(r), KP_##ID##_exe, (src), (filename), (argv))
+
+static __always_inline void kb_put_process_block(struct kb_rec *r, u32 base, enum kb_args_source src,
+						 const char *filename, const char *const *argv)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	/* exe, args */
 	if (src == KB_ARGS_FROM_MM)
-		kb_push_mm_args(r, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+		kb_put_mm_args(r, base, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
 	else
-		kb_push_user_argv(r, filename, argv);
-	/* tid, pid, ptid */
-	kb_push_s64(r, BPF_CORE_READ(task, pid));
-	kb_push_s64(r, BPF_CORE_READ(task, tgid));
-	kb_push_s64(r, BPF_CORE_READ(task, real_parent, pid));
-	/* cwd */
+		kb_put_user_argv(r, base, filename, argv);
+	KB_PUT_PB(r, base, tid, BPF_CORE_READ(task, pid));
+	KB_PUT_PB(r, base, pid, BPF_CORE_READ(task, tgid));
+	KB_PUT_PB(r, base, ptid, BPF_CORE_READ(task, real_parent, pid));
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
 	if (fs && (kb_process_fields & KB_PF_CWD))
-		kb_push_path_struct(r, &fs->pwd);
+		kb_put_path_struct(r, KB_PB(base, cwd), &fs->pwd);
 	else
-		kb_push_empty(r);
-	/* comm */
-	long n = bpf_probe_read_kernel_str(kb_cursor(r), 16, &task->comm);
-	kb_set_len(r, n > 0 ? n : 0);
-	/* env */
+		kb_put_empty(r, KB_PB(base, cwd));
+	kb_put_kernel_str(r, KB_PB(base, comm), &task->comm, 16);
 	if (mm && src == KB_ARGS_FROM_MM && (kb_process_fields & KB_PF_ENV))
-		kb_push_mm_env(r, mm);
+		kb_put_mm_env(r, base, mm);
 	else
-		kb_push_empty(r);
-	/* tty, pgid, sid, vtid, vpid */
-	kb_push_u32(r, kb_task_tty(task));
+		kb_put_empty(r, KB_PB(base, env));
+	KB_PUT_PB(r, base, tty, kb_task_tty(task));
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
-	kb_push_s64(r, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID])));
-	kb_push_s64(r, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID])));
-	kb_push_s64(r, kb_pid_vnr(BPF_CORE_READ(task, thread_pid)));
-	kb_push_s64(r, kb_pid_vnr(BPF_CORE_READ(sig, pids[PIDTYPE_TGID])));
-	/* loginuid, uid, euid, gid, egid */
-	kb_push_u32(r, kb_task_loginuid(task));
+	KB_PUT_PB(r, base, pgid, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID])));
+	KB_PUT_PB(r, base, sid, kb_pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID])));
+	KB_PUT_PB(r, base, vtid, kb_pid_vnr(BPF_CORE_READ(task, thread_pid)));
+	KB_PUT_PB(r, base, vpid, kb_pid_vnr(BPF_CORE_READ(sig, pids[PIDTYPE_TGID])));
+	KB_PUT_PB(r, base, loginuid, kb_task_loginuid(task));
 	const struct cred *cred = BPF_CORE_READ(task, cred);
-	kb_push_u32(r, BPF_CORE_READ(cred, uid.val));
-	kb_push_u32(r, BPF_CORE_READ(cred, euid.val));
-	kb_push_u32(r, BPF_CORE_READ(cred, gid.val));
-	kb_push_u32(r, BPF_CORE_READ(cred, egid.val));
-	/* cap_inheritable, cap_permitted, cap_effective */
-	kb_push_u64(r, kb_read_caps(&cred->cap_inheritable));
-	kb_push_u64(r, kb_read_caps(&cred->cap_permitted));
-	kb_push_u64(r, kb_read_caps(&cred->cap_effective));
-	/* cgroups, exe_flags, start_ts */
+	KB_PUT_PB(r, base, uid, BPF_CORE_READ(cred, uid.val));
+	KB_PUT_PB(r, base, euid, BPF_CORE_READ(cred, euid.val));
+	KB_PUT_PB(r, base, gid, BPF_CORE_READ(cred, gid.val));
+	KB_PUT_PB(r, base, egid, BPF_CORE_READ(cred, egid.val));
+	KB_PUT_PB(r, base, cap_inheritable, kb_read_caps(&cred->cap_inheritable));
+	KB_PUT_PB(r, base, cap_permitted, kb_read_caps(&cred->cap_permitted));
+	KB_PUT_PB(r, base, cap_effective, kb_read_caps(&cred->cap_effective));
 	if (kb_process_fields & KB_PF_CGROUPS)
-		kb_push_cgroups(r, task);
+		kb_put_cgroups(r, base, task);
 	else
-		kb_push_empty(r);
-	kb_push_u32(r, mm ? kb_exe_flags(mm) : 0);
-	kb_push_u64(r, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
+		kb_put_empty(r, KB_PB(base, cgroups));
+	KB_PUT_PB(r, base, exe_flags, mm ? kb_exe_flags(mm) : 0);
+	KB_PUT_PB(r, base, start_ts, BPF_CORE_READ(task, start_boottime) + kb_epoch_offset_ns);
 	/* exepath: the file the image runs (symlinks resolved, unfakeable by
 	 * argv[0]). Only for a task describing itself: a failed exec still runs
 	 * its old image, which is not the file it asked for. */
 	struct file *exe = (mm && src == KB_ARGS_FROM_MM) ? BPF_CORE_READ(mm, exe_file) : NULL;
 	if (exe)
-		kb_push_path_struct(r, &exe->f_path);
+		kb_put_path_struct(r, KB_PB(base, exepath), &exe->f_path);
 	else
-		kb_push_empty(r);
+		kb_put_empty(r, KB_PB(base, exepath));
 }
 
 #endif /* KESTREL_EBPF_TASK_BPF_H */

@@ -13,7 +13,7 @@ V missing() { return V{}; }
 // Flags from symbol_sets.def (EXE_FLAGS).
 constexpr uint32_t kExeWritable = 1;
 constexpr uint32_t kExeUpperLayer = 2;
-constexpr uint32_t kExeFromMemfd = 4;
+constexpr uint32_t kExeFromMemfd = KESTREL_EXE_FROM_MEMFD;
 
 std::string_view joined_args(const ThreadInfo& t, std::string& out) {
   out.clear();

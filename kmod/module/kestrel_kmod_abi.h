@@ -29,7 +29,7 @@
 #define KESTREL_KMOD_ABI_H
 
 #define KESTREL_KMOD_DEVICE "/dev/kestrel"
-#define KESTREL_KMOD_ABI_VERSION 1
+#define KESTREL_KMOD_ABI_VERSION 2 /* 2: drops gained param_mismatch */
 #define KESTREL_KMOD_RING_HDR_BYTES 4096
 /* Words of an event-type bitmap (bit t = event type t of events.def). */
 #define KESTREL_KMOD_TYPE_WORDS 4
@@ -38,6 +38,7 @@
 enum kestrel_kmod_drop_reason {
 	KESTREL_KMOD_DROP_BUFFER_FULL = 0, /* the CPU's ring had no room */
 	KESTREL_KMOD_DROP_TOO_LARGE = 1,   /* the record outgrew the scratch */
+	KESTREL_KMOD_DROP_PARAM_MISMATCH = 2, /* a filler's writes disagreed with events.def */
 	KESTREL_KMOD_DROP_COUNT
 };
 

@@ -45,51 +45,81 @@ void kk_rings_free(struct kk_state *st);
 void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len);
 void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason);
 
-/* kk_record.c: building one record in this CPU's scratch. Every push sets
- * the next param_len entry; a param that cannot be read is pushed empty.
- * A record that outgrows the scratch is dropped at submit (too_large). */
+/*
+ * kk_record.c: building one record in this CPU's scratch. Fillers write
+ * every param by name, in events.def order — KK_PUT(r, OPENAT, dirfd, v),
+ * KK_PUT_USER_STR(r, OPENAT, name, p, max), KK_PUT_EMPTY(r, ...) — and the
+ * name gives the param's index (KP_<EVENT>_<param>) and type
+ * (KPT_<EVENT>_<param>), so the width and encoding come from the table. A
+ * write out of order or of a kind the type does not take marks the
+ * record; kk_submit() drops it as param_mismatch, as it does a record whose
+ * param count disagrees with the table. A param that cannot be read is
+ * written empty. A record that outgrows the scratch is dropped at submit
+ * (too_large).
+ */
 struct kk_rec {
 	u8 *buf;
 	u32 off;      /* next data byte */
 	u32 idx;      /* next param */
 	u32 nparams;
 	bool overflow;
+	bool mismatch;
 	int cpu;
 };
 
+/* The index and type of param `name` of event ID. */
+#define KK_P(ID, name) KP_##ID##_##name, KPT_##ID##_##name
+
 bool kk_begin(struct kk_rec *r, u16 type, u16 nparams);
 void kk_submit(struct kk_rec *r);
-void kk_push_bytes(struct kk_rec *r, const void *src, u32 len);
-void kk_push_empty(struct kk_rec *r);
-void kk_push_s64(struct kk_rec *r, s64 v);
-void kk_push_u64(struct kk_rec *r, u64 v);
-void kk_push_u32(struct kk_rec *r, u32 v);
-void kk_push_u8(struct kk_rec *r, u8 v);
-/* A NUL-terminated user string, at most `max` bytes with the NUL. */
-void kk_push_user_str(struct kk_rec *r, const void __user *uptr, u32 max);
-/* `len` bytes of user memory; the last byte is forced to NUL when
- * `terminate` (argument/environment areas cut short). */
-void kk_push_user_bytes(struct kk_rec *r, const void __user *uptr, u32 len, bool terminate);
-/* The absolute path of `path` (d_path). */
-void kk_push_path(struct kk_rec *r, const struct path *path);
-/* Where the next variable param's bytes go and how many fit; the caller
- * writes there and then calls kk_commit(r, n). */
+/* Opens param `idx`: true when it is the next one and `kind_fits` its
+ * table type; otherwise marks the record (param_mismatch) and the caller
+ * writes nothing. Every writer below opens its param this way. */
+bool kk_open_param(struct kk_rec *r, u32 idx, bool kind_fits);
+/* An integer param, as wide as its table type says (low bytes of v). */
+void kk_put_int(struct kk_rec *r, u32 idx, u32 type, u64 v);
+/* A param with no value (unreadable, not applicable): any type. */
+void kk_put_empty(struct kk_rec *r, u32 idx, u32 type);
+/* A CHARBUF/PATH from kernel memory, `len` bytes with the NUL. */
+void kk_put_kernel_str(struct kk_rec *r, u32 idx, u32 type, const char *s, u32 len);
+/* A NUL-terminated user string (CHARBUF/PATH), at most `max` bytes with
+ * the NUL. */
+void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max);
+/* `len` bytes of user memory into a CHARBUF_ARRAY or BYTES param; the last
+ * byte is forced to NUL when `terminate` (argument/environment areas cut
+ * short). */
+void kk_put_user_bytes(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 len,
+		       bool terminate);
+/* The absolute path of `path` (d_path) as a PATH param. */
+void kk_put_path(struct kk_rec *r, u32 idx, u32 type, const struct path *path);
+/* A SOCKADDR or SOCKTUPLE param already encoded in `src` (len 0: empty). */
+void kk_put_sock(struct kk_rec *r, u32 idx, u32 type, const void *src, u32 len);
+/* For params built in place: after kk_open_param(), where the bytes go
+ * and how many fit; the caller writes there and then calls kk_commit(r, n). */
 u8 *kk_cursor(struct kk_rec *r, u32 *room);
 void kk_commit(struct kk_rec *r, u32 len);
 /* Copies a user string into `dst` (<= max bytes incl. NUL) without
  * faulting pages in; returns the bytes copied incl. NUL, 0 on failure. */
 u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max);
 
+#define KK_PUT(r, ID, name, v) kk_put_int(&(r), KK_P(ID, name), (u64)(v))
+#define KK_PUT_EMPTY(r, ID, name) kk_put_empty(&(r), KK_P(ID, name))
+#define KK_PUT_USER_STR(r, ID, name, uptr, max) \
+	kk_put_user_str(&(r), KK_P(ID, name), (const void __user *)(uptr), (max))
+
 /* kk_process.c */
 /* Where a process block's exe and args come from: the task's own argument
  * area (a successful exec, a clone child), or the syscall's arguments (a
  * failed exec still runs the old image). */
 enum kk_args_source { KK_ARGS_FROM_MM, KK_ARGS_FROM_USER };
-/* Pushes the 25 KE_PROCESS_PARAMS of the current task; filename and argv
- * are the caller's (KK_ARGS_FROM_USER only). */
-void kk_push_process_block(struct kk_rec *r, enum kk_args_source src,
-			   const char __user *filename,
-			   const char __user *const __user *argv);
+/* Writes the 25 KE_PROCESS_PARAMS of the current task by name, the block
+ * starting at param `base` (KP_<EVENT>_exe); filename and argv are the
+ * caller's (KK_ARGS_FROM_USER only). */
+void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
+			  const char __user *filename,
+			  const char __user *const __user *argv);
+#define KK_PUT_PROCESS_BLOCK(r, ID, src, filename, argv) \
+	kk_put_process_block(&(r), KP_##ID##_exe, (src), (filename), (argv))
 /* Userspace's st_dev encoding of the kernel's dev_t. */
 u32 kk_user_dev(dev_t d);
 

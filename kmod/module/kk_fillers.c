@@ -36,26 +36,13 @@
 	if (!kk_begin(&r, KE_##ID, KP_##ID##_COUNT)) \
 		return
 
-/* The types below, for KESTREL_IOC_INFO. */
-static const u16 kk_types[] = {
-	KE_EXECVE, KE_CLONE, KE_CLONE3, KE_FORK, KE_VFORK, KE_PROCEXIT,
-	KE_OPEN, KE_OPENAT, KE_CLOSE, KE_CONNECT, KE_INIT_MODULE,
-	KE_FINIT_MODULE, KE_UNLINK, KE_UNLINKAT,
-};
-
-void kk_supported_types(u64 out[KESTREL_KMOD_TYPE_WORDS])
-{
-	size_t i;
-
-	memset(out, 0, sizeof(u64) * KESTREL_KMOD_TYPE_WORDS);
-	for (i = 0; i < ARRAY_SIZE(kk_types); i++)
-		out[kk_types[i] / 64] |= 1ull << (kk_types[i] % 64);
-}
-
 /* ---- fd helpers ------------------------------------------------------ */
 
-/* dev and ino of the file `fd` of the current task (empty if none). */
-static void kk_push_fd_dev_ino(struct kk_rec *r, long fd)
+/* The `dev` and `ino` params of event ID: the file `fd` of the current
+ * task (both empty if there is none). */
+#define KK_PUT_FD_DEV_INO(r, ID, fd) kk_put_fd_dev_ino(&(r), KK_P(ID, dev), KK_P(ID, ino), (fd))
+
+static void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx, u32 ino_type, long fd)
 {
 	struct file *f = NULL;
 	u32 dev = 0;
@@ -73,19 +60,22 @@ static void kk_push_fd_dev_ino(struct kk_rec *r, long fd)
 		rcu_read_unlock();
 	}
 	if (found) {
-		kk_push_u32(r, dev);
-		kk_push_u64(r, ino);
+		kk_put_int(r, dev_idx, dev_type, dev);
+		kk_put_int(r, ino_idx, ino_type, ino);
 	} else {
-		kk_push_empty(r);
-		kk_push_empty(r);
+		kk_put_empty(r, dev_idx, dev_type);
+		kk_put_empty(r, ino_idx, ino_type);
 	}
 }
 
-/* The local -> remote tuple of socket `fd` (connect: the caller is the
- * client). IPv4 and IPv6 only; other families are empty. */
-static void kk_push_tuple(struct kk_rec *r, long fd)
+/* The local -> remote SOCKTUPLE param `idx` of socket `fd` (connect: the
+ * caller is the client). IPv4 and IPv6 only; other families are empty. */
+static void kk_put_tuple(struct kk_rec *r, u32 idx, u32 type, long fd)
 {
-	u8 buf[1 + 16 + 2 + 16 + 2];
+	union {
+		struct kestrel_socktuple_in in;
+		struct kestrel_socktuple_in6 in6;
+	} t;
 	u32 len = 0;
 	struct file *f;
 	struct socket *sock;
@@ -97,68 +87,70 @@ static void kk_push_tuple(struct kk_rec *r, long fd)
 	sk = sock ? READ_ONCE(sock->sk) : NULL;
 	if (sk && sk->sk_family == AF_INET) {
 		struct inet_sock *in = inet_sk(sk);
-		u16 sport = ntohs(in->inet_sport), dport = ntohs(in->inet_dport);
 
-		buf[0] = KESTREL_AF_INET;
-		memcpy(buf + 1, &in->inet_saddr, 4);
-		memcpy(buf + 5, &sport, 2);
-		memcpy(buf + 7, &in->inet_daddr, 4);
-		memcpy(buf + 11, &dport, 2);
-		len = 13;
+		t.in.family = KESTREL_AF_INET;
+		memcpy(t.in.saddr, &in->inet_saddr, 4);
+		t.in.sport = ntohs(in->inet_sport);
+		memcpy(t.in.daddr, &in->inet_daddr, 4);
+		t.in.dport = ntohs(in->inet_dport);
+		len = sizeof(t.in);
 #if IS_ENABLED(CONFIG_IPV6)
 	} else if (sk && sk->sk_family == AF_INET6) {
 		struct inet_sock *in = inet_sk(sk);
-		u16 sport = ntohs(in->inet_sport), dport = ntohs(in->inet_dport);
 
-		buf[0] = KESTREL_AF_INET6;
-		memcpy(buf + 1, &sk->sk_v6_rcv_saddr, 16);
-		memcpy(buf + 17, &sport, 2);
-		memcpy(buf + 19, &sk->sk_v6_daddr, 16);
-		memcpy(buf + 35, &dport, 2);
-		len = 37;
+		t.in6.family = KESTREL_AF_INET6;
+		memcpy(t.in6.saddr, &sk->sk_v6_rcv_saddr, 16);
+		t.in6.sport = ntohs(in->inet_sport);
+		memcpy(t.in6.daddr, &sk->sk_v6_daddr, 16);
+		t.in6.dport = ntohs(in->inet_dport);
+		len = sizeof(t.in6);
 #endif
 	}
 	rcu_read_unlock();
-	kk_push_bytes(r, buf, len);
+	kk_put_sock(r, idx, type, &t, len);
 }
 
-/* The sockaddr the caller passed, in the SOCKADDR encoding. */
-static void kk_push_user_sockaddr(struct kk_rec *r, const void __user *uaddr, u64 addrlen)
+/* The sockaddr the caller passed, as SOCKADDR param `idx` (empty when it
+ * cannot be read). */
+static void kk_put_user_sockaddr(struct kk_rec *r, u32 idx, u32 type, const void __user *uaddr, u64 addrlen)
 {
 	struct sockaddr_storage ss;
-	u8 buf[1 + 16 + 2];
+	union {
+		struct kestrel_sockaddr_in in;
+		struct kestrel_sockaddr_in6 in6;
+	} a;
 	u32 len = 0;
-	u16 port;
 
 	if (!uaddr || addrlen < 2 ||
 	    copy_from_user_nofault(&ss, uaddr, min_t(u64, addrlen, sizeof(ss)))) {
-		kk_push_empty(r);
+		kk_put_empty(r, idx, type);
 		return;
 	}
 	if (ss.ss_family == AF_INET && addrlen >= sizeof(struct sockaddr_in)) {
 		struct sockaddr_in *in = (void *)&ss;
 
-		port = ntohs(in->sin_port);
-		buf[0] = KESTREL_AF_INET;
-		memcpy(buf + 1, &in->sin_addr.s_addr, 4);
-		memcpy(buf + 5, &port, 2);
-		len = 7;
+		a.in.family = KESTREL_AF_INET;
+		memcpy(a.in.addr, &in->sin_addr.s_addr, 4);
+		a.in.port = ntohs(in->sin_port);
+		len = sizeof(a.in);
 	} else if (ss.ss_family == AF_INET6 && addrlen >= sizeof(struct sockaddr_in6)) {
 		struct sockaddr_in6 *in6 = (void *)&ss;
 
-		port = ntohs(in6->sin6_port);
-		buf[0] = KESTREL_AF_INET6;
-		memcpy(buf + 1, &in6->sin6_addr, 16);
-		memcpy(buf + 17, &port, 2);
-		len = 19;
+		a.in6.family = KESTREL_AF_INET6;
+		memcpy(a.in6.addr, &in6->sin6_addr, 16);
+		a.in6.port = ntohs(in6->sin6_port);
+		len = sizeof(a.in6);
 	} else if (ss.ss_family == AF_UNIX) {
 		/* u8 family, path, NUL */
 		u32 room;
-		u8 *dst = kk_cursor(r, &room);
+		u8 *dst;
 		u32 n = min_t(u64, addrlen, sizeof(ss)) - 2;
 
+		if (!kk_open_param(r, idx, KESTREL_PARAM_IS_SOCKADDR(type)))
+			return;
+		dst = kk_cursor(r, &room);
 		if (room < n + 2) {
-			kk_push_empty(r);
+			kk_commit(r, 0);
 			return;
 		}
 		dst[0] = KESTREL_AF_UNIX;
@@ -167,7 +159,7 @@ static void kk_push_user_sockaddr(struct kk_rec *r, const void __user *uaddr, u6
 		kk_commit(r, 1 + strnlen((char *)dst + 1, n) + 1);
 		return;
 	}
-	kk_push_bytes(r, buf, len);
+	kk_put_sock(r, idx, type, &a, len);
 }
 
 /* ---- fillers ---------------------------------------------------------- */
@@ -175,163 +167,202 @@ static void kk_push_user_sockaddr(struct kk_rec *r, const void __user *uaddr, u6
 static void kk_execve(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, EXECVE);
-	kk_push_s64(&r, ret);
+	KK_PUT(r, EXECVE, res, ret);
 	if (ret == 0)
-		kk_push_process_block(&r, KK_ARGS_FROM_MM, NULL, NULL);
+		KK_PUT_PROCESS_BLOCK(r, EXECVE, KK_ARGS_FROM_MM, NULL, NULL);
 	else
-		kk_push_process_block(&r, KK_ARGS_FROM_USER, (const char __user *)a[0],
-				      (const char __user *const __user *)a[1]);
+		KK_PUT_PROCESS_BLOCK(r, EXECVE, KK_ARGS_FROM_USER, (const char __user *)a[0],
+				     (const char __user *const __user *)a[1]);
 	kk_submit(&r);
 }
 
-/* clone, clone3, fork, vfork: the child (res 0) or a failure (res < 0). */
-static void kk_clone(u16 type, u16 nparams, long ret, bool has_flags, u64 flags)
-{
-	struct kk_rec r;
+/* clone, clone3, fork, vfork: the child (res 0) or a failure (res < 0);
+ * the parent's successful return is not emitted. */
+#define KK_CLONE_COMMON(r, ID, ret) \
+	KK_PUT(r, ID, res, ret);    \
+	KK_PUT_PROCESS_BLOCK(r, ID, KK_ARGS_FROM_MM, NULL, NULL)
 
-	if (ret > 0 || !kk_begin(&r, type, nparams))
+static void kk_clone(long ret, const unsigned long *a)
+{
+	if (ret > 0)
 		return;
-	kk_push_s64(&r, ret);
-	kk_push_process_block(&r, KK_ARGS_FROM_MM, NULL, NULL);
-	if (has_flags)
-		kk_push_u32(&r, (u32)flags);
-	kk_submit(&r);
+	{
+		KK_BEGIN(r, CLONE);
+		KK_CLONE_COMMON(r, CLONE, ret);
+		KK_PUT(r, CLONE, flags, (u32)a[0]);
+		kk_submit(&r);
+	}
+}
+
+static void kk_clone3(long ret, const unsigned long *a)
+{
+	u64 flags = 0;
+	bool flags_read;
+
+	if (ret > 0)
+		return;
+	/* struct clone_args starts with u64 flags; the child reads its copy
+	 * of the caller's memory (best effort for CLONE_VM). */
+	flags_read = !copy_from_user_nofault(&flags, (const void __user *)a[0], sizeof(flags));
+	{
+		KK_BEGIN(r, CLONE3);
+		KK_CLONE_COMMON(r, CLONE3, ret);
+		if (flags_read)
+			KK_PUT(r, CLONE3, flags, (u32)flags);
+		else
+			KK_PUT_EMPTY(r, CLONE3, flags);
+		kk_submit(&r);
+	}
+}
+
+static void kk_fork(long ret, const unsigned long *a)
+{
+	if (ret > 0)
+		return;
+	{
+		KK_BEGIN(r, FORK);
+		KK_CLONE_COMMON(r, FORK, ret);
+		kk_submit(&r);
+	}
+}
+
+static void kk_vfork(long ret, const unsigned long *a)
+{
+	if (ret > 0)
+		return;
+	{
+		KK_BEGIN(r, VFORK);
+		KK_CLONE_COMMON(r, VFORK, ret);
+		kk_submit(&r);
+	}
 }
 
 static void kk_open(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, OPEN);
-	kk_push_s64(&r, ret);
-	kk_push_user_str(&r, (const void __user *)a[0], KESTREL_MAX_PATH);
-	kk_push_u32(&r, a[1]);
-	kk_push_u32(&r, a[2]);
-	kk_push_fd_dev_ino(&r, ret);
+	KK_PUT(r, OPEN, fd, ret);
+	KK_PUT_USER_STR(r, OPEN, name, a[0], KESTREL_MAX_PATH);
+	KK_PUT(r, OPEN, flags, a[1]);
+	KK_PUT(r, OPEN, mode, a[2]);
+	KK_PUT_FD_DEV_INO(r, OPEN, ret);
 	kk_submit(&r);
 }
 
 static void kk_openat(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, OPENAT);
-	kk_push_s64(&r, ret);
-	kk_push_s64(&r, (s32)a[0]);
-	kk_push_user_str(&r, (const void __user *)a[1], KESTREL_MAX_PATH);
-	kk_push_u32(&r, a[2]);
-	kk_push_u32(&r, a[3]);
-	kk_push_fd_dev_ino(&r, ret);
+	KK_PUT(r, OPENAT, fd, ret);
+	KK_PUT(r, OPENAT, dirfd, (s32)a[0]);
+	KK_PUT_USER_STR(r, OPENAT, name, a[1], KESTREL_MAX_PATH);
+	KK_PUT(r, OPENAT, flags, a[2]);
+	KK_PUT(r, OPENAT, mode, a[3]);
+	KK_PUT_FD_DEV_INO(r, OPENAT, ret);
 	kk_submit(&r);
 }
 
 static void kk_close(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, CLOSE);
-	kk_push_s64(&r, ret);
-	kk_push_s64(&r, (s32)a[0]);
+	KK_PUT(r, CLOSE, res, ret);
+	KK_PUT(r, CLOSE, fd, (s32)a[0]);
 	kk_submit(&r);
 }
 
 static void kk_connect(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, CONNECT);
-	kk_push_s64(&r, ret);
-	kk_push_s64(&r, (s32)a[0]);
+	KK_PUT(r, CONNECT, res, ret);
+	KK_PUT(r, CONNECT, fd, (s32)a[0]);
 	/* -EINPROGRESS: a non-blocking connect already has both ends. */
 	if (ret == 0 || ret == -EINPROGRESS)
-		kk_push_tuple(&r, (s32)a[0]);
+		kk_put_tuple(&r, KK_P(CONNECT, tuple), (s32)a[0]);
 	else
-		kk_push_empty(&r);
-	kk_push_user_sockaddr(&r, (const void __user *)a[1], a[2]);
+		KK_PUT_EMPTY(r, CONNECT, tuple);
+	kk_put_user_sockaddr(&r, KK_P(CONNECT, addr), (const void __user *)a[1], a[2]);
 	kk_submit(&r);
 }
 
 static void kk_init_module(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, INIT_MODULE);
-	kk_push_s64(&r, ret);
-	kk_push_u64(&r, a[1]);
-	kk_push_user_str(&r, (const void __user *)a[2], KESTREL_MAX_DATA_BYTES);
+	KK_PUT(r, INIT_MODULE, res, ret);
+	KK_PUT(r, INIT_MODULE, length, a[1]);
+	KK_PUT_USER_STR(r, INIT_MODULE, uargs, a[2], KESTREL_MAX_DATA_BYTES);
 	kk_submit(&r);
 }
 
 static void kk_finit_module(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, FINIT_MODULE);
-	kk_push_s64(&r, ret);
-	kk_push_s64(&r, (s32)a[0]);
-	kk_push_user_str(&r, (const void __user *)a[1], KESTREL_MAX_DATA_BYTES);
-	kk_push_u32(&r, a[2]);
+	KK_PUT(r, FINIT_MODULE, res, ret);
+	KK_PUT(r, FINIT_MODULE, fd, (s32)a[0]);
+	KK_PUT_USER_STR(r, FINIT_MODULE, uargs, a[1], KESTREL_MAX_DATA_BYTES);
+	KK_PUT(r, FINIT_MODULE, flags, a[2]);
 	kk_submit(&r);
 }
 
 static void kk_unlink(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, UNLINK);
-	kk_push_s64(&r, ret);
-	kk_push_user_str(&r, (const void __user *)a[0], KESTREL_MAX_PATH);
+	KK_PUT(r, UNLINK, res, ret);
+	KK_PUT_USER_STR(r, UNLINK, path, a[0], KESTREL_MAX_PATH);
 	kk_submit(&r);
 }
 
 static void kk_unlinkat(long ret, const unsigned long *a)
 {
 	KK_BEGIN(r, UNLINKAT);
-	kk_push_s64(&r, ret);
-	kk_push_s64(&r, (s32)a[0]);
-	kk_push_user_str(&r, (const void __user *)a[1], KESTREL_MAX_PATH);
-	kk_push_u32(&r, a[2]);
+	KK_PUT(r, UNLINKAT, res, ret);
+	KK_PUT(r, UNLINKAT, dirfd, (s32)a[0]);
+	KK_PUT_USER_STR(r, UNLINKAT, name, a[1], KESTREL_MAX_PATH);
+	KK_PUT(r, UNLINKAT, flags, a[2]);
 	kk_submit(&r);
+}
+
+/*
+ * The one list of what the module emits from sys_exit: event type,
+ * syscall number, filler. The dispatch below and the supported-type
+ * bitmap (KESTREL_IOC_INFO) are both generated from it, so they cannot
+ * disagree. procexit (sched_process_exit) is the one event outside it.
+ */
+#define KK_SYSCALL_EVENTS(X)                             \
+	X(EXECVE, __NR_execve, kk_execve)                \
+	X(CLONE, __NR_clone, kk_clone)                   \
+	X(CLONE3, __NR_clone3, kk_clone3)                \
+	X(FORK, __NR_fork, kk_fork)                      \
+	X(VFORK, __NR_vfork, kk_vfork)                   \
+	X(OPEN, __NR_open, kk_open)                      \
+	X(OPENAT, __NR_openat, kk_openat)                \
+	X(CLOSE, __NR_close, kk_close)                   \
+	X(CONNECT, __NR_connect, kk_connect)             \
+	X(INIT_MODULE, __NR_init_module, kk_init_module) \
+	X(FINIT_MODULE, __NR_finit_module, kk_finit_module) \
+	X(UNLINK, __NR_unlink, kk_unlink)                \
+	X(UNLINKAT, __NR_unlinkat, kk_unlinkat)
+
+void kk_supported_types(u64 out[KESTREL_KMOD_TYPE_WORDS])
+{
+	memset(out, 0, sizeof(u64) * KESTREL_KMOD_TYPE_WORDS);
+#define KK_SUPPORT(ID, nr, filler) out[KE_##ID / 64] |= 1ull << (KE_##ID % 64);
+	KK_SYSCALL_EVENTS(KK_SUPPORT)
+#undef KK_SUPPORT
+	out[KE_PROCEXIT / 64] |= 1ull << (KE_PROCEXIT % 64);
 }
 
 void kk_probe_sys_exit(void *data, struct pt_regs *regs, long ret)
 {
 	unsigned long a[6];
-	u64 flags = 0;
 
 	if (in_compat_syscall() || !READ_ONCE(kk_live))
 		return;
 	syscall_get_arguments(current, regs, a);
 	switch (syscall_get_nr(current, regs)) {
-	case __NR_execve:
-		kk_execve(ret, a);
+#define KK_DISPATCH(ID, nr, filler) \
+	case nr:                    \
+		filler(ret, a);     \
 		break;
-	case __NR_clone:
-		kk_clone(KE_CLONE, KP_CLONE_COUNT, ret, true, a[0]);
-		break;
-	case __NR_clone3:
-		/* struct clone_args starts with u64 flags; the child reads
-		 * its copy of the caller's memory (best effort for CLONE_VM). */
-		if (ret <= 0 && copy_from_user_nofault(&flags, (const void __user *)a[0], sizeof(flags)))
-			flags = 0;
-		kk_clone(KE_CLONE3, KP_CLONE3_COUNT, ret, true, flags);
-		break;
-	case __NR_fork:
-		kk_clone(KE_FORK, KP_FORK_COUNT, ret, false, 0);
-		break;
-	case __NR_vfork:
-		kk_clone(KE_VFORK, KP_VFORK_COUNT, ret, false, 0);
-		break;
-	case __NR_open:
-		kk_open(ret, a);
-		break;
-	case __NR_openat:
-		kk_openat(ret, a);
-		break;
-	case __NR_close:
-		kk_close(ret, a);
-		break;
-	case __NR_connect:
-		kk_connect(ret, a);
-		break;
-	case __NR_init_module:
-		kk_init_module(ret, a);
-		break;
-	case __NR_finit_module:
-		kk_finit_module(ret, a);
-		break;
-	case __NR_unlink:
-		kk_unlink(ret, a);
-		break;
-	case __NR_unlinkat:
-		kk_unlinkat(ret, a);
-		break;
+	KK_SYSCALL_EVENTS(KK_DISPATCH)
+#undef KK_DISPATCH
 	default:
 		break;
 	}
@@ -356,10 +387,10 @@ void kk_probe_process_exit(void *data, struct task_struct *p)
 	s64 code = p->exit_code;
 
 	KK_BEGIN(r, PROCEXIT);
-	kk_push_s64(&r, code);
-	kk_push_s64(&r, (code >> 8) & 0xff);
-	kk_push_u32(&r, code & 0x7f);
-	kk_push_u8(&r, (code & 0x80) != 0);
-	kk_push_s64(&r, kk_reaper_tid(p));
+	KK_PUT(r, PROCEXIT, status, code);
+	KK_PUT(r, PROCEXIT, ret, (code >> 8) & 0xff);
+	KK_PUT(r, PROCEXIT, sig, code & 0x7f);
+	KK_PUT(r, PROCEXIT, core, (code & 0x80) != 0);
+	KK_PUT(r, PROCEXIT, reaper_tid, kk_reaper_tid(p));
 	kk_submit(&r);
 }

@@ -24,7 +24,10 @@
 
 #define KK_MAX_ARGV 64
 #define KK_MAX_ENV_BYTES 2048
-#define KK_EXE_FROM_MEMFD 4 /* EXE_FROM_MEMFD (sources/event/symbol_sets.def) */
+
+/* Index and type of block param `name` in an event whose block starts at
+ * param `base`. */
+#define KK_PB(base, name) (base) + KP_PROCESS_##name, KPT_PROCESS_##name
 
 u32 kk_user_dev(dev_t d)
 {
@@ -34,7 +37,7 @@ u32 kk_user_dev(dev_t d)
 }
 
 /* argv[0] (exe) then argv[1..] (args) from the task's argument area. */
-static void kk_push_mm_args(struct kk_rec *r, struct mm_struct *mm)
+static void kk_put_mm_args(struct kk_rec *r, u32 base, struct mm_struct *mm)
 {
 	unsigned long start = mm ? mm->arg_start : 0, end = mm ? mm->arg_end : 0;
 	u32 room, n;
@@ -42,10 +45,12 @@ static void kk_push_mm_args(struct kk_rec *r, struct mm_struct *mm)
 	u64 rest;
 
 	if (!start || end <= start) {
-		kk_push_empty(r);
-		kk_push_empty(r);
+		kk_put_empty(r, KK_PB(base, exe));
+		kk_put_empty(r, KK_PB(base, args));
 		return;
 	}
+	if (!kk_open_param(r, base + KP_PROCESS_exe, KESTREL_PARAM_IS_STRING(KPT_PROCESS_exe)))
+		return;
 	dst = kk_cursor(r, &room);
 	n = kk_copy_user_str(dst, (const void __user *)start,
 			     min_t(u64, min_t(u32, room, KESTREL_MAX_PATH), end - start));
@@ -53,18 +58,20 @@ static void kk_push_mm_args(struct kk_rec *r, struct mm_struct *mm)
 	rest = end > start + n ? end - (start + n) : 0;
 	if (rest > KESTREL_MAX_ARGS_BYTES)
 		rest = KESTREL_MAX_ARGS_BYTES;
-	kk_push_user_bytes(r, (const void __user *)(start + n), (u32)rest, true);
+	kk_put_user_bytes(r, KK_PB(base, args), (const void __user *)(start + n), (u32)rest, true);
 }
 
 /* filename as exe, then argv[1..] read pointer by pointer (failed exec). */
-static void kk_push_user_argv(struct kk_rec *r, const char __user *filename,
-			      const char __user *const __user *argv)
+static void kk_put_user_argv(struct kk_rec *r, u32 base, const char __user *filename,
+			     const char __user *const __user *argv)
 {
 	u32 room, pos = 0;
 	u8 *dst;
 	int i;
 
-	kk_push_user_str(r, filename, KESTREL_MAX_PATH);
+	kk_put_user_str(r, KK_PB(base, exe), filename, KESTREL_MAX_PATH);
+	if (!kk_open_param(r, base + KP_PROCESS_args, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_args)))
+		return;
 	dst = kk_cursor(r, &room);
 	if (room > KESTREL_MAX_ARGS_BYTES)
 		room = KESTREL_MAX_ARGS_BYTES;
@@ -82,28 +89,28 @@ static void kk_push_user_argv(struct kk_rec *r, const char __user *filename,
 	kk_commit(r, pos);
 }
 
-static void kk_push_cwd(struct kk_rec *r)
+static void kk_put_cwd(struct kk_rec *r, u32 base)
 {
 	struct fs_struct *fs = current->fs;
 
 	if (!fs) {
-		kk_push_empty(r);
+		kk_put_empty(r, KK_PB(base, cwd));
 		return;
 	}
 	/* d_path() of the pwd under fs->lock: no reference taken (and so no
 	 * dput, which may sleep). */
 	spin_lock(&fs->lock);
-	kk_push_path(r, &fs->pwd);
+	kk_put_path(r, KK_PB(base, cwd), &fs->pwd);
 	spin_unlock(&fs->lock);
 }
 
-static void kk_push_comm(struct kk_rec *r)
+static void kk_put_comm(struct kk_rec *r, u32 base)
 {
 	char comm[TASK_COMM_LEN];
 
 	memcpy(comm, current->comm, sizeof(comm));
 	comm[TASK_COMM_LEN - 1] = 0;
-	kk_push_bytes(r, comm, strlen(comm) + 1);
+	kk_put_kernel_str(r, KK_PB(base, comm), comm, strlen(comm) + 1);
 }
 
 static u32 kk_tty(void)
@@ -133,13 +140,16 @@ static u64 kk_caps(const kernel_cap_t *c)
 
 /* "controller=/path" per mounted hierarchy the task is in, as in
  * /proc/PID/cgroup (a v2 hierarchy shared by all controllers: once). */
-static void kk_push_cgroups(struct kk_rec *r)
+static void kk_put_cgroups(struct kk_rec *r, u32 base)
 {
 	struct cgroup *last = NULL;
 	u32 room, pos = 0;
-	u8 *dst = kk_cursor(r, &room);
+	u8 *dst;
 	int i;
 
+	if (!kk_open_param(r, base + KP_PROCESS_cgroups, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_cgroups)))
+		return;
+	dst = kk_cursor(r, &room);
 	if (room > KESTREL_MAX_PATH)
 		room = KESTREL_MAX_PATH;
 	rcu_read_lock();
@@ -174,12 +184,12 @@ static u32 kk_exe_flags(struct file *exe)
 	if (!exe || exe->f_inode->i_nlink != 0)
 		return 0;
 	name = exe->f_path.dentry->d_name.name;
-	return strncmp(name, "memfd:", 6) == 0 ? KK_EXE_FROM_MEMFD : 0;
+	return strncmp(name, "memfd:", 6) == 0 ? KESTREL_EXE_FROM_MEMFD : 0;
 }
 
-void kk_push_process_block(struct kk_rec *r, enum kk_args_source src,
-			   const char __user *filename,
-			   const char __user *const __user *argv)
+void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
+			  const char __user *filename,
+			  const char __user *const __user *argv)
 {
 	struct task_struct *task = current;
 	struct mm_struct *mm = task->mm;
@@ -187,61 +197,56 @@ void kk_push_process_block(struct kk_rec *r, enum kk_args_source src,
 	struct file *exe = NULL;
 	u64 boot_to_epoch;
 
-	/* exe, args */
 	if (src == KK_ARGS_FROM_MM)
-		kk_push_mm_args(r, mm);
+		kk_put_mm_args(r, base, mm);
 	else
-		kk_push_user_argv(r, filename, argv);
-	/* tid, pid, ptid */
-	kk_push_s64(r, task->pid);
-	kk_push_s64(r, task->tgid);
+		kk_put_user_argv(r, base, filename, argv);
+	kk_put_int(r, KK_PB(base, tid), task->pid);
+	kk_put_int(r, KK_PB(base, pid), task->tgid);
 	rcu_read_lock();
-	kk_push_s64(r, rcu_dereference(task->real_parent)->pid);
+	kk_put_int(r, KK_PB(base, ptid), rcu_dereference(task->real_parent)->pid);
 	rcu_read_unlock();
-	kk_push_cwd(r);
-	kk_push_comm(r);
-	/* env */
+	kk_put_cwd(r, base);
+	kk_put_comm(r, base);
 	if (mm && src == KK_ARGS_FROM_MM && mm->env_end > mm->env_start)
-		kk_push_user_bytes(r, (const void __user *)mm->env_start,
-				   min_t(u64, mm->env_end - mm->env_start, KK_MAX_ENV_BYTES), true);
+		kk_put_user_bytes(r, KK_PB(base, env), (const void __user *)mm->env_start,
+				  min_t(u64, mm->env_end - mm->env_start, KK_MAX_ENV_BYTES), true);
 	else
-		kk_push_empty(r);
-	/* tty, pgid, sid, vtid, vpid */
-	kk_push_u32(r, kk_tty());
+		kk_put_empty(r, KK_PB(base, env));
+	kk_put_int(r, KK_PB(base, tty), kk_tty());
 	rcu_read_lock();
-	kk_push_s64(r, pid_nr(task_pgrp(task)));
-	kk_push_s64(r, pid_nr(task_session(task)));
+	kk_put_int(r, KK_PB(base, pgid), pid_nr(task_pgrp(task)));
+	kk_put_int(r, KK_PB(base, sid), pid_nr(task_session(task)));
 	rcu_read_unlock();
-	kk_push_s64(r, task_pid_vnr(task));
-	kk_push_s64(r, task_tgid_vnr(task));
-	/* loginuid, uid, euid, gid, egid, capabilities */
+	kk_put_int(r, KK_PB(base, vtid), task_pid_vnr(task));
+	kk_put_int(r, KK_PB(base, vpid), task_tgid_vnr(task));
 #ifdef CONFIG_AUDIT
-	kk_push_u32(r, __kuid_val(audit_get_loginuid(task)));
+	kk_put_int(r, KK_PB(base, loginuid), __kuid_val(audit_get_loginuid(task)));
 #else
-	kk_push_u32(r, (u32)-1);
+	kk_put_int(r, KK_PB(base, loginuid), (u32)-1);
 #endif
 	rcu_read_lock();
 	cred = rcu_dereference(task->cred);
-	kk_push_u32(r, __kuid_val(cred->uid));
-	kk_push_u32(r, __kuid_val(cred->euid));
-	kk_push_u32(r, __kgid_val(cred->gid));
-	kk_push_u32(r, __kgid_val(cred->egid));
-	kk_push_u64(r, kk_caps(&cred->cap_inheritable));
-	kk_push_u64(r, kk_caps(&cred->cap_permitted));
-	kk_push_u64(r, kk_caps(&cred->cap_effective));
+	kk_put_int(r, KK_PB(base, uid), __kuid_val(cred->uid));
+	kk_put_int(r, KK_PB(base, euid), __kuid_val(cred->euid));
+	kk_put_int(r, KK_PB(base, gid), __kgid_val(cred->gid));
+	kk_put_int(r, KK_PB(base, egid), __kgid_val(cred->egid));
+	kk_put_int(r, KK_PB(base, cap_inheritable), kk_caps(&cred->cap_inheritable));
+	kk_put_int(r, KK_PB(base, cap_permitted), kk_caps(&cred->cap_permitted));
+	kk_put_int(r, KK_PB(base, cap_effective), kk_caps(&cred->cap_effective));
 	rcu_read_unlock();
-	kk_push_cgroups(r);
+	kk_put_cgroups(r, base);
 	/* exe_flags, start_ts, exepath (only for a task describing itself: a
 	 * failed exec still runs its old image) */
 	rcu_read_lock();
 	if (mm && src == KK_ARGS_FROM_MM)
 		exe = rcu_dereference(mm->exe_file);
-	kk_push_u32(r, kk_exe_flags(exe));
+	kk_put_int(r, KK_PB(base, exe_flags), kk_exe_flags(exe));
 	boot_to_epoch = ktime_get_real_ns() - ktime_get_boottime_ns();
-	kk_push_u64(r, task->start_boottime + boot_to_epoch);
+	kk_put_int(r, KK_PB(base, start_ts), task->start_boottime + boot_to_epoch);
 	if (exe)
-		kk_push_path(r, &exe->f_path);
+		kk_put_path(r, KK_PB(base, exepath), &exe->f_path);
 	else
-		kk_push_empty(r);
+		kk_put_empty(r, KK_PB(base, exepath));
 	rcu_read_unlock();
 }

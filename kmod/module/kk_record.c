@@ -41,6 +41,7 @@ bool kk_begin(struct kk_rec *r, u16 type, u16 nparams)
 	r->off = KESTREL_EVENT_HDR_SIZE + 2 * (u32)nparams;
 	r->idx = 0;
 	r->overflow = false;
+	r->mismatch = false;
 	return true;
 }
 
@@ -50,8 +51,11 @@ void kk_submit(struct kk_rec *r)
 	struct kk_ring *ring = st ? st->rings[r->cpu] : NULL;
 
 	if (ring) {
-		/* A filler that pushed too few params would send garbage. */
-		if (r->overflow || r->idx != r->nparams) {
+		/* A write out of order or of the wrong kind, or a param left
+		 * out: the record would not read as the table says. */
+		if (r->mismatch || r->idx != r->nparams) {
+			kk_ring_drop(ring, KESTREL_KMOD_DROP_PARAM_MISMATCH);
+		} else if (r->overflow) {
 			kk_ring_drop(ring, KESTREL_KMOD_DROP_TOO_LARGE);
 		} else {
 			((struct kestrel_event_hdr *)r->buf)->len = r->off;
@@ -61,14 +65,20 @@ void kk_submit(struct kk_rec *r)
 	preempt_enable();
 }
 
+bool kk_open_param(struct kk_rec *r, u32 idx, bool kind_fits)
+{
+	if (idx != r->idx || !kind_fits || idx >= r->nparams) {
+		r->mismatch = true;
+		return false;
+	}
+	return true;
+}
+
+/* Closes the param opened by kk_open_param() with `len` data bytes. */
 static void kk_set_len(struct kk_rec *r, u32 len)
 {
 	u16 *lens = (u16 *)(r->buf + KESTREL_EVENT_HDR_SIZE);
 
-	if (r->idx >= r->nparams) {
-		r->overflow = true;
-		return;
-	}
 	lens[r->idx++] = (u16)len;
 	r->off += len;
 }
@@ -87,7 +97,9 @@ void kk_commit(struct kk_rec *r, u32 len)
 	kk_set_len(r, len);
 }
 
-void kk_push_bytes(struct kk_rec *r, const void *src, u32 len)
+/* Copies `len` bytes into the opened param (empty and too_large if they
+ * do not fit). */
+static void kk_write_bytes(struct kk_rec *r, const void *src, u32 len)
 {
 	u32 room;
 	u8 *dst = kk_cursor(r, &room);
@@ -100,29 +112,45 @@ void kk_push_bytes(struct kk_rec *r, const void *src, u32 len)
 	kk_set_len(r, len);
 }
 
-void kk_push_empty(struct kk_rec *r)
+void kk_put_int(struct kk_rec *r, u32 idx, u32 type, u64 v)
 {
-	kk_set_len(r, 0);
+	u32 width = KESTREL_PARAM_FIXED_SIZE(type);
+	union {
+		u8 b1;
+		u16 b2;
+		u32 b4;
+		u64 b8;
+	} n;
+
+	if (!kk_open_param(r, idx, width != 0))
+		return;
+	if (width == 1)
+		n.b1 = (u8)v;
+	else if (width == 2)
+		n.b2 = (u16)v;
+	else if (width == 4)
+		n.b4 = (u32)v;
+	else
+		n.b8 = v;
+	kk_write_bytes(r, &n, width);
 }
 
-void kk_push_s64(struct kk_rec *r, s64 v)
+void kk_put_empty(struct kk_rec *r, u32 idx, u32 type)
 {
-	kk_push_bytes(r, &v, sizeof(v));
+	if (kk_open_param(r, idx, true))
+		kk_set_len(r, 0);
 }
 
-void kk_push_u64(struct kk_rec *r, u64 v)
+void kk_put_kernel_str(struct kk_rec *r, u32 idx, u32 type, const char *s, u32 len)
 {
-	kk_push_bytes(r, &v, sizeof(v));
+	if (kk_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		kk_write_bytes(r, s, len);
 }
 
-void kk_push_u32(struct kk_rec *r, u32 v)
+void kk_put_sock(struct kk_rec *r, u32 idx, u32 type, const void *src, u32 len)
 {
-	kk_push_bytes(r, &v, sizeof(v));
-}
-
-void kk_push_u8(struct kk_rec *r, u8 v)
-{
-	kk_push_bytes(r, &v, sizeof(v));
+	if (kk_open_param(r, idx, KESTREL_PARAM_IS_SOCKADDR(type) || KESTREL_PARAM_IS_SOCKTUPLE(type)))
+		kk_write_bytes(r, src, len);
 }
 
 u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
@@ -153,20 +181,29 @@ u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
 	return n;
 }
 
-void kk_push_user_str(struct kk_rec *r, const void __user *uptr, u32 max)
+void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max)
 {
 	u32 room;
-	u8 *dst = kk_cursor(r, &room);
+	u8 *dst;
+
+	if (!kk_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		return;
+	dst = kk_cursor(r, &room);
 
 	if (max > room)
 		max = room;
 	kk_set_len(r, kk_copy_user_str(dst, uptr, max));
 }
 
-void kk_push_user_bytes(struct kk_rec *r, const void __user *uptr, u32 len, bool terminate)
+void kk_put_user_bytes(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 len,
+		       bool terminate)
 {
 	u32 room;
-	u8 *dst = kk_cursor(r, &room);
+	u8 *dst;
+
+	if (!kk_open_param(r, idx, KESTREL_PARAM_IS_STRING_ARRAY(type) || KESTREL_PARAM_IS_BYTES(type)))
+		return;
+	dst = kk_cursor(r, &room);
 
 	if (len > room)
 		len = room;
@@ -179,13 +216,16 @@ void kk_push_user_bytes(struct kk_rec *r, const void __user *uptr, u32 len, bool
 	kk_set_len(r, len);
 }
 
-void kk_push_path(struct kk_rec *r, const struct path *path)
+void kk_put_path(struct kk_rec *r, u32 idx, u32 type, const struct path *path)
 {
 	u32 room;
-	u8 *dst = kk_cursor(r, &room);
+	u8 *dst;
 	char *p;
 	u32 n;
 
+	if (!kk_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
+		return;
+	dst = kk_cursor(r, &room);
 	if (room > KESTREL_MAX_PATH)
 		room = KESTREL_MAX_PATH;
 	if (!path || !path->dentry || room == 0) {

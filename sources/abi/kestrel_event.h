@@ -93,6 +93,51 @@ enum kestrel_param_type {
 #define KESTREL_AF_INET 2
 #define KESTREL_AF_INET6 10
 
+/*
+ * The fixed parts of those encodings, byte for byte (packed: params are only
+ * byte-aligned). Producers fill one and copy sizeof() bytes; a unix
+ * sockaddr is `family` then the path, a unix tuple is the header below then
+ * the path. The C++ side static_asserts the sizes (sources/event/sockaddr.cpp).
+ */
+struct kestrel_sockaddr_in {
+	uint8_t family; /* KESTREL_AF_INET */
+	uint8_t addr[4];
+	uint16_t port;
+} __attribute__((packed));
+
+struct kestrel_sockaddr_in6 {
+	uint8_t family; /* KESTREL_AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+} __attribute__((packed));
+
+struct kestrel_socktuple_in {
+	uint8_t family; /* KESTREL_AF_INET */
+	uint8_t saddr[4];
+	uint16_t sport;
+	uint8_t daddr[4];
+	uint16_t dport;
+} __attribute__((packed));
+
+struct kestrel_socktuple_in6 {
+	uint8_t family; /* KESTREL_AF_INET6 */
+	uint8_t saddr[16];
+	uint16_t sport;
+	uint8_t daddr[16];
+	uint16_t dport;
+} __attribute__((packed));
+
+/* Followed by the server's path, NUL-terminated. */
+struct kestrel_socktuple_un {
+	uint8_t family; /* KESTREL_AF_UNIX */
+	uint64_t source; /* kernel socket identities, client then server */
+	uint64_t dest;
+} __attribute__((packed));
+
+/* exe_flags bits of the process params block (KE_PROCESS_PARAMS); the
+ * names rendered for them are in sources/event/symbol_sets.def. */
+#define KESTREL_EXE_FROM_MEMFD 4
+
 /* Event categories, for --list-events and evt.category. */
 enum kestrel_event_category {
 	KEC_OTHER = 0,
@@ -139,5 +184,59 @@ enum kestrel_event_type {
 #undef KE_BEGIN
 #undef KE_PARAM
 #undef KE_END
+
+/*
+ * Param types per event, KPT_<EVENT>_<param> (the KPT_* type of that row of
+ * events.def): the writers in BPF and the kernel module take the width and
+ * encoding of each param from here, so the table, not the filler, decides.
+ */
+#define KE_BEGIN(ID, name, category, flags) enum kestrel_param_types_##ID {
+#define KE_PARAM(ID, name, type, symbols) KPT_##ID##_##name = KPT_##type,
+#define KE_END(ID) KPT_##ID##__END };
+#include "events.def"
+#undef KE_BEGIN
+#undef KE_PARAM
+#undef KE_END
+
+/*
+ * The process params block on its own (indices from 0, and types), for the
+ * one writer every process-creating event shares: an event's param
+ * KP_<EVENT>_exe + KP_PROCESS_<param> is the block's <param>.
+ */
+#define KE_PARAM(ID, name, type, symbols) KP_##ID##_##name,
+enum kestrel_process_params { KE_PROCESS_PARAMS(PROCESS) KP_PROCESS_COUNT };
+#undef KE_PARAM
+#define KE_PARAM(ID, name, type, symbols) KPT_##ID##_##name = KPT_##type,
+enum kestrel_process_param_types { KE_PROCESS_PARAMS(PROCESS) KPT_PROCESS__END };
+#undef KE_PARAM
+
+/*
+ * Bytes a fixed-width param type takes in the data area; 0 for the
+ * variable-length types (strings, bytes, socket addresses). A constant
+ * expression, so writers resolve it at compile time.
+ */
+#define KESTREL_PARAM_FIXED_SIZE(t) KESTREL_PARAM_FIXED_SIZE_((int)(t))
+#define KESTREL_PARAM_FIXED_SIZE_(t)                                                  \
+	((t) == KPT_INT8 || (t) == KPT_UINT8 || (t) == KPT_BOOL ? 1                   \
+	 : (t) == KPT_INT16 || (t) == KPT_UINT16                ? 2                   \
+	 : (t) == KPT_INT32 || (t) == KPT_UINT32 || (t) == KPT_UID || (t) == KPT_GID || \
+			   (t) == KPT_MODE || (t) == KPT_FLAGS32 || (t) == KPT_ENUM32 ||  \
+			   (t) == KPT_SIGNAL || (t) == KPT_SYSCALLID                    \
+		 ? 4                                                                   \
+	 : (t) == KPT_INT64 || (t) == KPT_UINT64 || (t) == KPT_ERRNO || (t) == KPT_FD || \
+			   (t) == KPT_DIRFD || (t) == KPT_PID || (t) == KPT_RELTIME ||    \
+			   (t) == KPT_ABSTIME                                           \
+		 ? 8                                                                   \
+		 : 0)
+
+/* What a writer may put into a param of type t, besides nothing (an empty
+ * param, always allowed): a string (CHARBUF, PATH), a string list, raw
+ * bytes, a socket address or a socket tuple. (The int casts: t is often a
+ * per-event enum constant, compared here with the type enum.) */
+#define KESTREL_PARAM_IS_STRING(t) ((int)(t) == KPT_CHARBUF || (int)(t) == KPT_PATH)
+#define KESTREL_PARAM_IS_STRING_ARRAY(t) ((int)(t) == KPT_CHARBUF_ARRAY)
+#define KESTREL_PARAM_IS_BYTES(t) ((int)(t) == KPT_BYTES)
+#define KESTREL_PARAM_IS_SOCKADDR(t) ((int)(t) == KPT_SOCKADDR)
+#define KESTREL_PARAM_IS_SOCKTUPLE(t) ((int)(t) == KPT_SOCKTUPLE)
 
 #endif /* KESTREL_ABI_KESTREL_EVENT_H */

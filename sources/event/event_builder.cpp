@@ -34,13 +34,14 @@ class Cursor {
   uint8_t* p_;
 };
 
-// Encoded sizes (kestrel_event.h, "Socket address encodings").
-constexpr size_t kSockaddrInSize = 1 + 4 + 2;
-constexpr size_t kSockaddrIn6Size = 1 + 16 + 2;
-constexpr size_t kTupleInSize = 1 + 2 * (4 + 2);
-constexpr size_t kTupleIn6Size = 1 + 2 * (16 + 2);
+// Encoded sizes: the ABI's packed layouts (kestrel_event.h, "Socket address
+// encodings"); the writers below fill them field by field in that order.
+constexpr size_t kSockaddrInSize = sizeof(kestrel_sockaddr_in);
+constexpr size_t kSockaddrIn6Size = sizeof(kestrel_sockaddr_in6);
+constexpr size_t kTupleInSize = sizeof(kestrel_socktuple_in);
+constexpr size_t kTupleIn6Size = sizeof(kestrel_socktuple_in6);
 size_t sockaddr_un_size(std::string_view path) { return 1 + path.size() + 1; }
-size_t tuple_un_size(std::string_view path) { return 1 + 8 + 8 + path.size() + 1; }
+size_t tuple_un_size(std::string_view path) { return sizeof(kestrel_socktuple_un) + path.size() + 1; }
 
 void write_sockaddr_in(uint8_t* out, const uint8_t ip[4], uint16_t port) {
   Cursor(out).byte(KESTREL_AF_INET).put(ip, 4).put(&port, 2);

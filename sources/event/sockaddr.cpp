@@ -2,11 +2,22 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstring>
 
 extern "C" {
 #include "sources/abi/kestrel_event.h"
 }
+
+// The byte layout every producer writes (kestrel_event.h); a change there
+// that is not a new, appended encoding breaks every capture file.
+static_assert(sizeof(kestrel_sockaddr_in) == 7 && offsetof(kestrel_sockaddr_in, port) == 5);
+static_assert(sizeof(kestrel_sockaddr_in6) == 19 && offsetof(kestrel_sockaddr_in6, port) == 17);
+static_assert(sizeof(kestrel_socktuple_in) == 13 && offsetof(kestrel_socktuple_in, sport) == 5 &&
+              offsetof(kestrel_socktuple_in, daddr) == 7 && offsetof(kestrel_socktuple_in, dport) == 11);
+static_assert(sizeof(kestrel_socktuple_in6) == 37 && offsetof(kestrel_socktuple_in6, sport) == 17 &&
+              offsetof(kestrel_socktuple_in6, daddr) == 19 && offsetof(kestrel_socktuple_in6, dport) == 35);
+static_assert(sizeof(kestrel_socktuple_un) == 17 && offsetof(kestrel_socktuple_un, dest) == 9);
 
 namespace kestrel {
 namespace {
@@ -76,8 +87,8 @@ std::optional<SockTuple> decode_socktuple(std::span<const uint8_t> p) {
   SockTuple t;
   t.family = p[0];
   if (t.family == KESTREL_AF_UNIX) {
-    if (p.size() < 17) return std::nullopt;
-    t.path = read_path(p.subspan(17));
+    if (p.size() < sizeof(kestrel_socktuple_un)) return std::nullopt;
+    t.path = read_path(p.subspan(sizeof(kestrel_socktuple_un)));
     return t;
   }
   size_t n = ip_len(t.family);

@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "sources/event/event_table.h"  // the ABI's named flag values (KESTREL_EXE_*)
+
 namespace kestrel {
 namespace {
 
