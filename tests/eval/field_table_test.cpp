@@ -51,8 +51,14 @@ std::vector<const Event*> syscall_events(World& w) {
   for (int64_t fd : {0, 1, 2}) out.push_back(&w.openat(300, fd, "/dev/pts/0", O_RDWR));
   // A file with an inode number (fd.ino): openat's dev and ino params.
   EventBuilder opened(KE_OPENAT, 1000, 300, 300);
-  opened.add_int(9).add_int(-100).add_str("/etc/hosts").add_int(O_RDONLY).add_int(0644).add_int(2049).add_int(1234);
-  out.push_back(&w.add(opened.finish()));
+  opened.put_int(KPARAM(OPENAT, fd), 9)
+      .put_int(KPARAM(OPENAT, dirfd), -100)
+      .put_str(KPARAM(OPENAT, name), "/etc/hosts")
+      .put_int(KPARAM(OPENAT, flags), O_RDONLY)
+      .put_int(KPARAM(OPENAT, mode), 0644)
+      .put_int(KPARAM(OPENAT, dev), 2049)
+      .put_int(KPARAM(OPENAT, ino), 1234);
+  out.push_back(&w.add(opened.finish_or_throw()));
   out.push_back(&w.openat(300, 5, "/etc/passwd", O_RDONLY));
   out.push_back(&w.openat(400, 6, "/var/log/nginx.log", O_WRONLY | O_CREAT));
   out.push_back(&w.read(300, 5, 10));
@@ -71,8 +77,8 @@ std::vector<const Event*> syscall_events(World& w) {
 const Event& plugin_event(World& w) {
   EventBuilder b(KE_PLUGINEVENT, 1'700'000'000'123'456'789ull, 0, 0);
   const uint8_t data[] = {'{', '}'};
-  b.add_int(1).add_bytes(data);
-  return w.build_only(b.finish());
+  b.put_int(KPARAM(PLUGINEVENT, plugin_id), 1).put_bytes(KPARAM(PLUGINEVENT, event_data), data);
+  return w.build_only(b.finish_or_throw());
 }
 
 struct Probe {
