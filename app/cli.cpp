@@ -125,9 +125,11 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   if (o.gvisor_generate_config) return print_gvisor_config(o, *config, out, err);
   if (o.list_fields) {
-    if (!o.list_fields->empty() && !engine::is_known_source(*o.list_fields))
+    // -L loads no plugins: it lists the static field sets.
+    const engine::FieldRegistry& fields = engine::builtin_field_registry();
+    if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
       return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
-    engine::print_field_list(out, *o.list_fields);
+    fields.print_field_list(out, *o.list_fields);
     return kExitOk;
   }
   if (o.list_plugins) {

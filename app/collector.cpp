@@ -46,11 +46,13 @@ int exit_code_for(const Status& start_failure) {
 }
 
 Collector::Collector(CollectorPlan plan, const CliOptions& options, const KestrelConfig& config,
-                     std::vector<LoadedPlugin>& plugins, LoadedRules rules, std::ostream& out, std::ostream& log)
+                     std::vector<LoadedPlugin>& plugins, const engine::FieldRegistry& fields, LoadedRules rules,
+                     std::ostream& out, std::ostream& log)
     : plan_(std::move(plan)),
       options_(options),
       config_(config),
       plugins_(plugins),
+      fields_(fields),
       providers_(plugin_field_providers(plugins)),
       out_(out),
       log_(log),
@@ -147,7 +149,7 @@ void Collector::apply_reload() {
   };
   auto config = load_config({options_.config_file, options_.overrides});
   if (!config.ok()) return fail(config.status());
-  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, providers_);
+  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, providers_);
   if (!next.ok()) return fail(next.status());
   if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
     return fail(Status(StatusCode::kInvalidArgument,

@@ -49,13 +49,16 @@ namespace kestrel {
 
 class Collector {
  public:
-  // `plugins` must outlive the collector (the rules' field providers and
-  // the plugin sources use them). Alerts go to `out` (stdout sink),
+  // `plugins` and `fields` (plugin_field_registry(plugins), what `rules`
+  // were loaded against) must outlive the collector: the rules' field
+  // providers and the plugin sources use the plugins, a reload loads
+  // against `fields` again and the compiled rules point into it. Alerts go to `out` (stdout sink),
   // progress and the summary to `log`. `options` and `config` are what
   // the plan was made from: reload() reads the config file and overrides
   // again, the capability drop reads config.
   Collector(CollectorPlan plan, const CliOptions& options, const KestrelConfig& config,
-            std::vector<LoadedPlugin>& plugins, LoadedRules rules, std::ostream& out, std::ostream& log);
+            std::vector<LoadedPlugin>& plugins, const engine::FieldRegistry& fields, LoadedRules rules,
+            std::ostream& out, std::ostream& log);
   ~Collector();
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
@@ -79,6 +82,7 @@ class Collector {
   const CliOptions options_;
   const KestrelConfig config_;
   std::vector<LoadedPlugin>& plugins_;
+  const engine::FieldRegistry& fields_;
   const PluginProviders providers_;
   std::ostream& out_;
   std::ostream& log_;

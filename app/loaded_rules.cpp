@@ -11,13 +11,16 @@ size_t LoadedRules::rule_count() const {
 }
 
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
-                               const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
-                               const PluginProviders& providers) {
+                               const engine::eval::RuleEngineOptions& options_in, std::ostream& log,
+                               const engine::FieldRegistry& fields, const PluginProviders& providers) {
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
-                                     config.limits.rules_file_bytes);
+                                     config.limits.rules_file_bytes, fields);
   if (!rules.ok()) return rules.status();
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
+  // Compiled against the registry the rules were validated with.
+  auto engine_options = options_in;
+  engine_options.fields = &fields;
   auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);

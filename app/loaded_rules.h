@@ -33,9 +33,11 @@ struct LoadedRules {
 // compiled with `engine_options` (collector_plan.h: rule_engine_options)
 // once for the syscall source and once per entry of `providers`.
 // Warnings go to `log`. Errors name the file, or the plugin source whose
-// engine failed.
+// engine failed. The rules are loaded and compiled against `fields`
+// (plugin_field_registry of the loaded plugins), which must outlive the
+// result; it replaces engine_options.fields.
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
                                const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
-                               const PluginProviders& providers);
+                               const engine::FieldRegistry& fields, const PluginProviders& providers);
 
 }  // namespace kestrel

@@ -17,9 +17,9 @@ engine::FieldType registry_type(const plugin::PluginField& f) {
   }
 }
 
-// The plugin's get_fields table becomes part of `source`'s fields, so rules
-// may name fields the static tables lack.
-void register_fields(const std::string& source, const plugin::PluginInfo& info) {
+// The plugin's get_fields table becomes part of `source`'s fields in
+// `registry`, so rules may name fields the static tables lack.
+void add_fields(engine::FieldRegistry& registry, const std::string& source, const plugin::PluginInfo& info) {
   if (source.empty() || source == "syscall") return;
   std::vector<engine::RegisteredField> fields;
   for (const auto& f : info.fields) {
@@ -34,7 +34,7 @@ void register_fields(const std::string& source, const plugin::PluginInfo& info) 
     r.description = f.description;
     fields.push_back(std::move(r));
   }
-  engine::register_plugin_fields(source, info.name, info.name + " plugin fields (loaded)", fields);
+  registry.add_plugin_fields(source, info.name, info.name + " plugin fields (loaded)", fields);
 }
 
 }  // namespace
@@ -60,10 +60,16 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
-  for (const auto& [source, provider] : plugin_field_providers(out))
-    for (const auto& p : out)
-      if (p.fields.get() == provider && provider) register_fields(source, p.library->info());
   return out;
+}
+
+engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins) {
+  engine::FieldRegistry registry;
+  // The fields of each source are those of the plugin that fills them.
+  for (const auto& [source, provider] : plugin_field_providers(plugins))
+    for (const auto& p : plugins)
+      if (p.fields.get() == provider && provider) add_fields(registry, source, p.library->info());
+  return registry;
 }
 
 std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const std::vector<LoadedPlugin>& plugins) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/config/config.h"
+#include "engine/fields/field_registry.h"
 #include "plugins/plugin_field_provider.h"
 #include "plugins/plugin_library.h"
 #include "sources/source.h"
@@ -27,12 +28,16 @@ struct LoadedPlugin {
   std::unique_ptr<plugin::PluginFieldProvider> fields;  // null without extraction
 };
 
-// Loads and initialises config.load_plugins, in order, and registers each
-// extracting plugin's field table for its event source with the field
-// registry (engine/fields/field_registry.h), so rules may name fields only
-// the plugin declares. Call before loading rules. Errors name the plugin
-// and say what is wrong (unknown name, library, version, init text).
+// Loads and initialises config.load_plugins, in order. Errors name the
+// plugin and say what is wrong (unknown name, library, version, init text).
 Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config);
+
+// The fields rules may name with these plugins loaded: the static field
+// sets plus, for each plugin event source, the field table of the plugin
+// that fills it (plugin_field_providers), so rules may name fields only the
+// plugin declares. Build it before loading rules and keep it as long as the
+// rule engines compiled against it (they point into it).
+engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins);
 
 // The event sources the loaded plugins produce, each with the provider
 // that fills its fields (the first loaded plugin that extracts fields for

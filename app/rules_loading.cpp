@@ -9,16 +9,16 @@
 namespace kestrel {
 
 Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log,
-                                              uint64_t max_file_bytes) {
+                                              uint64_t max_file_bytes, const engine::FieldRegistry& fields) {
   engine::LoadResult result;
   engine::RuleSet rules;
   if (paths.empty()) {
     engine::RuleCollection collection;
     if (engine::read_rules_content("<embedded kestrel_rules.yaml>", std::string(default_rules_text()), collection,
-                                   result))
-      rules = engine::build_rule_set(collection, result);
+                                   result, fields))
+      rules = engine::build_rule_set(collection, result, fields);
   } else {
-    rules = engine::load_rules(paths, result, max_file_bytes);
+    rules = engine::load_rules(paths, result, max_file_bytes, fields);
   }
   engine::ValidationResult report;
   report.paths = paths.empty() ? std::vector<std::string>{"<embedded kestrel_rules.yaml>"} : paths;

@@ -19,8 +19,12 @@ std::string_view default_rules_text();
 // Warnings are printed to `log`; any error fails with every message in the
 // Status (file:line:col, code, item), as `kestrel -V` would print them.
 // Each file is bounded by `max_file_bytes` (limits.rules_file_bytes).
-Result<engine::RuleSet> load_configured_rules(const std::vector<std::string>& paths, std::ostream& log,
-                                              uint64_t max_file_bytes = engine::kDefaultMaxRulesFileBytes);
+// Fields are looked up in `fields` (plugin_field_registry when plugins are
+// loaded).
+Result<engine::RuleSet> load_configured_rules(
+    const std::vector<std::string>& paths, std::ostream& log,
+    uint64_t max_file_bytes = engine::kDefaultMaxRulesFileBytes,
+    const engine::FieldRegistry& fields = engine::builtin_field_registry());
 
 // `kestrel --list-rules`: one line per rule — name, priority, source,
 // enabled, tags.

@@ -40,7 +40,10 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     return kExitFailure;
   }
   const PluginProviders providers = plugin_field_providers(*plugins);
-  auto rules = load_rules(options, config, rule_engine_options(config, hostname), log, providers);
+  // The fields rules may name with these plugins: outlives the collector
+  // and every rule set it loads.
+  const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+  auto rules = load_rules(options, config, rule_engine_options(config, hostname), log, fields, providers);
   if (!rules.ok()) {
     log << "kestrel: " << rules.status().to_string() << "\n";
     return kExitFailure;
@@ -56,7 +59,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     return kExitFailure;
   }
 
-  Collector collector(std::move(*plan), options, config, *plugins, std::move(*rules), out, log);
+  Collector collector(std::move(*plan), options, config, *plugins, fields, std::move(*rules), out, log);
   if (Status s = collector.start(); !s.ok()) {
     log << "kestrel: " << s.to_string() << "\n";
     return exit_code_for(s);

@@ -80,9 +80,10 @@ std::optional<std::string> check_value(FieldType t, const std::string& value) {
 }
 
 // Resolves a field operand and the type it yields after its transformers.
-std::optional<CheckError> operand_type(const FieldOperand& f, std::string_view source, FieldType& out) {
+std::optional<CheckError> operand_type(const FieldOperand& f, std::string_view source, const FieldRegistry& fields,
+                                       FieldType& out) {
   std::string err;
-  auto lookup = lookup_field(source, f.field, f.arg, &err);
+  auto lookup = fields.lookup(source, f.field, f.arg, &err);
   if (!lookup) {
     bool unknown = err.find("nonexistent field") != std::string::npos;
     return CheckError{err, f.pos, unknown};
@@ -102,9 +103,9 @@ std::optional<CheckError> operand_type(const FieldOperand& f, std::string_view s
   return std::nullopt;
 }
 
-std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
+std::optional<CheckError> check_one(const Expr& e, std::string_view source, const FieldRegistry& fields) {
   FieldType t;
-  if (auto err = operand_type(e.left, source, t)) return err;
+  if (auto err = operand_type(e.left, source, fields, t)) return err;
   const CmpOp op = e.op;
   const std::string op_name(cmp_op_name(op));
   const std::string where = " for field " + e.left.to_string();
@@ -120,7 +121,7 @@ std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
   }
   if (e.rhs == RhsKind::kField) {
     FieldType rt;
-    if (auto err = operand_type(*e.rhs_field, source, rt)) return err;
+    if (auto err = operand_type(*e.rhs_field, source, fields, rt)) return err;
     if (is_numeric(t) != is_numeric(rt)) {
       return CheckError{"cannot compare " + e.left.to_string() + " (" + std::string(field_type_name(t)) + ") with " +
                             e.rhs_field->to_string() + " (" + std::string(field_type_name(rt)) + ")",
@@ -160,12 +161,13 @@ std::optional<CheckError> check_one(const Expr& e, std::string_view source) {
 
 }  // namespace
 
-std::optional<CheckError> check_condition(const Expr& e, std::string_view source, int depth) {
+std::optional<CheckError> check_condition(const Expr& e, std::string_view source, const FieldRegistry& fields,
+                                          int depth) {
   if (depth > kMaxConditionDepth) return CheckError{"condition too deeply nested", e.pos};
-  if (e.kind == ExprKind::kCheck) return check_one(e, source);
+  if (e.kind == ExprKind::kCheck) return check_one(e, source, fields);
   if (e.kind == ExprKind::kMacroRef) return CheckError{"Undefined macro '" + e.macro + "' used in filter.", e.pos};
   for (const auto& c : e.children) {
-    if (auto err = check_condition(*c, source, depth + 1)) return err;
+    if (auto err = check_condition(*c, source, fields, depth + 1)) return err;
   }
   return std::nullopt;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/ast.h"
+#include "engine/fields/field_registry.h"
 
 namespace kestrel::engine {
 
@@ -25,7 +26,10 @@ struct CheckError {
   bool unknown_field_or_type = false;
 };
 
-std::optional<CheckError> check_condition(const Expr& e, std::string_view source, int depth = 0);
+// Fields are looked up in `fields` (the app's registry, with its loaded
+// plugins' fields).
+std::optional<CheckError> check_condition(const Expr& e, std::string_view source,
+                                          const FieldRegistry& fields = builtin_field_registry(), int depth = 0);
 
 // Falco's LOAD_UNSAFE_NA_CHECK: an equality-like check (=, ==, !=, in,
 // intersects, pmatch) of a ka.* or jevt.* field against "<NA>" — those

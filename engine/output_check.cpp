@@ -11,9 +11,10 @@ std::vector<std::string> output_field_tokens(std::string_view format) {
   return out;
 }
 
-std::optional<std::string> check_output(std::string_view format, std::string_view source) {
+std::optional<std::string> check_output(std::string_view format, std::string_view source,
+                                        const FieldRegistry& fields) {
   for (const auto& token : parse_output_tokens(format)) {
-    if (!lookup_field(source, token.name, token.arg, nullptr)) return "invalid formatting token " + token.field;
+    if (!fields.lookup(source, token.name, token.arg, nullptr)) return "invalid formatting token " + token.field;
   }
   return std::nullopt;
 }

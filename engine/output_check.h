@@ -12,12 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/fields/field_registry.h"
+
 namespace kestrel::engine {
 
 // The field tokens of `format` as written, without the '%' ("proc.aname[2]").
 std::vector<std::string> output_field_tokens(std::string_view format);
 
-// First invalid token's error message, if any.
-std::optional<std::string> check_output(std::string_view format, std::string_view source);
+// First invalid token's error message, if any; fields are looked up in
+// `fields`.
+std::optional<std::string> check_output(std::string_view format, std::string_view source,
+                                        const FieldRegistry& fields = builtin_field_registry());
 
 }  // namespace kestrel::engine

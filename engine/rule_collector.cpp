@@ -29,7 +29,8 @@ void define_item(ItemTable<T>& table, T info, uint32_t now) {
 
 }  // namespace
 
-std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::string& source, bool source_known) {
+std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::string& source, bool source_known,
+                                              const FieldRegistry& fields) {
   if (ex.fields.is_list) {
     if (!ex.comps.defined) {
       ex.comps.defined = true;
@@ -51,7 +52,7 @@ std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::stri
     }
     if (source_known) {
       for (const auto& f : ex.fields.items) {
-        if (!is_field_defined(source, f.item)) {
+        if (!fields.is_field_defined(source, f.item)) {
           return failure(ex.ctx, "'" + f.item + "' is not a supported filter field");
         }
       }
@@ -67,7 +68,7 @@ std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::stri
   if (ex.comps.item != "in" && ex.comps.item != "pmatch" && ex.comps.item != "intersects") {
     return failure(ex.ctx, "When fields is a single value, comps must be one of (in, pmatch, intersects)");
   }
-  if (source_known && !is_field_defined(source, ex.fields.item)) {
+  if (source_known && !fields.is_field_defined(source, ex.fields.item)) {
     return failure(ex.ctx, "'" + ex.fields.item + "' is not a supported filter field");
   }
   return std::nullopt;
@@ -104,7 +105,7 @@ std::optional<ItemFailure> RuleCollector::define_rule(RuleInfo info, LoadResult&
   if (const RuleInfo* prev = c_.rules.find(info.name); prev && prev->source != info.source) {
     return failure(info.ctx, "Rule has been re-defined with a different source");
   }
-  bool known = is_known_source(info.source);
+  bool known = fields_.is_known_source(info.source);
   if (!known) {
     info.unknown_source = true;
     warnings.add_warning(LoadWarning::kUnknownSource, info.ctx.item_type, info.ctx.item_name, info.ctx.where,
@@ -114,7 +115,7 @@ std::optional<ItemFailure> RuleCollector::define_rule(RuleInfo info, LoadResult&
     if (!ex.fields.defined) {
       return failure(ex.ctx, "Rule exception item must have fields property with a list of fields");
     }
-    if (auto err = validate_exception(ex, info.source, known)) return err;
+    if (auto err = validate_exception(ex, info.source, known, fields_)) return err;
   }
   define_item(c_.rules, std::move(info), c_.next_index++);
   return std::nullopt;
@@ -142,7 +143,7 @@ std::optional<ItemFailure> RuleCollector::append_rule(RuleUpdate update) {
         if (ex.values.empty()) {
           return failure(ex.ctx, "Rule exception must have values property with a list of values");
         }
-        if (auto err = validate_exception(ex, prev->source, known)) return err;
+        if (auto err = validate_exception(ex, prev->source, known, fields_)) return err;
         prev->exceptions.push_back(std::move(ex));
       } else {
         if (ex.fields.defined) {
@@ -172,7 +173,7 @@ std::optional<ItemFailure> RuleCollector::replace_rule(RuleUpdate update) {
       if (!ex.fields.defined) {
         return failure(ex.ctx, "Rule exception must have fields property with a list of fields");
       }
-      if (auto err = validate_exception(ex, prev->source, !prev->unknown_source)) return err;
+      if (auto err = validate_exception(ex, prev->source, !prev->unknown_source, fields_)) return err;
     }
     prev->exceptions = *update.exceptions;
   }

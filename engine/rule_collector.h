@@ -16,6 +16,7 @@
 
 #include <optional>
 
+#include "engine/fields/field_registry.h"
 #include "engine/rule_items.h"
 
 namespace kestrel::engine {
@@ -47,7 +48,10 @@ struct RuleUpdate {
 
 class RuleCollector {
  public:
-  explicit RuleCollector(RuleCollection& out) : c_(out) {}
+  // Rule sources and exception fields are checked against `fields`, which
+  // must outlive the collector.
+  explicit RuleCollector(RuleCollection& out, const FieldRegistry& fields = builtin_field_registry())
+      : c_(out), fields_(fields) {}
 
   std::optional<ItemFailure> define_list(ListInfo info);
   std::optional<ItemFailure> append_list(const ListInfo& info);
@@ -65,12 +69,15 @@ class RuleCollector {
 
  private:
   RuleCollection& c_;
+  const FieldRegistry& fields_;
 };
 
 // Falco's checks of one exception against its rule's source: fields exist,
 // comps are operators, lengths agree; fills default comps ("=" per field,
 // or "in" for the single-field form). `source_known` false skips the field
-// check (rules of unknown sources are skipped anyway).
-std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::string& source, bool source_known);
+// check (rules of unknown sources are skipped anyway). Fields are looked up
+// in `fields`.
+std::optional<ItemFailure> validate_exception(ExceptionInfo& ex, const std::string& source, bool source_known,
+                                              const FieldRegistry& fields = builtin_field_registry());
 
 }  // namespace kestrel::engine

@@ -488,8 +488,8 @@ class TextReadBuf : public std::streambuf {
 }  // namespace
 
 bool read_rules_content(std::string_view name, const std::string& content, RuleCollection& out,
-                        LoadResult& result) {
-  Reader reader{std::string(name), content, out, result, RuleCollector(out)};
+                        LoadResult& result, const FieldRegistry& fields) {
+  Reader reader{std::string(name), content, out, result, RuleCollector(out, fields)};
   std::deque<YAML::Node> docs;
   try {
     TextReadBuf buf(content);
@@ -529,7 +529,8 @@ bool read_rules_content(std::string_view name, const std::string& content, RuleC
   return true;
 }
 
-bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& result, uint64_t max_file_bytes) {
+bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& result, uint64_t max_file_bytes,
+                     const FieldRegistry& fields) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -540,7 +541,7 @@ bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& r
     }
     std::sort(files.begin(), files.end());
     bool ok = true;
-    for (const auto& f : files) ok = read_rules_path(f, out, result, max_file_bytes) && ok;
+    for (const auto& f : files) ok = read_rules_path(f, out, result, max_file_bytes, fields) && ok;
     return ok;
   }
   std::ifstream in(path, std::ios::binary);
@@ -570,7 +571,7 @@ bool read_rules_path(const std::string& path, RuleCollection& out, LoadResult& r
                          " bytes (limits.rules_file_bytes); refusing to load it");
     return false;
   }
-  return read_rules_content(path, content, out, result);
+  return read_rules_content(path, content, out, result, fields);
 }
 
 }  // namespace kestrel::engine

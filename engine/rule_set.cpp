@@ -27,7 +27,8 @@ bool is_unknown_filter_error(const std::string& err) {
 
 class Builder {
  public:
-  Builder(const RuleCollection& c, LoadResult& r) : c_(c), result_(r), lists_(c) {}
+  Builder(const RuleCollection& c, LoadResult& r, const FieldRegistry& fields)
+      : c_(c), result_(r), fields_(fields), lists_(c) {}
 
   RuleSet run() {
     RuleSet out;
@@ -96,7 +97,7 @@ class Builder {
         return false;
       }
     }
-    if (auto err = check_output(r.output, r.source)) {
+    if (auto err = check_output(r.output, r.source, fields_)) {
       if (r.skip_if_unknown_filter && is_unknown_filter_error(*err)) {
         result_.add_warning(LoadWarning::kUnknownFilter, r.ctx.item_type, r.ctx.item_name, r.output_where, *err);
         return true;
@@ -117,7 +118,7 @@ class Builder {
       error(LoadError::kValidate, r.ctx, locate(r.cond_where, err->pos, shift, macro_infos_), err->message);
       return false;
     }
-    if (auto err = check_condition(*p.expr, r.source)) {
+    if (auto err = check_condition(*p.expr, r.source, fields_)) {
       if (r.skip_if_unknown_filter && err->unknown_field_or_type) {
         result_.add_warning(LoadWarning::kUnknownFilter, r.ctx.item_type, r.ctx.item_name,
                             locate(r.cond_where, err->pos, shift, macro_infos_), err->message);
@@ -172,6 +173,7 @@ class Builder {
 
   const RuleCollection& c_;
   LoadResult& result_;
+  const FieldRegistry& fields_;
   ResolvedLists lists_;
   std::vector<ParsedMacro> macros_;
   std::vector<const MacroInfo*> macro_infos_;  // parallel to macros_
@@ -179,16 +181,17 @@ class Builder {
 
 }  // namespace
 
-RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result) {
-  return Builder(collection, result).run();
+RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result, const FieldRegistry& fields) {
+  return Builder(collection, result, fields).run();
 }
 
-RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result, uint64_t max_file_bytes) {
+RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result, uint64_t max_file_bytes,
+                   const FieldRegistry& fields) {
   RuleCollection collection;
   bool ok = true;
-  for (const auto& p : paths) ok = read_rules_path(p, collection, result, max_file_bytes) && ok;
+  for (const auto& p : paths) ok = read_rules_path(p, collection, result, max_file_bytes, fields) && ok;
   if (!ok) return RuleSet{};
-  return build_rule_set(collection, result);
+  return build_rule_set(collection, result, fields);
 }
 
 }  // namespace kestrel::engine

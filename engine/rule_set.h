@@ -20,6 +20,7 @@
 
 #include "engine/ast.h"
 #include "engine/evttype_index.h"
+#include "engine/fields/field_registry.h"
 #include "engine/load_result.h"
 #include "engine/rule_reader.h"
 #include "engine/rule_items.h"
@@ -47,12 +48,16 @@ struct RuleSet {
   std::vector<std::vector<PluginRequirement>> required_plugin_versions;
 };
 
-RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result);
+// Fields are looked up in `fields` (the app's registry, with its loaded
+// plugins' fields); it must outlive the call only.
+RuleSet build_rule_set(const RuleCollection& collection, LoadResult& result,
+                       const FieldRegistry& fields = builtin_field_registry());
 
 // Reads `paths` (files or directories, in order) and builds the rule set.
 // Reading errors stop before building, like Falco.
 // Each file is bounded by `max_file_bytes` (rule_reader.h).
 RuleSet load_rules(const std::vector<std::string>& paths, LoadResult& result,
-                   uint64_t max_file_bytes = kDefaultMaxRulesFileBytes);
+                   uint64_t max_file_bytes = kDefaultMaxRulesFileBytes,
+                   const FieldRegistry& fields = builtin_field_registry());
 
 }  // namespace kestrel::engine

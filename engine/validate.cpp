@@ -4,10 +4,10 @@
 
 namespace kestrel::engine {
 
-ValidationResult validate_rules(const std::vector<std::string>& paths) {
+ValidationResult validate_rules(const std::vector<std::string>& paths, const FieldRegistry& fields) {
   ValidationResult v;
   v.paths = paths;
-  RuleSet set = load_rules(paths, v.result);
+  RuleSet set = load_rules(paths, v.result, kDefaultMaxRulesFileBytes, fields);
   v.rule_count = set.rules.size();
   v.macro_count = set.macro_count;
   v.list_count = set.list_count;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/fields/field_registry.h"
 #include "engine/load_result.h"
 
 namespace kestrel::engine {
@@ -25,7 +26,10 @@ struct ValidationResult {
   bool ok() const { return result.ok(); }
 };
 
-ValidationResult validate_rules(const std::vector<std::string>& paths);
+// Fields are looked up in `fields` (builtin_field_registry() unless the
+// caller loaded plugins).
+ValidationResult validate_rules(const std::vector<std::string>& paths,
+                                const FieldRegistry& fields = builtin_field_registry());
 
 // Errors and warnings (one line each, see print_load_message), then
 // "<paths>: Ok" or "<paths>: Invalid". `with_warnings` false hides warnings.

@@ -68,7 +68,7 @@ struct FieldRef {
 // Errors (unknown field, bad argument) carry the registry's message.
 Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::string>& arg);
 
-// The same against `scope`'s source. For a source other than "syscall" the
+// The same against `scope`'s source, in `scope.fields`. For a source other than "syscall" the
 // scope's provider fills the fields it prepares; the event-time fields
 // (evt.time, evt.num, …) use the built-in extractors; anything else reads
 // as missing.

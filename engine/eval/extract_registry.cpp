@@ -38,7 +38,7 @@ Result<FieldRef> resolve_field(std::string_view name, const std::optional<std::s
 
 Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, const std::optional<std::string>& arg) {
   std::string error;
-  auto found = lookup_field(scope.source, name, arg, &error);
+  auto found = scope.fields->lookup(scope.source, name, arg, &error);
   if (!found) return Status(StatusCode::kInvalidArgument, error);
   FieldRef ref;
   ref.info = found->info;

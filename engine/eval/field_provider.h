@@ -9,7 +9,8 @@
 // plugin host implements this interface in plugins/).
 //
 // Field names and types still come from the field registry
-// (engine/fields/), which validated the rules; the provider only fills them.
+// (engine/fields/) the rules were validated against; the provider only
+// fills them.
 #pragma once
 
 #include <cstdint>
@@ -43,11 +44,14 @@ class FieldProvider {
   virtual ExtractedValue extract(const Event& event, uint64_t event_number, uint32_t handle, Scratch& scratch) = 0;
 };
 
-// What field names resolve against while compiling: a source and, for
-// sources other than "syscall", the provider that fills its fields.
+// What field names resolve against while compiling: a source, for sources
+// other than "syscall" the provider that fills its fields, and the field
+// registry the rules were validated against (never null; it must outlive
+// what is compiled, since resolved fields point into it).
 struct FieldScope {
   std::string source = "syscall";
   FieldProvider* provider = nullptr;
+  const FieldRegistry* fields = &builtin_field_registry();
 };
 
 }  // namespace kestrel::engine::eval

@@ -9,7 +9,7 @@ RuleEngine::RuleEngine(RuleEngineOptions options)
     : options_(std::move(options)), ctx_(env_), buckets_(KE_COUNT) {
   env_.hostname = options_.hostname;
   env_.source = options_.source;
-  cache_.set_scope(FieldScope{options_.source, options_.field_provider});
+  cache_.set_scope(FieldScope{options_.source, options_.field_provider, options_.fields});
 }
 
 Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, RuleEngineOptions options) {

@@ -1,5 +1,6 @@
 #include "engine/fields/field_registry.h"
 
+#include <algorithm>
 #include <array>
 #include <iomanip>
 
@@ -10,12 +11,6 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kSources = {"syscall", "k8s_audit", "aws_cloudtrail", "github",
                                                        "okta"};
-
-std::span<const FieldSet* const> sets_for(std::string_view source) {
-  if (source == "syscall") return syscall_field_sets();
-  if (auto registered = registered_field_sets(source); !registered.empty()) return registered;
-  return plugin_field_sets(source);
-}
 
 const FieldInfo* find_exact(std::span<const FieldSet* const> sets, std::string_view name) {
   for (const FieldSet* set : sets) {
@@ -67,15 +62,32 @@ bool is_stringlike(FieldType t) {
 
 std::span<const std::string_view> known_sources() { return kSources; }
 
-bool is_known_source(std::string_view source) { return !sets_for(source).empty(); }
+const FieldRegistry& builtin_field_registry() {
+  static const FieldRegistry builtin;
+  return builtin;
+}
 
-std::optional<FieldLookup> lookup_field(std::string_view source, std::string_view name,
-                                        const std::optional<std::string>& bracket_arg, std::string* error) {
+std::span<const FieldSet* const> FieldRegistry::field_sets(std::string_view source) const {
+  if (source == "syscall") return syscall_field_sets();
+  if (auto it = by_source_.find(source); it != by_source_.end()) return it->second;
+  return plugin_field_sets(source);
+}
+
+std::vector<std::string> FieldRegistry::sources() const {
+  std::vector<std::string> out(kSources.begin(), kSources.end());
+  for (const auto& [source, sets] : by_source_)
+    if (std::find(out.begin(), out.end(), source) == out.end()) out.push_back(source);
+  return out;
+}
+
+std::optional<FieldLookup> FieldRegistry::lookup(std::string_view source, std::string_view name,
+                                                 const std::optional<std::string>& bracket_arg,
+                                                 std::string* error) const {
   auto fail = [&](std::string msg) -> std::optional<FieldLookup> {
     if (error) *error = std::move(msg);
     return std::nullopt;
   };
-  auto sets = sets_for(source);
+  auto sets = field_sets(source);
   if (sets.empty()) return fail("unknown event source " + std::string(source));
 
   FieldLookup out;
@@ -108,20 +120,20 @@ std::optional<FieldLookup> lookup_field(std::string_view source, std::string_vie
   return out;
 }
 
-bool is_field_defined(std::string_view source, std::string_view name_with_arg) {
+bool FieldRegistry::is_field_defined(std::string_view source, std::string_view name_with_arg) const {
   std::optional<std::string> arg;
   std::string_view name = name_with_arg;
   if (auto open = name.find('['); open != std::string_view::npos && name.back() == ']') {
     arg = std::string(name.substr(open + 1, name.size() - open - 2));
     name = name.substr(0, open);
   }
-  return lookup_field(source, name, arg, nullptr).has_value();
+  return lookup(source, name, arg, nullptr).has_value();
 }
 
-void print_field_list(std::ostream& out, std::string_view source) {
-  for (auto src : kSources) {
+void FieldRegistry::print_field_list(std::ostream& out, std::string_view source) const {
+  for (const std::string& src : sources()) {
     if (!source.empty() && src != source) continue;
-    auto sets = sets_for(src);
+    auto sets = field_sets(src);
     for (size_t s = 0; s < sets.size(); ++s) {
       const FieldSet* set = sets[s];
       out << "-------------------------------\n";

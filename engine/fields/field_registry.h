@@ -13,9 +13,11 @@
 // engine/fields/syscall_fields.cpp) and plugin field sets (ka.* k8saudit,
 // ct.* cloudtrail, github.*, okta.*, json.*, engine/fields/plugin_fields.cpp,
 // filled by a loaded plugin). An event source is known when it has field
-// sets; names are looked up within one source.
+// sets; names are looked up within one source, in a FieldRegistry (below).
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -86,14 +88,8 @@ struct FieldSet {
 std::span<const FieldSet* const> syscall_field_sets();
 std::span<const FieldSet* const> plugin_field_sets(std::string_view source);
 
-// Fields a loaded plugin declares (its get_fields table), for rules of
-// `source` to validate and resolve against. They are looked up before the
-// static sets of that source (a name both declare resolves to the plugin's
-// declaration, which is what fills it) and are filled by the plugin
-// (eval::extract_by_provider); a source no static table knows becomes known.
-// Registering `set_name` again for the source replaces the earlier set.
-// Call at start-up, before rules are loaded: not safe concurrently with
-// lookups.
+// Fields a loaded plugin declares (its get_fields table), as the app hands
+// them to FieldRegistry::add_plugin_fields.
 struct RegisteredField {
   std::string name;
   FieldType type = FieldType::kString;
@@ -101,15 +97,10 @@ struct RegisteredField {
   bool arg_required = false;
   std::string description;
 };
-void register_plugin_fields(std::string_view source, std::string_view set_name, std::string_view description,
-                            std::span<const RegisteredField> fields);
-// The sets of `source` with registered ones (empty when none registered).
-std::span<const FieldSet* const> registered_field_sets(std::string_view source);
 
-// Sources that have fields: "syscall", "k8s_audit", "aws_cloudtrail",
-// "github", "okta" (and sources registered by plugins).
+// Sources the static tables give fields: "syscall", "k8s_audit",
+// "aws_cloudtrail", "github", "okta".
 std::span<const std::string_view> known_sources();
-bool is_known_source(std::string_view source);
 
 // A field name resolved against a source.
 struct FieldLookup {
@@ -117,20 +108,69 @@ struct FieldLookup {
   std::optional<std::string> arg;  // from brackets or the dotted suffix
 };
 
-// Resolves `name` (as written: "evt.arg.flags", "proc.aname") with an
-// optional bracket argument. Returns an error message in `error` when the
-// field is unknown ("filter_check called with nonexistent field X"), needs an
-// argument it lacks, or takes none and has one.
-std::optional<FieldLookup> lookup_field(std::string_view source, std::string_view name,
-                                        const std::optional<std::string>& bracket_arg, std::string* error);
+// The fields rules may name: the static field sets, plus the fields of the
+// plugins one app instance loaded. A value, not process state: the app
+// builds one from its loaded plugins (app/plugin_loading.h) and passes it
+// to rule loading, validation and compilation; two registries in one
+// process (two tests, a reload with another plugin set) never see each
+// other's plugin fields. builtin_field_registry() is the one without
+// plugins, the default wherever none is passed.
+//
+// Lifetime: FieldLookup::info (and so every compiled FieldRef) points into
+// the registry, which must outlive the rule engines compiled against it.
+// Moving keeps those pointers valid; copying is not offered.
+// Threading: add_plugin_fields is for building; once rules are loaded the
+// registry is only read, and reads are safe from any thread.
+class FieldRegistry {
+ public:
+  FieldRegistry();  // the static field sets only
+  ~FieldRegistry();
+  FieldRegistry(FieldRegistry&&) noexcept;
+  FieldRegistry& operator=(FieldRegistry&&) noexcept;
+  FieldRegistry(const FieldRegistry&) = delete;
+  FieldRegistry& operator=(const FieldRegistry&) = delete;
 
-// True when `name` (possibly with [arg] or a dotted arg) is a field of source.
-bool is_field_defined(std::string_view source, std::string_view name_with_arg);
+  // Adds a loaded plugin's declared fields to `source` (nothing for
+  // "syscall", whose fields are Kestrel's own). They are looked up before
+  // the static sets of that source (a name both declare resolves to the
+  // plugin's declaration, which is what fills it) and are filled by the
+  // plugin (eval::extract_by_provider); a source no static table knows
+  // becomes known. Adding `set_name` again for the source replaces the
+  // earlier set.
+  void add_plugin_fields(std::string_view source, std::string_view set_name, std::string_view description,
+                         std::span<const RegisteredField> fields);
 
-// Prints every field of `source` (all sources when empty) with type and
-// description, in Falco's --list layout (one block per field set). A field
-// without an extractor is marked "(not filled by Kestrel yet)"; a static
-// copy a loaded plugin's declaration shadows is not listed.
-void print_field_list(std::ostream& out, std::string_view source);
+  // The field sets of `source`, looked up in order (empty when unknown).
+  std::span<const FieldSet* const> field_sets(std::string_view source) const;
+
+  // Sources with fields: known_sources(), then sources only plugins added.
+  std::vector<std::string> sources() const;
+  bool is_known_source(std::string_view source) const { return !field_sets(source).empty(); }
+
+  // Resolves `name` (as written: "evt.arg.flags", "proc.aname") with an
+  // optional bracket argument. Returns an error message in `error` when the
+  // field is unknown ("filter_check called with nonexistent field X"), needs
+  // an argument it lacks, or takes none and has one.
+  std::optional<FieldLookup> lookup(std::string_view source, std::string_view name,
+                                    const std::optional<std::string>& bracket_arg, std::string* error) const;
+
+  // True when `name` (possibly with [arg] or a dotted arg) is a field of source.
+  bool is_field_defined(std::string_view source, std::string_view name_with_arg) const;
+
+  // Prints every field of `source` (all sources when empty) with type and
+  // description, in Falco's --list layout (one block per field set). A
+  // field without an extractor is marked "(not filled by Kestrel yet)"; a
+  // static copy a plugin's declaration shadows is not listed.
+  void print_field_list(std::ostream& out, std::string_view source) const;
+
+ private:
+  struct PluginSet;  // a plugin's fields and the strings they view
+  std::vector<std::unique_ptr<PluginSet>> plugin_sets_;
+  // Sources plugins added fields to -> their sets, plugin sets first.
+  std::map<std::string, std::vector<const FieldSet*>, std::less<>> by_source_;
+};
+
+// The registry of the static field sets: constant, built on first use.
+const FieldRegistry& builtin_field_registry();
 
 }  // namespace kestrel::engine

@@ -3,7 +3,8 @@
 // okta. Names and argument forms follow each plugin's field table, so the
 // upstream plugin rulesets validate. No row here has an extractor: a loaded
 // plugin fills its fields through the set it declares
-// (registered_fields.cpp), which is looked up before these copies.
+// (FieldRegistry::add_plugin_fields, declared_plugin_fields.cpp), which is
+// looked up before these copies.
 #include "engine/eval/extract.h"
 #include "engine/fields/field_registry.h"
 

@@ -33,10 +33,10 @@ struct Loaded {
   }
 };
 
-Loaded load(const std::string& yaml) {
+Loaded load(const std::string& yaml, const FieldRegistry& fields = builtin_field_registry()) {
   Loaded out;
   RuleCollection c;
-  if (read_rules_content("test.yaml", yaml, c, out.result)) out.set = build_rule_set(c, out.result);
+  if (read_rules_content("test.yaml", yaml, c, out.result, fields)) out.set = build_rule_set(c, out.result, fields);
   return out;
 }
 
@@ -553,6 +553,44 @@ TEST(Loader, ErrorsInsideMacrosPointIntoTheMacro) {
   EXPECT_EQ(errors[0].item_name, "r");
   EXPECT_EQ(errors[0].where.line, 2);      // but located in the macro's text
   EXPECT_EQ(errors[0].where.column, 30);
+}
+
+// Rules are loaded against the registry they are given: an app that loaded
+// a plugin accepts its fields and source, one that did not (another
+// registry in the same process, or the built-in one) does not.
+TEST(Loader, RulesAreCheckedAgainstTheRegistryTheyAreGiven) {
+  const RegisteredField dummy[] = {{"dummy.value", FieldType::kUint64, FieldArg::kNone, false, "a plugin field"}};
+  const RegisteredField github[] = {
+      {"github.only_plugin", FieldType::kString, FieldArg::kNone, false, "only the plugin declares it"}};
+  FieldRegistry with_plugins;
+  with_plugins.add_plugin_fields("dummy", "dummy", "dummy plugin fields (loaded)", dummy);
+  with_plugins.add_plugin_fields("github", "github", "github plugin fields (loaded)", github);
+  const FieldRegistry without_plugins;
+  const std::string rules = R"(
+- rule: dummy big
+  desc: d
+  condition: dummy.value > 10
+  output: "value=%dummy.value"
+  priority: WARNING
+  source: dummy
+- rule: github plugin field
+  desc: d
+  condition: github.only_plugin = x
+  output: "v=%github.only_plugin"
+  priority: WARNING
+  source: github
+)";
+  Loaded loaded = load(rules, with_plugins);
+  EXPECT_TRUE(loaded.result.ok()) << loaded.first_error();
+  EXPECT_TRUE(loaded.rule("dummy big"));
+  EXPECT_TRUE(loaded.rule("github plugin field"));
+
+  for (const FieldRegistry* other : {&without_plugins, &builtin_field_registry()}) {
+    Loaded refused = load(rules, *other);
+    EXPECT_TRUE(refused.has("LOAD_UNKNOWN_SOURCE"));  // dummy is nobody's source here
+    EXPECT_FALSE(refused.result.ok());
+    EXPECT_NE(refused.first_error().find("github.only_plugin"), std::string::npos) << refused.first_error();
+  }
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ Probe probe(const std::string& source, const FieldInfo& f, const std::vector<con
 // The fields `kestrel -L` marks "(not filled by Kestrel yet)", by source.
 std::set<std::string> listed_not_filled(std::string_view source) {
   std::ostringstream out;
-  print_field_list(out, source);
+  builtin_field_registry().print_field_list(out, source);
   std::set<std::string> names;
   std::istringstream in(out.str());
   for (std::string line; std::getline(in, line);) {

@@ -48,7 +48,7 @@ std::string hex_decode(std::string_view hex) {
 
 std::optional<Extractor> extractor_for(const FieldOperand& f, std::string_view source, CompileError& err) {
   std::string msg;
-  auto lookup = lookup_field(source, f.field, f.arg, &msg);
+  auto lookup = builtin_field_registry().lookup(source, f.field, f.arg, &msg);
   if (!lookup) {
     err = CompileError{msg, f.pos};
     return std::nullopt;

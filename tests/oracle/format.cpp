@@ -53,7 +53,7 @@ std::optional<OutputFormat> OutputFormat::compile(std::string_view format, std::
       name = name.substr(0, open);
     }
     std::string err;
-    auto lookup = lookup_field(source, name, arg, &err);
+    auto lookup = builtin_field_registry().lookup(source, name, arg, &err);
     if (!lookup) {
       if (error) *error = "invalid formatting token " + token;
       return std::nullopt;

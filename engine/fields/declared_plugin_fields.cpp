@@ -1,0 +1,72 @@
+// FieldRegistry's plugin side (field_registry.h: add_plugin_fields): the
+// sets a loaded plugin declares, owned by the registry, combined with the
+// static plugin field sets of their source.
+#include <algorithm>
+
+#include "engine/eval/extract.h"
+#include "engine/fields/field_registry.h"
+
+namespace kestrel::engine {
+
+struct FieldRegistry::PluginSet {
+  std::string source, set_name, description;
+  std::vector<std::string> names, descriptions;  // what the FieldInfos view
+  std::vector<FieldInfo> fields;
+  FieldSet set;
+};
+
+FieldRegistry::FieldRegistry() = default;
+FieldRegistry::~FieldRegistry() = default;
+// The sets live behind unique_ptrs, so the FieldInfo pointers handed out
+// (and the FieldSet pointers in by_source_) survive a move.
+FieldRegistry::FieldRegistry(FieldRegistry&&) noexcept = default;
+FieldRegistry& FieldRegistry::operator=(FieldRegistry&&) noexcept = default;
+
+void FieldRegistry::add_plugin_fields(std::string_view source, std::string_view set_name,
+                                      std::string_view description, std::span<const RegisteredField> fields) {
+  // The syscall source's fields are Kestrel's own extractors; a plugin
+  // extracting for it does not redefine them.
+  if (source.empty() || source == "syscall") return;
+  auto owned = std::make_unique<PluginSet>();
+  owned->source = source;
+  owned->set_name = set_name;
+  owned->description = description;
+  owned->names.reserve(fields.size());
+  owned->descriptions.reserve(fields.size());
+  for (const auto& f : fields) {
+    owned->names.push_back(f.name);
+    owned->descriptions.push_back(f.description);
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    FieldInfo info{owned->names[i], fields[i].type,          fields[i].arg,
+                   fields[i].arg_required, false, eval::extract_by_provider, owned->descriptions[i]};
+    owned->fields.push_back(info);
+  }
+  owned->set = FieldSet{owned->set_name, owned->description, owned->fields};
+
+  auto [it, fresh] = by_source_.try_emplace(std::string(source));
+  auto& sets = it->second;
+  if (fresh) {
+    // The static copies follow the plugin's sets: a name both declare
+    // resolves to what the loaded plugin says (its type, its argument form),
+    // since the plugin is what fills it.
+    auto base = plugin_field_sets(source);
+    if (base.empty()) sets.push_back(&eval::plugin_evt_field_set());
+    else sets.assign(base.begin(), base.end());
+  }
+  auto is_plugin_set = [&](const FieldSet* s) {
+    return std::any_of(plugin_sets_.begin(), plugin_sets_.end(), [&](const auto& o) { return &o->set == s; });
+  };
+  // A set added again under the same name replaces the earlier one.
+  std::erase_if(sets, [&](const FieldSet* s) {
+    for (const auto& o : plugin_sets_)
+      if (&o->set == s && o->set_name == set_name) return true;
+    return false;
+  });
+  // Before the static sets, after the sets added earlier.
+  auto first_static = std::find_if(sets.begin(), sets.end(), [&](const FieldSet* s) { return !is_plugin_set(s); });
+  sets.insert(first_static, &owned->set);
+  plugin_sets_.push_back(std::move(owned));
+}
+
+}  // namespace kestrel::engine
