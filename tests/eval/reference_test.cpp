@@ -1,22 +1,25 @@
-// The compiled engine against the naive reference evaluator
-// (reference_eval.h) on randomly generated conditions and events (seeded,
+// The compiled engine against the test oracle (tests/oracle/: a plain
+// compile → evaluate with its own extractors, reading state straight from
+// the thread table) on randomly generated conditions and events (seeded,
 // so failures reproduce). Conditions go through the real loader; each
 // batch of rules is compiled into one engine with rule_matching: all, and
 // for every event the set of rules the engine raises must equal the set the
-// reference evaluator says match. Event-type buckets are part of what is
-// checked: a rule the bucket index skips must be one the reference says
-// cannot match.
+// oracle says match. Event-type buckets are part of what is checked: every
+// rule is evaluated by the oracle on every event, so a rule the bucket index
+// skips must be one the oracle says cannot match.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
 
-#include "tests/eval/reference_eval.h"
 #include "tests/eval/rule_harness.h"
+#include "tests/oracle/compile.h"
 
 namespace kestrel::engine::eval::testing {
 namespace {
+
+namespace oracle = ::kestrel::engine::reference;
 
 enum class Cls { kString, kNumber, kUnsigned, kBool, kIp };
 
@@ -202,7 +205,7 @@ std::vector<const Event*> make_events(World& w, std::mt19937& rng, size_t n) {
   return out;
 }
 
-TEST(ReferenceTest, CompiledEngineAgreesWithNaiveEvaluator) {
+TEST(ReferenceTest, CompiledEngineAgreesWithOracle) {
   constexpr int kBatches = 25;
   constexpr int kRulesPerBatch = 120;
   constexpr size_t kEventsPerBatch = 40;
@@ -227,14 +230,21 @@ TEST(ReferenceTest, CompiledEngineAgreesWithNaiveEvaluator) {
     ASSERT_EQ(c.error, "") << "batch " << batch << "\n" << yaml.substr(0, 0);
     if (!c.error.empty()) return;
     ASSERT_EQ(c.set.rules.size(), static_cast<size_t>(kRulesPerBatch));
+    std::vector<oracle::Program> programs;
+    for (const auto& rule : c.set.rules) {
+      oracle::CompileOutcome p = oracle::compile_condition(*rule.condition, rule.source);
+      ASSERT_TRUE(p.program) << rule.name << ": " << p.error.message;
+      programs.push_back(std::move(*p.program));
+    }
 
     World world;
     world.seed_tree();
     std::mt19937 rng(77 + static_cast<uint32_t>(batch));
     for (const Event* ev : make_events(world, rng, kEventsPerBatch)) {
       std::set<std::string> want;
-      for (const auto& rule : c.set.rules) {
-        if (reference_eval(*rule.condition, *ev, world.table())) want.insert(rule.name);
+      oracle::EvalContext ctx{ev->view, 1, "syscall", &world.table(), ev->domain};
+      for (size_t r = 0; r < c.set.rules.size(); ++r) {
+        if (programs[r].matches(ctx)) want.insert(c.set.rules[r].name);
       }
       std::set<std::string> got;
       for (const auto& a : run(*c.engine, *ev, world.table())) got.insert(a.rule);
@@ -245,7 +255,7 @@ TEST(ReferenceTest, CompiledEngineAgreesWithNaiveEvaluator) {
           const std::string& name = c.set.rules[r].name;
           if (want.count(name) != got.count(name)) {
             ADD_FAILURE() << "batch " << batch << " event " << ev->view.info().name << " tid " << ev->view.tid()
-                          << ": reference " << want.count(name) << " engine " << got.count(name)
+                          << ": oracle " << want.count(name) << " engine " << got.count(name)
                           << " for: " << conditions[r];
           }
         }

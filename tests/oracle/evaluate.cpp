@@ -3,11 +3,15 @@
 // check (including !=); `exists` is true when it can be; string operators
 // compare bytes (icontains/iglob fold ASCII case); numbers compare as
 // signed 64-bit; `regex` is an RE2 full match; `pmatch` matches a path equal
-// to, or below, one of the prefixes.
+// to, or below, one of the prefixes; an address is `=` to a network it lies
+// in. A field with several values (proc.aname, fd.ip) passes a check if one
+// of its values does.
+#include <arpa/inet.h>
 #include <fnmatch.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "tests/oracle/program.h"
 
@@ -121,17 +125,52 @@ bool compare_strings(CmpOp op, std::string_view s, const CheckNode& c) {
   }
 }
 
-bool evaluate_check(const CheckNode& c, const EvalContext& ctx) {
-  if (!c.left) return false;
-  FieldValue v;
-  c.left->fn(ctx, *c.left, v);
-  if (c.op == CmpOp::kExists) return v.kind != FieldValue::Kind::kAbsent;
+// Whether `ip` lies in the network written as `text` ("a.b.c.d[/bits]",
+// IPv6 likewise); a bare address is a network of one.
+bool ip_in(const IpAddr& ip, const std::string& text) {
+  std::string addr = text;
+  int bits = -1;
+  if (auto slash = text.find('/'); slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    if (std::from_chars(text.data() + slash + 1, text.data() + text.size(), bits).ec != std::errc()) return false;
+  }
+  unsigned char net[16] = {};
+  bool v4 = addr.find(':') == std::string::npos;
+  if (inet_pton(v4 ? AF_INET : AF_INET6, addr.c_str(), net) != 1) return false;
+  if (v4 != (ip.family == KESTREL_AF_INET)) return false;
+  int size = v4 ? 32 : 128;
+  if (bits < 0) bits = size;
+  if (bits > size) return false;
+  for (int i = 0; i < bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((ip.bytes[static_cast<size_t>(byte)] >> bit) & 1) != ((net[byte] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
+bool compare_ip(CmpOp op, const IpAddr& ip, const CheckNode& c) {
+  if (op == CmpOp::kIn || op == CmpOp::kIntersects) {
+    return std::any_of(c.values.begin(), c.values.end(), [&](const Constant& k) { return ip_in(ip, k.text); });
+  }
+  if (c.values.empty()) return false;
+  if (op == CmpOp::kEq) return ip_in(ip, c.values[0].text);
+  if (op == CmpOp::kNe) return !ip_in(ip, c.values[0].text);
+  return false;
+}
+
+// One value of the field (never kList; kIp with one address).
+bool check_value(const CheckNode& c, FieldValue& v, const EvalContext& ctx) {
   if (v.kind == FieldValue::Kind::kAbsent || !transform(v, c.transformers)) return false;
+  if (v.kind == FieldValue::Kind::kIp && c.has_right_field) return false;
+  if (v.kind == FieldValue::Kind::kIp) return compare_ip(c.op, v.ips.at(0), c);
   if (c.has_right_field) {
     if (!c.right) return false;
     FieldValue r;
     c.right->fn(ctx, *c.right, r);
-    if (r.kind == FieldValue::Kind::kAbsent || !transform(r, c.right_transformers)) return false;
+    if (r.kind == FieldValue::Kind::kAbsent || r.kind == FieldValue::Kind::kList ||
+        r.kind == FieldValue::Kind::kIp || !transform(r, c.right_transformers)) {
+      return false;
+    }
     CheckNode rhs;
     rhs.op = c.op;
     Constant k;
@@ -149,6 +188,29 @@ bool evaluate_check(const CheckNode& c, const EvalContext& ctx) {
   }
   if (v.kind == FieldValue::Kind::kString) return compare_strings(c.op, v.str, c);
   return compare_numbers(c.op, v.num, c);
+}
+
+bool evaluate_check(const CheckNode& c, const EvalContext& ctx) {
+  if (!c.left) return false;
+  FieldValue v;
+  c.left->fn(ctx, *c.left, v);
+  if (c.op == CmpOp::kExists) return v.kind != FieldValue::Kind::kAbsent;
+  // A field with several values: the check holds if it holds for one.
+  if (v.kind == FieldValue::Kind::kList) {
+    return std::any_of(v.list.begin(), v.list.end(), [&](const std::string& s) {
+      FieldValue one;
+      one.set_string(s);
+      return check_value(c, one, ctx);
+    });
+  }
+  if (v.kind == FieldValue::Kind::kIp) {
+    return std::any_of(v.ips.begin(), v.ips.end(), [&](const IpAddr& ip) {
+      FieldValue one;
+      one.set_ips({ip});
+      return check_value(c, one, ctx);
+    });
+  }
+  return check_value(c, v, ctx);
 }
 
 }  // namespace

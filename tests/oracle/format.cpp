@@ -75,6 +75,12 @@ std::string OutputFormat::value_text(const Piece& p, const EvalContext& ctx) {
     case FieldValue::Kind::kString: return std::string(v.str);
     case FieldValue::Kind::kNumber: return std::to_string(v.num);
     case FieldValue::Kind::kBool: return v.num ? "true" : "false";
+    case FieldValue::Kind::kIp: return v.ips.at(0).to_string();
+    case FieldValue::Kind::kList: {
+      std::string out;
+      for (size_t i = 0; i < v.list.size(); ++i) out += (i ? " " : "") + v.list[i];
+      return out;
+    }
   }
   return "<NA>";
 }
