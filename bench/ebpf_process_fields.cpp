@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "ebpf/bpf/probe_abi.h"
+#include "bench/source_reader.h"
 #include "ebpf/ebpf_source.h"
 #include "ebpf/probe.h"
 #include "engine/load_result.h"
@@ -82,23 +83,7 @@ void fork_exec_wait() {
   if (child > 0) waitpid(child, nullptr, 0);
 }
 
-struct Reader {
-  explicit Reader(kestrel::Source& s) : source(s), thread([this] { run(); }) {}
-  ~Reader() {
-    stop = true;
-    thread.join();
-  }
-  void run() {
-    kestrel::EventBatch batch;
-    while (!stop) {
-      auto r = source.next(batch, std::chrono::milliseconds(10));
-      if (!r.ok()) return;
-    }
-  }
-  kestrel::Source& source;
-  std::atomic<bool> stop{false};
-  std::thread thread;
-};
+using Reader = kestrel::bench::SourceReader;
 
 struct Round {
   double wall_per_exec = 0;

@@ -30,6 +30,7 @@
 
 #include "sources/event/event_table.h"
 
+#include "bench/source_reader.h"
 #include "ebpf/ebpf_source.h"
 #include "ebpf/probe.h"
 
@@ -58,26 +59,7 @@ void open_close() {
 
 void getppid_once() { syscall(SYS_getppid); }
 
-// Drains the source on its own thread, as the collector's reader does.
-struct Reader {
-  explicit Reader(kestrel::Source& s) : source(s), thread([this] { run(); }) {}
-  ~Reader() {
-    stop = true;
-    thread.join();
-  }
-  void run() {
-    kestrel::EventBatch batch;
-    while (!stop) {
-      auto r = source.next(batch, std::chrono::milliseconds(10));
-      if (!r.ok()) return;
-      events += batch.events.size();
-    }
-  }
-  kestrel::Source& source;
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> events{0};
-  std::thread thread;
-};
+using Reader = kestrel::bench::SourceReader;
 
 kestrel::EventTypeSet types(std::initializer_list<uint16_t> ts) {
   kestrel::EventTypeSet s;

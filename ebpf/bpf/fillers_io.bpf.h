@@ -68,28 +68,24 @@ static __always_inline void kb_read_iov(const struct iovec *uiov, u64 n, struct 
 	kb_put_user_data(&(r), KB_P(ID, data), (void *)(a).a[1],                             \
 			 (is_read) ? (ret) : ((ret) >= 0 ? (ret) : (long)(a).a[2]))
 
-#define KB_RW(name, ID, is_read)                        \
+/* One exit program for the read/write families: COMMON writes the shared
+ * params, TAIL what follows them (nothing, or the position). */
+#define KB_IO_EXIT(name, ID, COMMON, is_read, TAIL)     \
 	KB_SYSCALL_EXIT(name)                           \
 	{                                               \
 		long ret = ctx->ret;                    \
 		KB_BEGIN(r, ID);                        \
 		KB_ARGS(a);                             \
-		KB_RW_COMMON(r, ID, ret, a, is_read);   \
+		COMMON(r, ID, ret, a, is_read);         \
+		TAIL(r, ID, a);                         \
 		kb_submit(&r);                          \
 		return 0;                               \
 	}
+#define KB_NO_TAIL(r, ID, a)
+#define KB_POS_TAIL(r, ID, a) KB_PUT(r, ID, pos, (a).a[3])
 
-#define KB_RW_POS(name, ID, is_read)                    \
-	KB_SYSCALL_EXIT(name)                           \
-	{                                               \
-		long ret = ctx->ret;                    \
-		KB_BEGIN(r, ID);                        \
-		KB_ARGS(a);                             \
-		KB_RW_COMMON(r, ID, ret, a, is_read);   \
-		KB_PUT(r, ID, pos, a.a[3]);             \
-		kb_submit(&r);                          \
-		return 0;                               \
-	}
+#define KB_RW(name, ID, is_read) KB_IO_EXIT(name, ID, KB_RW_COMMON, is_read, KB_NO_TAIL)
+#define KB_RW_POS(name, ID, is_read) KB_IO_EXIT(name, ID, KB_RW_COMMON, is_read, KB_POS_TAIL)
 
 KB_RW(read, READ, true)
 KB_RW(write, WRITE, false)
@@ -107,28 +103,8 @@ KB_RW_POS(pwrite64, PWRITE64, false)
 			 (ret) < 0 ? ((is_read) ? 0 : (long)iov.len0)                                \
 				   : ((ret) < (long)iov.len0 ? (ret) : (long)iov.len0))
 
-#define KB_RWV(name, ID, is_read)                       \
-	KB_SYSCALL_EXIT(name)                           \
-	{                                               \
-		long ret = ctx->ret;                    \
-		KB_BEGIN(r, ID);                        \
-		KB_ARGS(a);                             \
-		KB_RWV_COMMON(r, ID, ret, a, is_read);  \
-		kb_submit(&r);                          \
-		return 0;                               \
-	}
-
-#define KB_RWV_POS(name, ID, is_read)                   \
-	KB_SYSCALL_EXIT(name)                           \
-	{                                               \
-		long ret = ctx->ret;                    \
-		KB_BEGIN(r, ID);                        \
-		KB_ARGS(a);                             \
-		KB_RWV_COMMON(r, ID, ret, a, is_read);  \
-		KB_PUT(r, ID, pos, a.a[3]);             \
-		kb_submit(&r);                          \
-		return 0;                               \
-	}
+#define KB_RWV(name, ID, is_read) KB_IO_EXIT(name, ID, KB_RWV_COMMON, is_read, KB_NO_TAIL)
+#define KB_RWV_POS(name, ID, is_read) KB_IO_EXIT(name, ID, KB_RWV_COMMON, is_read, KB_POS_TAIL)
 
 KB_RWV(readv, READV, true)
 KB_RWV(writev, WRITEV, false)

@@ -22,7 +22,7 @@
 
 #include "app/cli.h"
 #include "sources/capture/kcap_writer.h"
-#include "sources/event/event_builder.h"
+#include "tests/daemon/scenario.h"
 #include "tests/support/free_port.h"
 
 namespace kestrel {
@@ -30,17 +30,6 @@ namespace {
 
 constexpr uint64_t kT0 = 1764417418000000000ull;
 
-std::vector<uint8_t> open_path(uint64_t ts, const char* path) {
-  return EventBuilder(KE_OPENAT, ts, 200, 200)
-      .put_int(KPARAM(OPENAT, fd), 3)
-      .put_int(KPARAM(OPENAT, dirfd), -100)
-      .put_str(KPARAM(OPENAT, name), path)
-      .put_int(KPARAM(OPENAT, flags), 0)
-      .put_int(KPARAM(OPENAT, mode), 0)
-      .put_int(KPARAM(OPENAT, dev), 0)
-      .put_int(KPARAM(OPENAT, ino), 0)
-      .finish_or_throw();
-}
 
 // Writes a capture whose event frames are `groups` (one frame each) and
 // returns its bytes.
@@ -56,7 +45,7 @@ std::string capture_bytes(const std::string& path, const std::vector<std::vector
   EXPECT_TRUE(w.write_snapshot({t}).ok());
   uint64_t ts = kT0;
   for (const auto& group : groups) {
-    for (const char* p : group) EXPECT_TRUE(w.append(open_path(++ts, p)).ok());
+    for (const char* p : group) EXPECT_TRUE(w.append(testing::open_event(++ts, 200, p)).ok());
     EXPECT_TRUE(w.flush().ok());
   }
   EXPECT_TRUE(w.close().ok());
