@@ -8,41 +8,15 @@
 namespace kestrel {
 namespace {
 
-// Offsets within the block, taken from EXECVE; the static_asserts below
-// prove every other carrier lays it out identically.
-enum ProcessParam : uint16_t {
-  kExe = 0,
-  kArgs = KP_EXECVE_args - KP_EXECVE_exe,
-  kTid = KP_EXECVE_tid - KP_EXECVE_exe,
-  kPid = KP_EXECVE_pid - KP_EXECVE_exe,
-  kPtid = KP_EXECVE_ptid - KP_EXECVE_exe,
-  kCwd = KP_EXECVE_cwd - KP_EXECVE_exe,
-  kComm = KP_EXECVE_comm - KP_EXECVE_exe,
-  kEnv = KP_EXECVE_env - KP_EXECVE_exe,
-  kTty = KP_EXECVE_tty - KP_EXECVE_exe,
-  kPgid = KP_EXECVE_pgid - KP_EXECVE_exe,
-  kSid = KP_EXECVE_sid - KP_EXECVE_exe,
-  kVtid = KP_EXECVE_vtid - KP_EXECVE_exe,
-  kVpid = KP_EXECVE_vpid - KP_EXECVE_exe,
-  kLoginuid = KP_EXECVE_loginuid - KP_EXECVE_exe,
-  kUid = KP_EXECVE_uid - KP_EXECVE_exe,
-  kEuid = KP_EXECVE_euid - KP_EXECVE_exe,
-  kGid = KP_EXECVE_gid - KP_EXECVE_exe,
-  kEgid = KP_EXECVE_egid - KP_EXECVE_exe,
-  kCapInh = KP_EXECVE_cap_inheritable - KP_EXECVE_exe,
-  kCapPrm = KP_EXECVE_cap_permitted - KP_EXECVE_exe,
-  kCapEff = KP_EXECVE_cap_effective - KP_EXECVE_exe,
-  kCgroups = KP_EXECVE_cgroups - KP_EXECVE_exe,
-  kExeFlags = KP_EXECVE_exe_flags - KP_EXECVE_exe,
-  kStartTs = KP_EXECVE_start_ts - KP_EXECVE_exe,
-  kExepath = KP_EXECVE_exepath - KP_EXECVE_exe,
-};
-
+// Offsets within the block are the ABI's KP_PROCESS_* (kestrel_event.h,
+// from the same KE_PROCESS_PARAMS rows every carrier expands); the
+// static_asserts below prove each carrier lays the block out contiguously.
 #define KESTREL_SAME_BLOCK(ID)                                                   \
-  static_assert(KP_##ID##_start_ts - KP_##ID##_exe == kStartTs, #ID " block"); \
-  static_assert(KP_##ID##_exepath - KP_##ID##_exe == kExepath, #ID " block");  \
-  static_assert(KP_##ID##_cgroups - KP_##ID##_exe == kCgroups, #ID " block");  \
-  static_assert(KP_##ID##_tid - KP_##ID##_exe == kTid, #ID " block");
+  static_assert(KP_##ID##_start_ts - KP_##ID##_exe == KP_PROCESS_start_ts, #ID " block"); \
+  static_assert(KP_##ID##_exepath - KP_##ID##_exe == KP_PROCESS_exepath, #ID " block");  \
+  static_assert(KP_##ID##_cgroups - KP_##ID##_exe == KP_PROCESS_cgroups, #ID " block");  \
+  static_assert(KP_##ID##_tid - KP_##ID##_exe == KP_PROCESS_tid, #ID " block");
+KESTREL_SAME_BLOCK(EXECVE)
 KESTREL_SAME_BLOCK(EXECVEAT)
 KESTREL_SAME_BLOCK(CLONE)
 KESTREL_SAME_BLOCK(CLONE3)
@@ -86,34 +60,34 @@ std::vector<std::string> split_string_array(std::span<const uint8_t> param) {
 }
 
 void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t) {
-  set_str(ev, base + kExe, t.exe);
-  t.args = split_string_array(ev.param(base + kArgs));
-  set_int(ev, base + kTid, t.tid);
-  set_int(ev, base + kPid, t.pid);
-  set_int(ev, base + kPtid, t.ptid);
-  set_str(ev, base + kCwd, t.cwd);
-  set_str(ev, base + kComm, t.comm);
-  t.env = split_string_array(ev.param(base + kEnv));
-  set_int(ev, base + kTty, t.tty);
-  set_int(ev, base + kPgid, t.pgid);
-  set_int(ev, base + kSid, t.sid);
-  set_int(ev, base + kVtid, t.vtid);
-  set_int(ev, base + kVpid, t.vpid);
-  set_int(ev, base + kLoginuid, t.loginuid);
-  set_int(ev, base + kUid, t.uid);
-  set_int(ev, base + kEuid, t.euid);
-  set_int(ev, base + kGid, t.gid);
-  set_int(ev, base + kEgid, t.egid);
-  set_int(ev, base + kCapInh, t.cap_inheritable);
-  set_int(ev, base + kCapPrm, t.cap_permitted);
-  set_int(ev, base + kCapEff, t.cap_effective);
-  set_int(ev, base + kExeFlags, t.exe_flags);
-  set_int(ev, base + kStartTs, t.start_ts);
+  set_str(ev, base + KP_PROCESS_exe, t.exe);
+  t.args = split_string_array(ev.param(base + KP_PROCESS_args));
+  set_int(ev, base + KP_PROCESS_tid, t.tid);
+  set_int(ev, base + KP_PROCESS_pid, t.pid);
+  set_int(ev, base + KP_PROCESS_ptid, t.ptid);
+  set_str(ev, base + KP_PROCESS_cwd, t.cwd);
+  set_str(ev, base + KP_PROCESS_comm, t.comm);
+  t.env = split_string_array(ev.param(base + KP_PROCESS_env));
+  set_int(ev, base + KP_PROCESS_tty, t.tty);
+  set_int(ev, base + KP_PROCESS_pgid, t.pgid);
+  set_int(ev, base + KP_PROCESS_sid, t.sid);
+  set_int(ev, base + KP_PROCESS_vtid, t.vtid);
+  set_int(ev, base + KP_PROCESS_vpid, t.vpid);
+  set_int(ev, base + KP_PROCESS_loginuid, t.loginuid);
+  set_int(ev, base + KP_PROCESS_uid, t.uid);
+  set_int(ev, base + KP_PROCESS_euid, t.euid);
+  set_int(ev, base + KP_PROCESS_gid, t.gid);
+  set_int(ev, base + KP_PROCESS_egid, t.egid);
+  set_int(ev, base + KP_PROCESS_cap_inheritable, t.cap_inheritable);
+  set_int(ev, base + KP_PROCESS_cap_permitted, t.cap_permitted);
+  set_int(ev, base + KP_PROCESS_cap_effective, t.cap_effective);
+  set_int(ev, base + KP_PROCESS_exe_flags, t.exe_flags);
+  set_int(ev, base + KP_PROCESS_start_ts, t.start_ts);
   // The executable the kernel resolved (empty when the source cannot see
   // it): replaces whatever the process ran before.
-  if (auto v = ev.param_str(base + kExepath); v && !v->empty()) t.exepath.assign(*v);
-  if (ev.has_param(base + kCgroups)) {
-    std::vector<std::string> cgroups = split_string_array(ev.param(base + kCgroups));
+  if (auto v = ev.param_str(base + KP_PROCESS_exepath); v && !v->empty()) t.exepath.assign(*v);
+  if (ev.has_param(base + KP_PROCESS_cgroups)) {
+    std::vector<std::string> cgroups = split_string_array(ev.param(base + KP_PROCESS_cgroups));
     std::optional<ContainerMatch> m;
     for (const std::string& line : cgroups)
       if ((m = match_container_cgroup(line))) break;

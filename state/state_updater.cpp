@@ -240,13 +240,13 @@ void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) 
   if (!res || *res != 0) return;
   ThreadInfo t = *table_.get(domain, ev.tid());
   read_process_params(ev, base, t);
-  if (!ev.has_param(base + (KP_EXECVE_comm - KP_EXECVE_exe))) t.comm.clear();
+  if (!ev.has_param(base + KP_PROCESS_comm)) t.comm.clear();
 
   // exepath: the kernel's resolved executable when the source reports it
   // (the eBPF probe reads mm->exe_file; read_process_params copied it).
   // Otherwise derive it: execveat names the file exactly; execve only gives
   // argv[0], which is a path when it contains a '/' (else it came from $PATH).
-  const auto reported = ev.param_str(base + (KP_EXECVE_exepath - KP_EXECVE_exe));
+  const auto reported = ev.param_str(base + KP_PROCESS_exepath);
   if (!reported || reported->empty()) t.exepath = derived_exepath(ev, domain, t);
   if (t.comm.empty()) t.comm = std::string(basename_of(t.exepath)).substr(0, 15);
   const int64_t pid = t.pid;
