@@ -27,6 +27,8 @@ TEST_PKGS=(
   openssl  # the k8saudit webhook TLS test makes a throwaway certificate
   qemu-system-x86 busybox-static
   gcc-12
+  # the arm64 module (cross-built) and its guest: kmod_arm64_vm_test
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 )
 
 if [[ $(id -u) -ne 0 ]]; then

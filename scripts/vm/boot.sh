@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# boot.sh — boots a kernel with an initramfs in qemu-system-x86_64 under
-# TCG (software emulation: -enable-kvm hangs on this host) and captures
-# the serial console.
+# boot.sh — boots a kernel with an initramfs in qemu under TCG (software
+# emulation: -enable-kvm hangs on this host) and captures the serial
+# console: qemu-system-x86_64, or qemu-system-aarch64 (-M virt) when the
+# kernel dir says arm64 (DIR/arch, written by fetch-kernel.sh --arch).
 #
 #   boot.sh --kernel-dir DIR --initrd FILE --log FILE
 #           [--timeout SECONDS (180)] [--mem SIZE (2G)] [--append ARGS]
@@ -27,8 +28,15 @@ done
 [[ -f "$kdir/vmlinuz" && -f "$initrd" && -n "$log" ]] ||
   { echo "boot: need --kernel-dir (with vmlinuz), --initrd and --log" >&2; exit 2; }
 
+arch=amd64
+[[ -f "$kdir/arch" ]] && arch=$(cat "$kdir/arch")
+case "$arch" in
+  amd64) qemu=(qemu-system-x86_64) console=ttyS0 ;;
+  arm64) qemu=(qemu-system-aarch64 -M virt -cpu max) console=ttyAMA0 ;;
+  *) echo "boot: unknown arch $arch in $kdir/arch" >&2; exit 2 ;;
+esac
 # -serial file: the console goes to the log only, nothing to our stdio.
-exec timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 -accel tcg -m "$mem" -smp 1 \
+exec timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -accel tcg -m "$mem" -smp 1 \
   -display none -monitor none -serial "file:$log" -no-reboot \
   -kernel "$kdir/vmlinuz" -initrd "$initrd" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=3 $extra"
+  -append "console=$console panic=-1 quiet loglevel=3 $extra"

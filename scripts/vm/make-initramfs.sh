@@ -2,7 +2,9 @@
 # make-initramfs.sh — packs a self-contained initramfs (cpio newc, gzip) for
 # the VM harness: static busybox with all its applets, /init (init.sh), the
 # scenario, programs with every shared library ldd lists for them, kernel
-# modules from the kernel dir, and any extra files.
+# modules from the kernel dir, and any extra files. The busybox is the
+# kernel dir's own (DIR/busybox: a foreign-arch guest's, see
+# fetch-kernel.sh --arch) or else the host's /bin/busybox.
 #
 #   make-initramfs.sh --out FILE --kernel-dir DIR --scenario SCRIPT
 #                     [--binary PATH]...       copied to /bin/<name>, plus its libraries
@@ -31,14 +33,17 @@ done
 die() { echo "make-initramfs: $*" >&2; exit 1; }
 [[ -n "$out" && -n "$kdir" && -n "$scenario" ]] || die "--out, --kernel-dir and --scenario are required"
 [[ -f "$scenario" ]] || die "no scenario $scenario"
+busybox=/bin/busybox
+[[ -f "$kdir/busybox" ]] && busybox="$kdir/busybox"
 [[ -x /bin/busybox ]] || die "no /bin/busybox (busybox-static; see fetch-kernel.sh)"
-! ldd /bin/busybox >/dev/null 2>&1 || die "/bin/busybox is linked dynamically: install busybox-static"
+! ldd "$busybox" >/dev/null 2>&1 || die "$busybox is linked dynamically: install busybox-static"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-initramfs-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,etc,root,modules,lib64}
 
-cp /bin/busybox "$stage/bin/busybox"
+cp "$busybox" "$stage/bin/busybox"
+chmod 755 "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"  # /init's interpreter; init.sh links the other applets
 cp "$here/init.sh" "$stage/init"
 cp "$scenario" "$stage/scenario"

@@ -3,7 +3,7 @@
 # the initramfs, boot; the console log lands in --log.
 #
 #   run-scenario.sh --cache DIR --scenario SCRIPT --log FILE
-#                   [--kernel VERSION] [--timeout SECONDS] [--append ARGS]
+#                   [--kernel VERSION] [--arch amd64|arm64] [--timeout SECONDS] [--append ARGS]
 #                   [--binary PATH]... [--file SRC:DEST]... [--module REL]...
 #
 # The options after the first line are passed on to fetch-kernel.sh,
@@ -13,7 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache="" scenario="" log="" kernel="" timeout_s=180 append=""
+cache="" scenario="" log="" kernel="" arch=amd64 timeout_s=180 append=""
 pack=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -21,6 +21,7 @@ while [[ $# -gt 0 ]]; do
     --scenario) scenario=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
+    --arch) arch=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --append) append=$2; shift 2 ;;
     --binary|--file|--module) pack+=("$1" "$2"); shift 2 ;;
@@ -32,7 +33,7 @@ done
 
 now() { date +%s.%N; }
 t0=$(now)
-kdir=$("$here/fetch-kernel.sh" --cache "$cache" ${kernel:+--kernel "$kernel"})
+kdir=$("$here/fetch-kernel.sh" --cache "$cache" --arch "$arch" ${kernel:+--kernel "$kernel"})
 t1=$(now)
 "$here/make-initramfs.sh" --out "$log.initrd" --kernel-dir "$kdir" --scenario "$scenario" ${pack[@]+"${pack[@]}"}
 t2=$(now)

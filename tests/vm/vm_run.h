@@ -24,7 +24,8 @@ struct VmOptions {
   std::vector<std::string> binaries;     // copied to /bin with their shared libraries
   std::vector<std::pair<std::string, std::string>> files;  // host path -> absolute image path
   std::vector<std::string> modules;      // below lib/modules/<ver>/kernel, e.g. "lib/crc7.ko"
-  std::string kernel;                    // Debian kernel release; "" = linux-image-amd64's
+  std::string kernel;                    // Debian kernel release; "" = linux-image-<arch>'s
+  std::string arch;                      // "amd64" (default) or "arm64" (qemu-system-aarch64, static binaries only)
   int timeout_s = 240;                   // the VM is killed after this
   std::string work_dir;                  // console log, initramfs and harness log go here
 };
