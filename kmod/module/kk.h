@@ -150,5 +150,8 @@ bool kk_has_syscall_filler(u32 type);
 
 /* kk_fillers_process.c */
 void kk_probe_process_exit(void *data, struct task_struct *p);
+/* sched_process_fork, in the parent before the child runs: keeps clone3's
+ * flags for the child's record. */
+void kk_probe_process_fork(void *data, struct task_struct *parent, struct task_struct *child);
 
 #endif /* KESTREL_KMOD_KK_H */

@@ -21,6 +21,7 @@
 #define KK_SYSCALL_FILLERS(X)                  \
 	/* process: kk_fillers_process.c */    \
 	X(EXECVE, execve)                      \
+	X(EXECVEAT, execveat)                  \
 	X(CLONE, clone)                        \
 	X(CLONE3, clone3)                      \
 	X(FORK, fork)                          \
@@ -35,8 +36,26 @@
 	X(CONNECT, connect)                    \
 	/* io: kk_fillers_io.c */              \
 	/* security: kk_fillers_security.c */  \
+	X(SETUID, setuid)                      \
+	X(SETGID, setgid)                      \
+	X(SETREUID, setreuid)                  \
+	X(SETREGID, setregid)                  \
+	X(SETRESUID, setresuid)                \
+	X(SETRESGID, setresgid)                \
+	X(PTRACE, ptrace)                      \
+	X(PRCTL, prctl)                        \
+	X(BPF, bpf)                            \
 	X(INIT_MODULE, init_module)            \
-	X(FINIT_MODULE, finit_module)
+	X(FINIT_MODULE, finit_module)          \
+	X(SETNS, setns)                        \
+	X(UNSHARE, unshare)                    \
+	X(USERFAULTFD, userfaultfd)            \
+	X(IO_URING_SETUP, io_uring_setup)      \
+	X(MMAP, mmap)                          \
+	X(MPROTECT, mprotect)                  \
+	X(KILL, kill)                          \
+	X(TKILL, tkill)                        \
+	X(TGKILL, tgkill)
 
 /* A filler: the syscall returned `ret`; a[0..5] are its arguments. */
 typedef void (*kk_filler_fn)(long ret, const unsigned long *a);

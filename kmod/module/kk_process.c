@@ -236,15 +236,17 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 	kk_put_int(r, KK_PB(base, cap_effective), kk_caps(&cred->cap_effective));
 	rcu_read_unlock();
 	kk_put_cgroups(r, base);
-	/* exe_flags, start_ts, exepath (only for a task describing itself: a
-	 * failed exec still runs its old image) */
+	/* exe_flags (of the image the task runs, as the probe: for a failed
+	 * exec, the old one), start_ts, exepath (only for a task describing
+	 * itself: a failed exec still runs its old image, not the file it
+	 * asked for) */
 	rcu_read_lock();
-	if (mm && src == KK_ARGS_FROM_MM)
+	if (mm)
 		exe = rcu_dereference(mm->exe_file);
 	kk_put_int(r, KK_PB(base, exe_flags), kk_exe_flags(exe));
 	boot_to_epoch = ktime_get_real_ns() - ktime_get_boottime_ns();
 	kk_put_int(r, KK_PB(base, start_ts), task->start_boottime + boot_to_epoch);
-	if (exe)
+	if (exe && src == KK_ARGS_FROM_MM)
 		kk_put_path(r, KK_PB(base, exepath), &exe->f_path);
 	else
 		kk_put_empty(r, KK_PB(base, exepath));
