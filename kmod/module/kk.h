@@ -34,6 +34,7 @@ struct kk_state {
 	u8 **scratch;             /* [nr_cpu_ids], KESTREL_MAX_EVENT_SIZE each */
 	u64 buf_size;
 	pid_t ignore_tgid;
+	u32 process_fields; /* KESTREL_KMOD_PF_* */
 	unsigned long types[BITS_TO_LONGS(KESTREL_KMOD_TYPE_WORDS * 64)];
 	/* Syscall number -> event type (0: none), native and 32-bit compat;
 	 * from the collector at start (kestrel_kmod_start), fixed meanwhile. */

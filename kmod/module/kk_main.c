@@ -68,6 +68,7 @@ static int kk_start(struct kk_state *st, const struct kestrel_kmod_start *req)
 		if ((req->types[i / 64] & supported[i / 64]) & (1ull << (i % 64)))
 			set_bit(i, st->types);
 	st->ignore_tgid = req->ignore_tgid;
+	st->process_fields = req->process_fields & KESTREL_KMOD_PF_ALL;
 	for (i = 0; i < KESTREL_KMOD_MAX_SYSCALLS; i++) {
 		u16 t = req->syscall_types[i], c = req->compat_syscall_types[i];
 
