@@ -132,6 +132,8 @@ u32 kk_user_dev(dev_t d);
  * current task (both empty if there is none). */
 void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx, u32 ino_type, long fd);
 #define KK_PUT_FD_DEV_INO(r, ID, fd) kk_put_fd_dev_ino(&(r), KK_P(ID, dev), KK_P(ID, ino), (fd))
+/* The inode number of the current task's file `fd`, 0 when there is none. */
+u64 kk_fd_ino(long fd);
 
 /* kk_sock.c */
 /* The local -> remote SOCKTUPLE param `idx` of socket `fd` (connect: the

@@ -34,3 +34,20 @@ void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
 		kk_put_empty(r, ino_idx, ino_type);
 	}
 }
+
+/* The inode number of the file behind `fd` of the current task, 0 when
+ * there is none (pipe/pipe2's ino, as the probe's kb_fd_ino). */
+u64 kk_fd_ino(long fd)
+{
+	struct file *f;
+	u64 ino = 0;
+
+	if (fd < 0)
+		return 0;
+	rcu_read_lock();
+	f = files_lookup_fd_rcu(current->files, (unsigned int)fd);
+	if (f && f->f_inode)
+		ino = f->f_inode->i_ino;
+	rcu_read_unlock();
+	return ino;
+}
