@@ -88,7 +88,8 @@ void kk_put_empty(struct kk_rec *r, u32 idx, u32 type);
 /* A CHARBUF/PATH from kernel memory, `len` bytes with the NUL. */
 void kk_put_kernel_str(struct kk_rec *r, u32 idx, u32 type, const char *s, u32 len);
 /* A NUL-terminated user string (CHARBUF/PATH), at most `max` bytes with
- * the NUL. */
+ * the NUL; empty when it is "" or unreadable before its NUL (as the
+ * probe's bpf_probe_read_user_str() counts). */
 void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max);
 /* `len` bytes of user memory into a CHARBUF_ARRAY or BYTES param; the last
  * byte is forced to NUL when `terminate` (argument/environment areas cut
