@@ -29,9 +29,36 @@
 	/* file: kk_fillers_file.c */          \
 	X(OPEN, open)                          \
 	X(OPENAT, openat)                      \
+	X(OPENAT2, openat2)                    \
+	X(CREAT, creat)                        \
 	X(CLOSE, close)                        \
 	X(UNLINK, unlink)                      \
+	X(RMDIR, rmdir)                        \
+	X(CHROOT, chroot)                      \
+	X(CHDIR, chdir)                        \
 	X(UNLINKAT, unlinkat)                  \
+	X(RENAME, rename)                      \
+	X(LINK, link)                          \
+	X(SYMLINK, symlink)                    \
+	X(RENAMEAT, renameat)                  \
+	X(RENAMEAT2, renameat2)                \
+	X(LINKAT, linkat)                      \
+	X(SYMLINKAT, symlinkat)                \
+	X(MKDIR, mkdir)                        \
+	X(CHMOD, chmod)                        \
+	X(MKDIRAT, mkdirat)                    \
+	X(FCHMODAT, fchmodat)                  \
+	X(FCHDIR, fchdir)                      \
+	X(FCHMOD, fchmod)                      \
+	X(DUP, dup)                            \
+	X(DUP2, dup2)                          \
+	X(DUP3, dup3)                          \
+	X(FCNTL, fcntl)                        \
+	X(MEMFD_CREATE, memfd_create)          \
+	X(PIPE, pipe)                          \
+	X(PIPE2, pipe2)                        \
+	X(MOUNT, mount)                        \
+	X(UMOUNT2, umount2)                    \
 	/* net: kk_fillers_net.c */            \
 	X(CONNECT, connect)                    \
 	/* io: kk_fillers_io.c */              \
