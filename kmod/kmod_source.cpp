@@ -104,6 +104,7 @@ Status KmodSource::open() {
   kestrel_kmod_start start{};
   start.buf_size = round_up_pow2(options_.buffer_bytes);
   start.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
+  start.process_fields = process_fields();
   to_words(filter_, start.types);
   fill_syscall_map(native_arch(), start.syscall_types);
   if (auto compat = compat_arch(native_arch())) fill_syscall_map(*compat, start.compat_syscall_types);
@@ -143,6 +144,16 @@ Status KmodSource::push_filter() {
   if (::ioctl(fd_, KESTREL_IOC_SET_TYPES, &req) != 0)
     return Status(StatusCode::kInternal, std::string("setting the kestrel capture set: ") + std::strerror(errno));
   return ok_status();
+}
+
+uint32_t KmodSource::process_fields() const {
+  return (requested_params_.env ? KESTREL_KMOD_PF_ENV : 0) | (requested_params_.cwd ? KESTREL_KMOD_PF_CWD : 0) |
+         (requested_params_.cgroups ? KESTREL_KMOD_PF_CGROUPS : 0);
+}
+
+Status KmodSource::set_capture_request(const CaptureRequest& request) {
+  requested_params_ = request.process_params;  // applies from the next open()
+  return set_event_filter(request.event_types);
 }
 
 Status KmodSource::set_event_filter(const EventTypeSet& types) {

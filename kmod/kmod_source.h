@@ -70,6 +70,12 @@ class KmodSource final : public Source {
   // Sets the capture set (if open) or remembers it for open(). Types the
   // module cannot emit are ignored.
   Status set_event_filter(const EventTypeSet& types) override;
+  // The event types as set_event_filter(), and which optional process
+  // params (env, cwd, cgroups) the module copies: those the request reads
+  // (fixed at open(), as the eBPF probe's knob is at load).
+  Status set_capture_request(const CaptureRequest& request) override;
+  // The KESTREL_KMOD_PF_* mask the next open() starts capture with.
+  uint32_t process_fields() const;
 
   // Up to max_batch records, merged across CPUs in timestamp order. Views
   // stay valid until the next call to next() or close().
@@ -90,6 +96,7 @@ class KmodSource final : public Source {
   KmodOptions options_;
   SourceCapabilities caps_;
   EventTypeSet filter_;
+  ProcessParamSet requested_params_;
   int fd_ = -1;
   uint64_t buffer_bytes_ = 0;
   // Guards rings_ against stats() from other threads.

@@ -49,6 +49,18 @@ enum kestrel_kmod_drop_reason {
 	KESTREL_KMOD_DROP_COUNT
 };
 
+/*
+ * Optional parts of the process params block, expensive to collect: a
+ * collector whose rules never read them leaves them out (sent empty), as it
+ * does with the eBPF probe (KB_PF_* in ebpf/bpf/probe_abi.h).
+ */
+enum kestrel_kmod_process_field {
+	KESTREL_KMOD_PF_ENV = 1 << 0,     /* environment */
+	KESTREL_KMOD_PF_CWD = 1 << 1,     /* working directory */
+	KESTREL_KMOD_PF_CGROUPS = 1 << 2, /* cgroup paths */
+	KESTREL_KMOD_PF_ALL = 0x7
+};
+
 struct kestrel_kmod_ring_hdr {
 	uint64_t head;     /* producer: bytes ever written (incl. padding) */
 	uint64_t pad0[7];  /* head and tail on their own cache lines */
@@ -67,7 +79,7 @@ struct kestrel_kmod_info {
 struct kestrel_kmod_start {
 	uint64_t buf_size;     /* data bytes per CPU ring: power of two, >= 4096 */
 	uint32_t ignore_tgid;  /* events of this process are not emitted (0: none) */
-	uint32_t reserved;
+	uint32_t process_fields; /* KESTREL_KMOD_PF_*: optional process params copied */
 	uint64_t types[KESTREL_KMOD_TYPE_WORDS]; /* initial capture set */
 	/* Event type reported by syscall number i (0: none); entries naming a
 	 * type the module has no filler for are ignored. */

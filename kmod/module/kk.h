@@ -34,6 +34,7 @@ struct kk_state {
 	u8 **scratch;             /* [nr_cpu_ids], KESTREL_MAX_EVENT_SIZE each */
 	u64 buf_size;
 	pid_t ignore_tgid;
+	u32 process_fields; /* KESTREL_KMOD_PF_* */
 	unsigned long types[BITS_TO_LONGS(KESTREL_KMOD_TYPE_WORDS * 64)];
 	/* Syscall number -> event type (0: none), native and 32-bit compat;
 	 * from the collector at start (kestrel_kmod_start), fixed meanwhile. */
@@ -88,7 +89,8 @@ void kk_put_empty(struct kk_rec *r, u32 idx, u32 type);
 /* A CHARBUF/PATH from kernel memory, `len` bytes with the NUL. */
 void kk_put_kernel_str(struct kk_rec *r, u32 idx, u32 type, const char *s, u32 len);
 /* A NUL-terminated user string (CHARBUF/PATH), at most `max` bytes with
- * the NUL. */
+ * the NUL; empty when it is "" or unreadable before its NUL (as the
+ * probe's bpf_probe_read_user_str() counts). */
 void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max);
 /* `len` bytes of user memory into a CHARBUF_ARRAY or BYTES param; the last
  * byte is forced to NUL when `terminate` (argument/environment areas cut
@@ -132,6 +134,8 @@ u32 kk_user_dev(dev_t d);
  * current task (both empty if there is none). */
 void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx, u32 ino_type, long fd);
 #define KK_PUT_FD_DEV_INO(r, ID, fd) kk_put_fd_dev_ino(&(r), KK_P(ID, dev), KK_P(ID, ino), (fd))
+/* The inode number of the current task's file `fd`, 0 when there is none. */
+u64 kk_fd_ino(long fd);
 
 /* kk_sock.c */
 /* The local -> remote SOCKTUPLE param `idx` of socket `fd` (connect: the
@@ -150,5 +154,8 @@ bool kk_has_syscall_filler(u32 type);
 
 /* kk_fillers_process.c */
 void kk_probe_process_exit(void *data, struct task_struct *p);
+/* sched_process_fork, in the parent before the child runs: keeps clone3's
+ * flags for the child's record. */
+void kk_probe_process_fork(void *data, struct task_struct *parent, struct task_struct *child);
 
 #endif /* KESTREL_KMOD_KK_H */

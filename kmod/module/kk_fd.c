@@ -2,6 +2,12 @@
 /*
  * kk_fd.c — what the fillers read through the current task's fd table:
  * the device and inode of an open file.
+ *
+ * Lookups use files_lookup_fd_raw() under rcu_read_lock(): the one name
+ * both 6.1 (where files_lookup_fd_rcu() wraps it with a lockdep check)
+ * and 6.7+ (which dropped files_lookup_fd_rcu()) have. Since 6.7 files
+ * are SLAB_TYPESAFE_BY_RCU: what we read stays a struct file (and its
+ * inode RCU-freed) while we read it.
  */
 #include <linux/fdtable.h>
 #include <linux/fs.h>
@@ -18,7 +24,7 @@ void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
 
 	if (fd >= 0) {
 		rcu_read_lock();
-		f = files_lookup_fd_rcu(current->files, (unsigned int)fd);
+		f = files_lookup_fd_raw(current->files, (unsigned int)fd);
 		if (f && f->f_inode) {
 			dev = kk_user_dev(f->f_inode->i_sb->s_dev);
 			ino = f->f_inode->i_ino;
@@ -33,4 +39,21 @@ void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
 		kk_put_empty(r, dev_idx, dev_type);
 		kk_put_empty(r, ino_idx, ino_type);
 	}
+}
+
+/* The inode number of the file behind `fd` of the current task, 0 when
+ * there is none (pipe/pipe2's ino, as the probe's kb_fd_ino). */
+u64 kk_fd_ino(long fd)
+{
+	struct file *f;
+	u64 ino = 0;
+
+	if (fd < 0)
+		return 0;
+	rcu_read_lock();
+	f = files_lookup_fd_raw(current->files, (unsigned int)fd);
+	if (f && f->f_inode)
+		ino = f->f_inode->i_ino;
+	rcu_read_unlock();
+	return ino;
 }

@@ -21,6 +21,7 @@
 #define KK_SYSCALL_FILLERS(X)                  \
 	/* process: kk_fillers_process.c */    \
 	X(EXECVE, execve)                      \
+	X(EXECVEAT, execveat)                  \
 	X(CLONE, clone)                        \
 	X(CLONE3, clone3)                      \
 	X(FORK, fork)                          \
@@ -28,15 +29,60 @@
 	/* file: kk_fillers_file.c */          \
 	X(OPEN, open)                          \
 	X(OPENAT, openat)                      \
+	X(OPENAT2, openat2)                    \
+	X(CREAT, creat)                        \
 	X(CLOSE, close)                        \
 	X(UNLINK, unlink)                      \
+	X(RMDIR, rmdir)                        \
+	X(CHROOT, chroot)                      \
+	X(CHDIR, chdir)                        \
 	X(UNLINKAT, unlinkat)                  \
+	X(RENAME, rename)                      \
+	X(LINK, link)                          \
+	X(SYMLINK, symlink)                    \
+	X(RENAMEAT, renameat)                  \
+	X(RENAMEAT2, renameat2)                \
+	X(LINKAT, linkat)                      \
+	X(SYMLINKAT, symlinkat)                \
+	X(MKDIR, mkdir)                        \
+	X(CHMOD, chmod)                        \
+	X(MKDIRAT, mkdirat)                    \
+	X(FCHMODAT, fchmodat)                  \
+	X(FCHDIR, fchdir)                      \
+	X(FCHMOD, fchmod)                      \
+	X(DUP, dup)                            \
+	X(DUP2, dup2)                          \
+	X(DUP3, dup3)                          \
+	X(FCNTL, fcntl)                        \
+	X(MEMFD_CREATE, memfd_create)          \
+	X(PIPE, pipe)                          \
+	X(PIPE2, pipe2)                        \
+	X(MOUNT, mount)                        \
+	X(UMOUNT2, umount2)                    \
 	/* net: kk_fillers_net.c */            \
 	X(CONNECT, connect)                    \
 	/* io: kk_fillers_io.c */              \
 	/* security: kk_fillers_security.c */  \
+	X(SETUID, setuid)                      \
+	X(SETGID, setgid)                      \
+	X(SETREUID, setreuid)                  \
+	X(SETREGID, setregid)                  \
+	X(SETRESUID, setresuid)                \
+	X(SETRESGID, setresgid)                \
+	X(PTRACE, ptrace)                      \
+	X(PRCTL, prctl)                        \
+	X(BPF, bpf)                            \
 	X(INIT_MODULE, init_module)            \
-	X(FINIT_MODULE, finit_module)
+	X(FINIT_MODULE, finit_module)          \
+	X(SETNS, setns)                        \
+	X(UNSHARE, unshare)                    \
+	X(USERFAULTFD, userfaultfd)            \
+	X(IO_URING_SETUP, io_uring_setup)      \
+	X(MMAP, mmap)                          \
+	X(MPROTECT, mprotect)                  \
+	X(KILL, kill)                          \
+	X(TKILL, tkill)                        \
+	X(TGKILL, tgkill)
 
 /* A filler: the syscall returned `ret`; a[0..5] are its arguments. */
 typedef void (*kk_filler_fn)(long ret, const unsigned long *a);

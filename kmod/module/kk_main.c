@@ -27,6 +27,7 @@ static bool kk_open_busy;          /* under kk_lock */
 static struct kk_state *kk_owned;  /* the opener's state (== kk_live once started) */
 static struct tracepoint *kk_tp_sys_exit;
 static struct tracepoint *kk_tp_process_exit;
+static struct tracepoint *kk_tp_process_fork;
 
 static void kk_find_tracepoint(struct tracepoint *tp, void *priv)
 {
@@ -34,6 +35,8 @@ static void kk_find_tracepoint(struct tracepoint *tp, void *priv)
 		kk_tp_sys_exit = tp;
 	else if (strcmp(tp->name, "sched_process_exit") == 0)
 		kk_tp_process_exit = tp;
+	else if (strcmp(tp->name, "sched_process_fork") == 0)
+		kk_tp_process_fork = tp;
 }
 
 static void kk_stop(void)
@@ -42,6 +45,7 @@ static void kk_stop(void)
 		return;
 	tracepoint_probe_unregister(kk_tp_sys_exit, kk_probe_sys_exit, NULL);
 	tracepoint_probe_unregister(kk_tp_process_exit, kk_probe_process_exit, NULL);
+	tracepoint_probe_unregister(kk_tp_process_fork, kk_probe_process_fork, NULL);
 	WRITE_ONCE(kk_live, NULL);
 	tracepoint_synchronize_unregister();
 }
@@ -64,6 +68,7 @@ static int kk_start(struct kk_state *st, const struct kestrel_kmod_start *req)
 		if ((req->types[i / 64] & supported[i / 64]) & (1ull << (i % 64)))
 			set_bit(i, st->types);
 	st->ignore_tgid = req->ignore_tgid;
+	st->process_fields = req->process_fields & KESTREL_KMOD_PF_ALL;
 	for (i = 0; i < KESTREL_KMOD_MAX_SYSCALLS; i++) {
 		u16 t = req->syscall_types[i], c = req->compat_syscall_types[i];
 
@@ -76,6 +81,13 @@ static int kk_start(struct kk_state *st, const struct kestrel_kmod_start *req)
 		err = tracepoint_probe_register(kk_tp_process_exit, kk_probe_process_exit, NULL);
 		if (err)
 			tracepoint_probe_unregister(kk_tp_sys_exit, kk_probe_sys_exit, NULL);
+	}
+	if (!err) {
+		err = tracepoint_probe_register(kk_tp_process_fork, kk_probe_process_fork, NULL);
+		if (err) {
+			tracepoint_probe_unregister(kk_tp_process_exit, kk_probe_process_exit, NULL);
+			tracepoint_probe_unregister(kk_tp_sys_exit, kk_probe_sys_exit, NULL);
+		}
 	}
 	if (err) {
 		WRITE_ONCE(kk_live, NULL);
@@ -229,8 +241,8 @@ static int __init kk_init(void)
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 	BUILD_BUG_ON(sizeof(struct kestrel_event_hdr) != KESTREL_EVENT_HDR_SIZE);
 	for_each_kernel_tracepoint(kk_find_tracepoint, NULL);
-	if (!kk_tp_sys_exit || !kk_tp_process_exit) {
-		pr_err("kestrel: tracepoint sys_exit or sched_process_exit not found\n");
+	if (!kk_tp_sys_exit || !kk_tp_process_exit || !kk_tp_process_fork) {
+		pr_err("kestrel: tracepoint sys_exit, sched_process_exit or sched_process_fork not found\n");
 		return -ENOENT;
 	}
 	return misc_register(&kk_dev);

@@ -193,6 +193,9 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 {
 	struct task_struct *task = current;
 	struct mm_struct *mm = task->mm;
+	struct kk_state *st = READ_ONCE(kk_live);
+	/* What the collector's rules read (the probe's kb_process_fields). */
+	u32 fields = st ? st->process_fields : KESTREL_KMOD_PF_ALL;
 	const struct cred *cred;
 	struct file *exe = NULL;
 	u64 boot_to_epoch;
@@ -206,9 +209,12 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 	rcu_read_lock();
 	kk_put_int(r, KK_PB(base, ptid), rcu_dereference(task->real_parent)->pid);
 	rcu_read_unlock();
-	kk_put_cwd(r, base);
+	if (fields & KESTREL_KMOD_PF_CWD)
+		kk_put_cwd(r, base);
+	else
+		kk_put_empty(r, KK_PB(base, cwd));
 	kk_put_comm(r, base);
-	if (mm && src == KK_ARGS_FROM_MM && mm->env_end > mm->env_start)
+	if ((fields & KESTREL_KMOD_PF_ENV) && mm && src == KK_ARGS_FROM_MM && mm->env_end > mm->env_start)
 		kk_put_user_bytes(r, KK_PB(base, env), (const void __user *)mm->env_start,
 				  min_t(u64, mm->env_end - mm->env_start, KK_MAX_ENV_BYTES), true);
 	else
@@ -235,16 +241,21 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 	kk_put_int(r, KK_PB(base, cap_permitted), kk_caps(&cred->cap_permitted));
 	kk_put_int(r, KK_PB(base, cap_effective), kk_caps(&cred->cap_effective));
 	rcu_read_unlock();
-	kk_put_cgroups(r, base);
-	/* exe_flags, start_ts, exepath (only for a task describing itself: a
-	 * failed exec still runs its old image) */
+	if (fields & KESTREL_KMOD_PF_CGROUPS)
+		kk_put_cgroups(r, base);
+	else
+		kk_put_empty(r, KK_PB(base, cgroups));
+	/* exe_flags (of the image the task runs, as the probe: for a failed
+	 * exec, the old one), start_ts, exepath (only for a task describing
+	 * itself: a failed exec still runs its old image, not the file it
+	 * asked for) */
 	rcu_read_lock();
-	if (mm && src == KK_ARGS_FROM_MM)
+	if (mm)
 		exe = rcu_dereference(mm->exe_file);
 	kk_put_int(r, KK_PB(base, exe_flags), kk_exe_flags(exe));
 	boot_to_epoch = ktime_get_real_ns() - ktime_get_boottime_ns();
 	kk_put_int(r, KK_PB(base, start_ts), task->start_boottime + boot_to_epoch);
-	if (exe)
+	if (exe && src == KK_ARGS_FROM_MM)
 		kk_put_path(r, KK_PB(base, exepath), &exe->f_path);
 	else
 		kk_put_empty(r, KK_PB(base, exepath));

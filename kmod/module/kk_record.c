@@ -153,11 +153,14 @@ void kk_put_sock(struct kk_rec *r, u32 idx, u32 type, const void *src, u32 len)
 		kk_write_bytes(r, src, len);
 }
 
-u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
+/* kk_copy_user_str(), telling whether the string was read whole: up to
+ * its NUL or to `max` (false: a page before the NUL could not be read). */
+static u32 kk_copy_user_str_whole(u8 *dst, const void __user *uptr, u32 max, bool *whole)
 {
 	unsigned long addr = (unsigned long)uptr;
 	u32 n = 0;
 
+	*whole = false;
 	if (!uptr || max == 0)
 		return 0;
 	/* Page by page: a string ending just before an unmapped page must
@@ -171,20 +174,31 @@ u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
 		if (copy_from_user_nofault(dst + n, (const void __user *)(addr + n), chunk))
 			break;
 		nul = memchr(dst + n, 0, chunk);
-		if (nul)
+		if (nul) {
+			*whole = true;
 			return (u32)(nul - dst) + 1;
+		}
 		n += chunk;
 	}
 	if (n == 0)
 		return 0;
+	*whole = n == max;
 	dst[n - 1] = 0; /* cut short (or unreadable tail): still a C string */
 	return n;
 }
 
+u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
+{
+	bool whole;
+
+	return kk_copy_user_str_whole(dst, uptr, max, &whole);
+}
+
 void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max)
 {
-	u32 room;
+	u32 room, n;
 	u8 *dst;
+	bool whole;
 
 	if (!kk_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
 		return;
@@ -192,7 +206,14 @@ void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *upt
 
 	if (max > room)
 		max = room;
-	kk_set_len(r, kk_copy_user_str(dst, uptr, max));
+	n = kk_copy_user_str_whole(dst, uptr, max, &whole);
+	/* As the probe's bpf_probe_read_user_str() (strncpy_from_user_nofault)
+	 * counts: an empty string and one unreadable before its NUL (or max)
+	 * are both an empty param, not "" or a cut prefix. (n == 1 < max: the
+	 * NUL came first.) */
+	if (!whole || (n == 1 && max > 1))
+		n = 0;
+	kk_set_len(r, n);
 }
 
 void kk_put_user_bytes(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 len,

@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 		return 1;
 	start->buf_size = RING_BYTES;
 	start->ignore_tgid = (uint32_t)getpid();
+	start->process_fields = KESTREL_KMOD_PF_ALL;
 	for (i = 0; i < KESTREL_KMOD_TYPE_WORDS; i++) {
 		start->types[i] = info.supported[i];
 		supported += __builtin_popcountll(info.supported[i]);

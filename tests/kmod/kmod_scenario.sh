@@ -10,7 +10,8 @@
 # Each run records what it saw (-w) and writes metrics JSON (source names,
 # drops), and runs the same workload: cat /etc/shadow, a shell started by a
 # program named nc, a module loaded with finit_module, a loopback TCP
-# connect, an unlink, an exec of a missing program. A third run with a one-page ring must count drops;
+# connect, an unlink, an exec of a missing program, an i386 program's
+# openat (counted by the module as compat_ignored). A third run with a one-page ring must count drops;
 # then the module is removed. Last, the captures of the kmod and ebpf runs
 # are replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
@@ -90,6 +91,10 @@ workload() {
   echo x > /tmp/kestrel-unlink-me
   /bin/rm /tmp/kestrel-unlink-me && echo "unlinked"
   /nonexistent/prog a1 a2 2>/dev/null || echo "exec failed"
+  # A 32-bit (i386) program: its exec and openat are compat syscalls the
+  # module counts (compat_ignored) instead of decoding; the probe's syscall
+  # tracepoints do not fire for them at all.
+  compat_openat_i386
 }
 
 # run NAME MODULE ARGS...: one collector run with the workload.

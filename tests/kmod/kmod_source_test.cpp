@@ -159,6 +159,22 @@ TEST(KmodRing, DropCountersComeFromTheHeader) {
   EXPECT_STREQ(kmod_drop_reason_name(KESTREL_KMOD_DROP_TOO_LARGE), "too_large");
 }
 
+// The optional process params the module copies follow what the rules read
+// (the capture request), as the probe's kb_process_fields does; everything
+// until a request says otherwise.
+TEST(KmodSource, ProcessFieldsFollowTheCaptureRequest) {
+  KmodSource source(KmodOptions{});
+  EXPECT_EQ(source.process_fields(), uint32_t{KESTREL_KMOD_PF_ALL});
+  CaptureRequest request;
+  request.process_params.env = false;
+  request.process_params.cgroups = false;
+  ASSERT_TRUE(source.set_capture_request(request).ok());
+  EXPECT_EQ(source.process_fields(), uint32_t{KESTREL_KMOD_PF_CWD});
+  request.process_params = ProcessParamSet{};
+  ASSERT_TRUE(source.set_capture_request(request).ok());
+  EXPECT_EQ(source.process_fields(), uint32_t{KESTREL_KMOD_PF_ALL});
+}
+
 TEST(KmodSource, MissingDeviceSaysHowToLoadTheModule) {
   KmodOptions options;
   options.device = "/nonexistent/kestrel";
