@@ -14,7 +14,6 @@
 #include <linux/socket.h>
 #include <linux/uaccess.h>
 #include <linux/un.h>
-#include <linux/version.h>
 #include <net/af_unix.h>
 #include <net/sock.h>
 
