@@ -2,10 +2,11 @@
 # (kmod_differential_vm_test: the module's records vs the eBPF probe's),
 # run by scripts/vm/init.sh as `sh /scenario` (busybox sh, as root).
 #
-# Loads /kestrel.ko, then twice runs the real collector recording every
-# event type (-A -w) while /bin/every_event runs once:
-#   kmod: -o engine.kind=kmod
-#   ebpf: -o engine.kind=ebpf
+# Loads /kestrel.ko, then three times runs the real collector recording
+# every event type (-A -w) while /bin/every_event runs once:
+#   kmod:  -o engine.kind=kmod
+#   ebpf:  -o engine.kind=ebpf
+#   ebpf2: -o engine.kind=ebpf again, the control
 # The workload gets the same environment, cwd, fds and directory both
 # times (see tests/vm/every_event.c). For each run it prints, between
 # markers (KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>):
@@ -76,12 +77,15 @@ run() {
 
 run kmod kmod
 run ebpf ebpf
+# The control: the probe against itself (what differs between two runs of
+# the same source is not the module's fault).
+run ebpf2 ebpf
 
 /bin/rmmod kestrel
 echo "KESTREL-VM: RMMOD $? uptime=$(now)"
 
 # The captures last: the longest sections.
-for name in kmod ebpf; do
+for name in kmod ebpf ebpf2; do
   gzip -c /tmp/$name.kcap | base64 > /tmp/$name.kcap.gz.b64
   section $name.kcap.gz.b64 /tmp/$name.kcap.gz.b64
 done

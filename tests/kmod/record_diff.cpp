@@ -109,7 +109,7 @@ Result<RoleRecords> select_records(const std::string& kcap_path, const std::map<
   return out;
 }
 
-std::string record_difference(const OwnedRecord& kmod, const OwnedRecord& ebpf) {
+std::string record_difference(const OwnedRecord& kmod, const OwnedRecord& ebpf, std::set<std::string>* excused) {
   auto k = view_of(kmod), e = view_of(ebpf);
   if (!k.ok() || !e.ok()) return "unparsable record: " + (k.ok() ? e.status() : k.status()).to_string();
   const EventInfo& info = k->info();
@@ -120,7 +120,9 @@ std::string record_difference(const OwnedRecord& kmod, const OwnedRecord& ebpf) 
   for (uint16_t i = 0; i < n && i < info.params.size(); ++i) {
     const ParamInfo& p = info.params[i];
     if (p.type == KPT_PID || p.type == KPT_ABSTIME) continue;
-    if (!equal_params(k->param(i), e->param(i), exception_for(k->type(), p.name)))
+    const ParamException* ex = exception_for(k->type(), p.name);
+    if (ex && excused && !equal_params(k->param(i), e->param(i), nullptr)) excused->insert(std::string(p.name));
+    if (!equal_params(k->param(i), e->param(i), ex))
       out += " " + std::string(p.name) + ": kmod " + shown(*k, i) + " ebpf " + shown(*e, i) + ";";
   }
   return out;
@@ -150,7 +152,7 @@ std::map<uint16_t, TypeResult> compare_runs(const RoleRecords& kmod, const RoleR
     const auto& erecs = it->second;
     TypeResult& r = result(key.second);
     for (size_t i = 0; i < std::min(krecs.size(), erecs.size()); ++i) {
-      std::string diff = record_difference(*krecs[i], *erecs[i]);
+      std::string diff = record_difference(*krecs[i], *erecs[i], &r.excused);
       if (diff.empty()) {
         ++r.matched;
       } else if (r.mismatches.size() < kMaxMismatchesShown) {
@@ -164,10 +166,11 @@ std::map<uint16_t, TypeResult> compare_runs(const RoleRecords& kmod, const RoleR
   return out;
 }
 
-std::string format_table(const std::map<uint16_t, TypeResult>& results, const EventTypeSet& expected) {
+std::string format_table(const std::map<uint16_t, TypeResult>& results, const EventTypeSet& expected,
+                         const std::string& first, const std::string& second) {
   std::string out;
-  char line[160];
-  std::snprintf(line, sizeof line, "%-18s %6s %6s  %s\n", "type", "kmod", "ebpf", "match");
+  char line[200];
+  std::snprintf(line, sizeof line, "%-18s %6s %6s  %s\n", "type", first.c_str(), second.c_str(), "match");
   out += line;
   size_t ok = 0, rows = 0;
   for (uint16_t t = 1; t < KE_COUNT; ++t) {
@@ -175,14 +178,14 @@ std::string format_table(const std::map<uint16_t, TypeResult>& results, const Ev
     if (it == results.end() && !expected.test(t)) continue;
     TypeResult r;
     if (it != results.end()) r = it->second;
-    const char* verdict = r.ok()                         ? "yes"
-                          : r.kmod == 0 && r.ebpf > 0    ? "NO (module emits none)"
-                          : r.ebpf == 0 && r.kmod > 0    ? "NO (probe emits none)"
-                          : r.ebpf == 0 && r.kmod == 0   ? "NO (neither run has it)"
-                          : r.kmod != r.ebpf             ? "NO (counts differ)"
-                                                         : "NO (params differ)";
+    std::string verdict = r.ok()                       ? "yes"
+                          : r.kmod == 0 && r.ebpf > 0  ? "NO (" + first + " has none)"
+                          : r.ebpf == 0 && r.kmod > 0  ? "NO (" + second + " has none)"
+                          : r.ebpf == 0 && r.kmod == 0 ? "NO (neither run has it)"
+                          : r.kmod != r.ebpf           ? "NO (counts differ)"
+                                                       : "NO (params differ)";
     std::snprintf(line, sizeof line, "%-18s %6zu %6zu  %s\n", std::string(event_info(t).name).c_str(), r.kmod,
-                  r.ebpf, verdict);
+                  r.ebpf, verdict.c_str());
     out += line;
     ++rows;
     if (r.ok()) ++ok;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,9 +62,10 @@ Result<RoleRecords> select_records(const std::string& kcap_path, const std::map<
 
 struct TypeResult {
   uint16_t type = 0;
-  size_t kmod = 0, ebpf = 0;  // records of the workload
+  size_t kmod = 0, ebpf = 0;  // records of the workload in the first / second run
   size_t matched = 0;         // pairs equal in every compared param
   std::vector<std::string> mismatches;  // the first few, described
+  std::set<std::string> excused;        // excepted params that did differ
   bool ok() const { return kmod == ebpf && kmod > 0 && matched == kmod; }
 };
 
@@ -74,11 +76,14 @@ std::map<uint16_t, TypeResult> compare_runs(const RoleRecords& kmod, const RoleR
 const ParamException* exception_for(uint16_t type, std::string_view param);
 
 // Compares two records of the same type; "" when they match, otherwise
-// which params differ and how (text form of both).
-std::string record_difference(const OwnedRecord& kmod, const OwnedRecord& ebpf);
+// which params differ and how (text form of both). Adds to `excused` the
+// excepted params that differed.
+std::string record_difference(const OwnedRecord& kmod, const OwnedRecord& ebpf, std::set<std::string>* excused = nullptr);
 
-// The per-type table: type, records kmod, records ebpf, match. `expected`
-// types are listed even when neither run has them.
-std::string format_table(const std::map<uint16_t, TypeResult>& results, const EventTypeSet& expected);
+// The per-type table: type, records of the first run, of the second, match.
+// `expected` types are listed even when neither run has them. `first` and
+// `second` name the runs in the header and verdicts ("kmod", "ebpf").
+std::string format_table(const std::map<uint16_t, TypeResult>& results, const EventTypeSet& expected,
+                         const std::string& first = "kmod", const std::string& second = "ebpf");
 
 }  // namespace kestrel::testing
