@@ -16,7 +16,7 @@ static_assert(offsetof(kestrel_kmod_ring_hdr, tail) == 64);
 static_assert(offsetof(kestrel_kmod_ring_hdr, size) == 128);
 static_assert(offsetof(kestrel_kmod_ring_hdr, drops) == 136);
 static_assert(sizeof(kestrel_kmod_info) == 40);
-static_assert(sizeof(kestrel_kmod_start) == 48);
+static_assert(sizeof(kestrel_kmod_start) == 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 static_assert(sizeof(kestrel_event_hdr) == KESTREL_EVENT_HDR_SIZE);
 static_assert(KE_COUNT <= KESTREL_KMOD_TYPE_WORDS * 64);
 

@@ -12,6 +12,7 @@
 
 #include "kmod/kmod_ring.h"
 #include "sources/event/event_table.h"
+#include "sources/event/syscall_table.h"
 
 namespace kestrel {
 namespace {
@@ -28,6 +29,14 @@ void to_words(const EventTypeSet& set, uint64_t (&words)[KESTREL_KMOD_TYPE_WORDS
     if (set.test(t)) words[t / 64] |= uint64_t{1} << (t % 64);
 }
 
+// Syscall number -> event type for `arch`, from libseccomp (the module has
+// no syscall numbers of its own).
+void fill_syscall_map(Arch arch, uint16_t (&map)[KESTREL_KMOD_MAX_SYSCALLS]) {
+  std::memset(map, 0, sizeof(map));
+  for (const SyscallEventMapping& m : syscall_event_map(arch))
+    if (m.nr >= 0 && m.nr < KESTREL_KMOD_MAX_SYSCALLS) map[m.nr] = m.event_type;
+}
+
 }  // namespace
 
 const char* kmod_drop_reason_name(uint32_t reason) {
@@ -38,6 +47,8 @@ const char* kmod_drop_reason_name(uint32_t reason) {
       return "too_large";
     case KESTREL_KMOD_DROP_PARAM_MISMATCH:
       return "param_mismatch";
+    case KESTREL_KMOD_DROP_COMPAT_IGNORED:
+      return "compat_ignored";
     default:
       return "unknown";
   }
@@ -94,6 +105,8 @@ Status KmodSource::open() {
   start.buf_size = round_up_pow2(options_.buffer_bytes);
   start.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
   to_words(filter_, start.types);
+  fill_syscall_map(native_arch(), start.syscall_types);
+  if (auto compat = compat_arch(native_arch())) fill_syscall_map(*compat, start.compat_syscall_types);
   if (::ioctl(fd, KESTREL_IOC_START, &start) != 0) {
     int err = errno;
     ::close(fd);

@@ -7,7 +7,9 @@
 // per CPU and polls them, merging records by timestamp. Records are the
 // same binary format the eBPF probe writes (sources/abi/kestrel_event.h).
 // Records lost in the kernel are counted per CPU and reason
-// (stats().drops: "buffer_full", "too_large"; drops_per_cpu()).
+// (stats().drops: "buffer_full", "too_large", "param_mismatch", and
+// "compat_ignored" for 32-bit syscalls the module counts but does not
+// decode; drops_per_cpu()).
 //
 // What the module emits is a subset of the event table (see
 // kmod/README.md); capabilities().event_types says which, after open().

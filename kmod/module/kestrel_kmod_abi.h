@@ -9,7 +9,9 @@
  *
  * The device /dev/kestrel is opened by one process at a time. It issues
  * KESTREL_IOC_INFO, then KESTREL_IOC_START (allocates one ring per possible
- * CPU and registers the tracepoint probes), then mmaps each CPU's ring at
+ * CPU and registers the tracepoint probes; it carries which syscall number
+ * reports which event type, native and 32-bit compat, so the module holds
+ * no syscall-number list of its own), then mmaps each CPU's ring at
  * offset cpu * info.ring_stride (length ring_stride; ENXIO for a CPU id that
  * is not possible). Closing the device stops capture and frees the rings.
  *
@@ -29,16 +31,21 @@
 #define KESTREL_KMOD_ABI_H
 
 #define KESTREL_KMOD_DEVICE "/dev/kestrel"
-#define KESTREL_KMOD_ABI_VERSION 2 /* 2: drops gained param_mismatch */
+/* 2: drops gained param_mismatch; 3: the syscall map in kestrel_kmod_start,
+ * drops gained compat_ignored */
+#define KESTREL_KMOD_ABI_VERSION 3
 #define KESTREL_KMOD_RING_HDR_BYTES 4096
 /* Words of an event-type bitmap (bit t = event type t of events.def). */
 #define KESTREL_KMOD_TYPE_WORDS 4
+/* Syscall numbers the map covers (0 .. MAX-1; x86_64 and i386 stay below). */
+#define KESTREL_KMOD_MAX_SYSCALLS 512
 
 /* Why a record was lost in the kernel; index into ring_hdr.drops. */
 enum kestrel_kmod_drop_reason {
 	KESTREL_KMOD_DROP_BUFFER_FULL = 0, /* the CPU's ring had no room */
 	KESTREL_KMOD_DROP_TOO_LARGE = 1,   /* the record outgrew the scratch */
 	KESTREL_KMOD_DROP_PARAM_MISMATCH = 2, /* a filler's writes disagreed with events.def */
+	KESTREL_KMOD_DROP_COMPAT_IGNORED = 3, /* a 32-bit compat syscall of a captured type (not decoded) */
 	KESTREL_KMOD_DROP_COUNT
 };
 
@@ -62,6 +69,10 @@ struct kestrel_kmod_start {
 	uint32_t ignore_tgid;  /* events of this process are not emitted (0: none) */
 	uint32_t reserved;
 	uint64_t types[KESTREL_KMOD_TYPE_WORDS]; /* initial capture set */
+	/* Event type reported by syscall number i (0: none); entries naming a
+	 * type the module has no filler for are ignored. */
+	uint16_t syscall_types[KESTREL_KMOD_MAX_SYSCALLS];
+	uint16_t compat_syscall_types[KESTREL_KMOD_MAX_SYSCALLS]; /* 32-bit compat numbers */
 };
 
 struct kestrel_kmod_types {

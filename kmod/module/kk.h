@@ -1,8 +1,9 @@
 /*
  * kk.h — internals of the kestrel kernel module shared by its files:
  * the capture state, the per-CPU rings (kk_ring.c), the record builder
- * (kk_record.c), the process params block (kk_process.c) and the
- * tracepoint probes (kk_fillers.c).
+ * (kk_record.c), the process params block (kk_process.c), fd and socket
+ * params (kk_fd.c, kk_sock.c), the dispatch (kk_dispatch.c) and the
+ * fillers (kk_fillers_*.c, listed in kk_fillers.h).
  */
 #ifndef KESTREL_KMOD_KK_H
 #define KESTREL_KMOD_KK_H
@@ -34,6 +35,10 @@ struct kk_state {
 	u64 buf_size;
 	pid_t ignore_tgid;
 	unsigned long types[BITS_TO_LONGS(KESTREL_KMOD_TYPE_WORDS * 64)];
+	/* Syscall number -> event type (0: none), native and 32-bit compat;
+	 * from the collector at start (kestrel_kmod_start), fixed meanwhile. */
+	u16 syscall_types[KESTREL_KMOD_MAX_SYSCALLS];
+	u16 compat_syscall_types[KESTREL_KMOD_MAX_SYSCALLS];
 };
 
 extern struct kk_state *kk_live;
@@ -123,10 +128,27 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 /* Userspace's st_dev encoding of the kernel's dev_t. */
 u32 kk_user_dev(dev_t d);
 
-/* kk_fillers.c */
+/* kk_fd.c: the `dev` and `ino` params of event ID, the file `fd` of the
+ * current task (both empty if there is none). */
+void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx, u32 ino_type, long fd);
+#define KK_PUT_FD_DEV_INO(r, ID, fd) kk_put_fd_dev_ino(&(r), KK_P(ID, dev), KK_P(ID, ino), (fd))
+
+/* kk_sock.c */
+/* The local -> remote SOCKTUPLE param `idx` of socket `fd` (connect: the
+ * caller is the client). IPv4 and IPv6 only; other families are empty. */
+void kk_put_tuple(struct kk_rec *r, u32 idx, u32 type, long fd);
+/* The sockaddr the caller passed, as SOCKADDR param `idx` (empty when it
+ * cannot be read). */
+void kk_put_user_sockaddr(struct kk_rec *r, u32 idx, u32 type, const void __user *uaddr, u64 addrlen);
+
+/* kk_dispatch.c */
 void kk_probe_sys_exit(void *data, struct pt_regs *regs, long ret);
-void kk_probe_process_exit(void *data, struct task_struct *p);
-/* The event types the fillers emit. */
+/* The event types the fillers emit (KESTREL_IOC_INFO). */
 void kk_supported_types(u64 out[KESTREL_KMOD_TYPE_WORDS]);
+/* True when event type `type` has a syscall filler. */
+bool kk_has_syscall_filler(u32 type);
+
+/* kk_fillers_process.c */
+void kk_probe_process_exit(void *data, struct task_struct *p);
 
 #endif /* KESTREL_KMOD_KK_H */

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -63,6 +64,12 @@ static int kk_start(struct kk_state *st, const struct kestrel_kmod_start *req)
 		if ((req->types[i / 64] & supported[i / 64]) & (1ull << (i % 64)))
 			set_bit(i, st->types);
 	st->ignore_tgid = req->ignore_tgid;
+	for (i = 0; i < KESTREL_KMOD_MAX_SYSCALLS; i++) {
+		u16 t = req->syscall_types[i], c = req->compat_syscall_types[i];
+
+		st->syscall_types[i] = kk_has_syscall_filler(t) ? t : 0;
+		st->compat_syscall_types[i] = kk_has_syscall_filler(c) ? c : 0;
+	}
 	WRITE_ONCE(kk_live, st);
 	err = tracepoint_probe_register(kk_tp_sys_exit, kk_probe_sys_exit, NULL);
 	if (!err) {
@@ -134,12 +141,15 @@ static long kk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	}
 	case KESTREL_IOC_START: {
-		struct kestrel_kmod_start req;
+		/* ~2 KiB with the syscall map: not on the kernel stack. */
+		struct kestrel_kmod_start *req = memdup_user(uarg, sizeof(*req));
 
-		if (copy_from_user(&req, uarg, sizeof(req)))
-			err = -EFAULT;
-		else
-			err = kk_start(st, &req);
+		if (IS_ERR(req)) {
+			err = PTR_ERR(req);
+			break;
+		}
+		err = kk_start(st, req);
+		kfree(req);
 		break;
 	}
 	case KESTREL_IOC_SET_TYPES: {
@@ -216,7 +226,7 @@ static int __init kk_init(void)
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, size) != 128);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, drops) != 136);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_info) != 40);
-	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 	BUILD_BUG_ON(sizeof(struct kestrel_event_hdr) != KESTREL_EVENT_HDR_SIZE);
 	for_each_kernel_tracepoint(kk_find_tracepoint, NULL);
 	if (!kk_tp_sys_exit || !kk_tp_process_exit) {

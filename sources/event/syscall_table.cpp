@@ -10,7 +10,19 @@
 namespace kestrel {
 namespace {
 
-uint32_t seccomp_arch(Arch arch) { return arch == Arch::kX86_64 ? SCMP_ARCH_X86_64 : SCMP_ARCH_AARCH64; }
+uint32_t seccomp_arch(Arch arch) {
+  switch (arch) {
+    case Arch::kX86_64:
+      return SCMP_ARCH_X86_64;
+    case Arch::kAarch64:
+      return SCMP_ARCH_AARCH64;
+    case Arch::kI386:
+      return SCMP_ARCH_X86;
+    case Arch::kArm:
+      return SCMP_ARCH_ARM;
+  }
+  return SCMP_ARCH_NATIVE;
+}
 
 }  // namespace
 
@@ -24,11 +36,29 @@ Arch native_arch() {
 #endif
 }
 
-std::string_view arch_name(Arch arch) { return arch == Arch::kX86_64 ? "x86_64" : "aarch64"; }
+std::string_view arch_name(Arch arch) {
+  switch (arch) {
+    case Arch::kX86_64:
+      return "x86_64";
+    case Arch::kAarch64:
+      return "aarch64";
+    case Arch::kI386:
+      return "i386";
+    case Arch::kArm:
+      return "arm";
+  }
+  return "unknown";
+}
 
 std::optional<Arch> arch_by_name(std::string_view name) {
-  if (name == "x86_64") return Arch::kX86_64;
-  if (name == "aarch64") return Arch::kAarch64;
+  for (Arch a : {Arch::kX86_64, Arch::kAarch64, Arch::kI386, Arch::kArm})
+    if (name == arch_name(a)) return a;
+  return std::nullopt;
+}
+
+std::optional<Arch> compat_arch(Arch arch) {
+  if (arch == Arch::kX86_64) return Arch::kI386;
+  if (arch == Arch::kAarch64) return Arch::kArm;
   return std::nullopt;
 }
 

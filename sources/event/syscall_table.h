@@ -13,12 +13,16 @@
 
 namespace kestrel {
 
-enum class Arch { kX86_64, kAarch64 };
+// kI386 and kArm are the 32-bit compat ABIs of kX86_64 and kAarch64: the
+// kernel module counts their syscalls (it does not decode them).
+enum class Arch { kX86_64, kAarch64, kI386, kArm };
 
 // The architecture this binary was built for (and so the kernel it watches).
 Arch native_arch();
 std::string_view arch_name(Arch arch);
-std::optional<Arch> arch_by_name(std::string_view name);  // "x86_64", "aarch64"
+std::optional<Arch> arch_by_name(std::string_view name);  // "x86_64", "aarch64", "i386", "arm"
+// The 32-bit ABI a 64-bit kernel of `arch` also runs (none for the 32-bit ones).
+std::optional<Arch> compat_arch(Arch arch);
 
 // Syscall number of `name` on `arch`, if that arch has it.
 std::optional<int> syscall_number(Arch arch, std::string_view name);

@@ -23,6 +23,20 @@ TEST(SyscallTable, Aarch64HasNoLegacySyscalls) {
   EXPECT_FALSE(syscall_number(Arch::kAarch64, "no_such_syscall").has_value());
 }
 
+// The 32-bit compat ABIs the kernel module counts (it gets their numbers
+// from this table): i386 numbers from the kernel's syscall_32.tbl, arm's
+// from its EABI table.
+TEST(SyscallTable, CompatArchesHaveTheirOwnNumbers) {
+  EXPECT_EQ(compat_arch(Arch::kX86_64), Arch::kI386);
+  EXPECT_EQ(compat_arch(Arch::kAarch64), Arch::kArm);
+  EXPECT_FALSE(compat_arch(Arch::kI386).has_value());
+  EXPECT_EQ(syscall_number(Arch::kI386, "openat"), 295);
+  EXPECT_EQ(syscall_number(Arch::kI386, "execve"), 11);
+  EXPECT_EQ(syscall_number(Arch::kArm, "openat"), 322);
+  EXPECT_EQ(arch_by_name("i386"), Arch::kI386);
+  EXPECT_EQ(arch_name(Arch::kArm), "arm");
+}
+
 TEST(SyscallTable, EveryX86SyscallEventResolves) {
   auto map = syscall_event_map(Arch::kX86_64);
   size_t syscall_events = 0;
