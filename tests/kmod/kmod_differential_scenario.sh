@@ -7,6 +7,9 @@
 #   kmod:  -o engine.kind=kmod
 #   ebpf:  -o engine.kind=ebpf
 #   ebpf2: -o engine.kind=ebpf again, the control
+# -A is what makes the capture request every event type (app/collector_plan.cpp
+# capture_request: without it, the rules' and state tables' types only,
+# and no I/O); -w records every process param.
 # The workload gets the same environment, cwd, fds and directory both
 # times (see tests/vm/every_event.c). For each run it prints, between
 # markers (KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>):
