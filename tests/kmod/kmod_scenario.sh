@@ -11,12 +11,14 @@
 # drops), and runs the same workload: cat /etc/shadow, a shell started by a
 # program named nc, a module loaded with finit_module, a loopback TCP
 # connect, an unlink, an exec of a missing program. A third run with a one-page ring must count drops;
-# then the module is removed. Unloading is refused while the kmod run's
-# collector holds the device, and works right after a collector was killed
-# with SIGKILL mid-capture. Last, the captures of the kmod and ebpf runs
+# then the module is removed. Last, the captures of the kmod and ebpf runs
 # are replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
+#
+# Unloading: refused while the kmod run's collector holds the device
+# (RMMOD ATTACHED), and done right after a collector was killed with
+# SIGKILL mid-capture (RMMOD AFTER SIGKILL).
 now() { cut -d' ' -f1 /proc/uptime; }
 section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
 

@@ -11,11 +11,12 @@
 // Checked: the default rules' alerts for the workload (a sensitive read, a
 // shell started by a program named nc, a module load), the source named in
 // the collector's metrics ("kmod", no drops), drops counted (buffer_full)
-// with a one-page ring under a burst, rmmod refused while a collector holds
-// the device and done once capture stopped or right after a collector was
-// killed (SIGKILL) mid-capture, no kernel splat (kernel_splats), and the
+// with a one-page ring under a burst, rmmod once capture stopped, and the
 // module's raw records replayed through kmod_records.yaml against facts the
 // VM printed (inode, resolved executable path, ports, results).
+// Also: rmmod refused while a collector holds the device and done right
+// after a collector was killed (SIGKILL) mid-capture; no kernel splat
+// (kernel_splats).
 //
 // It fails (never skips) when the headers, qemu or the kernel cannot be
 // had, the module does not build or load, or the VM does not boot.
