@@ -151,10 +151,20 @@ class KmodDifferentialVm : public ::testing::Test {
 };
 
 void print_exceptions() {
-  std::printf("exceptions (params not compared, or compared in part):\n");
+  std::printf("exceptions (params not compared):\n");
   for (const auto& e : kExceptions)
     std::printf("  %s.%s: %s\n", std::string(e.type).c_str(), std::string(e.param).c_str(),
                 std::string(e.reason).c_str());
+}
+
+// Which exceptions a comparison needed (an excepted param that did differ).
+void print_excused(const std::map<uint16_t, TypeResult>& results, const char* between) {
+  std::set<std::string> used;
+  for (const auto& [type, r] : results)
+    for (const auto& p : r.excused) used.insert(std::string(event_info(type).name) + "." + p);
+  std::printf("excepted params that differed between %s:", between);
+  for (const auto& u : used) std::printf(" %s", u.c_str());
+  std::printf("\n");
 }
 
 // Fails once per type whose records differ between the two runs.
@@ -216,13 +226,7 @@ TEST_F(KmodDifferentialVm, WorkloadCoversEveryProbeType) {
 TEST_F(KmodDifferentialVm, ProbeAgreesWithItself) {
   auto results = compare_runs(s().records.at("ebpf"), s().records.at("ebpf2"));
   std::printf("%s", format_table(results, s().probe_types, "ebpf", "ebpf2").c_str());
-  // Which exceptions this workload needs (a param that did differ).
-  std::set<std::string> used;
-  for (const auto& [type, r] : results)
-    for (const auto& p : r.excused) used.insert(std::string(event_info(type).name) + "." + p);
-  std::printf("excepted params that differed between the two probe runs:");
-  for (const auto& u : used) std::printf(" %s", u.c_str());
-  std::printf("\n");
+  print_excused(results, "the two probe runs");
   expect_all_match(results, "ebpf", "ebpf2");
 }
 
@@ -232,6 +236,7 @@ TEST_F(KmodDifferentialVm, ModuleMatchesProbe) {
   std::printf("%s", table.c_str());
   std::ofstream(s().work + "/table.txt") << table;
   print_exceptions();
+  print_excused(results, "kmod vs ebpf");
   // Every type the probe can emit is compared, even one neither run has.
   for (size_t t = 1; t < KE_COUNT; ++t)
     if (s().probe_types.test(t) && !results.count(static_cast<uint16_t>(t)))

@@ -12,13 +12,10 @@
 namespace kestrel::testing {
 
 const std::vector<ParamException> kExceptions = {
-    {"pipe", "ino", ParamException::Kind::kIgnore,
+    {"pipe", "ino",
      "pipefs inode numbers come from the kernel-wide get_next_ino() counter, which every pipe, socket "
      "and anonymous file made in between (by the collector too) advances"},
-    {"pipe2", "ino", ParamException::Kind::kIgnore, "as pipe's ino"},
-    {"*", "tuple", ParamException::Kind::kUnixSocketIds,
-     "an AF_UNIX tuple carries the kernel addresses of the two sockets (as Falco's does): new objects "
-     "each run; family and path are still compared"},
+    {"pipe2", "ino", "as pipe's ino"},
 };
 
 namespace {
@@ -44,14 +41,7 @@ std::string shown(const EventView& v, uint16_t i) {
 }
 
 bool equal_params(std::span<const uint8_t> a, std::span<const uint8_t> b, const ParamException* ex) {
-  if (ex && ex->kind == ParamException::Kind::kUnixSocketIds && !a.empty() && !b.empty() &&
-      a[0] == KESTREL_AF_UNIX && b[0] == KESTREL_AF_UNIX) {
-    // u8 family, u64 source, u64 dest, path: skip the two addresses.
-    constexpr size_t kIds = 1 + 2 * sizeof(uint64_t);
-    if (a.size() < kIds || b.size() < kIds) return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
-    return a.size() == b.size() && std::equal(a.begin() + kIds, a.end(), b.begin() + kIds);
-  }
-  if (ex && ex->kind == ParamException::Kind::kIgnore) return true;
+  if (ex) return true;
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 

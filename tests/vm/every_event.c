@@ -110,6 +110,16 @@ static struct sockaddr_in loopback(uint16_t port)
 	return a;
 }
 
+static struct sockaddr_in6 loopback6(uint16_t port)
+{
+	struct sockaddr_in6 a;
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	a.sin6_port = htons(port);
+	a.sin6_addr = in6addr_loopback;
+	return a;
+}
+
 /* Closes a TCP socket with a reset, so no TIME_WAIT keeps its port pair
  * from the next run. */
 static void close_reset(int fd)
@@ -273,6 +283,30 @@ static void ipc_and_net(void)
 	expect("recvmsg udp", syscall(SYS_recvmsg, u2, &urmh, 0), 0);
 	close(u1);
 	close(u2);
+
+	/* IPv6 over loopback (::1), TCP and UDP: the 16-byte address encodings. */
+	struct sockaddr_in6 s6 = loopback6(47020), c6 = loopback6(47021), d6 = loopback6(47022);
+	int l6 = (int)expect("socket tcp6", syscall(SYS_socket, AF_INET6, SOCK_STREAM, 0), 0);
+	setsockopt(l6, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	expect("bind tcp6", syscall(SYS_bind, l6, &s6, sizeof(s6)), 0);
+	expect("listen tcp6", syscall(SYS_listen, l6, 1), 0);
+	int k6 = (int)expect("socket tcp6 client", syscall(SYS_socket, AF_INET6, SOCK_STREAM, 0), 0);
+	setsockopt(k6, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	expect("bind tcp6 client", syscall(SYS_bind, k6, &c6, sizeof(c6)), 0);
+	expect("connect tcp6", syscall(SYS_connect, k6, &s6, sizeof(s6)), 0);
+	int a6 = (int)expect("accept tcp6", syscall(SYS_accept, l6, NULL, NULL), 0);
+	expect("sendto tcp6", syscall(SYS_sendto, k6, "six", 3, 0, NULL, 0), 0);
+	expect("recvfrom tcp6", syscall(SYS_recvfrom, a6, buf, sizeof(buf), 0, NULL, NULL), 0);
+	close_reset(k6);
+	close_reset(a6);
+	close(l6);
+	int v6 = (int)expect("socket udp6", syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0), 0);
+	expect("bind udp6", syscall(SYS_bind, v6, &d6, sizeof(d6)), 0);
+	expect("sendto udp6", syscall(SYS_sendto, v6, "dgram6", 6, 0, &d6, sizeof(d6)), 0);
+	struct sockaddr_in6 from6;
+	socklen_t from6len = sizeof(from6);
+	expect("recvfrom udp6", syscall(SYS_recvfrom, v6, buf, sizeof(buf), 0, &from6, &from6len), 0);
+	close(v6);
 
 	/* AF_UNIX: a pair, and a bound stream socket in the fresh tmpfs. */
 	int sp[2];
