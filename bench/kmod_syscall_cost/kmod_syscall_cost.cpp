@@ -10,7 +10,10 @@
 // and what each source adds over no capture. TCG emulates the CPU, so the
 // numbers are slow in absolute terms; compare them with each other.
 // Needs root, qemu and apt (as the VM tests). Exit 1 when the VM run fails.
+// KESTREL_BENCH_KO=PATH measures that kestrel.ko (another branch's build)
+// instead of building this tree's.
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <string>
@@ -23,7 +26,8 @@ using namespace kestrel::testing;
 int main() {
   std::string log;
   double build_s = 0;
-  std::string ko = build_kestrel_module(KMOD_OUT_DIR, log, build_s);
+  const char* given = std::getenv("KESTREL_BENCH_KO");
+  std::string ko = given && *given ? given : build_kestrel_module(KMOD_OUT_DIR, log, build_s);
   if (ko.empty()) {
     std::fprintf(stderr, "kmod_syscall_cost: kmod/build-module.sh failed:\n%s\n", tail(log).c_str());
     return 1;
@@ -56,8 +60,8 @@ int main() {
       std::fprintf(stderr, "kmod_syscall_cost: no results for %s:\n%s\n", mode, tail(run.console).c_str());
       return 1;
     }
-  std::printf("captured-syscall cost, ns per call (qemu TCG, %s; thread CPU time / wall time)\n",
-              console_marker(run.console, "READY").value_or("?").c_str());
+  std::printf("captured-syscall cost, ns per call (qemu TCG, %s; thread CPU time / wall time)\nmodule: %s\n",
+              console_marker(run.console, "READY").value_or("?").c_str(), ko.c_str());
   std::printf("%-8s %16s %16s %16s %14s %14s\n", "syscall", "none", "kmod", "ebpf", "kmod adds", "ebpf adds");
   for (const char* sc : {"close", "openat", "getppid"}) {
     auto none = ns["none"][sc], kmod = ns["kmod"][sc], ebpf = ns["ebpf"][sc];
