@@ -101,6 +101,27 @@ const char* drop_reason_name(kb_drop_reason reason) {
   return "unknown";
 }
 
+Result<EventTypeSet> probe_event_types() {
+  kestrel_probe* skel = kestrel_probe__open();
+  if (!skel) return bpf_error("opening the embedded BPF object", errno, "");
+  EventTypeSet types;
+  bpf_program* prog = nullptr;
+  Status status;
+  bpf_object__for_each_program(prog, skel->obj) {
+    auto event = event_name_of_program(bpf_program__name(prog));
+    auto type = event ? event_type_by_name(*event) : std::nullopt;
+    if (!type) {
+      status = Status(StatusCode::kInternal, "BPF program " + std::string(bpf_program__name(prog)) +
+                                                 " does not name an event of events.def");
+      break;
+    }
+    types.set(*type);
+  }
+  kestrel_probe__destroy(skel);
+  if (!status.ok()) return status;
+  return types;
+}
+
 Result<std::unique_ptr<Probe>> Probe::load(const ProbeConfig& config) {
   if (Status s = check_kernel_btf(); !s.ok()) return s;
   if (Status s = check_privileges(); !s.ok()) return s;

@@ -41,6 +41,12 @@ struct ProbeConfig {
 // Name of a drop reason as reported in SourceStats::drops.
 const char* drop_reason_name(kb_drop_reason reason);
 
+// The event types the embedded probe object has programs for, on any
+// kernel: opens the object, loads and attaches nothing (no privileges, no
+// BTF needed). What a probe can emit at most; supported() is that minus
+// what the running kernel lacks.
+Result<EventTypeSet> probe_event_types();
+
 class Probe {
  public:
   // Checks the host, opens, configures and loads the probe and creates its

@@ -138,8 +138,13 @@ void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 ino_idx,
 u64 kk_fd_ino(long fd);
 
 /* kk_sock.c */
-/* The local -> remote SOCKTUPLE param `idx` of socket `fd` (connect: the
- * caller is the client). IPv4 and IPv6 only; other families are empty. */
+/* The SOCKTUPLE param `idx` of socket `fd` (IPv4, IPv6, unix; empty for
+ * other families or no socket), client -> server: `local_is_source` when
+ * the caller is the client (connect, sends), not for accept and receives. */
+void kk_put_sock_tuple(struct kk_rec *r, u32 idx, u32 type, long fd, bool local_is_source);
+#define KK_PUT_TUPLE(r, ID, name, fd, local_is_source) \
+	kk_put_sock_tuple(&(r), KK_P(ID, name), (fd), (local_is_source))
+/* The same, local -> remote (connect). */
 void kk_put_tuple(struct kk_rec *r, u32 idx, u32 type, long fd);
 /* The sockaddr the caller passed, as SOCKADDR param `idx` (empty when it
  * cannot be read). */

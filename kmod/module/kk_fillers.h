@@ -60,8 +60,26 @@
 	X(MOUNT, mount)                        \
 	X(UMOUNT2, umount2)                    \
 	/* net: kk_fillers_net.c */            \
+	X(SOCKET, socket)                      \
+	X(SOCKETPAIR, socketpair)              \
 	X(CONNECT, connect)                    \
+	X(ACCEPT, accept)                      \
+	X(ACCEPT4, accept4)                    \
+	X(BIND, bind)                          \
+	X(LISTEN, listen)                      \
 	/* io: kk_fillers_io.c */              \
+	X(READ, read)                          \
+	X(WRITE, write)                        \
+	X(PREAD64, pread64)                    \
+	X(PWRITE64, pwrite64)                  \
+	X(READV, readv)                        \
+	X(WRITEV, writev)                      \
+	X(PREADV, preadv)                      \
+	X(PWRITEV, pwritev)                    \
+	X(SENDTO, sendto)                      \
+	X(RECVFROM, recvfrom)                  \
+	X(SENDMSG, sendmsg)                    \
+	X(RECVMSG, recvmsg)                    \
 	/* security: kk_fillers_security.c */  \
 	X(SETUID, setuid)                      \
 	X(SETGID, setgid)                      \

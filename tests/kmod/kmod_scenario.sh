@@ -16,6 +16,10 @@
 # are replayed through kmod_records.yaml (rules printing the raw records).
 # What the test reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
+#
+# Unloading: refused while the kmod run's collector holds the device
+# (RMMOD ATTACHED), and done right after a collector was killed with
+# SIGKILL mid-capture (RMMOD AFTER SIGKILL).
 now() { cut -d' ' -f1 /proc/uptime; }
 section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
 
@@ -104,6 +108,15 @@ run() {
   shift 2
   echo "KESTREL-VM: START $name uptime=$(now)"
   start_collector "$name" "$@" -w /tmp/$name.kcap || return 1
+  if [ "$name" = kmod ]; then
+    # Unloading while a collector holds /dev/kestrel must be refused
+    # cleanly (the module is in use), and capture go on (the workload's
+    # alerts below).
+    /bin/rmmod kestrel >/tmp/rmmod-attached.err 2>&1
+    echo "KESTREL-VM: RMMOD ATTACHED $? uptime=$(now)"
+    grep -q '^kestrel ' /proc/modules && echo "KESTREL-VM: MODULE STILL LOADED"
+    section rmmod-attached.err /tmp/rmmod-attached.err
+  fi
   echo "KESTREL-VM: BEGIN $name.workload"
   workload "$module"
   echo "KESTREL-VM: END $name.workload"
@@ -153,6 +166,23 @@ fi
 # Capture stopped: the module lets go (no open device, probes gone).
 /bin/rmmod kestrel
 echo "KESTREL-VM: RMMOD $? uptime=$(now)"
+
+# A collector killed mid-capture (records flowing) releases the device as
+# it dies: the module unloads right after, without a splat.
+/bin/insmod /kestrel.ko
+echo "KESTREL-VM: REINSMOD $? uptime=$(now)"
+if start_collector killed -o engine.kind=kmod; then
+  (while :; do /bin/cat /tmp/many/f1 /tmp/many/f2 >/dev/null; done) &
+  lpid=$!
+  sleep 1
+  kill -KILL "$kpid"
+  wait "$kpid"
+  echo "KESTREL-VM: COLLECTOR EXIT killed $? uptime=$(now)"
+  /bin/rmmod kestrel
+  echo "KESTREL-VM: RMMOD AFTER SIGKILL $? uptime=$(now)"
+  kill "$lpid"
+  wait "$lpid" 2>/dev/null
+fi
 
 for name in kmod ebpf; do
   kestrel -e /tmp/$name.kcap -r /etc/kestrel/kmod_records.yaml -o json_output=true \

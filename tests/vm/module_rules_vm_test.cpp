@@ -61,6 +61,8 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
   ASSERT_TRUE(collector_exit) << context;
   EXPECT_TRUE(collector_exit->starts_with("KESTREL-VM: COLLECTOR EXIT 0 ")) << *collector_exit << context;
   EXPECT_TRUE(console_marker(run.console, "SCENARIO EXIT 0 ")) << context;
+  auto splats = kernel_splats(run.console);
+  EXPECT_TRUE(splats.empty()) << "the kernel complained:\n" << splats.front() << context;
 
   // The workload did what it says: both modules loaded, the bad image refused.
   auto workload = console_section(run.console, "workload");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace kestrel::testing {
@@ -82,6 +83,47 @@ std::optional<std::string> console_marker(const std::string& console, const std:
 double marker_uptime(const std::string& line) {
   size_t at = line.find("uptime=");
   return at == std::string::npos ? -1 : std::atof(line.c_str() + at + 7);
+}
+
+std::vector<std::string> kernel_splats(const std::string& console) {
+  // What the kernel prints when something is wrong in it, as printk/lockdep/
+  // the sanitizers word it (kernel/panic.c, lib/bug.c, arch/x86/kernel/dumpstack.c,
+  // kernel/locking/lockdep.c, kernel/hung_task.c, lib/ubsan.c, mm/kasan/report.c,
+  // kernel/rcu/tree_stall.h).
+  static const std::regex kSplat(
+      "WARNING:|BUG:|Oops|general protection|Call Trace:|possible circular locking|"
+      "inconsistent lock state|possible recursive locking|suspicious RCU usage|INFO: task .* blocked|"
+      "UBSAN:|KASAN:|RCU stall|rcu_sched self-detected stall|Kernel panic");
+  std::vector<std::string> out;
+  std::vector<std::string> lines = lines_of(console);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    // Lines the scenarios print themselves are not the kernel's.
+    if (lines[i].starts_with("KESTREL-VM:")) continue;
+    if (std::regex_search(lines[i], kSplat))
+      out.push_back(lines[i] + (i + 1 < lines.size() ? "\n" + lines[i + 1] : std::string()));
+  }
+  return out;
+}
+
+std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<uint8_t> out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (const std::string& line : lines) {
+    if (line.find_first_not_of(kAlphabet + "=\r\n ") != std::string::npos) continue;
+    for (char c : line) {
+      size_t v = kAlphabet.find(c);
+      if (v == std::string::npos) continue;  // padding, line ends
+      acc = (acc << 6) | static_cast<uint32_t>(v);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push_back(static_cast<uint8_t>(acc >> bits));
+      }
+    }
+  }
+  return out;
 }
 
 std::string tail(const std::string& text, size_t n) {

@@ -12,6 +12,7 @@
 // scripts) and VM_CACHE_DIR (the kernel cache, below the build dir).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,19 @@ std::optional<std::string> console_marker(const std::string& console, const std:
 
 // The number after "uptime=" in a marker line; -1 when there is none.
 double marker_uptime(const std::string& line);
+
+// The kernel's complaints in a console log: one line each (with the line
+// after it) for a warning, BUG, oops, general protection fault, call trace,
+// lockdep report ("possible circular locking", "inconsistent lock state",
+// ...), hung task, UBSAN, KASAN or RCU stall. Every VM test fails on a
+// non-empty result, so a splat is never passed over.
+std::vector<std::string> kernel_splats(const std::string& console);
+
+// Decodes base64 text (lines as `base64` prints them). A line with a
+// character outside the alphabet (a kernel message on the console) is
+// skipped; if it cut a base64 line, the check of the result (gzip's crc)
+// fails.
+std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines);
 
 // The last `n` bytes of `text`, for failure messages.
 std::string tail(const std::string& text, size_t n = 4000);
