@@ -4,28 +4,9 @@
 
 #include <cstdio>
 
-namespace kestrel::testing {
+#include "tests/vm/vm_run.h"
 
-std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::vector<uint8_t> out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (const std::string& line : lines) {
-    if (line.find_first_not_of(kAlphabet + "=\r\n ") != std::string::npos) continue;
-    for (char c : line) {
-      size_t v = kAlphabet.find(c);
-      if (v == std::string::npos) continue;  // padding, line ends
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        out.push_back(static_cast<uint8_t>(acc >> bits));
-      }
-    }
-  }
-  return out;
-}
+namespace kestrel::testing {
 
 std::vector<uint8_t> gunzip_base64(const std::vector<std::string>& lines, const std::string& save_as) {
   std::vector<uint8_t> gz = base64_decode(lines);

@@ -89,9 +89,10 @@ std::vector<std::string> kernel_splats(const std::string& console) {
   // What the kernel prints when something is wrong in it, as printk/lockdep/
   // the sanitizers word it (kernel/panic.c, lib/bug.c, arch/x86/kernel/dumpstack.c,
   // kernel/locking/lockdep.c, kernel/hung_task.c, lib/ubsan.c, mm/kasan/report.c,
-  // kernel/rcu/tree_stall.h).
+  // kernel/rcu/tree_stall.h; arm64's arch/arm64/kernel/traps.c says
+  // "Internal error" and "Call trace:").
   static const std::regex kSplat(
-      "WARNING:|BUG:|Oops|general protection|Call Trace:|possible circular locking|"
+      "WARNING:|BUG:|Oops|general protection|Call Trace:|Call trace:|Internal error:|possible circular locking|"
       "inconsistent lock state|possible recursive locking|suspicious RCU usage|INFO: task .* blocked|"
       "UBSAN:|KASAN:|RCU stall|rcu_sched self-detected stall|Kernel panic");
   std::vector<std::string> out;
