@@ -1,0 +1,29 @@
+// cli.h — the kestrel-driverkit command line (CLI11).
+//
+//   kestrel-driverkit build [-c config.yaml] --target debian --kernelrelease 6.1.0-57-amd64
+//       [--kernelversion 1] [--architecture amd64|arm64] [--output-module PATH]
+//       [--kernelurls URL ...] [--deb-dir DIR] [--cache DIR] [--kernel-dir DIR]
+//       [--gccversion N] [--moduledevicename kestrel] [--kernelconfigdata B64]
+//       [--signing-key KEY.pem --signing-cert CERT] [--source-root DIR]
+//   kestrel-driverkit targets
+//
+// Flags and YAML keys are falcosecurity/driverkit's where the concept is
+// the same; a flag given overrides the config file's key. Exit codes: 0
+// built; 1 the build failed (headers, compiler, kbuild, vermagic); 2 a
+// usage error (bad flag, bad config, unknown target, unsupported option).
+#pragma once
+
+#include <ostream>
+
+namespace kestrel::driverkit {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// The whole program minus main(): OUT gets results, ERR progress and
+// errors. PROGRESS_ON_TERMINAL selects carriage-return progress.
+int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                  bool progress_on_terminal);
+
+}  // namespace kestrel::driverkit
