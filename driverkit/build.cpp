@@ -1,5 +1,7 @@
 #include "driverkit/build.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -82,11 +84,20 @@ Result<BuildOutcome> run_build(const BuildConfig& config, Progress& progress) {
 
   std::string source_root = config.source_root.empty() ? KESTREL_SOURCE_ROOT : config.source_root;
   source_root = fs::absolute(source_root, ec).string();
-  std::string work = cache + "/" + config.target + "/" + kernel->kernelrelease + "-" + *arch + "/build";
+  // Per process: parallel builds of one kernel must not share object files.
+  std::string work = cache + "/" + config.target + "/" + kernel->kernelrelease + "-" + *arch + "/build-" +
+                     std::to_string(getpid());
   progress.step("compiling kestrel.ko for " + kernel->kernelrelease + " (" + *arch + ") with " +
                 fs::path(compiler->path).filename().string());
   auto ko = build_module({kernel->kernel_dir, source_root, work, *arch, *compiler, 2});
-  if (!ko.ok()) return ko.status();
+  if (!ko.ok()) return ko.status();  // the work dir stays: its build.log is named in the error
+  struct RemoveWork {
+    std::string dir;
+    ~RemoveWork() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } remove_work{work};
 
   auto vermagic = modinfo_field(*ko, "vermagic");
   if (!vermagic.ok()) return vermagic.status();

@@ -22,8 +22,8 @@ void override_if_given(CLI::App& cmd, const char* flag, const std::string& value
 
 }  // namespace
 
-int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-                  bool progress_on_terminal) {
+ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  ParsedCommand result;
   CLI::App app{"kestrel-driverkit — builds the Kestrel kernel module for a given kernel"};
   app.require_subcommand(1);
   Flags f;
@@ -51,26 +51,30 @@ int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ost
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     out << app.help();
-    return kExitOk;
+    result.exit_code = kExitOk;
+    return result;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
-    return kExitOk;
+    result.exit_code = kExitOk;
+    return result;
   } catch (const CLI::ParseError& e) {
     err << "kestrel-driverkit: " << e.what() << "\n";
     if (e.get_exit_code() != 0) err << "run `kestrel-driverkit --help` for usage\n";
-    return e.get_exit_code() == 0 ? kExitOk : kExitUsage;
+    result.exit_code = e.get_exit_code() == 0 ? kExitOk : kExitUsage;
+    return result;
   }
 
   if (targets->parsed()) {
-    for (const auto& t : known_targets()) out << t << "\n";
-    return kExitOk;
+    result.list_targets = true;
+    return result;
   }
 
-  BuildConfig config;
+  BuildConfig& config = result.config;
   if (!f.config_file.empty()) {
     if (Status s = load_config_file(f.config_file, config); !s.ok()) {
       err << "kestrel-driverkit: " << s.to_string() << "\n";
-      return kExitUsage;
+      result.exit_code = kExitUsage;
+      return result;
     }
   }
   override_if_given(*build, "--target", v.target, config.target);
@@ -88,6 +92,18 @@ int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ost
   override_if_given(*build, "--signing-cert", v.signing_cert, config.signing_cert);
   override_if_given(*build, "--source-root", v.source_root, config.source_root);
   if (build->count("--kernelurls") > 0) config.kernelurls = v.kernelurls;
+  return result;
+}
+
+int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+                  bool progress_on_terminal) {
+  ParsedCommand command = parse_command_line(argc, argv, out, err);
+  if (command.exit_code >= 0) return command.exit_code;
+  if (command.list_targets) {
+    for (const auto& t : known_targets()) out << t << "\n";
+    return kExitOk;
+  }
+  const BuildConfig& config = command.config;
 
   // Usage errors are told apart from build failures by exit code.
   if (Status s = validate_config(config); !s.ok()) {

@@ -15,11 +15,22 @@
 
 #include <ostream>
 
+#include "driverkit/config.h"
+
 namespace kestrel::driverkit {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+
+// The command line read: either an exit code to stop with (help, a usage
+// error — already reported on ERR) or what to do.
+struct ParsedCommand {
+  int exit_code = -1;  // >= 0: stop with this code
+  bool list_targets = false;
+  BuildConfig config;  // the config file's keys with the flags given laid over them
+};
+ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 // The whole program minus main(): OUT gets results, ERR progress and
 // errors. PROGRESS_ON_TERMINAL selects carriage-return progress.

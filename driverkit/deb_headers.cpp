@@ -1,5 +1,7 @@
 #include "driverkit/deb_headers.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,6 +18,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// flock(2) on a file, held for the object's lifetime.
+class EntryLock {
+ public:
+  explicit EntryLock(const std::string& path) : fd_(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~EntryLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  EntryLock(const EntryLock&) = delete;
+  EntryLock& operator=(const EntryLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 Result<PreparedKernel> read_complete_entry(const std::string& entry, const std::string& release) {
   std::ifstream in(entry + "/inputs.json");
   if (!in) return Status(StatusCode::kNotFound, "no cache entry");
@@ -30,7 +48,8 @@ Result<PreparedKernel> read_complete_entry(const std::string& entry, const std::
   k.kernelrelease = release;
   k.warm = true;
   for (const auto& i : j.at("inputs"))
-    k.inputs.push_back({i.at("package"), i.at("version"), i.at("sha256"), i.at("source"), i.at("origin")});
+    k.inputs.push_back({i.at("package"), i.at("version"), i.at("sha256"), i.at("source"), i.at("origin"),
+                        i.at("architecture")});
   for (const auto& h : j.at("compiler_hints")) k.compiler_hints.push_back(h);
   return k;
 }
@@ -40,15 +59,23 @@ Result<PreparedKernel> read_complete_entry(const std::string& entry, const std::
 Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const BuildConfig& config,
                                            const TargetEnv& env) {
   std::string entry = env.cache_dir + "/" + r.target + "/" + r.kernelrelease + "-" + r.architecture;
-  std::error_code ec;
-  // Inputs given explicitly bypass a cache entry made from other inputs.
+  // Headers from the operator's URLs or .deb dir are kept apart from apt's,
+  // keyed by what was given.
   bool explicit_inputs = !config.kernelurls.empty() || !config.deb_dir.empty();
-  if (!explicit_inputs) {
-    auto warm = read_complete_entry(entry, r.kernelrelease);
-    if (warm.ok()) {
-      env.progress->step("headers for " + r.kernelrelease + " from the cache " + entry);
-      return warm;
-    }
+  if (explicit_inputs) {
+    std::string key = config.deb_dir;
+    for (const auto& url : config.kernelurls) key += "\n" + url;
+    entry += "-" + sha256_hex(key).substr(0, 12);
+  }
+  std::error_code ec;
+  fs::create_directories(entry, ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot create " + entry + ": " + ec.message());
+  // One process fills an entry at a time; the others wait and find it complete.
+  EntryLock lock(entry + "/.lock");
+  auto warm = read_complete_entry(entry, r.kernelrelease);
+  if (warm.ok()) {
+    env.progress->step("headers for " + r.kernelrelease + " from the cache " + entry);
+    return warm;
   }
 
   // Index order = preference: the operator's URLs, then their .deb dir, then apt.
@@ -86,7 +113,6 @@ Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const Bui
 
   // Unpack into a fresh dir and move it into place only when complete, so
   // an interrupted build never leaves a half tree that looks usable.
-  fs::create_directories(entry, ec);
   std::string tmp_tree = entry + "/.tree-" + std::to_string(getpid());
   fs::remove_all(tmp_tree, ec);
   PreparedKernel k;
@@ -107,9 +133,10 @@ Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const Bui
       return Status(StatusCode::kCorrupt, *deb + ": sha256 " + *sum + " differs from the index's " + indexed);
     env.progress->step("unpacking " + label);
     if (Status s = unpack_deb(*deb, tmp_tree); !s.ok()) return s;
-    BuildInput in{c.control.package(), c.control.version(), *sum, input_source_name(c.source), p.index->origin(c)};
+    BuildInput in{c.control.package(), c.control.version(), *sum, input_source_name(c.source), p.index->origin(c),
+                  c.control.architecture()};
     inputs.push_back({{"package", in.package}, {"version", in.version}, {"sha256", in.sha256},
-                      {"source", in.source}, {"origin", in.origin}});
+                      {"source", in.source}, {"origin", in.origin}, {"architecture", in.architecture}});
     k.inputs.push_back(std::move(in));
   }
   fs::remove_all(entry + "/tree", ec);
@@ -118,12 +145,13 @@ Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const Bui
   auto kdir = relocate_headers(entry + "/tree", r.kernelrelease);
   if (!kdir.ok()) return kdir.status();
   k.kernel_dir = *kdir;
-  if (!explicit_inputs) {
-    std::ofstream out(entry + "/inputs.json", std::ios::trunc);
+  // Written last: its presence marks the entry complete.
+  {
+    std::ofstream out(entry + "/inputs.json.tmp", std::ios::trunc);
     out << nlohmann::json{{"inputs", inputs}, {"compiler_hints", k.compiler_hints}}.dump(2) << "\n";
-  } else {
-    fs::remove(entry + "/inputs.json", ec);  // the tree no longer matches an apt-made entry
   }
+  fs::rename(entry + "/inputs.json.tmp", entry + "/inputs.json", ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot write " + entry + "/inputs.json: " + ec.message());
   return k;
 }
 

@@ -25,7 +25,7 @@ nlohmann::ordered_json manifest_json(const Manifest& m) {
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
   for (const auto& in : m.inputs)
     inputs.push_back({{"package", in.package}, {"version", in.version}, {"sha256", in.sha256},
-                      {"source", in.source}, {"origin", in.origin}});
+                      {"source", in.source}, {"origin", in.origin}, {"architecture", in.architecture}});
   nlohmann::ordered_json j = {
       {"schema", kManifestSchema},
       {"artifact", m.artifact},
@@ -60,6 +60,25 @@ Status write_manifest(const Manifest& manifest, const std::string& path) {
   return ok_status();
 }
 
+namespace {
+std::string hex(const unsigned char* digest, unsigned int len) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += digits[digest[i] >> 4];
+    out += digits[digest[i] & 15];
+  }
+  return out;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  return hex(digest, len);
+}
+
 Result<std::string> sha256_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kNotFound, "cannot read " + path);
@@ -74,13 +93,7 @@ Result<std::string> sha256_file(const std::string& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return hex(digest, len);
 }
 
 Result<std::vector<std::string>> modinfo_field(const std::string& ko, const std::string& field) {

@@ -5,7 +5,7 @@
 // `kestrel-driverkit verify` ("kestrel-driverkit-manifest/1"): schema,
 // artifact, sha256, size, target, kernelrelease, kernelversion,
 // architecture, vermagic, compiler{path,version}, inputs[{package, version,
-// sha256, source, origin}], event_types[], build_seconds, cache
+// sha256, source, origin, architecture}], event_types[], build_seconds, cache
 // ("cold"|"warm"), signed (null | {key_id, hash, signer}), verify (null
 // until verify records its result). Keys may be added, never renamed.
 #pragma once
@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -32,6 +33,7 @@ struct BuildInput {
   std::string sha256;
   std::string source;  // apt | url | file
   std::string origin;  // URL, path, or apt's pool Filename
+  std::string architecture;  // the package's (amd64 | arm64 | all); an added key
 };
 
 struct Signature {
@@ -55,6 +57,9 @@ struct Manifest {
 
 nlohmann::ordered_json manifest_json(const Manifest& manifest);
 Status write_manifest(const Manifest& manifest, const std::string& path);
+
+// Lower-case hex SHA-256 of TEXT.
+std::string sha256_hex(std::string_view text);
 
 // Lower-case hex SHA-256 of the file's bytes.
 Result<std::string> sha256_file(const std::string& path);

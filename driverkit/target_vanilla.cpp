@@ -21,7 +21,8 @@ class VanillaTarget : public Target {
     return config.architecture.empty() ? host : config.architecture;
   }
 
-  Result<PreparedKernel> prepare(const BuildConfig& config, const std::string&, const TargetEnv& env) override {
+  Result<PreparedKernel> prepare(const BuildConfig& config, const std::string& architecture,
+                                 const TargetEnv& env) override {
     std::error_code ec;
     std::string dir = std::filesystem::absolute(config.kernel_dir, ec).string();
     env.progress->step("using the kernel tree " + dir);
@@ -36,7 +37,7 @@ class VanillaTarget : public Target {
     k.kernel_dir = dir;
     k.kernelrelease = facts->release;
     // The tree's identity: its .config (the only input file that decides the build's ABI).
-    k.inputs.push_back({"kernel-dir", facts->release, *sum, "file", dir});
+    k.inputs.push_back({"kernel-dir", facts->release, *sum, "file", dir, architecture});
     return k;
   }
 };
