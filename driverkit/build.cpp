@@ -145,10 +145,10 @@ Result<BuildOutcome> run_build(const BuildConfig& config, Progress& progress) {
   m.build_seconds = progress.seconds();
   std::string manifest = manifest_path_for(out);
   if (Status s = write_manifest(m, manifest); !s.ok()) return s;
-  char size[64];
-  std::snprintf(size, sizeof size, "%.1f KiB", m.size / 1024.0);
-  progress.note("done: " + out + " (" + size + ", " + std::to_string(m.build_seconds).substr(0, 5) + " s, " +
-                (m.warm_cache ? "warm" : "cold") + " cache)");
+  char summary[96];
+  std::snprintf(summary, sizeof summary, " (%.1f KiB, %.1f s, %s cache)", m.size / 1024.0, m.build_seconds,
+                m.warm_cache ? "warm" : "cold");
+  progress.note("done: " + out + summary);
   return BuildOutcome{out, manifest, std::move(m)};
 }
 

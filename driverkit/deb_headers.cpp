@@ -122,7 +122,8 @@ Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const Bui
   for (const auto& p : resolved->packages) {
     const auto& c = p.candidate;
     std::string label = c.control.package() + " " + c.control.version() + " (" + c.control.architecture() + ")";
-    env.progress->step("downloading " + label + " from " + p.index->describe());
+    env.progress->step(std::string(c.source == InputSource::kApt ? "downloading " : "taking ") + label + " from " +
+                       p.index->describe());
     auto deb = p.index->fetch(c, entry + "/debs");
     if (!deb.ok()) return deb.status();
     auto sum = sha256_file(*deb);
