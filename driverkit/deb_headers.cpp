@@ -109,7 +109,11 @@ Result<PreparedKernel> prepare_deb_headers(const DebHeadersRequest& r, const Bui
   env.progress->step("resolving " + r.root_package);
   auto resolved = resolve_headers({r.root_package, r.architecture, env.host_architecture}, target_indexes,
                                   host_indexes);
-  if (!resolved.ok()) return resolved.status();
+  if (!resolved.ok()) {
+    if (resolved.status().code() != StatusCode::kNotFound) return resolved.status();
+    return Status(StatusCode::kNotFound, resolved.status().message() +
+                                             "\n(a kernel newer than the host's apt index needs `apt-get update` first)");
+  }
 
   // Unpack into a fresh dir and move it into place only when complete, so
   // an interrupted build never leaves a half tree that looks usable.

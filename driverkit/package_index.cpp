@@ -95,6 +95,12 @@ Result<std::vector<PackageCandidate>> AptIndex::lookup(const std::string& name) 
   auto run = run_process(argv, {.cwd = "", .merge_stderr = false});
   if (!run.ok()) return run.status();
   std::vector<PackageCandidate> out;
+  if (run->exit_code != 0 && !state_dir_.empty() && !updated_) {
+    // Our private lists may predate the ABI asked for: refresh them once.
+    if (Status s = update(); !s.ok()) return s;
+    run = run_process(argv, {.cwd = "", .merge_stderr = false});
+    if (!run.ok()) return run.status();
+  }
   if (run->exit_code != 0) return out;  // "E: No packages found" (exit 100)
   auto stanzas = parse_control(run->output, command_line(argv));
   if (!stanzas.ok()) return stanzas.status();
