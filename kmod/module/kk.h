@@ -12,9 +12,18 @@
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/version.h>
 
 #include "sources/abi/kestrel_event.h"
 #include "kestrel_kmod_abi.h"
+
+/* files_lookup_fd_rcu() (files_lookup_fd_raw() plus an RCU lockdep check)
+ * is gone since 6.7, when struct file became SLAB_TYPESAFE_BY_RCU (6.1's
+ * headers have it, bookworm's 6.12 do not). kk_fd.c and kk_sock.c call it
+ * under rcu_read_lock() and only read the file's inode/socket, as before. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define files_lookup_fd_rcu files_lookup_fd_raw
+#endif
 
 /* One CPU's ring: the vmalloc_user() area userspace maps, plus the
  * producer state userspace cannot write (head, size, drop counters). */
