@@ -128,6 +128,8 @@ Result<BuildOutcome> run_build(const BuildConfig& config, Progress& progress) {
     std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return std::tolower(ch); });
     m.event_types.push_back(e);
   }
+  std::sort(m.event_types.begin(), m.event_types.end());
+  m.event_types.erase(std::unique(m.event_types.begin(), m.event_types.end()), m.event_types.end());
   auto sum = sha256_file(out);
   if (!sum.ok()) return sum.status();
   m.artifact = fs::path(out).filename().string();

@@ -49,7 +49,7 @@ struct Manifest {
   std::string target, kernelrelease, kernelversion, architecture, vermagic;
   std::string compiler_path, compiler_version;
   std::vector<BuildInput> inputs;
-  std::vector<std::string> event_types;
+  std::vector<std::string> event_types;  // modinfo's kestrel_event tags, lower-case, sorted
   double build_seconds = 0;
   bool warm_cache = false;
   std::optional<Signature> signature;

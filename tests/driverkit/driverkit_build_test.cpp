@@ -10,6 +10,7 @@
 // (warm). Both times are printed and recorded as test properties.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -106,7 +107,12 @@ void check_artifact(const Built& b, const std::string& release, const std::strin
   EXPECT_EQ(m["architecture"], arch);
   EXPECT_EQ(m["vermagic"], vermagic);
   EXPECT_TRUE(m["verify"].is_null());
-  EXPECT_TRUE(m["event_types"].is_array());
+  // The module tags each event type it emits (MODULE_INFO(kestrel_event, ...)).
+  ASSERT_TRUE(m["event_types"].is_array());
+  std::vector<std::string> events = m["event_types"];
+  for (const char* e : {"execve", "openat", "procexit"})
+    EXPECT_NE(std::find(events.begin(), events.end(), e), events.end()) << e << " missing from " << m["event_types"];
+  EXPECT_TRUE(std::is_sorted(events.begin(), events.end()));
   EXPECT_GT(m["build_seconds"].get<double>(), 0.0);
   std::vector<std::string> got;
   for (const auto& in : m["inputs"]) {
