@@ -35,7 +35,8 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
   build->add_option("--kernelversion", v.kernelversion, "kernel build number; names the artifact (default 1)");
   build->add_option("--architecture", v.architecture, "amd64 | arm64 (default: from the kernel release or the host)");
   build->add_option("--output-module", v.output_module, "where the .ko goes (file, or directory for the standard name)");
-  build->add_option("--kernelurls", v.kernelurls, "URLs of the header .debs (repeatable)");
+  build->add_option("--kernelurls", v.kernelurls, "URLs of the header .debs (repeatable, or comma-separated)")
+      ->delimiter(',');
   build->add_option("--kernelconfigdata", v.kernelconfigdata, "base64 kernel config (not supported by these targets)");
   build->add_option("--gccversion", v.gccversion, "GCC major version to build with (default: the kernel's)");
   build->add_option("--moduledevicename", v.moduledevicename, "device name of the module (kestrel)");

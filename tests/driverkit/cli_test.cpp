@@ -80,6 +80,9 @@ TEST(DriverkitCli, FlagsOverrideTheFileKeyByKey) {
   EXPECT_EQ(p.config.target, "debian");                    // the file
   EXPECT_EQ(p.config.kernelversion, "1");                  // the default
   EXPECT_EQ(p.config.kernelurls, (std::vector<std::string>{"http://b/y.deb", "http://b/z.deb"}));
+  // driverkit's comma-separated form.
+  auto c = parse({"build", "--kernelurls", "http://b/y.deb,http://b/z.deb"});
+  EXPECT_EQ(c.config.kernelurls, (std::vector<std::string>{"http://b/y.deb", "http://b/z.deb"}));
   // A flag left out does not reset the file's value to the flag's default.
   auto q = parse({"build", "-c", path, "--target", "vanilla"});
   EXPECT_EQ(q.config.kernelrelease, "6.1.0-57-amd64");
