@@ -20,14 +20,18 @@ BUILD_PKGS=(
 # Peers and workloads the live tests drive for real. qemu-system-x86 and
 # busybox-static boot Debian's own kernel for the VM tests (tests/vm/,
 # scripts/vm/), which fetch that kernel themselves. gcc-12 is the compiler
-# Debian's 6.1 kernel was built with: kmod/build-module.sh builds kestrel.ko
-# with it against headers it fetches itself (tests/kmod/).
+# Debian's 6.1 and bookworm 6.12 kernels were built with: kmod/build-module.sh
+# and kestrel-driverkit build kestrel.ko with it against headers they fetch
+# themselves (tests/kmod/, tests/driverkit/); gcc-aarch64-linux-gnu
+# cross-builds the arm64 module; kmod (modinfo) reads the built module's
+# vermagic and signature, file names its ELF machine.
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
-  openssl  # the k8saudit webhook TLS test makes a throwaway certificate
+  openssl  # the k8saudit webhook TLS test makes a throwaway certificate; driverkit's signing test a key
   qemu-system-x86 busybox-static
   gcc-12
-  # the arm64 module (cross-built) and its guest: kmod_arm64_vm_test
+  kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
+  # arm64: the module cross-built (kestrel-driverkit) and its guest (kmod_arm64_vm_test)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 )
 

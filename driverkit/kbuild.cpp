@@ -1,0 +1,43 @@
+#include "driverkit/kbuild.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "driverkit/subprocess.h"
+
+namespace kestrel::driverkit {
+
+namespace fs = std::filesystem;
+
+Result<std::string> build_module(const KbuildRequest& r) {
+  std::error_code ec;
+  std::string module_dir = r.source_root + "/kmod/module";
+  if (!fs::exists(module_dir + "/Makefile", ec))
+    return Status(StatusCode::kNotFound, module_dir + "/Makefile is missing: --source-root must be a Kestrel tree");
+  std::string src = r.work_dir + "/src";
+  fs::remove_all(r.work_dir, ec);
+  fs::create_directories(src, ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot create " + src + ": " + ec.message());
+  for (const auto& entry : fs::directory_iterator(module_dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    fs::copy_file(entry.path(), src + "/" + entry.path().filename().string(), ec);
+    if (ec) return Status(StatusCode::kUnavailable, "cannot copy " + entry.path().string() + ": " + ec.message());
+  }
+  std::vector<std::string> argv = {"make", "-j" + std::to_string(r.jobs), "-C", r.kernel_dir, "M=" + src,
+                                   "KESTREL_ROOT=" + r.source_root, "CC=" + r.compiler.path};
+  if (r.architecture == "arm64") argv.push_back("ARCH=arm64");
+  if (!r.compiler.cross_compile.empty()) argv.push_back("CROSS_COMPILE=" + r.compiler.cross_compile);
+  argv.push_back("modules");
+  auto run = run_process(argv);
+  if (!run.ok()) return run.status();
+  std::string log = r.work_dir + "/build.log";
+  std::ofstream(log) << "$ " << command_line(argv) << "\n" << run->output;
+  std::string ko = src + "/kestrel.ko";
+  if (run->exit_code != 0 || !fs::exists(ko, ec))
+    return Status(StatusCode::kInternal, "build failed (exit " + std::to_string(run->exit_code) + "): " +
+                                             command_line(argv) + "\nlast compiler lines (all in " + log +
+                                             "):\n" + last_lines(run->output, 20));
+  return ko;
+}
+
+}  // namespace kestrel::driverkit

@@ -1,0 +1,24 @@
+// signing.h — signs a built module with the operator's key, using the
+// kernel's own scripts/sign-file (from linux-kbuild-*, a host program), so a
+// kernel booted with module.sig_enforce=1 and the key's certificate enrolled
+// can load it. The hash is sha512. After signing, the module must end with
+// the "~Module signature appended~\n" trailer and modinfo must name the
+// signer; otherwise signing is reported as failed.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "driverkit/manifest.h"
+
+namespace kestrel::driverkit {
+
+inline constexpr const char* kSignatureTrailer = "~Module signature appended~\n";
+
+Result<Signature> sign_module(const std::string& kernel_dir, const std::string& key, const std::string& cert,
+                              const std::string& ko);
+
+// Whether the file ends with kSignatureTrailer.
+bool has_signature_trailer(const std::string& ko);
+
+}  // namespace kestrel::driverkit
