@@ -12,7 +12,6 @@
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/types.h>
-#include <linux/version.h>
 
 #include "sources/abi/kestrel_event.h"
 #include "kestrel_kmod_abi.h"
