@@ -63,7 +63,7 @@ TEST(KmodArm64Vm, CrossBuiltModuleCapturesOnAnArm64Kernel) {
   const std::string ko = work + "/kestrel_debian_" + release + "_1.ko";
   auto [build_rc, build_out] =
       run_command(std::string(KESTREL_DRIVERKIT_BINARY) + " build --target debian --architecture arm64 --kernelrelease " +
-                  release + " --cache " + VM_CACHE_DIR + "/driverkit --output-module " + ko + " 2>&1");
+                  release + " --cache " + DRIVERKIT_CACHE_DIR + " --output-module " + ko + " 2>&1");
   ASSERT_EQ(build_rc, 0) << "kestrel-driverkit could not cross-build for " << release << ":\n" << tail(build_out);
   ASSERT_TRUE(fs::exists(ko)) << build_out;
 
