@@ -85,7 +85,7 @@ Result<std::string> pick_auto_engine() {
                     why.message() +
                     ") and the kestrel kernel module is not loaded (/dev/kestrel is missing). Either run on a "
                     "kernel with BTF >= 5.17 as root, or build the module for this kernel with "
-                    "kmod/build-module.sh and insmod kestrel.ko");
+                    "kestrel-driverkit build and insmod it");
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace kestrel::ebpf {
 namespace {
 
 constexpr const char* kFallbackHint =
-    "; use the kernel module source instead (engine.kind=kmod; build it for this kernel with kmod/build-module.sh)";
+    "; use the kernel module source instead (engine.kind=kmod; build it for this kernel with kestrel-driverkit build)";
 
 bool is_dir(const std::string& path) {
   struct stat st {};

@@ -62,8 +62,9 @@ bool kmod_device_present(const std::string& device) {
 Status kmod_not_loaded_error(const std::string& device) {
   return Status(StatusCode::kUnavailable,
                 "the kestrel kernel module is not loaded (" + device +
-                    " is missing): build it for this kernel with kmod/build-module.sh "
-                    "and insmod kestrel.ko");
+                    " is missing): build it for this kernel with `kestrel-driverkit build --target debian "
+                    "--kernelrelease $(uname -r)` "
+                    "and insmod the .ko");
 }
 
 KmodSource::KmodSource(KmodOptions options) : options_(std::move(options)) {

@@ -20,8 +20,7 @@ BUILD_PKGS=(
 # Peers and workloads the live tests drive for real. qemu-system-x86 and
 # busybox-static boot Debian's own kernel for the VM tests (tests/vm/,
 # scripts/vm/), which fetch that kernel themselves. gcc-12 is the compiler
-# Debian's 6.1 and bookworm 6.12 kernels were built with: kmod/build-module.sh
-# and kestrel-driverkit build kestrel.ko with it against headers they fetch
+# Debian's 6.1 and bookworm 6.12 kernels were built with: kestrel-driverkit builds kestrel.ko with it against headers they fetch
 # themselves (tests/kmod/, tests/driverkit/); gcc-aarch64-linux-gnu
 # cross-builds the arm64 module; kmod (modinfo) reads the built module's
 # vermagic and signature, file names its ELF machine.

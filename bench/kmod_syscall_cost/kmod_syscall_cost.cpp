@@ -1,7 +1,7 @@
 // kmod_syscall_cost — what a captured syscall costs under the kernel module
 // vs under the eBPF probe, measured in one VM run on the same kernel
 // (Debian's 6.1 in qemu under TCG, scripts/vm/): the module built for it
-// (kmod/build-module.sh), the real collector with the embedded config,
+// (kestrel-driverkit build), the real collector with the embedded config,
 // and syscall_loop timing close(-1), openat(missing) and getppid with no
 // capture, with engine.kind=kmod and with engine.kind=ebpf (scenario.sh).
 //
@@ -29,7 +29,7 @@ int main() {
   const char* given = std::getenv("KESTREL_BENCH_KO");
   std::string ko = given && *given ? given : build_kestrel_module(KMOD_OUT_DIR, log, build_s);
   if (ko.empty()) {
-    std::fprintf(stderr, "kmod_syscall_cost: kmod/build-module.sh failed:\n%s\n", tail(log).c_str());
+    std::fprintf(stderr, "kmod_syscall_cost: kestrel-driverkit build failed:\n%s\n", tail(log).c_str());
     return 1;
   }
   VmOptions options;

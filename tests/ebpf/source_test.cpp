@@ -200,7 +200,7 @@ TEST(EbpfOpenErrors, UnprivilegedOpenSaysWhatIsMissing) {
   ASSERT_EQ(WEXITSTATUS(status), 0) << "open() succeeded without privileges?";
   EXPECT_EQ(msg.substr(0, msg.find('|')), std::to_string(static_cast<int>(StatusCode::kPermissionDenied))) << msg;
   EXPECT_NE(msg.find("root"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("kmod/build-module.sh"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("kestrel-driverkit build"), std::string::npos) << msg;
 }
 
 }  // namespace

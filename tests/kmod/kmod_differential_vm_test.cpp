@@ -22,7 +22,7 @@
 //
 // Inputs, for running it against other builds (tests/kmod/run-differential.sh):
 //   KESTREL_DIFF_KO       a kestrel.ko built for the VM kernel (default: build
-//                         this tree's with kmod/build-module.sh)
+//                         this tree's with kestrel-driverkit)
 //   KESTREL_DIFF_KESTREL  the collector binary (default: this build's)
 //   KESTREL_DIFF_WORKLOAD the every_event binary (default: this build's)
 //   KESTREL_DIFF_OUT      the work dir: console log, captures, table
@@ -82,7 +82,7 @@ void run_scenario(Shared& s) {
     std::string log;
     ko = build_kestrel_module(KMOD_OUT_DIR, log, s.build_s);
     if (ko.empty()) {
-      s.error = "kmod/build-module.sh failed:\n" + tail(log);
+      s.error = "kestrel-driverkit build failed:\n" + tail(log);
       return;
     }
   }

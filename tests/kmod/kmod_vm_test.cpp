@@ -1,6 +1,6 @@
 // The kernel module source end to end, on a kernel that can load modules:
 // this host's kernel cannot, so the test builds kestrel.ko against the
-// headers of Debian's own kernel (kmod/build-module.sh), boots that kernel
+// headers of Debian's own kernel (kestrel-driverkit build), boots that kernel
 // (linux-image-*-amd64) in qemu under TCG with the module, the real
 // `kestrel` binary and module_loader, insmods the module and runs the
 // collector with the embedded config and rules three times: engine.kind=kmod,
@@ -57,7 +57,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   std::string build_log;
   double build_s = 0;
   std::string ko = build_kestrel_module(KMOD_OUT_DIR, build_log, build_s);
-  ASSERT_FALSE(ko.empty()) << "kmod/build-module.sh failed:\n" << tail(build_log);
+  ASSERT_FALSE(ko.empty()) << "kestrel-driverkit build failed:\n" << tail(build_log);
 
   const std::string src = KESTREL_SOURCE_DIR;
   VmOptions options;

@@ -6,8 +6,8 @@
 #   tests/kmod/run-differential.sh --ko PATH --kestrel PATH [--workload PATH]
 #                                  [--out DIR] [--build DIR]
 #
-#   --ko        kestrel.ko built for the VM kernel (kmod/build-module.sh
-#               --cache <build>/vm-cache --out DIR prints its path); default:
+#   --ko        kestrel.ko built for the VM kernel (kestrel-driverkit build
+#               --target debian --kernelrelease <VM kernel>); default:
 #               the test builds this tree's module
 #   --kestrel   the collector binary speaking that module's ABI; default: the
 #               build dir's app/kestrel
