@@ -5,9 +5,12 @@
 #
 #   build-module.sh --cache DIR --out DIR [--kernel VERSION]
 #
-# VERSION is a kernel release such as 6.1.0-57-amd64 (default: the one the
-# linux-image-amd64 meta package depends on). linux-headers-VERSION, its
-# -common package and linux-kbuild-<major.minor> are fetched with
+# VERSION is a kernel release such as 6.1.0-57-amd64 or
+# 6.12.118+deb12-cloud-amd64 (default: the one the linux-image-amd64 meta
+# package depends on). linux-headers-VERSION and the -common[-rt] and
+# linux-kbuild-* packages it Depends on (6.1: linux-kbuild-6.1; 6.12 from
+# bookworm-security: linux-kbuild-6.12.118+deb12; read from apt, never
+# guessed) are fetched with
 # `apt-get download` and unpacked with `dpkg-deb -x` into
 # DIR/headers-VERSION/ once. The module sources are copied to OUT/src (the
 # source tree stays clean) and built there; prints the path of kestrel.ko
@@ -44,12 +47,21 @@ current_version() {
   apt-cache depends linux-image-amd64 2>/dev/null |
     sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n1
 }
-# Sets common, series, hdir and kdir for $version.
+# Sets hdir and kdir for $version.
 set_paths() {
-  common=${version%-*}-common                                   # 6.1.0-57-common
-  series=$(echo "$version" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')  # 6.1
   hdir="$cache/headers-$version"
   kdir="$hdir/usr/src/linux-headers-$version"
+}
+# Sets pkgs and common from what linux-headers-$version Depends on:
+# its linux-headers-*-common[-rt] and linux-kbuild-* packages.
+set_packages() {
+  local deps
+  deps=$(apt-cache depends "linux-headers-$version" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p')
+  common=$(echo "$deps" | grep -m1 '^linux-headers-.*-common\(-rt\)\{0,1\}$' | sed 's/^linux-headers-//')
+  local kbuild
+  kbuild=$(echo "$deps" | grep -m1 '^linux-kbuild-')
+  pkgs=("linux-headers-$version" "linux-headers-$common" "$kbuild")
+  [[ -n "$common" && -n "$kbuild" ]]
 }
 pinned=$version
 if [[ -z "$version" ]]; then
@@ -62,9 +74,8 @@ if [[ ! -f "$hdir/.complete" ]]; then
   mkdir -p "$cache"
   work=$(mktemp -d "$cache/.headers-XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  log "downloading linux-headers-$version, linux-headers-$common, linux-kbuild-$series"
-  pkgs=("linux-headers-$version" "linux-headers-$common" "linux-kbuild-$series")
-  if ! (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1); then
+  if ! set_packages || ! log "downloading ${pkgs[*]}" ||
+    ! (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1); then
     # A stale index names an ABI the mirror has dropped: refresh it and,
     # unless a version was asked for, take the one it names now.
     log "refreshing the package index"
@@ -72,8 +83,8 @@ if [[ ! -f "$hdir/.complete" ]]; then
     if [[ -z "$pinned" ]]; then
       version=$(current_version)
       set_paths
-      pkgs=("linux-headers-$version" "linux-headers-$common" "linux-kbuild-$series")
     fi
+    set_packages || { log "apt knows no linux-headers-$version (or not its -common/kbuild Depends)"; exit 1; }
     (cd "$work" && apt-get download "${pkgs[@]}" >/dev/null 2>&1) ||
       { log "apt-get download ${pkgs[*]} failed"; exit 1; }
   fi

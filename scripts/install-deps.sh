@@ -21,12 +21,14 @@ BUILD_PKGS=(
 # busybox-static boot Debian's own kernel for the VM tests (tests/vm/,
 # scripts/vm/), which fetch that kernel themselves. gcc-12 is the compiler
 # Debian's 6.1 kernel was built with: kmod/build-module.sh builds kestrel.ko
-# with it against headers it fetches itself (tests/kmod/).
+# with it against headers it fetches itself (tests/kmod/). dwarves (pahole):
+# the kbuild of 6.12 kernels (CONFIG_DEBUG_INFO_BTF_MODULES) calls pahole
+# when linking an external module and fails without it.
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
   openssl  # the k8saudit webhook TLS test makes a throwaway certificate
   qemu-system-x86 busybox-static
-  gcc-12
+  gcc-12 dwarves
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -16,6 +16,7 @@
  */
 #include <linux/compat.h>
 #include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -38,6 +39,17 @@
 
 /* ---- fd helpers ------------------------------------------------------ */
 
+/* The current task's file `fd` with a reference held (fput() it), or
+ * NULL. A reference, not an RCU lookup: since 6.7 files are
+ * SLAB_TYPESAFE_BY_RCU (one may be reused while we read it) and
+ * files_lookup_fd_rcu() is gone. fget_raw() and fput() do not sleep, so
+ * they are fine in a tracepoint handler; fget_raw() also finds O_PATH
+ * files, as the lookup did. */
+static struct file *kk_fget(long fd)
+{
+	return fd >= 0 && fd <= INT_MAX ? fget_raw((unsigned int)fd) : NULL;
+}
+
 /* The `dev` and `ino` params of event ID: the file `fd` of the current
  * task (both empty if there is none). */
 #define KK_PUT_FD_DEV_INO(r, ID, fd) kk_put_fd_dev_ino(&(r), KK_P(ID, dev), KK_P(ID, ino), (fd))
@@ -50,14 +62,14 @@ static void kk_put_fd_dev_ino(struct kk_rec *r, u32 dev_idx, u32 dev_type, u32 i
 	bool found = false;
 
 	if (fd >= 0) {
-		rcu_read_lock();
-		f = files_lookup_fd_rcu(current->files, (unsigned int)fd);
+		f = kk_fget(fd);
 		if (f && f->f_inode) {
 			dev = kk_user_dev(f->f_inode->i_sb->s_dev);
 			ino = f->f_inode->i_ino;
 			found = true;
 		}
-		rcu_read_unlock();
+		if (f)
+			fput(f);
 	}
 	if (found) {
 		kk_put_int(r, dev_idx, dev_type, dev);
@@ -81,8 +93,7 @@ static void kk_put_tuple(struct kk_rec *r, u32 idx, u32 type, long fd)
 	struct socket *sock;
 	struct sock *sk;
 
-	rcu_read_lock();
-	f = fd >= 0 ? files_lookup_fd_rcu(current->files, (unsigned int)fd) : NULL;
+	f = kk_fget(fd);
 	sock = f ? sock_from_file(f) : NULL;
 	sk = sock ? READ_ONCE(sock->sk) : NULL;
 	if (sk && sk->sk_family == AF_INET) {
@@ -106,7 +117,8 @@ static void kk_put_tuple(struct kk_rec *r, u32 idx, u32 type, long fd)
 		len = sizeof(t.in6);
 #endif
 	}
-	rcu_read_unlock();
+	if (f)
+		fput(f);
 	kk_put_sock(r, idx, type, &t, len);
 }
 
