@@ -43,6 +43,7 @@ VmRun run_vm(const VmOptions& o) {
                     quote(VM_CACHE_DIR) + " --scenario " + quote(o.scenario) + " --log " + quote(log) +
                     " --timeout " + std::to_string(o.timeout_s);
   if (!o.kernel.empty()) cmd += " --kernel " + quote(o.kernel);
+  if (!o.append.empty()) cmd += " --append " + quote(o.append);
   for (const auto& b : o.binaries) cmd += " --binary " + quote(b);
   for (const auto& [src, dest] : o.files) cmd += " --file " + quote(src + ":" + dest);
   for (const auto& m : o.modules) cmd += " --module " + quote(m);

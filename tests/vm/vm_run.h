@@ -26,6 +26,7 @@ struct VmOptions {
   std::vector<std::string> modules;      // below lib/modules/<ver>/kernel, e.g. "lib/crc7.ko"
   std::string kernel;                    // Debian kernel release; "" = linux-image-amd64's
   int timeout_s = 240;                   // the VM is killed after this
+  std::string append;                    // extra kernel command line (module.sig_enforce=1)
   std::string work_dir;                  // console log, initramfs and harness log go here
 };
 
