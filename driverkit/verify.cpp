@@ -171,7 +171,7 @@ int boot_vm(const VerifyOptions& o, const std::string& kdir, const std::string& 
             Progress& progress) {
   const std::string cmd = quote(o.scripts_dir + "/boot.sh") + " --kernel-dir " + quote(kdir) + " --initrd " +
                           quote(initrd) + " --log " + quote(log) + " --timeout " + std::to_string(o.timeout_s) +
-                          " </dev/null >/dev/null 2>" + quote(log + ".boot-err");
+                          " --append " + quote(o.append) + " </dev/null >/dev/null 2>" + quote(log + ".boot-err");
   const pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -377,7 +377,8 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
     progress.error("make-initramfs.sh failed:\n" + read_text(work_dir + "/initramfs.log"));
     return kVerifyUsage;
   }
-  progress.line("booting " + kernel->release + " in qemu (TCG), timeout " + std::to_string(o.timeout_s) +
+  progress.line("booting " + kernel->release + (o.append.empty() ? "" : " (" + o.append + ")") +
+                " in qemu (TCG), timeout " + std::to_string(o.timeout_s) +
                 "s; console in " + log);
   const double vm_start = progress.seconds();
   const int rc = boot_vm(o, kernel->dir, initrd, log, progress);
@@ -385,6 +386,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
   progress.line("VM finished in " + std::to_string(static_cast<int>(vm_seconds)) + "s (boot.sh exit " +
                 std::to_string(rc) + ")");
   verdict["console_log"] = log;
+  if (!o.append.empty()) verdict["append"] = o.append;
 
   const auto lines = console_lines(read_text(log));
   if (rc == 124) reasons.push_back("the VM timed out after " + std::to_string(o.timeout_s) + "s");

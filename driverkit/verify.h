@@ -33,7 +33,7 @@
 //    "events_per_type":{"execve":N,...},"default_rules_fired":[...],
 //    "oops":bool,"ebpf":{"loaded":bool,"events_per_type":{...},
 //    "default_rules_fired":[...]},"reasons":[...],"vm_seconds":S,
-//    "console_log":"<path>"}
+//    "console_log":"<path>"[,"append":"<extra kernel command line>"]}
 #pragma once
 
 #include <array>
@@ -61,6 +61,7 @@ struct VerifyOptions {
   std::string scenario;      // driverkit/verify_scenario.sh
   std::string work_dir;      // "" = <artifact stem>.verify/ (console log, initramfs, captures)
   int timeout_s = 600;       // for the VM
+  std::string append;        // extra kernel command line (module.sig_enforce=1)
 };
 
 // Exit codes of the subcommand.

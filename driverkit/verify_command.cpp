@@ -26,6 +26,8 @@ void add_verify_command(CLI::App& app, VerifyCommand& cmd) {
   v->add_option("--timeout", o.timeout_s, "seconds before the VM is killed")
       ->check(CLI::Range(30, 7200))
       ->capture_default_str();
+  v->add_option("--append", o.append,
+                "extra kernel command line for the VM, e.g. module.sig_enforce=1 to prove a signed module");
   v->add_option("--cache", o.cache_dir, "where fetched kernels are kept")->capture_default_str();
   v->add_option("--work-dir", o.work_dir, "console log, initramfs, captures (default: ARTIFACT with .verify/)");
   cmd.command = v;

@@ -2,7 +2,7 @@
 //
 //   kestrel-driverkit verify ARTIFACT.ko --kernel-image (VMLINUZ | RELEASE)
 //       [--kestrel PATH] [--manifest PATH] [--timeout S] [--cache DIR]
-//       [--work-dir DIR]
+//       [--append KERNEL-ARGS] [--work-dir DIR]
 //
 // Registers the subcommand and its options on an existing CLI11 app, so
 // the program's main (which owns the other subcommands) adds it with one

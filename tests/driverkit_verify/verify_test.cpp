@@ -106,11 +106,11 @@ struct VerifyRun {
   json manifest;
 };
 
-VerifyRun verify(const Artifact& a, const std::string& kernel_image) {
+VerifyRun verify(const Artifact& a, const std::string& kernel_image, const std::string& extra = "") {
   VerifyRun r;
   auto start = std::chrono::steady_clock::now();
   auto [code, out] = run_command(std::string(DRIVERKIT_BINARY) + " verify '" + a.ko + "' --kernel-image '" +
-                                 kernel_image + "' --timeout 600 2>&1");
+                                 kernel_image + "' --timeout 600 " + extra + " 2>&1");
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.code = code;
   r.output = out;
@@ -200,6 +200,29 @@ TEST(DriverkitVerify, VermagicMismatchFailsWithoutBooting) {
   EXPECT_NE(reason.find(other), std::string::npos) << reason;
   EXPECT_FALSE(fs::exists(fs::path(a.ko).replace_extension(".verify") / "console.log")) << "a VM was booted";
   EXPECT_LT(r.seconds, 30) << "decided before booting";
+}
+
+// A module the kernel refuses to load (unsigned, the kernel booted with
+// module.sig_enforce=1): a fail naming insmod's error; the eBPF probe is
+// still proven in the same VM.
+TEST(DriverkitVerify, ModuleThatFailsToLoadFails) {
+  ASSERT_EQ(geteuid(), 0u);
+  Artifact a = make_artifact(kDebian61, kWork + "/refused");
+  ASSERT_FALSE(a.ko.empty());
+  VerifyRun r = verify(a, kDebian61, "--append module.sig_enforce=1");
+  const std::string context = "\n--- kestrel-driverkit verify ---\n" + tail(r.output, 6000);
+  EXPECT_EQ(r.code, 1) << context;
+  ASSERT_TRUE(r.manifest.is_object() && r.manifest["verify"].is_object()) << context;
+  const json& v = r.manifest["verify"];
+  EXPECT_EQ(v.value("status", ""), "fail") << v.dump(2);
+  EXPECT_EQ(v.value("loaded", true), false) << v.dump(2);
+  EXPECT_EQ(v.value("kernel", ""), kDebian61) << v.dump(2);
+  EXPECT_EQ(v.value("append", ""), "module.sig_enforce=1") << v.dump(2);
+  ASSERT_TRUE(v["reasons"].is_array() && v["reasons"].size() == 1) << v.dump(2);
+  const std::string reason = v["reasons"][0];
+  EXPECT_NE(reason.find("insmod failed"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("Key was rejected by service"), std::string::npos) << reason;
+  expect_run_proven(v["ebpf"], "ebpf", context + "\n" + v.dump(2));
 }
 
 // No manifest: a usage error, and verify does not make one up.
