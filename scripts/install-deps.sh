@@ -29,6 +29,7 @@ TEST_PKGS=(
   openssl  # the k8saudit webhook TLS test makes a throwaway certificate
   qemu-system-x86 busybox-static
   gcc-12 dwarves
+  keyutils  # keyctl: the module-signing VM test tries to enroll a key at run time
 )
 
 if [[ $(id -u) -ne 0 ]]; then

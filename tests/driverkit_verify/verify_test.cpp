@@ -240,8 +240,9 @@ TEST(DriverkitVerify, MissingManifestIsAUsageError) {
 // with an operator key that no kernel keyring holds are both refused
 // (EKEYREJECTED, "Key was rejected by service"); Debian's own signed crc7
 // loads, so enforcement is on and the built-in key works. Enrolling the
-// operator key is not possible here (driverkit/VERIFY.md, "Module
-// signing").
+// operator key at run time is refused by every keyring module signatures
+// are checked against; at boot it takes shim's MOK (driverkit/VERIFY.md,
+// "Module signing").
 TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
   ASSERT_EQ(geteuid(), 0u);
   Artifact a = make_artifact(kDebian61, kWork + "/signing");
@@ -258,11 +259,16 @@ TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
   auto [sgc, sgout] = run_command("'" + sign_file + "' sha256 '" + key + "' '" + key + "' '" + signed_ko + "' 2>&1");
   ASSERT_EQ(sgc, 0) << sgout;
   ASSERT_NE(read_text(signed_ko).find("~Module signature appended~"), std::string::npos);
+  const std::string der = dir + "/operator.der";
+  auto [dc, dout] = run_command("openssl x509 -in '" + key + "' -outform DER -out '" + der + "' 2>&1");
+  ASSERT_EQ(dc, 0) << dout;
+  auto [wc, keyctl] = run_command("command -v keyctl");
+  ASSERT_EQ(wc, 0) << "keyctl (keyutils, scripts/install-deps.sh) is missing";
 
   VmOptions options;
   options.scenario = kSrc + "/tests/driverkit_verify/sig_enforce_scenario.sh";
-  options.binaries = {MODULE_LOADER_BINARY};
-  options.files = {{a.ko, "/kestrel.ko"}, {signed_ko, "/kestrel-signed.ko"}};
+  options.binaries = {MODULE_LOADER_BINARY, trimmed(keyctl)};
+  options.files = {{a.ko, "/kestrel.ko"}, {signed_ko, "/kestrel-signed.ko"}, {der, "/operator.der"}};
   options.modules = {"lib/crc7.ko"};
   options.kernel = kDebian61;
   options.append = "module.sig_enforce=1";
@@ -290,6 +296,25 @@ TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
   for (const auto& l : *dmesg) log += l + "\n";
   EXPECT_NE(log.find("Loading of unsigned module is rejected"), std::string::npos) << log;
   EXPECT_NE(log.find("Loading of module with unavailable key is rejected"), std::string::npos) << log;
+  // No run-time enrollment: .secondary_trusted_keys wants a certificate
+  // signed by a trusted key (ENOKEY), the other two refuse writes; root's
+  // user keyring takes the same certificate (so it is a valid one).
+  struct Enroll {
+    const char* ring;
+    int code;
+    const char* message;
+  };
+  for (const Enroll& e : {Enroll{".secondary_trusted_keys", 1, "Required key not available"},
+                          Enroll{".builtin_trusted_keys", 1, "Permission denied"},
+                          Enroll{".machine", 1, "Permission denied"}, Enroll{"user", 0, ""}}) {
+    EXPECT_TRUE(console_marker(run.console, std::string("ENROLL ") + e.ring + " " + std::to_string(e.code) + " "))
+        << e.ring << context;
+    auto msg = console_section(run.console, std::string("enroll.") + e.ring);
+    ASSERT_TRUE(msg && !msg->empty()) << e.ring << context;
+    if (*e.message) {
+      EXPECT_NE(msg->front().find(e.message), std::string::npos) << e.ring << ": " << msg->front();
+    }
+  }
   std::printf("sig_enforce VM: %.1fs\n", run.wall_s);
 }
 
