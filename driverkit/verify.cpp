@@ -419,8 +419,17 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
                      {"events_per_type", ebpf.events_per_type},
                      {"default_rules_fired", rules_json(ebpf.rules_fired)}};
 
-  // The kernel's complaints: the console (loglevel<3 only) and dmesg.
-  std::vector<std::string> splats = kernel_splats(lines);
+  // The kernel's complaints: the console (loglevel<3 only) and dmesg. The
+  // scenario's own sections are left out: collector output and base64
+  // captures could spell "Oops" by chance.
+  std::vector<std::string> kernel_lines;
+  bool in_section = false;
+  for (const auto& l : lines) {
+    if (l.starts_with("KESTREL-VM: BEGIN ")) in_section = l != "KESTREL-VM: BEGIN dmesg";
+    else if (l.starts_with("KESTREL-VM: END ")) in_section = false;
+    else if (!in_section) kernel_lines.push_back(l);
+  }
+  std::vector<std::string> splats = kernel_splats(kernel_lines);
   verdict["oops"] = !splats.empty();
   for (size_t i = 0; i < splats.size() && i < 5; ++i) reasons.push_back("kernel splat: " + splats[i]);
   if (!console_marker(lines, "SCENARIO EXIT")) reasons.push_back("the scenario did not finish (see " + log + ")");
