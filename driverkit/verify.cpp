@@ -272,6 +272,67 @@ RunFacts read_run(const std::vector<std::string>& lines, const std::string& name
 
 json rules_json(const std::set<std::string>& rules) { return json(std::vector<std::string>(rules.begin(), rules.end())); }
 
+// The image: everything the scenario uses. make-initramfs stores --module
+// as /modules/<name>.ko (decompressed); the scenario reads <name> from
+// /etc/kestrel-verify/workload-module.
+Status pack_initramfs(const VerifyOptions& o, const std::string& artifact, const std::string& kernel_dir,
+                      const WorkloadModule& workload, const std::string& work_dir, const std::string& initrd) {
+  const std::string workload_name = work_dir + "/workload-module";
+  std::ofstream(workload_name) << workload.name << "\n";
+  const std::string pack =
+      quote(o.scripts_dir + "/make-initramfs.sh") + " --out " + quote(initrd) + " --kernel-dir " + quote(kernel_dir) +
+      " --scenario " + quote(o.scenario) + " --binary " + quote(o.kestrel) + " --binary " + quote(o.module_loader) +
+      " --file " + quote(artifact + ":/kestrel.ko") + " --file " +
+      quote(workload_name + ":/etc/kestrel-verify/workload-module") + " --module " + quote(workload.rel) + " 2>" +
+      quote(work_dir + "/initramfs.log");
+  if (run_shell(pack).first != 0)
+    return Status(StatusCode::kInternal, "make-initramfs.sh failed:\n" + read_text(work_dir + "/initramfs.log"));
+  return ok_status();
+}
+
+// Reads the verdict's facts off the console of a VM that reached /init:
+// the release it ran, insmod, both collector runs, rmmod, kernel splats.
+void judge_console(const std::vector<std::string>& lines, const std::string& release, const std::string& work_dir,
+                   json& verdict, std::vector<std::string>& reasons) {
+  if (auto facts = console_section(lines, "facts"))
+    for (const auto& l : *facts)
+      if (l.starts_with("uname=")) verdict["kernel"] = l.substr(6);
+  if (verdict["kernel"] != release)
+    reasons.push_back("the VM runs " + verdict["kernel"].get<std::string>() + ", not " + release);
+
+  const bool loaded = console_marker(lines, "INSMOD 0 ").has_value();
+  verdict["loaded"] = loaded;
+  if (!loaded) {
+    std::string err;
+    if (auto e = console_section(lines, "insmod.err"))
+      for (const auto& l : *e) err += " " + l;
+    reasons.push_back("insmod failed:" + err);
+  } else {
+    RunFacts kmod = read_run(lines, "kmod", work_dir, reasons);
+    verdict["events_per_type"] = kmod.events_per_type;
+    verdict["default_rules_fired"] = rules_json(kmod.rules_fired);
+    if (!console_marker(lines, "RMMOD 0 ")) reasons.push_back("rmmod kestrel failed");
+  }
+  RunFacts ebpf = read_run(lines, "ebpf", work_dir, reasons);
+  verdict["ebpf"] = {{"loaded", ebpf.capturing},
+                     {"events_per_type", ebpf.events_per_type},
+                     {"default_rules_fired", rules_json(ebpf.rules_fired)}};
+
+  // The kernel's complaints: the console (loglevel<3 only) and dmesg. The
+  // scenario's own sections are left out: collector output and base64
+  // captures could spell "Oops" by chance.
+  std::vector<std::string> kernel_lines;
+  bool in_section = false;
+  for (const auto& l : lines) {
+    if (l.starts_with("KESTREL-VM: BEGIN ")) in_section = l != "KESTREL-VM: BEGIN dmesg";
+    else if (l.starts_with("KESTREL-VM: END ")) in_section = false;
+    else if (!in_section) kernel_lines.push_back(l);
+  }
+  std::vector<std::string> splats = kernel_splats(kernel_lines);
+  verdict["oops"] = !splats.empty();
+  for (size_t i = 0; i < splats.size() && i < 5; ++i) reasons.push_back("kernel splat: " + splats[i]);
+}
+
 }  // namespace
 
 int run_verify(const VerifyOptions& o, std::ostream& out) {
@@ -360,21 +421,10 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
     return kVerifyUsage;
   }
 
-  // The image: everything the scenario uses.
   const std::string initrd = work_dir + "/initrd.gz", log = work_dir + "/console.log";
-  const std::string workload_name = work_dir + "/workload-module";
-  std::ofstream(workload_name) << workload->name << "\n";
   progress.line("packing the initramfs (kestrel " + o.kestrel + ", workload module " + workload->rel + ")");
-  // make-initramfs stores --module as /modules/<name>.ko (decompressed);
-  // the scenario reads <name> from /etc/kestrel-verify/workload-module.
-  const std::string pack =
-      quote(o.scripts_dir + "/make-initramfs.sh") + " --out " + quote(initrd) + " --kernel-dir " + quote(kernel->dir) +
-      " --scenario " + quote(o.scenario) + " --binary " + quote(o.kestrel) + " --binary " + quote(o.module_loader) +
-      " --file " + quote(artifact.string() + ":/kestrel.ko") + " --file " +
-      quote(workload_name + ":/etc/kestrel-verify/workload-module") + " --module " + quote(workload->rel) + " 2>" +
-      quote(work_dir + "/initramfs.log");
-  if (auto [code, _] = run_shell(pack); code != 0) {
-    progress.error("make-initramfs.sh failed:\n" + read_text(work_dir + "/initramfs.log"));
+  if (Status st = pack_initramfs(o, artifact.string(), kernel->dir, *workload, work_dir, initrd); !st.ok()) {
+    progress.error(st.to_string());
     return kVerifyUsage;
   }
   progress.line("booting " + kernel->release + (o.append.empty() ? "" : " (" + o.append + ")") +
@@ -395,43 +445,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
     reasons.push_back("the kernel did not reach /init (see " + log + ")");
     return finish(vm_seconds);
   }
-  if (auto facts = console_section(lines, "facts"))
-    for (const auto& l : *facts)
-      if (l.starts_with("uname=")) verdict["kernel"] = l.substr(6);
-  if (verdict["kernel"] != kernel->release)
-    reasons.push_back("the VM runs " + verdict["kernel"].get<std::string>() + ", not " + kernel->release);
-
-  const bool loaded = console_marker(lines, "INSMOD 0 ").has_value();
-  verdict["loaded"] = loaded;
-  if (!loaded) {
-    std::string err;
-    if (auto e = console_section(lines, "insmod.err"))
-      for (const auto& l : *e) err += " " + l;
-    reasons.push_back("insmod failed:" + err);
-  } else {
-    RunFacts kmod = read_run(lines, "kmod", work_dir, reasons);
-    verdict["events_per_type"] = kmod.events_per_type;
-    verdict["default_rules_fired"] = rules_json(kmod.rules_fired);
-    if (!console_marker(lines, "RMMOD 0 ")) reasons.push_back("rmmod kestrel failed");
-  }
-  RunFacts ebpf = read_run(lines, "ebpf", work_dir, reasons);
-  verdict["ebpf"] = {{"loaded", ebpf.capturing},
-                     {"events_per_type", ebpf.events_per_type},
-                     {"default_rules_fired", rules_json(ebpf.rules_fired)}};
-
-  // The kernel's complaints: the console (loglevel<3 only) and dmesg. The
-  // scenario's own sections are left out: collector output and base64
-  // captures could spell "Oops" by chance.
-  std::vector<std::string> kernel_lines;
-  bool in_section = false;
-  for (const auto& l : lines) {
-    if (l.starts_with("KESTREL-VM: BEGIN ")) in_section = l != "KESTREL-VM: BEGIN dmesg";
-    else if (l.starts_with("KESTREL-VM: END ")) in_section = false;
-    else if (!in_section) kernel_lines.push_back(l);
-  }
-  std::vector<std::string> splats = kernel_splats(kernel_lines);
-  verdict["oops"] = !splats.empty();
-  for (size_t i = 0; i < splats.size() && i < 5; ++i) reasons.push_back("kernel splat: " + splats[i]);
+  judge_console(lines, kernel->release, work_dir, verdict, reasons);
   if (!console_marker(lines, "SCENARIO EXIT")) reasons.push_back("the scenario did not finish (see " + log + ")");
   return finish(vm_seconds);
 }
