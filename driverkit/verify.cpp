@@ -26,7 +26,7 @@ namespace kestrel::driverkit {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the manifest keeps build's key order
 using Clock = std::chrono::steady_clock;
 
 class Progress {
