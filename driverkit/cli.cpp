@@ -5,6 +5,7 @@
 #include "driverkit/build.h"
 #include "driverkit/config.h"
 #include "driverkit/target.h"
+#include "driverkit/verify_command.h"
 
 namespace kestrel::driverkit {
 
@@ -47,6 +48,8 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
   build->add_option("--signing-cert", v.signing_cert, "X.509 certificate (DER or PEM) of the signing key");
   build->add_option("--source-root", v.source_root, "Kestrel source tree holding kmod/module (default: built-in)");
   CLI::App* targets = app.add_subcommand("targets", "list the known targets");
+  VerifyCommand verify;
+  add_verify_command(app, verify);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +70,10 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
 
   if (targets->parsed()) {
     result.list_targets = true;
+    return result;
+  }
+  if (verify.command->parsed()) {
+    result.verify = verify.options;
     return result;
   }
 
@@ -104,6 +111,7 @@ int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ost
     for (const auto& t : known_targets()) out << t << "\n";
     return kExitOk;
   }
+  if (command.verify) return run_verify(*command.verify, err);
   const BuildConfig& config = command.config;
 
   // Usage errors are told apart from build failures by exit code.

@@ -5,6 +5,8 @@
 //       [--kernelurls URL ...] [--deb-dir DIR] [--cache DIR] [--kernel-dir DIR]
 //       [--gccversion N] [--moduledevicename kestrel] [--kernelconfigdata B64]
 //       [--signing-key KEY.pem --signing-cert CERT] [--source-root DIR]
+//   kestrel-driverkit verify ARTIFACT.ko --kernel-image (VMLINUZ | RELEASE) [...]
+//       (verify_command.h: boots the kernel in qemu and proves the module)
 //   kestrel-driverkit targets
 //
 // Flags and YAML keys are falcosecurity/driverkit's where the concept is
@@ -15,7 +17,10 @@
 
 #include <ostream>
 
+#include <optional>
+
 #include "driverkit/config.h"
+#include "driverkit/verify.h"
 
 namespace kestrel::driverkit {
 
@@ -28,6 +33,7 @@ inline constexpr int kExitUsage = 2;
 struct ParsedCommand {
   int exit_code = -1;  // >= 0: stop with this code
   bool list_targets = false;
+  std::optional<VerifyOptions> verify;  // set: run `verify` with these
   BuildConfig config;  // the config file's keys with the flags given laid over them
 };
 ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

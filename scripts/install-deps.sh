@@ -23,12 +23,15 @@ BUILD_PKGS=(
 # Debian's 6.1 and bookworm 6.12 kernels were built with: kestrel-driverkit builds kestrel.ko with it against headers they fetch
 # themselves (tests/kmod/, tests/driverkit/); gcc-aarch64-linux-gnu
 # cross-builds the arm64 module; kmod (modinfo) reads the built module's
-# vermagic and signature, file names its ELF machine.
+# vermagic and signature, file names its ELF machine. dwarves (pahole): the
+# kbuild of 6.12 kernels (CONFIG_DEBUG_INFO_BTF_MODULES) calls pahole when
+# linking an external module and fails without it.
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
   openssl  # the k8saudit webhook TLS test makes a throwaway certificate; driverkit's signing test a key
   qemu-system-x86 busybox-static
-  gcc-12
+  gcc-12 dwarves
+  keyutils  # keyctl: the module-signing VM test tries to enroll a key at run time
   kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
   # arm64: the module cross-built (kestrel-driverkit) and its guest (kmod_arm64_vm_test)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm

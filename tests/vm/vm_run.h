@@ -28,6 +28,7 @@ struct VmOptions {
   std::string kernel;                    // Debian kernel release; "" = linux-image-<arch>'s
   std::string arch;                      // "amd64" (default) or "arm64" (qemu-system-aarch64, static binaries only)
   int timeout_s = 240;                   // the VM is killed after this
+  std::string append;                    // extra kernel command line (module.sig_enforce=1)
   std::string work_dir;                  // console log, initramfs and harness log go here
 };
 
