@@ -36,6 +36,19 @@ static __always_inline u32 kb_kdev_to_user(u32 kdev)
 #define KB_PUT_PB(r, base, name, v) KB_PUT_INT((r), (base) + KP_PROCESS_##name, KPT_PROCESS_##name, (v))
 
 /* argv[0] (exe) then argv[1..] (args) from [start, end) of user memory. */
+/*
+ * An argument or environment area cut short at `len` bytes (its cap less
+ * one) gets a NUL at `len`, so the param stays a NUL-terminated string
+ * array (kestrel_event.h) and equals what the kernel module writes (the
+ * cap's worth of bytes with the last one forced to NUL). Returns len + 1.
+ */
+static __always_inline u64 kb_terminate_cut(struct kb_rec *r, u64 len)
+{
+	u8 *dst = kb_cursor(r);
+	dst[len & (KB_MAX_STR - 1)] = 0;
+	return len + 1;
+}
+
 static __always_inline void kb_put_mm_args(struct kb_rec *r, u32 base, unsigned long start, unsigned long end)
 {
 	if (!start || end <= start) {
@@ -52,11 +65,14 @@ static __always_inline void kb_put_mm_args(struct kb_rec *r, u32 base, unsigned 
 	if (!kb_open_param(r, base + KP_PROCESS_args, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_args)))
 		return;
 	unsigned long rest_start = start + n;
-	u64 rest = end > rest_start ? end - rest_start : 0;
+	u64 full = end > rest_start ? end - rest_start : 0;
+	u64 rest = full;
 	if (rest > KESTREL_MAX_ARGS_BYTES - 1)
 		rest = KESTREL_MAX_ARGS_BYTES - 1;
 	if (rest == 0 || bpf_probe_read_user(kb_cursor(r), rest & (KB_MAX_STR - 1), (void *)rest_start) != 0)
 		rest = 0;
+	else if (full > rest)
+		rest = kb_terminate_cut(r, rest);
 	kb_set_len(r, rest);
 }
 
@@ -89,11 +105,14 @@ static __always_inline void kb_put_mm_env(struct kb_rec *r, u32 base, struct mm_
 		return;
 	unsigned long start = BPF_CORE_READ(mm, env_start);
 	unsigned long end = BPF_CORE_READ(mm, env_end);
-	u64 len = end > start ? end - start : 0;
+	u64 full = end > start ? end - start : 0;
+	u64 len = full;
 	if (len > KB_MAX_ENV_BYTES - 1)
 		len = KB_MAX_ENV_BYTES - 1;
 	if (len == 0 || bpf_probe_read_user(kb_cursor(r), len & (KB_MAX_STR - 1), (void *)start) != 0)
 		len = 0;
+	else if (full > len)
+		len = kb_terminate_cut(r, len);
 	kb_set_len(r, len);
 }
 

@@ -422,6 +422,21 @@ static void processes(const char *self, char **envp)
 	}
 	reap("vfork-execve", pid, 0);
 
+	/* An exec whose argument and environment areas are longer than the
+	 * params' caps (4096 and 2048 bytes): both cut, still NUL-terminated. */
+	static char long_arg[5000], long_env[3000];
+	memset(long_arg, 'a', sizeof(long_arg) - 1);
+	memcpy(long_env, "EE_LONG=", 8);
+	memset(long_env + 8, 'e', sizeof(long_env) - 9);
+	char *long_argv[] = {(char *)"every_event", (char *)"child", long_arg, NULL};
+	char *long_envp[] = {long_env, NULL};
+	pid = syscall(SYS_fork);
+	if (pid == 0) {
+		execve(self, long_argv, long_envp);
+		_exit(1);
+	}
+	reap("fork-long-exec", pid, 0);
+
 	pid = syscall(SYS_fork);
 	if (pid == 0) {
 		int bin = (int)syscall(SYS_open, "/bin", O_RDONLY | O_DIRECTORY);
@@ -437,7 +452,7 @@ static void processes(const char *self, char **envp)
 
 int main(int argc, char **argv, char **envp)
 {
-	if (argc == 2 && strcmp(argv[1], "child") == 0)
+	if (argc >= 2 && strcmp(argv[1], "child") == 0)
 		return 0;
 	if (argc == 3 && strcmp(argv[1], "start") == 0) {
 		char *run_argv[] = {argv[0], (char *)"run", argv[2], NULL};
