@@ -42,7 +42,7 @@ static __always_inline u32 kb_kdev_to_user(u32 kdev)
  * array (kestrel_event.h) and equals what the kernel module writes (the
  * cap's worth of bytes with the last one forced to NUL). Returns len + 1.
  */
-static __always_inline u64 kb_terminate_cut(struct kb_rec *r, u64 len)
+static __always_inline u64 kb_terminate_cut(struct kb_rec *r, const u32 len)
 {
 	u8 *dst = kb_cursor(r);
 	dst[len & (KB_MAX_STR - 1)] = 0;
@@ -65,14 +65,16 @@ static __always_inline void kb_put_mm_args(struct kb_rec *r, u32 base, unsigned 
 	if (!kb_open_param(r, base + KP_PROCESS_args, KESTREL_PARAM_IS_STRING_ARRAY(KPT_PROCESS_args)))
 		return;
 	unsigned long rest_start = start + n;
-	u64 full = end > rest_start ? end - rest_start : 0;
-	u64 rest = full;
-	if (rest > KESTREL_MAX_ARGS_BYTES - 1)
+	u64 rest = end > rest_start ? end - rest_start : 0;
+	/* Decided once, the cut length a constant: 6.1's verifier loses the
+	 * bounds of a length compared again after the read. */
+	bool cut = rest > KESTREL_MAX_ARGS_BYTES - 1;
+	if (cut)
 		rest = KESTREL_MAX_ARGS_BYTES - 1;
 	if (rest == 0 || bpf_probe_read_user(kb_cursor(r), rest & (KB_MAX_STR - 1), (void *)rest_start) != 0)
 		rest = 0;
-	else if (full > rest)
-		rest = kb_terminate_cut(r, rest);
+	else if (cut)
+		rest = kb_terminate_cut(r, KESTREL_MAX_ARGS_BYTES - 1);
 	kb_set_len(r, rest);
 }
 
@@ -105,14 +107,14 @@ static __always_inline void kb_put_mm_env(struct kb_rec *r, u32 base, struct mm_
 		return;
 	unsigned long start = BPF_CORE_READ(mm, env_start);
 	unsigned long end = BPF_CORE_READ(mm, env_end);
-	u64 full = end > start ? end - start : 0;
-	u64 len = full;
-	if (len > KB_MAX_ENV_BYTES - 1)
+	u64 len = end > start ? end - start : 0;
+	bool cut = len > KB_MAX_ENV_BYTES - 1; /* as kb_put_mm_args */
+	if (cut)
 		len = KB_MAX_ENV_BYTES - 1;
 	if (len == 0 || bpf_probe_read_user(kb_cursor(r), len & (KB_MAX_STR - 1), (void *)start) != 0)
 		len = 0;
-	else if (full > len)
-		len = kb_terminate_cut(r, len);
+	else if (cut)
+		len = kb_terminate_cut(r, KB_MAX_ENV_BYTES - 1);
 	kb_set_len(r, len);
 }
 
