@@ -18,22 +18,8 @@
 # What the host reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
 # and progress as single "KESTREL-VM: <WORD> ... uptime=<s>" lines.
-now() { cut -d' ' -f1 /proc/uptime; }
-section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
 
-# wait_for TENTHS CMD...: runs CMD every 0.1 s until it succeeds; fails
-# after TENTHS tries. A deadline, not a measure of speed.
-wait_for() {
-  tries=$1
-  shift
-  while ! "$@"; do
-    [ "$tries" -gt 0 ] || return 1
-    tries=$((tries - 1))
-    sleep 0.1
-  done
-}
-lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
-more_lines() { [ "$(lines "$1")" -gt "$2" ]; }
 
 echo "KESTREL-VM: BEGIN facts"
 echo "uname=$(uname -r)"

@@ -47,6 +47,8 @@ chmod 755 "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"  # /init's interpreter; init.sh links the other applets
 cp "$here/init.sh" "$stage/init"
 cp "$scenario" "$stage/scenario"
+mkdir -p "$stage/lib"
+cp "$here/scenario-lib.sh" "$stage/lib/kestrel-vm.sh"  # the scenarios' shared helpers
 chmod 755 "$stage/init" "$stage/scenario"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$stage/etc/passwd"
 printf 'root:x:0:\n' > "$stage/etc/group"

@@ -6,8 +6,7 @@
 # every type the module supports with the arm64 syscall map the host wrote
 # from libseccomp, runs /workload.sh, and saves the raw records, which go
 # back to the host gzip|base64 on the console for the conformance check.
-now() { cut -d' ' -f1 /proc/uptime; }
-section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
 
 /bin/insmod /kestrel.ko
 echo "KESTREL-VM: INSMOD $? uptime=$(now)"

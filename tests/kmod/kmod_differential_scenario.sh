@@ -19,22 +19,7 @@
 #   <run>.metrics     the collector's last metrics snapshot (drops)
 #   <run>.kcap.gz.b64 the capture, gzip | base64
 # and progress markers START, CAPTURING, WORKLOAD EXIT, COLLECTOR EXIT.
-now() { cut -d' ' -f1 /proc/uptime; }
-section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
-
-# wait_for TENTHS CMD...: runs CMD every 0.1 s until it succeeds; fails
-# after TENTHS tries.
-wait_for() {
-  tries=$1
-  shift
-  while ! "$@"; do
-    [ "$tries" -gt 0 ] || return 1
-    tries=$((tries - 1))
-    sleep 0.1
-  done
-}
-lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
-more_lines() { [ "$(lines "$1")" -gt "$2" ]; }
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
 
 /bin/insmod /kestrel.ko
 echo "KESTREL-VM: INSMOD $? uptime=$(now)"

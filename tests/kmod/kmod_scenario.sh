@@ -20,22 +20,8 @@
 # Unloading: refused while the kmod run's collector holds the device
 # (RMMOD ATTACHED), and done right after a collector was killed with
 # SIGKILL mid-capture (RMMOD AFTER SIGKILL).
-now() { cut -d' ' -f1 /proc/uptime; }
-section() { echo "KESTREL-VM: BEGIN $1"; cat "$2"; echo "KESTREL-VM: END $1"; }
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
 
-# wait_for TENTHS CMD...: runs CMD every 0.1 s until it succeeds; fails
-# after TENTHS tries. A deadline, not a measure of speed.
-wait_for() {
-  tries=$1
-  shift
-  while ! "$@"; do
-    [ "$tries" -gt 0 ] || return 1
-    tries=$((tries - 1))
-    sleep 0.1
-  done
-}
-lines() { if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi; }
-more_lines() { [ "$(lines "$1")" -gt "$2" ]; }
 # A TCP listener on port $1 (state 0A), IPv4 or IPv6 (busybox nc binds ::).
 listening() { grep -q ":$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
 
