@@ -114,8 +114,9 @@ Result<BuildOutcome> run_build(const BuildConfig& config, Progress& progress) {
 
   Manifest m;
   if (!config.signing_key.empty()) {
-    progress.step("signing " + fs::path(out).filename().string() + " (sha512)");
-    auto sig = sign_module(kernel->kernel_dir, config.signing_key, config.signing_cert, out);
+    const std::string hash = signature_hash(facts->config);
+    progress.step("signing " + fs::path(out).filename().string() + " (" + hash + ")");
+    auto sig = sign_module(kernel->kernel_dir, hash, config.signing_key, config.signing_cert, out);
     if (!sig.ok()) {
       fs::remove(out, ec);
       return sig.status();

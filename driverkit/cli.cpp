@@ -44,7 +44,7 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
   build->add_option("--deb-dir", v.deb_dir, "a local directory of header .debs");
   build->add_option("--cache", v.cache_dir, "private per-kernel cache (default $XDG_CACHE_HOME/kestrel-driverkit)");
   build->add_option("--kernel-dir", v.kernel_dir, "vanilla: a prepared kernel tree or headers dir");
-  build->add_option("--signing-key", v.signing_key, "PEM private key to sign the module with (sha512)");
+  build->add_option("--signing-key", v.signing_key, "PEM private key to sign the module with (the kernel's CONFIG_MODULE_SIG_HASH)");
   build->add_option("--signing-cert", v.signing_cert, "X.509 certificate (DER or PEM) of the signing key");
   build->add_option("--source-root", v.source_root, "Kestrel source tree holding kmod/module (default: built-in)");
   CLI::App* targets = app.add_subcommand("targets", "list the known targets");

@@ -38,7 +38,7 @@ struct BuildInput {
 
 struct Signature {
   std::string key_id;
-  std::string hash;  // sha512
+  std::string hash;  // the kernel's CONFIG_MODULE_SIG_HASH (sha256 on Debian)
   std::string signer;
 };
 

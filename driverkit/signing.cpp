@@ -20,8 +20,13 @@ bool has_signature_trailer(const std::string& ko) {
   return tail == kSignatureTrailer;
 }
 
-Result<Signature> sign_module(const std::string& kernel_dir, const std::string& key, const std::string& cert,
-                              const std::string& ko) {
+std::string signature_hash(const std::map<std::string, std::string>& kernel_config) {
+  auto it = kernel_config.find("CONFIG_MODULE_SIG_HASH");
+  return it != kernel_config.end() && !it->second.empty() ? it->second : "sha512";
+}
+
+Result<Signature> sign_module(const std::string& kernel_dir, const std::string& hash, const std::string& key,
+                              const std::string& cert, const std::string& ko) {
   std::error_code ec;
   for (const auto& f : {key, cert})
     if (!fs::exists(f, ec)) return Status(StatusCode::kNotFound, "signing: " + f + " does not exist");
@@ -29,7 +34,7 @@ Result<Signature> sign_module(const std::string& kernel_dir, const std::string& 
   if (!fs::exists(sign_file, ec))
     return Status(StatusCode::kNotFound, "signing: " + sign_file + " is missing (the kernel's kbuild has no sign-file)");
   if (has_signature_trailer(ko)) return Status(StatusCode::kInvalidArgument, "signing: " + ko + " is already signed");
-  std::vector<std::string> argv = {sign_file, "sha512", key, cert, ko};
+  std::vector<std::string> argv = {sign_file, hash, key, cert, ko};
   auto run = run_process(argv);
   if (!run.ok()) return run.status();
   if (run->exit_code != 0)
@@ -37,14 +42,14 @@ Result<Signature> sign_module(const std::string& kernel_dir, const std::string& 
   if (!has_signature_trailer(ko))
     return Status(StatusCode::kInternal, "signing: " + ko + " has no signature trailer after sign-file");
   Signature sig;
-  sig.hash = "sha512";
+  sig.hash = hash;
   auto signer = modinfo_field(ko, "signer");
   auto key_id = modinfo_field(ko, "sig_key");
-  auto hash = modinfo_field(ko, "sig_hashalgo");
+  auto algo = modinfo_field(ko, "sig_hashalgo");
   if (!signer.ok() || signer->empty() || !key_id.ok() || key_id->empty())
     return Status(StatusCode::kInternal, "signing: modinfo finds no signer in " + ko + " after sign-file");
-  if (hash.ok() && !hash->empty() && hash->front() != "sha512")
-    return Status(StatusCode::kInternal, "signing: modinfo says the hash is " + hash->front() + ", not sha512");
+  if (algo.ok() && !algo->empty() && algo->front() != hash)
+    return Status(StatusCode::kInternal, "signing: modinfo says the hash is " + algo->front() + ", not " + hash);
   sig.signer = signer->front();
   sig.key_id = key_id->front();
   return sig;

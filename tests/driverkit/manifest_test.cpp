@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "driverkit/kernel_config.h"
+#include "driverkit/signing.h"
 
 namespace kestrel::driverkit {
 namespace {
@@ -83,6 +84,14 @@ TEST(Manifest, HasExactlyTheAgreedKeys) {
   auto back = nlohmann::json::parse(in);
   EXPECT_EQ(back["artifact"], m.artifact);
   EXPECT_EQ(back["build_seconds"], 12.5);
+}
+
+// Signing uses the kernel's own hash, so a kernel whose other hashes are
+// modules (Debian: sha512 =m) can check the signature without loading one.
+TEST(Signing, HashIsTheKernelsModuleSigHash) {
+  EXPECT_EQ(signature_hash({{"CONFIG_MODULE_SIG_HASH", "sha256"}}), "sha256");
+  EXPECT_EQ(signature_hash({{"CONFIG_MODULE_SIG_HASH", "sha384"}}), "sha384");
+  EXPECT_EQ(signature_hash({}), "sha512");
 }
 
 TEST(Vermagic, ComposedAsVermagicHDoes) {

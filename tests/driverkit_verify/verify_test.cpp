@@ -230,10 +230,10 @@ TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
                                 "'/CN=kestrel test operator key/' -outform PEM -keyout '" + key + "' -out '" + key +
                                 "' 2>&1");
   ASSERT_EQ(kc, 0) << kout;
-  fs::copy_file(a.ko, signed_ko, fs::copy_options::overwrite_existing);
-  const std::string sign_file =
-      std::string(VM_CACHE_DIR) + "/headers-" + kDebian61 + "/usr/lib/linux-kbuild-6.1/scripts/sign-file";
-  auto [sgc, sgout] = run_command("'" + sign_file + "' sha256 '" + key + "' '" + key + "' '" + signed_ko + "' 2>&1");
+  // Signed the way an operator would: kestrel-driverkit build with the key.
+  auto [sgc, sgout] = run_command(std::string(DRIVERKIT_BINARY) + " build --target debian --kernelrelease '" +
+                                  kDebian61 + "' --cache " DRIVERKIT_CACHE_DIR " --signing-key '" + key +
+                                  "' --signing-cert '" + key + "' --output-module '" + signed_ko + "' 2>&1");
   ASSERT_EQ(sgc, 0) << sgout;
   ASSERT_NE(read_text(signed_ko).find("~Module signature appended~"), std::string::npos);
   const std::string der = dir + "/operator.der";
