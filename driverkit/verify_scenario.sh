@@ -18,7 +18,7 @@
 # What the host reads is printed between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
 # and progress as single "KESTREL-VM: <WORD> ... uptime=<s>" lines.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 
 echo "KESTREL-VM: BEGIN facts"
@@ -51,19 +51,7 @@ run() {
   name=$1
   shift
   echo "KESTREL-VM: START $name uptime=$(now)"
-  kestrel -o json_output=true -o metrics.enabled=true -o metrics.interval=1s \
-    -o metrics.output_file=/tmp/$name.metrics -w /tmp/$name.kcap "$@" >/tmp/$name.alerts 2>/tmp/$name.err &
-  kpid=$!
-  if ! wait_for 1200 sh -c "grep -q 'kestrel: capturing' /tmp/$name.err || ! kill -0 $kpid 2>/dev/null" ||
-    ! grep -q 'kestrel: capturing' /tmp/$name.err; then
-    echo "KESTREL-VM: NOT CAPTURING $name uptime=$(now)"
-    kill -TERM "$kpid" 2>/dev/null
-    wait "$kpid"
-    echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
-    section $name.err /tmp/$name.err
-    return 1
-  fi
-  echo "KESTREL-VM: CAPTURING $name uptime=$(now)"
+  start_collector "$name" -w /tmp/$name.kcap "$@" || return 1
   echo "KESTREL-VM: BEGIN $name.workload"
   workload
   echo "KESTREL-VM: END $name.workload"
@@ -72,14 +60,10 @@ run() {
   snapshots=$(lines /tmp/$name.metrics)
   wait_for 300 sh -c "[ \$(grep -c '\"rule\"' /tmp/$name.alerts) -ge 3 ]" || echo "KESTREL-VM: FEWER ALERTS $name"
   wait_for 300 more_lines /tmp/$name.metrics "$snapshots" || echo "KESTREL-VM: NO SNAPSHOT $name"
-  kill -TERM "$kpid"
-  wait "$kpid"
-  echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
+  stop_collector $name
   section $name.err /tmp/$name.err
   section $name.alerts /tmp/$name.alerts
-  echo "KESTREL-VM: BEGIN $name.metrics"
-  tail -n 1 /tmp/$name.metrics
-  echo "KESTREL-VM: END $name.metrics"
+  last_metrics $name
   gzip -c /tmp/$name.kcap | base64 > /tmp/$name.kcap.gz.b64
   section $name.kcap.gz.b64 /tmp/$name.kcap.gz.b64
 }

@@ -5,7 +5,7 @@
 # collector at a time, with the embedded config and rules (close and
 # openat are captured by both: the state tables need them).
 # Prints "LOOP <mode> <syscall> cpu_ns=.. wall_ns=.." lines and markers.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 N=${N:-100000}
 
 /bin/insmod /kestrel.ko

@@ -9,7 +9,7 @@
 #   debian    /modules/crc7.ko, signed by Debian's build key (built in)
 # then attempts to enroll the operator's certificate (/operator.der) into
 # the trusted keyrings with keyctl, then the keyrings (/proc/keys) and dmesg.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 echo "KESTREL-VM: BEGIN facts"
 echo "sig_enforce=$(cat /sys/module/module/parameters/sig_enforce)"

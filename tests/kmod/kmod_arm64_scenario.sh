@@ -6,7 +6,7 @@
 # every type the module supports with the arm64 syscall map the host wrote
 # from libseccomp, runs /workload.sh, and saves the raw records, which go
 # back to the host gzip|base64 on the console for the conformance check.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 /bin/insmod /kestrel.ko
 echo "KESTREL-VM: INSMOD $? uptime=$(now)"

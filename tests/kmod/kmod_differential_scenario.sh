@@ -19,7 +19,7 @@
 #   <run>.metrics     the collector's last metrics snapshot (drops)
 #   <run>.kcap.gz.b64 the capture, gzip | base64
 # and progress markers START, CAPTURING, WORKLOAD EXIT, COLLECTOR EXIT.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 /bin/insmod /kestrel.ko
 echo "KESTREL-VM: INSMOD $? uptime=$(now)"
@@ -30,18 +30,7 @@ run() {
   name=$1
   kind=$2
   echo "KESTREL-VM: START $name uptime=$(now)"
-  kestrel -A -o engine.kind=$kind -o json_output=true -o metrics.enabled=true -o metrics.interval=1s \
-    -o metrics.output_file=/tmp/$name.metrics -w /tmp/$name.kcap >/tmp/$name.alerts 2>/tmp/$name.err &
-  kpid=$!
-  if ! wait_for 1200 sh -c "grep -q 'kestrel: capturing' /tmp/$name.err || ! kill -0 $kpid 2>/dev/null" ||
-    ! grep -q 'kestrel: capturing' /tmp/$name.err; then
-    echo "KESTREL-VM: NOT CAPTURING $name uptime=$(now)"
-    kill -TERM "$kpid" 2>/dev/null
-    wait "$kpid"
-    section $name.err /tmp/$name.err
-    return 1
-  fi
-  echo "KESTREL-VM: CAPTURING $name uptime=$(now)"
+  start_collector "$name" -A -o engine.kind=$kind -w /tmp/$name.kcap || return 1
   # Same path, same fresh pids file, same environment and cwd each run.
   rm -f /tmp/ee.pids
   : > /tmp/ee.pids
@@ -52,15 +41,11 @@ run() {
   # the rings into the capture).
   snapshots=$(lines /tmp/$name.metrics)
   wait_for 300 more_lines /tmp/$name.metrics "$snapshots" || echo "KESTREL-VM: NO SNAPSHOT $name"
-  kill -TERM "$kpid"
-  wait "$kpid"
-  echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
+  stop_collector $name
   section $name.pids /tmp/$name.pids
   section $name.workload /tmp/$name.workload
   section $name.err /tmp/$name.err
-  echo "KESTREL-VM: BEGIN $name.metrics"
-  tail -n 1 /tmp/$name.metrics
-  echo "KESTREL-VM: END $name.metrics"
+  last_metrics $name
 }
 
 run kmod kmod

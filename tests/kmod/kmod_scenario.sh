@@ -20,32 +20,10 @@
 # Unloading: refused while the kmod run's collector holds the device
 # (RMMOD ATTACHED), and done right after a collector was killed with
 # SIGKILL mid-capture (RMMOD AFTER SIGKILL).
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 # A TCP listener on port $1 (state 0A), IPv4 or IPv6 (busybox nc binds ::).
 listening() { grep -q ":$(printf '%04X' "$1") [0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-
-# start_collector NAME ARGS...: starts kestrel in the background (pid in
-# $kpid) and waits for its "kestrel: capturing" line. Prints
-# "CAPTURING NAME" only then; otherwise "NOT CAPTURING NAME", stops it,
-# shows its log and fails.
-start_collector() {
-  name=$1
-  shift
-  kestrel -o json_output=true -o metrics.enabled=true -o metrics.interval=1s \
-    -o metrics.output_file=/tmp/$name.metrics "$@" >/tmp/$name.alerts 2>/tmp/$name.err &
-  kpid=$!
-  if ! wait_for 1200 sh -c "grep -q 'kestrel: capturing' /tmp/$name.err || ! kill -0 $kpid 2>/dev/null" ||
-    ! grep -q 'kestrel: capturing' /tmp/$name.err; then
-    echo "KESTREL-VM: NOT CAPTURING $name uptime=$(now)"
-    kill -TERM "$kpid" 2>/dev/null
-    wait "$kpid"
-    echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
-    section $name.err /tmp/$name.err
-    return 1
-  fi
-  echo "KESTREL-VM: CAPTURING $name uptime=$(now)"
-}
 
 /bin/insmod /kestrel.ko
 echo "KESTREL-VM: INSMOD $? uptime=$(now)"
@@ -112,14 +90,10 @@ run() {
   snapshots=$(lines /tmp/$name.metrics)
   wait_for 300 sh -c "[ \$(grep -c '\"rule\"' /tmp/$name.alerts) -ge 3 ]" || echo "KESTREL-VM: FEWER ALERTS $name"
   wait_for 300 more_lines /tmp/$name.metrics "$snapshots" || echo "KESTREL-VM: NO SNAPSHOT $name"
-  kill -TERM "$kpid"
-  wait "$kpid"
-  echo "KESTREL-VM: COLLECTOR EXIT $name $? uptime=$(now)"
+  stop_collector $name
   section $name.err /tmp/$name.err
   section $name.alerts /tmp/$name.alerts
-  echo "KESTREL-VM: BEGIN $name.metrics"
-  tail -n 1 /tmp/$name.metrics
-  echo "KESTREL-VM: END $name.metrics"
+  last_metrics $name
 }
 
 run kmod crc7 -o engine.kind=kmod
@@ -140,13 +114,9 @@ if start_collector tiny -o engine.kind=kmod -o engine.kmod.buf_size=4096; then
   # Until a snapshot counts the ring's losses (the test then checks them).
   wait_for 300 sh -c "tail -n 1 /tmp/tiny.metrics 2>/dev/null | grep -q '\"buffer_full\":[1-9]'" ||
     echo "KESTREL-VM: NO DROPS COUNTED tiny"
-  kill -TERM "$kpid"
-  wait "$kpid"
-  echo "KESTREL-VM: COLLECTOR EXIT tiny $? uptime=$(now)"
+  stop_collector tiny
   section tiny.err /tmp/tiny.err
-  echo "KESTREL-VM: BEGIN tiny.metrics"
-  tail -n 1 /tmp/tiny.metrics
-  echo "KESTREL-VM: END tiny.metrics"
+  last_metrics tiny
 fi
 
 # Capture stopped: the module lets go (no open device, probes gone).
@@ -161,9 +131,7 @@ if start_collector killed -o engine.kind=kmod; then
   (while :; do /bin/cat /tmp/many/f1 /tmp/many/f2 >/dev/null; done) &
   lpid=$!
   sleep 1
-  kill -KILL "$kpid"
-  wait "$kpid"
-  echo "KESTREL-VM: COLLECTOR EXIT killed $? uptime=$(now)"
+  stop_collector killed KILL
   /bin/rmmod kestrel
   echo "KESTREL-VM: RMMOD AFTER SIGKILL $? uptime=$(now)"
   kill "$lpid"

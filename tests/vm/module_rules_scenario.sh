@@ -11,7 +11,7 @@
 # alerts and the replay's alerts between markers:
 #   KESTREL-VM: BEGIN <name> ... KESTREL-VM: END <name>
 # Markers are printed even when a step fails, so the test can say which.
-. /lib/kestrel-vm.sh  # now, section, wait_for, lines, more_lines (scripts/vm/scenario-lib.sh)
+. /lib/kestrel-vm.sh  # now, section, wait_for, lines, start_collector, ... (scripts/vm/scenario-lib.sh)
 
 echo "KESTREL-VM: START COLLECTOR uptime=$(now)"
 kestrel -o json_output=true -o rule_matching=all -w /tmp/capture.kcap >/tmp/alerts.json 2>/tmp/kestrel.err &
