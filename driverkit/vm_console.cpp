@@ -58,23 +58,27 @@ std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) {
   return out;
 }
 
+bool is_kernel_splat(const std::string& line) {
+  // What the kernel prints when something went wrong in it, as printk,
+  // lockdep and the sanitizers word it (kernel/panic.c, lib/bug.c,
+  // arch/x86/kernel/dumpstack.c, arch/arm64/kernel/traps.c ("Internal
+  // error", "Call trace:"), kernel/locking/lockdep.c, kernel/hung_task.c,
+  // lib/ubsan.c, mm/kasan/report.c, mm/kfence, kernel/rcu/tree_stall.h).
+  static constexpr std::array<std::string_view, 19> kSplats = {
+      "WARNING:", "BUG:", "Oops", "Call Trace:", "Call trace:", "Internal error:", "general protection",
+      "Kernel panic", "circular locking", "recursive locking", "inconsistent lock state", "lockdep",
+      "suspicious RCU usage", "UBSAN:", "KASAN:", "KFENCE:", "blocked for more than", "RCU stall",
+      "rcu_sched self-detected stall"};
+  if (line.starts_with("KESTREL-VM:")) return false;
+  for (auto s : kSplats)
+    if (line.find(s) != std::string::npos) return true;
+  return false;
+}
+
 std::vector<std::string> kernel_splats(const std::vector<std::string>& lines) {
-  // What the kernel prints when something went wrong in it: WARN() and
-  // BUG() headers, oopses and their traces, lockdep's reports (all start
-  // "WARNING: possible ..." or name a circular/recursive/inconsistent
-  // locking), GPFs, panics, KASAN/UBSAN/KFENCE, the hung-task detector,
-  // RCU stalls.
-  static constexpr std::array<std::string_view, 15> kSplats = {
-      "WARNING:", "BUG:", "Oops", "Call Trace:", "general protection fault", "Kernel panic",
-      "circular locking", "recursive locking", "inconsistent lock state", "lockdep", "UBSAN:",
-      "KASAN:", "KFENCE:", "blocked for more than", "rcu_sched self-detected stall"};
   std::vector<std::string> out;
   for (const auto& line : lines)
-    for (auto s : kSplats)
-      if (line.find(s) != std::string::npos) {
-        out.push_back(line);
-        break;
-      }
+    if (is_kernel_splat(line)) out.push_back(line);
   return out;
 }
 

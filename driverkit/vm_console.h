@@ -32,9 +32,14 @@ std::optional<std::string> console_marker(const std::vector<std::string>& lines,
 // cut a payload line, the consumer's own check (gzip, crc) fails.
 std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines);
 
-// The lines of a kernel log that report a kernel problem: an oops, a
-// WARN/BUG, a lockdep report, a "Call Trace", a GPF, a panic, a sanitizer
-// report, a hung task. Empty when the kernel did not complain.
+// Whether a console or kernel-log line reports a kernel problem: an oops, a
+// WARN/BUG, a lockdep report, a call trace (x86 and arm64 wording), a GPF,
+// a panic, a sanitizer report, a hung task, an RCU stall. The scenario's
+// own "KESTREL-VM:" lines never do. (The tests' VM harness uses it too.)
+bool is_kernel_splat(const std::string& line);
+
+// The lines of a kernel log for which is_kernel_splat() holds. Empty when
+// the kernel did not complain.
 std::vector<std::string> kernel_splats(const std::vector<std::string>& lines);
 
 }  // namespace kestrel::driverkit

@@ -6,8 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
+
+#include "driverkit/vm_console.h"
 
 namespace kestrel::testing {
 namespace {
@@ -23,13 +24,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
 }
 
 }  // namespace
@@ -61,24 +55,14 @@ VmRun run_vm(const VmOptions& o) {
   return run;
 }
 
+// The console protocol is driverkit's (driverkit/vm_console.h, what
+// `kestrel-driverkit verify` reads); these take the whole console.
 std::optional<std::vector<std::string>> console_section(const std::string& console, const std::string& name) {
-  const std::string begin = "KESTREL-VM: BEGIN " + name, end = "KESTREL-VM: END " + name;
-  std::optional<std::vector<std::string>> out;
-  for (const auto& line : lines_of(console)) {
-    if (!out) {
-      if (line == begin) out.emplace();
-      continue;
-    }
-    if (line == end) break;
-    out->push_back(line);
-  }
-  return out;
+  return driverkit::console_section(driverkit::console_lines(console), name);
 }
 
 std::optional<std::string> console_marker(const std::string& console, const std::string& prefix) {
-  for (const auto& line : lines_of(console))
-    if (line.starts_with("KESTREL-VM: " + prefix)) return line;
-  return std::nullopt;
+  return driverkit::console_marker(driverkit::console_lines(console), prefix);
 }
 
 double marker_uptime(const std::string& line) {
@@ -87,46 +71,15 @@ double marker_uptime(const std::string& line) {
 }
 
 std::vector<std::string> kernel_splats(const std::string& console) {
-  // What the kernel prints when something is wrong in it, as printk/lockdep/
-  // the sanitizers word it (kernel/panic.c, lib/bug.c, arch/x86/kernel/dumpstack.c,
-  // kernel/locking/lockdep.c, kernel/hung_task.c, lib/ubsan.c, mm/kasan/report.c,
-  // kernel/rcu/tree_stall.h; arm64's arch/arm64/kernel/traps.c says
-  // "Internal error" and "Call trace:").
-  static const std::regex kSplat(
-      "WARNING:|BUG:|Oops|general protection|Call Trace:|Call trace:|Internal error:|possible circular locking|"
-      "inconsistent lock state|possible recursive locking|suspicious RCU usage|INFO: task .* blocked|"
-      "UBSAN:|KASAN:|RCU stall|rcu_sched self-detected stall|Kernel panic");
   std::vector<std::string> out;
-  std::vector<std::string> lines = lines_of(console);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    // Lines the scenarios print themselves are not the kernel's.
-    if (lines[i].starts_with("KESTREL-VM:")) continue;
-    if (std::regex_search(lines[i], kSplat))
+  std::vector<std::string> lines = driverkit::console_lines(console);
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (driverkit::is_kernel_splat(lines[i]))  // with the line after it, for context
       out.push_back(lines[i] + (i + 1 < lines.size() ? "\n" + lines[i + 1] : std::string()));
-  }
   return out;
 }
 
-std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::vector<uint8_t> out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (const std::string& line : lines) {
-    if (line.find_first_not_of(kAlphabet + "=\r\n ") != std::string::npos) continue;
-    for (char c : line) {
-      size_t v = kAlphabet.find(c);
-      if (v == std::string::npos) continue;  // padding, line ends
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        out.push_back(static_cast<uint8_t>(acc >> bits));
-      }
-    }
-  }
-  return out;
-}
+std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines) { return driverkit::base64_decode(lines); }
 
 std::string tail(const std::string& text, size_t n) {
   return text.size() > n ? "…" + text.substr(text.size() - n) : text;
