@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "driverkit/sha256.h"
 
 namespace kestrel::driverkit {
 
