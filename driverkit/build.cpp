@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 
@@ -84,12 +85,14 @@ Result<BuildOutcome> run_build(const BuildConfig& config, Progress& progress) {
 
   std::string source_root = config.source_root.empty() ? KESTREL_SOURCE_ROOT : config.source_root;
   source_root = fs::absolute(source_root, ec).string();
-  // Per process: parallel builds of one kernel must not share object files.
+  // Per build (process and, for the matrix's -j, thread): parallel builds
+  // of one kernel must not share object files.
+  static std::atomic<unsigned> build_serial{0};
   std::string work = cache + "/" + config.target + "/" + kernel->kernelrelease + "-" + *arch + "/build-" +
-                     std::to_string(getpid());
+                     std::to_string(getpid()) + "-" + std::to_string(build_serial++);
   progress.step("compiling kestrel.ko for " + kernel->kernelrelease + " (" + *arch + ") with " +
                 fs::path(compiler->path).filename().string());
-  auto ko = build_module({kernel->kernel_dir, source_root, work, *arch, *compiler, 2});
+  auto ko = build_module({kernel->kernel_dir, source_root, work, *arch, *compiler, std::max(1, config.make_jobs)});
   if (!ko.ok()) return ko.status();  // the work dir stays: its build.log is named in the error
   struct RemoveWork {
     std::string dir;

@@ -50,6 +50,10 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
   CLI::App* targets = app.add_subcommand("targets", "list the known targets");
   VerifyCommand verify;
   add_verify_command(app, verify);
+  MatrixCommand matrix;
+  add_matrix_command(app, matrix);
+  IndexCommand index;
+  add_index_command(app, index);
 
   try {
     app.parse(argc, argv);
@@ -74,6 +78,16 @@ ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream
   }
   if (verify.command->parsed()) {
     result.verify = verify.options;
+    return result;
+  }
+  if (matrix.command->parsed()) {
+    result.matrix = matrix.options;
+    return result;
+  }
+  if (index.command->parsed()) {
+    index.run_merge = index.merge->parsed();
+    index.command = index.merge = index.lookup = nullptr;
+    result.index = index;
     return result;
   }
 
@@ -112,6 +126,8 @@ int run_driverkit(int argc, const char* const* argv, std::ostream& out, std::ost
     return kExitOk;
   }
   if (command.verify) return run_verify(*command.verify, err);
+  if (command.matrix) return run_matrix(*command.matrix, out, err, progress_on_terminal);
+  if (command.index) return run_index_command(*command.index, out, err);
   const BuildConfig& config = command.config;
 
   // Usage errors are told apart from build failures by exit code.

@@ -7,6 +7,9 @@
 //       [--signing-key KEY.pem --signing-cert CERT] [--source-root DIR]
 //   kestrel-driverkit verify ARTIFACT.ko --kernel-image (VMLINUZ | RELEASE) [...]
 //       (verify_command.h: boots the kernel in qemu and proves the module)
+//   kestrel-driverkit matrix --input list.json --output-dir DIR [...]
+//   kestrel-driverkit index merge|lookup ...
+//       (matrix_command.h: every kernel of a list built, proven, indexed)
 //   kestrel-driverkit targets
 //
 // Flags and YAML keys are falcosecurity/driverkit's where the concept is
@@ -20,6 +23,7 @@
 #include <optional>
 
 #include "driverkit/config.h"
+#include "driverkit/matrix_command.h"
 #include "driverkit/verify.h"
 
 namespace kestrel::driverkit {
@@ -34,6 +38,8 @@ struct ParsedCommand {
   int exit_code = -1;  // >= 0: stop with this code
   bool list_targets = false;
   std::optional<VerifyOptions> verify;  // set: run `verify` with these
+  std::optional<MatrixOptions> matrix;  // set: run `matrix` with these
+  std::optional<IndexCommand> index;    // set: run `index merge|lookup`
   BuildConfig config;  // the config file's keys with the flags given laid over them
 };
 ParsedCommand parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

@@ -31,6 +31,8 @@ struct BuildConfig {
   std::string signing_key;              // PEM private key (with signing_cert: sign the module)
   std::string signing_cert;             // X.509 certificate, DER or PEM
   std::string source_root;              // the Kestrel tree holding kmod/module; "" = the built-in one
+  int make_jobs = 2;                    // make -j of the module's kbuild (no YAML key: the matrix
+                                        // lowers it when builds run side by side)
 };
 
 // Loads PATH into CONFIG (keys present in the file overwrite CONFIG's).

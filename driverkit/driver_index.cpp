@@ -50,6 +50,7 @@ nlohmann::ordered_json row_json(const IndexRow& r) {
       {"verified", r.verified},
       {"verify", r.verify},
       {"error", r.error},
+      {"log", r.log},
   };
 }
 
@@ -79,7 +80,7 @@ Result<IndexRow> parse_row(const nlohmann::json& j, const std::string& where) {
   for (Status s : {take("kernelrelease", r.kernelrelease, true), take("kernelversion", r.kernelversion, true),
                    take("target", r.target, true), take("architecture", r.architecture, false),
                    take("status", status, true), take("artifact", r.artifact, false),
-                   take("sha256", r.sha256, false), take("error", r.error, false)})
+                   take("sha256", r.sha256, false), take("error", r.error, false), take("log", r.log, false)})
     if (!s.ok()) return s;
   auto st = parse_index_status(status);
   if (!st) return Status(StatusCode::kCorrupt, where + ": unknown status \"" + status + "\"");
@@ -166,6 +167,11 @@ Result<DriverIndex> merge_indexes(const std::vector<IndexInput>& inputs, const s
         fs::path where = fs::absolute(resolve_artifact(row.artifact, input.path)).lexically_normal();
         fs::path out = fs::absolute(output_dir.empty() ? fs::path(".") : fs::path(output_dir)).lexically_normal();
         row.artifact = where.lexically_relative(out).string();
+      }
+      if (!row.log.empty() && !fs::path(row.log).is_absolute()) {
+        fs::path where = fs::absolute(resolve_artifact(row.log, input.path)).lexically_normal();
+        fs::path out = fs::absolute(output_dir.empty() ? fs::path(".") : fs::path(output_dir)).lexically_normal();
+        row.log = where.lexically_relative(out).string();
       }
       auto key = std::make_tuple(row.kernelrelease, row.target, row.kernelversion);
       auto it = seen.find(key);

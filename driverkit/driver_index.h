@@ -20,7 +20,8 @@
 //    "build_seconds": S,
 //    "verified": bool            (verify ran and passed),
 //    "verify": null | the manifest's "verify" object (status, reasons, ...),
-//    "error": "" | the last lines of the failure}
+//    "error": "" | the last lines of the failure,
+//    "log": "" | the kernel's build/verify log, relative like artifact}
 // "ok" means built, and proven when verify ran. Nothing in the file depends
 // on when or where it was written (no dates, no absolute build paths), so
 // the index of a sharded matrix merged equals the unsharded one except for
@@ -54,6 +55,7 @@ struct IndexRow {
   bool verified = false;
   nlohmann::ordered_json verify;  // null when verify did not run
   std::string error;              // "" when ok
+  std::string log;                // "" when none was kept
 };
 
 struct DriverIndex {

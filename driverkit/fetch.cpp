@@ -1,8 +1,12 @@
 #include "driverkit/fetch.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 
@@ -51,7 +55,19 @@ Result<std::string> download_url(const std::string& url, const std::string& dir,
   fs::create_directories(dir, ec);
   std::string dest = dir + "/" + name;
   if (fs::exists(dest)) return dest;
-  std::string partial = dest + ".partial";
+  // Concurrent builds (a matrix's -j, or several processes on one cache)
+  // share DIR: one downloads a file while the others wait for it, then
+  // find it there. flock(2) per open file, so threads are serialised too.
+  int lock_fd = open((dest + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return Status(StatusCode::kUnavailable, "cannot create " + dest + ".lock");
+  struct Unlock {
+    int fd;
+    ~Unlock() { close(fd); }
+  } unlock{lock_fd};
+  flock(lock_fd, LOCK_EX);
+  if (fs::exists(dest)) return dest;
+  static std::atomic<unsigned> serial{0};
+  std::string partial = dest + ".partial-" + std::to_string(getpid()) + "-" + std::to_string(serial++);
   FILE* f = std::fopen(partial.c_str(), "wb");
   if (!f) return Status(StatusCode::kUnavailable, "cannot write " + partial);
   progress.step("downloading " + url);

@@ -15,7 +15,10 @@
 namespace kestrel::driverkit {
 
 // Downloads URL into DIR (file name: the URL's last path segment), unless
-// DIR already holds it. http(s) and file:// URLs; a non-2xx answer is an error.
+// DIR already holds it (a file appears there only when complete). Safe for
+// concurrent callers (threads or processes) sharing DIR: a file is
+// downloaded once, the others wait on DIR/<name>.lock and reuse it.
+// http(s) and file:// URLs; a non-2xx answer is an error.
 Result<std::string> download_url(const std::string& url, const std::string& dir, Progress& progress);
 
 // The .debs of URLS, downloaded into DIR.

@@ -25,6 +25,13 @@ Result<std::string> build_module(const KbuildRequest& r) {
   }
   std::vector<std::string> argv = {"make", "-j" + std::to_string(r.jobs), "-C", r.kernel_dir, "M=" + src,
                                    "KESTREL_ROOT=" + r.source_root, "CC=" + r.compiler.path};
+  // The debug info would name this build's work dir (unique per build), the
+  // cache and the source tree; mapped to fixed names, two builds of one
+  // kernel from the same inputs give the same bytes (the matrix compares
+  // sha256 across shards). GCC applies the last map that matches, and the
+  // cache may lie inside the source tree: the most specific comes last.
+  argv.push_back("KCFLAGS=-ffile-prefix-map=" + r.source_root + "=/kestrel/source -ffile-prefix-map=" +
+                 r.kernel_dir + "=/usr/src/linux-headers -ffile-prefix-map=" + src + "=/kestrel/module");
   if (r.architecture == "arm64") argv.push_back("ARCH=arm64");
   if (!r.compiler.cross_compile.empty()) argv.push_back("CROSS_COMPILE=" + r.compiler.cross_compile);
   argv.push_back("modules");

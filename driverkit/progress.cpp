@@ -25,6 +25,7 @@ void Progress::end_line() {
 }
 
 void Progress::step(const std::string& what) {
+  if (listener_) listener_(what);
   end_line();
   step_ = what;
   out_ << stamp(seconds()) << what;
@@ -45,8 +46,70 @@ void Progress::update(const std::string& detail) {
 }
 
 void Progress::note(const std::string& line) {
+  if (listener_) listener_(line);
   end_line();
   out_ << stamp(seconds()) << line << "\n";
+  out_.flush();
+}
+
+MatrixProgress::MatrixProgress(std::ostream& out, bool terminal, size_t total)
+    : out_(out), terminal_(terminal), total_(total), start_(std::chrono::steady_clock::now()) {}
+
+void MatrixProgress::line_locked(const std::string& line) {
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (bar_shown_) out_ << "\r\033[K";
+  out_ << stamp(s) << line << "\n";
+  bar_shown_ = false;
+  draw_locked();
+}
+
+void MatrixProgress::draw_locked() {
+  if (!terminal_) {
+    out_.flush();
+    return;
+  }
+  constexpr size_t kWidth = 20;
+  size_t filled = total_ == 0 ? kWidth : done_ * kWidth / total_;
+  std::string bar = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] " +
+                    std::to_string(done_) + "/" + std::to_string(total_) + " done, " + std::to_string(failed_) +
+                    " failed, " + std::to_string(total_ - done_) + " remaining";
+  if (!current_.empty()) bar += " | " + current_;
+  // One terminal line: a wrapped bar could not be rewritten with \r.
+  if (bar.size() > 150) bar = bar.substr(0, 147) + "...";
+  out_ << "\r" << bar << "\033[K";
+  bar_shown_ = true;
+  out_.flush();
+}
+
+void MatrixProgress::started(const std::string& kernel) {
+  std::lock_guard<std::mutex> lock(mu_);
+  current_ = kernel + ": starting";
+  line_locked(kernel + ": started");
+}
+
+void MatrixProgress::activity(const std::string& kernel, const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  current_ = kernel + ": " + what;
+  if (terminal_) draw_locked();
+}
+
+void MatrixProgress::finished(const std::string& kernel, const std::string& result, bool failed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++done_;
+  if (failed) ++failed_;
+  if (current_.starts_with(kernel + ":")) current_.clear();
+  line_locked(kernel + ": " + result);
+}
+
+void MatrixProgress::note(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  line_locked(line);
+}
+
+void MatrixProgress::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bar_shown_) out_ << "\r\033[K";
+  bar_shown_ = false;
   out_.flush();
 }
 

@@ -4,13 +4,19 @@
 
 namespace kestrel::driverkit {
 
-void add_verify_command(CLI::App& app, VerifyCommand& cmd) {
-  VerifyOptions& o = cmd.options;
+VerifyOptions default_verify_options() {
+  VerifyOptions o;
   o.kestrel = KESTREL_BINARY;
   o.module_loader = MODULE_LOADER_BINARY;
   o.cache_dir = VM_CACHE_DIR;
   o.scripts_dir = std::string(KESTREL_SOURCE_DIR) + "/scripts/vm";
   o.scenario = std::string(KESTREL_SOURCE_DIR) + "/driverkit/verify_scenario.sh";
+  return o;
+}
+
+void add_verify_command(CLI::App& app, VerifyCommand& cmd) {
+  VerifyOptions& o = cmd.options;
+  o = default_verify_options();
   CLI::App* v = app.add_subcommand(
       "verify",
       "Boot a kernel in qemu (TCG) with the module, the kestrel collector and a workload; record pass/fail in the "

@@ -20,6 +20,10 @@ struct VerifyCommand {
   VerifyOptions options;
 };
 
+// What verify puts into the VM unless told otherwise: this build tree's
+// collector, module_loader, scripts/vm, the scenario, <build>/vm-cache.
+VerifyOptions default_verify_options();
+
 // Adds `verify` to `app`; `cmd` must outlive parsing. Defaults point into
 // this build tree (the collector, module_loader, scripts/vm, the scenario,
 // <build>/vm-cache).
