@@ -30,8 +30,11 @@ Result<std::string> build_module(const KbuildRequest& r) {
   // kernel from the same inputs give the same bytes (the matrix compares
   // sha256 across shards). GCC applies the last map that matches, and the
   // cache may lie inside the source tree: the most specific comes last.
+  // Debian's flavour headers include their -common sibling: the headers'
+  // parent dir becomes /usr/src, where the packages would put them.
   argv.push_back("KCFLAGS=-ffile-prefix-map=" + r.source_root + "=/kestrel/source -ffile-prefix-map=" +
-                 r.kernel_dir + "=/usr/src/linux-headers -ffile-prefix-map=" + src + "=/kestrel/module");
+                 fs::path(r.kernel_dir).lexically_normal().parent_path().string() +
+                 "=/usr/src -ffile-prefix-map=" + src + "=/kestrel/module");
   if (r.architecture == "arm64") argv.push_back("ARCH=arm64");
   if (!r.compiler.cross_compile.empty()) argv.push_back("CROSS_COMPILE=" + r.compiler.cross_compile);
   argv.push_back("modules");
