@@ -212,8 +212,7 @@ class Matrix {
       c.output_module = artifact;
       c.source_root = o_.source_root;
       c.make_jobs = make_jobs();
-      Progress progress(log, /*terminal=*/false);
-      progress.set_listener([&](const std::string& step) { bar_.activity(name, step); });
+      Progress progress(log, /*terminal=*/false);  // its lines reach the bar through the log
       auto built = run_build(c, progress);
       if (!built.ok()) {
         row.status = IndexStatus::kBuildFailed;

@@ -1,5 +1,6 @@
 #include "driverkit/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,7 +26,6 @@ void Progress::end_line() {
 }
 
 void Progress::step(const std::string& what) {
-  if (listener_) listener_(what);
   end_line();
   step_ = what;
   out_ << stamp(seconds()) << what;
@@ -46,7 +46,6 @@ void Progress::update(const std::string& detail) {
 }
 
 void Progress::note(const std::string& line) {
-  if (listener_) listener_(line);
   end_line();
   out_ << stamp(seconds()) << line << "\n";
   out_.flush();
@@ -75,7 +74,9 @@ void MatrixProgress::draw_locked() {
                     " failed, " + std::to_string(total_ - done_) + " remaining";
   if (!current_.empty()) bar += " | " + current_;
   // One terminal line: a wrapped bar could not be rewritten with \r.
-  if (bar.size() > 150) bar = bar.substr(0, 147) + "...";
+  struct winsize ws {};
+  size_t columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+  if (bar.size() >= columns) bar = bar.substr(0, columns > 4 ? columns - 4 : 0) + "...";
   out_ << "\r" << bar << "\033[K";
   bar_shown_ = true;
   out_.flush();
@@ -88,8 +89,12 @@ void MatrixProgress::started(const std::string& kernel) {
 }
 
 void MatrixProgress::activity(const std::string& kernel, const std::string& what) {
+  std::string shown = what;
+  if (shown.starts_with("verify: ")) shown.erase(0, 8);
+  if (shown.starts_with("[") && shown.find("s] ") != std::string::npos && shown.find("s] ") < 12)
+    shown.erase(0, shown.find("s] ") + 3);
   std::lock_guard<std::mutex> lock(mu_);
-  current_ = kernel + ": " + what;
+  current_ = kernel + ": " + shown;
   if (terminal_) draw_locked();
 }
 

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -24,9 +23,6 @@ class Progress {
   // A line that stays: warnings, results.
   void note(const std::string& line);
   double seconds() const;
-  // Told every step and note as well (the matrix shows each build's
-  // current step on its bar while the build's own lines go to its log).
-  void set_listener(std::function<void(const std::string&)> listener) { listener_ = std::move(listener); }
 
  private:
   void end_line();
@@ -35,19 +31,20 @@ class Progress {
   bool open_line_ = false;  // a step line is being rewritten (terminal)
   std::string step_;
   std::chrono::steady_clock::time_point start_;
-  std::function<void(const std::string&)> listener_;
 };
 
 // The matrix's view of many builds at once (called from several threads).
 // Every kernel's start and result is a line that stays; on a terminal a
 // bar under them is rewritten in place:
 //   [#######.............] 7/20 done, 1 failed, 13 remaining | 6.1.0-57-amd64: compiling kestrel.ko ...
-// Anywhere else only the lines are written, never the bar.
+// Anywhere else only the lines are written, never the bar. The bar is cut
+// to the terminal's width (a wrapped line cannot be rewritten with \r).
 class MatrixProgress {
  public:
   MatrixProgress(std::ostream& out, bool terminal, size_t total);
   void started(const std::string& kernel);
   // What KERNEL is doing now (its build's step); shown on the bar only.
+  // A leading "[  12.3s] " or "verify: " of a log line is dropped.
   void activity(const std::string& kernel, const std::string& what);
   void finished(const std::string& kernel, const std::string& result, bool failed);
   void note(const std::string& line);
