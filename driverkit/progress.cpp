@@ -51,8 +51,8 @@ void Progress::note(const std::string& line) {
   out_.flush();
 }
 
-MatrixProgress::MatrixProgress(std::ostream& out, bool terminal, size_t total)
-    : out_(out), terminal_(terminal), total_(total), start_(std::chrono::steady_clock::now()) {}
+MatrixProgress::MatrixProgress(std::ostream& out, bool terminal, size_t total, size_t columns)
+    : out_(out), terminal_(terminal), total_(total), columns_(columns), start_(std::chrono::steady_clock::now()) {}
 
 void MatrixProgress::line_locked(const std::string& line) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -75,7 +75,9 @@ void MatrixProgress::draw_locked() {
   if (!current_.empty()) bar += " | " + current_;
   // One terminal line: a wrapped bar could not be rewritten with \r.
   struct winsize ws {};
-  size_t columns = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+  size_t columns = columns_ != 0                                                ? columns_
+                   : ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col
+                                                                                 : 80;
   if (bar.size() >= columns) bar = bar.substr(0, columns > 4 ? columns - 4 : 0) + "...";
   out_ << "\r" << bar << "\033[K";
   bar_shown_ = true;

@@ -41,7 +41,8 @@ class Progress {
 // to the terminal's width (a wrapped line cannot be rewritten with \r).
 class MatrixProgress {
  public:
-  MatrixProgress(std::ostream& out, bool terminal, size_t total);
+  // COLUMNS: the bar's width limit; 0 = stderr's terminal width (80 when unknown).
+  MatrixProgress(std::ostream& out, bool terminal, size_t total, size_t columns = 0);
   void started(const std::string& kernel);
   // What KERNEL is doing now (its build's step); shown on the bar only.
   // A leading "[  12.3s] " or "verify: " of a log line is dropped.
@@ -57,7 +58,7 @@ class MatrixProgress {
   std::mutex mu_;
   std::ostream& out_;
   bool terminal_;
-  size_t total_, done_ = 0, failed_ = 0;
+  size_t total_, columns_, done_ = 0, failed_ = 0;
   std::string current_;  // "kernel: step" of the latest activity
   bool bar_shown_ = false;
   std::chrono::steady_clock::time_point start_;
