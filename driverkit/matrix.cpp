@@ -254,12 +254,23 @@ class Matrix {
         std::string reasons;
         if (rc == kVerifyFail && verdict.is_object() && verdict.contains("reasons"))
           for (const auto& r : verdict["reasons"]) reasons += r.get<std::string>() + "\n";
+        row.error = tail(reasons, 20);
         if (reasons.empty()) {
+          // No verdict (a usage error: the kernel image cannot be fetched,
+          // ...): verify's own error, from the log.
           std::ifstream in((fs::path(o_.output_dir) / log_rel).string());
           std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-          reasons = "verify could not run (exit " + std::to_string(rc) + "):\n" + tail(text, 10);
+          size_t at = text.rfind("verify: error: ");
+          std::string why = at == std::string::npos ? tail(text, 10) : text.substr(at + 15);
+          row.error = "verify could not run (exit " + std::to_string(rc) + "): " + why;
+          if (size_t cut = row.error.find('\n'); cut != std::string::npos) {
+            // At most 20 lines, from the start: the first says what failed.
+            size_t n = cut;
+            for (int lines = 1; lines < 20 && n != std::string::npos; ++lines) n = row.error.find('\n', n + 1);
+            if (n != std::string::npos) row.error.resize(n);
+          }
+          while (!row.error.empty() && row.error.back() == '\n') row.error.pop_back();
         }
-        row.error = tail(reasons, 20);
       }
     }
     if (manifest.ok() && (*manifest)["verify"].is_object()) {

@@ -309,6 +309,35 @@ void lookup_names_the_artifact_or_the_remedy() {
   EXPECT_EQ(no_index.code, 2);
 }
 
+// A built artifact whose verify cannot run (the VM cache is unusable, so
+// the kernel image cannot be fetched): the matrix does not rebuild it, runs
+// only verify, and records verify-failed with the reason; lookup refuses it.
+void unprovable_artifact_is_verify_failed() {
+  const std::string dir = kOut + "/unprovable", k = "6.1.0-57-amd64";
+  fs::create_directories(dir);
+  const std::string ko = "kestrel_debian_" + k + "_1.ko", manifest = "kestrel_debian_" + k + "_1.json";
+  fs::copy_file(kOut + "/full/" + ko, dir + "/" + ko);
+  json m = read_json(kOut + "/full/" + manifest);
+  m["verify"] = nullptr;  // built, not yet proven
+  std::ofstream(dir + "/" + manifest) << m.dump(2) << "\n";
+  Cli r = driverkit({"matrix", "--input", kOut + "/list.json", "--filter", "^6\\.1\\.0-57-amd64$", "--verify",
+                     "--cache", kCache, "--vm-cache", "/proc/no-such-vm-cache", "--output-dir", dir});
+  EXPECT_EQ(r.code, 1) << r.all;
+  EXPECT_NE(r.all.find(k + ": verify-failed (skipped (built)"), std::string::npos) << r.all;
+  json index = read_json(dir + "/index.json");
+  ASSERT_EQ(index["kernels"].size(), 1u) << index.dump(1);
+  const json& row = index["kernels"][0];
+  EXPECT_EQ(row["status"], "verify-failed");
+  EXPECT_EQ(row["artifact"], ko);
+  EXPECT_EQ(row["sha256"], file_sha256(dir + "/" + ko));
+  EXPECT_EQ(row["verified"], false);
+  EXPECT_NE(row["error"].get<std::string>().find("verify could not run (exit 2)"), std::string::npos) << row.dump(1);
+  EXPECT_NE(row["error"].get<std::string>().find("cannot fetch linux-image-" + k), std::string::npos) << row.dump(1);
+  Cli lookup = driverkit({"index", "lookup", "--index", dir + "/index.json", "--kernelrelease", k});
+  EXPECT_EQ(lookup.code, 1);
+  EXPECT_NE(lookup.all.find("failed verification and is not loaded"), std::string::npos) << lookup.all;
+}
+
 // One test, because each step needs the one before (ctest runs every
 // gtest test in its own process).
 TEST(DriverkitMatrix, BuildVerifyReRunShardsMergeLookup) {
@@ -328,6 +357,10 @@ TEST(DriverkitMatrix, BuildVerifyReRunShardsMergeLookup) {
   {
     SCOPED_TRACE("index lookup");
     lookup_names_the_artifact_or_the_remedy();
+  }
+  {
+    SCOPED_TRACE("verify-failed");
+    unprovable_artifact_is_verify_failed();
   }
 }
 
