@@ -64,7 +64,7 @@ Collector::Collector(CollectorPlan plan, const CliOptions& options, const Kestre
 Collector::~Collector() = default;
 
 Status Collector::start_sources() {
-  auto sources = make_sources(plan_.sources, config_);
+  auto sources = make_sources(plan_.sources, config_, log_);
   if (!sources.ok()) return sources.status();
   for (auto& source : *sources) {
     if (Status s = source->set_capture_request(plan_.capture); !s.ok())

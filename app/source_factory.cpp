@@ -6,11 +6,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <ostream>
 
+#include "app/engine_choice.h"
+#include "app/kmod_from_index.h"
 #include "ebpf/ebpf_source.h"
 #include "ebpf/host_checks.h"
 #include "gvisor/gvisor_source.h"
 #include "kmod/kmod_source.h"
+#include "kmod/module/kestrel_kmod_abi.h"
 #include "sources/capture/capture_source.h"
 
 namespace kestrel {
@@ -71,34 +75,48 @@ Status check_kernel_version() {
                 std::string("kernel ") + u.release + " is older than 5.17, which the eBPF probe needs");
 }
 
-// engine.kind=auto: the eBPF probe when this kernel and these privileges
-// can run it, else the kernel module when it is loaded, else an error
-// naming both remedies. Returns "ebpf" or "kmod".
-Result<std::string> pick_auto_engine() {
-  Status why = ebpf::check_kernel_btf();
-  if (why.ok()) why = ebpf::check_privileges();
-  if (why.ok()) why = check_kernel_version();
-  if (why.ok()) return std::string("ebpf");
-  if (kmod_device_present()) return std::string("kmod");
-  return Status(StatusCode::kUnavailable,
-                "engine.kind=auto found no usable syscall source: the eBPF probe cannot run here (" +
-                    why.message() +
-                    ") and the kestrel kernel module is not loaded (/dev/kestrel is missing). Either run on a "
-                    "kernel with BTF >= 5.17 as root, or build the module for this kernel with "
-                    "kestrel-driverkit build and insmod it");
+// What choose_syscall_engine() decides from: read from this host.
+EngineFacts engine_facts(const std::string& kind, const KestrelConfig& config) {
+  EngineFacts facts;
+  if (kind == "auto") {
+    facts.ebpf = ebpf::check_kernel_btf();
+    if (facts.ebpf.ok()) facts.ebpf = ebpf::check_privileges();
+    if (facts.ebpf.ok()) facts.ebpf = check_kernel_version();
+  }
+  facts.kmod_device = kmod_device_present(KESTREL_KMOD_DEVICE);
+  facts.kmod_index = config.engine.kmod_index;
+  return facts;
+}
+
+// engine.kind=auto or kmod: the source choose_syscall_engine() picks,
+// after loading the module from engine.kmod.index when it says so.
+// Returns "ebpf" or "kmod"; the choice and any load are logged.
+Result<std::string> choose_and_prepare(const std::string& kind, const KestrelConfig& config, std::ostream& log) {
+  EngineFacts facts = engine_facts(kind, config);
+  auto choice = choose_syscall_engine(kind, facts);
+  if (!choice.ok()) return choice.status();
+  log << "kestrel: " << choice->why << "\n";
+  if (choice->load_from_index) {
+    auto load = load_kmod_from_index(facts.kmod_index, KESTREL_KMOD_DEVICE);
+    if (!load.ok()) return index_load_failure(kind, facts, load.status());
+    log << "kestrel: " << describe(*load) << "\n";
+  }
+  log.flush();
+  return choice->kind;
 }
 
 }  // namespace
 
-Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config) {
+Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan, const KestrelConfig& config,
+                                                          std::ostream& log) {
   std::vector<std::unique_ptr<Source>> sources;
   if (!plan.capture.empty()) {
     sources.push_back(make_capture_source(plan.capture));
     return sources;
   }
   std::string kind = plan.syscall_kind;
-  if (kind == "auto") {
-    auto picked = pick_auto_engine();
+  if (kind == "auto" || kind == "kmod") {
+    auto picked = choose_and_prepare(kind, config, log);
     if (!picked.ok()) return picked.status();
     kind = *picked;
   }

@@ -64,7 +64,7 @@ Status kmod_not_loaded_error(const std::string& device) {
                 "the kestrel kernel module is not loaded (" + device +
                     " is missing): build it for this kernel with `kestrel-driverkit build --target debian "
                     "--kernelrelease $(uname -r)` "
-                    "and insmod the .ko");
+                    "and insmod the .ko, or set engine.kmod.index to a kestrel-driverkit index holding it");
 }
 
 KmodSource::KmodSource(KmodOptions options) : options_(std::move(options)) {

@@ -92,6 +92,7 @@ struct KestrelConfig {
     uint64_t ebpf_buf_size{};
     uint64_t ebpf_cpus_for_each_buffer{};
     uint64_t kmod_buf_size{};
+    std::string kmod_index;  // a kestrel-driverkit driver index; "" = none
     bool gvisor_enabled{};
     std::string gvisor_config, gvisor_root;
     uint64_t gvisor_max_connections{}, gvisor_max_connections_per_peer{};  // 0: the source's default

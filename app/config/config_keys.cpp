@@ -139,6 +139,9 @@ const ConfigKey kKeys[] = {
      "kestrel kernel module (kmod/, device /dev/kestrel)"},
     {"engine.kmod.buf_size", ConfigType::kInt, "8388608", KESTREL_FIELD(engine.kmod_buf_size),
      "data bytes per per-CPU ring (rounded up to a power of two)"},
+    {"engine.kmod.index", ConfigType::kString, R"("")", KESTREL_FIELD(engine.kmod_index),
+     "kestrel-driverkit driver index (index.json): with engine.kind auto or kmod and /dev/kestrel missing, the "
+     "module for this kernel (uname -r) is loaded from it"},
     {"engine.gvisor", ConfigType::kSection, "", {},
      "gVisor (runsc) monitoring socket"},
     {"engine.gvisor.enabled", ConfigType::kBool, "false", KESTREL_FIELD(engine.gvisor_enabled),

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "app/collector_plan.h"
 #include "app/source_factory.h"
 #include "engine/load_result.h"
@@ -42,7 +44,7 @@ OwnedEvent exec_record(const CaptureRequest& request) {
   EXPECT_TRUE(config.ok());
   SourcePlan plan;
   plan.syscall_kind = "ebpf";
-  auto sources = make_sources(plan, *config);
+  auto sources = make_sources(plan, *config, std::cerr);
   EXPECT_TRUE(sources.ok()) << sources.status().to_string();
   if (!sources.ok() || sources->size() != 1) return {};
   Source& source = *sources->front();
