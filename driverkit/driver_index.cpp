@@ -201,14 +201,16 @@ LookupResult lookup_kernel(const DriverIndex& index, const std::string& index_pa
     matches.push_back(&r);
   }
   if (matches.empty()) {
+    std::string dir = fs::path(index_path).parent_path().empty() ? std::string(".")
+                                                                  : fs::path(index_path).parent_path().string();
     result.reason = "kernel " + request.kernelrelease + " is not in the driver index " + index_path + " (" +
                     std::to_string(index.kernels.size()) +
-                    " kernels). Build the module for it: kestrel-driverkit build --target <distro> --kernelrelease " +
-                    request.kernelrelease + " --output-module " +
-                    (fs::path(index_path).parent_path().empty() ? std::string(".")
-                                                                 : fs::path(index_path).parent_path().string()) +
-                    "/, or add it to the matrix (kestrel-crawler crawl, then kestrel-driverkit matrix) and load it "
-                    "with insmod";
+                    " kernels). Add it to the index: crawl again (kestrel-crawler crawl --distro <distro> --output list.json) "
+                    "and re-run the matrix on the new list (kestrel-driverkit matrix --input list.json --output-dir " +
+                    dir + "; kernels already built are skipped; kestrel-driverkit index merge after a sharded run); "
+                    "or build it alone with "
+                    "kestrel-driverkit build --target <distro> --kernelrelease " +
+                    request.kernelrelease + " and insmod it, after which the collector uses /dev/kestrel";
     return result;
   }
   // Prefer a usable row; among equals, the first in index order.
