@@ -91,9 +91,12 @@ class StateUpdater {
   explicit StateUpdater(ThreadTable& table) : table_(table) {}
 
   // A syscall's enter record (replayed .scap captures) carries no result:
-  // state changes when its exit arrives, so it is not applied.
+  // state changes when its exit arrives. Only its thread is made known.
   void apply(const Event& event) {
-    if (event.enter && event.view.info().is_syscall()) return;
+    if (event.enter && event.view.info().is_syscall()) {
+      thread_for(event.view, event.domain);
+      return;
+    }
     apply(event.view, event.domain);
   }
   void apply(const EventView& ev, DomainId domain);

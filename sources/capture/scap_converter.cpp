@@ -150,6 +150,15 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     }
   }
   place(*row, info, ev.params, slots);
+  if (row->kestrel_type == KE_EXECVE && row->dir == Direction::kExit && !pid_of_tid_.contains(tid)) {
+    // scap's execve carries no credentials. For a thread the capture never
+    // introduced (not in its process list, no clone seen) they are unknown:
+    // -1, as libscap has them, rather than the table's default of root.
+    static constexpr uint8_t kUnknownId[4] = {0xff, 0xff, 0xff, 0xff};
+    static constexpr ParamRow kUnknownRow{"", ParamType::kUint32, ""};
+    for (std::string_view p : {"uid", "euid", "gid", "egid"})
+      if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = Slot{kUnknownId, &kUnknownRow};
+  }
 
   builder_.begin(row->kestrel_type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   for (uint16_t k = 0; k < info.params.size(); ++k) {

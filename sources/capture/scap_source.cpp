@@ -53,6 +53,17 @@ std::optional<CaptureUsers> ScapSource::capture_users() const {
   return u;
 }
 
+std::optional<std::vector<ThreadInfo>> ScapSource::describe_process(DomainId domain, int64_t pid) const {
+  if (domain != kHostDomain || pid <= 0) return std::nullopt;
+  ThreadInfo t;
+  t.tid = t.pid = pid;
+  t.ptid = -1;
+  t.uid = t.euid = t.gid = t.egid = UINT32_MAX;
+  t.loginuid = UINT32_MAX;
+  t.root = "/";
+  return std::vector<ThreadInfo>{t};
+}
+
 Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   (void)wait;
   out.clear();

@@ -32,6 +32,10 @@ class ScapSource final : public Source {
   Status open() override;
   std::vector<ThreadInfo> initial_state() override;
   std::optional<CaptureUsers> capture_users() const override;
+  // A process the capture never described (not in its process list, no
+  // clone seen): known by its id only; credentials and parent unknown (-1,
+  // as libscap has them), not this host's root.
+  std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
   void close() override;
