@@ -236,7 +236,9 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
   uint8_t hdr[kBlockHeaderSize];
   auto got = source_->read(hdr);
   if (!got.ok())
-    return error_at(got.status().code(), got.status().message() + " (reading a block header)", offset_);
+    return error_at(got.status().code(),
+                    got.status().message() + " (reading the block header at offset " + std::to_string(offset_) + ")",
+                    offset_);
   offset_ += *got;
   if (*got == 0) return BlockRead::kEnd;
   if (*got < kBlockHeaderSize)
@@ -260,7 +262,7 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
   if (!got.ok())
     return error_at(got.status().code(),
                     got.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
-                    offset_);
+                    block_offset_);
   offset_ += *got;
   if (*got < body_.size())
     return error_at(StatusCode::kTruncated,
