@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 #include <utility>
 
 #include "sources/capture/scap_format.h"
@@ -597,17 +598,21 @@ Status ScapReader::parse_iflist(bool v2) {
 
 void ScapReader::attach_fds() {
   if (fds_by_tid_.empty()) return;
-  for (ThreadInfo& t : threads_) {
-    auto it = fds_by_tid_.find(t.tid);
-    if (it == fds_by_tid_.end()) continue;
+  std::unordered_map<int64_t, size_t> index;  // tid -> position in threads_
+  for (size_t i = 0; i < threads_.size(); ++i) index.emplace(threads_[i].tid, i);
+  for (auto it = fds_by_tid_.begin(); it != fds_by_tid_.end();) {
+    auto t = index.find(it->first);
+    if (t == index.end()) {  // fds of a thread not listed (yet): kept for a later process list
+      ++it;
+      continue;
+    }
     // The state tables keep fds on the thread-group leader.
-    ThreadInfo* owner = &t;
-    if (t.pid != t.tid) {
-      for (ThreadInfo& l : threads_)
-        if (l.tid == t.pid) owner = &l;
+    ThreadInfo* owner = &threads_[t->second];
+    if (owner->pid != owner->tid) {
+      if (auto l = index.find(owner->pid); l != index.end()) owner = &threads_[l->second];
     }
     for (FdInfo& f : it->second) owner->fds.push_back(std::move(f));
-    fds_by_tid_.erase(it);
+    it = fds_by_tid_.erase(it);
   }
 }
 

@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <fcntl.h>
+
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -375,6 +378,255 @@ TEST(ScapSource, EnterAndExitRecordsAndUnmodelledCounts) {
   for (const auto& [k, v] : s.counters)
     if (k.starts_with("scap_unmodelled.")) unmodelled += v;
   EXPECT_EQ(unmodelled + 46u, 345u);  // nothing lost silently
+}
+
+}  // namespace
+}  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+// A capture built here byte by byte from libscap's documented layouts
+// (scap_savefile.c: the read functions; ppm_events_public.h: the event
+// header), for the block kinds Falco's traces lack: event blocks with flags,
+// large-payload event blocks, and entries a newer writer extended with
+// fields this reader does not know.
+class ScapWriter {
+ public:
+  void block(uint32_t type, const std::vector<uint8_t>& body) {
+    std::vector<uint8_t> b = body;
+    while (b.size() % 4) b.push_back(0);
+    const uint32_t total = static_cast<uint32_t>(b.size() + 12);
+    put(out_, type);
+    put(out_, total);
+    out_.insert(out_.end(), b.begin(), b.end());
+    put(out_, total);
+  }
+  template <typename T>
+  static void put(std::vector<uint8_t>& v, T x) {
+    uint8_t b[sizeof(T)];
+    std::memcpy(b, &x, sizeof(T));
+    v.insert(v.end(), b, b + sizeof(T));
+  }
+  static void str(std::vector<uint8_t>& v, const std::string& s) {
+    put<uint16_t>(v, static_cast<uint16_t>(s.size()));
+    v.insert(v.end(), s.begin(), s.end());
+  }
+  static void set_len(std::vector<uint8_t>& v, size_t at) {  // entry length, its own 4 bytes included
+    const uint32_t n = static_cast<uint32_t>(v.size() - at);
+    std::memcpy(v.data() + at, &n, 4);
+  }
+  // An event block: cpu, [flags], header (v2: with nparams), lengths, data.
+  void event(uint32_t block_type, uint16_t type, uint64_t ts, uint64_t tid,
+             const std::vector<std::vector<uint8_t>>& params, bool v2, bool large, std::optional<uint32_t> flags) {
+    std::vector<uint8_t> body;
+    put<uint16_t>(body, 1);
+    if (flags) put<uint32_t>(body, *flags);
+    size_t data = 0;
+    for (const auto& p : params) data += p.size();
+    const uint32_t hdr = v2 ? 26 : 22;
+    const uint32_t len = static_cast<uint32_t>(hdr + (large ? 4 : 2) * params.size() + data);
+    put<uint64_t>(body, ts);
+    put<uint64_t>(body, tid);
+    put<uint32_t>(body, len);
+    put<uint16_t>(body, type);
+    if (v2) put<uint32_t>(body, static_cast<uint32_t>(params.size()));
+    for (const auto& p : params) {
+      if (large) put<uint32_t>(body, static_cast<uint32_t>(p.size()));
+      else put<uint16_t>(body, static_cast<uint16_t>(p.size()));
+    }
+    for (const auto& p : params) body.insert(body.end(), p.begin(), p.end());
+    block(block_type, body);
+  }
+  const std::vector<uint8_t>& bytes() const { return out_; }
+
+ private:
+  std::vector<uint8_t> out_;
+};
+
+template <typename T>
+std::vector<uint8_t> le(T x) {
+  std::vector<uint8_t> v;
+  ScapWriter::put(v, x);
+  return v;
+}
+std::vector<uint8_t> cstr(const std::string& s) {
+  std::vector<uint8_t> v(s.begin(), s.end());
+  v.push_back(0);
+  return v;
+}
+
+std::vector<uint8_t> synthetic_capture() {
+  ScapWriter w;
+  std::vector<uint8_t> shb;
+  ScapWriter::put<uint32_t>(shb, 0x1A2B3C4D);
+  ScapWriter::put<uint16_t>(shb, 1);
+  ScapWriter::put<uint16_t>(shb, 2);
+  ScapWriter::put<uint64_t>(shb, ~0ull);
+  w.block(0x0A0D0D0A, shb);
+
+  std::vector<uint8_t> mi;
+  ScapWriter::put<uint32_t>(mi, 8);
+  ScapWriter::put<uint64_t>(mi, 1ull << 30);
+  ScapWriter::put<uint64_t>(mi, 4194304);
+  std::string host = "scap-host";
+  host.resize(128, '\0');
+  mi.insert(mi.end(), host.begin(), host.end());
+  mi.resize(mi.size() + 32, 0);
+  w.block(0x201, mi);
+
+  // User list v2: a user entry with 4 bytes a newer writer appended.
+  std::vector<uint8_t> ul;
+  size_t at = ul.size();
+  ScapWriter::put<uint32_t>(ul, 0);
+  ul.push_back(0);  // USERBLOCK_TYPE_USER
+  ScapWriter::put<uint32_t>(ul, 1000);
+  ScapWriter::put<uint32_t>(ul, 1000);
+  ScapWriter::str(ul, "alice");
+  ScapWriter::str(ul, "/home/alice");
+  ScapWriter::str(ul, "/bin/sh");
+  ScapWriter::put<uint32_t>(ul, 0xdeadbeef);
+  ScapWriter::set_len(ul, at);
+  at = ul.size();
+  ScapWriter::put<uint32_t>(ul, 0);
+  ul.push_back(1);  // group
+  ScapWriter::put<uint32_t>(ul, 1000);
+  ScapWriter::str(ul, "staff");
+  ScapWriter::set_len(ul, at);
+  w.block(0x220, ul);
+
+  // Process list v9: one entry with every field libscap reads, then 13
+  // bytes a newer writer appended.
+  std::vector<uint8_t> pl;
+  at = pl.size();
+  ScapWriter::put<uint32_t>(pl, 0);
+  for (uint64_t v : {1234ull, 1234ull, 1ull, 1234ull, 1234ull}) ScapWriter::put<uint64_t>(pl, v);  // tid pid ptid sid vpgid
+  ScapWriter::str(pl, "writer");
+  ScapWriter::str(pl, "/usr/bin/writer");
+  ScapWriter::str(pl, "/usr/bin/writer");
+  ScapWriter::str(pl, std::string("-v\0out", 6));
+  ScapWriter::str(pl, "/srv");
+  ScapWriter::put<uint64_t>(pl, 1024);  // fdlimit
+  ScapWriter::put<uint32_t>(pl, 0);     // flags
+  ScapWriter::put<uint32_t>(pl, 1000);  // uid
+  ScapWriter::put<uint32_t>(pl, 1000);  // gid
+  for (int i = 0; i < 3; ++i) ScapWriter::put<uint32_t>(pl, 0);  // vm sizes
+  ScapWriter::put<uint64_t>(pl, 0);
+  ScapWriter::put<uint64_t>(pl, 0);
+  ScapWriter::str(pl, std::string("HOME=/home/alice", 16));
+  ScapWriter::put<uint64_t>(pl, 1234);  // vtid
+  ScapWriter::put<uint64_t>(pl, 1234);  // vpid
+  ScapWriter::str(pl, "");              // cgroups
+  ScapWriter::str(pl, "/");             // root
+  ScapWriter::put<uint64_t>(pl, 0);     // pidns_init_start_ts
+  ScapWriter::put<uint32_t>(pl, 34816); // tty
+  ScapWriter::put<uint32_t>(pl, 1000);  // loginuid
+  pl.push_back(0);                      // exe_writable
+  for (uint64_t cap : {0ull, 0x1ull, 0x3ull}) ScapWriter::put<uint64_t>(pl, cap);
+  pl.resize(pl.size() + 13, 0x77);      // unknown appended fields
+  ScapWriter::set_len(pl, at);
+  w.block(0x215, pl);
+
+  // fd list v2 of 1234: a FILE_V2 entry with 6 appended bytes.
+  std::vector<uint8_t> fdl;
+  ScapWriter::put<uint64_t>(fdl, 1234);
+  at = fdl.size();
+  ScapWriter::put<uint32_t>(fdl, 0);
+  ScapWriter::put<int64_t>(fdl, 7);
+  ScapWriter::put<uint64_t>(fdl, 99);
+  fdl.push_back(16);                          // SCAP_FD_FILE_V2
+  ScapWriter::put<uint32_t>(fdl, (1 << 0));   // PPM_O_RDONLY
+  ScapWriter::str(fdl, "/srv/data.log");
+  ScapWriter::put<uint32_t>(fdl, 0x803);      // dev
+  fdl.resize(fdl.size() + 6, 0x55);
+  ScapWriter::set_len(fdl, at);
+  w.block(0x218, fdl);
+
+  // open enter in an event block with flags (EVF v2), its exit in a large
+  // block (u32 param lengths), then close in old v1 blocks (no nparams).
+  const uint32_t ppm_wronly_creat = (1 << 1) | (1 << 2);
+  w.event(0x217, 2, 1000, 1234, {cstr("/srv/out.txt"), le<uint32_t>(ppm_wronly_creat), le<uint32_t>(0644)}, true,
+          false, 0x1);
+  w.event(0x221, 3, 1001, 1234,
+          {le<int64_t>(8), cstr("/srv/out.txt"), le<uint32_t>(ppm_wronly_creat), le<uint32_t>(0644), le<uint32_t>(0x803)},
+          true, true, std::nullopt);
+  w.event(0x204, 4, 1002, 1234, {le<int64_t>(8)}, false, false, std::nullopt);
+  w.event(0x204, 5, 1003, 1234, {le<int64_t>(0)}, false, false, std::nullopt);
+  return w.bytes();
+}
+
+TEST(ScapSynthetic, FlagsAndLargeBlocksAndExtendedEntriesAreReadByTheirLengths) {
+  const std::string path = write_temp(synthetic_capture(), "synthetic");
+  ScapSource src(path);
+  ASSERT_TRUE(src.open().ok());
+  EXPECT_EQ(src.reader().machine().num_cpus, 8u);
+  EXPECT_EQ(src.reader().machine().hostname, "scap-host");
+  auto users = src.capture_users();
+  ASSERT_TRUE(users.has_value());
+  ASSERT_EQ(users->users.size(), 1u);
+  EXPECT_EQ(users->users[0].name, "alice");
+  EXPECT_EQ(users->users[0].shell, "/bin/sh");
+  ASSERT_EQ(users->groups.size(), 1u);
+  EXPECT_EQ(users->groups[0].name, "staff");
+
+  auto threads = src.initial_state();
+  ASSERT_EQ(threads.size(), 1u);
+  const ThreadInfo& t = threads[0];
+  EXPECT_EQ(t.comm, "writer");
+  EXPECT_EQ(t.args, (std::vector<std::string>{"-v", "out"}));
+  EXPECT_EQ(t.cwd, "/srv");
+  EXPECT_EQ(t.uid, 1000u);
+  EXPECT_EQ(t.tty, 34816u);
+  EXPECT_EQ(t.loginuid, 1000u);
+  EXPECT_EQ(t.cap_effective, 3u);
+  ASSERT_EQ(t.fds.size(), 1u);
+  EXPECT_EQ(t.fds[0].fd, 7);
+  EXPECT_EQ(t.fds[0].name, "/srv/data.log");
+  EXPECT_EQ(t.fds[0].dev, 0x803u);
+  EXPECT_EQ(t.fds[0].open_flags, static_cast<uint32_t>(O_RDONLY));
+
+  EventBatch batch;
+  auto n = src.next(batch, std::chrono::milliseconds(0));
+  ASSERT_TRUE(n.ok()) << n.status().to_string();
+  ASSERT_EQ(batch.events.size(), 4u);
+  const Event& open_e = batch.events[0];
+  const Event& open_x = batch.events[1];
+  EXPECT_TRUE(open_e.enter);
+  EXPECT_FALSE(open_x.enter);
+  EXPECT_EQ(open_e.view.type(), KE_OPEN);
+  EXPECT_EQ(open_e.view.tgid(), 1234u);
+  EXPECT_EQ(open_e.view.param_str(KP_OPEN_name), "/srv/out.txt");
+  EXPECT_EQ(open_e.view.param_uint(KP_OPEN_flags), static_cast<uint64_t>(O_WRONLY | O_CREAT));
+  EXPECT_FALSE(open_e.view.has_param(KP_OPEN_fd));
+  EXPECT_EQ(open_x.view.param_int(KP_OPEN_fd), 8);
+  EXPECT_EQ(open_x.view.param_uint(KP_OPEN_mode), 0644u);
+  EXPECT_EQ(open_x.view.param_uint(KP_OPEN_dev), 0x803u);
+  const Event& close_x = batch.events[3];
+  EXPECT_TRUE(batch.events[2].enter);
+  EXPECT_EQ(close_x.view.type(), KE_CLOSE);
+  EXPECT_EQ(close_x.view.param_int(KP_CLOSE_res), 0);
+  EXPECT_EQ(close_x.view.param_int(KP_CLOSE_fd), 8);  // merged from the enter
+  n = src.next(batch, std::chrono::milliseconds(0));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, NextOutcome::kEof);
+  EXPECT_EQ(src.reader().block_counts().at(0x217), 1u);
+  EXPECT_EQ(src.reader().block_counts().at(0x221), 1u);
+}
+
+TEST(ScapSynthetic, AnEntryLongerThanItsBlockIsAnErrorAtItsOffset) {
+  auto bytes = synthetic_capture();
+  const auto blocks = walk_blocks(bytes);
+  auto pl = std::find_if(blocks.begin(), blocks.end(), [](const Block& b) { return b.type == 0x215; });
+  ASSERT_NE(pl, blocks.end());
+  // The entry claims more bytes than its block holds.
+  const uint32_t too_long = 0x4000;
+  std::memcpy(bytes.data() + pl->offset + 8, &too_long, 4);
+  scap::ScapReader r;
+  Status st = r.open(write_temp(bytes, "entry"));
+  EXPECT_EQ(st.code(), StatusCode::kCorrupt) << st.to_string();
+  ASSERT_TRUE(st.where().offset.has_value());
+  EXPECT_GE(*st.where().offset, pl->offset);
+  EXPECT_LT(*st.where().offset, pl->offset + pl->length);
 }
 
 }  // namespace
