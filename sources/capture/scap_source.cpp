@@ -1,5 +1,7 @@
 #include "sources/capture/scap_source.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <utility>
 
@@ -12,6 +14,10 @@ constexpr size_t kBatchEvents = 512;
 }
 
 bool is_scap_file(const std::string& path) {
+  // Only regular files are looked into: reading the head of a FIFO (a
+  // capture streamed by another process) would take bytes the replay needs.
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   auto src = kcap::open_byte_source(path);
   if (!src.ok()) return false;
   uint8_t head[4];

@@ -59,9 +59,10 @@ class ScapSource final : public Source {
   std::atomic<uint64_t> bytes_{0};
 };
 
-// Whether `path` holds a .scap capture (after gunzip): its first block is a
-// section header. False for anything else, unreadable files included (the
-// .kcap reader then says why).
+// Whether `path` is a regular file holding a .scap capture (after gunzip):
+// its first block is a section header. False for anything else, unreadable
+// files and FIFOs included (the .kcap reader then reads or explains them;
+// a .scap streamed through a FIFO is not recognised).
 bool is_scap_file(const std::string& path);
 
 }  // namespace kestrel
