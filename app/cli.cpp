@@ -42,7 +42,7 @@ void build_parser(CLI::App& app, CliOptions& o) {
       ->allow_extra_args(false);
   app.add_option("-r,--rules", o.rules, "rules file or directory (repeatable; replaces rules_files)")
       ->allow_extra_args(false);
-  app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap) instead of live capture");
+  app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap, or .scap from Falco/sysdig) instead of live capture");
   app.add_option("-w,--write", o.write_capture, "also record every captured event to FILE (.kcap; .kcap.gz compresses)");
   app.add_option("-V,--validate", o.validate, "validate rules files and exit 0 (valid) or 1")
       ->allow_extra_args(false);
@@ -54,6 +54,9 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.add_flag("--list-plugins", o.list_plugins, "load the plugins in load_plugins, print what they provide and exit");
   app.add_option("-M", o.duration_s, "stop after SECONDS")->check(CLI::PositiveNumber);
   app.add_flag("-A", o.all_events, "capture all event types, not only those the rules need");
+  app.add_flag("--stats", o.stats,
+               "at exit, also print each source's own counters (for a .scap replay: events read, modelled, and "
+               "not modelled per scap event type)");
   app.add_flag("--allow-empty-rules", o.allow_empty_rules,
                "on SIGHUP, accept rules that enable no rule instead of keeping the rules in use");
   app.add_option("--gvisor-generate-config", o.gvisor_generate_config,

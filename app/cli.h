@@ -28,6 +28,7 @@ struct CliOptions {
   std::optional<double> duration_s;        // -M
   bool all_events = false;                 // -A
   bool allow_empty_rules = false;          // --allow-empty-rules
+  bool stats = false;                      // --stats: per-source counters at exit
   std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]
 };
 

@@ -233,6 +233,7 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
     return kExitFailure;
   }
   print_summary(log_, *summary);
+  if (options_.stats) print_source_counters(log_, *summary);
   if (exit_on_drops_) return kExitFailure;
   if (!summary->recording.ok()) return kExitFailure;
   for (const auto& src : summary->sources)

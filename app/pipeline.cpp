@@ -49,6 +49,8 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     (void)source_id;
     table_.load(std::move(threads));
   }
+  // A replay's user names are the recording machine's.
+  for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
   PipelineSummary summary;
   if (recorder_) {
     kcap::KcapHeader header;
@@ -91,6 +93,15 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
   return summary;
+}
+
+void print_source_counters(std::ostream& out, const PipelineSummary& s) {
+  for (const auto& src : s.sources) {
+    out << "Source " << src.name << " counters:";
+    if (src.stats.counters.empty()) out << " none";
+    out << "\n";
+    for (const auto& [name, n] : src.stats.counters) out << "   " << name << ": " << n << "\n";
+  }
 }
 
 void print_summary(std::ostream& out, const PipelineSummary& s) {

@@ -61,7 +61,10 @@ class Pipeline {
   }
   // Evaluate events with `rules` from the next event on (SIGHUP reload).
   // Call on the engine thread, e.g. from the on_tick callback.
-  void replace_rules(engine::eval::RuleEngine& rules) { rules_ = &rules; }
+  void replace_rules(engine::eval::RuleEngine& rules) {
+    rules_ = &rules;
+    for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
+  }
   // Events of multiplexer source `source_id` (a plugin's) are evaluated by
   // `rules` — the engine for that plugin's event source — and skip the
   // thread/fd state. nullptr: back to the default engine. Same thread
@@ -91,6 +94,8 @@ class Pipeline {
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,
 // per-source counters and drops.
+// --stats: each source's own counters (SourceStats::counters), one a line.
+void print_source_counters(std::ostream& out, const PipelineSummary& s);
 void print_summary(std::ostream& out, const PipelineSummary& s);
 
 }  // namespace kestrel

@@ -21,6 +21,7 @@ Status Multiplexer::start() {
       return Status(s.code(), "source '" + slots_[i].source->capabilities().name + "': " + s.message(), s.where());
     }
     initial_.emplace_back(static_cast<uint16_t>(i), slots_[i].source->initial_state());
+    if (auto users = slots_[i].source->capture_users()) capture_users_.push_back(std::move(*users));
   }
   started_ = true;
   for (size_t i = 0; i < slots_.size(); ++i) readers_.emplace_back(&Multiplexer::read_loop, this, static_cast<uint16_t>(i));
@@ -57,7 +58,7 @@ void Multiplexer::read_loop(uint16_t id) {
     size_t pos = 0;
     for (const auto& ev : batch.events) {
       std::memcpy(chunk.bytes.data() + pos, ev.view.bytes().data(), ev.view.len());
-      chunk.records.emplace_back(static_cast<uint32_t>(pos), ev.domain);
+      chunk.records.push_back({static_cast<uint32_t>(pos), ev.domain, ev.enter});
       pos += ev.view.len();
     }
 
@@ -107,11 +108,11 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
 
   out.events.reserve(current_.records.size());
   for (size_t i = 0; i < current_.records.size(); ++i) {
-    auto [offset, domain] = current_.records[i];
-    size_t end = i + 1 < current_.records.size() ? current_.records[i + 1].first : current_.bytes.size();
+    const auto& rec = current_.records[i];
+    size_t end = i + 1 < current_.records.size() ? current_.records[i + 1].offset : current_.bytes.size();
     // Already validated by the source; parse again only to build the view.
-    auto view = EventView::parse(std::span(current_.bytes).subspan(offset, end - offset));
-    if (view.ok()) out.events.push_back(Event{*view, domain, current_.source_id});
+    auto view = EventView::parse(std::span(current_.bytes).subspan(rec.offset, end - rec.offset));
+    if (view.ok()) out.events.push_back(Event{*view, rec.domain, current_.source_id, rec.enter});
   }
   return NextOutcome::kBatch;
 }

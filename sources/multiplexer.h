@@ -60,6 +60,8 @@ class Multiplexer {
 
   // Threads that existed before capture, per source, as gathered by start().
   const std::vector<std::pair<uint16_t, std::vector<ThreadInfo>>>& initial_states() const { return initial_; }
+  // The sources' capture_users(), from start(): those that have them.
+  const std::vector<CaptureUsers>& capture_users() const { return capture_users_; }
 
   // Consumer side. Views in `out` stay valid until the next call.
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait);
@@ -78,7 +80,12 @@ class Multiplexer {
   struct Chunk {
     uint16_t source_id = 0;
     std::vector<uint8_t> bytes;
-    std::vector<std::pair<uint32_t, DomainId>> records;  // offset, domain
+    struct Record {
+      uint32_t offset = 0;
+      DomainId domain = kHostDomain;
+      bool enter = false;  // Event::enter
+    };
+    std::vector<Record> records;
   };
   struct Slot {
     std::unique_ptr<Source> source;
@@ -95,6 +102,7 @@ class Multiplexer {
   std::vector<Slot> slots_;
   std::vector<std::thread> readers_;
   std::vector<std::pair<uint16_t, std::vector<ThreadInfo>>> initial_;
+  std::vector<CaptureUsers> capture_users_;
   mutable std::mutex mu_;
   std::condition_variable ready_;  // a chunk was queued or a reader ended
   std::condition_variable space_;  // a chunk was consumed

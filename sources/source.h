@@ -87,6 +87,23 @@ struct CaptureRequest {
   ProcessParamSet process_params;
 };
 
+// The users and groups of the machine a capture was recorded on (a .scap
+// file's user list): a replay's user.name and group.name come from these,
+// not from the host replaying it.
+struct CaptureUsers {
+  struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::string name, home, shell;
+  };
+  struct Group {
+    uint32_t gid = 0;
+    std::string name;
+  };
+  std::vector<User> users;
+  std::vector<Group> groups;
+};
+
 enum class NextOutcome {
   kBatch,  // `out` holds one or more events
   kIdle,   // nothing arrived within the wait; call again
@@ -106,6 +123,10 @@ class Source {
   // Processes that existed before capture started (a /proc scan, a capture
   // file's snapshot, `runsc trace procfs`). Called once after open().
   virtual std::vector<ThreadInfo> initial_state() { return {}; }
+
+  // A capture's own user and group lists (see CaptureUsers); nullopt for
+  // sources whose users are this host's. Called once after open().
+  virtual std::optional<CaptureUsers> capture_users() const { return std::nullopt; }
 
   // Limits emission to `types` (the engine's and state tables' needs). A
   // source that cannot filter may ignore it; the engine filters anyway.

@@ -90,7 +90,15 @@ class StateUpdater {
   // `table` must outlive the updater.
   explicit StateUpdater(ThreadTable& table) : table_(table) {}
 
-  void apply(const Event& event) { apply(event.view, event.domain); }
+  // A syscall's enter record (replayed .scap captures) carries no result:
+  // state changes when its exit arrives. Only its thread is made known.
+  void apply(const Event& event) {
+    if (event.enter && event.view.info().is_syscall()) {
+      thread_for(event.view, event.domain);
+      return;
+    }
+    apply(event.view, event.domain);
+  }
   void apply(const EventView& ev, DomainId domain);
 
   const StateUpdaterStats& stats() const { return stats_; }

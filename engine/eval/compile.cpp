@@ -110,8 +110,11 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache, RhsMemo* me
     return PredicatePtr(std::make_unique<EventTypeNode>(types));
   }
   if (is_plain(e.left, "evt.dir") && set_op && e.rhs != RhsKind::kField) {
-    bool any_exit = std::any_of(e.values.begin(), e.values.end(), [](const Value& v) { return v.text == "<"; });
-    return PredicatePtr(std::make_unique<ConstNode>(op == CmpOp::kNe ? !any_exit : any_exit));
+    auto names = [&](const char* dir) {
+      return std::any_of(e.values.begin(), e.values.end(), [&](const Value& v) { return v.text == dir; });
+    };
+    const bool ne = op == CmpOp::kNe;
+    return PredicatePtr(std::make_unique<DirectionNode>(names("<") != ne, names(">") != ne));
   }
 
   auto spec = make_spec(e.left, cache.scope());

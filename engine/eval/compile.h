@@ -10,8 +10,8 @@
 //
 // What compiling buys (program.h): field operands become cache slots with
 // their extractor resolved; right-hand sides are parsed once
-// (compare.h); evt.type checks become bit tests; evt.dir checks fold to
-// constants; nested and/or are flattened and cheap children ordered first
+// (compare.h); evt.type checks become bit tests; evt.dir checks become
+// a fixed answer per direction; nested and/or are flattened and cheap children ordered first
 // (conditions have no side effects, so order does not change results).
 #pragma once
 

@@ -88,6 +88,11 @@ class UserNames {
   const std::string* user_shell(uint32_t uid);
   const std::string* group_name(uint32_t gid);
 
+  // A replay's users and groups (a .scap file's user list): answered from
+  // these instead of this host's passwd and group files; ids they lack
+  // read as missing, as on the machine that recorded the capture.
+  void use_capture_users(const CaptureUsers& users);
+
  private:
   struct User {
     bool found = false;
@@ -96,6 +101,7 @@ class UserNames {
   const User& user(uint32_t uid);
   std::unordered_map<uint32_t, User> users_;
   std::unordered_map<uint32_t, std::optional<std::string>> groups_;
+  bool capture_only_ = false;  // misses are not looked up on this host
 };
 
 // What extractors need besides the event: fixed per engine.

@@ -135,13 +135,21 @@ const UserNames::User& UserNames::user(uint32_t uid) {
   passwd pw{};
   passwd* res = nullptr;
   std::string buf(4096, '\0');
-  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res != nullptr) {
+  if (!capture_only_ && getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res != nullptr) {
     u.found = true;
     u.name = pw.pw_name ? pw.pw_name : "";
     u.home = pw.pw_dir ? pw.pw_dir : "";
     u.shell = pw.pw_shell ? pw.pw_shell : "";
   }
   return users_.emplace(uid, std::move(u)).first->second;
+}
+
+void UserNames::use_capture_users(const CaptureUsers& users) {
+  capture_only_ = true;
+  users_.clear();
+  groups_.clear();
+  for (const auto& u : users.users) users_[u.uid] = User{true, u.name, u.home, u.shell};
+  for (const auto& g : users.groups) groups_[g.gid] = g.name;
 }
 
 const std::string* UserNames::user_name(uint32_t uid) {
@@ -164,7 +172,7 @@ const std::string* UserNames::group_name(uint32_t gid) {
     group gr{};
     group* res = nullptr;
     std::string buf(4096, '\0');
-    if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &res) == 0 && res != nullptr && gr.gr_name) name = gr.gr_name;
+    if (!capture_only_ && getgrgid_r(gid, &gr, buf.data(), buf.size(), &res) == 0 && res != nullptr && gr.gr_name) name = gr.gr_name;
     it = groups_.emplace(gid, std::move(name)).first;
   }
   return it->second ? &*it->second : nullptr;

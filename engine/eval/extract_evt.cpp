@@ -80,7 +80,7 @@ V evt_rawtime_ns(ExtractContext& c, const FieldRef&, Scratch&) { return V::uint6
 V evt_source(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.env().source); }
 V evt_hostname(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.env().hostname); }
 V evt_is_async(ExtractContext& c, const FieldRef&, Scratch&) { return V::boolean(!c.view().info().is_syscall()); }
-V evt_dir(ExtractContext&, const FieldRef&, Scratch&) { return V::string("<"); }
+V evt_dir(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.event().enter ? ">" : "<"); }
 V evt_type(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.view().info().name); }
 V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch&) {
   return V::uint64(r.arg && c.view().info().name == *r.arg ? 1 : 0);
@@ -283,7 +283,7 @@ constexpr FieldInfo kEvtFields[] = {
     {"evt.deltatime.s", T::kRelTime, A::kNone, N, N, kNotFilled, "integer part of the delta between events"},
     {"evt.deltatime.ns", T::kRelTime, A::kNone, N, N, kNotFilled, "fractional part of the delta between events"},
     {"evt.outputtime", T::kString, A::kNone, N, N, evt_time, "event timestamp as used in outputs"},
-    {"evt.dir", T::kString, A::kNone, N, N, evt_dir, "event direction: '>' enter, '<' exit (always '<' in Kestrel)"},
+    {"evt.dir", T::kString, A::kNone, N, N, evt_dir, "event direction: '>' enter, '<' exit (live sources emit exits only; '>' comes from replayed .scap enter events)"},
     {"evt.type", T::kString, A::kNone, N, N, evt_type, "name of the event (e.g. open)"},
     {"evt.type.is", T::kUint64, A::kKey, Y, N, evt_type_is, "1 if the event type is the given one"},
     {"syscall.type", T::kString, A::kNone, N, N, syscall_type, "for system call events, the name of the system call"},

@@ -9,7 +9,8 @@
 // Node kinds:
 //   AndNode / OrNode   n-ary, short-circuit, nested and/or flattened
 //   NotNode
-//   ConstNode          folded checks (evt.dir = <: Kestrel events are exits)
+//   ConstNode          folded checks (an and/or with a constant operand)
+//   DirectionNode      evt.dir =/!=/in: the answer for exits and for enters
 //   EventTypeNode      evt.type =/!=/in as one bit test on the type id
 //   CheckNode          field (cache slot) OP compiled right-hand side
 //   FieldCompareNode   field OP val(field)
@@ -93,6 +94,20 @@ class ConstNode final : public Predicate {
 
  private:
   bool value_;
+};
+
+// evt.dir checks: live sources only emit exits, replays of .scap captures
+// also enters (Event::enter); the check's answer for each is fixed at
+// compile time.
+class DirectionNode final : public Predicate {
+ public:
+  DirectionNode(bool on_exit, bool on_enter) : on_exit_(on_exit), on_enter_(on_enter) {}
+  bool eval(EvalState& s) const override { return s.ctx.event().enter ? on_enter_ : on_exit_; }
+  int cost() const override { return 0; }
+
+ private:
+  bool on_exit_;
+  bool on_enter_;
 };
 
 class EventTypeNode final : public Predicate {

@@ -74,6 +74,10 @@ class RuleEngine {
   // to `out`. Returns the number of alerts appended.
   size_t process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out);
 
+  // user.name / group.name from a replayed capture's user list instead of
+  // this host's (UserNames::use_capture_users).
+  void use_capture_users(const CaptureUsers& users) { env_.users.use_capture_users(users); }
+
   // The event types some compiled rule can match (for selective capture).
   EventTypeSet required_event_types() const;
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "sources/capture/scap_source.h"
+
 namespace kestrel {
 
 CaptureSource::CaptureSource(std::string path) : path_(std::move(path)) {
@@ -54,6 +56,10 @@ SourceStats CaptureSource::stats() const {
 void CaptureSource::close() { reader_.close(); }
 
 std::unique_ptr<Source> make_capture_source(std::string path) {
+  // By content, not extension: a .scap file's first block is a section
+  // header (scap_format.h); everything else goes to the .kcap reader,
+  // which explains what it is not.
+  if (is_scap_file(path)) return std::make_unique<ScapSource>(std::move(path));
   return std::make_unique<CaptureSource>(std::move(path));
 }
 

@@ -59,7 +59,8 @@ class CaptureSource final : public Source {
   std::atomic<uint64_t> bytes_{0};
 };
 
-// The factory the app uses for `-e FILE`.
+// The factory the app uses for `-e FILE`: a ScapSource for a .scap capture
+// (recognised by its first block, scap_source.h), a CaptureSource otherwise.
 std::unique_ptr<Source> make_capture_source(std::string path);
 
 }  // namespace kestrel

@@ -24,6 +24,10 @@ struct Event {
   EventView view;
   DomainId domain = kHostDomain;
   uint16_t source_id = 0;  // set by the multiplexer
+  // An enter-direction record (evt.dir '>'): only replays of captures that
+  // recorded syscall enters (.scap) produce them; it carries the arguments
+  // known at entry and no result. Live sources emit exits only.
+  bool enter = false;
 };
 
 }  // namespace kestrel

@@ -1,0 +1,139 @@
+// scap_reader.h — reads the block structure of a .scap capture (plain or
+// gzip): the section header, machine info, interface, user, process and fd
+// lists, and one raw event at a time. Knows nothing of Kestrel's records:
+// scap_converter.h turns raw events into them.
+//
+// Layouts are in scap_format.h. Every block is read whole and its trailer
+// checked; the body is then parsed from memory, so an entry that runs past
+// its block is an error at a known offset, never a read past the buffer.
+// Blocks extended by newer writers (fields appended to an entry whose
+// length is given, bytes after the last entry) are read by their lengths;
+// blocks of unknown type are skipped and counted. Offsets are positions in
+// the decompressed stream.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "sources/capture/byte_stream.h"
+#include "state/thread_info.h"
+
+namespace kestrel::scap {
+
+struct MachineInfo {
+  uint32_t num_cpus = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t max_pid = 0;
+  std::string hostname;
+};
+
+struct UserEntry {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string name, home, shell;
+};
+
+struct GroupEntry {
+  uint32_t gid = 0;
+  std::string name;
+};
+
+struct InterfaceEntry {
+  uint16_t type = 0;  // scap_ifinfo_type: 1/3 IPv4, 2/4 IPv6
+  std::string name;
+};
+
+// One event as the file holds it. Param spans point into the reader's
+// buffer and are valid until the next call to next().
+struct RawEvent {
+  uint64_t offset = 0;  // of its block
+  uint32_t block_type = 0;
+  uint16_t cpu = 0;
+  uint32_t flags = 0;  // EVF blocks; 0 otherwise
+  uint64_t ts = 0;
+  uint64_t tid = 0;
+  uint16_t type = 0;  // ppm_event_type
+  std::vector<std::span<const uint8_t>> params;
+};
+
+enum class NextResult { kEvent, kEnd };
+
+class ScapReader {
+ public:
+  ScapReader();
+  ~ScapReader();
+
+  // Opens `path`, checks the section header and reads every block up to
+  // the first event block. Errors: missing file, not a scap file, damaged
+  // metadata (with the offset).
+  Status open(const std::string& path);
+
+  // The next event in `out` (kEvent) or kEnd at a clean end of file.
+  // Metadata blocks between events are read and counted (process and fd
+  // lists there update threads()); an event whose params do not add up to
+  // its length is counted in malformed_events() and skipped. A cut or
+  // damaged block is an error naming its offset; after it, next() returns
+  // the same error again.
+  Result<NextResult> next(RawEvent& out);
+
+  const MachineInfo& machine() const { return machine_; }
+  const std::vector<UserEntry>& users() const { return users_; }
+  const std::vector<GroupEntry>& groups() const { return groups_; }
+  const std::vector<InterfaceEntry>& interfaces() const { return interfaces_; }
+  // Threads from the process lists with their fds (on the thread-group
+  // leader, as the state tables keep them). Moved out by take_threads().
+  std::vector<ThreadInfo> take_threads();
+  size_t thread_count() const { return threads_.size(); }
+
+  // Blocks read so far by type, unknown types included.
+  const std::map<uint32_t, uint64_t>& block_counts() const { return block_counts_; }
+  uint64_t unknown_blocks() const { return unknown_blocks_; }
+  uint64_t malformed_events() const { return malformed_events_; }
+  uint16_t major_version() const { return major_; }
+  uint16_t minor_version() const { return minor_; }
+  bool compressed() const;
+  uint64_t offset() const { return offset_; }
+
+ private:
+  enum class BlockRead { kBlock, kEnd };
+  Result<BlockRead> read_block();
+  Status handle_metadata();
+  Status parse_section_header();
+  Status parse_machine_info();
+  Status parse_proclist(int version);
+  Status parse_fdlist(bool v2);
+  Status parse_userlist(bool v2);
+  Status parse_iflist(bool v2);
+  // Fills `out` from the current event block; false if malformed.
+  bool parse_event(RawEvent& out);
+  Status error_at(StatusCode code, const std::string& message, uint64_t offset) const;
+  Status fail(Status st);
+  void attach_fds();
+
+  std::string path_;
+  std::unique_ptr<kcap::ByteSource> source_;
+  uint64_t offset_ = 0;        // decompressed bytes consumed
+  uint64_t block_offset_ = 0;  // where the current block starts
+  uint32_t block_type_ = 0;
+  std::vector<uint8_t> body_;  // current block's body (no header, no trailer)
+  bool pending_event_ = false;  // body_ holds an event block not yet returned
+  Status error_;
+
+  MachineInfo machine_;
+  std::vector<UserEntry> users_;
+  std::vector<GroupEntry> groups_;
+  std::vector<InterfaceEntry> interfaces_;
+  std::vector<ThreadInfo> threads_;
+  std::map<int64_t, std::vector<FdInfo>> fds_by_tid_;
+  std::map<uint32_t, uint64_t> block_counts_;
+  uint64_t unknown_blocks_ = 0;
+  uint64_t malformed_events_ = 0;
+  uint16_t major_ = 0, minor_ = 0;
+};
+
+}  // namespace kestrel::scap
