@@ -14,6 +14,11 @@
 
 namespace kestrel::driverkit {
 
+// The body of URL in memory (the crawler's Release and Packages files).
+// http(s) and file:// URLs. A 404 (or a missing file://) is kNotFound, so a
+// caller can try the next name; any other failure is kUnavailable.
+Result<std::string> fetch_bytes(const std::string& url, Progress* progress);
+
 // Downloads URL into DIR (file name: the URL's last path segment), unless
 // DIR already holds it. http(s) and file:// URLs; a non-2xx answer is an error.
 Result<std::string> download_url(const std::string& url, const std::string& dir, Progress& progress);
