@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "driverkit/crawl_input.h"
@@ -97,6 +98,7 @@ CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, Progr
     return input;
   }
   std::map<std::string, std::string> sources = repo_uris_from_sources(abs_dir);
+  std::set<std::string> guessed;  // prefixes whose URL was derived from the name (told once)
   for (const auto& [key, release_name] : releases) {
     std::string prefix = key.substr(0, key.find(kDists));
     std::string suite = key.substr(key.find(kDists) + kDists.size());
@@ -117,7 +119,8 @@ CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, Progr
       base = it->second;
     } else {
       base = apt_site_url(prefix);
-      progress.note("the host's apt sources do not name " + prefix + "; its packages' URLs are taken as " + base);
+      if (guessed.insert(prefix).second)
+        progress.note("the host's apt sources do not name " + prefix + "; its packages' URLs are taken as " + base);
     }
     int lists = 0;
     for (const auto& index : packages_indexes(*release, arch)) {

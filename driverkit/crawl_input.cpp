@@ -17,14 +17,14 @@ void add_packages_index(const DebRelease& release, const PackagesIndex& index, C
   if (release.find(listed)) {
     if (Status s = check_release_hash(release, listed, data, where.origin); !s.ok()) {
       input.problems.push_back(s.to_string());
-      progress.note("refused " + where.origin + ": " + s.message());
+      progress.note("refused " + s.message());
       return;
     }
   }
   auto text = decompress(data, form, where.origin);
   if (!text.ok()) {
     input.problems.push_back(text.status().to_string());
-    progress.note("refused " + where.origin + ": " + text.status().message());
+    progress.note("refused " + text.status().message());
     return;
   }
   // apt recompresses its lists (lz4): then only the plain content's hash is
@@ -32,7 +32,7 @@ void add_packages_index(const DebRelease& release, const PackagesIndex& index, C
   if (Status s = check_release_hash(release, index.path, *text, where.origin); !s.ok()) {
     if (s.code() == StatusCode::kCorrupt || !release.find(listed)) {
       input.problems.push_back(s.to_string());
-      progress.note("refused " + where.origin + ": " + s.message());
+      progress.note("refused " + s.message());
       return;
     }
   }
