@@ -1,6 +1,9 @@
 #include "driverkit/crawler_cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -12,6 +15,8 @@
 
 namespace kestrel::driverkit {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct CrawlOptions {
   std::string distro;
@@ -36,6 +41,23 @@ void print_summary(const KernelCrawl& crawl, size_t indexes, std::ostream& err) 
   line << ") from " << indexes << " indexes; " << crawl.skipped.size() << " skipped";
   err << line.str() << "\n";
   for (const auto& s : crawl.skipped) err << "  skipped " << s.kernelrelease << ": " << s.reason << "\n";
+}
+
+// A regular file is replaced whole (written beside it, then renamed), so a
+// reader never sees half a list; anything else (/dev/stdout, a pipe) is
+// written in place: renaming over a device would replace the device.
+Status write_output(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  bool replace = ec || !fs::exists(st) || fs::is_regular_file(st);
+  std::string target = replace ? path + ".partial" : path;
+  std::ofstream f(target, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) return Status(StatusCode::kUnavailable, "cannot write " + target);
+  if (replace && std::rename(target.c_str(), path.c_str()) != 0)
+    return Status(StatusCode::kUnavailable, "cannot rename " + target + " to " + path + ": " + std::strerror(errno));
+  return ok_status();
 }
 
 }  // namespace
@@ -118,12 +140,8 @@ int run_crawler(int argc, const char* const* argv, std::ostream& out, std::ostre
   for (const auto& k : kernels.kernels) entries.push_back({"debian", k.kernelrelease, "1", "debian", k.headers, ""});
   std::string json = write_kernel_list(entries);
   if (!o.output.empty()) {
-    std::string partial = o.output + ".partial";
-    std::ofstream f(partial, std::ios::binary | std::ios::trunc);
-    f << json;
-    f.close();
-    if (!f || std::rename(partial.c_str(), o.output.c_str()) != 0) {
-      err << "kestrel-crawler: cannot write " << o.output << "\n";
+    if (Status s = write_output(o.output, json); !s.ok()) {
+      err << "kestrel-crawler: " << s.to_string() << "\n";
       return kExitFailure;
     }
   } else if (o.diff.empty()) {

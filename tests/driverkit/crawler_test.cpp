@@ -7,6 +7,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "driverkit/crawl_input.h"
 #include "driverkit/crawler_cli.h"
@@ -320,6 +325,44 @@ TEST(CrawlerCli, NoReadableIndexExitsOne) {
   EXPECT_NE(err.find("no amd64 Packages index could be read"), std::string::npos) << err;
   EXPECT_EQ(run({"crawl", "--distro", "debian", "--mirror", ("file://" + empty).c_str()}, out, err), 1);
   EXPECT_NE(err.find("no suite bookworm at file://"), std::string::npos) << err;
+}
+
+// --output to something not a regular file (/dev/stdout, a pipe) is written
+// in place: replacing it by rename would replace a device node. A FIFO
+// stands in for the device here.
+TEST(CrawlerCli, OutputToAPipeIsWrittenInPlace) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(::testing::TempDir()) / "crawler-output-fifo";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // An archive of one kernel, as a file:// mirror.
+  std::string packages;
+  for (const char* f : {"linux-headers-6.1.0-57-amd64", "linux-headers-6.1.0-57-common", "linux-kbuild-6.1"})
+    packages += read_text(fixture_dir() + "/apt-amd64/" + f) + "\n";
+  packages += "Package: linux-image-6.1.0-57-amd64\nVersion: 6.1.192-3\nArchitecture: amd64\nFilename: pool/i.deb\n";
+  fs::path suite = dir / "dists/bookworm";
+  fs::create_directories(suite / "main/binary-amd64");
+  std::ofstream(suite / "main/binary-amd64/Packages") << packages;
+  std::ofstream(suite / "Release") << "Suite: bookworm\nArchitectures: amd64\nSHA256:\n " << sha256_hex(packages) << " "
+                                   << packages.size() << " main/binary-amd64/Packages\n";
+  fs::path fifo = dir / "list.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // Our own write end keeps the reader from blocking (or hanging the test
+  // when the crawler wrongly writes elsewhere); closing it ends the read.
+  int keep = open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(keep, 0);
+  std::string received;
+  std::thread reader([&] { received = read_text(fifo.string()); });
+  std::string out, err;
+  int rc = run({"crawl", "--distro", "debian", "--mirror", ("file://" + dir.string()).c_str(), "--suite", "bookworm",
+                "--output", fifo.c_str()},
+               out, err);
+  close(keep);
+  reader.join();
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_FALSE(fs::exists(fifo.string() + ".partial"));
+  EXPECT_NE(received.find("\"kernelrelease\": \"6.1.0-57-amd64\""), std::string::npos) << received << err;
 }
 
 }  // namespace
