@@ -15,7 +15,7 @@ Result<std::pair<DebRelease, std::string>> fetch_release(const std::string& dist
   Status last;
   for (const char* name : {"InRelease", "Release"}) {
     std::string url = dists + name;
-    progress.update("fetching " + url);
+    progress.transient("fetching " + url);
     auto body = fetch_bytes(url, &progress);
     if (!body.ok()) {
       last = body.status();
@@ -61,7 +61,7 @@ CrawlInput read_mirrors(const std::vector<std::string>& mirrors, const std::vect
         std::string failures;
         for (Compression form : index.forms) {
           std::string url = dists + index.path + compression_extension(form);
-          progress.update("fetching " + url);
+          progress.transient("fetching " + url);
           auto body = fetch_bytes(url, &progress);
           if (!body.ok()) {
             // The Release lists a form the mirror lacks (a plain Packages

@@ -32,13 +32,13 @@ void print_summary(const KernelCrawl& crawl, size_t indexes, std::ostream& err) 
   std::map<std::string, int> per_flavour;
   for (const auto& k : crawl.kernels) per_flavour[k.flavour]++;
   std::ostringstream line;
-  line << "kestrel-crawler: " << crawl.kernels.size() << " kernels in " << per_flavour.size() << " flavours (";
+  line << "kestrel-crawler: " << crawl.kernels.size() << " kernels in " << per_flavour.size() << " flavours";
   bool first = true;
   for (const auto& [f, n] : per_flavour) {
-    line << (first ? "" : ", ") << f << " " << n;
+    line << (first ? " (" : ", ") << f << " " << n;
     first = false;
   }
-  line << ") from " << indexes << " indexes; " << crawl.skipped.size() << " skipped";
+  line << (first ? "" : ")") << " from " << indexes << " indexes; " << crawl.skipped.size() << " skipped";
   err << line.str() << "\n";
   for (const auto& s : crawl.skipped) err << "  skipped " << s.kernelrelease << ": " << s.reason << "\n";
 }
