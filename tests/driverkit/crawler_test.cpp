@@ -17,6 +17,7 @@
 #include "driverkit/crawler_cli.h"
 #include "driverkit/deb_control.h"
 #include "driverkit/deb_release.h"
+#include "driverkit/decompress.h"
 #include "driverkit/kernel_crawl.h"
 #include "driverkit/kernel_list.h"
 #include "driverkit/sha256.h"
@@ -138,6 +139,27 @@ TEST(CrawlerRelease, AnIndexWhoseHashDiffersIsRefusedWithBothHashes) {
   EXPECT_NE(input.problems[0].find("SHA256 mismatch"), std::string::npos) << input.problems[0];
   EXPECT_NE(input.problems[0].find(sha256_hex(good)), std::string::npos);
   EXPECT_NE(input.problems[0].find(sha256_hex(tampered)), std::string::npos);
+}
+
+TEST(CrawlerRelease, AnIndexThatDoesNotDecompressIsRefusedAndTheCrawlGoesOn) {
+  std::string garbage = "this is not compressed data at all";
+  for (Compression c : {Compression::kXz, Compression::kGzip, Compression::kLz4}) {
+    std::string name = std::string("main/binary-amd64/Packages") + compression_extension(c);
+    std::string release = std::string("Suite: t\nSHA256:\n ") + sha256_hex(garbage) + " " +
+                          std::to_string(garbage.size()) + " " + name + "\n";
+    auto r = parse_release(release, "Release");
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    auto idx = packages_indexes(*r, "amd64");
+    ASSERT_EQ(idx.size(), 1u);
+    std::ostringstream log;
+    Progress progress(log, false);
+    CrawlInput input;
+    add_packages_index(*r, idx[0], c, garbage, {"m/" + name, "http://m/", "t", {}}, input, progress);
+    EXPECT_TRUE(input.indexes.empty()) << compression_name(c);
+    ASSERT_EQ(input.problems.size(), 1u) << compression_name(c);
+    EXPECT_EQ(input.problems[0].rfind("m/" + name + ": ", 0), 0u) << input.problems[0];
+    EXPECT_NE(input.problems[0].find(" data is corrupt"), std::string::npos) << input.problems[0];
+  }
 }
 
 TEST(CrawlerControl, TolerantReadingSkipsTheBadStanzaAndNamesFileAndLine) {
@@ -347,12 +369,19 @@ TEST(CrawlerCli, OutputToAPipeIsWrittenInPlace) {
                                    << packages.size() << " main/binary-amd64/Packages\n";
   fs::path fifo = dir / "list.fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  // Our own write end keeps the reader from blocking (or hanging the test
-  // when the crawler wrongly writes elsewhere); closing it ends the read.
+  // Our own write end lets the read end open without blocking, and keeps
+  // the test from hanging when the crawler wrongly writes elsewhere;
+  // closing it (after the crawler's) ends the read.
   int keep = open(fifo.c_str(), O_RDWR);
   ASSERT_GE(keep, 0);
+  int read_end = open(fifo.c_str(), O_RDONLY);
+  ASSERT_GE(read_end, 0);
   std::string received;
-  std::thread reader([&] { received = read_text(fifo.string()); });
+  std::thread reader([&] {
+    char buf[4096];
+    for (ssize_t n; (n = read(read_end, buf, sizeof buf)) > 0;) received.append(buf, static_cast<size_t>(n));
+    close(read_end);
+  });
   std::string out, err;
   int rc = run({"crawl", "--distro", "debian", "--mirror", ("file://" + dir.string()).c_str(), "--suite", "bookworm",
                 "--output", fifo.c_str()},
