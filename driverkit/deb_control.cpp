@@ -78,10 +78,17 @@ bool ControlStanza::has(std::string_view name) const {
   return false;
 }
 
-Result<std::vector<ControlStanza>> parse_control(std::string_view text, const std::string& origin) {
-  std::vector<ControlStanza> out;
+namespace {
+
+// The one reader of control text. STRICT stops at the first bad line; else
+// the stanza holding it is dropped (to its closing blank line) and reading
+// goes on.
+TolerantControl read_control(std::string_view text, const std::string& origin, bool strict,
+                             const std::function<bool(const ControlStanza&)>& keep) {
+  TolerantControl out;
   ControlStanza current;
   bool open = false;
+  bool broken = false;  // the current stanza had a bad line: skip to its end
   std::string name, value;
   auto flush_field = [&] {
     if (!name.empty()) current.add(std::move(name), std::move(value));
@@ -90,37 +97,69 @@ Result<std::vector<ControlStanza>> parse_control(std::string_view text, const st
   };
   auto flush_stanza = [&] {
     flush_field();
-    if (open) out.push_back(std::move(current));
+    if (open && !broken && (!keep || keep(current))) out.stanzas.push_back(std::move(current));
     current = ControlStanza();
     open = false;
+    broken = false;
+  };
+  auto fail = [&](const char* what, int line_no) {
+    out.problems.push_back(Status(StatusCode::kCorrupt, what, {origin, line_no}));
+    broken = true;
+    name.clear();
+    value.clear();
   };
   int line_no = 0;
-  for (std::string_view line : split(text, '\n')) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string_view line = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    start = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (trim(line).empty()) {
       flush_stanza();
       continue;
     }
+    if (broken) continue;
     if (line.front() == '#') continue;
     if (line.front() == ' ' || line.front() == '\t') {
-      if (name.empty())
-        return Status(StatusCode::kCorrupt, "continuation line without a field", {origin, line_no});
+      if (name.empty()) {
+        fail("continuation line without a field", line_no);
+        if (strict) return out;
+        continue;
+      }
       std::string_view cont = line.substr(1);
       value += '\n';
       if (trim(cont) != ".") value += std::string(cont);
       continue;
     }
     size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0)
-      return Status(StatusCode::kCorrupt, "expected \"Field: value\"", {origin, line_no});
+    if (colon == std::string_view::npos || colon == 0) {
+      fail("expected \"Field: value\"", line_no);
+      if (strict) return out;
+      continue;
+    }
     flush_field();
+    if (!open) current.set_line(line_no);
     open = true;
     name = std::string(line.substr(0, colon));
     value = std::string(trim(line.substr(colon + 1)));
   }
   flush_stanza();
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<ControlStanza>> parse_control(std::string_view text, const std::string& origin) {
+  TolerantControl read = read_control(text, origin, /*strict=*/true, {});
+  if (!read.problems.empty()) return read.problems.front();
+  return std::move(read.stanzas);
+}
+
+TolerantControl parse_control_tolerant(std::string_view text, const std::string& origin,
+                                       const std::function<bool(const ControlStanza&)>& keep) {
+  return read_control(text, origin, /*strict=*/false, keep);
 }
 
 std::string DependencyAlternative::to_string() const {

@@ -45,7 +45,53 @@ std::string url_file_name(const std::string& url) {
   return name;
 }
 
+size_t append_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+int report_memory(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+  auto* progress = static_cast<Progress*>(user);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, total > 0 ? "%.1f/%.1f MB" : "%.1f MB", now / 1e6, total / 1e6);
+  progress->update(buf);
+  return 0;
+}
+
 }  // namespace
+
+Result<std::string> fetch_bytes(const std::string& url, Progress* progress) {
+  std::string body;
+  CURL* curl = curl_easy_init();
+  if (!curl) return Status(StatusCode::kInternal, "curl_easy_init failed");
+  char error[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  // A stalled mirror fails the index rather than hanging the crawl.
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  if (progress) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, report_memory);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, progress);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  long http = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);
+  curl_easy_cleanup(curl);
+  if (rc == CURLE_FILE_COULDNT_READ_FILE) return Status(StatusCode::kNotFound, url + ": no such file");
+  if (rc != CURLE_OK)
+    return Status(StatusCode::kUnavailable, "fetch " + url + " failed: " + (*error ? error : curl_easy_strerror(rc)));
+  if (http == 404 || http == 410) return Status(StatusCode::kNotFound, url + ": HTTP " + std::to_string(http));
+  // file:// reports 0; http(s) must answer 2xx.
+  if (http != 0 && (http < 200 || http > 299))
+    return Status(StatusCode::kUnavailable, "fetch " + url + " failed: HTTP " + std::to_string(http));
+  return body;
+}
 
 Result<std::string> download_url(const std::string& url, const std::string& dir, Progress& progress) {
   std::string name = url_file_name(url);

@@ -14,6 +14,11 @@
 
 namespace kestrel::driverkit {
 
+// The body of URL in memory (the crawler's Release and Packages files).
+// http(s) and file:// URLs. A 404 (or a missing file://) is kNotFound, so a
+// caller can try the next name; any other failure is kUnavailable.
+Result<std::string> fetch_bytes(const std::string& url, Progress* progress);
+
 // Downloads URL into DIR (file name: the URL's last path segment), unless
 // DIR already holds it (a file appears there only when complete). Safe for
 // concurrent callers (threads or processes) sharing DIR: a file is

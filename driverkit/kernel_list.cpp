@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace kestrel::driverkit {
@@ -21,12 +23,42 @@ Result<std::string> string_or_number(const nlohmann::json& entry, const char* ke
   return Status(StatusCode::kCorrupt, where + ": \"" + key + "\" is neither a string nor an integer");
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string key_of(const KernelEntry& e) { return e.distro + " " + e.kernelrelease; }
+
 }  // namespace
+
+std::string write_kernel_list(const std::vector<KernelEntry>& entries) {
+  nlohmann::json doc = nlohmann::json::object();
+  for (const auto& e : entries) {
+    nlohmann::json j;
+    j["kernelrelease"] = e.kernelrelease;
+    if (all_digits(e.kernelversion))
+      j["kernelversion"] = std::stoi(e.kernelversion);
+    else
+      j["kernelversion"] = e.kernelversion;
+    j["target"] = e.target;
+    j["headers"] = e.headers;
+    if (!e.kernelconfigdata.empty()) j["kernelconfigdata"] = e.kernelconfigdata;
+    if (!doc.contains(e.distro)) doc[e.distro] = nlohmann::json::array();
+    doc[e.distro].push_back(std::move(j));
+  }
+  return doc.dump(2) + "\n";
+}
 
 Result<std::vector<KernelEntry>> read_kernel_list(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status(StatusCode::kNotFound, "cannot read the kernel list " + path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_kernel_list(text.str(), path);
+}
+
+Result<std::vector<KernelEntry>> parse_kernel_list(const std::string& text, const std::string& path) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     return Status(StatusCode::kCorrupt, path + ": not a JSON object keyed by distribution (kernel-crawler's format, "
                                                "as `kestrel-crawler crawl` writes it)");
@@ -106,6 +138,38 @@ std::vector<KernelEntry> select_shard(std::vector<KernelEntry> entries, const Sh
   std::vector<KernelEntry> mine;
   for (size_t i = shard.index; i < entries.size(); i += shard.count) mine.push_back(std::move(entries[i]));
   return mine;
+}
+
+KernelListDiff diff_kernel_lists(const std::vector<KernelEntry>& old_list,
+                                 const std::vector<KernelEntry>& new_list) {
+  std::map<std::string, std::vector<std::string>> before, after;
+  for (const auto& e : old_list) {
+    auto h = e.headers;
+    std::sort(h.begin(), h.end());
+    before[key_of(e)] = h;
+  }
+  for (const auto& e : new_list) {
+    auto h = e.headers;
+    std::sort(h.begin(), h.end());
+    after[key_of(e)] = h;
+  }
+  KernelListDiff d;
+  for (const auto& [k, h] : after) {
+    auto it = before.find(k);
+    if (it == before.end()) d.added.push_back(k);
+    else if (it->second != h) d.changed.push_back(k);
+  }
+  for (const auto& [k, h] : before)
+    if (!after.count(k)) d.removed.push_back(k);
+  return d;
+}
+
+void print_kernel_list_diff(const KernelListDiff& diff, std::ostream& out) {
+  for (const auto& k : diff.added) out << "+ " << k << "\n";
+  for (const auto& k : diff.removed) out << "- " << k << "\n";
+  for (const auto& k : diff.changed) out << "~ " << k << " (headers changed)\n";
+  out << diff.added.size() << " added, " << diff.removed.size() << " removed, " << diff.changed.size()
+      << " changed\n";
 }
 
 }  // namespace kestrel::driverkit

@@ -21,8 +21,19 @@ static std::string stamp(double s) {
 }
 
 void Progress::end_line() {
-  if (open_line_) out_ << "\n";
+  if (open_line_) out_ << (transient_ ? "\r\033[K" : "\n");
   open_line_ = false;
+  transient_ = false;
+}
+
+void Progress::transient(const std::string& what) {
+  if (!terminal_) return;
+  end_line();
+  step_ = what;
+  out_ << stamp(seconds()) << what;
+  open_line_ = true;
+  transient_ = true;
+  out_.flush();
 }
 
 void Progress::step(const std::string& what) {

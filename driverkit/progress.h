@@ -18,6 +18,9 @@ class Progress {
   Progress(std::ostream& out, bool terminal);
   // A new step: "unpacking linux-kbuild-6.1".
   void step(const std::string& what);
+  // A step shown only on a terminal, and erased by the next line: in a log
+  // only the note that ends it appears ("fetching …" before "read …").
+  void transient(const std::string& what);
   // Progress within the current step; written on a terminal only.
   void update(const std::string& detail);
   // A line that stays: warnings, results.
@@ -29,6 +32,7 @@ class Progress {
   std::ostream& out_;
   bool terminal_;
   bool open_line_ = false;  // a step line is being rewritten (terminal)
+  bool transient_ = false;  // ... and is erased rather than kept when it ends
   std::string step_;
   std::chrono::steady_clock::time_point start_;
 };

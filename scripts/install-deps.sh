@@ -14,6 +14,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev
+  liblzma-dev liblz4-dev  # kestrel-crawler reads Packages indexes as .xz (mirrors) and .lz4 (apt's lists); .gz via zlib1g-dev
   libssl-dev  # Debian's cpp-httplib is built with CPPHTTPLIB_OPENSSL_SUPPORT: its header includes OpenSSL's
 )
 
