@@ -364,6 +364,46 @@ TEST(DriverkitMatrix, BuildVerifyReRunShardsMergeLookup) {
   }
 }
 
+// The whole pipeline on this machine's own data: kestrel-crawler lists the
+// kernels of the host's apt lists, the matrix builds two of them from that
+// list (no --verify: the test above proves the verify path), and `index
+// lookup` finds each artifact. Both kernels are built by
+// driverkit_build_test too, so the shared cache is warm.
+TEST(DriverkitMatrix, CrawlerListBuildsAndLooksUp) {
+  const std::string dir = kOut + "-crawled", list = dir + "/list.json", out = dir + "/out";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto crawl = run_process({CRAWLER_BINARY, "crawl", "--distro", "debian", "--apt-lists", "/var/lib/apt/lists",
+                            "--output", list},
+                           {.cwd = "", .merge_stderr = true});
+  ASSERT_TRUE(crawl.ok() && crawl->exit_code == 0) << (crawl.ok() ? crawl->output : crawl.status().to_string());
+  const std::vector<std::string> picked = {"6.1.0-57-amd64", "6.1.0-57-rt-amd64"};
+  json crawled = read_json(list);
+  for (const auto& release : picked) {
+    bool listed = false;
+    for (const auto& e : crawled["debian"]) listed |= e["kernelrelease"] == release;
+    ASSERT_TRUE(listed) << release << " is not in the crawler's list " << list;
+  }
+  Cli m = driverkit({"matrix", "--input", list, "--filter", "^6\\.1\\.0-57-(rt-)?amd64$", "-j", "2", "--cache", kCache,
+                     "--output-dir", out});
+  ASSERT_EQ(m.code, 0) << m.all;
+  json index = read_json(out + "/index.json");
+  ASSERT_EQ(index["kernels"].size(), picked.size()) << index.dump(2);
+  for (const auto& release : picked) {
+    const json* row = row_of(index, release);
+    ASSERT_NE(row, nullptr) << release;
+    EXPECT_EQ((*row)["status"], "ok") << row->dump(2);
+    const std::string artifact = out + "/" + (*row)["artifact"].get<std::string>();
+    // Every input of the build came from the crawler's header URLs, not apt.
+    json manifest = read_json(artifact.substr(0, artifact.size() - 3) + ".json");
+    ASSERT_EQ(manifest["inputs"].size(), 3u) << manifest.dump(2);
+    for (const auto& in : manifest["inputs"]) EXPECT_EQ(in["source"], "url") << in.dump();
+    Cli hit = driverkit({"index", "lookup", "--index", out + "/index.json", "--kernelrelease", release});
+    EXPECT_EQ(hit.code, 0) << hit.all;
+    EXPECT_NE(hit.out.find(artifact), std::string::npos) << hit.out;
+  }
+}
+
 TEST(DriverkitMatrix, BadFlagsAreUsageErrors) {
   const std::string dir = kOut + "-usage", list = dir + "/list.json", out = dir + "/out";
   fs::remove_all(dir);
