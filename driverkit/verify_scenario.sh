@@ -60,10 +60,7 @@ run() {
   snapshots=$(lines /tmp/$name.metrics)
   wait_for 300 sh -c "[ \$(grep -c '\"rule\"' /tmp/$name.alerts) -ge 3 ]" || echo "KESTREL-VM: FEWER ALERTS $name"
   wait_for 300 more_lines /tmp/$name.metrics "$snapshots" || echo "KESTREL-VM: NO SNAPSHOT $name"
-  stop_collector $name
-  section $name.err /tmp/$name.err
-  section $name.alerts /tmp/$name.alerts
-  last_metrics $name
+  finish_collector $name
   gzip -c /tmp/$name.kcap | base64 > /tmp/$name.kcap.gz.b64
   section $name.kcap.gz.b64 /tmp/$name.kcap.gz.b64
 }

@@ -64,3 +64,12 @@ last_metrics() {
   tail -n 1 /tmp/$1.metrics
   echo "KESTREL-VM: END $1.metrics"
 }
+
+# finish_collector NAME: stops collector NAME and brings out what it wrote:
+# sections NAME.err, NAME.alerts and NAME.metrics (its last snapshot).
+finish_collector() {
+  stop_collector $1
+  section $1.err /tmp/$1.err
+  section $1.alerts /tmp/$1.alerts
+  last_metrics $1
+}

@@ -252,8 +252,7 @@ TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
   options.timeout_s = 300;
   options.work_dir = dir + "/vm";
   VmRun run = run_vm(options);
-  const std::string context = "\n--- harness ---\n" + tail(run.harness) + "\n--- console (" + options.work_dir +
-                              "/console.log) ---\n" + tail(run.console, 8000);
+  const std::string context = vm_failure_context(run, options);
   ASSERT_EQ(run.exit_code, 0) << context;
   ASSERT_TRUE(console_marker(run.console, "SCENARIO EXIT 0 ")) << context;
   auto facts = console_section(run.console, "facts");

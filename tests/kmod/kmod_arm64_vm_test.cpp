@@ -78,8 +78,7 @@ TEST(KmodArm64Vm, CrossBuiltModuleCapturesOnAnArm64Kernel) {
   options.timeout_s = 300;
   options.work_dir = work + "/vm";
   VmRun run = run_vm(options);
-  const std::string context = "\n--- harness ---\n" + tail(run.harness) + "\n--- console (" + options.work_dir +
-                              "/console.log) ---\n" + tail(run.console, 6000);
+  const std::string context = vm_failure_context(run, options, 6000);
 
   ASSERT_EQ(run.exit_code, 0) << "the VM did not power itself off (124: timed out)" << context;
   auto ready = console_marker(run.console, "READY");

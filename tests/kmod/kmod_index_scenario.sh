@@ -53,10 +53,7 @@ capture() {
   /bin/cat /etc/shadow > /dev/null && echo "KESTREL-VM: READ SHADOW $name"
   wait_for 300 sh -c "grep -q '\"rule\"' /tmp/$name.alerts" || echo "KESTREL-VM: NO ALERT $name"
   wait_for 300 more_lines /tmp/$name.metrics "$snapshots" || echo "KESTREL-VM: NO SNAPSHOT $name"
-  stop_collector $name
-  section $name.err /tmp/$name.err
-  section $name.alerts /tmp/$name.alerts
-  last_metrics $name
+  finish_collector $name
 }
 capture auto -o engine.kind=auto -o engine.kmod.index=/drivers/index.json
 

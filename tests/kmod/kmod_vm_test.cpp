@@ -68,8 +68,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   options.timeout_s = 300;
   options.work_dir = VM_WORK_DIR;
   VmRun run = run_vm(options);
-  const std::string context = "\n--- harness ---\n" + tail(run.harness) + "\n--- console (" + options.work_dir +
-                              "/console.log) ---\n" + tail(run.console, 8000);
+  const std::string context = vm_failure_context(run, options);
 
   ASSERT_EQ(run.exit_code, 0) << "the VM did not power itself off (124: timed out)" << context;
   ASSERT_TRUE(console_marker(run.console, "READY")) << "the kernel did not reach /init" << context;

@@ -48,8 +48,7 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
   options.timeout_s = 240;
   options.work_dir = VM_WORK_DIR;
   VmRun run = run_vm(options);
-  const std::string context = "\n--- harness ---\n" + tail(run.harness) + "\n--- console (" + options.work_dir +
-                              "/console.log) ---\n" + tail(run.console);
+  const std::string context = vm_failure_context(run, options, 4000);
 
   ASSERT_EQ(run.exit_code, 0) << "the VM did not power itself off (124: timed out)" << context;
   auto ready = console_marker(run.console, "READY");

@@ -85,4 +85,9 @@ std::string tail(const std::string& text, size_t n) {
   return text.size() > n ? "…" + text.substr(text.size() - n) : text;
 }
 
+std::string vm_failure_context(const VmRun& run, const VmOptions& options, size_t console_bytes) {
+  return "\n--- harness ---\n" + tail(run.harness) + "\n--- console (" + options.work_dir + "/console.log) ---\n" +
+         tail(run.console, console_bytes);
+}
+
 }  // namespace kestrel::testing

@@ -68,4 +68,8 @@ std::vector<uint8_t> base64_decode(const std::vector<std::string>& lines);
 // The last `n` bytes of `text`, for failure messages.
 std::string tail(const std::string& text, size_t n = 4000);
 
+// What a failed VM test prints: the harness's output and the console's
+// last CONSOLE_BYTES, naming the full log under the run's work dir.
+std::string vm_failure_context(const VmRun& run, const VmOptions& options, size_t console_bytes = 8000);
+
 }  // namespace kestrel::testing
