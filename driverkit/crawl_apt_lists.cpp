@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "driverkit/crawl_input.h"
+#include "driverkit/release_signature.h"
 #include "driverkit/subprocess.h"
 
 namespace kestrel::driverkit {
@@ -72,7 +73,8 @@ std::string apt_site_url(std::string_view prefix) {
   return out;
 }
 
-CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, Progress& progress) {
+CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, const SignaturePolicy& policy,
+                          Progress& progress) {
   CrawlInput input;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -106,6 +108,18 @@ CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, Progr
     auto text = read_file(release_path);
     if (!text.ok()) {
       input.problems.push_back(text.status().to_string());
+      continue;
+    }
+    // apt checked the signature when it fetched the file; checked again, so a
+    // lists directory copied from elsewhere is held to the same keyrings.
+    std::optional<std::string> detached;
+    if (release_name.size() > 8 && release_name.compare(release_name.size() - 8, 8, "_Release") == 0) {
+      auto sig = read_file(release_path + ".gpg");
+      if (sig.ok()) detached = std::move(*sig);
+    }
+    if (Status s = check_release_signature(*text, detached, policy, release_path); !s.ok()) {
+      input.problems.push_back(s.to_string());
+      progress.note("refused " + release_path + ": " + s.to_string());
       continue;
     }
     auto release = parse_release(*text, release_path);

@@ -17,6 +17,7 @@
 #include "driverkit/deb_control.h"
 #include "driverkit/deb_release.h"
 #include "driverkit/progress.h"
+#include "driverkit/release_signature.h"
 
 namespace kestrel::driverkit {
 
@@ -44,21 +45,27 @@ bool is_kernel_stanza(const ControlStanza& stanza);
 void add_packages_index(const DebRelease& release, const PackagesIndex& index, Compression form,
                         std::string_view data, CrawledIndex where, CrawlInput& input, Progress& progress);
 
-// --mirror: each MIRROR's dists/<suite>/InRelease (else Release) for every
-// SUITE, then its Packages indexes of ARCH (a Debian architecture), in the
+// Every Release is first checked against POLICY's keyrings
+// (release_signature.h): a suite whose signature fails is a problem, not
+// read.
+//
+// --mirror: each MIRROR's dists/<suite>/InRelease (else Release +
+// Release.gpg) for every SUITE, then its Packages indexes of ARCH (a Debian architecture), in the
 // first form the Release lists of xz, gz, lz4, plain. A suite the mirror
 // does not have (404) is noted and skipped.
 CrawlInput read_mirrors(const std::vector<std::string>& mirrors, const std::vector<std::string>& suites,
-                        const std::string& arch, Progress& progress);
+                        const std::string& arch, const SignaturePolicy& policy, Progress& progress);
 
-// --apt-lists: every <site>_dists_<suite>_InRelease (or _Release) in DIR and
+// --apt-lists: every <site>_dists_<suite>_InRelease (or _Release with its
+// _Release.gpg) in DIR and
 // the Packages lists of ARCH beside it, named as apt names them
 // (<site>_dists_<suite>_<component>_binary-<arch>_Packages[.lz4|.xz|.gz]).
 // The archive URL of <site> is the Repo-URI `apt-get indextargets` reports
 // for a list of that name under DIR (the host's sources); when the host's
 // sources do not name it, http:// + the file name's site with apt's
 // escaping undone ('_' → '/', %XX → byte).
-CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, Progress& progress);
+CrawlInput read_apt_lists(const std::string& dir, const std::string& arch, const SignaturePolicy& policy,
+                          Progress& progress);
 
 // The archive URL apt's list file prefix stands for, without the sources:
 // "deb.debian.org_debian" → "http://deb.debian.org/debian/".

@@ -1,6 +1,9 @@
 // read_mirrors (crawl_input.h): a Debian mirror over http(s) or file://.
 #include "driverkit/crawl_input.h"
 #include "driverkit/fetch.h"
+#include "driverkit/release_signature.h"
+
+#include <optional>
 
 namespace kestrel::driverkit {
 namespace {
@@ -10,8 +13,10 @@ std::string with_slash(std::string url) {
   return url;
 }
 
-// dists/<suite>/InRelease, else Release; kNotFound when the mirror has neither.
-Result<std::pair<DebRelease, std::string>> fetch_release(const std::string& dists, Progress& progress) {
+// dists/<suite>/InRelease, else Release (+ Release.gpg), its signature
+// checked under POLICY; kNotFound when the mirror has neither.
+Result<std::pair<DebRelease, std::string>> fetch_release(const std::string& dists, const SignaturePolicy& policy,
+                                                         Progress& progress) {
   Status last;
   for (const char* name : {"InRelease", "Release"}) {
     std::string url = dists + name;
@@ -22,6 +27,16 @@ Result<std::pair<DebRelease, std::string>> fetch_release(const std::string& dist
       if (body.status().code() == StatusCode::kNotFound) continue;
       return body.status();
     }
+    std::optional<std::string> detached;
+    if (std::string(name) == "Release" && policy.check) {
+      auto sig = fetch_bytes(url + ".gpg", &progress);
+      if (sig.ok()) {
+        detached = std::move(*sig);
+      } else if (sig.status().code() != StatusCode::kNotFound) {
+        return sig.status();
+      }
+    }
+    if (Status s = check_release_signature(*body, detached, policy, url); !s.ok()) return s;
     auto release = parse_release(*body, url);
     if (!release.ok()) return release.status();
     return std::make_pair(std::move(*release), url);
@@ -32,13 +47,13 @@ Result<std::pair<DebRelease, std::string>> fetch_release(const std::string& dist
 }  // namespace
 
 CrawlInput read_mirrors(const std::vector<std::string>& mirrors, const std::vector<std::string>& suites,
-                        const std::string& arch, Progress& progress) {
+                        const std::string& arch, const SignaturePolicy& policy, Progress& progress) {
   CrawlInput input;
   for (const auto& mirror_arg : mirrors) {
     std::string mirror = with_slash(mirror_arg);
     for (const auto& suite : suites) {
       std::string dists = mirror + "dists/" + suite + "/";
-      auto release = fetch_release(dists, progress);
+      auto release = fetch_release(dists, policy, progress);
       if (!release.ok()) {
         if (release.status().code() == StatusCode::kNotFound) {
           progress.note("no suite " + suite + " at " + mirror + " (no InRelease or Release): skipped");

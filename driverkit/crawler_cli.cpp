@@ -26,6 +26,8 @@ struct CrawlOptions {
   std::string apt_lists;
   std::string output;
   std::string diff;
+  SignaturePolicy signatures;
+  bool no_signature_check = false;
 };
 
 void print_summary(const KernelCrawl& crawl, size_t indexes, std::ostream& err) {
@@ -75,6 +77,11 @@ int run_crawler(int argc, const char* const* argv, std::ostream& out, std::ostre
   crawl->add_option("--apt-lists", o.apt_lists, "apt's lists directory (default /var/lib/apt/lists when no --mirror)");
   crawl->add_option("--output", o.output, "where the kernel list goes (default stdout)");
   crawl->add_option("--diff", o.diff, "a previous kernel list: print the kernels added and removed");
+  crawl->add_option("--keyring", o.signatures.keyrings,
+                    "OpenPGP keyring the Release files must be signed with, repeatable (default " +
+                        std::string(kDebianArchiveKeyring) + ")");
+  crawl->add_flag("--no-signature-check", o.no_signature_check,
+                  "read Release files without checking their signature (a mirror you trust by other means)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -112,11 +119,18 @@ int run_crawler(int argc, const char* const* argv, std::ostream& out, std::ostre
     old_list = std::move(*list);
   }
 
+  if (o.no_signature_check && !o.signatures.keyrings.empty()) {
+    err << "kestrel-crawler: --keyring and --no-signature-check contradict each other\n";
+    return kExitUsage;
+  }
+  o.signatures.check = !o.no_signature_check;
   Progress progress(err, progress_on_terminal);
+  if (!o.signatures.check) progress.note("warning: --no-signature-check: Release signatures are not checked");
   CrawlInput input;
-  if (!o.mirrors.empty()) input = read_mirrors(o.mirrors, o.suites, deb_arch, progress);
+  if (!o.mirrors.empty()) input = read_mirrors(o.mirrors, o.suites, deb_arch, o.signatures, progress);
   if (o.mirrors.empty() || !o.apt_lists.empty()) {
-    CrawlInput apt = read_apt_lists(o.apt_lists.empty() ? "/var/lib/apt/lists" : o.apt_lists, deb_arch, progress);
+    CrawlInput apt = read_apt_lists(o.apt_lists.empty() ? "/var/lib/apt/lists" : o.apt_lists, deb_arch,
+                                    o.signatures, progress);
     for (auto& i : apt.indexes) input.indexes.push_back(std::move(i));
     for (auto& p : apt.problems) input.problems.push_back(std::move(p));
   }

@@ -186,6 +186,37 @@ TEST(CrawlerArchive, AptListsGiveEveryAmd64FlavourWithPackagesOfTheIndex) {
 
 // A small archive: suites of real stanzas, served as a mirror and laid out
 // as apt's lists.
+// A throwaway OpenPGP archive key (gpg, in a private home), so the small
+// archive's Release files are signed as Debian's are and the crawler checks
+// them with --keyring, as it checks Debian's with the archive keyring.
+class TestArchiveKey {
+ public:
+  explicit TestArchiveKey(const fs::path& home) : home_(home) {
+    fs::remove_all(home_);
+    fs::create_directories(home_);
+    fs::permissions(home_, fs::perms::owner_all, fs::perm_options::replace);
+    run_or_fail(gpg() + "--passphrase '' --pinentry-mode loopback --quick-gen-key "
+                        "'Kestrel test archive <archive@kestrel.test>' ed25519 sign never 2>/dev/null");
+    run_or_fail(gpg() + "--export > '" + keyring() + "'");
+  }
+  ~TestArchiveKey() { std::system(("gpgconf --homedir '" + home_.string() + "' --kill gpg-agent").c_str()); }
+  std::string keyring() const { return (home_ / "archive-keyring.gpg").string(); }
+  // TEXT clear-signed (an InRelease).
+  std::string clearsign(const std::string& text) const { return sign(text, "--clearsign"); }
+  // A detached binary signature of TEXT (a Release.gpg).
+  std::string detach_sign(const std::string& text) const { return sign(text, "--detach-sign"); }
+
+ private:
+  std::string gpg() const { return "gpg --batch --quiet --homedir '" + home_.string() + "' "; }
+  std::string sign(const std::string& text, const std::string& how) const {
+    write_file(home_ / "in", text);
+    fs::remove(home_ / "out");
+    run_or_fail(gpg() + how + " -o '" + (home_ / "out").string() + "' '" + (home_ / "in").string() + "'");
+    return read_file(home_ / "out");
+  }
+  fs::path home_;
+};
+
 class SmallArchive {
  public:
   struct Suite {
@@ -209,7 +240,8 @@ class SmallArchive {
   }
 
   // dists/<suite>/ under MIRROR, and apt's names under LISTS for SITE ("127.0.0.1:PORT").
-  static void build(Suite& s, const fs::path& mirror, const fs::path& lists, const std::string& site) {
+  static void build(Suite& s, const fs::path& mirror, const fs::path& lists, const std::string& site,
+                    const TestArchiveKey& key) {
     std::string text;
     for (const auto& st : s.stanzas) {
       if (st.find("this line is not a field") != std::string::npos) {
@@ -230,16 +262,20 @@ class SmallArchive {
                           "\nArchitectures: amd64 arm64\nComponents: main\nSHA256:\n " + plain_hash + " " +
                           std::to_string(fs::file_size(plain)) + " main/binary-amd64/Packages\n " + packed_hash + " " +
                           std::to_string(fs::file_size(packed)) + " main/binary-amd64/Packages." + s.mirror_form + "\n";
+    std::string detached;
     if (s.inrelease)
-      release = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + release +
-                "-----BEGIN PGP SIGNATURE-----\n\nnot a real signature\n-----END PGP SIGNATURE-----\n";
+      release = key.clearsign(release);
+    else
+      detached = key.detach_sign(release);
     std::string release_name = s.inrelease ? "InRelease" : "Release";
     write_file(dir / release_name, release);
+    if (!s.inrelease) write_file(dir / "Release.gpg", detached);
     fs::remove(plain);  // listed by the Release, not served (as on deb.debian.org)
     if (s.corrupt_hash) return;  // apt would never have kept it
     // apt's lists: the same Release, the index recompressed as lz4.
     std::string prefix = site + "_dists_" + s.name + "_";
     write_file(lists / (prefix + release_name), release);
+    if (!s.inrelease) write_file(lists / (prefix + "Release.gpg"), detached);
     fs::path list = lists / (prefix + "main_binary-amd64_Packages");
     write_file(list, text);
     run_or_fail("lz4 -qf --rm '" + list.string() + "' '" + list.string() + ".lz4'");
@@ -320,15 +356,43 @@ TEST(CrawlerArchive, MirrorOverHttpGivesWhatAptStyleListsOfTheSameStanzasGive) {
   ASSERT_GT(port, 0);
   std::thread serving([&] { server.listen_after_bind(); });
   std::string site = "127.0.0.1:" + std::to_string(port);
-  for (auto* s : {&bookworm, &security, &updates}) SmallArchive::build(*s, mirror, lists, site);
+  TestArchiveKey key(root / "gnupg");
+  for (auto* s : {&bookworm, &security, &updates}) SmallArchive::build(*s, mirror, lists, site, key);
   ASSERT_GT(security.malformed_line, 0);
 
   std::string base = "http://" + site + "/";
   std::string mirror_json, mirror_err, lists_json, lists_err;
-  int mirror_rc = crawl({"crawl", "--distro", "debian", "--mirror", base}, mirror_json, mirror_err);
+  int mirror_rc = crawl({"crawl", "--distro", "debian", "--mirror", base, "--keyring", key.keyring()}, mirror_json,
+                        mirror_err);
+  // Signed, but not by Debian: with the default keyring every suite is refused.
+  std::string untrusted_json, untrusted_err, unchecked_json, unchecked_err;
+  int untrusted_rc = crawl({"crawl", "--distro", "debian", "--mirror", base}, untrusted_json, untrusted_err);
+  int unchecked_rc = crawl({"crawl", "--distro", "debian", "--mirror", base, "--no-signature-check"}, unchecked_json,
+                           unchecked_err);
   server.stop();
   serving.join();
-  int lists_rc = crawl({"crawl", "--distro", "debian", "--apt-lists", lists.string()}, lists_json, lists_err);
+  int lists_rc = crawl({"crawl", "--distro", "debian", "--apt-lists", lists.string(), "--keyring", key.keyring()},
+                       lists_json, lists_err);
+  EXPECT_EQ(untrusted_rc, 1) << untrusted_json << untrusted_err;
+  for (const char* suite : {"bookworm/Release", "bookworm-security/InRelease", "bookworm-updates/Release"})
+    EXPECT_NE(untrusted_err.find(base + "dists/" + suite + ": the OpenPGP signature does not verify against " +
+                                 "/usr/share/keyrings/debian-archive-keyring.gpg"),
+              std::string::npos)
+        << suite << "\n" << untrusted_err;
+  EXPECT_EQ(unchecked_rc, 0) << unchecked_err;
+  EXPECT_EQ(unchecked_json, mirror_json);
+  EXPECT_NE(unchecked_err.find("warning: --no-signature-check"), std::string::npos) << unchecked_err;
+  // A lists directory whose Release was changed after signing: refused.
+  std::string tampered = read_file(lists / (site + "_dists_bookworm_Release"));
+  write_file(lists / (site + "_dists_bookworm_Release.orig"), tampered);
+  tampered.replace(tampered.find("Origin: kestrel test"), 20, "Origin: kestrel evil");
+  write_file(lists / (site + "_dists_bookworm_Release"), tampered);
+  std::string tampered_json, tampered_err;
+  crawl({"crawl", "--distro", "debian", "--apt-lists", lists.string(), "--keyring", key.keyring()}, tampered_json,
+        tampered_err);
+  EXPECT_NE(tampered_err.find("refused " + (lists / (site + "_dists_bookworm_Release")).string()), std::string::npos)
+      << tampered_err;
+  EXPECT_EQ(tampered_json.find(abi61), std::string::npos) << tampered_json;
   ASSERT_EQ(mirror_rc, 0) << mirror_err;
   ASSERT_EQ(lists_rc, 0) << lists_err;
 

@@ -336,6 +336,8 @@ TEST(CrawlerCli, UsageErrorsExitTwo) {
   EXPECT_EQ(run({}, out, err), 2);         // a subcommand is required
   EXPECT_EQ(run({"crawl", "--distro", "debian", "--suite", "bookworm"}, out, err), 2);  // --suite needs --mirror
   EXPECT_EQ(run({"crawl", "--distro", "debian", "--diff", "/nonexistent/old.json"}, out, err), 2);
+  EXPECT_EQ(run({"crawl", "--distro", "debian", "--keyring", "k.gpg", "--no-signature-check"}, out, err), 2);
+  EXPECT_NE(err.find("contradict"), std::string::npos) << err;
   EXPECT_EQ(run({"--help"}, out, err), 0);
   EXPECT_NE(out.find("crawl"), std::string::npos);
 }
@@ -385,7 +387,7 @@ TEST(CrawlerCli, OutputToAPipeIsWrittenInPlace) {
   });
   std::string out, err;
   int rc = run({"crawl", "--distro", "debian", "--mirror", ("file://" + dir.string()).c_str(), "--suite", "bookworm",
-                "--output", fifo.c_str()},
+                "--no-signature-check", "--output", fifo.c_str()},
                out, err);
   close(keep);
   reader.join();
