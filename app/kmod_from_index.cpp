@@ -7,12 +7,6 @@
 
 namespace kestrel {
 
-std::string index_architecture(const std::string& uname_machine) {
-  if (uname_machine == "x86_64") return "amd64";
-  if (uname_machine == "aarch64") return "arm64";
-  return uname_machine;
-}
-
 Result<KmodIndexLoad> load_kmod_from_index(const std::string& index_path, const std::string& device,
                                            std::chrono::milliseconds device_timeout) {
   KmodIndexLoad load;
@@ -22,7 +16,9 @@ Result<KmodIndexLoad> load_kmod_from_index(const std::string& index_path, const 
   struct utsname u {};
   if (::uname(&u) != 0) return Status(StatusCode::kUnavailable, "engine.kmod.index: uname failed");
   load.kernelrelease = u.release;
-  load.architecture = index_architecture(u.machine);
+  // The index's name for this machine (amd64, arm64), else uname -m as it is.
+  load.architecture = driverkit::debian_architecture(u.machine);
+  if (load.architecture.empty()) load.architecture = u.machine;
   auto found = driverkit::lookup_kernel(*index, index_path, {load.kernelrelease, "", load.architecture});
   if (!found.found) return Status(StatusCode::kUnavailable, "engine.kmod.index: " + found.reason);
   load.artifact = found.artifact_path;

@@ -37,8 +37,4 @@ Result<KmodIndexLoad> load_kmod_from_index(const std::string& index_path, const 
 // One line for the log: which artifact from which index, and how.
 std::string describe(const KmodIndexLoad& load);
 
-// The host's architecture as the index names it: amd64, arm64 (else
-// uname -m as it is).
-std::string index_architecture(const std::string& uname_machine);
-
 }  // namespace kestrel

@@ -7,11 +7,18 @@
 #include <map>
 #include <tuple>
 
+#include "driverkit/last_lines.h"
 #include "driverkit/sha256.h"
 
 namespace kestrel::driverkit {
 
 namespace fs = std::filesystem;
+
+std::string debian_architecture(const std::string& arch) {
+  if (arch == "x86_64" || arch == "amd64") return "amd64";
+  if (arch == "aarch64" || arch == "arm64") return "arm64";
+  return "";
+}
 
 const char* index_status_name(IndexStatus status) {
   switch (status) {
@@ -102,15 +109,6 @@ std::string resolve_artifact(const std::string& artifact, const std::string& ind
   return (dir.empty() ? a : dir / a).lexically_normal().string();
 }
 
-std::string tail_lines(const std::string& text, size_t lines) {
-  size_t pos = text.size();
-  for (size_t n = 0; n < lines && pos > 0; ++n) {
-    size_t nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text;
-    pos = nl;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1);
-}
 
 }  // namespace
 
@@ -223,7 +221,7 @@ LookupResult lookup_kernel(const DriverIndex& index, const std::string& index_pa
   result.row = row;
   if (row->status == IndexStatus::kBuildFailed) {
     result.reason = "the driver index " + index_path + " records that the build for " + describe_row(*row) +
-                    " failed:\n" + tail_lines(row->error, 10) +
+                    " failed:\n" + last_lines(row->error, 10) +
                     "\nFix the cause and rebuild: kestrel-driverkit build --target " + row->target +
                     " --kernelrelease " + row->kernelrelease;
     return result;
@@ -232,7 +230,7 @@ LookupResult lookup_kernel(const DriverIndex& index, const std::string& index_pa
     std::string reasons;
     if (row->verify.is_object() && row->verify.contains("reasons"))
       for (const auto& r : row->verify["reasons"]) reasons += "\n  " + r.get<std::string>();
-    if (reasons.empty()) reasons = "\n  " + tail_lines(row->error, 10);
+    if (reasons.empty()) reasons = "\n  " + last_lines(row->error, 10);
     result.reason = "the module for " + describe_row(*row) + " in " + index_path +
                     " failed verification and is not loaded:" + reasons +
                     "\nInspect it with kestrel-driverkit verify " +

@@ -38,6 +38,11 @@ namespace kestrel::driverkit {
 
 inline constexpr const char* kIndexSchema = "kestrel-driverkit-index/1";
 
+// The architecture names of the index (Debian's): amd64 for x86_64 or
+// amd64, arm64 for aarch64 or arm64 (kernel-crawler and `uname -m` name
+// them the other way); "" otherwise.
+std::string debian_architecture(const std::string& arch);
+
 enum class IndexStatus { kOk, kBuildFailed, kVerifyFailed };
 const char* index_status_name(IndexStatus status);  // "ok" | "build-failed" | "verify-failed"
 std::optional<IndexStatus> parse_index_status(const std::string& name);

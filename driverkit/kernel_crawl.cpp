@@ -45,12 +45,6 @@ std::string url_join(const std::string& base, const std::string& filename) {
 
 }  // namespace
 
-std::string debian_architecture(const std::string& arch) {
-  if (arch == "x86_64" || arch == "amd64") return "amd64";
-  if (arch == "aarch64" || arch == "arm64") return "arm64";
-  return "";
-}
-
 std::vector<std::string> debian_flavours(const std::string& deb_arch) {
   return {deb_arch, "cloud-" + deb_arch, "rt-" + deb_arch};
 }

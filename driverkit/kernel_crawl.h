@@ -25,11 +25,10 @@
 #include <vector>
 
 #include "driverkit/crawl_input.h"
+#include "driverkit/driver_index.h"  // debian_architecture
 
 namespace kestrel::driverkit {
 
-// x86_64 | aarch64 (kernel-crawler's names) -> amd64 | arm64; "" otherwise.
-std::string debian_architecture(const std::string& arch);
 // The flavours crawled for a Debian architecture: amd64 -> amd64,
 // cloud-amd64, rt-amd64.
 std::vector<std::string> debian_flavours(const std::string& deb_arch);

@@ -19,6 +19,7 @@
 #include "driverkit/manifest.h"
 #include "driverkit/progress.h"
 #include "driverkit/subprocess.h"
+#include "driverkit/target.h"
 
 namespace kestrel::driverkit {
 
@@ -99,8 +100,6 @@ json index_verify(const json& verdict, const std::string& output_dir) {
   return v;
 }
 
-std::string tail(const std::string& text, int lines) { return last_lines(text, lines); }
-
 std::string format_seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", s);
@@ -118,7 +117,7 @@ class Matrix {
  public:
   Matrix(const MatrixOptions& o, std::vector<KernelEntry> entries, MatrixProgress& bar, std::string index_path)
       : o_(o), entries_(std::move(entries)), bar_(bar), index_path_(std::move(index_path)),
-        outcomes_(entries_.size()), finished_(entries_.size(), false) {}
+        outcomes_(entries_.size()), finished_(entries_.size(), false), host_arch_(host_architecture()) {}
 
   void run() {
     const int workers = std::max(1, std::min<int>(o_.jobs, static_cast<int>(entries_.size())));
@@ -147,6 +146,18 @@ class Matrix {
     index_status_ = write_index(std::move(index), index_path_);
   }
 
+  // The kernel's architecture as its target tells it from the release
+  // (the same rule `build` applies); "" when the target cannot tell.
+  std::string kernel_architecture(const KernelEntry& e) const {
+    auto target = make_target(e.target);
+    if (!target.ok()) return "";
+    BuildConfig c;
+    c.target = e.target;
+    c.kernelrelease = e.kernelrelease;
+    auto arch = (*target)->architecture(c, host_arch_);
+    return arch.ok() ? *arch : "";
+  }
+
   int make_jobs() const {
     unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     return std::max(1, static_cast<int>(cores) / std::max(1, o_.jobs));
@@ -168,8 +179,7 @@ class Matrix {
     row.kernelrelease = e.kernelrelease;
     row.kernelversion = e.kernelversion;
     row.target = e.target;
-    if (e.kernelrelease.ends_with("-amd64")) row.architecture = "amd64";
-    else if (e.kernelrelease.ends_with("-arm64")) row.architecture = "arm64";
+    row.architecture = kernel_architecture(e);
     row.log = log_rel;
     auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
     auto finish = [&](const std::string& how) {
@@ -179,7 +189,7 @@ class Matrix {
       std::string result = std::string(index_status_name(row.status)) + " (" + how + ", " +
                            format_seconds(out.seconds) + " s" + (row.verified ? ", verified" : "") +
                            (out.verify_note.empty() ? "" : ", " + out.verify_note) + ")";
-      if (failed) result += ": " + tail(row.error, 1) + " [" + log_rel + "]";
+      if (failed) result += ": " + last_lines(row.error, 1) + " [" + log_rel + "]";
       bar_.finished(name, result, failed);
       return out;
     };
@@ -216,7 +226,7 @@ class Matrix {
       auto built = run_build(c, progress);
       if (!built.ok()) {
         row.status = IndexStatus::kBuildFailed;
-        row.error = tail(built.status().to_string(), 20);
+        row.error = last_lines(built.status().to_string(), 20);
         log << "build failed: " << built.status().to_string() << "\n";
         return finish("failed");
       }
@@ -254,14 +264,14 @@ class Matrix {
         std::string reasons;
         if (rc == kVerifyFail && verdict.is_object() && verdict.contains("reasons"))
           for (const auto& r : verdict["reasons"]) reasons += r.get<std::string>() + "\n";
-        row.error = tail(reasons, 20);
+        row.error = last_lines(reasons, 20);
         if (reasons.empty()) {
           // No verdict (a usage error: the kernel image cannot be fetched,
           // ...): verify's own error, from the log.
           std::ifstream in((fs::path(o_.output_dir) / log_rel).string());
           std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
           size_t at = text.rfind("verify: error: ");
-          std::string why = at == std::string::npos ? tail(text, 10) : text.substr(at + 15);
+          std::string why = at == std::string::npos ? last_lines(text, 10) : text.substr(at + 15);
           row.error = "verify could not run (exit " + std::to_string(rc) + "): " + why;
           if (size_t cut = row.error.find('\n'); cut != std::string::npos) {
             // At most 20 lines, from the start: the first says what failed.
@@ -288,6 +298,7 @@ class Matrix {
   std::mutex mu_;
   std::vector<Outcome> outcomes_;
   std::vector<bool> finished_;
+  std::string host_arch_;  // the build host's (vanilla kernels are its)
   Status index_status_;
 };
 

@@ -38,17 +38,6 @@ std::string find_program(const std::string& name) {
   return "";
 }
 
-std::string last_lines(const std::string& text, int count) {
-  size_t end = text.size();
-  while (end > 0 && text[end - 1] == '\n') --end;
-  size_t pos = end;
-  for (int n = 0; n < count && pos > 0; ++n) {
-    size_t nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text.substr(0, end);
-    pos = nl;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1, end - (pos == 0 ? 0 : pos + 1));
-}
 
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const RunOptions& options) {
   if (argv.empty()) return Status(StatusCode::kInternal, "run_process: empty command");

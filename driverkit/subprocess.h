@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "driverkit/last_lines.h"
 
 namespace kestrel::driverkit {
 
@@ -32,7 +33,5 @@ std::string command_line(const std::vector<std::string>& argv);
 // The path of NAME in PATH (then /usr/sbin, /sbin), or "" when there is none.
 std::string find_program(const std::string& name);
 
-// The last `count` lines of text (for "build failed" messages).
-std::string last_lines(const std::string& text, int count);
 
 }  // namespace kestrel::driverkit
