@@ -26,15 +26,28 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   return std::fwrite(data, size, count, t->file) * size;
 }
 
-int report(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
-  auto* t = static_cast<Transfer*>(user);
+// "3.1/10.5 MB" (or "3.1 MB" when the size is not known) on PROGRESS.
+void report_megabytes(Progress& progress, curl_off_t total, curl_off_t now) {
   char buf[64];
   if (total > 0)
     std::snprintf(buf, sizeof buf, "%.1f/%.1f MB", now / 1e6, total / 1e6);
   else
     std::snprintf(buf, sizeof buf, "%.1f MB", now / 1e6);
-  t->progress->update(buf);
+  progress.update(buf);
+}
+
+int report(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+  report_megabytes(*static_cast<Transfer*>(user)->progress, total, now);
   return 0;
+}
+
+// What every transfer sets: the URL, redirects followed, errors into
+// ERROR, a bounded connect.
+void set_common_options(CURL* curl, const std::string& url, char* error) {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
 }
 
 std::string url_file_name(const std::string& url) {
@@ -51,10 +64,7 @@ size_t append_body(char* data, size_t size, size_t count, void* user) {
 }
 
 int report_memory(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
-  auto* progress = static_cast<Progress*>(user);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, total > 0 ? "%.1f/%.1f MB" : "%.1f MB", now / 1e6, total / 1e6);
-  progress->update(buf);
+  report_megabytes(*static_cast<Progress*>(user), total, now);
   return 0;
 }
 
@@ -65,12 +75,9 @@ Result<std::string> fetch_bytes(const std::string& url, Progress* progress) {
   CURL* curl = curl_easy_init();
   if (!curl) return Status(StatusCode::kInternal, "curl_easy_init failed");
   char error[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  set_common_options(curl, url, error);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   // A stalled mirror fails the index rather than hanging the crawl.
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
@@ -120,16 +127,13 @@ Result<std::string> download_url(const std::string& url, const std::string& dir,
   Transfer t{f, &progress};
   CURL* curl = curl_easy_init();
   char error[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  set_common_options(curl, url, error);
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, report);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_cleanup(curl);
   bool wrote = std::fclose(f) == 0;
