@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "sources/event/syscall_table.h"
+
 namespace kestrel::engine::eval {
 namespace {
 
@@ -103,11 +105,13 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache, RhsMemo* me
 
   if (is_plain(e.left, "evt.type") && set_op && e.rhs != RhsKind::kField) {
     std::bitset<KE_COUNT> types;
+    std::vector<uint64_t> syscalls;  // names that are syscalls without a Kestrel row: KE_SYSCALL's id
     for (const auto& v : e.values) {
       if (auto t = event_type_by_name(v.text); t && *t < KE_COUNT) types.set(*t);
+      else if (auto nr = syscall_number(native_arch(), v.text)) syscalls.push_back(static_cast<uint64_t>(*nr));
     }
     if (op == CmpOp::kNe) types.flip();
-    return PredicatePtr(std::make_unique<EventTypeNode>(types));
+    return PredicatePtr(std::make_unique<EventTypeNode>(types, std::move(syscalls), op != CmpOp::kNe));
   }
   if (is_plain(e.left, "evt.dir") && set_op && e.rhs != RhsKind::kField) {
     auto names = [&](const char* dir) {

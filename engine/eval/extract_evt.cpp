@@ -6,6 +6,7 @@
 
 #include "engine/eval/extract.h"
 #include "sources/event/param_format.h"
+#include "sources/event/syscall_table.h"
 
 namespace kestrel::engine::eval {
 namespace {
@@ -81,13 +82,27 @@ V evt_source(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.
 V evt_hostname(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.env().hostname); }
 V evt_is_async(ExtractContext& c, const FieldRef&, Scratch&) { return V::boolean(!c.view().info().is_syscall()); }
 V evt_dir(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.event().enter ? ">" : "<"); }
-V evt_type(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.view().info().name); }
-V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch&) {
-  return V::uint64(r.arg && c.view().info().name == *r.arg ? 1 : 0);
+// The event's name; for the generic 'syscall' event (a syscall with no
+// row of its own: gVisor's, a .scap capture's generic events) the name of
+// the syscall it carries, as Falco's evt.type shows it.
+std::string_view type_name(const EventView& v, Scratch& s) {
+  if (v.type() == KE_SYSCALL) {
+    if (auto nr = v.param_uint(KP_SYSCALL_id)) {
+      if (auto name = syscall_name(native_arch(), static_cast<int>(*nr))) {
+        s.text = std::move(*name);
+        return s.text;
+      }
+    }
+  }
+  return v.info().name;
 }
-V syscall_type(ExtractContext& c, const FieldRef&, Scratch&) {
-  if (!c.view().info().is_syscall()) return missing();
-  return V::string(c.view().info().name);
+V evt_type(ExtractContext& c, const FieldRef&, Scratch& s) { return V::string(type_name(c.view(), s)); }
+V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch& s) {
+  return V::uint64(r.arg && type_name(c.view(), s) == *r.arg ? 1 : 0);
+}
+V syscall_type(ExtractContext& c, const FieldRef&, Scratch& s) {
+  if (!c.view().info().is_syscall() && c.view().type() != KE_SYSCALL) return missing();
+  return V::string(type_name(c.view(), s));
 }
 V evt_category(ExtractContext& c, const FieldRef&, Scratch&) {
   return V::string(category_name(c.view().info().category));

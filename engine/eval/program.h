@@ -16,6 +16,7 @@
 //   FieldCompareNode   field OP val(field)
 #pragma once
 
+#include <algorithm>
 #include <bitset>
 #include <memory>
 #include <vector>
@@ -110,17 +111,30 @@ class DirectionNode final : public Predicate {
   bool on_enter_;
 };
 
+// evt.type = / != / in: by Kestrel event type, and for the generic
+// 'syscall' event (KE_SYSCALL) by the syscall number it carries, for names
+// that are syscalls without a Kestrel row of their own (madvise).
 class EventTypeNode final : public Predicate {
  public:
-  explicit EventTypeNode(std::bitset<KE_COUNT> types) : types_(types) {}
+  // `syscalls`: native numbers of such names; `syscalls_match`: what a
+  // KE_SYSCALL event carrying one of them yields (false under !=).
+  explicit EventTypeNode(std::bitset<KE_COUNT> types, std::vector<uint64_t> syscalls = {},
+                         bool syscalls_match = true)
+      : types_(types), syscalls_(std::move(syscalls)), syscalls_match_(syscalls_match) {}
   bool eval(EvalState& s) const override {
     uint16_t t = s.ctx.view().type();
+    if (t == KE_SYSCALL && !syscalls_.empty()) {
+      auto nr = s.ctx.view().param_uint(KP_SYSCALL_id);
+      if (nr && std::find(syscalls_.begin(), syscalls_.end(), *nr) != syscalls_.end()) return syscalls_match_;
+    }
     return t < KE_COUNT && types_.test(t);
   }
   int cost() const override { return 1; }
 
  private:
   std::bitset<KE_COUNT> types_;
+  std::vector<uint64_t> syscalls_;
+  bool syscalls_match_ = true;
 };
 
 class CheckNode final : public Predicate {

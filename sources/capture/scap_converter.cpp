@@ -6,10 +6,16 @@
 #include <cstring>
 
 #include "sources/capture/scap_event_table.h"
+#include "sources/event/event_table.h"
 #include "sources/event/sockaddr.h"
+#include "sources/event/syscall_table.h"
 
 namespace kestrel::scap {
 namespace {
+
+// PPME_GENERIC_E / PPME_GENERIC_X (ppm_events_public.h).
+constexpr uint16_t kGenericEnterId = 0;
+constexpr uint16_t kGenericExitId = 1;
 
 // One Kestrel param's source: a scap param's bytes and how to read them.
 struct Slot {
@@ -117,11 +123,65 @@ void ScapConverter::track_process(const RawEvent& ev, uint16_t type) {
   } else if (type == KE_PROCEXIT) {
     pid_of_tid_.erase(tid);
     pending_.erase(tid);
+    generic_pending_.erase(tid);
   }
+}
+
+std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
+  const int64_t tid = static_cast<int64_t>(ev.tid);
+  const bool enter = ev.type == kGenericEnterId;
+  std::optional<uint16_t> native;
+  if (enter) {
+    // params: ID (PPM_SC code), nativeID (u16).
+    if (ev.params.size() >= 2 && ev.params[1].size() == 2) {
+      uint16_t v;
+      std::memcpy(&v, ev.params[1].data(), 2);
+      native = v;
+      generic_pending_[tid] = v;
+    } else {
+      generic_pending_.erase(tid);
+    }
+  } else if (auto it = generic_pending_.find(tid); it != generic_pending_.end()) {
+    native = it->second;
+    generic_pending_.erase(it);
+  }
+  auto unnamed = [&](const std::string& why) -> std::optional<Converted> {
+    ++unmodelled_[ev.type];
+    ++generic_unnamed_[why];
+    return std::nullopt;
+  };
+  if (!native) return unnamed(enter ? "no nativeID param" : "exit without its enter");
+  // scap captures do not say which architecture recorded them; libscap's
+  // nativeID is the x86_64 number on every capture of Falco's corpus and of
+  // sysdig's x86_64 builds. It is renumbered for the architecture Kestrel
+  // runs on, whose numbers Kestrel's records carry.
+  auto name = syscall_name(Arch::kX86_64, *native);
+  if (!name) return unnamed("x86_64 syscall " + std::to_string(*native) + " unknown to libseccomp");
+  uint16_t type = KE_SYSCALL;
+  if (auto t = event_type_by_name(*name); t && event_info(*t).is_syscall()) type = *t;
+  auto nr = syscall_number(native_arch(), *name);
+  if (type == KE_SYSCALL && !nr) return unnamed(*name + " (not a syscall of " + std::string(arch_name(native_arch())) + ")");
+
+  const EventInfo& info = event_info(type);
+  builder_.begin(type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
+  for (const ParamInfo& pi : info.params) {
+    if (type == KE_SYSCALL && pi.name == "id") builder_.put_int(pi.name, *nr);
+    else builder_.put_empty(pi.name);  // a generic event carries no arguments, nor (exit) a result
+  }
+  auto rec = builder_.finish();
+  if (!rec.ok()) {
+    ++malformed_;
+    last_error_ = "scap generic event at offset " + std::to_string(ev.offset) + ": " + rec.status().message();
+    return std::nullopt;
+  }
+  ++modelled_;
+  ++generic_[*name];
+  return Converted{*rec, enter};
 }
 
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   ++read_[ev.type];
+  if (ev.type == kGenericEnterId || ev.type == kGenericExitId) return convert_generic(ev);
   const EventRow* row = find_event(ev.type);
   if (row == nullptr || row->kestrel_type == KE_NONE) {
     ++unmodelled_[ev.type];

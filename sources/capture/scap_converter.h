@@ -9,6 +9,16 @@
 // scap id, never dropped silently. scap events carry a tid but no pid: the
 // converter keeps tid -> pid from the capture's process list, clone and
 // execve.
+//
+// Generic events (scap ids 0 and 1: a syscall libscap's driver had no event
+// of its own for) carry the syscall's number, not its arguments: the enter's
+// nativeID (the recording kernel's x86_64 number; its exit has only libscap's
+// own PPM_SC code, so it takes the number of the same thread's enter). The
+// number is named through libseccomp (sources/event/syscall_table.h) and
+// becomes that syscall's Kestrel event type when Kestrel has one (its params
+// missing), else Kestrel's generic 'syscall' event with the native number,
+// whose evt.type is the syscall's name. A generic event whose syscall cannot
+// be named is counted as unmodelled.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +52,11 @@ class ScapConverter {
   // Events read per scap id, modelled or not.
   const std::map<uint16_t, uint64_t>& read_by_id() const { return read_; }
   const std::map<uint16_t, uint64_t>& unmodelled_by_id() const { return unmodelled_; }
+  // Generic events delivered, by syscall name ("madvise"); those that could
+  // not be named (no enter, a number libseccomp does not know) are in
+  // unmodelled_by_id() under ids 0 and 1, and by reason here.
+  const std::map<std::string, uint64_t>& generic_by_name() const { return generic_; }
+  const std::map<std::string, uint64_t>& generic_unnamed() const { return generic_unnamed_; }
   uint64_t modelled() const { return modelled_; }
   uint64_t malformed() const { return malformed_; }
   const std::string& last_error() const { return last_error_; }
@@ -53,10 +68,14 @@ class ScapConverter {
   };
   int64_t pid_of(int64_t tid) const;
   void track_process(const RawEvent& ev, uint16_t kestrel_type);
+  std::optional<Converted> convert_generic(const RawEvent& ev);
 
   EventBuilder builder_;
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
+  std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter
+  std::map<std::string, uint64_t> generic_;
+  std::map<std::string, uint64_t> generic_unnamed_;
   std::map<uint16_t, uint64_t> read_;
   std::map<uint16_t, uint64_t> unmodelled_;
   uint64_t modelled_ = 0;

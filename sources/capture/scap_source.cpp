@@ -59,8 +59,23 @@ std::optional<CaptureUsers> ScapSource::capture_users() const {
   return u;
 }
 
+void ScapSource::adopt_late_threads() {
+  std::vector<ThreadInfo> threads = reader_.take_threads();
+  converter_.seed_threads(threads);
+  std::lock_guard lock(late_mu_);
+  for (ThreadInfo& t : threads) {
+    std::vector<ThreadInfo>& group = late_[t.pid];
+    std::erase_if(group, [&](const ThreadInfo& o) { return o.tid == t.tid; });  // a re-emitted entry replaces it
+    group.push_back(std::move(t));
+  }
+}
+
 std::optional<std::vector<ThreadInfo>> ScapSource::describe_process(DomainId domain, int64_t pid) const {
   if (domain != kHostDomain || pid <= 0) return std::nullopt;
+  {
+    std::lock_guard lock(late_mu_);
+    if (auto it = late_.find(pid); it != late_.end()) return it->second;
+  }
   ThreadInfo t;
   t.tid = t.pid = pid;
   t.ptid = -1;
@@ -89,6 +104,10 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
       ended_ = true;
       break;
     }
+    // A process list after the first event block (a concatenated capture,
+    // a writer re-emitting its tables): its threads, before the events
+    // that follow it are converted.
+    if (reader_.thread_count() != 0) adopt_late_threads();
     auto c = converter_.convert(raw);
     if (!c) continue;
     records_.emplace_back(c->record.begin(), c->record.end());
@@ -123,6 +142,10 @@ SourceStats ScapSource::stats() const {
   s.counters["scap_events_modelled"] = converter_.modelled();
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
+  // Generic events by the syscall they stand for: delivered ones, and the
+  // ones that could not be named with the reason.
+  for (const auto& [name, n] : converter_.generic_by_name()) s.counters["scap_generic.syscall(" + name + ")"] = n;
+  for (const auto& [why, n] : converter_.generic_unnamed()) s.counters["scap_unmodelled.syscall(" + why + ")"] = n;
   if (uint64_t m = converter_.malformed() + reader_.malformed_events()) s.drops["malformed"] = m;
   if (uint64_t u = reader_.unknown_blocks()) s.counters["scap_unknown_blocks"] = u;
   return s;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,9 +33,11 @@ class ScapSource final : public Source {
   Status open() override;
   std::vector<ThreadInfo> initial_state() override;
   std::optional<CaptureUsers> capture_users() const override;
-  // A process the capture never described (not in its process list, no
-  // clone seen): known by its id only; credentials and parent unknown (-1,
-  // as libscap has them), not this host's root.
+  // A process from a process list that came after the first event block
+  // (a concatenated capture, lists re-emitted): its threads with their fds,
+  // as the list gave them. A process the capture never described (in no
+  // process list, no clone seen): known by its id only; credentials and
+  // parent unknown (-1, as libscap has them), not this host's root.
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
@@ -44,6 +47,9 @@ class ScapSource final : public Source {
   const scap::ScapReader& reader() const { return reader_; }
 
  private:
+  // Moves the threads of process lists met after open() into late_.
+  void adopt_late_threads();
+
   std::string path_;
   SourceCapabilities caps_;
   scap::ScapReader reader_;
@@ -55,6 +61,10 @@ class ScapSource final : public Source {
   Status deferred_;  // an error met after events already in the batch
   bool ended_ = false;
   mutable std::mutex mu_;  // guards the converter's counts for stats()
+  // Threads of late process lists by pid, for describe_process(), which
+  // the state tables call from another thread when they meet that pid.
+  mutable std::mutex late_mu_;
+  std::map<int64_t, std::vector<ThreadInfo>> late_;
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> bytes_{0};
 };
