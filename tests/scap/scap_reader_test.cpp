@@ -21,6 +21,7 @@
 #include "sources/capture/scap_format.h"
 #include "sources/capture/scap_reader.h"
 #include "sources/capture/scap_source.h"
+#include "tests/scap/synthetic_scap.h"
 
 #ifndef KESTREL_FALCO_TRACES
 #error "KESTREL_FALCO_TRACES must name the falco-regression trace_files directory"
@@ -397,89 +398,25 @@ TEST(ScapSource, EnterAndExitRecordsAndUnmodelledCounts) {
 namespace kestrel {
 namespace {
 
-// A capture built here byte by byte from libscap's documented layouts
-// (scap_savefile.c: the read functions; ppm_events_public.h: the event
-// header), for the block kinds Falco's traces lack: event blocks with flags,
+// A capture built byte by byte from libscap's layouts (synthetic_scap.h),
+// for the block kinds Falco's traces lack: event blocks with flags,
 // large-payload event blocks, and entries a newer writer extended with
 // fields this reader does not know.
-class ScapWriter {
- public:
-  void block(uint32_t type, const std::vector<uint8_t>& body) {
-    std::vector<uint8_t> b = body;
-    while (b.size() % 4) b.push_back(0);
-    const uint32_t total = static_cast<uint32_t>(b.size() + 12);
-    put(out_, type);
-    put(out_, total);
-    out_.insert(out_.end(), b.begin(), b.end());
-    put(out_, total);
-  }
-  template <typename T>
-  static void put(std::vector<uint8_t>& v, T x) {
-    uint8_t b[sizeof(T)];
-    std::memcpy(b, &x, sizeof(T));
-    v.insert(v.end(), b, b + sizeof(T));
-  }
-  static void str(std::vector<uint8_t>& v, const std::string& s) {
-    put<uint16_t>(v, static_cast<uint16_t>(s.size()));
-    v.insert(v.end(), s.begin(), s.end());
-  }
-  static void set_len(std::vector<uint8_t>& v, size_t at) {  // entry length, its own 4 bytes included
-    const uint32_t n = static_cast<uint32_t>(v.size() - at);
-    std::memcpy(v.data() + at, &n, 4);
-  }
-  // An event block: cpu, [flags], header (v2: with nparams), lengths, data.
-  void event(uint32_t block_type, uint16_t type, uint64_t ts, uint64_t tid,
-             const std::vector<std::vector<uint8_t>>& params, bool v2, bool large, std::optional<uint32_t> flags) {
-    std::vector<uint8_t> body;
-    put<uint16_t>(body, 1);
-    if (flags) put<uint32_t>(body, *flags);
-    size_t data = 0;
-    for (const auto& p : params) data += p.size();
-    const uint32_t hdr = v2 ? 26 : 22;
-    const uint32_t len = static_cast<uint32_t>(hdr + (large ? 4 : 2) * params.size() + data);
-    put<uint64_t>(body, ts);
-    put<uint64_t>(body, tid);
-    put<uint32_t>(body, len);
-    put<uint16_t>(body, type);
-    if (v2) put<uint32_t>(body, static_cast<uint32_t>(params.size()));
-    for (const auto& p : params) {
-      if (large) put<uint32_t>(body, static_cast<uint32_t>(p.size()));
-      else put<uint16_t>(body, static_cast<uint16_t>(p.size()));
-    }
-    for (const auto& p : params) body.insert(body.end(), p.begin(), p.end());
-    block(block_type, body);
-  }
-  const std::vector<uint8_t>& bytes() const { return out_; }
-
- private:
-  std::vector<uint8_t> out_;
-};
-
-template <typename T>
-std::vector<uint8_t> le(T x) {
-  std::vector<uint8_t> v;
-  ScapWriter::put(v, x);
-  return v;
-}
-std::vector<uint8_t> cstr(const std::string& s) {
-  std::vector<uint8_t> v(s.begin(), s.end());
-  v.push_back(0);
-  return v;
-}
+using namespace synthetic_scap;
 
 std::vector<uint8_t> synthetic_capture() {
-  ScapWriter w;
+  SyntheticScap w;
   std::vector<uint8_t> shb;
-  ScapWriter::put<uint32_t>(shb, 0x1A2B3C4D);
-  ScapWriter::put<uint16_t>(shb, 1);
-  ScapWriter::put<uint16_t>(shb, 2);
-  ScapWriter::put<uint64_t>(shb, ~0ull);
+  put<uint32_t>(shb, 0x1A2B3C4D);
+  put<uint16_t>(shb, 1);
+  put<uint16_t>(shb, 2);
+  put<uint64_t>(shb, ~0ull);
   w.block(0x0A0D0D0A, shb);
 
   std::vector<uint8_t> mi;
-  ScapWriter::put<uint32_t>(mi, 8);
-  ScapWriter::put<uint64_t>(mi, 1ull << 30);
-  ScapWriter::put<uint64_t>(mi, 4194304);
+  put<uint32_t>(mi, 8);
+  put<uint64_t>(mi, 1ull << 30);
+  put<uint64_t>(mi, 4194304);
   std::string host = "scap-host";
   host.resize(128, '\0');
   mi.insert(mi.end(), host.begin(), host.end());
@@ -489,68 +426,68 @@ std::vector<uint8_t> synthetic_capture() {
   // User list v2: a user entry with 4 bytes a newer writer appended.
   std::vector<uint8_t> ul;
   size_t at = ul.size();
-  ScapWriter::put<uint32_t>(ul, 0);
+  put<uint32_t>(ul, 0);
   ul.push_back(0);  // USERBLOCK_TYPE_USER
-  ScapWriter::put<uint32_t>(ul, 1000);
-  ScapWriter::put<uint32_t>(ul, 1000);
-  ScapWriter::str(ul, "alice");
-  ScapWriter::str(ul, "/home/alice");
-  ScapWriter::str(ul, "/bin/sh");
-  ScapWriter::put<uint32_t>(ul, 0xdeadbeef);
-  ScapWriter::set_len(ul, at);
+  put<uint32_t>(ul, 1000);
+  put<uint32_t>(ul, 1000);
+  str(ul, "alice");
+  str(ul, "/home/alice");
+  str(ul, "/bin/sh");
+  put<uint32_t>(ul, 0xdeadbeef);
+  set_len(ul, at);
   at = ul.size();
-  ScapWriter::put<uint32_t>(ul, 0);
+  put<uint32_t>(ul, 0);
   ul.push_back(1);  // group
-  ScapWriter::put<uint32_t>(ul, 1000);
-  ScapWriter::str(ul, "staff");
-  ScapWriter::set_len(ul, at);
+  put<uint32_t>(ul, 1000);
+  str(ul, "staff");
+  set_len(ul, at);
   w.block(0x220, ul);
 
   // Process list v9: one entry with every field libscap reads, then 13
   // bytes a newer writer appended.
   std::vector<uint8_t> pl;
   at = pl.size();
-  ScapWriter::put<uint32_t>(pl, 0);
-  for (uint64_t v : {1234ull, 1234ull, 1ull, 1234ull, 1234ull}) ScapWriter::put<uint64_t>(pl, v);  // tid pid ptid sid vpgid
-  ScapWriter::str(pl, "writer");
-  ScapWriter::str(pl, "/usr/bin/writer");
-  ScapWriter::str(pl, "/usr/bin/writer");
-  ScapWriter::str(pl, std::string("-v\0out", 6));
-  ScapWriter::str(pl, "/srv");
-  ScapWriter::put<uint64_t>(pl, 1024);  // fdlimit
-  ScapWriter::put<uint32_t>(pl, 0);     // flags
-  ScapWriter::put<uint32_t>(pl, 1000);  // uid
-  ScapWriter::put<uint32_t>(pl, 1000);  // gid
-  for (int i = 0; i < 3; ++i) ScapWriter::put<uint32_t>(pl, 0);  // vm sizes
-  ScapWriter::put<uint64_t>(pl, 0);
-  ScapWriter::put<uint64_t>(pl, 0);
-  ScapWriter::str(pl, std::string("HOME=/home/alice", 16));
-  ScapWriter::put<uint64_t>(pl, 1234);  // vtid
-  ScapWriter::put<uint64_t>(pl, 1234);  // vpid
-  ScapWriter::str(pl, "");              // cgroups
-  ScapWriter::str(pl, "/");             // root
-  ScapWriter::put<uint64_t>(pl, 0);     // pidns_init_start_ts
-  ScapWriter::put<uint32_t>(pl, 34816); // tty
-  ScapWriter::put<uint32_t>(pl, 1000);  // loginuid
+  put<uint32_t>(pl, 0);
+  for (uint64_t v : {1234ull, 1234ull, 1ull, 1234ull, 1234ull}) put<uint64_t>(pl, v);  // tid pid ptid sid vpgid
+  str(pl, "writer");
+  str(pl, "/usr/bin/writer");
+  str(pl, "/usr/bin/writer");
+  str(pl, std::string("-v\0out", 6));
+  str(pl, "/srv");
+  put<uint64_t>(pl, 1024);  // fdlimit
+  put<uint32_t>(pl, 0);     // flags
+  put<uint32_t>(pl, 1000);  // uid
+  put<uint32_t>(pl, 1000);  // gid
+  for (int i = 0; i < 3; ++i) put<uint32_t>(pl, 0);  // vm sizes
+  put<uint64_t>(pl, 0);
+  put<uint64_t>(pl, 0);
+  str(pl, std::string("HOME=/home/alice", 16));
+  put<uint64_t>(pl, 1234);  // vtid
+  put<uint64_t>(pl, 1234);  // vpid
+  str(pl, "");              // cgroups
+  str(pl, "/");             // root
+  put<uint64_t>(pl, 0);     // pidns_init_start_ts
+  put<uint32_t>(pl, 34816); // tty
+  put<uint32_t>(pl, 1000);  // loginuid
   pl.push_back(0);                      // exe_writable
-  for (uint64_t cap : {0ull, 0x1ull, 0x3ull}) ScapWriter::put<uint64_t>(pl, cap);
+  for (uint64_t cap : {0ull, 0x1ull, 0x3ull}) put<uint64_t>(pl, cap);
   pl.resize(pl.size() + 13, 0x77);      // unknown appended fields
-  ScapWriter::set_len(pl, at);
+  set_len(pl, at);
   w.block(0x215, pl);
 
   // fd list v2 of 1234: a FILE_V2 entry with 6 appended bytes.
   std::vector<uint8_t> fdl;
-  ScapWriter::put<uint64_t>(fdl, 1234);
+  put<uint64_t>(fdl, 1234);
   at = fdl.size();
-  ScapWriter::put<uint32_t>(fdl, 0);
-  ScapWriter::put<int64_t>(fdl, 7);
-  ScapWriter::put<uint64_t>(fdl, 99);
+  put<uint32_t>(fdl, 0);
+  put<int64_t>(fdl, 7);
+  put<uint64_t>(fdl, 99);
   fdl.push_back(16);                          // SCAP_FD_FILE_V2
-  ScapWriter::put<uint32_t>(fdl, (1 << 0));   // PPM_O_RDONLY
-  ScapWriter::str(fdl, "/srv/data.log");
-  ScapWriter::put<uint32_t>(fdl, 0x803);      // dev
+  put<uint32_t>(fdl, (1 << 0));   // PPM_O_RDONLY
+  str(fdl, "/srv/data.log");
+  put<uint32_t>(fdl, 0x803);      // dev
   fdl.resize(fdl.size() + 6, 0x55);
-  ScapWriter::set_len(fdl, at);
+  set_len(fdl, at);
   w.block(0x218, fdl);
 
   // open enter in an event block with flags (EVF v2), its exit in a large
