@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "tests/scap/synthetic_scap.h"
 
 #ifndef KESTREL_FALCO_REGRESSION
 #error "KESTREL_FALCO_REGRESSION must name the falco-regression directory"
@@ -64,6 +65,76 @@ TEST(ScapRules, EvtDirSelectsOneDirectionOfAReplay) {
   EXPECT_EQ(by_rule["open_exit"], 4);
   EXPECT_EQ(by_rule["open_enter"], 4);
   EXPECT_EQ(by_rule["open_not_enter"], 4);
+}
+
+TEST(ScapRules, SyscallsCaseDetectsMadviseTwiceAsInFalcosTests) {
+  // falco_tests.yaml, syscalls (all_events): detect_madvise: 2, detect_open:
+  // 2. syscall.scap's madvise calls are generic events (scap ids 0/1) whose
+  // nativeID names the syscall; evt.type=madvise matches their exits.
+  std::string log;
+  auto by_rule = alerts_by_rule(regression("trace_files/syscall.scap"), {regression("rules/syscalls.yaml")}, &log,
+                                {"-A", "-o", "rule_matching=all"});
+  EXPECT_EQ(by_rule["detect_madvise"], 2) << log;
+  EXPECT_EQ(by_rule["detect_open"], 2) << log;
+  EXPECT_NE(log.find("scap_generic.syscall(madvise): 4"), std::string::npos) << log;
+}
+
+TEST(ScapRules, EvtTypeOfAGenericEventIsItsSyscall) {
+  const std::string path = ::testing::TempDir() + "scap_generic_rules.yaml";
+  std::ofstream(path) << "- rule: not_madvise\n  desc: x\n  condition: evt.type != madvise and evt.dir=< and "
+                         "proc.name=cat and evt.type in (mprotect, arch_prctl, madvise, fadvise64)\n"
+                         "  output: \"%evt.type\"\n  priority: WARNING\n"
+                         "- rule: arch_prctl\n  desc: x\n  condition: evt.type = arch_prctl\n"
+                         "  output: \"%evt.type %syscall.type %evt.dir\"\n  priority: WARNING\n";
+  std::string log;
+  auto by_rule = alerts_by_rule(regression("trace_files/cat_write.scap"), {path}, &log, {"-A", "-o", "rule_matching=all"});
+  // sysdig -r cat_write.scap: 4 mprotect and 1 arch_prctl exits, and 1 exit
+  // of nativeID 221 (fadvise64; sysdig: '<unknown>').
+  EXPECT_EQ(by_rule["not_madvise"], 6) << log;
+  EXPECT_EQ(by_rule["arch_prctl"], 2) << log;
+}
+
+TEST(ScapRules, AProcessListAfterEventsNamesItsProcesses) {
+  using namespace synthetic_scap;
+  ProcEntry first;
+  first.tid = first.pid = 4000;
+  first.comm = "first";
+  first.exe = "/bin/first";
+  ProcEntry late;
+  late.tid = late.pid = 5000;
+  late.ptid = 1;
+  late.comm = "latecomer";
+  late.exe = "/opt/late";
+  late.cwd = "/srv";
+  late.uid = 1001;
+  ProcEntry late_thread = late;
+  late_thread.tid = 5001;
+  SyntheticScap w;
+  w.section_header();
+  w.proclist(9, {first});
+  w.event_in(kEVV2, 4, 10, 4000, {le<int64_t>(3)});  // close
+  w.event_in(kEVV2, 5, 11, 4000, {le<int64_t>(0)});
+  w.proclist(9, {late, late_thread});
+  std::vector<uint8_t> fdl;
+  put<uint64_t>(fdl, 5000);
+  put<uint32_t>(fdl, 0);
+  put<int64_t>(fdl, 6);
+  put<uint64_t>(fdl, 66);
+  fdl.push_back(1);  // SCAP_FD_FILE
+  str(fdl, "/late/file");
+  set_len(fdl, 8);
+  w.block(kFDLV2, fdl);
+  w.event_in(kEVV2, 4, 20, 5001, {le<int64_t>(6)});
+  w.event_in(kEVV2, 5, 21, 5001, {le<int64_t>(0)});
+  const std::string trace = ::testing::TempDir() + "scap_late_list.scap";
+  std::ofstream(trace, std::ios::binary).write(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
+  const std::string rules = ::testing::TempDir() + "scap_late_rules.yaml";
+  std::ofstream(rules) << "- rule: late_close\n  desc: x\n  condition: evt.type=close and evt.dir=< and proc.pid=5000\n"
+                          "  output: \"LATE %proc.name %proc.exe %proc.cwd %fd.name %thread.tid\"\n  priority: WARNING\n";
+  std::vector<const char*> args = {"kestrel", "-e", trace.c_str(), "-r", rules.c_str()};
+  std::ostringstream out, err;
+  ASSERT_EQ(run_kestrel(static_cast<int>(args.size()), args.data(), out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("LATE latecomer /opt/late /srv /late/file 5001"), std::string::npos) << out.str() << err.str();
 }
 
 }  // namespace
