@@ -219,14 +219,140 @@ class GzipSink final : public ByteSink {
   std::string path_;
 };
 
+// Bytes already taken from `inner` (a head looked at to choose a reader),
+// then the rest of `inner`.
+class PrefixedSource final : public ByteSource {
+ public:
+  PrefixedSource(std::vector<uint8_t> head, std::unique_ptr<ByteSource> inner)
+      : head_(std::move(head)), inner_(std::move(inner)) {}
+
+  Result<size_t> read(std::span<uint8_t> out) override {
+    size_t done = std::min(out.size(), head_.size() - pos_);
+    std::memcpy(out.data(), head_.data() + pos_, done);
+    pos_ += done;
+    if (done == out.size()) return done;
+    auto got = inner_->read(out.subspan(done));
+    if (!got.ok()) return got.status();
+    return done + *got;
+  }
+  bool compressed() const override { return inner_->compressed(); }
+  void interrupt() override { inner_->interrupt(); }
+
+ private:
+  std::vector<uint8_t> head_;
+  size_t pos_ = 0;
+  std::unique_ptr<ByteSource> inner_;
+};
+
+// gzip decompression of another source's bytes: for input that cannot be
+// reopened by zlib's own file functions after its magic was read (a FIFO).
+// Concatenated gzip members are read as one stream, as gzread() does.
+class InflateSource final : public ByteSource {
+ public:
+  InflateSource(std::unique_ptr<ByteSource> inner, std::string path)
+      : inner_(std::move(inner)), path_(std::move(path)), in_(kChunk) {}
+  ~InflateSource() override {
+    if (started_) inflateEnd(&z_);
+  }
+
+  Result<size_t> read(std::span<uint8_t> out) override {
+    if (!started_) {
+      z_ = {};
+      if (inflateInit2(&z_, 15 + 16) != Z_OK)
+        return Status(StatusCode::kUnavailable, "cannot start gzip decompression of " + path_, SourcePosition{path_});
+      started_ = true;
+    }
+    size_t done = 0;
+    while (done < out.size() && !ended_) {
+      if (z_.avail_in == 0) {
+        auto got = inner_->read(in_);
+        if (!got.ok()) return got.status();
+        if (*got == 0) {
+          if (member_open_)
+            return Status(StatusCode::kTruncated, "gzip stream of " + path_ + " ends unexpectedly",
+                          SourcePosition{path_});
+          ended_ = true;
+          break;
+        }
+        z_.next_in = in_.data();
+        z_.avail_in = static_cast<uInt>(*got);
+      }
+      member_open_ = true;
+      z_.next_out = out.data() + done;
+      z_.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - done, 1u << 30));
+      const uInt before = z_.avail_out;
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      done += before - z_.avail_out;
+      if (rc == Z_STREAM_END) {
+        member_open_ = false;
+        inflateReset(&z_);  // another member may follow
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return Status(StatusCode::kCorrupt, "gzip stream of " + path_ + ": " + (z_.msg ? z_.msg : "error"),
+                      SourcePosition{path_});
+      }
+    }
+    return done;
+  }
+  bool compressed() const override { return true; }
+  void interrupt() override { inner_->interrupt(); }
+
+ private:
+  static constexpr size_t kChunk = 64 * 1024;
+  std::unique_ptr<ByteSource> inner_;
+  std::string path_;
+  std::vector<uint8_t> in_;
+  z_stream z_{};
+  bool started_ = false, member_open_ = false, ended_ = false;
+};
+
+// Input that cannot be peeked with pread (a FIFO, a pipe on stdin): the
+// gzip magic is read on the first read(), which may wait for the writer and
+// so stays interruptible, and decides between plain and gzip.
+class StreamSource final : public ByteSource {
+ public:
+  StreamSource(int fd, std::string path) : path_(std::move(path)) {
+    auto file = std::make_unique<FileSource>(fd, path_);
+    file_ = file.get();
+    pending_ = std::move(file);
+  }
+
+  Result<size_t> read(std::span<uint8_t> out) override {
+    if (!impl_) {
+      std::vector<uint8_t> magic(2);
+      auto got = pending_->read(magic);
+      if (!got.ok()) return got.status();
+      magic.resize(*got);
+      gzip_ = magic.size() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+      std::unique_ptr<ByteSource> plain = std::make_unique<PrefixedSource>(std::move(magic), std::move(pending_));
+      impl_ = gzip_ ? std::make_unique<InflateSource>(std::move(plain), path_) : std::move(plain);
+    }
+    return impl_->read(out);
+  }
+  bool compressed() const override { return gzip_; }
+  void interrupt() override { file_->interrupt(); }
+
+ private:
+  std::string path_;
+  FileSource* file_;  // owned by pending_, then by impl_
+  std::unique_ptr<ByteSource> pending_;
+  std::unique_ptr<ByteSource> impl_;
+  bool gzip_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteSource> prefixed_source(std::vector<uint8_t> head, std::unique_ptr<ByteSource> rest) {
+  return std::make_unique<PrefixedSource>(std::move(head), std::move(rest));
+}
 
 Result<std::unique_ptr<ByteSource>> open_byte_source(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return os_error("cannot open", path, errno);
-  // Peek without consuming; a pipe cannot be peeked, so it is read as plain.
+  // Peek without consuming; a pipe cannot be peeked: its first read decides.
   uint8_t magic[2] = {0, 0};
-  bool gzip = ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  const ssize_t peeked = ::pread(fd, magic, 2, 0);
+  if (peeked < 0 && errno == ESPIPE) return std::unique_ptr<ByteSource>(new StreamSource(fd, path));
+  bool gzip = peeked == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
   if (!gzip) return std::unique_ptr<ByteSource>(new FileSource(fd, path));
   gzFile gz = gzdopen(fd, "rb");
   if (gz == nullptr) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -39,9 +40,15 @@ class ByteSource {
 };
 
 // Opens `path` for reading. A file starting with the gzip magic (1f 8b) is
-// decompressed transparently; anything else is read as is. kNotFound if the
-// file does not exist, kPermissionDenied / kUnavailable for other failures.
+// decompressed transparently; anything else is read as is. A FIFO or pipe
+// too: its first read() takes the magic and decides (a read that may wait
+// for the writer, and so stays interruptible). kNotFound if the file does
+// not exist, kPermissionDenied / kUnavailable for other failures.
 Result<std::unique_ptr<ByteSource>> open_byte_source(const std::string& path);
+
+// `head` (bytes already read from `rest`, to look at them), then `rest`:
+// lets a reader be chosen by content on input that cannot seek back.
+std::unique_ptr<ByteSource> prefixed_source(std::vector<uint8_t> head, std::unique_ptr<ByteSource> rest);
 
 class ByteSink {
  public:

@@ -1,8 +1,11 @@
 #include "sources/capture/capture_source.h"
 
+#include <sys/stat.h>
+
 #include <utility>
 
 #include "sources/capture/scap_source.h"
+#include "sources/capture/streamed_capture_source.h"
 
 namespace kestrel {
 
@@ -17,8 +20,14 @@ CaptureSource::CaptureSource(std::string path) : path_(std::move(path)) {
   caps_.event_types.reset(KE_NONE);
 }
 
+CaptureSource::CaptureSource(std::string path, std::unique_ptr<kcap::ByteSource> stream)
+    : CaptureSource(std::move(path)) {
+  stream_ = std::move(stream);
+}
+
 Status CaptureSource::open() {
   snapshot_taken_ = false;
+  if (stream_) return reader_.open(path_, std::move(stream_));
   return reader_.open(path_);
 }
 
@@ -58,7 +67,11 @@ void CaptureSource::close() { reader_.close(); }
 std::unique_ptr<Source> make_capture_source(std::string path) {
   // By content, not extension: a .scap file's first block is a section
   // header (scap_format.h); everything else goes to the .kcap reader,
-  // which explains what it is not.
+  // which explains what it is not. A FIFO or pipe can be read only once:
+  // StreamedCaptureSource looks at its head when it opens it.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    return std::make_unique<StreamedCaptureSource>(std::move(path));
   if (is_scap_file(path)) return std::make_unique<ScapSource>(std::move(path));
   return std::make_unique<CaptureSource>(std::move(path));
 }

@@ -22,6 +22,8 @@ namespace kestrel {
 class CaptureSource final : public Source {
  public:
   explicit CaptureSource(std::string path);
+  // Reads `stream` (already open, `path` naming it): see StreamedCaptureSource.
+  CaptureSource(std::string path, std::unique_ptr<kcap::ByteSource> stream);
 
   // name "capture", live = false, every event type (a file may hold any).
   const SourceCapabilities& capabilities() const override { return caps_; }
@@ -51,6 +53,7 @@ class CaptureSource final : public Source {
 
  private:
   std::string path_;
+  std::unique_ptr<kcap::ByteSource> stream_;  // given at construction, read by open()
   SourceCapabilities caps_;
   kcap::KcapReader reader_;
   std::vector<EventView> views_;

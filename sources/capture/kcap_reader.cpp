@@ -91,7 +91,13 @@ Status KcapReader::open(const std::string& path) {
   path_ = path;
   auto src = open_byte_source(path);
   if (!src.ok()) return fail(src.status());
-  source_ = std::move(src.value());
+  return open(path, std::move(src.value()));
+}
+
+Status KcapReader::open(const std::string& path, std::unique_ptr<ByteSource> stream) {
+  close();
+  path_ = path;
+  source_ = std::move(stream);
   if (Status st = check_preamble(); !st.ok()) return fail(st);
 
   auto got = read_frame();

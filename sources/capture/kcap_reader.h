@@ -47,6 +47,9 @@ class KcapReader {
   // a capture (the message says what it looks like) or is damaged;
   // kUnimplemented for a newer format version.
   Status open(const std::string& path);
+  // The same on a stream already opened (`path` names it in messages): a
+  // FIFO whose head was read to recognise it (prefixed_source).
+  Status open(const std::string& path, std::unique_ptr<ByteSource> stream);
 
   // Valid after a successful open().
   const KcapHeader& header() const { return header_; }

@@ -284,10 +284,14 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
 }
 
 Status ScapReader::open(const std::string& path) {
-  path_ = path;
   auto src = kcap::open_byte_source(path);
   if (!src.ok()) return src.status();
-  source_ = std::move(*src);
+  return open(path, std::move(*src));
+}
+
+Status ScapReader::open(const std::string& path, std::unique_ptr<kcap::ByteSource> stream) {
+  path_ = path;
+  source_ = std::move(stream);
   auto r = read_block();
   if (!r.ok()) return fail(r.status());
   if (*r == BlockRead::kEnd) return fail(error_at(StatusCode::kTruncated, "file is empty: not a .scap capture", 0));

@@ -72,6 +72,14 @@ class ScapReader {
   // the first event block. Errors: missing file, not a scap file, damaged
   // metadata (with the offset).
   Status open(const std::string& path);
+  // The same on a stream already opened (`path` names it in messages): a
+  // FIFO whose head was read to recognise it (kcap::prefixed_source).
+  Status open(const std::string& path, std::unique_ptr<kcap::ByteSource> stream);
+  // Thread-safe while open: a next() waiting on a capture streamed through
+  // a pipe returns an error now (ByteSource::interrupt).
+  void interrupt() {
+    if (source_) source_->interrupt();
+  }
 
   // The next event in `out` (kEvent) or kEnd at a clean end of file.
   // Metadata blocks between events are read and counted (process and fd

@@ -22,10 +22,19 @@ bool is_scap_file(const std::string& path) {
   if (!src.ok()) return false;
   uint8_t head[4];
   auto got = (*src)->read(head);
-  if (!got.ok() || *got < 4) return false;
+  if (!got.ok()) return false;
+  return is_scap_head(std::span<const uint8_t>(head, *got));
+}
+
+bool is_scap_head(std::span<const uint8_t> head) {
+  if (head.size() < 4) return false;
   uint32_t type;
-  std::memcpy(&type, head, 4);
+  std::memcpy(&type, head.data(), 4);
   return type == scap::kSectionHeaderBlock;
+}
+
+ScapSource::ScapSource(std::string path, std::unique_ptr<kcap::ByteSource> stream) : ScapSource(std::move(path)) {
+  stream_ = std::move(stream);
 }
 
 ScapSource::ScapSource(std::string path) : path_(std::move(path)) {
@@ -38,7 +47,8 @@ ScapSource::ScapSource(std::string path) : path_(std::move(path)) {
 
 Status ScapSource::open() {
   snapshot_taken_ = false;
-  if (Status st = reader_.open(path_); !st.ok()) return st;
+  Status opened = stream_ ? reader_.open(path_, std::move(stream_)) : reader_.open(path_);
+  if (!opened.ok()) return opened;
   threads_ = reader_.take_threads();
   converter_.seed_threads(threads_);
   return ok_status();

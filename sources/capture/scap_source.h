@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ namespace kestrel {
 class ScapSource final : public Source {
  public:
   explicit ScapSource(std::string path);
+  // Reads `stream` (already open, `path` naming it): see StreamedCaptureSource.
+  ScapSource(std::string path, std::unique_ptr<kcap::ByteSource> stream);
 
   const SourceCapabilities& capabilities() const override { return caps_; }
   Status open() override;
@@ -41,6 +44,9 @@ class ScapSource final : public Source {
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
+  // A replay streamed through a FIFO waits for its writer: this ends the
+  // wait (next() then returns an error).
+  void interrupt() override { reader_.interrupt(); }
   void close() override;
 
   // After open(): the parsed metadata, for tests and tools.
@@ -51,6 +57,7 @@ class ScapSource final : public Source {
   void adopt_late_threads();
 
   std::string path_;
+  std::unique_ptr<kcap::ByteSource> stream_;  // given at construction, read by open()
   SourceCapabilities caps_;
   scap::ScapReader reader_;
   scap::ScapConverter converter_;
@@ -71,8 +78,12 @@ class ScapSource final : public Source {
 
 // Whether `path` is a regular file holding a .scap capture (after gunzip):
 // its first block is a section header. False for anything else, unreadable
-// files and FIFOs included (the .kcap reader then reads or explains them;
-// a .scap streamed through a FIFO is not recognised).
+// files and FIFOs included: a FIFO cannot be read twice, so
+// StreamedCaptureSource looks at its head once, at open().
 bool is_scap_file(const std::string& path);
+
+// Whether `head` (the first decompressed bytes of a capture) starts a .scap
+// capture: a section header block's type.
+bool is_scap_head(std::span<const uint8_t> head);
 
 }  // namespace kestrel

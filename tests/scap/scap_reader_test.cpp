@@ -11,16 +11,20 @@
 #include <cstring>
 #include <fstream>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sources/capture/capture_source.h"
 #include "sources/capture/scap_format.h"
 #include "sources/capture/scap_reader.h"
 #include "sources/capture/scap_source.h"
+#include "sources/capture/streamed_capture_source.h"
 #include "tests/scap/synthetic_scap.h"
 
 #ifndef KESTREL_FALCO_TRACES
@@ -347,6 +351,90 @@ TEST(ScapSource, IsChosenByContentNotByExtension) {
   EXPECT_FALSE(is_scap_file(text));
   auto src = make_capture_source(text);
   EXPECT_FALSE(src->open().ok());
+}
+
+// Feeds `bytes` into a FIFO at `path` from another thread, as a process
+// streaming a capture would: the reader opens the FIFO, then reads.
+class FifoWriter {
+ public:
+  FifoWriter(const std::string& path, std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {
+    ::unlink(path.c_str());
+    EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0) << path;
+    thread_ = std::thread([this, path] {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);  // waits for the reader
+      for (size_t done = 0; fd >= 0 && done < bytes_.size();) {
+        // Small writes: the reader meets the stream in pieces.
+        ssize_t n = ::write(fd, bytes_.data() + done, std::min<size_t>(4096, bytes_.size() - done));
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      if (fd >= 0) ::close(fd);
+    });
+  }
+  ~FifoWriter() { thread_.join(); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  std::thread thread_;
+};
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(ScapSource, AFifoIsRecognisedByContentPlainOrGzip) {
+  const Replay file = replay(trace("cat_write.scap"));
+  ASSERT_TRUE(file.end.ok()) << file.end.to_string();
+  ASSERT_EQ(file.records.size(), 59u);
+  for (bool gz : {false, true}) {
+    SCOPED_TRACE(gz ? "gzip through the FIFO" : "plain through the FIFO");
+    const std::string fifo = ::testing::TempDir() + "scap_fifo_" + (gz ? "gz" : "plain");
+    FifoWriter writer(fifo, gz ? file_bytes(trace("cat_write.scap")) : gunzip(trace("cat_write.scap")));
+    EXPECT_FALSE(is_scap_file(fifo));  // not read twice: the head is looked at once, at open()
+    auto src = make_capture_source(fifo);
+    auto* streamed = dynamic_cast<StreamedCaptureSource*>(src.get());
+    ASSERT_NE(streamed, nullptr);
+    ASSERT_TRUE(src->open().ok());
+    EXPECT_EQ(streamed->format(), "scap");
+    EXPECT_EQ(src->initial_state().size(), 73u);
+    ASSERT_TRUE(src->capture_users().has_value());
+    Replay got;
+    EventBatch batch;
+    for (;;) {
+      auto n = src->next(batch, std::chrono::milliseconds(0));
+      ASSERT_TRUE(n.ok()) << n.status().to_string();
+      if (*n == NextOutcome::kEof) break;
+      for (const Event& e : batch.events) got.records.emplace_back(e.view.bytes().begin(), e.view.bytes().end());
+    }
+    EXPECT_EQ(got.records, file.records);
+    EXPECT_EQ(src->stats().counters.at("scap_unmodelled.procinfo(234)"), 260u);
+  }
+  // Neither .scap nor .kcap through a FIFO: the .kcap reader explains.
+  const std::string fifo = ::testing::TempDir() + "scap_fifo_text";
+  FifoWriter writer(fifo, {'h', 'e', 'l', 'l', 'o', '\n'});
+  auto src = make_capture_source(fifo);
+  Status st = src->open();
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(dynamic_cast<StreamedCaptureSource*>(src.get())->format(), "kcap");
+}
+
+TEST(ScapSource, AFifoCutInsideAnEventBlockNamesTheOffset) {
+  auto bytes = gunzip(trace("cat_write.scap"));
+  const auto blocks = walk_blocks(bytes);
+  size_t events = 0;
+  const Block* cut = nullptr;
+  for (const Block& b : blocks)
+    if (b.type == 0x204 && ++events == 200) cut = &b;
+  ASSERT_NE(cut, nullptr);
+  std::vector<uint8_t> head(bytes.begin(), bytes.begin() + cut->offset + cut->length / 2);
+  const std::string fifo = ::testing::TempDir() + "scap_fifo_cut";
+  FifoWriter writer(fifo, head);
+  const Replay r = replay(fifo);
+  EXPECT_EQ(r.end.code(), StatusCode::kTruncated) << r.end.to_string();
+  ASSERT_TRUE(r.end.where().offset.has_value());
+  EXPECT_EQ(*r.end.where().offset, cut->offset);
+  EXPECT_FALSE(r.records.empty());
 }
 
 TEST(ScapSource, EnterAndExitRecordsAndUnmodelledCounts) {
