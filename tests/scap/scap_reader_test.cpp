@@ -437,6 +437,24 @@ TEST(ScapSource, AFifoCutInsideAnEventBlockNamesTheOffset) {
   EXPECT_FALSE(r.records.empty());
 }
 
+TEST(ScapSource, AGzipStreamCutInsideAFifoIsTruncated) {
+  // 12532 compressed bytes; the first event block starts 83548 bytes into
+  // the 104404 decompressed ones, and the first 95% of the gzip stream
+  // decompress to about 97000: events, then the cut.
+  auto gz = file_bytes(trace("cat_write.scap"));
+  gz.resize(gz.size() * 95 / 100);
+  const std::string fifo = ::testing::TempDir() + "scap_fifo_gz_cut";
+  FifoWriter writer(fifo, gz);
+  const Replay r = replay(fifo);
+  EXPECT_EQ(r.end.code(), StatusCode::kTruncated) << r.end.to_string();
+  ASSERT_TRUE(r.end.where().offset.has_value());
+  EXPECT_FALSE(r.records.empty());
+  // Everything before the cut is what the whole file gives.
+  const Replay whole = replay(trace("cat_write.scap"));
+  ASSERT_LT(r.records.size(), whole.records.size());
+  for (size_t i = 0; i < r.records.size(); ++i) EXPECT_EQ(r.records[i], whole.records[i]) << i;
+}
+
 TEST(ScapSource, EnterAndExitRecordsAndUnmodelledCounts) {
   ScapSource src(trace("cat_write.scap"));
   ASSERT_TRUE(src.open().ok());
