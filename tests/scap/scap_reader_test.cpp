@@ -455,6 +455,60 @@ TEST(ScapSource, AGzipStreamCutInsideAFifoIsTruncated) {
   for (size_t i = 0; i < r.records.size(); ++i) EXPECT_EQ(r.records[i], whole.records[i]) << i;
 }
 
+TEST(ScapSource, ConcatenatedCapturesReplayOneAfterTheOther) {
+  // cat a.scap b.scap (gzip members or plain): the second section header,
+  // its process list after the first capture's events, then its events.
+  const Replay a = replay(trace("cat_write.scap"));
+  const Replay b = replay(trace("syscall.scap"));
+  ASSERT_EQ(a.records.size(), 59u);
+  ASSERT_EQ(b.records.size(), 12u);  // as the differential test
+  scap::ScapReader second;
+  ASSERT_TRUE(second.open(trace("syscall.scap")).ok());
+  std::vector<ThreadInfo> second_threads = second.take_threads();
+  std::vector<ThreadInfo> first_threads;
+  {
+    scap::ScapReader first;
+    ASSERT_TRUE(first.open(trace("cat_write.scap")).ok());
+    first_threads = first.take_threads();
+  }
+  // A process only the second capture lists.
+  const ThreadInfo* only_second = nullptr;
+  for (const ThreadInfo& t : second_threads)
+    if (t.tid == t.pid && !find_tid(first_threads, t.tid)) only_second = &t;
+  ASSERT_NE(only_second, nullptr);
+  for (bool gz : {false, true}) {
+    SCOPED_TRACE(gz ? "gzip members" : "plain");
+    std::vector<uint8_t> both;
+    for (const char* name : {"cat_write.scap", "syscall.scap"}) {
+      auto part = gz ? file_bytes(trace(name)) : gunzip(trace(name));
+      both.insert(both.end(), part.begin(), part.end());
+    }
+    const std::string path = ::testing::TempDir() + "scap_concatenated" + (gz ? ".scap.gz" : ".scap");
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(both.data()), both.size());
+    ScapSource src(path);
+    ASSERT_TRUE(src.open().ok());
+    EXPECT_EQ(src.initial_state().size(), first_threads.size());
+    std::vector<std::vector<uint8_t>> records;
+    EventBatch batch;
+    for (;;) {
+      auto n = src.next(batch, std::chrono::milliseconds(0));
+      ASSERT_TRUE(n.ok()) << n.status().to_string();
+      if (*n == NextOutcome::kEof) break;
+      for (const Event& e : batch.events) records.emplace_back(e.view.bytes().begin(), e.view.bytes().end());
+    }
+    std::vector<std::vector<uint8_t>> expected = a.records;
+    expected.insert(expected.end(), b.records.begin(), b.records.end());
+    EXPECT_EQ(records, expected);
+    auto described = src.describe_process(kHostDomain, only_second->pid);
+    ASSERT_TRUE(described.has_value());
+    const ThreadInfo* d = find_tid(*described, only_second->tid);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->comm, only_second->comm);
+    EXPECT_EQ(d->exe, only_second->exe);
+    EXPECT_EQ(d->fds.size(), only_second->fds.size());
+  }
+}
+
 TEST(ScapSource, EnterAndExitRecordsAndUnmodelledCounts) {
   ScapSource src(trace("cat_write.scap"));
   ASSERT_TRUE(src.open().ok());
