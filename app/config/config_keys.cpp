@@ -96,7 +96,7 @@ const ConfigKey kKeys[] = {
     {"syscall_event_drops.max_burst", ConfigType::kFloat, "1", KESTREL_FIELD(syscall_event_drops.max_burst),
      "token bucket size for syscall_event_drops.rate"},
     {"syscall_event_drops.simulate_drops", ConfigType::kBool, "false", KESTREL_FIELD(syscall_event_drops.simulate_drops),
-     "testing: count one drop at every check (each second of event time) and ignore the threshold"},
+     "testing: count one drop at every check (each second) and ignore the threshold"},
     {"outputs", ConfigType::kSection, "", {},
      "Kestrel-only output settings"},
     {"outputs.ocsf", ConfigType::kBool, "false", KESTREL_FIELD(outputs.ocsf),
