@@ -9,10 +9,10 @@
 #include "app/rules_loading.h"
 #include "app/collector_plan.h"
 #include "app/run_collector.h"
+#include "app/validate_output.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
-#include "engine/validate.h"
 
 namespace kestrel {
 namespace {
@@ -153,11 +153,7 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     print_rule_table(out, *rules);
     return kExitOk;
   }
-  if (!o.validate.empty()) {
-    auto v = engine::validate_rules(o.validate);
-    engine::print_validation(out, v);
-    return v.ok() ? kExitOk : kExitFailure;
-  }
+  if (!o.validate.empty()) return run_validate(o.validate, config->json_output, out, err) == 0 ? kExitOk : kExitFailure;
   return run_collector(o, *config, out, err);
 }
 

@@ -125,6 +125,11 @@ Status Collector::start() {
   started_ = std::chrono::steady_clock::now();
   next_metrics_ = started_ + plan_.metrics.interval;
   pipeline_->on_tick(std::chrono::seconds(1), [this](const PipelineSummary& running) { on_tick(running); });
+  // A replay's drop checks run on the capture's clock, as Falco's do, so
+  // they do not depend on how fast the file is read (drop_alarm.h).
+  if (replaying())
+    pipeline_->on_event_second(
+        [this](uint64_t ts_ns, const PipelineSummary& running) { return act_on_drops(running, ts_ns); });
   if (!plan_.write_capture.empty()) {
     if (Status s = recorder_.open(plan_.write_capture); !s.ok()) return Status(s.code(), "-w: " + s.to_string());
     pipeline_->record_to(&recorder_);
@@ -179,14 +184,9 @@ void Collector::apply_reload() {
 void Collector::on_tick(const PipelineSummary& running) {
   if (reload_requested_.exchange(false)) apply_reload();
   output_log_.print(log_);
-  if (auto alarm = drop_alarm_.check(running)) {
-    if (plan_.drop_alarm.log) log_ << "kestrel: " << alarm->message << "\n";
-    if (alarm->alert) outputs_->submit(std::move(*alarm->alert));
-    if (alarm->exit) {
-      log_ << "kestrel: exiting on event drops (syscall_event_drops.actions has exit)\n";
-      exit_on_drops_ = true;
-      stop_requested_.store(true);
-    }
+  if (!replaying()) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    act_on_drops(running, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
   }
   if (!webserver_ && !plan_.metrics.enabled) return;
   const auto now = std::chrono::steady_clock::now();
@@ -204,6 +204,21 @@ void Collector::on_tick(const PipelineSummary& running) {
     last_logged_ = snapshot;
   }
   if (webserver_) webserver_->publish(std::move(snapshot));
+}
+
+// A drop check at `now_ns`; false when the exit action stops the collector.
+bool Collector::act_on_drops(const PipelineSummary& running, uint64_t now_ns) {
+  auto alarm = drop_alarm_.check(running, now_ns);
+  if (!alarm) return true;
+  // Falco logs the message for the exit action too.
+  if (plan_.drop_alarm.log || alarm->exit) log_ << "kestrel: " << alarm->message << "\n";
+  if (alarm->alert) outputs_->submit(std::move(*alarm->alert));
+  if (!alarm->exit) return true;
+  log_ << "kestrel: Exiting. (syscall_event_drops.actions has exit)\n";
+  log_.flush();
+  exit_on_drops_ = true;
+  stop_requested_.store(true);
+  return false;
 }
 
 // Sources are open and servers bound: give up what running does not need.
@@ -233,6 +248,7 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
     return kExitFailure;
   }
   print_summary(log_, *summary);
+  print_drop_monitoring(log_, drop_alarm_.counts());
   if (options_.stats) print_source_counters(log_, *summary);
   if (exit_on_drops_) return kExitFailure;
   if (!summary->recording.ok()) return kExitFailure;

@@ -74,6 +74,8 @@ class Collector {
   Status start_outputs();
   void log_loaded_rules();
   void on_tick(const PipelineSummary& running);
+  bool act_on_drops(const PipelineSummary& running, uint64_t now_ns);
+  bool replaying() const { return !options_.capture.empty(); }
   void apply_reload();
   void route_plugin_sources(const LoadedRules& rules);
   void on_capture_started();

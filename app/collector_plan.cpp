@@ -1,6 +1,7 @@
 #include "app/collector_plan.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace kestrel {
 
@@ -95,15 +96,42 @@ engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
   return dispatch;
 }
 
-DropAlarmOptions plan_drop_alarm(const KestrelConfig& config) {
-  DropAlarmOptions alarm{.threshold = config.syscall_event_drops.threshold};
-  alarm.log = alarm.alert = alarm.exit = false;
-  // The schema admits only these names (and "ignore", which adds nothing).
-  for (const auto& action : config.syscall_event_drops.actions) {
+// syscall_event_drops, checked as Falco checks it (its words, which
+// Falco's regression tests look for).
+Result<DropAlarmOptions> plan_drop_alarm(const KestrelConfig& config) {
+  const auto& drops = config.syscall_event_drops;
+  auto invalid = [](const std::string& key, const std::string& what) {
+    return Status(StatusCode::kInvalidArgument, "config key 'syscall_event_drops." + key + "': " + what);
+  };
+  if (!(drops.threshold >= 0 && drops.threshold <= 1)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", drops.threshold);
+    return invalid("threshold", std::string("syscall event drops threshold must be a double in the range [0, 1], not ") +
+                                    value);
+  }
+  if (drops.rate < 0) return invalid("rate", "must not be negative");
+  if (drops.max_burst < 0) return invalid("max_burst", "must not be negative");
+  DropAlarmOptions alarm{.threshold = drops.threshold,
+                         .log = false,
+                         .alert = false,
+                         .exit = false,
+                         .rate = drops.rate,
+                         .max_burst = drops.max_burst,
+                         .simulate_drops = drops.simulate_drops};
+  // The schema admits only these names. "ignore" adds nothing and, as in
+  // Falco, cannot go with an action that reports (in either order here).
+  bool ignore = false;
+  std::string reporting;
+  for (const auto& action : drops.actions) {
     if (action == "log") alarm.log = true;
     else if (action == "alert") alarm.alert = true;
     else if (action == "exit") alarm.exit = true;
+    else if (action == "ignore") ignore = true;
+    if ((action == "log" || action == "alert") && reporting.empty()) reporting = action;
   }
+  if (ignore && !reporting.empty())
+    return invalid("actions", "syscall event drop action \"" + reporting +
+                                  "\" does not make sense with the \"ignore\" action");
   return alarm;
 }
 
@@ -142,7 +170,9 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   }
   if (config.webserver.enabled)
     plan.webserver = WebserverPlan{config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port)};
-  plan.drop_alarm = plan_drop_alarm(config);
+  auto drop_alarm = plan_drop_alarm(config);
+  if (!drop_alarm.ok()) return drop_alarm.status();
+  plan.drop_alarm = *drop_alarm;
   plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file};
   plan.write_capture = options.write_capture;
   if (options.duration_s) plan.duration = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));

@@ -5,9 +5,12 @@
 namespace kestrel {
 
 DropAlarm::DropAlarm(DropAlarmOptions options, std::string hostname)
-    : options_(options), hostname_(std::move(hostname)) {}
+    : options_(options), hostname_(std::move(hostname)), bucket_(options.rate, options.max_burst) {
+  // Falco: "In this case the threshold does not apply".
+  if (options_.simulate_drops) options_.threshold = 0;
+}
 
-std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary) {
+std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary, uint64_t now_ns) {
   uint64_t drops = 0;
   std::string detail;
   std::vector<std::pair<std::string, engine::FieldValue>> fields;
@@ -22,39 +25,48 @@ std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary) 
       if (!src.stats.untrusted_reasons.contains(reason)) add(reason, n);
     add("queue_full", src.queue_drops);
   }
-  const uint64_t new_drops = drops - std::min(drops, last_drops_);
+  uint64_t new_drops = drops - std::min(drops, last_drops_);
   const uint64_t new_events = summary.events - std::min(summary.events, last_events_);
   last_drops_ = drops;
   last_events_ = summary.events;
+  if (options_.simulate_drops) ++new_drops;
   if (new_drops == 0) return std::nullopt;
   const double ratio = static_cast<double>(new_drops) / static_cast<double>(new_drops + new_events);
   if (ratio <= options_.threshold) return std::nullopt;
-  const auto now = std::chrono::steady_clock::now();
-  if (last_alarm_ && now - *last_alarm_ < options_.min_interval) return std::nullopt;
-  last_alarm_ = now;
+  ++counts_.detected;
+  if (!bucket_.claim(now_ns)) return std::nullopt;
+  ++counts_.actions;
 
   char ratio_text[32];
   std::snprintf(ratio_text, sizeof ratio_text, "%.1f%%", ratio * 100);
   DropAlarmAction action;
-  action.message = "event drops: " + std::to_string(new_drops) + " lost since the last check (" + ratio_text +
-                   " of events; totals: " + detail + ")";
+  // Falco's sentence first (what users and tools grep for), then where.
+  action.message = std::string(kDropAlarmRule) + ". " + std::to_string(new_drops) +
+                   " system calls dropped in last second. (" + ratio_text + " of events since the last check";
+  if (options_.simulate_drops) action.message += "; 1 of them simulated (syscall_event_drops.simulate_drops)";
+  if (!detail.empty()) action.message += "; totals: " + detail;
+  action.message += ")";
   action.exit = options_.exit;
   if (options_.alert) {
     engine::Alert a;
-    a.time_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-    a.rule = "Kestrel internal: event drops";
+    a.time_ns = now_ns;
+    a.rule = std::string(kDropAlarmRule);
     a.priority = engine::Priority::kCritical;
     a.source = "internal";
     a.hostname = hostname_;
-    a.output = "Kestrel is dropping events: " + action.message;
+    a.output = action.message;
     fields.emplace_back("n_drops", new_drops);
-    fields.emplace_back("n_evts", new_events);
+    fields.emplace_back("n_evts", new_events + new_drops);  // Falco's n_evts counts the drops too
     a.output_fields = std::move(fields);
     action.alert = std::move(a);
   }
   return action;
+}
+
+void print_drop_monitoring(std::ostream& out, const DropAlarmCounts& counts) {
+  out << "Syscall event drop monitoring:\n"
+      << "   - event drop detected: " << counts.detected << " occurrences\n"
+      << "   - num times actions taken: " << counts.actions << "\n";
 }
 
 }  // namespace kestrel

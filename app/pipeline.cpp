@@ -74,7 +74,18 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     auto outcome = mux_.next(batch, std::chrono::milliseconds(100));
     if (!outcome.ok()) return outcome.status();
     if (*outcome == NextOutcome::kEof) break;
-    for (const auto& ev : batch.events) handle(ev, alerts, summary);
+    bool stop_now = false;
+    for (const auto& ev : batch.events) {
+      if (on_event_second_ && ev.view.type() != KE_PLUGINEVENT && event_clock_.passed(ev.view.ts())) {
+        summary.sources = mux_.reports();
+        if (!on_event_second_(ev.view.ts(), summary)) {
+          stop_now = true;
+          break;
+        }
+      }
+      handle(ev, alerts, summary);
+    }
+    if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
       summary.sources = mux_.reports();
       summary.outputs = outputs_.stats();

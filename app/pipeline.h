@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "app/event_second_clock.h"
 #include "engine/eval/rule_engine.h"
 #include "outputs/alert_dispatcher.h"
 #include "sources/capture/kcap_writer.h"
@@ -59,6 +60,15 @@ class Pipeline {
     tick_interval_ = interval;
     on_tick_ = std::move(fn);
   }
+  // Calls `fn` at every checkpoint of event time (EventSecondClock: about
+  // once a second of the events' own timestamps, syscall events only),
+  // on the engine thread, before the event at the checkpoint is handled,
+  // with that event's timestamp and the running summary (sources filled
+  // in): the drop alarm of a replay. `fn` returns false to stop at once
+  // (that event and the rest are not handled). Set before run().
+  void on_event_second(std::function<bool(uint64_t ts_ns, const PipelineSummary&)> fn) {
+    on_event_second_ = std::move(fn);
+  }
   // Evaluate events with `rules` from the next event on (SIGHUP reload).
   // Call on the engine thread, e.g. from the on_tick callback.
   void replace_rules(engine::eval::RuleEngine& rules) {
@@ -90,6 +100,8 @@ class Pipeline {
   kcap::KcapWriter* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;
+  std::function<bool(uint64_t, const PipelineSummary&)> on_event_second_;
+  EventSecondClock event_clock_;
 };
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,

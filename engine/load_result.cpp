@@ -48,6 +48,17 @@ void LoadResult::add_warning(LoadWarning code, std::string item_type, std::strin
                                   std::move(item_name), std::move(where), std::move(message)});
 }
 
+void LoadResult::add(LoadMessage message) {
+  if (message.is_error) ++errors_;
+  messages_.push_back(std::move(message));
+}
+
+bool same_message(const LoadMessage& a, const LoadMessage& b) {
+  return a.is_error == b.is_error && a.code == b.code && a.item_type == b.item_type && a.item_name == b.item_name &&
+         a.where.file == b.where.file && a.where.line == b.where.line && a.where.column == b.where.column &&
+         a.message == b.message;
+}
+
 std::vector<LoadMessage> LoadResult::filtered(bool want_errors) const {
   std::vector<LoadMessage> out;
   for (const auto& m : messages_) {

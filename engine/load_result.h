@@ -65,6 +65,9 @@ struct LoadMessage {
   std::string message;
 };
 
+// Same code, item, place and text.
+bool same_message(const LoadMessage& a, const LoadMessage& b);
+
 // The messages of one load, in the order they were found.
 class LoadResult {
  public:
@@ -72,6 +75,9 @@ class LoadResult {
                  std::string message);
   void add_warning(LoadWarning code, std::string item_type, std::string item_name, ItemLocation where,
                    std::string message);
+
+  // A message another load produced (validate_rules_in_order).
+  void add(LoadMessage message);
 
   bool ok() const { return errors_ == 0; }
   size_t error_count() const { return errors_; }

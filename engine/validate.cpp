@@ -1,5 +1,7 @@
 #include "engine/validate.h"
 
+#include <algorithm>
+
 #include "engine/rule_set.h"
 
 namespace kestrel::engine {
@@ -12,6 +14,28 @@ ValidationResult validate_rules(const std::vector<std::string>& paths, const Fie
   v.macro_count = set.macro_count;
   v.list_count = set.list_count;
   return v;
+}
+
+std::vector<ValidationResult> validate_rules_in_order(const std::vector<std::string>& paths,
+                                                      const FieldRegistry& fields) {
+  std::vector<ValidationResult> steps;
+  std::vector<LoadMessage> before;  // what the load of the files so far reported
+  for (size_t i = 0; i < paths.size(); ++i) {
+    ValidationResult whole = validate_rules({paths.begin(), paths.begin() + static_cast<std::ptrdiff_t>(i) + 1}, fields);
+    ValidationResult step;
+    step.paths = {paths[i]};
+    step.rule_count = whole.rule_count;
+    step.macro_count = whole.macro_count;
+    step.list_count = whole.list_count;
+    for (const auto& m : whole.result.messages()) {
+      auto seen = std::find_if(before.begin(), before.end(), [&](const LoadMessage& b) { return same_message(b, m); });
+      if (seen != before.end()) before.erase(seen);  // each earlier message answers for one repeat
+      else step.result.add(m);
+    }
+    before = whole.result.messages();
+    steps.push_back(std::move(step));
+  }
+  return steps;
 }
 
 void print_validation(std::ostream& out, const ValidationResult& v, bool with_warnings) {

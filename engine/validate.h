@@ -31,6 +31,17 @@ struct ValidationResult {
 ValidationResult validate_rules(const std::vector<std::string>& paths,
                                 const FieldRegistry& fields = builtin_field_registry());
 
+// `falco -V F1 -V F2 …`: Falco loads the files one after the other into one
+// engine, each on top of those before it, and reports one result per file.
+// Here result i comes from loading paths[0..i] together and holds the
+// messages that loading paths[i] added (those the load of paths[0..i-1]
+// did not already report: Falco recompiles everything at each file and
+// would repeat them); its counts are those of the whole set so far. So a
+// base file validates Ok on its own and a file that breaks it is the one
+// reported Invalid. One path: the same as validate_rules.
+std::vector<ValidationResult> validate_rules_in_order(const std::vector<std::string>& paths,
+                                                      const FieldRegistry& fields = builtin_field_registry());
+
 // Errors and warnings (one line each, see print_load_message), then
 // "<paths>: Ok" or "<paths>: Invalid". `with_warnings` false hides warnings.
 void print_validation(std::ostream& out, const ValidationResult& v, bool with_warnings = true);

@@ -5,7 +5,7 @@
 namespace kestrel::engine {
 
 AlertDispatcher::AlertDispatcher(DispatcherOptions options, std::vector<std::unique_ptr<OutputSink>> sinks)
-    : options_(std::move(options)), tokens_(options_.max_burst), last_refill_(std::chrono::steady_clock::now()) {
+    : options_(std::move(options)), bucket_(options_.rate_per_second, options_.max_burst) {
   for (auto& sink : sinks) {
     auto it = options_.sink_queue_capacity.find(std::string(sink->name()));
     size_t capacity = it != options_.sink_queue_capacity.end() ? it->second : options_.queue_capacity;
@@ -24,13 +24,8 @@ AlertDispatcher::~AlertDispatcher() {
 
 bool AlertDispatcher::take_token() {
   if (options_.rate_per_second <= 0) return true;
-  auto now = std::chrono::steady_clock::now();
-  double elapsed = std::chrono::duration<double>(now - last_refill_).count();
-  last_refill_ = now;
-  tokens_ = std::min(options_.max_burst, tokens_ + elapsed * options_.rate_per_second);
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return bucket_.claim(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
 }
 
 bool AlertDispatcher::submit(Alert alert) {

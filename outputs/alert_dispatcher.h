@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/token_bucket.h"
 #include "outputs/alert_format.h"
 #include "outputs/output_sink.h"
 #include "outputs/sink_worker.h"
@@ -81,8 +82,7 @@ class AlertDispatcher {
   mutable std::mutex mu_;  // the token bucket, the counters, stopped_
   bool stopped_ = false;
   uint64_t submitted_ = 0, dropped_rate_limited_ = 0;
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point last_refill_;
+  TokenBucket bucket_;  // on the steady clock
 };
 
 }  // namespace kestrel::engine

@@ -84,8 +84,10 @@ struct KestrelConfig {
     std::string listen_address;
   } webserver;
   struct {
-    double threshold{};
+    double threshold{};                // checked to be in [0, 1] by the drop alarm's plan
     std::vector<std::string> actions;  // each one of log, alert, exit, ignore
+    double rate{}, max_burst{};        // token bucket of the actions
+    bool simulate_drops{};
   } syscall_event_drops;
   struct {
     std::string kind;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -161,7 +162,9 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     case ConfigType::kFloat: {
       char* end = nullptr;
       double v = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !(v >= 0)) return bad("'" + text + "' is not a non-negative number");
+      // Any finite number: a key's range is checked where its meaning is
+      // known (syscall_event_drops.threshold in [0, 1], with Falco's words).
+      if (text.empty() || *end != '\0' || !std::isfinite(v)) return bad("'" + text + "' is not a number");
       break;
     }
     case ConfigType::kEnum: {

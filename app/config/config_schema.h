@@ -29,7 +29,7 @@ enum class ConfigType {
   kSection,     // a map of further keys
   kBool,
   kInt,         // non-negative integer
-  kFloat,       // non-negative decimal number
+  kFloat,       // decimal number (the key's user checks its range)
   kString,
   kStringList,  // a YAML sequence of strings
   kEnum,        // one of `choices`

@@ -172,6 +172,35 @@ TEST(CollectorPlan, DropAlarmActions) {
   auto ignore = plan_collector({}, config_with({"syscall_event_drops.actions=[ignore]"}), {}, "h");
   ASSERT_TRUE(ignore.ok());
   EXPECT_FALSE(ignore->drop_alarm.log || ignore->drop_alarm.alert || ignore->drop_alarm.exit);
+  auto bucket = plan_collector({}, config_with({"syscall_event_drops.rate=2", "syscall_event_drops.max_burst=5",
+                                               "syscall_event_drops.simulate_drops=true"}),
+                               {}, "h");
+  ASSERT_TRUE(bucket.ok());
+  EXPECT_DOUBLE_EQ(bucket->drop_alarm.rate, 2);
+  EXPECT_DOUBLE_EQ(bucket->drop_alarm.max_burst, 5);
+  EXPECT_TRUE(bucket->drop_alarm.simulate_drops);
+}
+
+// Falco's checks and words (falco configuration.cpp): a threshold outside
+// [0, 1], and "ignore" with an action that reports.
+TEST(CollectorPlan, DropAlarmSettingsFalcoRefuses) {
+  for (const char* threshold : {"syscall_event_drops.threshold=1.1", "syscall_event_drops.threshold=-1"}) {
+    auto p = plan_collector({}, config_with({threshold}), {}, "h");
+    ASSERT_FALSE(p.ok()) << threshold;
+    EXPECT_NE(p.status().message().find("syscall event drops threshold must be a double in the range [0, 1]"),
+              std::string::npos)
+        << p.status().message();
+  }
+  EXPECT_TRUE(plan_collector({}, config_with({"syscall_event_drops.threshold=1"}), {}, "h").ok());
+  EXPECT_TRUE(plan_collector({}, config_with({"syscall_event_drops.threshold=0"}), {}, "h").ok());
+  for (const char* actions : {"syscall_event_drops.actions=[ignore, log]", "syscall_event_drops.actions=[alert, ignore]"}) {
+    auto p = plan_collector({}, config_with({actions}), {}, "h");
+    ASSERT_FALSE(p.ok()) << actions;
+    EXPECT_NE(p.status().message().find("does not make sense with the \"ignore\" action"), std::string::npos)
+        << p.status().message();
+  }
+  EXPECT_TRUE(plan_collector({}, config_with({"syscall_event_drops.actions=[ignore, exit]"}), {}, "h").ok());
+  EXPECT_FALSE(plan_collector({}, config_with({"syscall_event_drops.rate=-1"}), {}, "h").ok());
 }
 
 // Rules drive fields: the process params the sources are asked for follow

@@ -43,6 +43,23 @@ TEST(Config, EmbeddedDefaultsLoadAndMatchFalcoNames) {
   EXPECT_GT(c->state.max_threads, 0u);
   EXPECT_EQ(c->metrics.interval, std::chrono::minutes(1));
   EXPECT_TRUE(c->rules_files.empty());
+  // falco.yaml's syscall_event_drops defaults (shared/reference/falco-config).
+  EXPECT_DOUBLE_EQ(c->syscall_event_drops.threshold, 0.1);
+  EXPECT_DOUBLE_EQ(c->syscall_event_drops.rate, 0.03333);
+  EXPECT_DOUBLE_EQ(c->syscall_event_drops.max_burst, 1);
+  EXPECT_FALSE(c->syscall_event_drops.simulate_drops);
+}
+
+// Falco's drop settings as Falco's test confs write them; a threshold out
+// of range is the plan's to refuse, in Falco's words (collector_plan_test).
+TEST(Config, FalcoDropKeysLoad) {
+  TempFile f("syscall_event_drops:\n  threshold: -1\n  actions:\n    - ignore\n  rate: .03333\n"
+             "  max_burst: 10\n  simulate_drops: true\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_DOUBLE_EQ(c->syscall_event_drops.threshold, -1);
+  EXPECT_DOUBLE_EQ(c->syscall_event_drops.max_burst, 10);
+  EXPECT_TRUE(c->syscall_event_drops.simulate_drops);
 }
 
 // Every schema key appears in the embedded defaults at its full dotted
@@ -185,6 +202,7 @@ TEST(Config, BadValuesAreRejectedWithTheKey) {
            {"metrics:\n  interval: soon\n", "metrics.interval"},
            {"rules_files: 3\n", "rules_files"},
            {"stdout_output: yes\n", "stdout_output"},
+           {"syscall_event_drops:\n  rate: often\n", "syscall_event_drops.rate"},
        }) {
     TempFile f(yaml);
     auto c = load_config({f.path(), {}});

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "app/drop_alarm.h"
+#include "app/event_second_clock.h"
+#include "base/token_bucket.h"
 #include "app/metrics.h"
 #include "app/webserver.h"
 
@@ -125,24 +127,103 @@ TEST(Metrics, EventsPerSecondFromThePreviousSnapshot) {
 }
 
 TEST(DropAlarm, FiresAboveTheThresholdWithTheConfiguredActions) {
-  DropAlarm alarm({.threshold = 0.1, .log = true, .alert = true, .exit = true, .min_interval = {}}, "h");
+  // A bucket that never runs dry: every detection acts.
+  DropAlarm alarm({.threshold = 0.1, .log = true, .alert = true, .exit = true, .rate = 0, .max_burst = 1e9}, "h");
   PipelineSummary s;
   SourceReport src;
   src.name = "ebpf";
   s.sources.push_back(src);
   s.events = 1000;
   s.sources[0].stats.drops["buffer_full"] = 50;  // 50 / 1050 < 10 %
-  EXPECT_FALSE(alarm.check(s));
+  EXPECT_FALSE(alarm.check(s, 1'000'000'000));
   s.events = 1100;
   s.sources[0].stats.drops["buffer_full"] = 100;  // 50 new of 150 since: 33 %
-  auto a = alarm.check(s);
+  auto a = alarm.check(s, 2'000'000'000);
   ASSERT_TRUE(a);
   EXPECT_TRUE(a->exit);
   ASSERT_TRUE(a->alert);
-  EXPECT_EQ(a->alert->rule, "Kestrel internal: event drops");
+  EXPECT_EQ(a->alert->rule, "Falco internal: syscall event drop");
   EXPECT_EQ(a->alert->priority, engine::Priority::kCritical);
+  EXPECT_EQ(a->alert->time_ns, 2'000'000'000u) << "alerts carry the check's time";
+  EXPECT_EQ(a->message.rfind("Falco internal: syscall event drop. 50 system calls dropped in last second.", 0), 0u)
+      << a->message;
   EXPECT_NE(a->message.find("ebpf/buffer_full=100"), std::string::npos) << a->message;
-  EXPECT_FALSE(alarm.check(s));  // nothing new since
+  EXPECT_FALSE(alarm.check(s, 3'000'000'000));  // nothing new since
+  EXPECT_EQ(alarm.counts().detected, 1u);
+  EXPECT_EQ(alarm.counts().actions, 1u);
+}
+
+// A rate of one token every 4 s of the check clock and a burst of 1: one
+// action, then none until a token has refilled; detections still count.
+// (Falco's default .03333 is the same at one per 30 s.)
+TEST(DropAlarm, TheTokenBucketLimitsActionsNotDetections) {
+  DropAlarm alarm({.threshold = 0, .log = true, .rate = 0.25, .max_burst = 1}, "h");
+  PipelineSummary s;
+  s.sources.push_back(SourceReport{});
+  s.sources[0].name = "ebpf";
+  const uint64_t second = 1'000'000'000;
+  std::vector<uint64_t> acted;
+  for (uint64_t t = 1; t <= 12; ++t) {
+    s.events += 100;
+    s.sources[0].stats.drops["buffer_full"] += 1;
+    if (alarm.check(s, t * second)) acted.push_back(t);
+  }
+  EXPECT_EQ(acted, (std::vector<uint64_t>{1, 5, 9}));
+  EXPECT_EQ(alarm.counts().detected, 12u);
+  EXPECT_EQ(alarm.counts().actions, 3u);
+}
+
+// simulate_drops: one drop at every check whatever the threshold, even with
+// no event lost; the real drops still add to it.
+TEST(DropAlarm, SimulatedDropsIgnoreTheThreshold) {
+  DropAlarm alarm({.threshold = 1, .log = true, .rate = 0, .max_burst = 10, .simulate_drops = true}, "h");
+  PipelineSummary s;
+  for (uint64_t t = 1; t <= 12; ++t) {
+    s.events += 1000;
+    auto a = alarm.check(s, t * 1'000'000'000);
+    EXPECT_EQ(a.has_value(), t <= 10) << "a full bucket of 10 that never refills, at " << t;
+    if (a) {
+      EXPECT_NE(a->message.find("1 system calls dropped"), std::string::npos) << a->message;
+    }
+  }
+  EXPECT_EQ(alarm.counts().detected, 12u);
+  EXPECT_EQ(alarm.counts().actions, 10u);
+  std::ostringstream out;
+  print_drop_monitoring(out, alarm.counts());
+  EXPECT_EQ(out.str(),
+            "Syscall event drop monitoring:\n   - event drop detected: 12 occurrences\n"
+            "   - num times actions taken: 10\n");
+}
+
+// Falco's checkpoints: the first event starts the clock, the first event
+// more than a second after the last checkpoint is the next one.
+TEST(EventSecondClock, ChecksAtTheFirstEventMoreThanASecondOnOfEventTime) {
+  EventSecondClock clock;
+  const uint64_t s = 1'000'000'000;
+  EXPECT_FALSE(clock.passed(10 * s));          // starts the clock: next after 11 s
+  EXPECT_FALSE(clock.passed(10 * s + s / 2));
+  EXPECT_FALSE(clock.passed(11 * s));          // not *more* than a second
+  EXPECT_TRUE(clock.passed(11 * s + 1));       // next after 12 s + 1 ns
+  EXPECT_FALSE(clock.passed(12 * s));
+  EXPECT_TRUE(clock.passed(20 * s));           // a gap is one checkpoint, not eight
+  EXPECT_FALSE(clock.passed(21 * s));
+  EXPECT_FALSE(clock.passed(5 * s));           // a timestamp going back checks nothing
+  EXPECT_TRUE(clock.passed(21 * s + 1));
+}
+
+// The token bucket on a caller's clock: starts full, refills at `rate`
+// per second of that clock, capped at the burst.
+TEST(TokenBucket, StartsFullRefillsOnTheCallersClockAndCaps) {
+  const uint64_t s = 1'000'000'000;
+  TokenBucket b(0.5, 2);
+  EXPECT_TRUE(b.claim(100 * s));
+  EXPECT_TRUE(b.claim(100 * s));
+  EXPECT_FALSE(b.claim(100 * s));
+  EXPECT_FALSE(b.claim(101 * s));  // half a token
+  EXPECT_TRUE(b.claim(102 * s));   // one
+  EXPECT_TRUE(b.claim(200 * s));   // capped at 2 after a long wait
+  EXPECT_TRUE(b.claim(200 * s));
+  EXPECT_FALSE(b.claim(200 * s));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -230,6 +231,47 @@ TEST(FalcoRegression, RulesEventsOfTestWarnings) {
     }
   }
   EXPECT_GE(checked, 30u);
+}
+
+// falco -V F1 -V F2: one result per file, each file loaded on top of the
+// ones before it. The cases with validate_ok name the base files that must
+// come out Ok on their own; the case's errors then belong to a later file,
+// and no result repeats what an earlier one reported.
+TEST(FalcoRegression, ValidateInOrderGivesOneResultPerFile) {
+  size_t checked = 0;
+  for (const auto& c : all_cases()) {
+    if (c.validate_ok.empty()) continue;
+    SCOPED_TRACE(c.name);
+    std::vector<std::string> paths;
+    for (const auto& f : c.files) paths.push_back(kRegression + f);
+    auto results = validate_rules_in_order(paths);
+    ASSERT_EQ(results.size(), paths.size());
+    bool later_failed = false;
+    for (size_t i = 0; i < results.size(); ++i) {
+      ASSERT_EQ(results[i].paths, std::vector<std::string>{paths[i]});
+      const bool is_ok_file = std::find(c.validate_ok.begin(), c.validate_ok.end(),
+                                        std::filesystem::path(paths[i]).filename().string()) != c.validate_ok.end();
+      if (is_ok_file) {
+        EXPECT_TRUE(results[i].ok()) << dump(results[i]);
+      }
+      if (i > 0 && !results[i].ok()) later_failed = true;
+      for (size_t j = 0; j < i; ++j) {
+        for (const auto& m : results[i].result.messages()) {
+          for (const auto& earlier : results[j].result.messages()) {
+            EXPECT_FALSE(same_message(m, earlier)) << "repeated: " << m.code << " " << m.message;
+          }
+        }
+      }
+    }
+    EXPECT_TRUE(later_failed) << "the case's errors come from a file after its base";
+    ++checked;
+  }
+  EXPECT_GE(checked, 4u);
+  // One path: the same as validate_rules.
+  const std::string one = kRegression + "rules/invalid_macro_loop.yaml";
+  auto alone = validate_rules_in_order({one});
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_EQ(dump(alone[0]), dump(validate_rules({one})));
 }
 
 }  // namespace
