@@ -1,5 +1,7 @@
 #include "sources/capture/scap_record_encoder.h"
 
+#include <algorithm>
+
 #include "sources/capture/scap_event_table.h"
 
 namespace kestrel::scap {
@@ -23,8 +25,20 @@ bool is_string(ParamType t) {
 
 }  // namespace
 
-void ScapRecordEncoder::encode_event(const EventView& record, uint16_t scap_id, ScapEventOut& out,
-                                     std::vector<uint8_t>& buf, std::vector<size_t>& ends) {
+int64_t ScapRecordEncoder::clone_caller(const EventView& record) {
+  const uint16_t t = record.type();
+  if (t != KE_CLONE && t != KE_CLONE3 && t != KE_FORK && t != KE_VFORK) return 0;
+  const EventInfo& info = record.info();
+  auto res = info.param_index("res");
+  auto ptid = info.param_index("ptid");
+  if (!res || !ptid || record.param_int(*res).value_or(-1) != 0) return 0;
+  return std::max<int64_t>(0, record.param_int(*ptid).value_or(0));
+}
+
+void ScapRecordEncoder::encode_event(const EventView& record, uint16_t scap_id, size_t n, bool caller_side) {
+  ScapEventOut& out = events_[n];
+  std::vector<uint8_t>& buf = bufs_[n];
+  std::vector<size_t>& ends = ends_[n];
   const EventRow& row = *find_event(scap_id);
   auto [it, fresh] = slots_.try_emplace(scap_id);
   if (fresh) {
@@ -43,7 +57,14 @@ void ScapRecordEncoder::encode_event(const EventView& record, uint16_t scap_id, 
     const std::span<const uint8_t> raw = k >= 0 ? record.param(uint16_t(k)) : std::span<const uint8_t>{};
     if (size_t width = fixed_size(p.type)) {
       uint64_t v = 0;
-      if (!raw.empty()) {
+      if (caller_side && p.name == "res") {
+        v = record.tid();  // the caller sees the child's tid
+      } else if (caller_side && p.name == "vtid" && record.param_int(uint16_t(k)) == int64_t(record.tid())) {
+        // libsinsp takes vtid != the event's tid for "the caller is in a
+        // container" and then ignores the caller's side; on the host the
+        // caller's vtid is its own tid.
+        v = static_cast<uint64_t>(clone_caller(record));
+      } else if (!raw.empty()) {
         if (auto s = record.param_int(uint16_t(k))) v = to_ppm(p.convert, static_cast<uint64_t>(*s));
       }
       for (size_t b = 0; b < width; ++b) buf.push_back(static_cast<uint8_t>(v >> (8 * b)));  // little-endian
@@ -60,7 +81,7 @@ void ScapRecordEncoder::encode_event(const EventView& record, uint16_t scap_id, 
   }
   out.id = scap_id;
   out.ts = record.ts();
-  out.tid = record.tid();
+  out.tid = caller_side ? static_cast<uint64_t>(clone_caller(record)) : record.tid();
   out.params.clear();
   size_t start = 0;
   for (size_t end : ends) {
@@ -75,16 +96,19 @@ std::span<const ScapEventOut> ScapRecordEncoder::encode(const EventView& record)
     ++not_written_[record.type()];
     return {};
   }
-  size_t n = 0;
+  // The written exit's enter is the row before it (even id), by the
+  // table's construction; checked there is one that models the same type.
+  const EventRow* enter = nullptr;
   if (row->dir == Direction::kExit) {
-    // The written exit's enter is the row before it (even id), by the
-    // table's construction; checked there is one that models the same type.
-    const EventRow* enter = find_event(static_cast<uint16_t>(row->id - 1));
-    if (enter != nullptr && enter->dir == Direction::kEnter && enter->kestrel_type == row->kestrel_type)
-      encode_event(record, enter->id, events_[n], bufs_[n], ends_[n]), ++n;
+    const EventRow* e = find_event(static_cast<uint16_t>(row->id - 1));
+    if (e != nullptr && e->dir == Direction::kEnter && e->kestrel_type == row->kestrel_type) enter = e;
   }
-  encode_event(record, row->id, events_[n], bufs_[n], ends_[n]);
-  ++n;
+  size_t n = 0;
+  for (bool caller_side : {true, false}) {
+    if (caller_side && clone_caller(record) == 0) continue;
+    if (enter) encode_event(record, enter->id, n++, caller_side);
+    encode_event(record, row->id, n++, caller_side);
+  }
   return std::span<const ScapEventOut>(events_.data(), n);
 }
 

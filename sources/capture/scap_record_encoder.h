@@ -10,6 +10,15 @@
 // row before the written one, taken from the record) and the exit (the
 // written row's). An enter-only event (procexit) becomes one.
 //
+// Kestrel's live sources report a new thread from the child's side only
+// (clone/fork/vfork/clone3 with res = 0). libsinsp of sysdig 0.29 ignores
+// that side and learns of a child from the caller's exit (res = child's
+// tid) — without it the child's events before its execve show no process.
+// So a child-side record is written as the caller's enter + exit first
+// (on the thread the record's ptid names, res = the child's tid, vtid the
+// caller's on the host, the other params as recorded), then the child's
+// own enter + exit.
+//
 // Param encoding follows the scap row, not Kestrel's: integer widths are
 // scap's (ERRNO, FD, PID 8 bytes; SIGTYPE 1; FLAGS32, UID 4 ...), flags
 // are renumbered into PPM_* bits where the row says so, strings are
@@ -49,12 +58,16 @@ class ScapRecordEncoder {
   const std::map<uint16_t, uint64_t>& not_written() const { return not_written_; }
 
  private:
-  void encode_event(const EventView& record, uint16_t scap_id, ScapEventOut& out, std::vector<uint8_t>& buf,
-                    std::vector<size_t>& ends);
+  // Encodes `record` as scap event `scap_id` into events_[n]; with
+  // `caller_side`, as the clone caller's exit (see above).
+  void encode_event(const EventView& record, uint16_t scap_id, size_t n, bool caller_side);
+  // The caller's tid of a child-side clone record, or 0 if `record` is not
+  // one (or does not name its parent).
+  static int64_t clone_caller(const EventView& record);
 
-  std::array<ScapEventOut, 2> events_;
-  std::array<std::vector<uint8_t>, 2> bufs_;
-  std::array<std::vector<size_t>, 2> ends_;
+  std::array<ScapEventOut, 4> events_;
+  std::array<std::vector<uint8_t>, 4> bufs_;
+  std::array<std::vector<size_t>, 4> ends_;
   // Per scap id: the Kestrel param index each scap param comes from (-1:
   // none), resolved once.
   std::map<uint16_t, std::vector<int>> slots_;

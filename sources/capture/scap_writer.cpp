@@ -73,8 +73,9 @@ uint8_t scap_l4(uint8_t ip_proto) {
 }
 
 // The scap fd type for a Kestrel fd. Types sysdig 0.29 does not know
-// (userfaultfd, io_uring, memfd: added to libscap later) are written as
-// "unsupported", which every libscap reads.
+// (bpf, userfaultfd, io_uring, memfd: its libscap refuses the whole file
+// with "wrong fd type 17") are written as "unsupported", which every
+// libscap reads.
 uint8_t scap_fd_type(const FdInfo& f) {
   switch (f.type) {
     case FdType::kFile: return kFdFileV2;
@@ -89,7 +90,6 @@ uint8_t scap_fd_type(const FdInfo& f) {
     case FdType::kInotify: return kFdInotify;
     case FdType::kTimerFd: return kFdTimerfd;
     case FdType::kNetlink: return kFdNetlink;
-    case FdType::kBpf: return kFdBpf;
     default: return kFdUnsupported;
   }
 }
