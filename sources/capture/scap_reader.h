@@ -81,6 +81,12 @@ class ScapReader {
   // the same error again.
   Result<NextResult> next(RawEvent& out);
 
+  // Events whose type id has `skip[id]` set are passed over by next()
+  // without parsing their params, and counted in skipped_events() (a
+  // replay's event-type filter). Empty: none skipped.
+  void skip_event_types(std::vector<bool> skip) { skip_ = std::move(skip); }
+  uint64_t skipped_events() const { return skipped_events_; }
+
   const MachineInfo& machine() const { return machine_; }
   const std::vector<UserEntry>& users() const { return users_; }
   const std::vector<GroupEntry>& groups() const { return groups_; }
@@ -133,6 +139,10 @@ class ScapReader {
   std::map<uint32_t, uint64_t> block_counts_;
   uint64_t unknown_blocks_ = 0;
   uint64_t malformed_events_ = 0;
+  std::vector<bool> skip_;
+  uint64_t skipped_events_ = 0;
+  uint32_t counted_type_ = 0;        // the type block_counts_ was last bumped for
+  uint64_t* counted_ = nullptr;      // and its counter (std::map nodes are stable)
   uint16_t major_ = 0, minor_ = 0;
 };
 
