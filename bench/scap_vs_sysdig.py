@@ -89,12 +89,20 @@ def main():
     kestrel_cmd = f"{kestrel} -e {scap} -r {rules}"
     # Same work: the number of matches and of events.
     s_out = run(sysdig_cmd, capture_output=True, text=True).stdout
-    k_run = run(kestrel_cmd + " -o json_output=true", capture_output=True, text=True)
+    k_run = run(kestrel_cmd + " -o json_output=true --stats", capture_output=True, text=True)
     s_matches = sum(1 for l in s_out.splitlines() if l.strip())
     k_matches = sum(1 for l in k_run.stdout.splitlines() if l.startswith("{"))
-    events = next((l.split(":")[1].strip() for l in k_run.stderr.splitlines() if l.startswith("Events processed")), "?")
+    # Every scap event in the file: those converted and those the replay's
+    # event-type filter passed over (--stats counters).
+    counters = {}
+    for l in k_run.stderr.splitlines():
+        if l.strip().startswith("scap_events_") and ":" in l:
+            name, value = l.strip().split(":", 1)
+            counters[name] = int(value)
+    events = counters.get("scap_events_read", 0) + counters.get("scap_events_filtered", 0)
     size = os.path.getsize(scap)
-    print(f"capture: {scap}, {size / 1e6:.0f} MB, {events} events (as Kestrel reads them)")
+    print(f"capture: {scap}, {size / 1e6:.0f} MB, {events} scap events "
+          f"({counters.get('scap_events_filtered', 0)} passed over by Kestrel's event-type filter)")
     print(f"filter: {FILTER}")
     print(f"matches: sysdig {s_matches}, kestrel {k_matches}")
     if s_matches != k_matches:

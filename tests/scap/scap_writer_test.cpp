@@ -397,6 +397,10 @@ TEST(CaptureFormat, CommandLine) {
   size_t opens = 0;
   for (const auto& r : rb.exits) opens += EventView::parse(r)->type() == KE_OPEN;
   EXPECT_EQ(opens, 4u) << "cat_write.scap holds 4 open exits";
+  // A writer error (here: no space left) fails the run, with the reason.
+  EXPECT_EQ(run({"-e", trace, "-w", "/dev/full", "--capture-format", "scap"}, err), kExitFailure);
+  EXPECT_NE(err.find("recording failed"), std::string::npos) << err;
+  EXPECT_NE(err.find("/dev/full"), std::string::npos) << err;
   // And .kcap by flag on a .scap name is a .kcap (the scap reader refuses it).
   const std::string kc = temp_path("really_kcap.scap");
   ASSERT_EQ(run({"-e", trace, "-w", kc, "--capture-format", "kcap"}, err), kExitOk) << err;
