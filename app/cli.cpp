@@ -10,6 +10,7 @@
 #include "app/collector_plan.h"
 #include "app/run_collector.h"
 #include "app/validate_output.h"
+#include "sources/capture/capture_recorder.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
@@ -43,7 +44,11 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.add_option("-r,--rules", o.rules, "rules file or directory (repeatable; replaces rules_files)")
       ->allow_extra_args(false);
   app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap, or .scap from Falco/sysdig) instead of live capture");
-  app.add_option("-w,--write", o.write_capture, "also record every captured event to FILE (.kcap; .kcap.gz compresses)");
+  app.add_option("-w,--write", o.write_capture,
+                 "also record every captured event to FILE: .kcap (native; .kcap.gz compresses) or .scap "
+                 "(.scap.gz), which sysdig and Falco read");
+  app.add_option("--capture-format", o.capture_format,
+                 "format of the -w file whatever its extension: kcap or scap");
   app.add_option("-V,--validate", o.validate, "validate rules files and exit 0 (valid) or 1")
       ->allow_extra_args(false);
   app.add_option("-L,--list", o.list_fields, "list the fields of SOURCE (all sources if omitted) and exit")
@@ -152,6 +157,10 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     }
     print_rule_table(out, *rules);
     return kExitOk;
+  }
+  if (!o.write_capture.empty() || o.capture_format) {
+    if (o.write_capture.empty()) return refuse(err, "--capture-format needs -w FILE");
+    if (auto f = capture_format_for(o.write_capture, o.capture_format); !f.ok()) return refuse(err, f.status().message());
   }
   if (!o.validate.empty()) return run_validate(o.validate, config->json_output, out, err) == 0 ? kExitOk : kExitFailure;
   return run_collector(o, *config, out, err);

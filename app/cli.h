@@ -20,6 +20,7 @@ struct CliOptions {
   std::vector<std::string> rules;          // -r
   std::string capture;                     // -e
   std::string write_capture;               // -w
+  std::optional<std::string> capture_format;  // --capture-format kcap|scap (else -w's extension)
   std::vector<std::string> validate;       // -V
   std::optional<std::string> list_fields;  // -L/--list [SOURCE]; "" = all sources
   bool list_events = false;                // --list-events

@@ -13,12 +13,6 @@
 namespace kestrel {
 namespace {
 
-kcap::KcapWriterOptions recorder_options(const std::string& path) {
-  kcap::KcapWriterOptions options;
-  options.gzip = path.ends_with(".gz");
-  return options;
-}
-
 std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan& plan, std::ostream& out,
                                                            const std::shared_ptr<engine::AlertHub>& grpc_hub) {
   std::vector<std::unique_ptr<engine::OutputSink>> sinks;
@@ -58,7 +52,6 @@ Collector::Collector(CollectorPlan plan, const CliOptions& options, const Kestre
       log_(log),
       active_(std::move(rules)),
       table_(plan_.state),
-      recorder_(recorder_options(plan_.write_capture)),
       drop_alarm_(plan_.drop_alarm, plan_.rule_engine.hostname) {}
 
 Collector::~Collector() = default;
@@ -131,8 +124,10 @@ Status Collector::start() {
     pipeline_->on_event_second(
         [this](uint64_t ts_ns, const PipelineSummary& running) { return act_on_drops(running, ts_ns); });
   if (!plan_.write_capture.empty()) {
-    if (Status s = recorder_.open(plan_.write_capture); !s.ok()) return Status(s.code(), "-w: " + s.to_string());
-    pipeline_->record_to(&recorder_);
+    auto recorder = open_capture_recorder(plan_.write_capture, plan_.write_format);
+    if (!recorder.ok()) return Status(recorder.status().code(), "-w: " + recorder.status().to_string());
+    recorder_ = std::move(*recorder);
+    pipeline_->record_to(recorder_.get());
   }
   return ok_status();
 }

@@ -41,7 +41,7 @@
 #include "app/webserver.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
-#include "sources/capture/kcap_writer.h"
+#include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
 #include "state/thread_table.h"
 
@@ -106,7 +106,7 @@ class Collector {
   std::unique_ptr<engine::AlertDispatcher> outputs_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
-  kcap::KcapWriter recorder_;
+  std::unique_ptr<CaptureRecorder> recorder_;  // -w FILE
   DropAlarm drop_alarm_;
   bool exit_on_drops_ = false;
   std::chrono::steady_clock::time_point started_;

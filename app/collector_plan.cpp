@@ -175,6 +175,11 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   plan.drop_alarm = *drop_alarm;
   plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file};
   plan.write_capture = options.write_capture;
+  if (!plan.write_capture.empty()) {
+    auto format = capture_format_for(plan.write_capture, options.capture_format);
+    if (!format.ok()) return format.status();
+    plan.write_format = *format;
+  }
   if (options.duration_s) plan.duration = std::chrono::milliseconds(static_cast<int64_t>(*options.duration_s * 1000));
   return plan;
 }

@@ -24,6 +24,7 @@
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/http_sink.h"
+#include "sources/capture/capture_recorder.h"
 #include "sources/event/event.h"
 #include "sources/source.h"
 #include "state/thread_table.h"
@@ -90,6 +91,7 @@ struct CollectorPlan {
   DropAlarmOptions drop_alarm;
   MetricsPlan metrics;
   std::string write_capture;  // -w FILE (".gz": compressed); empty: none
+  CaptureFormat write_format = CaptureFormat::kKcap;  // by --capture-format, else the extension
   std::optional<std::chrono::milliseconds> duration;  // -M
 };
 

@@ -30,7 +30,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     rules_->process(ev, table_, alerts);
   }
   if (recorder_ && summary.recording.ok()) {
-    summary.recording = recorder_->append(ev.view.bytes(), ev.domain);
+    summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
   }
   for (auto& alert : alerts) {
@@ -52,15 +52,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   // A replay's user names are the recording machine's.
   for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
   PipelineSummary summary;
-  if (recorder_) {
-    kcap::KcapHeader header;
-    header.producer = "kestrel";
-    header.created_ns = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    header.machine = kcap::local_machine_info();
-    summary.recording = recorder_->write_header(header);
-    if (summary.recording.ok()) summary.recording = recorder_->write_snapshot(table_.snapshot());
-  }
+  if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
   if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
@@ -99,6 +91,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   if (recorder_) {
     Status closed = recorder_->close();
     if (summary.recording.ok()) summary.recording = closed;
+    summary.not_recorded = recorder_->not_written();
   }
   summary.sources = mux_.reports();
   summary.outputs = outputs_.stats();
@@ -144,6 +137,11 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
   if (s.recorded || !s.recording.ok()) {
     out << "Recorded: " << s.recorded << " events";
     if (!s.recording.ok()) out << " (recording failed: " << s.recording.to_string() << ")";
+    out << "\n";
+  }
+  if (!s.not_recorded.empty()) {
+    out << "Not recorded (the -w format has no mapping for them):";
+    for (const auto& [type, n] : s.not_recorded) out << " " << event_info(type).name << "=" << n;
     out << "\n";
   }
   if (s.outputs.dropped_rate_limited) out << "Alerts dropped by the rate limiter: " << s.outputs.dropped_rate_limited << "\n";

@@ -19,7 +19,7 @@
 #include "app/event_second_clock.h"
 #include "engine/eval/rule_engine.h"
 #include "outputs/alert_dispatcher.h"
-#include "sources/capture/kcap_writer.h"
+#include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
 #include "state/state_updater.h"
 #include "state/thread_table.h"
@@ -37,6 +37,9 @@ struct PipelineSummary {
   bool interrupted = false;  // stopped by a signal or -M, not by end of input
   uint64_t recorded = 0;     // events written to the -w capture
   Status recording;          // why recording stopped early, if it did
+  // Events the -w file's format could not hold, by Kestrel event type
+  // (a .scap has no row for them): counted, printed at exit.
+  std::map<uint16_t, uint64_t> not_recorded;
 };
 
 class Pipeline {
@@ -51,7 +54,7 @@ class Pipeline {
   // loaded (the moment from which nothing is missed).
   // Also write every event (and the initial state) to `writer`, which must
   // be open; the pipeline closes it at the end (-w FILE).
-  void record_to(kcap::KcapWriter* writer) { recorder_ = writer; }
+  void record_to(CaptureRecorder* writer) { recorder_ = writer; }
 
   // Calls `fn` about every `interval` with the running summary (sources,
   // outputs and state filled in), on the engine thread: periodic metrics and
@@ -97,7 +100,7 @@ class Pipeline {
   engine::eval::RuleEngine* rules_;
   std::vector<engine::eval::RuleEngine*> routes_;  // by source id; null: rules_
   engine::AlertDispatcher& outputs_;
-  kcap::KcapWriter* recorder_ = nullptr;
+  CaptureRecorder* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;
   std::function<bool(uint64_t, const PipelineSummary&)> on_event_second_;

@@ -33,6 +33,27 @@ constexpr ParamRow kCreatX[] = {{"fd", P::kFd, "fd"}, {"name", P::kFspath, "name
                                 {"dev", P::kUint32, "dev"}, {"ino", P::kUint64, "ino"}};
 constexpr ParamRow kOpenatE[] = {{"dirfd", P::kFd, "dirfd"}, {"name", P::kCharbuf, "name"},
                                  {"flags", P::kFlags32, "flags", C::kOpenFlags}, {"mode", P::kUint32, "mode"}};
+// openat's second version carries everything on the exit (libs 0.x+),
+// so sysdig fills fd.name from the exit alone; newer libs append ino.
+constexpr ParamRow kOpenat2E[] = {{"dirfd", P::kFd, "dirfd"}, {"name", P::kFsrelpath, "name"},
+                                  {"flags", P::kFlags32, "flags", C::kOpenFlags}, {"mode", P::kUint32, "mode"}};
+constexpr ParamRow kOpenat2X[] = {{"fd", P::kFd, "fd"},
+                                  {"dirfd", P::kFd, "dirfd"},
+                                  {"name", P::kFsrelpath, "name"},
+                                  {"flags", P::kFlags32, "flags", C::kOpenFlags},
+                                  {"mode", P::kUint32, "mode"},
+                                  {"dev", P::kUint32, "dev"},
+                                  {"ino", P::kUint64, "ino"}};
+// openat2(2): PPM_RESOLVE_* bits differ from Linux's RESOLVE_*; not kept.
+constexpr ParamRow kOpenat2SysE[] = {{"dirfd", P::kFd, "dirfd"}, {"name", P::kFsrelpath, "name"},
+                                     {"flags", P::kFlags32, "flags", C::kOpenFlags}, {"mode", P::kUint32, "mode"},
+                                     {"resolve", P::kFlags32, ""}};
+constexpr ParamRow kOpenat2SysX[] = {{"fd", P::kFd, "fd"},
+                                     {"dirfd", P::kFd, "dirfd"},
+                                     {"name", P::kFsrelpath, "name"},
+                                     {"flags", P::kFlags32, "flags", C::kOpenFlags},
+                                     {"mode", P::kUint32, "mode"},
+                                     {"resolve", P::kFlags32, ""}};
 constexpr ParamRow kFdOnly[] = {{"fd", P::kFd, "fd"}};
 constexpr ParamRow kResOnly[] = {{"res", P::kErrno, "res"}};
 constexpr ParamRow kIoE[] = {{"fd", P::kFd, "fd"}, {"size", P::kUint32, "size"}};
@@ -106,11 +127,16 @@ constexpr ParamRow kExecve16X[] = {KESTREL_SCAP_PROC_HEAD(P::kErrno), KESTREL_SC
 constexpr ParamRow kExecve17X[] = {KESTREL_SCAP_PROC_HEAD(P::kErrno), KESTREL_SCAP_PROC_MEM,
                                    {"comm", P::kCharbuf, "comm"}, {"cgroups", P::kBytebuf, "cgroups"},
                                    {"env", P::kBytebuf, "env"}, {"tty", P::kInt32, "tty"}};
-// execve 19 carries more params after loginuid; those are not read here.
+// execve 19 as sysdig 0.29 has it (20 params); newer libs append more
+// (capabilities, exe inode), not read here.
 constexpr ParamRow kExecve19X[] = {KESTREL_SCAP_PROC_HEAD(P::kErrno), KESTREL_SCAP_PROC_MEM,
                                    {"comm", P::kCharbuf, "comm"}, {"cgroups", P::kBytebuf, "cgroups"},
                                    {"env", P::kBytebuf, "env"}, {"tty", P::kInt32, "tty"},
-                                   {"pgid", P::kPid, "pgid"}, {"loginuid", P::kInt32, "loginuid"}};
+                                   {"pgid", P::kPid, "pgid"}, {"loginuid", P::kInt32, "loginuid"},
+                                   {"flags", P::kFlags32, ""}};
+// PPM_EXVAT_* flags differ from Linux's AT_*; not kept.
+constexpr ParamRow kExecveatE[] = {{"dirfd", P::kFd, "dirfd"}, {"pathname", P::kFsrelpath, "pathname"},
+                                   {"flags", P::kFlags32, ""}};
 constexpr ParamRow kExecveFilenameE[] = {{"filename", P::kFspath, ""}};
 constexpr ParamRow kClone17X[] = {KESTREL_SCAP_PROC_HEAD(P::kPid), KESTREL_SCAP_PROC_MEM,
                                   {"comm", P::kCharbuf, "comm"}, {"flags", P::kFlags32, "flags", C::kCloneFlags},
@@ -146,35 +172,35 @@ constexpr EventRow kRows[] = {
     {0, "syscall", D::kEnter, KE_NONE, kNone},  // generic: a syscall libscap has no row for
     {1, "syscall", D::kExit, KE_NONE, kNone},
     {2, "open", D::kEnter, KE_OPEN, kOpenE},
-    {3, "open", D::kExit, KE_OPEN, kOpenX},
+    {3, "open", D::kExit, KE_OPEN, kOpenX, true},
     {4, "close", D::kEnter, KE_CLOSE, kFdOnly},
-    {5, "close", D::kExit, KE_CLOSE, kResOnly},
+    {5, "close", D::kExit, KE_CLOSE, kResOnly, true},
     {6, "read", D::kEnter, KE_READ, kIoE},
-    {7, "read", D::kExit, KE_READ, kIoX},
+    {7, "read", D::kExit, KE_READ, kIoX, true},
     {8, "write", D::kEnter, KE_WRITE, kIoE},
-    {9, "write", D::kExit, KE_WRITE, kIoX},
+    {9, "write", D::kExit, KE_WRITE, kIoX, true},
     {12, "execve", D::kEnter, KE_EXECVE, kNone},
     {13, "execve", D::kExit, KE_EXECVE, kExecve8X},
     {18, "socket", D::kEnter, KE_SOCKET, kSocketE},
-    {19, "socket", D::kExit, KE_SOCKET, kFdOnly},
+    {19, "socket", D::kExit, KE_SOCKET, kFdOnly, true},
     {20, "bind", D::kEnter, KE_BIND, kFdOnly},
-    {21, "bind", D::kExit, KE_BIND, kBindX},
+    {21, "bind", D::kExit, KE_BIND, kBindX, true},
     {22, "connect", D::kEnter, KE_CONNECT, kConnectE},
-    {23, "connect", D::kExit, KE_CONNECT, kConnectX},
+    {23, "connect", D::kExit, KE_CONNECT, kConnectX, true},
     {24, "listen", D::kEnter, KE_LISTEN, kListenE},
-    {25, "listen", D::kExit, KE_LISTEN, kResOnly},
+    {25, "listen", D::kExit, KE_LISTEN, kResOnly, true},
     {30, "sendto", D::kEnter, KE_SENDTO, kSendE},
-    {31, "sendto", D::kExit, KE_SENDTO, kIoX},
+    {31, "sendto", D::kExit, KE_SENDTO, kIoX, true},
     {34, "recvfrom", D::kEnter, KE_RECVFROM, kIoE},
-    {35, "recvfrom", D::kExit, KE_RECVFROM, kRecvfromX},
+    {35, "recvfrom", D::kExit, KE_RECVFROM, kRecvfromX, true},
     {48, "sendmsg", D::kEnter, KE_SENDMSG, kSendE},
-    {49, "sendmsg", D::kExit, KE_SENDMSG, kIoX},
+    {49, "sendmsg", D::kExit, KE_SENDMSG, kIoX, true},
     {52, "recvmsg", D::kEnter, KE_RECVMSG, kFdOnly},
-    {53, "recvmsg", D::kExit, KE_RECVMSG, kRecvmsgX},
+    {53, "recvmsg", D::kExit, KE_RECVMSG, kRecvmsgX, true},
     {58, "creat", D::kEnter, KE_CREAT, kCreatE},
-    {59, "creat", D::kExit, KE_CREAT, kCreatX},
+    {59, "creat", D::kExit, KE_CREAT, kCreatX, true},
     {60, "pipe", D::kEnter, KE_PIPE, kNone},
-    {61, "pipe", D::kExit, KE_PIPE, kPipeX},
+    {61, "pipe", D::kExit, KE_PIPE, kPipeX, true},
     {64, "futex", D::kEnter, KE_NONE, kNone},
     {65, "futex", D::kExit, KE_NONE, kNone},
     {66, "stat", D::kEnter, KE_NONE, kNone},
@@ -194,19 +220,19 @@ constexpr EventRow kRows[] = {
     {92, "getcwd", D::kEnter, KE_NONE, kNone},
     {93, "getcwd", D::kExit, KE_NONE, kNone},
     {94, "chdir", D::kEnter, KE_CHDIR, kNone},
-    {95, "chdir", D::kExit, KE_CHDIR, kChdirX},
+    {95, "chdir", D::kExit, KE_CHDIR, kChdirX, true},
     {96, "fchdir", D::kEnter, KE_FCHDIR, kFdOnly},
-    {97, "fchdir", D::kExit, KE_FCHDIR, kResOnly},
+    {97, "fchdir", D::kExit, KE_FCHDIR, kResOnly, true},
     {102, "openat", D::kEnter, KE_OPENAT, kOpenatE},
     {103, "openat", D::kExit, KE_OPENAT, kFdOnly},
     {108, "unlink", D::kEnter, KE_UNLINK, kUnlinkE},
-    {109, "unlink", D::kExit, KE_UNLINK, kResOnly},
+    {109, "unlink", D::kExit, KE_UNLINK, kResOnly, true},
     {110, "unlinkat", D::kEnter, KE_UNLINKAT, kUnlinkatE},
-    {111, "unlinkat", D::kExit, KE_UNLINKAT, kResOnly},
+    {111, "unlinkat", D::kExit, KE_UNLINKAT, kResOnly, true},
     {124, "dup", D::kEnter, KE_DUP, kDupE},
-    {125, "dup", D::kExit, KE_DUP, kDupX},
+    {125, "dup", D::kExit, KE_DUP, kDupX, true},
     {128, "kill", D::kEnter, KE_KILL, kKillE},
-    {129, "kill", D::kExit, KE_KILL, kResOnly},
+    {129, "kill", D::kExit, KE_KILL, kResOnly, true},
     {134, "nanosleep", D::kEnter, KE_NONE, kNone},
     {135, "nanosleep", D::kExit, KE_NONE, kNone},
     {140, "getrlimit", D::kEnter, KE_NONE, kNone},
@@ -217,7 +243,7 @@ constexpr EventRow kRows[] = {
     {158, "brk", D::kEnter, KE_NONE, kNone},
     {159, "brk", D::kExit, KE_NONE, kNone},
     {160, "mmap", D::kEnter, KE_MMAP, kMmapE},
-    {161, "mmap", D::kExit, KE_MMAP, kMmapX},
+    {161, "mmap", D::kExit, KE_MMAP, kMmapX, true},
     {164, "munmap", D::kEnter, KE_NONE, kNone},
     {165, "munmap", D::kExit, KE_NONE, kNone},
     {170, "ioctl", D::kEnter, KE_NONE, kNone},
@@ -225,24 +251,24 @@ constexpr EventRow kRows[] = {
     {172, "execve", D::kEnter, KE_EXECVE, kNone},
     {173, "execve", D::kExit, KE_EXECVE, kExecve14X},
     {174, "rename", D::kEnter, KE_RENAME, kNone},
-    {175, "rename", D::kExit, KE_RENAME, kRenameX},
+    {175, "rename", D::kExit, KE_RENAME, kRenameX, true},
     {178, "symlink", D::kEnter, KE_SYMLINK, kNone},
-    {179, "symlink", D::kExit, KE_SYMLINK, kSymlinkX},
-    {186, "procexit", D::kEnterOnly, KE_PROCEXIT, kProcexit1E},
+    {179, "symlink", D::kExit, KE_SYMLINK, kSymlinkX, true},
+    {186, "procexit", D::kEnterOnly, KE_PROCEXIT, kProcexit1E, true},
     {198, "setuid", D::kEnter, KE_SETUID, kSetuidE},
-    {199, "setuid", D::kExit, KE_SETUID, kResOnly},
+    {199, "setuid", D::kExit, KE_SETUID, kResOnly, true},
     {200, "setgid", D::kEnter, KE_SETGID, kSetgidE},
-    {201, "setgid", D::kExit, KE_SETGID, kResOnly},
+    {201, "setgid", D::kExit, KE_SETGID, kResOnly, true},
     {214, "execve", D::kEnter, KE_EXECVE, kNone},
     {215, "execve", D::kExit, KE_EXECVE, kExecve15X},
     {216, "clone", D::kEnter, KE_CLONE, kNone},
     {217, "clone", D::kExit, KE_CLONE, kClone17X},
     {222, "clone", D::kEnter, KE_CLONE, kNone},
-    {223, "clone", D::kExit, KE_CLONE, kClone20X},
+    {223, "clone", D::kExit, KE_CLONE, kClone20X, true},
     {224, "fork", D::kEnter, KE_FORK, kNone},
-    {225, "fork", D::kExit, KE_FORK, kFork20X},
+    {225, "fork", D::kExit, KE_FORK, kFork20X, true},
     {226, "vfork", D::kEnter, KE_VFORK, kNone},
-    {227, "vfork", D::kExit, KE_VFORK, kFork20X},
+    {227, "vfork", D::kExit, KE_VFORK, kFork20X, true},
     {230, "execve", D::kEnter, KE_EXECVE, kNone},
     {231, "execve", D::kExit, KE_EXECVE, kExecve16X},
     {232, "signaldeliver", D::kEnterOnly, KE_NONE, kNone},
@@ -252,22 +278,30 @@ constexpr EventRow kRows[] = {
     {238, "getdents64", D::kEnter, KE_NONE, kNone},
     {239, "getdents64", D::kExit, KE_NONE, kNone},
     {246, "accept", D::kEnter, KE_ACCEPT, kNone},
-    {247, "accept", D::kExit, KE_ACCEPT, kAcceptX},
+    {247, "accept", D::kExit, KE_ACCEPT, kAcceptX, true},
     {248, "accept", D::kEnter, KE_ACCEPT4, kAccept4E},
-    {249, "accept", D::kExit, KE_ACCEPT4, kAcceptX},
+    {249, "accept", D::kExit, KE_ACCEPT4, kAcceptX, true},
     {254, "ppoll", D::kEnter, KE_NONE, kNone},
     {255, "ppoll", D::kExit, KE_NONE, kNone},
     {264, "access", D::kEnter, KE_NONE, kNone},
     {265, "access", D::kExit, KE_NONE, kNone},
     {272, "container", D::kEnterOnly, KE_NONE, kNone},
     {276, "mkdir", D::kEnter, KE_MKDIR, kMkdir2E},
-    {277, "mkdir", D::kExit, KE_MKDIR, kMkdir2X},
+    {277, "mkdir", D::kExit, KE_MKDIR, kMkdir2X, true},
     {282, "execve", D::kEnter, KE_EXECVE, kNone},
     {283, "execve", D::kExit, KE_EXECVE, kExecve17X},
     {288, "execve", D::kEnter, KE_EXECVE, kExecveFilenameE},
     {289, "execve", D::kExit, KE_EXECVE, kExecve17X},
     {292, "execve", D::kEnter, KE_EXECVE, kExecveFilenameE},
-    {293, "execve", D::kExit, KE_EXECVE, kExecve19X},
+    {293, "execve", D::kExit, KE_EXECVE, kExecve19X, true},
+    {306, "openat", D::kEnter, KE_OPENAT, kOpenat2E},
+    {307, "openat", D::kExit, KE_OPENAT, kOpenat2X, true},
+    {326, "openat2", D::kEnter, KE_OPENAT2, kOpenat2SysE},
+    {327, "openat2", D::kExit, KE_OPENAT2, kOpenat2SysX, true},
+    {330, "execveat", D::kEnter, KE_EXECVEAT, kExecveatE},
+    {331, "execveat", D::kExit, KE_EXECVEAT, kExecve19X, true},
+    {334, "clone3", D::kEnter, KE_CLONE3, kNone},
+    {335, "clone3", D::kExit, KE_CLONE3, kClone20X, true},
 };
 
 constexpr bool sorted() {
@@ -289,6 +323,64 @@ uint32_t map_bits(uint32_t ppm, std::span<const Bit> bits) {
   return out;
 }
 
+// The other way (the writer). A Linux value that is several bits (O_SYNC
+// includes O_DSYNC) maps to every PPM bit whose Linux bits it holds.
+uint32_t unmap_bits(uint32_t linux_flags, std::span<const Bit> bits) {
+  uint32_t out = 0;
+  for (const Bit& b : bits)
+    if (b.linux_bit != 0 && (linux_flags & b.linux_bit) == b.linux_bit) out |= b.ppm;
+  return out;
+}
+
+// PPM_O_*: RDONLY 1<<0 and WRONLY 1<<1 are access bits (both: RDWR), the
+// rest one bit each.
+constexpr Bit kOpenBits[] = {
+    {1u << 2, O_CREAT},  {1u << 3, O_APPEND},     {1u << 4, O_DSYNC},      {1u << 5, O_EXCL},
+    {1u << 6, O_NONBLOCK}, {1u << 7, O_SYNC},     {1u << 8, O_TRUNC},      {1u << 9, O_DIRECT},
+    {1u << 10, O_DIRECTORY}, {1u << 11, O_LARGEFILE}, {1u << 12, O_CLOEXEC}, {1u << 13, O_TMPFILE},
+};
+
+constexpr Bit kMmapBits[] = {
+    {1u << 0, MAP_SHARED},     {1u << 1, MAP_PRIVATE},    {1u << 2, MAP_FIXED},
+    {1u << 3, MAP_ANONYMOUS},  {1u << 4, MAP_32BIT},      {1u << 6, MAP_NORESERVE},
+    {1u << 7, MAP_POPULATE},   {1u << 8, MAP_NONBLOCK},   {1u << 9, MAP_GROWSDOWN},
+    {1u << 10, MAP_DENYWRITE}, {1u << 11, MAP_EXECUTABLE}, {1u << 14, MAP_LOCKED},
+};  // RENAME, INHERIT, FILE: no Linux bit
+
+constexpr Bit kProtBits[] = {
+    {1u << 0, PROT_READ},       {1u << 1, PROT_WRITE},    {1u << 2, PROT_EXEC},
+    {1u << 3, 0x8 /*PROT_SEM*/}, {1u << 4, PROT_GROWSDOWN}, {1u << 5, PROT_GROWSUP},
+};  // SAO: powerpc only
+
+constexpr Bit kCloneBits[] = {
+    {1u << 0, CLONE_FILES},          {1u << 1, CLONE_FS},
+    {1u << 2, CLONE_IO},             {1u << 3, CLONE_NEWIPC},
+    {1u << 4, CLONE_NEWNET},         {1u << 5, CLONE_NEWNS},
+    {1u << 6, CLONE_NEWPID},         {1u << 7, CLONE_NEWUTS},
+    {1u << 8, CLONE_PARENT},         {1u << 9, CLONE_PARENT_SETTID},
+    {1u << 10, CLONE_PTRACE},        {1u << 11, CLONE_SIGHAND},
+    {1u << 12, CLONE_SYSVSEM},       {1u << 13, CLONE_THREAD},
+    {1u << 14, CLONE_UNTRACED},      {1u << 15, CLONE_VM},
+    {1u << 20, CLONE_NEWUSER},       {1u << 23, CLONE_CHILD_CLEARTID},
+    {1u << 24, CLONE_CHILD_SETTID},  {1u << 25, CLONE_SETTLS},
+    {1u << 27, CLONE_VFORK},         {1u << 28, CLONE_NEWCGROUP},
+};  // libsinsp's own bits (16-19, 21, 22, 29, 30) dropped
+
+constexpr bool one_written_row_per_type() {
+  for (size_t i = 0; i < std::size(kRows); ++i)
+    for (size_t j = i + 1; j < std::size(kRows); ++j)
+      if (kRows[i].written && kRows[j].written && kRows[i].kestrel_type == kRows[j].kestrel_type) return false;
+  return true;
+}
+static_assert(one_written_row_per_type(), "one written scap row per Kestrel event type");
+
+constexpr bool written_rows_are_exits() {
+  for (const EventRow& r : kRows)
+    if (r.written && (r.kestrel_type == KE_NONE || r.dir == Direction::kEnter)) return false;
+  return true;
+}
+static_assert(written_rows_are_exits(), "a written row is a modelled exit or enter-only row");
+
 }  // namespace
 
 const EventRow* find_event(uint16_t id) {
@@ -304,53 +396,44 @@ std::optional<std::string_view> event_name(uint16_t id) {
   return std::nullopt;
 }
 
-// PPM_O_*: RDONLY 1<<0 and WRONLY 1<<1 are access bits (both: RDWR), the
-// rest one bit each.
+const EventRow* written_row(uint16_t kestrel_type) {
+  static const auto index = [] {
+    std::array<const EventRow*, KE_COUNT> rows{};
+    for (const EventRow& r : kRows)
+      if (r.written && r.kestrel_type < rows.size()) rows[r.kestrel_type] = &r;
+    return rows;
+  }();
+  return kestrel_type < index.size() ? index[kestrel_type] : nullptr;
+}
+
+size_t fixed_size(ParamType t) {
+  switch (t) {
+    case P::kInt8: case P::kUint8: case P::kSigtype: case P::kFlags8: return 1;
+    case P::kInt16: case P::kUint16: case P::kFlags16: case P::kSyscallId: return 2;
+    case P::kInt32: case P::kUint32: case P::kFlags32: case P::kUid: case P::kGid: case P::kMode: return 4;
+    case P::kInt64: case P::kUint64: case P::kErrno: case P::kFd: case P::kPid: return 8;
+    case P::kCharbuf: case P::kBytebuf: case P::kSockaddr: case P::kSocktuple: case P::kFspath:
+    case P::kFsrelpath: return 0;
+  }
+  return 0;
+}
+
 uint32_t ppm_open_flags_to_linux(uint32_t ppm) {
-  static constexpr Bit kBits[] = {
-      {1u << 2, O_CREAT},  {1u << 3, O_APPEND},     {1u << 4, O_DSYNC},      {1u << 5, O_EXCL},
-      {1u << 6, O_NONBLOCK}, {1u << 7, O_SYNC},     {1u << 8, O_TRUNC},      {1u << 9, O_DIRECT},
-      {1u << 10, O_DIRECTORY}, {1u << 11, O_LARGEFILE}, {1u << 12, O_CLOEXEC}, {1u << 13, O_TMPFILE},
-  };
   uint32_t access = (ppm & 3u) == 3u ? O_RDWR : (ppm & 2u) ? O_WRONLY : O_RDONLY;
-  uint32_t out = access | map_bits(ppm, kBits);
   // O_TMPFILE includes O_DIRECTORY on Linux; O_SYNC includes O_DSYNC.
-  return out;
+  return access | map_bits(ppm, kOpenBits);
 }
+uint32_t ppm_mmap_flags_to_linux(uint32_t ppm) { return map_bits(ppm, kMmapBits); }
+uint32_t ppm_prot_flags_to_linux(uint32_t ppm) { return map_bits(ppm, kProtBits); }
+uint32_t ppm_clone_flags_to_linux(uint32_t ppm) { return map_bits(ppm, kCloneBits); }
 
-uint32_t ppm_mmap_flags_to_linux(uint32_t ppm) {
-  static constexpr Bit kBits[] = {
-      {1u << 0, MAP_SHARED},     {1u << 1, MAP_PRIVATE},    {1u << 2, MAP_FIXED},
-      {1u << 3, MAP_ANONYMOUS},  {1u << 4, MAP_32BIT},      {1u << 6, MAP_NORESERVE},
-      {1u << 7, MAP_POPULATE},   {1u << 8, MAP_NONBLOCK},   {1u << 9, MAP_GROWSDOWN},
-      {1u << 10, MAP_DENYWRITE}, {1u << 11, MAP_EXECUTABLE}, {1u << 14, MAP_LOCKED},
-  };
-  return map_bits(ppm, kBits);  // RENAME, INHERIT, FILE: no Linux bit
+uint32_t linux_open_flags_to_ppm(uint32_t f) {
+  const uint32_t acc = f & O_ACCMODE;
+  const uint32_t access = acc == O_RDWR ? 3u : acc == O_WRONLY ? 2u : 1u;
+  return access | unmap_bits(f, kOpenBits);
 }
-
-uint32_t ppm_prot_flags_to_linux(uint32_t ppm) {
-  static constexpr Bit kBits[] = {
-      {1u << 0, PROT_READ},       {1u << 1, PROT_WRITE},    {1u << 2, PROT_EXEC},
-      {1u << 3, 0x8 /*PROT_SEM*/}, {1u << 4, PROT_GROWSDOWN}, {1u << 5, PROT_GROWSUP},
-  };
-  return map_bits(ppm, kBits);  // SAO: powerpc only
-}
-
-uint32_t ppm_clone_flags_to_linux(uint32_t ppm) {
-  static constexpr Bit kBits[] = {
-      {1u << 0, CLONE_FILES},          {1u << 1, CLONE_FS},
-      {1u << 2, CLONE_IO},             {1u << 3, CLONE_NEWIPC},
-      {1u << 4, CLONE_NEWNET},         {1u << 5, CLONE_NEWNS},
-      {1u << 6, CLONE_NEWPID},         {1u << 7, CLONE_NEWUTS},
-      {1u << 8, CLONE_PARENT},         {1u << 9, CLONE_PARENT_SETTID},
-      {1u << 10, CLONE_PTRACE},        {1u << 11, CLONE_SIGHAND},
-      {1u << 12, CLONE_SYSVSEM},       {1u << 13, CLONE_THREAD},
-      {1u << 14, CLONE_UNTRACED},      {1u << 15, CLONE_VM},
-      {1u << 20, CLONE_NEWUSER},       {1u << 23, CLONE_CHILD_CLEARTID},
-      {1u << 24, CLONE_CHILD_SETTID},  {1u << 25, CLONE_SETTLS},
-      {1u << 27, CLONE_VFORK},         {1u << 28, CLONE_NEWCGROUP},
-  };
-  return map_bits(ppm, kBits);  // libsinsp's own bits (16-19, 21, 22, 29, 30) dropped
-}
+uint32_t linux_mmap_flags_to_ppm(uint32_t f) { return unmap_bits(f, kMmapBits); }
+uint32_t linux_prot_flags_to_ppm(uint32_t f) { return unmap_bits(f, kProtBits); }
+uint32_t linux_clone_flags_to_ppm(uint32_t f) { return unmap_bits(f, kCloneBits); }
 
 }  // namespace kestrel::scap

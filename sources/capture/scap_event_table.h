@@ -2,7 +2,8 @@
 // event types (sources/abi/events.def): one row per scap event id Kestrel
 // models, with the scap params in file order and, for each, the Kestrel
 // param it fills. The reader converts through it; the writer (-w x.scap,
-// not yet written) will map the other way through the same rows.
+// scap_record_encoder.h) maps the other way through the same rows: for
+// each Kestrel type the one row marked `written` (and its enter row).
 //
 // Ids, names, directions and param types are libscap's event table
 // (falcosecurity/libs driver/ppm_events_public.h: enum ppm_event_type, and
@@ -44,6 +45,7 @@ enum class ParamType : uint8_t {
   kUid = 31,
   kGid = 32,
   kMode = 42,
+  kFsrelpath = 43,  // a path relative to a dirfd param
 };
 
 // How a scap value becomes the Kestrel param's value when their encodings
@@ -70,6 +72,11 @@ struct EventRow {
   Direction dir;
   uint16_t kestrel_type;  // KE_*; KE_NONE: known to scap, not modelled
   std::span<const ParamRow> params;
+  // The version the writer emits for kestrel_type (an exit or enter-only
+  // row; the enter row is id - 1). One per Kestrel type at most, and only
+  // versions sysdig 0.29 (Debian 12's; libs of 2022-03) knows, so the
+  // captures open in the tools people have.
+  bool written = false;
 };
 
 // The row for scap event `id`, if the table has one (modelled or not).
@@ -79,10 +86,22 @@ std::span<const EventRow> all_events();
 // The scap name of `id` ("open"), or nullopt when the table lacks it.
 std::optional<std::string_view> event_name(uint16_t id);
 
-// PPM_* flag bits to Linux's (ppm_events_public.h).
+// The row the writer emits for Kestrel type `kestrel_type`, or nullptr when
+// no row is marked written for it (the writer counts those events).
+const EventRow* written_row(uint16_t kestrel_type);
+
+// Width in bytes of a fixed-size param type; 0 for variable-size ones
+// (strings, buffers, socket addresses).
+size_t fixed_size(ParamType type);
+
+// PPM_* flag bits to Linux's (ppm_events_public.h), and back (the writer).
 uint32_t ppm_open_flags_to_linux(uint32_t ppm);
 uint32_t ppm_mmap_flags_to_linux(uint32_t ppm);
 uint32_t ppm_prot_flags_to_linux(uint32_t ppm);
 uint32_t ppm_clone_flags_to_linux(uint32_t ppm);
+uint32_t linux_open_flags_to_ppm(uint32_t linux_flags);
+uint32_t linux_mmap_flags_to_ppm(uint32_t linux_flags);
+uint32_t linux_prot_flags_to_ppm(uint32_t linux_flags);
+uint32_t linux_clone_flags_to_ppm(uint32_t linux_flags);
 
 }  // namespace kestrel::scap

@@ -279,7 +279,11 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                         std::to_string(total),
                     offset_ - kBlockTrailerSize);
   body_.resize(body_.size() - kBlockTrailerSize);
-  ++block_counts_[block_type_];
+  if (counted_ == nullptr || counted_type_ != block_type_) {  // one map lookup per run of a type
+    counted_type_ = block_type_;
+    counted_ = &block_counts_[block_type_];
+  }
+  ++*counted_;
   return BlockRead::kBlock;
 }
 
@@ -689,6 +693,15 @@ Result<NextResult> ScapReader::next(RawEvent& out) {
       }
     }
     pending_event_ = false;
+    if (!skip_.empty()) {
+      // The type sits after u16 cpu, the flags of *Flags blocks, ts, tid, len.
+      const bool flags = block_type_ == kEventFlags || block_type_ == kEventFlagsV2 || block_type_ == kEventFlagsV2Large;
+      const size_t at = 2 + (flags ? 4 : 0) + 8 + 8 + 4;
+      if (body_.size() >= at + 2 && skip_[le16(body_.data() + at)]) {
+        ++skipped_events_;
+        continue;
+      }
+    }
     if (parse_event(out)) return NextResult::kEvent;
     ++malformed_events_;
   }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sources/capture/byte_stream.h"
+#include "sources/capture/scap_event_table.h"
 #include "sources/capture/scap_format.h"
 
 namespace kestrel {
@@ -95,6 +96,14 @@ std::optional<std::vector<ThreadInfo>> ScapSource::describe_process(DomainId dom
   return std::vector<ThreadInfo>{t};
 }
 
+Status ScapSource::set_event_filter(const EventTypeSet& types) {
+  std::vector<bool> skip(UINT16_MAX + 1, false);
+  for (const scap::EventRow& row : scap::all_events())
+    if (row.kestrel_type != KE_NONE && !types.test(row.kestrel_type)) skip[row.id] = true;
+  reader_.skip_event_types(std::move(skip));
+  return ok_status();
+}
+
 Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   (void)wait;
   out.clear();
@@ -150,6 +159,7 @@ SourceStats ScapSource::stats() const {
   for (const auto& [id, n] : converter_.read_by_id()) read += n;
   s.counters["scap_events_read"] = read;
   s.counters["scap_events_modelled"] = converter_.modelled();
+  if (uint64_t f = reader_.skipped_events()) s.counters["scap_events_filtered"] = f;
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
   // Generic events by the syscall they stand for: delivered ones, and the

@@ -10,6 +10,12 @@
 // counted per scap type in stats().counters ("scap_unmodelled.<name>"),
 // never silently lost. A cut or damaged file delivers every event before
 // the damage, then next() returns the error with its byte offset.
+//
+// set_event_filter() is honoured as a live source honours it: events of
+// modelled types the collector did not ask for (the rules' and the state
+// tables' types, all with -A) are skipped before conversion and counted
+// ("scap_events_filtered"), which is most of a replay's cost on a capture
+// of reads and writes that no rule reads.
 #pragma once
 
 #include <atomic>
@@ -42,6 +48,7 @@ class ScapSource final : public Source {
   // process list, no clone seen): known by its id only; credentials and
   // parent unknown (-1, as libscap has them), not this host's root.
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override;
+  Status set_event_filter(const EventTypeSet& types) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
   // A replay streamed through a FIFO waits for its writer: this ends the
