@@ -144,6 +144,10 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   if (!sources.ok()) return sources.status();
   plan.sources = std::move(*sources);
   plan.capture = capture_request(options, needs);
+  // Falco's drop monitor ticks on the time of every event of a replay, not
+  // only of those the rules read; simulated drops (the test of that monitor)
+  // therefore need every event, which a .scap replay would otherwise skip.
+  if (!options.capture.empty() && config.syscall_event_drops.simulate_drops) plan.capture.event_types.set();
   plan.rule_engine = rule_engine_options(config, hostname);
   plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
 

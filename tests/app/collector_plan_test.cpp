@@ -80,6 +80,24 @@ TEST(CollectorPlan, CaptureReplacesEverySource) {
   EXPECT_FALSE(plan->sources.gvisor_alongside);
 }
 
+// Falco's drop monitor ticks on every event of a replay; simulated drops
+// must not lose the seconds of events no rule reads (a .scap replay skips
+// those otherwise, and ping_sendto.scap's 9 checkpoints fell to 0).
+TEST(CollectorPlan, SimulatedDropsReplayEveryEventType) {
+  CliOptions options;
+  options.capture = "in.scap";
+  auto plain = plan_collector(options, config_with({}), needs_openat(), "h");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->capture.event_types.all());
+  auto simulated = plan_collector(options, config_with({"syscall_event_drops.simulate_drops=true"}), needs_openat(), "h");
+  ASSERT_TRUE(simulated.ok());
+  EXPECT_TRUE(simulated->capture.event_types.all());
+  options.capture.clear();  // live: the clock is the wall clock, the filter stays
+  auto live = plan_collector(options, config_with({"engine.kind=ebpf", "syscall_event_drops.simulate_drops=true"}), needs_openat(), "h");
+  ASSERT_TRUE(live.ok());
+  EXPECT_FALSE(live->capture.event_types.all());
+}
+
 TEST(CollectorPlan, GvisorRunsAlongsideTheHostSourceOrAlone) {
   auto both = plan_collector({}, config_with({"engine.kind=ebpf", "engine.gvisor.enabled=true"}), {}, "h");
   ASSERT_TRUE(both.ok());
