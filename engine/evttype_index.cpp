@@ -22,10 +22,12 @@ constexpr int kMaxSyscallNr = 1024;
 struct Universe {
   std::vector<std::string> names;
   std::vector<std::optional<uint16_t>> kestrel_type;
+  std::vector<bool> generic_syscall;  // a syscall of this machine with no Kestrel type
   std::map<std::string, size_t, std::less<>> codes;
 
   void add(std::string name, std::optional<uint16_t> type) {
     if (codes.count(name)) return;
+    generic_syscall.push_back(!type && syscall_number(native_arch(), name).has_value());
     codes.emplace(name, names.size());
     names.push_back(std::move(name));
     kestrel_type.push_back(type);
@@ -157,6 +159,16 @@ std::vector<uint16_t> EvttypeSet::kestrel_types() const {
   for (size_t i = 0; i < evttype_universe_size(); ++i) {
     if (contains(i) && universe().kestrel_type[i]) out.push_back(*universe().kestrel_type[i]);
   }
+  return out;
+}
+
+std::vector<std::string> EvttypeSet::generic_syscalls() const {
+  std::vector<std::string> out;
+  if (is_all()) return out;
+  for (size_t i = 0; i < evttype_universe_size(); ++i) {
+    if (contains(i) && universe().generic_syscall[i]) out.push_back(universe().names[i]);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

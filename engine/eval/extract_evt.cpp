@@ -6,6 +6,7 @@
 
 #include "engine/eval/extract.h"
 #include "sources/event/param_format.h"
+#include "sources/event/syscall_table.h"
 
 namespace kestrel::engine::eval {
 namespace {
@@ -81,13 +82,27 @@ V evt_source(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.
 V evt_hostname(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.env().hostname); }
 V evt_is_async(ExtractContext& c, const FieldRef&, Scratch&) { return V::boolean(!c.view().info().is_syscall()); }
 V evt_dir(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.event().enter ? ">" : "<"); }
-V evt_type(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.view().info().name); }
-V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch&) {
-  return V::uint64(r.arg && c.view().info().name == *r.arg ? 1 : 0);
+// The event's name; a generic syscall record (KE_SYSCALL: a syscall with
+// no event type of its own) is named after its syscall, as Falco names its
+// generic events ("madvise"), or "syscall" when the number is unknown.
+std::string_view event_name(ExtractContext& c, Scratch& s) {
+  if (c.view().type() == KE_SYSCALL) {
+    if (auto id = c.view().param_int(KP_SYSCALL_id)) {
+      if (auto name = syscall_name(native_arch(), static_cast<int>(*id))) {
+        s.text = *name;
+        return s.text;
+      }
+    }
+  }
+  return c.view().info().name;
 }
-V syscall_type(ExtractContext& c, const FieldRef&, Scratch&) {
-  if (!c.view().info().is_syscall()) return missing();
-  return V::string(c.view().info().name);
+V evt_type(ExtractContext& c, const FieldRef&, Scratch& s) { return V::string(event_name(c, s)); }
+V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch& s) {
+  return V::uint64(r.arg && event_name(c, s) == *r.arg ? 1 : 0);
+}
+V syscall_type(ExtractContext& c, const FieldRef&, Scratch& s) {
+  if (!c.view().info().is_syscall() && c.view().type() != KE_SYSCALL) return missing();
+  return V::string(event_name(c, s));
 }
 V evt_category(ExtractContext& c, const FieldRef&, Scratch&) {
   return V::string(category_name(c.view().info().category));

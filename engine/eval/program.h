@@ -16,6 +16,7 @@
 //   FieldCompareNode   field OP val(field)
 #pragma once
 
+#include <algorithm>
 #include <bitset>
 #include <memory>
 #include <vector>
@@ -110,17 +111,30 @@ class DirectionNode final : public Predicate {
   bool on_enter_;
 };
 
+// Syscalls with no Kestrel event type of their own arrive as generic
+// KE_SYSCALL records carrying the native syscall number: `generic_ids`
+// (sorted) are the numbers of the syscall names the check lists, so
+// evt.type=madvise matches a generic record of madvise. `negated`: `!=`.
 class EventTypeNode final : public Predicate {
  public:
-  explicit EventTypeNode(std::bitset<KE_COUNT> types) : types_(types) {}
+  EventTypeNode(std::bitset<KE_COUNT> types, std::vector<int64_t> generic_ids, bool negated)
+      : types_(types), generic_ids_(std::move(generic_ids)), negated_(negated) {}
   bool eval(EvalState& s) const override {
     uint16_t t = s.ctx.view().type();
-    return t < KE_COUNT && types_.test(t);
+    if (t >= KE_COUNT) return false;
+    bool in = types_.test(t);
+    if (!in && t == KE_SYSCALL && !generic_ids_.empty()) {
+      auto id = s.ctx.view().param_int(KP_SYSCALL_id);
+      in = id && std::binary_search(generic_ids_.begin(), generic_ids_.end(), *id);
+    }
+    return in != negated_;
   }
   int cost() const override { return 1; }
 
  private:
   std::bitset<KE_COUNT> types_;
+  std::vector<int64_t> generic_ids_;
+  bool negated_;
 };
 
 class CheckNode final : public Predicate {

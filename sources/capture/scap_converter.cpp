@@ -7,6 +7,7 @@
 
 #include "sources/capture/scap_event_table.h"
 #include "sources/event/sockaddr.h"
+#include "sources/event/syscall_table.h"
 
 namespace kestrel::scap {
 namespace {
@@ -120,9 +121,62 @@ void ScapConverter::track_process(const RawEvent& ev, uint16_t type) {
   }
 }
 
+std::optional<int64_t> ScapConverter::generic_syscall_number(const RawEvent& ev, const EventRow& row) const {
+  if (row.id == 0 || row.id == 1) {
+    // scap's generic event: ID (its own syscall code), then the native
+    // number (nativeID, uint16) in captures that carry it; the exit has it
+    // from its enter.
+    const std::vector<std::span<const uint8_t>>* params = &ev.params;
+    std::vector<std::span<const uint8_t>> enter;
+    if (row.id == 1) {
+      auto it = pending_.find(static_cast<int64_t>(ev.tid));
+      if (it == pending_.end() || it->second.id != 0) return std::nullopt;
+      for (const auto& b : it->second.params) enter.emplace_back(b);
+      params = &enter;
+    }
+    if (params->size() < 2 || (*params)[1].size() != 2) return std::nullopt;
+    return static_cast<int64_t>((*params)[1][0] | ((*params)[1][1] << 8));
+  }
+  if (row.dir == Direction::kEnterOnly) return std::nullopt;
+  // A syscall scap has a row for and Kestrel does not model (access, fstat):
+  // the syscall of that name, numbered for this machine's arch.
+  auto nr = syscall_number(native_arch(), row.name);
+  if (!nr) return std::nullopt;
+  return *nr;
+}
+
+std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev, const EventRow& row, int64_t nr) {
+  const int64_t tid = static_cast<int64_t>(ev.tid);
+  builder_.begin(KE_SYSCALL, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
+  builder_.put_int(KPARAM(SYSCALL, id), nr);
+  builder_.put_empty(KPARAM(SYSCALL, res));
+  auto rec = builder_.finish();
+  if (!rec.ok()) {
+    ++malformed_;
+    last_error_ = "scap " + scap_event_label(ev.type) + " at offset " + std::to_string(ev.offset) + ": " +
+                  rec.status().message();
+    return std::nullopt;
+  }
+  ++generic_[ev.type];
+  if (row.dir == Direction::kEnter) {
+    Pending& p = pending_[tid];
+    p.id = row.id;
+    p.params.assign(ev.params.size(), {});
+    for (size_t i = 0; i < ev.params.size(); ++i) p.params[i].assign(ev.params[i].begin(), ev.params[i].end());
+  } else if (row.dir == Direction::kExit) {
+    pending_.erase(tid);
+  }
+  return Converted{*rec, row.dir != Direction::kExit};
+}
+
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   ++read_[ev.type];
   const EventRow* row = find_event(ev.type);
+  if (row != nullptr && row->kestrel_type == KE_NONE) {
+    // Not modelled, but a syscall: a generic record (KE_SYSCALL) with its
+    // number and no params, as Falco sees syscalls it has no row for.
+    if (auto nr = generic_syscall_number(ev, *row)) return convert_generic(ev, *row, *nr);
+  }
   if (row == nullptr || row->kestrel_type == KE_NONE) {
     ++unmodelled_[ev.type];
     return std::nullopt;

@@ -5,8 +5,11 @@
 // a record of the same Kestrel type: the enter record carries the enter's
 // params (evt.dir '>'), the exit record the exit's params merged with those
 // of the same thread's pending enter (evt.dir '<'), so an exit reads as a
-// live source's record. Events the table does not model are counted per
-// scap id, never dropped silently. scap events carry a tid but no pid: the
+// live source's record. Syscalls the table does not model (access, fstat,
+// scap's generic events) become generic KE_SYSCALL records carrying the
+// syscall's number for this machine and no params, as Falco sees syscalls
+// it has no row for; other events it does not model are counted per scap
+// id, never dropped silently. scap events carry a tid but no pid: the
 // converter keeps tid -> pid from the capture's process list, clone and
 // execve.
 #pragma once
@@ -23,6 +26,8 @@
 #include "sources/event/event_builder.h"
 
 namespace kestrel::scap {
+
+struct EventRow;
 
 struct Converted {
   std::span<const uint8_t> record;  // valid until the next convert()
@@ -42,6 +47,8 @@ class ScapConverter {
   // Events read per scap id, modelled or not.
   const std::map<uint16_t, uint64_t>& read_by_id() const { return read_; }
   const std::map<uint16_t, uint64_t>& unmodelled_by_id() const { return unmodelled_; }
+  // Events delivered as generic syscall records (KE_SYSCALL), per scap id.
+  const std::map<uint16_t, uint64_t>& generic_by_id() const { return generic_; }
   uint64_t modelled() const { return modelled_; }
   uint64_t malformed() const { return malformed_; }
   const std::string& last_error() const { return last_error_; }
@@ -53,11 +60,14 @@ class ScapConverter {
   };
   int64_t pid_of(int64_t tid) const;
   void track_process(const RawEvent& ev, uint16_t kestrel_type);
+  std::optional<int64_t> generic_syscall_number(const RawEvent& ev, const EventRow& row) const;
+  std::optional<Converted> convert_generic(const RawEvent& ev, const EventRow& row, int64_t nr);
 
   EventBuilder builder_;
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
   std::map<uint16_t, uint64_t> read_;
+  std::map<uint16_t, uint64_t> generic_;
   std::map<uint16_t, uint64_t> unmodelled_;
   uint64_t modelled_ = 0;
   uint64_t malformed_ = 0;

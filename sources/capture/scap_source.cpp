@@ -123,6 +123,8 @@ SourceStats ScapSource::stats() const {
   s.counters["scap_events_modelled"] = converter_.modelled();
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
+  for (const auto& [id, n] : converter_.generic_by_id())
+    s.counters["scap_generic." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
   if (uint64_t m = converter_.malformed() + reader_.malformed_events()) s.drops["malformed"] = m;
   if (uint64_t u = reader_.unknown_blocks()) s.counters["scap_unknown_blocks"] = u;
   return s;

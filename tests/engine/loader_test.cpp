@@ -386,6 +386,29 @@ TEST(Loader, AOneItemListNamedAsAValueIsItsItem) {
   EXPECT_EQ(cond(l, "quoted"), "(evt.type = open and proc.name = \"one\")");
 }
 
+// A syscall with no Kestrel event type (madvise) is warned about: live
+// capture delivers it only as a generic event, with -A.
+TEST(Loader, SyscallWithoutAKestrelTypeIsWarnedAbout) {
+  Loaded l = load(R"(
+- rule: m
+  desc: d
+  condition: evt.type=madvise and evt.dir=<
+  output: o
+  priority: info
+- rule: o
+  desc: d
+  condition: evt.type=open
+  output: o
+  priority: info
+)");
+  ASSERT_TRUE(l.result.ok()) << l.first_error();
+  std::vector<std::string> warned;
+  for (const auto& m : l.result.filtered(false))
+    if (m.code == "LOAD_GENERIC_SYSCALL") warned.push_back(m.item_name);
+  EXPECT_EQ(warned, std::vector<std::string>{"m"});
+  EXPECT_EQ(l.rule("m")->evttypes.generic_syscalls(), std::vector<std::string>{"madvise"});
+}
+
 TEST(Loader, MacroVisibility) {
   // m1 refers to m2 before m2 exists: an error even though m2 comes later.
   Loaded l = load(R"(

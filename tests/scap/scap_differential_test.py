@@ -8,7 +8,8 @@ evt.dir). Fails when
   - Kestrel prints an event sysdig does not (an invented event),
   - sysdig prints an event Kestrel does not, unless Kestrel's --stats counts
     that event's type as not modelled (never silently lost),
-  - a field differs, except for the documented cases in EXPECTED_DIFFERENCES.
+  - a field differs, except for the documented cases in EXPECTED_DIFFERENCES
+    and GENERIC_FIELDS.
 Each mismatch prints the event from both sides.
 
 usage: scap_differential_test.py KESTREL TRACE_DIR WORK_DIR
@@ -35,6 +36,10 @@ EXPECTED_DIFFERENCES = [
     ("evt.type",
      lambda t, d, s, k: s == "accept" and k == "accept4",
      "scap names accept4 'accept' (PPME_SOCKET_ACCEPT4_5_*); Kestrel's table names the syscall"),
+    ("evt.type",
+     lambda t, d, s, k: s == "<unknown>" and re.fullmatch(r"[a-z0-9_]+", k) is not None,
+     "a scap generic event (ids 0/1) whose syscall sysdig 0.29's own table does not name (fadvise64 in "
+     "cat_write.scap, nativeID 221); Kestrel names the native number through libseccomp"),
     ("proc.cwd",
      lambda t, d, s, k: s == "" and k.startswith("/"),
      "sysdig 0.29 leaves proc.cwd empty for a process the capture's process list lacks, although its execve "
@@ -65,6 +70,22 @@ EXPECTED_DIFFERENCES = [
      "Kestrel's state takes the transport from socket()'s type (SOCK_STREAM -> tcp) at its exit; libsinsp "
      "only fills it when connect() returns"),
 ]
+
+
+# A syscall Kestrel has no event type for (access, fstat, scap's generic
+# events) replays as a generic record named after the syscall: it has the
+# thread, process and user, but no params, so the fields read from params
+# are missing on Kestrel's side. Which events are generic: those whose
+# evt.type is not one of Kestrel's event types (kestrel --list-events).
+GENERIC_FIELDS = {"evt.res", "fd.num", "fd.name", "fd.type", "fd.typechar", "fd.sip", "fd.sport", "fd.cip",
+                  "fd.cport", "fd.l4proto"}
+
+
+def kestrel_event_names(kestrel):
+    rc, out, err = run([kestrel, "--list-events"])
+    if rc != 0:
+        raise SystemExit(f"kestrel --list-events failed ({rc}): {err}")
+    return {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
 
 
 def run(cmd):
@@ -107,6 +128,7 @@ def main():
         raise SystemExit(f"no .scap traces in {trace_dir}")
     failures = 0
     ix = {f: i for i, f in enumerate(FIELDS)}
+    kestrel_types = kestrel_event_names(kestrel)
     for trace in traces:
         name = os.path.basename(trace)
         sd = sysdig_events(trace)
@@ -123,9 +145,12 @@ def main():
                 failures += 1
                 continue
             compared += 1
+            generic = e[ix["evt.type"]] not in kestrel_types or e[ix["evt.type"]] == "syscall"
             for f in FIELDS:
                 sv, kv = s[ix[f]], e[ix[f]]
                 if sv == kv:
+                    continue
+                if generic and f in GENERIC_FIELDS and kv == "<NA>":
                     continue
                 t, d = s[ix["evt.type"]], s[ix["evt.dir"]]
                 if any(ff == f and ok(t, d, sv, kv) for ff, ok, _ in EXPECTED_DIFFERENCES):
