@@ -150,6 +150,20 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev, cons
   builder_.begin(KE_SYSCALL, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   builder_.put_int(KPARAM(SYSCALL, id), nr);
   builder_.put_empty(KPARAM(SYSCALL, res));
+  // The fd, from this event or (an exit) its enter, when the row names one.
+  std::optional<int64_t> fd;
+  auto fd_of = [&](const EventRow& r, const auto& params) {
+    for (size_t i = 0; i < r.params.size() && i < params.size(); ++i)
+      if (r.params[i].kestrel == "fd") fd = read_int(params[i], r.params[i].type);
+  };
+  fd_of(row, ev.params);
+  if (!fd && row.dir == Direction::kExit) {
+    auto it = pending_.find(tid);
+    if (it != pending_.end() && it->second.id + 1 == row.id)
+      if (const EventRow* enter = find_event(it->second.id)) fd_of(*enter, it->second.params);
+  }
+  if (fd) builder_.put_int(KPARAM(SYSCALL, fd), *fd);
+  else builder_.put_empty(KPARAM(SYSCALL, fd));
   auto rec = builder_.finish();
   if (!rec.ok()) {
     ++malformed_;
