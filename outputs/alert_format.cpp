@@ -61,7 +61,8 @@ std::string format_alert(const Alert& alert, const AlertFormatOptions& options) 
   for (const auto& [name, value] : alert.output_fields) fields[name] = field_value_json(value);
   // The time that leads the line is one of Falco's output fields, as the
   // event's time in ns.
-  fields[options.iso_time ? "evt.time.iso8601" : "evt.time"] = alert.time_ns;
+  const char* time_field = options.iso_time ? "evt.time.iso8601" : "evt.time";
+  if (!fields.contains(time_field)) fields[time_field] = alert.time_ns;
   j["output_fields"] = std::move(fields);
   if (options.include_tags) j["tags"] = alert.tags;
   // Replace invalid UTF-8 (process names and paths are arbitrary bytes).
