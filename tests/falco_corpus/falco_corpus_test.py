@@ -58,9 +58,15 @@ How the harness's keys are read (Falco's meaning, Kestrel's spelling):
   before "output_fields" and a key order of its own, and neither order nor
   spacing is meaning in JSON. The hostname Falco's harness set through
   FALCO_HOSTNAME (test-falco-hostname) is set the same way here.
-- grpc: the case's outputs are fetched from Kestrel's gRPC server with
-  Falco's outputs.service "get" (the independent client in tests/outputs)
-  and must include the expected results.
+- grpc: Falco's harness called outputs.service "get" on the running Falco.
+  Not done yet, so the case fails with the reason (run_grpc_case).
+- rules_warning (case `syscalls`, detect_madvise): Falco warned because
+  madvise has no event of its own in Falco's table. Kestrel has none for
+  madvise nor for access, so a warning on that ground (its -V reports
+  LOAD_GENERIC_SYSCALL for both) would also name access_from_cat, which
+  Falco does not warn about (multiple_rules); Kestrel does not print it in
+  Falco's words, and `syscalls` fails on this check until access has an
+  event type of its own.
 
 Exclusions: a case is excluded only with a reason written in EXCLUDED
 below, and never because Kestrel answers differently from Falco.
@@ -82,6 +88,15 @@ import yaml
 EXCLUDED = {
     "detect_counts": "its trace traces-positive/falco-event-generator.scap is not in trace_files/ "
                      "(nor anywhere in ../shared): not a trace_files case",
+}
+
+# Cases run (and failing) until a feature lands elsewhere: the reason is
+# printed with the failure, never used to skip it.
+PENDING = {
+    name: "pending branch drops: syscall_event_drops.simulate_drops and its confs/drops_*.yaml"
+    for name in ("monitor_syscall_drops_none", "monitor_syscall_drops_ignore", "monitor_syscall_drops_ignore_and_log",
+                 "monitor_syscall_drops_threshold_oor", "monitor_syscall_drops_threshold_neg",
+                 "monitor_syscall_drops_log", "monitor_syscall_drops_alert", "monitor_syscall_drops_exit")
 }
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -396,7 +411,13 @@ def run_trace_case(spec, regression, upstream_rules, kestrel, env):
 
 
 def run_grpc_case(spec, cmd, regression, env):
-    raise Failure("grpc cases are not run yet")
+    # Falco's harness called outputs.service/get on the running Falco. Kestrel
+    # exits as soon as a replay ends (-M only bounds a run, it does not hold
+    # it open), so there is no server left to answer `get`; and the runner
+    # has no independent gRPC client (python3-grpcio is not installed; the
+    # Node.js client of tests/daemon speaks `sub`). Fails until both exist.
+    raise Failure("not run: Kestrel ends with the replay, before a client can call outputs.service/get; "
+                  "needs a replay that keeps serving gRPC until -M and a get client")
 
 
 def run_case(name, spec, args, env):
@@ -447,6 +468,8 @@ def main(argv):
         line = f"{verdict:8} {name}"
         if reason:
             line += f": {reason}"
+        if verdict == "FAIL" and name in PENDING:
+            line += f" [{PENDING[name]}]"
         print(line)
         passed += verdict == "PASS"
         failed += verdict == "FAIL"
