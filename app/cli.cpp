@@ -11,6 +11,7 @@
 #include "app/run_collector.h"
 #include "app/validate_output.h"
 #include "sources/capture/capture_recorder.h"
+#include "app/timestamped_log.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
@@ -42,6 +43,14 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.add_option("-o,--option", o.overrides, "override a config key: key=value, key[]=value appends to a list")
       ->allow_extra_args(false);
   app.add_option("-r,--rules", o.rules, "rules file or directory (repeatable; replaces rules_files)")
+      ->allow_extra_args(false);
+  app.add_option("-D", o.rule_selection.disabled_name_substrings,
+                 "disable every rule whose name contains SUBSTRING (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("-T", o.rule_selection.disabled_tags, "disable every rule tagged TAG (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("-t", o.rule_selection.enabled_tags,
+                 "run only the rules tagged TAG (repeatable: any of the tags); not with -D/-T")
       ->allow_extra_args(false);
   app.add_option("-e,--capture", o.capture, "replay a capture file (.kcap, or .scap from Falco/sysdig) instead of live capture");
   app.add_option("-w,--write", o.write_capture,
@@ -80,6 +89,7 @@ int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::o
     err << "kestrel: " << rules.status().message();
     return kExitFailure;
   }
+  apply_rule_selection(*rules, o.rule_selection);
   auto engine = engine::eval::RuleEngine::create(*rules, {});
   if (!engine.ok()) {
     err << "kestrel: " << engine.status().to_string() << "\n";
@@ -94,6 +104,9 @@ int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::o
   out << gvisor::pod_init_config_json(request.event_types, options);
   return kExitOk;
 }
+
+// Everything after the configuration is loaded; `err` is the log stream.
+int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err);
 
 int refuse(std::ostream& err, const std::string& what) {
   err << "kestrel: " << what << "\n";
@@ -122,6 +135,11 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   if (app.count("--list") == 0) o.list_fields.reset();
   if (app.count("--gvisor-generate-config") == 0) o.gvisor_generate_config.reset();
 
+  if (std::string conflict = rule_selection_conflict(o.rule_selection); !conflict.empty()) {
+    err << conflict << "\n";
+    return kExitFailure;
+  }
+
   if (o.list_events) {
     print_event_table(out);
     return kExitOk;
@@ -130,6 +148,17 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   ConfigInputs inputs{o.config_file, o.overrides};
   auto config = load_config(inputs);
   if (!config.ok()) return refuse(err, config.status().to_string());
+  // time_format_iso_8601: every log line from here on starts with the time.
+  TimestampedLogBuf timestamped(err.rdbuf());
+  std::ostream timestamped_err(&timestamped);
+  std::ostream& log = config->time_format_iso_8601 ? timestamped_err : err;
+  return run_configured(o, *config, out, log);
+}
+
+namespace {
+
+int run_configured(const CliOptions& o, const KestrelConfig& config_in, std::ostream& out, std::ostream& err) {
+  const KestrelConfig* config = &config_in;
 
   if (o.gvisor_generate_config) return print_gvisor_config(o, *config, out, err);
   if (o.list_fields) {
@@ -155,6 +184,7 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
       err << "kestrel: " << rules.status().message();
       return kExitFailure;
     }
+    apply_rule_selection(*rules, o.rule_selection);
     print_rule_table(out, *rules);
     return kExitOk;
   }
@@ -165,5 +195,7 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   if (!o.validate.empty()) return run_validate(o.validate, config->json_output, out, err) == 0 ? kExitOk : kExitFailure;
   return run_collector(o, *config, out, err);
 }
+
+}  // namespace
 
 }  // namespace kestrel

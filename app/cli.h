@@ -4,7 +4,8 @@
 // with their own streams. Exit codes: 0 success; 1 a runtime failure (no
 // source, unreadable capture, rules that fail validation); 2 a usage error
 // (bad flag, bad config) or a feature that has not landed yet, which is
-// always refused loudly rather than ignored.
+// always refused loudly rather than ignored. -D/-T together with -t exits 1
+// with Falco's message, as Falco does (scripts written for Falco check it).
 #pragma once
 
 #include <optional>
@@ -12,12 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "app/rule_selection.h"
+
 namespace kestrel {
 
 struct CliOptions {
   std::string config_file;                 // -c
   std::vector<std::string> overrides;      // -o key=value
   std::vector<std::string> rules;          // -r
+  RuleSelection rule_selection;            // -D, -T, -t
   std::string capture;                     // -e
   std::string write_capture;               // -w
   std::optional<std::string> capture_format;  // --capture-format kcap|scap (else -w's extension)

@@ -83,6 +83,7 @@ engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
   dispatch.format.json = config.json_output;
   dispatch.format.include_output = config.json_include_output_property;
   dispatch.format.include_tags = config.json_include_tags_property;
+  dispatch.format.iso_time = config.time_format_iso_8601;
   dispatch.format.ocsf = config.outputs.ocsf;
   dispatch.queue_capacity = config.outputs.queue_capacity;
   dispatch.sink_queue_capacity["http"] = config.outputs.http_queue_capacity;
@@ -158,6 +159,7 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   plan.http.request_timeout = config.outputs.http_timeout;
   plan.http.format.include_output = config.json_include_output_property;
   plan.http.format.include_tags = config.json_include_tags_property;
+  plan.http.format.iso_time = config.time_format_iso_8601;
   plan.program_timeout = config.output_timeout;
   plan.grpc_drain_timeout = config.outputs.grpc_drain_timeout;
   plan.dispatch = plan_dispatch(config);

@@ -16,6 +16,7 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
                                      config.limits.rules_file_bytes, fields);
   if (!rules.ok()) return rules.status();
+  apply_rule_selection(*rules, options.rule_selection);
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
   // Compiled against the registry the rules were validated with.

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 
 #include "app/collector.h"
 #include "app/collector_plan.h"
@@ -23,16 +24,19 @@ extern "C" void on_reload_signal(int) {
   if (Collector* c = g_collector.load()) c->reload();
 }
 
-std::string local_hostname() {
+}  // namespace
+
+std::string alert_hostname() {
+  // Falco's override, so deployments that set it for Falco name hosts the
+  // same way (containers whose hostname is meaningless, tests).
+  if (const char* env = std::getenv("FALCO_HOSTNAME"); env != nullptr && *env != '\0') return env;
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
 }
 
-}  // namespace
-
 int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
-  const std::string hostname = local_hostname();
+  const std::string hostname = alert_hostname();
   // Plugins first: the rule engines of their sources use their extractors.
   auto plugins = load_plugins(config);
   if (!plugins.ok()) {

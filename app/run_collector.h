@@ -11,6 +11,10 @@
 
 namespace kestrel {
 
+// The hostname alerts carry: $FALCO_HOSTNAME when set (Falco's override),
+// else gethostname().
+std::string alert_hostname();
+
 // Runs until the sources end (a capture), a signal (SIGINT/SIGTERM) or -M.
 // Alerts go to the configured outputs (stdout as `out`); progress, warnings
 // and the end-of-run summary to `log`. Returns the process exit code.

@@ -22,24 +22,22 @@ constexpr int kMaxSyscallNr = 1024;
 struct Universe {
   std::vector<std::string> names;
   std::vector<std::optional<uint16_t>> kestrel_type;
-  // Syscalls without a Kestrel row: their events arrive as the generic
-  // 'syscall' event (KE_SYSCALL) carrying the syscall's number.
-  std::vector<bool> generic_syscall;
+  std::vector<bool> generic_syscall;  // a syscall of this machine with no Kestrel type
   std::map<std::string, size_t, std::less<>> codes;
 
-  void add(std::string name, std::optional<uint16_t> type, bool generic = false) {
+  void add(std::string name, std::optional<uint16_t> type) {
     if (codes.count(name)) return;
+    generic_syscall.push_back(!type && syscall_number(native_arch(), name).has_value());
     codes.emplace(name, names.size());
     names.push_back(std::move(name));
     kestrel_type.push_back(type);
-    generic_syscall.push_back(generic);
   }
 
   Universe() {
     for (const auto& e : all_events()) add(std::string(e.name), e.type);
     for (Arch arch : {Arch::kX86_64, Arch::kAarch64}) {
       for (int nr = 0; nr < kMaxSyscallNr; ++nr) {
-        if (auto name = syscall_name(arch, nr)) add(*name, std::nullopt, arch == native_arch());
+        if (auto name = syscall_name(arch, nr)) add(*name, std::nullopt);
       }
     }
     for (auto n : kFalcoOnlyNames) add(std::string(n), std::nullopt);
@@ -158,13 +156,19 @@ std::vector<std::string> EvttypeSet::names() const {
 
 std::vector<uint16_t> EvttypeSet::kestrel_types() const {
   std::vector<uint16_t> out;
-  bool generic = false;
   for (size_t i = 0; i < evttype_universe_size(); ++i) {
-    if (!contains(i)) continue;
-    if (universe().kestrel_type[i]) out.push_back(*universe().kestrel_type[i]);
-    else generic = generic || universe().generic_syscall[i];
+    if (contains(i) && universe().kestrel_type[i]) out.push_back(*universe().kestrel_type[i]);
   }
-  if (generic && std::find(out.begin(), out.end(), uint16_t{KE_SYSCALL}) == out.end()) out.push_back(KE_SYSCALL);
+  return out;
+}
+
+std::vector<std::string> EvttypeSet::generic_syscalls() const {
+  std::vector<std::string> out;
+  if (is_all()) return out;
+  for (size_t i = 0; i < evttype_universe_size(); ++i) {
+    if (contains(i) && universe().generic_syscall[i]) out.push_back(universe().names[i]);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

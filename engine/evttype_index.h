@@ -52,6 +52,10 @@ class EvttypeSet {
   // The Kestrel event type ids in the set (names Kestrel does not emit are
   // dropped). Empty when the set is empty; every type when is_all().
   std::vector<uint16_t> kestrel_types() const;
+  // The syscalls of this machine in the set that have no Kestrel event type
+  // (madvise): they arrive only as generic KE_SYSCALL records, which are
+  // captured only when all event types are (-A). Empty when is_all().
+  std::vector<std::string> generic_syscalls() const;
 
  private:
   std::vector<uint64_t> bits_;

@@ -31,6 +31,7 @@ std::string_view load_warning_name(LoadWarning code) {
     case LoadWarning::kInvalidMacroName: return "LOAD_INVALID_MACRO_NAME";
     case LoadWarning::kInvalidListName: return "LOAD_INVALID_LIST_NAME";
     case LoadWarning::kUnknownKey: return "LOAD_UNKNOWN_KEY";
+    case LoadWarning::kGenericSyscall: return "LOAD_GENERIC_SYSCALL";
   }
   return "LOAD_UNKNOWN_WARNING";
 }
@@ -90,6 +91,7 @@ std::string_view load_code_summary(std::string_view code) {
       {"LOAD_INVALID_MACRO_NAME", "Invalid macro name"},
       {"LOAD_INVALID_LIST_NAME", "Invalid list name"},
       {"LOAD_UNKNOWN_KEY", "Unknown key in item definition"},
+      {"LOAD_GENERIC_SYSCALL", "Syscall seen only as a generic event"},
   };
   for (const auto& [c, summary] : kSummaries) {
     if (c == code) return summary;

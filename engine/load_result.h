@@ -42,6 +42,7 @@ enum class LoadWarning {
   kInvalidMacroName,    // LOAD_INVALID_MACRO_NAME
   kInvalidListName,     // LOAD_INVALID_LIST_NAME
   kUnknownKey,          // LOAD_UNKNOWN_KEY
+  kGenericSyscall,      // LOAD_GENERIC_SYSCALL (Kestrel's): evt.type names a syscall with no Kestrel event type
 };
 
 std::string_view load_error_name(LoadError code);

@@ -92,6 +92,15 @@ void ResolvedLists::expand_values(std::vector<Value>& values) {
 bool ResolvedLists::expand(Expr& e, int depth) {
   if (depth > kMaxConditionDepth) return false;
   if (e.kind == ExprKind::kCheck && e.rhs == RhsKind::kList) expand_values(e.values);
+  // A list named as a single value (proc.name=cat_binaries): Falco's
+  // substitution puts the list's items where its name was, which is a
+  // value only when there is exactly one item; otherwise the name stays
+  // the literal value it was written as.
+  if (e.kind == ExprKind::kCheck && e.rhs == RhsKind::kValue && e.values.size() == 1) {
+    std::vector<Value> items;
+    expand_value(e.values[0], 0, items, 0);
+    if (items.size() == 1) e.values = std::move(items);
+  }
   for (auto& c : e.children) {
     if (!expand(*c, depth + 1)) return false;
   }

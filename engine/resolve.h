@@ -8,7 +8,10 @@
 //  - In a condition, an unquoted list value that names a list is replaced by
 //    that list's items; items inserted from list L are themselves expanded
 //    only by lists defined after L (this is what Falco's in-order textual
-//    substitution does). Lists have no visibility order w.r.t. conditions:
+//    substitution does). A list named as a single value (proc.name=my_list)
+//    is replaced the same way when it has exactly one item (the only case
+//    where Falco's substitution gives a value). Lists have no visibility
+//    order w.r.t. conditions:
 //    the final (post-append) definition is used everywhere.
 //  - A macro may reference macros visible at its last definition/append;
 //    rules see every macro. Reference loops and unknown macros are

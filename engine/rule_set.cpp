@@ -138,6 +138,18 @@ class Builder {
       result_.add_warning(LoadWarning::kNoEvttype, r.ctx.item_type, r.ctx.item_name, r.ctx.where,
                           "Rule matches too many evt.type values. This has a significant performance penalty.");
     }
+    // Syscalls Kestrel has no event type for reach the rule only as generic
+    // syscall events, which are captured only with -A (all event types).
+    if (r.source == "syscall" && r.warn_evttypes) {
+      if (auto generic = rule.evttypes.generic_syscalls(); !generic.empty()) {
+        std::string names;
+        for (const auto& n : generic) names += (names.empty() ? "" : ", ") + n;
+        result_.add_warning(LoadWarning::kGenericSyscall, r.ctx.item_type, r.ctx.item_name, r.ctx.where,
+                            "Kestrel has no event type for " + names +
+                                ": the rule sees it only as a generic syscall event, captured with -A "
+                                "(all event types)");
+      }
+    }
     rule.name = r.name;
     rule.desc = r.desc;
     rule.output = r.output;

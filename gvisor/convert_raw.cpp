@@ -81,6 +81,7 @@ void convert(const syscall::Syscall& m, Emitter& e) {
     EventBuilder& b = e.begin(KE_SYSCALL, ctx);
     b.put_int(KPARAM(SYSCALL, id), static_cast<int64_t>(m.sysno() & 0xffffffffu));
     put_result(b, KPARAM(SYSCALL, res), res);
+    b.put_empty(KPARAM(SYSCALL, fd));
     return e.emit(b, ctx);
   }
   if (!e.wants(type)) return e.skip();

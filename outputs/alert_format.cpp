@@ -35,23 +35,34 @@ nlohmann::json field_value_json(const FieldValue& v) {
 
 std::string iso8601_utc(uint64_t time_ns) { return time_with_ns(time_ns, "%Y-%m-%dT%H:%M:%S", true) + "Z"; }
 
+std::string iso8601_utc_offset(uint64_t time_ns) {
+  return time_with_ns(time_ns, "%Y-%m-%dT%H:%M:%S", true) + "+0000";
+}
+
 std::string clock_time_local(uint64_t time_ns) { return time_with_ns(time_ns, "%H:%M:%S", false); }
+
+std::string alert_text(const Alert& alert, bool iso_time) {
+  std::string time = iso_time ? iso8601_utc_offset(alert.time_ns) : clock_time_local(alert.time_ns);
+  return time + ": " + std::string(priority_name(alert.priority)) + " " + alert.output;
+}
 
 std::string format_alert(const Alert& alert, const AlertFormatOptions& options) {
   if (options.ocsf) return format_ocsf(alert);
-  if (!options.json) {
-    std::string time = options.iso_time ? iso8601_utc(alert.time_ns) : clock_time_local(alert.time_ns);
-    return time + ": " + std::string(priority_name(alert.priority)) + " " + alert.output;
-  }
+  if (!options.json) return alert_text(alert, options.iso_time);
   nlohmann::json j;
   j["time"] = iso8601_utc(alert.time_ns);
   j["rule"] = alert.rule;
   j["priority"] = priority_name(alert.priority);
   j["source"] = alert.source;
   j["hostname"] = alert.hostname;
-  if (options.include_output) j["output"] = alert.output;
+  // Falco's `output` is the whole text line, time and priority included.
+  if (options.include_output) j["output"] = alert_text(alert, options.iso_time);
   nlohmann::json fields = nlohmann::json::object();
   for (const auto& [name, value] : alert.output_fields) fields[name] = field_value_json(value);
+  // The time that leads the line is one of Falco's output fields, as the
+  // event's time in ns.
+  const char* time_field = options.iso_time ? "evt.time.iso8601" : "evt.time";
+  if (!fields.contains(time_field)) fields[time_field] = alert.time_ns;
   j["output_fields"] = std::move(fields);
   if (options.include_tags) j["tags"] = alert.tags;
   // Replace invalid UTF-8 (process names and paths are arbitrary bytes).

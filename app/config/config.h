@@ -44,6 +44,7 @@ struct KestrelConfig {
   bool json_output{};
   bool json_include_output_property{};
   bool json_include_tags_property{};
+  bool time_format_iso_8601{};
   OutputToggle stdout_output;
   struct {
     bool enabled{}, keep_alive{};

@@ -25,6 +25,8 @@ const ConfigKey kKeys[] = {
      "include the formatted `output` in JSON alerts"},
     {"json_include_tags_property", ConfigType::kBool, "true", KESTREL_FIELD(json_include_tags_property),
      "include the rule's `tags` in JSON alerts"},
+    {"time_format_iso_8601", ConfigType::kBool, "false", KESTREL_FIELD(time_format_iso_8601),
+     "alert and log times as ISO 8601 in UTC (2016-08-04T16:17:57.882054739+0000) instead of local HH:MM:SS"},
     {"stdout_output", ConfigType::kSection, "", {},
      "alerts to standard output"},
     {"stdout_output.enabled", ConfigType::kBool, "true", KESTREL_FIELD(stdout_output.enabled),

@@ -105,13 +105,13 @@ Result<PredicatePtr> compile_check(const Expr& e, FieldCache& cache, RhsMemo* me
 
   if (is_plain(e.left, "evt.type") && set_op && e.rhs != RhsKind::kField) {
     std::bitset<KE_COUNT> types;
-    std::vector<uint64_t> syscalls;  // names that are syscalls without a Kestrel row: KE_SYSCALL's id
+    std::vector<int64_t> generic_ids;
     for (const auto& v : e.values) {
       if (auto t = event_type_by_name(v.text); t && *t < KE_COUNT) types.set(*t);
-      else if (auto nr = syscall_number(native_arch(), v.text)) syscalls.push_back(static_cast<uint64_t>(*nr));
+      else if (auto nr = syscall_number(native_arch(), v.text)) generic_ids.push_back(*nr);
     }
-    if (op == CmpOp::kNe) types.flip();
-    return PredicatePtr(std::make_unique<EventTypeNode>(types, std::move(syscalls), op != CmpOp::kNe));
+    std::sort(generic_ids.begin(), generic_ids.end());
+    return PredicatePtr(std::make_unique<EventTypeNode>(types, std::move(generic_ids), op == CmpOp::kNe));
   }
   if (is_plain(e.left, "evt.dir") && set_op && e.rhs != RhsKind::kField) {
     auto names = [&](const char* dir) {

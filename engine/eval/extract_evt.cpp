@@ -82,27 +82,27 @@ V evt_source(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.
 V evt_hostname(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.env().hostname); }
 V evt_is_async(ExtractContext& c, const FieldRef&, Scratch&) { return V::boolean(!c.view().info().is_syscall()); }
 V evt_dir(ExtractContext& c, const FieldRef&, Scratch&) { return V::string(c.event().enter ? ">" : "<"); }
-// The event's name; for the generic 'syscall' event (a syscall with no
-// row of its own: gVisor's, a .scap capture's generic events) the name of
-// the syscall it carries, as Falco's evt.type shows it.
-std::string_view type_name(const EventView& v, Scratch& s) {
-  if (v.type() == KE_SYSCALL) {
-    if (auto nr = v.param_uint(KP_SYSCALL_id)) {
-      if (auto name = syscall_name(native_arch(), static_cast<int>(*nr))) {
-        s.text = std::move(*name);
+// The event's name; a generic syscall record (KE_SYSCALL: a syscall with
+// no event type of its own) is named after its syscall, as Falco names its
+// generic events ("madvise"), or "syscall" when the number is unknown.
+std::string_view event_name(ExtractContext& c, Scratch& s) {
+  if (c.view().type() == KE_SYSCALL) {
+    if (auto id = c.view().param_int(KP_SYSCALL_id)) {
+      if (auto name = syscall_name(native_arch(), static_cast<int>(*id))) {
+        s.text = *name;
         return s.text;
       }
     }
   }
-  return v.info().name;
+  return c.view().info().name;
 }
-V evt_type(ExtractContext& c, const FieldRef&, Scratch& s) { return V::string(type_name(c.view(), s)); }
+V evt_type(ExtractContext& c, const FieldRef&, Scratch& s) { return V::string(event_name(c, s)); }
 V evt_type_is(ExtractContext& c, const FieldRef& r, Scratch& s) {
-  return V::uint64(r.arg && type_name(c.view(), s) == *r.arg ? 1 : 0);
+  return V::uint64(r.arg && event_name(c, s) == *r.arg ? 1 : 0);
 }
 V syscall_type(ExtractContext& c, const FieldRef&, Scratch& s) {
   if (!c.view().info().is_syscall() && c.view().type() != KE_SYSCALL) return missing();
-  return V::string(type_name(c.view(), s));
+  return V::string(event_name(c, s));
 }
 V evt_category(ExtractContext& c, const FieldRef&, Scratch&) {
   return V::string(category_name(c.view().info().category));

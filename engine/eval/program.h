@@ -111,30 +111,30 @@ class DirectionNode final : public Predicate {
   bool on_enter_;
 };
 
-// evt.type = / != / in: by Kestrel event type, and for the generic
-// 'syscall' event (KE_SYSCALL) by the syscall number it carries, for names
-// that are syscalls without a Kestrel row of their own (madvise).
+// Syscalls with no Kestrel event type of their own arrive as generic
+// KE_SYSCALL records carrying the native syscall number: `generic_ids`
+// (sorted) are the numbers of the syscall names the check lists, so
+// evt.type=madvise matches a generic record of madvise. `negated`: `!=`.
 class EventTypeNode final : public Predicate {
  public:
-  // `syscalls`: native numbers of such names; `syscalls_match`: what a
-  // KE_SYSCALL event carrying one of them yields (false under !=).
-  explicit EventTypeNode(std::bitset<KE_COUNT> types, std::vector<uint64_t> syscalls = {},
-                         bool syscalls_match = true)
-      : types_(types), syscalls_(std::move(syscalls)), syscalls_match_(syscalls_match) {}
+  EventTypeNode(std::bitset<KE_COUNT> types, std::vector<int64_t> generic_ids, bool negated)
+      : types_(types), generic_ids_(std::move(generic_ids)), negated_(negated) {}
   bool eval(EvalState& s) const override {
     uint16_t t = s.ctx.view().type();
-    if (t == KE_SYSCALL && !syscalls_.empty()) {
-      auto nr = s.ctx.view().param_uint(KP_SYSCALL_id);
-      if (nr && std::find(syscalls_.begin(), syscalls_.end(), *nr) != syscalls_.end()) return syscalls_match_;
+    if (t >= KE_COUNT) return false;
+    bool in = types_.test(t);
+    if (!in && t == KE_SYSCALL && !generic_ids_.empty()) {
+      auto id = s.ctx.view().param_int(KP_SYSCALL_id);
+      in = id && std::binary_search(generic_ids_.begin(), generic_ids_.end(), *id);
     }
-    return t < KE_COUNT && types_.test(t);
+    return in != negated_;
   }
   int cost() const override { return 1; }
 
  private:
   std::bitset<KE_COUNT> types_;
-  std::vector<uint64_t> syscalls_;
-  bool syscalls_match_ = true;
+  std::vector<int64_t> generic_ids_;
+  bool negated_;
 };
 
 class CheckNode final : public Predicate {

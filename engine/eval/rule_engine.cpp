@@ -43,6 +43,13 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
       engine->buckets_[t].push_back(index);
       engine->required_.set(t);
     }
+    // Syscalls with no type of their own come as generic records: the rule
+    // sees them when they are captured (-A), without asking for every
+    // generic syscall itself (evttype_index.h).
+    if (!r.evttypes.generic_syscalls().empty() && !r.evttypes.is_all()) {
+      auto& generic = engine->buckets_[KE_SYSCALL];
+      if (generic.empty() || generic.back() != index) generic.push_back(index);
+    }
   }
   return engine;
 }

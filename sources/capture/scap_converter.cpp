@@ -179,10 +179,63 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
   return Converted{*rec, enter};
 }
 
+std::optional<int64_t> ScapConverter::unmodelled_syscall_number(const EventRow& row) const {
+  if (row.id == kGenericEnterId || row.id == kGenericExitId || row.dir == Direction::kEnterOnly) return std::nullopt;
+  // A syscall scap has a row for and Kestrel does not model (access, fstat):
+  // the syscall of that name, numbered for this machine's arch.
+  auto nr = syscall_number(native_arch(), row.name);
+  if (!nr) return std::nullopt;
+  return *nr;
+}
+
+std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr) {
+  const int64_t tid = static_cast<int64_t>(ev.tid);
+  builder_.begin(KE_SYSCALL, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
+  builder_.put_int(KPARAM(SYSCALL, id), nr);
+  builder_.put_empty(KPARAM(SYSCALL, res));
+  // The fd, from this event or (an exit) its enter, when the row names one.
+  std::optional<int64_t> fd;
+  auto fd_of = [&](const EventRow& r, const auto& params) {
+    for (size_t i = 0; i < r.params.size() && i < params.size(); ++i)
+      if (r.params[i].kestrel == "fd") fd = read_int(params[i], r.params[i].type);
+  };
+  fd_of(row, ev.params);
+  if (!fd && row.dir == Direction::kExit) {
+    auto it = pending_.find(tid);
+    if (it != pending_.end() && it->second.id + 1 == row.id)
+      if (const EventRow* enter = find_event(it->second.id)) fd_of(*enter, it->second.params);
+  }
+  if (fd) builder_.put_int(KPARAM(SYSCALL, fd), *fd);
+  else builder_.put_empty(KPARAM(SYSCALL, fd));
+  auto rec = builder_.finish();
+  if (!rec.ok()) {
+    ++malformed_;
+    last_error_ = "scap " + scap_event_label(ev.type) + " at offset " + std::to_string(ev.offset) + ": " +
+                  rec.status().message();
+    return std::nullopt;
+  }
+  ++modelled_;
+  ++generic_[std::string(row.name)];
+  if (row.dir == Direction::kEnter) {
+    Pending& p = pending_[tid];
+    p.id = row.id;
+    p.params.assign(ev.params.size(), {});
+    for (size_t i = 0; i < ev.params.size(); ++i) p.params[i].assign(ev.params[i].begin(), ev.params[i].end());
+  } else if (row.dir == Direction::kExit) {
+    pending_.erase(tid);
+  }
+  return Converted{*rec, row.dir != Direction::kExit};
+}
+
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   ++read_[ev.type];
   if (ev.type == kGenericEnterId || ev.type == kGenericExitId) return convert_generic(ev);
   const EventRow* row = find_event(ev.type);
+  if (row != nullptr && row->kestrel_type == KE_NONE) {
+    // Not modelled, but a syscall: a generic record (KE_SYSCALL) with its
+    // number and no params, as Falco sees syscalls it has no row for.
+    if (auto nr = unmodelled_syscall_number(*row)) return convert_unmodelled_syscall(ev, *row, *nr);
+  }
   if (row == nullptr || row->kestrel_type == KE_NONE) {
     ++unmodelled_[ev.type];
     return std::nullopt;

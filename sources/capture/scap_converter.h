@@ -5,8 +5,11 @@
 // a record of the same Kestrel type: the enter record carries the enter's
 // params (evt.dir '>'), the exit record the exit's params merged with those
 // of the same thread's pending enter (evt.dir '<'), so an exit reads as a
-// live source's record. Events the table does not model are counted per
-// scap id, never dropped silently. scap events carry a tid but no pid: the
+// live source's record. Syscalls the table does not model (access, fstat,
+// scap's generic events) become generic KE_SYSCALL records carrying the
+// syscall's number for this machine (and its fd, if any), as Falco sees syscalls
+// it has no row for; other events it does not model are counted per scap
+// id, never dropped silently. scap events carry a tid but no pid: the
 // converter keeps tid -> pid from the capture's process list, clone and
 // execve.
 //
@@ -33,6 +36,8 @@
 #include "sources/event/event_builder.h"
 
 namespace kestrel::scap {
+
+struct EventRow;
 
 struct Converted {
   std::span<const uint8_t> record;  // valid until the next convert()
@@ -69,6 +74,10 @@ class ScapConverter {
   int64_t pid_of(int64_t tid) const;
   void track_process(const RawEvent& ev, uint16_t kestrel_type);
   std::optional<Converted> convert_generic(const RawEvent& ev);
+  // A syscall scap has a row for and Kestrel does not model (access, fstat):
+  // a generic KE_SYSCALL record with its number and fd, as Falco sees it.
+  std::optional<int64_t> unmodelled_syscall_number(const EventRow& row) const;
+  std::optional<Converted> convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr);
 
   EventBuilder builder_;
   std::unordered_map<int64_t, Pending> pending_;  // by tid

@@ -207,7 +207,7 @@ constexpr EventRow kRows[] = {
     {67, "stat", D::kExit, KE_NONE, kNone},
     {68, "lstat", D::kEnter, KE_NONE, kNone},
     {69, "lstat", D::kExit, KE_NONE, kNone},
-    {70, "fstat", D::kEnter, KE_NONE, kNone},
+    {70, "fstat", D::kEnter, KE_NONE, kFdOnly},  // generic record with its fd
     {71, "fstat", D::kExit, KE_NONE, kNone},
     {78, "epoll_wait", D::kEnter, KE_NONE, kNone},
     {79, "epoll_wait", D::kExit, KE_NONE, kNone},

@@ -349,6 +349,66 @@ TEST(Loader, NestedListsExpandLikeFalco) {
   EXPECT_FALSE(l.has("LOAD_UNUSED_LIST"));
 }
 
+// Falco's list_sub_bare/list_sub_whitespace: a one-item list named as a
+// single value becomes that item; a longer list or a quoted name stays the
+// literal value.
+TEST(Loader, AOneItemListNamedAsAValueIsItsItem) {
+  Loaded l = load(R"(
+- list: one
+  items: [cat]
+- list: two
+  items: [cat, ls]
+- rule: bare
+  desc: d
+  condition: evt.type=open and proc.name=one
+  output: o
+  priority: info
+- rule: spaced
+  desc: d
+  condition: evt.type=open and (proc.name= one or proc.name=nopey)
+  output: o
+  priority: info
+- rule: longer
+  desc: d
+  condition: evt.type=open and proc.name=two
+  output: o
+  priority: info
+- rule: quoted
+  desc: d
+  condition: evt.type=open and proc.name="one"
+  output: o
+  priority: info
+)");
+  ASSERT_TRUE(l.result.ok()) << l.first_error();
+  EXPECT_EQ(cond(l, "bare"), "(evt.type = open and proc.name = cat)");
+  EXPECT_EQ(cond(l, "spaced"), "(evt.type = open and (proc.name = cat or proc.name = nopey))");
+  EXPECT_EQ(cond(l, "longer"), "(evt.type = open and proc.name = two)");
+  EXPECT_EQ(cond(l, "quoted"), "(evt.type = open and proc.name = \"one\")");
+}
+
+// A syscall with no Kestrel event type (madvise) is warned about: live
+// capture delivers it only as a generic event, with -A.
+TEST(Loader, SyscallWithoutAKestrelTypeIsWarnedAbout) {
+  Loaded l = load(R"(
+- rule: m
+  desc: d
+  condition: evt.type=madvise and evt.dir=<
+  output: o
+  priority: info
+- rule: o
+  desc: d
+  condition: evt.type=open
+  output: o
+  priority: info
+)");
+  ASSERT_TRUE(l.result.ok()) << l.first_error();
+  std::vector<std::string> warned;
+  for (const auto& m : l.result.filtered(false))
+    if (m.code == "LOAD_GENERIC_SYSCALL") warned.push_back(m.item_name);
+  EXPECT_EQ(warned, std::vector<std::string>{"m"});
+  EXPECT_EQ(l.rule("m")->evttypes.generic_syscalls(), std::vector<std::string>{"madvise"});
+}
+
 TEST(Loader, MacroVisibility) {
   // m1 refers to m2 before m2 exists: an error even though m2 comes later.
   Loaded l = load(R"(

@@ -22,13 +22,17 @@ Alert sample() {
 }
 
 TEST(AlertFormat, JsonHasFalcosKeysAndTypes) {
+  setenv("TZ", "UTC", 1);
+  tzset();
   auto j = nlohmann::json::parse(format_alert(sample(), {.json = true}));
   EXPECT_EQ(j["time"], "2025-11-29T11:56:58.123456789Z");
   EXPECT_EQ(j["rule"], "Read sensitive file");
   EXPECT_EQ(j["priority"], "Warning");
   EXPECT_EQ(j["source"], "syscall");
   EXPECT_EQ(j["hostname"], "host1");
-  EXPECT_EQ(j["output"], "file=/etc/shadow proc=cat");
+  // Falco's output is the whole text line; its leading time is an output field.
+  EXPECT_EQ(j["output"], "11:56:58.123456789: Warning file=/etc/shadow proc=cat");
+  EXPECT_EQ(j["output_fields"]["evt.time"], 1764417418123456789ull);
   EXPECT_EQ(j["output_fields"]["fd.name"], "/etc/shadow");
   EXPECT_EQ(j["output_fields"]["proc.pid"], 42);
   EXPECT_TRUE(j["output_fields"]["container.name"].is_null());
@@ -56,7 +60,17 @@ TEST(AlertFormat, TextIsTimePriorityMessage) {
   tzset();
   EXPECT_EQ(format_alert(sample(), {}), "11:56:58.123456789: Warning file=/etc/shadow proc=cat");
   EXPECT_EQ(format_alert(sample(), {.iso_time = true}),
-            "2025-11-29T11:56:58.123456789Z: Warning file=/etc/shadow proc=cat");
+            "2025-11-29T11:56:58.123456789+0000: Warning file=/etc/shadow proc=cat");
+}
+
+// time_format_iso_8601 in JSON, as Falco: the output line carries the ISO
+// time, output_fields name it evt.time.iso8601; `time` keeps its Z form.
+TEST(AlertFormat, JsonWithIsoTimeIsFalcos) {
+  auto j = nlohmann::json::parse(format_alert(sample(), {.json = true, .iso_time = true}));
+  EXPECT_EQ(j["time"], "2025-11-29T11:56:58.123456789Z");
+  EXPECT_EQ(j["output"], "2025-11-29T11:56:58.123456789+0000: Warning file=/etc/shadow proc=cat");
+  EXPECT_EQ(j["output_fields"]["evt.time.iso8601"], 1764417418123456789ull);
+  EXPECT_FALSE(j["output_fields"].contains("evt.time"));
 }
 
 }  // namespace

@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""Falco's regression corpus, run against the whole kestrel binary.
+
+Reads falco_tests.yaml and falco_tests_exceptions.yaml from
+../shared/falco-regression (falcosecurity/falco's test/ directory) and runs
+every case whose trace is in trace_files/ (and the two validate-only cases
+that name no trace) the way Falco's harness (test/falco_test.py) ran Falco:
+one kestrel process per case, then the same checks on its exit status,
+stdout and stderr. Prints one line per case and "passed N of M"; exits 1
+when any case fails.
+
+Usage: falco_corpus_test.py KESTREL REGRESSION_DIR UPSTREAM_RULES_DIR WORK_DIR
+
+How the harness's keys are read (Falco's meaning, Kestrel's spelling):
+- The command is Falco's: -r for each rules_file (default: Falco's own
+  falco_rules.yaml, from ../shared/upstream-rules), -D for each
+  disabled_rules, -T/-t for disable_tags/run_tags, -c conf_file, -e trace,
+  -o json_output/json_include_output_property/json_include_tags_property/
+  priority (default priority debug, as the harness), -A for all_events,
+  -o time_format_iso_8601=true for time_iso_8601, -M run_duration.
+  conf_file names one of OUR files in confs/ next to this script: Falco's
+  test/confs/ is not in ../shared, and Falco's files carry falco.yaml keys
+  Kestrel refuses (it refuses unknown keys rather than ignore them), so
+  each of ours sets only the keys the case is about (its comment says
+  which Falco file it stands for). Without conf_file Kestrel runs on its
+  embedded default configuration, as Falco ran on its falco.yaml.
+- validate_rules_file: `kestrel -V F -V F...`; every validate_errors and
+  validate_warnings entry (item_type, item_name, code, message or
+  message_contains) must be among the messages Kestrel prints, and every
+  file in validate_ok must validate on its own (`kestrel -V FILE`: Falco
+  reported each file as it loaded it; Kestrel validates the files given
+  together as one set). LOAD_UNKNOWN_FIELD is today's LOAD_UNKNOWN_FILTER. Kestrel's own -V text is parsed
+  (one message a line: "FILE:L:C: ERROR|WARNING ITEM_TYPE 'NAME': CODE
+  (summary): message"); no Falco consumer reads -V text, so Kestrel keeps
+  its format.
+- exit_status (default 0) must match; when it is not 0 nothing else is
+  checked but stdout/stderr(_not)_contains (as Falco's harness).
+- detect / detect_level / detect_counts are read from Kestrel's own exit
+  summary on stderr ("Alerts: N", "Alerts by priority:", "Alerts by
+  rule:"): Falco's harness read Falco's on stdout ("Events detected: N",
+  "Rule counts by severity:", "Triggered rules by rule name:"); no other
+  consumer reads that text, so Kestrel keeps its wording and its stream
+  (stdout stays alerts only) and this runner maps it. A detect_level matches
+  a priority by Falco's names, case-insensitively, INFO being
+  Informational. A detect_counts entry of 0 means the rule is absent.
+- rules_warning: the set of rule names Kestrel reports load warnings for,
+  in Falco's words on stderr ("Rule NAME: warning (CODE): message"), must
+  equal the expected set (empty when the key is absent), as the harness
+  checked on every run that exits 0.
+- stdout_contains, stderr_contains (and _not_): Python regular expressions
+  searched in the whole stream, as the harness did.
+- json_output: every stdout line starting with '{' is a JSON object with
+  time, rule, priority and (unless json_include_output_property is false)
+  output.
+- output_strictly_contains {stdout|PATH: output_files/X}: every line of X
+  must be one of the lines Kestrel wrote. JSON lines are compared as JSON
+  objects, not bytes: Falco's expected file spells one object with a space
+  before "output_fields" and a key order of its own, and neither order nor
+  spacing is meaning in JSON. The hostname Falco's harness set through
+  FALCO_HOSTNAME (test-falco-hostname) is set the same way here.
+- grpc: Falco's harness called outputs.service "get" on the running Falco.
+  Not done yet, so the case fails with the reason (run_grpc_case).
+- rules_warning (case `syscalls`, detect_madvise): Falco warned because
+  madvise has no event of its own in Falco's table. Kestrel has none for
+  madvise nor for access, so a warning on that ground (its -V reports
+  LOAD_GENERIC_SYSCALL for both) would also name access_from_cat, which
+  Falco does not warn about (multiple_rules); Kestrel does not print it in
+  Falco's words, and `syscalls` fails on this check until access has an
+  event type of its own.
+
+Exclusions: a case is excluded only with a reason written in EXCLUDED
+below, and never because Kestrel answers differently from Falco.
+"""
+
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import yaml
+
+# Cases not run, each with why. The only one: its trace is not part of the
+# corpus we have.
+EXCLUDED = {
+    "detect_counts": "its trace traces-positive/falco-event-generator.scap is not in trace_files/ "
+                     "(nor anywhere in ../shared): not a trace_files case",
+}
+
+# Cases run (and failing) until a feature lands elsewhere: the reason is
+# printed with the failure, never used to skip it.
+PENDING = {
+    name: "pending branch drops: syscall_event_drops.simulate_drops and its confs/drops_*.yaml"
+    for name in ("monitor_syscall_drops_none", "monitor_syscall_drops_ignore", "monitor_syscall_drops_ignore_and_log",
+                 "monitor_syscall_drops_threshold_oor", "monitor_syscall_drops_threshold_neg",
+                 "monitor_syscall_drops_log", "monitor_syscall_drops_alert", "monitor_syscall_drops_exit")
+}
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FALCO_HOSTNAME = "test-falco-hostname"
+
+# Falco's priority names (and the short forms its tests use) -> Kestrel's.
+PRIORITY_NAMES = {
+    "emergency": "emergency", "alert": "alert", "critical": "critical", "error": "error",
+    "warning": "warning", "notice": "notice", "informational": "informational", "info": "informational",
+    "debug": "debug",
+}
+
+
+class MuxLoader(yaml.SafeLoader):
+    """The corpus marks its top mapping with avocado's !mux tag."""
+
+
+MuxLoader.add_constructor("!mux", lambda loader, node: loader.construct_mapping(node, deep=True))
+
+
+def as_list(value):
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def load_cases(regression):
+    cases = []
+    for name in ("falco_tests.yaml", "falco_tests_exceptions.yaml"):
+        with open(os.path.join(regression, name)) as f:
+            doc = yaml.load(f, Loader=MuxLoader)
+        for case, spec in doc["trace_files"].items():
+            cases.append((case, spec))
+    return cases
+
+
+def in_scope(spec):
+    trace = spec.get("trace_file")
+    if trace is None:
+        return "validate_rules_file" in spec  # validate-only cases: no trace to need
+    return trace.startswith("trace_files/") and trace.endswith(".scap")
+
+
+class Failure(Exception):
+    pass
+
+
+class Result:
+    def __init__(self, cmd, proc, seconds):
+        self.cmd = cmd
+        self.status = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.seconds = seconds
+
+
+def run(cmd, cwd, env=None, timeout=120):
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
+                          timeout=timeout)
+    return Result(cmd, proc, time.monotonic() - start)
+
+
+# --- what Kestrel prints -------------------------------------------------
+
+# "FILE:L:C: ERROR ITEM_TYPE 'NAME': CODE (summary): message"
+MESSAGE_LINE = re.compile(
+    r"^(?:(?P<file>[^:]+?)(?::\d+(?::\d+)?)?: )?(?P<kind>ERROR|WARNING) (?P<type>.+?)(?: '(?P<name>.*)')?: "
+    r"(?P<code>LOAD_\w+) \((?P<summary>[^)]*)\): (?P<message>.*)$")
+
+
+def validation_messages(text):
+    out = []
+    for line in text.splitlines():
+        m = MESSAGE_LINE.match(line)
+        if m:
+            out.append({"kind": m["kind"], "file": m["file"] or "", "item_type": m["type"],
+                        "item_name": m["name"] or "", "code": m["code"], "message": m["message"]})
+    return out
+
+
+ISO_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000: ", re.M)
+
+
+def log_text(stderr):
+    """stderr without the time time_format_iso_8601 puts before each line."""
+    return ISO_LOG_PREFIX.sub("", stderr)
+
+
+def summary_block(stdout, title):
+    """The "   name: count" lines under `title` in Kestrel's exit summary."""
+    counts = {}
+    lines = stdout.splitlines()
+    for i, line in enumerate(lines):
+        if line == title:
+            for entry in lines[i + 1:]:
+                if not entry.startswith("   "):
+                    break
+                name, _, count = entry[3:].rpartition(": ")
+                counts[name] = int(count)
+            break
+    return counts
+
+
+def alert_total(stdout):
+    m = re.search(r"^Alerts: (\d+)$", stdout, re.M)
+    if m is None:
+        raise Failure("no 'Alerts: N' line in Kestrel's summary")
+    return int(m.group(1))
+
+
+# --- checks ----------------------------------------------------------------
+
+def check_streams(spec, res):
+    for pattern in as_list(spec.get("stdout_contains")):
+        if re.search(pattern, res.stdout) is None:
+            raise Failure(f"stdout does not match {pattern!r}")
+    for pattern in as_list(spec.get("stderr_contains")):
+        if re.search(pattern, res.stderr) is None:
+            raise Failure(f"stderr does not match {pattern!r}")
+    for pattern in as_list(spec.get("stdout_not_contains")):
+        if re.search(pattern, res.stdout) is not None:
+            raise Failure(f"stdout matches {pattern!r}, must not")
+    for pattern in as_list(spec.get("stderr_not_contains")):
+        if re.search(pattern, res.stderr) is not None:
+            raise Failure(f"stderr matches {pattern!r}, must not")
+
+
+def check_exit(spec, res):
+    want = spec.get("exit_status", 0)
+    if res.status != want:
+        tail = (res.stderr.strip().splitlines() or [""])[-1]
+        raise Failure(f"exit status {res.status}, expected {want} (stderr: {tail!r})")
+
+
+# Codes Falco has renamed since the corpus was written: the corpus's name ->
+# today's (Kestrel's). LOAD_UNKNOWN_FIELD became LOAD_UNKNOWN_FILTER.
+RENAMED_CODES = {"LOAD_UNKNOWN_FIELD": "LOAD_UNKNOWN_FILTER"}
+
+
+def expectation_met(want, messages, kind):
+    code = RENAMED_CODES.get(want.get("code", ""), want.get("code", ""))
+    for m in messages:
+        if m["kind"] != kind:
+            continue
+        if (m["item_type"], m["item_name"], m["code"]) != (want.get("item_type", ""), want.get("item_name", ""), code):
+            continue
+        if "message" in want and m["message"] != want["message"]:
+            continue
+        if "message_contains" in want and want["message_contains"] not in m["message"]:
+            continue
+        return True
+    return False
+
+
+def check_validation(spec, regression, kestrel):
+    files = as_list(spec["validate_rules_file"])
+    cmd = [kestrel]
+    for f in files:
+        cmd += ["-V", f]
+    res = run(cmd, regression)
+    check_streams(spec, res)
+    check_exit(spec, res)
+    messages = validation_messages(res.stdout)
+    for kind, key in (("ERROR", "validate_errors"), ("WARNING", "validate_warnings")):
+        for want in as_list(spec.get(key)):
+            if not expectation_met(want, messages, kind):
+                got = [f"{m['item_type']} '{m['item_name']}' {m['code']}: {m['message']}" for m in messages
+                       if m["kind"] == kind]
+                raise Failure(f"no {kind} {want}; Kestrel reported {got}")
+    # Falco validated each -V file as it was loaded, so a base file another
+    # file breaks still validated; Kestrel validates the files as one set, so
+    # the base file is validated on its own.
+    for ok_file in as_list(spec.get("validate_ok")):
+        path = next((f for f in files if os.path.basename(f) == ok_file), None)
+        if path is None:
+            raise Failure(f"validate_ok names {ok_file}, which is not validated")
+        alone = run([kestrel, "-V", path], regression)
+        if alone.status != 0:
+            raise Failure(f"{ok_file} must validate on its own: exit {alone.status}: {alone.stdout.strip()}")
+    return res
+
+
+def trace_command(spec, regression, upstream_rules, kestrel):
+    cmd = [kestrel]
+    for f in as_list(spec.get("rules_file")) or [os.path.join(upstream_rules, "falco_rules.yaml")]:
+        cmd += ["-r", f]
+    for rule in as_list(spec.get("disabled_rules")):
+        cmd += ["-D", rule]
+    if "conf_file" in spec:
+        cmd += ["-c", os.path.join(HERE, spec["conf_file"])]
+    cmd += ["-e", spec["trace_file"]]
+    cmd += ["-o", "json_output=" + str(bool(spec.get("json_output", False))).lower()]
+    cmd += ["-o", "json_include_output_property=" +
+            str(bool(spec.get("json_include_output_property", True))).lower()]
+    cmd += ["-o", "json_include_tags_property=" + str(bool(spec.get("json_include_tags_property", True))).lower()]
+    cmd += ["-o", "priority=" + PRIORITY_NAMES[str(spec.get("priority", "debug")).lower()]]
+    for tag in as_list(spec.get("disable_tags")):
+        cmd += ["-T", tag]
+    for tag in as_list(spec.get("run_tags")):
+        cmd += ["-t", tag]
+    if spec.get("run_duration"):
+        cmd += ["-M", str(spec["run_duration"])]
+    if spec.get("all_events"):
+        cmd.append("-A")
+    if spec.get("time_iso_8601"):
+        cmd += ["-o", "time_format_iso_8601=true"]
+    return cmd
+
+
+def check_rules_warnings(spec, res):
+    found = {m.group(1) for m in re.finditer(r"Rule ([^:]+): warning \(([^)]+)\):", res.stderr)}
+    want = set(as_list(spec.get("rules_warning")))
+    if found != want:
+        raise Failure(f"rules with load warnings {sorted(found)}, expected {sorted(want)}")
+
+
+def check_detections(spec, res):
+    total = alert_total(log_text(res.stderr))
+    if not spec.get("detect", False):
+        if total > 0:
+            raise Failure(f"{total} alerts, expected none")
+        return
+    if total == 0:
+        raise Failure("no alert, expected some")
+    by_priority = {PRIORITY_NAMES.get(k.lower(), k.lower()): v
+                   for k, v in summary_block(log_text(res.stderr), "Alerts by priority:").items()}
+    for level in as_list(spec.get("detect_level")):
+        name = PRIORITY_NAMES[level.lower()]
+        if by_priority.get(name, 0) == 0:
+            raise Failure(f"no alert at priority {level} (by priority: {by_priority})")
+
+
+def check_detect_counts(spec, res):
+    want = {}
+    for item in as_list(spec.get("detect_counts")):
+        want.update(item)
+    if not want:
+        return
+    by_rule = summary_block(log_text(res.stderr), "Alerts by rule:")
+    wrong = {rule: (count, by_rule.get(rule, 0)) for rule, count in want.items() if by_rule.get(rule, 0) != count}
+    if wrong:
+        raise Failure("rule counts (expected, got): " + ", ".join(f"{r}: {w}" for r, w in sorted(wrong.items())))
+
+
+def check_json_output(spec, res):
+    if not spec.get("json_output"):
+        return
+    attrs = ["time", "rule", "priority"]
+    if spec.get("json_include_output_property", True):
+        attrs.append("output")
+    for line in res.stdout.splitlines():
+        if line.startswith("{"):
+            obj = json.loads(line)
+            missing = [a for a in attrs if a not in obj]
+            if missing:
+                raise Failure(f"JSON alert without {missing}: {line}")
+
+
+def same_line(expected, actual_lines, actual_json):
+    if expected.startswith("{"):
+        return json.loads(expected) in actual_json
+    return expected in actual_lines
+
+
+def check_strict_outputs(spec, res, regression):
+    for item in as_list(spec.get("output_strictly_contains")):
+        for where, expected_file in item.items():
+            if where == "stdout":
+                text = res.stdout
+            else:
+                if not os.path.exists(where):
+                    raise Failure(f"{where} was not written")
+                with open(where) as f:
+                    text = f.read()
+            lines = text.splitlines()
+            parsed = []
+            for line in lines:
+                if line.startswith("{"):
+                    try:
+                        parsed.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass
+            with open(os.path.join(regression, expected_file)) as f:
+                for expected in f.read().splitlines():
+                    if expected and not same_line(expected, lines, parsed):
+                        raise Failure(f"{where}: missing line {expected!r}")
+
+
+def run_trace_case(spec, regression, upstream_rules, kestrel, env):
+    for item in as_list(spec.get("output_strictly_contains")):
+        for where in item:
+            if where != "stdout":
+                os.makedirs(os.path.dirname(where), exist_ok=True)
+                if os.path.exists(where):
+                    os.remove(where)
+    cmd = trace_command(spec, regression, upstream_rules, kestrel)
+    grpc_spec = spec.get("grpc")
+    if grpc_spec:
+        return run_grpc_case(spec, cmd, regression, env)
+    res = run(cmd, regression, env)
+    check_streams(spec, res)
+    check_exit(spec, res)
+    if res.status != 0:
+        return res
+    check_rules_warnings(spec, res)
+    check_detections(spec, res)
+    check_detect_counts(spec, res)
+    check_json_output(spec, res)
+    check_strict_outputs(spec, res, regression)
+    return res
+
+
+def run_grpc_case(spec, cmd, regression, env):
+    # Falco's harness called outputs.service/get on the running Falco. Kestrel
+    # exits as soon as a replay ends (-M only bounds a run, it does not hold
+    # it open), so there is no server left to answer `get`; and the runner
+    # has no independent gRPC client (python3-grpcio is not installed; the
+    # Node.js client of tests/daemon speaks `sub`). Fails until both exist.
+    raise Failure("not run: Kestrel ends with the replay, before a client can call outputs.service/get; "
+                  "needs a replay that keeps serving gRPC until -M and a get client")
+
+
+def run_case(name, spec, args, env):
+    kestrel, regression, upstream_rules, work = args
+    if "validate_rules_file" in spec:
+        return check_validation(spec, regression, kestrel)
+    return run_trace_case(spec, regression, upstream_rules, kestrel, env)
+
+
+def main(argv):
+    if len(argv) != 5:
+        print(__doc__.split("\n\n")[2], file=sys.stderr)
+        return 2
+    kestrel, regression, upstream_rules, work = (os.path.abspath(a) for a in argv[1:])
+    os.makedirs(work, exist_ok=True)
+    env = dict(os.environ, FALCO_HOSTNAME=FALCO_HOSTNAME)
+    cases = load_cases(regression)
+    scoped = [(n, s) for n, s in cases if in_scope(s) or n in EXCLUDED]
+    out_of_scope = [n for n, s in cases if (n, s) not in scoped]
+    if out_of_scope:
+        print(f"FAIL: cases neither run nor excluded with a reason: {out_of_scope}")
+        return 1
+
+    def one(item):
+        name, spec = item
+        if name in EXCLUDED:
+            return name, "EXCLUDED", EXCLUDED[name], 0.0
+        start = time.monotonic()
+        try:
+            run_case(name, spec, (kestrel, regression, upstream_rules, work), env)
+            return name, "PASS", "", time.monotonic() - start
+        except Failure as e:
+            return name, "FAIL", str(e), time.monotonic() - start
+        except Exception as e:  # a crash of the runner is this case's failure, with its cause
+            return name, "FAIL", f"{type(e).__name__}: {e}", time.monotonic() - start
+
+    # Cases writing the same output file must not run at the same time.
+    serial = [c for c in scoped if c[1].get("output_strictly_contains") or c[1].get("grpc")]
+    parallel = [c for c in scoped if c not in serial]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(one, parallel))
+    results += [one(c) for c in serial]
+    order = {n: i for i, (n, _) in enumerate(scoped)}
+    results.sort(key=lambda r: order[r[0]])
+
+    passed = failed = excluded = 0
+    for name, verdict, reason, seconds in results:
+        line = f"{verdict:8} {name}"
+        if reason:
+            line += f": {reason}"
+        if verdict == "FAIL" and name in PENDING:
+            line += f" [{PENDING[name]}]"
+        print(line)
+        passed += verdict == "PASS"
+        failed += verdict == "FAIL"
+        excluded += verdict == "EXCLUDED"
+    run_count = passed + failed
+    print(f"passed {passed} of {run_count} ({excluded} excluded, {failed} failed; {len(cases)} cases in the corpus)")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
