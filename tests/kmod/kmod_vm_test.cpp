@@ -182,7 +182,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
     auto lines = console_section(run.console, name + ".records");
     EXPECT_TRUE(lines) << context;
     if (lines)
-      for (const auto& r : json_lines(*lines)) out.push_back(r.value("output", ""));
+      for (const auto& r : json_lines(*lines)) out.push_back(alert_message(r));
     return out;
   };
   std::vector<std::string> outputs = replay("kmod");

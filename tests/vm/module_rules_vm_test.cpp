@@ -108,7 +108,7 @@ TEST(ModuleRulesVm, DefaultRulesFireOnDebianKernel) {
   auto syscall_lines = console_section(run.console, "syscalls");
   ASSERT_TRUE(syscall_lines) << context;
   std::vector<std::string> outputs;
-  for (const auto& s : json_lines(*syscall_lines)) outputs.push_back(s.value("output", ""));
+  for (const auto& s : json_lines(*syscall_lines)) outputs.push_back(alert_message(s));
   auto seen = [&](const std::string& text) {
     for (const auto& o : outputs)
       if (o == text) return true;

@@ -26,6 +26,17 @@ inline std::vector<nlohmann::json> json_lines(const std::vector<std::string>& li
   return out;
 }
 
+// The rule's message of a JSON alert: Falco's "output" is the whole text
+// line, "<time>: <Priority> <message>"; the prefix goes by the alert's own
+// priority, so a line of another shape is returned whole (and fails the
+// caller's comparison).
+inline std::string alert_message(const nlohmann::json& alert) {
+  const std::string output = alert.value("output", "");
+  const std::string marker = ": " + alert.value("priority", "") + " ";
+  const auto at = output.find(marker);
+  return at == std::string::npos ? output : output.substr(at + marker.size());
+}
+
 // Whether the alert's output_fields hold every `want` (non-strings compared
 // as their JSON text).
 inline bool has_fields(const nlohmann::json& alert, const AlertFields& want) {
