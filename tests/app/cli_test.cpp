@@ -13,21 +13,13 @@
 
 #include "app/config/config_schema.h"
 #include "sources/event/event_table.h"
+#include "tests/support/kestrel_cli.h"
 
 namespace kestrel {
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run kestrel(std::vector<const char*> args) {
-  args.insert(args.begin(), "kestrel");
-  std::ostringstream out, err;
-  int code = run_kestrel(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using Run = testing::CliRun;
+Run kestrel(std::vector<const char*> args) { return testing::run_cli(std::move(args)); }
 
 TEST(Cli, VersionAndHelp) {
   auto v = kestrel({"--version"});

@@ -11,23 +11,15 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "tests/support/kestrel_cli.h"
 #include "app/run_collector.h"
 #include "app/timestamped_log.h"
 
 namespace kestrel {
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run kestrel(std::vector<const char*> args) {
-  args.insert(args.begin(), "kestrel");
-  std::ostringstream out, err;
-  int code = run_kestrel(static_cast<int>(args.size()), args.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using Run = testing::CliRun;
+Run kestrel(std::vector<const char*> args) { return testing::run_cli(std::move(args)); }
 
 // Four rules: tagged a, tagged b, tagged a and b, untagged; one disabled
 // in the file.
