@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,17 @@ class ByteSource {
   // than out.size() only when the input ended. An error (I/O failure, a
   // corrupt or truncated gzip stream) leaves the source unusable.
   virtual Result<size_t> read(std::span<uint8_t> out) = 0;
+
+  // The next `n` bytes without copying them, when the source can lend them
+  // (a plain regular file, from its read buffer): a view valid until the
+  // next read() or borrow(); the bytes count as read. nullopt when it cannot
+  // (gzip, pipes, `n` above the buffer, fewer than `n` bytes left, a read
+  // error): read() them instead, which reports a short or failed read as
+  // it always does, from the same position.
+  virtual std::optional<std::span<const uint8_t>> borrow(size_t n) {
+    (void)n;
+    return std::nullopt;
+  }
 
   // True if the input is gzip-compressed.
   virtual bool compressed() const = 0;

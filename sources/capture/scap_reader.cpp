@@ -234,8 +234,15 @@ Status ScapReader::fail(Status st) {
 
 Result<ScapReader::BlockRead> ScapReader::read_block() {
   block_offset_ = offset_;
-  uint8_t hdr[kBlockHeaderSize];
-  auto got = source_->read(hdr);
+  uint8_t hdr_copy[kBlockHeaderSize];
+  const uint8_t* hdr = hdr_copy;
+  Result<size_t> got = size_t{0};
+  if (auto lent = source_->borrow(kBlockHeaderSize)) {  // a mapped file: no copy
+    hdr = lent->data();
+    got = lent->size();
+  } else {
+    got = source_->read(hdr_copy);
+  }
   if (!got.ok())
     return error_at(got.status().code(),
                     got.status().message() + " (reading the block header at offset " + std::to_string(offset_) + ")",
@@ -258,8 +265,15 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                     }() + " at offset " + std::to_string(block_offset_) + " has an invalid total length " +
                         std::to_string(total),
                     block_offset_ + 4);
-  body_.resize(total - kBlockHeaderSize);
-  got = source_->read(body_);
+  const size_t body_size = total - kBlockHeaderSize;
+  if (auto lent = source_->borrow(body_size)) {
+    body_ = *lent;
+    got = body_size;
+  } else {
+    body_copy_.resize(body_size);
+    got = source_->read(body_copy_);
+    body_ = std::span<const uint8_t>(body_copy_.data(), body_size);
+  }
   if (!got.ok())
     return error_at(got.status().code(),
                     got.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
@@ -278,7 +292,7 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                         ": trailer length " + std::to_string(trailer) + " differs from header length " +
                         std::to_string(total),
                     offset_ - kBlockTrailerSize);
-  body_.resize(body_.size() - kBlockTrailerSize);
+  body_ = body_.first(body_.size() - kBlockTrailerSize);
   if (counted_ == nullptr || counted_type_ != block_type_) {  // one map lookup per run of a type
     counted_type_ = block_type_;
     counted_ = &block_counts_[block_type_];
