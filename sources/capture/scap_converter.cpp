@@ -19,10 +19,15 @@ constexpr uint16_t kGenericEnterId = 0;
 constexpr uint16_t kGenericExitId = 1;
 
 // One Kestrel param's source: a scap param's bytes and how to read them.
+// Trivial, so an array of them is not zeroed whole per event: convert()
+// clears only the row's params.
 struct Slot {
-  std::span<const uint8_t> bytes;
-  const ParamRow* row = nullptr;
+  const uint8_t* data;
+  size_t size;
+  const ParamRow* row;
+  std::span<const uint8_t> bytes() const { return {data, size}; }
 };
+Slot slot(std::span<const uint8_t> bytes, const ParamRow* row) { return Slot{bytes.data(), bytes.size(), row}; }
 
 bool is_signed(ParamType t) {
   switch (t) {
@@ -113,7 +118,7 @@ void place(const Plan& plan, size_t count, ParamAt param_at, std::array<Slot, KE
   const size_t n = std::min<size_t>({plan.row->params.size(), count, plan.kestrel_index.size()});
   for (size_t i = 0; i < n; ++i) {
     const int idx = plan.kestrel_index[i];
-    if (idx >= 0) slots[static_cast<size_t>(idx)] = Slot{param_at(i), &plan.row->params[i]};
+    if (idx >= 0) slots[static_cast<size_t>(idx)] = slot(param_at(i), &plan.row->params[i]);
   }
 }
 
@@ -245,7 +250,8 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   }
 
   const EventInfo& info = event_info(row->kestrel_type);
-  std::array<Slot, KESTREL_MAX_PARAMS> slots{};
+  std::array<Slot, KESTREL_MAX_PARAMS> slots;
+  std::fill_n(slots.begin(), std::min<size_t>(info.params.size(), slots.size()), Slot{nullptr, 0, nullptr});
   Pending* answered = nullptr;  // an exit's thread entry: its enter is answered (or stale) once converted
   if (row->dir == Direction::kExit) {
     auto it = pending_.find(tid);
@@ -268,24 +274,25 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     static constexpr uint8_t kUnknownId[4] = {0xff, 0xff, 0xff, 0xff};
     static constexpr ParamRow kUnknownRow{"", ParamType::kUint32, ""};
     for (std::string_view p : {"uid", "euid", "gid", "egid"})
-      if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = Slot{kUnknownId, &kUnknownRow};
+      if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = slot(kUnknownId, &kUnknownRow);
   }
 
   builder_.begin(row->kestrel_type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   for (uint16_t k = 0; k < info.params.size(); ++k) {
     const ParamInfo& pi = info.params[k];
     const Slot& s = slots[k];
+    const std::span<const uint8_t> bytes = s.bytes();
     const ParamKey name{row->kestrel_type, k};
-    if (s.row == nullptr || s.bytes.empty()) {
+    if (s.row == nullptr || bytes.empty()) {
       builder_.put_empty(name);
       continue;
     }
     switch (pi.type) {
-      case KPT_CHARBUF: case KPT_PATH: builder_.put_str(name, as_text(s.bytes)); break;
+      case KPT_CHARBUF: case KPT_PATH: builder_.put_str(name, as_text(bytes)); break;
       case KPT_CHARBUF_ARRAY: {
         views_.clear();
         auto& views = views_;
-        for (std::string_view rest(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()); !rest.empty();) {
+        for (std::string_view rest(reinterpret_cast<const char*>(bytes.data()), bytes.size()); !rest.empty();) {
           size_t nul = std::min(rest.find('\0'), rest.size());
           views.push_back(rest.substr(0, nul));
           rest.remove_prefix(std::min(rest.size(), nul + 1));
@@ -294,18 +301,18 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
         break;
       }
       case KPT_BYTES:
-        builder_.put_bytes(name, s.bytes.first(std::min<size_t>(s.bytes.size(), KESTREL_MAX_DATA_BYTES)));
+        builder_.put_bytes(name, bytes.first(std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES)));
         break;
       case KPT_SOCKADDR:
-        if (decode_sockaddr(s.bytes)) builder_.put_bytes(name, s.bytes);
+        if (decode_sockaddr(bytes)) builder_.put_bytes(name, bytes);
         else builder_.put_empty(name);
         break;
       case KPT_SOCKTUPLE:
-        if (decode_socktuple(s.bytes)) builder_.put_bytes(name, s.bytes);
+        if (decode_socktuple(bytes)) builder_.put_bytes(name, bytes);
         else builder_.put_empty(name);
         break;
       default: {
-        auto v = read_int(s.bytes, s.row->type);
+        auto v = read_int(bytes, s.row->type);
         if (v) builder_.put_int(name, apply(s.row->convert, *v));
         else builder_.put_empty(name);
       }
