@@ -47,8 +47,8 @@ class FileSource final : public ByteSource {
 
   // Regular files only: a read error is left for the read() that follows
   // to report. Blocks larger than the buffer are read(), not lent.
-  std::optional<std::span<const uint8_t>> borrow(size_t n) override {
-    if (!regular_ || n > buf_.size()) return std::nullopt;
+  const uint8_t* borrow(size_t n) override {
+    if (!regular_ || n > buf_.size()) return nullptr;
     if (end_ - pos_ < n) {
       // Moves the buffered tail to the front and fills the rest.
       std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
@@ -57,11 +57,11 @@ class FileSource final : public ByteSource {
       while (end_ < n) {
         ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return std::nullopt;
+        if (got <= 0) return nullptr;
         end_ += static_cast<size_t>(got);
       }
     }
-    std::span<const uint8_t> view(buf_.data() + pos_, n);
+    const uint8_t* view = buf_.data() + pos_;
     pos_ += n;
     return view;
   }

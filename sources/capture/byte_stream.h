@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,13 +31,15 @@ class ByteSource {
 
   // The next `n` bytes without copying them, when the source can lend them
   // (a plain regular file, from its read buffer): a view valid until the
-  // next read() or borrow(); the bytes count as read. nullopt when it cannot
+  // next read() or borrow(); the bytes count as read. nullptr when it cannot
   // (gzip, pipes, `n` above the buffer, fewer than `n` bytes left, a read
   // error): read() them instead, which reports a short or failed read as
   // it always does, from the same position.
-  virtual std::optional<std::span<const uint8_t>> borrow(size_t n) {
+  // Returns where the `n` bytes start, or nullptr (a pointer, not an
+  // optional span: returned in a register, per block of a replay).
+  virtual const uint8_t* borrow(size_t n) {
     (void)n;
-    return std::nullopt;
+    return nullptr;
   }
 
   // True if the input is gzip-compressed.

@@ -234,22 +234,26 @@ Status ScapReader::fail(Status st) {
 
 Result<ScapReader::BlockRead> ScapReader::read_block() {
   block_offset_ = offset_;
+  // Sizes as plain numbers: a Result assigned per block was a visible part
+  // of a replay's cost.
   uint8_t hdr_copy[kBlockHeaderSize];
   const uint8_t* hdr = hdr_copy;
-  Result<size_t> got = size_t{0};
-  if (auto lent = source_->borrow(kBlockHeaderSize)) {  // a mapped file: no copy
-    hdr = lent->data();
-    got = lent->size();
+  size_t got = 0;
+  if (const uint8_t* lent = source_->borrow(kBlockHeaderSize)) {  // a plain file: no copy
+    hdr = lent;
+    got = kBlockHeaderSize;
   } else {
-    got = source_->read(hdr_copy);
+    auto read = source_->read(hdr_copy);
+    if (!read.ok())
+      return error_at(read.status().code(),
+                      read.status().message() + " (reading the block header at offset " + std::to_string(offset_) +
+                          ")",
+                      offset_);
+    got = *read;
   }
-  if (!got.ok())
-    return error_at(got.status().code(),
-                    got.status().message() + " (reading the block header at offset " + std::to_string(offset_) + ")",
-                    offset_);
-  offset_ += *got;
-  if (*got == 0) return BlockRead::kEnd;
-  if (*got < kBlockHeaderSize)
+  offset_ += got;
+  if (got == 0) return BlockRead::kEnd;
+  if (got < kBlockHeaderSize)
     return error_at(StatusCode::kTruncated,
                     "file ends at offset " + std::to_string(offset_) + " inside the header of the block at offset " +
                         std::to_string(block_offset_),
@@ -266,20 +270,21 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                         std::to_string(total),
                     block_offset_ + 4);
   const size_t body_size = total - kBlockHeaderSize;
-  if (auto lent = source_->borrow(body_size)) {
-    body_ = *lent;
+  if (const uint8_t* lent = source_->borrow(body_size)) {
+    body_ = std::span<const uint8_t>(lent, body_size);
     got = body_size;
   } else {
     body_copy_.resize(body_size);
-    got = source_->read(body_copy_);
+    auto read = source_->read(body_copy_);
+    if (!read.ok())
+      return error_at(read.status().code(),
+                      read.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
+                      block_offset_);
+    got = *read;
     body_ = std::span<const uint8_t>(body_copy_.data(), body_size);
   }
-  if (!got.ok())
-    return error_at(got.status().code(),
-                    got.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
-                    block_offset_);
-  offset_ += *got;
-  if (*got < body_.size())
+  offset_ += got;
+  if (got < body_.size())
     return error_at(StatusCode::kTruncated,
                     "file ends at offset " + std::to_string(offset_) + " inside the " +
                         std::string(block_type_name(block_type_)) + " block at offset " +
