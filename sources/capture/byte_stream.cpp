@@ -30,7 +30,10 @@ class FileSource final : public ByteSource {
  public:
   FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)), buf_(kBufferSize) {
     struct stat st {};
-    if (::fstat(fd_, &st) == 0 && !S_ISREG(st.st_mode)) interrupt_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (::fstat(fd_, &st) == 0) {
+      regular_ = S_ISREG(st.st_mode);
+      if (!regular_) interrupt_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
   }
   ~FileSource() override {
     ::close(fd_);
@@ -40,6 +43,27 @@ class FileSource final : public ByteSource {
   void interrupt() override {
     uint64_t one = 1;
     if (interrupt_fd_ >= 0) [[maybe_unused]] ssize_t w = ::write(interrupt_fd_, &one, sizeof one);
+  }
+
+  // Regular files only: a read error is left for the read() that follows
+  // to report. Blocks larger than the buffer are read(), not lent.
+  const uint8_t* borrow(size_t n) override {
+    if (!regular_ || n > buf_.size()) return nullptr;
+    if (end_ - pos_ < n) {
+      // Moves the buffered tail to the front and fills the rest.
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+      while (end_ < n) {
+        ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return nullptr;
+        end_ += static_cast<size_t>(got);
+      }
+    }
+    const uint8_t* view = buf_.data() + pos_;
+    pos_ += n;
+    return view;
   }
 
   Result<size_t> read(std::span<uint8_t> out) override {
@@ -92,6 +116,7 @@ class FileSource final : public ByteSource {
   std::string path_;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0, end_ = 0;
+  bool regular_ = false;
 };
 
 class GzipSource final : public ByteSource {

@@ -29,6 +29,19 @@ class ByteSource {
   // corrupt or truncated gzip stream) leaves the source unusable.
   virtual Result<size_t> read(std::span<uint8_t> out) = 0;
 
+  // The next `n` bytes without copying them, when the source can lend them
+  // (a plain regular file, from its read buffer): a view valid until the
+  // next read() or borrow(); the bytes count as read. nullptr when it cannot
+  // (gzip, pipes, `n` above the buffer, fewer than `n` bytes left, a read
+  // error): read() them instead, which reports a short or failed read as
+  // it always does, from the same position.
+  // Returns where the `n` bytes start, or nullptr (a pointer, not an
+  // optional span: returned in a register, per block of a replay).
+  virtual const uint8_t* borrow(size_t n) {
+    (void)n;
+    return nullptr;
+  }
+
   // True if the input is gzip-compressed.
   virtual bool compressed() const = 0;
 

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -18,10 +19,15 @@ constexpr uint16_t kGenericEnterId = 0;
 constexpr uint16_t kGenericExitId = 1;
 
 // One Kestrel param's source: a scap param's bytes and how to read them.
+// Trivial, so an array of them is not zeroed whole per event: convert()
+// clears only the row's params.
 struct Slot {
-  std::span<const uint8_t> bytes;
-  const ParamRow* row = nullptr;
+  const uint8_t* data;
+  size_t size;
+  const ParamRow* row;
+  std::span<const uint8_t> bytes() const { return {data, size}; }
 };
+Slot slot(std::span<const uint8_t> bytes, const ParamRow* row) { return Slot{bytes.data(), bytes.size(), row}; }
 
 bool is_signed(ParamType t) {
   switch (t) {
@@ -71,16 +77,48 @@ std::string_view as_text(std::span<const uint8_t> b) {
   return s.substr(0, s.find('\0'));
 }
 
-// Places `params` of `row` into `slots` by the Kestrel param they fill.
-void place(const EventRow& row, const EventInfo& info, std::span<const std::span<const uint8_t>> params,
-           std::array<Slot, KESTREL_MAX_PARAMS>& slots) {
-  const size_t n = std::min(row.params.size(), params.size());
+// Per scap id, resolved once from the table: its row, and for each of its
+// scap params the Kestrel param index it fills (-1: not kept). The hot path
+// then places params by index, never by name.
+struct Plan {
+  const EventRow* row = nullptr;
+  std::array<int8_t, 64> kestrel_index{};
+};
+
+const Plan& plan_of(uint16_t id) {
+  static const std::vector<Plan> plans = [] {
+    std::vector<Plan> out;
+    for (const EventRow& row : all_events()) {
+      if (row.id >= out.size()) out.resize(row.id + 1);
+      Plan& p = out[row.id];
+      p.row = &row;
+      p.kestrel_index.fill(-1);
+      if (row.kestrel_type == KE_NONE) continue;
+      const EventInfo& info = event_info(row.kestrel_type);
+      for (size_t i = 0; i < row.params.size() && i < p.kestrel_index.size(); ++i) {
+        if (row.params[i].kestrel.empty()) continue;
+        auto idx = info.param_index(row.params[i].kestrel);
+        if (idx && *idx < KESTREL_MAX_PARAMS) p.kestrel_index[i] = static_cast<int8_t>(*idx);
+      }
+    }
+    return out;
+  }();
+  static const Plan kNone = [] {
+    Plan p;
+    p.kestrel_index.fill(-1);
+    return p;
+  }();
+  return id < plans.size() ? plans[id] : kNone;
+}
+
+// Places `params` of the event planned by `plan` into `slots` by the Kestrel
+// param they fill.
+template <typename ParamAt>
+void place(const Plan& plan, size_t count, ParamAt param_at, std::array<Slot, KESTREL_MAX_PARAMS>& slots) {
+  const size_t n = std::min<size_t>({plan.row->params.size(), count, plan.kestrel_index.size()});
   for (size_t i = 0; i < n; ++i) {
-    const ParamRow& p = row.params[i];
-    if (p.kestrel.empty()) continue;
-    auto idx = info.param_index(p.kestrel);
-    if (!idx || *idx >= slots.size()) continue;
-    slots[*idx] = Slot{params[i], &p};
+    const int idx = plan.kestrel_index[i];
+    if (idx >= 0) slots[static_cast<size_t>(idx)] = slot(param_at(i), &plan.row->params[i]);
   }
 }
 
@@ -100,8 +138,8 @@ int64_t ScapConverter::pid_of(int64_t tid) const {
   return it == pid_of_tid_.end() ? tid : it->second;
 }
 
-void ScapConverter::track_process(const RawEvent& ev, uint16_t type) {
-  const EventRow* row = find_event(ev.type);
+void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row, uint16_t type) {
+  const EventRow* row = &event_row;
   auto param = [&](std::string_view name) -> std::optional<int64_t> {
     for (size_t i = 0; i < row->params.size() && i < ev.params.size(); ++i)
       if (row->params[i].name == name) return read_int(ev.params[i], row->params[i].type);
@@ -179,6 +217,27 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
   return Converted{*rec, enter};
 }
 
+std::map<uint16_t, uint64_t> ScapConverter::read_by_id() const {
+  std::map<uint16_t, uint64_t> out;
+  for (size_t id = 0; id < read_.size(); ++id)
+    if (read_[id] != 0) out[static_cast<uint16_t>(id)] = read_[id];
+  return out;
+}
+
+void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params) {
+  // Kept for the exit's record; a second enter without an exit between (a
+  // dropped exit) replaces it. The buffers are reused: no allocation per
+  // event once a thread's entry has grown.
+  Pending& p = pending_[tid];
+  p.id = id;
+  p.data.clear();
+  p.ends.clear();
+  for (const auto& param : params) {
+    p.data.insert(p.data.end(), param.begin(), param.end());
+    p.ends.push_back(static_cast<uint32_t>(p.data.size()));
+  }
+}
+
 std::optional<int64_t> ScapConverter::unmodelled_syscall_number(const EventRow& row) const {
   if (row.id == kGenericEnterId || row.id == kGenericExitId || row.dir == Direction::kEnterOnly) return std::nullopt;
   // A syscall scap has a row for and Kestrel does not model (access, fstat):
@@ -195,15 +254,18 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   builder_.put_empty(KPARAM(SYSCALL, res));
   // The fd, from this event or (an exit) its enter, when the row names one.
   std::optional<int64_t> fd;
-  auto fd_of = [&](const EventRow& r, const auto& params) {
-    for (size_t i = 0; i < r.params.size() && i < params.size(); ++i)
-      if (r.params[i].kestrel == "fd") fd = read_int(params[i], r.params[i].type);
+  auto fd_of = [&](const EventRow& r, size_t count, auto param) {
+    for (size_t i = 0; i < r.params.size() && i < count; ++i)
+      if (r.params[i].kestrel == "fd") fd = read_int(param(i), r.params[i].type);
   };
-  fd_of(row, ev.params);
-  if (!fd && row.dir == Direction::kExit) {
+  fd_of(row, ev.params.size(), [&](size_t i) { return ev.params[i]; });
+  Pending* answered = nullptr;
+  if (row.dir == Direction::kExit) {
     auto it = pending_.find(tid);
-    if (it != pending_.end() && it->second.id + 1 == row.id)
-      if (const EventRow* enter = find_event(it->second.id)) fd_of(*enter, it->second.params);
+    if (it != pending_.end()) answered = &it->second;
+    if (!fd && answered != nullptr && answered->id + 1 == row.id)
+      if (const EventRow* enter = find_event(answered->id))
+        fd_of(*enter, answered->ends.size(), [&](size_t i) { return answered->param(i); });
   }
   if (fd) builder_.put_int(KPARAM(SYSCALL, fd), *fd);
   else builder_.put_empty(KPARAM(SYSCALL, fd));
@@ -216,24 +278,20 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   }
   ++modelled_;
   ++generic_[std::string(row.name)];
-  if (row.dir == Direction::kEnter) {
-    Pending& p = pending_[tid];
-    p.id = row.id;
-    p.params.assign(ev.params.size(), {});
-    for (size_t i = 0; i < ev.params.size(); ++i) p.params[i].assign(ev.params[i].begin(), ev.params[i].end());
-  } else if (row.dir == Direction::kExit) {
-    pending_.erase(tid);
-  }
+  if (row.dir == Direction::kEnter) remember_enter(tid, row.id, ev.params);
+  if (answered != nullptr) answered->id = kNoPending;
   return Converted{*rec, row.dir != Direction::kExit};
 }
 
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   ++read_[ev.type];
+  ++events_read_;
   if (ev.type == kGenericEnterId || ev.type == kGenericExitId) return convert_generic(ev);
-  const EventRow* row = find_event(ev.type);
+  const Plan& plan = plan_of(ev.type);
+  const EventRow* row = plan.row;
   if (row != nullptr && row->kestrel_type == KE_NONE) {
     // Not modelled, but a syscall: a generic record (KE_SYSCALL) with its
-    // number and no params, as Falco sees syscalls it has no row for.
+    // number (and fd), as Falco sees syscalls it has no row for.
     if (auto nr = unmodelled_syscall_number(*row)) return convert_unmodelled_syscall(ev, *row, *nr);
   }
   if (row == nullptr || row->kestrel_type == KE_NONE) {
@@ -241,28 +299,23 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     return std::nullopt;
   }
   const int64_t tid = static_cast<int64_t>(ev.tid);
-  if (row->dir == Direction::kEnter) {
-    // Kept for the exit's record; a second enter without an exit between
-    // (a dropped exit) replaces it.
-    Pending& p = pending_[tid];
-    p.id = row->id;
-    p.params.assign(ev.params.size(), {});
-    for (size_t i = 0; i < ev.params.size(); ++i) p.params[i].assign(ev.params[i].begin(), ev.params[i].end());
-  }
+  if (row->dir == Direction::kEnter) remember_enter(tid, row->id, ev.params);
 
   const EventInfo& info = event_info(row->kestrel_type);
-  std::array<Slot, KESTREL_MAX_PARAMS> slots{};
-  std::vector<std::span<const uint8_t>> enter_params;
+  std::array<Slot, KESTREL_MAX_PARAMS> slots;
+  std::fill_n(slots.begin(), std::min<size_t>(info.params.size(), slots.size()), Slot{nullptr, 0, nullptr});
+  Pending* answered = nullptr;  // an exit's thread entry: its enter is answered (or stale) once converted
   if (row->dir == Direction::kExit) {
     auto it = pending_.find(tid);
+    if (it != pending_.end()) answered = &it->second;
     if (it != pending_.end() && it->second.id + 1 == row->id) {
-      if (const EventRow* enter = find_event(it->second.id)) {
-        for (const auto& b : it->second.params) enter_params.emplace_back(b);
-        place(*enter, info, enter_params, slots);
-      }
+      const Pending& p = it->second;
+      const Plan& enter = plan_of(p.id);
+      if (enter.row != nullptr)
+        place(enter, p.ends.size(), [&](size_t i) { return p.param(i); }, slots);
     }
   }
-  place(*row, info, ev.params, slots);
+  place(plan, ev.params.size(), [&](size_t i) { return ev.params[i]; }, slots);
   if (row->kestrel_type == KE_EXECVE && row->dir == Direction::kExit && !pid_of_tid_.contains(tid)) {
     // scap's execve carries no credentials. For a thread the capture never
     // introduced (not in its process list, no clone seen) they are unknown:
@@ -270,23 +323,25 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     static constexpr uint8_t kUnknownId[4] = {0xff, 0xff, 0xff, 0xff};
     static constexpr ParamRow kUnknownRow{"", ParamType::kUint32, ""};
     for (std::string_view p : {"uid", "euid", "gid", "egid"})
-      if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = Slot{kUnknownId, &kUnknownRow};
+      if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = slot(kUnknownId, &kUnknownRow);
   }
 
   builder_.begin(row->kestrel_type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   for (uint16_t k = 0; k < info.params.size(); ++k) {
     const ParamInfo& pi = info.params[k];
     const Slot& s = slots[k];
-    const std::string_view name = pi.name;
-    if (s.row == nullptr || s.bytes.empty()) {
+    const std::span<const uint8_t> bytes = s.bytes();
+    const ParamKey name{row->kestrel_type, k};
+    if (s.row == nullptr || bytes.empty()) {
       builder_.put_empty(name);
       continue;
     }
     switch (pi.type) {
-      case KPT_CHARBUF: case KPT_PATH: builder_.put_str(name, as_text(s.bytes)); break;
+      case KPT_CHARBUF: case KPT_PATH: builder_.put_str(name, as_text(bytes)); break;
       case KPT_CHARBUF_ARRAY: {
-        std::vector<std::string_view> views;
-        for (std::string_view rest(reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()); !rest.empty();) {
+        views_.clear();
+        auto& views = views_;
+        for (std::string_view rest(reinterpret_cast<const char*>(bytes.data()), bytes.size()); !rest.empty();) {
           size_t nul = std::min(rest.find('\0'), rest.size());
           views.push_back(rest.substr(0, nul));
           rest.remove_prefix(std::min(rest.size(), nul + 1));
@@ -295,18 +350,18 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
         break;
       }
       case KPT_BYTES:
-        builder_.put_bytes(name, s.bytes.first(std::min<size_t>(s.bytes.size(), KESTREL_MAX_DATA_BYTES)));
+        builder_.put_bytes(name, bytes.first(std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES)));
         break;
       case KPT_SOCKADDR:
-        if (decode_sockaddr(s.bytes)) builder_.put_bytes(name, s.bytes);
+        if (decode_sockaddr(bytes)) builder_.put_bytes(name, bytes);
         else builder_.put_empty(name);
         break;
       case KPT_SOCKTUPLE:
-        if (decode_socktuple(s.bytes)) builder_.put_bytes(name, s.bytes);
+        if (decode_socktuple(bytes)) builder_.put_bytes(name, bytes);
         else builder_.put_empty(name);
         break;
       default: {
-        auto v = read_int(s.bytes, s.row->type);
+        auto v = read_int(bytes, s.row->type);
         if (v) builder_.put_int(name, apply(s.row->convert, *v));
         else builder_.put_empty(name);
       }
@@ -319,9 +374,11 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
                   rec.status().message();
     return std::nullopt;
   }
-  if (row->dir == Direction::kExit) pending_.erase(tid);
+  // Any exit ends its thread's pending enter: marked so rather than erased,
+  // so the thread's buffers are kept for its next enter.
+  if (answered != nullptr) answered->id = kNoPending;
   ++modelled_;
-  track_process(ev, row->kestrel_type);
+  if (tracks_process(row->kestrel_type)) track_process(ev, *row, row->kestrel_type);
   return Converted{*rec, row->dir != Direction::kExit};
 }
 

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sources/capture/scap_event_table.h"
 #include "sources/capture/scap_reader.h"
 #include "sources/event/event_builder.h"
 
@@ -55,7 +56,8 @@ class ScapConverter {
   std::optional<Converted> convert(const RawEvent& ev);
 
   // Events read per scap id, modelled or not.
-  const std::map<uint16_t, uint64_t>& read_by_id() const { return read_; }
+  std::map<uint16_t, uint64_t> read_by_id() const;
+  uint64_t events_read() const { return events_read_; }
   const std::map<uint16_t, uint64_t>& unmodelled_by_id() const { return unmodelled_; }
   // Generic events delivered, by syscall name ("madvise"); those that could
   // not be named (no enter, a number libseccomp does not know) are in
@@ -67,12 +69,27 @@ class ScapConverter {
   const std::string& last_error() const { return last_error_; }
 
  private:
+  // No enter pending (answered by an exit): never an enter's id, whose
+  // exit would be id + 1.
+  static constexpr uint16_t kNoPending = UINT16_MAX;
+  // A thread's last enter: its params back to back in `data`, param i
+  // ending at ends[i]. Kept per thread and reused.
   struct Pending {
-    uint16_t id = 0;
-    std::vector<std::vector<uint8_t>> params;
+    uint16_t id = kNoPending;
+    std::vector<uint8_t> data;
+    std::vector<uint32_t> ends;
+    std::span<const uint8_t> param(size_t i) const {
+      const uint32_t begin = i == 0 ? 0 : ends[i - 1];
+      return {data.data() + begin, ends[i] - begin};
+    }
   };
+  void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
   int64_t pid_of(int64_t tid) const;
-  void track_process(const RawEvent& ev, uint16_t kestrel_type);
+  static bool tracks_process(uint16_t kestrel_type) {
+    return kestrel_type == KE_EXECVE || kestrel_type == KE_CLONE || kestrel_type == KE_FORK ||
+           kestrel_type == KE_VFORK || kestrel_type == KE_PROCEXIT;
+  }
+  void track_process(const RawEvent& ev, const EventRow& row, uint16_t kestrel_type);
   std::optional<Converted> convert_generic(const RawEvent& ev);
   // A syscall scap has a row for and Kestrel does not model (access, fstat):
   // a generic KE_SYSCALL record with its number and fd, as Falco sees it.
@@ -80,12 +97,14 @@ class ScapConverter {
   std::optional<Converted> convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr);
 
   EventBuilder builder_;
+  std::vector<std::string_view> views_;  // a CHARBUF_ARRAY param's items, reused
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
   std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter
   std::map<std::string, uint64_t> generic_;
   std::map<std::string, uint64_t> generic_unnamed_;
-  std::map<uint16_t, uint64_t> read_;
+  std::vector<uint64_t> read_ = std::vector<uint64_t>(UINT16_MAX + 1);  // by scap id: no map lookup per event
+  uint64_t events_read_ = 0;
   std::map<uint16_t, uint64_t> unmodelled_;
   uint64_t modelled_ = 0;
   uint64_t malformed_ = 0;

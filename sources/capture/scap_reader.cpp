@@ -234,15 +234,26 @@ Status ScapReader::fail(Status st) {
 
 Result<ScapReader::BlockRead> ScapReader::read_block() {
   block_offset_ = offset_;
-  uint8_t hdr[kBlockHeaderSize];
-  auto got = source_->read(hdr);
-  if (!got.ok())
-    return error_at(got.status().code(),
-                    got.status().message() + " (reading the block header at offset " + std::to_string(offset_) + ")",
-                    offset_);
-  offset_ += *got;
-  if (*got == 0) return BlockRead::kEnd;
-  if (*got < kBlockHeaderSize)
+  // Sizes as plain numbers: a Result assigned per block was a visible part
+  // of a replay's cost.
+  uint8_t hdr_copy[kBlockHeaderSize];
+  const uint8_t* hdr = hdr_copy;
+  size_t got = 0;
+  if (const uint8_t* lent = source_->borrow(kBlockHeaderSize)) {  // a plain file: no copy
+    hdr = lent;
+    got = kBlockHeaderSize;
+  } else {
+    auto read = source_->read(hdr_copy);
+    if (!read.ok())
+      return error_at(read.status().code(),
+                      read.status().message() + " (reading the block header at offset " + std::to_string(offset_) +
+                          ")",
+                      offset_);
+    got = *read;
+  }
+  offset_ += got;
+  if (got == 0) return BlockRead::kEnd;
+  if (got < kBlockHeaderSize)
     return error_at(StatusCode::kTruncated,
                     "file ends at offset " + std::to_string(offset_) + " inside the header of the block at offset " +
                         std::to_string(block_offset_),
@@ -258,14 +269,22 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                     }() + " at offset " + std::to_string(block_offset_) + " has an invalid total length " +
                         std::to_string(total),
                     block_offset_ + 4);
-  body_.resize(total - kBlockHeaderSize);
-  got = source_->read(body_);
-  if (!got.ok())
-    return error_at(got.status().code(),
-                    got.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
-                    block_offset_);
-  offset_ += *got;
-  if (*got < body_.size())
+  const size_t body_size = total - kBlockHeaderSize;
+  if (const uint8_t* lent = source_->borrow(body_size)) {
+    body_ = std::span<const uint8_t>(lent, body_size);
+    got = body_size;
+  } else {
+    body_copy_.resize(body_size);
+    auto read = source_->read(body_copy_);
+    if (!read.ok())
+      return error_at(read.status().code(),
+                      read.status().message() + " (reading the block at offset " + std::to_string(block_offset_) + ")",
+                      block_offset_);
+    got = *read;
+    body_ = std::span<const uint8_t>(body_copy_.data(), body_size);
+  }
+  offset_ += got;
+  if (got < body_.size())
     return error_at(StatusCode::kTruncated,
                     "file ends at offset " + std::to_string(offset_) + " inside the " +
                         std::string(block_type_name(block_type_)) + " block at offset " +
@@ -278,7 +297,7 @@ Result<ScapReader::BlockRead> ScapReader::read_block() {
                         ": trailer length " + std::to_string(trailer) + " differs from header length " +
                         std::to_string(total),
                     offset_ - kBlockTrailerSize);
-  body_.resize(body_.size() - kBlockTrailerSize);
+  body_ = body_.first(body_.size() - kBlockTrailerSize);
   if (counted_ == nullptr || counted_type_ != block_type_) {  // one map lookup per run of a type
     counted_type_ = block_type_;
     counted_ = &block_counts_[block_type_];

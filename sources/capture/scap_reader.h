@@ -154,7 +154,10 @@ class ScapReader {
   uint64_t offset_ = 0;        // decompressed bytes consumed
   uint64_t block_offset_ = 0;  // where the current block starts
   uint32_t block_type_ = 0;
-  std::vector<uint8_t, UninitAllocator<uint8_t>> body_;  // current block's body (no header, no trailer)
+  // The current block's body (no header, no trailer): lent by the source
+  // (a mapped file) or read into body_copy_.
+  std::span<const uint8_t> body_;
+  std::vector<uint8_t, UninitAllocator<uint8_t>> body_copy_;
   bool pending_event_ = false;  // body_ holds an event block not yet returned
   Status error_;
 

@@ -110,10 +110,11 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
   if (!deferred_.ok()) return deferred_;
   if (ended_) return NextOutcome::kEof;
   records_.clear();
+  record_ends_.clear();
   enter_.clear();
   scap::RawEvent raw;
   std::unique_lock lock(mu_);
-  while (records_.size() < kBatchEvents) {
+  while (record_ends_.size() < kBatchEvents) {
     auto r = reader_.next(raw);
     if (!r.ok()) {
       deferred_ = r.status();
@@ -129,19 +130,22 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
     if (reader_.thread_count() != 0) adopt_late_threads();
     auto c = converter_.convert(raw);
     if (!c) continue;
-    records_.emplace_back(c->record.begin(), c->record.end());
+    records_.insert(records_.end(), c->record.begin(), c->record.end());
+    record_ends_.push_back(records_.size());
     enter_.push_back(c->enter);
   }
   lock.unlock();
   uint64_t bytes = 0;
-  out.events.reserve(records_.size());
-  for (size_t i = 0; i < records_.size(); ++i) {
-    auto view = EventView::parse(records_[i]);
+  out.events.reserve(record_ends_.size());
+  for (size_t i = 0; i < record_ends_.size(); ++i) {
+    const size_t begin = i == 0 ? 0 : record_ends_[i - 1];
+    const std::span<const uint8_t> record(records_.data() + begin, record_ends_[i] - begin);
+    auto view = EventView::parse(record);
     if (!view.ok()) continue;  // the builder's own records always parse
     Event ev{*view, kHostDomain, 0};
     ev.enter = enter_[i];
     out.events.push_back(ev);
-    bytes += records_[i].size();
+    bytes += record.size();
   }
   events_.fetch_add(out.events.size(), std::memory_order_relaxed);
   bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -155,9 +159,7 @@ SourceStats ScapSource::stats() const {
   s.events = events_.load(std::memory_order_relaxed);
   s.bytes = bytes_.load(std::memory_order_relaxed);
   std::lock_guard lock(mu_);
-  uint64_t read = 0;
-  for (const auto& [id, n] : converter_.read_by_id()) read += n;
-  s.counters["scap_events_read"] = read;
+  s.counters["scap_events_read"] = converter_.events_read();
   s.counters["scap_events_modelled"] = converter_.modelled();
   if (uint64_t f = reader_.skipped_events()) s.counters["scap_events_filtered"] = f;
   for (const auto& [id, n] : converter_.unmodelled_by_id())

@@ -70,7 +70,10 @@ class ScapSource final : public Source {
   scap::ScapConverter converter_;
   std::vector<ThreadInfo> threads_;
   bool snapshot_taken_ = false;
-  std::vector<std::vector<uint8_t>> records_;  // this batch's records
+  // This batch's records back to back (record i ends at record_ends_[i]):
+  // one buffer reused across batches, no allocation per record.
+  std::vector<uint8_t> records_;
+  std::vector<size_t> record_ends_;
   std::vector<bool> enter_;
   Status deferred_;  // an error met after events already in the batch
   bool ended_ = false;

@@ -88,7 +88,7 @@ void EventBuilder::fail(std::string message) {
   if (status_.ok()) status_ = Status(StatusCode::kInternal, std::move(message));
 }
 
-int EventBuilder::claim(ParamRef param, bool (*accepts)(kestrel_param_type), const char* kind) {
+int EventBuilder::claim(const ParamRef& param, bool (*accepts)(kestrel_param_type), const char* kind) {
   if (!status_.ok()) return -1;
   const std::string_view event = info_->name;
   auto named = [&] {
@@ -152,7 +152,7 @@ void EventBuilder::commit(int index, const void* data, size_t len) {
   if (uint8_t* out = reserve(index, len); out != nullptr && len > 0) std::memcpy(out, data, len);
 }
 
-EventBuilder& EventBuilder::put_int(ParamRef param, int64_t value) {
+EventBuilder& EventBuilder::put_int(const ParamRef& param, int64_t value) {
   int index = claim(param, is_fixed, "fixed-width integer");
   if (index < 0) return *this;
   // Little-endian host: the low `width` bytes are the narrowed value.
@@ -160,13 +160,13 @@ EventBuilder& EventBuilder::put_int(ParamRef param, int64_t value) {
   return *this;
 }
 
-EventBuilder& EventBuilder::put_str(ParamRef param, std::string_view s) {
+EventBuilder& EventBuilder::put_str(const ParamRef& param, std::string_view s) {
   uint8_t* out = reserve(claim(param, is_string, "string"), s.size() + 1);
   if (out) Cursor(out).put(s.data(), s.size()).byte(0);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_strings(ParamRef param, std::span<const std::string_view> items) {
+EventBuilder& EventBuilder::put_strings(const ParamRef& param, std::span<const std::string_view> items) {
   size_t len = 0;
   for (std::string_view item : items) len += item.size() + 1;
   uint8_t* out = reserve(claim(param, is_string_array, "string list"), len);
@@ -176,53 +176,53 @@ EventBuilder& EventBuilder::put_strings(ParamRef param, std::span<const std::str
   return *this;
 }
 
-EventBuilder& EventBuilder::put_bytes(ParamRef param, std::span<const uint8_t> data) {
+EventBuilder& EventBuilder::put_bytes(const ParamRef& param, std::span<const uint8_t> data) {
   commit(claim(param, is_encoded, "byte"), data.data(), data.size());
   return *this;
 }
 
-EventBuilder& EventBuilder::put_unchecked_bytes(ParamRef param, std::span<const uint8_t> data) {
+EventBuilder& EventBuilder::put_unchecked_bytes(const ParamRef& param, std::span<const uint8_t> data) {
   commit(claim(param, is_any, "byte"), data.data(), data.size());
   return *this;
 }
 
-EventBuilder& EventBuilder::put_empty(ParamRef param) {
+EventBuilder& EventBuilder::put_empty(const ParamRef& param) {
   commit(claim(param, is_any, "empty"), nullptr, 0);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_sockaddr_in(ParamRef param, const uint8_t ip[4], uint16_t port) {
+EventBuilder& EventBuilder::put_sockaddr_in(const ParamRef& param, const uint8_t ip[4], uint16_t port) {
   if (uint8_t* out = reserve(claim(param, is_sockaddr, "sockaddr"), kSockaddrInSize)) write_sockaddr_in(out, ip, port);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_sockaddr_in6(ParamRef param, const uint8_t ip[16], uint16_t port) {
+EventBuilder& EventBuilder::put_sockaddr_in6(const ParamRef& param, const uint8_t ip[16], uint16_t port) {
   if (uint8_t* out = reserve(claim(param, is_sockaddr, "sockaddr"), kSockaddrIn6Size))
     write_sockaddr_in6(out, ip, port);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_sockaddr_un(ParamRef param, std::string_view path) {
+EventBuilder& EventBuilder::put_sockaddr_un(const ParamRef& param, std::string_view path) {
   if (uint8_t* out = reserve(claim(param, is_sockaddr, "sockaddr"), sockaddr_un_size(path)))
     write_sockaddr_un(out, path);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_tuple_in(ParamRef param, const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
+EventBuilder& EventBuilder::put_tuple_in(const ParamRef& param, const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
                                          uint16_t dport) {
   if (uint8_t* out = reserve(claim(param, is_socktuple, "socket tuple"), kTupleInSize))
     write_tuple_in(out, sip, sport, dip, dport);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_tuple_in6(ParamRef param, const uint8_t sip[16], uint16_t sport, const uint8_t dip[16],
+EventBuilder& EventBuilder::put_tuple_in6(const ParamRef& param, const uint8_t sip[16], uint16_t sport, const uint8_t dip[16],
                                           uint16_t dport) {
   if (uint8_t* out = reserve(claim(param, is_socktuple, "socket tuple"), kTupleIn6Size))
     write_tuple_in6(out, sip, sport, dip, dport);
   return *this;
 }
 
-EventBuilder& EventBuilder::put_tuple_un(ParamRef param, uint64_t source, uint64_t dest, std::string_view path) {
+EventBuilder& EventBuilder::put_tuple_un(const ParamRef& param, uint64_t source, uint64_t dest, std::string_view path) {
   if (uint8_t* out = reserve(claim(param, is_socktuple, "socket tuple"), tuple_un_size(path)))
     write_tuple_un(out, source, dest, path);
   return *this;

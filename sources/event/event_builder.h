@@ -77,24 +77,24 @@ class EventBuilder {
   // error) but keeping the buffer's capacity.
   void begin(uint16_t type, uint64_t ts_ns, uint32_t tid, uint32_t tgid);
 
-  EventBuilder& put_int(ParamRef param, int64_t value);
-  EventBuilder& put_str(ParamRef param, std::string_view s);
-  EventBuilder& put_strings(ParamRef param, std::span<const std::string_view> items);
-  EventBuilder& put_bytes(ParamRef param, std::span<const uint8_t> data);
-  EventBuilder& put_empty(ParamRef param);
+  EventBuilder& put_int(const ParamRef& param, int64_t value);
+  EventBuilder& put_str(const ParamRef& param, std::string_view s);
+  EventBuilder& put_strings(const ParamRef& param, std::span<const std::string_view> items);
+  EventBuilder& put_bytes(const ParamRef& param, std::span<const uint8_t> data);
+  EventBuilder& put_empty(const ParamRef& param);
   // Bytes for `param` whatever its type (the name is still checked): for
   // robustness tests that feed readers params of the wrong size on purpose.
-  EventBuilder& put_unchecked_bytes(ParamRef param, std::span<const uint8_t> data);
+  EventBuilder& put_unchecked_bytes(const ParamRef& param, std::span<const uint8_t> data);
   // SOCKADDR and SOCKTUPLE params (layout in kestrel_event.h), encoded in
   // place. IPs in network order, ports in host order.
-  EventBuilder& put_sockaddr_in(ParamRef param, const uint8_t ip[4], uint16_t port);
-  EventBuilder& put_sockaddr_in6(ParamRef param, const uint8_t ip[16], uint16_t port);
-  EventBuilder& put_sockaddr_un(ParamRef param, std::string_view path);
-  EventBuilder& put_tuple_in(ParamRef param, const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
+  EventBuilder& put_sockaddr_in(const ParamRef& param, const uint8_t ip[4], uint16_t port);
+  EventBuilder& put_sockaddr_in6(const ParamRef& param, const uint8_t ip[16], uint16_t port);
+  EventBuilder& put_sockaddr_un(const ParamRef& param, std::string_view path);
+  EventBuilder& put_tuple_in(const ParamRef& param, const uint8_t sip[4], uint16_t sport, const uint8_t dip[4],
                              uint16_t dport);
-  EventBuilder& put_tuple_in6(ParamRef param, const uint8_t sip[16], uint16_t sport, const uint8_t dip[16],
+  EventBuilder& put_tuple_in6(const ParamRef& param, const uint8_t sip[16], uint16_t sport, const uint8_t dip[16],
                               uint16_t dport);
-  EventBuilder& put_tuple_un(ParamRef param, uint64_t source, uint64_t dest, std::string_view path);
+  EventBuilder& put_tuple_un(const ParamRef& param, uint64_t source, uint64_t dest, std::string_view path);
 
   // Whether the row has a param called `name` (for params only some of the
   // rows a producer picks from carry: openat's dirfd, pipe2's flags).
@@ -118,7 +118,7 @@ class EventBuilder {
  private:
   // The index `param` names if it is the row's next param and its type is
   // one `accepts` allows; otherwise records the mismatch and returns -1.
-  int claim(ParamRef param, bool (*accepts)(kestrel_param_type), const char* kind);
+  int claim(const ParamRef& param, bool (*accepts)(kestrel_param_type), const char* kind);
   // Appends `len` bytes of param data for the claimed param `index`.
   void commit(int index, const void* data, size_t len);
   uint8_t* reserve(int index, size_t len);  // nullptr on error
