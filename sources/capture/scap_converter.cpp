@@ -206,12 +206,8 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
     if (type == KE_SYSCALL && pi.name == "id") builder_.put_int(pi.name, *nr);
     else builder_.put_empty(pi.name);  // a generic event carries no arguments, nor (exit) a result
   }
-  auto rec = builder_.finish();
-  if (!rec.ok()) {
-    ++malformed_;
-    last_error_ = "scap generic event at offset " + std::to_string(ev.offset) + ": " + rec.status().message();
-    return std::nullopt;
-  }
+  auto rec = finish(ev);
+  if (!rec) return std::nullopt;
   ++modelled_;
   ++generic_[*name];
   return Converted{*rec, enter};
@@ -222,6 +218,16 @@ std::map<uint16_t, uint64_t> ScapConverter::read_by_id() const {
   for (size_t id = 0; id < read_.size(); ++id)
     if (read_[id] != 0) out[static_cast<uint16_t>(id)] = read_[id];
   return out;
+}
+
+std::optional<std::span<const uint8_t>> ScapConverter::finish(const RawEvent& ev) {
+  auto rec = builder_.finish();
+  if (rec.ok()) return *rec;
+  ++malformed_;
+  last_error_ = "scap " + (ev.type == kGenericEnterId || ev.type == kGenericExitId ? std::string("generic event")
+                                                                                  : scap_event_label(ev.type)) +
+                " at offset " + std::to_string(ev.offset) + ": " + rec.status().message();
+  return std::nullopt;
 }
 
 void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params) {
@@ -269,13 +275,8 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   }
   if (fd) builder_.put_int(KPARAM(SYSCALL, fd), *fd);
   else builder_.put_empty(KPARAM(SYSCALL, fd));
-  auto rec = builder_.finish();
-  if (!rec.ok()) {
-    ++malformed_;
-    last_error_ = "scap " + scap_event_label(ev.type) + " at offset " + std::to_string(ev.offset) + ": " +
-                  rec.status().message();
-    return std::nullopt;
-  }
+  auto rec = finish(ev);
+  if (!rec) return std::nullopt;
   ++modelled_;
   ++generic_[std::string(row.name)];
   if (row.dir == Direction::kEnter) remember_enter(tid, row.id, ev.params);
@@ -367,13 +368,8 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
       }
     }
   }
-  auto rec = builder_.finish();
-  if (!rec.ok()) {
-    ++malformed_;
-    last_error_ = "scap " + scap_event_label(ev.type) + " at offset " + std::to_string(ev.offset) + ": " +
-                  rec.status().message();
-    return std::nullopt;
-  }
+  auto rec = finish(ev);
+  if (!rec) return std::nullopt;
   // Any exit ends its thread's pending enter: marked so rather than erased,
   // so the thread's buffers are kept for its next enter.
   if (answered != nullptr) answered->id = kNoPending;

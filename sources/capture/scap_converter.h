@@ -83,6 +83,8 @@ class ScapConverter {
       return {data.data() + begin, ends[i] - begin};
     }
   };
+  // The record built, or nullopt with malformed() and last_error() told why.
+  std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
   void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
   int64_t pid_of(int64_t tid) const;
   static bool tracks_process(uint16_t kestrel_type) {
