@@ -148,13 +148,14 @@ void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row,
   const int64_t tid = static_cast<int64_t>(ev.tid);
   if (type == KE_EXECVE) {
     if (auto pid = param("pid"); pid && param("res").value_or(-1) == 0) pid_of_tid_[tid] = *pid;
-  } else if (type == KE_CLONE || type == KE_FORK || type == KE_VFORK) {
+  } else if (type == KE_CLONE || type == KE_CLONE3 || type == KE_FORK || type == KE_VFORK) {
     const int64_t res = param("res").value_or(-1);
     if (res == 0) {
       if (auto pid = param("pid")) pid_of_tid_[tid] = *pid;
     } else if (res > 0) {
       const int64_t flags = param("flags").value_or(0);
-      pid_of_tid_[res] = (type == KE_CLONE && (ppm_clone_flags_to_linux(uint32_t(flags)) & CLONE_THREAD))
+      const bool can_be_thread = type == KE_CLONE || type == KE_CLONE3;
+      pid_of_tid_[res] = (can_be_thread && (ppm_clone_flags_to_linux(uint32_t(flags)) & CLONE_THREAD))
                              ? pid_of(tid)
                              : res;
     }

@@ -88,8 +88,8 @@ class ScapConverter {
   void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
   int64_t pid_of(int64_t tid) const;
   static bool tracks_process(uint16_t kestrel_type) {
-    return kestrel_type == KE_EXECVE || kestrel_type == KE_CLONE || kestrel_type == KE_FORK ||
-           kestrel_type == KE_VFORK || kestrel_type == KE_PROCEXIT;
+    return kestrel_type == KE_EXECVE || kestrel_type == KE_CLONE || kestrel_type == KE_CLONE3 ||
+           kestrel_type == KE_FORK || kestrel_type == KE_VFORK || kestrel_type == KE_PROCEXIT;
   }
   void track_process(const RawEvent& ev, const EventRow& row, uint16_t kestrel_type);
   std::optional<Converted> convert_generic(const RawEvent& ev);

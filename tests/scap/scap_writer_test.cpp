@@ -318,6 +318,39 @@ TEST(ScapWriter, RecordsAndStateRoundTripThroughTheReader) {
   EXPECT_EQ(rb.enters, rb.exits.size() - 1);  // procexit has no enter
 }
 
+// scap events carry a tid, not a pid: the converter learns a new thread's
+// process from its creator's clone exit. clone3 (glibc's pthread_create)
+// as much as clone: a thread's events then carry its process's pid.
+TEST(ScapWriter, Clone3ThreadsBelongToTheirProcess) {
+  std::vector<std::vector<uint8_t>> records;
+  records.push_back(record(KE_CLONE3, 2000, 4242, 4242,
+                           {{"res", int64_t(4300)}, {"exe", std::string("/usr/bin/app")}, {"tid", int64_t(4242)},
+                            {"pid", int64_t(4242)}, {"ptid", int64_t(1)}, {"comm", std::string("app")},
+                            {"flags", int64_t(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)}}));
+  records.push_back(record(KE_CLONE3, 2001, 4242, 4242,
+                           {{"res", int64_t(4400)}, {"exe", std::string("/usr/bin/app")}, {"tid", int64_t(4242)},
+                            {"pid", int64_t(4242)}, {"ptid", int64_t(1)}, {"comm", std::string("app")},
+                            {"flags", int64_t(0)}}));
+  records.push_back(record(KE_MMAP, 2002, 4300, 0, {{"res", int64_t(0)}, {"fd", int64_t(-1)}}));
+  records.push_back(record(KE_MMAP, 2003, 4400, 0, {{"res", int64_t(0)}, {"fd", int64_t(-1)}}));
+  const std::string path = temp_path("clone3.scap");
+  scap::ScapWriter w;
+  ASSERT_TRUE(w.open(path).ok());
+  ASSERT_TRUE(w.write_header({}).ok());
+  ASSERT_TRUE(w.write_threads({}).ok());
+  for (const auto& r : records) ASSERT_TRUE(w.append(r).ok());
+  ASSERT_TRUE(w.close().ok());
+  ReadBack rb = read_back(path);
+  std::map<uint32_t, uint32_t> pid_of;
+  for (const auto& rec : rb.exits) {
+    auto v = EventView::parse(rec);
+    ASSERT_TRUE(v.ok());
+    if (v->type() == KE_MMAP) pid_of[v->tid()] = v->tgid();
+  }
+  EXPECT_EQ(pid_of.at(4300), 4242u);  // CLONE_THREAD: a thread of 4242
+  EXPECT_EQ(pid_of.at(4400), 4400u);  // a new process
+}
+
 TEST(ScapWriter, LongStringsAreCutToLibscapLimitsNotRefused) {
   ThreadInfo t;
   t.tid = t.pid = 10;
