@@ -9,9 +9,9 @@
 #include "app/rules_loading.h"
 #include "app/collector_plan.h"
 #include "app/run_collector.h"
+#include "app/timestamped_log.h"
 #include "app/validate_output.h"
 #include "sources/capture/capture_recorder.h"
-#include "app/timestamped_log.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
@@ -105,12 +105,47 @@ int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::o
   return kExitOk;
 }
 
-// Everything after the configuration is loaded; `err` is the log stream.
-int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err);
-
 int refuse(std::ostream& err, const std::string& what) {
   err << "kestrel: " << what << "\n";
   return kExitUsage;
+}
+
+// Everything after the configuration is loaded; `err` is the log stream.
+int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
+  if (o.gvisor_generate_config) return print_gvisor_config(o, config, out, err);
+  if (o.list_fields) {
+    // -L loads no plugins: it lists the static field sets.
+    const engine::FieldRegistry& fields = engine::builtin_field_registry();
+    if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
+      return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
+    fields.print_field_list(out, *o.list_fields);
+    return kExitOk;
+  }
+  if (o.list_plugins) {
+    auto plugins = load_plugins(config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    print_plugin_list(out, *plugins);
+    return kExitOk;
+  }
+  if (o.list_rules) {
+    auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
+    if (!rules.ok()) {
+      err << "kestrel: " << rules.status().message();
+      return kExitFailure;
+    }
+    apply_rule_selection(*rules, o.rule_selection);
+    print_rule_table(out, *rules);
+    return kExitOk;
+  }
+  if (!o.write_capture.empty() || o.capture_format) {
+    if (o.write_capture.empty()) return refuse(err, "--capture-format needs -w FILE");
+    if (auto f = capture_format_for(o.write_capture, o.capture_format); !f.ok()) return refuse(err, f.status().message());
+  }
+  if (!o.validate.empty()) return run_validate(o.validate, config.json_output, out, err);
+  return run_collector(o, config, out, err);
 }
 
 }  // namespace
@@ -154,48 +189,5 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   std::ostream& log = config->time_format_iso_8601 ? timestamped_err : err;
   return run_configured(o, *config, out, log);
 }
-
-namespace {
-
-int run_configured(const CliOptions& o, const KestrelConfig& config_in, std::ostream& out, std::ostream& err) {
-  const KestrelConfig* config = &config_in;
-
-  if (o.gvisor_generate_config) return print_gvisor_config(o, *config, out, err);
-  if (o.list_fields) {
-    // -L loads no plugins: it lists the static field sets.
-    const engine::FieldRegistry& fields = engine::builtin_field_registry();
-    if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
-      return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
-    fields.print_field_list(out, *o.list_fields);
-    return kExitOk;
-  }
-  if (o.list_plugins) {
-    auto plugins = load_plugins(*config);
-    if (!plugins.ok()) {
-      err << "kestrel: " << plugins.status().to_string() << "\n";
-      return kExitFailure;
-    }
-    print_plugin_list(out, *plugins);
-    return kExitOk;
-  }
-  if (o.list_rules) {
-    auto rules = load_configured_rules(o.rules.empty() ? config->rules_files : o.rules, err);
-    if (!rules.ok()) {
-      err << "kestrel: " << rules.status().message();
-      return kExitFailure;
-    }
-    apply_rule_selection(*rules, o.rule_selection);
-    print_rule_table(out, *rules);
-    return kExitOk;
-  }
-  if (!o.write_capture.empty() || o.capture_format) {
-    if (o.write_capture.empty()) return refuse(err, "--capture-format needs -w FILE");
-    if (auto f = capture_format_for(o.write_capture, o.capture_format); !f.ok()) return refuse(err, f.status().message());
-  }
-  if (!o.validate.empty()) return run_validate(o.validate, config->json_output, out, err) == 0 ? kExitOk : kExitFailure;
-  return run_collector(o, *config, out, err);
-}
-
-}  // namespace
 
 }  // namespace kestrel

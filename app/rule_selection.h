@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "base/status.h"
 #include "engine/rule_set.h"
 
 namespace kestrel {
@@ -19,7 +18,6 @@ struct RuleSelection {
   std::vector<std::string> disabled_name_substrings;  // -D
   std::vector<std::string> disabled_tags;             // -T
   std::vector<std::string> enabled_tags;              // -t
-  bool empty() const { return disabled_name_substrings.empty() && disabled_tags.empty() && enabled_tags.empty(); }
 };
 
 // Falco's message for -D/-T given with -t; "" when the selection is usable.

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "app/cli.h"
+
 namespace kestrel {
 namespace {
 
@@ -105,7 +107,7 @@ int run_validate(const std::vector<std::string>& paths, bool json_output, std::o
   }
   if (json_output)
     out << falco_load_results_json(results).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  return ok ? 0 : 1;
+  return ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace kestrel

@@ -24,7 +24,7 @@ namespace kestrel {
 
 nlohmann::json falco_load_results_json(const std::vector<engine::ValidationResult>& results);
 
-// Exit code: 0 when every file is valid, else 1 (the text of the invalid
+// The exit code: kExitOk when every file is valid, else kExitFailure (the text of the invalid
 // files then also goes to `err` in JSON mode, where stdout is the JSON).
 int run_validate(const std::vector<std::string>& paths, bool json_output, std::ostream& out, std::ostream& err);
 
