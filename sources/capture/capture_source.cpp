@@ -4,21 +4,15 @@
 
 #include <utility>
 
+#include "sources/capture/replay_capabilities.h"
 #include "sources/capture/scap_source.h"
 #include "sources/capture/streamed_capture_source.h"
 
 namespace kestrel {
 
-CaptureSource::CaptureSource(std::string path) : path_(std::move(path)) {
-  caps_.name = "capture";
-  caps_.live = false;
-  // Whatever the capturing host saw, containers included; sandboxes come
-  // through as their own domains.
-  caps_.sees_containers = true;
-  caps_.sees_sandboxes = true;
-  caps_.event_types.set();
-  caps_.event_types.reset(KE_NONE);
-}
+// Whatever the capturing host saw, containers included; sandboxes come
+// through as their own domains.
+CaptureSource::CaptureSource(std::string path) : path_(std::move(path)), caps_(replay_capabilities(true)) {}
 
 CaptureSource::CaptureSource(std::string path, std::unique_ptr<kcap::ByteSource> stream)
     : CaptureSource(std::move(path)) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sources/capture/byte_stream.h"
+#include "sources/capture/replay_capabilities.h"
 #include "sources/capture/scap_event_table.h"
 #include "sources/capture/scap_format.h"
 
@@ -38,13 +39,7 @@ ScapSource::ScapSource(std::string path, std::unique_ptr<kcap::ByteSource> strea
   stream_ = std::move(stream);
 }
 
-ScapSource::ScapSource(std::string path) : path_(std::move(path)) {
-  caps_.name = "capture";
-  caps_.live = false;
-  caps_.sees_containers = true;
-  caps_.event_types.set();
-  caps_.event_types.reset(KE_NONE);
-}
+ScapSource::ScapSource(std::string path) : path_(std::move(path)), caps_(replay_capabilities(false)) {}
 
 Status ScapSource::open() {
   snapshot_taken_ = false;

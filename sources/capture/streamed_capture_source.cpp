@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "sources/capture/capture_source.h"
+#include "sources/capture/replay_capabilities.h"
 #include "sources/capture/scap_source.h"
 
 namespace kestrel {
@@ -12,13 +13,8 @@ namespace {
 constexpr size_t kHeadBytes = 4;
 }  // namespace
 
-StreamedCaptureSource::StreamedCaptureSource(std::string path) : path_(std::move(path)) {
-  caps_.name = "capture";
-  caps_.live = false;
-  caps_.sees_containers = true;
-  caps_.event_types.set();
-  caps_.event_types.reset(KE_NONE);
-}
+StreamedCaptureSource::StreamedCaptureSource(std::string path)
+    : path_(std::move(path)), caps_(replay_capabilities(false)) {}
 
 const SourceCapabilities& StreamedCaptureSource::capabilities() const {
   return inner_ ? inner_->capabilities() : caps_;
