@@ -35,8 +35,8 @@ void log_fn(ss_plugin_owner_t* o, const char* component, const char* msg, ss_plu
 
 const char* get_owner_last_error(ss_plugin_owner_t* o) { return o ? owner_of(o)->last_error() : nullptr; }
 
-const ss_plugin_table_info* list_tables(ss_plugin_owner_t*, uint32_t* ntables) {
-  static const ss_plugin_table_info kNone{};  // a valid pointer to zero entries
+ss_plugin_table_info* list_tables(ss_plugin_owner_t*, uint32_t* ntables) {
+  static ss_plugin_table_info kNone{};  // a valid pointer to zero entries
   if (ntables) *ntables = 0;
   return &kNone;
 }
@@ -47,7 +47,7 @@ ss_plugin_table_t* get_table(ss_plugin_owner_t* o, const char* name, ss_plugin_s
   return nullptr;
 }
 
-ss_plugin_rc add_table(ss_plugin_owner_t* o, const void*) {
+ss_plugin_rc add_table(ss_plugin_owner_t* o, const ss_plugin_table_input*) {
   if (o) owner_of(o)->set_last_error("Kestrel does not accept state tables from plugins");
   return SS_PLUGIN_FAILURE;
 }
@@ -86,7 +86,8 @@ ss_plugin_table_reader_vtable_ext g_reader{&get_table_name,   &get_table_size,  
                                            &read_entry_field, &release_table_entry, &iterate_entries};
 ss_plugin_table_writer_vtable_ext g_writer{&clear_table,         &erase_table_entry, &create_table_entry,
                                            &destroy_table_entry, &add_table_entry,   &write_entry_field};
-const ss_plugin_init_tables_input g_tables{&list_tables, &get_table, &add_table, g_fields,
+const ss_plugin_init_tables_input g_tables{&list_tables, &get_table, &add_table,
+                                           {&list_table_fields, &table_field, &table_field},
                                            &g_fields,    &g_reader,  &g_writer};
 
 }  // namespace
@@ -108,11 +109,8 @@ ss_plugin_init_input PluginOwner::init_input(const char* config) {
 void PluginOwner::fill_extract_input(ss_plugin_field_extract_input& in) {
   in.owner = this;
   in.get_owner_last_error = &get_owner_last_error;
-  static_assert(sizeof in.table_reader.slots == 4 * sizeof(void*));
-  in.table_reader.slots[0] = reinterpret_cast<void*>(g_reader.get_table_name);
-  in.table_reader.slots[1] = reinterpret_cast<void*>(g_reader.get_table_size);
-  in.table_reader.slots[2] = reinterpret_cast<void*>(g_reader.get_table_entry);
-  in.table_reader.slots[3] = reinterpret_cast<void*>(g_reader.read_entry_field);
+  in.table_reader = {g_reader.get_table_name, g_reader.get_table_size, g_reader.get_table_entry,
+                     g_reader.read_entry_field};
   in.table_reader_ext = &g_reader;
 }
 

@@ -83,13 +83,13 @@ TEST_F(PluginInitInputs, EmptyTablesAnswerPerTheContract) {
   uint32_t n = 7;
   EXPECT_NE(t->list_tables(&owner, &n), nullptr);
   EXPECT_EQ(n, 0u);
-  EXPECT_EQ(t->get_table(&owner, "threads", 4), nullptr);
+  EXPECT_EQ(t->get_table(&owner, "threads", SS_PLUGIN_ST_INT64), nullptr);
   EXPECT_STREQ(owner.last_error(), "Kestrel offers no state tables to plugins (asked for 'threads')");
   EXPECT_EQ(t->add_table(&owner, nullptr), SS_PLUGIN_FAILURE);
   ASSERT_NE(t->fields_ext, nullptr);
   ASSERT_NE(t->reader_ext, nullptr);
   ASSERT_NE(t->writer_ext, nullptr);
-  EXPECT_EQ(t->fields_ext->get_table_field(nullptr, "a", 9), nullptr);
+  EXPECT_EQ(t->fields_ext->get_table_field(nullptr, "a", SS_PLUGIN_ST_STRING), nullptr);
   EXPECT_EQ(t->reader_ext->get_table_size(nullptr), UINT64_MAX);
   EXPECT_EQ(t->writer_ext->clear_table(nullptr), SS_PLUGIN_FAILURE);
 }
