@@ -63,12 +63,12 @@ TEST(OktaRules, OutputFieldsComeFromTheEvents) {
     const auto& f = a["output_fields"];
     if (a["rule"] == "Too many failed MFA in last 5min") {
       ++seen;
-      EXPECT_EQ(f.value("okta.mfa.failure.countlast[300]", std::string()), "3") << a.dump();
+      EXPECT_EQ(f.value("okta.mfa.failure.countlast[300]", 0), 3) << a.dump();  // a number: uint64 field
       EXPECT_EQ(f.value("okta.reason", std::string()), "INVALID_CREDENTIALS");
       EXPECT_EQ(a.value("time", std::string()).substr(0, 19), "2026-12-02T14:22:00");
     } else if (a["rule"] == "Too many denied MFA Pushes in last 5min") {
       ++seen;
-      EXPECT_EQ(f.value("okta.mfa.deny.countlast[300]", std::string()), "3") << a.dump();
+      EXPECT_EQ(f.value("okta.mfa.deny.countlast[300]", 0), 3) << a.dump();
     } else if (a["rule"] == "User password reset by OKTA admin") {
       ++seen;
       EXPECT_EQ(f.value("okta.client.ip", std::string()), "192.0.2.17");

@@ -70,7 +70,9 @@ TEST(OurPlugins, IdentityAsFalcosRegistryGivesIt) {
     EXPECT_EQ(info.event_source, p.source) << p.name;
     EXPECT_EQ(info.can_source, *p.source != '\0') << p.name;
     EXPECT_TRUE(info.can_extract) << p.name;
-    if (*p.source) EXPECT_EQ(info.id, p.id) << p.name;
+    if (*p.source) {
+      EXPECT_EQ(info.id, p.id) << p.name;
+    }
   }
 }
 
@@ -127,8 +129,11 @@ TEST(OurPlugins, EveryFieldTheRulesetsNameIsDeclaredByTheirPlugins) {
       const bool has_arg = (*it)[2].matched;
       auto f = declared.find(name);
       ASSERT_NE(f, declared.end()) << file << " names " << name << ", which none of its plugins declares";
-      if (has_arg) EXPECT_TRUE(f->second.arg_index || f->second.arg_key) << file << ": " << (*it)[0];
-      else EXPECT_FALSE(f->second.arg_required) << file << ": " << name << " needs an argument";
+      if (has_arg) {
+        EXPECT_TRUE(f->second.arg_index || f->second.arg_key) << file << ": " << (*it)[0];
+      } else {
+        EXPECT_FALSE(f->second.arg_required) << file << ": " << name << " needs an argument";
+      }
       ++checked;
     }
     EXPECT_GT(checked, 10u) << file;
