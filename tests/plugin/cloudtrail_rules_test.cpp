@@ -157,4 +157,22 @@ TEST(CloudtrailRules, AFileThatIsNotACloudTrailLogFailsWithItsName) {
   EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
 }
 
+TEST(CloudtrailRules, HostileLogFilesEndTheRunWithAnError) {
+  const fs::path dir = fs::temp_directory_path() / ("kestrel-cloudtrail-bad-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  // 20,000 nested arrays inside Records: refused before any tree is built.
+  const fs::path deep = dir / "deep.json";
+  std::ofstream(deep) << "{\"Records\":" << std::string(20000, '[') << std::string(20000, ']') << "}";
+  auto r = run_with_plugins(kRules, plugins(deep.string()));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("nested deeper than 128 levels"), std::string::npos) << r.out;
+  // A .gz that is not gzip data past its header, and a truncated one.
+  const fs::path broken = dir / "broken.json.gz";
+  std::ofstream(broken, std::ios::binary) << std::string("\x1f\x8b\x08\x00garbage", 11);
+  r = run_with_plugins(kRules, plugins(broken.string()));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find(broken.string()), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace

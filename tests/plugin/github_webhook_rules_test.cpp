@@ -196,6 +196,26 @@ TEST(GithubWebhook, SignatureMatchesGithubsDocumentedExample) {
   EXPECT_EQ(g.c.stop(), 0) << g.c.err;
 }
 
+TEST(GithubWebhook, HostileSignedBodiesAreRefusedAndCounted) {
+  // Signed right (a sender holding the secret is still untrusted input).
+  FakeGithubApi api;
+  Github g;
+  ASSERT_NO_FATAL_FAILURE(g.start(kSecret, api.port));
+  const std::string deep = std::string(20000, '[') + std::string(20000, ']');
+  EXPECT_EQ(deliver(g.port, "push", deep, sign(kSecret, deep)), 400);
+  EXPECT_EQ(deliver(g.port, "push", "[1,2]", sign(kSecret, "[1,2]")), 400);  // not an object
+  const std::string big = "{\"pad\":\"" + std::string(26u << 20, 'x') + "\"}";  // over GitHub's 25 MB
+  EXPECT_EQ(deliver(g.port, "push", big, sign(kSecret, big)), 413);
+  EXPECT_EQ(g.counter("webhook_refused_too_deep", 1), 1);
+  EXPECT_EQ(g.counter("webhook_refused_not_json", 1), 1);
+  EXPECT_EQ(g.counter("webhook_refused_too_large", 1), 1);
+  // Still serving.
+  const std::string ping = read_file(kFixtures + "ping__hook_created.json");
+  EXPECT_EQ(deliver(g.port, "ping", ping, sign(kSecret, ping)), 200);
+  EXPECT_EQ(g.wait_for_alerts(1, std::chrono::seconds(30)), 1u) << g.c.out << g.c.err;
+  EXPECT_EQ(g.c.stop(), 0) << g.c.err;
+}
+
 // X-GitHub-Event is the fixture name's prefix ("repository__publicized").
 const std::map<std::string, std::multiset<std::string>> kExpected = {
     {"pinger", {"Webhook Connected"}},
