@@ -157,6 +157,61 @@ TEST(CloudtrailRules, AFileThatIsNotACloudTrailLogFailsWithItsName) {
   EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
 }
 
+// Fields the upstream ruleset does not use, read off two records of the
+// fixtures (values written from the records, as AWS documents the members).
+TEST(CloudtrailFields, DocumentedFieldsOnAnS3ReadAndAnInstanceLaunch) {
+  LogTree tree;
+  const std::string rules = ::testing::TempDir() + "cloudtrail_fields.yaml";
+  std::ofstream(rules) << R"yaml(
+- rule: S3 read
+  desc: fields of a GetObject record
+  condition: ct.name=GetObject
+  output: info=%ct.info ro=%ct.readonly mgmt=%ct.managementevent short=%ct.shortsrc acct=%ct.user.accountid
+    type=%ct.eventtype cat=%ct.eventcategory uri=%s3.uri key=%s3.key bytes=%s3.bytes out=%s3.bytes.out
+    gets=%s3.cnt.get others=%s3.cnt.other resources=%ct.resources
+  priority: INFO
+  source: aws_cloudtrail
+- rule: Launch
+  desc: fields of a RunInstances record
+  condition: ct.name=RunInstances
+  output: name=%ec2.name image=%ec2.imageid ro=%ct.readonly put=%s3.cnt.put other=%s3.cnt.other err=%ct.error
+  priority: INFO
+  source: aws_cloudtrail
+)yaml";
+  auto r = run_with_plugins(rules, plugins(tree.root.string()));
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.alerts.size(), 2u) << r.out;
+  for (const auto& a : r.alerts) {
+    const auto& f = a["output_fields"];
+    if (a["rule"] == "S3 read") {
+      EXPECT_EQ(f.value("ct.info", std::string()),
+                "alice via 203.0.113.19 read GetObject Size=5120 URI=s3://website-assets/index.html");
+      EXPECT_EQ(f.value("ct.readonly", std::string()), "true");
+      EXPECT_EQ(f.value("ct.managementevent", std::string()), "false");
+      EXPECT_EQ(f.value("ct.shortsrc", std::string()), "s3");
+      EXPECT_EQ(f.value("ct.user.accountid", std::string()), "123456789012");
+      EXPECT_EQ(f.value("ct.eventtype", std::string()), "AwsApiCall");
+      EXPECT_EQ(f.value("ct.eventcategory", std::string()), "Data");
+      EXPECT_EQ(f.value("s3.uri", std::string()), "s3://website-assets/index.html");
+      EXPECT_EQ(f.value("s3.key", std::string()), "index.html");
+      EXPECT_EQ(f.value("s3.bytes", 0), 5120);  // bytesTransferredOut is 5120.0 in the record
+      EXPECT_EQ(f.value("s3.bytes.out", 0), 5120);
+      EXPECT_EQ(f.value("s3.cnt.get", 0), 1);
+      EXPECT_EQ(f.value("s3.cnt.other", 1), 0);
+      auto resources = nlohmann::json::parse(f.value("ct.resources", std::string("null")));
+      ASSERT_TRUE(resources.is_array() && resources.size() == 2) << f.dump();
+      EXPECT_EQ(resources[0].value("ARN", std::string()), "arn:aws:s3:::website-assets/index.html");
+    } else {
+      EXPECT_EQ(f.value("ec2.name", std::string()), "build-runner");
+      EXPECT_EQ(f.value("ec2.imageid", std::string()), "ami-0abcdef1234567890");
+      EXPECT_EQ(f.value("ct.readonly", std::string()), "false");
+      EXPECT_EQ(f.value("s3.cnt.put", 1), 0);
+      EXPECT_EQ(f.value("s3.cnt.other", 0), 1);
+      EXPECT_TRUE(!f.contains("ct.error") || f["ct.error"].is_null() || f["ct.error"] == "<NA>") << f.dump();
+    }
+  }
+}
+
 TEST(CloudtrailRules, HostileLogFilesEndTheRunWithAnError) {
   const fs::path dir = fs::temp_directory_path() / ("kestrel-cloudtrail-bad-" + std::to_string(getpid()));
   fs::create_directories(dir);

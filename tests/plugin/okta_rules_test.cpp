@@ -78,6 +78,36 @@ TEST(OktaRules, OutputFieldsComeFromTheEvents) {
   EXPECT_EQ(seen, 3) << r.out;
 }
 
+// Fields the upstream ruleset does not use, on the SSO event of the export
+// (values written from the event).
+TEST(OktaFields, DocumentedFieldsOnAnSsoEvent) {
+  const std::string rules = ::testing::TempDir() + "okta_fields.yaml";
+  std::ofstream(rules) << R"yaml(
+- rule: SSO
+  desc: fields of a user.authentication.sso event
+  condition: okta.evt.type = "user.authentication.sso"
+  output: app=%okta.app org=%okta.org country=%okta.client.geo.country target=%okta.target.app.alternateid
+    names=%okta.targets.displayName first=%okta.targets.displayName[0] asn=%okta.security.asnumber
+    login=%okta.actor.alternateid ua=%okta.useragent.browser result=%okta.result lat=%okta.client.geo.lat
+  priority: INFO
+  source: okta
+)yaml";
+  auto r = run_with_plugins(rules, plugins(kFixtures + "/system_log_export.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.alerts.size(), 1u) << r.out;
+  const auto& f = r.alerts[0]["output_fields"];
+  EXPECT_EQ(f.value("okta.app", std::string()), "github");  // requestUri /app/github/...
+  EXPECT_EQ(f.value("okta.org", std::string()), "example");  // init_config.organization
+  EXPECT_EQ(f.value("okta.client.geo.country", std::string()), "United States");
+  EXPECT_EQ(f.value("okta.target.app.alternateid", std::string()), "GitHub Enterprise");
+  EXPECT_EQ(f.value("okta.targets.displayName[0]", std::string()), "GitHub");
+  EXPECT_EQ(f.value("okta.security.asnumber", 0), 7922);
+  EXPECT_EQ(f.value("okta.actor.alternateid", std::string()), "bea@example.com");
+  EXPECT_EQ(f.value("okta.useragent.browser", std::string()), "SAFARI");
+  EXPECT_EQ(f.value("okta.result", std::string()), "SUCCESS");
+  EXPECT_EQ(f.value("okta.client.geo.lat", std::string()), "39.7525");
+}
+
 TEST(OktaRules, OneExportFileAlone) {
   auto r = run_with_plugins(kRules, plugins(kFixtures + "/system_log_export.json"));
   ASSERT_EQ(r.code, 0) << r.out;
