@@ -60,28 +60,37 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
+  // Each source's fields: its plugin's, then the extractor-only plugins'.
+  for (auto& p : out) {
+    if (!p.library->info().can_source) continue;
+    p.source_fields = std::make_unique<plugin::FieldProviderChain>();
+    if (p.fields) p.source_fields->add(p.fields.get());
+    for (const auto& extractor : out)
+      if (extractor.fields && !extractor.library->info().can_source) p.source_fields->add(extractor.fields.get());
+  }
   return out;
 }
 
 engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins) {
   engine::FieldRegistry registry;
-  // The fields of each source are those of the plugin that fills them.
-  for (const auto& [source, provider] : plugin_field_providers(plugins))
+  // The fields of each source are those of the plugins that fill them, in
+  // the order its chain asks them (the first set added is looked up first).
+  for (const auto& source_plugin : plugins) {
+    const auto& info = source_plugin.library->info();
+    if (!info.can_source) continue;
+    if (source_plugin.fields) add_fields(registry, info.event_source, info);
     for (const auto& p : plugins)
-      if (p.fields.get() == provider && provider) add_fields(registry, source, p.library->info());
+      if (p.fields && !p.library->info().can_source) add_fields(registry, info.event_source, p.library->info());
+  }
   return registry;
 }
 
 std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const std::vector<LoadedPlugin>& plugins) {
   std::map<std::string, engine::eval::FieldProvider*> by_source;
   for (const auto& p : plugins)
-    if (p.library->info().can_source) by_source.emplace(p.library->info().event_source, p.fields.get());
-  // A separate extractor plugin fills a source whose own plugin cannot.
-  for (auto& [source, provider] : by_source) {
-    if (provider) continue;
-    for (const auto& p : plugins)
-      if (p.fields && !p.library->info().can_source) provider = p.fields.get();
-  }
+    if (p.library->info().can_source)
+      by_source.emplace(p.library->info().event_source,
+                        p.source_fields && !p.source_fields->empty() ? p.source_fields.get() : nullptr);
   return by_source;
 }
 

@@ -16,6 +16,7 @@
 
 #include "app/config/config.h"
 #include "engine/fields/field_registry.h"
+#include "plugins/plugin_field_chain.h"
 #include "plugins/plugin_field_provider.h"
 #include "plugins/plugin_library.h"
 #include "sources/source.h"
@@ -26,6 +27,9 @@ struct LoadedPlugin {
   PluginConfig config;
   std::shared_ptr<plugin::PluginLibrary> library;
   std::unique_ptr<plugin::PluginFieldProvider> fields;  // null without extraction
+  // For a plugin with an event source: what fills that source's fields —
+  // its own extractor, then every extractor-only plugin's (load order).
+  std::unique_ptr<plugin::FieldProviderChain> source_fields;
 };
 
 // Loads and initialises config.load_plugins, in order. Errors name the
@@ -40,8 +44,10 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config);
 engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins);
 
 // The event sources the loaded plugins produce, each with the provider
-// that fills its fields (the first loaded plugin that extracts fields for
-// it: the source plugin itself when it can).
+// that fills its fields: the source plugin's extractor, then those of the
+// extractor-only plugins (Falco's json plugin with cloudtrail), a field
+// going to the first that declares it. Extractor-only plugins serve every
+// plugin source (the API's meaning of an absent extract-sources list).
 std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const std::vector<LoadedPlugin>& plugins);
 
 // A Source per loaded plugin with an event source (open_params from config).
