@@ -21,7 +21,11 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     routes_[ev.source_id]->process(ev, table_, alerts);
   } else if (type == KE_PLUGINEVENT) {
     // A plugin event no plugin source claims (replayed from a capture):
-    // syscall rules never apply to another source's events.
+    // the rules of its plugin's source when that plugin is loaded; syscall
+    // rules never apply to another source's events.
+    auto id = ev.view.param_int(KP_PLUGINEVENT_plugin_id);
+    if (auto it = plugin_id_routes_.find(static_cast<uint32_t>(id.value_or(0))); id && it != plugin_id_routes_.end() && it->second)
+      it->second->process(ev, table_, alerts);
   } else if (removes_state) {
     rules_->process(ev, table_, alerts);
     updater_.apply(ev);

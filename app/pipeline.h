@@ -87,6 +87,13 @@ class Pipeline {
     routes_[source_id] = rules;
   }
 
+  // A replayed capture's plugin events (KE_PLUGINEVENT records from a
+  // non-plugin source, -e) whose plugin_id is `plugin_id` are evaluated by
+  // `rules`, the engine of that plugin's event source; plugin events of a
+  // plugin not routed are not evaluated (syscall rules never apply to
+  // them). Same thread rules as replace_rules.
+  void route_plugin_id(uint32_t plugin_id, engine::eval::RuleEngine* rules) { plugin_id_routes_[plugin_id] = rules; }
+
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
                               const std::function<void()>& on_started = {});
@@ -99,6 +106,7 @@ class Pipeline {
   StateUpdater updater_;
   engine::eval::RuleEngine* rules_;
   std::vector<engine::eval::RuleEngine*> routes_;  // by source id; null: rules_
+  std::map<uint32_t, engine::eval::RuleEngine*> plugin_id_routes_;  // replayed plugin events
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};

@@ -273,6 +273,11 @@ typedef const char* (*plugin_get_fields_fn)(void);
 typedef ss_plugin_rc (*plugin_extract_fields_fn)(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                                  const ss_plugin_field_extract_input* in);
 typedef ss_plugin_metric* (*plugin_get_metrics_fn)(ss_plugin_t* s, uint32_t* num_metrics);
+/* Optional: a JSON array of the event sources the plugin extracts from
+ * ("syscall" for Kestrel's own events), and the scap event codes it wants
+ * (NULL / 0 types: every type of those sources). */
+typedef const char* (*plugin_get_extract_event_sources_fn)(void);
+typedef uint16_t* (*plugin_get_extract_event_types_fn)(uint32_t* numtypes, ss_plugin_t* s);
 
 #ifdef __cplusplus
 }

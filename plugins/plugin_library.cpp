@@ -59,7 +59,34 @@ std::optional<uint32_t> ftype_by_name(const std::string& name) {
   return std::nullopt;
 }
 
+// A JSON array of source names (get_extract_event_sources), depth-bounded.
+Result<std::vector<std::string>> parse_source_list(const std::string& text) {
+  auto bad = [&] { return Status(StatusCode::kInvalidArgument, "not a JSON array of strings: " + text.substr(0, 200)); };
+  nlohmann::json json;
+  json_bounds::JsonError error = json_bounds::parse(text, json);
+  if (error.refusal != json_bounds::JsonRefusal::kNone || !json.is_array()) return bad();
+  std::vector<std::string> out;
+  for (const auto& e : json) {
+    if (!e.is_string()) return bad();
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
+
+bool PluginInfo::extracts_from(std::string_view source) const {
+  if (!can_extract) return false;
+  if (!extract_event_sources.empty())
+    return std::find(extract_event_sources.begin(), extract_event_sources.end(), source) !=
+           extract_event_sources.end();
+  return can_source ? source == event_source : true;
+}
+
+bool PluginInfo::extracts_type(uint16_t type) const {
+  return extract_event_types.empty() ||
+         std::find(extract_event_types.begin(), extract_event_types.end(), type) != extract_event_types.end();
+}
 
 Status check_api_version(const std::string& required) {
   auto v = parse_semver(required);
@@ -139,6 +166,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   sym(a.get_fields, "plugin_get_fields", false);
   sym(a.extract_fields, "plugin_extract_fields", false);
   sym(a.get_metrics, "plugin_get_metrics", false);
+  sym(a.get_extract_event_sources, "plugin_get_extract_event_sources", false);
+  sym(a.get_extract_event_types, "plugin_get_extract_event_types", false);
   if (!missing.empty())
     return Status(StatusCode::kInvalidArgument,
                   "plugin library '" + path + "' is not a Falco plugin: missing symbol(s) " + missing);
@@ -165,6 +194,13 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
     auto fields = parse_plugin_fields(bounded(a.get_fields(), 1 << 20));
     if (!fields.ok()) return Status(fields.status().code(), "plugin '" + info.name + "' (" + path + "): " + fields.status().message());
     info.fields = std::move(*fields);
+    if (a.get_extract_event_sources) {
+      auto sources = parse_source_list(bounded(a.get_extract_event_sources(), 64 * 1024));
+      if (!sources.ok())
+        return Status(sources.status().code(), "plugin '" + info.name + "' (" + path +
+                                                   "): get_extract_event_sources: " + sources.status().message());
+      info.extract_event_sources = std::move(*sources);
+    }
   }
   if (!info.can_source && !info.can_extract)
     return Status(StatusCode::kInvalidArgument,
@@ -223,6 +259,12 @@ Status PluginLibrary::init(const std::string& config) {
   }
   if (!s) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "': init returned no state");
   state_ = s;
+  if (info_.can_extract && api_.get_extract_event_types) {
+    uint32_t n = 0;
+    const uint16_t* types = api_.get_extract_event_types(&n, state_);
+    if (types)
+      for (uint32_t i = 0; i < std::min<uint32_t>(n, UINT16_MAX + 1u); ++i) info_.extract_event_types.push_back(types[i]);
+  }
   return ok_status();
 }
 
@@ -275,12 +317,12 @@ std::string PluginLibrary::list_open_params() {
 }
 
 Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtnum,
-                                     std::span<ss_plugin_extract_field> fields) {
+                                     std::span<ss_plugin_extract_field> fields, const char* evtsrc) {
   if (!info_.can_extract || !state_) return Status(StatusCode::kInternal, "plugin cannot extract");
   ss_plugin_event_input in{};
   in.evt = event;
   in.evtnum = evtnum;
-  in.evtsrc = info_.event_source.c_str();
+  in.evtsrc = evtsrc ? evtsrc : info_.event_source.c_str();
   ss_plugin_field_extract_input req{};
   owner_->fill_extract_input(req);
   req.num_fields = static_cast<uint32_t>(fields.size());

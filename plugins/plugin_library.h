@@ -21,6 +21,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -49,6 +50,20 @@ struct PluginInfo {
   bool can_source = false;   // open/close/next_batch present
   bool can_extract = false;  // get_fields/extract_fields present
   std::vector<PluginField> fields;
+  // get_extract_event_sources' list as the plugin declares it; empty when
+  // it declares none (see extracts_from).
+  std::vector<std::string> extract_event_sources;
+  // get_extract_event_types' scap event codes, read after init; empty:
+  // every type of the sources it extracts from.
+  std::vector<uint16_t> extract_event_types;
+
+  // Whether the plugin extracts fields from events of `source` ("syscall"
+  // or a plugin event source), as the API defines it: the declared list;
+  // without one, a source plugin its own source only, an extract-only
+  // plugin every source.
+  bool extracts_from(std::string_view source) const;
+  // Whether it wants events of scap code `type` (an empty list: all).
+  bool extracts_type(uint16_t type) const;
 };
 
 // "3.3.0" against this host: ok, or why not.
@@ -100,10 +115,13 @@ class PluginLibrary {
   // are filled by the plugin; their res pointers stay valid until the next
   // extract() call — callers copy under the same serialisation, so this
   // takes a callback that runs with the lock held.
+  // `evtsrc` is the event's source name as the plugin sees it (nullptr:
+  // the plugin's own event source).
   template <typename Fn>
-  Status extract(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields, Fn&& use) {
+  Status extract(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields, Fn&& use,
+                 const char* evtsrc = nullptr) {
     std::lock_guard lock(mu_);
-    Status s = extract_locked(event, evtnum, fields);
+    Status s = extract_locked(event, evtnum, fields, evtsrc);
     if (s.ok()) use();
     return s;
   }
@@ -119,7 +137,8 @@ class PluginLibrary {
 
  private:
   PluginLibrary() = default;
-  Status extract_locked(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields);
+  Status extract_locked(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields,
+                        const char* evtsrc);
   std::string last_error_locked();
   Status plugin_error(const std::string& what, ss_plugin_rc rc);
 
@@ -138,6 +157,8 @@ class PluginLibrary {
     plugin_next_batch_fn next_batch = nullptr;
     plugin_extract_fields_fn extract_fields = nullptr;
     plugin_get_metrics_fn get_metrics = nullptr;
+    plugin_get_extract_event_sources_fn get_extract_event_sources = nullptr;
+    plugin_get_extract_event_types_fn get_extract_event_types = nullptr;
   };
 
   void* handle_ = nullptr;
