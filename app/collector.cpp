@@ -119,6 +119,14 @@ Status Collector::start() {
   log_loaded_rules();
   pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
   route_plugin_sources(active_);
+  {
+    std::vector<std::shared_ptr<plugin::PluginLibrary>> libraries;
+    for (const auto& p : plugins_) libraries.push_back(p.library);
+    parsing_ = std::make_unique<plugin::PluginEventParsing>(libraries);
+    for (const auto& [id, event_source] : plugin_routes_) parsing_->name_source(id, event_source);
+    for (const auto& [plugin_id, event_source] : replay_plugin_routes_) parsing_->name_plugin(plugin_id, event_source);
+    pipeline_->parse_with(parsing_.get());
+  }
   if (plan_.webserver) {
     auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port);
     if (!w.ok()) return w.status();

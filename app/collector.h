@@ -103,6 +103,7 @@ class Collector {
   // by the plugin id they carry, to the engine of that plugin's source.
   std::vector<std::pair<uint32_t, std::string>> replay_plugin_routes_;
   std::set<uint16_t> failures_logged_;  // sources whose failure was logged
+  std::unique_ptr<plugin::PluginEventParsing> parsing_;  // the parsing plugins
   ThreadTable table_;
   AsyncLog output_log_;
   // The gRPC server outlives the dispatcher: at the end the dispatcher

@@ -19,6 +19,7 @@
 #include "app/event_second_clock.h"
 #include "engine/eval/rule_engine.h"
 #include "outputs/alert_dispatcher.h"
+#include "plugins/plugin_event_parsing.h"
 #include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
 #include "state/state_updater.h"
@@ -94,6 +95,12 @@ class Pipeline {
   // them). Same thread rules as replace_rules.
   void route_plugin_id(uint32_t plugin_id, engine::eval::RuleEngine* rules) { plugin_id_routes_[plugin_id] = rules; }
 
+  // Every event goes to the plugins that parse it (plugin API parse_event)
+  // before the rules read it; nullptr or empty: none. Set before run().
+  void parse_with(plugin::PluginEventParsing* parsing) {
+    parsing_ = parsing && !parsing->empty() ? parsing : nullptr;
+  }
+
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
                               const std::function<void()>& on_started = {});
@@ -107,6 +114,7 @@ class Pipeline {
   engine::eval::RuleEngine* rules_;
   std::vector<engine::eval::RuleEngine*> routes_;  // by source id; null: rules_
   std::map<uint32_t, engine::eval::RuleEngine*> plugin_id_routes_;  // replayed plugin events
+  plugin::PluginEventParsing* parsing_ = nullptr;
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};

@@ -88,7 +88,7 @@ std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const
   // no event source of its own). It receives them in scap format
   // (plugins/plugin_event_encoding.h).
   for (const auto& p : plugins)
-    if (p.fields && p.library->info().extracts_from(plugin::kSyscallEventSource)) {
+    if (p.fields && plugin::extracts_syscall_events(p.library->info())) {
       by_source.emplace(plugin::kSyscallEventSource, p.fields.get());
       break;
     }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "plugins/plugin_abi.h"
+#include "plugins/plugin_library.h"
 #include "sources/capture/scap_record_encoder.h"
 #include "sources/event/event_view.h"
 
@@ -57,6 +58,13 @@ class SyscallEventEncoder {
   std::vector<std::vector<uint8_t>> bufs_;  // one serialised event each, reused
   std::vector<const ss_plugin_event*> views_;
 };
+
+// Whether a plugin takes syscall events for extraction at all, by the API's
+// source rule (PluginLibrary::wants_extract decides per event type): its
+// get_extract_event_sources names "syscall", or it declares none and has no
+// event source of its own. (Defined with parses_syscall_events,
+// plugin_event_parsing.cpp: one rule for both.)
+bool extracts_syscall_events(const PluginInfo& info);
 
 // The scap event code of `e` (its header's type), read without assuming
 // alignment; for plugins' event-type filters.

@@ -74,7 +74,8 @@ const ss_plugin_event* PluginFieldProvider::build_event(const Event& event, cons
   } else {
     e = syscall_encoder_.record_event(view);
   }
-  if (e == nullptr || !library_->info().extracts_type(plugin_event_code(e))) return nullptr;
+  static const std::string kSyscall(kSyscallEventSource);
+  if (e == nullptr || !library_->wants_extract(kSyscall, plugin_event_code(e))) return nullptr;
   *evtsrc = kSyscallEventSource;
   return e;
 }

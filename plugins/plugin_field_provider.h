@@ -5,9 +5,9 @@
 // (name and argument form); extract() rebuilds the plugin-ABI event once
 // per event number — from a KE_PLUGINEVENT record its plugin event (code
 // 322); from any other record, when the plugin extracts from "syscall"
-// events (PluginInfo::extracts_from), the record's scap event
+// events (extracts_syscall_events), the record's scap event
 // (plugin_event_encoding.h: the .scap writer's encoding, evtsrc "syscall",
-// only the scap codes the plugin's get_extract_event_types lists; a
+// only the scap codes PluginLibrary::wants_extract accepts; a
 // replayed enter record, evt.dir '>', as its enter event) — and
 // asks the plugin for
 // one field at a time through plugin_extract_fields, copying the values
@@ -38,7 +38,7 @@ inline constexpr size_t kMaxValueBytes = 64 * 1024;
 class PluginFieldProvider final : public engine::eval::FieldProvider {
  public:
   explicit PluginFieldProvider(std::shared_ptr<PluginLibrary> library)
-      : library_(std::move(library)), syscall_(library_->info().extracts_from(kSyscallEventSource)) {}
+      : library_(std::move(library)), syscall_(extracts_syscall_events(library_->info())) {}
 
   std::optional<uint32_t> prepare(std::string_view name, const std::optional<std::string>& arg,
                                   engine::FieldType type) override;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/bounded_json.h"
+#include "plugins/init_schema.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -43,9 +44,20 @@ std::optional<Semver> parse_semver(const std::string& text) {
   return v;
 }
 
-std::string host_version() {
-  return std::to_string(KESTREL_PLUGIN_API_MAJOR) + "." + std::to_string(KESTREL_PLUGIN_API_MINOR) + "." +
-         std::to_string(KESTREL_PLUGIN_API_PATCH);
+// A JSON array of strings a plugin returned (event sources, async event
+// names); malformed text is an error naming `what`.
+Result<std::vector<std::string>> string_array(const std::string& text, const std::string& what) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  nlohmann::json json;
+  json_bounds::JsonError error = json_bounds::parse(text, json);
+  if (error.refusal != json_bounds::JsonRefusal::kNone) return Status(StatusCode::kInvalidArgument, what + ": " + error.message);
+  if (!json.is_array()) return Status(StatusCode::kInvalidArgument, what + ": not a JSON array");
+  for (const auto& e : json) {
+    if (!e.is_string()) return Status(StatusCode::kInvalidArgument, what + ": not an array of strings");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
 }
 
 std::optional<uint32_t> ftype_by_name(const std::string& name) {
@@ -59,44 +71,24 @@ std::optional<uint32_t> ftype_by_name(const std::string& name) {
   return std::nullopt;
 }
 
-// A JSON array of source names (get_extract_event_sources), depth-bounded.
-Result<std::vector<std::string>> parse_source_list(const std::string& text) {
-  auto bad = [&] { return Status(StatusCode::kInvalidArgument, "not a JSON array of strings: " + text.substr(0, 200)); };
-  nlohmann::json json;
-  json_bounds::JsonError error = json_bounds::parse(text, json);
-  if (error.refusal != json_bounds::JsonRefusal::kNone || !json.is_array()) return bad();
-  std::vector<std::string> out;
-  for (const auto& e : json) {
-    if (!e.is_string()) return bad();
-    out.push_back(e.get<std::string>());
-  }
-  return out;
-}
-
 }  // namespace
 
-bool PluginInfo::extracts_from(std::string_view source) const {
-  if (!can_extract) return false;
-  if (!extract_event_sources.empty())
-    return std::find(extract_event_sources.begin(), extract_event_sources.end(), source) !=
-           extract_event_sources.end();
-  return can_source ? source == event_source : true;
-}
-
-bool PluginInfo::extracts_type(uint16_t type) const {
-  return extract_event_types.empty() ||
-         std::find(extract_event_types.begin(), extract_event_types.end(), type) != extract_event_types.end();
+std::string host_api_version() {
+  return std::to_string(KESTREL_PLUGIN_API_MAJOR) + "." + std::to_string(KESTREL_PLUGIN_API_MINOR) + "." +
+         std::to_string(KESTREL_PLUGIN_API_PATCH);
 }
 
 Status check_api_version(const std::string& required) {
   auto v = parse_semver(required);
   if (!v) return Status(StatusCode::kInvalidArgument, "required API version '" + required + "' is not <major>.<minor>.<patch>");
+  // Semver as the API defines it: same major; any older minor; the same
+  // minor up to our patch.
   bool ok = v->major == KESTREL_PLUGIN_API_MAJOR &&
             (v->minor < KESTREL_PLUGIN_API_MINOR ||
              (v->minor == KESTREL_PLUGIN_API_MINOR && v->patch <= KESTREL_PLUGIN_API_PATCH));
   if (!ok)
     return Status(StatusCode::kInvalidArgument, "plugin requires plugin API version " + required +
-                                                    ", which this Kestrel (plugin API " + host_version() +
+                                                    ", which this Kestrel (plugin API " + host_api_version() +
                                                     ") does not support");
   return ok_status();
 }
@@ -166,8 +158,21 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   sym(a.get_fields, "plugin_get_fields", false);
   sym(a.extract_fields, "plugin_extract_fields", false);
   sym(a.get_metrics, "plugin_get_metrics", false);
-  sym(a.get_extract_event_sources, "plugin_get_extract_event_sources", false);
+  sym(a.get_progress, "plugin_get_progress", false);
+  sym(a.event_to_string, "plugin_event_to_string", false);
   sym(a.get_extract_event_types, "plugin_get_extract_event_types", false);
+  sym(a.get_extract_event_sources, "plugin_get_extract_event_sources", false);
+  sym(a.get_parse_event_types, "plugin_get_parse_event_types", false);
+  sym(a.get_parse_event_sources, "plugin_get_parse_event_sources", false);
+  sym(a.parse_event, "plugin_parse_event", false);
+  sym(a.get_async_event_sources, "plugin_get_async_event_sources", false);
+  sym(a.get_async_events, "plugin_get_async_events", false);
+  sym(a.set_async_event_handler, "plugin_set_async_event_handler", false);
+  sym(a.dump_state, "plugin_dump_state", false);
+  sym(a.set_config, "plugin_set_config", false);
+  sym(a.capture_open, "plugin_capture_open", false);
+  sym(a.capture_close, "plugin_capture_close", false);
+  sym(a.get_required_event_schema_version, "plugin_get_required_event_schema_version", false);
   if (!missing.empty())
     return Status(StatusCode::kInvalidArgument,
                   "plugin library '" + path + "' is not a Falco plugin: missing symbol(s) " + missing);
@@ -181,7 +186,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   info.description = bounded(a.get_description(), 4096);
   info.contact = bounded(a.get_contact(), 1024);
   if (info.name.empty()) return Status(StatusCode::kInvalidArgument, "plugin library '" + path + "': empty plugin name");
-  lib->owner_ = std::make_unique<PluginOwner>(info.name);
+  info.api_minor = parse_semver(info.required_api_version)->minor;
+  lib->owner_ = std::make_unique<PluginOwner>(info.name, nullptr, info.api_minor);
   info.can_source = a.open && a.close && a.next_batch;
   if (a.get_event_source) info.event_source = bounded(a.get_event_source(), 256);
   if (a.get_id) info.id = a.get_id();
@@ -194,22 +200,49 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
     auto fields = parse_plugin_fields(bounded(a.get_fields(), 1 << 20));
     if (!fields.ok()) return Status(fields.status().code(), "plugin '" + info.name + "' (" + path + "): " + fields.status().message());
     info.fields = std::move(*fields);
-    if (a.get_extract_event_sources) {
-      auto sources = parse_source_list(bounded(a.get_extract_event_sources(), 64 * 1024));
-      if (!sources.ok())
-        return Status(sources.status().code(), "plugin '" + info.name + "' (" + path +
-                                                   "): get_extract_event_sources: " + sources.status().message());
-      info.extract_event_sources = std::move(*sources);
-    }
   }
-  if (!info.can_source && !info.can_extract)
+  info.can_parse = a.parse_event != nullptr;
+  info.can_async = a.get_async_events && a.set_async_event_handler;
+  if ((a.get_async_events != nullptr) != (a.set_async_event_handler != nullptr))
+    return Status(StatusCode::kInvalidArgument, "plugin '" + info.name + "' (" + path +
+                                                    "): async events need both plugin_get_async_events and "
+                                                    "plugin_set_async_event_handler");
+  if (a.capture_open && !a.capture_close)
+    return Status(StatusCode::kInvalidArgument, "plugin '" + info.name + "' (" + path +
+                                                    "): plugin_capture_open without plugin_capture_close");
+  info.can_listen = a.capture_open && a.capture_close;
+  info.can_set_config = a.set_config != nullptr;
+  auto where = [&](const std::string& sym) { return "plugin '" + info.name + "' (" + path + "): " + sym; };
+  struct List {
+    plugin_get_string_fn fn;
+    const char* sym;
+    std::vector<std::string>* out;
+  } lists[] = {{a.get_extract_event_sources, "get_extract_event_sources", &info.extract_event_sources},
+               {a.get_parse_event_sources, "get_parse_event_sources", &info.parse_event_sources},
+               {a.get_async_event_sources, "get_async_event_sources", &info.async_event_sources},
+               {a.get_async_events, "get_async_events", &info.async_events}};
+  for (const List& l : lists) {
+    if (!l.fn) continue;
+    auto names = string_array(bounded(l.fn(), 1 << 20), where(l.sym));
+    if (!names.ok()) return names.status();
+    *l.out = std::move(*names);
+  }
+  if (info.can_async && info.async_events.empty())
+    return Status(StatusCode::kInvalidArgument, where("get_async_events") + ": must name at least one async event");
+  if (!info.can_source && !info.can_extract && !info.can_parse && !info.can_async && !info.can_listen)
     return Status(StatusCode::kInvalidArgument,
-                  "plugin '" + info.name + "' (" + path + ") has neither event sourcing nor field extraction");
+                  "plugin '" + info.name + "' (" + path + ") has no capability (sourcing, extraction, parsing, "
+                  "async events or capture listening)");
   return lib;
 }
 
 PluginLibrary::~PluginLibrary() {
   close();
+  if (listening_) (void)capture_close();
+  if (owner_) {
+    (void)stop_async();
+    owner_->stop_routines();  // no routine runs while or after the state is destroyed
+  }
   {
     std::lock_guard lock(mu_);
     if (state_ && api_.destroy) api_.destroy(state_);
@@ -241,11 +274,22 @@ Status PluginLibrary::plugin_error(const std::string& what, ss_plugin_rc rc) {
   return Status(StatusCode::kInvalidArgument, msg);
 }
 
-Status PluginLibrary::init(const std::string& config) {
+Status PluginLibrary::init(const std::string& config_in, TableRegistry* tables) {
+  std::string config = config_in;
+  if (api_.get_init_schema) {
+    ss_plugin_schema_type type = SS_PLUGIN_SCHEMA_NONE;
+    std::string schema = bounded(api_.get_init_schema(&type));
+    if (type == SS_PLUGIN_SCHEMA_JSON && !schema.empty()) {
+      auto checked = validate_init_config(schema, config);
+      if (!checked.ok()) return Status(checked.status().code(), "plugin '" + info_.name + "': " + checked.status().message());
+      config = std::move(*checked);
+    }
+  }
   std::lock_guard lock(mu_);
   if (state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is already initialised");
-  // A real owner, logger and (empty) tables: plugins built with the SDKs
-  // use them unconditionally in init (plugin_owner.h).
+  owner_->set_tables(tables);
+  // A real owner, logger and tables: plugins built with the SDKs use them
+  // unconditionally in init (plugin_owner.h).
   ss_plugin_init_input input = owner_->init_input(config.c_str());
   ss_plugin_rc rc = SS_PLUGIN_FAILURE;
   ss_plugin_t* s = api_.init(&input, &rc);
@@ -259,13 +303,167 @@ Status PluginLibrary::init(const std::string& config) {
   }
   if (!s) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "': init returned no state");
   state_ = s;
-  if (info_.can_extract && api_.get_extract_event_types) {
-    uint32_t n = 0;
-    const uint16_t* types = api_.get_extract_event_types(&n, state_);
-    if (types)
-      for (uint32_t i = 0; i < std::min<uint32_t>(n, UINT16_MAX + 1u); ++i) info_.extract_event_types.push_back(types[i]);
-  }
+  owner_->set_plugin_state(s);
+  // Event-type filters are read once, after init (the API's contract).
+  parse_types_ = read_event_types(api_.get_parse_event_types);
+  extract_types_ = read_event_types(api_.get_extract_event_types);
   return ok_status();
+}
+
+std::vector<uint16_t> PluginLibrary::read_event_types(plugin_get_event_types_fn fn) {
+  std::vector<uint16_t> out;
+  if (!fn) return out;
+  uint32_t n = 0;
+  const uint16_t* types = fn(&n, state_);
+  if (!types) return out;
+  out.assign(types, types + std::min<uint32_t>(n, 65536));
+  return out;
+}
+
+bool PluginLibrary::wants(const std::vector<std::string>& sources, const std::vector<uint16_t>& types,
+                          const PluginInfo& info, const std::string& source, uint16_t type) {
+  // Sources: the declared list; without one, a plugin with its own event
+  // source gets only that source's events, any other plugin every source.
+  bool source_ok;
+  bool syscall_compatible;
+  if (!sources.empty()) {
+    source_ok = std::find(sources.begin(), sources.end(), source) != sources.end();
+    syscall_compatible = std::find(sources.begin(), sources.end(), "syscall") != sources.end();
+  } else if (info.can_source && !info.event_source.empty()) {
+    source_ok = source == info.event_source;
+    syscall_compatible = false;
+  } else {
+    source_ok = true;
+    syscall_compatible = true;
+  }
+  if (!source_ok) return false;
+  // Types: the declared list; without one, every type for a plugin that
+  // takes syscall events, else plugin events (322) only.
+  if (!types.empty()) return std::find(types.begin(), types.end(), type) != types.end();
+  return syscall_compatible || type == KESTREL_PLUGIN_EVENT_CODE;
+}
+
+bool PluginLibrary::wants_parse(const std::string& source, uint16_t type) const {
+  return info_.can_parse && wants(info_.parse_event_sources, parse_types_, info_, source, type);
+}
+
+bool PluginLibrary::wants_extract(const std::string& source, uint16_t type) const {
+  return info_.can_extract && wants(info_.extract_event_sources, extract_types_, info_, source, type);
+}
+
+Status PluginLibrary::parse(const ss_plugin_event* event, uint64_t evtnum, const std::string& source) {
+  std::lock_guard lock(mu_);
+  if (!info_.can_parse || !state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' cannot parse");
+  ss_plugin_event_input in{};
+  in.evt = event;
+  in.evtnum = evtnum;
+  in.evtsrc = source.c_str();
+  ss_plugin_event_parse_input req{};
+  owner_->fill_parse_input(req);
+  ss_plugin_rc rc = api_.parse_event(state_, &in, &req);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("parse_event", rc);
+  return ok_status();
+}
+
+Status PluginLibrary::start_async(std::shared_ptr<AsyncEventQueue> queue, uint32_t plugin_id) {
+  if (!info_.can_async) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "' has no async events");
+  owner_->set_async_target(std::move(queue), info_.async_events, plugin_id);
+  std::lock_guard lock(mu_);
+  if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
+  ss_plugin_rc rc = api_.set_async_event_handler(state_, owner_.get(), PluginOwner::async_handler());
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("set_async_event_handler", rc);
+  return ok_status();
+}
+
+Status PluginLibrary::stop_async() {
+  if (!info_.can_async) return ok_status();
+  std::lock_guard lock(mu_);
+  if (!state_) return ok_status();
+  // The API: a NULL handler tells the plugin to stop its async jobs and
+  // wait for them before returning.
+  ss_plugin_rc rc = api_.set_async_event_handler(state_, owner_.get(), nullptr);
+  owner_->set_async_target(nullptr, {}, 0);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("set_async_event_handler(NULL)", rc);
+  return ok_status();
+}
+
+Status PluginLibrary::dump_state(std::shared_ptr<AsyncEventQueue> queue, uint32_t plugin_id) {
+  if (!api_.dump_state) return Status(StatusCode::kUnimplemented, "plugin '" + info_.name + "' has no dump_state");
+  // Events the plugin dumps go through the async handler, so they must be
+  // names it declared, like any async event.
+  owner_->set_async_target(std::move(queue), info_.async_events, plugin_id);
+  std::lock_guard lock(mu_);
+  if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
+  ss_plugin_rc rc = api_.dump_state(state_, owner_.get(), PluginOwner::async_handler());
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("dump_state", rc);
+  return ok_status();
+}
+
+Status PluginLibrary::capture_open() {
+  if (!info_.can_listen) return ok_status();
+  std::lock_guard lock(mu_);
+  if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
+  if (listening_) return ok_status();
+  ss_plugin_capture_listen_input in{};
+  owner_->fill_capture_listen_input(in);
+  ss_plugin_rc rc = api_.capture_open(state_, &in);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("capture_open", rc);
+  listening_ = true;
+  return ok_status();
+}
+
+Status PluginLibrary::capture_close() {
+  if (!info_.can_listen) return ok_status();
+  std::lock_guard lock(mu_);
+  if (!state_ || !listening_) return ok_status();
+  listening_ = false;
+  ss_plugin_capture_listen_input in{};
+  owner_->fill_capture_listen_input(in);
+  ss_plugin_rc rc = api_.capture_close(state_, &in);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("capture_close", rc);
+  return ok_status();
+}
+
+Status PluginLibrary::set_config(const std::string& config_in) {
+  if (!api_.set_config)
+    return Status(StatusCode::kUnimplemented, "plugin '" + info_.name + "' cannot change its config while running (no plugin_set_config)");
+  std::string config = config_in;
+  if (api_.get_init_schema) {
+    ss_plugin_schema_type type = SS_PLUGIN_SCHEMA_NONE;
+    std::string schema = bounded(api_.get_init_schema(&type));
+    if (type == SS_PLUGIN_SCHEMA_JSON && !schema.empty()) {
+      auto checked = validate_init_config(schema, config);
+      if (!checked.ok()) return Status(checked.status().code(), "plugin '" + info_.name + "': " + checked.status().message());
+      config = std::move(*checked);
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
+  ss_plugin_set_config_input in{config.c_str()};
+  ss_plugin_rc rc = api_.set_config(state_, &in);
+  if (rc != SS_PLUGIN_SUCCESS) return plugin_error("set_config", rc);
+  return ok_status();
+}
+
+std::string PluginLibrary::required_event_schema_version() {
+  std::lock_guard lock(mu_);
+  if (!api_.get_required_event_schema_version) return {};
+  return bounded(api_.get_required_event_schema_version(state_), 64);
+}
+
+std::optional<std::pair<uint32_t, std::string>> PluginLibrary::progress() {
+  std::lock_guard lock(mu_);
+  if (!api_.get_progress || !state_ || !instance_) return std::nullopt;
+  uint32_t pct = 0;
+  const char* text = api_.get_progress(state_, instance_, &pct);
+  return std::make_pair(std::min<uint32_t>(pct, 10000), bounded(text, 1024));
+}
+
+std::string PluginLibrary::event_to_string(const ss_plugin_event* event, uint64_t evtnum) {
+  std::lock_guard lock(mu_);
+  if (!api_.event_to_string || !state_) return {};
+  ss_plugin_event_input in{event, evtnum, info_.event_source.c_str()};
+  return bounded(api_.event_to_string(state_, &in));
 }
 
 Status PluginLibrary::open(const std::string& params) {
@@ -327,6 +525,8 @@ Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtn
   owner_->fill_extract_input(req);
   req.num_fields = static_cast<uint32_t>(fields.size());
   req.fields = fields.data();
+  // Offsets are optional output; Kestrel does not ask for them (NULL).
+  req.value_offsets = nullptr;
   for (auto& f : fields) {
     f.res.str = nullptr;
     f.res_len = 0;

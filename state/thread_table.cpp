@@ -154,6 +154,14 @@ void ThreadTable::for_each_thread_of(DomainId domain, int64_t pid, const std::fu
   }
 }
 
+bool ThreadTable::for_each_thread(DomainId domain, const std::function<bool(ThreadInfo&)>& fn) {
+  bool go_on = true;
+  threads_.for_each_mutable([&](const ThreadKey& key, ThreadEntry& e) {
+    if (go_on && key.domain == domain) go_on = fn(e.info);
+  });
+  return go_on;
+}
+
 FdInfo* ThreadTable::fd(DomainId domain, int64_t pid, int64_t fd) {
   auto it = processes_.find({domain, pid});
   return it == processes_.end() ? nullptr : it->second.fds.find(fd);

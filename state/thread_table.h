@@ -105,6 +105,12 @@ class ThreadTable final : public ThreadLookup {
   // must not add or remove threads.
   void for_each_thread_of(DomainId domain, int64_t pid, const std::function<void(ThreadInfo&)>& fn);
 
+  // Calls fn(ThreadInfo&) for each thread of `domain` (exited leaders
+  // included), in no set order, until fn returns false; returns false if
+  // it did. `fn` must not add or remove threads. (The plugin host's
+  // "threads" state table iterates with it.)
+  bool for_each_thread(DomainId domain, const std::function<bool(ThreadInfo&)>& fn);
+
   // ---- fds of process (domain, pid) ----------------------------------------
   // nullptr if the process or fd is unknown. Not counted as lookups.
   FdInfo* fd(DomainId domain, int64_t pid, int64_t fd);

@@ -13,6 +13,7 @@
 #include "plugins/plugin_library.h"
 #include "plugins/plugin_owner.h"
 #include "plugins/plugin_source.h"
+#include "plugins/state_tables/table_registry.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -53,8 +54,8 @@ TEST_F(PluginInitInputs, SdkStylePluginInitialisesAndItsLogReachesOurs) {
   ASSERT_TRUE(s.ok()) << s.to_string();
   EXPECT_TRUE(logged("kestrel: plugin 'sdklike': info: hello from plugin_init")) << ::testing::PrintToString(captured());
   EXPECT_FALSE(logged("looking for state tables"));  // debug: not logged
-  // The plugin saw an empty, valid table list.
-  EXPECT_EQ((*lib)->last_error(), "tables listed: 0");
+  // The plugin saw a valid table list: the host's "threads" table.
+  EXPECT_EQ((*lib)->last_error(), "tables listed: 1");
 
   PluginSource src(*lib, "");
   ASSERT_TRUE(src.open().ok());
@@ -65,31 +66,36 @@ TEST_F(PluginInitInputs, SdkStylePluginInitialisesAndItsLogReachesOurs) {
   EXPECT_EQ(*r, NextOutcome::kEof);
 }
 
-TEST_F(PluginInitInputs, PluginThatNeedsHostTablesIsRefusedByNameWithTheReason) {
+TEST_F(PluginInitInputs, PluginThatNeedsTheThreadsTableGetsIt) {
+  // Plugin API 3.x: the host offers its thread table as "threads" (int64
+  // tid key) to every plugin, even before a thread table is attached.
   auto lib = PluginLibrary::load(SDK_LIKE_PLUGIN);
   ASSERT_TRUE(lib.ok()) << lib.status().to_string();
   Status s = (*lib)->init("needs-threads");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("plugin 'sdklike'"), std::string::npos) << s.to_string();
-  EXPECT_NE(s.message().find("Kestrel offers no state tables to plugins (asked for 'threads')"), std::string::npos)
-      << s.to_string();
-  EXPECT_FALSE((*lib)->initialized());
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ((*lib)->last_error(), "tables listed: 1");
 }
 
-TEST_F(PluginInitInputs, EmptyTablesAnswerPerTheContract) {
-  const ss_plugin_init_tables_input* t = empty_tables_input();
+TEST_F(PluginInitInputs, TablesInputAnswersPerTheContract) {
+  TableRegistry registry;
+  PluginOwner owner("x", &registry, 3);
+  ss_plugin_init_input in = owner.init_input("");
+  const ss_plugin_init_tables_input* t = in.tables;
   ASSERT_NE(t, nullptr);
-  PluginOwner owner("x");
+  ASSERT_NE(in.log_fn, nullptr);
   uint32_t n = 7;
-  EXPECT_NE(t->list_tables(&owner, &n), nullptr);
-  EXPECT_EQ(n, 0u);
-  EXPECT_EQ(t->get_table(&owner, "threads", 4), nullptr);
-  EXPECT_STREQ(owner.last_error(), "Kestrel offers no state tables to plugins (asked for 'threads')");
+  ss_plugin_table_info* list = t->list_tables(&owner, &n);
+  ASSERT_NE(list, nullptr);
+  ASSERT_EQ(n, 1u);
+  EXPECT_STREQ(list[0].name, "threads");
+  EXPECT_NE(t->get_table(&owner, "threads", SS_PLUGIN_ST_INT64), nullptr);
+  EXPECT_EQ(t->get_table(&owner, "containers", SS_PLUGIN_ST_STRING), nullptr);
+  EXPECT_STREQ(in.get_owner_last_error(&owner), "no state table 'containers'");
   EXPECT_EQ(t->add_table(&owner, nullptr), SS_PLUGIN_FAILURE);
   ASSERT_NE(t->fields_ext, nullptr);
   ASSERT_NE(t->reader_ext, nullptr);
   ASSERT_NE(t->writer_ext, nullptr);
-  EXPECT_EQ(t->fields_ext->get_table_field(nullptr, "a", 9), nullptr);
+  EXPECT_EQ(t->fields_ext->get_table_field(nullptr, "a", SS_PLUGIN_ST_STRING), nullptr);
   EXPECT_EQ(t->reader_ext->get_table_size(nullptr), UINT64_MAX);
   EXPECT_EQ(t->writer_ext->clear_table(nullptr), SS_PLUGIN_FAILURE);
 }

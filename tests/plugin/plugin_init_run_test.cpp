@@ -19,11 +19,12 @@ struct RunResult {
   std::string err;
 };
 
-RunResult run_sdk_like(const std::string& init_config) {
+RunResult run_plugin(const std::string& name, const std::string& path, const std::string& init_config,
+                     const std::string& open_params = "") {
   Collector c;
-  c.start({KESTREL_BINARY, "-o", "engine.kind=none", "-o", "load_plugins=sdklike", "-o",
-           std::string("plugins=[{name: sdklike, library_path: ") + SDK_LIKE_PLUGIN + ", init_config: '" +
-               init_config + "', open_params: ''}]",
+  c.start({KESTREL_BINARY, "-o", "engine.kind=none", "-o", "load_plugins=" + name, "-o",
+           "plugins=[{name: " + name + ", library_path: " + path + ", init_config: '" + init_config +
+               "', open_params: '" + open_params + "'}]",
            "-M", "2"});
   RunResult r;
   auto end = Collector::Clock::now() + std::chrono::seconds(60);
@@ -41,6 +42,8 @@ RunResult run_sdk_like(const std::string& init_config) {
   return r;
 }
 
+RunResult run_sdk_like(const std::string& init_config) { return run_plugin("sdklike", SDK_LIKE_PLUGIN, init_config); }
+
 TEST(PluginInitRun, SdkStylePluginRunsAndLogsThroughKestrel) {
   RunResult r = run_sdk_like("");
   ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
@@ -49,12 +52,37 @@ TEST(PluginInitRun, SdkStylePluginRunsAndLogsThroughKestrel) {
   EXPECT_NE(r.err.find("Source sdklike: 0 events"), std::string::npos) << r.err;
 }
 
-TEST(PluginInitRun, PluginNeedingHostTablesIsRefusedCleanly) {
+TEST(PluginInitRun, PluginNeedingTheThreadsTableGetsItAndRuns) {
   RunResult r = run_sdk_like("needs-threads");
   ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.err;
+  EXPECT_NE(r.err.find("Source sdklike: 0 events"), std::string::npos) << r.err;
+}
+
+TEST(PluginInitRun, Api312PluginLoadsAndSourcesThroughKestrel) {
+  RunResult r = run_plugin("api312", API312_PLUGIN, R"({"mode": "strict"})", "1,2,3");
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.err;
+  EXPECT_NE(r.err.find("kestrel: plugin 'api312': info: init, mode strict"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Source api312: 3 events"), std::string::npos) << r.err;
+}
+
+TEST(PluginInitRun, InitConfigAgainstTheSchemaIsRefusedNamingTheKey) {
+  RunResult r = run_plugin("api312", API312_PLUGIN, R"({"mode": "loud"})");
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
   EXPECT_NE(WEXITSTATUS(r.status), 0) << r.err;
-  EXPECT_NE(r.err.find("plugin 'sdklike': init failed"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("Kestrel offers no state tables to plugins (asked for 'threads')"), std::string::npos)
+  EXPECT_NE(r.err.find("plugin 'api312': init_config does not follow the plugin's JSON schema: init_config/mode"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(PluginInitRun, APluginAsking313IsRefusedWithBothVersions) {
+  RunResult r = run_plugin("api313", API313_PLUGIN, "");
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_NE(WEXITSTATUS(r.status), 0) << r.err;
+  EXPECT_NE(r.err.find("plugin requires plugin API version 3.13.0, which this Kestrel (plugin API 3.12.0) does not "
+                       "support"),
+            std::string::npos)
       << r.err;
 }
 

@@ -102,8 +102,9 @@ TEST(PluginReplay, KcapCaptureReplaysK8sAuditAlertsWithoutTheLiveSource) { recor
 
 TEST(PluginReplay, ScapCaptureReplaysK8sAuditAlertsWithoutTheLiveSource) { record_then_replay(".scap"); }
 
-// The .scap Kestrel writes with plugin events still opens in sysdig, which
-// sees them as plugin events (type 322) of the plugin's id.
+// The .scap Kestrel writes with plugin events opens in sysdig, which
+// decodes them as plugin events (type 322) of the plugin's id carrying the
+// audit event.
 TEST(PluginReplay, ScapWithPluginEventsOpensInSysdig) {
   const std::string tag = std::to_string(getpid());
   const std::string audit = ::testing::TempDir() + "/plugin_replay_sysdig_" + tag + ".json";
@@ -115,8 +116,10 @@ TEST(PluginReplay, ScapWithPluginEventsOpensInSysdig) {
   const std::string capture = ::testing::TempDir() + "/plugin_replay_sysdig_" + tag + ".scap";
   KestrelRun live = kestrel(audit, "-w " + capture);
   ASSERT_EQ(live.code, 0) << live.err;
-  auto [code, out] = run_command("sysdig -r " + capture + " -p '%evt.num %evt.type' 2>&1");
+  auto [code, out] = run_command("sysdig -r " + capture + " -p '%evt.type %evt.args' 2>&1");
   EXPECT_EQ(code, 0) << out;
+  // libs' own decoding of the event: k8saudit's id (1) and the audit JSON.
+  EXPECT_NE(out.find("pluginevent plugin ID=1 event_data={\"annotations\""), std::string::npos) << out;
   std::remove(audit.c_str());
   std::remove(capture.c_str());
 }

@@ -63,6 +63,7 @@ TEST(PluginSourceFailure, AFailingNextBatchStopsOnlyItsSource) {
   ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << c.err;
   // Logged while running, with the plugin's name and its own error text.
   ASSERT_TRUE(c.wait_for_stderr("kestrel: source 'flaky' failed and stopped", std::chrono::seconds(20))) << c.err;
+  ASSERT_TRUE(c.wait_for_stderr("other source(s) go on\n", std::chrono::seconds(5))) << c.err;
   EXPECT_NE(c.err.find("flaky: the feed broke after 3 events"), std::string::npos) << c.err;
   EXPECT_NE(c.err.find("plugin 'flaky': next_batch failed"), std::string::npos) << c.err;
 

@@ -7,12 +7,15 @@
 // open-multiple-files.scap, and every alert must agree with what sysdig
 // prints for the same event (same timestamp): thread, fd, path. The scap
 // code must be PPME_SYSCALL_OPEN_X (3) — libs' enum, the capture's own
-// open exits — and the plugin must get only the types it asked for.
+// open exits — and the plugin must get only the types it asked for. The
+// plugin also parses (parse_event) the same types: at each alert it must
+// have parsed exactly the open exits sysdig saw up to that event.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -50,7 +53,8 @@ struct SysdigOpen {
 // sysdig's view of every open exit, by timestamp.
 std::map<std::string, SysdigOpen> sysdig_opens() {
   auto [code, out] = run_command("sysdig -r " + kTrace +
-                                 " -p '%evt.rawtime %thread.tid %fd.num %evt.rawarg.name' 'evt.type=open and evt.dir=<'");
+                                 " -p '%evt.rawtime %thread.tid %fd.num %evt.rawarg.name' "
+                                 "'evt.type in (open, openat) and evt.dir=<'");
   EXPECT_EQ(code, 0) << out;
   std::map<std::string, SysdigOpen> by_ts;
   std::istringstream lines(out);
@@ -68,7 +72,7 @@ TEST(SyscallPluginFields, ScapOpenExitsDecodedByThePluginMatchSysdig) {
 - rule: Plugin Sees Open
   desc: a plugin's fields on syscall events
   condition: evt.type = open and evt.dir = < and sysplug.name startswith /tmp/
-  output: "sysplug ts=%evt.rawtime type=%sysplug.evtype tid=%sysplug.tid fd=%sysplug.fd name=%sysplug.name src=%sysplug.evtsrc n=%sysplug.nparams kfd=%fd.num"
+  output: "sysplug ts=%evt.rawtime type=%sysplug.evtype tid=%sysplug.tid fd=%sysplug.fd name=%sysplug.name src=%sysplug.evtsrc n=%sysplug.nparams parsed=%sysplug.parsed kfd=%fd.num"
   priority: WARNING
   source: syscall
 - rule: Plugin Sees Close
@@ -102,6 +106,10 @@ TEST(SyscallPluginFields, ScapOpenExitsDecodedByThePluginMatchSysdig) {
     EXPECT_EQ(text(f["sysplug.name"]), it->second.name) << line;
     // And Kestrel's own view of the same record agrees.
     EXPECT_EQ(text(f["fd.num"]), it->second.fd) << line;
+    // The plugin parsed every open exit up to and including this one, in
+    // order, once each, before the rule read its fields.
+    const size_t exits_so_far = static_cast<size_t>(std::distance(sysdig.begin(), it)) + 1;
+    EXPECT_EQ(text(f["sysplug.parsed"]), std::to_string(exits_so_far)) << line;
     ++matched;
   }
   // Every open of a /tmp path sysdig saw raised one alert.

@@ -1,0 +1,101 @@
+#include "plugins/plugin_async_events.h"
+
+#include "sources/event/event_builder.h"
+
+namespace kestrel::plugin {
+
+bool AsyncEventQueue::push(AsyncEvent e) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || events_.size() >= kMaxQueuedAsyncEvents) {
+      ++refused_full_;
+      return false;
+    }
+    events_.push_back(std::move(e));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+std::vector<AsyncEvent> AsyncEventQueue::pop_all(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, wait, [&] { return !events_.empty() || closed_; });
+  std::vector<AsyncEvent> out(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.end()));
+  events_.clear();
+  return out;
+}
+
+uint64_t AsyncEventQueue::refused_full() const {
+  std::lock_guard lock(mu_);
+  return refused_full_;
+}
+
+void AsyncEventQueue::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool AsyncEventQueue::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+std::vector<uint8_t> async_event_record(const AsyncEvent& e) {
+  uint64_t tid = e.tid == UINT64_MAX ? 0 : e.tid;
+  EventBuilder b(KE_ASYNCEVENT, e.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(tid));
+  b.put_int(KPARAM(ASYNCEVENT, plugin_id), e.plugin_id);
+  b.put_str(KPARAM(ASYNCEVENT, name), e.name);
+  b.put_bytes(KPARAM(ASYNCEVENT, data), {e.data.data(), e.data.size()});
+  Result<std::span<const uint8_t>> rec = b.finish();
+  if (!rec.ok()) return {};
+  return std::vector<uint8_t>(rec->begin(), rec->end());
+}
+
+AsyncEventSource::AsyncEventSource(std::shared_ptr<AsyncEventQueue> queue) : queue_(std::move(queue)) {
+  caps_.name = "plugin_async";
+  caps_.live = true;
+  caps_.event_types.set(KE_ASYNCEVENT);
+}
+
+Status AsyncEventSource::open() {
+  open_ = true;
+  return ok_status();
+}
+
+Result<NextOutcome> AsyncEventSource::next(EventBatch& out, std::chrono::milliseconds wait) {
+  out.clear();
+  if (!open_) return Status(StatusCode::kInternal, "async event source is not open");
+  records_.clear();
+  std::vector<AsyncEvent> events = queue_->pop_all(wait);
+  for (const AsyncEvent& e : events) {
+    std::vector<uint8_t> rec = async_event_record(e);
+    std::lock_guard lock(stats_mu_);
+    if (rec.empty()) {
+      ++stats_.drops["too_large"];
+      continue;
+    }
+    ++stats_.events;
+    stats_.bytes += rec.size();
+    records_.push_back(std::move(rec));
+  }
+  for (const auto& rec : records_) {
+    auto view = EventView::parse({rec.data(), rec.size()});
+    if (view.ok()) out.events.push_back(Event{*view, kHostDomain, 0});
+  }
+  if (!out.events.empty()) return NextOutcome::kBatch;
+  return queue_->closed() ? NextOutcome::kEof : NextOutcome::kIdle;
+}
+
+SourceStats AsyncEventSource::stats() const {
+  std::lock_guard lock(stats_mu_);
+  SourceStats s = stats_;
+  if (uint64_t full = queue_->refused_full()) s.drops["async_queue_full"] = full;
+  return s;
+}
+
+void AsyncEventSource::close() { open_ = false; }
+
+}  // namespace kestrel::plugin
