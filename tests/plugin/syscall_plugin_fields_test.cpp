@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/kestrel_collector.h"
 #include "../support/run_command.h"
 
 namespace {
@@ -117,6 +120,72 @@ TEST(SyscallPluginFields, ScapOpenExitsDecodedByThePluginMatchSysdig) {
   for (const auto& [ts, o] : sysdig) tmp_opens += o.name.rfind("/tmp/", 0) == 0;
   EXPECT_GT(tmp_opens, 0u);
   EXPECT_EQ(matched, tmp_opens) << out;
+}
+
+}  // namespace
+
+namespace {
+
+// Live: the eBPF probe's openat records (scap's PPME_SYSCALL_OPENAT_2_X,
+// 307: fd, dirfd, name, ...) reach the plugin in that layout. The run is
+// also written to a .scap, and sysdig's decoding of the same openat exit
+// (same timestamp) must agree with what the plugin decoded. Needs root and
+// a BTF kernel; fails loudly without them.
+TEST(SyscallPluginFields, LiveOpenatExitsDecodedByThePluginMatchSysdig) {
+  ASSERT_EQ(geteuid(), 0u) << "needs root";
+  const std::string tag = std::to_string(getpid());
+  const std::string target = ::testing::TempDir() + "/sysplug-live-" + tag;
+  std::ofstream(target) << "x\n";
+  std::string rules = write_file("sysplug_live_rules.yaml", R"(
+- rule: Plugin Sees Openat
+  desc: a plugin's fields on live syscall events
+  condition: evt.type = openat and sysplug.name endswith "/sysplug-live-)" + tag + R"("
+  output: "openat type=%sysplug.evtype tid=%sysplug.tid fd=%sysplug.fd name=%sysplug.name n=%sysplug.nparams kfd=%fd.num kname=%fd.name ts=%evt.rawtime"
+  priority: WARNING
+  source: syscall
+)");
+  const std::string capture = ::testing::TempDir() + "/sysplug-live-" + tag + ".scap";
+  kestrel::testing::Collector c;
+  c.start({KESTREL_BINARY, "-r", rules, "-o", "engine.kind=ebpf", "-o", "json_output=true", "-o",
+           "load_plugins=sysplug", "-o", std::string("plugins=[{name: sysplug, library_path: ") + SYSPLUG_PLUGIN + "}]",
+           "-w", capture, "-M", "120"});
+  ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << c.err;
+  ASSERT_EQ(std::system(("cat " + target + " > /dev/null").c_str()), 0);
+  for (int i = 0; i < 40; ++i) c.pump(50);
+  ASSERT_EQ(c.stop(), 0) << c.err;
+
+  auto [code, out] = run_command("sysdig -r " + capture +
+                                 " -p '%evt.rawtime %thread.tid %fd.num %evt.rawarg.name' "
+                                 "'evt.type=openat and evt.dir=< and fd.name endswith /sysplug-live-" + tag + "'");
+  ASSERT_EQ(code, 0) << out;
+  std::map<std::string, SysdigOpen> sysdig;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream f(line);
+    std::string ts;
+    SysdigOpen o;
+    if (f >> ts >> o.tid >> o.fd >> o.name) sysdig[ts] = o;
+  }
+  size_t matched = 0;
+  for (const auto& a : c.alerts()) {
+    if (a["rule"] != "Plugin Sees Openat") continue;
+    const auto& f = a["output_fields"];
+    EXPECT_EQ(text(f["sysplug.evtype"]), "307") << a.dump();  // PPME_SYSCALL_OPENAT_2_X
+    EXPECT_EQ(text(f["sysplug.nparams"]), "7") << a.dump();   // fd, dirfd, name, flags, mode, dev, ino
+    EXPECT_EQ(text(f["sysplug.fd"]), text(f["fd.num"])) << a.dump();
+    // The raw param ("/tmp//x" as cat was given it); fd.name is Kestrel's
+    // normalised path of it.
+    EXPECT_NE(text(f["fd.name"]).find("/sysplug-live-" + tag), std::string::npos) << a.dump();
+    auto it = sysdig.find(text(f["evt.rawtime"]));
+    ASSERT_NE(it, sysdig.end()) << "sysdig has no such openat exit: " << a.dump() << "\n" << out;
+    EXPECT_EQ(text(f["sysplug.tid"]), it->second.tid) << a.dump();
+    EXPECT_EQ(text(f["sysplug.fd"]), it->second.fd) << a.dump();
+    EXPECT_EQ(text(f["sysplug.name"]), it->second.name) << a.dump();
+    ++matched;
+  }
+  EXPECT_GE(matched, 1u) << c.out << c.err;
+  std::remove(target.c_str());
+  std::remove(capture.c_str());
 }
 
 }  // namespace
