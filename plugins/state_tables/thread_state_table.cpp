@@ -1,5 +1,6 @@
 #include "plugins/state_tables/thread_state_table.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "plugins/state_tables/table_vtables.h"
@@ -118,10 +119,29 @@ std::vector<FieldValue>* ThreadStateTable::values_of(ss_plugin_table_entry_t* e,
   }
   if (it == dynamic_.end()) {
     if (!create) return nullptr;
+    prune();
     it = dynamic_.emplace(t->tid, Dynamic{t->start_ts, {}}).first;
   }
   if (it->second.values.size() < dynamic_count_) it->second.values.resize(dynamic_count_);
   return &it->second.values;
+}
+
+void ThreadStateTable::prune() {
+  // Values of threads the ThreadTable no longer holds (exited, evicted)
+  // would pile up with process churn: dropped once they outnumber the
+  // table's threads by far.
+  if (!threads_ || dynamic_.size() < std::max<size_t>(kMinPrune, 2 * threads_->size())) return;
+  // (for_each_thread, not find(): the engine's lookup counters stay its own)
+  std::unordered_map<int64_t, uint64_t> live;
+  threads_->for_each_thread(kHostDomain, [&](ThreadInfo& t) {
+    live.emplace(t.tid, t.start_ts);
+    return true;
+  });
+  for (auto it = dynamic_.begin(); it != dynamic_.end();) {
+    auto l = live.find(it->first);
+    if (l == live.end() || l->second != it->second.start_ts) it = dynamic_.erase(it);
+    else ++it;
+  }
 }
 
 uint64_t ThreadStateTable::size() {

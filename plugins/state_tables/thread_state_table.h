@@ -11,7 +11,9 @@
 // Plugins may add fields of any non-table type (add_table_field): their
 // values are kept here per tid, next to the ThreadInfo, and belong to one
 // thread life — a tid reused by a new thread (another start_ts) reads the
-// new field's zero value. forget(tid) drops them at once.
+// new field's zero value. forget(tid) drops them at once; values of threads
+// the ThreadTable no longer holds are pruned once they outnumber its
+// threads twice over (at least kMinPrune of them).
 //
 // The table is usable before a ThreadTable exists (plugins take their
 // field accessors in plugin_init, before the collector builds its state):
@@ -45,6 +47,8 @@ class ThreadStateTable final : public StateTable {
   ThreadTable* attached() const { return threads_; }
   // Drops the plugin-defined field values of `tid` (its thread is gone).
   void forget(int64_t tid) { dynamic_.erase(tid); }
+  // How many threads have plugin-defined values held (for tests, metrics).
+  size_t threads_with_plugin_values() const { return dynamic_.size(); }
 
   const std::string& name() const override { return name_; }
   ss_plugin_state_type key_type() const override { return SS_PLUGIN_ST_INT64; }
@@ -96,6 +100,8 @@ class ThreadStateTable final : public StateTable {
   // `create` is false.
   std::vector<FieldValue>* values_of(ss_plugin_table_entry_t* e, bool create);
   void rebuild_infos();
+  void prune();
+  static constexpr size_t kMinPrune = 4096;
 
   std::string name_ = "threads";
   ThreadTable* threads_ = nullptr;

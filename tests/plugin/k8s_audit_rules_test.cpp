@@ -173,7 +173,7 @@ TEST(K8sAuditRules, BadPluginConfigFailsWithAClearMessage) {
        "/nonexistent/libx.so"},
       {"-o engine.kind=none -o load_plugins=k8saudit -o 'plugins=[{name: k8saudit, library_path: " + plugin +
            ", init_config: \"[1]\"}]'",
-       "init_config must be a JSON object"},
+       "init_config does not follow the plugin's JSON schema: init_config: expected object, got array"},
       {"-o 'plugins=[{name: x, path: /a.so}]'", "unknown plugin key 'path'"},
       {"-o 'plugins=[{name: x}]'", "plugin 'x' needs a library_path"},
   };

@@ -349,6 +349,33 @@ TEST_F(PluginApi312, SetConfigAppliesANewConfigAndChecksItAgainstTheSchema) {
   EXPECT_EQ(extract(*lib, evt, 3, 4).str, "strict");
 }
 
+TEST_F(PluginApi312, DumpStateProgressAndEventToString) {
+  auto lib = load_312(R"({"ticks": 0})");
+  ASSERT_TRUE(lib);
+  auto queue = std::make_shared<AsyncEventQueue>();
+  ASSERT_TRUE(lib->dump_state(queue, 0).ok());
+  std::vector<AsyncEvent> dumped = queue->pop_all(std::chrono::milliseconds(100));
+  ASSERT_EQ(dumped.size(), 1u);
+  EXPECT_EQ(dumped[0].plugin, "api312");
+  EXPECT_EQ(dumped[0].name, "api312_tick");
+  EXPECT_EQ(std::string(dumped[0].data.begin(), dumped[0].data.end()), "dump");
+
+  EXPECT_FALSE(lib->progress().has_value());  // nothing open
+  PluginSource src(lib, "100,200");
+  ASSERT_TRUE(src.open().ok());
+  auto before = lib->progress();
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->first, 0u);
+  EXPECT_EQ(before->second, "0/2");
+  std::vector<Event> events = drain(src);
+  ASSERT_EQ(events.size(), 2u);
+  auto after = lib->progress();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->first, 10000u);
+  std::vector<uint8_t> evt = abi_event(events[1]);
+  EXPECT_EQ(lib->event_to_string(reinterpret_cast<const ss_plugin_event*>(evt.data()), 2), "api312 tid=200");
+}
+
 TEST_F(PluginApi312, Api30PluginLoadsUsesTheByValueVtablesAndItsTableIsReadAs30) {
   auto lib = PluginLibrary::load(API30_PLUGIN);
   ASSERT_TRUE(lib.ok()) << lib.status().to_string();

@@ -101,7 +101,9 @@ TEST(PluginLibrary, WrongApiVersionsAreRefused) {
   }
   EXPECT_TRUE(check_api_version("3.0.0").ok());
   EXPECT_TRUE(check_api_version("3.3.0").ok());
-  EXPECT_FALSE(check_api_version("3.3.1").ok());
+  EXPECT_TRUE(check_api_version("3.3.1").ok());  // an older minor, any patch
+  EXPECT_TRUE(check_api_version("3.12.0").ok());
+  EXPECT_FALSE(check_api_version("3.12.1").ok());
   EXPECT_FALSE(check_api_version("2.0.0").ok());
   EXPECT_FALSE(check_api_version("three").ok());
 }
@@ -109,9 +111,18 @@ TEST(PluginLibrary, WrongApiVersionsAreRefused) {
 TEST(PluginLibrary, InitErrorCarriesThePluginsText) {
   auto lib = PluginLibrary::load(K8SAUDIT_PLUGIN);
   ASSERT_TRUE(lib.ok());
+  // Refused by k8saudit's own init schema before plugin_init runs (as
+  // Falco does), then by the plugin itself for a value the schema allows.
   Status s = (*lib)->init("[1, 2]");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("init_config must be a JSON object"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("plugin 'k8saudit': init_config does not follow the plugin's JSON schema: init_config: "
+                             "expected object, got array"),
+            std::string::npos)
+      << s.message();
+  EXPECT_FALSE((*lib)->initialized());
+  s = (*lib)->init(R"({"maxEventSize": -1})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("plugin 'k8saudit': init failed"), std::string::npos) << s.message();
   EXPECT_FALSE((*lib)->initialized());
 }
 

@@ -122,6 +122,29 @@ TEST_F(ThreadsTable, PluginFieldsLiveWithTheThreadAndAReusedTidStartsAfresh) {
   EXPECT_STREQ(out.str, "");
 }
 
+TEST_F(ThreadsTable, PluginValuesOfGoneThreadsDoNotPileUp) {
+  ss_plugin_table_field_t* f = tables_->fields_ext->add_table_field(t_, "n", SS_PLUGIN_ST_UINT64);
+  ASSERT_NE(f, nullptr);
+  ss_plugin_state_data v{};
+  v.u64 = 1;
+  for (int64_t tid = 1000; tid < 11000; ++tid) {  // 10000 short-lived threads
+    threads_.put(thread(tid, "short"));
+    ASSERT_EQ(tables_->writer_ext->write_entry_field(t_, entry(tid), f, &v), SS_PLUGIN_SUCCESS);
+    threads_.remove_thread(kHostDomain, tid);
+  }
+  EXPECT_LE(registry_.threads().threads_with_plugin_values(), 4096u);
+  // A live thread's value survives the pruning.
+  ASSERT_EQ(tables_->writer_ext->write_entry_field(t_, entry(20), f, &v), SS_PLUGIN_SUCCESS);
+  for (int64_t tid = 20000; tid < 25000; ++tid) {
+    threads_.put(thread(tid, "short"));
+    ASSERT_EQ(tables_->writer_ext->write_entry_field(t_, entry(tid), f, &v), SS_PLUGIN_SUCCESS);
+    threads_.remove_thread(kHostDomain, tid);
+  }
+  ss_plugin_state_data out{};
+  ASSERT_EQ(tables_->reader_ext->read_entry_field(t_, entry(20), f, &out), SS_PLUGIN_SUCCESS);
+  EXPECT_EQ(out.u64, 1u);
+}
+
 TEST_F(ThreadsTable, EntriesAreCreatedAddedIteratedAndErased) {
   ss_plugin_table_entry_t* fresh = tables_->writer_ext->create_table_entry(t_);
   ASSERT_NE(fresh, nullptr);

@@ -28,6 +28,9 @@
 //   listening    capture_open subscribes a routine counting its runs (the
 //                "routine_runs" metric); capture_close unsubscribes it
 //   metrics      events_parsed, routine_runs (monotonic, u64)
+//   dump_state   one async event "api312_tick" with data "dump"
+//   progress     "<next>/<total>" of the open capture, percent*100
+//   to_string    "api312 tid=<tid>"
 #include <plugin/plugin_api.h>
 
 #include <atomic>
@@ -440,6 +443,25 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
 }
 
 const char* plugin_get_async_events() { return R"(["api312_tick"])"; }
+
+ss_plugin_rc plugin_dump_state(ss_plugin_t* p, ss_plugin_owner_t* owner, const ss_plugin_async_event_handler_t handler) {
+  send_async(static_cast<State*>(p), owner, handler, "api312_tick", "dump");
+  return SS_PLUGIN_SUCCESS;
+}
+
+const char* plugin_get_progress(ss_plugin_t* p, ss_instance_t* h, uint32_t* pct) {
+  auto* s = static_cast<State*>(p);
+  auto* inst = static_cast<Instance*>(h);
+  *pct = inst->payloads.empty() ? 10000 : static_cast<uint32_t>(inst->next * 10000 / inst->payloads.size());
+  s->str_out = std::to_string(inst->next) + "/" + std::to_string(inst->payloads.size());
+  return s->str_out.c_str();
+}
+
+const char* plugin_event_to_string(ss_plugin_t* p, const ss_plugin_event_input* ev) {
+  auto* s = static_cast<State*>(p);
+  s->str_out = "api312 tid=" + std::to_string(tid_of(ev->evt));
+  return s->str_out.c_str();
+}
 
 ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t* p, ss_plugin_owner_t* owner,
                                             const ss_plugin_async_event_handler_t handler) {
