@@ -64,6 +64,14 @@ Status Collector::start_sources() {
       return Status(s.code(), source->capabilities().name + ": " + s.to_string());
     mux_.add(std::move(source));
   }
+  if (replaying()) {
+    // The capture holds what the plugins produced when it was written: their
+    // live sources (a webhook port, an input file) are never opened.
+    for (const auto& p : plugins_)
+      if (p.library->info().can_source)
+        replay_plugin_routes_.emplace_back(p.library->info().id, p.library->info().event_source);
+    return ok_status();
+  }
   for (auto& source : make_plugin_sources(plugins_)) {
     std::string event_source = static_cast<plugin::PluginSource&>(*source).event_source();
     plugin_routes_.emplace_back(mux_.add(std::move(source)), std::move(event_source));
@@ -101,6 +109,8 @@ void Collector::log_loaded_rules() {
 void Collector::route_plugin_sources(const LoadedRules& rules) {
   for (const auto& [id, event_source] : plugin_routes_)
     pipeline_->route_source(id, rules.by_source.at(event_source).get());
+  for (const auto& [plugin_id, event_source] : replay_plugin_routes_)
+    pipeline_->route_plugin_id(plugin_id, rules.by_source.at(event_source).get());
 }
 
 Status Collector::start() {
@@ -109,6 +119,14 @@ Status Collector::start() {
   log_loaded_rules();
   pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
   route_plugin_sources(active_);
+  {
+    std::vector<std::shared_ptr<plugin::PluginLibrary>> libraries;
+    for (const auto& p : plugins_) libraries.push_back(p.library);
+    parsing_ = std::make_unique<plugin::PluginEventParsing>(libraries);
+    for (const auto& [id, event_source] : plugin_routes_) parsing_->name_source(id, event_source);
+    for (const auto& [plugin_id, event_source] : replay_plugin_routes_) parsing_->name_plugin(plugin_id, event_source);
+    pipeline_->parse_with(parsing_.get());
+  }
   if (plan_.webserver) {
     auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port);
     if (!w.ok()) return w.status();
@@ -179,6 +197,7 @@ void Collector::apply_reload() {
 void Collector::on_tick(const PipelineSummary& running) {
   if (reload_requested_.exchange(false)) apply_reload();
   output_log_.print(log_);
+  log_source_failures(running);
   if (!replaying()) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     act_on_drops(running, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
@@ -199,6 +218,23 @@ void Collector::on_tick(const PipelineSummary& running) {
     last_logged_ = snapshot;
   }
   if (webserver_) webserver_->publish(std::move(snapshot));
+}
+
+// A source that failed (a plugin whose next_batch returned an error, a
+// capture cut short) has ended alone: said once, when it is seen, with the
+// source's error (a plugin's names the plugin and its get_last_error). The
+// metrics carry it as the source's `failed` (metrics.h).
+void Collector::log_source_failures(const PipelineSummary& running) {
+  size_t still_running = 0;
+  for (const auto& src : running.sources)
+    if (!src.ended) ++still_running;
+  for (const auto& src : running.sources) {
+    if (src.error.ok() || failures_logged_.contains(src.id)) continue;
+    failures_logged_.insert(src.id);
+    log_ << "kestrel: source '" << src.name << "' failed and stopped: " << src.error.to_string() << "; "
+         << still_running << " other source(s) go on\n";
+  }
+  log_.flush();
 }
 
 // A drop check at `now_ns`; false when the exit action stops the collector.

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <optional>
 #include <memory>
+#include <set>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -74,6 +75,7 @@ class Collector {
   Status start_outputs();
   void log_loaded_rules();
   void on_tick(const PipelineSummary& running);
+  void log_source_failures(const PipelineSummary& running);
   bool act_on_drops(const PipelineSummary& running, uint64_t now_ns);
   bool replaying() const { return !options_.capture.empty(); }
   void apply_reload();
@@ -97,6 +99,11 @@ class Collector {
   Multiplexer mux_;
   // Plugin sources: multiplexer source id -> event source.
   std::vector<std::pair<uint16_t, std::string>> plugin_routes_;
+  // A replay (-e) opens no plugin source: the capture's plugin events go,
+  // by the plugin id they carry, to the engine of that plugin's source.
+  std::vector<std::pair<uint32_t, std::string>> replay_plugin_routes_;
+  std::set<uint16_t> failures_logged_;  // sources whose failure was logged
+  std::unique_ptr<plugin::PluginEventParsing> parsing_;  // the parsing plugins
   ThreadTable table_;
   AsyncLog output_log_;
   // The gRPC server outlives the dispatcher: at the end the dispatcher

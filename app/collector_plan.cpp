@@ -24,6 +24,8 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
 CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs) {
   CaptureRequest request;
   request.event_types = needs.event_types | state_event_types();
+  // Plugin events a capture holds are replayed to their plugins' rules.
+  if (!needs.plugin_event_sources.empty()) request.event_types.set(KE_PLUGINEVENT);
   if (options.all_events) request.event_types.set();
   if (!options.write_capture.empty()) return request;  // every process param
   request.process_params.env = needs.process_params.env;

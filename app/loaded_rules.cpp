@@ -22,11 +22,15 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   // Compiled against the registry the rules were validated with.
   auto engine_options = options_in;
   engine_options.fields = &fields;
+  // A plugin extracting from syscall events fills its fields in the
+  // syscall engine; every other entry is a plugin source's own engine.
+  if (auto it = providers.find("syscall"); it != providers.end()) engine_options.field_provider = it->second;
   auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);
   loaded.engine_options = engine_options;
   for (const auto& [source, provider] : providers) {
+    if (source == "syscall") continue;
     auto options_for = engine_options;
     options_for.source = source;
     options_for.field_provider = provider;

@@ -92,6 +92,8 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.drops = src.stats.drops;
     m.drops_per_cpu = src.stats.drops_per_cpu;
     m.counters = src.stats.counters;
+    m.failed = !src.error.ok();
+    if (m.failed) m.error = src.error.to_string();
     if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
     if (src.dropped_at_exit) m.drops["dropped_at_exit"] += src.dropped_at_exit;
     uint64_t before = 0;
@@ -122,7 +124,10 @@ std::string metrics_log_line(const MetricsSnapshot& s) {
                 static_cast<unsigned long long>(s.state.thread_evictions),
                 static_cast<unsigned long long>(s.state.fd_evictions),
                 static_cast<double>(s.process.rss_bytes) / (1024.0 * 1024.0), s.process.cpu_seconds);
-  return buf;
+  std::string line = buf;
+  for (const auto& src : s.sources)
+    if (src.failed) line += " failed_source=" + src.name;
+  return line;
 }
 
 std::string metrics_json(const MetricsSnapshot& s) {
@@ -133,7 +138,8 @@ std::string metrics_json(const MetricsSnapshot& s) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& src : s.sources)
     sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
-                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}, {"counters", src.counters}});
+                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}, {"counters", src.counters},
+                       {"failed", src.failed}, {"error", src.error}});
   j["sources"] = std::move(sources);
   j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
   nlohmann::json sinks = nlohmann::json::object();
@@ -182,6 +188,8 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   for (const auto& src : s.sources)
     for (const auto& [name, n] : src.counters)
       w.sample("kestrel_source_counter_total", n, {{"source", src.name}, {"counter", name}});
+  w.family("kestrel_source_failed", "gauge", "1 when the source ended with an error (the other sources go on).");
+  for (const auto& src : s.sources) w.sample("kestrel_source_failed", src.failed ? 1 : 0, {{"source", src.name}});
   w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");
   // Per-rule counts do not carry the priority; a rule has one priority, so
   // the per-priority family is separate.

@@ -34,6 +34,10 @@ struct SourceMetrics {
   std::map<std::string, uint64_t> drops;  // by reason, queue_full and dropped_at_exit included
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;  // kernel drops: reason -> per ring/CPU
   std::map<std::string, uint64_t> counters;  // the source's own (SourceStats::counters)
+  // The source ended with an error (a plugin's next_batch failed): it
+  // delivers nothing more, the other sources go on.
+  bool failed = false;
+  std::string error;
 };
 
 struct MetricsSnapshot {

@@ -16,17 +16,31 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   alerts.clear();
   const uint16_t type = ev.view.type();
   const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
+  // Plugins parse an event after Kestrel's own state took it and before
+  // any rule reads it (Falco's order); close and procexit, whose rules run
+  // before the state forgets, are parsed before the rules too.
+  auto parse = [&] {
+    if (parsing_) parsing_->parse(ev, summary.events);
+  };
   if (ev.source_id < routes_.size() && routes_[ev.source_id]) {
     // A plugin's events: its own source's rules, no thread state.
+    parse();
     routes_[ev.source_id]->process(ev, table_, alerts);
   } else if (type == KE_PLUGINEVENT) {
+    parse();
     // A plugin event no plugin source claims (replayed from a capture):
-    // syscall rules never apply to another source's events.
+    // the rules of its plugin's source when that plugin is loaded; syscall
+    // rules never apply to another source's events.
+    auto id = ev.view.param_int(KP_PLUGINEVENT_plugin_id);
+    if (auto it = plugin_id_routes_.find(static_cast<uint32_t>(id.value_or(0))); id && it != plugin_id_routes_.end() && it->second)
+      it->second->process(ev, table_, alerts);
   } else if (removes_state) {
+    parse();
     rules_->process(ev, table_, alerts);
     updater_.apply(ev);
   } else {
     updater_.apply(ev);
+    parse();
     rules_->process(ev, table_, alerts);
   }
   if (recorder_ && summary.recording.ok()) {

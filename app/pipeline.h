@@ -19,6 +19,7 @@
 #include "app/event_second_clock.h"
 #include "engine/eval/rule_engine.h"
 #include "outputs/alert_dispatcher.h"
+#include "plugins/plugin_event_parsing.h"
 #include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
 #include "state/state_updater.h"
@@ -87,6 +88,19 @@ class Pipeline {
     routes_[source_id] = rules;
   }
 
+  // A replayed capture's plugin events (KE_PLUGINEVENT records from a
+  // non-plugin source, -e) whose plugin_id is `plugin_id` are evaluated by
+  // `rules`, the engine of that plugin's event source; plugin events of a
+  // plugin not routed are not evaluated (syscall rules never apply to
+  // them). Same thread rules as replace_rules.
+  void route_plugin_id(uint32_t plugin_id, engine::eval::RuleEngine* rules) { plugin_id_routes_[plugin_id] = rules; }
+
+  // Every event goes to the plugins that parse it (plugin API parse_event)
+  // before the rules read it; nullptr or empty: none. Set before run().
+  void parse_with(plugin::PluginEventParsing* parsing) {
+    parsing_ = parsing && !parsing->empty() ? parsing : nullptr;
+  }
+
   Result<PipelineSummary> run(const std::atomic<bool>& stop,
                               std::optional<std::chrono::milliseconds> max_duration = std::nullopt,
                               const std::function<void()>& on_started = {});
@@ -99,6 +113,8 @@ class Pipeline {
   StateUpdater updater_;
   engine::eval::RuleEngine* rules_;
   std::vector<engine::eval::RuleEngine*> routes_;  // by source id; null: rules_
+  std::map<uint32_t, engine::eval::RuleEngine*> plugin_id_routes_;  // replayed plugin events
+  plugin::PluginEventParsing* parsing_ = nullptr;
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};

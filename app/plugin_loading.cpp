@@ -1,5 +1,6 @@
 #include "app/plugin_loading.h"
 
+#include "plugins/plugin_event_encoding.h"
 #include "plugins/plugin_source.h"
 
 namespace kestrel {
@@ -20,7 +21,7 @@ engine::FieldType registry_type(const plugin::PluginField& f) {
 // The plugin's get_fields table becomes part of `source`'s fields in
 // `registry`, so rules may name fields the static tables lack.
 void add_fields(engine::FieldRegistry& registry, const std::string& source, const plugin::PluginInfo& info) {
-  if (source.empty() || source == "syscall") return;
+  if (source.empty()) return;
   std::vector<engine::RegisteredField> fields;
   for (const auto& f : info.fields) {
     engine::RegisteredField r;
@@ -91,6 +92,15 @@ std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const
     if (p.library->info().can_source)
       by_source.emplace(p.library->info().event_source,
                         p.source_fields && !p.source_fields->empty() ? p.source_fields.get() : nullptr);
+  // Syscall events: the first plugin that extracts from them (API: its
+  // get_extract_event_sources names "syscall", or it declares none and has
+  // no event source of its own). It receives them in scap format
+  // (plugins/plugin_event_encoding.h).
+  for (const auto& p : plugins)
+    if (p.fields && plugin::extracts_syscall_events(p.library->info())) {
+      by_source.emplace(plugin::kSyscallEventSource, p.fields.get());
+      break;
+    }
   return by_source;
 }
 

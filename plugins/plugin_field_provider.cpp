@@ -58,15 +58,37 @@ bool PluginFieldProvider::is_current(const Event& event, uint64_t event_number) 
          built_for_.ts == event.view.ts();
 }
 
+const ss_plugin_event* PluginFieldProvider::build_event(const Event& event, const char** evtsrc) {
+  *evtsrc = nullptr;
+  const EventView& view = event.view;
+  if (view.type() == KE_PLUGINEVENT) {
+    plugin_event_ = record_to_plugin_event(view);
+    return plugin_event_.empty() ? nullptr : reinterpret_cast<const ss_plugin_event*>(plugin_event_.data());
+  }
+  if (!syscall_) return nullptr;
+  const ss_plugin_event* e = nullptr;
+  if (event.enter) {
+    // A replayed enter (evt.dir '>'): the enter event, when the type has one.
+    auto all = syscall_encoder_.events(view);
+    if (all.size() >= 2) e = all[all.size() - 2];
+  } else {
+    e = syscall_encoder_.record_event(view);
+  }
+  static const std::string kSyscall(kSyscallEventSource);
+  if (e == nullptr || !library_->wants_extract(kSyscall, plugin_event_code(e))) return nullptr;
+  *evtsrc = kSyscallEventSource;
+  return e;
+}
+
 ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_number, uint32_t handle,
                                             engine::eval::Scratch& scratch) {
   if (handle >= requests_.size()) return {};
   if (!is_current(event, event_number)) {
-    plugin_event_ = record_to_plugin_event(event.view);
+    current_ = build_event(event, &current_source_);
     built_for_ = {event_number, event.view.ts(), event.view.bytes().data(), event.view.bytes().size()};
     ++plugin_evtnum_;
   }
-  if (plugin_event_.empty()) return {};
+  if (current_ == nullptr) return {};
   const Request& r = requests_[handle];
   ss_plugin_extract_field f{};
   f.field_id = r.field_id;
@@ -101,8 +123,7 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
       }
     }
   };
-  Status s = library_->extract(reinterpret_cast<const ss_plugin_event*>(plugin_event_.data()), plugin_evtnum_,
-                               std::span(&f, 1), copy);
+  Status s = library_->extract(current_, plugin_evtnum_, std::span(&f, 1), copy, current_source_);
   if (!s.ok()) {
     errors_.fetch_add(1, std::memory_order_relaxed);
     return {};

@@ -2,8 +2,14 @@
 // FieldProvider (engine/eval/field_provider.h).
 //
 // prepare() matches a rule's field against the plugin's get_fields table
-// (name and argument form); extract() rebuilds the plugin-ABI event from
-// the KE_PLUGINEVENT record once per event number and asks the plugin for
+// (name and argument form); extract() rebuilds the plugin-ABI event once
+// per event number — from a KE_PLUGINEVENT record its plugin event (code
+// 322); from any other record, when the plugin extracts from "syscall"
+// events (extracts_syscall_events), the record's scap event
+// (plugin_event_encoding.h: the .scap writer's encoding, evtsrc "syscall",
+// only the scap codes PluginLibrary::wants_extract accepts; a
+// replayed enter record, evt.dir '>', as its enter event) — and
+// asks the plugin for
 // one field at a time through plugin_extract_fields, copying the values
 // (bounded: kMaxValues values of kMaxValueBytes each) into the caller's
 // scratch while the plugin's memory is still valid.
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "engine/eval/extract.h"
+#include "plugins/plugin_event_encoding.h"
 #include "plugins/plugin_library.h"
 
 namespace kestrel::plugin {
@@ -30,7 +37,8 @@ inline constexpr size_t kMaxValueBytes = 64 * 1024;
 
 class PluginFieldProvider final : public engine::eval::FieldProvider {
  public:
-  explicit PluginFieldProvider(std::shared_ptr<PluginLibrary> library) : library_(std::move(library)) {}
+  explicit PluginFieldProvider(std::shared_ptr<PluginLibrary> library)
+      : library_(std::move(library)), syscall_(extracts_syscall_events(library_->info())) {}
 
   std::optional<uint32_t> prepare(std::string_view name, const std::optional<std::string>& arg,
                                   engine::FieldType type) override;
@@ -52,7 +60,10 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
     engine::FieldType type = engine::FieldType::kString;
   };
 
-  // Whether `event` is the one plugin_event_ was built for. Engine event
+  // The plugin event for `event` (nullptr: none the plugin takes), and the
+  // source name it is given with (nullptr: the plugin's own).
+  const ss_plugin_event* build_event(const Event& event, const char** evtsrc);
+  // Whether `event` is the one current_ was built for. Engine event
   // numbers restart when a SIGHUP reload builds a new engine, so the record
   // itself (address, time, length) is part of the identity.
   bool is_current(const Event& event, uint64_t event_number) const;
@@ -68,6 +79,10 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
   // whatever the engine's numbering (plugins cache per evtnum).
   uint64_t plugin_evtnum_ = 0;
   std::vector<uint8_t> plugin_event_;
+  const bool syscall_;  // the plugin extracts from syscall events
+  SyscallEventEncoder syscall_encoder_;
+  const ss_plugin_event* current_ = nullptr;  // into plugin_event_ or syscall_encoder_
+  const char* current_source_ = nullptr;
   std::atomic<uint64_t> errors_{0};
 };
 

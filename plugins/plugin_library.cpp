@@ -515,12 +515,12 @@ std::string PluginLibrary::list_open_params() {
 }
 
 Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtnum,
-                                     std::span<ss_plugin_extract_field> fields) {
+                                     std::span<ss_plugin_extract_field> fields, const char* evtsrc) {
   if (!info_.can_extract || !state_) return Status(StatusCode::kInternal, "plugin cannot extract");
   ss_plugin_event_input in{};
   in.evt = event;
   in.evtnum = evtnum;
-  in.evtsrc = info_.event_source.c_str();
+  in.evtsrc = evtsrc ? evtsrc : info_.event_source.c_str();
   ss_plugin_field_extract_input req{};
   owner_->fill_extract_input(req);
   req.num_fields = static_cast<uint32_t>(fields.size());

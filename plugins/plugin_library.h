@@ -177,10 +177,13 @@ class PluginLibrary {
   // are filled by the plugin; their res pointers stay valid until the next
   // extract() call — callers copy under the same serialisation, so this
   // takes a callback that runs with the lock held.
+  // `evtsrc` is the event's source as the plugin is told it ("syscall" for
+  // Kestrel's records; nullptr: the plugin's own event source).
   template <typename Fn>
-  Status extract(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields, Fn&& use) {
+  Status extract(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields, Fn&& use,
+                 const char* evtsrc = nullptr) {
     std::lock_guard lock(mu_);
-    Status s = extract_locked(event, evtnum, fields);
+    Status s = extract_locked(event, evtnum, fields, evtsrc);
     if (s.ok()) use();
     return s;
   }
@@ -196,7 +199,8 @@ class PluginLibrary {
 
  private:
   PluginLibrary() = default;
-  Status extract_locked(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields);
+  Status extract_locked(const ss_plugin_event* event, uint64_t evtnum, std::span<ss_plugin_extract_field> fields,
+                        const char* evtsrc);
   std::string last_error_locked();
   Status plugin_error(const std::string& what, ss_plugin_rc rc);
 

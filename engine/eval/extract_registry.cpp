@@ -52,7 +52,10 @@ Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, c
   // of its fields; what it does not prepare, and every other field, the
   // row's own extractor (the evt.* rows of plugin sources read only the
   // record header, so they are sound on any event).
-  if (scope.source != "syscall" && scope.provider) {
+  // On syscall events a provider (a plugin extracting from them) fills
+  // only the fields its plugin declared, never Kestrel's own.
+  const bool declared_by_plugin = found->info->extract == extract_by_provider;
+  if (scope.provider && (scope.source != "syscall" || declared_by_plugin)) {
     if (auto handle = scope.provider->prepare(found->info->name, ref.arg, found->info->type)) {
       ref.fn = extract_by_provider;
       ref.provider = scope.provider;

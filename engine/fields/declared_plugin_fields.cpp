@@ -24,9 +24,10 @@ FieldRegistry& FieldRegistry::operator=(FieldRegistry&&) noexcept = default;
 
 void FieldRegistry::add_plugin_fields(std::string_view source, std::string_view set_name,
                                       std::string_view description, std::span<const RegisteredField> fields) {
-  // The syscall source's fields are Kestrel's own extractors; a plugin
-  // extracting for it does not redefine them.
-  if (source.empty() || source == "syscall") return;
+  if (source.empty()) return;
+  // A plugin extracting from syscall events adds fields after Kestrel's
+  // own: a name both have stays Kestrel's (Falco refuses such a plugin).
+  const bool syscall = source == "syscall";
   auto owned = std::make_unique<PluginSet>();
   owned->source = source;
   owned->set_name = set_name;
@@ -50,7 +51,7 @@ void FieldRegistry::add_plugin_fields(std::string_view source, std::string_view 
     // The static copies follow the plugin's sets: a name both declare
     // resolves to what the loaded plugin says (its type, its argument form),
     // since the plugin is what fills it.
-    auto base = plugin_field_sets(source);
+    auto base = syscall ? syscall_field_sets() : plugin_field_sets(source);
     if (base.empty()) sets.push_back(&eval::plugin_evt_field_set());
     else sets.assign(base.begin(), base.end());
   }
@@ -63,8 +64,10 @@ void FieldRegistry::add_plugin_fields(std::string_view source, std::string_view 
       if (&o->set == s && o->set_name == set_name) return true;
     return false;
   });
-  // Before the static sets, after the sets added earlier.
-  auto first_static = std::find_if(sets.begin(), sets.end(), [&](const FieldSet* s) { return !is_plugin_set(s); });
+  // Before the static sets, after the sets added earlier (syscall: after
+  // everything).
+  auto first_static = syscall ? sets.end()
+                              : std::find_if(sets.begin(), sets.end(), [&](const FieldSet* s) { return !is_plugin_set(s); });
   sets.insert(first_static, &owned->set);
   plugin_sets_.push_back(std::move(owned));
 }

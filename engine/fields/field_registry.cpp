@@ -68,8 +68,8 @@ const FieldRegistry& builtin_field_registry() {
 }
 
 std::span<const FieldSet* const> FieldRegistry::field_sets(std::string_view source) const {
-  if (source == "syscall") return syscall_field_sets();
   if (auto it = by_source_.find(source); it != by_source_.end()) return it->second;
+  if (source == "syscall") return syscall_field_sets();
   return plugin_field_sets(source);
 }
 

@@ -130,11 +130,11 @@ class FieldRegistry {
   FieldRegistry(const FieldRegistry&) = delete;
   FieldRegistry& operator=(const FieldRegistry&) = delete;
 
-  // Adds a loaded plugin's declared fields to `source` (nothing for
-  // "syscall", whose fields are Kestrel's own). They are looked up before
-  // the static sets of that source (a name both declare resolves to the
-  // plugin's declaration, which is what fills it) and are filled by the
-  // plugin (eval::extract_by_provider); a source no static table knows
+  // Adds a loaded plugin's declared fields to `source`. They are looked up
+  // before the static sets of that source (a name both declare resolves to
+  // the plugin's declaration, which is what fills it) — for "syscall" after
+  // them (Kestrel's own syscall fields are never redefined) — and are
+  // filled by the plugin (eval::extract_by_provider); a source no static table knows
   // becomes known. Adding `set_name` again for the source replaces the
   // earlier set.
   void add_plugin_fields(std::string_view source, std::string_view set_name, std::string_view description,

@@ -352,7 +352,12 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
         break;
       }
       case KPT_BYTES:
-        builder_.put_bytes(name, bytes.first(std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES)));
+        // A syscall's data is a snapshot, cut as the live sources cut it; a
+        // plugin event's payload is the whole event, kept whole (one too
+        // large for a record fails finish() and is counted malformed).
+        builder_.put_bytes(name, row->kestrel_type == KE_PLUGINEVENT
+                                     ? bytes
+                                     : bytes.first(std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES)));
         break;
       case KPT_SOCKADDR:
         if (decode_sockaddr(bytes)) builder_.put_bytes(name, bytes);

@@ -167,6 +167,12 @@ constexpr std::span<const ParamRow> kNone{};
 
 using D = Direction;
 
+// ---- plugins ---------------------------------------------------------------
+// A Falco plugin's event (PPME_PLUGINEVENT_E, EF_LARGE_PAYLOAD): the id of
+// the plugin that produced it and its payload, as next_batch returned them.
+constexpr ParamRow kPluginEventE[] = {{"plugin_id", P::kUint32, "plugin_id"},
+                                      {"event_data", P::kBytebuf, "event_data"}};
+
 // Sorted by id.
 constexpr EventRow kRows[] = {
     {0, "syscall", D::kEnter, KE_NONE, kNone},  // generic: a syscall libscap has no row for
@@ -296,6 +302,7 @@ constexpr EventRow kRows[] = {
     {293, "execve", D::kExit, KE_EXECVE, kExecve19X, true},
     {306, "openat", D::kEnter, KE_OPENAT, kOpenat2E},
     {307, "openat", D::kExit, KE_OPENAT, kOpenat2X, true},
+    {322, "pluginevent", D::kEnterOnly, KE_PLUGINEVENT, kPluginEventE, true, true},
     {326, "openat2", D::kEnter, KE_OPENAT2, kOpenat2SysE},
     {327, "openat2", D::kExit, KE_OPENAT2, kOpenat2SysX, true},
     {330, "execveat", D::kEnter, KE_EXECVEAT, kExecveatE},

@@ -77,6 +77,9 @@ struct EventRow {
   // versions sysdig 0.29 (Debian 12's; libs of 2022-03) knows, so the
   // captures open in the tools people have.
   bool written = false;
+  // libscap's EF_LARGE_PAYLOAD: param lengths are u32, not u16, and the
+  // event travels in a *_LARGE block.
+  bool large_payload = false;
 };
 
 // The row for scap event `id`, if the table has one (modelled or not).

@@ -1,6 +1,7 @@
 #include "sources/capture/scap_record_encoder.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "sources/capture/scap_event_table.h"
 
@@ -23,7 +24,39 @@ bool is_string(ParamType t) {
   return t == ParamType::kCharbuf || t == ParamType::kFspath || t == ParamType::kFsrelpath;
 }
 
+template <typename T>
+void put_le(std::vector<uint8_t>& out, T v) {
+  const size_t at = out.size();
+  out.resize(at + sizeof(T));
+  std::memcpy(out.data() + at, &v, sizeof(T));  // the host is little-endian, as libscap assumes
+}
+
 }  // namespace
+
+void serialize_event(const ScapEventOut& ev, std::vector<uint8_t>& out) {
+  out.clear();
+  const size_t max_param = ev.large_payload ? UINT32_MAX : UINT16_MAX;
+  const size_t len_width = ev.large_payload ? 4 : 2;
+  const uint32_t n = static_cast<uint32_t>(ev.params.size());
+  size_t data = 0;
+  for (auto p : ev.params) data += std::min(p.size(), max_param);
+  const uint32_t len = static_cast<uint32_t>(8 + 8 + 4 + 2 + 4 + len_width * n + data);
+  out.reserve(len);
+  put_le<uint64_t>(out, ev.ts);
+  put_le<uint64_t>(out, ev.tid);
+  put_le<uint32_t>(out, len);
+  put_le<uint16_t>(out, ev.id);
+  put_le<uint32_t>(out, n);
+  for (auto p : ev.params) {
+    const size_t l = std::min(p.size(), max_param);
+    if (ev.large_payload) put_le<uint32_t>(out, static_cast<uint32_t>(l));
+    else put_le<uint16_t>(out, static_cast<uint16_t>(l));
+  }
+  for (auto p : ev.params) {
+    const size_t l = std::min(p.size(), max_param);
+    out.insert(out.end(), p.begin(), p.begin() + static_cast<std::ptrdiff_t>(l));
+  }
+}
 
 int64_t ScapRecordEncoder::clone_caller(const EventView& record) {
   const uint16_t t = record.type();
@@ -82,6 +115,9 @@ void ScapRecordEncoder::encode_event(const EventView& record, uint16_t scap_id, 
   out.id = scap_id;
   out.ts = record.ts();
   out.tid = caller_side ? static_cast<uint64_t>(clone_caller(record)) : record.tid();
+  // Plugin events belong to no thread: libscap writes tid -1 for them.
+  if (row.kestrel_type == KE_PLUGINEVENT) out.tid = UINT64_MAX;
+  out.large_payload = row.large_payload;
   out.params.clear();
   size_t start = 0;
   for (size_t end : ends) {

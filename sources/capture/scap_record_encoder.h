@@ -45,7 +45,20 @@ struct ScapEventOut {
   uint64_t ts = 0;
   uint64_t tid = 0;
   std::vector<std::span<const uint8_t>> params;
+  // libscap's EF_LARGE_PAYLOAD: u32 param lengths (else u16), and in a file
+  // a *_LARGE event block.
+  bool large_payload = false;
 };
+
+// `ev` as libscap holds an event in memory (scap_evt, ppm_evt_hdr + v2's
+// nparams): u64 ts, u64 tid, u32 len, u16 type, u32 nparams, the nparams
+// param lengths (u16; u32 for large-payload events), then the params,
+// little-endian. A u16-length param longer than 65535 bytes is cut to it.
+// `out` is cleared first and reused. This is the body of a .scap event
+// block after its u16 cpu id (ScapWriter) and, byte for byte, the
+// ss_plugin_event the Falco plugin API hands plugins for syscall events
+// (plugins/plugin_event_encoding.h).
+void serialize_event(const ScapEventOut& ev, std::vector<uint8_t>& out);
 
 class ScapRecordEncoder {
  public:

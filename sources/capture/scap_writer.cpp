@@ -226,17 +226,12 @@ Status ScapWriter::append(std::span<const uint8_t> record) {
   auto view = EventView::parse(record);
   if (!view.ok()) return Status(StatusCode::kInvalidArgument, "scap writer: " + view.status().message());
   for (const ScapEventOut& ev : encoder_.encode(*view)) {
-    body_.clear();
-    Body b(body_);
-    const uint32_t n = static_cast<uint32_t>(ev.params.size());
-    size_t data = 0;
-    for (auto p : ev.params) data += std::min<size_t>(p.size(), UINT16_MAX);
-    const uint32_t len = static_cast<uint32_t>(kEventHeaderV2Size + 2 * n + data);
-    b.u16(0);  // cpu: Kestrel's records do not say
-    b.u64(ev.ts).u64(ev.tid).u32(len).u16(ev.id).u32(n);
-    for (auto p : ev.params) b.u16(static_cast<uint16_t>(std::min<size_t>(p.size(), UINT16_MAX)));
-    for (auto p : ev.params) b.bytes(p.first(std::min<size_t>(p.size(), UINT16_MAX)));
-    if (Status st = write_block(kEventV2, body_); !st.ok()) return st;
+    // The block body: u16 cpu (Kestrel's records do not say), then the
+    // event as libscap holds it in memory.
+    serialize_event(ev, event_);
+    body_.assign(2, 0);
+    body_.insert(body_.end(), event_.begin(), event_.end());
+    if (Status st = write_block(ev.large_payload ? kEventV2Large : kEventV2, body_); !st.ok()) return st;
     ++events_;
   }
   ++records_;

@@ -12,7 +12,8 @@
 // sysdig 0.29 (libs of 2022-03): process list v9 with entries ending at
 // the pre-0.10 fields (loginuid, exe_writable, capabilities, which newer
 // readers still recognise by the entry's length), fd list v1, user list
-// v1, and v2 event blocks (an explicit param count). Strings longer than
+// v1, and v2 event blocks (an explicit param count; v2 large blocks, u32
+// param lengths, for libscap's large-payload events: plugin events). Strings longer than
 // libscap's limits (scap_format.h) are cut to them: libscap refuses a
 // whole capture for one over-long command line.
 //
@@ -77,6 +78,7 @@ class ScapWriter {
   ScapRecordEncoder encoder_;
   std::vector<uint8_t> block_;  // reused for event blocks
   std::vector<uint8_t> body_;
+  std::vector<uint8_t> event_;  // one serialised event, reused
   uint64_t records_ = 0;
   uint64_t events_ = 0;
   uint64_t offset_ = 0;
