@@ -114,10 +114,17 @@ int refuse(std::ostream& err, const std::string& what) {
 int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
   if (o.gvisor_generate_config) return print_gvisor_config(o, config, out, err);
   if (o.list_fields) {
-    // -L loads no plugins: it lists the static field sets.
-    const engine::FieldRegistry& fields = engine::builtin_field_registry();
+    // As Falco, with the configured plugins loaded: their event sources
+    // are known and list the fields the plugins declare.
+    auto plugins = load_plugins(config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    // Falco's text (userspace/falco/app/actions/list_fields.cpp).
     if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
-      return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
+      return refuse(err, "Value for --list must be a valid source type");
     fields.print_field_list(out, *o.list_fields);
     return kExitOk;
   }

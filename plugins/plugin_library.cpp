@@ -59,7 +59,30 @@ std::optional<uint32_t> ftype_by_name(const std::string& name) {
   return std::nullopt;
 }
 
+// A JSON array of non-empty strings (event source names), depth-bounded.
+Result<std::vector<std::string>> parse_source_list(const std::string& text) {
+  nlohmann::json json;
+  json_bounds::JsonError error = json_bounds::parse(text, json);
+  if (error.refusal != json_bounds::JsonRefusal::kNone) return Status(StatusCode::kInvalidArgument, error.message);
+  if (!json.is_array()) return Status(StatusCode::kInvalidArgument, "not a JSON array");
+  std::vector<std::string> out;
+  for (const auto& e : json) {
+    if (!e.is_string() || e.get<std::string>().empty() || e.get<std::string>().size() > 256)
+      return Status(StatusCode::kInvalidArgument, "entries must be non-empty source names");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> extract_sources_of(const PluginInfo& info, bool& all) {
+  all = false;
+  if (!info.extract_event_sources.empty()) return info.extract_event_sources;
+  if (info.can_source && !info.event_source.empty()) return {info.event_source};
+  all = true;
+  return {};
+}
 
 Status check_api_version(const std::string& required) {
   auto v = parse_semver(required);
@@ -139,6 +162,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   sym(a.get_fields, "plugin_get_fields", false);
   sym(a.extract_fields, "plugin_extract_fields", false);
   sym(a.get_metrics, "plugin_get_metrics", false);
+  sym(a.get_extract_event_sources, "plugin_get_extract_event_sources", false);
+  sym(a.event_to_string, "plugin_event_to_string", false);
   if (!missing.empty())
     return Status(StatusCode::kInvalidArgument,
                   "plugin library '" + path + "' is not a Falco plugin: missing symbol(s) " + missing);
@@ -165,6 +190,16 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
     auto fields = parse_plugin_fields(bounded(a.get_fields(), 1 << 20));
     if (!fields.ok()) return Status(fields.status().code(), "plugin '" + info.name + "' (" + path + "): " + fields.status().message());
     info.fields = std::move(*fields);
+  }
+  info.can_parse = dlsym(lib->handle_, "plugin_parse_event") != nullptr;
+  info.can_async = dlsym(lib->handle_, "plugin_get_async_events") != nullptr &&
+                   dlsym(lib->handle_, "plugin_set_async_event_handler") != nullptr;
+  if (info.can_extract && a.get_extract_event_sources) {
+    auto sources = parse_source_list(bounded(a.get_extract_event_sources(), 1 << 16));
+    if (!sources.ok())
+      return Status(sources.status().code(), "plugin '" + info.name + "' (" + path + "): get_extract_event_sources: " +
+                                                 sources.status().message());
+    info.extract_event_sources = std::move(*sources);
   }
   if (!info.can_source && !info.can_extract)
     return Status(StatusCode::kInvalidArgument,
@@ -292,6 +327,16 @@ Status PluginLibrary::extract_locked(const ss_plugin_event* event, uint64_t evtn
   ss_plugin_rc rc = api_.extract_fields(state_, &in, &req);
   if (rc != SS_PLUGIN_SUCCESS) return plugin_error("extract_fields", rc);
   return ok_status();
+}
+
+std::string PluginLibrary::event_to_string(const ss_plugin_event* event, uint64_t evtnum) {
+  std::lock_guard lock(mu_);
+  if (!api_.event_to_string || !state_) return {};
+  ss_plugin_event_input in{};
+  in.evt = event;
+  in.evtnum = evtnum;
+  in.evtsrc = info_.event_source.c_str();
+  return bounded(api_.event_to_string(state_, &in), 4096);
 }
 
 std::map<std::string, uint64_t> PluginLibrary::metrics() {

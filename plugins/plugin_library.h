@@ -48,8 +48,21 @@ struct PluginInfo {
   std::string event_source;  // empty: no event sourcing capability
   bool can_source = false;   // open/close/next_batch present
   bool can_extract = false;  // get_fields/extract_fields present
+  bool can_parse = false;    // parse_event present (Falco's CAP_PARSING)
+  bool can_async = false;    // get_async_events and set_async_event_handler present (CAP_ASYNC)
+  // get_extract_event_sources' JSON array of sources; empty when not
+  // exported or empty, which the API reads as: the plugin's own source
+  // when it has one, else every source (extract_sources_of()).
+  std::vector<std::string> extract_event_sources;
   std::vector<PluginField> fields;
 };
+
+// The event sources a plugin extracts fields from, as the plugin API
+// defines them (plugin_api.h, get_extract_event_sources): its
+// extract_event_sources when it lists some; else its own event source
+// when it has one; else every source, returned as an empty vector with
+// `all` set.
+std::vector<std::string> extract_sources_of(const PluginInfo& info, bool& all);
 
 // "3.3.0" against this host: ok, or why not.
 Status check_api_version(const std::string& required);
@@ -108,6 +121,10 @@ class PluginLibrary {
     return s;
   }
 
+  // plugin_event_to_string's text for one of its events (bounded); "" when
+  // the plugin does not export it, is not initialised or returns nothing.
+  std::string event_to_string(const ss_plugin_event* event, uint64_t evtnum);
+
   // The last error the plugin reported (bounded), for messages.
   std::string last_error();
 
@@ -138,6 +155,8 @@ class PluginLibrary {
     plugin_next_batch_fn next_batch = nullptr;
     plugin_extract_fields_fn extract_fields = nullptr;
     plugin_get_metrics_fn get_metrics = nullptr;
+    plugin_get_string_fn get_extract_event_sources = nullptr;
+    const char* (*event_to_string)(ss_plugin_t* s, const ss_plugin_event_input* evt) = nullptr;
   };
 
   void* handle_ = nullptr;
