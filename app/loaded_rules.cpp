@@ -18,8 +18,10 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
                                      config.limits.rules_file_bytes, fields);
   if (!rules.ok()) return rules.status();
-  // After every file, as Falco checks (load_rules_files.cpp).
-  if (auto unmet = engine::unmet_plugin_requirement(rules->required_plugin_versions, plugin_versions(plugins)))
+  // After every file, as Falco checks (load_rules_files.cpp); what Kestrel
+  // does natively (container.*) stands for its plugin.
+  if (auto unmet = engine::unmet_plugin_requirement(rules->required_plugin_versions, plugin_versions(plugins),
+                                                    engine::built_in_plugins()))
     return Status(StatusCode::kInvalidArgument, *unmet);
   apply_rule_selection(*rules, options.rule_selection);
   LoadedRules loaded;

@@ -1,5 +1,7 @@
 #include "engine/plugin_requirements.h"
 
+#include <algorithm>
+
 #include "engine/engine_version.h"
 
 namespace kestrel::engine {
@@ -32,12 +34,22 @@ std::optional<std::string> check_alternatives(const std::vector<PluginRequiremen
 
 }  // namespace
 
+std::span<const std::string_view> built_in_plugins() {
+  static constexpr std::string_view kBuiltIn[] = {"container"};
+  return kBuiltIn;
+}
+
 std::optional<std::string> unmet_plugin_requirement(std::span<const std::vector<PluginRequirement>> required,
-                                                    std::span<const LoadedPluginVersion> loaded) {
+                                                    std::span<const LoadedPluginVersion> loaded,
+                                                    std::span<const std::string_view> built_in) {
   for (const auto& alternatives : required) {
     bool decided = false;
     if (auto why = check_alternatives(alternatives, loaded, decided)) return why;
     if (decided) continue;
+    const bool done_by_kestrel = std::any_of(alternatives.begin(), alternatives.end(), [&](const auto& req) {
+      return std::find(built_in.begin(), built_in.end(), req.name) != built_in.end();
+    });
+    if (done_by_kestrel) continue;
     // Falco's text (falco_engine.cpp, check_plugin_requirements).
     std::string names;
     for (const auto& req : alternatives) {

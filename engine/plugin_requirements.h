@@ -17,11 +17,19 @@
 //    first alternative found decides, even if a later one would match;
 //  - a loaded plugin whose version is not x.y.z fails the check.
 // The first unmet entry stops the check with Falco's message.
+//
+// One Kestrel addition: `built_in` names plugins whose job Kestrel does
+// itself. Falco's rulesets require the container plugin (falco_rules.yaml:
+// container >= 0.4.0) for the container.* fields, which Kestrel fills
+// natively; an entry none of whose alternatives is loaded is met when one
+// of them is built in. A loaded plugin of that name is still checked as
+// above (it decides, being loaded).
 #pragma once
 
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/rule_items.h"
@@ -43,6 +51,11 @@ struct LoadedPluginVersion {
 //   "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0),
 //    k8saudit-aks (>= 0.6.0)"
 std::optional<std::string> unmet_plugin_requirement(std::span<const std::vector<PluginRequirement>> required,
-                                                    std::span<const LoadedPluginVersion> loaded);
+                                                    std::span<const LoadedPluginVersion> loaded,
+                                                    std::span<const std::string_view> built_in = {});
+
+// The plugins Kestrel does the work of without loading them: "container"
+// (container.* on the syscall source, engine/eval/extract_user.cpp).
+std::span<const std::string_view> built_in_plugins();
 
 }  // namespace kestrel::engine

@@ -118,5 +118,25 @@ TEST(PluginRequirements, EveryEntryOfEveryFileCounts) {
 
 TEST(PluginRequirements, NoRequirementNeedsNoPlugin) { EXPECT_EQ(check({}, {}), std::nullopt); }
 
+TEST(PluginRequirements, FalcoRulesNeedTheContainerPluginWhoseFieldsKestrelFillsItself) {
+  Required r = required_by(std::string(KESTREL_SHARED_DIR) + "/upstream-rules/falco_rules.yaml");
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].size(), 1u);
+  EXPECT_EQ(r[0][0].name, "container");
+  // Falco's answer without the plugin…
+  EXPECT_EQ(check(r, {}), "Plugin requirement not satisfied, must load one of: container (>= 0.4.0)");
+  // …Kestrel's: container.* is built in.
+  EXPECT_EQ(unmet_plugin_requirement(r, {}, built_in_plugins()), std::nullopt);
+  // A container plugin that is loaded is checked all the same.
+  std::vector<LoadedPluginVersion> old_container = {{"container", "0.3.9"}};
+  EXPECT_EQ(unmet_plugin_requirement(r, old_container, built_in_plugins()),
+            "Plugin 'container' version '0.3.9' is not compatible with required plugin version '0.4.0'");
+  // Built in is not a wildcard for other plugins.
+  std::vector<LoadedPluginVersion> json_only = {{"json", "0.7.0"}};
+  EXPECT_EQ(unmet_plugin_requirement(required_by(kK8sRules), json_only, built_in_plugins()),
+            "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0), k8saudit-aks (>= 0.6.0), "
+            "k8saudit-eks (>= 0.12.0), k8saudit-gke (>= 0.9.0), k8saudit-ovh (>= 0.6.0)");
+}
+
 }  // namespace
 }  // namespace kestrel::engine
