@@ -151,7 +151,17 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
     if (o.write_capture.empty()) return refuse(err, "--capture-format needs -w FILE");
     if (auto f = capture_format_for(o.write_capture, o.capture_format); !f.ok()) return refuse(err, f.status().message());
   }
-  if (!o.validate.empty()) return run_validate(o.validate, config.json_output, out, err);
+  if (!o.validate.empty()) {
+    // As Falco's -V, with the configured plugins loaded: their fields and
+    // required_plugin_versions count.
+    auto plugins = load_plugins(config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    return run_validate(o.validate, config.json_output, plugin_versions(*plugins), fields, out, err);
+  }
   return run_collector(o, config, out, err);
 }
 

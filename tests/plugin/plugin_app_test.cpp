@@ -149,6 +149,30 @@ TEST(RequiredPluginVersions, SameMajorAndNotOlderIsMet) {
   }
 }
 
+TEST(RequiredPluginVersions, ValidateLoadsTheConfiguredPluginsAndChecksThem) {
+  // falcosecurity/falco userspace/falco/app/actions/validate_rules_files.cpp:
+  // after each file, the requirements against the loaded plugins (fatal).
+  KestrelRun without = kestrel("-V " + kK8sRules + " " + plugins({k8saudit()}));
+  EXPECT_EQ(without.code, 1) << without.out;
+  EXPECT_NE(without.out.find("Plugin requirement not satisfied, must load one of: json (>= 0.7.0)"), std::string::npos)
+      << without.out;
+  KestrelRun with = kestrel("-V " + kK8sRules + " " + plugins({k8saudit(), json_named()}));
+  EXPECT_EQ(with.code, 0) << with.out;
+  EXPECT_NE(with.out.find(kK8sRules + ": Ok"), std::string::npos) << with.out;
+  // The loaded plugins' fields validate: counterx's cx.n on the counter source.
+  const std::string rules = write_file("validate_cx.yaml", R"(
+- rule: Cx
+  desc: a field only counterx declares
+  condition: cx.n > 1
+  output: cx=%cx.n
+  priority: NOTICE
+  source: counter
+)");
+  KestrelRun fields = kestrel("-V " + rules + " " + plugins({counter(), counterx()}));
+  EXPECT_EQ(fields.code, 0) << fields.out;
+  EXPECT_NE(fields.out.find(rules + ": Ok"), std::string::npos) << fields.out;
+}
+
 // ---- evt.pluginname, evt.plugininfo, evt.asynctype ------------------------
 
 TEST(PluginEventFields, NameAndSummaryOfThePluginThatMadeTheEvent) {
