@@ -114,10 +114,17 @@ int refuse(std::ostream& err, const std::string& what) {
 int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
   if (o.gvisor_generate_config) return print_gvisor_config(o, config, out, err);
   if (o.list_fields) {
-    // -L loads no plugins: it lists the static field sets.
-    const engine::FieldRegistry& fields = engine::builtin_field_registry();
+    // As Falco, with the configured plugins loaded: their event sources
+    // are known and list the fields the plugins declare.
+    auto plugins = load_plugins(config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    // Falco's text (userspace/falco/app/actions/list_fields.cpp).
     if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
-      return refuse(err, "--list: unknown event source '" + *o.list_fields + "'");
+      return refuse(err, "Value for --list must be a valid source type");
     fields.print_field_list(out, *o.list_fields);
     return kExitOk;
   }
@@ -144,7 +151,17 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
     if (o.write_capture.empty()) return refuse(err, "--capture-format needs -w FILE");
     if (auto f = capture_format_for(o.write_capture, o.capture_format); !f.ok()) return refuse(err, f.status().message());
   }
-  if (!o.validate.empty()) return run_validate(o.validate, config.json_output, out, err);
+  if (!o.validate.empty()) {
+    // As Falco's -V, with the configured plugins loaded: their fields and
+    // required_plugin_versions count.
+    auto plugins = load_plugins(config);
+    if (!plugins.ok()) {
+      err << "kestrel: " << plugins.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    return run_validate(o.validate, config.json_output, plugin_versions(*plugins), fields, out, err);
+  }
   return run_collector(o, config, out, err);
 }
 

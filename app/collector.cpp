@@ -47,7 +47,6 @@ Collector::Collector(CollectorPlan plan, const CliOptions& options, const Kestre
       config_(config),
       plugins_(plugins),
       fields_(fields),
-      providers_(plugin_field_providers(plugins)),
       out_(out),
       log_(log),
       active_(std::move(rules)),
@@ -167,7 +166,7 @@ void Collector::apply_reload() {
   };
   auto config = load_config({options_.config_file, options_.overrides});
   if (!config.ok()) return fail(config.status());
-  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, providers_);
+  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, plugins_);
   if (!next.ok()) return fail(next.status());
   if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
     return fail(Status(StatusCode::kInvalidArgument,

@@ -87,7 +87,6 @@ class Collector {
   const KestrelConfig config_;
   std::vector<LoadedPlugin>& plugins_;
   const engine::FieldRegistry& fields_;
-  const PluginProviders providers_;
   std::ostream& out_;
   std::ostream& log_;
 

@@ -1,6 +1,8 @@
 #include "app/loaded_rules.h"
 
+#include "app/plugin_event_names.h"
 #include "app/rules_loading.h"
+#include "engine/plugin_requirements.h"
 
 namespace kestrel {
 
@@ -12,28 +14,37 @@ size_t LoadedRules::rule_count() const {
 
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
                                const engine::eval::RuleEngineOptions& options_in, std::ostream& log,
-                               const engine::FieldRegistry& fields, const PluginProviders& providers) {
+                               const engine::FieldRegistry& fields, const std::vector<LoadedPlugin>& plugins) {
   auto rules = load_configured_rules(options.rules.empty() ? config.rules_files : options.rules, log,
                                      config.limits.rules_file_bytes, fields);
   if (!rules.ok()) return rules.status();
+  // After every file, as Falco checks (load_rules_files.cpp); what Kestrel
+  // does natively (container.*) stands for its plugin.
+  if (auto unmet = engine::unmet_plugin_requirement(rules->required_plugin_versions, plugin_versions(plugins),
+                                                    engine::built_in_plugins()))
+    return Status(StatusCode::kInvalidArgument, *unmet);
   apply_rule_selection(*rules, options.rule_selection);
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
+  loaded.providers = plugin_field_providers(plugins);
+  loaded.plugin_events = std::make_unique<PluginEventNames>(plugins);
   // Compiled against the registry the rules were validated with.
   auto engine_options = options_in;
   engine_options.fields = &fields;
   // A plugin extracting from syscall events fills its fields in the
   // syscall engine; every other entry is a plugin source's own engine.
-  if (auto it = providers.find("syscall"); it != providers.end()) engine_options.field_provider = it->second;
+  if (auto it = loaded.providers.find("syscall"); it != loaded.providers.end())
+    engine_options.field_provider = it->second.get();
+  engine_options.plugin_events = loaded.plugin_events.get();
   auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);
   loaded.engine_options = engine_options;
-  for (const auto& [source, provider] : providers) {
+  for (const auto& [source, provider] : loaded.providers) {
     if (source == "syscall") continue;
     auto options_for = engine_options;
     options_for.source = source;
-    options_for.field_provider = provider;
+    options_for.field_provider = provider.get();
     auto e = engine::eval::RuleEngine::create(*loaded.set, options_for);
     if (!e.ok()) return Status(e.status().code(), "source " + source + ": " + e.status().message(), e.status().where());
     loaded.by_source[source] = std::move(*e);

@@ -13,16 +13,18 @@
 
 #include "app/cli.h"
 #include "app/config/config.h"
+#include "app/plugin_loading.h"
 #include "engine/eval/rule_engine.h"
 #include "engine/rule_set.h"
 
 namespace kestrel {
 
-// Plugin event sources ("k8s_audit") -> the provider filling their fields.
-using PluginProviders = std::map<std::string, engine::eval::FieldProvider*>;
-
 struct LoadedRules {
   std::unique_ptr<engine::RuleSet> set;
+  // What the engines below extract plugin fields with; declared first so
+  // they outlive the engines.
+  std::map<std::string, std::unique_ptr<SourceFieldProvider>> providers;  // per plugin event source
+  std::unique_ptr<engine::eval::PluginEventInfo> plugin_events;         // evt.pluginname, evt.plugininfo
   std::unique_ptr<engine::eval::RuleEngine> engine;  // the syscall source's
   engine::eval::RuleEngineOptions engine_options;     // what `engine` was compiled with
   std::map<std::string, std::unique_ptr<engine::eval::RuleEngine>> by_source;
@@ -31,13 +33,15 @@ struct LoadedRules {
 
 // The rules -r names (else config.rules_files, else the embedded set),
 // compiled with `engine_options` (collector_plan.h: rule_engine_options)
-// once for the syscall source and once per entry of `providers`.
-// Warnings go to `log`. Errors name the file, or the plugin source whose
-// engine failed. The rules are loaded and compiled against `fields`
-// (plugin_field_registry of the loaded plugins), which must outlive the
-// result; it replaces engine_options.fields.
+// once for the syscall source and once per event source of `plugins`
+// (plugin_field_providers). Warnings go to `log`. Errors name the file, or
+// the plugin source whose engine failed. The rules are loaded and compiled
+// against `fields` (plugin_field_registry of `plugins`), which must outlive
+// the result; it replaces engine_options.fields. The rules files'
+// required_plugin_versions must be met by `plugins`, else the error is
+// Falco's text (engine/plugin_requirements.h).
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
                                const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
-                               const engine::FieldRegistry& fields, const PluginProviders& providers);
+                               const engine::FieldRegistry& fields, const std::vector<LoadedPlugin>& plugins);
 
 }  // namespace kestrel

@@ -1,6 +1,8 @@
 #include "app/plugin_loading.h"
 
 #include "plugins/plugin_event_encoding.h"
+#include <algorithm>
+
 #include "plugins/plugin_source.h"
 
 namespace kestrel {
@@ -40,6 +42,11 @@ void add_fields(engine::FieldRegistry& registry, const std::string& source, cons
 
 }  // namespace
 
+std::string resolve_library_path(const std::string& library_path, const std::string& plugins_dir) {
+  if (library_path.empty() || library_path.front() == '/' || plugins_dir.empty()) return library_path;
+  return plugins_dir.back() == '/' ? plugins_dir + library_path : plugins_dir + "/" + library_path;
+}
+
 Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
   std::vector<LoadedPlugin> out;
   for (const auto& name : config.load_plugins) {
@@ -52,7 +59,7 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     for (const auto& loaded : out)
       if (loaded.config.name == name)
         return Status(StatusCode::kInvalidArgument, "load_plugins names '" + name + "' twice");
-    auto lib = plugin::PluginLibrary::load(pc->library_path);
+    auto lib = plugin::PluginLibrary::load(resolve_library_path(pc->library_path, config.plugins_dir));
     if (!lib.ok()) return Status(lib.status().code(), "plugin '" + name + "': " + lib.status().message());
     if (Status s = (*lib)->init(pc->init_config); !s.ok()) return s;
     LoadedPlugin lp;
@@ -61,46 +68,77 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
-  // Each source's fields: its plugin's, then the extractor-only plugins'.
-  for (auto& p : out) {
-    if (!p.library->info().can_source) continue;
-    p.source_fields = std::make_unique<plugin::FieldProviderChain>();
-    if (p.fields) p.source_fields->add(p.fields.get());
-    for (const auto& extractor : out)
-      if (extractor.fields && !extractor.library->info().can_source) p.source_fields->add(extractor.fields.get());
+  return out;
+}
+
+std::vector<engine::LoadedPluginVersion> plugin_versions(const std::vector<LoadedPlugin>& plugins) {
+  std::vector<engine::LoadedPluginVersion> out;
+  for (const auto& p : plugins) out.push_back({p.library->info().name, p.library->info().version});
+  return out;
+}
+
+bool extracts_from(const plugin::PluginInfo& info, std::string_view source) {
+  if (!info.can_extract) return false;
+  bool all = false;
+  auto sources = plugin::extract_sources_of(info, all);
+  return all || std::find(sources.begin(), sources.end(), source) != sources.end();
+}
+
+std::vector<std::string> plugin_event_sources(const std::vector<LoadedPlugin>& plugins) {
+  std::vector<std::string> out;
+  for (const auto& p : plugins) {
+    const auto& i = p.library->info();
+    if (i.can_source && std::find(out.begin(), out.end(), i.event_source) == out.end()) out.push_back(i.event_source);
   }
   return out;
 }
 
+namespace {
+
+// The sources whose fields plugins fill: every plugin event source, then
+// "syscall" when a plugin extracts from syscall events (it receives them in
+// scap format, plugins/plugin_event_encoding.h).
+std::vector<std::string> sources_with_plugin_fields(const std::vector<LoadedPlugin>& plugins) {
+  auto out = plugin_event_sources(plugins);
+  for (const auto& p : plugins)
+    if (p.fields && plugin::extracts_syscall_events(p.library->info())) {
+      out.push_back(std::string(plugin::kSyscallEventSource));
+      break;
+    }
+  return out;
+}
+
+}  // namespace
+
 engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins) {
   engine::FieldRegistry registry;
-  // The fields of each source are those of the plugins that fill them, in
-  // the order its chain asks them (the first set added is looked up first).
-  for (const auto& source_plugin : plugins) {
-    const auto& info = source_plugin.library->info();
-    if (!info.can_source) continue;
-    if (source_plugin.fields) add_fields(registry, info.event_source, info);
+  // Each plugin source gets the fields of every plugin extracting from it,
+  // in load order.
+  for (const auto& source : sources_with_plugin_fields(plugins))
     for (const auto& p : plugins)
-      if (p.fields && !p.library->info().can_source) add_fields(registry, info.event_source, p.library->info());
+      if (p.fields && extracts_from(p.library->info(), source)) add_fields(registry, source, p.library->info());
+  // A loaded extractor's fields exist only where it extracts: the static
+  // copies in other sources are withdrawn, so a condition naming one there
+  // fails as an unknown field, as an output token does.
+  for (const auto& p : plugins) {
+    if (!p.fields) continue;
+    std::vector<std::string> names;
+    for (const auto& f : p.library->info().fields) names.push_back(f.name);
+    for (const auto& source : registry.sources())
+      if (source != "syscall" && !extracts_from(p.library->info(), source)) registry.withdraw_static_fields(source, names);
   }
   return registry;
 }
 
-std::map<std::string, engine::eval::FieldProvider*> plugin_field_providers(const std::vector<LoadedPlugin>& plugins) {
-  std::map<std::string, engine::eval::FieldProvider*> by_source;
-  for (const auto& p : plugins)
-    if (p.library->info().can_source)
-      by_source.emplace(p.library->info().event_source,
-                        p.source_fields && !p.source_fields->empty() ? p.source_fields.get() : nullptr);
-  // Syscall events: the first plugin that extracts from them (API: its
-  // get_extract_event_sources names "syscall", or it declares none and has
-  // no event source of its own). It receives them in scap format
-  // (plugins/plugin_event_encoding.h).
-  for (const auto& p : plugins)
-    if (p.fields && plugin::extracts_syscall_events(p.library->info())) {
-      by_source.emplace(plugin::kSyscallEventSource, p.fields.get());
-      break;
-    }
+std::map<std::string, std::unique_ptr<SourceFieldProvider>> plugin_field_providers(
+    const std::vector<LoadedPlugin>& plugins) {
+  std::map<std::string, std::unique_ptr<SourceFieldProvider>> by_source;
+  for (const auto& source : sources_with_plugin_fields(plugins)) {
+    auto provider = std::make_unique<SourceFieldProvider>();
+    for (const auto& p : plugins)
+      if (p.fields && extracts_from(p.library->info(), source)) provider->add(p.fields.get(), p.library->info());
+    by_source.emplace(source, std::move(provider));
+  }
   return by_source;
 }
 
@@ -113,20 +151,24 @@ std::vector<std::unique_ptr<Source>> make_plugin_sources(const std::vector<Loade
 }
 
 void print_plugin_list(std::ostream& out, const std::vector<LoadedPlugin>& plugins) {
-  out << plugins.size() << " Plugins:\n";
+  // Falco: printf("%lu Plugins Loaded:\n\n%s\n", ...) around one block per
+  // plugin, each followed by an empty line. "Capabilities: " keeps Falco's
+  // trailing space.
+  out << plugins.size() << " Plugins Loaded:\n\n";
   for (const auto& p : plugins) {
     const auto& i = p.library->info();
     out << "Name: " << i.name << "\n";
     out << "Description: " << i.description << "\n";
     out << "Contact: " << i.contact << "\n";
     out << "Version: " << i.version << "\n";
-    out << "Required API version: " << i.required_api_version << "\n";
-    out << "Library: " << i.path << "\n";
-    out << "Capabilities:\n";
+    out << "Capabilities: \n";
     if (i.can_source) out << "  - Event Sourcing (ID=" << i.id << ", source='" << i.event_source << "')\n";
-    if (i.can_extract) out << "  - Field Extraction (" << i.fields.size() << " fields)\n";
+    if (i.can_extract) out << "  - Field Extraction\n";
+    if (i.can_parse) out << "  - Event Parsing\n";
+    if (i.can_async) out << "  - Async Events\n";
     out << "\n";
   }
+  out << "\n";
 }
 
 }  // namespace kestrel

@@ -43,11 +43,10 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
     log << "kestrel: " << plugins.status().to_string() << "\n";
     return kExitFailure;
   }
-  const PluginProviders providers = plugin_field_providers(*plugins);
   // The fields rules may name with these plugins: outlives the collector
   // and every rule set it loads.
   const engine::FieldRegistry fields = plugin_field_registry(*plugins);
-  auto rules = load_rules(options, config, rule_engine_options(config, hostname), log, fields, providers);
+  auto rules = load_rules(options, config, rule_engine_options(config, hostname), log, fields, *plugins);
   if (!rules.ok()) {
     log << "kestrel: " << rules.status().to_string() << "\n";
     return kExitFailure;

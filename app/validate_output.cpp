@@ -97,8 +97,16 @@ nlohmann::json falco_load_results_json(const std::vector<engine::ValidationResul
   return {{"falco_load_results", all}};
 }
 
-int run_validate(const std::vector<std::string>& paths, bool json_output, std::ostream& out, std::ostream& err) {
-  const auto results = engine::validate_rules_in_order(paths);
+int run_validate(const std::vector<std::string>& paths, bool json_output,
+                 std::span<const engine::LoadedPluginVersion> plugins, const engine::FieldRegistry& fields,
+                 std::ostream& out, std::ostream& err) {
+  const auto results = engine::validate_rules_in_order(paths, fields);
+  for (const auto& r : results) {
+    if (auto unmet = engine::unmet_plugin_requirement(r.required_plugin_versions, plugins, engine::built_in_plugins())) {
+      err << "kestrel: " << *unmet << "\n";
+      return kExitFailure;
+    }
+  }
   bool ok = true;
   for (const auto& r : results) {
     ok = ok && r.ok();

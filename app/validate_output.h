@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/plugin_requirements.h"
 #include "engine/validate.h"
 
 namespace kestrel {
@@ -25,7 +26,13 @@ namespace kestrel {
 nlohmann::json falco_load_results_json(const std::vector<engine::ValidationResult>& results);
 
 // The exit code: kExitOk when every file is valid, else kExitFailure (the text of the invalid
-// files then also goes to `err` in JSON mode, where stdout is the JSON).
-int run_validate(const std::vector<std::string>& paths, bool json_output, std::ostream& out, std::ostream& err);
+// files then also goes to `err` in JSON mode, where stdout is the JSON). The files are
+// validated against `fields` (plugin_field_registry of the loaded plugins), and, as Falco's
+// -V does after each file (validate_rules_files.cpp), their required_plugin_versions must be
+// met by `plugins`: else only Falco's requirement text goes to `err` and the result is
+// kExitFailure.
+int run_validate(const std::vector<std::string>& paths, bool json_output,
+                 std::span<const engine::LoadedPluginVersion> plugins, const engine::FieldRegistry& fields,
+                 std::ostream& out, std::ostream& err);
 
 }  // namespace kestrel

@@ -13,6 +13,7 @@ ValidationResult validate_rules(const std::vector<std::string>& paths, const Fie
   v.rule_count = set.rules.size();
   v.macro_count = set.macro_count;
   v.list_count = set.list_count;
+  v.required_plugin_versions = std::move(set.required_plugin_versions);
   return v;
 }
 
@@ -27,6 +28,7 @@ std::vector<ValidationResult> validate_rules_in_order(const std::vector<std::str
     step.rule_count = whole.rule_count;
     step.macro_count = whole.macro_count;
     step.list_count = whole.list_count;
+    step.required_plugin_versions = whole.required_plugin_versions;
     for (const auto& m : whole.result.messages()) {
       auto seen = std::find_if(before.begin(), before.end(), [&](const LoadMessage& b) { return same_message(b, m); });
       if (seen != before.end()) before.erase(seen);  // each earlier message answers for one repeat

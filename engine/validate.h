@@ -14,6 +14,7 @@
 
 #include "engine/fields/field_registry.h"
 #include "engine/load_result.h"
+#include "engine/rule_items.h"
 
 namespace kestrel::engine {
 
@@ -23,6 +24,9 @@ struct ValidationResult {
   size_t rule_count = 0;
   size_t macro_count = 0;
   size_t list_count = 0;
+  // required_plugin_versions of these files (and, in validate_rules_in_order,
+  // of the files before them), for the app to check against its plugins.
+  std::vector<std::vector<PluginRequirement>> required_plugin_versions;
   bool ok() const { return result.ok(); }
 };
 

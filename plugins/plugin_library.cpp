@@ -78,6 +78,14 @@ std::string host_api_version() {
          std::to_string(KESTREL_PLUGIN_API_PATCH);
 }
 
+std::vector<std::string> extract_sources_of(const PluginInfo& info, bool& all) {
+  all = false;
+  if (!info.extract_event_sources.empty()) return info.extract_event_sources;
+  if (info.can_source && !info.event_source.empty()) return {info.event_source};
+  all = true;
+  return {};
+}
+
 Status check_api_version(const std::string& required) {
   auto v = parse_semver(required);
   if (!v) return Status(StatusCode::kInvalidArgument, "required API version '" + required + "' is not <major>.<minor>.<patch>");

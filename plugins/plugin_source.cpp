@@ -52,6 +52,7 @@ std::optional<std::vector<uint8_t>> plugin_event_to_record(const ss_plugin_event
   EventBuilder b(KE_PLUGINEVENT, ts, 0, 0);
   b.put_int(KPARAM(PLUGINEVENT, plugin_id), plugin_id);
   b.put_bytes(KPARAM(PLUGINEVENT, event_data), {data, data_len});
+  b.put_str(KPARAM(PLUGINEVENT, async_name), "");  // an ordinary (not async) event
   // data_len is capped above, so the record always fits; a mismatch here is
   // a bug in this function, reported like a malformed event.
   Result<std::span<const uint8_t>> rec = b.finish();

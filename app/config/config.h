@@ -109,6 +109,7 @@ struct KestrelConfig {
   } limits;
   std::vector<PluginConfig> plugins;
   std::vector<std::string> load_plugins;  // names from `plugins` that run
+  std::string plugins_dir;                // where a relative library_path is read from
   struct {
     bool enabled{};
     std::chrono::milliseconds interval{};

@@ -133,6 +133,9 @@ const ConfigKey kKeys[] = {
      "Falco plugins: [{name, library_path, init_config (string or map), open_params}]"},
     {"load_plugins", ConfigType::kStringList, "[]", KESTREL_FIELD(load_plugins),
      "names from `plugins` to load; their event sources run alongside engine.kind"},
+    {"plugins_dir", ConfigType::kString, "/usr/share/falco/plugins", KESTREL_FIELD(plugins_dir),
+     "directory a library_path not starting with '/' is read from (Falco's plugin directory: libk8saudit.so is "
+     "<plugins_dir>/libk8saudit.so)"},
     {"engine", ConfigType::kSection, "", {},
      "event sources"},
     {"engine.kind", ConfigType::kEnum, "auto", KESTREL_FIELD(engine.kind),

@@ -108,6 +108,7 @@ class UserNames {
 struct ExtractEnvironment {
   std::string hostname;
   std::string source = "syscall";
+  PluginEventInfo* plugin_events = nullptr;  // evt.pluginname / evt.plugininfo
   UserNames users;
 };
 
@@ -181,6 +182,15 @@ const FieldSet& fd_field_set();          // extract_fd.cpp
 const FieldSet& thread_field_set();      // extract_user.cpp
 const FieldSet& user_field_set();        // extract_user.cpp: user.*, group.*
 const FieldSet& container_field_set();   // extract_user.cpp
+
+// What a plugin event record says about its plugin (extract_plugin_evt.cpp):
+// evt.pluginname, evt.plugininfo, evt.asynctype (the syscall source's and
+// the plugin sources' forms) and evt.is_async on plugin sources.
+ExtractedValue evt_pluginname(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+ExtractedValue evt_plugininfo(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+ExtractedValue evt_syscall_asynctype(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+ExtractedValue evt_plugin_asynctype(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
+ExtractedValue evt_plugin_is_async(ExtractContext& ctx, const FieldRef& ref, Scratch& scratch);
 
 // The extractor of a loaded plugin's declared fields (registered rows): the
 // scope's provider fills them (field_provider.h).

@@ -44,6 +44,23 @@ class FieldProvider {
   virtual ExtractedValue extract(const Event& event, uint64_t event_number, uint32_t handle, Scratch& scratch) = 0;
 };
 
+// The plugins behind plugin events, as evt.pluginname and evt.plugininfo
+// read them (Falco: "the name of the plugin that generated the event" and
+// "a summary of the event as formatted by the plugin"). A plugin event
+// record (KE_PLUGINEVENT) names its plugin by id; the app answers for the
+// plugins it loaded. Called on the engine thread only.
+class PluginEventInfo {
+ public:
+  virtual ~PluginEventInfo() = default;
+
+  // The name of the loaded plugin with `plugin_id`; empty when none is.
+  virtual std::string_view plugin_name(uint32_t plugin_id) const = 0;
+
+  // Into `out`: the plugin's summary of `event` (one of its events);
+  // false when no loaded plugin has `plugin_id`.
+  virtual bool event_summary(uint32_t plugin_id, const Event& event, uint64_t event_number, std::string& out) = 0;
+};
+
 // What field names resolve against while compiling: a source, for sources
 // other than "syscall" the provider that fills its fields, and the field
 // registry the rules were validated against (never null; it must outlive

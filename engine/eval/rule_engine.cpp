@@ -9,6 +9,7 @@ RuleEngine::RuleEngine(RuleEngineOptions options)
     : options_(std::move(options)), ctx_(env_), buckets_(KE_COUNT) {
   env_.hostname = options_.hostname;
   env_.source = options_.source;
+  env_.plugin_events = options_.plugin_events;
   cache_.set_scope(FieldScope{options_.source, options_.field_provider, options_.fields});
 }
 

@@ -43,6 +43,10 @@ struct RuleEngineOptions {
   // extractor, field_provider.h); must outlive the engine. Without one,
   // such fields read as missing.
   FieldProvider* field_provider = nullptr;
+  // Names and summaries of the plugins behind plugin events (evt.pluginname,
+  // evt.plugininfo); must outlive the engine. Without it those read as
+  // missing.
+  PluginEventInfo* plugin_events = nullptr;
   // The fields the rules were loaded against (the app's registry, with its
   // loaded plugins' fields); never null, must outlive the engine.
   const FieldRegistry* fields = &builtin_field_registry();

@@ -140,6 +140,13 @@ class FieldRegistry {
   void add_plugin_fields(std::string_view source, std::string_view set_name, std::string_view description,
                          std::span<const RegisteredField> fields);
 
+  // Withdraws `names` from the static field sets of `source` (nothing for
+  // "syscall"; sets a plugin added keep them): the app calls it for a
+  // loaded plugin's fields in the sources the plugin does not extract from,
+  // so rules there cannot name them (a field nothing would fill, where
+  // Falco has no such field at all). A source no table knows is left alone.
+  void withdraw_static_fields(std::string_view source, std::span<const std::string> names);
+
   // The field sets of `source`, looked up in order (empty when unknown).
   std::span<const FieldSet* const> field_sets(std::string_view source) const;
 
@@ -165,6 +172,8 @@ class FieldRegistry {
 
  private:
   struct PluginSet;  // a plugin's fields and the strings they view
+  // The sets of `source` in by_source_, made from its static sets on first use.
+  std::vector<const FieldSet*>& source_sets(std::string_view source);
   std::vector<std::unique_ptr<PluginSet>> plugin_sets_;
   // Sources plugins added fields to -> their sets, plugin sets first.
   std::map<std::string, std::vector<const FieldSet*>, std::less<>> by_source_;

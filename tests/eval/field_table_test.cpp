@@ -73,13 +73,26 @@ std::vector<const Event*> syscall_events(World& w) {
   return out;
 }
 
-// A plugin source's event: the record header is all the evt.* rows read.
-const Event& plugin_event(World& w) {
+// A plugin source's event from plugin 1, ordinary or asynchronous (`async`
+// its name): the record is all the evt.* rows read.
+const Event& plugin_event(World& w, std::string_view async = "") {
   EventBuilder b(KE_PLUGINEVENT, 1'700'000'000'123'456'789ull, 0, 0);
   const uint8_t data[] = {'{', '}'};
   b.put_int(KPARAM(PLUGINEVENT, plugin_id), 1).put_bytes(KPARAM(PLUGINEVENT, event_data), data);
+  b.put_str(KPARAM(PLUGINEVENT, async_name), async);
   return w.build_only(b.finish_or_throw());
 }
+
+// The app's answer for plugin 1 (app/plugin_event_names.h does it for the
+// plugins it loaded): what evt.pluginname and evt.plugininfo read.
+class OnePlugin final : public PluginEventInfo {
+ public:
+  std::string_view plugin_name(uint32_t id) const override { return id == 1 ? "probe" : ""; }
+  bool event_summary(uint32_t id, const Event&, uint64_t, std::string& out) override {
+    out = "probe summary";
+    return id == 1;
+  }
+};
 
 struct Probe {
   bool compiled = false;
@@ -91,9 +104,11 @@ struct Probe {
 Probe probe(const std::string& source, const FieldInfo& f, const std::vector<const Event*>& events,
             const ThreadLookup& lookup) {
   Probe p;
+  static OnePlugin plugins;
   RuleEngineOptions options;
   options.source = source;
   options.hostname = "testhost";
+  options.plugin_events = &plugins;
   Compiled exists = compile_rules(rule_for(source, written(f) + " exists", "x"), options);
   Compiled shown = compile_rules(rule_for(source, "evt.num exists", "v=%" + written(f)), options);
   p.error = exists.error + shown.error;
@@ -147,7 +162,10 @@ TEST(FieldTable, EveryFilledFieldYieldsAValueAndEveryOtherReadsAsMissing) {
   World world;
   world.seed_tree();
   std::vector<const Event*> syscall = syscall_events(world);
-  std::vector<const Event*> plugin = {&plugin_event(world)};
+  std::vector<const Event*> plugin = {&plugin_event(world), &plugin_event(world, "probe_async")};
+  // A plugin's async event in the syscall stream (what a container
+  // metadata plugin injects).
+  syscall.push_back(plugin.back());
   size_t filled = 0, unfilled = 0;
   for (std::string_view source : known_sources()) {
     for (const FieldSet* set : source == "syscall" ? syscall_field_sets() : plugin_field_sets(source)) {

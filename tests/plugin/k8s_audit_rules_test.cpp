@@ -24,6 +24,10 @@ namespace {
 
 const std::string kTraces = std::string(KESTREL_SHARED_DIR) + "/falco-regression/trace_files/k8s_audit/";
 const std::string kRules = std::string(KESTREL_SHARED_DIR) + "/upstream-rules/plugins/k8s_audit_rules.yaml";
+// k8s_audit_rules.yaml requires the json plugin (>= 0.7.0) beside k8saudit;
+// JSON_NAME_PLUGIN is a test extractor loaded under that name (see
+// tests/plugin/CMakeLists.txt) until the real json plugin is built here.
+const std::string kJsonPlugin = std::string(", {name: json, library_path: ") + JSON_NAME_PLUGIN + "}";
 
 struct KestrelRun {
   int code = -1;
@@ -33,9 +37,9 @@ struct KestrelRun {
 
 KestrelRun run_kestrel(const std::string& trace) {
   std::string plugins = std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN +
-                        ", init_config: {}, open_params: " + kTraces + trace + "}]";
+                        ", init_config: {}, open_params: " + kTraces + trace + "}" + kJsonPlugin + "]";
   std::string cmd = std::string(KESTREL_BINARY) + " -r " + kRules +
-                    " -o engine.kind=none -o json_output=true -o rule_matching=all -o load_plugins=k8saudit -o '" +
+                    " -o engine.kind=none -o json_output=true -o rule_matching=all -o 'load_plugins=[k8saudit, json]' -o '" +
                     plugins + "' 2>/dev/null";
   KestrelRun r;
   FILE* p = popen(cmd.c_str(), "r");
@@ -210,8 +214,9 @@ TEST(K8sAuditRules, WebhookInputReceivesPostedAuditEvents) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/k8s-audit";
   kestrel::testing::Collector c;
   c.start({KESTREL_BINARY, "-r", kRules, "-o", "engine.kind=none", "-o", "json_output=true", "-o", "rule_matching=all", "-o",
-           "load_plugins=k8saudit", "-o",
-           std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN + ", open_params: '" + url + "'}]",
+           "load_plugins=[k8saudit, json]", "-o",
+           std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN + ", open_params: '" + url + "'}" +
+               kJsonPlugin + "]",
            "-M", "60"});
   ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(30))) << c.err;
   auto post = [&](const std::string& data_arg) {

@@ -78,9 +78,11 @@ TEST(PluginFields, TheSourceIsKnownOnlyWithThePlugin) {
   EXPECT_NE(ran.second.find("1 rules for source counter"), std::string::npos) << ran.second;
   EXPECT_NE(ran.second.find("Counter: 7"), std::string::npos) << ran.second;
   // With the plugin its fields are known and listed.
-  auto listed = run("--list-plugins " + kPlugin, true);
+  auto listed = run("--list counter " + kPlugin, true);
   EXPECT_EQ(listed.first, 0) << listed.second;
-  EXPECT_NE(listed.second.find("Field Extraction (3 fields)"), std::string::npos) << listed.second;
+  EXPECT_NE(listed.second.find("Event Sources: counter"), std::string::npos) << listed.second;
+  for (const char* field : {"counter.n ", "counter.msg ", "counter.tags "})
+    EXPECT_NE(listed.second.find(field), std::string::npos) << field << "\n" << listed.second;
 }
 
 }  // namespace
