@@ -26,9 +26,8 @@ RunResult run_on_file(const std::string& path) {
   Collector c;
   std::string plugins = std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN +
                         ", init_config: {}, open_params: '" + path + "'}, {name: json, library_path: " +
-                        JSON_NAME_PLUGIN + "}]";
-  // k8s_audit_rules.yaml requires json >= 0.7.0 beside k8saudit: JSON_NAME_PLUGIN is a test
-  // extractor under that name (tests/plugin/CMakeLists.txt) until the real json plugin is built here.
+                        JSON_PLUGIN + "}]";
+  // k8s_audit_rules.yaml requires json >= 0.7.0 beside k8saudit (plugins/json).
   c.start({KESTREL_BINARY, "-r", std::string(KESTREL_SHARED_DIR) + "/upstream-rules/plugins/k8s_audit_rules.yaml",
            "-o", "engine.kind=none", "-o", "json_output=true", "-o", "load_plugins=[k8saudit, json]", "-o", plugins});
   RunResult r;

@@ -32,10 +32,9 @@ using kestrel::testing::Collector;
 
 const std::string kTraces = std::string(KESTREL_SHARED_DIR) + "/falco-regression/trace_files/k8s_audit/";
 const std::string kRules = std::string(KESTREL_SHARED_DIR) + "/upstream-rules/plugins/k8s_audit_rules.yaml";
-// k8s_audit_rules.yaml requires the json plugin (>= 0.7.0) beside k8saudit;
-// JSON_NAME_PLUGIN is a test extractor loaded under that name (see
-// tests/plugin/CMakeLists.txt) until the real json plugin is built here.
-const std::string kJsonPlugin = std::string(", {name: json, library_path: ") + JSON_NAME_PLUGIN + "}";
+// k8s_audit_rules.yaml requires the json plugin (>= 0.7.0) beside k8saudit:
+// JSON_PLUGIN is ours (plugins/json).
+const std::string kJsonPlugin = std::string(", {name: json, library_path: ") + JSON_PLUGIN + "}";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

@@ -66,7 +66,7 @@ std::pair<std::string, std::string> k8saudit(const std::string& open_params = kA
                           open_params + "'}"};
 }
 std::pair<std::string, std::string> json_named() {
-  return {"json", std::string("{name: json, library_path: ") + JSON_NAME_PLUGIN + "}"};
+  return {"json", std::string("{name: json, library_path: ") + JSON_PLUGIN + "}"};
 }
 std::pair<std::string, std::string> counter(const std::string& library = COUNTER_PLUGIN, const std::string& n = "3") {
   return {"counter", "{name: counter, library_path: " + library + ", open_params: '" + n + "'}"};
@@ -259,7 +259,7 @@ TEST(PluginLists, ListSourceShowsTheLoadedPluginsFields) {
   EXPECT_NE(r.out.find("Field Class: json (json plugin fields (loaded))"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Event Sources: k8s_audit"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nka.verb "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nstandin.n "), std::string::npos) << r.out;  // the json-named extractor's own field
+  EXPECT_NE(r.out.find("\njson.value"), std::string::npos) << r.out;  // the json plugin's own field
   EXPECT_EQ(r.out.find("Event Sources: syscall"), std::string::npos) << "only the source asked for";
 }
 

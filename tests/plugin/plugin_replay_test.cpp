@@ -40,10 +40,11 @@ KestrelRun kestrel(const std::string& audit_file, const std::string& extra) {
   const std::string tag = std::to_string(getpid());
   const std::string err_path = ::testing::TempDir() + "/plugin_replay_err_" + tag;
   std::string plugins = std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN +
-                        ", init_config: {}, open_params: " + audit_file + "}]";
+                        ", init_config: {}, open_params: " + audit_file +
+                        "}, {name: json, library_path: " + JSON_PLUGIN + "}]";
   auto [code, out] = run_command(std::string(KESTREL_BINARY) + " -r " + kRules +
                                  " -o engine.kind=none -o json_output=true -o rule_matching=all"
-                                 " -o load_plugins=k8saudit -o '" +
+                                 " -o 'load_plugins=[k8saudit, json]' -o '" +
                                  plugins + "' " + extra + " 2>" + err_path);
   KestrelRun r;
   r.code = code;

@@ -25,10 +25,9 @@ TEST(PluginTwoSources, EbpfAndK8sAuditAlertsInOneRun) {
   c.start({KESTREL_BINARY, "-r", std::string(KESTREL_SOURCE_DIR) + "/rules/kestrel_rules.yaml", "-r",
            shared + "/upstream-rules/plugins/k8s_audit_rules.yaml", "-o", "engine.kind=ebpf", "-o",
            "json_output=true", "-o", "load_plugins=[k8saudit, json]", "-o",
-           // k8s_audit_rules.yaml requires json >= 0.7.0: JSON_NAME_PLUGIN is a test extractor under
-           // that name (tests/plugin/CMakeLists.txt) until the real json plugin is built here.
+           // k8s_audit_rules.yaml requires json >= 0.7.0 (plugins/json).
            std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN + ", open_params: " + trace +
-               "}, {name: json, library_path: " + JSON_NAME_PLUGIN + "}]",
+               "}, {name: json, library_path: " + JSON_PLUGIN + "}]",
            "-M", "120"});
   ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << c.err;
 
