@@ -25,7 +25,9 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   CaptureRequest request;
   request.event_types = needs.event_types | state_event_types();
   if (options.all_events) request.event_types.set();
-  if (!options.write_capture.empty()) return request;  // every process param
+  if (!options.write_capture.empty()) return request;  // every process param, every enter
+  // -A shows every event: enters too.
+  request.enter_event_types = options.all_events ? EventTypeSet().set() : needs.enter_event_types;
   request.process_params.env = needs.process_params.env;
   request.process_params.cgroups = needs.process_params.cgroups;
   request.process_params.cwd = true;  // the state tables resolve paths against it
@@ -36,6 +38,7 @@ RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEng
                        const engine::eval::RuleEngineOptions& options) {
   RulesNeeds needs;
   needs.event_types = engine.required_event_types();
+  needs.enter_event_types = engine.required_enter_types();
   needs.process_params =
       engine::process_params_read(engine::fields_read(rules, options.source, options.min_priority));
   return needs;

@@ -85,6 +85,11 @@ struct ProcessParamSet {
 struct CaptureRequest {
   EventTypeSet event_types = EventTypeSet().set();
   ProcessParamSet process_params;
+  // Of `event_types`, those whose enter records (Event::enter: replayed
+  // .scap captures hold a syscall's enter and exit) the consumer reads. A
+  // source may leave out the enters of the other types: their exits still
+  // carry the enters' params. Live sources emit exits only.
+  EventTypeSet enter_event_types = EventTypeSet().set();
 };
 
 // The users and groups of the machine a capture was recorded on (a .scap

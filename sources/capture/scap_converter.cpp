@@ -201,6 +201,10 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
   auto nr = syscall_number(native_arch(), *name);
   if (type == KE_SYSCALL && !nr) return unnamed(*name + " (not a syscall of " + std::string(arch_name(native_arch())) + ")");
 
+  if (enter && !enter_types_.test(type)) {
+    ++enters_left_out_;
+    return std::nullopt;
+  }
   const EventInfo& info = event_info(type);
   builder_.begin(type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   for (const ParamInfo& pi : info.params) {
@@ -256,6 +260,11 @@ std::optional<int64_t> ScapConverter::unmodelled_syscall_number(const EventRow& 
 
 std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr) {
   const int64_t tid = static_cast<int64_t>(ev.tid);
+  if (row.dir == Direction::kEnter && !enter_types_.test(KE_SYSCALL)) {
+    remember_enter(tid, row.id, ev.params);
+    ++enters_left_out_;
+    return std::nullopt;
+  }
   builder_.begin(KE_SYSCALL, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   builder_.put_int(KPARAM(SYSCALL, id), nr);
   builder_.put_empty(KPARAM(SYSCALL, res));
@@ -301,7 +310,13 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     return std::nullopt;
   }
   const int64_t tid = static_cast<int64_t>(ev.tid);
-  if (row->dir == Direction::kEnter) remember_enter(tid, row->id, ev.params);
+  if (row->dir == Direction::kEnter) {
+    remember_enter(tid, row->id, ev.params);
+    if (!enter_types_.test(row->kestrel_type)) {
+      ++enters_left_out_;
+      return std::nullopt;
+    }
+  }
 
   const EventInfo& info = event_info(row->kestrel_type);
   std::array<Slot, KESTREL_MAX_PARAMS> slots;

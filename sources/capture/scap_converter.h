@@ -34,6 +34,7 @@
 
 #include "sources/capture/scap_event_table.h"
 #include "sources/capture/scap_reader.h"
+#include "sources/event/event.h"
 #include "sources/event/event_builder.h"
 
 namespace kestrel::scap {
@@ -54,6 +55,12 @@ class ScapConverter {
   // in unmodelled()) or its params do not fit the table (counted in
   // malformed()).
   std::optional<Converted> convert(const RawEvent& ev);
+
+  // The Kestrel types whose enter events become records; the enters of
+  // other types are only remembered for their exits (which carry their
+  // params) and counted in enters_left_out(). Default: every type.
+  void set_enter_types(const EventTypeSet& types) { enter_types_ = types; }
+  uint64_t enters_left_out() const { return enters_left_out_; }
 
   // Events read per scap id, modelled or not.
   std::map<uint16_t, uint64_t> read_by_id() const;
@@ -98,6 +105,8 @@ class ScapConverter {
   std::optional<int64_t> unmodelled_syscall_number(const EventRow& row) const;
   std::optional<Converted> convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr);
 
+  EventTypeSet enter_types_ = EventTypeSet().set();
+  uint64_t enters_left_out_ = 0;
   EventBuilder builder_;
   std::vector<std::string_view> views_;  // a CHARBUF_ARRAY param's items, reused
   std::unordered_map<int64_t, Pending> pending_;  // by tid

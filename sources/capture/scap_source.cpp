@@ -99,6 +99,14 @@ Status ScapSource::set_event_filter(const EventTypeSet& types) {
   return ok_status();
 }
 
+Status ScapSource::set_capture_request(const CaptureRequest& request) {
+  {
+    std::lock_guard lock(mu_);
+    converter_.set_enter_types(request.enter_event_types);
+  }
+  return set_event_filter(request.event_types);
+}
+
 Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   (void)wait;
   out.clear();
@@ -157,6 +165,7 @@ SourceStats ScapSource::stats() const {
   s.counters["scap_events_read"] = converter_.events_read();
   s.counters["scap_events_modelled"] = converter_.modelled();
   if (uint64_t f = reader_.skipped_events()) s.counters["scap_events_filtered"] = f;
+  if (uint64_t e = converter_.enters_left_out()) s.counters["scap_enters_left_out"] = e;
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
   // Generic events by the syscall they stand for: delivered ones, and the
