@@ -28,6 +28,10 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   if (!options.write_capture.empty()) return request;  // every process param, every enter
   // -A shows every event: enters too.
   request.enter_event_types = options.all_events ? EventTypeSet().set() : needs.enter_event_types;
+  // close is evaluated before its state change (Pipeline::handle): its
+  // enter is what makes an unknown thread known (resolved from a late
+  // process list) before the rules read the exit. Kept.
+  request.enter_event_types.set(KE_CLOSE);
   request.process_params.env = needs.process_params.env;
   request.process_params.cgroups = needs.process_params.cgroups;
   request.process_params.cwd = true;  // the state tables resolve paths against it

@@ -29,9 +29,22 @@ namespace kestrel {
 
 // Views in a batch point into memory the source owns; they are valid until
 // the next call to next() or close() on that source.
+//
+// A source that builds its records itself (a .scap replay converting each
+// event) may build them in `storage` instead and set records_in_storage:
+// the views then point into the batch's own buffer, and the multiplexer
+// takes the batch whole, buffers swapped, where it otherwise copies every
+// record and parses it again. The source then finds a different (empty)
+// buffer in `storage` at its next next().
 struct EventBatch {
   std::vector<Event> events;
-  void clear() { events.clear(); }
+  std::vector<uint8_t> storage;
+  bool records_in_storage = false;
+  void clear() {
+    events.clear();
+    storage.clear();
+    records_in_storage = false;
+  }
 };
 
 struct SourceStats {

@@ -130,12 +130,31 @@ std::string scap_event_label(uint16_t id) {
 }
 
 void ScapConverter::seed_threads(const std::vector<ThreadInfo>& threads) {
+  forget_cached();
   for (const ThreadInfo& t : threads) pid_of_tid_[t.tid] = t.pid;
 }
 
 int64_t ScapConverter::pid_of(int64_t tid) const {
+  if (tid == cached_pid_tid_) return cached_pid_;
   auto it = pid_of_tid_.find(tid);
-  return it == pid_of_tid_.end() ? tid : it->second;
+  cached_pid_tid_ = tid;
+  cached_pid_ = it == pid_of_tid_.end() ? tid : it->second;
+  return cached_pid_;
+}
+
+ScapConverter::Pending* ScapConverter::pending_of(int64_t tid, bool create) {
+  if (cached_pending_ != nullptr && cached_pending_tid_ == tid) return cached_pending_;
+  Pending* p = nullptr;
+  if (create) {
+    p = &pending_[tid];
+  } else if (auto it = pending_.find(tid); it != pending_.end()) {
+    p = &it->second;
+  }
+  if (p != nullptr) {
+    cached_pending_tid_ = tid;
+    cached_pending_ = p;
+  }
+  return p;
 }
 
 void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row, uint16_t type) {
@@ -146,6 +165,7 @@ void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row,
     return std::nullopt;
   };
   const int64_t tid = static_cast<int64_t>(ev.tid);
+  forget_cached();  // the maps below change
   if (type == KE_EXECVE) {
     if (auto pid = param("pid"); pid && param("res").value_or(-1) == 0) pid_of_tid_[tid] = *pid;
   } else if (type == KE_CLONE || type == KE_CLONE3 || type == KE_FORK || type == KE_VFORK) {
@@ -239,7 +259,7 @@ void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<s
   // Kept for the exit's record; a second enter without an exit between (a
   // dropped exit) replaces it. The buffers are reused: no allocation per
   // event once a thread's entry has grown.
-  Pending& p = pending_[tid];
+  Pending& p = *pending_of(tid, true);
   p.id = id;
   p.data.clear();
   p.ends.clear();
@@ -277,8 +297,7 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   fd_of(row, ev.params.size(), [&](size_t i) { return ev.params[i]; });
   Pending* answered = nullptr;
   if (row.dir == Direction::kExit) {
-    auto it = pending_.find(tid);
-    if (it != pending_.end()) answered = &it->second;
+    answered = pending_of(tid, false);
     if (!fd && answered != nullptr && answered->id + 1 == row.id)
       if (const EventRow* enter = find_event(answered->id))
         fd_of(*enter, answered->ends.size(), [&](size_t i) { return answered->param(i); });
@@ -323,10 +342,9 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   std::fill_n(slots.begin(), std::min<size_t>(info.params.size(), slots.size()), Slot{nullptr, 0, nullptr});
   Pending* answered = nullptr;  // an exit's thread entry: its enter is answered (or stale) once converted
   if (row->dir == Direction::kExit) {
-    auto it = pending_.find(tid);
-    if (it != pending_.end()) answered = &it->second;
-    if (it != pending_.end() && it->second.id + 1 == row->id) {
-      const Pending& p = it->second;
+    answered = pending_of(tid, false);
+    if (answered != nullptr && answered->id + 1 == row->id) {
+      const Pending& p = *answered;
       const Plan& enter = plan_of(p.id);
       if (enter.row != nullptr)
         place(enter, p.ends.size(), [&](size_t i) { return p.param(i); }, slots);

@@ -93,7 +93,15 @@ class ScapConverter {
   // The record built, or nullopt with malformed() and last_error() told why.
   std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
   void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
+  // The thread's pending entry (created if `create`, else nullptr when it
+  // has none). A capture's events come in runs of one thread: the last
+  // answer is kept (map nodes are stable) and dropped when entries are.
+  Pending* pending_of(int64_t tid, bool create);
   int64_t pid_of(int64_t tid) const;
+  void forget_cached() {
+    cached_pending_ = nullptr;
+    cached_pid_tid_ = -1;
+  }
   static bool tracks_process(uint16_t kestrel_type) {
     return kestrel_type == KE_EXECVE || kestrel_type == KE_CLONE || kestrel_type == KE_CLONE3 ||
            kestrel_type == KE_FORK || kestrel_type == KE_VFORK || kestrel_type == KE_PROCEXIT;
@@ -111,6 +119,10 @@ class ScapConverter {
   std::vector<std::string_view> views_;  // a CHARBUF_ARRAY param's items, reused
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
+  int64_t cached_pending_tid_ = -1;
+  Pending* cached_pending_ = nullptr;
+  mutable int64_t cached_pid_tid_ = -1;  // pid_of's last answer: tid -> pid
+  mutable int64_t cached_pid_ = 0;
   std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter
   std::map<std::string, uint64_t> generic_;
   std::map<std::string, uint64_t> generic_unnamed_;

@@ -12,7 +12,7 @@
 
 namespace kestrel {
 namespace {
-constexpr size_t kBatchEvents = 512;
+constexpr size_t kBatchEvents = 2048;
 }
 
 bool is_scap_file(const std::string& path) {
@@ -112,7 +112,10 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
   out.clear();
   if (!deferred_.ok()) return deferred_;
   if (ended_) return NextOutcome::kEof;
-  records_.clear();
+  // The records are built back to back in the batch's own storage (record
+  // i ends at record_ends_[i]), viewed once they are all there (the buffer
+  // may move while it grows): the multiplexer takes them without a copy.
+  std::vector<uint8_t>& records = out.storage;
   record_ends_.clear();
   enter_.clear();
   scap::RawEvent raw;
@@ -133,25 +136,24 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
     if (reader_.thread_count() != 0) adopt_late_threads();
     auto c = converter_.convert(raw);
     if (!c) continue;
-    records_.insert(records_.end(), c->record.begin(), c->record.end());
-    record_ends_.push_back(records_.size());
+    records.insert(records.end(), c->record.begin(), c->record.end());
+    record_ends_.push_back(records.size());
     enter_.push_back(c->enter);
   }
   lock.unlock();
-  uint64_t bytes = 0;
+  out.records_in_storage = true;
   out.events.reserve(record_ends_.size());
   for (size_t i = 0; i < record_ends_.size(); ++i) {
     const size_t begin = i == 0 ? 0 : record_ends_[i - 1];
-    const std::span<const uint8_t> record(records_.data() + begin, record_ends_[i] - begin);
+    const std::span<const uint8_t> record(records.data() + begin, record_ends_[i] - begin);
     auto view = EventView::parse(record);
     if (!view.ok()) continue;  // the builder's own records always parse
     Event ev{*view, kHostDomain, 0};
     ev.enter = enter_[i];
     out.events.push_back(ev);
-    bytes += record.size();
   }
   events_.fetch_add(out.events.size(), std::memory_order_relaxed);
-  bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  bytes_.fetch_add(records.size(), std::memory_order_relaxed);
   if (!out.events.empty()) return NextOutcome::kBatch;
   if (!deferred_.ok()) return deferred_;
   return NextOutcome::kEof;

@@ -76,9 +76,7 @@ class ScapSource final : public Source {
   scap::ScapConverter converter_;
   std::vector<ThreadInfo> threads_;
   bool snapshot_taken_ = false;
-  // This batch's records back to back (record i ends at record_ends_[i]):
-  // one buffer reused across batches, no allocation per record.
-  std::vector<uint8_t> records_;
+  // Where each of this batch's records ends in the batch's storage.
   std::vector<size_t> record_ends_;
   std::vector<bool> enter_;
   Status deferred_;  // an error met after events already in the batch
