@@ -116,7 +116,7 @@ class FileSource final : public ByteSource {
     return ok_status();
   }
 
-  static constexpr size_t kBufferSize = 64 * 1024;
+  static constexpr size_t kBufferSize = 256 * 1024;
   int fd_;
   int interrupt_fd_ = -1;  // only for inputs that can block (pipes, sockets)
   std::string path_;
