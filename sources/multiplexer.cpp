@@ -36,10 +36,13 @@ void Multiplexer::fill_chunk(uint16_t id, EventBatch& batch, Chunk& chunk) {
   chunk.source_id = id;
   chunk.bytes.clear();
   chunk.events.clear();
+  chunk.records.clear();
   if (batch.records_in_storage) {
     // The views point into batch.storage's heap buffer, which a swap moves
     // into the chunk unchanged; the batch gets the chunk's spent buffers.
+    // Records not yet viewed are viewed by next(), on the consumer's side.
     chunk.bytes.swap(batch.storage);
+    chunk.records.swap(batch.records);
     chunk.events.swap(batch.events);
     for (Event& ev : chunk.events) ev.source_id = id;
     return;
@@ -67,6 +70,7 @@ void Multiplexer::read_loop(uint16_t id) {
   Source& source = *slots_[id].source;
   const bool live = source.capabilities().live;
   EventBatch batch;
+  batch.consumer_views = true;
   Chunk chunk;
   for (;;) {
     {
@@ -82,7 +86,7 @@ void Multiplexer::read_loop(uint16_t id) {
       ready_.notify_all();
       return;
     }
-    if (*outcome == NextOutcome::kIdle || batch.events.empty()) continue;
+    if (*outcome == NextOutcome::kIdle || batch.empty()) continue;
 
     fill_chunk(id, batch, chunk);
     const size_t total = chunk.bytes.size();
@@ -91,7 +95,7 @@ void Multiplexer::read_loop(uint16_t id) {
     Slot& slot = slots_[id];
     if (live) {
       if (slot.queued_bytes + total > options_.queue_bytes_per_source) {
-        slot.queue_drops += chunk.events.size();
+        slot.queue_drops += chunk.size();
         continue;
       }
     } else {
@@ -99,7 +103,7 @@ void Multiplexer::read_loop(uint16_t id) {
         return stopping_ || slot.queued_bytes == 0 || slot.queued_bytes + total <= options_.queue_bytes_per_source;
       });
       if (stopping_) {
-        slot.dropped_at_exit += chunk.events.size();
+        slot.dropped_at_exit += chunk.size();
         break;
       }
     }
@@ -135,6 +139,7 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
   if (current_.bytes.capacity() != 0 && spare_.size() < kSpareChunks) {
     current_.bytes.clear();
     current_.events.clear();
+    current_.records.clear();
     spare_.push_back(std::move(current_));
   }
   current_ = std::move(queue_.front());
@@ -145,6 +150,17 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
   // The chunk's events become the batch; the batch's old (empty) vector
   // goes with the chunk when it is recycled.
   out.events.swap(current_.events);
+  if (!current_.records.empty()) {
+    out.events.reserve(current_.records.size());
+    uint32_t begin = 0;
+    for (const EventBatch::Record& rec : current_.records) {
+      // Built by the source's own builder: they parse; one that did not
+      // would be skipped, as a malformed record always is.
+      auto view = EventView::parse(std::span(current_.bytes).subspan(begin, rec.end - begin));
+      begin = rec.end;
+      if (view.ok()) out.events.push_back(Event{*view, rec.domain, current_.source_id, rec.enter});
+    }
+  }
   return NextOutcome::kBatch;
 }
 
@@ -161,7 +177,7 @@ void Multiplexer::stop() {
   readers_.clear();
   {
     std::lock_guard lock(mu_);
-    for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.events.size();
+    for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.size();
     queue_.clear();
     for (auto& slot : slots_) slot.queued_bytes = 0;
   }

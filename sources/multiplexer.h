@@ -85,6 +85,9 @@ class Multiplexer {
     uint16_t source_id = 0;
     std::vector<uint8_t> bytes;
     std::vector<Event> events;
+    // Or records still to view (EventBatch::consumer_views), viewed by next().
+    std::vector<EventBatch::Record> records;
+    size_t size() const { return events.size() + records.size(); }
   };
   struct Slot {
     std::unique_ptr<Source> source;

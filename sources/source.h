@@ -36,13 +36,28 @@ namespace kestrel {
 // takes the batch whole, buffers swapped, where it otherwise copies every
 // record and parses it again. The source then finds a different (empty)
 // buffer in `storage` at its next next().
+//
+// A consumer that views records on its own thread (the multiplexer's
+// engine side) sets consumer_views: such a source may then list its
+// records in `records` only, `events` left empty, so the views (an Event
+// is several times a small record's size) are built where they are read
+// instead of crossing between cores.
 struct EventBatch {
+  struct Record {
+    uint32_t end = 0;  // where the record ends in `storage`; it starts where the previous one ends
+    DomainId domain = kHostDomain;
+    bool enter = false;  // Event::enter
+  };
   std::vector<Event> events;
   std::vector<uint8_t> storage;
   bool records_in_storage = false;
+  bool consumer_views = false;  // set by the consumer, kept by clear()
+  std::vector<Record> records;
+  bool empty() const { return events.empty() && records.empty(); }
   void clear() {
     events.clear();
     storage.clear();
+    records.clear();
     records_in_storage = false;
   }
 };

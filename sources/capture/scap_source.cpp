@@ -142,6 +142,16 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
   }
   lock.unlock();
   out.records_in_storage = true;
+  if (out.consumer_views) {
+    out.records.reserve(record_ends_.size());
+    for (size_t i = 0; i < record_ends_.size(); ++i)
+      out.records.push_back({static_cast<uint32_t>(record_ends_[i]), kHostDomain, static_cast<bool>(enter_[i])});
+    events_.fetch_add(out.records.size(), std::memory_order_relaxed);
+    bytes_.fetch_add(records.size(), std::memory_order_relaxed);
+    if (!out.records.empty()) return NextOutcome::kBatch;
+    if (!deferred_.ok()) return deferred_;
+    return NextOutcome::kEof;
+  }
   out.events.reserve(record_ends_.size());
   for (size_t i = 0; i < record_ends_.size(); ++i) {
     const size_t begin = i == 0 ? 0 : record_ends_[i - 1];
