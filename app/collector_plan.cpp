@@ -27,7 +27,13 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   // Plugin events a capture holds are replayed to their plugins' rules.
   if (!needs.plugin_event_sources.empty()) request.event_types.set(KE_PLUGINEVENT);
   if (options.all_events) request.event_types.set();
-  if (!options.write_capture.empty()) return request;  // every process param
+  if (!options.write_capture.empty()) return request;  // every process param, every enter
+  // -A shows every event: enters too.
+  request.enter_event_types = options.all_events ? EventTypeSet().set() : needs.enter_event_types;
+  // close is evaluated before its state change (Pipeline::handle): its
+  // enter is what makes an unknown thread known (resolved from a late
+  // process list) before the rules read the exit. Kept.
+  request.enter_event_types.set(KE_CLOSE);
   request.process_params.env = needs.process_params.env;
   request.process_params.cgroups = needs.process_params.cgroups;
   request.process_params.cwd = true;  // the state tables resolve paths against it
@@ -38,6 +44,7 @@ RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEng
                        const engine::eval::RuleEngineOptions& options) {
   RulesNeeds needs;
   needs.event_types = engine.required_event_types();
+  needs.enter_event_types = engine.required_enter_types();
   needs.process_params =
       engine::process_params_read(engine::fields_read(rules, options.source, options.min_priority));
   return needs;

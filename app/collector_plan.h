@@ -35,6 +35,9 @@ namespace kestrel {
 struct RulesNeeds {
   // Event types the syscall-source rules need (RuleEngine::required_event_types).
   EventTypeSet event_types;
+  // Of those, the types some rule can match on an enter record
+  // (RuleEngine::required_enter_types): a replay delivers only these enters.
+  EventTypeSet enter_event_types;
   // The optional process params the syscall-source rules' fields read
   // (engine/rule_fields.h); default: all, as when nothing is known.
   engine::ProcessParamsRead process_params{true, true, true};

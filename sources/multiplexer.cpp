@@ -3,6 +3,10 @@
 #include <cstring>
 
 namespace kestrel {
+namespace {
+// Consumed chunks kept for reuse: enough for every reader to find one.
+constexpr size_t kSpareChunks = 8;
+}  // namespace
 
 Multiplexer::Multiplexer(MultiplexerOptions options) : options_(options) {}
 
@@ -28,10 +32,46 @@ Status Multiplexer::start() {
   return ok_status();
 }
 
+void Multiplexer::fill_chunk(uint16_t id, EventBatch& batch, Chunk& chunk) {
+  chunk.source_id = id;
+  chunk.bytes.clear();
+  chunk.events.clear();
+  chunk.records.clear();
+  if (batch.records_in_storage) {
+    // The views point into batch.storage's heap buffer, which a swap moves
+    // into the chunk unchanged; the batch gets the chunk's spent buffers.
+    // Records not yet viewed are viewed by next(), on the consumer's side.
+    chunk.bytes.swap(batch.storage);
+    chunk.records.swap(batch.records);
+    chunk.events.swap(batch.events);
+    for (Event& ev : chunk.events) ev.source_id = id;
+    return;
+  }
+  // Copy out of the source's memory: its views die at its next next().
+  size_t total = 0;
+  for (const auto& ev : batch.events) total += ev.view.len();
+  chunk.bytes.resize(total);
+  chunk.events.reserve(batch.events.size());
+  size_t pos = 0;
+  for (const auto& ev : batch.events) {
+    std::memcpy(chunk.bytes.data() + pos, ev.view.bytes().data(), ev.view.len());
+    pos += ev.view.len();
+  }
+  pos = 0;
+  for (const auto& ev : batch.events) {
+    // Already validated by the source; parsed again only to view the copy.
+    auto view = EventView::parse(std::span(chunk.bytes).subspan(pos, ev.view.len()));
+    pos += ev.view.len();
+    if (view.ok()) chunk.events.push_back(Event{*view, ev.domain, id, ev.enter});
+  }
+}
+
 void Multiplexer::read_loop(uint16_t id) {
   Source& source = *slots_[id].source;
   const bool live = source.capabilities().live;
   EventBatch batch;
+  batch.consumer_views = true;
+  Chunk chunk;
   for (;;) {
     {
       std::lock_guard lock(mu_);
@@ -46,27 +86,16 @@ void Multiplexer::read_loop(uint16_t id) {
       ready_.notify_all();
       return;
     }
-    if (*outcome == NextOutcome::kIdle || batch.events.empty()) continue;
+    if (*outcome == NextOutcome::kIdle || batch.empty()) continue;
 
-    // Copy out of the source's memory: its views die at its next next().
-    Chunk chunk;
-    chunk.source_id = id;
-    size_t total = 0;
-    for (const auto& ev : batch.events) total += ev.view.len();
-    chunk.bytes.resize(total);
-    chunk.records.reserve(batch.events.size());
-    size_t pos = 0;
-    for (const auto& ev : batch.events) {
-      std::memcpy(chunk.bytes.data() + pos, ev.view.bytes().data(), ev.view.len());
-      chunk.records.push_back({static_cast<uint32_t>(pos), ev.domain, ev.enter});
-      pos += ev.view.len();
-    }
+    fill_chunk(id, batch, chunk);
+    const size_t total = chunk.bytes.size();
 
     std::unique_lock lock(mu_);
     Slot& slot = slots_[id];
     if (live) {
       if (slot.queued_bytes + total > options_.queue_bytes_per_source) {
-        slot.queue_drops += chunk.records.size();
+        slot.queue_drops += chunk.size();
         continue;
       }
     } else {
@@ -74,12 +103,17 @@ void Multiplexer::read_loop(uint16_t id) {
         return stopping_ || slot.queued_bytes == 0 || slot.queued_bytes + total <= options_.queue_bytes_per_source;
       });
       if (stopping_) {
-        slot.dropped_at_exit += chunk.records.size();
+        slot.dropped_at_exit += chunk.size();
         break;
       }
     }
     slot.queued_bytes += total;
     queue_.push_back(std::move(chunk));
+    chunk = Chunk{};
+    if (!spare_.empty()) {
+      chunk = std::move(spare_.back());
+      spare_.pop_back();
+    }
     ready_.notify_one();
   }
   std::lock_guard lock(mu_);
@@ -100,19 +134,32 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
     ready_.wait_for(lock, wait, [&] { return !queue_.empty() || all_ended(); });
     if (queue_.empty()) return all_ended() ? NextOutcome::kEof : NextOutcome::kIdle;
   }
+  // The previous chunk's views are no longer used (see next()'s contract):
+  // its buffers go back to the readers.
+  if (current_.bytes.capacity() != 0 && spare_.size() < kSpareChunks) {
+    current_.bytes.clear();
+    current_.events.clear();
+    current_.records.clear();
+    spare_.push_back(std::move(current_));
+  }
   current_ = std::move(queue_.front());
   queue_.pop_front();
   slots_[current_.source_id].queued_bytes -= current_.bytes.size();
   space_.notify_all();
   lock.unlock();
-
-  out.events.reserve(current_.records.size());
-  for (size_t i = 0; i < current_.records.size(); ++i) {
-    const auto& rec = current_.records[i];
-    size_t end = i + 1 < current_.records.size() ? current_.records[i + 1].offset : current_.bytes.size();
-    // Already validated by the source; parse again only to build the view.
-    auto view = EventView::parse(std::span(current_.bytes).subspan(rec.offset, end - rec.offset));
-    if (view.ok()) out.events.push_back(Event{*view, rec.domain, current_.source_id, rec.enter});
+  // The chunk's events become the batch; the batch's old (empty) vector
+  // goes with the chunk when it is recycled.
+  out.events.swap(current_.events);
+  if (!current_.records.empty()) {
+    out.events.reserve(current_.records.size());
+    uint32_t begin = 0;
+    for (const EventBatch::Record& rec : current_.records) {
+      // Built by the source's own builder: they parse; one that did not
+      // would be skipped, as a malformed record always is.
+      auto view = EventView::parse(std::span(current_.bytes).subspan(begin, rec.end - begin));
+      begin = rec.end;
+      if (view.ok()) out.events.push_back(Event{*view, rec.domain, current_.source_id, rec.enter});
+    }
   }
   return NextOutcome::kBatch;
 }
@@ -130,7 +177,7 @@ void Multiplexer::stop() {
   readers_.clear();
   {
     std::lock_guard lock(mu_);
-    for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.records.size();
+    for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.size();
     queue_.clear();
     for (auto& slot : slots_) slot.queued_bytes = 0;
   }

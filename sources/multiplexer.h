@@ -1,8 +1,10 @@
 // multiplexer.h — several sources at once, one stream of events.
 //
 // Each added Source gets its own reader thread that copies what next()
-// yields into a chunk and queues it; the consumer (the engine thread) takes
-// chunks in arrival order. Every event is tagged with its source id (the
+// yields into a chunk (or, for a batch whose records live in its own
+// storage, takes the batch's buffers: no copy, no second parse) and queues
+// it; the consumer (the engine thread) takes chunks in arrival order, and
+// spent chunks go back to the readers for reuse. Every event is tagged with its source id (the
 // order sources were added) and keeps the domain its source gave it.
 //
 // Queues are bounded per source (bytes). When a live source's queue is full
@@ -77,15 +79,15 @@ class Multiplexer {
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const;
 
  private:
+  // A batch of one source: its records' bytes and the events viewing them
+  // (already tagged with the source id).
   struct Chunk {
     uint16_t source_id = 0;
     std::vector<uint8_t> bytes;
-    struct Record {
-      uint32_t offset = 0;
-      DomainId domain = kHostDomain;
-      bool enter = false;  // Event::enter
-    };
-    std::vector<Record> records;
+    std::vector<Event> events;
+    // Or records still to view (EventBatch::consumer_views), viewed by next().
+    std::vector<EventBatch::Record> records;
+    size_t size() const { return events.size() + records.size(); }
   };
   struct Slot {
     std::unique_ptr<Source> source;
@@ -97,6 +99,9 @@ class Multiplexer {
   };
 
   void read_loop(uint16_t id);
+  // Fills `chunk` from `batch`: takes its buffers when its records live in
+  // its storage, else copies them.
+  static void fill_chunk(uint16_t id, EventBatch& batch, Chunk& chunk);
 
   MultiplexerOptions options_;
   std::vector<Slot> slots_;
@@ -108,6 +113,7 @@ class Multiplexer {
   std::condition_variable space_;  // a chunk was consumed
   std::deque<Chunk> queue_;
   Chunk current_;
+  std::vector<Chunk> spare_;  // consumed chunks, emptied, for the readers to refill
   bool stopping_ = false;
   bool started_ = false;
 };

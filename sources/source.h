@@ -29,9 +29,37 @@ namespace kestrel {
 
 // Views in a batch point into memory the source owns; they are valid until
 // the next call to next() or close() on that source.
+//
+// A source that builds its records itself (a .scap replay converting each
+// event) may build them in `storage` instead and set records_in_storage:
+// the views then point into the batch's own buffer, and the multiplexer
+// takes the batch whole, buffers swapped, where it otherwise copies every
+// record and parses it again. The source then finds a different (empty)
+// buffer in `storage` at its next next().
+//
+// A consumer that views records on its own thread (the multiplexer's
+// engine side) sets consumer_views: such a source may then list its
+// records in `records` only, `events` left empty, so the views (an Event
+// is several times a small record's size) are built where they are read
+// instead of crossing between cores.
 struct EventBatch {
+  struct Record {
+    uint32_t end = 0;  // where the record ends in `storage`; it starts where the previous one ends
+    DomainId domain = kHostDomain;
+    bool enter = false;  // Event::enter
+  };
   std::vector<Event> events;
-  void clear() { events.clear(); }
+  std::vector<uint8_t> storage;
+  bool records_in_storage = false;
+  bool consumer_views = false;  // set by the consumer, kept by clear()
+  std::vector<Record> records;
+  bool empty() const { return events.empty() && records.empty(); }
+  void clear() {
+    events.clear();
+    storage.clear();
+    records.clear();
+    records_in_storage = false;
+  }
 };
 
 struct SourceStats {
@@ -85,6 +113,11 @@ struct ProcessParamSet {
 struct CaptureRequest {
   EventTypeSet event_types = EventTypeSet().set();
   ProcessParamSet process_params;
+  // Of `event_types`, those whose enter records (Event::enter: replayed
+  // .scap captures hold a syscall's enter and exit) the consumer reads. A
+  // source may leave out the enters of the other types: their exits still
+  // carry the enters' params. Live sources emit exits only.
+  EventTypeSet enter_event_types = EventTypeSet().set();
 };
 
 // The users and groups of the machine a capture was recorded on (a .scap

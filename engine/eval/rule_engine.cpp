@@ -2,6 +2,7 @@
 #include "engine/eval/rule_engine.h"
 
 #include "engine/eval/compile.h"
+#include "engine/evtdir_index.h"
 
 namespace kestrel::engine::eval {
 
@@ -39,10 +40,12 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
     c.output = std::move(out).value();
     auto index = static_cast<uint32_t>(engine->rules_.size());
     engine->rules_.push_back(std::move(c));
+    const bool on_enters = condition_may_match_enter(*r.condition);
     for (uint16_t t : r.evttypes.kestrel_types()) {
       if (t >= KE_COUNT) continue;
       engine->buckets_[t].push_back(index);
       engine->required_.set(t);
+      if (on_enters) engine->enters_required_.set(t);
     }
     // Syscalls with no type of their own come as generic records: the rule
     // sees them when they are captured (-A), without asking for every
@@ -50,6 +53,7 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
     if (!r.evttypes.generic_syscalls().empty() && !r.evttypes.is_all()) {
       auto& generic = engine->buckets_[KE_SYSCALL];
       if (generic.empty() || generic.back() != index) generic.push_back(index);
+      if (on_enters) engine->enters_required_.set(KE_SYSCALL);
     }
   }
   return engine;
@@ -87,6 +91,8 @@ size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::
 }
 
 EventTypeSet RuleEngine::required_event_types() const { return required_; }
+
+EventTypeSet RuleEngine::required_enter_types() const { return enters_required_; }
 
 std::vector<RuleStats> RuleEngine::rule_stats() const {
   std::vector<RuleStats> out;

@@ -84,6 +84,10 @@ class RuleEngine {
 
   // The event types some compiled rule can match (for selective capture).
   EventTypeSet required_event_types() const;
+  // Of those, the types some rule can match on an enter record (evt.dir
+  // '>', replayed .scap captures only): a rule whose condition is false on
+  // every enter (`evt.dir=<`) asks for none (engine/evtdir_index.h).
+  EventTypeSet required_enter_types() const;
 
   size_t rule_count() const { return rules_.size(); }
   size_t skipped_rules() const { return skipped_; }
@@ -113,6 +117,7 @@ class RuleEngine {
   std::vector<CompiledRule> rules_;
   std::vector<std::vector<uint32_t>> buckets_;  // by event type: rule indices
   EventTypeSet required_;
+  EventTypeSet enters_required_;
   RuleEngineStats stats_;
   size_t skipped_ = 0;
 };

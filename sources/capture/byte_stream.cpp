@@ -45,6 +45,12 @@ class FileSource final : public ByteSource {
     if (interrupt_fd_ >= 0) [[maybe_unused]] ssize_t w = ::write(interrupt_fd_, &one, sizeof one);
   }
 
+  std::span<const uint8_t> buffered() const override {
+    if (!regular_) return {};
+    return {buf_.data() + pos_, end_ - pos_};
+  }
+  void consume(size_t n) override { pos_ += n; }
+
   // Regular files only: a read error is left for the read() that follows
   // to report. Blocks larger than the buffer are read(), not lent.
   const uint8_t* borrow(size_t n) override {
@@ -110,7 +116,7 @@ class FileSource final : public ByteSource {
     return ok_status();
   }
 
-  static constexpr size_t kBufferSize = 64 * 1024;
+  static constexpr size_t kBufferSize = 256 * 1024;
   int fd_;
   int interrupt_fd_ = -1;  // only for inputs that can block (pipes, sockets)
   std::string path_;

@@ -42,6 +42,14 @@ class ByteSource {
     return nullptr;
   }
 
+  // The bytes already buffered past the read position, not consumed (a
+  // plain regular file's read buffer): a view valid until the next read(),
+  // borrow() or consume(). Empty when the source cannot lend. Lets a reader
+  // walk many small records in place with no call per record.
+  virtual std::span<const uint8_t> buffered() const { return {}; }
+  // Consumes the first `n` bytes of buffered() (n <= its size).
+  virtual void consume(size_t n) { (void)n; }
+
   // True if the input is gzip-compressed.
   virtual bool compressed() const = 0;
 

@@ -130,12 +130,31 @@ std::string scap_event_label(uint16_t id) {
 }
 
 void ScapConverter::seed_threads(const std::vector<ThreadInfo>& threads) {
+  forget_cached();
   for (const ThreadInfo& t : threads) pid_of_tid_[t.tid] = t.pid;
 }
 
 int64_t ScapConverter::pid_of(int64_t tid) const {
+  if (tid == cached_pid_tid_) return cached_pid_;
   auto it = pid_of_tid_.find(tid);
-  return it == pid_of_tid_.end() ? tid : it->second;
+  cached_pid_tid_ = tid;
+  cached_pid_ = it == pid_of_tid_.end() ? tid : it->second;
+  return cached_pid_;
+}
+
+ScapConverter::Pending* ScapConverter::pending_of(int64_t tid, bool create) {
+  if (cached_pending_ != nullptr && cached_pending_tid_ == tid) return cached_pending_;
+  Pending* p = nullptr;
+  if (create) {
+    p = &pending_[tid];
+  } else if (auto it = pending_.find(tid); it != pending_.end()) {
+    p = &it->second;
+  }
+  if (p != nullptr) {
+    cached_pending_tid_ = tid;
+    cached_pending_ = p;
+  }
+  return p;
 }
 
 void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row, uint16_t type) {
@@ -146,6 +165,7 @@ void ScapConverter::track_process(const RawEvent& ev, const EventRow& event_row,
     return std::nullopt;
   };
   const int64_t tid = static_cast<int64_t>(ev.tid);
+  forget_cached();  // the maps below change
   if (type == KE_EXECVE) {
     if (auto pid = param("pid"); pid && param("res").value_or(-1) == 0) pid_of_tid_[tid] = *pid;
   } else if (type == KE_CLONE || type == KE_CLONE3 || type == KE_FORK || type == KE_VFORK) {
@@ -201,6 +221,10 @@ std::optional<Converted> ScapConverter::convert_generic(const RawEvent& ev) {
   auto nr = syscall_number(native_arch(), *name);
   if (type == KE_SYSCALL && !nr) return unnamed(*name + " (not a syscall of " + std::string(arch_name(native_arch())) + ")");
 
+  if (enter && !enter_types_.test(type)) {
+    ++enters_left_out_;
+    return std::nullopt;
+  }
   const EventInfo& info = event_info(type);
   builder_.begin(type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   for (const ParamInfo& pi : info.params) {
@@ -235,7 +259,7 @@ void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<s
   // Kept for the exit's record; a second enter without an exit between (a
   // dropped exit) replaces it. The buffers are reused: no allocation per
   // event once a thread's entry has grown.
-  Pending& p = pending_[tid];
+  Pending& p = *pending_of(tid, true);
   p.id = id;
   p.data.clear();
   p.ends.clear();
@@ -256,6 +280,11 @@ std::optional<int64_t> ScapConverter::unmodelled_syscall_number(const EventRow& 
 
 std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr) {
   const int64_t tid = static_cast<int64_t>(ev.tid);
+  if (row.dir == Direction::kEnter && !enter_types_.test(KE_SYSCALL)) {
+    remember_enter(tid, row.id, ev.params);
+    ++enters_left_out_;
+    return std::nullopt;
+  }
   builder_.begin(KE_SYSCALL, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
   builder_.put_int(KPARAM(SYSCALL, id), nr);
   builder_.put_empty(KPARAM(SYSCALL, res));
@@ -268,8 +297,7 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   fd_of(row, ev.params.size(), [&](size_t i) { return ev.params[i]; });
   Pending* answered = nullptr;
   if (row.dir == Direction::kExit) {
-    auto it = pending_.find(tid);
-    if (it != pending_.end()) answered = &it->second;
+    answered = pending_of(tid, false);
     if (!fd && answered != nullptr && answered->id + 1 == row.id)
       if (const EventRow* enter = find_event(answered->id))
         fd_of(*enter, answered->ends.size(), [&](size_t i) { return answered->param(i); });
@@ -301,17 +329,22 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
     return std::nullopt;
   }
   const int64_t tid = static_cast<int64_t>(ev.tid);
-  if (row->dir == Direction::kEnter) remember_enter(tid, row->id, ev.params);
+  if (row->dir == Direction::kEnter) {
+    remember_enter(tid, row->id, ev.params);
+    if (!enter_types_.test(row->kestrel_type)) {
+      ++enters_left_out_;
+      return std::nullopt;
+    }
+  }
 
   const EventInfo& info = event_info(row->kestrel_type);
   std::array<Slot, KESTREL_MAX_PARAMS> slots;
   std::fill_n(slots.begin(), std::min<size_t>(info.params.size(), slots.size()), Slot{nullptr, 0, nullptr});
   Pending* answered = nullptr;  // an exit's thread entry: its enter is answered (or stale) once converted
   if (row->dir == Direction::kExit) {
-    auto it = pending_.find(tid);
-    if (it != pending_.end()) answered = &it->second;
-    if (it != pending_.end() && it->second.id + 1 == row->id) {
-      const Pending& p = it->second;
+    answered = pending_of(tid, false);
+    if (answered != nullptr && answered->id + 1 == row->id) {
+      const Pending& p = *answered;
       const Plan& enter = plan_of(p.id);
       if (enter.row != nullptr)
         place(enter, p.ends.size(), [&](size_t i) { return p.param(i); }, slots);

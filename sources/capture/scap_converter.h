@@ -34,6 +34,7 @@
 
 #include "sources/capture/scap_event_table.h"
 #include "sources/capture/scap_reader.h"
+#include "sources/event/event.h"
 #include "sources/event/event_builder.h"
 
 namespace kestrel::scap {
@@ -54,6 +55,12 @@ class ScapConverter {
   // in unmodelled()) or its params do not fit the table (counted in
   // malformed()).
   std::optional<Converted> convert(const RawEvent& ev);
+
+  // The Kestrel types whose enter events become records; the enters of
+  // other types are only remembered for their exits (which carry their
+  // params) and counted in enters_left_out(). Default: every type.
+  void set_enter_types(const EventTypeSet& types) { enter_types_ = types; }
+  uint64_t enters_left_out() const { return enters_left_out_; }
 
   // Events read per scap id, modelled or not.
   std::map<uint16_t, uint64_t> read_by_id() const;
@@ -86,7 +93,15 @@ class ScapConverter {
   // The record built, or nullopt with malformed() and last_error() told why.
   std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
   void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
+  // The thread's pending entry (created if `create`, else nullptr when it
+  // has none). A capture's events come in runs of one thread: the last
+  // answer is kept (map nodes are stable) and dropped when entries are.
+  Pending* pending_of(int64_t tid, bool create);
   int64_t pid_of(int64_t tid) const;
+  void forget_cached() {
+    cached_pending_ = nullptr;
+    cached_pid_tid_ = -1;
+  }
   static bool tracks_process(uint16_t kestrel_type) {
     return kestrel_type == KE_EXECVE || kestrel_type == KE_CLONE || kestrel_type == KE_CLONE3 ||
            kestrel_type == KE_FORK || kestrel_type == KE_VFORK || kestrel_type == KE_PROCEXIT;
@@ -98,10 +113,16 @@ class ScapConverter {
   std::optional<int64_t> unmodelled_syscall_number(const EventRow& row) const;
   std::optional<Converted> convert_unmodelled_syscall(const RawEvent& ev, const EventRow& row, int64_t nr);
 
+  EventTypeSet enter_types_ = EventTypeSet().set();
+  uint64_t enters_left_out_ = 0;
   EventBuilder builder_;
   std::vector<std::string_view> views_;  // a CHARBUF_ARRAY param's items, reused
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
+  int64_t cached_pending_tid_ = -1;
+  Pending* cached_pending_ = nullptr;
+  mutable int64_t cached_pid_tid_ = -1;  // pid_of's last answer: tid -> pid
+  mutable int64_t cached_pid_ = 0;
   std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter
   std::map<std::string, uint64_t> generic_;
   std::map<std::string, uint64_t> generic_unnamed_;

@@ -653,21 +653,24 @@ bool ScapReader::parse_event(RawEvent& out) {
   const bool v2 = block_type_ == kEventV2 || block_type_ == kEventV2Large || block_type_ == kEventFlagsV2 ||
                   block_type_ == kEventFlagsV2Large;
   const bool large = block_type_ == kEventV2Large || block_type_ == kEventFlagsV2Large;
-  Cursor c(body_, block_offset_ + kBlockHeaderSize);
+  // u16 cpu, [u32 flags], then the event header: u64 ts, u64 tid, u32 len,
+  // u16 type, [u32 nparams]. Read in place after one length check (once
+  // per event: no per-field cursor).
+  const size_t hdr_at = 2 + (flags ? 4 : 0);
+  const size_t hdr = 8 + 8 + 4 + 2 + (v2 ? 4 : 0);
+  out.params.clear();
+  if (body_.size() < hdr_at + hdr) return false;
+  const uint8_t* base = body_.data() + hdr_at;
   out.offset = block_offset_;
   out.block_type = block_type_;
-  out.cpu = c.u16("cpu");
-  out.flags = flags ? c.u32("flags") : 0;
-  const size_t hdr_at = c.pos();
-  out.ts = c.u64("ts");
-  out.tid = c.u64("tid");
-  const uint32_t len = c.u32("len");
-  out.type = c.u16("type");
-  uint32_t nparams = v2 ? c.u32("nparams") : 0;
-  out.params.clear();
-  if (c.failed() || len < c.pos() - hdr_at || hdr_at + len > body_.size()) return false;
-  const uint8_t* base = body_.data() + hdr_at;
-  const size_t hdr = c.pos() - hdr_at;
+  out.cpu = le16(body_.data());
+  out.flags = flags ? le32(body_.data() + 2) : 0;
+  out.ts = le64(base);
+  out.tid = le64(base + 8);
+  const uint32_t len = le32(base + 16);
+  out.type = le16(base + 20);
+  uint32_t nparams = v2 ? le32(base + 22) : 0;
+  if (len < hdr || hdr_at + len > body_.size()) return false;
   if (!v2) {
     // Old blocks do not say how many params follow; the one count whose
     // length table and data end exactly at `len` is it (the end moves by
@@ -699,10 +702,54 @@ bool ScapReader::parse_event(RawEvent& out) {
   return true;
 }
 
+bool ScapReader::next_buffered_event() {
+  const std::span<const uint8_t> buf = source_->buffered();
+  size_t pos = 0;
+  bool taken = false;
+  while (buf.size() - pos >= kBlockHeaderSize) {
+    const uint8_t* b = buf.data() + pos;
+    const uint32_t type = le32(b);
+    const uint32_t total = le32(b + 4);
+    if (!is_event_block(type) || total < kBlockHeaderSize + kBlockTrailerSize || total % 4 != 0 ||
+        total > buf.size() - pos || le32(b + total - kBlockTrailerSize) != total)
+      break;  // not one to pass over here: read_block() reads it (and reports a damaged one)
+    // The type sits after u16 cpu, the flags of *Flags blocks, ts, tid, len.
+    const bool flags = type == kEventFlags || type == kEventFlagsV2 || type == kEventFlagsV2Large;
+    const size_t at = kBlockHeaderSize + 2 + (flags ? 4 : 0) + 8 + 8 + 4;
+    if (total - kBlockTrailerSize < at + 2) break;
+    if (counted_ == nullptr || counted_type_ != type) {
+      counted_type_ = type;
+      counted_ = &block_counts_[type];
+    }
+    ++*counted_;
+    if (skip_.empty() || !skip_[le16(b + at)]) {
+      // The event to return: its body viewed in place, as read_block()
+      // would have lent it.
+      block_offset_ = offset_ + pos;
+      block_type_ = type;
+      body_ = std::span<const uint8_t>(b + kBlockHeaderSize, total - kBlockHeaderSize - kBlockTrailerSize);
+      pos += total;
+      taken = true;
+      break;
+    }
+    ++skipped_events_;
+    pos += total;
+  }
+  source_->consume(pos);
+  offset_ += pos;
+  return taken;
+}
+
 Result<NextResult> ScapReader::next(RawEvent& out) {
   if (!error_.ok()) return error_;
   for (;;) {
-    if (!pending_event_) {
+    if (pending_event_) {
+      pending_event_ = false;
+    } else if (next_buffered_event()) {
+      if (parse_event(out)) return NextResult::kEvent;
+      ++malformed_events_;
+      continue;
+    } else {
       auto r = read_block();
       if (!r.ok()) return fail(r.status());
       if (*r == BlockRead::kEnd) return NextResult::kEnd;
@@ -711,7 +758,6 @@ Result<NextResult> ScapReader::next(RawEvent& out) {
         continue;
       }
     }
-    pending_event_ = false;
     if (!skip_.empty()) {
       // The type sits after u16 cpu, the flags of *Flags blocks, ts, tid, len.
       const bool flags = block_type_ == kEventFlags || block_type_ == kEventFlagsV2 || block_type_ == kEventFlagsV2Large;

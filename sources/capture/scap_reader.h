@@ -143,6 +143,12 @@ class ScapReader {
   Status parse_fdlist(bool v2);
   Status parse_userlist(bool v2);
   Status parse_iflist(bool v2);
+  // Walks the event blocks that lie whole in the source's buffer, in place
+  // (one buffered() walk, not a read_block() and its two borrows per
+  // block): passes over those of skipped types, and makes the first other
+  // one the current block (true). Stops at anything else (false), which
+  // read_block() then reads and checks as always.
+  bool next_buffered_event();
   // Fills `out` from the current event block; false if malformed.
   bool parse_event(RawEvent& out);
   Status error_at(StatusCode code, const std::string& message, uint64_t offset) const;

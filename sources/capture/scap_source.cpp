@@ -12,7 +12,7 @@
 
 namespace kestrel {
 namespace {
-constexpr size_t kBatchEvents = 512;
+constexpr size_t kBatchEvents = 2048;
 }
 
 bool is_scap_file(const std::string& path) {
@@ -99,12 +99,23 @@ Status ScapSource::set_event_filter(const EventTypeSet& types) {
   return ok_status();
 }
 
+Status ScapSource::set_capture_request(const CaptureRequest& request) {
+  {
+    std::lock_guard lock(mu_);
+    converter_.set_enter_types(request.enter_event_types);
+  }
+  return set_event_filter(request.event_types);
+}
+
 Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   (void)wait;
   out.clear();
   if (!deferred_.ok()) return deferred_;
   if (ended_) return NextOutcome::kEof;
-  records_.clear();
+  // The records are built back to back in the batch's own storage (record
+  // i ends at record_ends_[i]), viewed once they are all there (the buffer
+  // may move while it grows): the multiplexer takes them without a copy.
+  std::vector<uint8_t>& records = out.storage;
   record_ends_.clear();
   enter_.clear();
   scap::RawEvent raw;
@@ -125,25 +136,34 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
     if (reader_.thread_count() != 0) adopt_late_threads();
     auto c = converter_.convert(raw);
     if (!c) continue;
-    records_.insert(records_.end(), c->record.begin(), c->record.end());
-    record_ends_.push_back(records_.size());
+    records.insert(records.end(), c->record.begin(), c->record.end());
+    record_ends_.push_back(records.size());
     enter_.push_back(c->enter);
   }
   lock.unlock();
-  uint64_t bytes = 0;
+  out.records_in_storage = true;
+  if (out.consumer_views) {
+    out.records.reserve(record_ends_.size());
+    for (size_t i = 0; i < record_ends_.size(); ++i)
+      out.records.push_back({static_cast<uint32_t>(record_ends_[i]), kHostDomain, static_cast<bool>(enter_[i])});
+    events_.fetch_add(out.records.size(), std::memory_order_relaxed);
+    bytes_.fetch_add(records.size(), std::memory_order_relaxed);
+    if (!out.records.empty()) return NextOutcome::kBatch;
+    if (!deferred_.ok()) return deferred_;
+    return NextOutcome::kEof;
+  }
   out.events.reserve(record_ends_.size());
   for (size_t i = 0; i < record_ends_.size(); ++i) {
     const size_t begin = i == 0 ? 0 : record_ends_[i - 1];
-    const std::span<const uint8_t> record(records_.data() + begin, record_ends_[i] - begin);
+    const std::span<const uint8_t> record(records.data() + begin, record_ends_[i] - begin);
     auto view = EventView::parse(record);
     if (!view.ok()) continue;  // the builder's own records always parse
     Event ev{*view, kHostDomain, 0};
     ev.enter = enter_[i];
     out.events.push_back(ev);
-    bytes += record.size();
   }
   events_.fetch_add(out.events.size(), std::memory_order_relaxed);
-  bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  bytes_.fetch_add(records.size(), std::memory_order_relaxed);
   if (!out.events.empty()) return NextOutcome::kBatch;
   if (!deferred_.ok()) return deferred_;
   return NextOutcome::kEof;
@@ -157,6 +177,7 @@ SourceStats ScapSource::stats() const {
   s.counters["scap_events_read"] = converter_.events_read();
   s.counters["scap_events_modelled"] = converter_.modelled();
   if (uint64_t f = reader_.skipped_events()) s.counters["scap_events_filtered"] = f;
+  if (uint64_t e = converter_.enters_left_out()) s.counters["scap_enters_left_out"] = e;
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
   // Generic events by the syscall they stand for: delivered ones, and the

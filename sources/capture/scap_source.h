@@ -15,7 +15,10 @@
 // modelled types the collector did not ask for (the rules' and the state
 // tables' types, all with -A) are skipped before conversion and counted
 // ("scap_events_filtered"), which is most of a replay's cost on a capture
-// of reads and writes that no rule reads.
+// of reads and writes that no rule reads. set_capture_request() also names
+// the types whose enters the consumer reads: the enters of the others are
+// remembered for their exits' params, never delivered
+// ("scap_enters_left_out").
 #pragma once
 
 #include <atomic>
@@ -49,6 +52,9 @@ class ScapSource final : public Source {
   // parent unknown (-1, as libscap has them), not this host's root.
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override;
   Status set_event_filter(const EventTypeSet& types) override;
+  // The event filter, and enter records only for request.enter_event_types
+  // (the others' enters are remembered for their exits, never delivered).
+  Status set_capture_request(const CaptureRequest& request) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
   // A replay streamed through a FIFO waits for its writer: this ends the
@@ -70,9 +76,7 @@ class ScapSource final : public Source {
   scap::ScapConverter converter_;
   std::vector<ThreadInfo> threads_;
   bool snapshot_taken_ = false;
-  // This batch's records back to back (record i ends at record_ends_[i]):
-  // one buffer reused across batches, no allocation per record.
-  std::vector<uint8_t> records_;
+  // Where each of this batch's records ends in the batch's storage.
   std::vector<size_t> record_ends_;
   std::vector<bool> enter_;
   Status deferred_;  // an error met after events already in the batch

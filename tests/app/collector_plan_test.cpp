@@ -243,6 +243,35 @@ CaptureRequest request_for(const std::string& yaml, CliOptions options = {}) {
   return capture_request(options, rules_needs(set, **engine, {}));
 }
 
+TEST(CollectorPlan, EntersAreAskedForOnlyWhereARuleCanMatchThem) {
+  const std::string yaml = R"(
+- rule: Reads
+  desc: d
+  condition: evt.type = read and evt.dir = < and fd.name = /x
+  output: o
+  priority: WARNING
+- rule: Opens
+  desc: d
+  condition: evt.type = openat and proc.name = cat
+  output: o
+  priority: WARNING
+)";
+  CaptureRequest r = request_for(yaml);
+  EXPECT_TRUE(r.event_types.test(KE_READ));
+  EXPECT_FALSE(r.enter_event_types.test(KE_READ));  // evt.dir=<: a replay leaves read enters out
+  EXPECT_TRUE(r.enter_event_types.test(KE_OPENAT));  // both directions, as Falco counts them
+  // close is evaluated before its state change: its enter makes the thread known.
+  EXPECT_TRUE(r.enter_event_types.test(KE_CLOSE));
+  EXPECT_EQ(r.enter_event_types.count(), 2u);
+  // -A shows every event, -w records every event: enters too.
+  CliOptions all;
+  all.all_events = true;
+  EXPECT_TRUE(request_for(yaml, all).enter_event_types.all());
+  CliOptions write;
+  write.write_capture = "/tmp/x.scap";
+  EXPECT_TRUE(request_for(yaml, write).enter_event_types.all());
+}
+
 TEST(CollectorPlan, RulesReadingOnlyProcNameAndFdNameAskForNoEnvOrCgroups) {
   CaptureRequest r = request_for(R"(
 - rule: Open By Cat

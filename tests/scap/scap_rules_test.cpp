@@ -67,6 +67,40 @@ TEST(ScapRules, EvtDirSelectsOneDirectionOfAReplay) {
   EXPECT_EQ(by_rule["open_not_enter"], 4);
 }
 
+TEST(ScapRules, EntersNoRuleCanMatchAreLeftOutAndTheirParamsReachTheExit) {
+  // A rule that says evt.dir=< reads no read enter: the replay builds no
+  // record of it (counted), and the exit still carries its fd.
+  using namespace synthetic_scap;
+  ProcEntry p;
+  p.tid = p.pid = 4000;
+  p.comm = "reader";
+  p.exe = "/bin/reader";
+  SyntheticScap w;
+  w.section_header();
+  w.proclist(9, {p});
+  w.event_in(kEVV2, 6, 10, 4000, {le<int64_t>(3), le<uint32_t>(10)});  // read enter: fd, size
+  w.event_in(kEVV2, 7, 11, 4000, {le<int64_t>(5), {'h', 'e', 'l', 'l', 'o'}});  // exit: res, data
+  const std::string trace = ::testing::TempDir() + "scap_left_out.scap";
+  std::ofstream(trace, std::ios::binary).write(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
+  const std::string rules = ::testing::TempDir() + "scap_left_out_rules.yaml";
+  std::ofstream(rules) << "- rule: read_exit\n  desc: x\n  condition: evt.type=read and evt.dir=< and fd.num=3\n"
+                          "  output: x\n  priority: WARNING\n"
+                          "- rule: any_read\n  desc: x\n  condition: evt.type=read and evt.dir=>\n"
+                          "  output: x\n  priority: WARNING\n";
+  std::string log;
+  auto by_rule = alerts_by_rule(trace, {rules}, &log, {"-o", "rule_matching=all"});
+  // With a rule that reads read enters, the enter is delivered.
+  EXPECT_EQ(by_rule["read_exit"], 1) << log;
+  EXPECT_EQ(by_rule["any_read"], 1) << log;
+  EXPECT_EQ(log.find("scap_enters_left_out"), std::string::npos) << log;
+  std::ofstream(rules) << "- rule: read_exit\n  desc: x\n  condition: evt.type=read and evt.dir=< and fd.num=3\n"
+                          "  output: x\n  priority: WARNING\n";
+  by_rule = alerts_by_rule(trace, {rules}, &log);
+  EXPECT_EQ(by_rule["read_exit"], 1) << log;
+  EXPECT_NE(log.find("scap_enters_left_out: 1"), std::string::npos) << log;
+  EXPECT_NE(log.find("Events processed: 1\n"), std::string::npos) << log;
+}
+
 TEST(ScapRules, SyscallsCaseDetectsMadviseTwiceAsInFalcosTests) {
   // falco_tests.yaml, syscalls (all_events): detect_madvise: 2, detect_open:
   // 2. syscall.scap's madvise calls are generic events (scap ids 0/1) whose
