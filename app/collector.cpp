@@ -75,7 +75,38 @@ Status Collector::start_sources() {
     std::string event_source = static_cast<plugin::PluginSource&>(*source).event_source();
     plugin_routes_.emplace_back(mux_.add(std::move(source)), std::move(event_source));
   }
+  // Async events (set_async_event_handler): one queue for every plugin that
+  // has them, read as one more source. Their records carry plugin_id 0 and
+  // reach the syscall rules, the stream libsinsp injects async events into
+  // (evt.type = asyncevent, evt.asynctype = the event's name).
+  for (const auto& p : plugins_) {
+    if (!p.library->info().can_async) continue;
+    if (!async_queue_) async_queue_ = std::make_shared<plugin::AsyncEventQueue>();
+    if (Status s = p.library->start_async(async_queue_, 0); !s.ok()) return s;
+  }
+  if (async_queue_) mux_.add(std::make_unique<plugin::AsyncEventSource>(async_queue_));
   return ok_status();
+}
+
+// Capture listening: plugins learn that the capture opened (their routines
+// start) before the first event, and that it closed after the last.
+Status Collector::open_plugin_captures() {
+  for (const auto& p : plugins_)
+    if (p.library->info().can_listen)
+      if (Status s = p.library->capture_open(); !s.ok()) return s;
+  return ok_status();
+}
+
+void Collector::close_plugin_captures() {
+  for (const auto& p : plugins_) {
+    if (p.library->info().can_async && async_queue_) {
+      if (Status s = p.library->stop_async(); !s.ok()) log_ << "kestrel: " << s.to_string() << "\n";
+    }
+    if (p.library->info().can_listen) {
+      if (Status s = p.library->capture_close(); !s.ok()) log_ << "kestrel: " << s.to_string() << "\n";
+    }
+  }
+  if (async_queue_) async_queue_->close();
 }
 
 Status Collector::start_outputs() {
@@ -114,6 +145,7 @@ void Collector::route_plugin_sources(const LoadedRules& rules) {
 
 Status Collector::start() {
   if (Status s = start_sources(); !s.ok()) return s;
+  if (Status s = open_plugin_captures(); !s.ok()) return s;
   if (Status s = start_outputs(); !s.ok()) return s;
   log_loaded_rules();
   pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
@@ -270,6 +302,7 @@ Result<PipelineSummary> Collector::run() {
 }
 
 int Collector::shut_down(const Result<PipelineSummary>& summary) {
+  close_plugin_captures();
   if (grpc_server_) grpc_server_->stop(std::chrono::seconds(2));
   if (webserver_) webserver_->stop();
   output_log_.print(log_);

@@ -42,6 +42,7 @@
 #include "app/webserver.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
+#include "plugins/plugin_async_events.h"
 #include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
 #include "state/thread_table.h"
@@ -71,6 +72,8 @@ class Collector {
   void stop() { stop_requested_.store(true); }
 
  private:
+  Status open_plugin_captures();
+  void close_plugin_captures();
   Status start_sources();
   Status start_outputs();
   void log_loaded_rules();
@@ -103,6 +106,9 @@ class Collector {
   std::vector<std::pair<uint32_t, std::string>> replay_plugin_routes_;
   std::set<uint16_t> failures_logged_;  // sources whose failure was logged
   std::unique_ptr<plugin::PluginEventParsing> parsing_;  // the parsing plugins
+  // The async events of every plugin that has them (live runs), read as one
+  // more source; null when no plugin has async events.
+  std::shared_ptr<plugin::AsyncEventQueue> async_queue_;
   ThreadTable table_;
   AsyncLog output_log_;
   // The gRPC server outlives the dispatcher: at the end the dispatcher

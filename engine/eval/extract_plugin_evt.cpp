@@ -18,9 +18,12 @@ namespace {
 
 using V = ExtractedValue;
 
+// A plugin event's plugin id; an async event's (KE_ASYNCEVENT) is the
+// plugin source it was injected into, 0 for syscall, which names no plugin.
 std::optional<uint32_t> plugin_id(ExtractContext& c) {
-  if (c.view().type() != KE_PLUGINEVENT) return std::nullopt;
-  auto id = c.view().param(KP_PLUGINEVENT_plugin_id);
+  const uint16_t type = c.view().type();
+  if (type != KE_PLUGINEVENT && type != KE_ASYNCEVENT) return std::nullopt;
+  auto id = c.view().param(type == KE_PLUGINEVENT ? uint16_t{KP_PLUGINEVENT_plugin_id} : uint16_t{KP_ASYNCEVENT_plugin_id});
   if (id.size() != sizeof(uint32_t)) return std::nullopt;
   uint32_t v;
   std::memcpy(&v, id.data(), sizeof v);
@@ -30,8 +33,9 @@ std::optional<uint32_t> plugin_id(ExtractContext& c) {
 // The async name of a plugin event; empty for an ordinary one (and for
 // records written before the param existed).
 std::string_view async_name(ExtractContext& c) {
-  if (c.view().type() != KE_PLUGINEVENT) return {};
-  auto name = c.view().param_str(KP_PLUGINEVENT_async_name);
+  const uint16_t type = c.view().type();
+  if (type != KE_PLUGINEVENT && type != KE_ASYNCEVENT) return {};
+  auto name = c.view().param_str(type == KE_PLUGINEVENT ? uint16_t{KP_PLUGINEVENT_async_name} : uint16_t{KP_ASYNCEVENT_name});
   return name ? *name : std::string_view();
 }
 
@@ -61,7 +65,7 @@ V evt_plugin_asynctype(ExtractContext& c, const FieldRef&, Scratch& s) {
 }
 
 V evt_syscall_asynctype(ExtractContext& c, const FieldRef& ref, Scratch& s) {
-  if (c.view().type() == KE_PLUGINEVENT) return evt_plugin_asynctype(c, ref, s);
+  if (c.view().type() == KE_PLUGINEVENT || c.view().type() == KE_ASYNCEVENT) return evt_plugin_asynctype(c, ref, s);
   if (c.view().info().is_syscall()) return V{};
   s.text.assign(c.view().info().name);
   return V::string(s.text);

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "../support/kestrel_collector.h"
 
@@ -16,16 +18,18 @@ using kestrel::testing::Collector;
 
 struct RunResult {
   int status = 0;
-  std::string err;
+  std::string out, err;
 };
 
 RunResult run_plugin(const std::string& name, const std::string& path, const std::string& init_config,
-                     const std::string& open_params = "") {
+                     const std::string& open_params = "", const std::string& rules_file = "") {
   Collector c;
-  c.start({KESTREL_BINARY, "-o", "engine.kind=none", "-o", "load_plugins=" + name, "-o",
-           "plugins=[{name: " + name + ", library_path: " + path + ", init_config: '" + init_config +
-               "', open_params: '" + open_params + "'}]",
-           "-M", "2"});
+  std::vector<std::string> args{KESTREL_BINARY, "-o", "engine.kind=none", "-o", "load_plugins=" + name, "-o",
+                                "plugins=[{name: " + name + ", library_path: " + path + ", init_config: '" +
+                                    init_config + "', open_params: '" + open_params + "'}]",
+                                "-M", "2"};
+  if (!rules_file.empty()) args.insert(args.end(), {"-r", rules_file});
+  c.start(args);
   RunResult r;
   auto end = Collector::Clock::now() + std::chrono::seconds(60);
   while (c.pid > 0 && Collector::Clock::now() < end) {
@@ -38,6 +42,7 @@ RunResult run_plugin(const std::string& name, const std::string& path, const std
     ADD_FAILURE() << "kestrel did not exit";
   }
   for (int i = 0; i < 20; ++i) c.pump(10);
+  r.out = c.out;
   r.err = c.err;
   return r;
 }
@@ -84,6 +89,31 @@ TEST(PluginInitRun, APluginAsking313IsRefusedWithBothVersions) {
                        "support"),
             std::string::npos)
       << r.err;
+}
+
+// The plugin's async events (api312_plugin.cpp: `ticks` events named
+// "api312_tick", then one it never declared) reach the syscall rules in a
+// live run as asyncevent records with their name; the undeclared one is
+// refused.
+TEST(PluginInitRun, AsyncEventsOfAPluginRaiseSyscallRulesByTheirName) {
+  const std::string rules = ::testing::TempDir() + "/async_rules_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(rules) << R"(
+- rule: Plugin Async Tick
+  desc: an async event of the api312 plugin
+  condition: evt.type = asyncevent and evt.asynctype = api312_tick
+  output: "async tick type=%evt.asynctype"
+  priority: NOTICE
+  source: syscall
+)";
+  RunResult r = run_plugin("api312", API312_PLUGIN, R"({"ticks": 3})", "", rules);
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.err;
+  size_t alerts = 0;
+  for (size_t at = r.out.find("async tick type=api312_tick"); at != std::string::npos;
+       at = r.out.find("async tick type=api312_tick", at + 1))
+    ++alerts;
+  EXPECT_EQ(alerts, 3u) << r.out << r.err;
+  EXPECT_EQ(r.out.find("undeclared"), std::string::npos) << r.out;
 }
 
 }  // namespace
