@@ -198,6 +198,7 @@ void Collector::apply_reload() {
   };
   auto config = load_config({options_.config_file, options_.overrides});
   if (!config.ok()) return fail(config.status());
+  apply_plugin_configs(*config);
   auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, plugins_);
   if (!next.ok()) return fail(next.status());
   if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
@@ -220,6 +221,24 @@ void Collector::apply_reload() {
   route_plugin_sources(*next);
   retired_ = std::exchange(active_, std::move(*next));
   log_.flush();
+}
+
+// SIGHUP: a loaded plugin whose init_config changed in the reloaded config
+// gets it through plugin_set_config (checked against its schema first); one
+// without set_config keeps its old config until a restart, said so.
+void Collector::apply_plugin_configs(const KestrelConfig& config) {
+  for (auto& p : plugins_) {
+    const PluginConfig* next = nullptr;
+    for (const auto& pc : config.plugins)
+      if (pc.name == p.config.name) next = &pc;
+    if (!next || next->init_config == p.config.init_config) continue;
+    if (Status s = p.library->set_config(next->init_config); !s.ok()) {
+      log_ << "kestrel: SIGHUP: plugin '" << p.config.name << "' keeps its config: " << s.to_string() << "\n";
+      continue;
+    }
+    p.config.init_config = next->init_config;
+    log_ << "kestrel: SIGHUP: plugin '" << p.config.name << "' config changed (set_config)\n";
+  }
 }
 
 // Every second on the engine thread: a requested reload, the output

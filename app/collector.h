@@ -72,6 +72,7 @@ class Collector {
   void stop() { stop_requested_.store(true); }
 
  private:
+  void apply_plugin_configs(const KestrelConfig& config);
   Status open_plugin_captures();
   void close_plugin_captures();
   Status start_sources();

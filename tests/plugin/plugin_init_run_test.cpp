@@ -4,7 +4,9 @@
 // published plugin_api.h). Once the host passed NULL for both and the
 // process died with SIGSEGV; now it runs, or refuses cleanly by name.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -114,6 +116,34 @@ TEST(PluginInitRun, AsyncEventsOfAPluginRaiseSyscallRulesByTheirName) {
     ++alerts;
   EXPECT_EQ(alerts, 3u) << r.out << r.err;
   EXPECT_EQ(r.out.find("undeclared"), std::string::npos) << r.out;
+}
+
+// SIGHUP with a changed init_config in the -c file: the running plugin gets
+// it through plugin_set_config (api312_plugin.cpp logs "mode now <mode>");
+// one the schema refuses is logged and changes nothing.
+TEST(PluginInitRun, SighupGivesAPluginItsChangedConfigThroughSetConfig) {
+  const std::string tag = std::to_string(getpid());
+  const std::string config = ::testing::TempDir() + "/set_config_" + tag + ".yaml";
+  const std::string rules = ::testing::TempDir() + "/set_config_rules_" + tag + ".yaml";
+  std::ofstream(rules) << "- list: nothing\n  items: []\n";
+  auto write_config = [&](const std::string& mode) {
+    std::ofstream(config) << "engine:\n  kind: none\nload_plugins: [api312]\nplugins:\n  - name: api312\n"
+                          << "    library_path: " << API312_PLUGIN << "\n    init_config: {mode: " << mode << "}\n";
+  };
+  write_config("normal");
+  Collector c;
+  c.start({KESTREL_BINARY, "-c", config, "-r", rules, "--allow-empty-rules", "-M", "30"});
+  ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(30))) << c.err;
+  write_config("strict");
+  ASSERT_EQ(kill(c.pid, SIGHUP), 0);
+  EXPECT_TRUE(c.wait_for_stderr("kestrel: plugin 'api312'/config: info: mode now strict", std::chrono::seconds(10)))
+      << c.err;
+  EXPECT_TRUE(c.wait_for_stderr("plugin 'api312' config changed (set_config)", std::chrono::seconds(5))) << c.err;
+  write_config("loud");  // not in the plugin's schema
+  ASSERT_EQ(kill(c.pid, SIGHUP), 0);
+  EXPECT_TRUE(c.wait_for_stderr("plugin 'api312' keeps its config", std::chrono::seconds(10))) << c.err;
+  EXPECT_EQ(c.err.find("mode now loud"), std::string::npos) << c.err;
+  c.stop();
 }
 
 }  // namespace
