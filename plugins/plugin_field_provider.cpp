@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "plugins/plugin_source.h"
+#include "sources/abi/kestrel_event.h"
+#include "sources/event/sockaddr.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -45,7 +47,7 @@ std::optional<uint32_t> PluginFieldProvider::prepare(std::string_view name, cons
     } else if (f.arg_required) {
       return std::nullopt;
     }
-    if (r.ftype == FTYPE_IPADDR || r.ftype == FTYPE_IPNET) return std::nullopt;
+    if (r.ftype == FTYPE_IPNET) return std::nullopt;  // not read yet (README: plugins)
     requests_.push_back(std::move(r));
     return static_cast<uint32_t>(requests_.size() - 1);
   }
@@ -102,6 +104,7 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
   ExtractedValue out;
   scratch.strings.clear();
   scratch.numbers.clear();
+  std::optional<IpAddr> first_ip;
   auto copy = [&] {
     size_t n = std::min<uint64_t>(f.res_len, kMaxValues);
     if (n == 0 || !f.res.str) return;
@@ -110,6 +113,18 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
         case FTYPE_STRING: {
           const char* s = f.res.str[i];
           scratch.strings.emplace_back(s ? s : "", s ? strnlen(s, kMaxValueBytes) : 0);
+          break;
+        }
+        case FTYPE_IPADDR: {
+          // 4 bytes: IPv4, 16: IPv6, network order (plugin_api.h); any
+          // other length is no address.
+          const ss_plugin_byte_buffer& b = f.res.buf[i];
+          if (!b.ptr || (b.len != 4 && b.len != 16)) break;
+          IpAddr ip;
+          ip.family = b.len == 4 ? KESTREL_AF_INET : KESTREL_AF_INET6;
+          std::memcpy(ip.bytes.data(), b.ptr, b.len);
+          if (!first_ip) first_ip = ip;
+          scratch.strings.push_back(ip.to_string());
           break;
         }
         case FTYPE_BOOL:
@@ -128,7 +143,8 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
     errors_.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
-  if (!scratch.strings.empty() && (want_text || f.ftype == FTYPE_STRING)) {
+  if (first_ip && !r.is_list && !want_text) return ExtractedValue::address(*first_ip);
+  if (!scratch.strings.empty() && (want_text || f.ftype == FTYPE_STRING || f.ftype == FTYPE_IPADDR)) {
     if (scratch.strings.size() == 1 && !r.is_list) {
       scratch.text = std::move(scratch.strings.front());
       scratch.strings.clear();

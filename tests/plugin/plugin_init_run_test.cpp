@@ -118,6 +118,26 @@ TEST(PluginInitRun, AsyncEventsOfAPluginRaiseSyscallRulesByTheirName) {
   EXPECT_EQ(r.out.find("undeclared"), std::string::npos) << r.out;
 }
 
+// An ipaddr plugin field (api312.ip: 10.1.2.<tid>, 4 bytes) is an address
+// to rules: equality with an IPv4 literal, and its text in outputs.
+TEST(PluginInitRun, AnIpaddrPluginFieldComparesAsAnAddress) {
+  const std::string rules = ::testing::TempDir() + "/ip_rules_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(rules) << R"(
+- rule: Plugin Address
+  desc: an ipaddr field of a plugin
+  condition: api312.ip = 10.1.2.2
+  output: "plugin address ip=%api312.ip"
+  priority: NOTICE
+  source: api312
+)";
+  RunResult r = run_plugin("api312", API312_PLUGIN, "", "1,2,3", rules);
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.err;
+  EXPECT_NE(r.out.find("plugin address ip=10.1.2.2"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("ip=10.1.2.1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ip=10.1.2.3"), std::string::npos) << r.out;
+}
+
 // SIGHUP with a changed init_config in the -c file: the running plugin gets
 // it through plugin_set_config (api312_plugin.cpp logs "mode now <mode>");
 // one the schema refuses is logged and changes nothing.

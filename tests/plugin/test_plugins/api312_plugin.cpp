@@ -133,6 +133,8 @@ struct State {
   ss_plugin_log_fn_t log = nullptr;
   std::string mode = "normal";
   uint64_t ticks = 0;
+  uint8_t ip_out[4] = {};
+  ss_plugin_byte_buffer buf_out{};
   // host tables
   ss_plugin_table_t* threads = nullptr;
   ss_plugin_table_field_t* comm = nullptr;
@@ -242,7 +244,8 @@ const char* plugin_get_fields() {
              {"type":"string","name":"api312.comm","desc":"the host's comm of that tid"},
              {"type":"uint64","name":"api312.parsed","desc":"api312_parsed on the host's threads table"},
              {"type":"uint64","name":"api312.seen","desc":"count in the plugin's own table"},
-             {"type":"string","name":"api312.mode","desc":"the configured mode"}])";
+             {"type":"string","name":"api312.mode","desc":"the configured mode"},
+             {"type":"ipaddr","name":"api312.ip","desc":"10.1.2.<tid mod 256>, an IPv4 address of 4 bytes"}])";
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
@@ -433,6 +436,16 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
       case 4:
         s->str_ptr = s->mode.c_str();
         f.res.str = &s->str_ptr;
+        f.res_len = 1;
+        break;
+      case 5:
+        s->ip_out[0] = 10;
+        s->ip_out[1] = 1;
+        s->ip_out[2] = 2;
+        s->ip_out[3] = static_cast<uint8_t>(tid_of(ev->evt) & 0xff);
+        s->buf_out.len = 4;
+        s->buf_out.ptr = s->ip_out;
+        f.res.buf = &s->buf_out;
         f.res_len = 1;
         break;
       default:
