@@ -88,6 +88,16 @@ Status Collector::start_sources() {
   return ok_status();
 }
 
+// The async events' source lasts as long as the others: once every other
+// source has ended (a plugin's input read to its end), its queue closes and
+// the run ends as it would without it.
+void Collector::close_async_events_after_the_other_sources(const PipelineSummary& running) {
+  if (!async_queue_ || async_queue_->closed()) return;
+  for (const auto& src : running.sources)
+    if (src.name != plugin::AsyncEventSource::kName && !src.ended) return;
+  async_queue_->close();
+}
+
 // Capture listening: plugins learn that the capture opened (their routines
 // start) before the first event, and that it closed after the last.
 Status Collector::open_plugin_captures() {
@@ -246,6 +256,7 @@ void Collector::apply_plugin_configs(const KestrelConfig& config) {
 // metrics.interval the stats line.
 void Collector::on_tick(const PipelineSummary& running) {
   if (reload_requested_.exchange(false)) apply_reload();
+  close_async_events_after_the_other_sources(running);
   output_log_.print(log_);
   log_source_failures(running);
   if (!replaying()) {

@@ -73,6 +73,7 @@ class Collector {
 
  private:
   void apply_plugin_configs(const KestrelConfig& config);
+  void close_async_events_after_the_other_sources(const PipelineSummary& running);
   Status open_plugin_captures();
   void close_plugin_captures();
   Status start_sources();

@@ -55,7 +55,7 @@ std::vector<uint8_t> async_event_record(const AsyncEvent& e) {
 }
 
 AsyncEventSource::AsyncEventSource(std::shared_ptr<AsyncEventQueue> queue) : queue_(std::move(queue)) {
-  caps_.name = "plugin_async";
+  caps_.name = kName;
   caps_.live = true;
   caps_.event_types.set(KE_ASYNCEVENT);
 }

@@ -60,6 +60,7 @@ class AsyncEventQueue {
 // The async events of all plugins as one Source.
 class AsyncEventSource final : public Source {
  public:
+  static constexpr const char* kName = "plugin_async";  // its capabilities' name
   explicit AsyncEventSource(std::shared_ptr<AsyncEventQueue> queue);
   const SourceCapabilities& capabilities() const override { return caps_; }
   Status open() override;

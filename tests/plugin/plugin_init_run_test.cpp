@@ -147,7 +147,8 @@ TEST(PluginInitRun, SighupGivesAPluginItsChangedConfigThroughSetConfig) {
   const std::string rules = ::testing::TempDir() + "/set_config_rules_" + tag + ".yaml";
   std::ofstream(rules) << "- list: nothing\n  items: []\n";
   auto write_config = [&](const std::string& mode) {
-    std::ofstream(config) << "engine:\n  kind: none\nload_plugins: [api312]\nplugins:\n  - name: api312\n"
+    // The eBPF source keeps the run going after the plugin's own source ends.
+    std::ofstream(config) << "engine:\n  kind: ebpf\nload_plugins: [api312]\nplugins:\n  - name: api312\n"
                           << "    library_path: " << API312_PLUGIN << "\n    init_config: {mode: " << mode << "}\n";
   };
   write_config("normal");
