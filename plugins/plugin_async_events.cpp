@@ -7,7 +7,11 @@ namespace kestrel::plugin {
 bool AsyncEventQueue::push(AsyncEvent e) {
   {
     std::lock_guard lock(mu_);
-    if (closed_ || events_.size() >= kMaxQueuedAsyncEvents) {
+    if (closed_) {
+      ++refused_closed_;
+      return false;
+    }
+    if (events_.size() >= kMaxQueuedAsyncEvents) {
       ++refused_full_;
       return false;
     }
@@ -36,6 +40,11 @@ void AsyncEventQueue::close() {
     closed_ = true;
   }
   cv_.notify_all();
+}
+
+uint64_t AsyncEventQueue::refused_closed() const {
+  std::lock_guard lock(mu_);
+  return refused_closed_;
 }
 
 bool AsyncEventQueue::closed() const {
@@ -93,6 +102,7 @@ SourceStats AsyncEventSource::stats() const {
   std::lock_guard lock(stats_mu_);
   SourceStats s = stats_;
   if (uint64_t full = queue_->refused_full()) s.drops["async_queue_full"] = full;
+  if (uint64_t late = queue_->refused_closed()) s.drops["async_after_capture_end"] = late;
   return s;
 }
 

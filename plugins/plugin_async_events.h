@@ -45,6 +45,8 @@ class AsyncEventQueue {
   // Waits up to `wait` for at least one event; moves out all queued.
   std::vector<AsyncEvent> pop_all(std::chrono::milliseconds wait);
   uint64_t refused_full() const;
+  // Events pushed after close() (the capture ended), refused.
+  uint64_t refused_closed() const;
   // Wakes a waiting pop_all and makes later ones return at once.
   void close();
   bool closed() const;
@@ -54,6 +56,7 @@ class AsyncEventQueue {
   std::condition_variable cv_;
   std::deque<AsyncEvent> events_;
   uint64_t refused_full_ = 0;
+  uint64_t refused_closed_ = 0;
   bool closed_ = false;
 };
 
