@@ -2,43 +2,10 @@
 
 #include <httplib.h>
 
-#include <charconv>
+#include "plugins/plugin_kit/webhook_url.h"
 
 namespace kestrel::k8saudit {
 namespace {
-
-struct ParsedUrl {
-  bool tls = false;
-  std::string host, path;
-  int port = 0;
-};
-
-std::string parse_url(const std::string& url, ParsedUrl& out) {
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
-    rest = url.substr(8);
-    out.tls = true;
-  } else {
-    return "webhook URL must start with http:// or https://: " + url;
-  }
-  auto slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  out.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = hostport.rfind(':');
-  if (colon == std::string::npos) return "webhook URL needs a port: " + url;
-  out.host = hostport.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
-    out.host = out.host.substr(1, out.host.size() - 2);
-  auto [p, ec] = std::from_chars(hostport.data() + colon + 1, hostport.data() + hostport.size(), out.port);
-  if (ec != std::errc() || p != hostport.data() + hostport.size() || out.port < 0 || out.port > 65535)
-    return "webhook URL has a bad port: " + url;
-  // No address given: this machine only. Listening on every interface must
-  // be asked for ("http://0.0.0.0:PORT/...").
-  if (out.host.empty()) out.host = "127.0.0.1";
-  return {};
-}
 
 // Constant-time comparison, so the token cannot be guessed byte by byte.
 bool same_secret(std::string_view a, std::string_view b) {
@@ -89,8 +56,8 @@ AuditWebhook::~AuditWebhook() {
 }
 
 std::string AuditWebhook::start(const WebhookConfig& config) {
-  ParsedUrl url;
-  if (std::string err = parse_url(config.url, url); !err.empty()) return err;
+  plugin_kit::WebhookUrl url;
+  if (std::string err = plugin_kit::parse_webhook_url(config.url, url); !err.empty()) return err;
   if (url.tls) {
     if (config.ssl_certificate.empty()) return "https webhook needs sslCertificate (a PEM with certificate and key)";
     auto tls = std::make_unique<httplib::SSLServer>(config.ssl_certificate.c_str(), config.ssl_certificate.c_str());
