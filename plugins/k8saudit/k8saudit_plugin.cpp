@@ -42,6 +42,7 @@
 #include "plugins/k8saudit/audit_webhook.h"
 #include "plugins/plugin_abi.h"
 #include "plugins/plugin_kit/plugin_event.h"
+#include "plugins/plugin_kit/plugin_exports.h"
 
 namespace {
 
@@ -170,24 +171,19 @@ const char* plugin_get_init_schema(ss_plugin_schema_type* type) {
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* input, ss_plugin_rc* rc) {
-  try {
-    auto* s = new State();
-    std::string config = input && input->config ? input->config : "";
-    *rc = configure(config, *s) ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
-    s->metric_names[0] = "webhook_requests_accepted";
-    s->metric_names[1] = "webhook_events_accepted";
+  return kit::init_plugin<State>(rc, [&](State& s) {
+    const bool configured = configure(kit::init_config(input), s);
+    s.metric_names[0] = "webhook_requests_accepted";
+    s.metric_names[1] = "webhook_events_accepted";
     for (size_t i = 0; i < static_cast<size_t>(WebhookRefusal::kCount); ++i)
-      s->metric_names[2 + i] = std::string("webhook_refused_") + webhook_refusal_name(static_cast<WebhookRefusal>(i));
-    return s;
-  } catch (...) {
-    *rc = SS_PLUGIN_FAILURE;
-    return nullptr;
-  }
+      s.metric_names[2 + i] = std::string("webhook_refused_") + webhook_refusal_name(static_cast<WebhookRefusal>(i));
+    return configured;
+  });
 }
 
-void plugin_destroy(ss_plugin_t* s) { delete static_cast<State*>(s); }
+void plugin_destroy(ss_plugin_t* s) { kit::destroy_plugin<State>(s); }
 
-const char* plugin_get_last_error(ss_plugin_t* s) { return s ? static_cast<State*>(s)->last_error.c_str() : ""; }
+const char* plugin_get_last_error(ss_plugin_t* s) { return kit::last_error<State>(s); }
 
 ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc) {
   auto* st = static_cast<State*>(s);
@@ -220,7 +216,7 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
   }
 }
 
-void plugin_close(ss_plugin_t*, ss_instance_t* h) { delete static_cast<Instance*>(h); }
+void plugin_close(ss_plugin_t*, ss_instance_t* h) { kit::close_instance<Instance>(h); }
 
 const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
@@ -229,9 +225,8 @@ const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
 }
 
 ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts, ss_plugin_event*** evts) {
-  auto* st = static_cast<State*>(s);
   auto* inst = static_cast<Instance*>(h);
-  try {
+  return kit::guarded<State>(s, "next_batch", [&] {
     if (inst->webhook) {
       inst->batch.clear();
       for (auto& [json_text, ts] : inst->webhook->take(kMaxBatch))
@@ -239,16 +234,13 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts
       return inst->batch.hand_out(nevts, evts, SS_PLUGIN_TIMEOUT);
     }
     return inst->replay.next_batch(kPluginId, nevts, evts);
-  } catch (const std::exception& e) {
-    st->last_error = std::string("next_batch: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  });
 }
 
 ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                    const ss_plugin_field_extract_input* in) {
   auto* st = static_cast<State*>(s);
-  try {
+  return kit::guarded<State>(s, "extract_fields", [&]() -> ss_plugin_rc {
     std::string_view data;
     if (!evt || !kit::plugin_event_data(evt->evt, &data)) {
       st->last_error = "extract_fields: not a k8saudit plugin event";
@@ -286,10 +278,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* 
       f.res_len = st->ptrs[i].size();
     }
     return SS_PLUGIN_SUCCESS;
-  } catch (const std::exception& e) {
-    st->last_error = std::string("extract_fields: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  });
 }
 
 ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics) {
