@@ -64,8 +64,7 @@ const char* plugin_get_last_error(ss_plugin_t* s) { return plugin_kit::last_erro
 
 ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc) {
   auto* st = static_cast<State*>(s);
-  *rc = SS_PLUGIN_FAILURE;
-  try {
+  return plugin_kit::open_instance<State>(s, rc, [&]() -> ss_instance_t* {
     const std::string path = params ? params : "";
     if (path.empty()) {
       st->last_error = "open_params must name a CloudTrail log file or a directory of them";
@@ -80,12 +79,8 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
       return nullptr;
     }
     st->records += inst->data.size();
-    *rc = SS_PLUGIN_SUCCESS;
     return inst.release();
-  } catch (const std::exception& e) {
-    st->last_error = std::string("open: ") + e.what();
-    return nullptr;
-  }
+  });
 }
 
 void plugin_close(ss_plugin_t*, ss_instance_t* h) { plugin_kit::close_instance<plugin_kit::ReplayEvents>(h); }

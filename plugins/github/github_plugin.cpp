@@ -133,8 +133,7 @@ const char* plugin_get_last_error(ss_plugin_t* s) { return plugin_kit::last_erro
 
 ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc) {
   auto* st = static_cast<State*>(s);
-  *rc = SS_PLUGIN_FAILURE;
-  try {
+  return plugin_kit::open_instance<State>(s, rc, [&]() -> ss_instance_t* {
     auto inst = std::make_unique<Instance>(st->counters);
     github::WebhookConfig config = st->webhook;
     config.url = params ? params : "";
@@ -144,12 +143,8 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
     }
     st->last_error = inst->webhook.start(config);
     if (!st->last_error.empty()) return nullptr;
-    *rc = SS_PLUGIN_SUCCESS;
     return inst.release();
-  } catch (const std::exception& e) {
-    st->last_error = std::string("open: ") + e.what();
-    return nullptr;
-  }
+  });
 }
 
 void plugin_close(ss_plugin_t*, ss_instance_t* h) { plugin_kit::close_instance<Instance>(h); }

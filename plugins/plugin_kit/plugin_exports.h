@@ -1,6 +1,6 @@
 // plugin_exports.h — the bodies of the C ABI entry points every one of our
-// plugins exports the same way (init, destroy, get_last_error, close, and
-// the try/catch around next_batch and extract_fields). Each plugin still
+// plugins exports the same way (init, destroy, get_last_error, open, close,
+// and the try/catch around next_batch and extract_fields). Each plugin still
 // defines its own `extern "C"` symbols; they call these in one line, so
 // the rule "nothing may throw across the C ABI" is kept in one place.
 //
@@ -50,6 +50,22 @@ void destroy_plugin(ss_plugin_t* s) {
 template <class State>
 const char* last_error(ss_plugin_t* s) {
   return s ? static_cast<State*>(s)->last_error.c_str() : "";
+}
+
+// plugin_open: `body()` returns the new instance, or nullptr having set
+// last_error; *rc follows. An exception yields FAILURE with last_error
+// "open: <exception text>".
+template <class State, class Body>
+ss_instance_t* open_instance(ss_plugin_t* s, ss_plugin_rc* rc, Body body) {
+  *rc = SS_PLUGIN_FAILURE;
+  try {
+    ss_instance_t* h = body();
+    if (h) *rc = SS_PLUGIN_SUCCESS;
+    return h;
+  } catch (const std::exception& e) {
+    static_cast<State*>(s)->last_error = std::string("open: ") + e.what();
+    return nullptr;
+  }
 }
 
 template <class Instance>
