@@ -10,15 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/bounded_json.h"
+#include "plugins/plugin_kit/webhook_server.h"
 #include "plugins/plugin_kit/webhook_url.h"
 
 namespace kestrel::github {
 namespace {
 
-void answer(httplib::Response& res, int status, const std::string& text) {
-  res.status = status;
-  res.set_content(text + "\n", "text/plain");
-}
+using plugin_kit::answer;
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(
@@ -62,92 +60,57 @@ bool signature_matches(const std::string& secret, const std::string& body, const
   return header.size() == want.size() && CRYPTO_memcmp(header.data(), want.data(), want.size()) == 0;
 }
 
-GithubWebhook::GithubWebhook(Counters& counters) : counters_(counters) {}
+GithubWebhook::GithubWebhook(Counters& counters)
+    : counters_(counters), server_(std::make_unique<plugin_kit::WebhookServer>()) {}
 
-GithubWebhook::~GithubWebhook() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
-}
+GithubWebhook::~GithubWebhook() = default;
+
+int GithubWebhook::port() const { return server_->port(); }
 
 std::string GithubWebhook::start(const WebhookConfig& config) {
   if (config.secret.empty())
     return "the github webhook needs init_config.webhookSecret: without it anyone could post events";
   plugin_kit::WebhookUrl url;
   if (std::string err = plugin_kit::parse_webhook_url(config.url, url); !err.empty()) return err;
-  if (url.tls) {
-    if (config.ssl_certificate.empty()) return "an https webhook needs sslCertificate (a PEM with certificate and key)";
-    auto tls = std::make_unique<httplib::SSLServer>(config.ssl_certificate.c_str(), config.ssl_certificate.c_str());
-    if (!tls->is_valid())
-      return "cannot use sslCertificate '" + config.ssl_certificate +
-             "': it must be a readable PEM file holding the certificate and its private key";
-    server_ = std::move(tls);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  server_->set_payload_max_length(config.max_body_bytes);
-  // Refusals the library makes itself (413, 404) reach only this handler.
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        if (res.status == 413) counters_.refuse(Refusal::kTooLarge);
-        else if (res.status == 404 || res.status == 405) counters_.refuse(Refusal::kNotFound);
-        return httplib::Server::HandlerResponse::Unhandled;
-      }));
+  auto refused = [this](int status) { counters_.refuse(status == 413 ? Refusal::kTooLarge : Refusal::kNotFound); };
   const std::string secret = config.secret;
-  server_->Post(url.path, [this, secret](const httplib::Request& req, httplib::Response& res) {
-    // The signature first: nothing of an unauthenticated body is parsed.
-    if (!req.has_header("X-Hub-Signature-256")) {
-      counters_.refuse(Refusal::kUnsigned);
-      answer(res, 401, "missing X-Hub-Signature-256");
-      return;
-    }
-    if (!signature_matches(secret, req.body, req.get_header_value("X-Hub-Signature-256"))) {
-      counters_.refuse(Refusal::kBadSignature);
-      answer(res, 401, "X-Hub-Signature-256 does not match the body");
-      return;
-    }
-    nlohmann::json payload;
-    json_bounds::JsonError e = json_bounds::parse(req.body, payload);
-    if (e.refusal != json_bounds::JsonRefusal::kNone || !payload.is_object()) {
-      const bool deep = e.refusal == json_bounds::JsonRefusal::kTooDeep;
-      counters_.refuse(deep ? Refusal::kTooDeep : Refusal::kNotJson);
-      answer(res, 400, e.message.empty() ? "the payload must be a JSON object" : e.message);
-      return;
-    }
-    payload["webhook_type"] = req.get_header_value("X-GitHub-Event");
-    if (req.has_header("X-GitHub-Delivery")) payload["webhook_delivery"] = req.get_header_value("X-GitHub-Delivery");
-    std::string event = payload.dump();
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.size() >= kMaxQueued) {
+  auto routes = [this, secret](httplib::Server& server, const std::string& path) {
+    server.Post(path, [this, secret](const httplib::Request& req, httplib::Response& res) {
+      // The signature first: nothing of an unauthenticated body is parsed.
+      if (!req.has_header("X-Hub-Signature-256")) {
+        counters_.refuse(Refusal::kUnsigned);
+        answer(res, 401, "missing X-Hub-Signature-256");
+        return;
+      }
+      if (!signature_matches(secret, req.body, req.get_header_value("X-Hub-Signature-256"))) {
+        counters_.refuse(Refusal::kBadSignature);
+        answer(res, 401, "X-Hub-Signature-256 does not match the body");
+        return;
+      }
+      nlohmann::json payload;
+      json_bounds::JsonError e = json_bounds::parse(req.body, payload);
+      if (e.refusal != json_bounds::JsonRefusal::kNone || !payload.is_object()) {
+        const bool deep = e.refusal == json_bounds::JsonRefusal::kTooDeep;
+        counters_.refuse(deep ? Refusal::kTooDeep : Refusal::kNotJson);
+        answer(res, 400, e.message.empty() ? "the payload must be a JSON object" : e.message);
+        return;
+      }
+      payload["webhook_type"] = req.get_header_value("X-GitHub-Event");
+      if (req.has_header("X-GitHub-Delivery")) payload["webhook_delivery"] = req.get_header_value("X-GitHub-Delivery");
+      std::vector<Delivery> delivery;
+      delivery.emplace_back(payload.dump(), now_ns());
+      if (!queue_.push_all(delivery)) {
         counters_.refuse(Refusal::kQueueFull);
         answer(res, 503, "queue full, retry later");
         return;
       }
-      queue_.emplace_back(std::move(event), now_ns());
-    }
-    counters_.accepted.fetch_add(1, std::memory_order_relaxed);
-    res.status = 200;
-  });
-  if (url.port == 0) {
-    port_ = server_->bind_to_any_port(url.host);
-    if (port_ <= 0) return "cannot listen on " + url.host + " (any port)";
-  } else {
-    if (!server_->bind_to_port(url.host, url.port)) return "cannot listen on " + url.host + ":" + std::to_string(url.port);
-    port_ = url.port;
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return {};
+      counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+      res.status = 200;
+    });
+  };
+  return server_->start(url, {config.ssl_certificate, config.max_body_bytes}, refused, routes);
 }
 
-std::vector<Delivery> GithubWebhook::take(size_t max) {
-  std::lock_guard lock(mu_);
-  std::vector<Delivery> out;
-  while (!queue_.empty() && out.size() < max) {
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return out;
-}
+std::vector<Delivery> GithubWebhook::take(size_t max) { return queue_.take(max); }
 
 }  // namespace kestrel::github

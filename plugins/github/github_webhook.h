@@ -26,16 +26,15 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
-namespace httplib {
-class Server;
+#include "plugins/plugin_kit/webhook_queue.h"
+
+namespace kestrel::plugin_kit {
+class WebhookServer;
 }
 
 namespace kestrel::github {
@@ -87,18 +86,15 @@ class GithubWebhook {
 
   // Binds and starts serving; the error text, empty on success.
   std::string start(const WebhookConfig& config);
-  int port() const { return port_; }
+  int port() const;
 
   // Up to `max` accepted deliveries, oldest first.
   std::vector<Delivery> take(size_t max);
 
  private:
   Counters& counters_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::deque<Delivery> queue_;
+  plugin_kit::WebhookQueue<Delivery> queue_{kMaxQueued};
+  std::unique_ptr<plugin_kit::WebhookServer> server_;  // stopped first: its handlers use queue_
 };
 
 }  // namespace kestrel::github

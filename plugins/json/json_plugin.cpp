@@ -23,6 +23,7 @@
 
 #include "plugins/plugin_abi.h"
 #include "plugins/plugin_kit/json_fields.h"
+#include "plugins/plugin_kit/plugin_exports.h"
 
 namespace {
 
@@ -109,28 +110,19 @@ const char* plugin_get_fields() {
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input*, ss_plugin_rc* rc) {
-  try {
-    *rc = SS_PLUGIN_SUCCESS;
-    return new State();
-  } catch (...) {
-    *rc = SS_PLUGIN_FAILURE;
-    return nullptr;
-  }
+  return init_plugin<State>(rc);
 }
 
-void plugin_destroy(ss_plugin_t* s) { delete static_cast<State*>(s); }
+void plugin_destroy(ss_plugin_t* s) { destroy_plugin<State>(s); }
 
-const char* plugin_get_last_error(ss_plugin_t* s) { return s ? static_cast<State*>(s)->last_error.c_str() : ""; }
+const char* plugin_get_last_error(ss_plugin_t* s) { return last_error<State>(s); }
 
 ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                    const ss_plugin_field_extract_input* in) {
   auto* st = static_cast<State*>(s);
-  try {
+  return guarded<State>(s, "extract_fields", [&]() -> ss_plugin_rc {
     return st->extractor.extract(evt, in, kFields, extract, st->last_error);
-  } catch (const std::exception& e) {
-    st->last_error = std::string("extract_fields: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  });
 }
 
 }  // extern "C"

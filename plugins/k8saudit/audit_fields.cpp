@@ -1,6 +1,7 @@
 #include "plugins/k8saudit/audit_fields.h"
 
-#include <ctime>
+#include "plugins/plugin_kit/rfc3339.h"
+
 #include <initializer_list>
 
 namespace kestrel::k8saudit {
@@ -310,28 +311,7 @@ std::optional<uint64_t> audit_event_time_ns(const json& j) {
     const json* v = at(j, {key});
     if (!v || !v->is_string()) continue;
     const std::string& s = v->get_ref<const std::string&>();
-    std::tm tm{};
-    const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!rest) continue;
-    uint64_t frac = 0;
-    int digits = 0;
-    if (*rest == '.') {
-      ++rest;
-      while (*rest >= '0' && *rest <= '9') {
-        if (digits < 9) {
-          frac = frac * 10 + static_cast<uint64_t>(*rest - '0');
-          ++digits;
-        }
-        ++rest;
-      }
-    }
-    while (digits < 9) {
-      frac *= 10;
-      ++digits;
-    }
-    time_t secs = timegm(&tm);
-    if (secs < 0) continue;
-    return static_cast<uint64_t>(secs) * 1000000000ull + frac;
+    if (auto ns = kestrel::plugin_kit::rfc3339_ns(s)) return ns;
   }
   return std::nullopt;
 }

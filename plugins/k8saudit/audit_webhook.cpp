@@ -2,43 +2,11 @@
 
 #include <httplib.h>
 
-#include <charconv>
+#include "plugins/plugin_kit/webhook_server.h"
+#include "plugins/plugin_kit/webhook_url.h"
 
 namespace kestrel::k8saudit {
 namespace {
-
-struct ParsedUrl {
-  bool tls = false;
-  std::string host, path;
-  int port = 0;
-};
-
-std::string parse_url(const std::string& url, ParsedUrl& out) {
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
-    rest = url.substr(8);
-    out.tls = true;
-  } else {
-    return "webhook URL must start with http:// or https://: " + url;
-  }
-  auto slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  out.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = hostport.rfind(':');
-  if (colon == std::string::npos) return "webhook URL needs a port: " + url;
-  out.host = hostport.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
-    out.host = out.host.substr(1, out.host.size() - 2);
-  auto [p, ec] = std::from_chars(hostport.data() + colon + 1, hostport.data() + hostport.size(), out.port);
-  if (ec != std::errc() || p != hostport.data() + hostport.size() || out.port < 0 || out.port > 65535)
-    return "webhook URL has a bad port: " + url;
-  // No address given: this machine only. Listening on every interface must
-  // be asked for ("http://0.0.0.0:PORT/...").
-  if (out.host.empty()) out.host = "127.0.0.1";
-  return {};
-}
 
 // Constant-time comparison, so the token cannot be guessed byte by byte.
 bool same_secret(std::string_view a, std::string_view b) {
@@ -55,10 +23,7 @@ WebhookRefusal from_audit_refusal(AuditRefusal r) {
   }
 }
 
-void answer(httplib::Response& res, int status, const std::string& text) {
-  res.status = status;
-  res.set_content(text + "\n", "text/plain");
-}
+using plugin_kit::answer;
 
 }  // namespace
 
@@ -81,94 +46,58 @@ uint64_t WebhookCounters::refused_total() const {
   return n;
 }
 
-AuditWebhook::AuditWebhook(WebhookCounters& counters) : counters_(counters) {}
+AuditWebhook::AuditWebhook(WebhookCounters& counters)
+    : counters_(counters), server_(std::make_unique<plugin_kit::WebhookServer>()) {}
 
-AuditWebhook::~AuditWebhook() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
-}
+AuditWebhook::~AuditWebhook() = default;
+
+int AuditWebhook::port() const { return server_->port(); }
 
 std::string AuditWebhook::start(const WebhookConfig& config) {
-  ParsedUrl url;
-  if (std::string err = parse_url(config.url, url); !err.empty()) return err;
-  if (url.tls) {
-    if (config.ssl_certificate.empty()) return "https webhook needs sslCertificate (a PEM with certificate and key)";
-    auto tls = std::make_unique<httplib::SSLServer>(config.ssl_certificate.c_str(), config.ssl_certificate.c_str());
-    if (!tls->is_valid())
-      return "cannot use sslCertificate '" + config.ssl_certificate +
-             "': it must be a readable PEM file holding the certificate and its private key";
-    server_ = std::move(tls);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  server_->set_payload_max_length(config.max_body_bytes);
+  plugin_kit::WebhookUrl url;
+  if (std::string err = plugin_kit::parse_webhook_url(config.url, url); !err.empty()) return err;
   const std::string token = config.bearer_token;
   AuditLimits limits;
   limits.max_event_bytes = config.max_event_bytes;
-
-  // Authentication before the body is read: a stranger cannot make us
-  // buffer webhookMaxBatchSize bytes.
-  server_->set_pre_routing_handler([this, token](const httplib::Request& req, httplib::Response& res) {
-    if (token.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string auth = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0 &&
-        same_secret(std::string_view(auth).substr(kBearer.size()), token))
-      return httplib::Server::HandlerResponse::Unhandled;
-    counters_.refuse(WebhookRefusal::kUnauthorized);
-    res.set_header("WWW-Authenticate", "Bearer");
-    answer(res, 401, "missing or wrong bearer token");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  // Refusals the library makes itself (413 for a body over the limit, 404
-  // for another path) reach only this handler; ours carry a body already.
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) counters_.refuse(WebhookRefusal::kTooLarge);
-    else if (res.status == 404 || res.status == 405) counters_.refuse(WebhookRefusal::kNotFound);
-    return httplib::Server::HandlerResponse::Unhandled;
-  }));
-  server_->Post(url.path, [this, limits](const httplib::Request& req, httplib::Response& res) {
-    AuditParse parsed = parse_audit_events(req.body, limits);
-    if (parsed.refusal != AuditRefusal::kNone) {
-      counters_.refuse(from_audit_refusal(parsed.refusal));
-      answer(res, parsed.refusal == AuditRefusal::kTooLarge ? 413 : 400, parsed.error);
-      return;
-    }
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.size() + parsed.events.size() > kMaxQueued) {
+  auto refused = [this](int status) {
+    counters_.refuse(status == 413 ? WebhookRefusal::kTooLarge : WebhookRefusal::kNotFound);
+  };
+  auto routes = [this, token, limits](httplib::Server& server, const std::string& path) {
+    // Authentication before the body is read: a stranger cannot make us
+    // buffer webhookMaxBatchSize bytes.
+    server.set_pre_routing_handler([this, token](const httplib::Request& req, httplib::Response& res) {
+      if (token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      const std::string auth = req.get_header_value("Authorization");
+      constexpr std::string_view kBearer = "Bearer ";
+      if (auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0 &&
+          same_secret(std::string_view(auth).substr(kBearer.size()), token))
+        return httplib::Server::HandlerResponse::Unhandled;
+      counters_.refuse(WebhookRefusal::kUnauthorized);
+      res.set_header("WWW-Authenticate", "Bearer");
+      answer(res, 401, "missing or wrong bearer token");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    server.Post(path, [this, limits](const httplib::Request& req, httplib::Response& res) {
+      AuditParse parsed = parse_audit_events(req.body, limits);
+      if (parsed.refusal != AuditRefusal::kNone) {
+        counters_.refuse(from_audit_refusal(parsed.refusal));
+        answer(res, parsed.refusal == AuditRefusal::kTooLarge ? 413 : 400, parsed.error);
+        return;
+      }
+      const size_t n = parsed.events.size();
+      if (!queue_.push_all(parsed.events)) {
         counters_.refuse(WebhookRefusal::kQueueFull);
         answer(res, 503, "queue full, retry later");
         return;
       }
-      for (auto& e : parsed.events) queue_.push_back(std::move(e));
-    }
-    counters_.requests_accepted.fetch_add(1, std::memory_order_relaxed);
-    counters_.events_accepted.fetch_add(parsed.events.size(), std::memory_order_relaxed);
-    res.status = 200;
-  });
-  if (url.port == 0) {
-    port_ = server_->bind_to_any_port(url.host);
-    if (port_ <= 0) return "cannot listen on " + url.host + " (any port)";
-  } else {
-    if (!server_->bind_to_port(url.host, url.port))
-      return "cannot listen on " + url.host + ":" + std::to_string(url.port);
-    port_ = url.port;
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return {};
+      counters_.requests_accepted.fetch_add(1, std::memory_order_relaxed);
+      counters_.events_accepted.fetch_add(n, std::memory_order_relaxed);
+      res.status = 200;
+    });
+  };
+  return server_->start(url, {config.ssl_certificate, config.max_body_bytes}, refused, routes);
 }
 
-std::vector<QueuedEvent> AuditWebhook::take(size_t max) {
-  std::lock_guard lock(mu_);
-  std::vector<QueuedEvent> out;
-  while (!queue_.empty() && out.size() < max) {
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return out;
-}
+std::vector<QueuedEvent> AuditWebhook::take(size_t max) { return queue_.take(max); }
 
 }  // namespace kestrel::k8saudit

@@ -20,17 +20,15 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "plugins/k8saudit/audit_json.h"
+#include "plugins/plugin_kit/webhook_queue.h"
 
-namespace httplib {
-class Server;
+namespace kestrel::plugin_kit {
+class WebhookServer;
 }
 
 namespace kestrel::k8saudit {
@@ -79,18 +77,15 @@ class AuditWebhook {
   std::string start(const WebhookConfig& config);
 
   // The port actually bound (useful with port 0).
-  int port() const { return port_; }
+  int port() const;
 
   // Up to `max` queued events, oldest first.
   std::vector<QueuedEvent> take(size_t max);
 
  private:
   WebhookCounters& counters_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::deque<QueuedEvent> queue_;
+  plugin_kit::WebhookQueue<QueuedEvent> queue_{kMaxQueued};
+  std::unique_ptr<plugin_kit::WebhookServer> server_;  // stopped first: its handlers use queue_
 };
 
 }  // namespace kestrel::k8saudit

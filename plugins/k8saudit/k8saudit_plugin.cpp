@@ -41,14 +41,17 @@
 #include "plugins/k8saudit/audit_json.h"
 #include "plugins/k8saudit/audit_webhook.h"
 #include "plugins/plugin_abi.h"
+#include "plugins/plugin_kit/plugin_event.h"
+#include "plugins/plugin_kit/plugin_exports.h"
 
 namespace {
 
 using json = nlohmann::json;
 using namespace kestrel::k8saudit;
+namespace kit = kestrel::plugin_kit;
 
 constexpr uint32_t kPluginId = 1;  // the id Falco's registry gives k8saudit
-constexpr uint32_t kMaxBatch = 64;
+constexpr uint32_t kMaxBatch = kit::ReplayEvents::kMaxBatch;
 constexpr size_t kMaxFileBytes = 512u << 20;
 
 constexpr size_t kMetricCount = 2 + static_cast<size_t>(WebhookRefusal::kCount);
@@ -70,11 +73,8 @@ struct State {
 
 struct Instance {
   std::unique_ptr<AuditWebhook> webhook;  // set for http:// open_params
-  std::vector<std::string> events;  // compact JSON, one per audit Event
-  std::vector<uint64_t> times;
-  size_t next = 0;
-  std::vector<std::vector<uint8_t>> buffers;  // the current batch
-  std::vector<ss_plugin_event*> batch;
+  kit::ReplayEvents replay;  // a file's events: compact JSON, one per audit Event
+  kit::EventBatch batch;      // the current webhook batch
 };
 
 bool load_file(const std::string& path, Instance& inst, std::string& error) {
@@ -106,10 +106,7 @@ bool load_file(const std::string& path, Instance& inst, std::string& error) {
     error = "audit event file '" + path + "': " + parsed.error;
     return false;
   }
-  for (auto& [event, ts] : parsed.events) {
-    inst.events.push_back(std::move(event));
-    inst.times.push_back(ts);
-  }
+  for (auto& [event, ts] : parsed.events) inst.replay.add(std::move(event), ts);
   return true;
 }
 
@@ -146,38 +143,6 @@ bool configure(const std::string& config, State& st) {
          size("maxEventSize", st.webhook.max_event_bytes) && size("webhookMaxBatchSize", st.webhook.max_body_bytes);
 }
 
-std::vector<uint8_t> encode(const std::string& data, uint64_t ts) {
-  ss_plugin_event hdr{};
-  hdr.ts = ts;
-  hdr.tid = UINT64_MAX;
-  hdr.type = KESTREL_PLUGIN_EVENT_CODE;
-  hdr.nparams = 2;
-  const size_t h = sizeof(ss_plugin_event);
-  hdr.len = static_cast<uint32_t>(h + 8 + 4 + data.size());
-  std::vector<uint8_t> out(hdr.len);
-  std::memcpy(out.data(), &hdr, h);
-  uint32_t lens[2] = {4, static_cast<uint32_t>(data.size())};
-  std::memcpy(out.data() + h, lens, sizeof lens);
-  uint32_t id = kPluginId;
-  std::memcpy(out.data() + h + 8, &id, 4);
-  std::memcpy(out.data() + h + 12, data.data(), data.size());
-  return out;
-}
-
-// The event's data param, or nullptr/0 when the event is not ours.
-bool event_data(const ss_plugin_event* e, const uint8_t** data, uint32_t* len) {
-  if (!e || e->type != KESTREL_PLUGIN_EVENT_CODE || e->nparams < 2) return false;
-  const auto* base = reinterpret_cast<const uint8_t*>(e);
-  const size_t h = sizeof(ss_plugin_event);
-  uint32_t lens[2];
-  std::memcpy(lens, base + h, sizeof lens);
-  const size_t start = h + 4u * e->nparams + lens[0];
-  if (start + lens[1] > e->len) return false;
-  *data = base + start;
-  *len = lens[1];
-  return true;
-}
-
 }  // namespace
 
 extern "C" {
@@ -206,24 +171,19 @@ const char* plugin_get_init_schema(ss_plugin_schema_type* type) {
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* input, ss_plugin_rc* rc) {
-  try {
-    auto* s = new State();
-    std::string config = input && input->config ? input->config : "";
-    *rc = configure(config, *s) ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
-    s->metric_names[0] = "webhook_requests_accepted";
-    s->metric_names[1] = "webhook_events_accepted";
+  return kit::init_plugin<State>(rc, [&](State& s) {
+    const bool configured = configure(kit::init_config(input), s);
+    s.metric_names[0] = "webhook_requests_accepted";
+    s.metric_names[1] = "webhook_events_accepted";
     for (size_t i = 0; i < static_cast<size_t>(WebhookRefusal::kCount); ++i)
-      s->metric_names[2 + i] = std::string("webhook_refused_") + webhook_refusal_name(static_cast<WebhookRefusal>(i));
-    return s;
-  } catch (...) {
-    *rc = SS_PLUGIN_FAILURE;
-    return nullptr;
-  }
+      s.metric_names[2 + i] = std::string("webhook_refused_") + webhook_refusal_name(static_cast<WebhookRefusal>(i));
+    return configured;
+  });
 }
 
-void plugin_destroy(ss_plugin_t* s) { delete static_cast<State*>(s); }
+void plugin_destroy(ss_plugin_t* s) { kit::destroy_plugin<State>(s); }
 
-const char* plugin_get_last_error(ss_plugin_t* s) { return s ? static_cast<State*>(s)->last_error.c_str() : ""; }
+const char* plugin_get_last_error(ss_plugin_t* s) { return kit::last_error<State>(s); }
 
 ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc) {
   auto* st = static_cast<State*>(s);
@@ -256,7 +216,7 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
   }
 }
 
-void plugin_close(ss_plugin_t*, ss_instance_t* h) { delete static_cast<Instance*>(h); }
+void plugin_close(ss_plugin_t*, ss_instance_t* h) { kit::close_instance<Instance>(h); }
 
 const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
@@ -265,46 +225,30 @@ const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
 }
 
 ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts, ss_plugin_event*** evts) {
-  auto* st = static_cast<State*>(s);
   auto* inst = static_cast<Instance*>(h);
-  try {
-    inst->buffers.clear();
-    inst->batch.clear();
+  return kit::guarded<State>(s, "next_batch", [&] {
     if (inst->webhook) {
-      for (auto& [json_text, ts] : inst->webhook->take(kMaxBatch)) inst->buffers.push_back(encode(json_text, ts));
-      for (auto& b : inst->buffers) inst->batch.push_back(reinterpret_cast<ss_plugin_event*>(b.data()));
-      *nevts = static_cast<uint32_t>(inst->batch.size());
-      *evts = inst->batch.data();
-      return inst->batch.empty() ? SS_PLUGIN_TIMEOUT : SS_PLUGIN_SUCCESS;
+      inst->batch.clear();
+      for (auto& [json_text, ts] : inst->webhook->take(kMaxBatch))
+        inst->batch.add(kit::encode_plugin_event(kPluginId, json_text, ts));
+      return inst->batch.hand_out(nevts, evts, SS_PLUGIN_TIMEOUT);
     }
-    while (inst->next < inst->events.size() && inst->buffers.size() < kMaxBatch) {
-      inst->buffers.push_back(encode(inst->events[inst->next], inst->times[inst->next]));
-      ++inst->next;
-    }
-    for (auto& b : inst->buffers) inst->batch.push_back(reinterpret_cast<ss_plugin_event*>(b.data()));
-    *nevts = static_cast<uint32_t>(inst->batch.size());
-    *evts = inst->batch.data();
-    if (inst->batch.empty()) return SS_PLUGIN_EOF;
-    return SS_PLUGIN_SUCCESS;
-  } catch (const std::exception& e) {
-    st->last_error = std::string("next_batch: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+    return inst->replay.next_batch(kPluginId, nevts, evts);
+  });
 }
 
 ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                    const ss_plugin_field_extract_input* in) {
   auto* st = static_cast<State*>(s);
-  try {
-    const uint8_t* data = nullptr;
-    uint32_t len = 0;
-    if (!evt || !event_data(evt->evt, &data, &len)) {
+  return kit::guarded<State>(s, "extract_fields", [&]() -> ss_plugin_rc {
+    std::string_view data;
+    if (!evt || !kit::plugin_event_data(evt->evt, &data)) {
       st->last_error = "extract_fields: not a k8saudit plugin event";
       return SS_PLUGIN_FAILURE;
     }
     if (evt->evtnum != st->parsed_evtnum) {
       // Event data may come from a capture file: depth-bounded like input.
-      kestrel::json_bounds::parse(std::string_view(reinterpret_cast<const char*>(data), len), st->parsed);
+      kestrel::json_bounds::parse(data, st->parsed);
       st->parsed_evtnum = evt->evtnum;
     }
     st->values.assign(in->num_fields, {});
@@ -334,10 +278,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* 
       f.res_len = st->ptrs[i].size();
     }
     return SS_PLUGIN_SUCCESS;
-  } catch (const std::exception& e) {
-    st->last_error = std::string("extract_fields: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  });
 }
 
 ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics) {

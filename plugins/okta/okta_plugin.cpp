@@ -27,6 +27,7 @@
 #include "plugins/plugin_kit/json_fields.h"
 #include "plugins/plugin_kit/metrics.h"
 #include "plugins/plugin_kit/plugin_event.h"
+#include "plugins/plugin_kit/plugin_exports.h"
 
 namespace {
 
@@ -105,24 +106,16 @@ const char* plugin_get_init_schema(ss_plugin_schema_type* type) {
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* input, ss_plugin_rc* rc) {
-  try {
-    auto* s = new State();
-    *rc = configure(input && input->config ? input->config : "", *s) ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
-    return s;
-  } catch (...) {
-    *rc = SS_PLUGIN_FAILURE;
-    return nullptr;
-  }
+  return plugin_kit::init_plugin<State>(rc, [&](State& s) { return configure(plugin_kit::init_config(input), s); });
 }
 
-void plugin_destroy(ss_plugin_t* s) { delete static_cast<State*>(s); }
+void plugin_destroy(ss_plugin_t* s) { plugin_kit::destroy_plugin<State>(s); }
 
-const char* plugin_get_last_error(ss_plugin_t* s) { return s ? static_cast<State*>(s)->last_error.c_str() : ""; }
+const char* plugin_get_last_error(ss_plugin_t* s) { return plugin_kit::last_error<State>(s); }
 
 ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc) {
   auto* st = static_cast<State*>(s);
-  *rc = SS_PLUGIN_FAILURE;
-  try {
+  return plugin_kit::open_instance<State>(s, rc, [&]() -> ss_instance_t* {
     const std::string path = params ? params : "";
     if (path.empty()) {
       st->last_error = "open_params must name an Okta System Log export (file or directory)";
@@ -134,15 +127,11 @@ ss_instance_t* plugin_open(ss_plugin_t* s, const char* params, ss_plugin_rc* rc)
       return nullptr;
     }
     st->events += inst->data.size();
-    *rc = SS_PLUGIN_SUCCESS;
     return inst.release();
-  } catch (const std::exception& e) {
-    st->last_error = std::string("open: ") + e.what();
-    return nullptr;
-  }
+  });
 }
 
-void plugin_close(ss_plugin_t*, ss_instance_t* h) { delete static_cast<plugin_kit::ReplayEvents*>(h); }
+void plugin_close(ss_plugin_t*, ss_instance_t* h) { plugin_kit::close_instance<plugin_kit::ReplayEvents>(h); }
 
 const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
@@ -151,28 +140,21 @@ const char* plugin_list_open_params(ss_plugin_t*, ss_plugin_rc* rc) {
 }
 
 ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* h, uint32_t* nevts, ss_plugin_event*** evts) {
-  try {
-    return static_cast<plugin_kit::ReplayEvents*>(h)->next_batch(kPluginId, nevts, evts);
-  } catch (const std::exception& e) {
-    static_cast<State*>(s)->last_error = std::string("next_batch: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  return plugin_kit::guarded<State>(
+      s, "next_batch", [&] { return static_cast<plugin_kit::ReplayEvents*>(h)->next_batch(kPluginId, nevts, evts); });
 }
 
 ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                    const ss_plugin_field_extract_input* in) {
   auto* st = static_cast<State*>(s);
-  try {
+  return plugin_kit::guarded<State>(s, "extract_fields", [&]() -> ss_plugin_rc {
     return st->extractor.extract(
         evt, in, okta::okta_fields(),
         [st](uint32_t id, const plugin_kit::json& event, const plugin_kit::FieldArg& arg, uint64_t ts) {
           return okta::extract_okta_field(id, event, arg, ts, st->organization, *st->mfa);
         },
         st->last_error);
-  } catch (const std::exception& e) {
-    st->last_error = std::string("extract_fields: ") + e.what();
-    return SS_PLUGIN_FAILURE;
-  }
+  });
 }
 
 ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics) {
