@@ -78,10 +78,7 @@ std::vector<engine::LoadedPluginVersion> plugin_versions(const std::vector<Loade
 }
 
 bool extracts_from(const plugin::PluginInfo& info, std::string_view source) {
-  if (!info.can_extract) return false;
-  bool all = false;
-  auto sources = plugin::extract_sources_of(info, all);
-  return all || std::find(sources.begin(), sources.end(), source) != sources.end();
+  return info.can_extract && plugin::takes_source(info.extract_event_sources, info, source);
 }
 
 std::vector<std::string> plugin_event_sources(const std::vector<LoadedPlugin>& plugins) {

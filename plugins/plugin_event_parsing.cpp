@@ -5,21 +5,16 @@
 namespace kestrel::plugin {
 namespace {
 
-const std::string kSyscall(kSyscallEventSource);
-
-bool takes_syscall(const std::vector<std::string>& declared, const PluginInfo& info) {
-  if (!declared.empty()) return std::find(declared.begin(), declared.end(), kSyscall) != declared.end();
-  return !(info.can_source && !info.event_source.empty());
-}
+const std::string kSyscall(kSyscallEventSource);  // PluginParsers::parse takes a std::string
 
 }  // namespace
 
 bool extracts_syscall_events(const PluginInfo& info) {
-  return info.can_extract && takes_syscall(info.extract_event_sources, info);
+  return info.can_extract && takes_source(info.extract_event_sources, info, kSyscallEventSource);
 }
 
 bool parses_syscall_events(const PluginInfo& info) {
-  return info.can_parse && takes_syscall(info.parse_event_sources, info);
+  return info.can_parse && takes_source(info.parse_event_sources, info, kSyscallEventSource);
 }
 
 PluginEventParsing::PluginEventParsing(const std::vector<std::shared_ptr<PluginLibrary>>& libraries)

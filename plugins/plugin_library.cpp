@@ -78,12 +78,10 @@ std::string host_api_version() {
          std::to_string(KESTREL_PLUGIN_API_PATCH);
 }
 
-std::vector<std::string> extract_sources_of(const PluginInfo& info, bool& all) {
-  all = false;
-  if (!info.extract_event_sources.empty()) return info.extract_event_sources;
-  if (info.can_source && !info.event_source.empty()) return {info.event_source};
-  all = true;
-  return {};
+bool takes_source(const std::vector<std::string>& declared, const PluginInfo& info, std::string_view source) {
+  if (!declared.empty()) return std::find(declared.begin(), declared.end(), source) != declared.end();
+  if (info.can_source && !info.event_source.empty()) return source == info.event_source;
+  return true;
 }
 
 Status check_api_version(const std::string& required) {
@@ -330,25 +328,11 @@ std::vector<uint16_t> PluginLibrary::read_event_types(plugin_get_event_types_fn 
 
 bool PluginLibrary::wants(const std::vector<std::string>& sources, const std::vector<uint16_t>& types,
                           const PluginInfo& info, const std::string& source, uint16_t type) {
-  // Sources: the declared list; without one, a plugin with its own event
-  // source gets only that source's events, any other plugin every source.
-  bool source_ok;
-  bool syscall_compatible;
-  if (!sources.empty()) {
-    source_ok = std::find(sources.begin(), sources.end(), source) != sources.end();
-    syscall_compatible = std::find(sources.begin(), sources.end(), "syscall") != sources.end();
-  } else if (info.can_source && !info.event_source.empty()) {
-    source_ok = source == info.event_source;
-    syscall_compatible = false;
-  } else {
-    source_ok = true;
-    syscall_compatible = true;
-  }
-  if (!source_ok) return false;
+  if (!takes_source(sources, info, source)) return false;
   // Types: the declared list; without one, every type for a plugin that
   // takes syscall events, else plugin events (322) only.
   if (!types.empty()) return std::find(types.begin(), types.end(), type) != types.end();
-  return syscall_compatible || type == KESTREL_PLUGIN_EVENT_CODE;
+  return takes_source(sources, info, "syscall") || type == KESTREL_PLUGIN_EVENT_CODE;
 }
 
 bool PluginLibrary::wants_parse(const std::string& source, uint16_t type) const {

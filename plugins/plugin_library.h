@@ -76,14 +76,13 @@ struct PluginInfo {
   std::vector<std::string> async_events;  // names from get_async_events
 };
 
-// The event sources a plugin extracts fields from, as the plugin API
-// defines them (plugin_api.h, get_extract_event_sources): its
-// extract_event_sources when it lists some; else its own event source
-// when it has one; else every source, returned as an empty vector with
-// `all` set.
-std::vector<std::string> extract_sources_of(const PluginInfo& info, bool& all);
+// Whether a plugin takes the events of `source` for a capability, as the
+// plugin API defines it (plugin_api.h, get_extract_event_sources /
+// get_parse_event_sources / get_async_event_sources): the sources it
+// declared for that capability when it lists some; else its own event
+// source when it has one; else every source, "syscall" included.
+bool takes_source(const std::vector<std::string>& declared, const PluginInfo& info, std::string_view source);
 
-// "3.3.0" against this host: ok, or why not.
 // "3.3.0" against this host: ok, or why not (the message names the
 // version wanted and the one this host implements).
 Status check_api_version(const std::string& required);
