@@ -2,9 +2,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <bitset>
+
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
+#include "app/event_source_selection.h"
 #include "app/list_events.h"
+#include "app/list_fields_markdown.h"
+#include "app/log_route.h"
+#include "app/support_info.h"
 #include "app/plugin_loading.h"
 #include "app/rules_loading.h"
 #include "app/collector_plan.h"
@@ -12,6 +20,7 @@
 #include "app/timestamped_log.h"
 #include "app/validate_output.h"
 #include "sources/capture/capture_recorder.h"
+#include "sources/event/event_table.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
 #include "engine/fields/field_registry.h"
@@ -35,6 +44,8 @@ std::string config_help() {
   }
   return text;
 }
+
+int refuse(std::ostream& err, const std::string& what);
 
 void build_parser(CLI::App& app, CliOptions& o) {
   app.set_version_flag("--version", std::string("kestrel ") + kVersion);
@@ -77,7 +88,49 @@ void build_parser(CLI::App& app, CliOptions& o) {
                  "print a runsc pod-init config for SOCKET and exit")
       ->expected(0, 1)
       ->default_str("/run/kestrel/gvisor.sock");
+  app.add_flag("--dry-run", o.dry_run,
+               "load the configuration, plugins and rules and plan the sources, then exit without capturing");
+  app.add_flag("--support", o.support,
+               "print versions, system, command line, configuration and the rules files (with their SHA-256 and a "
+               "digest of the set) as JSON and exit");
+  app.add_flag("-u,--unbuffered", o.unbuffered, "flush every alert line as written (buffered_outputs=false)");
+  app.add_option("-P,--pidfile", o.pidfile, "write the process id to FILE while running; removed at exit");
+  app.add_option("--enable-source", o.enable_sources,
+                 "run only the event sources named (syscall or a loaded plugin's source; repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--disable-source", o.disable_sources,
+                 "do not run the event source named (syscall or a loaded plugin's source; repeatable)")
+      ->allow_extra_args(false);
+  app.add_flag("-i", o.list_ignored,
+               "list the event types not captured with the loaded rules (what -A or base_syscalls add) and exit");
+  app.add_flag("--list-syscall-events", o.list_syscall_events, "list the syscalls Kestrel decodes and exit");
+  app.add_flag("--markdown", o.markdown, "with --list or --list-syscall-events: print Markdown");
+  app.add_option("-p,--print", o.extra_outputs,
+                 "append FORMAT to every rule's output (as an append_output entry {extra_output: FORMAT})")
+      ->allow_extra_args(false);
   app.footer(config_help());
+}
+
+// -i: every event type the capture request for these rules leaves out.
+int print_ignored_events(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
+  auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
+  if (!rules.ok()) {
+    err << "kestrel: " << rules.status().message();
+    return kExitFailure;
+  }
+  apply_rule_selection(*rules, o.rule_selection);
+  auto engine = engine::eval::RuleEngine::create(*rules, {});
+  if (!engine.ok()) {
+    err << "kestrel: " << engine.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  const RulesNeeds needs = rules_needs(*rules, **engine, {});
+  CaptureRequest request = capture_request(o, needs);
+  if (Status s = apply_base_syscalls(request, config, needs); !s.ok()) return refuse(err, s.to_string());
+  out << "Ignored event type(s) (captured only with -A, base_syscalls.all or base_syscalls.custom_set):\n";
+  for (const auto& e : all_events())
+    if (!request.event_types.test(e.type)) out << "- " << e.name << "\n";
+  return kExitOk;
 }
 
 // --gvisor-generate-config[=SOCKET]: the runsc pod-init config enabling the
@@ -113,6 +166,18 @@ int refuse(std::ostream& err, const std::string& what) {
 // Everything after the configuration is loaded; `err` is the log stream.
 int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
   if (o.gvisor_generate_config) return print_gvisor_config(o, config, out, err);
+  if (o.support) {
+    std::string cmdline;
+    for (const auto& a : o.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
+    auto info = support_info(cmdline, config_inputs(o), config, o.rules.empty() ? config.rules_files : o.rules);
+    if (!info.ok()) {
+      err << "kestrel: " << info.status().to_string() << "\n";
+      return kExitFailure;
+    }
+    out << info->dump(2) << "\n";
+    return kExitOk;
+  }
+  if (o.list_ignored) return print_ignored_events(o, config, out, err);
   if (o.list_fields) {
     // As Falco, with the configured plugins loaded: their event sources
     // are known and list the fields the plugins declare.
@@ -125,7 +190,8 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
     // Falco's text (userspace/falco/app/actions/list_fields.cpp).
     if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
       return refuse(err, "Value for --list must be a valid source type");
-    fields.print_field_list(out, *o.list_fields);
+    if (o.markdown) print_field_list_markdown(out, fields, *o.list_fields);
+    else fields.print_field_list(out, *o.list_fields);
     return kExitOk;
   }
   if (o.list_plugins) {
@@ -167,6 +233,12 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
 
 }  // namespace
 
+ConfigInputs config_inputs(const CliOptions& options) {
+  ConfigInputs inputs{options.config_file, options.overrides, options.extra_outputs};
+  if (options.unbuffered) inputs.overrides.push_back("buffered_outputs=false");
+  return inputs;
+}
+
 int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CliOptions o;
   CLI::App app{"Kestrel: runtime security for Linux hosts, containers and gVisor sandboxes", "kestrel"};
@@ -192,18 +264,37 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     return kExitFailure;
   }
 
+  if (!o.enable_sources.empty() && !o.disable_sources.empty())
+    return refuse(err, "--enable-source and --disable-source cannot be given together");
+  if (o.markdown && !o.list_fields && !o.list_syscall_events)
+    return refuse(err, "--markdown goes with --list or --list-syscall-events");
+  for (int i = 0; i < argc; ++i) o.argv.emplace_back(argv[i]);
+
   if (o.list_events) {
     print_event_table(out);
     return kExitOk;
   }
+  if (o.list_syscall_events) {
+    print_syscall_events(out, o.markdown);
+    return kExitOk;
+  }
 
-  ConfigInputs inputs{o.config_file, o.overrides};
-  auto config = load_config(inputs);
+  auto config = load_config(config_inputs(o));
   if (!config.ok()) return refuse(err, config.status().to_string());
-  // time_format_iso_8601: every log line from here on starts with the time.
-  TimestampedLogBuf timestamped(err.rdbuf());
+  // engine.kind replay/capture with engine.replay.capture_file: as -e.
+  if (o.capture.empty() && config->engine.kind == "capture" && !config->engine.replay_capture_file.empty())
+    o.capture = config->engine.replay_capture_file;
+  if (config->base_syscalls.all) o.all_events = true;
+  // log_stderr, log_syslog, log_level; then time_format_iso_8601: every
+  // log line from here on starts with the time.
+  LogRouteBuf routed(err.rdbuf(), LogRouting{config->log.stderr_enabled, config->log.syslog_enabled,
+                                             log_level_of(config->log.level)});
+  TimestampedLogBuf timestamped(&routed);
+  std::ostream routed_err(&routed);
   std::ostream timestamped_err(&timestamped);
-  std::ostream& log = config->time_format_iso_8601 ? timestamped_err : err;
+  std::ostream& log = config->time_format_iso_8601 ? timestamped_err : routed_err;
+  for (const auto& warning : config->provenance.warnings) log << "kestrel: warning: " << warning << "\n";
+  log.flush();
   return run_configured(o, *config, out, log);
 }
 

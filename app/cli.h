@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/config/config.h"
 #include "app/rule_selection.h"
 
 namespace kestrel {
@@ -35,7 +36,22 @@ struct CliOptions {
   bool allow_empty_rules = false;          // --allow-empty-rules
   bool stats = false;                      // --stats: per-source counters at exit
   std::optional<std::string> gvisor_generate_config;  // --gvisor-generate-config[=SOCKET]
+  bool dry_run = false;                    // --dry-run: load everything, capture nothing
+  bool support = false;                    // --support: versions, config, rules as JSON
+  bool unbuffered = false;                 // -u: buffered_outputs=false
+  std::string pidfile;                     // -P FILE
+  std::vector<std::string> enable_sources;   // --enable-source
+  std::vector<std::string> disable_sources;  // --disable-source
+  bool list_ignored = false;               // -i: event types not captured with these rules
+  bool list_syscall_events = false;        // --list-syscall-events
+  bool markdown = false;                   // --markdown (with --list, --list-syscall-events)
+  std::vector<std::string> extra_outputs;  // -p FORMAT: appended to every rule's output
+  std::vector<std::string> argv;           // the command line as given (--support)
 };
+
+// What the configuration is loaded from: -c, -o (and -u as
+// buffered_outputs=false after them), -p. Start-up and every reload use it.
+ConfigInputs config_inputs(const CliOptions& options);
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

@@ -1,5 +1,7 @@
 #include "app/collector.h"
 
+#include <algorithm>
+
 #include <fstream>
 
 #include "app/privileges.h"
@@ -18,8 +20,10 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan&
   std::vector<std::unique_ptr<engine::OutputSink>> sinks;
   for (const auto& sink : plan.sinks) {
     switch (sink.kind) {
-      case SinkPlan::Kind::kStdout: sinks.push_back(engine::make_stream_sink(out)); break;
-      case SinkPlan::Kind::kFile: sinks.push_back(engine::make_file_sink(sink.target, sink.keep_alive)); break;
+      case SinkPlan::Kind::kStdout: sinks.push_back(engine::make_stream_sink(out, "stdout", plan.buffered_outputs)); break;
+      case SinkPlan::Kind::kFile:
+        sinks.push_back(engine::make_file_sink(sink.target, sink.keep_alive, plan.buffered_outputs));
+        break;
       case SinkPlan::Kind::kProgram:
         sinks.push_back(engine::make_program_sink(sink.target, sink.keep_alive, plan.program_timeout));
         break;
@@ -51,7 +55,16 @@ Collector::Collector(CollectorPlan plan, const CliOptions& options, const Kestre
       log_(log),
       active_(std::move(rules)),
       table_(plan_.state),
-      drop_alarm_(plan_.drop_alarm, plan_.rule_engine.hostname) {}
+      drop_alarm_(plan_.drop_alarm, plan_.rule_engine.hostname) {
+  if (config_.watch_config_files) watch_ = FileWatch(watched_paths(config_));
+}
+
+std::vector<std::string> Collector::watched_paths(const KestrelConfig& config) const {
+  std::vector<std::string> paths = config.provenance.files;
+  const auto& rules = options_.rules.empty() ? config.rules_files : options_.rules;
+  paths.insert(paths.end(), rules.begin(), rules.end());
+  return paths;
+}
 
 Collector::~Collector() = default;
 
@@ -73,6 +86,12 @@ Status Collector::start_sources() {
   }
   for (auto& source : make_plugin_sources(plugins_)) {
     std::string event_source = static_cast<plugin::PluginSource&>(*source).event_source();
+    // --disable-source / --enable-source left it out of the plan.
+    const auto& planned = plan_.sources.plugin_event_sources;
+    if (std::find(planned.begin(), planned.end(), event_source) == planned.end()) {
+      log_ << "kestrel: event source '" << event_source << "' disabled\n";
+      continue;
+    }
     plugin_routes_.emplace_back(mux_.add(std::move(source)), std::move(event_source));
   }
   // Async events (set_async_event_handler): one queue for every plugin that
@@ -169,7 +188,8 @@ Status Collector::start() {
     pipeline_->parse_with(parsing_.get());
   }
   if (plan_.webserver) {
-    auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port);
+    auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port, plan_.webserver->healthz_path,
+                              plan_.webserver->prometheus);
     if (!w.ok()) return w.status();
     webserver_ = std::move(*w);
     log_ << "kestrel: webserver on " << plan_.webserver->address << ":" << webserver_->port() << "\n";
@@ -206,8 +226,10 @@ void Collector::apply_reload() {
     log_ << "kestrel: SIGHUP: reload failed, keeping the rules in use: " << why.to_string() << "\n";
     log_.flush();
   };
-  auto config = load_config({options_.config_file, options_.overrides});
+  auto config = load_config(config_inputs(options_));
   if (!config.ok()) return fail(config.status());
+  for (const auto& warning : config->provenance.warnings) log_ << "kestrel: warning: " << warning << "\n";
+  if (config_.watch_config_files) watch_ = FileWatch(watched_paths(*config));
   apply_plugin_configs(*config);
   auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, plugins_);
   if (!next.ok()) return fail(next.status());
@@ -255,6 +277,11 @@ void Collector::apply_plugin_configs(const KestrelConfig& config) {
 // workers' log lines, the drop alarm, the webserver's snapshot, and every
 // metrics.interval the stats line.
 void Collector::on_tick(const PipelineSummary& running) {
+  // watch_config_files: a change reloads as SIGHUP does.
+  if (config_.watch_config_files && watch_.changed()) {
+    log_ << "kestrel: watch_config_files: a watched file changed; reloading\n";
+    reload_requested_.store(true);
+  }
   if (reload_requested_.exchange(false)) apply_reload();
   close_async_events_after_the_other_sources(running);
   output_log_.print(log_);

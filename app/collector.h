@@ -15,7 +15,9 @@
 //            and returns the process exit code.
 //   reload() asks for a SIGHUP reload: at its next tick the engine thread
 //            reopens file outputs and loads config and rules again (a
-//            failed reload keeps the rules in use).
+//            failed reload keeps the rules in use). With
+//            watch_config_files, a change to a config or rules file asks
+//            for the same reload (file_watch.h).
 //   stop()   asks run() to finish.
 // reload() and stop() only store to an atomic flag: they may be called
 // from a signal handler or another thread.
@@ -35,6 +37,7 @@
 #include "app/cli.h"
 #include "app/collector_plan.h"
 #include "app/config/config.h"
+#include "app/file_watch.h"
 #include "app/loaded_rules.h"
 #include "app/metrics.h"
 #include "app/pipeline.h"
@@ -86,6 +89,9 @@ class Collector {
   void apply_reload();
   void route_plugin_sources(const LoadedRules& rules);
   void on_capture_started();
+  // watch_config_files: the config files config_files brought in and the
+  // rules files and directories (-r, else rules_files) of `config`.
+  std::vector<std::string> watched_paths(const KestrelConfig& config) const;
 
   const CollectorPlan plan_;
   const CliOptions options_;
@@ -97,6 +103,7 @@ class Collector {
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
+  FileWatch watch_;  // watch_config_files; replaced with each reloaded config's files
 
   LoadedRules active_;
   LoadedRules retired_;  // the rules a reload replaced, freed at the next one

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sources/event/event_table.h"
+
 namespace kestrel {
 
 EventTypeSet state_event_types() {
@@ -38,6 +40,20 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   request.process_params.cgroups = needs.process_params.cgroups;
   request.process_params.cwd = true;  // the state tables resolve paths against it
   return request;
+}
+
+Status apply_base_syscalls(CaptureRequest& request, const KestrelConfig& config, const RulesNeeds& needs) {
+  for (const auto& entry : config.base_syscalls.custom_set) {
+    const bool leave_out = entry.starts_with('!');
+    const std::string name = leave_out ? entry.substr(1) : entry;
+    const auto type = event_type_by_name(name);
+    if (!type)
+      return Status(StatusCode::kInvalidArgument,
+                    "base_syscalls.custom_set: '" + name + "' is not an event type (kestrel --list-events)");
+    if (!leave_out) request.event_types.set(*type);
+    else if (!needs.event_types.test(*type)) request.event_types.reset(*type);
+  }
+  return ok_status();
 }
 
 RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,
@@ -154,6 +170,7 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   if (!sources.ok()) return sources.status();
   plan.sources = std::move(*sources);
   plan.capture = capture_request(options, needs);
+  if (Status s = apply_base_syscalls(plan.capture, config, needs); !s.ok()) return s;
   // Falco's drop monitor ticks on the time of every event of a replay, not
   // only of those the rules read; simulated drops (the test of that monitor)
   // therefore need every event, which a .scap replay would otherwise skip.
@@ -162,6 +179,7 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
 
   plan.sinks = plan_sinks(config);
+  plan.buffered_outputs = config.buffered_outputs;
   plan.http.url = config.http_output.url;
   plan.http.user_agent = config.http_output.user_agent;
   plan.http.max_backoff = config.outputs.http_max_backoff;
@@ -184,7 +202,8 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
     plan.grpc_wait_timeout = config.outputs.grpc_wait_timeout;
   }
   if (config.webserver.enabled)
-    plan.webserver = WebserverPlan{config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port)};
+    plan.webserver = WebserverPlan{config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port),
+                                   config.webserver.k8s_healthz_endpoint, config.webserver.prometheus_metrics_enabled};
   auto drop_alarm = plan_drop_alarm(config);
   if (!drop_alarm.ok()) return drop_alarm.status();
   plan.drop_alarm = *drop_alarm;

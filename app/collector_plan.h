@@ -64,6 +64,8 @@ struct SinkPlan {
 struct WebserverPlan {
   std::string address;
   uint16_t port = 0;
+  std::string healthz_path = "/healthz";  // webserver.k8s_healthz_endpoint
+  bool prometheus = true;                 // webserver.prometheus_metrics_enabled: serve /metrics
 };
 
 struct MetricsPlan {
@@ -91,6 +93,7 @@ struct CollectorPlan {
   uint64_t grpc_wait_subscribers = 0;
   std::chrono::milliseconds grpc_wait_timeout{0};
   std::optional<WebserverPlan> webserver;
+  bool buffered_outputs = false;  // stdout and file sinks flush only when full and at exit
   DropAlarmOptions drop_alarm;
   MetricsPlan metrics;
   std::string write_capture;  // -w FILE (".gz": compressed); empty: none
@@ -108,6 +111,11 @@ EventTypeSet state_event_types();
 // relative paths (fd.name of openat(AT_FDCWD, "x")) and executables against
 // it. Everything with -w: a recording may be replayed under other rules.
 CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs);
+
+// base_syscalls.custom_set on top of a capture request: each name (an
+// event type) is captured too; "!name" is left out unless the rules need
+// it. An unknown name is an error naming it.
+Status apply_base_syscalls(CaptureRequest& request, const KestrelConfig& config, const RulesNeeds& needs);
 
 // The needs of the syscall rules of `rules`, as `engine` loaded them.
 RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEngine& engine,

@@ -9,4 +9,9 @@ namespace kestrel {
 // name:type (flag and enum params also name their symbol set).
 void print_event_table(std::ostream& out);
 
+// `kestrel --list-syscall-events`: the syscalls Kestrel decodes (the
+// event types that are syscalls and exist on this architecture), one per
+// line, sorted; with `markdown` a Markdown table with each one's params.
+void print_syscall_events(std::ostream& out, bool markdown);
+
 }  // namespace kestrel

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 
 #include "app/collector.h"
 #include "app/collector_plan.h"
+#include "app/event_source_selection.h"
 #include "app/loaded_rules.h"
 #include "app/plugin_loading.h"
 
@@ -24,6 +26,24 @@ extern "C" void on_reload_signal(int) {
   if (Collector* c = g_collector.load()) c->reload();
 }
 
+// -P FILE: the process id while the collector runs, as Falco's --pidfile.
+class PidFile {
+ public:
+  Status write(const std::string& path) {
+    std::ofstream file(path, std::ios::trunc);
+    if (!(file << getpid() << "\n") || !file.flush())
+      return Status(StatusCode::kInvalidArgument, "-P: cannot write the pid file '" + path + "'");
+    path_ = path;
+    return ok_status();
+  }
+  ~PidFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 std::string alert_hostname() {
@@ -35,8 +55,10 @@ std::string alert_hostname() {
   return name;
 }
 
-int run_collector(const CliOptions& options, const KestrelConfig& config, std::ostream& out, std::ostream& log) {
+int run_collector(const CliOptions& options, const KestrelConfig& loaded_config, std::ostream& out,
+                  std::ostream& log) {
   const std::string hostname = alert_hostname();
+  KestrelConfig config = loaded_config;
   // Plugins first: the rule engines of their sources use their extractors.
   auto plugins = load_plugins(config);
   if (!plugins.ok()) {
@@ -53,14 +75,39 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   }
   if (rules->rule_count() == 0) log << "kestrel: warning: no enabled rule is loaded; nothing will be detected\n";
 
-  RulesNeeds needs = rules_needs(*rules->set, *rules->engine, rules->engine_options);
+  // --enable-source / --disable-source over syscall and the plugins' sources.
+  std::vector<std::string> known_sources{kSyscallSource};
   for (const auto& plugin : *plugins)
-    if (plugin.library->info().can_source) needs.plugin_event_sources.push_back(plugin.library->info().event_source);
+    if (plugin.library->info().can_source) known_sources.push_back(plugin.library->info().event_source);
+  auto disabled = disabled_event_sources(known_sources, options.enable_sources, options.disable_sources);
+  if (!disabled.ok()) {
+    log << "kestrel: " << disabled.status().to_string() << "\n";
+    return kExitFailure;
+  }
+  if (disabled->contains(kSyscallSource)) {
+    config.engine.kind = "none";
+    config.engine.gvisor_enabled = false;
+  }
+  RulesNeeds needs = rules_needs(*rules->set, *rules->engine, rules->engine_options);
+  for (const auto& source : known_sources)
+    if (source != kSyscallSource && !disabled->contains(source)) needs.plugin_event_sources.push_back(source);
   auto plan = plan_collector(options, config, needs, hostname);
   if (!plan.ok()) {
     log << "kestrel: " << plan.status().to_string() << "\n";
     return kExitFailure;
   }
+  if (options.dry_run) {
+    log << "kestrel: --dry-run: configuration, plugins and " << rules->rule_count()
+        << " rules loaded and the sources planned; exiting without capturing\n";
+    log.flush();
+    return kExitOk;
+  }
+  PidFile pidfile;
+  if (!options.pidfile.empty())
+    if (Status s = pidfile.write(options.pidfile); !s.ok()) {
+      log << "kestrel: " << s.to_string() << "\n";
+      return kExitFailure;
+    }
 
   Collector collector(std::move(*plan), options, config, *plugins, fields, std::move(*rules), out, log);
   if (Status s = collector.start(); !s.ok()) {

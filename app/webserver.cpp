@@ -8,10 +8,11 @@ Webserver::Webserver() : server_(std::make_unique<httplib::Server>()) {}
 
 Webserver::~Webserver() { stop(); }
 
-Result<std::unique_ptr<Webserver>> Webserver::start(const std::string& address, uint16_t port) {
+Result<std::unique_ptr<Webserver>> Webserver::start(const std::string& address, uint16_t port,
+                                                    const std::string& healthz_path, bool prometheus) {
   std::unique_ptr<Webserver> w(new Webserver());
   Webserver* self = w.get();
-  w->server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  w->server_->Get(healthz_path, [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
   auto serve = [self](httplib::Response& res, bool json) {
@@ -24,7 +25,8 @@ Result<std::unique_ptr<Webserver>> Webserver::start(const std::string& address, 
     if (json) res.set_content(metrics_json(*self->latest_), "application/json");
     else res.set_content(metrics_prometheus(*self->latest_), "text/plain; version=0.0.4");
   };
-  w->server_->Get("/metrics", [serve](const httplib::Request&, httplib::Response& res) { serve(res, false); });
+  if (prometheus)
+    w->server_->Get("/metrics", [serve](const httplib::Request&, httplib::Response& res) { serve(res, false); });
   w->server_->Get("/metrics.json", [serve](const httplib::Request&, httplib::Response& res) { serve(res, true); });
   int bound = port == 0 ? w->server_->bind_to_any_port(address) : (w->server_->bind_to_port(address, port) ? port : -1);
   if (bound <= 0)

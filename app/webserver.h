@@ -27,7 +27,11 @@ class Webserver {
  public:
   ~Webserver();
   // Binds `address`:`port` (port 0: any free port, see port()).
-  static Result<std::unique_ptr<Webserver>> start(const std::string& address, uint16_t port);
+  // `healthz_path` is webserver.k8s_healthz_endpoint; /metrics (Prometheus
+  // text) is served only with `prometheus` (webserver.prometheus_metrics_enabled).
+  static Result<std::unique_ptr<Webserver>> start(const std::string& address, uint16_t port,
+                                                  const std::string& healthz_path = "/healthz",
+                                                  bool prometheus = true);
   uint16_t port() const { return port_; }
   void publish(MetricsSnapshot snapshot);
   void stop();

@@ -38,11 +38,14 @@ class OutputSink {
 };
 
 // Writes each line to a stream (stdout) and flushes it at once, so a
-// reader piping kestrel sees alerts as they happen.
-std::unique_ptr<OutputSink> make_stream_sink(std::ostream& out, std::string name = "stdout");
+// reader piping kestrel sees alerts as they happen; with `buffered`
+// (buffered_outputs) lines are flushed when the stream's buffer fills and
+// at the sink's flush(), not after every alert.
+std::unique_ptr<OutputSink> make_stream_sink(std::ostream& out, std::string name = "stdout", bool buffered = false);
 
 // Appends each line to a file. keep_alive=false opens and closes the file
-// per alert (as Falco does); true keeps it open until reopen().
-std::unique_ptr<OutputSink> make_file_sink(std::string path, bool keep_alive);
+// per alert (as Falco does); true keeps it open until reopen(), and then
+// `buffered` (buffered_outputs) leaves flushing to the stream and flush().
+std::unique_ptr<OutputSink> make_file_sink(std::string path, bool keep_alive, bool buffered = false);
 
 }  // namespace kestrel::engine

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -32,6 +33,29 @@ struct PluginConfig {
   bool operator==(const PluginConfig&) const = default;
 };
 
+// One entry of Falco's `append_output:` list (also what -p FORMAT adds):
+// extra text and fields appended to the output of the rules it matches.
+// Parsed here; the output side applies it.
+struct AppendOutput {
+  // match: every condition given must hold; none given matches every rule.
+  std::string match_rule, match_source;
+  std::vector<std::string> match_tags;  // the rule has all of them
+  std::string extra_output;             // appended to the output string
+  // extra_fields: a field name ("evt.hostname") with an empty format, or
+  // a custom name with its format ({home_directory: "${HOME}"}), in order.
+  std::vector<std::pair<std::string, std::string>> extra_fields;
+  bool suggested_output{};
+  bool operator==(const AppendOutput&) const = default;
+};
+
+// What loading read and noticed besides the values: the files (and
+// directories) a change of which watch_config_files reloads on, and one
+// line per Falco key Kestrel accepts without a use for it.
+struct ConfigProvenance {
+  std::vector<std::string> files;     // -c file, then each config_files file and directory
+  std::vector<std::string> warnings;  // "falco.yaml:12: 'plugins_hostinfo' ...": print once per load
+};
+
 // The typed configuration. Members carry no defaults of their own: every
 // one is bound to a declared key (config_keys.cpp) whose default
 // load_config() applies, so a default is written in one place. A
@@ -39,12 +63,30 @@ struct PluginConfig {
 // defaults: use load_config({}) for those.
 struct KestrelConfig {
   std::vector<std::string> rules_files;
+  // config_files: each included file or directory as "PATH" with its merge
+  // strategy after a tab ("conf.d\tappend"); applied by the loader.
+  std::vector<std::string> config_files;
+  bool watch_config_files{};
   std::string priority;  // lower-cased Falco priority name ("info" is "informational")
   std::string rule_matching;
   bool json_output{};
   bool json_include_output_property{};
   bool json_include_tags_property{};
+  bool json_include_message_property{};        // for the output side (issue 20)
+  bool json_include_output_fields_property{};  // for the output side (issue 20)
   bool time_format_iso_8601{};
+  bool buffered_outputs{};                     // false: every alert line flushed (-u)
+  std::vector<AppendOutput> append_output;     // append_output entries, then one per -p
+  struct {                                     // Falco's capture: section (rule capture: true)
+    bool enabled{};
+    std::string path_prefix;
+    std::string mode;                          // rules | all_rules
+    std::chrono::milliseconds default_duration{};
+  } capture;
+  struct {
+    bool stderr_enabled{}, syslog_enabled{};  // log_stderr, log_syslog
+    std::string level;                        // log_level: a lower-cased priority name
+  } log;
   OutputToggle stdout_output;
   struct {
     bool enabled{}, keep_alive{};
@@ -83,6 +125,8 @@ struct KestrelConfig {
     bool enabled{};
     uint64_t listen_port{};
     std::string listen_address;
+    std::string k8s_healthz_endpoint;  // path of the health check
+    bool prometheus_metrics_enabled{};  // serve /metrics (Prometheus text)
   } webserver;
   struct {
     double threshold{};                // checked to be in [0, 1] by the drop alarm's plan
@@ -92,6 +136,7 @@ struct KestrelConfig {
   } syscall_event_drops;
   struct {
     std::string kind;
+    std::string replay_capture_file;  // engine.replay.capture_file: kind capture without -e
     uint64_t ebpf_buf_size{};
     uint64_t ebpf_cpus_for_each_buffer{};
     uint64_t kmod_buf_size{};
@@ -114,7 +159,18 @@ struct KestrelConfig {
     bool enabled{};
     std::chrono::milliseconds interval{};
     std::string output_file;
+    // Falco's metrics switches, parsed for the metrics side (issue 20).
+    bool output_rule{}, rules_counters_enabled{}, resource_utilization_enabled{}, state_counters_enabled{},
+        kernel_event_counters_enabled{}, kernel_event_counters_per_cpu_enabled{}, libbpf_stats_enabled{},
+        plugins_metrics_enabled{}, kernel_iter_event_counters_enabled{}, jemalloc_stats_enabled{},
+        convert_memory_to_mb{}, include_empty_values{};
   } metrics;
+  struct {
+    std::vector<std::string> custom_set;  // syscall names; "!name" leaves one out
+    bool all{};                           // every event type, as -A
+    bool repair{};
+  } base_syscalls;
+  ConfigProvenance provenance;  // not a key: what loading read
 };
 
 // The embedded kestrel.yaml, verbatim: the user-facing, commented copy of
@@ -124,6 +180,7 @@ std::string_view default_config_text();
 struct ConfigInputs {
   std::string file;                    // -c FILE; empty: defaults only
   std::vector<std::string> overrides;  // -o key=value, in order
+  std::vector<std::string> extra_outputs;  // -p FORMAT: appended to append_output as {extra_output: FORMAT}
 };
 
 // Loads, validates and merges. Errors carry the offending key and position.

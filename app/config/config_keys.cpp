@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kRuleMatching[] = {"first", "all"};
 constexpr std::string_view kDropActions[] = {"log", "alert", "exit", "ignore"};
 constexpr std::string_view kEngineKinds[] = {"auto", "ebpf", "kmod", "gvisor", "capture", "none"};
+constexpr std::string_view kCaptureModes[] = {"rules", "all_rules"};
 
 // The binding of a key to KestrelConfig::`member` (a dotted member path).
 #define KESTREL_FIELD(member) +[](KestrelConfig& c) -> auto& { return c.member; }
@@ -15,6 +16,11 @@ constexpr std::string_view kEngineKinds[] = {"auto", "ebpf", "kmod", "gvisor", "
 const ConfigKey kKeys[] = {
     {"rules_files", ConfigType::kStringList, "[]", KESTREL_FIELD(rules_files),
      "rules files or directories, loaded in order (empty: embedded ruleset)"},
+    {"config_files", ConfigType::kConfigFiles, "[]", KESTREL_FIELD(config_files),
+     "more config files or directories (files in lexical order) merged after this one: a path, or {path, strategy: "
+     "append|override|add-only} (falco.yaml's; default append)"},
+    {"watch_config_files", ConfigType::kBool, "false", KESTREL_FIELD(watch_config_files),
+     "reload (as SIGHUP) when the config file, a config_files file or directory or a rules file changes"},
     {"priority", ConfigType::kPriority, "debug", KESTREL_FIELD(priority),
      "minimum priority of alerts to emit"},
     {"rule_matching", ConfigType::kEnum, "first", KESTREL_FIELD(rule_matching),
@@ -25,6 +31,31 @@ const ConfigKey kKeys[] = {
      "include the formatted `output` in JSON alerts"},
     {"json_include_tags_property", ConfigType::kBool, "true", KESTREL_FIELD(json_include_tags_property),
      "include the rule's `tags` in JSON alerts"},
+    {"json_include_message_property", ConfigType::kBool, "false", KESTREL_FIELD(json_include_message_property),
+     "include `message` (the output without its time and priority) in JSON alerts"},
+    {"json_include_output_fields_property", ConfigType::kBool, "true",
+     KESTREL_FIELD(json_include_output_fields_property), "include `output_fields` in JSON alerts"},
+    {"buffered_outputs", ConfigType::kBool, "false", KESTREL_FIELD(buffered_outputs),
+     "false: every alert line is flushed as written (-u forces false)"},
+    {"append_output", ConfigType::kAppendOutput, "[]", KESTREL_FIELD(append_output),
+     "output appended to rules' outputs: [{match: {rule, source, tags}, extra_output, extra_fields, "
+     "suggested_output}] (falco.yaml's); -p FORMAT adds {extra_output: FORMAT}"},
+    {"capture", ConfigType::kSection, "", {},
+     "capture files written around the alerts of rules with `capture: true`"},
+    {"capture.enabled", ConfigType::kBool, "false", KESTREL_FIELD(capture.enabled),
+     "write capture files for alerts"},
+    {"capture.path_prefix", ConfigType::kString, "/tmp/kestrel", KESTREL_FIELD(capture.path_prefix),
+     "prefix of the capture files"},
+    {"capture.mode", ConfigType::kEnum, "rules", KESTREL_FIELD(capture.mode),
+     "rules: only rules with capture: true; all_rules: every rule", kCaptureModes},
+    {"capture.default_duration", ConfigType::kInt, "5000", KESTREL_FIELD(capture.default_duration),
+     "milliseconds captured after an alert unless the rule says capture_duration"},
+    {"log_stderr", ConfigType::kBool, "true", KESTREL_FIELD(log.stderr_enabled),
+     "write Kestrel's log to stderr"},
+    {"log_syslog", ConfigType::kBool, "false", KESTREL_FIELD(log.syslog_enabled),
+     "also send Kestrel's log to syslog (ident kestrel)"},
+    {"log_level", ConfigType::kPriority, "info", KESTREL_FIELD(log.level),
+     "least severe log lines kept: lines saying 'warning' are warnings, 'error'/'failed' errors, the rest info"},
     {"time_format_iso_8601", ConfigType::kBool, "false", KESTREL_FIELD(time_format_iso_8601),
      "alert and log times as ISO 8601 in UTC (2016-08-04T16:17:57.882054739+0000) instead of local HH:MM:SS"},
     {"stdout_output", ConfigType::kSection, "", {},
@@ -87,6 +118,10 @@ const ConfigKey kKeys[] = {
      "TCP port of the endpoint"},
     {"webserver.listen_address", ConfigType::kString, "127.0.0.1", KESTREL_FIELD(webserver.listen_address),
      "address the endpoint binds to"},
+    {"webserver.k8s_healthz_endpoint", ConfigType::kString, "/healthz", KESTREL_FIELD(webserver.k8s_healthz_endpoint),
+     "path of the health check"},
+    {"webserver.prometheus_metrics_enabled", ConfigType::kBool, "true",
+     KESTREL_FIELD(webserver.prometheus_metrics_enabled), "serve /metrics (Prometheus text); Falco's default is false"},
     {"syscall_event_drops", ConfigType::kSection, "", {},
      "what to do when sources lose events"},
     {"syscall_event_drops.threshold", ConfigType::kFloat, "0.1", KESTREL_FIELD(syscall_event_drops.threshold),
@@ -140,6 +175,10 @@ const ConfigKey kKeys[] = {
      "event sources"},
     {"engine.kind", ConfigType::kEnum, "auto", KESTREL_FIELD(engine.kind),
      "syscall source: auto, ebpf, kmod, gvisor, capture or none", kEngineKinds},
+    {"engine.replay", ConfigType::kSection, "", {},
+     "replay of a capture file (engine.kind capture, Falco's replay)"},
+    {"engine.replay.capture_file", ConfigType::kString, R"("")", KESTREL_FIELD(engine.replay_capture_file),
+     "the capture file engine.kind=capture replays when -e is not given"},
     {"engine.ebpf", ConfigType::kSection, "", {},
      "modern eBPF probe"},
     {"engine.ebpf.buf_size", ConfigType::kInt, "8388608", KESTREL_FIELD(engine.ebpf_buf_size),
@@ -181,6 +220,29 @@ const ConfigKey kKeys[] = {
      "how often to log statistics"},
     {"metrics.output_file", ConfigType::kString, R"("")", KESTREL_FIELD(metrics.output_file),
      "also append each snapshot as a JSON line to this file"},
+#define KESTREL_METRICS_SWITCH(name, def, help) \
+  {"metrics." #name, ConfigType::kBool, def, KESTREL_FIELD(metrics.name), help}
+    KESTREL_METRICS_SWITCH(output_rule, "true", "also emit each snapshot as an internal alert (Falco's metrics rule)"),
+    KESTREL_METRICS_SWITCH(rules_counters_enabled, "true", "include alert counts per rule"),
+    KESTREL_METRICS_SWITCH(resource_utilization_enabled, "true", "include CPU, memory and open fds"),
+    KESTREL_METRICS_SWITCH(state_counters_enabled, "true", "include thread and fd table counters"),
+    KESTREL_METRICS_SWITCH(kernel_event_counters_enabled, "true", "include the kernel's event and drop counters"),
+    KESTREL_METRICS_SWITCH(kernel_event_counters_per_cpu_enabled, "false", "include those counters per CPU"),
+    KESTREL_METRICS_SWITCH(libbpf_stats_enabled, "true", "include BPF program run counts and times"),
+    KESTREL_METRICS_SWITCH(plugins_metrics_enabled, "true", "include the plugins' own metrics"),
+    KESTREL_METRICS_SWITCH(kernel_iter_event_counters_enabled, "true", "include counters of the initial process scan"),
+    KESTREL_METRICS_SWITCH(jemalloc_stats_enabled, "false", "include allocator statistics"),
+    KESTREL_METRICS_SWITCH(convert_memory_to_mb, "true", "memory figures in MB rather than bytes"),
+    KESTREL_METRICS_SWITCH(include_empty_values, "false", "include metrics whose value is zero or empty"),
+#undef KESTREL_METRICS_SWITCH
+    {"base_syscalls", ConfigType::kSection, "", {},
+     "event types captured besides those the rules need"},
+    {"base_syscalls.custom_set", ConfigType::kStringList, "[]", KESTREL_FIELD(base_syscalls.custom_set),
+     "event type names always captured; \"!name\" never captures one"},
+    {"base_syscalls.repair", ConfigType::kBool, "false", KESTREL_FIELD(base_syscalls.repair),
+     "Falco: add the syscalls its state needs; Kestrel always captures those"},
+    {"base_syscalls.all", ConfigType::kBool, "false", KESTREL_FIELD(base_syscalls.all),
+     "capture every event type (as -A)"},
 };
 
 #undef KESTREL_FIELD

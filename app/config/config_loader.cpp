@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <type_traits>
@@ -12,6 +13,7 @@
 
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
+#include "app/config/falco_keys.h"
 
 namespace kestrel {
 namespace {
@@ -91,6 +93,78 @@ Status check_plugin_list(const YAML::Node& node, const Origin& origin) {
   return ok_status();
 }
 
+constexpr std::string_view kMergeStrategies[] = {"append", "override", "add-only"};
+
+// config_files: a list of paths or {path, strategy}.
+Status check_config_files(const YAML::Node& node, const Origin& origin) {
+  auto bad = [&](const YAML::Node& at, std::string what) {
+    return error_at(origin, at, "config key 'config_files': " + what);
+  };
+  if (node.IsNull()) return ok_status();
+  if (!node.IsSequence()) return bad(node, "expected a list of paths or {path, strategy}");
+  for (const auto& item : node) {
+    if (item.IsScalar()) continue;
+    if (!item.IsMap()) return bad(item, "each entry must be a path or {path, strategy}");
+    for (const auto& kv : item) {
+      const std::string k = kv.first.as<std::string>();
+      if (k != "path" && k != "strategy") return bad(kv.first, "unknown key '" + k + "' (path, strategy)");
+      if (!kv.second.IsScalar()) return bad(kv.second, "'" + k + "' must be a string");
+    }
+    if (!item["path"]) return bad(item, "an entry needs a path");
+    if (const YAML::Node st = item["strategy"]; st && std::find(std::begin(kMergeStrategies), std::end(kMergeStrategies),
+                                                                st.Scalar()) == std::end(kMergeStrategies))
+      return bad(st, "strategy '" + st.Scalar() + "' is not one of: append, override, add-only");
+  }
+  return ok_status();
+}
+
+// append_output: a list of {match: {rule, source, tags}, extra_output,
+// extra_fields: [name | {name: format}], suggested_output}.
+Status check_append_output(const YAML::Node& node, const Origin& origin) {
+  auto bad = [&](const YAML::Node& at, std::string what) {
+    return error_at(origin, at, "config key 'append_output': " + what);
+  };
+  if (node.IsNull()) return ok_status();
+  if (!node.IsSequence()) return bad(node, "expected a list of {match, extra_output, extra_fields, suggested_output}");
+  for (const auto& item : node) {
+    if (!item.IsMap()) return bad(item, "each entry must be a map");
+    for (const auto& kv : item) {
+      const std::string k = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (k == "match") {
+        if (!v.IsMap()) return bad(v, "match must be a map of rule, source, tags");
+        for (const auto& m : v) {
+          const std::string mk = m.first.as<std::string>();
+          if (mk == "rule" || mk == "source") {
+            if (!m.second.IsScalar()) return bad(m.second, "match." + mk + " must be a string");
+          } else if (mk == "tags") {
+            if (!m.second.IsSequence()) return bad(m.second, "match.tags must be a list of strings");
+            for (const auto& t : m.second)
+              if (!t.IsScalar()) return bad(t, "match.tags must be a list of strings");
+          } else {
+            return bad(m.first, "unknown match key '" + mk + "' (rule, source, tags)");
+          }
+        }
+      } else if (k == "extra_output") {
+        if (!v.IsScalar()) return bad(v, "extra_output must be a string");
+      } else if (k == "suggested_output") {
+        bool b;
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) return bad(v, "suggested_output must be true or false");
+      } else if (k == "extra_fields") {
+        if (!v.IsSequence()) return bad(v, "extra_fields must be a list");
+        for (const auto& f : v) {
+          if (f.IsScalar()) continue;
+          if (!f.IsMap() || f.size() != 1 || !f.begin()->second.IsScalar())
+            return bad(f, "each extra field is a field name or {name: format}");
+        }
+      } else {
+        return bad(kv.first, "unknown key '" + k + "' (match, extra_output, extra_fields, suggested_output)");
+      }
+    }
+  }
+  return ok_status();
+}
+
 // A YAML init_config map as the JSON text plugins expect.
 nlohmann::json yaml_to_json(const YAML::Node& n) {
   if (n.IsMap()) {
@@ -135,6 +209,8 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
     return ok_status();
   }
   if (key.type == ConfigType::kPluginList) return check_plugin_list(node, origin);
+  if (key.type == ConfigType::kConfigFiles) return check_config_files(node, origin);
+  if (key.type == ConfigType::kAppendOutput) return check_append_output(node, origin);
   if (key.type == ConfigType::kStringList || key.type == ConfigType::kEnumList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
@@ -203,6 +279,138 @@ Status validate_layer(const YAML::Node& node, const std::string& prefix, const O
   return ok_status();
 }
 
+// Sets `value` at the dotted `path` of `layer`, creating maps on the way;
+// a value already there (the Kestrel key written beside its Falco alias)
+// wins. Returns whether it was set.
+bool set_if_absent(YAML::Node layer, std::string_view path, const YAML::Node& value) {
+  std::vector<std::string> parts = split_dots(path);
+  YAML::Node node;
+  node.reset(layer);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const YAML::Node& parent = node;
+    if (parent[parts[i]] && !parent[parts[i]].IsMap()) return false;  // validate_layer will say why
+    if (!parent[parts[i]]) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    YAML::Node child = node[parts[i]];
+    node.reset(child);
+  }
+  const YAML::Node& leaf_parent = node;
+  if (leaf_parent[parts.back()]) return false;
+  node[parts.back()] = value;
+  return true;
+}
+
+std::string position(const Origin& origin, const YAML::Node& node) {
+  if (!origin.has_marks || node.Mark().line < 0) return origin.name;
+  return origin.name + ":" + std::to_string(node.Mark().line + 1);
+}
+
+// Rewrites the Falco keys of one layer (falco_keys.h) into Kestrel's, in
+// place, before the layer is validated: aliases move to their Kestrel key,
+// keys without a use are removed with a warning, a feature Kestrel lacks
+// set to anything but Falco's default is an error at its position.
+class FalcoKeyTranslation {
+ public:
+  FalcoKeyTranslation(const Origin& origin, std::vector<std::string>& warnings)
+      : origin_(origin), warnings_(warnings) {}
+
+  Status run(YAML::Node layer) {
+    if (!layer.IsMap()) return ok_status();
+    if (Status s = walk(layer, ""); !s.ok()) return s;
+    for (auto& [target, value] : moved_) set_if_absent(layer, target, value);
+    return ok_status();
+  }
+
+ private:
+  Status walk(YAML::Node map, const std::string& prefix) {
+    std::vector<std::string> remove;
+    for (auto kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      const std::string path = prefix.empty() ? key : prefix + "." + key;
+      const FalcoKey* falco = find_falco_key(path);
+      const ConfigKey* own = find_config_key(path);
+      if (path == "engine.kind" && kv.second.IsScalar()) {
+        kv.second = YAML::Node(falco_engine_kind(kv.second.Scalar()));
+        continue;
+      }
+      if (!falco) {
+        if (own && own->type == ConfigType::kSection && kv.second.IsMap())
+          if (Status s = walk(kv.second, path); !s.ok()) return s;
+        continue;
+      }
+      switch (falco->kind) {
+        case FalcoKeyKind::kSection: {
+          if (!kv.second.IsMap()) return error_at(origin_, kv.second, "config key '" + path + "': expected a map of keys");
+          if (Status s = walk(kv.second, path); !s.ok()) return s;
+          // What is left of a Falco-only section are keys neither knows.
+          for (const auto& rest : kv.second)
+            return error_at(origin_, rest.first, "unknown config key '" + path + "." + rest.first.as<std::string>() + "'");
+          remove.push_back(key);
+          break;
+        }
+        case FalcoKeyKind::kAlias: {
+          YAML::Node value = kv.second;
+          if (falco->convert) {
+            auto converted = falco->convert(kv.second);
+            if (!converted.ok())
+              return error_at(origin_, kv.second, "config key '" + path + "': " + converted.status().message());
+            value = *converted;
+          }
+          if (path == "outputs_queue.capacity" && value.IsScalar() && value.Scalar() == "0") {
+            warnings_.push_back(position(origin_, kv.first) + ": '" + path +
+                                "' 0 (unbounded in Falco) keeps Kestrel's bounded queue (outputs.queue_capacity): "
+                                "alerts beyond it are dropped and counted, never queued without bound");
+          } else {
+            moved_.emplace_back(std::string(falco->target), value);
+          }
+          remove.push_back(key);
+          break;
+        }
+        case FalcoKeyKind::kDefaultOnly: {
+          const YAML::Node only = YAML::Load(std::string(falco->only));
+          if (!kv.second.IsScalar() || kv.second.Scalar() != only.Scalar())
+            return error_at(origin_, kv.second, "config key '" + path + "': " + std::string(falco->why) +
+                                                   " in Kestrel; only Falco's default (" + std::string(falco->only) +
+                                                   ") is accepted");
+          warnings_.push_back(position(origin_, kv.first) + ": '" + path + "' has no effect in Kestrel (" +
+                              std::string(falco->why) + "); its default is accepted");
+          remove.push_back(key);
+          break;
+        }
+        case FalcoKeyKind::kNoMeaning:
+          warnings_.push_back(position(origin_, kv.first) + ": '" + path + "' has no meaning for Kestrel (" +
+                              std::string(falco->why) + "); ignored");
+          remove.push_back(key);
+          break;
+      }
+    }
+    for (const auto& key : remove) map.remove(key);
+    return ok_status();
+  }
+
+  const Origin& origin_;
+  std::vector<std::string>& warnings_;
+  std::vector<std::pair<std::string, YAML::Node>> moved_;
+};
+
+// Falco's merge of an included config file (config_files) into the tree
+// of the main file and the includes before it, key by key at the top
+// level: append adds a list's items to an existing list and otherwise
+// replaces; override replaces; add-only keeps existing keys.
+void merge_with_strategy(YAML::Node base, const YAML::Node& over, std::string_view strategy) {
+  for (const auto& kv : over) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& const_base = base;
+    const YAML::Node existing = const_base[key];
+    if (existing && strategy == "add-only") continue;
+    if (existing && strategy == "append" && existing.IsSequence() && kv.second.IsSequence()) {
+      YAML::Node list = base[key];
+      for (const auto& item : kv.second) list.push_back(YAML::Clone(item));
+      continue;
+    }
+    base[key] = YAML::Clone(kv.second);
+  }
+}
+
 // Recursively merges `over` into `base`: maps key by key, anything else replaced.
 void merge(YAML::Node base, const YAML::Node& over) {
   for (const auto& kv : over) {
@@ -226,7 +434,7 @@ Result<YAML::Node> parse_yaml(std::string_view text, const std::string& name) {
 
 // Turns "a.b=v" into the layer {a: {b: v}}; "a.b[]=v" appends v to the
 // current list at a.b (taken from `current`).
-Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& current) {
+Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& current, std::vector<std::string>& warnings) {
   const Origin origin{"-o " + arg, false};
   auto eq = arg.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -239,9 +447,15 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
   if (!value.ok()) return value.status();
 
   const ConfigKey* schema = find_config_key(key);
-  if (!schema) return Status(StatusCode::kInvalidArgument, "unknown config key '" + key + "'", SourcePosition{.file = origin.name});
+  const FalcoKey* falco = schema ? nullptr : find_falco_key(key);
+  if (!schema && !falco)
+    return Status(StatusCode::kInvalidArgument, "unknown config key '" + key + "'", SourcePosition{.file = origin.name});
   YAML::Node leaf = *value;
-  if (append) {
+  if (falco && append)
+    return Status(StatusCode::kInvalidArgument, "config key '" + key + "' is not a list; '[]=' appends to lists",
+                  SourcePosition{.file = origin.name});
+  if (falco) {
+  } else if (append) {
     if (schema->type != ConfigType::kStringList && schema->type != ConfigType::kEnumList)
       return Status(StatusCode::kInvalidArgument, "config key '" + key + "' is not a list; '[]=' appends to lists",
                     SourcePosition{.file = origin.name});
@@ -268,6 +482,7 @@ Result<YAML::Node> override_layer(const std::string& arg, const YAML::Node& curr
     node.reset(child);
   }
   node[parts.back()] = leaf;
+  if (Status s = FalcoKeyTranslation(origin, warnings).run(layer); !s.ok()) return s;
   if (auto s = validate_layer(layer, "", origin); !s.ok()) return s;
   return layer;
 }
@@ -304,26 +519,119 @@ Result<YAML::Node> defaults_tree() {
   return tree;
 }
 
-Result<YAML::Node> merged_tree(const ConfigInputs& inputs) {
+// One user file, parsed, its Falco keys translated and validated.
+Result<YAML::Node> user_layer(const std::string& path, std::vector<std::string>& warnings) {
+  Status read_status;
+  std::string text = read_file(path, read_status);
+  if (!read_status.ok()) return read_status;
+  auto user = parse_yaml(text, path);
+  if (!user.ok()) return user.status();
+  const Origin origin{path, true};
+  if (Status s = FalcoKeyTranslation(origin, warnings).run(*user); !s.ok()) return s;
+  if (auto s = validate_layer(*user, "", origin); !s.ok()) return s;
+  return *user;
+}
+
+// The config_files entries of the main file: (path, strategy), in order.
+std::vector<std::pair<std::string, std::string>> includes_of(const YAML::Node& main) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const YAML::Node list = main.IsMap() ? main["config_files"] : YAML::Node();
+  if (!list || !list.IsSequence()) return out;
+  for (const auto& item : list) {
+    if (item.IsScalar()) out.emplace_back(item.Scalar(), "append");
+    else out.emplace_back(item["path"].Scalar(), item["strategy"] ? item["strategy"].Scalar() : "append");
+  }
+  return out;
+}
+
+// The main file with its config_files merged in, as Falco does: each entry
+// in order, a directory's regular files in lexical order, each with the
+// entry's strategy; an included file may not include others; a path that
+// does not exist is noted and skipped (Falco ships /etc/falco/config.d
+// in config_files whether or not it exists).
+Result<YAML::Node> user_tree(const std::string& main_path, ConfigProvenance& provenance) {
+  auto main = user_layer(main_path, provenance.warnings);
+  if (!main.ok()) return main.status();
+  provenance.files.push_back(main_path);
+  YAML::Node tree = main->IsNull() ? YAML::Node(YAML::NodeType::Map) : *main;
+  for (const auto& [path, strategy] : includes_of(*main)) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::vector<std::string> files;
+    if (fs::is_directory(path, ec)) {
+      provenance.files.push_back(path);
+      for (const auto& entry : fs::directory_iterator(path, ec))
+        if (entry.is_regular_file()) files.push_back(entry.path().string());
+      std::sort(files.begin(), files.end());
+    } else if (fs::exists(path, ec)) {
+      files.push_back(path);
+    } else {
+      provenance.warnings.push_back(main_path + ": config_files: '" + path + "' does not exist; nothing loaded from it");
+      continue;
+    }
+    for (const auto& file : files) {
+      auto layer = user_layer(file, provenance.warnings);
+      if (!layer.ok()) return layer.status();
+      if (layer->IsNull()) continue;
+      if (const YAML::Node nested = (*layer)["config_files"])
+        return error_at({file, true}, nested, "config key 'config_files': an included config file cannot include others");
+      provenance.files.push_back(file);
+      merge_with_strategy(tree, *layer, strategy);
+    }
+  }
+  return tree;
+}
+
+Result<YAML::Node> merged_tree(const ConfigInputs& inputs, ConfigProvenance& provenance) {
   auto defaults = defaults_tree();
   if (!defaults.ok()) return defaults.status();
   YAML::Node tree = *defaults;
   if (auto s = validate_layer(tree, "", {"<declared defaults>", false}); !s.ok()) return s;
   if (!inputs.file.empty()) {
-    Status read_status;
-    std::string text = read_file(inputs.file, read_status);
-    if (!read_status.ok()) return read_status;
-    auto user = parse_yaml(text, inputs.file);
+    auto user = user_tree(inputs.file, provenance);
     if (!user.ok()) return user.status();
-    if (auto s = validate_layer(*user, "", {inputs.file, true}); !s.ok()) return s;
-    if (!user->IsNull()) merge(tree, *user);
+    merge(tree, *user);
   }
   for (const auto& arg : inputs.overrides) {
-    auto layer = override_layer(arg, tree);
+    auto layer = override_layer(arg, tree, provenance.warnings);
     if (!layer.ok()) return layer.status();
     merge(tree, *layer);
   }
   return tree;
+}
+
+std::vector<AppendOutput> append_output_list(const YAML::Node& node) {
+  std::vector<AppendOutput> entries;
+  if (!node.IsSequence()) return entries;
+  for (const auto& item : node) {
+    AppendOutput a;
+    if (const YAML::Node m = item["match"]) {
+      if (m["rule"]) a.match_rule = m["rule"].Scalar();
+      if (m["source"]) a.match_source = m["source"].Scalar();
+      if (m["tags"])
+        for (const auto& t : m["tags"]) a.match_tags.push_back(t.Scalar());
+    }
+    if (item["extra_output"]) a.extra_output = item["extra_output"].Scalar();
+    if (item["suggested_output"]) a.suggested_output = item["suggested_output"].as<bool>();
+    if (const YAML::Node f = item["extra_fields"])
+      for (const auto& field : f) {
+        if (field.IsScalar()) a.extra_fields.emplace_back(field.Scalar(), "");
+        else a.extra_fields.emplace_back(field.begin()->first.as<std::string>(), field.begin()->second.Scalar());
+      }
+    entries.push_back(std::move(a));
+  }
+  return entries;
+}
+
+std::vector<std::string> config_file_list(const YAML::Node& node) {
+  std::vector<std::string> out;
+  for (const auto& [path, strategy] : includes_of([&] {
+         YAML::Node wrapper(YAML::NodeType::Map);
+         wrapper["config_files"] = node;
+         return wrapper;
+       }()))
+    out.push_back(path + "\t" + strategy);
+  return out;
 }
 
 std::vector<PluginConfig> plugin_list(const YAML::Node& node) {
@@ -364,12 +672,14 @@ void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
         else if constexpr (std::is_same_v<Field, ConfigField<std::string>>)
           field(config) = key.type == ConfigType::kPriority ? priority_name(node) : node.as<std::string>();
         else if constexpr (std::is_same_v<Field, ConfigField<std::vector<std::string>>>)
-          field(config) = string_list(node);
+          field(config) = key.type == ConfigType::kConfigFiles ? config_file_list(node) : string_list(node);
         else if constexpr (std::is_same_v<Field, ConfigField<std::chrono::milliseconds>>)
           field(config) = key.type == ConfigType::kInt ? std::chrono::milliseconds(node.as<uint64_t>())
                                                        : parse_duration(node.as<std::string>()).value();
         else if constexpr (std::is_same_v<Field, ConfigField<std::vector<PluginConfig>>>)
           field(config) = plugin_list(node);
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<AppendOutput>>>)
+          field(config) = append_output_list(node);
       },
       key.bind);
 }
@@ -390,11 +700,16 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 Result<KestrelConfig> load_config(const ConfigInputs& inputs) {
-  auto tree = merged_tree(inputs);
-  if (!tree.ok()) return tree.status();
   KestrelConfig config;
+  auto tree = merged_tree(inputs, config.provenance);
+  if (!tree.ok()) return tree.status();
   for (const auto& key : config_keys())
     if (key.type != ConfigType::kSection) bind(key, lookup(*tree, key.path), config);
+  for (const auto& format : inputs.extra_outputs) {
+    AppendOutput entry;
+    entry.extra_output = format;
+    config.append_output.push_back(std::move(entry));
+  }
   return config;
 }
 

@@ -21,6 +21,8 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kDuration: return "duration";
     case ConfigType::kPriority: return "priority";
     case ConfigType::kPluginList: return "list of plugins";
+    case ConfigType::kConfigFiles: return "list of config files";
+    case ConfigType::kAppendOutput: return "list of append_output entries";
   }
   return "?";
 }

@@ -37,6 +37,8 @@ enum class ConfigType {
   kDuration,    // "500ms", "30s", "1m", "1h" or a number of seconds
   kPriority,    // a Falco priority name, case-insensitive (bound lower-cased, "info" as "informational")
   kPluginList,  // Falco's `plugins:` list of {name, library_path, init_config, open_params}
+  kConfigFiles,   // Falco's `config_files:` list of paths or {path, strategy: append|override|add-only}
+  kAppendOutput,  // Falco's `append_output:` list of {match, extra_output, extra_fields, suggested_output}
 };
 
 // The KestrelConfig member a key's value is stored in.
@@ -46,11 +48,13 @@ using ConfigField = T& (*)(KestrelConfig&);
 // milliseconds for a count of ms (output_timeout, as in falco.yaml);
 // kFloat double; kString, kEnum, kPriority std::string; kStringList,
 // kEnumList a vector of strings; kDuration milliseconds; kPluginList the
-// plugin list; kSection none (a test holds every key to this).
+// plugin list; kConfigFiles a vector of strings ("PATH\tSTRATEGY");
+// kAppendOutput the append_output list; kSection none (a test holds every key to this).
 using ConfigBinding =
     std::variant<std::monostate, ConfigField<bool>, ConfigField<uint64_t>, ConfigField<double>,
                  ConfigField<std::string>, ConfigField<std::vector<std::string>>,
-                 ConfigField<std::chrono::milliseconds>, ConfigField<std::vector<PluginConfig>>>;
+                 ConfigField<std::chrono::milliseconds>, ConfigField<std::vector<PluginConfig>>,
+                 ConfigField<std::vector<AppendOutput>>>;
 
 struct ConfigKey {
   std::string_view path;           // dotted: "file_output.filename"
