@@ -573,7 +573,8 @@ Result<YAML::Node> user_tree(const std::string& main_path, ConfigProvenance& pro
       auto layer = user_layer(file, provenance.warnings);
       if (!layer.ok()) return layer.status();
       if (layer->IsNull()) continue;
-      if (const YAML::Node nested = (*layer)["config_files"])
+      const YAML::Node& included = *layer;
+      if (const YAML::Node nested = included["config_files"])
         return error_at({file, true}, nested, "config key 'config_files': an included config file cannot include others");
       provenance.files.push_back(file);
       merge_with_strategy(tree, *layer, strategy);
