@@ -2,8 +2,15 @@
 //
 // Sources of configuration, later ones winning key by key:
 //   1. the declared defaults (config_schema.h, config_keys.cpp),
-//   2. a user file (-c FILE), merged over the defaults,
-//   3. -o key=value overrides, in command-line order.
+//   2. a user file (-c FILE) with the files its config_files names merged
+//      into it by Falco's strategies (append, override, add-only), the
+//      whole merged over the defaults,
+//   3. -o key=value overrides, in command-line order (-u adds
+//      buffered_outputs=false after them), and -p formats appended to
+//      append_output.
+// Falco keys Kestrel does not declare are translated first, layer by
+// layer (falco_keys.h): aliases take effect, the rest are accepted with a
+// warning (ConfigProvenance::warnings) or refused.
 // Every layer is validated against config_schema.h before it is merged, so
 // an error names the key and where it was written (file:line:col, or the
 // -o argument). The result is a typed KestrelConfig.
@@ -180,7 +187,7 @@ std::string_view default_config_text();
 struct ConfigInputs {
   std::string file;                    // -c FILE; empty: defaults only
   std::vector<std::string> overrides;  // -o key=value, in order
-  std::vector<std::string> extra_outputs;  // -p FORMAT: appended to append_output as {extra_output: FORMAT}
+  std::vector<std::string> extra_outputs = {};  // -p FORMAT: appended to append_output as {extra_output: FORMAT}
 };
 
 // Loads, validates and merges. Errors carry the offending key and position.

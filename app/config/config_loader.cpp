@@ -348,12 +348,15 @@ class FalcoKeyTranslation {
           break;
         }
         case FalcoKeyKind::kAlias: {
-          YAML::Node value = kv.second;
+          // reset(), not operator=: assigning a Node writes through to the
+          // node it refers to, here the one still in the user's tree.
+          YAML::Node value;
+          value.reset(kv.second);
           if (falco->convert) {
             auto converted = falco->convert(kv.second);
             if (!converted.ok())
               return error_at(origin_, kv.second, "config key '" + path + "': " + converted.status().message());
-            value = *converted;
+            value.reset(*converted);
           }
           if (path == "outputs_queue.capacity" && value.IsScalar() && value.Scalar() == "0") {
             warnings_.push_back(position(origin_, kv.first) + ": '" + path +

@@ -146,6 +146,7 @@ TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
         break;
       case ConfigType::kStringList:
       case ConfigType::kEnumList:
+      case ConfigType::kConfigFiles:
         EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<std::string>>>(key.bind)) << key.path;
         break;
       case ConfigType::kDuration:
@@ -153,6 +154,9 @@ TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
         break;
       case ConfigType::kPluginList:
         EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<PluginConfig>>>(key.bind)) << key.path;
+        break;
+      case ConfigType::kAppendOutput:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<AppendOutput>>>(key.bind)) << key.path;
         break;
     }
     if (key.type != ConfigType::kSection) {

@@ -135,12 +135,13 @@ TEST(FalcoConfigLive, WatchConfigFilesReloadsOnRulesAndConfigDirChanges) {
   EXPECT_NE(c.err.find("watch_config_files: a watched file changed"), std::string::npos);
   EXPECT_GT(wait_alert("Marker B", marker_b), 0u) << c.out << c.err;
 
-  // 2. A file appears in the config_files directory: priority critical
-  //    now hides the Warning rule's alerts, and a Critical one fires.
-  std::ofstream(d + "/conf.d/50-priority.yaml") << "priority: critical\n";
-  ASSERT_EQ(wait_reloads(2), 2u) << c.err;
+  // 2. A Critical rule joins, then a file appears in the config_files
+  //    directory: its priority: critical hides the Warning rule's alerts
+  //    and the Critical one still fires.
   std::ofstream(rules, std::ios::trunc) << rule_for("Marker B", marker_b, "WARNING")
                                         << rule_for("Marker A critical", marker_a, "CRITICAL");
+  ASSERT_EQ(wait_reloads(2), 2u) << c.err;
+  std::ofstream(d + "/conf.d/50-priority.yaml") << "priority: critical\n";
   ASSERT_EQ(wait_reloads(3), 3u) << c.err;
   const size_t b_before = alerts_for("Marker B");
   EXPECT_GT(wait_alert("Marker A critical", marker_a), 0u) << c.out << c.err;
