@@ -35,6 +35,7 @@ TEST_PKGS=(
   keyutils  # keyctl: the module-signing VM test tries to enroll a key at run time
   kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
   sysdig  # the independent .scap reader the scap differential test compares Kestrel with
+  curl  # falco_config_live_test asks the webserver for /healthz and /metrics
   python3-yaml  # tests that read Falco's regression definitions whole-process (tests/falco_corpus/, tests/app/*_cli_test.py)
   # arm64: the module cross-built (kestrel-driverkit) and its guest (kmod_arm64_vm_test)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
