@@ -295,7 +295,10 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
   std::ostream& log = config->time_format_iso_8601 ? timestamped_err : routed_err;
   for (const auto& warning : config->provenance.warnings) log << "kestrel: warning: " << warning << "\n";
   log.flush();
-  return run_configured(o, *config, out, log);
+  const int code = run_configured(o, *config, out, log);
+  log.flush();
+  if (code != kExitOk) routed.emit_held_back();
+  return code;
 }
 
 }  // namespace kestrel

@@ -51,9 +51,19 @@ int LogRouteBuf::sync() {
   return target_->pubsync();
 }
 
+void LogRouteBuf::emit_held_back() {
+  if (!line_.empty()) emit();
+  if (held_back_.empty()) return;
+  target_->sputn(held_back_.data(), static_cast<std::streamsize>(held_back_.size()));
+  target_->pubsync();
+  held_back_.clear();
+}
+
 void LogRouteBuf::emit() {
   const int level = log_line_level(line_);
-  if (level <= routing_.min_level) {
+  const bool kept = level <= routing_.min_level;
+  if (!kept || !routing_.to_stderr) held_back_ = line_;
+  if (kept) {
     if (routing_.to_stderr) target_->sputn(line_.data(), static_cast<std::streamsize>(line_.size()));
     if (routing_.to_syslog) {
       std::string text = line_;

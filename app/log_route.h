@@ -7,7 +7,10 @@
 // kestrel) when log_syslog. Kestrel's log lines carry no level field, so
 // the severity is read from the words they use: a line saying "warning" is
 // a warning, one saying "error", "failed" or "cannot" an error, the rest
-// informational. Used by one thread at a time, like the stream it wraps.
+// informational. Since that reading can miss, a run that fails gets its
+// last held-back line written to stderr anyway (emit_held_back()), so the
+// reason for a non-zero exit is never filtered away. Used by one thread
+// at a time, like the stream it wraps.
 #pragma once
 
 #include <streambuf>
@@ -31,6 +34,9 @@ class LogRouteBuf : public std::streambuf {
  public:
   LogRouteBuf(std::streambuf* target, LogRouting routing);
   ~LogRouteBuf() override;
+  // Writes the last line log_level or log_stderr held back (if any) to
+  // the wrapped streambuf: for a run about to exit with an error.
+  void emit_held_back();
 
  protected:
   int overflow(int c) override;
@@ -41,6 +47,7 @@ class LogRouteBuf : public std::streambuf {
   std::streambuf* target_;
   LogRouting routing_;
   std::string line_;
+  std::string held_back_;  // the last line not written to stderr
 };
 
 }  // namespace kestrel

@@ -361,6 +361,25 @@ TEST(FalcoFlags, DryRunLoadsTheReferenceConfigAndCapturesNothing) {
   EXPECT_EQ(kestrel({"-r", broken.c_str(), "--dry-run", "-o", "engine.kind=none"}).code, kExitFailure);
 }
 
+// log_level keeps lines at least that severe, log_stderr=false keeps
+// stderr quiet; the line explaining a failed run is written regardless.
+TEST(FalcoConfig, LogKeysFilterTheLogButNeverTheReasonOfAFailure) {
+  auto info = kestrel({"--dry-run", "-o", "webserver.threadiness=2"});
+  ASSERT_EQ(info.code, kExitOk) << info.err;
+  EXPECT_NE(info.err.find("--dry-run: configuration"), std::string::npos) << info.err;
+  auto warning = kestrel({"--dry-run", "-o", "webserver.threadiness=2", "-o", "log_level=warning"});
+  ASSERT_EQ(warning.code, kExitOk) << warning.err;
+  EXPECT_EQ(warning.err.find("--dry-run: configuration"), std::string::npos) << warning.err;
+  EXPECT_NE(warning.err.find("'webserver.threadiness' has no meaning"), std::string::npos) << warning.err;
+  auto quiet = kestrel({"--dry-run", "-o", "webserver.threadiness=2", "-o", "log_stderr=false"});
+  ASSERT_EQ(quiet.code, kExitOk);
+  EXPECT_EQ(quiet.err, "");
+  // No source at all: an error line that reads as info, still printed.
+  auto failed = kestrel({"--dry-run", "-o", "engine.kind=nodriver", "-o", "log_level=error", "-o", "log_stderr=false"});
+  EXPECT_EQ(failed.code, kExitFailure);
+  EXPECT_NE(failed.err.find("there is no event source"), std::string::npos) << failed.err;
+}
+
 TEST(FalcoFlags, EventSourceSelection) {
   auto both = kestrel({"--enable-source", "syscall", "--disable-source", "syscall"});
   EXPECT_EQ(both.code, kExitUsage);
