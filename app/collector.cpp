@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "app/falco_metrics.h"
 #include "app/privileges.h"
 #include "app/source_factory.h"
 #include "outputs/grpc/grpc_sink.h"
@@ -30,7 +31,7 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan&
       case SinkPlan::Kind::kSyslog: sinks.push_back(engine::make_syslog_sink()); break;
       case SinkPlan::Kind::kHttp: sinks.push_back(engine::make_http_sink(plan.http)); break;
       case SinkPlan::Kind::kGrpc:
-        if (grpc_hub) sinks.push_back(engine::make_grpc_sink(grpc_hub, plan.grpc_drain_timeout));
+        if (grpc_hub) sinks.push_back(engine::make_grpc_sink(grpc_hub, plan.grpc_drain_timeout, plan.dispatch.format));
         break;
     }
   }
@@ -208,6 +209,11 @@ Status Collector::start() {
     recorder_ = std::move(*recorder);
     pipeline_->record_to(recorder_.get());
   }
+  if (plan_.triggered_capture) {
+    triggered_capture_ = std::make_unique<TriggeredCapture>(
+        *plan_.triggered_capture, [this](const std::string& line) { output_log_.add("kestrel: " + line); });
+    pipeline_->capture_on_match(triggered_capture_.get());
+  }
   return ok_status();
 }
 
@@ -295,6 +301,7 @@ void Collector::on_tick(const PipelineSummary& running) {
   const bool log_now = plan_.metrics.enabled && now >= next_metrics_;
   MetricsSnapshot snapshot =
       make_snapshot(running, last_logged_ ? &*last_logged_ : nullptr, started_, read_process_usage());
+  snapshot.hostname = plan_.rule_engine.hostname;
   if (log_now) {
     next_metrics_ = now + plan_.metrics.interval;
     log_ << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";
@@ -303,6 +310,8 @@ void Collector::on_tick(const PipelineSummary& running) {
       std::ofstream json_out(plan_.metrics.output_file, std::ios::app);
       json_out << metrics_json(snapshot) << "\n";
     }
+    if (plan_.metrics.output_rule)
+      outputs_->submit(falco_metrics_snapshot_alert(snapshot, last_logged_ ? &*last_logged_ : nullptr));
     last_logged_ = snapshot;
   }
   if (webserver_) webserver_->publish(std::move(snapshot));

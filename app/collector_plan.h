@@ -25,6 +25,7 @@
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/http_sink.h"
 #include "sources/capture/capture_recorder.h"
+#include "sources/capture/triggered_capture.h"
 #include "sources/event/event.h"
 #include "sources/source.h"
 #include "state/thread_table.h"
@@ -72,6 +73,9 @@ struct MetricsPlan {
   bool enabled = false;  // log a stats line every `interval`
   std::chrono::milliseconds interval{60000};
   std::string output_file;  // also append each as JSON here
+  // Falco's metrics.output_rule: also send each as the internal alert
+  // "Falco internal: metrics snapshot" through the outputs (falco_metrics.h).
+  bool output_rule = false;
 };
 
 struct CollectorPlan {
@@ -96,6 +100,9 @@ struct CollectorPlan {
   bool buffered_outputs = false;  // stdout and file sinks flush only when full and at exit
   DropAlarmOptions drop_alarm;
   MetricsPlan metrics;
+  // Falco's `capture:` section with capture.enabled; unset: no rule starts
+  // a capture (sources/capture/triggered_capture.h).
+  std::optional<TriggeredCaptureOptions> triggered_capture;
   std::string write_capture;  // -w FILE (".gz": compressed); empty: none
   CaptureFormat write_format = CaptureFormat::kKcap;  // by --capture-format, else the extension
   std::optional<std::chrono::milliseconds> duration;  // -M

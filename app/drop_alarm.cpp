@@ -10,6 +10,16 @@ DropAlarm::DropAlarm(DropAlarmOptions options, std::string hostname)
   if (options_.simulate_drops) options_.threshold = 0;
 }
 
+namespace {
+
+bool has_ebpf(const PipelineSummary& summary) {
+  for (const auto& src : summary.sources)
+    if (src.name == "ebpf") return true;
+  return false;
+}
+
+}  // namespace
+
 std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary, uint64_t now_ns) {
   uint64_t drops = 0;
   std::string detail;
@@ -29,6 +39,12 @@ std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary, 
   const uint64_t new_events = summary.events - std::min(summary.events, last_events_);
   last_drops_ = drops;
   last_events_ = summary.events;
+  // Falco's n_drops_buffer: the kernel ring's own losses since the last check.
+  uint64_t buffer = 0;
+  for (const auto& src : summary.sources)
+    if (auto it = src.stats.drops.find("buffer_full"); it != src.stats.drops.end()) buffer += it->second;
+  const uint64_t new_buffer_drops = buffer - std::min(buffer, last_buffer_drops_);
+  last_buffer_drops_ = buffer;
   if (options_.simulate_drops) ++new_drops;
   if (new_drops == 0) return std::nullopt;
   const double ratio = static_cast<double>(new_drops) / static_cast<double>(new_drops + new_events);
@@ -48,15 +64,20 @@ std::optional<DropAlarmAction> DropAlarm::check(const PipelineSummary& summary, 
   action.message += ")";
   action.exit = options_.exit;
   if (options_.alert) {
+    // Shaped as Falco's (source "internal", its sentence, its field names
+    // with numbers; outputs/alert_format.h renders it as handle_msg does),
+    // plus Kestrel's per-source, per-reason counts.
     engine::Alert a;
     a.time_ns = now_ns;
     a.rule = std::string(kDropAlarmRule);
     a.priority = engine::Priority::kCritical;
-    a.source = "internal";
+    a.source = engine::kInternalSource;
     a.hostname = hostname_;
-    a.output = action.message;
-    fields.emplace_back("n_drops", new_drops);
+    a.output = std::string(kDropAlarmRule) + ". " + std::to_string(new_drops) + " system calls dropped in last second.";
     fields.emplace_back("n_evts", new_events + new_drops);  // Falco's n_evts counts the drops too
+    fields.emplace_back("n_drops", new_drops);
+    fields.emplace_back("n_drops_buffer", new_buffer_drops);
+    fields.emplace_back("ebpf_enabled", int64_t{has_ebpf(summary) ? 1 : 0});
     a.output_fields = std::move(fields);
     action.alert = std::move(a);
   }

@@ -72,7 +72,7 @@ class DropAlarm {
   std::string hostname_;
   TokenBucket bucket_;
   DropAlarmCounts counts_;
-  uint64_t last_events_ = 0, last_drops_ = 0;
+  uint64_t last_events_ = 0, last_drops_ = 0, last_buffer_drops_ = 0;
 };
 
 // Falco's end-of-run block, to stderr:

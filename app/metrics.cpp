@@ -1,5 +1,8 @@
 #include "app/metrics.h"
 
+#include "app/falco_metrics.h"
+#include "app/prometheus_text.h"
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,53 +12,15 @@
 #include <sstream>
 
 namespace kestrel {
-namespace {
-
-// Prometheus label values escape backslash, quote and newline.
-std::string label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-class PromWriter {
- public:
-  void family(const char* name, const char* type, const char* help) {
-    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-  }
-  template <typename T>
-  void sample(const char* name, T value, std::initializer_list<std::pair<const char*, std::string_view>> labels = {}) {
-    out_ << name;
-    if (labels.size()) {
-      out_ << "{";
-      bool first = true;
-      for (const auto& [k, v] : labels) {
-        out_ << (first ? "" : ",") << k << "=\"" << label(v) << "\"";
-        first = false;
-      }
-      out_ << "}";
-    }
-    out_ << " " << value << "\n";
-  }
-  std::string str() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-};
-
-}  // namespace
 
 ProcessUsage read_process_usage() {
   ProcessUsage u;
   if (FILE* f = std::fopen("/proc/self/statm", "r")) {
     unsigned long size = 0, resident = 0;
-    if (std::fscanf(f, "%lu %lu", &size, &resident) == 2)
+    if (std::fscanf(f, "%lu %lu", &size, &resident) == 2) {
       u.rss_bytes = static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+      u.vsz_bytes = static_cast<uint64_t>(size) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    }
     std::fclose(f);
   }
   struct rusage ru {};
@@ -80,6 +45,10 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
   s.alerts = summary.alerts;
   s.alerts_by_rule = summary.alerts_by_rule;
   s.alerts_by_priority = summary.alerts_by_priority;
+  for (const auto& [key, m] : summary.rule_matches) s.rule_matches.push_back(m);
+  s.start_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count() -
+      static_cast<int64_t>(s.uptime_seconds * 1e9));
   double dt = previous ? std::chrono::duration<double>(s.taken - previous->taken).count() : s.uptime_seconds;
   auto rate = [&](uint64_t now, uint64_t before) {
     return dt > 0 && now >= before ? static_cast<double>(now - before) / dt : 0.0;
@@ -226,6 +195,8 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   w.sample("kestrel_cpu_seconds_total", s.process.cpu_seconds);
   w.family("kestrel_open_fds", "gauge", "Open file descriptors of the collector.");
   w.sample("kestrel_open_fds", s.process.open_fds);
+  // The same figures under Falco's names, for Falco's dashboards.
+  write_falco_prometheus(s, w);
   return w.str();
 }
 

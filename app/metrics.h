@@ -4,7 +4,8 @@
 // A MetricsSnapshot is taken on the engine thread from the pipeline's
 // running summary (see Pipeline::on_tick) plus process figures from /proc;
 // rates (events/s) come from the difference with the previous snapshot.
-// Prometheus names are `kestrel_…`; counters end in `_total`.
+// Prometheus names are `kestrel_…`; counters end in `_total`. The figures
+// Falco also publishes follow under Falco's own names (falco_metrics.h).
 #pragma once
 
 #include <chrono>
@@ -19,11 +20,12 @@ namespace kestrel {
 
 struct ProcessUsage {
   uint64_t rss_bytes = 0;
+  uint64_t vsz_bytes = 0;
   double cpu_seconds = 0;  // user + system since start
   uint64_t open_fds = 0;
 };
 
-// This process's RSS (from /proc/self/statm), CPU time (getrusage) and fd
+// This process's RSS and virtual size (from /proc/self/statm), CPU time (getrusage) and fd
 // count (/proc/self/fd). Missing files leave fields at 0.
 ProcessUsage read_process_usage();
 
@@ -48,7 +50,10 @@ struct MetricsSnapshot {
   std::vector<SourceMetrics> sources;
   std::map<std::string, uint64_t> alerts_by_rule;
   std::map<std::string, uint64_t> alerts_by_priority;
+  std::vector<RuleMatches> rule_matches;  // with each rule's source, priority and tags
   uint64_t alerts = 0;
+  std::string hostname;  // set by the collector (the alerts' hostname)
+  uint64_t start_ns = 0;  // wall-clock start of the collector
   // Output path: per sink, what was delivered and lost (by reason), and
   // each sink's own counters.
   engine::DispatcherStats outputs;

@@ -43,6 +43,12 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     parse();
     rules_->process(ev, table_, alerts);
   }
+  if (triggered_) {
+    for (const auto& alert : alerts)
+      if (triggered_->wanted(alert.capture))
+        triggered_->trigger(ev.view.ts(), summary.events, alert.capture_duration_ms, [&] { return table_.snapshot(); });
+    triggered_->on_event(ev.view.bytes(), ev.domain, ev.enter, ev.view.ts());
+  }
   if (recorder_ && summary.recording.ok()) {
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
@@ -51,6 +57,9 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     ++summary.alerts;
     ++summary.alerts_by_rule[alert.rule];
     ++summary.alerts_by_priority[std::string(engine::priority_name(alert.priority))];
+    auto [it, added] = summary.rule_matches.try_emplace({alert.source, alert.rule});
+    if (added) it->second = {alert.rule, alert.source, alert.priority, alert.tags, 0};
+    ++it->second.matches;
     outputs_.submit(std::move(alert));
   }
 }
@@ -102,6 +111,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   }
   mux_.stop();
   outputs_.stop();
+  if (triggered_) triggered_->finish();
   if (recorder_) {
     Status closed = recorder_->close();
     if (summary.recording.ok()) summary.recording = closed;

@@ -21,17 +21,30 @@
 #include "outputs/alert_dispatcher.h"
 #include "plugins/plugin_event_parsing.h"
 #include "sources/capture/capture_recorder.h"
+#include "sources/capture/triggered_capture.h"
 #include "sources/multiplexer.h"
 #include "state/state_updater.h"
 #include "state/thread_table.h"
 
 namespace kestrel {
 
+// One rule's matches with what Falco labels them by in
+// falcosecurity_falco_rules_matches_total.
+struct RuleMatches {
+  std::string rule;
+  std::string source;
+  engine::Priority priority = engine::Priority::kDebug;
+  std::vector<std::string> tags;
+  uint64_t matches = 0;
+};
+
 struct PipelineSummary {
   uint64_t events = 0;
   uint64_t alerts = 0;
   std::map<std::string, uint64_t> alerts_by_rule;
   std::map<std::string, uint64_t> alerts_by_priority;
+  // By (source, rule): a rule name is unique within its source.
+  std::map<std::pair<std::string, std::string>, RuleMatches> rule_matches;
   std::vector<SourceReport> sources;
   engine::DispatcherStats outputs;
   ThreadTableStats state;
@@ -56,6 +69,10 @@ class Pipeline {
   // Also write every event (and the initial state) to `writer`, which must
   // be open; the pipeline closes it at the end (-w FILE).
   void record_to(CaptureRecorder* writer) { recorder_ = writer; }
+  // Rule-triggered captures (Falco's `capture:` section): the matches that
+  // ask for one start or extend it, and every event is offered to it. The
+  // open capture is finished when the run ends. Set before run().
+  void capture_on_match(TriggeredCapture* capture) { triggered_ = capture; }
 
   // Calls `fn` about every `interval` with the running summary (sources,
   // outputs and state filled in), on the engine thread: periodic metrics and
@@ -117,6 +134,7 @@ class Pipeline {
   plugin::PluginEventParsing* parsing_ = nullptr;
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
+  TriggeredCapture* triggered_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;
   std::function<bool(uint64_t, const PipelineSummary&)> on_event_second_;

@@ -94,6 +94,8 @@ struct RuleInfo {
   bool warn_evttypes = true;
   bool skip_if_unknown_filter = false;
   bool unknown_source = false;
+  bool capture = false;             // Falco 0.42's `capture: true`
+  uint64_t capture_duration_ms = 0;  // 0: capture.default_duration
   std::set<std::string> tags;
   std::vector<ExceptionInfo> exceptions;
   uint32_t index = 0;

@@ -447,6 +447,8 @@ void Reader::read_rule(const YAML::Node& item) {
   decode(item, "enabled", info.enabled, ctx, true);
   decode(item, "warn_evttypes", info.warn_evttypes, ctx, true);
   decode(item, "skip-if-unknown-filter", info.skip_if_unknown_filter, ctx, true);
+  decode(item, "capture", info.capture, ctx, true);
+  decode(item, "capture_duration", info.capture_duration_ms, ctx, true);
   info.tags = read_tags(item, ctx);
   info.exceptions = read_exceptions(item, ctx, false);
   check(collector.define_rule(std::move(info), result));

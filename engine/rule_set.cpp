@@ -157,6 +157,8 @@ class Builder {
     rule.priority = r.priority;
     rule.tags = r.tags;
     rule.enabled = r.enabled;
+    rule.capture = r.capture;
+    rule.capture_duration_ms = r.capture_duration_ms;
     rule.condition = std::move(p.expr);
     out.rules.push_back(std::move(rule));
     return true;

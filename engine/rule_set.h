@@ -35,6 +35,8 @@ struct LoadedRule {
   Priority priority = Priority::kDebug;
   std::set<std::string> tags;
   bool enabled = true;
+  bool capture = false;              // `capture: true`: a match starts (or extends) a capture
+  uint64_t capture_duration_ms = 0;  // `capture_duration`; 0: the configured default
   std::string condition_text;  // with exceptions folded in
   ExprPtr condition;           // resolved: no macro references, lists expanded
   EvttypeSet evttypes;         // meaningful for the syscall source

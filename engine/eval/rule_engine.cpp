@@ -30,12 +30,24 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
     };
     auto cond = compile_condition(*r.condition, engine->cache_, &memo);
     if (!cond.ok()) return fail(cond.status(), "condition");
-    auto out = OutputFormat::compile(r.output, engine->cache_);
-    if (!out.ok()) return fail(out.status(), "output");
     CompiledRule c;
     c.name = r.name;
     c.priority = r.priority;
     c.tags.assign(r.tags.begin(), r.tags.end());
+    c.capture = r.capture;
+    c.capture_duration_ms = r.capture_duration_ms;
+    const std::string output = append_extra_output(r.output, opt.append_output, r.name, r.source, c.tags);
+    auto out = OutputFormat::compile(output, engine->cache_);
+    if (!out.ok()) return fail(out.status(), "output");
+    for (const AppendOutput& e : opt.append_output) {
+      if (!e.matches(r.name, r.source, c.tags)) continue;
+      for (const AppendOutputField& f : e.extra_fields) {
+        const bool raw = f.format.empty();
+        auto format = OutputFormat::compile(raw ? "%" + f.name : f.format, engine->cache_);
+        if (!format.ok()) return fail(format.status(), "append_output extra field");
+        c.extra_fields.push_back({f.name, std::move(format).value(), raw});
+      }
+    }
     c.condition = std::move(cond).value();
     c.output = std::move(out).value();
     auto index = static_cast<uint32_t>(engine->rules_.size());
@@ -83,7 +95,16 @@ size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::
     a.source = options_.source;
     a.hostname = options_.hostname;
     a.tags = r.tags;
+    a.capture = r.capture;
+    a.capture_duration_ms = r.capture_duration_ms;
     r.output.render(state, a.output, a.output_fields);
+    for (const auto& extra : r.extra_fields) {
+      std::string text;
+      std::vector<std::pair<std::string, FieldValue>> fields;
+      extra.format.render(state, text, fields);
+      if (extra.raw && !fields.empty()) a.extra_fields.emplace_back(extra.name, std::move(fields.front().second));
+      else a.extra_fields.emplace_back(extra.name, std::move(text));
+    }
     if (options_.rule_matching == RuleMatching::kFirst) break;
   }
   stats_.alerts += raised;

@@ -26,6 +26,7 @@
 #include "engine/eval/output_format.h"
 #include "engine/eval/program.h"
 #include "engine/alert.h"
+#include "engine/append_output.h"
 #include "engine/rule_set.h"
 #include "sources/source.h"
 
@@ -50,6 +51,10 @@ struct RuleEngineOptions {
   // The fields the rules were loaded against (the app's registry, with its
   // loaded plugins' fields); never null, must outlive the engine.
   const FieldRegistry* fields = &builtin_field_registry();
+  // Falco's append_output, applied to each rule as it compiles (an
+  // extra_output or extra field naming no field of this source fails the
+  // rule as its own output would).
+  std::vector<AppendOutput> append_output;
 };
 
 struct RuleEngineStats {
@@ -104,8 +109,16 @@ class RuleEngine {
     std::string name;
     Priority priority = Priority::kDebug;
     std::vector<std::string> tags;
+    bool capture = false;
+    uint64_t capture_duration_ms = 0;
     PredicatePtr condition;
     OutputFormat output;
+    struct ExtraField {
+      std::string name;
+      OutputFormat format;
+      bool raw = false;  // a field's typed value, not rendered text
+    };
+    std::vector<ExtraField> extra_fields;  // append_output's, JSON only
     uint64_t evaluated = 0;
     uint64_t matches = 0;
   };

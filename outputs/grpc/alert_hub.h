@@ -1,20 +1,21 @@
-// alert_hub.h — fan-out of alerts to gRPC subscribers (no gRPC here).
+// alert_hub.h — the one queue of alerts the gRPC outputs service drains
+// (no gRPC here).
 //
-// The gRPC sink publishes every alert into the hub; each `sub` stream has
-// its own bounded queue, so one slow client never holds up the others or
-// the output thread (its overflow is dropped and counted). A separate
-// bounded buffer keeps the alerts raised since the last `get` call (oldest
-// dropped first, counted). close() ends every subscription once its queue
-// is empty, so a clean shutdown delivers what was already queued.
-// All methods are thread-safe.
+// As Falco's gRPC server: every alert goes into one shared queue, and
+// every `sub` stream and every `get` call take from it, so an alert reaches
+// exactly one consumer (two `sub` clients split the stream; a `get` takes
+// what is queued at that moment). Alerts raised while nobody consumes wait
+// in the queue; it is bounded (`capacity`): when full the oldest is dropped
+// and counted. close() ends every `sub` once the queue is empty, so a clean
+// shutdown delivers what was already queued. All methods are thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "engine/alert.h"
@@ -22,55 +23,55 @@
 namespace kestrel::engine {
 
 struct AlertHubOptions {
-  size_t subscriber_queue = 4096;  // alerts per `sub` stream
-  size_t get_buffer = 4096;        // alerts kept for `get`
+  size_t capacity = 4096;  // alerts waiting for a consumer
 };
 
 struct AlertHubStats {
   uint64_t published = 0;
-  uint64_t subscriber_drops = 0;  // a sub stream's queue was full
-  uint64_t get_buffer_drops = 0;  // oldest buffered alert pushed out
-  uint64_t subscribers = 0;       // currently connected
+  uint64_t queue_drops = 0;  // oldest queued alert pushed out by a full queue
+  uint64_t subscribers = 0;  // `sub` streams open now
+};
+
+// One queued alert and the text Falco's gRPC `output` carries for it (the
+// formatted alert line: text, or the JSON object with json_output).
+struct HubAlert {
+  Alert alert;
+  std::string output;
+  bool iso_time = false;  // time_format_iso_8601: output_fields name the time evt.time.iso8601
 };
 
 class AlertHub {
  public:
-  class Subscription;
   enum class PopResult { kAlert, kTimeout, kClosed };
 
   explicit AlertHub(AlertHubOptions options = {});
 
-  // A new subscription; it receives alerts published from now on.
-  std::shared_ptr<Subscription> subscribe();
-  void unsubscribe(const std::shared_ptr<Subscription>& sub);
+  void publish(HubAlert item);
 
-  // Next alert of `sub`: kAlert (into `out`), kTimeout after `wait`, or
-  // kClosed once the hub is closed and `sub`'s queue is empty.
-  PopResult pop(Subscription& sub, Alert& out, std::chrono::milliseconds wait);
+  // A `sub` stream opens / ends (counted for wait_for_subscribers).
+  void subscribe();
+  void unsubscribe();
+  // The next queued alert, for whichever consumer asks first: kAlert (into
+  // `out`), kTimeout after `wait`, or kClosed once closed and empty.
+  PopResult pop(HubAlert& out, std::chrono::milliseconds wait);
+  // Everything queued now, oldest first (`get`).
+  std::vector<HubAlert> take_all();
 
-  void publish(const Alert& alert);
-  // The alerts buffered since the previous call, oldest first.
-  std::vector<Alert> take_buffered();
-
-  // True once `count` subscriptions are open, false after `timeout`.
+  // True once `count` `sub` streams are open, false after `timeout`.
   bool wait_for_subscribers(size_t count, std::chrono::milliseconds timeout);
-  // True once every subscription's queue is empty (sent), false after `timeout`.
+  // True once the queue is empty (every alert taken) or no `sub` stream is
+  // open to take the rest (what waits for a later `get` is not waited
+  // for), false after `timeout`.
   bool wait_drained(std::chrono::milliseconds timeout);
   void close();
   AlertHubStats stats() const;
-
-  class Subscription {
-   private:
-    friend class AlertHub;
-    std::deque<Alert> queue_;
-  };
 
  private:
   AlertHubOptions options_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
-  std::vector<std::shared_ptr<Subscription>> subs_;
-  std::deque<Alert> buffered_;
+  std::deque<HubAlert> queue_;
+  size_t subscribers_ = 0;
   bool closed_ = false;
   AlertHubStats stats_;
 };

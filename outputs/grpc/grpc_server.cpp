@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/engine_version.h"
+#include "outputs/alert_format.h"
 #include "outputs/grpc/outputs.grpc.pb.h"
 #include "outputs/grpc/version.grpc.pb.h"
 
@@ -53,13 +55,16 @@ SemVerParts split_semver(const std::string& v) {
   return p;
 }
 
+// Falco's rule: the source's name parsed as the enum (its aliases
+// included), and any other name — a plugin's source — PLUGIN.
 falco::schema::source source_enum(const std::string& source) {
-  if (source == "syscall") return falco::schema::SYSCALL;
-  if (source == "k8s_audit") return falco::schema::K8S_AUDIT;
-  return falco::schema::INTERNAL;
+  falco::schema::source s = falco::schema::SYSCALL;
+  if (!falco::schema::source_Parse(source, &s)) s = falco::schema::PLUGIN;
+  return s;
 }
 
-void to_response(const Alert& a, falco::outputs::response& r) {
+void to_response(const HubAlert& queued, falco::outputs::response& r) {
+  const Alert& a = queued.alert;
   r.mutable_time()->set_seconds(static_cast<int64_t>(a.time_ns / 1'000'000'000ull));
   r.mutable_time()->set_nanos(static_cast<int32_t>(a.time_ns % 1'000'000'000ull));
   // Priority and falco.schema.priority share names and order (Emergency = 0).
@@ -67,9 +72,15 @@ void to_response(const Alert& a, falco::outputs::response& r) {
   r.set_source_deprecated(source_enum(a.source));
   r.set_source(a.source);
   r.set_rule(a.rule);
-  r.set_output(a.output);
+  // What Falco puts there: the alert line its outputs print.
+  r.set_output(queued.output);
   auto& fields = *r.mutable_output_fields();
   for (const auto& [name, value] : a.output_fields) fields[name] = field_text(value);
+  // Falco's map holds every field of the whole format, the leading time
+  // included, as text.
+  if (a.source != kInternalSource && fields.count("evt.time") == 0 && fields.count("evt.time.iso8601") == 0)
+    fields[queued.iso_time ? "evt.time.iso8601" : "evt.time"] =
+        queued.iso_time ? iso8601_utc_offset(a.time_ns) : clock_time_local(a.time_ns);
   r.set_hostname(a.hostname);
   for (const auto& tag : a.tags) r.add_tags(tag);
 }
@@ -80,25 +91,25 @@ class OutputsService final : public falco::outputs::service::Service {
 
   grpc::Status sub(grpc::ServerContext* ctx,
                    grpc::ServerReaderWriter<falco::outputs::response, falco::outputs::request>* stream) override {
-    auto subscription = hub_->subscribe();
-    Alert alert;
+    hub_->subscribe();
+    HubAlert alert;
     falco::outputs::response response;
     while (!ctx->IsCancelled()) {
-      auto got = hub_->pop(*subscription, alert, kPopWait);
+      auto got = hub_->pop(alert, kPopWait);
       if (got == AlertHub::PopResult::kClosed) break;
       if (got == AlertHub::PopResult::kTimeout) continue;
       response.Clear();
       to_response(alert, response);
       if (!stream->Write(response)) break;
     }
-    hub_->unsubscribe(subscription);
+    hub_->unsubscribe();
     return grpc::Status::OK;
   }
 
   grpc::Status get(grpc::ServerContext*, const falco::outputs::request*,
                    grpc::ServerWriter<falco::outputs::response>* writer) override {
     falco::outputs::response response;
-    for (const auto& alert : hub_->take_buffered()) {
+    for (const auto& alert : hub_->take_all()) {
       response.Clear();
       to_response(alert, response);
       if (!writer->Write(response)) break;
@@ -122,6 +133,11 @@ class VersionService final : public falco::version::service::Service {
     r->set_patch(parts.patch);
     r->set_prerelease(parts.prerelease);
     r->set_build(parts.build);
+    const auto& e = kEngineVersion;
+    r->set_engine_major(e.major);
+    r->set_engine_minor(e.minor);
+    r->set_engine_patch(e.patch);
+    r->set_engine_version(std::to_string(e.major) + "." + std::to_string(e.minor) + "." + std::to_string(e.patch));
     return grpc::Status::OK;
   }
 

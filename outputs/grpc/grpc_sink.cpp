@@ -7,11 +7,13 @@ namespace {
 
 class GrpcSink : public OutputSink {
  public:
-  GrpcSink(std::shared_ptr<AlertHub> hub, std::chrono::milliseconds drain_timeout)
-      : hub_(std::move(hub)), drain_timeout_(drain_timeout) {}
+  GrpcSink(std::shared_ptr<AlertHub> hub, std::chrono::milliseconds drain_timeout, AlertFormatOptions format)
+      : hub_(std::move(hub)), drain_timeout_(drain_timeout), format_(format) {
+    format_.ocsf = false;
+  }
   std::string_view name() const override { return "grpc"; }
   Status write(const Alert& alert, const std::string&) override {
-    hub_->publish(alert);
+    hub_->publish({alert, format_alert(alert, format_), format_.iso_time});
     return ok_status();
   }
   // Subscribers get up to drain_timeout to take what is queued for them,
@@ -25,21 +27,22 @@ class GrpcSink : public OutputSink {
   std::map<std::string, uint64_t> counters() const override {
     auto s = hub_->stats();
     return {{"published", s.published},
-            {"subscriber_drops", s.subscriber_drops},
-            {"get_buffer_drops", s.get_buffer_drops},
+            {"queue_drops", s.queue_drops},
             {"subscribers", s.subscribers}};
   }
 
  private:
   std::shared_ptr<AlertHub> hub_;
   std::chrono::milliseconds drain_timeout_;
+  AlertFormatOptions format_;
   std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_grpc_sink(std::shared_ptr<AlertHub> hub, std::chrono::milliseconds drain_timeout) {
-  return std::make_unique<GrpcSink>(std::move(hub), drain_timeout);
+std::unique_ptr<OutputSink> make_grpc_sink(std::shared_ptr<AlertHub> hub, std::chrono::milliseconds drain_timeout,
+                                           AlertFormatOptions format) {
+  return std::make_unique<GrpcSink>(std::move(hub), drain_timeout, format);
 }
 
 }  // namespace kestrel::engine

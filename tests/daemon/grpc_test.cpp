@@ -1,14 +1,19 @@
 // The gRPC outputs service with a C++ client built from our .proto files:
-// `get` and `version` against a server fed directly, and `sub` against the
-// real collector replaying a capture (-e, in-process).
+// `get` and `version` against a server fed directly, the one shared queue
+// `get` and `sub` drain, and `sub` against the real collector replaying a
+// capture (-e, in-process). tests/daemon/node/ checks the wire with a
+// client built from Falco's own .proto files.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "app/cli.h"
+#include "engine/engine_version.h"
+#include "outputs/alert_format.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/grpc/outputs.grpc.pb.h"
 #include "outputs/grpc/version.grpc.pb.h"
@@ -33,32 +38,46 @@ engine::Alert alert(int n, engine::Priority p) {
   return a;
 }
 
+engine::HubAlert queued(engine::Alert a) {
+  std::string line = engine::format_alert(a, {});
+  return {std::move(a), std::move(line), false};
+}
+
+std::vector<falco::outputs::response> get_all(falco::outputs::service::Stub& stub) {
+  grpc::ClientContext ctx;
+  falco::outputs::request req;
+  auto reader = stub.get(&ctx, req);
+  std::vector<falco::outputs::response> out;
+  for (falco::outputs::response r; reader->Read(&r);) out.push_back(r);
+  EXPECT_TRUE(reader->Finish().ok());
+  return out;
+}
+
 TEST(GrpcService, GetReturnsWhatWasRaisedSinceTheLastGet) {
   auto hub = std::make_shared<engine::AlertHub>();
   const std::string address = socket_address("get");
   auto server = engine::start_grpc_server({.bind_address = address, .version = "1.2.3-rc1+g42"}, hub);
   ASSERT_TRUE(server.ok()) << server.status().to_string();
-  hub->publish(alert(1, engine::Priority::kWarning));
-  hub->publish(alert(2, engine::Priority::kEmergency));
+  setenv("TZ", "UTC", 1);
+  tzset();
+  hub->publish(queued(alert(1, engine::Priority::kWarning)));
+  auto plugin_alert = alert(2, engine::Priority::kEmergency);
+  plugin_alert.source = "k8s_audit";
+  hub->publish(queued(plugin_alert));
+  plugin_alert.source = "cloudtrail";
+  hub->publish(queued(plugin_alert));
 
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = falco::outputs::service::NewStub(channel);
-  auto read_all = [&] {
-    grpc::ClientContext ctx;
-    falco::outputs::request req;
-    auto reader = stub->get(&ctx, req);
-    std::vector<falco::outputs::response> out;
-    for (falco::outputs::response r; reader->Read(&r);) out.push_back(r);
-    EXPECT_TRUE(reader->Finish().ok());
-    return out;
-  };
-  auto got = read_all();
-  ASSERT_EQ(got.size(), 2u);
+  auto got = get_all(*stub);
+  ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].rule(), "rule 1");
   EXPECT_EQ(got[0].priority(), falco::schema::WARNING);
   EXPECT_EQ(got[0].time().seconds(), 1764417418);
   EXPECT_EQ(got[0].time().nanos(), 1);
-  EXPECT_EQ(got[0].output(), "out 1");
+  // Falco's `output`: the alert line its outputs print.
+  EXPECT_EQ(got[0].output(), "11:56:58.000000001: Warning out 1");
+  EXPECT_EQ(got[0].output_fields().at("evt.time"), "11:56:58.000000001");
   EXPECT_EQ(got[0].hostname(), "h");
   EXPECT_EQ(got[0].source(), "syscall");
   EXPECT_EQ(got[0].source_deprecated(), falco::schema::SYSCALL);
@@ -68,7 +87,12 @@ TEST(GrpcService, GetReturnsWhatWasRaisedSinceTheLastGet) {
   ASSERT_EQ(got[0].tags_size(), 2);
   EXPECT_EQ(got[0].tags(1), "b");
   EXPECT_EQ(got[1].priority(), falco::schema::EMERGENCY);
-  EXPECT_TRUE(read_all().empty());  // taken by the first get
+  EXPECT_EQ(got[1].source_deprecated(), falco::schema::K8S_AUDIT);
+  // A plugin's source: PLUGIN (3), its name in `source`.
+  EXPECT_EQ(got[2].source_deprecated(), falco::schema::PLUGIN);
+  EXPECT_EQ(static_cast<int>(got[2].source_deprecated()), 3);
+  EXPECT_EQ(got[2].source(), "cloudtrail");
+  EXPECT_TRUE(get_all(*stub).empty());  // taken by the first get
 
   auto version_stub = falco::version::service::NewStub(channel);
   grpc::ClientContext ctx;
@@ -80,7 +104,49 @@ TEST(GrpcService, GetReturnsWhatWasRaisedSinceTheLastGet) {
   EXPECT_EQ(v.patch(), 3u);
   EXPECT_EQ(v.prerelease(), "rc1");
   EXPECT_EQ(v.build(), "g42");
+  EXPECT_EQ(v.engine_version(), engine::kEngineVersion.to_string());
+  EXPECT_EQ(v.engine_minor(), engine::kEngineVersion.minor);
   (*server)->stop(std::chrono::milliseconds(500));
+}
+
+// One queue, as Falco's: an alert goes to one consumer. A `sub` stream
+// and `get` split what is published; nothing is delivered twice or lost.
+TEST(GrpcService, SubAndGetDrainOneSharedQueue) {
+  auto hub = std::make_shared<engine::AlertHub>();
+  const std::string address = socket_address("shared");
+  auto server = engine::start_grpc_server({.bind_address = address}, hub);
+  ASSERT_TRUE(server.ok()) << server.status().to_string();
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = falco::outputs::service::NewStub(channel);
+  grpc::ClientContext sub_ctx;
+  auto stream = stub->sub(&sub_ctx);
+  ASSERT_TRUE(hub->wait_for_subscribers(1, std::chrono::seconds(10)));
+  constexpr int kAlerts = 40;
+  for (int i = 0; i < kAlerts / 2; ++i) hub->publish(queued(alert(i, engine::Priority::kNotice)));
+  std::set<std::string> seen;
+  falco::outputs::response r;
+  ASSERT_TRUE(stream->Read(&r));  // the stream is taking from the queue
+  seen.insert(r.rule());
+  for (int i = kAlerts / 2; i < kAlerts; ++i) hub->publish(queued(alert(i, engine::Priority::kNotice)));
+  // `get` returns what the stream has not taken, never what it has.
+  for (const auto& g : get_all(*stub)) EXPECT_TRUE(seen.insert(g.rule()).second) << g.rule() << " delivered twice";
+  // The rest reaches the stream; close() ends it once the queue is empty.
+  hub->close();
+  while (stream->Read(&r)) EXPECT_TRUE(seen.insert(r.rule()).second) << r.rule() << " delivered twice";
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kAlerts));
+  EXPECT_EQ(hub->stats().published, static_cast<uint64_t>(kAlerts));
+  EXPECT_EQ(hub->stats().queue_drops, 0u);
+  (*server)->stop(std::chrono::milliseconds(500));
+}
+
+TEST(GrpcService, AFullQueueDropsTheOldestAndCountsIt) {
+  engine::AlertHub hub({.capacity = 2});
+  for (int i = 0; i < 3; ++i) hub.publish(queued(alert(i, engine::Priority::kNotice)));
+  auto all = hub.take_all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].alert.rule, "rule 1");
+  EXPECT_EQ(hub.stats().queue_drops, 1u);
 }
 
 TEST(GrpcService, TcpWithoutTlsIsRefused) {
@@ -123,6 +189,7 @@ TEST(GrpcService, SubscriberReceivesTheAlertsOfAReplayedCapture) {
   EXPECT_EQ(got[0].rule(), "Sensitive File Read By Untrusted Program");
   EXPECT_EQ(got[0].priority(), falco::schema::WARNING);
   EXPECT_EQ(got[0].output_fields().at("fd.name"), "/etc/shadow");
+  EXPECT_EQ(got[0].output().find(": Warning "), 18u) << got[0].output();
   EXPECT_EQ(got[1].rule(), "Shell Spawned By Network Service");
   EXPECT_EQ(got[1].priority(), falco::schema::CRITICAL);
 }

@@ -12,7 +12,9 @@
 #include "app/drop_alarm.h"
 #include "app/event_second_clock.h"
 #include "base/token_bucket.h"
+#include "app/falco_metrics.h"
 #include "app/metrics.h"
+#include "outputs/alert_format.h"
 #include "app/webserver.h"
 
 namespace kestrel {
@@ -126,6 +128,98 @@ TEST(Metrics, EventsPerSecondFromThePreviousSnapshot) {
   EXPECT_NE(metrics_log_line(second).find("output_drops=8"), std::string::npos) << metrics_log_line(second);
 }
 
+// Every metric name the official Falco Grafana dashboard queries
+// (falcosecurity/charts charts/falco/dashboards/falco-dashboard.json; the
+// JSON itself is not in our reference corpus, its queries are taken from a
+// public write-up of it) plus the rest of Falco's documented base metrics
+// that Kestrel measures, with the labels the dashboard groups by.
+TEST(FalcoMetrics, EveryNameFalcosDashboardQueriesIsServed) {
+  PipelineSummary summary = sample_summary();
+  summary.rule_matches[{"syscall", "Shell \"quoted\" rule"}] = {"Shell \"quoted\" rule", "syscall",
+                                                               engine::Priority::kCritical, {"shell", "mitre exec"}, 2};
+  summary.rule_matches[{"k8s_audit", "Other"}] = {"Other", "k8s_audit", engine::Priority::kWarning, {}, 1};
+  auto snapshot = make_snapshot(summary, nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(10),
+                                read_process_usage());
+  snapshot.hostname = "node-1";
+  const std::string text = metrics_prometheus(snapshot);
+  auto m = parse_prometheus(text);
+  std::set<std::string> names;
+  for (const auto& [sample, value] : m) names.insert(sample.substr(0, sample.find('{')));
+  // The dashboard's queries.
+  for (const char* name : {"falcosecurity_falco_rules_matches_total", "falcosecurity_scap_n_evts_total",
+                           "falcosecurity_falco_memory_rss_bytes", "falcosecurity_falco_memory_vsz_bytes",
+                           "falcosecurity_falco_cpu_usage_ratio", "falcosecurity_scap_n_drops_total",
+                           "falcosecurity_falco_outputs_queue_num_drops_total", "falcosecurity_scap_n_drops_buffer_total",
+                           "falcosecurity_scap_n_drops_cpu_total", "falcosecurity_scap_n_drops_full_threadtable_total",
+                           "falcosecurity_scap_n_drops_scratch_map_total", "falcosecurity_falco_version_info",
+                           "falcosecurity_scap_engine_name_info",
+                           // Falco's documented base metrics Kestrel measures too.
+                           "falcosecurity_falco_n_evts_total", "falcosecurity_evt_hostname_info",
+                           "falcosecurity_falco_kernel_release_info", "falcosecurity_falco_evt_source_info",
+                           "falcosecurity_falco_start_timestamp_nanoseconds",
+                           "falcosecurity_falco_host_boot_timestamp_nanoseconds",
+                           "falcosecurity_falco_host_num_cpus_total", "falcosecurity_falco_duration_seconds_total",
+                           "falcosecurity_scap_n_threads_total", "falcosecurity_scap_n_fds_total"})
+    EXPECT_TRUE(names.count(name)) << name << " missing from\n" << text;
+  // Falco's labels and values.
+  EXPECT_EQ(m["falcosecurity_falco_rules_matches_total{priority=\"2\",rule_name=\"Shell \\\"quoted\\\" rule\","
+              "source=\"syscall\",tags=\"mitre exec, shell\",tag_mitre_exec=\"true\",tag_shell=\"true\"}"],
+            2);
+  EXPECT_EQ(m["falcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Other\",source=\"k8s_audit\","
+              "tags=\"\"}"],
+            1);
+  EXPECT_EQ(m["falcosecurity_scap_engine_name_info{engine_name=\"modern_bpf\",evt_source=\"syscall\"}"], 1);
+  EXPECT_EQ(m["falcosecurity_falco_version_info{version=\"" KESTREL_TEST_VERSION "\"}"], 1);
+  EXPECT_EQ(m["falcosecurity_evt_hostname_info{hostname=\"node-1\"}"], 1);
+  EXPECT_EQ(m["falcosecurity_scap_n_evts_total"], 1000);
+  EXPECT_EQ(m["falcosecurity_falco_n_evts_total"], 1000);
+  EXPECT_EQ(m["falcosecurity_scap_n_drops_total"], 7 + 5 + 6);  // kernel, queue_full, dropped_at_exit
+  EXPECT_EQ(m["falcosecurity_scap_n_drops_buffer_total{drop=\"total\"}"], 7);
+  EXPECT_EQ(m["falcosecurity_scap_n_drops_cpu_total{cpu=\"1\"}"], 4);
+  EXPECT_EQ(m["falcosecurity_falco_outputs_queue_num_drops_total"], 4);
+  EXPECT_EQ(m["falcosecurity_scap_n_threads_total"], 120);
+  EXPECT_GE(m["falcosecurity_falco_duration_seconds_total"], 10);
+  EXPECT_GT(m["falcosecurity_falco_memory_rss_bytes"], 1e6);
+  EXPECT_GT(m["falcosecurity_falco_memory_vsz_bytes"], m["falcosecurity_falco_memory_rss_bytes"]);
+  EXPECT_GE(m["falcosecurity_falco_cpu_usage_ratio"], 0);
+  EXPECT_LE(m["falcosecurity_falco_cpu_usage_ratio"], 2.5);  // at most this machine's 2 CPUs
+  // Kestrel-only figures keep their own prefix: nothing else is falcosecurity_.
+  for (const auto& n : names)
+    EXPECT_TRUE(n.rfind("falcosecurity_", 0) == 0 || n.rfind("kestrel_", 0) == 0) << n;
+}
+
+// metrics.output_rule: the snapshot as Falco's internal alert, shaped as
+// the JSON Falco documents for "Falco internal: metrics snapshot".
+TEST(FalcoMetrics, SnapshotAlertIsFalcos) {
+  PipelineSummary summary = sample_summary();
+  summary.rule_matches[{"syscall", "Read sensitive file untrusted"}] = {"Read sensitive file untrusted", "syscall",
+                                                                        engine::Priority::kWarning, {}, 11};
+  auto snapshot = make_snapshot(summary, nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(4),
+                                read_process_usage());
+  snapshot.hostname = "node-1";
+  engine::Alert a = falco_metrics_snapshot_alert(snapshot, nullptr);
+  auto j = nlohmann::json::parse(engine::format_alert(a, {.json = true}));
+  EXPECT_EQ(j["rule"], "Falco internal: metrics snapshot");
+  EXPECT_EQ(j["priority"], "Informational");
+  EXPECT_EQ(j["source"], "internal");
+  EXPECT_EQ(j["output"], "Falco metrics snapshot");
+  EXPECT_EQ(j["hostname"], "node-1");
+  EXPECT_FALSE(j.contains("tags"));
+  const auto& f = j["output_fields"];
+  EXPECT_EQ(f["falco.version"], KESTREL_TEST_VERSION);
+  EXPECT_EQ(f["falco.num_evts"], 1000);
+  EXPECT_EQ(f["falco.rules.Read_sensitive_file_untrusted"], 11);
+  EXPECT_EQ(f["falco.rules.matches_total"], 11);
+  EXPECT_EQ(f["scap.engine_name"], "modern_bpf");
+  EXPECT_EQ(f["scap.n_evts"], 1000);
+  EXPECT_EQ(f["scap.n_drops"], 18);
+  EXPECT_EQ(f["evt.hostname"], "node-1");
+  EXPECT_TRUE(f["evt.time"].is_number_unsigned());
+  EXPECT_TRUE(f["falco.cpu_usage_perc"].is_number_float());
+  EXPECT_GT(f["falco.memory_rss_mb"].get<double>(), 1.0);
+  EXPECT_GE(f["falco.duration_sec"].get<uint64_t>(), 4u);
+}
+
 TEST(DropAlarm, FiresAboveTheThresholdWithTheConfiguredActions) {
   // A bucket that never runs dry: every detection acts.
   DropAlarm alarm({.threshold = 0.1, .log = true, .alert = true, .exit = true, .rate = 0, .max_burst = 1e9}, "h");
@@ -148,6 +242,14 @@ TEST(DropAlarm, FiresAboveTheThresholdWithTheConfiguredActions) {
   EXPECT_EQ(a->message.rfind("Falco internal: syscall event drop. 50 system calls dropped in last second.", 0), 0u)
       << a->message;
   EXPECT_NE(a->message.find("ebpf/buffer_full=100"), std::string::npos) << a->message;
+  // The alert is Falco's: source internal, its sentence alone, its fields.
+  EXPECT_EQ(a->alert->source, "internal");
+  EXPECT_EQ(a->alert->output, "Falco internal: syscall event drop. 50 system calls dropped in last second.");
+  std::map<std::string, engine::FieldValue> fields(a->alert->output_fields.begin(), a->alert->output_fields.end());
+  EXPECT_EQ(fields["n_drops"], engine::FieldValue(uint64_t{50}));
+  EXPECT_EQ(fields["n_evts"], engine::FieldValue(uint64_t{150}));
+  EXPECT_EQ(fields["n_drops_buffer"], engine::FieldValue(uint64_t{50}));
+  EXPECT_EQ(fields["ebpf_enabled"], engine::FieldValue(int64_t{1}));
   EXPECT_FALSE(alarm.check(s, 3'000'000'000));  // nothing new since
   EXPECT_EQ(alarm.counts().detected, 1u);
   EXPECT_EQ(alarm.counts().actions, 1u);

@@ -242,6 +242,17 @@ TEST(LiveMetrics, RunningCollectorServesItsCounters) {
   EXPECT_NE(body.find("kestrel_alerts_total{rule=\"Marker M\"} 2\n"), std::string::npos) << body;
   EXPECT_NE(body.find("kestrel_alerts_by_priority_total{priority=\"Warning\"} 2\n"), std::string::npos) << body;
   EXPECT_NE(body.find("kestrel_resident_memory_bytes "), std::string::npos) << body;
+  // The same figures under Falco's names, as Falco's dashboard queries them.
+  EXPECT_NE(body.find("falcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Marker M\","
+                      "source=\"syscall\",tags=\"\"} 2\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("falcosecurity_scap_engine_name_info{engine_name=\"savefile\",evt_source=\"syscall\"} 1\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("falcosecurity_scap_n_evts_total 3\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("falcosecurity_falco_n_evts_total 3\n"), std::string::npos) << body;
+  EXPECT_TRUE(std::regex_search(body, std::regex(R"(falcosecurity_falco_memory_rss_bytes [1-9][0-9]{5,}\n)"))) << body;
   // The periodic log line.
   EXPECT_NE(log.find("kestrel: stats: events="), std::string::npos) << log;
 }

@@ -2,6 +2,7 @@
 // <NA> for missing values, typed output_fields, and alert metadata.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "outputs/alert_format.h"
 #include "tests/eval/rule_harness.h"
@@ -89,6 +90,69 @@ TEST_F(OutputTest, TagsAndPercentSignsWithoutFields) {
   EXPECT_EQ(alerts[0].output, "100% sure python3");
   EXPECT_EQ(alerts[0].tags, (std::vector<std::string>{"a_tag", "b_tag"}));
   EXPECT_EQ(alerts[0].priority, Priority::kInformational);
+}
+
+// Falco's append_output: extra_output joins the text after a space for
+// the rules an entry matches (source, all its tags, rule name); extra_fields
+// reach only JSON's output_fields — a field name typed, a custom name its
+// rendered format — never the text.
+TEST_F(OutputTest, AppendOutputAddsTextAndFieldsToTheRulesItMatches) {
+  const std::string rules = "- rule: Tagged\n  desc: d\n  condition: evt.type = openat\n  output: opened %fd.name\n"
+                            "  priority: WARNING\n  tags: [filesystem, mitre]\n"
+                            "- rule: Other\n  desc: d\n  condition: evt.type = openat\n  output: other\n"
+                            "  priority: NOTICE\n  tags: [filesystem]\n";
+  RuleEngineOptions opt;
+  opt.rule_matching = RuleMatching::kAll;
+  opt.append_output = {
+      {.source = "syscall", .extra_output = "pid=%proc.pid", .extra_fields = {{"proc.name", ""}, {"who", "u=%user.uid"}}},
+      {.tags = {"filesystem", "mitre"}, .extra_output = "tagged"},
+      {.rule = "Other", .extra_output = "by-name"},
+      {.source = "k8s_audit", .extra_output = "never"},
+  };
+  Compiled c = compile_rules(rules, opt);
+  ASSERT_EQ(c.error, "");
+  const Event& e = world.openat(300, 5, "/etc/shadow", O_RDONLY, 1700000000000000000ull);
+  auto alerts = run(*c.engine, e, world.table());
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].output, "opened /etc/shadow pid=300 tagged");
+  EXPECT_EQ(alerts[1].output, "other pid=300 by-name");
+  ASSERT_EQ(alerts[0].extra_fields.size(), 2u);
+  EXPECT_EQ(alerts[0].extra_fields[0].first, "proc.name");
+  EXPECT_EQ(std::get<std::string>(alerts[0].extra_fields[0].second), "python3");
+  EXPECT_EQ(alerts[0].extra_fields[1].first, "who");
+  EXPECT_EQ(std::get<std::string>(alerts[0].extra_fields[1].second), "u=1000");
+  // In JSON's output_fields, not in the text line.
+  auto j = nlohmann::json::parse(format_alert(alerts[0], {.json = true}));
+  EXPECT_EQ(j["output_fields"]["proc.name"], "python3");
+  EXPECT_EQ(j["output_fields"]["who"], "u=1000");
+  EXPECT_EQ(j["output_fields"]["proc.pid"], 300);
+  EXPECT_EQ(j["output"].get<std::string>().find("u=1000"), std::string::npos);
+}
+
+TEST_F(OutputTest, AppendOutputNamingAnUnknownFieldFailsTheRule) {
+  RuleEngineOptions opt;
+  opt.append_output = {{.extra_output = "%no.such_field"}};
+  Compiled c = compile_rules(rule_yaml("R", "evt.type = openat"), opt);
+  EXPECT_NE(c.error.find("no.such_field"), std::string::npos) << c.error;
+}
+
+// Falco 0.42's rule keys: `capture: true` and `capture_duration` (ms) ride
+// on the alert to the triggered capture; a rule without them asks for none.
+TEST_F(OutputTest, CaptureKeysReachTheAlert) {
+  const std::string rules = "- rule: Captures\n  desc: d\n  condition: evt.type = openat\n  output: o\n"
+                            "  priority: WARNING\n  capture: true\n  capture_duration: 7000\n"
+                            "- rule: Plain\n  desc: d\n  condition: evt.type = openat\n  output: o\n"
+                            "  priority: WARNING\n";
+  RuleEngineOptions opt;
+  opt.rule_matching = RuleMatching::kAll;
+  Compiled c = compile_rules(rules, opt);
+  ASSERT_EQ(c.error, "");
+  auto alerts = run(*c.engine, world.openat(300, 5, "/etc/shadow", O_RDONLY), world.table());
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_TRUE(alerts[0].capture);
+  EXPECT_EQ(alerts[0].capture_duration_ms, 7000u);
+  EXPECT_FALSE(alerts[1].capture);
+  EXPECT_EQ(alerts[1].capture_duration_ms, 0u);
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // sub_client.js SOCKET_PATH PROTO_DIR
 //
 // Subscribes to falco.outputs.service/sub on a unix socket and prints each
-// response as one JSON line ({rule, priority, source, output, hostname,
-// time_seconds, time_nanos, output_fields, tags}), then "END <code>" when
-// the server ends the stream. Uses only @grpc/grpc-js and @grpc/proto-loader
+// response as one JSON line ({rule, priority, source, source_deprecated,
+// output, hostname, time_seconds, time_nanos, output_fields, tags}), then
+// "END <code>" when the server ends the stream. PROTO_DIR holds Falco's own
+// outputs.proto and schema.proto (../shared/reference/falco-grpc), not
+// Kestrel's. Uses only @grpc/grpc-js and @grpc/proto-loader
 // (no code shared with Kestrel), loading the .proto files at run time.
 'use strict';
 const grpc = require('@grpc/grpc-js');
@@ -33,6 +35,7 @@ client.waitForReady(deadline, (err) => {
       rule: r.rule,
       priority: r.priority,
       source: r.source,
+      source_deprecated: r.source_deprecated,
       output: r.output,
       hostname: r.hostname,
       time_seconds: r.time ? Number(r.time.seconds) : null,

@@ -1,0 +1,233 @@
+#include "app/falco_metrics.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+
+namespace kestrel {
+namespace {
+
+constexpr const char* kHelp = "https://falco.org/docs/metrics/";
+
+bool is_syscall_engine(const std::string& source_name) {
+  return source_name == "ebpf" || source_name == "kmod" || source_name == "gvisor" || source_name == "capture";
+}
+
+std::string kernel_release() {
+  struct utsname u {};
+  return uname(&u) == 0 ? u.release : "";
+}
+
+// /proc/stat's btime, in ns.
+uint64_t host_boot_ns() {
+  std::ifstream in("/proc/stat");
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key) {
+    if (key == "btime" && in >> value) return value * 1'000'000'000ull;
+    in.ignore(1 << 20, '\n');
+  }
+  return 0;
+}
+
+// A Prometheus label name from a rule tag: [a-zA-Z0-9_], never a digit first.
+std::string tag_label(const std::string& tag) {
+  std::string out = "tag_";
+  for (char c : tag) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return out;
+}
+
+uint64_t reason(const SourceMetrics& src, const char* name) {
+  auto it = src.drops.find(name);
+  return it == src.drops.end() ? 0 : it->second;
+}
+
+void write_rule_matches(const MetricsSnapshot& s, PromWriter& w) {
+  w.family("falcosecurity_falco_rules_matches_total", "counter", kHelp);
+  for (const auto& m : s.rule_matches) {
+    std::vector<std::string> tags = m.tags;
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    std::string joined;
+    for (const auto& t : tags) joined += (joined.empty() ? "" : ", ") + t;
+    PromLabels labels = {{"priority", std::to_string(static_cast<int>(m.priority))},
+                         {"rule_name", m.rule},
+                         {"source", m.source},
+                         {"tags", joined}};
+    for (const auto& t : tags) labels.emplace_back(tag_label(t), "true");
+    w.sample_with("falcosecurity_falco_rules_matches_total", m.matches, labels);
+  }
+}
+
+struct SyscallTotals {
+  uint64_t events = 0, drops = 0, buffer = 0, scratch = 0;
+  std::string engine;
+};
+
+SyscallTotals syscall_totals(const MetricsSnapshot& s) {
+  SyscallTotals t;
+  for (const auto& src : s.sources) {
+    if (!is_syscall_engine(src.name)) continue;
+    t.events += src.events;
+    for (const auto& [r, n] : src.drops) t.drops += n;
+    t.buffer += reason(src, "buffer_full");
+    t.scratch += reason(src, "scratch_unavailable");
+    if (t.engine.empty()) t.engine = falco_engine_name(src.name);
+  }
+  return t;
+}
+
+uint64_t output_queue_drops(const MetricsSnapshot& s) {
+  uint64_t n = 0;
+  for (const auto& [sink, d] : s.outputs.sinks) n += d.dropped_queue_full;
+  return n;
+}
+
+// One decimal, as Falco's JSON prints its rates and percentages.
+double one_decimal(double v) { return static_cast<double>(static_cast<int64_t>(v * 10 + 0.5)) / 10; }
+
+}  // namespace
+
+engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous) {
+  engine::Alert a;
+  a.time_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count());
+  a.rule = "Falco internal: metrics snapshot";
+  a.priority = engine::Priority::kInformational;
+  a.source = engine::kInternalSource;
+  a.hostname = s.hostname;
+  a.output = "Falco metrics snapshot";
+  const SyscallTotals now = syscall_totals(s);
+  const SyscallTotals before = previous ? syscall_totals(*previous) : SyscallTotals{};
+  auto& f = a.output_fields;
+  f.emplace_back("evt.hostname", s.hostname);
+  f.emplace_back("evt.source", std::string("syscall"));
+  f.emplace_back("evt.time", a.time_ns);
+  f.emplace_back("falco.version", std::string(KESTREL_VERSION));
+  f.emplace_back("falco.start_ts", s.start_ns);
+  f.emplace_back("falco.duration_sec", static_cast<uint64_t>(s.uptime_seconds));
+  f.emplace_back("falco.host_boot_ts", host_boot_ns());
+  f.emplace_back("falco.host_num_cpus", static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_ONLN)));
+  f.emplace_back("falco.kernel_release", kernel_release());
+  f.emplace_back("falco.num_evts", s.events);
+  f.emplace_back("falco.num_evts_prev", previous ? previous->events : uint64_t{0});
+  f.emplace_back("falco.evts_rate_sec", one_decimal(s.events_per_second));
+  f.emplace_back("falco.outputs_queue_num_drops", output_queue_drops(s));
+  f.emplace_back("falco.cpu_usage_perc",
+                 one_decimal(s.uptime_seconds > 0 ? 100 * s.process.cpu_seconds / s.uptime_seconds : 0));
+  f.emplace_back("falco.memory_rss_mb", one_decimal(s.process.rss_bytes / 1048576.0));
+  f.emplace_back("falco.memory_vsz_mb", one_decimal(s.process.vsz_bytes / 1048576.0));
+  f.emplace_back("falco.n_threads", s.state.threads);
+  f.emplace_back("falco.n_fds", s.state.fds);
+  uint64_t matches = 0;
+  for (const auto& m : s.rule_matches) {
+    std::string key = "falco.rules." + m.rule;
+    for (size_t i = std::string("falco.rules.").size(); i < key.size(); ++i)
+      if (key[i] == ' ') key[i] = '_';
+    f.emplace_back(key, m.matches);
+    matches += m.matches;
+  }
+  f.emplace_back("falco.rules.matches_total", matches);
+  if (!now.engine.empty()) f.emplace_back("scap.engine_name", now.engine);
+  f.emplace_back("scap.n_evts", now.events);
+  f.emplace_back("scap.n_drops", now.drops);
+  f.emplace_back("scap.n_drops_buffer_total", now.buffer);
+  f.emplace_back("scap.n_drops_scratch_map", now.scratch);
+  const uint64_t new_evts = now.events - std::min(now.events, before.events);
+  const uint64_t new_drops = now.drops - std::min(now.drops, before.drops);
+  f.emplace_back("scap.n_drops_perc",
+                 one_decimal(new_evts + new_drops ? 100.0 * new_drops / (new_evts + new_drops) : 0.0));
+  return a;
+}
+
+std::string falco_engine_name(const std::string& source_name) {
+  if (source_name == "ebpf") return "modern_bpf";
+  if (source_name == "kmod") return "kmod";
+  if (source_name == "gvisor") return "gvisor";
+  if (source_name == "capture") return "savefile";
+  return "source_plugin";
+}
+
+void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
+  w.family("falcosecurity_falco_version_info", "gauge", kHelp);
+  w.sample("falcosecurity_falco_version_info", 1, {{"version", KESTREL_VERSION}});
+  w.family("falcosecurity_scap_engine_name_info", "gauge", kHelp);
+  for (const auto& src : s.sources) {
+    if (src.name == "plugin_async") continue;  // not an event source of its own
+    const std::string engine = falco_engine_name(src.name);
+    if (is_syscall_engine(src.name))
+      w.sample("falcosecurity_scap_engine_name_info", 1, {{"engine_name", engine}, {"evt_source", "syscall"}});
+    else
+      w.sample("falcosecurity_scap_engine_name_info", 1, {{"engine_name", engine}, {"evt_source", src.name}});
+  }
+  w.family("falcosecurity_falco_evt_source_info", "gauge", kHelp);
+  if (std::any_of(s.sources.begin(), s.sources.end(), [](const auto& src) { return is_syscall_engine(src.name); }))
+    w.sample("falcosecurity_falco_evt_source_info", 1, {{"evt_source", "syscall"}});
+  w.family("falcosecurity_evt_hostname_info", "gauge", kHelp);
+  w.sample("falcosecurity_evt_hostname_info", 1, {{"hostname", s.hostname}});
+  w.family("falcosecurity_falco_kernel_release_info", "gauge", kHelp);
+  w.sample("falcosecurity_falco_kernel_release_info", 1, {{"kernel_release", kernel_release()}});
+  w.family("falcosecurity_falco_start_timestamp_nanoseconds", "gauge", kHelp);
+  w.sample("falcosecurity_falco_start_timestamp_nanoseconds", s.start_ns);
+  w.family("falcosecurity_falco_host_boot_timestamp_nanoseconds", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_boot_timestamp_nanoseconds", host_boot_ns());
+  w.family("falcosecurity_falco_host_num_cpus_total", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_num_cpus_total", sysconf(_SC_NPROCESSORS_ONLN));
+  w.family("falcosecurity_falco_duration_seconds_total", "counter", kHelp);
+  w.sample("falcosecurity_falco_duration_seconds_total", static_cast<uint64_t>(s.uptime_seconds));
+  w.family("falcosecurity_falco_n_evts_total", "counter", kHelp);
+  w.sample("falcosecurity_falco_n_evts_total", s.events);
+
+  uint64_t queue_full = 0;
+  for (const auto& [sink, d] : s.outputs.sinks) queue_full += d.dropped_queue_full;
+  w.family("falcosecurity_falco_outputs_queue_num_drops_total", "counter", kHelp);
+  w.sample("falcosecurity_falco_outputs_queue_num_drops_total", queue_full);
+
+  write_rule_matches(s, w);
+
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.6f", s.uptime_seconds > 0 ? s.process.cpu_seconds / s.uptime_seconds : 0.0);
+  w.family("falcosecurity_falco_cpu_usage_ratio", "gauge", kHelp);
+  w.sample("falcosecurity_falco_cpu_usage_ratio", ratio);
+  w.family("falcosecurity_falco_memory_rss_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_rss_bytes", s.process.rss_bytes);
+  w.family("falcosecurity_falco_memory_vsz_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_vsz_bytes", s.process.vsz_bytes);
+
+  uint64_t evts = 0, drops = 0, buffer = 0, scratch = 0;
+  std::vector<uint64_t> per_cpu;
+  for (const auto& src : s.sources) {
+    if (!is_syscall_engine(src.name)) continue;
+    evts += src.events;
+    for (const auto& [r, n] : src.drops) drops += n;
+    buffer += reason(src, "buffer_full");
+    scratch += reason(src, "scratch_unavailable");
+    for (const auto& [r, cpus] : src.drops_per_cpu) {
+      if (per_cpu.size() < cpus.size()) per_cpu.resize(cpus.size());
+      for (size_t i = 0; i < cpus.size(); ++i) per_cpu[i] += cpus[i];
+    }
+  }
+  w.family("falcosecurity_scap_n_evts_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_evts_total", evts);
+  w.family("falcosecurity_scap_n_drops_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_total", drops);
+  w.family("falcosecurity_scap_n_drops_buffer_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_buffer_total", buffer, {{"drop", "total"}});
+  w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
+  for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
+    w.sample("falcosecurity_scap_n_drops_cpu_total", per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
+  w.family("falcosecurity_scap_n_drops_scratch_map_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_scratch_map_total", scratch);
+  w.family("falcosecurity_scap_n_drops_full_threadtable_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_full_threadtable_total", 0);
+  w.family("falcosecurity_scap_n_threads_total", "gauge", kHelp);
+  w.sample("falcosecurity_scap_n_threads_total", s.state.threads);
+  w.family("falcosecurity_scap_n_fds_total", "gauge", kHelp);
+  w.sample("falcosecurity_scap_n_fds_total", s.state.fds);
+}
+
+}  // namespace kestrel

@@ -1,0 +1,72 @@
+// falco_metrics.h — Kestrel's figures under the Prometheus names Falco
+// publishes (falcosecurity_*), so Falco's Grafana dashboard and alerting
+// rules work unchanged. Only what Kestrel measures the same way is
+// published; Kestrel-only figures keep their kestrel_* names (metrics.h).
+//
+// Names, types and labels are Falco's (falco.org/docs/concepts/metrics):
+//   falcosecurity_falco_version_info{version}                       gauge 1
+//   falcosecurity_scap_engine_name_info{engine_name,evt_source}     gauge 1
+//     engine_name as libscap names its engines: ebpf → modern_bpf,
+//     kmod → kmod, gvisor → gvisor, a replay → savefile, a plugin → source_plugin
+//   falcosecurity_falco_evt_source_info{evt_source}                 gauge 1
+//   falcosecurity_evt_hostname_info{hostname}                       gauge 1
+//   falcosecurity_falco_kernel_release_info{kernel_release}         gauge 1
+//   falcosecurity_falco_start_timestamp_nanoseconds                 gauge
+//   falcosecurity_falco_host_boot_timestamp_nanoseconds             gauge
+//   falcosecurity_falco_host_num_cpus_total                         gauge
+//   falcosecurity_falco_duration_seconds_total                      counter
+//   falcosecurity_falco_n_evts_total           events the engine processed
+//   falcosecurity_falco_outputs_queue_num_drops_total  alerts lost because
+//     an output queue was full (Kestrel: every sink's queue_full)
+//   falcosecurity_falco_rules_matches_total{priority,rule_name,source,tags,
+//     tag_<tag>}: priority as Falco's number (Emergency 0 … Debug 7), tags
+//     sorted and joined with ", " (Falco 0.39) and one tag_<tag>="true" per
+//     tag (later Falco), tag names made label-safe
+//   falcosecurity_falco_cpu_usage_ratio        CPU time / wall time since start
+//     (ps's %cpu, as Falco's), of one CPU
+//   falcosecurity_falco_memory_rss_bytes, falcosecurity_falco_memory_vsz_bytes
+//   falcosecurity_scap_n_evts_total            events the syscall sources
+//     delivered (ebpf, kmod, gvisor, replay)
+//   falcosecurity_scap_n_drops_total           events those sources lost, every
+//     reason (the kernel ring's, our queue's)
+//   falcosecurity_scap_n_drops_buffer_total{drop="total"}  the kernel ring's
+//     buffer_full drops; Kestrel does not split them by syscall category and
+//     direction as Falco's {dir,drop} samples do, so one sample carries all
+//   falcosecurity_scap_n_drops_cpu_total{cpu}  kernel drops per CPU ring
+//   falcosecurity_scap_n_drops_scratch_map_total  the probe's scratch_unavailable
+//   falcosecurity_scap_n_drops_full_threadtable_total  always 0: a full
+//     thread table evicts (kestrel_state_evictions_total), it never drops events
+//   falcosecurity_scap_n_threads_total, falcosecurity_scap_n_fds_total  gauges
+// Not published (Kestrel does not measure them): per-CPU event counts,
+// PSS, container memory, host CPU/memory/procs/fds, lookup counters.
+#pragma once
+
+#include <string>
+
+#include "app/metrics.h"
+#include "app/prometheus_text.h"
+
+namespace kestrel {
+
+// libscap's engine name for a Kestrel source name ("ebpf" → "modern_bpf").
+std::string falco_engine_name(const std::string& source_name);
+
+// Appends the falcosecurity_* families to `w`.
+void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w);
+
+// Falco's `metrics.output_rule`: the snapshot as the internal alert Falco
+// emits every metrics.interval — rule "Falco internal: metrics snapshot",
+// Informational, source internal, output "Falco metrics snapshot", and
+// Falco's output_fields for the figures Kestrel measures (falco.version,
+// falco.num_evts, falco.num_evts_prev, falco.evts_rate_sec,
+// falco.duration_sec, falco.start_ts, falco.host_boot_ts,
+// falco.host_num_cpus, falco.kernel_release, falco.outputs_queue_num_drops,
+// falco.cpu_usage_perc, falco.memory_rss_mb, falco.memory_vsz_mb,
+// falco.n_threads, falco.n_fds, falco.rules.<name> per rule (spaces as
+// '_') and falco.rules.matches_total, scap.engine_name, scap.n_evts,
+// scap.n_drops, scap.n_drops_buffer_total, scap.n_drops_scratch_map,
+// scap.n_drops_perc, evt.time, evt.hostname, evt.source). `previous` (may
+// be null) is the last snapshot emitted, for the *_prev figures and rates.
+engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous);
+
+}  // namespace kestrel
