@@ -20,6 +20,15 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
       config.rule_matching == "all" ? engine::eval::RuleMatching::kAll : engine::eval::RuleMatching::kFirst;
   options.min_priority = engine::parse_priority(config.priority).value_or(engine::Priority::kDebug);
   options.hostname = hostname;
+  // Falco's append_output: the config's entries (and -p's) in the engine's terms.
+  for (const AppendOutput& entry : config.append_output) {
+    engine::AppendOutput& out = options.append_output.emplace_back();
+    if (!entry.match_source.empty()) out.source = entry.match_source;
+    if (!entry.match_rule.empty()) out.rule = entry.match_rule;
+    out.tags = entry.match_tags;
+    out.extra_output = entry.extra_output;
+    for (const auto& [name, format] : entry.extra_fields) out.extra_fields.push_back({name, format});
+  }
   return options;
 }
 
@@ -108,6 +117,8 @@ engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
   dispatch.format.json = config.json_output;
   dispatch.format.include_output = config.json_include_output_property;
   dispatch.format.include_tags = config.json_include_tags_property;
+  dispatch.format.include_message = config.json_include_message_property;
+  dispatch.format.include_output_fields = config.json_include_output_fields_property;
   dispatch.format.iso_time = config.time_format_iso_8601;
   dispatch.format.ocsf = config.outputs.ocsf;
   dispatch.queue_capacity = config.outputs.queue_capacity;
@@ -186,6 +197,8 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   plan.http.request_timeout = config.outputs.http_timeout;
   plan.http.format.include_output = config.json_include_output_property;
   plan.http.format.include_tags = config.json_include_tags_property;
+  plan.http.format.include_message = config.json_include_message_property;
+  plan.http.format.include_output_fields = config.json_include_output_fields_property;
   plan.http.format.iso_time = config.time_format_iso_8601;
   plan.program_timeout = config.output_timeout;
   plan.grpc_drain_timeout = config.outputs.grpc_drain_timeout;
@@ -207,7 +220,15 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   auto drop_alarm = plan_drop_alarm(config);
   if (!drop_alarm.ok()) return drop_alarm.status();
   plan.drop_alarm = *drop_alarm;
-  plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file};
+  plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file,
+                             config.metrics.output_rule};
+  if (config.capture.enabled) {
+    plan.triggered_capture = TriggeredCaptureOptions{
+        .path_prefix = config.capture.path_prefix,
+        .all_rules = config.capture.mode == "all_rules",
+        .default_duration_ms = static_cast<uint64_t>(config.capture.default_duration.count()),
+        .max_file_size_bytes = config.capture.max_file_size_mb * 1048576ULL};
+  }
   plan.write_capture = options.write_capture;
   if (!plan.write_capture.empty()) {
     auto format = capture_format_for(plan.write_capture, options.capture_format);

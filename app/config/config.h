@@ -89,6 +89,7 @@ struct KestrelConfig {
     std::string path_prefix;
     std::string mode;                          // rules | all_rules
     std::chrono::milliseconds default_duration{};
+    uint64_t max_file_size_mb{};               // 0: no cap
   } capture;
   struct {
     bool stderr_enabled{}, syslog_enabled{};  // log_stderr, log_syslog

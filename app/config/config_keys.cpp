@@ -50,6 +50,8 @@ const ConfigKey kKeys[] = {
      "rules: only rules with capture: true; all_rules: every rule", kCaptureModes},
     {"capture.default_duration", ConfigType::kInt, "5000", KESTREL_FIELD(capture.default_duration),
      "milliseconds captured after an alert unless the rule says capture_duration"},
+    {"capture.max_file_size_mb", ConfigType::kInt, "0", KESTREL_FIELD(capture.max_file_size_mb),
+     "hard cap on one capture file's size in MiB, never extended by a rule (0: none)"},
     {"log_stderr", ConfigType::kBool, "true", KESTREL_FIELD(log.stderr_enabled),
      "write Kestrel's log to stderr"},
     {"log_syslog", ConfigType::kBool, "false", KESTREL_FIELD(log.syslog_enabled),
