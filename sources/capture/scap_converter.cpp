@@ -335,17 +335,21 @@ std::optional<std::span<const uint8_t>> ScapConverter::finish(const RawEvent& ev
   return std::nullopt;
 }
 
-void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params) {
+void ScapConverter::remember_enter(int64_t tid, uint16_t id, const RawParams& params) {
   // Kept for the exit's record; a second enter without an exit between (a
   // dropped exit) replaces it. The buffers are reused: no allocation per
-  // event once a thread's entry has grown.
+  // event once a thread's entry has grown; sized once per enter.
   Pending& p = *pending_of(tid, true);
   p.id = id;
-  p.data.clear();
-  p.ends.clear();
-  for (const auto& param : params) {
-    p.data.insert(p.data.end(), param.begin(), param.end());
-    p.ends.push_back(static_cast<uint32_t>(p.data.size()));
+  size_t total = 0;
+  for (const auto& param : params) total += param.size();
+  p.data.resize(total);
+  p.ends.resize(params.size());
+  size_t at = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].empty()) std::memcpy(p.data.data() + at, params[i].data(), params[i].size());
+    at += params[i].size();
+    p.ends[i] = static_cast<uint32_t>(at);
   }
 }
 

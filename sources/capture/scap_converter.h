@@ -96,7 +96,7 @@ class ScapConverter {
   };
   // The record built, or nullopt with malformed() and last_error() told why.
   std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
-  void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
+  void remember_enter(int64_t tid, uint16_t id, const RawParams& params);
   // The thread's pending entry (created if `create`, else nullptr when it
   // has none). A capture's events come in runs of one thread: the last
   // answer is kept (map nodes are stable) and dropped when entries are.
