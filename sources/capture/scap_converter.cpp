@@ -37,7 +37,9 @@ bool is_signed(ParamType t) {
   }
 }
 
-std::optional<int64_t> read_int(std::span<const uint8_t> b, ParamType t) {
+// Inlined: called per integer param of every converted event, where a call
+// returning the optional through the stack was a visible part of the cost.
+[[gnu::always_inline]] inline std::optional<int64_t> read_int(std::span<const uint8_t> b, ParamType t) {
   const bool s = is_signed(t);
   switch (b.size()) {
     case 1: return s ? int64_t(int8_t(b[0])) : int64_t(b[0]);
@@ -121,6 +123,86 @@ void place(const Plan& plan, size_t count, ParamAt param_at, std::array<Slot, KE
     if (idx >= 0) slots[static_cast<size_t>(idx)] = slot(param_at(i), &plan.row->params[i]);
   }
 }
+
+// Writes one record straight into the end of `out` (a batch's storage),
+// param by param in table order: the converter's plan already placed each
+// scap param by the table, and its switch picks the encoding by the param's
+// type, so EventBuilder's per-param name and kind checks would only repeat
+// per event what the plan settled once. The sizes a record must respect
+// (a param up to 64 KiB, the whole up to KESTREL_MAX_EVENT_SIZE) are
+// checked here; a record that breaks them is taken back out.
+class RecordWriter {
+ public:
+  // `max_data`: a bound on the params' bytes, so nothing reallocates
+  // while they are written.
+  RecordWriter(std::vector<uint8_t>& out, uint16_t type, size_t nparams, size_t max_data)
+      : out_(out), start_(out.size()), type_(type), nparams_(static_cast<uint16_t>(nparams)) {
+    out.resize(start_ + KESTREL_EVENT_HDR_SIZE + 2 * nparams + max_data);
+    at_ = KESTREL_EVENT_HDR_SIZE + 2 * nparams;
+  }
+  void put(uint16_t index, const void* data, size_t len) {
+    if (len > UINT16_MAX) {
+      if (failed_ < 0) failed_ = index;
+      len = 0;
+    }
+    const uint16_t len16 = static_cast<uint16_t>(len);
+    uint8_t* rec = out_.data() + start_;
+    std::memcpy(rec + KESTREL_EVENT_HDR_SIZE + 2 * size_t{index}, &len16, 2);
+    if (len > 0) std::memcpy(rec + at_, data, len);
+    at_ += len;
+  }
+  void put_str(uint16_t index, std::string_view s) {
+    if (s.size() + 1 > UINT16_MAX) return put(index, nullptr, UINT16_MAX + size_t{1});  // fails
+    uint8_t* rec = out_.data() + start_;
+    std::memcpy(rec + at_, s.data(), s.size());
+    rec[at_ + s.size()] = 0;
+    put_written(index, s.size() + 1);
+  }
+  // NUL-terminated items back to back: scap's bytes, with a NUL added when
+  // the last item lacks one (the builder's put_strings of the same items).
+  void put_str_array(uint16_t index, std::span<const uint8_t> bytes) {
+    const bool terminated = bytes.back() == 0;
+    const size_t len = bytes.size() + (terminated ? 0 : 1);
+    if (len > UINT16_MAX) return put(index, nullptr, UINT16_MAX + size_t{1});  // fails
+    uint8_t* rec = out_.data() + start_;
+    std::memcpy(rec + at_, bytes.data(), bytes.size());
+    if (!terminated) rec[at_ + bytes.size()] = 0;
+    put_written(index, len);
+  }
+  // Seals the record (true), or takes it back out (false: failed_param()).
+  bool finish(uint64_t ts, uint32_t tid, uint32_t tgid) {
+    if (failed_ < 0 && at_ > KESTREL_MAX_EVENT_SIZE) failed_ = nparams_ > 0 ? nparams_ - 1 : 0;
+    if (failed_ >= 0) {
+      out_.resize(start_);
+      return false;
+    }
+    kestrel_event_hdr hdr{};
+    hdr.ts_ns = ts;
+    hdr.tid = tid;
+    hdr.tgid = tgid;
+    hdr.len = static_cast<uint32_t>(at_);
+    hdr.type = type_;
+    hdr.nparams = nparams_;
+    std::memcpy(out_.data() + start_, &hdr, sizeof hdr);
+    out_.resize(start_ + at_);
+    return true;
+  }
+  size_t failed_param() const { return failed_ < 0 ? 0 : static_cast<size_t>(failed_); }
+
+ private:
+  void put_written(uint16_t index, size_t len) {
+    const uint16_t len16 = static_cast<uint16_t>(len);
+    std::memcpy(out_.data() + start_ + KESTREL_EVENT_HDR_SIZE + 2 * size_t{index}, &len16, 2);
+    at_ += len;
+  }
+
+  std::vector<uint8_t>& out_;
+  const size_t start_;
+  const uint16_t type_;
+  const uint16_t nparams_;
+  size_t at_;  // where the next param's data goes, from start_
+  int failed_ = -1;
+};
 
 }  // namespace
 
@@ -255,17 +337,21 @@ std::optional<std::span<const uint8_t>> ScapConverter::finish(const RawEvent& ev
   return std::nullopt;
 }
 
-void ScapConverter::remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params) {
+void ScapConverter::remember_enter(int64_t tid, uint16_t id, const RawParams& params) {
   // Kept for the exit's record; a second enter without an exit between (a
   // dropped exit) replaces it. The buffers are reused: no allocation per
-  // event once a thread's entry has grown.
+  // event once a thread's entry has grown; sized once per enter.
   Pending& p = *pending_of(tid, true);
   p.id = id;
-  p.data.clear();
-  p.ends.clear();
-  for (const auto& param : params) {
-    p.data.insert(p.data.end(), param.begin(), param.end());
-    p.ends.push_back(static_cast<uint32_t>(p.data.size()));
+  size_t total = 0;
+  for (const auto& param : params) total += param.size();
+  p.data.resize(total);
+  p.ends.resize(params.size());
+  size_t at = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].empty()) std::memcpy(p.data.data() + at, params[i].data(), params[i].size());
+    at += params[i].size();
+    p.ends[i] = static_cast<uint32_t>(at);
   }
 }
 
@@ -314,15 +400,28 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
 }
 
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
+  scratch_.clear();
+  auto enter = convert_into(ev, scratch_);
+  if (!enter) return std::nullopt;
+  return Converted{scratch_, *enter};
+}
+
+std::optional<bool> ScapConverter::convert_into(const RawEvent& ev, std::vector<uint8_t>& out) {
   ++read_[ev.type];
   ++events_read_;
-  if (ev.type == kGenericEnterId || ev.type == kGenericExitId) return convert_generic(ev);
+  // The rare kinds are built by the builder, then appended.
+  auto appended = [&](std::optional<Converted> c) -> std::optional<bool> {
+    if (!c) return std::nullopt;
+    out.insert(out.end(), c->record.begin(), c->record.end());
+    return c->enter;
+  };
+  if (ev.type == kGenericEnterId || ev.type == kGenericExitId) return appended(convert_generic(ev));
   const Plan& plan = plan_of(ev.type);
   const EventRow* row = plan.row;
   if (row != nullptr && row->kestrel_type == KE_NONE) {
     // Not modelled, but a syscall: a generic record (KE_SYSCALL) with its
     // number (and fd), as Falco sees syscalls it has no row for.
-    if (auto nr = unmodelled_syscall_number(*row)) return convert_unmodelled_syscall(ev, *row, *nr);
+    if (auto nr = unmodelled_syscall_number(*row)) return appended(convert_unmodelled_syscall(ev, *row, *nr));
   }
   if (row == nullptr || row->kestrel_type == KE_NONE) {
     ++unmodelled_[ev.type];
@@ -361,60 +460,63 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
       if (auto idx = info.param_index(p); idx && slots[*idx].row == nullptr) slots[*idx] = slot(kUnknownId, &kUnknownRow);
   }
 
-  builder_.begin(row->kestrel_type, ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)));
-  for (uint16_t k = 0; k < info.params.size(); ++k) {
+  const size_t nparams = info.params.size();
+  // The most the data can take: fixed params their width, the others their
+  // scap bytes and a NUL (a string's, or a CHARBUF_ARRAY's last item's).
+  size_t max_data = 0;
+  for (size_t k = 0; k < nparams; ++k) max_data += 8 + slots[k].size + 1;
+  RecordWriter rec(out, row->kestrel_type, nparams, max_data);
+  for (uint16_t k = 0; k < nparams; ++k) {
     const ParamInfo& pi = info.params[k];
     const Slot& s = slots[k];
     const std::span<const uint8_t> bytes = s.bytes();
-    const ParamKey name{row->kestrel_type, k};
     if (s.row == nullptr || bytes.empty()) {
-      builder_.put_empty(name);
+      rec.put(k, nullptr, 0);
       continue;
     }
     switch (pi.type) {
-      case KPT_CHARBUF: case KPT_PATH: builder_.put_str(name, as_text(bytes)); break;
-      case KPT_CHARBUF_ARRAY: {
-        views_.clear();
-        auto& views = views_;
-        for (std::string_view rest(reinterpret_cast<const char*>(bytes.data()), bytes.size()); !rest.empty();) {
-          size_t nul = std::min(rest.find('\0'), rest.size());
-          views.push_back(rest.substr(0, nul));
-          rest.remove_prefix(std::min(rest.size(), nul + 1));
-        }
-        builder_.put_strings(name, views);
-        break;
-      }
+      case KPT_CHARBUF: case KPT_PATH: rec.put_str(k, as_text(bytes)); break;
+      case KPT_CHARBUF_ARRAY: rec.put_str_array(k, bytes); break;
       case KPT_BYTES:
         // A syscall's data is a snapshot, cut as the live sources cut it; a
         // plugin event's payload is the whole event, kept whole (one too
-        // large for a record fails finish() and is counted malformed).
-        builder_.put_bytes(name, row->kestrel_type == KE_PLUGINEVENT
-                                     ? bytes
-                                     : bytes.first(std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES)));
+        // large for a record is counted malformed).
+        rec.put(k, bytes.data(),
+                row->kestrel_type == KE_PLUGINEVENT ? bytes.size() : std::min<size_t>(bytes.size(), KESTREL_MAX_DATA_BYTES));
         break;
       case KPT_SOCKADDR:
-        if (decode_sockaddr(bytes)) builder_.put_bytes(name, bytes);
-        else builder_.put_empty(name);
+        if (decode_sockaddr(bytes)) rec.put(k, bytes.data(), bytes.size());
+        else rec.put(k, nullptr, 0);
         break;
       case KPT_SOCKTUPLE:
-        if (decode_socktuple(bytes)) builder_.put_bytes(name, bytes);
-        else builder_.put_empty(name);
+        if (decode_socktuple(bytes)) rec.put(k, bytes.data(), bytes.size());
+        else rec.put(k, nullptr, 0);
         break;
       default: {
+        // Fixed-width: the low bytes of the value (a little-endian host), at the table's width.
         auto v = read_int(bytes, s.row->type);
-        if (v) builder_.put_int(name, apply(s.row->convert, *v));
-        else builder_.put_empty(name);
+        if (v) {
+          const int64_t value = apply(s.row->convert, *v);
+          rec.put(k, &value, param_fixed_size(pi.type));
+        } else {
+          rec.put(k, nullptr, 0);
+        }
       }
     }
   }
-  auto rec = finish(ev);
-  if (!rec) return std::nullopt;
+  if (!rec.finish(ev.ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid_of(tid)))) {
+    ++malformed_;
+    last_error_ = "scap " + scap_event_label(ev.type) + " at offset " + std::to_string(ev.offset) + ": " +
+                  std::string(info.name) + ": param " + std::string(info.params[rec.failed_param()].name) +
+                  " does not fit a record";
+    return std::nullopt;
+  }
   // Any exit ends its thread's pending enter: marked so rather than erased,
   // so the thread's buffers are kept for its next enter.
   if (answered != nullptr) answered->id = kNoPending;
   ++modelled_;
   if (tracks_process(row->kestrel_type)) track_process(ev, *row, row->kestrel_type);
-  return Converted{*rec, row->dir != Direction::kExit};
+  return row->dir != Direction::kExit;
 }
 
 }  // namespace kestrel::scap

@@ -55,6 +55,10 @@ class ScapConverter {
   // in unmodelled()) or its params do not fit the table (counted in
   // malformed()).
   std::optional<Converted> convert(const RawEvent& ev);
+  // The same record appended to `out` (a batch's storage: no copy after),
+  // and whether it is an enter record; nullopt, and `out` unchanged, as
+  // convert() answers nullopt.
+  std::optional<bool> convert_into(const RawEvent& ev, std::vector<uint8_t>& out);
 
   // The Kestrel types whose enter events become records; the enters of
   // other types are only remembered for their exits (which carry their
@@ -92,7 +96,7 @@ class ScapConverter {
   };
   // The record built, or nullopt with malformed() and last_error() told why.
   std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
-  void remember_enter(int64_t tid, uint16_t id, const std::vector<std::span<const uint8_t>>& params);
+  void remember_enter(int64_t tid, uint16_t id, const RawParams& params);
   // The thread's pending entry (created if `create`, else nullptr when it
   // has none). A capture's events come in runs of one thread: the last
   // answer is kept (map nodes are stable) and dropped when entries are.
@@ -115,8 +119,8 @@ class ScapConverter {
 
   EventTypeSet enter_types_ = EventTypeSet().set();
   uint64_t enters_left_out_ = 0;
-  EventBuilder builder_;
-  std::vector<std::string_view> views_;  // a CHARBUF_ARRAY param's items, reused
+  EventBuilder builder_;  // the rare records: generic and unmodelled syscalls
+  std::vector<uint8_t> scratch_;  // convert()'s record
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
   int64_t cached_pending_tid_ = -1;

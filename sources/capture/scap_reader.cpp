@@ -690,7 +690,7 @@ bool ScapReader::parse_event(RawEvent& out) {
     if (!found) return false;
   }
   const size_t width = large ? 4 : 2;
-  if (nparams > 64 || hdr + width * nparams > len) return false;
+  if (nparams > RawParams::kMax || hdr + width * nparams > len) return false;
   size_t data = hdr + width * nparams;
   for (uint32_t i = 0; i < nparams; ++i) {
     const uint8_t* lp = base + hdr + width * i;

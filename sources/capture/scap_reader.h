@@ -12,6 +12,7 @@
 // the decompressed stream.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -68,6 +69,26 @@ struct InterfaceEntry {
   std::string name;
 };
 
+// An event's params: views into the reader's buffer, at most kMax (the
+// reader refuses an event that claims more). Fixed storage, so filling it
+// per event allocates nothing and checks no capacity.
+class RawParams {
+ public:
+  static constexpr size_t kMax = 64;
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  std::span<const uint8_t> operator[](size_t i) const { return items_[i]; }
+  const std::span<const uint8_t>* begin() const { return items_.data(); }
+  const std::span<const uint8_t>* end() const { return items_.data() + n_; }
+  void clear() { n_ = 0; }
+  // Callers keep to kMax.
+  void emplace_back(const uint8_t* data, size_t size) { items_[n_++] = std::span<const uint8_t>(data, size); }
+
+ private:
+  std::array<std::span<const uint8_t>, kMax> items_;
+  size_t n_ = 0;
+};
+
 // One event as the file holds it. Param spans point into the reader's
 // buffer and are valid until the next call to next().
 struct RawEvent {
@@ -78,7 +99,7 @@ struct RawEvent {
   uint64_t ts = 0;
   uint64_t tid = 0;
   uint16_t type = 0;  // ppm_event_type
-  std::vector<std::span<const uint8_t>> params;
+  RawParams params;
 };
 
 enum class NextResult { kEvent, kEnd };

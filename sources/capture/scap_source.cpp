@@ -134,11 +134,10 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
     // a writer re-emitting its tables): its threads, before the events
     // that follow it are converted.
     if (reader_.thread_count() != 0) adopt_late_threads();
-    auto c = converter_.convert(raw);
-    if (!c) continue;
-    records.insert(records.end(), c->record.begin(), c->record.end());
+    auto enter = converter_.convert_into(raw, records);
+    if (!enter) continue;
     record_ends_.push_back(records.size());
-    enter_.push_back(c->enter);
+    enter_.push_back(*enter);
   }
   lock.unlock();
   out.records_in_storage = true;
