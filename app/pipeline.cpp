@@ -9,6 +9,13 @@ Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngin
   // An event from a process no clone/exec introduced (runsc exec in a
   // sandbox): the source that sent it may still know who it is.
   updater_.set_resolver([this](DomainId domain, int64_t pid) { return mux_.describe_process(domain, pid); });
+  use_domain_users(rules);
+}
+
+void Pipeline::use_domain_users(engine::eval::RuleEngine& rules) {
+  // user.name inside a sandbox: the sandbox's own users, which its source
+  // reads from its rootfs.
+  rules.set_domain_users([this](uint32_t domain) { return mux_.domain_users(domain); });
 }
 
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {

@@ -95,6 +95,7 @@ class Pipeline {
   void replace_rules(engine::eval::RuleEngine& rules) {
     rules_ = &rules;
     for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
+    use_domain_users(rules);
   }
   // Events of multiplexer source `source_id` (a plugin's) are evaluated by
   // `rules` — the engine for that plugin's event source — and skip the
@@ -123,6 +124,7 @@ class Pipeline {
                               const std::function<void()>& on_started = {});
 
  private:
+  void use_domain_users(engine::eval::RuleEngine& rules);
   void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
 
   Multiplexer& mux_;

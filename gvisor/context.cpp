@@ -32,6 +32,8 @@ GvisorContext context_from(const common::ContextData& cd) {
   c.container_id = clamp(cd.container_id());
   c.cwd = clamp(cd.cwd());
   c.process_name = clamp(cd.process_name());
+  c.parent_tgid = cd.parent_thread_group_id();
+  c.is_exec_session = cd.is_exec_session();
   return c;
 }
 

@@ -1,8 +1,9 @@
 // context.h — the context fields gVisor attaches to a point.
 //
 // gVisor's ContextData carries who and when: time, thread and thread-group
-// ids with their start times, container id, credentials, cwd and process
-// name, each present only when the session config asked for it. The event
+// ids with their start times, container id, credentials, cwd, process
+// name and (newer gVisor) the parent's thread group and the exec-session
+// mark, each present only when the session config asked for it. The event
 // record keeps ts/tid/tgid in its header; the rest travels next to the
 // record as a GvisorContext (see record_arena.h and GvisorSource::context).
 #pragma once
@@ -25,6 +26,10 @@ struct GvisorContext {
   bool has_credentials = false;
   uint32_t ruid = 0, euid = 0, suid = 0;
   uint32_t rgid = 0, egid = 0, sgid = 0;
+  // Newer gVisor: the parent's thread group (0: not sent), and whether the
+  // task comes from an exec session (`runsc exec`, `kubectl exec`).
+  int32_t parent_tgid = 0;
+  bool is_exec_session = false;
   // Views into memory owned by whoever produced the context (the protobuf
   // message while decoding, the record arena afterwards).
   std::string_view container_id;

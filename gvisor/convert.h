@@ -71,6 +71,7 @@ class InotifyRmWatch;
 class SocketPair;
 class Mmap;
 class Ptrace;
+class Listen;
 }  // namespace syscall
 
 // Bounds applied to what one sandbox message may turn into.
@@ -148,6 +149,7 @@ struct ProcessBlock {
   std::string_view exepath;  // the executable the Sentry resolved, if known
   int64_t tid = 0, pid = 0, ptid = 0;
   uint64_t start_ts = 0;
+  std::optional<uint32_t> exe_flags;  // EXE_* when the point says (newer gVisor)
 };
 // The task name Linux gives after exec'ing `path`: its basename, cut to 15
 // bytes. gVisor's exec points still carry the pre-exec process name.
@@ -203,5 +205,6 @@ void convert(const syscall::InotifyRmWatch& m, Emitter& e);
 void convert(const syscall::SocketPair& m, Emitter& e);
 void convert(const syscall::Mmap& m, Emitter& e);    // newer gVisor: mmap row
 void convert(const syscall::Ptrace& m, Emitter& e);  // newer gVisor: ptrace row
+void convert(const syscall::Listen& m, Emitter& e);  // newer gVisor: listen row, with its address
 
 }  // namespace kestrel::gvisor

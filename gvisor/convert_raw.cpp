@@ -25,7 +25,7 @@ struct RawRow {
   RawParam params[7];  // up to the row's count; the rest has name nullptr
 };
 constexpr RawRow kRawRows[] = {
-    {KE_LISTEN, {{"res", 'r'}, {"fd", '0'}, {"backlog", '1'}}},
+    {KE_LISTEN, {{"res", 'r'}, {"fd", '0'}, {"backlog", '1'}, {"addr", '-'}}},
     {KE_PTRACE, {{"res", 'r'}, {"request", '0'}, {"pid", '1'}, {"addr", '2'}, {"data", '3'}}},
     {KE_MMAP,
      {{"res", 'r'}, {"addr", '0'}, {"length", '1'}, {"prot", '2'}, {"flags", '3'}, {"fd", '4'}, {"offset", '5'}}},

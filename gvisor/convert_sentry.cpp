@@ -25,6 +25,18 @@ void exit_event(int32_t status, Emitter& e, const GvisorContext& ctx) {
   b.put_empty(KPARAM(PROCEXIT, reaper_tid));
   e.emit(b, ctx);
 }
+// The binary's overlay layers and memfd origin as EXE_* bits, as Falco's
+// drivers set them; nullopt when the Sentry sent none of the binary facts
+// (runsc before them: unknown, not "a plain file").
+std::optional<uint32_t> exe_flags_of(const sentry::ExecveInfo& m) {
+  if (m.binary_ino() == 0 && !m.binary_overlayfs_upper() && !m.binary_overlayfs_lower() && !m.binary_in_memfd())
+    return std::nullopt;
+  uint32_t f = 0;
+  if (m.binary_overlayfs_upper()) f |= KESTREL_EXE_UPPER_LAYER;
+  if (m.binary_overlayfs_lower()) f |= KESTREL_EXE_LOWER_LAYER;
+  if (m.binary_in_memfd()) f |= KESTREL_EXE_FROM_MEMFD;
+  return f;
+}
 }  // namespace
 
 void convert(const container::Start& m, Emitter& e) {
@@ -60,7 +72,10 @@ void convert(const sentry::CloneInfo& m, Emitter& e) {
   child.tgid = m.created_thread_group_id();
   child.thread_start_ns = m.created_thread_start_time_ns();
   bool thread = (m.flags() & kCloneThread) != 0;
-  if (!thread) child.group_start_ns = child.thread_start_ns;
+  if (!thread) {
+    child.group_start_ns = child.thread_start_ns;
+    child.parent_tgid = parent.tgid;  // the context's is the creator's parent
+  }
   EventBuilder& b = e.begin(KE_CLONE, child);
   b.put_int(KPARAM(CLONE, res), 0);
   ProcessBlock p;
@@ -86,7 +101,9 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
   p.env = &m.env();
   p.tid = ctx.tid;
   p.pid = ctx.tgid;
+  p.ptid = ctx.parent_tgid;  // newer gVisor; 0 (not sent) leaves it empty
   p.start_ts = ctx.group_start_ns > 0 ? static_cast<uint64_t>(ctx.group_start_ns) : 0;
+  p.exe_flags = exe_flags_of(m);
   put_process_block(b, p, ctx, e.limits());
   e.emit(b, ctx);
 }

@@ -345,4 +345,16 @@ void convert(const syscall::Ptrace& m, Emitter& e) {
   e.emit(b, ctx);
 }
 
+// Newer gVisor. `address` is the socket's own (getsockname), so a listen
+// whose bind was not seen still names its socket; socket_family/type are
+// implied by the address and the fd table.
+void convert(const syscall::Listen& m, Emitter& e) {
+  KESTREL_BEGIN(KE_LISTEN);
+  put_result(b, KPARAM(LISTEN, res), result_of(m));
+  b.put_int(KPARAM(LISTEN, fd), m.fd()).put_int(KPARAM(LISTEN, backlog), m.backlog());
+  put_sockaddr(b, KPARAM(LISTEN, addr), bytes_of(m.address()));
+  e.emit(b, ctx);
+}
+
+
 }  // namespace kestrel::gvisor

@@ -202,8 +202,8 @@ void put_process_block(EventBuilder& b, const ProcessBlock& p, const GvisorConte
     clamp_string_list(*p.env, 0, limits, env);
     v.env = env;
   }
-  // tty, pgid, sid, loginuid, capabilities, cgroups, exe_flags: not in
-  // gVisor points. vtid, vpid: the sandbox is the pid namespace.
+  v.exe_flags = p.exe_flags;
+  // tty, pgid, sid, loginuid, capabilities, cgroups: not in gVisor points. vtid, vpid: the sandbox is the pid namespace.
   v.vtid = p.tid;
   v.vpid = p.pid;
   if (ctx.has_credentials) {

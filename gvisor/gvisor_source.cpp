@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "gvisor/pod_init_config.h"
+#include "gvisor/sandbox_users.h"
 #include "gvisor/seccomp_confine.h"
 #include "base/capabilities.h"
 
@@ -210,6 +211,35 @@ Result<NextOutcome> GvisorSource::next(EventBatch& out, std::chrono::millisecond
   events_ += out.events.size();
   bytes_ += bytes;
   return NextOutcome::kBatch;
+}
+
+std::optional<CaptureUsers> GvisorSource::domain_users(DomainId domain) const {
+  std::lock_guard<std::mutex> users_lock(users_mu_);
+  if (auto it = users_.find(domain); it != users_.end()) return it->second;
+  // An attached sandbox: the bundle `runsc list` named. Else the runsc
+  // process that connected (its peer pid), while it runs.
+  std::string bundle;
+  for (const AttachedSandbox& a : attach_.sandboxes)
+    if (a.domain == domain) bundle = a.bundle;
+  pid_t peer = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const SandboxStats& s : sandboxes_)
+      if (s.domain == domain) peer = s.peer.pid;
+  }
+  if (bundle.empty() && peer == 0) return std::nullopt;  // not connected (yet)
+  Result<std::string> rootfs = bundle.empty() ? rootfs_of_runsc_process(peer) : rootfs_of_bundle(bundle);
+  Result<CaptureUsers> users = rootfs.ok() ? read_rootfs_users(*rootfs) : Result<CaptureUsers>(rootfs.status());
+  if (!users.ok()) {
+    if (users_failed_logged_.insert(domain).second && users_failed_logged_.size() <= 1024)
+      log_or_stderr(config_.log)("kestrel: gvisor: sandbox " + std::to_string(domain) +
+                                 ": user and group names unknown: " + users.status().message());
+    return std::nullopt;
+  }
+  // One entry per sandbox seen; a long run with many short sandboxes keeps
+  // at most the newest 1024.
+  if (users_.size() >= 1024) users_.erase(users_.begin());
+  return users_.emplace(domain, std::move(*users)).first->second;
 }
 
 std::vector<SandboxStats> GvisorSource::sandbox_stats() const {

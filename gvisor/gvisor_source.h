@@ -45,6 +45,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -117,6 +118,10 @@ class GvisorSource : public Source {
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const override {
     return processes_.describe(domain, pid);
   }
+  // The sandbox's own users and groups (sandbox_users.h: its rootfs's
+  // /etc/passwd and /etc/group), read once per sandbox and kept; nullopt
+  // while its rootfs is unknown or unreadable (logged once per sandbox).
+  std::optional<CaptureUsers> domain_users(DomainId domain) const override;
   // Per-sandbox counters (live and recently closed sandboxes).
   std::vector<SandboxStats> sandbox_stats() const;
   const std::string& socket_path() const { return config_.server.socket_path; }
@@ -150,6 +155,9 @@ class GvisorSource : public Source {
   uint64_t events_ = 0, bytes_ = 0;  // guarded by mu_
 
   std::atomic<bool> stop_{false};
+  mutable std::mutex users_mu_;  // guards the two below
+  mutable std::map<DomainId, CaptureUsers> users_;  // read sandboxes' users
+  mutable std::set<DomainId> users_failed_logged_;
   std::thread thread_;
 };
 

@@ -53,6 +53,7 @@ struct PointMessages {
   syscall::SocketPair socketpair;
   syscall::Mmap mmap;
   syscall::Ptrace ptrace;
+  syscall::Listen listen;
 };
 
 void PointMessagesDeleter::operator()(PointMessages* m) const { delete m; }
@@ -94,6 +95,8 @@ KESTREL_EVENTS(mmap, KE_MMAP)
 KESTREL_POINTS(mmap, {KE_MMAP, "syscall/mmap/exit"})
 KESTREL_EVENTS(ptrace, KE_PTRACE)
 KESTREL_POINTS(ptrace, {KE_PTRACE, "syscall/ptrace/exit"})
+KESTREL_EVENTS(listen, KE_LISTEN)
+KESTREL_POINTS(listen, {KE_LISTEN, "syscall/listen/exit"})
 // ---- sentry and container points -----------------------------------------
 KESTREL_EVENTS(execve_info, KE_EXECVE, KE_EXECVEAT)
 KESTREL_POINTS(execve_info, {KE_EXECVE, "sentry/execve"}, {KE_EXECVEAT, "sentry/execve"})
@@ -188,6 +191,7 @@ KESTREL_POINTS(fork, {KE_FORK, "syscall/fork/exit"}, {KE_VFORK, "syscall/vfork/e
 
 const PointRow kRows[] = {
     KESTREL_ROW(SYSCALL_MMAP, mmap, true, true), KESTREL_ROW(SYSCALL_PTRACE, ptrace, true, true),
+    KESTREL_ROW(SYSCALL_LISTEN, listen, true, true),
     KESTREL_ROW(SENTRY_EXEC, execve_info, true, false), KESTREL_ROW(SENTRY_CLONE, clone_info, true, false),
     KESTREL_ROW(SENTRY_TASK_EXIT, task_exit, true, false), KESTREL_ROW(CONTAINER_START, start, true, false),
     KESTREL_ROW(SYSCALL_OPEN, open, true, false), KESTREL_ROW(SYSCALL_CLOSE, close, true, false),

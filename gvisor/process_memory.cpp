@@ -30,6 +30,8 @@ void ProcessMemory::remember(DomainId domain, const GvisorContext& ctx) {
     known.egid = ctx.egid;
   }
   if (ctx.group_start_ns > 0) known.start_ns = ctx.group_start_ns;
+  if (ctx.parent_tgid > 0) known.parent_tgid = ctx.parent_tgid;
+  known.exec_session = known.exec_session || ctx.is_exec_session;
 }
 
 std::optional<std::vector<ThreadInfo>> ProcessMemory::describe(DomainId domain, int64_t pid) const {
@@ -52,6 +54,8 @@ std::optional<std::vector<ThreadInfo>> ProcessMemory::describe(DomainId domain, 
     t.egid = k.egid;
   }
   if (k.start_ns > 0) t.start_ts = static_cast<uint64_t>(k.start_ns);
+  t.ptid = k.parent_tgid;
+  t.exec_session = k.exec_session;
   return std::vector<ThreadInfo>{std::move(t)};
 }
 

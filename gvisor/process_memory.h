@@ -33,8 +33,10 @@ class ProcessMemory {
   void remember(DomainId domain, const GvisorContext& ctx);
 
   // The thread group `pid` of `domain` as the last point described it: one
-  // ThreadInfo (tid = pid) with name, cwd, credentials and start time (the
-  // state tables add the sandbox's container); nullopt if none was seen.
+  // ThreadInfo (tid = pid) with name, cwd, credentials, start time and,
+  // when newer gVisor sent them, the parent (ptid) and the exec-session
+  // mark (the state tables add the sandbox's container); nullopt if none
+  // was seen.
   std::optional<std::vector<ThreadInfo>> describe(DomainId domain, int64_t pid) const;
 
   size_t size() const;
@@ -45,6 +47,8 @@ class ProcessMemory {
     bool has_credentials = false;
     uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
     int64_t start_ns = 0;
+    int32_t parent_tgid = 0;   // newer gVisor only
+    bool exec_session = false;  // newer gVisor only
   };
   static uint64_t key(DomainId domain, int32_t tgid) {
     return (static_cast<uint64_t>(domain) << 32) | static_cast<uint32_t>(tgid);

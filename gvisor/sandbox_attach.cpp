@@ -70,7 +70,7 @@ AttachReport attach_running_sandboxes(const AttachOptions& o, MonitorServer& ser
       continue;
     }
     ++report.attached;
-    AttachedSandbox attached{sb.id, domain, 0};
+    AttachedSandbox attached{sb.id, domain, 0, sb.bundle};
     CommandResult dump;
     if (run_step(o, runsc_argv(o, {"trace", "procfs", sb.id}), what + ": runsc trace procfs", report, dump)) {
       Result<ProcfsDump> parsed = parse_procfs_dump(dump.out, domain, sb.id, o.procfs);

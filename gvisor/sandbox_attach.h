@@ -39,6 +39,7 @@ struct AttachedSandbox {
   std::string id;
   DomainId domain = 0;
   size_t processes = 0;  // seeded from procfs
+  std::string bundle;    // as `runsc list` names it: where its rootfs is found
 };
 
 struct AttachReport {

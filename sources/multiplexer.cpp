@@ -205,4 +205,10 @@ std::optional<std::vector<ThreadInfo>> Multiplexer::describe_process(DomainId do
   return std::nullopt;
 }
 
+std::optional<CaptureUsers> Multiplexer::domain_users(DomainId domain) const {
+  for (const Slot& s : slots_)
+    if (auto users = s.source->domain_users(domain)) return users;
+  return std::nullopt;
+}
+
 }  // namespace kestrel

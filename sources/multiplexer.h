@@ -77,6 +77,9 @@ class Multiplexer {
   // Asks each source, in order, what it knows of process `pid` of `domain`
   // (Source::describe_process); the first answer wins. Thread-safe.
   std::optional<std::vector<ThreadInfo>> describe_process(DomainId domain, int64_t pid) const;
+  // A domain's own users (Source::domain_users); the first answer wins.
+  // Thread-safe.
+  std::optional<CaptureUsers> domain_users(DomainId domain) const;
 
  private:
   // A batch of one source: its records' bytes and the events viewing them

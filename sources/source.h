@@ -194,6 +194,16 @@ class Source {
     return std::nullopt;
   }
 
+  // The users and groups of `domain` by its own /etc/passwd and /etc/group
+  // (a gVisor sandbox's, read through its bundle's rootfs), for user.name
+  // and group.name there; nullopt: not known here (the default; the host's
+  // domain is answered from the host's databases). Called from the
+  // consumer's thread: must be thread-safe.
+  virtual std::optional<CaptureUsers> domain_users(DomainId domain) const {
+    (void)domain;
+    return std::nullopt;
+  }
+
   // Called from another thread when capture stops: a next() that may wait
   // without a bound (a capture streamed through a FIFO whose writer went
   // quiet) returns promptly; an error it then returns is not reported as

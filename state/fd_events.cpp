@@ -59,6 +59,21 @@ void set_tuple(FdInfo& f, std::span<const uint8_t> raw, const SockTuple& tuple) 
   f.name = tuple.to_string();
 }
 
+// Names a bound (or listening) socket by its own address. The local end of
+// a server is the server side of its future tuples (client -> server), so
+// it carries 0.0.0.0:0 -> addr.
+void name_bound_socket(FdInfo& f, const SockAddr& addr) {
+  f.name = addr.to_string();
+  static constexpr uint8_t kAny[16] = {};
+  if (addr.family == KESTREL_AF_INET) {
+    f.tuple = encode_tuple_in(kAny, 0, addr.ip.bytes.data(), addr.port);
+  } else if (addr.family == KESTREL_AF_INET6) {
+    f.tuple = encode_tuple_in6(kAny, 0, addr.ip.bytes.data(), addr.port);
+  } else if (addr.family == KESTREL_AF_UNIX) {
+    f.tuple = encode_tuple_un(0, 0, addr.path);
+  }
+}
+
 }  // namespace
 
 std::string StateUpdater::dirfd_path(const ThreadInfo& t, int64_t dirfd) {
@@ -336,24 +351,22 @@ void StateUpdater::on_bind(const EventView& ev, ThreadInfo& t) {
   int64_t fd = ev.param_int(KP_BIND_fd).value_or(-1);
   auto addr = decode_sockaddr(ev.param(KP_BIND_addr));
   if (fd < 0 || !addr) return;
-  FdInfo& f = fd_or_new(t, fd, socket_type(addr->family));
-  f.name = addr->to_string();
-  // The local end of a server is the server side of its future tuples
-  // (client -> server), so a bound socket carries 0.0.0.0:0 -> addr.
-  static constexpr uint8_t kAny[16] = {};
-  if (addr->family == KESTREL_AF_INET) {
-    f.tuple = encode_tuple_in(kAny, 0, addr->ip.bytes.data(), addr->port);
-  } else if (addr->family == KESTREL_AF_INET6) {
-    f.tuple = encode_tuple_in6(kAny, 0, addr->ip.bytes.data(), addr->port);
-  } else if (addr->family == KESTREL_AF_UNIX) {
-    f.tuple = encode_tuple_un(0, 0, addr->path);
-  }
+  name_bound_socket(fd_or_new(t, fd, socket_type(addr->family)), *addr);
 }
 
 void StateUpdater::on_listen(const EventView& ev, ThreadInfo& t) {
   if (ev.param_int(KP_LISTEN_res).value_or(-1) != 0) return;
   int64_t fd = ev.param_int(KP_LISTEN_fd).value_or(-1);
   if (fd < 0) return;
+  // A source that knows the socket's own address (gVisor's listen point)
+  // names the fd as bind would: a listen seen without its bind still shows
+  // fd.name, fd.sip and fd.sport.
+  if (auto addr = decode_sockaddr(ev.param(KP_LISTEN_addr))) {
+    FdInfo& f = fd_or_new(t, fd, socket_type(addr->family));
+    name_bound_socket(f, *addr);
+    f.listening = true;
+    return;
+  }
   fd_or_new(t, fd, FdType::kUnknown).listening = true;
 }
 

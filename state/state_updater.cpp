@@ -204,6 +204,10 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
       if (child.exe_flags == 0) child.exe_flags = from->exe_flags;
     }
   }
+  // An exec session's descendants belong to it (no clone param says so).
+  if (const ThreadInfo* creator = table_.find(domain, (flags & CLONE_THREAD) ? child.pid : child.ptid);
+      creator != nullptr && creator->tid != child.tid && creator->exec_session)
+    child.exec_session = true;
   label_with_domain_container(child);
   if (child.start_ts == 0) child.start_ts = ev.ts();
   const bool new_process = !(flags & CLONE_THREAD) && child.pid == child.tid;

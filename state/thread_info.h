@@ -66,6 +66,10 @@ struct ThreadInfo {
   std::string container_id;  // "" on the host; the sandbox id in gVisor
   uint64_t start_ts = 0;     // ns since epoch
   uint32_t exe_flags = 0;    // EXE_* (symbol_sets.def)
+  // Started by an exec session into a sandbox (`runsc exec`, `kubectl
+  // exec`), or a descendant of one: newer gVisor marks such tasks
+  // (ContextData.is_exec_session); children inherit it (proc.is_exec_session).
+  bool exec_session = false;
   std::vector<FdInfo> fds;   // only filled on the thread-group leader
   // Appended by the state tables (container.full_id, container.type):
   // container_id above is the 12-char short id, as Falco's container.id.

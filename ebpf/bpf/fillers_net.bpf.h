@@ -109,6 +109,8 @@ KB_SYSCALL_EXIT(listen)
 	KB_PUT(r, LISTEN, res, ret);
 	KB_PUT(r, LISTEN, fd, (s32)a.a[0]);
 	KB_PUT(r, LISTEN, backlog, a.a[1]);
+	/* addr: bind already told the fd table (events.def). */
+	KB_PUT_EMPTY(r, LISTEN, addr);
 	kb_submit(&r);
 	return 0;
 }

@@ -201,7 +201,30 @@ static __always_inline void kb_put_cgroups(struct kb_rec *r, u32 base, struct ta
 	kb_set_len(r, c.pos - c.start);
 }
 
-/* EXE_FROM_MEMFD when the running image was loaded from a memfd. */
+#define KB_OVERLAYFS_SUPER_MAGIC 0x794c7630 /* include/uapi/linux/magic.h */
+
+/* EXE_UPPER_LAYER when the image is a file of an overlayfs that has it on
+ * its upper layer (written or copied up in the container, not shipped in
+ * the image). overlayfs keeps that layer's dentry right after the VFS inode
+ * of its struct ovl_inode (fs/overlayfs/ovl_entry.h: `struct inode
+ * vfs_inode; struct dentry *__upperdentry;`, so since 4.x and still in
+ * 6.18). The type lives in the overlay module, whose BTF a CO-RE probe
+ * cannot count on, so the pointer is read just past struct inode, whose
+ * size CO-RE relocates. mm->exe_file is the overlay's own file (exec opens
+ * the overlay path; only mappings are redirected to the real file). */
+static __always_inline u32 kb_exe_overlay_flags(struct file *exe)
+{
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	if (!inode || BPF_CORE_READ(inode, i_sb, s_magic) != KB_OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	struct dentry *upper = NULL;
+	if (bpf_probe_read_kernel(&upper, sizeof(upper), (char *)inode + bpf_core_type_size(struct inode)) != 0)
+		return 0;
+	return upper ? KESTREL_EXE_UPPER_LAYER : 0;
+}
+
+/* EXE_FROM_MEMFD when the running image was loaded from a memfd;
+ * EXE_UPPER_LAYER (above). */
 static __always_inline u32 kb_exe_flags(struct mm_struct *mm)
 {
 	struct file *exe = BPF_CORE_READ(mm, exe_file);
@@ -213,7 +236,7 @@ static __always_inline u32 kb_exe_flags(struct mm_struct *mm)
 	if (nlink == 0 && prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' &&
 	    prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
 		return KESTREL_EXE_FROM_MEMFD;
-	return 0;
+	return kb_exe_overlay_flags(exe);
 }
 
 /* The block of event ID (KP_<ID>_exe is where it starts). */

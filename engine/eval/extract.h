@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,9 +81,19 @@ Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, c
 bool has_extractor(std::string_view name);
 
 // user.name / group.name on the host: getpwuid/getgrgid, remembered (also
-// misses) so the hot path calls libc once per id.
+// misses) so the hot path calls libc once per id. A sandbox (domain != 0)
+// has its own users: for_domain() answers from the sandbox's /etc/passwd
+// and /etc/group as its source read them (Source::domain_users).
 class UserNames {
  public:
+  // Where a domain's users come from (the app: the sources' domain_users);
+  // asked once per domain, again at most once a second while it has none.
+  using DomainUsersResolver = std::function<std::optional<CaptureUsers>(uint32_t domain)>;
+  void set_domain_resolver(DomainUsersResolver resolver) { domain_resolver_ = std::move(resolver); }
+  // The names of `domain`: this for the host, the sandbox's own for a
+  // sandbox, nullptr when nothing is known of its users (names missing).
+  UserNames* for_domain(uint32_t domain);
+
   // nullptr when the id has no entry.
   const std::string* user_name(uint32_t uid);
   const std::string* user_home(uint32_t uid);
@@ -102,6 +114,12 @@ class UserNames {
   std::unordered_map<uint32_t, User> users_;
   std::unordered_map<uint32_t, std::optional<std::string>> groups_;
   bool capture_only_ = false;  // misses are not looked up on this host
+  struct Domain {
+    std::unique_ptr<UserNames> names;  // nullptr: unknown so far
+    int64_t asked_at_s = 0;            // steady seconds of the last miss
+  };
+  DomainUsersResolver domain_resolver_;
+  std::unordered_map<uint32_t, Domain> domains_;
 };
 
 // What extractors need besides the event: fixed per engine.

@@ -6,6 +6,8 @@
 
 #include "engine/eval/extract.h"
 
+#include <chrono>
+
 namespace kestrel::engine::eval {
 namespace {
 
@@ -142,6 +144,25 @@ const UserNames::User& UserNames::user(uint32_t uid) {
     u.shell = pw.pw_shell ? pw.pw_shell : "";
   }
   return users_.emplace(uid, std::move(u)).first->second;
+}
+
+UserNames* UserNames::for_domain(uint32_t domain) {
+  if (domain == kHostDomain) return this;
+  if (!domain_resolver_) return nullptr;
+  auto [it, inserted] = domains_.try_emplace(domain);
+  Domain& d = it->second;
+  if (d.names) return d.names.get();
+  // A sandbox's source may learn where its rootfs is a moment after its
+  // first events: a miss is asked again, at most once a second.
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (!inserted && now - d.asked_at_s < 1) return nullptr;
+  d.asked_at_s = now;
+  if (std::optional<CaptureUsers> users = domain_resolver_(domain)) {
+    d.names = std::make_unique<UserNames>();
+    d.names->use_capture_users(*users);
+  }
+  return d.names.get();
 }
 
 void UserNames::use_capture_users(const CaptureUsers& users) {

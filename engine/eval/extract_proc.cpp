@@ -12,8 +12,9 @@ V missing() { return V{}; }
 
 // Flags from symbol_sets.def (EXE_FLAGS).
 constexpr uint32_t kExeWritable = 1;
-constexpr uint32_t kExeUpperLayer = 2;
+constexpr uint32_t kExeUpperLayer = KESTREL_EXE_UPPER_LAYER;
 constexpr uint32_t kExeFromMemfd = KESTREL_EXE_FROM_MEMFD;
+constexpr uint32_t kExeLowerLayer = KESTREL_EXE_LOWER_LAYER;
 
 std::string_view joined_args(const ThreadInfo& t, std::string& out) {
   out.clear();
@@ -261,6 +262,11 @@ V exe_flag(ExtractContext& c, uint32_t flag) {
 V proc_is_exe_writable(ExtractContext& c, const FieldRef&, Scratch&) { return exe_flag(c, kExeWritable); }
 V proc_is_exe_upper_layer(ExtractContext& c, const FieldRef&, Scratch&) { return exe_flag(c, kExeUpperLayer); }
 V proc_is_exe_from_memfd(ExtractContext& c, const FieldRef&, Scratch&) { return exe_flag(c, kExeFromMemfd); }
+V proc_is_exe_lower_layer(ExtractContext& c, const FieldRef&, Scratch&) { return exe_flag(c, kExeLowerLayer); }
+V proc_is_exec_session(ExtractContext& c, const FieldRef&, Scratch&) {
+  const ThreadInfo* p = c.process();
+  return p ? V::boolean(p->exec_session) : missing();
+}
 
 // proc.std{in,out,err}.{type,name}: fds 0-2 of the process.
 const FdInfo* std_fd(ExtractContext& c, int64_t fd) {
@@ -338,6 +344,13 @@ constexpr FieldInfo kProcFields[] = {
     {"proc.is_exe_upper_layer", T::kBool, A::kNone, N, N, proc_is_exe_upper_layer,
      "true if the executable is in an overlayfs upper layer"},
     {"proc.is_exe_from_memfd", T::kBool, A::kNone, N, N, proc_is_exe_from_memfd, "true if the executable is a memfd"},
+    {"proc.is_exe_lower_layer", T::kBool, A::kNone, N, N, proc_is_exe_lower_layer,
+     "true if the executable is in an overlayfs lower layer"},
+    // Kestrel's own: Falco has no exec-session notion (its rules approximate
+    // an interactive exec with proc.tty != 0, which `runsc exec` without -t
+    // and `kubectl exec` without a tty do not set).
+    {"proc.is_exec_session", T::kBool, A::kNone, N, N, proc_is_exec_session,
+     "true if the process was started by an exec into a gVisor sandbox (runsc/kubectl exec) or descends from one"},
     {"proc.is_sid_leader", T::kBool, A::kNone, N, N, proc_is_sid_leader, "true if the process is its session leader"},
     {"proc.is_vpgid_leader", T::kBool, A::kNone, N, N, proc_is_pgid_leader,
      "true if the process is its process group leader"},

@@ -2,8 +2,9 @@
 //
 // user.uid/group.gid are the effective ids, as Falco's (its drivers send
 // euid/egid for the thread's user). Names come from the host's passwd and
-// group databases; inside a gVisor sandbox (domain != 0) the host's
-// databases say nothing about the sandbox's users, so names are missing.
+// group databases; inside a gVisor sandbox (domain != 0) from the
+// sandbox's own /etc/passwd and /etc/group (UserNames::for_domain), never
+// the host's: missing when its source could not read them.
 #include "engine/eval/extract.h"
 
 namespace kestrel::engine::eval {
@@ -72,18 +73,18 @@ V user_uid(ExtractContext& c, const FieldRef&, Scratch&) {
 V name_or_missing(const std::string* s) { return s ? V::string(*s) : V{}; }
 V user_name(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
-  if (t == nullptr || c.event().domain != kHostDomain) return missing();
-  return name_or_missing(c.env().users.user_name(t->euid));
+  UserNames* users = t ? c.env().users.for_domain(c.event().domain) : nullptr;
+  return users ? name_or_missing(users->user_name(t->euid)) : missing();
 }
 V user_homedir(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
-  if (t == nullptr || c.event().domain != kHostDomain) return missing();
-  return name_or_missing(c.env().users.user_home(t->euid));
+  UserNames* users = t ? c.env().users.for_domain(c.event().domain) : nullptr;
+  return users ? name_or_missing(users->user_home(t->euid)) : missing();
 }
 V user_shell(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
-  if (t == nullptr || c.event().domain != kHostDomain) return missing();
-  return name_or_missing(c.env().users.user_shell(t->euid));
+  UserNames* users = t ? c.env().users.for_domain(c.event().domain) : nullptr;
+  return users ? name_or_missing(users->user_shell(t->euid)) : missing();
 }
 // -1 when unset, as Falco.
 V user_loginuid(ExtractContext& c, const FieldRef&, Scratch&) {
@@ -93,8 +94,9 @@ V user_loginuid(ExtractContext& c, const FieldRef&, Scratch&) {
 }
 V user_loginname(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
-  if (t == nullptr || t->loginuid == UINT32_MAX || c.event().domain != kHostDomain) return missing();
-  return name_or_missing(c.env().users.user_name(t->loginuid));
+  if (t == nullptr || t->loginuid == UINT32_MAX) return missing();
+  UserNames* users = c.env().users.for_domain(c.event().domain);
+  return users ? name_or_missing(users->user_name(t->loginuid)) : missing();
 }
 V group_gid(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
@@ -102,8 +104,8 @@ V group_gid(ExtractContext& c, const FieldRef&, Scratch&) {
 }
 V group_name(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* t = c.thread();
-  if (t == nullptr || c.event().domain != kHostDomain) return missing();
-  return name_or_missing(c.env().users.group_name(t->egid));
+  UserNames* users = t ? c.env().users.for_domain(c.event().domain) : nullptr;
+  return users ? name_or_missing(users->group_name(t->egid)) : missing();
 }
 
 // container.id: the 12-char id, "host" outside containers (Falco).

@@ -86,6 +86,10 @@ class RuleEngine {
   // user.name / group.name from a replayed capture's user list instead of
   // this host's (UserNames::use_capture_users).
   void use_capture_users(const CaptureUsers& users) { env_.users.use_capture_users(users); }
+  // user.name / group.name inside a sandbox: its own users, from `resolver`
+  // (the sources' Source::domain_users). Without one, sandbox names are
+  // missing.
+  void set_domain_users(UserNames::DomainUsersResolver resolver) { env_.users.set_domain_resolver(std::move(resolver)); }
 
   // The event types some compiled rule can match (for selective capture).
   EventTypeSet required_event_types() const;

@@ -101,5 +101,7 @@ KK_FILLER(listen)
 	KK_PUT(r, LISTEN, res, ret);
 	KK_PUT(r, LISTEN, fd, (s32)a[0]);
 	KK_PUT(r, LISTEN, backlog, a[1]);
+	/* addr: bind already told the fd table (events.def). */
+	KK_PUT_EMPTY(r, LISTEN, addr);
 	kk_submit(&r);
 }

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kernfs.h>
+#include <linux/magic.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
@@ -177,14 +178,30 @@ static void kk_put_cgroups(struct kk_rec *r, u32 base)
 	kk_commit(r, pos);
 }
 
+/* EXE_UPPER_LAYER as the probe reads it (ebpf/bpf/task.bpf.h): overlayfs
+ * keeps the upper layer's dentry right after the VFS inode of its private
+ * struct ovl_inode (fs/overlayfs/ovl_entry.h). */
+static u32 kk_exe_overlay_flags(struct file *exe)
+{
+	struct inode *inode = exe->f_inode;
+	struct dentry *upper;
+
+	if (!inode || inode->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	upper = READ_ONCE(*(struct dentry **)((char *)inode + sizeof(struct inode)));
+	return upper ? KESTREL_EXE_UPPER_LAYER : 0;
+}
+
 static u32 kk_exe_flags(struct file *exe)
 {
 	const char *name;
 
-	if (!exe || exe->f_inode->i_nlink != 0)
+	if (!exe)
 		return 0;
+	if (exe->f_inode->i_nlink != 0)
+		return kk_exe_overlay_flags(exe);
 	name = exe->f_path.dentry->d_name.name;
-	return strncmp(name, "memfd:", 6) == 0 ? KESTREL_EXE_FROM_MEMFD : 0;
+	return strncmp(name, "memfd:", 6) == 0 ? KESTREL_EXE_FROM_MEMFD : kk_exe_overlay_flags(exe);
 }
 
 void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,

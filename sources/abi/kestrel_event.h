@@ -136,7 +136,9 @@ struct kestrel_socktuple_un {
 
 /* exe_flags bits of the process params block (KE_PROCESS_PARAMS); the
  * names rendered for them are in sources/event/symbol_sets.def. */
+#define KESTREL_EXE_UPPER_LAYER 2 /* on an overlay's upper layer */
 #define KESTREL_EXE_FROM_MEMFD 4
+#define KESTREL_EXE_LOWER_LAYER 8 /* on an overlay's lower layer */
 
 /* Event categories, for --list-events and evt.category. */
 enum kestrel_event_category {

@@ -300,15 +300,14 @@ TEST_F(DecoderTest, RawSyscallsMapToIntegerRowsOrToSyscall) {
 TEST_F(DecoderTest, EveryKnownTypeDecodesAnEmptyPayload) {
   // An all-defaults message is an empty payload; each known type must accept
   // it and produce at most a couple of records, never crash.
-  // 37 (listen) is known by number only; 35 (sentry mmap) yields no record.
+  // 35 (sentry mmap) yields no record.
   for (uint16_t t = 1; t <= kMaxKnownMessageType; ++t) {
     auto pkt = encode_wire_packet(t, 0, {});
-    EXPECT_EQ(decoder_.decode(pkt, sandbox_, out_),
-              t == common::MESSAGE_SYSCALL_LISTEN ? DecodeOutcome::kUnknownType : DecodeOutcome::kOk)
-        << "type " << t;
+    EXPECT_EQ(decoder_.decode(pkt, sandbox_, out_), DecodeOutcome::kOk) << "type " << t;
   }
   EXPECT_EQ(sandbox_.malformed, 0u);
-  EXPECT_EQ(out_.size(), size_t{kMaxKnownMessageType} - 2);
+  EXPECT_EQ(sandbox_.unknown_type, 0u);
+  EXPECT_EQ(out_.size(), size_t{kMaxKnownMessageType} - 1);
 }
 
 TEST_F(DecoderTest, UnknownMalformedAndDropsAreCounted) {
@@ -453,11 +452,6 @@ TEST(DecoderEmitter, ParamMismatchIsCountedAndDropped) {
   EXPECT_EQ(sandbox.events, 1u);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_TRUE(test::record_problems(out.record(0)).empty());
-}
-
-TEST_F(DecoderTest, ListenIsKnownByNumberOnlyAndCountedUnknown) {
-  EXPECT_EQ(decode(encode_wire_packet(common::MESSAGE_SYSCALL_LISTEN, 0, {})), DecodeOutcome::kUnknownType);
-  EXPECT_EQ(sandbox_.unknown_type, 1u);
 }
 
 }  // namespace

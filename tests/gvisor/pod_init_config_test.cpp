@@ -97,8 +97,13 @@ TEST(PodInitConfig, NewerRunscGetsSchematizedMmapAndPtrace) {
   EXPECT_TRUE(has(pts, "syscall/mmap/exit"));
   EXPECT_TRUE(has(pts, "syscall/ptrace/exit"));
   EXPECT_FALSE(has(pts, "syscall/sysno/9/exit"));
-  EXPECT_TRUE(has(pts, "syscall/sysno/50/exit"));  // listen: no schematized point we decode
+  EXPECT_TRUE(has(pts, "syscall/sysno/50/exit"));  // listen: this runsc has no listen point
   EXPECT_EQ(pts.size(), 5u);
+  // One that lists syscall/listen (newer gVisor) gets it, with the address.
+  newer.insert("syscall/listen/exit");
+  auto with_listen = points_for(types, newer);
+  EXPECT_TRUE(has(with_listen, "syscall/listen/exit"));
+  EXPECT_FALSE(has(with_listen, "syscall/sysno/50/exit"));
 }
 
 TEST(PodInitConfig, NeverNamesAPointTheRunscDoesNotList) {

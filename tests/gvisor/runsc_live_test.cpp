@@ -2,6 +2,8 @@
 // streaming to a GvisorSource on a temporary socket. Requires root and
 // /usr/bin/runsc (Debian package runsc); fails loudly without them.
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,7 +23,11 @@
 #include "gvisor/pod_init_config.h"
 #include "live_collect.h"
 #include "runsc_container.h"
+#include "engine/eval/extract.h"
+#include "sources/event/sockaddr.h"
 #include "state/process_params.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
 
 namespace kestrel::gvisor {
 namespace {
@@ -267,6 +273,121 @@ TEST_F(RunscLive, TwoSandboxesKeepSeparateDomains) {
   }
   auto sb = src_->sandbox_stats();
   EXPECT_EQ(sb.size(), 2u);
+}
+
+// A listen inside a sandbox arrives as the listen row, and the address it
+// listens on arrives for the same fd. This runsc (0.0~20221219) has no
+// schematized listen point (newer gVisor's type 37, with the address in
+// the row itself: reference_decode_test.cpp): listen comes from its raw
+// point, which carries no thread context (tid 0), and the address from the
+// bind point of the same sandbox and fd.
+TEST_F(RunscLive, ListenInASandboxIsTheListenRowWithItsAddress) {
+  const std::string id = "kestrel-listen-" + std::to_string(getpid());
+  pid_t pid = start_container(
+      id, "exec python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 7777)); s.listen(9)'");
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] { return all_exited(); });
+  ASSERT_TRUE(all_exited());
+  ASSERT_TRUE(WIFEXITED(statuses_[pid]) && WEXITSTATUS(statuses_[pid]) == 0) << log_of(id);
+  std::optional<int64_t> listen_fd, bound_fd;
+  DomainId listen_domain = 0, bind_domain = 0;
+  int listens = 0;
+  for (const auto& c : got) {
+    EventView ev = c.view();
+    if (ev.type() == KE_LISTEN) {
+      ++listens;
+      EXPECT_EQ(ev.param_int(KP_LISTEN_res), 0);
+      EXPECT_EQ(ev.param_int(KP_LISTEN_backlog), 9);
+      listen_fd = ev.param_int(KP_LISTEN_fd);
+      listen_domain = c.domain;
+    }
+    if (ev.type() == KE_BIND) {
+      auto addr = decode_sockaddr(ev.param(KP_BIND_addr));
+      if (addr && addr->to_string() == "127.0.0.1:7777") {
+        bound_fd = ev.param_int(KP_BIND_fd);
+        bind_domain = c.domain;
+      }
+    }
+  }
+  EXPECT_EQ(listens, 1) << log_of(id);
+  ASSERT_TRUE(listen_fd.has_value());
+  ASSERT_TRUE(bound_fd.has_value()) << "no bind to 127.0.0.1:7777 arrived";
+  EXPECT_EQ(*listen_fd, *bound_fd);
+  EXPECT_EQ(listen_domain, bind_domain);
+  EXPECT_GT(listen_domain, 0u);
+}
+
+// A user of the sandbox's own /etc/passwd, which the host lacks, is named in
+// user.name (and its group in group.name): the source reads the bundle's
+// rootfs, found from the runsc process that connected.
+TEST_F(RunscLive, SandboxUserNamesComeFromTheSandboxPasswd) {
+  constexpr uint32_t kUid = 48151, kGid = 48152;
+  ASSERT_EQ(getpwuid(kUid), nullptr) << "the host has uid " << kUid << ": pick another";
+  ASSERT_EQ(getgrgid(kGid), nullptr) << "the host has gid " << kGid << ": pick another";
+  const std::string id = "kestrel-users-" + std::to_string(getpid());
+  // A rootfs of its own: static busybox and an /etc the host does not have.
+  std::string bundle = dir_ + "/bundle-" + id;
+  std::string rootfs = bundle + "/rootfs";
+  std::filesystem::create_directories(rootfs + "/bin");
+  std::filesystem::create_directories(rootfs + "/etc");
+  std::filesystem::create_directories(rootfs + "/tmp");
+  std::filesystem::create_directories(rootfs + "/proc");
+  std::filesystem::copy_file("/bin/busybox", rootfs + "/bin/busybox");
+  for (const char* applet : {"sh", "cat", "sleep", "id"})
+    std::filesystem::create_symlink("busybox", rootfs + "/bin/" + applet);
+  std::ofstream(rootfs + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"
+                                        << "sbxonly:x:" << kUid << ":" << kGid << ":only here:/home/sbx:/bin/sh\n";
+  std::ofstream(rootfs + "/etc/group") << "root:x:0:\nsbxgroup:x:" << kGid << ":\n";
+  nlohmann::json spec = testing::sandbox_spec("cat /etc/passwd > /dev/null; sleep 3");
+  spec["root"] = {{"path", "rootfs"}, {"readonly", true}};
+  spec["process"]["user"] = {{"uid", kUid}, {"gid", kGid}};
+  spec["process"]["env"] = {"PATH=/bin"};
+  std::ofstream(bundle + "/config.json") << spec.dump();
+  std::string root = dir_ + "/root-" + id;
+  std::filesystem::create_directories(root);
+  std::string log = dir_ + "/" + id + ".log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::string root_flag = "--root=" + root;
+    std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
+    execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run",
+          "--bundle", bundle.c_str(), id.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  running_.insert(pid);
+
+  // While the sandbox runs: its events' user names come from its rootfs.
+  engine::eval::UserNames names;
+  names.set_domain_resolver([&](uint32_t domain) { return src_->domain_users(domain); });
+  ThreadTable table;
+  StateUpdater updater(table);
+  std::optional<std::string> user, group;
+  std::vector<testing::Collected> got;
+  testing::collect(*src_, got, [&] {
+    for (const auto& c : got) {
+      if (user) break;
+      EventView ev = c.view();
+      updater.apply(ev, c.domain);
+      const ThreadInfo* t = table.find(c.domain, ev.tid());
+      if (t == nullptr || t->euid != kUid) continue;
+      if (engine::eval::UserNames* u = names.for_domain(c.domain)) {
+        if (const std::string* n = u->user_name(t->euid)) user = *n;
+        if (const std::string* g = u->group_name(t->egid)) group = *g;
+      }
+    }
+    got.clear();
+    return all_exited();
+  });
+  ASSERT_TRUE(all_exited());
+  EXPECT_TRUE(WIFEXITED(statuses_[pid]) && WEXITSTATUS(statuses_[pid]) == 0) << log_of(id);
+  EXPECT_EQ(user.value_or("<NA>"), "sbxonly") << log_of(id);
+  EXPECT_EQ(group.value_or("<NA>"), "sbxgroup");
+  // The host's names are never used for a sandbox: uid 0 there is the
+  // sandbox's "root" entry, not looked up on the host.
+  EXPECT_EQ(getpwuid(kUid), nullptr);
 }
 
 }  // namespace

@@ -283,8 +283,10 @@ TEST_F(StateUpdaterTest, BindListenAccept) {
            .put_int(KPARAM(LISTEN, res), 0)
            .put_int(KPARAM(LISTEN, fd), 3)
            .put_int(KPARAM(LISTEN, backlog), 128)
+           .put_empty(KPARAM(LISTEN, addr))
            .finish_or_throw());
   EXPECT_TRUE(fd(300, 3)->listening);
+  EXPECT_EQ(fd(300, 3)->name, "0.0.0.0:8080");  // an empty addr keeps bind's name
 
   const uint8_t client[4] = {192, 168, 1, 7}, server[4] = {192, 168, 1, 2};
   auto tuple = encode_tuple_in(client, 51000, server, 8080);
