@@ -87,6 +87,11 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
   if (!is_current(event, event_number)) {
     current_ = build_event(event, &current_source_);
     built_for_ = {event_number, event.view.ts(), event.view.bytes().data(), event.view.bytes().size()};
+    // The plugin gets the event's own number (the pipeline's, which its
+    // parse_event got too) while numbers grow, as they do in a run; a number
+    // that goes back (a caller whose count restarted) is replaced by a
+    // fresh one, since plugins cache their results per evtnum.
+    plugin_evtnum_ = event_number > plugin_evtnum_ ? event_number : plugin_evtnum_ + 1;
   }
   if (current_ == nullptr) return {};
   const Request& r = requests_[handle];
@@ -141,7 +146,7 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
       }
     }
   };
-  Status s = library_->extract(current_, event_number, std::span(&f, 1), copy, current_source_);
+  Status s = library_->extract(current_, plugin_evtnum_, std::span(&f, 1), copy, current_source_);
   if (!s.ok()) {
     errors_.fetch_add(1, std::memory_order_relaxed);
     return {};
