@@ -12,6 +12,7 @@
 #include "outputs/program_sink.h"
 #include "outputs/syslog_sink.h"
 #include "plugins/plugin_source.h"
+#include "plugins/state_tables/table_registry.h"
 
 namespace kestrel {
 namespace {
@@ -67,7 +68,9 @@ std::vector<std::string> Collector::watched_paths(const KestrelConfig& config) c
   return paths;
 }
 
-Collector::~Collector() = default;
+Collector::~Collector() {
+  if (threads_shown_to_plugins_) plugin::default_table_registry().threads().attach(nullptr);
+}
 
 Status Collector::start_sources() {
   auto sources = make_sources(plan_.sources, config_, log_);
@@ -95,14 +98,28 @@ Status Collector::start_sources() {
     }
     plugin_routes_.emplace_back(mux_.add(std::move(source)), std::move(event_source));
   }
+  for (const auto& p : plugins_)
+    if (p.library->info().can_source)
+      live_plugin_ids_.emplace_back(p.library->info().id, p.library->info().event_source);
   // Async events (set_async_event_handler): one queue for every plugin that
-  // has them, read as one more source. Their records carry plugin_id 0 and
-  // reach the syscall rules, the stream libsinsp injects async events into
-  // (evt.type = asyncevent, evt.asynctype = the event's name).
+  // has them, read as one more source. Each event goes to every event
+  // source the plugin names in get_async_event_sources (all when it names
+  // none): to the syscall rules with plugin_id 0 (evt.type = asyncevent,
+  // evt.asynctype = its name), to a plugin source's rules with that
+  // source's plugin id (the pipeline routes it by id).
   for (const auto& p : plugins_) {
-    if (!p.library->info().can_async) continue;
+    const plugin::PluginInfo& info = p.library->info();
+    if (!info.can_async) continue;
+    std::vector<uint32_t> to;
+    if (plugin::async_takes_source(info, "syscall")) to.push_back(0);
+    for (const auto& [plugin_id, event_source] : live_plugin_ids_)
+      if (plugin::async_takes_source(info, event_source)) to.push_back(plugin_id);
+    if (to.empty()) {
+      log_ << "kestrel: plugin '" << info.name << "': none of the event sources its async events are for is open\n";
+      continue;
+    }
     if (!async_queue_) async_queue_ = std::make_shared<plugin::AsyncEventQueue>();
-    if (Status s = p.library->start_async(async_queue_, 0); !s.ok()) return s;
+    if (Status s = p.library->start_async(async_queue_, std::move(to)); !s.ok()) return s;
   }
   if (async_queue_) mux_.add(std::make_unique<plugin::AsyncEventSource>(async_queue_));
   return ok_status();
@@ -171,9 +188,19 @@ void Collector::route_plugin_sources(const LoadedRules& rules) {
     pipeline_->route_source(id, rules.by_source.at(event_source).get());
   for (const auto& [plugin_id, event_source] : replay_plugin_routes_)
     pipeline_->route_plugin_id(plugin_id, rules.by_source.at(event_source).get());
+  // Async events a plugin sent into a live plugin source's stream.
+  for (const auto& [plugin_id, event_source] : live_plugin_ids_)
+    pipeline_->route_plugin_id(plugin_id, rules.by_source.at(event_source).get());
 }
 
 Status Collector::start() {
+  // Plugins see this run's threads (and their fds, args, env, cgroups)
+  // through the "threads" state table of the registry they were
+  // initialised with (the process-wide one).
+  if (!plugins_.empty()) {
+    plugin::default_table_registry().threads().attach(&table_);
+    threads_shown_to_plugins_ = true;
+  }
   if (Status s = start_sources(); !s.ok()) return s;
   if (Status s = open_plugin_captures(); !s.ok()) return s;
   if (Status s = start_outputs(); !s.ok()) return s;

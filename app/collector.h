@@ -113,12 +113,15 @@ class Collector {
   // A replay (-e) opens no plugin source: the capture's plugin events go,
   // by the plugin id they carry, to the engine of that plugin's source.
   std::vector<std::pair<uint32_t, std::string>> replay_plugin_routes_;
+  // Live plugin sources by plugin id (where async events for them go).
+  std::vector<std::pair<uint32_t, std::string>> live_plugin_ids_;
   std::set<uint16_t> failures_logged_;  // sources whose failure was logged
   std::unique_ptr<plugin::PluginEventParsing> parsing_;  // the parsing plugins
   // The async events of every plugin that has them (live runs), read as one
   // more source; null when no plugin has async events.
   std::shared_ptr<plugin::AsyncEventQueue> async_queue_;
   ThreadTable table_;
+  bool threads_shown_to_plugins_ = false;  // table_ is the plugins' "threads"
   AsyncLog output_log_;
   // The gRPC server outlives the dispatcher: at the end the dispatcher
   // drains into the hub, then the server lets subscribers finish.

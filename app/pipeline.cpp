@@ -18,6 +18,15 @@ void Pipeline::use_domain_users(engine::eval::RuleEngine& rules) {
   rules.set_domain_users([this](uint32_t domain) { return mux_.domain_users(domain); });
 }
 
+namespace {
+
+// The plugin id of the event source an async event went to (0: syscall).
+uint32_t async_target(const Event& ev) {
+  return static_cast<uint32_t>(ev.view.param_int(KP_ASYNCEVENT_plugin_id).value_or(0));
+}
+
+}  // namespace
+
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   ++summary.events;
   alerts.clear();
@@ -26,13 +35,21 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   // Plugins parse an event after Kestrel's own state took it and before
   // any rule reads it (Falco's order); close and procexit, whose rules run
   // before the state forgets, are parsed before the rules too.
+  // summary.events numbers the event for everyone: the plugins' parse_event
+  // and, through the engine, evt.num and extract_fields (one evtnum).
   auto parse = [&] {
     if (parsing_) parsing_->parse(ev, summary.events);
   };
   if (ev.source_id < routes_.size() && routes_[ev.source_id]) {
     // A plugin's events: its own source's rules, no thread state.
     parse();
-    routes_[ev.source_id]->process(ev, table_, alerts);
+    routes_[ev.source_id]->process(ev, table_, alerts, summary.events);
+  } else if (type == KE_ASYNCEVENT && async_target(ev) != 0) {
+    // An async event a plugin sent into a plugin source's stream (live, or
+    // replayed from a capture): that source's rules, when it is loaded.
+    parse();
+    if (auto it = plugin_id_routes_.find(async_target(ev)); it != plugin_id_routes_.end() && it->second)
+      it->second->process(ev, table_, alerts, summary.events);
   } else if (type == KE_PLUGINEVENT) {
     parse();
     // A plugin event no plugin source claims (replayed from a capture):
@@ -40,15 +57,15 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     // rules never apply to another source's events.
     auto id = ev.view.param_int(KP_PLUGINEVENT_plugin_id);
     if (auto it = plugin_id_routes_.find(static_cast<uint32_t>(id.value_or(0))); id && it != plugin_id_routes_.end() && it->second)
-      it->second->process(ev, table_, alerts);
+      it->second->process(ev, table_, alerts, summary.events);
   } else if (removes_state) {
     parse();
-    rules_->process(ev, table_, alerts);
+    rules_->process(ev, table_, alerts, summary.events);
     updater_.apply(ev);
   } else {
     updater_.apply(ev);
     parse();
-    rules_->process(ev, table_, alerts);
+    rules_->process(ev, table_, alerts, summary.events);
   }
   if (triggered_) {
     for (const auto& alert : alerts)

@@ -58,6 +58,7 @@ std::vector<uint8_t> async_event_record(const AsyncEvent& e) {
   b.put_int(KPARAM(ASYNCEVENT, plugin_id), e.plugin_id);
   b.put_str(KPARAM(ASYNCEVENT, name), e.name);
   b.put_bytes(KPARAM(ASYNCEVENT, data), {e.data.data(), e.data.size()});
+  b.put_str(KPARAM(ASYNCEVENT, plugin_name), e.plugin);
   Result<std::span<const uint8_t>> rec = b.finish();
   if (!rec.ok()) return {};
   return std::vector<uint8_t>(rec->begin(), rec->end());

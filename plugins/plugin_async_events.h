@@ -5,7 +5,8 @@
 // checks each event and pushes a copy here. AsyncEventSource (a Source the
 // multiplexer runs like any other) drains the queue and yields one
 // KE_ASYNCEVENT record per event: params plugin_id (the event source it
-// was injected into, 0 for syscall), name (evt.asynctype), data; the
+// was injected into, 0 for syscall), name (evt.asynctype), data,
+// plugin_name (the plugin that sent it: evt.pluginname); the
 // record's tid is the event's tid ((uint64_t)-1: none -> 0), its ts the
 // event's or, for (uint64_t)-1, the time it arrived.
 //

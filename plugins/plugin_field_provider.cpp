@@ -47,7 +47,6 @@ std::optional<uint32_t> PluginFieldProvider::prepare(std::string_view name, cons
     } else if (f.arg_required) {
       return std::nullopt;
     }
-    if (r.ftype == FTYPE_IPNET) return std::nullopt;  // not read yet (README: plugins)
     requests_.push_back(std::move(r));
     return static_cast<uint32_t>(requests_.size() - 1);
   }
@@ -88,7 +87,11 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
   if (!is_current(event, event_number)) {
     current_ = build_event(event, &current_source_);
     built_for_ = {event_number, event.view.ts(), event.view.bytes().data(), event.view.bytes().size()};
-    ++plugin_evtnum_;
+    // The plugin gets the event's own number (the pipeline's, which its
+    // parse_event got too) while numbers grow, as they do in a run; a number
+    // that goes back (a caller whose count restarted) is replaced by a
+    // fresh one, since plugins cache their results per evtnum.
+    plugin_evtnum_ = event_number > plugin_evtnum_ ? event_number : plugin_evtnum_ + 1;
   }
   if (current_ == nullptr) return {};
   const Request& r = requests_[handle];
@@ -115,9 +118,14 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
           scratch.strings.emplace_back(s ? s : "", s ? strnlen(s, kMaxValueBytes) : 0);
           break;
         }
-        case FTYPE_IPADDR: {
+        case FTYPE_IPADDR:
+        case FTYPE_IPNET: {
           // 4 bytes: IPv4, 16: IPv6, network order (plugin_api.h); any
-          // other length is no address.
+          // other length is no address. An ipnet value is encoded the same
+          // way, the address only (plugin_types.h: FTYPE_IPNET "encodes only
+          // the IP address"); what differs is the comparison, which the
+          // field's registered type (IPNET, as fd.net) gives: a CIDR on the
+          // right-hand side matches the addresses it contains.
           const ss_plugin_byte_buffer& b = f.res.buf[i];
           if (!b.ptr || (b.len != 4 && b.len != 16)) break;
           IpAddr ip;
@@ -144,7 +152,7 @@ ExtractedValue PluginFieldProvider::extract(const Event& event, uint64_t event_n
     return {};
   }
   if (first_ip && !r.is_list && !want_text) return ExtractedValue::address(*first_ip);
-  if (!scratch.strings.empty() && (want_text || f.ftype == FTYPE_STRING || f.ftype == FTYPE_IPADDR)) {
+  if (!scratch.strings.empty() && (want_text || f.ftype == FTYPE_STRING || f.ftype == FTYPE_IPADDR || f.ftype == FTYPE_IPNET)) {
     if (scratch.strings.size() == 1 && !r.is_list) {
       scratch.text = std::move(scratch.strings.front());
       scratch.strings.clear();

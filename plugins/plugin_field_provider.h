@@ -75,9 +75,7 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
     const uint8_t* data = nullptr;
     size_t len = 0;
   } built_for_;
-  // The evtnum the plugin sees: ours, so it changes with every new event
-  // whatever the engine's numbering (plugins cache per evtnum).
-  uint64_t plugin_evtnum_ = 0;
+  uint64_t plugin_evtnum_ = 0;  // the evtnum extract_fields gets (see extract())
   std::vector<uint8_t> plugin_event_;
   const bool syscall_;  // the plugin extracts from syscall events
   SyscallEventEncoder syscall_encoder_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/bounded_json.h"
+#include "plugins/event_schema_version.h"
 #include "plugins/init_schema.h"
 
 namespace kestrel::plugin {
@@ -82,6 +83,11 @@ bool takes_source(const std::vector<std::string>& declared, const PluginInfo& in
   if (!declared.empty()) return std::find(declared.begin(), declared.end(), source) != declared.end();
   if (info.can_source && !info.event_source.empty()) return source == info.event_source;
   return true;
+}
+
+bool async_takes_source(const PluginInfo& info, std::string_view source) {
+  const auto& declared = info.async_event_sources;
+  return declared.empty() || std::find(declared.begin(), declared.end(), source) != declared.end();
 }
 
 Status check_api_version(const std::string& required) {
@@ -309,6 +315,20 @@ Status PluginLibrary::init(const std::string& config_in, TableRegistry* tables) 
   }
   if (!s) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "': init returned no state");
   state_ = s;
+  // A plugin that parses or extracts syscall events needs their schema
+  // (event_schema_version.h); it is read from the initialised state.
+  const bool takes_syscall = (info_.can_parse && takes_source(info_.parse_event_sources, info_, "syscall")) ||
+                             (info_.can_extract && takes_source(info_.extract_event_sources, info_, "syscall"));
+  if (takes_syscall) {
+    std::string required;
+    if (api_.get_required_event_schema_version) required = bounded(api_.get_required_event_schema_version(s), 64);
+    Status compatible = check_event_schema_version("'" + info_.name + "' (" + info_.path + ")", required);
+    if (!compatible.ok()) {
+      api_.destroy(s);
+      state_ = nullptr;
+      return compatible;
+    }
+  }
   owner_->set_plugin_state(s);
   // Event-type filters are read once, after init (the API's contract).
   parse_types_ = read_event_types(api_.get_parse_event_types);
@@ -358,8 +378,12 @@ Status PluginLibrary::parse(const ss_plugin_event* event, uint64_t evtnum, const
 }
 
 Status PluginLibrary::start_async(std::shared_ptr<AsyncEventQueue> queue, uint32_t plugin_id) {
+  return start_async(std::move(queue), std::vector<uint32_t>{plugin_id});
+}
+
+Status PluginLibrary::start_async(std::shared_ptr<AsyncEventQueue> queue, std::vector<uint32_t> plugin_ids) {
   if (!info_.can_async) return Status(StatusCode::kInvalidArgument, "plugin '" + info_.name + "' has no async events");
-  owner_->set_async_target(std::move(queue), info_.async_events, plugin_id);
+  owner_->set_async_target(std::move(queue), info_.async_events, std::move(plugin_ids));
   std::lock_guard lock(mu_);
   if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
   ss_plugin_rc rc = api_.set_async_event_handler(state_, owner_.get(), PluginOwner::async_handler());
@@ -374,7 +398,7 @@ Status PluginLibrary::stop_async() {
   // The API: a NULL handler tells the plugin to stop its async jobs and
   // wait for them before returning.
   ss_plugin_rc rc = api_.set_async_event_handler(state_, owner_.get(), nullptr);
-  owner_->set_async_target(nullptr, {}, 0);
+  owner_->set_async_target(nullptr, {}, {});
   if (rc != SS_PLUGIN_SUCCESS) return plugin_error("set_async_event_handler(NULL)", rc);
   return ok_status();
 }
@@ -383,7 +407,7 @@ Status PluginLibrary::dump_state(std::shared_ptr<AsyncEventQueue> queue, uint32_
   if (!api_.dump_state) return Status(StatusCode::kUnimplemented, "plugin '" + info_.name + "' has no dump_state");
   // Events the plugin dumps go through the async handler, so they must be
   // names it declared, like any async event.
-  owner_->set_async_target(std::move(queue), info_.async_events, plugin_id);
+  owner_->set_async_target(std::move(queue), info_.async_events, {plugin_id});
   std::lock_guard lock(mu_);
   if (!state_) return Status(StatusCode::kInternal, "plugin '" + info_.name + "' is not initialised");
   ss_plugin_rc rc = api_.dump_state(state_, owner_.get(), PluginOwner::async_handler());

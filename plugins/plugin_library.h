@@ -83,6 +83,12 @@ struct PluginInfo {
 // source when it has one; else every source, "syscall" included.
 bool takes_source(const std::vector<std::string>& declared, const PluginInfo& info, std::string_view source);
 
+// Whether a plugin's async events go into the stream of `source`
+// (plugin_api.h, get_async_event_sources): the sources it declared, or
+// every source when it declares none (unlike parsing and extraction, a
+// plugin's own event source is not the default).
+bool async_takes_source(const PluginInfo& info, std::string_view source);
+
 // "3.3.0" against this host: ok, or why not (the message names the
 // version wanted and the one this host implements).
 Status check_api_version(const std::string& required);
@@ -159,6 +165,9 @@ class PluginLibrary {
   // declared) go to `queue`, stamped with `plugin_id` (the plugin event
   // source's id they are injected into, 0 for syscall).
   Status start_async(std::shared_ptr<AsyncEventQueue> queue, uint32_t plugin_id = 0);
+  // The same, each event delivered once to each of `plugin_ids` (0:
+  // syscall; else a plugin source's plugin id): see async_takes_source.
+  Status start_async(std::shared_ptr<AsyncEventQueue> queue, std::vector<uint32_t> plugin_ids);
   // Sets a NULL handler (the plugin stops its async jobs).
   Status stop_async();
   // plugin_dump_state: the plugin's state as async events into `queue`.

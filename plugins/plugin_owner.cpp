@@ -192,11 +192,11 @@ void PluginOwner::log(const char* component, const char* msg, ss_plugin_log_seve
 // ---- async events ----------------------------------------------------------
 
 void PluginOwner::set_async_target(std::shared_ptr<AsyncEventQueue> queue, std::vector<std::string> names,
-                                   uint32_t plugin_id) {
+                                   std::vector<uint32_t> plugin_ids) {
   std::lock_guard lock(async_mu_);
   async_queue_ = std::move(queue);
   async_names_ = std::set<std::string>(names.begin(), names.end());
-  async_plugin_id_ = plugin_id;
+  async_plugin_ids_ = std::move(plugin_ids);
 }
 
 ss_plugin_async_event_handler_t PluginOwner::async_handler() { return &plugin::async_handler; }
@@ -239,14 +239,18 @@ bool PluginOwner::accept_async_event(const ss_plugin_event* evt, std::string* wh
   }
   AsyncEvent e;
   e.plugin = name_;
-  e.plugin_id = async_plugin_id_;
   e.ts = hdr.ts == UINT64_MAX ? now_ns() : hdr.ts;
   e.tid = hdr.tid;
   e.name = std::move(name);
   e.data.assign(data, data + data_len);
-  if (!async_queue_->push(std::move(e))) {
-    *why = "async event queue full";
-    return false;
+  // One copy per event source it goes to (get_async_event_sources).
+  for (size_t i = 0; i < async_plugin_ids_.size(); ++i) {
+    AsyncEvent copy = i + 1 < async_plugin_ids_.size() ? e : std::move(e);
+    copy.plugin_id = async_plugin_ids_[i];
+    if (!async_queue_->push(std::move(copy))) {
+      *why = "async event queue full";
+      return false;
+    }
   }
   return true;
 }

@@ -80,7 +80,11 @@ class PluginOwner {
   // Where the plugin's async events go (nullptr: refused), the names it
   // declared, and the plugin id stamped on them (that of the event source
   // they are injected into; 0 for syscall).
-  void set_async_target(std::shared_ptr<AsyncEventQueue> queue, std::vector<std::string> names, uint32_t plugin_id);
+  // One copy of each event goes to each of `plugin_ids` (the event sources
+  // it is delivered to: 0 for syscall, else the id of the plugin whose
+  // source it is); none when empty.
+  void set_async_target(std::shared_ptr<AsyncEventQueue> queue, std::vector<std::string> names,
+                        std::vector<uint32_t> plugin_ids);
   // The handler's work: check and queue one event; false with `why`.
   bool accept_async_event(const ss_plugin_event* evt, std::string* why);
   static ss_plugin_async_event_handler_t async_handler();
@@ -111,7 +115,7 @@ class PluginOwner {
   std::mutex async_mu_;
   std::shared_ptr<AsyncEventQueue> async_queue_;
   std::set<std::string> async_names_;
-  uint32_t async_plugin_id_ = 0;
+  std::vector<uint32_t> async_plugin_ids_;
 
   std::atomic<ss_plugin_t*> state_{nullptr};
   std::mutex routines_mu_;

@@ -44,6 +44,25 @@ std::optional<uint32_t> fdinfo_flags(const std::string& text) {
   return v;
 }
 
+// One /proc/PID/cgroup line, "ID:controller[,controller...]:path", as
+// (controller, path) memberships; cgroup v2's "0::/path" as ("", path).
+void add_cgroup_memberships(std::string_view line, std::vector<std::pair<std::string, std::string>>& out) {
+  const size_t c1 = line.find(':');
+  const size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+  if (c2 == std::string_view::npos) return;
+  std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
+  const std::string path(line.substr(c2 + 1));
+  if (controllers.empty()) {
+    out.emplace_back(std::string(), path);
+    return;
+  }
+  while (!controllers.empty()) {
+    const size_t comma = controllers.find(',');
+    out.emplace_back(std::string(controllers.substr(0, comma)), path);
+    controllers.remove_prefix(comma == std::string_view::npos ? controllers.size() : comma + 1);
+  }
+}
+
 }  // namespace
 
 ProcScanner::ProcScanner(ProcScanOptions options) : options_(std::move(options)) {
@@ -173,11 +192,12 @@ void ProcScanner::read_process_fields(const std::string& dir, ThreadInfo& t) {
       size_t nl = rest.find('\n');
       std::string_view line = rest.substr(0, nl);
       rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      add_cgroup_memberships(line, t.cgroups);
+      if (!t.container_id.empty()) continue;  // the first match names the container
       if (auto m = match_container_cgroup(line)) {
         t.container_id = m->short_id();
         t.container_full_id = m->full_id;
         t.container_type = m->runtime;
-        break;
       }
     }
   }

@@ -88,6 +88,13 @@ void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t) {
   if (auto v = ev.param_str(base + KP_PROCESS_exepath); v && !v->empty()) t.exepath.assign(*v);
   if (ev.has_param(base + KP_PROCESS_cgroups)) {
     std::vector<std::string> cgroups = split_string_array(ev.param(base + KP_PROCESS_cgroups));
+    t.cgroups.clear();
+    for (const std::string& entry : cgroups) {
+      // "controller=path", as Falco's cgroups param has it.
+      const size_t eq = entry.find('=');
+      if (eq == std::string::npos) t.cgroups.emplace_back(std::string(), entry);
+      else t.cgroups.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+    }
     std::optional<ContainerMatch> m;
     for (const std::string& line : cgroups)
       if ((m = match_container_cgroup(line))) break;

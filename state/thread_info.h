@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kestrel {
@@ -71,6 +72,11 @@ struct ThreadInfo {
   // (ContextData.is_exec_session); children inherit it (proc.is_exec_session).
   bool exec_session = false;
   std::vector<FdInfo> fds;   // only filled on the thread-group leader
+  // (controller, path) per cgroup membership, as Falco's thread "cgroups":
+  // from the event's cgroups param ("cpuset=/docker/<id>") or
+  // /proc/PID/cgroup ("4:cpuset:/docker/<id>"; cgroup v2's "0::/path"
+  // names no controller and gives ("", path)). Shown to plugins only.
+  std::vector<std::pair<std::string, std::string>> cgroups;
   // Appended by the state tables (container.full_id, container.type):
   // container_id above is the 12-char short id, as Falco's container.id.
   std::string container_full_id;  // 64-hex id from the cgroup path, "" if none

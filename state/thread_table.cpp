@@ -229,6 +229,18 @@ size_t ThreadTable::fd_count(DomainId domain, int64_t pid) const {
   return it == processes_.end() ? 0 : it->second.fds.size();
 }
 
+bool ThreadTable::for_each_fd(DomainId domain, int64_t pid, const std::function<bool(FdInfo&)>& fn) {
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return true;
+  // (LruMap's walk cannot stop early: take the entries, then call fn.)
+  std::vector<FdInfo*> fds;
+  fds.reserve(it->second.fds.size());
+  it->second.fds.for_each_mutable([&](const int64_t&, FdInfo& f) { fds.push_back(&f); });
+  for (FdInfo* f : fds)
+    if (!fn(*f)) return false;
+  return true;
+}
+
 void ThreadTable::load(std::vector<ThreadInfo> threads) {
   for (ThreadInfo& t : threads) put(std::move(t));
 }

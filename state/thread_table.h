@@ -134,6 +134,12 @@ class ThreadTable final : public ThreadLookup {
 
   size_t fd_count(DomainId domain, int64_t pid) const;
 
+  // Calls fn(FdInfo&) for each fd of the process, most recently opened
+  // first, until fn returns false; returns false if it did. `fn` must not
+  // add or remove fds. (The plugin host's per-thread "file_descriptors"
+  // state table iterates with it.)
+  bool for_each_fd(DomainId domain, int64_t pid, const std::function<bool(FdInfo&)>& fn);
+
   // ---- whole table ----------------------------------------------------------
   // put() for each thread (an initial /proc scan, a capture's snapshot).
   void load(std::vector<ThreadInfo> threads);

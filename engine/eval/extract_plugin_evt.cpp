@@ -3,7 +3,8 @@
 // plugin behind it. Semantics of libsinsp's sinsp_filter_check_event
 // (TYPE_PLUGINNAME, TYPE_PLUGININFO, TYPE_ISASYNC, TYPE_ASYNCTYPE):
 //  - evt.pluginname: the name of the loaded plugin whose id the event
-//    carries; missing for other events or an id no loaded plugin has;
+//    carries; missing for other events or an id no loaded plugin has; for
+//    an async event (KE_ASYNCEVENT), the plugin that sent it;
 //  - evt.plugininfo: that plugin's event_to_string, else libsinsp's own
 //    summary (the app's PluginEventInfo decides, app/plugin_event_info.h);
 //  - evt.asynctype: an async event's name; on the syscall source, other
@@ -42,6 +43,14 @@ std::string_view async_name(ExtractContext& c) {
 }  // namespace
 
 V evt_pluginname(ExtractContext& c, const FieldRef&, Scratch& s) {
+  if (c.view().type() == KE_ASYNCEVENT) {
+    // The plugin that sent it (its plugin_id names the stream it went to,
+    // 0 for syscall, no plugin).
+    auto sender = c.view().param_str(KP_ASYNCEVENT_plugin_name);
+    if (!sender || sender->empty()) return V{};
+    s.text.assign(*sender);
+    return V::string(s.text);
+  }
   auto id = plugin_id(c);
   if (!id || !c.env().plugin_events) return V{};
   std::string_view name = c.env().plugin_events->plugin_name(*id);

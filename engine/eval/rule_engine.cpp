@@ -71,13 +71,14 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
   return engine;
 }
 
-size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out) {
+size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out,
+                           std::optional<uint64_t> event_number) {
   ++stats_.events;
   uint16_t type = event.view.type();
   if (type >= KE_COUNT) return 0;
   const auto& bucket = buckets_[type];
   if (bucket.empty()) return 0;
-  ctx_.begin(event, lookup, stats_.events);
+  ctx_.begin(event, lookup, event_number.value_or(stats_.events));
   cache_.begin_event();
   EvalState state{ctx_, cache_};
   size_t raised = 0;

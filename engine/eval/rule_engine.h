@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,8 +81,13 @@ class RuleEngine {
 
   // Evaluates the event's bucket against `lookup` (which must already
   // reflect the event: apply state first) and appends one Alert per match
-  // to `out`. Returns the number of alerts appended.
-  size_t process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out);
+  // to `out`. Returns the number of alerts appended. `event_number` is the
+  // event's evt.num, which field providers also get (plugins: the evtnum
+  // of extract_fields); the pipeline numbers every event once, so that a
+  // plugin's parse_event and extract_fields see the same number for one
+  // event. Without it, this engine's own count of events.
+  size_t process(const Event& event, const ThreadLookup& lookup, std::vector<Alert>& out,
+                 std::optional<uint64_t> event_number = std::nullopt);
 
   // user.name / group.name from a replayed capture's user list instead of
   // this host's (UserNames::use_capture_users).

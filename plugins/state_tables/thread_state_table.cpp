@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <unordered_set>
 
 #include "plugins/state_tables/table_vtables.h"
 
@@ -29,6 +30,7 @@ ThreadStateTable::ThreadStateTable() {
       {"vpid", SS_PLUGIN_ST_INT64, false, Static::kVpid},
       {"comm", SS_PLUGIN_ST_STRING, false, Static::kComm},
       {"exe", SS_PLUGIN_ST_STRING, false, Static::kExe},
+      {"exe_path", SS_PLUGIN_ST_STRING, false, Static::kExepath},
       {"exepath", SS_PLUGIN_ST_STRING, false, Static::kExepath},
       {"cwd", SS_PLUGIN_ST_STRING, false, Static::kCwd},
       {"root", SS_PLUGIN_ST_STRING, false, Static::kRoot},
@@ -40,6 +42,10 @@ ThreadStateTable::ThreadStateTable() {
       {"loginuid", SS_PLUGIN_ST_UINT32, false, Static::kLoginuid},
       {"tty", SS_PLUGIN_ST_UINT32, false, Static::kTty},
       {"start_ts", SS_PLUGIN_ST_UINT64, false, Static::kStartTs},
+      {"file_descriptors", SS_PLUGIN_ST_TABLE, true, Static::kFdTable},
+      {"args", SS_PLUGIN_ST_TABLE, true, Static::kArgs},
+      {"env", SS_PLUGIN_ST_TABLE, true, Static::kEnv},
+      {"cgroups", SS_PLUGIN_ST_TABLE, true, Static::kCgroups},
   };
   for (const Def& d : kStatic) fields_.push_back(Field{d.name, d.type, d.read_only, d.which, 0});
   rebuild_infos();
@@ -142,6 +148,7 @@ void ThreadStateTable::prune() {
     if (l == live.end() || l->second != it->second.start_ts) it = dynamic_.erase(it);
     else ++it;
   }
+
 }
 
 uint64_t ThreadStateTable::size() {
@@ -191,6 +198,10 @@ ss_plugin_rc ThreadStateTable::read(ss_plugin_table_entry_t* e, const ss_plugin_
     case Static::kLoginuid: out->u32 = t.loginuid; break;
     case Static::kTty: out->u32 = t.tty; break;
     case Static::kStartTs: out->u64 = t.start_ts; break;
+    case Static::kFdTable: out->table = sub_table(SubTableKind::kFds, e); break;
+    case Static::kArgs: out->table = sub_table(SubTableKind::kArgs, e); break;
+    case Static::kEnv: out->table = sub_table(SubTableKind::kEnv, e); break;
+    case Static::kCgroups: out->table = sub_table(SubTableKind::kCgroups, e); break;
     case Static::kDynamic: {
       static const FieldValue kZero{};
       std::vector<FieldValue>* values = values_of(e, false);
@@ -206,6 +217,11 @@ ss_plugin_rc ThreadStateTable::write(ss_plugin_table_entry_t* e, const ss_plugin
   const Field* field = field_of(f);
   if (!field) return SS_PLUGIN_FAILURE;
   Detached* d = detached_of(e);
+  if (field->type == SS_PLUGIN_ST_TABLE) {
+    set_table_error("table 'threads': field '" + field->name +
+                    "' is a table: read it and write its entries through that table");
+    return SS_PLUGIN_FAILURE;
+  }
   if (field->read_only && !d) {
     set_table_error("table 'threads': field '" + field->name + "' is read-only");
     return SS_PLUGIN_FAILURE;
@@ -233,6 +249,10 @@ ss_plugin_rc ThreadStateTable::write(ss_plugin_table_entry_t* e, const ss_plugin
     case Static::kLoginuid: t.loginuid = in->u32; break;
     case Static::kTty: t.tty = in->u32; break;
     case Static::kStartTs: t.start_ts = in->u64; break;
+    case Static::kFdTable:
+    case Static::kArgs:
+    case Static::kEnv:
+    case Static::kCgroups: break;  // refused above
     case Static::kDynamic: store_value((*values_of(e, true))[field->slot], field->type, *in); break;
   }
   return SS_PLUGIN_SUCCESS;
@@ -272,7 +292,37 @@ ss_plugin_table_entry_t* ThreadStateTable::create_entry() {
   return p;
 }
 
-void ThreadStateTable::destroy_entry(ss_plugin_table_entry_t* e) { detached_.erase(e); }
+void ThreadStateTable::destroy_entry(ss_plugin_table_entry_t* e) {
+  for (int k = 0; k < 4; ++k) detached_subs_.erase({k, e});
+  detached_.erase(e);
+}
+
+ThreadSubTable* ThreadStateTable::sub_table(SubTableKind kind, ss_plugin_table_entry_t* e) {
+  const int k = static_cast<int>(kind);
+  if (Detached* d = detached_of(e)) {
+    auto& slot = detached_subs_[{k, e}];
+    if (!slot) slot = std::make_unique<ThreadSubTable>(kind, &threads_, 0, &d->info);
+    return slot.get();
+  }
+  const int64_t tid = info_of(e)->tid;
+  if (threads_ && subs_.size() >= std::max<size_t>(kMinPrune, 8 * threads_->size())) {
+    // Handles of threads gone (a plugin reads them again from the thread's
+    // entry; one kept across its thread's exit is not promised).
+    // (for_each_thread, not get(): the table's LRU order stays the engine's)
+    std::unordered_set<int64_t> live;
+    threads_->for_each_thread(kHostDomain, [&](ThreadInfo& t) {
+      live.insert(t.tid);
+      return true;
+    });
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      if (!live.count(it->first.second)) it = subs_.erase(it);
+      else ++it;
+    }
+  }
+  auto& slot = subs_[{k, tid}];
+  if (!slot) slot = std::make_unique<ThreadSubTable>(kind, &threads_, tid, nullptr);
+  return slot.get();
+}
 
 ss_plugin_table_entry_t* ThreadStateTable::add_entry(const ss_plugin_state_data* key, ss_plugin_table_entry_t* e) {
   auto it = detached_.find(e);
@@ -286,6 +336,7 @@ ss_plugin_table_entry_t* ThreadStateTable::add_entry(const ss_plugin_state_data*
   }
   std::unique_ptr<Detached> d = std::move(it->second);
   detached_.erase(it);
+  for (int k = 0; k < 4; ++k) detached_subs_.erase({k, e});  // they showed the detached rows
   d->info.domain = kHostDomain;
   d->info.tid = key->s64;
   ThreadInfo& stored = threads_->put(std::move(d->info));

@@ -2,11 +2,19 @@
 // "threads" state table (key: int64 tid, host threads only).
 //
 // Fields, with Falco's names where Falco's threads table has the same
-// datum (tid, pid, ptid, sid, vtid, vpid, comm, exe, exepath, cwd, root,
+// datum (tid, pid, ptid, sid, vtid, vpid, comm, exe, exe_path, cwd, root,
 // uid, gid, loginuid, tty, container_id) plus what our ThreadInfo also
-// holds (pgid, euid, egid, start_ts). tid and pid are read-only (a
-// thread's pid is its table position); the others can be written by
-// parsing plugins, as in Falco.
+// holds (pgid, euid, egid, start_ts; "exepath" is the same datum as
+// exe_path, kept for plugins written against our earlier name). tid and
+// pid are read-only (a thread's pid is its table position); the others can
+// be written by parsing plugins, as in Falco.
+//
+// Sub-tables (type SS_PLUGIN_ST_TABLE, read-only fields as in libs:
+// reading one gives the table, whose rows are then read and written
+// through it): file_descriptors, args, env, cgroups — see
+// thread_sub_tables.h. Reading them on a detached entry (create_entry)
+// gives that entry's own rows, so a plugin can take the sub-tables' field
+// accessors in plugin_init, before any thread exists.
 //
 // Plugins may add fields of any non-table type (add_table_field): their
 // values are kept here per tid, next to the ThreadInfo, and belong to one
@@ -26,6 +34,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -33,6 +42,7 @@
 
 #include "plugins/state_tables/field_value.h"
 #include "plugins/state_tables/state_table.h"
+#include "plugins/state_tables/thread_sub_tables.h"
 #include "state/thread_table.h"
 
 namespace kestrel::plugin {
@@ -76,6 +86,7 @@ class ThreadStateTable final : public StateTable {
     kTid, kPid, kPtid, kSid, kPgid, kVtid, kVpid,
     kComm, kExe, kExepath, kCwd, kRoot, kContainerId,
     kUid, kEuid, kGid, kEgid, kLoginuid, kTty, kStartTs,
+    kFdTable, kArgs, kEnv, kCgroups,
     kDynamic,
   };
   struct Field {
@@ -101,6 +112,9 @@ class ThreadStateTable final : public StateTable {
   std::vector<FieldValue>* values_of(ss_plugin_table_entry_t* e, bool create);
   void rebuild_infos();
   void prune();
+  // The sub-table `kind` of entry e (created on first use, kept while its
+  // thread or detached entry lives).
+  ThreadSubTable* sub_table(SubTableKind kind, ss_plugin_table_entry_t* e);
   static constexpr size_t kMinPrune = 4096;
 
   std::string name_ = "threads";
@@ -110,6 +124,10 @@ class ThreadStateTable final : public StateTable {
   std::vector<ss_plugin_table_fieldinfo> infos_;
   std::unordered_map<const void*, std::unique_ptr<Detached>> detached_;
   std::unordered_map<int64_t, Dynamic> dynamic_;
+  // Sub-tables by (kind, tid) of attached threads and by (kind, entry) of
+  // detached entries.
+  std::map<std::pair<int, int64_t>, std::unique_ptr<ThreadSubTable>> subs_;
+  std::map<std::pair<int, const void*>, std::unique_ptr<ThreadSubTable>> detached_subs_;
 };
 
 }  // namespace kestrel::plugin

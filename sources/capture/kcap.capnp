@@ -82,6 +82,9 @@ struct ThreadInfo {
   fds @27 :List(FdInfo);
   containerFullId @28 :Text;   # 64-hex id; containerId is the 12-char short id
   containerType @29 :Text;     # "docker", "containerd", "cri-o", "podman", ""
+  # cgroup memberships, (controller, path) pairs as two lists of one length
+  cgroupControllers @30 :List(Text);
+  cgroupPaths @31 :List(Text);
 }
 
 # A part of the initial state. Large process tables span several chunks so

@@ -124,6 +124,12 @@ void write_thread(const ThreadInfo& in, schema::ThreadInfo::Builder out) {
   for (unsigned i = 0; i < in.fds.size(); ++i) write_fd(in.fds[i], fds[i]);
   out.setContainerFullId(text(in.container_full_id));
   out.setContainerType(text(in.container_type));
+  auto controllers = out.initCgroupControllers(static_cast<unsigned>(in.cgroups.size()));
+  auto paths = out.initCgroupPaths(static_cast<unsigned>(in.cgroups.size()));
+  for (unsigned i = 0; i < in.cgroups.size(); ++i) {
+    controllers.set(i, text(in.cgroups[i].first));
+    paths.set(i, text(in.cgroups[i].second));
+  }
 }
 
 ThreadInfo read_thread(schema::ThreadInfo::Reader in) {
@@ -160,6 +166,11 @@ ThreadInfo read_thread(schema::ThreadInfo::Reader in) {
   for (auto fd : fds) out.fds.push_back(read_fd(fd));
   out.container_full_id = str(in.getContainerFullId());
   out.container_type = str(in.getContainerType());
+  auto controllers = in.getCgroupControllers();
+  auto paths = in.getCgroupPaths();
+  // (Captures written before these lists existed have neither.)
+  for (unsigned i = 0; i < controllers.size() && i < paths.size(); ++i)
+    out.cgroups.emplace_back(str(controllers[i]), str(paths[i]));
   return out;
 }
 
@@ -173,6 +184,7 @@ size_t estimate_encoded_bytes(const ThreadInfo& t) {
     n += s->size() + kPerString;
   for (const auto& a : t.args) n += a.size() + kPerString;
   for (const auto& e : t.env) n += e.size() + kPerString;
+  for (const auto& [controller, path] : t.cgroups) n += controller.size() + path.size() + 2 * kPerString;
   for (const auto& fd : t.fds) n += 128 + fd.name.size() + fd.tuple.size() + 2 * kPerString;
   return n;
 }

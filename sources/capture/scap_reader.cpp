@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "sources/capture/scap_fd_types.h"
 #include "sources/capture/scap_format.h"
 #include "sources/capture/scap_event_table.h"
 #include "sources/event/event_builder.h"
@@ -123,28 +124,6 @@ std::vector<std::string> split_nul(std::string_view s) {
     s.remove_prefix(std::min(s.size(), nul + 1));
   }
   return out;
-}
-
-kestrel::FdType kestrel_fd_type(uint8_t t) {
-  switch (t) {
-    case kFdFile: case kFdFileV2: return kestrel::FdType::kFile;
-    case kFdDirectory: return kestrel::FdType::kDirectory;
-    case kFdIpv4Sock: case kFdIpv4ServSock: return kestrel::FdType::kIpv4;
-    case kFdIpv6Sock: case kFdIpv6ServSock: return kestrel::FdType::kIpv6;
-    case kFdFifo: return kestrel::FdType::kPipe;
-    case kFdUnixSock: return kestrel::FdType::kUnix;
-    case kFdEvent: return kestrel::FdType::kEvent;
-    case kFdSignalfd: return kestrel::FdType::kSignalFd;
-    case kFdEventpoll: return kestrel::FdType::kEventPoll;
-    case kFdInotify: return kestrel::FdType::kInotify;
-    case kFdTimerfd: return kestrel::FdType::kTimerFd;
-    case kFdNetlink: return kestrel::FdType::kNetlink;
-    case kFdBpf: return kestrel::FdType::kBpf;
-    case kFdUserfaultfd: return kestrel::FdType::kUserfaultfd;
-    case kFdIouring: return kestrel::FdType::kIoUring;
-    case kFdMemfd: return kestrel::FdType::kMemfd;
-    default: return kestrel::FdType::kUnknown;
-  }
 }
 
 uint8_t ip_proto(uint8_t scap_l4) {

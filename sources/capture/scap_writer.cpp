@@ -7,6 +7,7 @@
 #include <set>
 
 #include "sources/capture/scap_event_table.h"
+#include "sources/capture/scap_fd_types.h"
 #include "sources/capture/scap_format.h"
 #include "sources/event/sockaddr.h"
 
@@ -77,21 +78,9 @@ uint8_t scap_l4(uint8_t ip_proto) {
 // with "wrong fd type 17") are written as "unsupported", which every
 // libscap reads.
 uint8_t scap_fd_type(const FdInfo& f) {
-  switch (f.type) {
-    case FdType::kFile: return kFdFileV2;
-    case FdType::kDirectory: return kFdDirectory;
-    case FdType::kIpv4: return f.listening ? kFdIpv4ServSock : kFdIpv4Sock;
-    case FdType::kIpv6: return f.listening ? kFdIpv6ServSock : kFdIpv6Sock;
-    case FdType::kUnix: return kFdUnixSock;
-    case FdType::kPipe: return kFdFifo;
-    case FdType::kEvent: return kFdEvent;
-    case FdType::kSignalFd: return kFdSignalfd;
-    case FdType::kEventPoll: return kFdEventpoll;
-    case FdType::kInotify: return kFdInotify;
-    case FdType::kTimerFd: return kFdTimerfd;
-    case FdType::kNetlink: return kFdNetlink;
-    default: return kFdUnsupported;
-  }
+  const uint8_t t = scap_fd_type_of(f.type, f.listening);
+  if (t == kFdUnknown || t >= kFdBpf) return kFdUnsupported;  // kinds sysdig 0.29 refuses (bpf and later)
+  return t;
 }
 
 void put_fd(Body& b, const FdInfo& f) {

@@ -186,6 +186,7 @@ std::vector<ThreadInfo> make_snapshot() {
     t.container_id = p == 2 ? "0123456789ab" : "";
     t.container_full_id = p == 2 ? "0123456789ab" + std::string(52, 'c') : "";
     t.container_type = p == 2 ? "containerd" : "";
+    if (p == 2) t.cgroups = {{"cpuset", "/docker/0123456789ab"}, {"", "/system.slice/containerd.service"}};
     t.start_ts = 1'700'000'000'123'456'789ull + p;
     t.exe_flags = 3;
     if (p != 1) {
@@ -272,6 +273,7 @@ void expect_same_thread(const ThreadInfo& a, const ThreadInfo& b) {
   EXPECT_EQ(a.container_id, b.container_id);
   EXPECT_EQ(a.container_full_id, b.container_full_id);
   EXPECT_EQ(a.container_type, b.container_type);
+  EXPECT_EQ(a.cgroups, b.cgroups);
   EXPECT_EQ(a.start_ts, b.start_ts);
   EXPECT_EQ(a.exe_flags, b.exe_flags);
   ASSERT_EQ(a.fds.size(), b.fds.size());

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -24,13 +25,15 @@ struct RunResult {
 };
 
 RunResult run_plugin(const std::string& name, const std::string& path, const std::string& init_config,
-                     const std::string& open_params = "", const std::string& rules_file = "") {
+                     const std::string& open_params = "", const std::string& rules_file = "",
+                     const std::vector<std::string>& extra = {}) {
   Collector c;
   std::vector<std::string> args{KESTREL_BINARY, "-o", "engine.kind=none", "-o", "load_plugins=" + name, "-o",
                                 "plugins=[{name: " + name + ", library_path: " + path + ", init_config: '" +
                                     init_config + "', open_params: '" + open_params + "'}]",
                                 "-M", "2"};
   if (!rules_file.empty()) args.insert(args.end(), {"-r", rules_file});
+  args.insert(args.end(), extra.begin(), extra.end());
   c.start(args);
   RunResult r;
   auto end = Collector::Clock::now() + std::chrono::seconds(60);
@@ -118,6 +121,68 @@ TEST(PluginInitRun, AsyncEventsOfAPluginRaiseSyscallRulesByTheirName) {
   EXPECT_EQ(r.out.find("undeclared"), std::string::npos) << r.out;
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Rules on async events of the api312 plugins for both streams they can go
+// to: the syscall source's and the plugin's own source's.
+std::string async_rules_file(const std::string& tag) {
+  const std::string rules = ::testing::TempDir() + "/async_route_rules_" + tag + "_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(rules) << R"(
+- rule: Async On Syscall
+  desc: an async event in the syscall stream
+  condition: evt.type = asyncevent and evt.asynctype = api312_tick
+  output: "syscall-stream tick by=%evt.pluginname type=%evt.asynctype"
+  priority: NOTICE
+  source: syscall
+- rule: Async On Own Source
+  desc: an async event in the api312 stream
+  condition: evt.asynctype = api312_tick
+  output: "api312-stream tick by=%evt.pluginname type=%evt.asynctype"
+  priority: NOTICE
+  source: api312
+)";
+  return rules;
+}
+
+// get_async_event_sources is honoured: a plugin that names only its own
+// source ["api312"] sends nothing to the syscall rules; one that names none
+// reaches every source's. evt.pluginname is the plugin that sent it.
+TEST(PluginInitRun, AsyncEventsGoToTheSourcesThePluginNames) {
+  RunResult own = run_plugin("api312", API312_OWN_PLUGIN, R"({"ticks": 3})", "", async_rules_file("own"));
+  ASSERT_FALSE(WIFSIGNALED(own.status)) << own.err;
+  EXPECT_EQ(WEXITSTATUS(own.status), 0) << own.err;
+  EXPECT_EQ(count(own.out, "api312-stream tick by=api312 type=api312_tick"), 3u) << own.out << own.err;
+  EXPECT_EQ(count(own.out, "syscall-stream"), 0u) << own.out;
+
+  RunResult any = run_plugin("api312", API312_PLUGIN, R"({"ticks": 3})", "", async_rules_file("any"));
+  ASSERT_FALSE(WIFSIGNALED(any.status)) << any.err;
+  EXPECT_EQ(WEXITSTATUS(any.status), 0) << any.err;
+  EXPECT_EQ(count(any.out, "syscall-stream tick by=api312 type=api312_tick"), 3u) << any.out << any.err;
+  EXPECT_EQ(count(any.out, "api312-stream tick by=api312 type=api312_tick"), 3u) << any.out << any.err;
+}
+
+// A live run's async events are written to its .kcap (-w) and come back
+// from it (-e) to the same rules, with the plugin's live source not opened.
+TEST(PluginInitRun, AsyncEventsAreCapturedAndReplayed) {
+  const std::string capture = ::testing::TempDir() + "/async_" + std::to_string(getpid()) + ".kcap";
+  const std::string rules = async_rules_file("replay");
+  RunResult live = run_plugin("api312", API312_PLUGIN, R"({"ticks": 3})", "", rules, {"-w", capture});
+  ASSERT_FALSE(WIFSIGNALED(live.status)) << live.err;
+  ASSERT_EQ(WEXITSTATUS(live.status), 0) << live.err;
+  ASSERT_EQ(count(live.out, "syscall-stream tick by=api312"), 3u) << live.out << live.err;
+  // open params that would make the live source emit events: a replay must not open it.
+  RunResult replay = run_plugin("api312", API312_PLUGIN, R"({"ticks": 0})", "7,8", rules, {"-e", capture});
+  ASSERT_FALSE(WIFSIGNALED(replay.status)) << replay.err;
+  EXPECT_EQ(WEXITSTATUS(replay.status), 0) << replay.err;
+  EXPECT_EQ(count(replay.out, "syscall-stream tick by=api312 type=api312_tick"), 3u) << replay.out << replay.err;
+  EXPECT_EQ(count(replay.out, "api312-stream tick by=api312 type=api312_tick"), 3u) << replay.out << replay.err;
+  std::remove(capture.c_str());
+}
+
 // An ipaddr plugin field (api312.ip: 10.1.2.<tid>, 4 bytes) is an address
 // to rules: equality with an IPv4 literal, and its text in outputs.
 TEST(PluginInitRun, AnIpaddrPluginFieldComparesAsAnAddress) {
@@ -136,6 +201,42 @@ TEST(PluginInitRun, AnIpaddrPluginFieldComparesAsAnAddress) {
   EXPECT_NE(r.out.find("plugin address ip=10.1.2.2"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(r.out.find("ip=10.1.2.1"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("ip=10.1.2.3"), std::string::npos) << r.out;
+}
+
+// An ipnet plugin field (api312.net: the 4 bytes of 10.1.2.<tid>, the
+// address only as plugin_types.h defines FTYPE_IPNET) compares as a
+// network field, as fd.net: a CIDR on the right matches the addresses it
+// contains; outputs print the address.
+TEST(PluginInitRun, AnIpnetPluginFieldMatchesTheNetworksHoldingItsAddress) {
+  const std::string rules = ::testing::TempDir() + "/ipnet_rules_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(rules) << R"(
+- rule: Plugin Net In 10.1.2.0/24
+  desc: an ipnet field of a plugin against a network
+  condition: api312.net = 10.1.2.0/24 and api312.tid = 2
+  output: "in-24 net=%api312.net"
+  priority: NOTICE
+  source: api312
+- rule: Plugin Net In 10.9.0.0/16
+  desc: a network that does not hold it
+  condition: api312.net = 10.9.0.0/16
+  output: "in-other net=%api312.net"
+  priority: NOTICE
+  source: api312
+- rule: Plugin Net In List
+  desc: in with networks
+  condition: api312.net in (192.168.0.0/16, 10.1.2.3/32)
+  output: "in-list net=%api312.net"
+  priority: NOTICE
+  source: api312
+)";
+  RunResult r = run_plugin("api312", API312_PLUGIN, "", "1,2,3", rules);
+  ASSERT_FALSE(WIFSIGNALED(r.status)) << "killed by signal " << WTERMSIG(r.status) << "\n" << r.err;
+  EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.err;
+  EXPECT_NE(r.out.find("in-24 net=10.1.2.2"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("in-other"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("in-list net=10.1.2.3"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("in-list net=10.1.2.1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("in-list net=10.1.2.2"), std::string::npos) << r.out;
 }
 
 // SIGHUP with a changed init_config in the -c file: the running plugin gets

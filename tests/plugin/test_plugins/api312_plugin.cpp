@@ -19,7 +19,8 @@
 //   fields       api312.tid (uint64), api312.comm (string: the host's comm
 //                of that tid), api312.parsed (uint64: api312_parsed of the
 //                tid), api312.seen (uint64: api312_seen count), api312.mode
-//                (string: the config mode, changed by set_config)
+//                (string: the config mode, changed by set_config), api312.ip
+//                (ipaddr 10.1.2.<tid>), api312.net (ipnet: the same 4 bytes)
 //   async        declares "api312_tick"; with a handler set, a thread sends
 //                `ticks` async events "api312_tick" (data "tick <n>") then
 //                one named "undeclared" (which the host must refuse; the
@@ -28,6 +29,8 @@
 //   listening    capture_open subscribes a routine counting its runs (the
 //                "routine_runs" metric); capture_close unsubscribes it
 //   metrics      events_parsed, routine_runs (monotonic, u64)
+//   async srcs   none declared (every source); built with
+//                API312_ASYNC_OWN_SOURCE: ["api312"] (its own source only)
 //   dump_state   one async event "api312_tick" with data "dump"
 //   progress     "<next>/<total>" of the open capture, percent*100
 //   to_string    "api312 tid=<tid>"
@@ -245,7 +248,8 @@ const char* plugin_get_fields() {
              {"type":"uint64","name":"api312.parsed","desc":"api312_parsed on the host's threads table"},
              {"type":"uint64","name":"api312.seen","desc":"count in the plugin's own table"},
              {"type":"string","name":"api312.mode","desc":"the configured mode"},
-             {"type":"ipaddr","name":"api312.ip","desc":"10.1.2.<tid mod 256>, an IPv4 address of 4 bytes"}])";
+             {"type":"ipaddr","name":"api312.ip","desc":"10.1.2.<tid mod 256>, an IPv4 address of 4 bytes"},
+             {"type":"ipnet","name":"api312.net","desc":"the same address as an ipnet: its 4 bytes only, as plugin_types.h encodes ipnet"}])";
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
@@ -439,6 +443,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
         f.res_len = 1;
         break;
       case 5:
+      case 6:
         s->ip_out[0] = 10;
         s->ip_out[1] = 1;
         s->ip_out[2] = 2;
@@ -456,6 +461,11 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
 }
 
 const char* plugin_get_async_events() { return R"(["api312_tick"])"; }
+#ifdef API312_ASYNC_OWN_SOURCE
+// The variant built with this (kestrel_test_plugin_api312_own) sends its
+// async events into its own event source's stream only.
+const char* plugin_get_async_event_sources() { return R"(["api312"])"; }
+#endif
 
 ss_plugin_rc plugin_dump_state(ss_plugin_t* p, ss_plugin_owner_t* owner, const ss_plugin_async_event_handler_t handler) {
   send_async(static_cast<State*>(p), owner, handler, "api312_tick", "dump");

@@ -16,6 +16,14 @@
 //   sysplug.evtsrc  string  the event source the host named
 //   sysplug.nparams uint64  the header's nparams
 //   sysplug.parsed  uint64  how many events parse_event took so far
+//   sysplug.evtnum  uint64  the evtnum extraction was given for this event
+//   sysplug.parsenum uint64 the evtnum parse_event was given for the last
+//                           event it took (the same event: must agree)
+// Built twice (SYSPLUG_NAME sysplug and sysplug2) so that two plugins
+// extracting from syscall events can be loaded together.
+// Its init_config may name the event schema version it requires,
+// {"schema":"3.1.0"}, returned by get_required_event_schema_version;
+// without one that symbol returns NULL (the API's 3.0.0 default).
 // It also parses (get_parse_event_sources ["syscall"], the same types):
 // parse_event checks each event's layout as extraction does and counts it,
 // so a rule sees how many open/openat exits were parsed before its event.
@@ -31,8 +39,15 @@ namespace {
 constexpr uint16_t kOpenX = 3;
 constexpr uint16_t kOpenat2X = 307;
 
+#ifndef SYSPLUG_NAME
+#define SYSPLUG_NAME "sysplug"
+#endif
+#define F(suffix) SYSPLUG_NAME "." suffix
+
 struct State {
   std::string error;
+  std::string schema;
+  uint64_t parsenum = 0;
   uint64_t u64 = 0;
   uint64_t parsed = 0;
   std::string text;
@@ -81,27 +96,43 @@ bool decode(const ss_plugin_event* evt, std::string& error, Layout& l) {
 
 extern "C" {
 const char* plugin_get_required_api_version() { return "3.0.0"; }
-const char* plugin_get_name() { return "sysplug"; }
+const char* plugin_get_name() { return SYSPLUG_NAME; }
 const char* plugin_get_version() { return "0.1.0"; }
 const char* plugin_get_description() { return "decodes scap open/openat exits"; }
 const char* plugin_get_contact() { return "tests"; }
 const char* plugin_get_fields() {
-  return R"([{"name":"sysplug.evtype","type":"uint64","desc":"scap event code"},
-             {"name":"sysplug.tid","type":"uint64","desc":"header tid"},
-             {"name":"sysplug.fd","type":"uint64","desc":"fd param"},
-             {"name":"sysplug.name","type":"string","desc":"name param"},
-             {"name":"sysplug.evtsrc","type":"string","desc":"event source"},
-             {"name":"sysplug.nparams","type":"uint64","desc":"header nparams"},
-             {"name":"sysplug.parsed","type":"uint64","desc":"events parsed so far"}])";
+  static const std::string fields = std::string("[") +
+      R"({"name":")" F("evtype") R"(","type":"uint64","desc":"scap event code"},)" +
+      R"({"name":")" F("tid") R"(","type":"uint64","desc":"header tid"},)" +
+      R"({"name":")" F("fd") R"(","type":"uint64","desc":"fd param"},)" +
+      R"({"name":")" F("name") R"(","type":"string","desc":"name param"},)" +
+      R"({"name":")" F("evtsrc") R"(","type":"string","desc":"event source"},)" +
+      R"({"name":")" F("nparams") R"(","type":"uint64","desc":"header nparams"},)" +
+      R"({"name":")" F("parsed") R"(","type":"uint64","desc":"events parsed so far"},)" +
+      R"({"name":")" F("evtnum") R"(","type":"uint64","desc":"evtnum given to extraction"},)" +
+      R"({"name":")" F("parsenum") R"(","type":"uint64","desc":"evtnum given to the last parse"}])";
+  return fields.c_str();
 }
 const char* plugin_get_extract_event_sources() { return R"(["syscall"])"; }
 uint16_t* plugin_get_extract_event_types(uint32_t* numtypes, ss_plugin_t*) {
   *numtypes = sizeof g_types / sizeof g_types[0];
   return g_types;
 }
-ss_plugin_t* plugin_init(const ss_plugin_init_input*, ss_plugin_rc* rc) {
+ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
   *rc = SS_PLUGIN_SUCCESS;
-  return new State();
+  auto* st = new State();
+  // {"schema":"X"}: a flat search is enough for the tests' configs.
+  const std::string config = in && in->config ? in->config : "";
+  const std::string key = "\"schema\":\"";
+  if (size_t at = config.find(key); at != std::string::npos) {
+    size_t from = at + key.size();
+    st->schema = config.substr(from, config.find('"', from) - from);
+  }
+  return st;
+}
+const char* plugin_get_required_event_schema_version(ss_plugin_t* s) {
+  auto* st = static_cast<State*>(s);
+  return st->schema.empty() ? nullptr : st->schema.c_str();
 }
 void plugin_destroy(ss_plugin_t* s) { delete static_cast<State*>(s); }
 const char* plugin_get_last_error(ss_plugin_t* s) { return static_cast<State*>(s)->error.c_str(); }
@@ -120,6 +151,7 @@ ss_plugin_rc plugin_parse_event(ss_plugin_t* s, const ss_plugin_event_input* in_
     return SS_PLUGIN_FAILURE;
   }
   ++st->parsed;
+  st->parsenum = in_evt->evtnum;
   return SS_PLUGIN_SUCCESS;
 }
 
@@ -164,6 +196,8 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* 
         continue;
       case 5: st->u64 = hdr.nparams; break;
       case 6: st->u64 = st->parsed; break;
+      case 7: st->u64 = in_evt->evtnum; break;
+      case 8: st->u64 = st->parsenum; break;
       default: continue;
     }
     f.res.u64 = &st->u64;
