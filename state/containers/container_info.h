@@ -37,7 +37,7 @@ struct ContainerInfo {
   bool privileged = false;
   bool host_pid = false, host_network = false, host_ipc = false;
   std::vector<ContainerMount> mounts;
-  uint64_t start_ts = 0;  // ns since epoch; 0: unknown
+  uint64_t start_ts = 0;  // ns since epoch (creation time until started); 0: unknown
   std::string healthcheck;      // command line; "NONE" when disabled; "" when none
   std::string liveness_probe;   // k8s probes (from CRI / kubelet annotations)
   std::string readiness_probe;

@@ -136,7 +136,11 @@ Result<ContainerInfo> parse_docker_inspect(std::string_view text, std::string_vi
       c.mounts.push_back(std::move(mount));
     }
   }
+  // The first events of a container come before Docker marks it started
+  // (its init runs while the state is still "created"): until the start
+  // event refreshes it, the creation time stands in.
   c.start_ts = parse_rfc3339_ns(str(member(j, "State"), "StartedAt"));
+  if (c.start_ts == 0) c.start_ts = parse_rfc3339_ns(str(j, "Created"));
   c.ip = str(member(j, "NetworkSettings"), "IPAddress");
   kubernetes_from_labels(c);
   return c;
