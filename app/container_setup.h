@@ -17,7 +17,8 @@
 namespace kestrel {
 
 // nullptr when containers.enabled is false, no socket is configured, or
-// `options` replays a capture. The store is not started (start()).
+// `options` replays a capture. The store is not started (start(), when
+// containers.watch_events).
 std::unique_ptr<ContainerStore> make_container_store(const KestrelConfig& config, const CliOptions& options);
 
 // The store's counters by name, for the metrics ("lookup_timeouts", ...).

@@ -68,7 +68,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& config, std::o
   }
   plan->rule_engine.containers = containers.get();
   plan->containers = containers.get();
-  if (containers) containers->start();
+  if (containers && config.containers.watch_events) containers->start();
 
   Collector collector(std::move(*plan), options, config, *plugins, fields, std::move(*rules), out, log);
   if (Status s = collector.start(); !s.ok()) {

@@ -181,6 +181,8 @@ const ConfigKey kKeys[] = {
      "Docker Engine API socket (\"\": none)"},
     {"containers.podman_socket", ConfigType::kString, "/run/podman/podman.sock", KESTREL_FIELD(containers.podman_socket),
      "podman's Docker-compatible API socket (\"\": none)"},
+    {"containers.watch_events", ConfigType::kBool, "true", KESTREL_FIELD(containers.watch_events),
+     "follow the runtimes' event streams (create, start, rename, destroy); off: metadata only from lookups"},
     {"containers.lookup_timeout", ConfigType::kDuration, "250ms", KESTREL_FIELD(containers.lookup_timeout),
      "how long the first event of an unknown container waits for its runtime's answer (timeouts are counted)"},
     {"containers.cache_size", ConfigType::kInt, "4096", KESTREL_FIELD(containers.cache_size),
