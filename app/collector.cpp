@@ -1,8 +1,9 @@
 #include "app/collector.h"
 
 #include <algorithm>
-
 #include <fstream>
+
+#include "app/container_setup.h"
 
 #include "app/falco_metrics.h"
 #include "app/privileges.h"
@@ -264,7 +265,9 @@ void Collector::apply_reload() {
   for (const auto& warning : config->provenance.warnings) log_ << "kestrel: warning: " << warning << "\n";
   if (config_.watch_config_files) watch_ = FileWatch(watched_paths(*config));
   apply_plugin_configs(*config);
-  auto next = load_rules(options_, *config, rule_engine_options(*config, plan_.rule_engine.hostname), log_, fields_, plugins_);
+  auto engine_options = rule_engine_options(*config, plan_.rule_engine.hostname);
+  engine_options.containers = plan_.rule_engine.containers;  // the store lives as long as the collector
+  auto next = load_rules(options_, *config, engine_options, log_, fields_, plugins_);
   if (!next.ok()) return fail(next.status());
   if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
     return fail(Status(StatusCode::kInvalidArgument,
@@ -329,6 +332,7 @@ void Collector::on_tick(const PipelineSummary& running) {
   MetricsSnapshot snapshot =
       make_snapshot(running, last_logged_ ? &*last_logged_ : nullptr, started_, read_process_usage());
   snapshot.hostname = plan_.rule_engine.hostname;
+  if (plan_.containers) snapshot.containers = container_store_counters(*plan_.containers);
   if (log_now) {
     next_metrics_ = now + plan_.metrics.interval;
     log_ << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";

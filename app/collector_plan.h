@@ -19,6 +19,7 @@
 #include "app/config/config.h"
 #include "app/drop_alarm.h"
 #include "engine/eval/rule_engine.h"
+#include "state/containers/container_store.h"
 #include "engine/rule_fields.h"
 #include "engine/rule_set.h"
 #include "outputs/alert_dispatcher.h"
@@ -103,6 +104,9 @@ struct CollectorPlan {
   // Falco's `capture:` section with capture.enabled; unset: no rule starts
   // a capture (sources/capture/triggered_capture.h).
   std::optional<TriggeredCaptureOptions> triggered_capture;
+  // The container metadata store (app/container_setup.h), owned by
+  // run_collector; null without one. Its counters go into the metrics.
+  ContainerStore* containers = nullptr;
   std::string write_capture;  // -w FILE (".gz": compressed); empty: none
   CaptureFormat write_format = CaptureFormat::kKcap;  // by --capture-format, else the extension
   std::optional<std::chrono::milliseconds> duration;  // -M

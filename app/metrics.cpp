@@ -130,6 +130,7 @@ std::string metrics_json(const MetricsSnapshot& s) {
   j["process"] = {{"rss_bytes", s.process.rss_bytes},
                   {"cpu_seconds", s.process.cpu_seconds},
                   {"open_fds", s.process.open_fds}};
+  if (!s.containers.empty()) j["containers"] = s.containers;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -197,6 +198,12 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   w.sample("kestrel_open_fds", s.process.open_fds);
   // The same figures under Falco's names, for Falco's dashboards.
   write_falco_prometheus(s, w);
+  if (!s.containers.empty()) {
+    w.family("kestrel_container_metadata", "gauge",
+             "Container metadata store: cache hits, synchronous lookups by outcome (lookup_timeouts: the runtime "
+             "did not answer in time), evictions, runtime updates.");
+    for (const auto& [name, n] : s.containers) w.sample("kestrel_container_metadata", n, {{"counter", name}});
+  }
   return w.str();
 }
 

@@ -59,6 +59,9 @@ struct MetricsSnapshot {
   engine::DispatcherStats outputs;
   ThreadTableStats state;
   ProcessUsage process;
+  // Container metadata store counters (app/container_setup.h), empty
+  // without a store.
+  std::map<std::string, uint64_t> containers;
 };
 
 // Builds a snapshot from the pipeline summary; `previous` (may be null)

@@ -10,6 +10,7 @@
 #include "app/collector.h"
 #include "app/collector_plan.h"
 #include "app/event_source_selection.h"
+#include "app/container_setup.h"
 #include "app/loaded_rules.h"
 #include "app/plugin_loading.h"
 
@@ -68,7 +69,11 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
   // The fields rules may name with these plugins: outlives the collector
   // and every rule set it loads.
   const engine::FieldRegistry fields = plugin_field_registry(*plugins);
-  auto rules = load_rules(options, config, rule_engine_options(config, hostname), log, fields, *plugins);
+  // Container metadata: outlives the collector and every engine it loads.
+  std::unique_ptr<ContainerStore> containers = make_container_store(config, options);
+  auto engine_options = rule_engine_options(config, hostname);
+  engine_options.containers = containers.get();
+  auto rules = load_rules(options, config, engine_options, log, fields, *plugins);
   if (!rules.ok()) {
     log << "kestrel: " << rules.status().to_string() << "\n";
     return kExitFailure;
@@ -108,6 +113,9 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
       log << "kestrel: " << s.to_string() << "\n";
       return kExitFailure;
     }
+  plan->rule_engine.containers = containers.get();
+  plan->containers = containers.get();
+  if (containers && config.containers.watch_events) containers->start();
 
   Collector collector(std::move(*plan), options, config, *plugins, fields, std::move(*rules), out, log);
   if (Status s = collector.start(); !s.ok()) {

@@ -29,6 +29,7 @@ BUILD_PKGS=(
 # linking an external module and fails without it.
 TEST_PKGS=(
   procps iproute2 netcat-openbsd runsc
+  docker.io  # tests/containers/: a private dockerd (own data root and socket) running runc and runsc containers
   openssl  # the k8saudit webhook TLS test makes a throwaway certificate; driverkit's signing test a key
   qemu-system-x86 busybox-static
   gcc-12 dwarves

@@ -158,6 +158,12 @@ struct KestrelConfig {
     uint64_t max_threads{}, max_fds_per_process{};
   } state;
   struct {
+    bool enabled{}, watch_events{};
+    std::string docker_socket, podman_socket;
+    std::chrono::milliseconds lookup_timeout{};
+    uint64_t cache_size{};
+  } containers;
+  struct {
     uint64_t rules_file_bytes{};
   } limits;
   std::vector<PluginConfig> plugins;

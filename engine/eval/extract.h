@@ -9,7 +9,8 @@
 // each table lookup happens at most once per event.
 //
 // Extractors live in extract_evt.cpp, extract_proc.cpp, extract_fd.cpp and
-// extract_user.cpp (user.*, group.*, thread.*, container.*), each file ending
+// extract_user.cpp (user.*, group.*, thread.*), extract_container.cpp
+// (container.*, k8s.*), each file ending
 // with its family's field table, whose rows name the extractor. A field
 // whose row has none resolves to one that always yields kMissing, so such
 // rules load and the field reads as "<NA>" (as `kestrel -L` says).
@@ -32,6 +33,7 @@
 #include "engine/fields/field_registry.h"
 #include "base/status.h"
 #include "sources/source.h"
+#include "state/containers/container_metadata.h"
 #include "state/thread_lookup.h"
 
 namespace kestrel::engine::eval {
@@ -127,6 +129,9 @@ struct ExtractEnvironment {
   std::string hostname;
   std::string source = "syscall";
   PluginEventInfo* plugin_events = nullptr;  // evt.pluginname / evt.plugininfo
+  // container.* / k8s.* beyond the id and type; without it those read as
+  // missing. Owned by the app, outlives the engine.
+  ContainerMetadata* containers = nullptr;
   UserNames users;
 };
 
@@ -151,6 +156,9 @@ class ExtractContext {
   const ThreadInfo* process();
   // The parent process; nullptr when unknown.
   const ThreadInfo* parent();
+  // What the runtime says about the thread's container (asked once per
+  // event); nullptr on the host, without metadata, or when unknown.
+  const ContainerInfo* container();
 
   // The fd number the event acts on (param "fd", else an FD-typed "res",
   // else "oldfd"); nullopt for events without one.
@@ -169,7 +177,8 @@ class ExtractContext {
   const Event* event_ = nullptr;
   const ThreadLookup* lookup_ = nullptr;
   uint64_t event_number_ = 0;
-  bool thread_done_ = false, process_done_ = false, parent_done_ = false, fd_done_ = false;
+  bool thread_done_ = false, process_done_ = false, parent_done_ = false, fd_done_ = false, container_done_ = false;
+  const ContainerInfo* container_ = nullptr;
   const ThreadInfo* thread_ = nullptr;
   const ThreadInfo* process_ = nullptr;
   const ThreadInfo* parent_ = nullptr;
@@ -199,7 +208,8 @@ const FieldSet& proc_field_set();        // extract_proc.cpp
 const FieldSet& fd_field_set();          // extract_fd.cpp
 const FieldSet& thread_field_set();      // extract_user.cpp
 const FieldSet& user_field_set();        // extract_user.cpp: user.*, group.*
-const FieldSet& container_field_set();   // extract_user.cpp
+const FieldSet& container_field_set();   // extract_container.cpp
+const FieldSet& k8s_field_set();         // extract_container.cpp
 
 // What a plugin event record says about its plugin (extract_plugin_evt.cpp):
 // evt.pluginname, evt.plugininfo, evt.asynctype (the syscall source's and

@@ -53,7 +53,8 @@ void ExtractContext::begin(const Event& event, const ThreadLookup& lookup, uint6
   event_ = &event;
   lookup_ = &lookup;
   event_number_ = event_number;
-  thread_done_ = process_done_ = parent_done_ = fd_done_ = false;
+  thread_done_ = process_done_ = parent_done_ = fd_done_ = container_done_ = false;
+  container_ = nullptr;
   thread_ = process_ = parent_ = nullptr;
   fd_ = nullptr;
 }
@@ -197,6 +198,20 @@ const std::string* UserNames::group_name(uint32_t gid) {
     it = groups_.emplace(gid, std::move(name)).first;
   }
   return it->second ? &*it->second : nullptr;
+}
+
+}  // namespace kestrel::engine::eval
+
+namespace kestrel::engine::eval {
+
+const ContainerInfo* ExtractContext::container() {
+  if (!container_done_) {
+    container_done_ = true;
+    const ThreadInfo* t = thread();
+    if (t != nullptr && env_.containers != nullptr && !t->container_full_id.empty())
+      container_ = env_.containers->find(t->container_full_id);
+  }
+  return container_;
 }
 
 }  // namespace kestrel::engine::eval

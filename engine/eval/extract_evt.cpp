@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include <array>
+
 #include "engine/eval/extract.h"
 #include "sources/event/param_format.h"
 #include "sources/event/syscall_table.h"
@@ -140,6 +142,24 @@ V evt_arg(ExtractContext& c, const FieldRef& r, Scratch& s) {
   if (idx < 0) return missing();
   s.text = format_param(c.view(), static_cast<uint16_t>(idx));
   return V::string(s.text);
+}
+
+// evt.buffer: the I/O buffer (the "data" param) of read/write-family
+// events, the bytes as captured (the producer's snapshot length bounds
+// them); missing for events without one.
+V evt_buffer(ExtractContext& c, const FieldRef&, Scratch&) {
+  static const std::array<int16_t, KE_COUNT> kDataParam = [] {
+    std::array<int16_t, KE_COUNT> out{};
+    for (uint16_t t = 0; t < KE_COUNT; ++t) {
+      auto i = event_info(t).param_index("data");
+      out[t] = i ? static_cast<int16_t>(*i) : int16_t{-1};
+    }
+    return out;
+  }();
+  uint16_t type = c.view().type();
+  if (type >= KE_COUNT || kDataParam[type] < 0) return missing();
+  auto bytes = c.view().param(static_cast<uint16_t>(kDataParam[type]));
+  return V::string(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 V evt_rawarg(ExtractContext& c, const FieldRef& r, Scratch& s) {
@@ -310,7 +330,7 @@ constexpr FieldInfo kEvtFields[] = {
     {"evt.rawarg", T::kString, A::kKey, Y, Y, evt_rawarg,
      "one event argument by name, raw value (numbers compare as numbers)"},
     {"evt.info", T::kString, A::kNone, N, N, evt_args, "event arguments, or a description for some events"},
-    {"evt.buffer", T::kBytes, A::kNone, N, N, kNotFilled, "binary data buffer of read/write/send/recv events"},
+    {"evt.buffer", T::kBytes, A::kNone, N, N, evt_buffer, "binary data buffer of read/write/send/recv events"},
     {"evt.buflen", T::kUint64, A::kNone, N, N, evt_buflen, "length of the binary data buffer"},
     {"evt.res", T::kString, A::kNone, N, N, evt_res, "event return value: SUCCESS or the error code string"},
     {"evt.rawres", T::kInt64, A::kNone, N, N, evt_rawres, "event return value as a number"},

@@ -1,4 +1,4 @@
-// user.*, group.*, thread.* and container.* extractors.
+// user.*, group.* and thread.* extractors.
 //
 // user.uid/group.gid are the effective ids, as Falco's (its drivers send
 // euid/egid for the thread's user). Names come from the host's passwd and
@@ -108,27 +108,6 @@ V group_name(ExtractContext& c, const FieldRef&, Scratch&) {
   return users ? name_or_missing(users->group_name(t->egid)) : missing();
 }
 
-// container.id: the 12-char id, "host" outside containers (Falco).
-V container_id(ExtractContext& c, const FieldRef&, Scratch&) {
-  const ThreadInfo* t = c.thread();
-  if (t == nullptr) return missing();
-  return V::string(t->container_id.empty() ? std::string_view("host") : std::string_view(t->container_id));
-}
-V container_full_id(ExtractContext& c, const FieldRef&, Scratch&) {
-  const ThreadInfo* t = c.thread();
-  if (t == nullptr) return missing();
-  if (!t->container_full_id.empty()) return V::string(t->container_full_id);
-  return V::string(t->container_id.empty() ? std::string_view("host") : std::string_view(t->container_id));
-}
-// Events from a gVisor sandbox are "gvisor" containers whatever the
-// sandbox's cgroup says; on the host, what the cgroup path told the table.
-V container_type(ExtractContext& c, const FieldRef&, Scratch&) {
-  if (c.event().domain != kHostDomain) return V::string("gvisor");
-  const ThreadInfo* t = c.thread();
-  if (t == nullptr || t->container_type.empty()) return missing();
-  return V::string(t->container_type);
-}
-
 // The field table: one row per field, its extractor beside its metadata
 // (kNotFilled: a field rules may name that Kestrel does not fill yet).
 using T = FieldType;
@@ -168,45 +147,9 @@ constexpr FieldInfo kUserFields[] = {
 };
 constexpr FieldSet kUserSet{"user", "user and group fields", kUserFields};
 
-constexpr FieldInfo kContainerFields[] = {
-    {"container.id", T::kString, A::kNone, N, N, container_id, "container id (12 chars), 'host' outside containers"},
-    {"container.full_id", T::kString, A::kNone, N, N, container_full_id, "full container id"},
-    {"container.name", T::kString, A::kNone, N, N, kNotFilled, "container name"},
-    {"container.image", T::kString, A::kNone, N, N, kNotFilled, "container image name"},
-    {"container.image.id", T::kString, A::kNone, N, N, kNotFilled, "container image id"},
-    {"container.type", T::kString, A::kNone, N, N, container_type,
-     "container type: docker, cri-o, containerd, gvisor…"},
-    {"container.privileged", T::kBool, A::kNone, N, N, kNotFilled, "true for privileged containers"},
-    {"container.mounts", T::kString, A::kNone, N, N, kNotFilled, "all mounts: source:dest:mode:rdrw:propagation"},
-    {"container.mount", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "one mount by index or source path"},
-    {"container.mount.source", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount source by index or dest path"},
-    {"container.mount.dest", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount dest by index or source path"},
-    {"container.mount.mode", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount mode by index or path"},
-    {"container.mount.rdwr", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount read/write flag by index or path"},
-    {"container.mount.propagation", T::kString, A::kIndexOrKey, Y, N, kNotFilled, "mount propagation by index or path"},
-    {"container.image.repository", T::kString, A::kNone, N, N, kNotFilled,
-     "image repository (e.g. falcosecurity/falco)"},
-    {"container.image.tag", T::kString, A::kNone, N, N, kNotFilled, "image tag (e.g. stable, latest)"},
-    {"container.image.digest", T::kString, A::kNone, N, N, kNotFilled, "image registry digest"},
-    {"container.healthcheck", T::kString, A::kNone, N, N, kNotFilled, "health check command"},
-    {"container.liveness_probe", T::kString, A::kNone, N, N, kNotFilled, "liveness probe command"},
-    {"container.readiness_probe", T::kString, A::kNone, N, N, kNotFilled, "readiness probe command"},
-    {"container.start_ts", T::kAbsTime, A::kNone, N, N, kNotFilled, "container start (ns since epoch)"},
-    {"container.duration", T::kRelTime, A::kNone, N, N, kNotFilled, "ns since the container started"},
-    {"container.ip", T::kString, A::kNone, N, N, kNotFilled, "container IP address"},
-    {"container.cni.json", T::kString, A::kNone, N, N, kNotFilled, "container CNI result as JSON"},
-    {"container.host_pid", T::kBool, A::kNone, N, N, kNotFilled, "true if the container shares the host pid ns"},
-    {"container.host_network", T::kBool, A::kNone, N, N, kNotFilled,
-     "true if the container shares the host network ns"},
-    {"container.host_ipc", T::kBool, A::kNone, N, N, kNotFilled, "true if the container shares the host ipc ns"},
-    {"container.info", T::kString, A::kNone, N, N, kNotFilled, "deprecated, kept so older rule outputs load"},
-};
-constexpr FieldSet kContainerSet{"container", "container fields (Falco's container plugin)", kContainerFields};
-
 }  // namespace
 
 const FieldSet& thread_field_set() { return kThreadSet; }
 const FieldSet& user_field_set() { return kUserSet; }
-const FieldSet& container_field_set() { return kContainerSet; }
 
 }  // namespace kestrel::engine::eval

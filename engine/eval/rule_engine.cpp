@@ -11,6 +11,7 @@ RuleEngine::RuleEngine(RuleEngineOptions options)
   env_.hostname = options_.hostname;
   env_.source = options_.source;
   env_.plugin_events = options_.plugin_events;
+  env_.containers = options_.containers;
   cache_.set_scope(FieldScope{options_.source, options_.field_provider, options_.fields});
 }
 

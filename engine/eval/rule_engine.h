@@ -49,6 +49,9 @@ struct RuleEngineOptions {
   // evt.plugininfo); must outlive the engine. Without it those read as
   // missing.
   PluginEventInfo* plugin_events = nullptr;
+  // Container metadata for container.* / k8s.* (state/containers/); must
+  // outlive the engine. Without it only container.id/full_id/type fill.
+  ContainerMetadata* containers = nullptr;
   // The fields the rules were loaded against (the app's registry, with its
   // loaded plugins' fields); never null, must outlive the engine.
   const FieldRegistry* fields = &builtin_field_registry();

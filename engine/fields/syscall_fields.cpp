@@ -38,23 +38,6 @@ constexpr FieldInfo kFsPathFields[] = {
 };
 constexpr FieldSet kFsPathSet{"fs.path", "file system path fields", kFsPathFields};
 
-constexpr FieldInfo kK8sFields[] = {
-    {"k8s.pod.name", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod name"},
-    {"k8s.pod.id", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod id (legacy alias of k8s.pod.uid)"},
-    {"k8s.pod.uid", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes pod UID"},
-    {"k8s.pod.sandbox_id", T::kString, A::kNone, N, N, kNotFilled, "pod sandbox id (12 chars)"},
-    {"k8s.pod.full_sandbox_id", T::kString, A::kNone, N, N, kNotFilled, "full pod sandbox id"},
-    {"k8s.pod.label", T::kString, A::kKey, Y, N, kNotFilled, "one pod label"},
-    {"k8s.pod.labels", T::kString, A::kNone, N, N, kNotFilled, "all pod labels"},
-    {"k8s.pod.ip", T::kString, A::kNone, N, N, kNotFilled, "pod IP"},
-    {"k8s.pod.cni.json", T::kString, A::kNone, N, N, kNotFilled, "pod CNI result as JSON"},
-    {"k8s.ns.name", T::kString, A::kNone, N, N, kNotFilled, "Kubernetes namespace name"},
-    {"k8s.rc.name", T::kString, A::kNone, N, N, kNotFilled, "replication controller name"},
-    {"k8s.rs.name", T::kString, A::kNone, N, N, kNotFilled, "replica set name"},
-    {"k8s.svc.name", T::kString, A::kNone, N, N, kNotFilled, "service name"},
-    {"k8s.deployment.name", T::kString, A::kNone, N, N, kNotFilled, "deployment name"},
-};
-constexpr FieldSet kK8sSet{"k8s", "Kubernetes metadata fields", kK8sFields};
 
 }  // namespace
 
@@ -62,7 +45,7 @@ std::span<const FieldSet* const> syscall_field_sets() {
   static const FieldSet* const kSets[] = {&eval::evt_field_set(),       &eval::proc_field_set(),
                                           &eval::thread_field_set(),    &eval::fd_field_set(),
                                           &kFdlistSet,                  &kFsPathSet,
-                                          &eval::container_field_set(), &kK8sSet,
+                                          &eval::container_field_set(), &eval::k8s_field_set(),
                                           &eval::user_field_set()};
   return kSets;
 }

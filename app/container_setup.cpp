@@ -1,0 +1,40 @@
+#include "app/container_setup.h"
+
+#include "state/containers/docker_runtime.h"
+
+namespace kestrel {
+
+std::unique_ptr<ContainerStore> make_container_store(const KestrelConfig& config, const CliOptions& options) {
+  if (!config.containers.enabled || !options.capture.empty()) return nullptr;
+  std::vector<std::unique_ptr<ContainerRuntime>> runtimes;
+  if (!config.containers.docker_socket.empty())
+    runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.docker_socket, "docker"));
+  if (!config.containers.podman_socket.empty())
+    runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.podman_socket, "podman"));
+  if (runtimes.empty()) return nullptr;
+  ContainerStoreOptions o;
+  if (config.containers.cache_size > 0) o.capacity = config.containers.cache_size;
+  if (config.containers.lookup_timeout.count() > 0) o.lookup_timeout = config.containers.lookup_timeout;
+  return std::make_unique<ContainerStore>(std::move(runtimes), o);
+}
+
+std::map<std::string, uint64_t> container_store_counters(const ContainerStore& store) {
+  const ContainerStoreStats& s = store.stats();
+  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {
+      {"cache_hits", v(s.hits)},
+      {"cached", store.size()},
+      {"evictions", v(s.evictions)},
+      {"lookups", v(s.lookups)},
+      {"lookup_found", v(s.lookup_found)},
+      {"lookup_not_found", v(s.lookup_not_found)},
+      {"lookup_timeouts", v(s.lookup_timeouts)},
+      {"lookup_unavailable", v(s.lookup_unavailable)},
+      {"lookup_errors", v(s.lookup_errors)},
+      {"lookup_ns_total", v(s.lookup_ns_total)},
+      {"runtime_updates", v(s.runtime_updates)},
+      {"runtime_updates_dropped", v(s.runtime_updates_dropped)},
+  };
+}
+
+}  // namespace kestrel

@@ -1,0 +1,135 @@
+#include "state/containers/container_store.h"
+
+#include <cstdio>
+
+namespace kestrel {
+
+namespace {
+uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count());
+}
+}  // namespace
+
+ContainerStore::ContainerStore(std::vector<std::unique_ptr<ContainerRuntime>> runtimes, ContainerStoreOptions options)
+    : runtimes_(std::move(runtimes)), options_(options) {
+  if (options_.capacity == 0) options_.capacity = 1;
+}
+
+ContainerStore::~ContainerStore() { stop(); }
+
+void ContainerStore::start() {
+  if (!watchers_.empty()) return;
+  stop_ = false;
+  for (auto& rt : runtimes_) {
+    ContainerRuntime* r = rt.get();
+    watchers_.emplace_back([this, r] { r->watch([this](ContainerChange&& c) { push_change(std::move(c)); }, stop_); });
+  }
+}
+
+void ContainerStore::stop() {
+  stop_ = true;
+  for (auto& t : watchers_) t.join();
+  watchers_.clear();
+}
+
+void ContainerStore::push_change(ContainerChange&& change) {
+  std::lock_guard lock(pending_mu_);
+  if (pending_.size() >= options_.max_pending) {
+    stats_.runtime_updates_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  pending_.push_back(std::move(change));
+  pending_flag_.store(true, std::memory_order_release);
+}
+
+void ContainerStore::apply_pending() {
+  std::vector<ContainerChange> changes;
+  {
+    std::lock_guard lock(pending_mu_);
+    changes.swap(pending_);
+    pending_flag_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& c : changes) {
+    stats_.runtime_updates.fetch_add(1, std::memory_order_relaxed);
+    if (c.kind == ContainerChange::Kind::kGone) {
+      cache_.erase(c.id);
+      continue;
+    }
+    Entry& e = insert(c.id);
+    e.info = std::make_shared<const ContainerInfo>(std::move(c.info));
+  }
+}
+
+ContainerStore::Entry& ContainerStore::insert(const std::string& id) {
+  auto [entry, inserted] = cache_.try_emplace(id);
+  if (inserted) {
+    while (cache_.size() > options_.capacity) {
+      const std::string* old = cache_.oldest();
+      if (old == nullptr || *old == id) break;
+      cache_.erase(std::string(*old));
+      stats_.evictions.fetch_add(1, std::memory_order_relaxed);
+    }
+  } else {
+    cache_.touch(id);
+  }
+  return *entry;
+}
+
+ContainerStore::Entry ContainerStore::lookup(std::string_view id) {
+  Entry out;
+  auto t0 = std::chrono::steady_clock::now();
+  stats_.lookups.fetch_add(1, std::memory_order_relaxed);
+  bool failed = false;
+  for (auto& rt : runtimes_) {
+    LookupResult r = rt->inspect(id, options_.lookup_timeout);
+    switch (r.outcome) {
+      case LookupOutcome::kFound:
+        stats_.lookup_found.fetch_add(1, std::memory_order_relaxed);
+        out.info = std::make_shared<const ContainerInfo>(std::move(r.info));
+        stats_.lookup_ns_total.fetch_add(elapsed_ns(t0), std::memory_order_relaxed);
+        return out;
+      case LookupOutcome::kNotFound:
+        break;
+      case LookupOutcome::kUnavailable:
+        stats_.lookup_unavailable.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case LookupOutcome::kTimeout:
+        stats_.lookup_timeouts.fetch_add(1, std::memory_order_relaxed);
+        failed = true;
+        break;
+      case LookupOutcome::kError:
+        stats_.lookup_errors.fetch_add(1, std::memory_order_relaxed);
+        failed = true;
+        std::fprintf(stderr, "kestrel: containers: %.*s: inspect %.*s: %s\n", static_cast<int>(rt->name().size()),
+                     rt->name().data(), static_cast<int>(id.size()), id.data(), r.error.c_str());
+        break;
+    }
+  }
+  if (!failed) stats_.lookup_not_found.fetch_add(1, std::memory_order_relaxed);
+  out.retry_at = std::chrono::steady_clock::now() + options_.retry_after;
+  stats_.lookup_ns_total.fetch_add(elapsed_ns(t0), std::memory_order_relaxed);
+  return out;
+}
+
+const ContainerInfo* ContainerStore::find(std::string_view full_id) {
+  if (full_id.empty()) return nullptr;
+  if (pending_flag_.load(std::memory_order_acquire)) apply_pending();
+  key_.assign(full_id);
+  if (Entry* e = cache_.find_and_touch(key_)) {
+    if (e->info || std::chrono::steady_clock::now() < e->retry_at) {
+      stats_.hits.fetch_add(1, std::memory_order_relaxed);
+      return e->info.get();
+    }
+  }
+  Entry fresh = lookup(full_id);
+  // lookup() may have taken a while: changes that arrived meanwhile win
+  // over an older answer only when they name this id, so apply them first
+  // and keep what they said.
+  if (pending_flag_.load(std::memory_order_acquire)) apply_pending();
+  Entry& slot = insert(key_);
+  if (fresh.info || !slot.info) slot = std::move(fresh);
+  return slot.info.get();
+}
+
+}  // namespace kestrel

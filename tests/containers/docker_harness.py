@@ -1,0 +1,161 @@
+"""A private dockerd for tests and benchmarks (docker_runsc_live_test.py,
+bench/container_first_event_latency.py).
+
+Everything lives under one work directory: data root, exec root, pidfile,
+API socket. No bridge, no iptables, no NAT, vfs storage, its own containerd
+namespace: nothing on the machine changes. runsc is registered as the
+runtime "runsc" (ptrace platform, no network, monitoring configured by a
+pod-init config), and "runc-bounded" is runc with privileged containers cut
+to this host's capability bounding set (runc_within_bounding_set.py). The
+image is imported from a busybox-static rootfs: no registry is needed.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import time
+
+DOCKERD, DOCKER, RUNSC, BUSYBOX = "/usr/sbin/dockerd", "/usr/bin/docker", "/usr/bin/runsc", "/bin/busybox"
+IMAGE = "kestrel-test/busybox:1.0"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class HarnessError(Exception):
+    pass
+
+
+def require_tools():
+    if os.geteuid() != 0:
+        raise HarnessError("needs root")
+    for path, pkg in ((DOCKERD, "docker.io"), (DOCKER, "docker.io"), (RUNSC, "runsc"), (BUSYBOX, "busybox-static")):
+        if not os.path.exists(path):
+            raise HarnessError("%s is missing: run scripts/install-deps.sh (%s)" % (path, pkg))
+
+
+def stop_pid_file(path, timeout=30):
+    """Stops the process a previous run left in `path` (ours: the pidfile is in our work dir)."""
+    try:
+        pid = int(open(path).read().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(timeout * 10):
+        if not os.path.exists("/proc/%d" % pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+class Dockerd:
+    def __init__(self, work, pod_init_config):
+        self.work = os.path.abspath(work)
+        self.sock = os.path.join(self.work, "docker.sock")
+        self.pod_init = pod_init_config
+        self.proc = None
+
+    def docker(self, *args, check=True, timeout=120, stdin=None):
+        r = subprocess.run([DOCKER, "-H", "unix://" + self.sock, *args], capture_output=True, text=stdin is None,
+                           timeout=timeout, stdin=stdin)
+        if check and r.returncode != 0:
+            raise HarnessError("docker %s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
+        return r
+
+    def log_tail(self):
+        try:
+            return open(os.path.join(self.work, "dockerd.log")).read()[-3000:]
+        except OSError:
+            return ""
+
+    def start(self):
+        os.makedirs(self.work, exist_ok=True)
+        stop_pid_file(os.path.join(self.work, "docker.pid"))
+        for d in ("data", "exec"):
+            subprocess.run(["rm", "-rf", os.path.join(self.work, d)], check=False)
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        with open(os.path.join(self.work, "daemon.json"), "w") as f:
+            json.dump({"runtimes": {
+                "runsc": {"path": RUNSC,
+                          "runtimeArgs": ["--network=none", "--platform=ptrace", "--pod-init-config=" + self.pod_init]},
+                "runc-bounded": {"path": os.path.join(HERE, "runc_within_bounding_set.py")},
+            }}, f)
+        log = open(os.path.join(self.work, "dockerd.log"), "w")
+        self.proc = subprocess.Popen(
+            [DOCKERD, "--data-root", os.path.join(self.work, "data"), "--exec-root", os.path.join(self.work, "exec"),
+             "--pidfile", os.path.join(self.work, "docker.pid"), "-H", "unix://" + self.sock,
+             "--config-file", os.path.join(self.work, "daemon.json"), "--bridge=none", "--iptables=false",
+             "--ip6tables=false", "--ip-masq=false", "--storage-driver=vfs",
+             "--containerd-namespace=kestrel-test", "--containerd-plugins-namespace=kestrel-test-plugins"],
+            stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise HarnessError("dockerd exited with %d: %s" % (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.sock) and self.docker("version", check=False).returncode == 0:
+                self.import_image()
+                return
+            time.sleep(0.1)
+        raise HarnessError("dockerd did not answer on %s within 30 s: %s" % (self.sock, self.log_tail()))
+
+    def import_image(self):
+        root = os.path.join(self.work, "rootfs")
+        shutil.rmtree(root, ignore_errors=True)
+        for d in ("bin", "etc", "tmp", "proc", "sys", "dev"):
+            os.makedirs(os.path.join(root, d))
+        shutil.copy(BUSYBOX, os.path.join(root, "bin", "busybox"))
+        for applet in ("sh", "cat", "sleep", "id", "ls"):
+            os.symlink("busybox", os.path.join(root, "bin", applet))
+        with open(os.path.join(root, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\n")
+        with open(os.path.join(root, "etc", "kestrel-marker"), "w") as f:
+            f.write("kestrel docker test\n")
+        tar_path = os.path.join(self.work, "rootfs.tar")
+        with tarfile.open(tar_path, "w") as t:
+            t.add(root, arcname=".")
+        with open(tar_path, "rb") as tar:
+            self.docker("import", "-", IMAGE, stdin=tar)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        ids = self.docker("ps", "-aq", check=False).stdout.split()
+        if ids:
+            self.docker("rm", "-f", *ids, check=False)
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+def start_kestrel(kestrel, work, rules, pod_init, docker_sock, extra=()):
+    """kestrel with eBPF + the gVisor source + metadata from `docker_sock`; returns (proc, out_path, err_path)
+    once it captures."""
+    out_path, err_path = os.path.join(work, "kestrel.out"), os.path.join(work, "kestrel.err")
+    args = [kestrel]
+    for r in rules:
+        args += ["-r", r]
+    args += ["-o", "json_output=true", "-o", "engine.gvisor.enabled=true", "-o", "engine.gvisor.config=" + pod_init,
+             "-o", "containers.docker_socket=" + docker_sock, "-o", "containers.podman_socket=\"\"", *extra]
+    proc = subprocess.Popen(args, stdout=open(out_path, "w"), stderr=open(err_path, "w"))
+    for _ in range(1200):
+        if "kestrel: capturing" in open(err_path).read():
+            return proc, out_path, err_path
+        if proc.poll() is not None:
+            raise HarnessError("kestrel exited with %d: %s" % (proc.returncode, open(err_path).read()))
+        time.sleep(0.1)
+    proc.kill()
+    raise HarnessError("kestrel did not start capturing in 120 s: " + open(err_path).read())
+
+
+def generate_pod_init(kestrel, gvisor_sock, path):
+    if os.path.exists(gvisor_sock):
+        os.unlink(gvisor_sock)
+    with open(path, "w") as f:
+        subprocess.run([kestrel, "--gvisor-generate-config=" + gvisor_sock], stdout=f, check=True)
