@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "app/container_setup.h"
-
 #include "app/falco_metrics.h"
 #include "app/privileges.h"
 #include "app/source_factory.h"
