@@ -238,7 +238,8 @@ const ConfigKey kKeys[] = {
      "also append each snapshot as a JSON line to this file"},
 #define KESTREL_METRICS_SWITCH(name, def, help) \
   {"metrics." #name, ConfigType::kBool, def, KESTREL_FIELD(metrics.name), help}
-    KESTREL_METRICS_SWITCH(output_rule, "true", "also emit each snapshot as an internal alert (Falco's metrics rule)"),
+    KESTREL_METRICS_SWITCH(output_rule, "false",
+                           "also emit each snapshot as an internal alert (Falco's metrics rule; Falco's default is true)"),
     KESTREL_METRICS_SWITCH(rules_counters_enabled, "true", "include alert counts per rule"),
     KESTREL_METRICS_SWITCH(resource_utilization_enabled, "true", "include CPU, memory and open fds"),
     KESTREL_METRICS_SWITCH(state_counters_enabled, "true", "include thread and fd table counters"),

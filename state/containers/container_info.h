@@ -39,10 +39,7 @@ struct ContainerInfo {
   std::vector<ContainerMount> mounts;
   uint64_t start_ts = 0;  // ns since epoch (creation time until started); 0: unknown
   std::string healthcheck;      // command line; "NONE" when disabled; "" when none
-  std::string liveness_probe;   // k8s probes (from CRI / kubelet annotations)
-  std::string readiness_probe;
   std::string ip;               // primary IP, "" when none
-  std::string cni_json;         // CRI's CNI result, "" when unknown
   std::map<std::string, std::string> labels;
   // Kubernetes, from the io.kubernetes.* labels the kubelet sets.
   std::string pod_name, pod_namespace, pod_uid, pod_sandbox_id;

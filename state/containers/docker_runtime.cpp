@@ -1,5 +1,7 @@
 #include "state/containers/docker_runtime.h"
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "state/containers/docker_inspect.h"
@@ -93,7 +95,12 @@ void DockerRuntime::watch(const std::function<void(ContainerChange&&)>& sink, co
     sink(std::move(c));
   };
   while (!stop.load()) {
-    unix_http_stream(socket_, path, on_line, stop);
+    // Connect only when the socket exists: a host without this runtime
+    // then costs one stat() a second, not a socket and a failed connect
+    // (which Kestrel's own capture would see, and which churns the
+    // kernel's socket slab).
+    struct stat st {};
+    if (::stat(socket_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unix_http_stream(socket_, path, on_line, stop);
     // The daemon is not (or no longer) there: try again, checking `stop`.
     for (int i = 0; i < 10 && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -129,7 +129,7 @@ TEST_F(ExtractWorld, ProcessFields) {
   EXPECT_EQ(t("user.loginuid", e), "1000");
   EXPECT_EQ(t("group.gid", e), "1000");
   EXPECT_EQ(t("container.id", e), "host");
-  EXPECT_EQ(t("container.name", e), "<NA>");
+  EXPECT_EQ(t("container.name", e), "host");  // Falco's name for the host
 }
 
 TEST_F(ExtractWorld, ExecReplacesTheProcessImage) {

@@ -15,6 +15,7 @@
 
 #include "engine/eval/extract.h"
 #include "engine/fields/field_registry.h"
+#include "state/containers/container_metadata.h"
 #include "tests/eval/rule_harness.h"
 
 namespace kestrel::engine::eval::testing {
@@ -94,6 +95,41 @@ class OnePlugin final : public PluginEventInfo {
   }
 };
 
+// What a runtime says about nginx's container ("abcdef012345", eval_world):
+// every member a container.* or k8s.* extractor reads is set, so each such
+// field listed as filled must yield. The runtime clients that fill these
+// are tested against real sockets and a real dockerd (tests/containers).
+class NginxContainer final : public ContainerMetadata {
+ public:
+  NginxContainer() {
+    info_.id = "abcdef012345" + std::string(52, '0');
+    info_.name = "web";
+    info_.image = "nginx:1.25";
+    info_.image_repository = "nginx";
+    info_.image_tag = "1.25";
+    info_.image_id = std::string(64, 'e');
+    info_.image_digest = "sha256:" + std::string(64, 'd');
+    info_.type = "docker";
+    info_.runtime = "runc";
+    info_.privileged_known = true;
+    info_.mounts = {{"/srv/www", "/usr/share/nginx/html", "ro", false, "rprivate"},
+                    {"/srv/conf", "/etc/nginx", "", true, "rprivate"}};
+    info_.start_ts = 1'000;
+    info_.healthcheck = "curl -f http://localhost/";
+    info_.ip = "172.17.0.2";
+    info_.labels = {{"app", "web"}};
+    info_.pod_name = "web-0";
+    info_.pod_namespace = "default";
+    info_.pod_uid = "0b9c7a1e-0000-4000-8000-000000000001";
+    info_.pod_sandbox_id = std::string(64, 'f');
+    info_.pod_labels = {{"x", "y"}};
+  }
+  const ContainerInfo* find(std::string_view full_id) override { return full_id == info_.id ? &info_ : nullptr; }
+
+ private:
+  ContainerInfo info_;
+};
+
 struct Probe {
   bool compiled = false;
   bool yielded = false;        // `exists` matched some event
@@ -105,7 +141,9 @@ Probe probe(const std::string& source, const FieldInfo& f, const std::vector<con
             const ThreadLookup& lookup) {
   Probe p;
   static OnePlugin plugins;
+  static NginxContainer containers;
   RuleEngineOptions options;
+  options.containers = &containers;
   options.source = source;
   options.hostname = "testhost";
   options.plugin_events = &plugins;
@@ -189,7 +227,7 @@ TEST(FieldTable, EveryFilledFieldYieldsAValueAndEveryOtherReadsAsMissing) {
     }
   }
   EXPECT_GT(filled, 150u);
-  EXPECT_GT(unfilled, 300u);
+  EXPECT_GT(unfilled, 250u);  // plugin tables mostly; fewer as extractors land
 }
 
 }  // namespace
