@@ -111,21 +111,32 @@ void build_parser(CLI::App& app, CliOptions& o) {
   app.footer(config_help());
 }
 
-// -i: every event type the capture request for these rules leaves out.
-int print_ignored_events(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
+// The capture request the collector would plan for the configured rules
+// (collector_plan.h: capture_request()), with the rules' needs, before
+// base_syscalls; kExitOk, or the exit code after saying why on `err`.
+int plan_rules_capture(const CliOptions& o, const KestrelConfig& config, std::ostream& err, CaptureRequest& request,
+                       RulesNeeds& needs) {
   auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
   if (!rules.ok()) {
     err << "kestrel: " << rules.status().message();
     return kExitFailure;
   }
-  apply_rule_selection(*rules, o.rule_selection);
+  apply_rule_selection(*rules, config.rules_toggles, o.rule_selection);
   auto engine = engine::eval::RuleEngine::create(*rules, {});
   if (!engine.ok()) {
     err << "kestrel: " << engine.status().to_string() << "\n";
     return kExitFailure;
   }
-  const RulesNeeds needs = rules_needs(*rules, **engine, {});
-  CaptureRequest request = capture_request(o, needs);
+  needs = rules_needs(*rules, **engine, {});
+  request = capture_request(o, needs);
+  return kExitOk;
+}
+
+// -i: every event type the capture request for these rules leaves out.
+int print_ignored_events(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
+  CaptureRequest request;
+  RulesNeeds needs;
+  if (int code = plan_rules_capture(o, config, err, request, needs); code != kExitOk) return code;
   if (Status s = apply_base_syscalls(request, config, needs); !s.ok()) return refuse(err, s.to_string());
   out << "Ignored event type(s) (captured only with -A, base_syscalls.all or base_syscalls.custom_set):\n";
   for (const auto& e : all_events())
@@ -137,18 +148,9 @@ int print_ignored_events(const CliOptions& o, const KestrelConfig& config, std::
 // points (and optional fields) the loaded rules and the state tables need,
 // as the collector would ask its sources (collector_plan.h).
 int print_gvisor_config(const CliOptions& o, const KestrelConfig& config, std::ostream& out, std::ostream& err) {
-  auto rules = load_configured_rules(o.rules.empty() ? config.rules_files : o.rules, err);
-  if (!rules.ok()) {
-    err << "kestrel: " << rules.status().message();
-    return kExitFailure;
-  }
-  apply_rule_selection(*rules, o.rule_selection);
-  auto engine = engine::eval::RuleEngine::create(*rules, {});
-  if (!engine.ok()) {
-    err << "kestrel: " << engine.status().to_string() << "\n";
-    return kExitFailure;
-  }
-  const CaptureRequest request = capture_request(o, rules_needs(*rules, **engine, {}));
+  CaptureRequest request;
+  RulesNeeds needs;
+  if (int code = plan_rules_capture(o, config, err, request, needs); code != kExitOk) return code;
   gvisor::PodInitConfigOptions options;
   gvisor::request_fields(options, request.process_params);
   if (!o.gvisor_generate_config->empty()) options.endpoint = *o.gvisor_generate_config;
@@ -209,7 +211,7 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
       err << "kestrel: " << rules.status().message();
       return kExitFailure;
     }
-    apply_rule_selection(*rules, o.rule_selection);
+    apply_rule_selection(*rules, config.rules_toggles, o.rule_selection);
     print_rule_table(out, *rules);
     return kExitOk;
   }

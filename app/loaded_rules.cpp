@@ -23,7 +23,7 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   if (auto unmet = engine::unmet_plugin_requirement(rules->required_plugin_versions, plugin_versions(plugins),
                                                     engine::built_in_plugins()))
     return Status(StatusCode::kInvalidArgument, *unmet);
-  apply_rule_selection(*rules, options.rule_selection);
+  apply_rule_selection(*rules, config.rules_toggles, options.rule_selection);
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
   loaded.providers = plugin_field_providers(plugins);

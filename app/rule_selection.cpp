@@ -1,5 +1,7 @@
 #include "app/rule_selection.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 namespace kestrel {
@@ -18,7 +20,13 @@ std::string rule_selection_conflict(const RuleSelection& s) {
   return "";
 }
 
-void apply_rule_selection(engine::RuleSet& rules, const RuleSelection& s) {
+void apply_rule_selection(engine::RuleSet& rules, const std::vector<RulesToggle>& toggles, const RuleSelection& s) {
+  for (const RulesToggle& t : toggles)
+    for (auto& r : rules.rules) {
+      if (!t.rule.empty() && fnmatch(t.rule.c_str(), r.name.c_str(), 0) != 0) continue;
+      if (!t.tag.empty() && r.tags.count(t.tag) == 0) continue;
+      r.enabled = t.enable;
+    }
   for (auto& r : rules.rules) {
     for (const auto& part : s.disabled_name_substrings)
       if (r.name.find(part) != std::string::npos) r.enabled = false;

@@ -55,6 +55,17 @@ struct AppendOutput {
   bool operator==(const AppendOutput&) const = default;
 };
 
+// One entry of Falco's `rules:` list: enable or disable the rules whose
+// name matches `rule` (a glob: `*` any run of characters) or that carry
+// `tag`. Entries apply in order after every rules file is loaded, over the
+// files' own `enabled:`.
+struct RulesToggle {
+  bool enable{};
+  std::string rule;  // name glob; empty: not by name
+  std::string tag;   // empty: not by tag
+  bool operator==(const RulesToggle&) const = default;
+};
+
 // What loading read and noticed besides the values: the files (and
 // directories) a change of which watch_config_files reloads on, and one
 // line per Falco key Kestrel accepts without a use for it.
@@ -70,6 +81,7 @@ struct ConfigProvenance {
 // defaults: use load_config({}) for those.
 struct KestrelConfig {
   std::vector<std::string> rules_files;
+  std::vector<RulesToggle> rules_toggles;  // Falco's rules: [{enable|disable: {rule, tag}}]
   // config_files: each included file or directory as "PATH" with its merge
   // strategy after a tab ("conf.d\tappend"); applied by the loader.
   std::vector<std::string> config_files;

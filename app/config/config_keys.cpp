@@ -14,6 +14,9 @@ constexpr std::string_view kCaptureModes[] = {"rules", "all_rules"};
 #define KESTREL_FIELD(member) +[](KestrelConfig& c) -> auto& { return c.member; }
 
 const ConfigKey kKeys[] = {
+    {"rules", ConfigType::kRulesToggles, "[]", KESTREL_FIELD(rules_toggles),
+     "enable or disable rules by name glob or tag, in order, over the files' enabled: "
+     "[{disable: {rule: \"*\"}}, {enable: {tag: network}}] (falco.yaml's)"},
     {"rules_files", ConfigType::kStringList, "[]", KESTREL_FIELD(rules_files),
      "rules files or directories, loaded in order (empty: embedded ruleset)"},
     {"config_files", ConfigType::kConfigFiles, "[]", KESTREL_FIELD(config_files),

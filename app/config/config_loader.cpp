@@ -199,6 +199,28 @@ std::string choices_text(const ConfigKey& key) {
   return all;
 }
 
+// rules: a list of {enable: {rule, tag}} or {disable: {rule, tag}}, each
+// naming a rule glob, a tag, or both.
+Status check_rules_toggles(const YAML::Node& node, const Origin& origin) {
+  auto bad = [&](const YAML::Node& at, std::string what) { return error_at(origin, at, "config key 'rules': " + what); };
+  if (node.IsNull()) return ok_status();
+  if (!node.IsSequence()) return bad(node, "expected a list of {enable: {rule, tag}} or {disable: {rule, tag}}");
+  for (const auto& item : node) {
+    if (!item.IsMap() || item.size() != 1) return bad(item, "each entry is one of enable: or disable:");
+    const std::string verb = item.begin()->first.as<std::string>();
+    const YAML::Node& what = item.begin()->second;
+    if (verb != "enable" && verb != "disable")
+      return bad(item.begin()->first, "unknown entry '" + verb + "' (enable, disable)");
+    if (!what.IsMap() || what.size() == 0) return bad(what, verb + " needs rule: and/or tag:");
+    for (const auto& kv : what) {
+      const std::string k = kv.first.as<std::string>();
+      if (k != "rule" && k != "tag") return bad(kv.first, "unknown key '" + k + "' (rule, tag)");
+      if (!kv.second.IsScalar() || kv.second.Scalar().empty()) return bad(kv.second, k + " must be a non-empty string");
+    }
+  }
+  return ok_status();
+}
+
 Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& origin) {
   const std::string name(key.path);
   auto bad = [&](std::string what) {
@@ -211,6 +233,7 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
   if (key.type == ConfigType::kPluginList) return check_plugin_list(node, origin);
   if (key.type == ConfigType::kConfigFiles) return check_config_files(node, origin);
   if (key.type == ConfigType::kAppendOutput) return check_append_output(node, origin);
+  if (key.type == ConfigType::kRulesToggles) return check_rules_toggles(node, origin);
   if (key.type == ConfigType::kStringList || key.type == ConfigType::kEnumList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
@@ -627,6 +650,20 @@ std::vector<AppendOutput> append_output_list(const YAML::Node& node) {
   return entries;
 }
 
+std::vector<RulesToggle> rules_toggle_list(const YAML::Node& node) {
+  std::vector<RulesToggle> toggles;
+  if (!node.IsSequence()) return toggles;
+  for (const auto& item : node) {
+    RulesToggle t;
+    t.enable = item.begin()->first.Scalar() == "enable";
+    const YAML::Node& what = item.begin()->second;
+    if (what["rule"]) t.rule = what["rule"].Scalar();
+    if (what["tag"]) t.tag = what["tag"].Scalar();
+    toggles.push_back(std::move(t));
+  }
+  return toggles;
+}
+
 std::vector<std::string> config_file_list(const YAML::Node& node) {
   std::vector<std::string> out;
   for (const auto& [path, strategy] : includes_of([&] {
@@ -684,6 +721,8 @@ void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
           field(config) = plugin_list(node);
         else if constexpr (std::is_same_v<Field, ConfigField<std::vector<AppendOutput>>>)
           field(config) = append_output_list(node);
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<RulesToggle>>>)
+          field(config) = rules_toggle_list(node);
       },
       key.bind);
 }

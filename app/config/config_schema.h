@@ -39,6 +39,7 @@ enum class ConfigType {
   kPluginList,  // Falco's `plugins:` list of {name, library_path, init_config, open_params}
   kConfigFiles,   // Falco's `config_files:` list of paths or {path, strategy: append|override|add-only}
   kAppendOutput,  // Falco's `append_output:` list of {match, extra_output, extra_fields, suggested_output}
+  kRulesToggles,  // Falco's `rules:` list of {enable: {rule, tag}} / {disable: {rule, tag}}
 };
 
 // The KestrelConfig member a key's value is stored in.
@@ -49,12 +50,12 @@ using ConfigField = T& (*)(KestrelConfig&);
 // kFloat double; kString, kEnum, kPriority std::string; kStringList,
 // kEnumList a vector of strings; kDuration milliseconds; kPluginList the
 // plugin list; kConfigFiles a vector of strings ("PATH\tSTRATEGY");
-// kAppendOutput the append_output list; kSection none (a test holds every key to this).
+// kAppendOutput the append_output list; kRulesToggles the rules: list; kSection none (a test holds every key to this).
 using ConfigBinding =
     std::variant<std::monostate, ConfigField<bool>, ConfigField<uint64_t>, ConfigField<double>,
                  ConfigField<std::string>, ConfigField<std::vector<std::string>>,
                  ConfigField<std::chrono::milliseconds>, ConfigField<std::vector<PluginConfig>>,
-                 ConfigField<std::vector<AppendOutput>>>;
+                 ConfigField<std::vector<AppendOutput>>, ConfigField<std::vector<RulesToggle>>>;
 
 struct ConfigKey {
   std::string_view path;           // dotted: "file_output.filename"

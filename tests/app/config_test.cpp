@@ -158,6 +158,9 @@ TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
       case ConfigType::kAppendOutput:
         EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<AppendOutput>>>(key.bind)) << key.path;
         break;
+      case ConfigType::kRulesToggles:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<RulesToggle>>>(key.bind)) << key.path;
+        break;
     }
     if (key.type != ConfigType::kSection) {
       EXPECT_NE(alternative, 0u) << key.path << " is bound to nothing";

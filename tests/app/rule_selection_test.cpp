@@ -1,4 +1,4 @@
-// Falco's -D/-T/-t (rule_selection.h), its refusal of both at once, the
+// falco.yaml's rules: list and Falco's -D/-T/-t (rule_selection.h), its refusal of both at once, the
 // ISO-timestamped log of time_format_iso_8601 and FALCO_HOSTNAME.
 #include "app/rule_selection.h"
 
@@ -111,6 +111,41 @@ TEST(RuleSelection, RunsOnlyTaggedRulesAndKeepsFileDisabledOnesOff) {
             (Enabled{{"open_a", "no"}, {"open_b", "yes"}, {"other_ab", "yes"}, {"other_none", "no"}, {"off_a", "no"}}));
   EXPECT_EQ(list_with({"-t", "a", "-t", "b"}),
             (Enabled{{"open_a", "yes"}, {"open_b", "yes"}, {"other_ab", "yes"}, {"other_none", "no"}, {"off_a", "no"}}));
+}
+
+// falco.yaml's `rules:` (a config file given with -c): entries in order,
+// over the files' enabled:, a name glob or a tag or both; -D after them.
+std::map<std::string, std::string> list_with_config(const std::string& rules_yaml, std::vector<const char*> flags = {}) {
+  const std::string config = ::testing::TempDir() + "/rules_toggles_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << rules_yaml;
+  std::vector<const char*> args = {"-c", config.c_str()};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return list_with(args);
+}
+
+TEST(RuleSelection, ConfigRulesListAppliesInOrderOverTheFiles) {
+  // Falco's example: disable everything, then enable what is wanted — a
+  // rule the file disabled included.
+  EXPECT_EQ(list_with_config("rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: off_a\n"
+                             "  - enable:\n      tag: b\n"),
+            (Enabled{{"open_a", "no"}, {"open_b", "yes"}, {"other_ab", "yes"}, {"other_none", "no"}, {"off_a", "yes"}}));
+  // A glob on the name; a name and a tag together must both hold.
+  EXPECT_EQ(list_with_config("rules:\n  - disable:\n      rule: \"open_*\"\n  - disable:\n      rule: \"other_*\"\n"
+                             "      tag: b\n"),
+            (Enabled{{"open_a", "no"}, {"open_b", "no"}, {"other_ab", "no"}, {"other_none", "yes"}, {"off_a", "no"}}));
+  // The command line's -D applies after the config's list.
+  EXPECT_EQ(list_with_config("rules:\n  - enable:\n      tag: a\n", {"-D", "open_a"}),
+            (Enabled{{"open_a", "no"}, {"open_b", "yes"}, {"other_ab", "yes"}, {"other_none", "yes"}, {"off_a", "yes"}}));
+}
+
+TEST(RuleSelection, ABadRulesEntryIsAnErrorWithItsLine) {
+  const std::string rules = rules_file();
+  const std::string config = ::testing::TempDir() + "/rules_toggles_bad_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << "priority: debug\nrules:\n  - disable:\n      rule: x\n  - mute:\n      tag: a\n";
+  auto r = kestrel({"-c", config.c_str(), "-r", rules.c_str(), "--list-rules"});
+  EXPECT_EQ(r.code, kExitUsage) << r.err;
+  EXPECT_NE(r.err.find(config + ":5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown entry 'mute'"), std::string::npos) << r.err;
 }
 
 TEST(RuleSelection, DisablingAndEnablingTogetherIsRefusedAsFalcoDoes) {
