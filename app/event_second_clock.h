@@ -17,6 +17,9 @@ class EventSecondClock {
  public:
   static constexpr uint64_t kSecondNs = 1'000'000'000;
 
+  // Whether passed(ts_ns) would answer true, with no effect.
+  bool would_pass(uint64_t ts_ns) const { return next_ && ts_ns > *next_; }
+
   // True when the event at `ts_ns` is a checkpoint.
   bool passed(uint64_t ts_ns) {
     if (!next_) {

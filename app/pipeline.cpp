@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "engine/eval/extract.h"
+
 namespace kestrel {
 
 Pipeline::Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs)
@@ -27,11 +29,69 @@ uint32_t async_target(const Event& ev) {
 
 }  // namespace
 
+int Pipeline::fd_param(uint16_t type) const {
+  if (type >= KE_COUNT || !judged_types_.test(type)) return -1;
+  return engine::eval::param_roles(type).fd;
+}
+
+void Pipeline::prejudge_if_possible() {
+  if (recorder_ || triggered_ || parsing_ || !plugin_id_routes_.empty()) return;
+  for (auto* r : routes_)
+    if (r) return;
+  // Exit types whose records change no state (apply() only makes the
+  // thread known), whose fd the rules read from the event's fd param
+  // (no open-family path standing in for a missing fd), and whose rules
+  // read only thread/fd state.
+  judged_types_.reset();
+  const EventTypeSet& by_rules = rules_->state_determined_types();
+  for (uint16_t t = 0; t < KE_COUNT; ++t) {
+    if (t == KE_SYSCALL || !by_rules.test(t) || StateUpdater::changes_state(t)) continue;
+    const EventInfo& info = event_info(t);
+    if (!info.is_syscall()) continue;
+    const auto& roles = engine::eval::param_roles(t);
+    if (roles.fd < 0 || roles.path >= 0 || info.params[static_cast<size_t>(roles.fd)].type != KPT_FD) continue;
+    judged_types_.set(t);
+  }
+  if (judged_types_.none()) return;
+  judging_ = mux_.read_directly(this);
+}
+
+bool Pipeline::may_pass_over(uint16_t type, int64_t tid, int64_t fd) const {
+  return judging_ && verdicts_.contains(VerdictKey{type, tid, fd});
+}
+
+bool Pipeline::pass_over(uint16_t type, int64_t tid, int64_t fd, uint64_t ts_ns) {
+  if (!judging_ || running_ == nullptr) return false;
+  auto it = verdicts_.find(VerdictKey{type, tid, fd});
+  if (it == verdicts_.end() || it->second != state_epoch_) return false;
+  // A checkpoint of event time is handled in run(), with the event.
+  if (on_event_second_ && event_clock_.would_pass(ts_ns)) return false;
+  // What handle() would have done with it, the rules answering no: the
+  // state's count and the thread's recency, the event's number, the rules'
+  // counts, the clock.
+  if (!updater_.apply_unchanged(kHostDomain, tid)) return false;
+  if (on_event_second_) event_clock_.passed(ts_ns);
+  ++running_->events;
+  rules_->count_unmatched(type);
+  return true;
+}
+
 void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   ++summary.events;
   alerts.clear();
   const uint16_t type = ev.view.type();
   const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
+  // For the judge: whether this record may change the state tables (then
+  // every verdict taken before is void), and whether it can give one.
+  bool verdict_possible = false;
+  if (judging_) {
+    const bool only_thread = ev.enter ? ev.view.info().is_syscall() : !StateUpdater::changes_state(type);
+    // get(), not find(): find() counts a lookup the run without a judge
+    // would not; the recency get() marks, apply() marks again just after.
+    const bool known = table_.get(ev.domain, ev.view.tid()) != nullptr;
+    if (!only_thread || !known) ++state_epoch_;
+    verdict_possible = only_thread && known && !ev.enter && ev.domain == kHostDomain && judged_types_.test(type);
+  }
   // Plugins parse an event after Kestrel's own state took it and before
   // any rule reads it (Falco's order); close and procexit, whose rules run
   // before the state forgets, are parsed before the rules too.
@@ -77,6 +137,10 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
   }
+  if (verdict_possible && alerts.empty()) {
+    if (auto fd = ev.view.param_int(static_cast<uint16_t>(engine::eval::param_roles(type).fd)))
+      verdicts_[VerdictKey{type, ev.view.tid(), *fd}] = state_epoch_;
+  }
   for (auto& alert : alerts) {
     ++summary.alerts;
     ++summary.alerts_by_rule[alert.rule];
@@ -91,6 +155,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
 Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
                                       std::optional<std::chrono::milliseconds> max_duration,
                                       const std::function<void()>& on_started) {
+  prejudge_if_possible();
   if (Status s = mux_.start(); !s.ok()) return s;
   for (auto [source_id, threads] : mux_.initial_states()) {
     (void)source_id;
@@ -99,6 +164,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   // A replay's user names are the recording machine's.
   for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
   PipelineSummary summary;
+  running_ = &summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
   if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;

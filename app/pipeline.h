@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "app/event_second_clock.h"
 #include "engine/eval/rule_engine.h"
@@ -56,7 +57,18 @@ struct PipelineSummary {
   std::map<uint16_t, uint64_t> not_recorded;
 };
 
-class Pipeline {
+// A replay read on this thread (Multiplexer::read_directly) asks the
+// pipeline, as the EventPrejudge, about exit records of types the state
+// tables do not change (StateUpdater::changes_state) and whose rules read
+// only thread/fd state (RuleEngine::state_determined_types): when the same
+// (type, thread, fd number) was last handled with no match and no state
+// change has happened since, the answer is the same, and the replay passes
+// over the event without building it. It is counted as handled: event
+// number, rule and state counts, the thread's recency in the table, the
+// event-time clock. Only with nothing else reading every event: no -w
+// recording, no rule-triggered captures, no plugin parsing or plugin
+// sources; a rules reload ends it.
+class Pipeline : private EventPrejudge {
  public:
   // All references must outlive the pipeline. The multiplexer must not be
   // started yet: run() starts it.
@@ -94,6 +106,8 @@ class Pipeline {
   // Call on the engine thread, e.g. from the on_tick callback.
   void replace_rules(engine::eval::RuleEngine& rules) {
     rules_ = &rules;
+    judging_ = false;  // the verdicts were the old rules'
+    verdicts_.clear();
     for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
     use_domain_users(rules);
   }
@@ -126,6 +140,35 @@ class Pipeline {
  private:
   void use_domain_users(engine::eval::RuleEngine& rules);
   void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+
+  // EventPrejudge (see the class comment).
+  const EventTypeSet& judged_types() const override { return judged_types_; }
+  int fd_param(uint16_t type) const override;
+  bool pass_over(uint16_t type, int64_t tid, int64_t fd, uint64_t ts_ns) override;
+  bool may_pass_over(uint16_t type, int64_t tid, int64_t fd) const override;
+  // Before the multiplexer starts: reads the one replay source on this
+  // thread with the pipeline as its judge, when nothing else needs every
+  // event.
+  void prejudge_if_possible();
+
+  struct VerdictKey {
+    uint16_t type;
+    int64_t tid;
+    int64_t fd;
+    bool operator==(const VerdictKey&) const = default;
+  };
+  struct VerdictKeyHash {
+    size_t operator()(const VerdictKey& k) const {
+      return std::hash<int64_t>()(k.tid * 1000003 ^ k.fd * 131 ^ k.type);
+    }
+  };
+  bool judging_ = false;
+  EventTypeSet judged_types_;
+  // Bumped by every handled record that may change the state tables: a
+  // verdict holds while the epoch it was taken at is current.
+  uint64_t state_epoch_ = 0;
+  std::unordered_map<VerdictKey, uint64_t, VerdictKeyHash> verdicts_;  // no match, at that epoch
+  PipelineSummary* running_ = nullptr;  // run()'s summary, for pass_over()
 
   Multiplexer& mux_;
   ThreadTable& table_;

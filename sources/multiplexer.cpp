@@ -28,8 +28,36 @@ Status Multiplexer::start() {
     if (auto users = slots_[i].source->capture_users()) capture_users_.push_back(std::move(*users));
   }
   started_ = true;
+  if (direct_) return ok_status();
   for (size_t i = 0; i < slots_.size(); ++i) readers_.emplace_back(&Multiplexer::read_loop, this, static_cast<uint16_t>(i));
   return ok_status();
+}
+
+bool Multiplexer::read_directly(EventPrejudge* judge) {
+  if (started_ || slots_.size() != 1 || !slots_[0].source->prejudge_with(judge)) return false;
+  direct_ = true;
+  return true;
+}
+
+Result<NextOutcome> Multiplexer::next_direct(EventBatch& out, std::chrono::milliseconds wait) {
+  Slot& slot = slots_[0];
+  {
+    std::lock_guard lock(mu_);
+    if (slot.ended || stopping_) return NextOutcome::kEof;
+  }
+  // The views of the previous batch are dead (next()'s contract): its
+  // buffers are refilled in place.
+  auto outcome = slot.source->next(direct_batch_, wait);
+  if (!outcome.ok() || *outcome == NextOutcome::kEof) {
+    std::lock_guard lock(mu_);
+    slot.ended = true;
+    if (!outcome.ok()) slot.error = outcome.status();
+    return NextOutcome::kEof;
+  }
+  if (*outcome == NextOutcome::kIdle) return NextOutcome::kIdle;
+  out.events.swap(direct_batch_.events);
+  for (Event& ev : out.events) ev.source_id = 0;
+  return NextOutcome::kBatch;
 }
 
 void Multiplexer::fill_chunk(uint16_t id, EventBatch& batch, Chunk& chunk) {
@@ -123,6 +151,7 @@ void Multiplexer::read_loop(uint16_t id) {
 
 Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds wait) {
   out.clear();
+  if (direct_) return next_direct(out, wait);
   std::unique_lock lock(mu_);
   auto all_ended = [&] {
     for (const auto& s : slots_)

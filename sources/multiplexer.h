@@ -56,6 +56,13 @@ class Multiplexer {
   // Before start(): takes ownership, returns the id its events will carry.
   uint16_t add(std::unique_ptr<Source> source);
 
+  // Before start(), with exactly one source: that source is read on the
+  // consumer's thread, inside next(), with no reader thread and no queue,
+  // and asks `judge` about the exit records it is about to build
+  // (EventPrejudge). False, and nothing changed, when there is not exactly
+  // one source or it does not take a judge.
+  bool read_directly(EventPrejudge* judge);
+
   // Opens every source (in order; the first failure is returned and nothing
   // is left running), collects their initial state, starts the readers.
   Status start();
@@ -119,6 +126,9 @@ class Multiplexer {
   std::vector<Chunk> spare_;  // consumed chunks, emptied, for the readers to refill
   bool stopping_ = false;
   bool started_ = false;
+  bool direct_ = false;  // read_directly(): the one source is read in next()
+  EventBatch direct_batch_;
+  Result<NextOutcome> next_direct(EventBatch& out, std::chrono::milliseconds wait);
 };
 
 }  // namespace kestrel

@@ -143,9 +143,42 @@ enum class NextOutcome {
   kEof,    // the source is finished (end of a capture file); stop calling
 };
 
+// Answers, for a source read on the consumer's own thread, whether an exit
+// record it is about to build would change nothing: match no rule, change
+// no state (app/pipeline.h implements it from its earlier evaluations of
+// the same (type, thread, fd number), valid while the state tables stay
+// unchanged). A source asks only when every record it delivered before has
+// been processed: its current batch is empty.
+class EventPrejudge {
+ public:
+  virtual ~EventPrejudge() = default;
+  // The exit types it answers for, and the Kestrel param of each that holds
+  // the fd number (-1: none, never judged).
+  virtual const EventTypeSet& judged_types() const = 0;
+  virtual int fd_param(uint16_t type) const = 0;
+  // True: the exit record of `type` on host thread `tid` with fd param `fd`
+  // at `ts_ns` would match no rule and change no state. It is then counted
+  // as processed (event number, rule and state counts, as if handled), and
+  // the source passes over it without building it.
+  virtual bool pass_over(uint16_t type, int64_t tid, int64_t fd, uint64_t ts_ns) = 0;
+  // A hint, cheap and with no effect: whether pass_over() could answer true
+  // for this key once the records before it are processed. A source may end
+  // its batch before such an event, so that pass_over() can be asked.
+  virtual bool may_pass_over(uint16_t type, int64_t tid, int64_t fd) const = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
+
+  // Read on the consumer's thread (Multiplexer::read_directly), a source
+  // may ask `judge` before building an exit record and pass over the ones
+  // it answers for (see EventPrejudge). False: this source does not (the
+  // default). Call before open().
+  virtual bool prejudge_with(EventPrejudge* judge) {
+    (void)judge;
+    return false;
+  }
 
   virtual const SourceCapabilities& capabilities() const = 0;
 

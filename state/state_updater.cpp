@@ -90,9 +90,30 @@ ThreadInfo* StateUpdater::resolve(const EventView& ev, DomainId domain, int64_t 
   return table_.get(domain, tid);
 }
 
+bool StateUpdater::changes_state(uint16_t type) {
+  switch (type) {
+    case KE_CLONE: case KE_CLONE3: case KE_FORK: case KE_VFORK: case KE_PROCEXIT: case KE_CONTAINER:
+    case KE_EXECVE: case KE_EXECVEAT:
+    case KE_OPEN: case KE_OPENAT: case KE_OPENAT2: case KE_CREAT: case KE_CLOSE:
+    case KE_DUP: case KE_DUP2: case KE_DUP3: case KE_FCNTL:
+    case KE_PIPE: case KE_PIPE2: case KE_SOCKETPAIR: case KE_SOCKET: case KE_MEMFD_CREATE:
+    case KE_USERFAULTFD: case KE_IO_URING_SETUP: case KE_BPF: case KE_EVENTFD: case KE_EVENTFD2:
+    case KE_SIGNALFD: case KE_SIGNALFD4: case KE_TIMERFD_CREATE: case KE_INOTIFY_INIT: case KE_INOTIFY_INIT1:
+    case KE_SETSID: case KE_CONNECT: case KE_ACCEPT: case KE_ACCEPT4: case KE_BIND: case KE_LISTEN:
+    case KE_CHDIR: case KE_FCHDIR: case KE_CHROOT:
+    case KE_SETUID: case KE_SETGID: case KE_SETREUID: case KE_SETREGID: case KE_SETRESUID: case KE_SETRESGID:
+      return true;
+    default: return false;
+  }
+}
+
 void StateUpdater::apply(const EventView& ev, DomainId domain) {
   ++stats_.events;
   const uint16_t type = ev.type();
+  if (!changes_state(type)) {
+    thread_for(ev, domain);
+    return;
+  }
   switch (type) {
     case KE_CLONE: return on_clone(ev, domain, KP_CLONE_exe, KP_CLONE_flags);
     case KE_CLONE3: return on_clone(ev, domain, KP_CLONE3_exe, KP_CLONE3_flags);

@@ -101,6 +101,21 @@ class StateUpdater {
   }
   void apply(const EventView& ev, DomainId domain);
 
+  // Whether apply() may change more than its thread's presence for an
+  // exit record of `type`. For every other type apply() only makes the
+  // thread known (thread_for): the one list that decides both is here, so
+  // a type handled below is never taken for one that changes nothing.
+  static bool changes_state(uint16_t type);
+  // What apply() does for such a record on thread `tid`, when the thread is
+  // known, without the record: counts it and marks the thread recently
+  // used. False, and nothing done, when the thread is unknown (apply()
+  // would create it).
+  bool apply_unchanged(DomainId domain, int64_t tid) {
+    if (table_.get(domain, tid) == nullptr) return false;
+    ++stats_.events;
+    return true;
+  }
+
   const StateUpdaterStats& stats() const { return stats_; }
 
   // Consults `resolver` for threads of unknown processes (see above). An

@@ -3,6 +3,7 @@
 
 #include "engine/eval/compile.h"
 #include "engine/evtdir_index.h"
+#include "engine/state_only_index.h"
 
 namespace kestrel::engine::eval {
 
@@ -54,9 +55,11 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
     auto index = static_cast<uint32_t>(engine->rules_.size());
     engine->rules_.push_back(std::move(c));
     const bool on_enters = condition_may_match_enter(*r.condition);
+    const bool state_only = condition_reads_state_only(*r.condition);
     for (uint16_t t : r.evttypes.kestrel_types()) {
       if (t >= KE_COUNT) continue;
       engine->buckets_[t].push_back(index);
+      if (!state_only) engine->state_determined_.reset(t);
       engine->required_.set(t);
       if (on_enters) engine->enters_required_.set(t);
     }
@@ -66,6 +69,7 @@ Result<std::unique_ptr<RuleEngine>> RuleEngine::create(const RuleSet& rules, Rul
     if (!r.evttypes.generic_syscalls().empty() && !r.evttypes.is_all()) {
       auto& generic = engine->buckets_[KE_SYSCALL];
       if (generic.empty() || generic.back() != index) generic.push_back(index);
+      engine->state_determined_.reset(KE_SYSCALL);
       if (on_enters) engine->enters_required_.set(KE_SYSCALL);
     }
   }
@@ -111,6 +115,15 @@ size_t RuleEngine::process(const Event& event, const ThreadLookup& lookup, std::
   }
   stats_.alerts += raised;
   return raised;
+}
+
+void RuleEngine::count_unmatched(uint16_t type) {
+  ++stats_.events;
+  if (type >= KE_COUNT) return;
+  for (uint32_t index : buckets_[type]) {
+    ++rules_[index].evaluated;
+    ++stats_.rules_evaluated;
+  }
 }
 
 EventTypeSet RuleEngine::required_event_types() const { return required_; }

@@ -106,6 +106,15 @@ class RuleEngine {
   // '>', replayed .scap captures only): a rule whose condition is false on
   // every enter (`evt.dir=<`) asks for none (engine/evtdir_index.h).
   EventTypeSet required_enter_types() const;
+  // The types on whose exit records every rule of the bucket reads only
+  // the thread/fd state (engine/state_only_index.h): there the answer for
+  // one (type, thread, fd number) holds while the state tables do not
+  // change. A type no rule can match is in the set too.
+  const EventTypeSet& state_determined_types() const { return state_determined_; }
+  // Counts an exit record of a state-determined type as evaluated with no
+  // match, as process() would have counted it (the pipeline answered it
+  // from an earlier identical evaluation).
+  void count_unmatched(uint16_t type);
 
   size_t rule_count() const { return rules_.size(); }
   size_t skipped_rules() const { return skipped_; }
@@ -144,6 +153,7 @@ class RuleEngine {
   std::vector<std::vector<uint32_t>> buckets_;  // by event type: rule indices
   EventTypeSet required_;
   EventTypeSet enters_required_;
+  EventTypeSet state_determined_ = EventTypeSet().set();
   RuleEngineStats stats_;
   size_t skipped_ = 0;
 };

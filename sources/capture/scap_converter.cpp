@@ -399,6 +399,41 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   return Converted{*rec, row.dir != Direction::kExit};
 }
 
+std::optional<int64_t> ScapConverter::exit_param_int(const RawEvent& ev, int kestrel_index) {
+  if (ev.type == kGenericEnterId || ev.type == kGenericExitId || kestrel_index < 0) return std::nullopt;
+  const Plan& plan = plan_of(ev.type);
+  if (plan.row == nullptr || plan.row->kestrel_type == KE_NONE || plan.row->dir != Direction::kExit) return std::nullopt;
+  // The exit's own param wins over its enter's, as place() lays them.
+  // Outer nullopt: no param of this event fills it; inner: one does, with
+  // no integer (the record's param would be empty).
+  auto find = [&](const Plan& p, size_t count, auto param_at) -> std::optional<std::optional<int64_t>> {
+    const size_t n = std::min<size_t>({p.row->params.size(), count, p.kestrel_index.size()});
+    for (size_t i = n; i-- > 0;) {
+      if (p.kestrel_index[i] != kestrel_index) continue;
+      const std::span<const uint8_t> bytes = param_at(i);
+      if (bytes.empty()) return std::optional<int64_t>();
+      auto v = read_int(bytes, p.row->params[i].type);
+      if (!v) return std::optional<int64_t>();
+      return std::optional<int64_t>(apply(p.row->params[i].convert, *v));
+    }
+    return std::nullopt;
+  };
+  if (auto v = find(plan, ev.params.size(), [&](size_t i) { return ev.params[i]; })) return *v;
+  const Pending* p = pending_of(static_cast<int64_t>(ev.tid), false);
+  if (p == nullptr || p->id + 1 != ev.type) return std::nullopt;
+  const Plan& enter = plan_of(p->id);
+  if (enter.row == nullptr) return std::nullopt;
+  if (auto v = find(enter, p->ends.size(), [&](size_t i) { return p->param(i); })) return *v;
+  return std::nullopt;
+}
+
+void ScapConverter::pass_over_exit(const RawEvent& ev) {
+  ++read_[ev.type];
+  ++events_read_;
+  ++passed_over_;
+  if (Pending* p = pending_of(static_cast<int64_t>(ev.tid), false)) p->id = kNoPending;
+}
+
 std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
   scratch_.clear();
   auto enter = convert_into(ev, scratch_);

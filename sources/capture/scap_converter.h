@@ -60,6 +60,17 @@ class ScapConverter {
   // convert() answers nullopt.
   std::optional<bool> convert_into(const RawEvent& ev, std::vector<uint8_t>& out);
 
+  // For an exit `ev` of a modelled type: the value its record's Kestrel
+  // param `kestrel_index` would carry, from the exit's own params or its
+  // thread's pending enter (as convert_into() merges them); nullopt when
+  // neither holds it or it is not an integer.
+  std::optional<int64_t> exit_param_int(const RawEvent& ev, int kestrel_index);
+  // The exit `ev` is counted as read and passed over (EventPrejudge): its
+  // thread's pending enter is answered, as convert_into() would, and no
+  // record is built.
+  void pass_over_exit(const RawEvent& ev);
+  uint64_t passed_over() const { return passed_over_; }
+
   // The Kestrel types whose enter events become records; the enters of
   // other types are only remembered for their exits (which carry their
   // params) and counted in enters_left_out(). Default: every type.
@@ -119,6 +130,7 @@ class ScapConverter {
 
   EventTypeSet enter_types_ = EventTypeSet().set();
   uint64_t enters_left_out_ = 0;
+  uint64_t passed_over_ = 0;
   EventBuilder builder_;  // the rare records: generic and unmodelled syscalls
   std::vector<uint8_t> scratch_;  // convert()'s record
   std::unordered_map<int64_t, Pending> pending_;  // by tid

@@ -107,6 +107,19 @@ Status ScapSource::set_capture_request(const CaptureRequest& request) {
   return set_event_filter(request.event_types);
 }
 
+bool ScapSource::prejudge_with(EventPrejudge* judge) {
+  judge_ = judge;
+  judged_fd_.assign(UINT16_MAX + 1, -1);
+  if (judge == nullptr) return true;
+  const EventTypeSet& types = judge->judged_types();
+  for (const scap::EventRow& row : scap::all_events()) {
+    if (row.kestrel_type == KE_NONE || row.dir != scap::Direction::kExit || !types.test(row.kestrel_type)) continue;
+    const int fd = judge->fd_param(row.kestrel_type);
+    if (fd >= 0) judged_fd_[row.id] = static_cast<int16_t>(fd);
+  }
+  return true;
+}
+
 Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds wait) {
   (void)wait;
   out.clear();
@@ -118,22 +131,44 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
   std::vector<uint8_t>& records = out.storage;
   record_ends_.clear();
   enter_.clear();
-  scap::RawEvent raw;
+  scap::RawEvent& raw = held_;
   std::unique_lock lock(mu_);
-  while (record_ends_.size() < kBatchEvents) {
-    auto r = reader_.next(raw);
-    if (!r.ok()) {
-      deferred_ = r.status();
-      break;
+  // Events passed over in this call: bounded, so that a long run of them
+  // still returns to the consumer (its stop flag, its ticks) now and then.
+  size_t passed = 0;
+  while (record_ends_.size() < kBatchEvents && passed < kBatchEvents * 16) {
+    if (holding_) {
+      holding_ = false;
+    } else {
+      auto r = reader_.next(raw);
+      if (!r.ok()) {
+        deferred_ = r.status();
+        break;
+      }
+      if (*r == scap::NextResult::kEnd) {
+        ended_ = true;
+        break;
+      }
+      // A process list after the first event block (a concatenated capture,
+      // a writer re-emitting its tables): its threads, before the events
+      // that follow it are converted.
+      if (reader_.thread_count() != 0) adopt_late_threads();
     }
-    if (*r == scap::NextResult::kEnd) {
-      ended_ = true;
-      break;
+    if (judge_ != nullptr && judged_fd_[raw.type] >= 0) {
+      const auto fd = converter_.exit_param_int(raw, judged_fd_[raw.type]);
+      const uint16_t type = scap::find_event(raw.type)->kestrel_type;
+      const auto tid = static_cast<int64_t>(raw.tid);
+      if (fd && record_ends_.empty()) {
+        if (judge_->pass_over(type, tid, *fd, raw.ts)) {
+          converter_.pass_over_exit(raw);
+          ++passed;
+          continue;
+        }
+      } else if (fd && judge_->may_pass_over(type, tid, *fd)) {
+        holding_ = true;  // asked first thing at the next call, the batch then empty
+        break;
+      }
     }
-    // A process list after the first event block (a concatenated capture,
-    // a writer re-emitting its tables): its threads, before the events
-    // that follow it are converted.
-    if (reader_.thread_count() != 0) adopt_late_threads();
     auto enter = converter_.convert_into(raw, records);
     if (!enter) continue;
     record_ends_.push_back(records.size());
@@ -149,7 +184,7 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
     bytes_.fetch_add(records.size(), std::memory_order_relaxed);
     if (!out.records.empty()) return NextOutcome::kBatch;
     if (!deferred_.ok()) return deferred_;
-    return NextOutcome::kEof;
+    return ended_ ? NextOutcome::kEof : NextOutcome::kIdle;
   }
   out.events.reserve(record_ends_.size());
   for (size_t i = 0; i < record_ends_.size(); ++i) {
@@ -165,7 +200,7 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
   bytes_.fetch_add(records.size(), std::memory_order_relaxed);
   if (!out.events.empty()) return NextOutcome::kBatch;
   if (!deferred_.ok()) return deferred_;
-  return NextOutcome::kEof;
+  return ended_ ? NextOutcome::kEof : NextOutcome::kIdle;
 }
 
 SourceStats ScapSource::stats() const {
@@ -177,6 +212,7 @@ SourceStats ScapSource::stats() const {
   s.counters["scap_events_modelled"] = converter_.modelled();
   if (uint64_t f = reader_.skipped_events()) s.counters["scap_events_filtered"] = f;
   if (uint64_t e = converter_.enters_left_out()) s.counters["scap_enters_left_out"] = e;
+  if (uint64_t p = converter_.passed_over()) s.counters["scap_events_passed_over"] = p;
   for (const auto& [id, n] : converter_.unmodelled_by_id())
     s.counters["scap_unmodelled." + scap::scap_event_label(id) + "(" + std::to_string(id) + ")"] += n;
   // Generic events by the syscall they stand for: delivered ones, and the

@@ -55,6 +55,11 @@ class ScapSource final : public Source {
   // The event filter, and enter records only for request.enter_event_types
   // (the others' enters are remembered for their exits, never delivered).
   Status set_capture_request(const CaptureRequest& request) override;
+  // Exits of the judge's types are offered to it before they are built,
+  // each when the batch is empty (the batch ends before one the judge may
+  // answer for); those it answers for are passed over and counted
+  // ("scap_events_passed_over").
+  bool prejudge_with(EventPrejudge* judge) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
   // A replay streamed through a FIFO waits for its writer: this ends the
@@ -79,6 +84,15 @@ class ScapSource final : public Source {
   // Where each of this batch's records ends in the batch's storage.
   std::vector<size_t> record_ends_;
   std::vector<bool> enter_;
+  EventPrejudge* judge_ = nullptr;
+  // By scap id: the Kestrel fd param of a judged exit type, -1 otherwise.
+  std::vector<int16_t> judged_fd_;
+  // An event read but not yet converted: the batch ended before it so that
+  // the judge, asked at the next next(), sees every record before it
+  // processed. Its params still point into the reader's buffer, which
+  // only the reader's next next() moves.
+  scap::RawEvent held_;
+  bool holding_ = false;
   Status deferred_;  // an error met after events already in the batch
   bool ended_ = false;
   mutable std::mutex mu_;  // guards the converter's counts for stats()
