@@ -43,7 +43,10 @@ void Pipeline::prejudge_if_possible() {
   // (no open-family path standing in for a missing fd), and whose rules
   // read only thread/fd state.
   judged_types_.reset();
-  const EventTypeSet& by_rules = rules_->state_determined_types();
+  // Only types some rule reads: the others' exits are not delivered at
+  // all (the capture request leaves them out), and reading on this thread
+  // would only give up the reader thread.
+  const EventTypeSet by_rules = rules_->state_determined_types() & rules_->required_event_types();
   for (uint16_t t = 0; t < KE_COUNT; ++t) {
     if (t == KE_SYSCALL || !by_rules.test(t) || StateUpdater::changes_state(t)) continue;
     const EventInfo& info = event_info(t);
@@ -62,14 +65,21 @@ bool Pipeline::may_pass_over(uint16_t type, int64_t tid, int64_t fd) const {
 
 bool Pipeline::pass_over(uint16_t type, int64_t tid, int64_t fd, uint64_t ts_ns) {
   if (!judging_ || running_ == nullptr) return false;
-  auto it = verdicts_.find(VerdictKey{type, tid, fd});
-  if (it == verdicts_.end() || it->second != state_epoch_) return false;
+  const VerdictKey key{type, tid, fd};
+  // Runs of one key: the last one passed over, at the same epoch, holds.
+  if (last_passed_epoch_ != state_epoch_ || !(last_passed_ == key)) {
+    auto it = verdicts_.find(key);
+    if (it == verdicts_.end() || it->second != state_epoch_) return false;
+  }
   // A checkpoint of event time is handled in run(), with the event.
   if (on_event_second_ && event_clock_.would_pass(ts_ns)) return false;
   // What handle() would have done with it, the rules answering no: the
   // state's count and the thread's recency, the event's number, the rules'
   // counts, the clock.
-  if (!updater_.apply_unchanged(kHostDomain, tid)) return false;
+  if (!updater_.apply_unchanged(kHostDomain, tid, last_touched_tid_ == tid)) return false;
+  last_touched_tid_ = tid;
+  last_passed_ = key;
+  last_passed_epoch_ = state_epoch_;
   if (on_event_second_) event_clock_.passed(ts_ns);
   ++running_->events;
   rules_->count_unmatched(type);
@@ -85,6 +95,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   // every verdict taken before is void), and whether it can give one.
   bool verdict_possible = false;
   if (judging_) {
+    last_touched_tid_ = -1;  // apply() below marks this record's thread
     const bool only_thread = ev.enter ? ev.view.info().is_syscall() : !StateUpdater::changes_state(type);
     // get(), not find(): find() counts a lookup the run without a judge
     // would not; the recency get() marks, apply() marks again just after.

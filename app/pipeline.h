@@ -169,6 +169,11 @@ class Pipeline : private EventPrejudge {
   uint64_t state_epoch_ = 0;
   std::unordered_map<VerdictKey, uint64_t, VerdictKeyHash> verdicts_;  // no match, at that epoch
   PipelineSummary* running_ = nullptr;  // run()'s summary, for pass_over()
+  // pass_over()'s last answer: its key and epoch, and the thread it marked
+  // most recently used (-1 once a handled record marked another).
+  VerdictKey last_passed_{0, -1, -1};
+  uint64_t last_passed_epoch_ = UINT64_MAX;
+  int64_t last_touched_tid_ = -1;
 
   Multiplexer& mux_;
   ThreadTable& table_;

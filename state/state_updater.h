@@ -110,8 +110,10 @@ class StateUpdater {
   // known, without the record: counts it and marks the thread recently
   // used. False, and nothing done, when the thread is unknown (apply()
   // would create it).
-  bool apply_unchanged(DomainId domain, int64_t tid) {
-    if (table_.get(domain, tid) == nullptr) return false;
+  // `touched`: the caller knows the thread is known and already the most
+  // recently used one (marking it again would change nothing).
+  bool apply_unchanged(DomainId domain, int64_t tid, bool touched = false) {
+    if (!touched && table_.get(domain, tid) == nullptr) return false;
     ++stats_.events;
     return true;
   }

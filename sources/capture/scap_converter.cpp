@@ -225,17 +225,15 @@ int64_t ScapConverter::pid_of(int64_t tid) const {
 }
 
 ScapConverter::Pending* ScapConverter::pending_of(int64_t tid, bool create) {
-  if (cached_pending_ != nullptr && cached_pending_tid_ == tid) return cached_pending_;
+  CachedPending& c = cached_pending_[static_cast<uint64_t>(tid) % cached_pending_.size()];
+  if (c.pending != nullptr && c.tid == tid) return c.pending;
   Pending* p = nullptr;
   if (create) {
     p = &pending_[tid];
   } else if (auto it = pending_.find(tid); it != pending_.end()) {
     p = &it->second;
   }
-  if (p != nullptr) {
-    cached_pending_tid_ = tid;
-    cached_pending_ = p;
-  }
+  if (p != nullptr) c = CachedPending{tid, p};
   return p;
 }
 
@@ -401,30 +399,42 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
 
 std::optional<int64_t> ScapConverter::exit_param_int(const RawEvent& ev, int kestrel_index) {
   if (ev.type == kGenericEnterId || ev.type == kGenericExitId || kestrel_index < 0) return std::nullopt;
-  const Plan& plan = plan_of(ev.type);
-  if (plan.row == nullptr || plan.row->kestrel_type == KE_NONE || plan.row->dir != Direction::kExit) return std::nullopt;
-  // The exit's own param wins over its enter's, as place() lays them.
-  // Outer nullopt: no param of this event fills it; inner: one does, with
-  // no integer (the record's param would be empty).
-  auto find = [&](const Plan& p, size_t count, auto param_at) -> std::optional<std::optional<int64_t>> {
-    const size_t n = std::min<size_t>({p.row->params.size(), count, p.kestrel_index.size()});
-    for (size_t i = n; i-- > 0;) {
-      if (p.kestrel_index[i] != kestrel_index) continue;
-      const std::span<const uint8_t> bytes = param_at(i);
-      if (bytes.empty()) return std::optional<int64_t>();
-      auto v = read_int(bytes, p.row->params[i].type);
-      if (!v) return std::optional<int64_t>();
-      return std::optional<int64_t>(apply(p.row->params[i].convert, *v));
-    }
-    return std::nullopt;
+  // Where the param comes from, worked out once per exit id: the last scap
+  // param of the exit, else of its enter, that place() puts there (the
+  // exit's own wins, as place() lays the exit's after the enter's).
+  ParamSource& src = param_sources_[ev.type];
+  if (src.kestrel_index != kestrel_index) {
+    src = ParamSource{};
+    src.kestrel_index = static_cast<int16_t>(kestrel_index);
+    const Plan& plan = plan_of(ev.type);
+    if (plan.row == nullptr || plan.row->kestrel_type == KE_NONE || plan.row->dir != Direction::kExit) return std::nullopt;
+    src.modelled_exit = true;
+    auto last = [&](const Plan& p, const ParamRow*& row) -> int8_t {
+      const size_t n = std::min<size_t>(p.row->params.size(), p.kestrel_index.size());
+      for (size_t i = n; i-- > 0;)
+        if (p.kestrel_index[i] == kestrel_index) {
+          row = &p.row->params[i];
+          return static_cast<int8_t>(i);
+        }
+      return -1;
+    };
+    src.exit_i = last(plan, src.exit_row);
+    if (const Plan& enter = plan_of(static_cast<uint16_t>(ev.type - 1)); enter.row != nullptr && ev.type > 0)
+      src.enter_i = last(enter, src.enter_row);
+  }
+  if (!src.modelled_exit) return std::nullopt;
+  auto value = [](std::span<const uint8_t> bytes, const ParamRow* row) -> std::optional<int64_t> {
+    if (bytes.empty()) return std::nullopt;
+    auto v = read_int(bytes, row->type);
+    if (!v) return std::nullopt;
+    return apply(row->convert, *v);
   };
-  if (auto v = find(plan, ev.params.size(), [&](size_t i) { return ev.params[i]; })) return *v;
+  if (src.exit_i >= 0 && static_cast<size_t>(src.exit_i) < ev.params.size())
+    return value(ev.params[static_cast<size_t>(src.exit_i)], src.exit_row);
   const Pending* p = pending_of(static_cast<int64_t>(ev.tid), false);
-  if (p == nullptr || p->id + 1 != ev.type) return std::nullopt;
-  const Plan& enter = plan_of(p->id);
-  if (enter.row == nullptr) return std::nullopt;
-  if (auto v = find(enter, p->ends.size(), [&](size_t i) { return p->param(i); })) return *v;
-  return std::nullopt;
+  if (p == nullptr || p->id + 1 != ev.type || src.enter_i < 0 || static_cast<size_t>(src.enter_i) >= p->ends.size())
+    return std::nullopt;
+  return value(p->param(static_cast<size_t>(src.enter_i)), src.enter_row);
 }
 
 void ScapConverter::pass_over_exit(const RawEvent& ev) {

@@ -24,6 +24,7 @@
 // be named is counted as unmodelled.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -109,12 +110,13 @@ class ScapConverter {
   std::optional<std::span<const uint8_t>> finish(const RawEvent& ev);
   void remember_enter(int64_t tid, uint16_t id, const RawParams& params);
   // The thread's pending entry (created if `create`, else nullptr when it
-  // has none). A capture's events come in runs of one thread: the last
-  // answer is kept (map nodes are stable) and dropped when entries are.
+  // has none). A capture's events come in runs of a few threads: the last
+  // answers are kept by tid (map nodes are stable) and dropped when
+  // entries are.
   Pending* pending_of(int64_t tid, bool create);
   int64_t pid_of(int64_t tid) const;
   void forget_cached() {
-    cached_pending_ = nullptr;
+    cached_pending_.fill(CachedPending{});
     cached_pid_tid_ = -1;
   }
   static bool tracks_process(uint16_t kestrel_type) {
@@ -131,12 +133,24 @@ class ScapConverter {
   EventTypeSet enter_types_ = EventTypeSet().set();
   uint64_t enters_left_out_ = 0;
   uint64_t passed_over_ = 0;
+  // exit_param_int()'s answer to where a Kestrel param comes from, by exit id.
+  struct ParamSource {
+    int16_t kestrel_index = -1;  // the param it was worked out for (-1: none yet)
+    bool modelled_exit = false;
+    int8_t exit_i = -1, enter_i = -1;  // scap param index in the exit / its enter
+    const ParamRow* exit_row = nullptr;
+    const ParamRow* enter_row = nullptr;
+  };
+  std::vector<ParamSource> param_sources_ = std::vector<ParamSource>(UINT16_MAX + 1);
   EventBuilder builder_;  // the rare records: generic and unmodelled syscalls
   std::vector<uint8_t> scratch_;  // convert()'s record
   std::unordered_map<int64_t, Pending> pending_;  // by tid
   std::unordered_map<int64_t, int64_t> pid_of_tid_;
-  int64_t cached_pending_tid_ = -1;
-  Pending* cached_pending_ = nullptr;
+  struct CachedPending {
+    int64_t tid = -1;
+    Pending* pending = nullptr;
+  };
+  std::array<CachedPending, 16> cached_pending_{};  // by tid % 16
   mutable int64_t cached_pid_tid_ = -1;  // pid_of's last answer: tid -> pid
   mutable int64_t cached_pid_ = 0;
   std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter

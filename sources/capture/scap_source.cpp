@@ -109,13 +109,13 @@ Status ScapSource::set_capture_request(const CaptureRequest& request) {
 
 bool ScapSource::prejudge_with(EventPrejudge* judge) {
   judge_ = judge;
-  judged_fd_.assign(UINT16_MAX + 1, -1);
+  judged_.assign(UINT16_MAX + 1, Judged{});
   if (judge == nullptr) return true;
   const EventTypeSet& types = judge->judged_types();
   for (const scap::EventRow& row : scap::all_events()) {
     if (row.kestrel_type == KE_NONE || row.dir != scap::Direction::kExit || !types.test(row.kestrel_type)) continue;
     const int fd = judge->fd_param(row.kestrel_type);
-    if (fd >= 0) judged_fd_[row.id] = static_cast<int16_t>(fd);
+    if (fd >= 0) judged_[row.id] = Judged{static_cast<int16_t>(fd), row.kestrel_type};
   }
   return true;
 }
@@ -154,9 +154,9 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
       // that follow it are converted.
       if (reader_.thread_count() != 0) adopt_late_threads();
     }
-    if (judge_ != nullptr && judged_fd_[raw.type] >= 0) {
-      const auto fd = converter_.exit_param_int(raw, judged_fd_[raw.type]);
-      const uint16_t type = scap::find_event(raw.type)->kestrel_type;
+    if (judge_ != nullptr && judged_[raw.type].fd >= 0) {
+      const auto fd = converter_.exit_param_int(raw, judged_[raw.type].fd);
+      const uint16_t type = judged_[raw.type].type;
       const auto tid = static_cast<int64_t>(raw.tid);
       if (fd && record_ends_.empty()) {
         if (judge_->pass_over(type, tid, *fd, raw.ts)) {

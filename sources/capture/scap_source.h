@@ -85,8 +85,12 @@ class ScapSource final : public Source {
   std::vector<size_t> record_ends_;
   std::vector<bool> enter_;
   EventPrejudge* judge_ = nullptr;
-  // By scap id: the Kestrel fd param of a judged exit type, -1 otherwise.
-  std::vector<int16_t> judged_fd_;
+  // By scap id: a judged exit type's Kestrel type and fd param (fd -1: not judged).
+  struct Judged {
+    int16_t fd = -1;
+    uint16_t type = 0;
+  };
+  std::vector<Judged> judged_;
   // An event read but not yet converted: the batch ended before it so that
   // the judge, asked at the next next(), sees every record before it
   // processed. Its params still point into the reader's buffer, which
