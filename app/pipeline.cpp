@@ -60,7 +60,11 @@ void Pipeline::prejudge_if_possible() {
 }
 
 bool Pipeline::may_pass_over(uint16_t type, int64_t tid, int64_t fd) const {
-  return judging_ && verdicts_.contains(VerdictKey{type, tid, fd});
+  // A verdict of an earlier epoch stays void: the records before this
+  // event can only move the epoch on.
+  if (!judging_) return false;
+  auto it = verdicts_.find(VerdictKey{type, tid, fd});
+  return it != verdicts_.end() && it->second == state_epoch_;
 }
 
 bool Pipeline::pass_over(uint16_t type, int64_t tid, int64_t fd, uint64_t ts_ns) {
@@ -148,9 +152,15 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
   }
-  if (verdict_possible && alerts.empty()) {
-    if (auto fd = ev.view.param_int(static_cast<uint16_t>(engine::eval::param_roles(type).fd)))
-      verdicts_[VerdictKey{type, ev.view.tid(), *fd}] = state_epoch_;
+  if (verdict_possible) {
+    if (auto fd = ev.view.param_int(static_cast<uint16_t>(engine::eval::param_roles(type).fd))) {
+      const VerdictKey key{type, ev.view.tid(), *fd};
+      if (alerts.empty()) verdicts_[key] = state_epoch_;
+      else {
+        verdicts_.erase(key);
+        last_passed_epoch_ = UINT64_MAX;
+      }
+    }
   }
   for (auto& alert : alerts) {
     ++summary.alerts;

@@ -200,3 +200,106 @@ TEST(ScapRules, SyscallsWithoutAKestrelTypeMatchByName) {
 
 }  // namespace
 }  // namespace kestrel
+
+namespace kestrel {
+namespace {
+
+// Exit records whose answer is already known (same type, thread and fd,
+// last handled with no match, no state change since) are passed over
+// without being built (app/pipeline.h): the alerts, their evt.num and the
+// event count are those of a run that builds and evaluates every record.
+// The capture spans several batches (a judge is asked only at a batch's
+// start), and the fd's name changes in the middle (close, open), so stale
+// answers must not be reused.
+TEST(ScapRules, ExitsWithAKnownAnswerArePassedOverAndCountAsHandled) {
+  using namespace synthetic_scap;
+  ProcEntry reader;
+  reader.tid = reader.pid = 4000;
+  reader.comm = "reader";
+  reader.exe = "/bin/reader";
+  ProcEntry other;
+  other.tid = other.pid = 4100;
+  other.comm = "other";
+  other.exe = "/bin/other";
+  SyntheticScap w;
+  w.section_header();
+  w.proclist(9, {reader, other});
+  std::vector<uint8_t> fdl;  // other's fd 3: /c
+  put<uint64_t>(fdl, 4100);
+  put<uint32_t>(fdl, 0);
+  put<int64_t>(fdl, 3);
+  put<uint64_t>(fdl, 77);
+  fdl.push_back(1);  // SCAP_FD_FILE
+  str(fdl, "/c");
+  set_len(fdl, 8);
+  w.block(kFDLV2, fdl);
+  uint64_t ts = 1000;
+  auto text = [](const std::string& s) {
+    std::vector<uint8_t> v(s.begin(), s.end());
+    v.push_back(0);
+    return v;
+  };
+  auto open3 = [&](const std::string& name) {
+    w.event_in(kEVV2, 2, ts++, 4000, {text(name), le<uint32_t>(0), le<uint32_t>(0)});
+    w.event_in(kEVV2, 3, ts++, 4000,
+               {le<int64_t>(3), text(name), le<uint32_t>(0), le<uint32_t>(0), le<uint32_t>(0), le<uint64_t>(1)});
+  };
+  auto read3 = [&](uint64_t tid) {
+    w.event_in(kEVV2, 6, ts++, tid, {le<int64_t>(3), le<uint32_t>(1)});
+    w.event_in(kEVV2, 7, ts++, tid, {le<int64_t>(1), {'x'}});
+  };
+  open3("/b");
+  for (int i = 0; i < 3000; ++i) {
+    read3(4000);
+    if (i % 3 == 0) read3(4100);
+  }
+  w.event_in(kEVV2, 4, ts++, 4000, {le<int64_t>(3)});  // close fd 3
+  w.event_in(kEVV2, 5, ts++, 4000, {le<int64_t>(0)});
+  open3("/a");
+  for (int i = 0; i < 3000; ++i) {
+    read3(4000);
+    if (i % 5 == 0) read3(4100);
+  }
+  const std::string trace = ::testing::TempDir() + "scap_passed_over.scap";
+  std::ofstream(trace, std::ios::binary).write(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
+
+  // The same rules, judged (state-only fields) and not (evt.num is not one).
+  auto run = [&](const std::string& extra, std::string& log) {
+    const std::string rules = ::testing::TempDir() + "scap_passed_over_rules.yaml";
+    std::ofstream(rules) << "- rule: read_a\n  desc: x\n  condition: evt.type=read and evt.dir=< and fd.name=/a" << extra
+                         << "\n  output: \"%evt.num %proc.name %fd.name\"\n  priority: WARNING\n"
+                         << "- rule: other_c\n  desc: x\n  condition: evt.type=read and evt.dir=< and proc.name=other "
+                            "and fd.name=/c and fd.num=4"
+                         << extra << "\n  output: \"%evt.num %proc.name %fd.name\"\n  priority: WARNING\n";
+    std::vector<const char*> args = {"kestrel", "-e", trace.c_str(), "-r", rules.c_str(), "--stats"};
+    std::ostringstream out, err;
+    EXPECT_EQ(run_kestrel(static_cast<int>(args.size()), args.data(), out, err), kExitOk) << err.str();
+    log = err.str();
+    return out.str();
+  };
+  std::string judged_log, built_log;
+  const std::string judged = run("", judged_log);
+  const std::string built = run(" and evt.num > 0", built_log);
+  auto count = [](const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(built, "reader /a"), 3000u) << built_log;
+  EXPECT_EQ(count(built, "other"), 0u) << built_log;
+  EXPECT_EQ(judged, built);  // every alert, with its evt.num
+  auto line = [](const std::string& log, const std::string& key) {
+    auto at = log.find(key);
+    return at == std::string::npos ? std::string() : log.substr(at, log.find('\n', at) - at);
+  };
+  EXPECT_EQ(line(judged_log, "Events processed:"), line(built_log, "Events processed:"));
+  EXPECT_NE(line(built_log, "Events processed:"), "");
+  EXPECT_EQ(line(built_log, "scap_events_passed_over"), "") << built_log;
+  // Most of the reads of /b (no match) and of other's /c are passed over.
+  const std::string passed = line(judged_log, "scap_events_passed_over: ");
+  ASSERT_NE(passed, "") << judged_log;
+  EXPECT_GT(std::stoul(passed.substr(passed.find(':') + 2)), 2000u) << judged_log;
+}
+
+}  // namespace
+}  // namespace kestrel
