@@ -68,6 +68,13 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
+  // Extractors learn which plugin id is which event source: async events
+  // sent into a plugin source carry that source's plugin id.
+  for (auto& extractor : out)
+    if (extractor.fields)
+      for (const auto& p : out)
+        if (p.library->info().can_source)
+          extractor.fields->name_plugin_source(p.library->info().id, p.library->info().event_source);
   return out;
 }
 
