@@ -188,7 +188,7 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
       err << "kestrel: " << plugins.status().to_string() << "\n";
       return kExitFailure;
     }
-    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins, config.static_fields);
     // Falco's text (userspace/falco/app/actions/list_fields.cpp).
     if (!o.list_fields->empty() && !fields.is_known_source(*o.list_fields))
       return refuse(err, "Value for --list must be a valid source type");
@@ -227,7 +227,7 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
       err << "kestrel: " << plugins.status().to_string() << "\n";
       return kExitFailure;
     }
-    const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+    const engine::FieldRegistry fields = plugin_field_registry(*plugins, config.static_fields);
     return run_validate(o.validate, config.json_output, plugin_versions(*plugins), fields, out, err);
   }
   return run_collector(o, config, out, err);

@@ -213,6 +213,8 @@ Status Collector::start() {
     parsing_ = std::make_unique<plugin::PluginEventParsing>(libraries);
     for (const auto& [id, event_source] : plugin_routes_) parsing_->name_source(id, event_source);
     for (const auto& [plugin_id, event_source] : replay_plugin_routes_) parsing_->name_plugin(plugin_id, event_source);
+    // (async events sent into a live plugin source carry its id)
+    for (const auto& [plugin_id, event_source] : live_plugin_ids_) parsing_->name_plugin(plugin_id, event_source);
     pipeline_->parse_with(parsing_.get());
   }
   if (plan_.webserver) {

@@ -1,5 +1,7 @@
 #include "app/collector_plan.h"
 
+#include "app/static_fields.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -28,6 +30,12 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
     out.tags = entry.match_tags;
     out.extra_output = entry.extra_output;
     for (const auto& [name, format] : entry.extra_fields) out.extra_fields.push_back({name, format});
+    // Falco appends the suggested fields after the entry's own format, one
+    // format each: here static_fields' (app/static_fields.h).
+    if (entry.suggested_output) {
+      const engine::AppendOutput match = out;
+      for (auto& e : suggested_static_output(match, config.static_fields)) options.append_output.push_back(std::move(e));
+    }
   }
   return options;
 }

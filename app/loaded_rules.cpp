@@ -26,11 +26,16 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   apply_rule_selection(*rules, config.rules_toggles, options.rule_selection);
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
-  loaded.providers = plugin_field_providers(plugins);
+  if (!config.static_fields.empty()) loaded.static_fields = std::make_unique<StaticFieldProvider>(config.static_fields);
+  loaded.providers = plugin_field_providers(plugins, loaded.static_fields.get());
   loaded.plugin_events = std::make_unique<PluginEventNames>(plugins);
   // Compiled against the registry the rules were validated with.
   auto engine_options = options_in;
   engine_options.fields = &fields;
+  // suggested_output's plugin side needs the loaded plugins (their
+  // "addOutput" fields); static_fields' part is in rule_engine_options.
+  for (const AppendOutput& entry : config.append_output)
+    for (auto& e : plugin_suggested_output(entry, plugins)) engine_options.append_output.push_back(std::move(e));
   // A plugin extracting from syscall events fills its fields in the
   // syscall engine; every other entry is a plugin source's own engine.
   if (auto it = loaded.providers.find("syscall"); it != loaded.providers.end())

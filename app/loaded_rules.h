@@ -21,6 +21,9 @@ namespace kestrel {
 
 struct LoadedRules {
   std::unique_ptr<engine::RuleSet> set;
+  // static_fields' static.<key> (null without any); before `providers`,
+  // which use it.
+  std::unique_ptr<StaticFieldProvider> static_fields;
   // What the engines below extract plugin fields with; declared first so
   // they outlive the engines.
   std::map<std::string, std::unique_ptr<SourceFieldProvider>> providers;  // per plugin event source

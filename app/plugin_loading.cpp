@@ -68,6 +68,13 @@ Result<std::vector<LoadedPlugin>> load_plugins(const KestrelConfig& config) {
     if (lp.library->info().can_extract) lp.fields = std::make_unique<plugin::PluginFieldProvider>(lp.library);
     out.push_back(std::move(lp));
   }
+  // Extractors learn which plugin id is which event source: async events
+  // sent into a plugin source carry that source's plugin id.
+  for (auto& extractor : out)
+    if (extractor.fields)
+      for (const auto& p : out)
+        if (p.library->info().can_source)
+          extractor.fields->name_plugin_source(p.library->info().id, p.library->info().event_source);
   return out;
 }
 
@@ -107,7 +114,7 @@ std::vector<std::string> sources_with_plugin_fields(const std::vector<LoadedPlug
 
 }  // namespace
 
-engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins) {
+engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins, const StaticFields& statics) {
   engine::FieldRegistry registry;
   // Each plugin source gets the fields of every plugin extracting from it,
   // in load order.
@@ -124,14 +131,42 @@ engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plu
     for (const auto& source : registry.sources())
       if (source != "syscall" && !extracts_from(p.library->info(), source)) registry.withdraw_static_fields(source, names);
   }
+  add_static_fields(registry, statics);
   return registry;
 }
 
-std::map<std::string, std::unique_ptr<SourceFieldProvider>> plugin_field_providers(
-    const std::vector<LoadedPlugin>& plugins) {
-  std::map<std::string, std::unique_ptr<SourceFieldProvider>> by_source;
+std::vector<engine::AppendOutput> plugin_suggested_output(const AppendOutput& entry,
+                                                          const std::vector<LoadedPlugin>& plugins) {
+  std::vector<engine::AppendOutput> out;
+  if (!entry.suggested_output) return out;
   for (const auto& source : sources_with_plugin_fields(plugins)) {
+    if (!entry.match_source.empty() && entry.match_source != source) continue;
+    for (const auto& p : plugins) {
+      if (!p.fields || !extracts_from(p.library->info(), source)) continue;
+      for (const auto& f : p.library->info().fields) {
+        if (!f.add_output) continue;
+        engine::AppendOutput e;
+        e.source = source;
+        e.tags = entry.match_tags;
+        if (!entry.match_rule.empty()) e.rule = entry.match_rule;
+        std::string underscored = f.name;
+        std::replace(underscored.begin(), underscored.end(), '.', '_');
+        e.extra_output = underscored + "=%" + f.name;
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::unique_ptr<SourceFieldProvider>> plugin_field_providers(
+    const std::vector<LoadedPlugin>& plugins, StaticFieldProvider* statics) {
+  std::map<std::string, std::unique_ptr<SourceFieldProvider>> by_source;
+  auto sources = sources_with_plugin_fields(plugins);
+  if (statics && std::find(sources.begin(), sources.end(), "syscall") == sources.end()) sources.push_back("syscall");
+  for (const auto& source : sources) {
     auto provider = std::make_unique<SourceFieldProvider>();
+    if (statics) provider->add(statics, statics->field_names());
     for (const auto& p : plugins)
       if (p.fields && extracts_from(p.library->info(), source)) provider->add(p.fields.get(), p.library->info());
     by_source.emplace(source, std::move(provider));

@@ -16,6 +16,7 @@
 
 #include "app/config/config.h"
 #include "app/source_field_provider.h"
+#include "app/static_fields.h"
 #include "engine/fields/field_registry.h"
 #include "engine/plugin_requirements.h"
 #include "plugins/plugin_field_provider.h"
@@ -63,13 +64,26 @@ std::vector<std::string> plugin_event_sources(const std::vector<LoadedPlugin>& p
 // extract from: a rule naming one there is refused, condition or output.
 // Build it before loading rules and keep it as long as the rule engines
 // compiled against it (they point into it).
-engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins);
+// The append_output entries an entry with suggested_output stands for on
+// the plugins' side: "foo_bar=%foo.bar" for every field a loaded plugin
+// marks "addOutput", in each source the plugin extracts from (the entry's
+// source only, when it names one), with the entry's tags and rule (Falco's
+// add_suggested_output; static_fields' own are in collector_plan.cpp).
+std::vector<engine::AppendOutput> plugin_suggested_output(const AppendOutput& entry,
+                                                          const std::vector<LoadedPlugin>& plugins);
+
+// `statics` (falco.yaml's static_fields) add static.<key> to every source
+// (app/static_fields.h).
+engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plugins,
+                                            const StaticFields& statics = {});
 
 // For each event source the loaded plugins produce, the provider filling
 // its fields: every plugin extracting from it (source_field_provider.h);
-// one with no extractor when none does. The plugins must outlive them.
+// one with no extractor when none does. With `statics` (static_fields),
+// "syscall" and every plugin source get it first, for static.<key>. The
+// plugins and `statics` must outlive them.
 std::map<std::string, std::unique_ptr<SourceFieldProvider>> plugin_field_providers(
-    const std::vector<LoadedPlugin>& plugins);
+    const std::vector<LoadedPlugin>& plugins, StaticFieldProvider* statics = nullptr);
 
 // A Source per loaded plugin with an event source (open_params from config).
 std::vector<std::unique_ptr<Source>> make_plugin_sources(const std::vector<LoadedPlugin>& plugins);

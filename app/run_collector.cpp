@@ -68,7 +68,7 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
   }
   // The fields rules may name with these plugins: outlives the collector
   // and every rule set it loads.
-  const engine::FieldRegistry fields = plugin_field_registry(*plugins);
+  const engine::FieldRegistry fields = plugin_field_registry(*plugins, config.static_fields);
   // Container metadata: outlives the collector and every engine it loads.
   std::unique_ptr<ContainerStore> containers = make_container_store(config, options);
   auto engine_options = rule_engine_options(config, hostname);

@@ -8,6 +8,10 @@ void SourceFieldProvider::add(engine::eval::FieldProvider* provider, const plugi
   extractors_.push_back(std::move(e));
 }
 
+void SourceFieldProvider::add(engine::eval::FieldProvider* provider, const std::vector<std::string>& field_names) {
+  extractors_.push_back(Extractor{provider, {field_names.begin(), field_names.end()}});
+}
+
 std::optional<uint32_t> SourceFieldProvider::prepare(std::string_view name, const std::optional<std::string>& arg,
                                                      engine::FieldType type) {
   for (auto& e : extractors_) {

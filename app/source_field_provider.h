@@ -28,6 +28,8 @@ class SourceFieldProvider final : public engine::eval::FieldProvider {
  public:
   // Adds an extractor of this source: `provider` fills the fields `info` declares.
   void add(engine::eval::FieldProvider* provider, const plugin::PluginInfo& info);
+  // Adds `provider` for the fields named (static_fields' static.<key>).
+  void add(engine::eval::FieldProvider* provider, const std::vector<std::string>& field_names);
   bool empty() const { return extractors_.empty(); }
 
   std::optional<uint32_t> prepare(std::string_view name, const std::optional<std::string>& arg,

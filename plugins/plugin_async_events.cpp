@@ -1,5 +1,9 @@
 #include "plugins/plugin_async_events.h"
 
+#include <cstring>
+
+#include "plugins/plugin_abi.h"
+
 #include "sources/event/event_builder.h"
 
 namespace kestrel::plugin {
@@ -62,6 +66,39 @@ std::vector<uint8_t> async_event_record(const AsyncEvent& e) {
   Result<std::span<const uint8_t>> rec = b.finish();
   if (!rec.ok()) return {};
   return std::vector<uint8_t>(rec->begin(), rec->end());
+}
+
+std::vector<uint8_t> async_record_to_plugin_event(const EventView& view) {
+  if (view.type() != KE_ASYNCEVENT) return {};
+  auto id = view.param(KP_ASYNCEVENT_plugin_id);
+  auto name = view.param_str(KP_ASYNCEVENT_name);
+  auto data = view.param(KP_ASYNCEVENT_data);
+  if (id.size() != 4 || !name) return {};
+  constexpr size_t kHeader = sizeof(ss_plugin_event);
+  const uint32_t lens[3] = {4, static_cast<uint32_t>(name->size() + 1), static_cast<uint32_t>(data.size())};
+  ss_plugin_event hdr{};
+  hdr.ts = view.ts();
+  hdr.tid = view.tid() == 0 ? UINT64_MAX : view.tid();  // async_event_record wrote "none" as 0
+  hdr.type = KESTREL_ASYNC_EVENT_CODE;
+  hdr.nparams = 3;
+  hdr.len = static_cast<uint32_t>(kHeader + sizeof lens + lens[0] + lens[1] + lens[2]);
+  std::vector<uint8_t> out(hdr.len);
+  uint8_t* p = out.data();
+  std::memcpy(p, &hdr, kHeader);
+  std::memcpy(p += kHeader, lens, sizeof lens);
+  std::memcpy(p += sizeof lens, id.data(), 4);
+  std::memcpy(p += 4, name->data(), name->size());  // the NUL is out's zero byte
+  if (!data.empty()) std::memcpy(p + lens[1], data.data(), data.size());
+  return out;
+}
+
+const std::string* async_event_source(const EventView& view, const std::map<uint32_t, std::string>& plugin_sources) {
+  static const std::string kSyscall = "syscall";
+  const auto id = view.param_int(KP_ASYNCEVENT_plugin_id);
+  if (!id) return nullptr;
+  if (*id == 0) return &kSyscall;
+  auto it = plugin_sources.find(static_cast<uint32_t>(*id));
+  return it == plugin_sources.end() ? nullptr : &it->second;
 }
 
 AsyncEventSource::AsyncEventSource(std::shared_ptr<AsyncEventQueue> queue) : queue_(std::move(queue)) {

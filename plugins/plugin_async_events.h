@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/event/event_view.h"
 #include "sources/source.h"
 
 namespace kestrel::plugin {
@@ -83,5 +84,17 @@ class AsyncEventSource final : public Source {
 
 // The KE_ASYNCEVENT record for `e` (empty if it cannot be built).
 std::vector<uint8_t> async_event_record(const AsyncEvent& e);
+
+// A KE_ASYNCEVENT record back as the plugin API's async event (libscap's
+// code 402: params plugin_id u32, name NUL-terminated, data; 4-byte param
+// lengths), for the extractors and parsers that take async events; tid
+// (uint64_t)-1 when the record has none. Empty for any other record.
+std::vector<uint8_t> async_record_to_plugin_event(const EventView& view);
+
+// The event source an async record was sent into: "syscall" for plugin
+// id 0, else the source of the plugin with that id in `plugin_sources`
+// (nullptr if none there).
+const std::string* async_event_source(const EventView& view,
+                                      const std::map<uint32_t, std::string>& plugin_sources);
 
 }  // namespace kestrel::plugin

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "plugins/plugin_async_events.h"
+
 namespace kestrel::plugin {
 namespace {
 
@@ -46,6 +48,14 @@ void PluginEventParsing::parse(const Event& event, uint64_t evtnum) {
   const uint16_t type = event.view.type();
   if (type == KE_PLUGINEVENT) {
     if (const std::string* source = plugin_source(event)) parsers_.parse_record(event, evtnum, *source);
+    return;
+  }
+  if (type == KE_ASYNCEVENT) {
+    // Parsers that take code 402 in the source it was sent into.
+    const std::string* source = async_event_source(event.view, by_plugin_id_);
+    if (!source) return;
+    std::vector<uint8_t> abi = async_record_to_plugin_event(event.view);
+    if (!abi.empty()) parsers_.parse(reinterpret_cast<const ss_plugin_event*>(abi.data()), evtnum, *source);
     return;
   }
   if (!syscall_) return;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "plugins/plugin_async_events.h"
 #include "plugins/plugin_source.h"
 #include "sources/abi/kestrel_event.h"
 #include "sources/event/sockaddr.h"
@@ -65,6 +66,14 @@ const ss_plugin_event* PluginFieldProvider::build_event(const Event& event, cons
   if (view.type() == KE_PLUGINEVENT) {
     plugin_event_ = record_to_plugin_event(view);
     return plugin_event_.empty() ? nullptr : reinterpret_cast<const ss_plugin_event*>(plugin_event_.data());
+  }
+  if (view.type() == KE_ASYNCEVENT) {
+    const std::string* source = async_event_source(view, plugin_sources_);
+    if (!source || !library_->wants_extract(*source, KESTREL_ASYNC_EVENT_CODE)) return nullptr;
+    plugin_event_ = async_record_to_plugin_event(view);
+    if (plugin_event_.empty()) return nullptr;
+    *evtsrc = source->c_str();
+    return reinterpret_cast<const ss_plugin_event*>(plugin_event_.data());
   }
   if (!syscall_) return nullptr;
   const ss_plugin_event* e = nullptr;

@@ -19,9 +19,17 @@
 // k8saudit rules compare them; lists become kList / kUintList. IP typed
 // plugin fields read as missing (none of the supported plugins has them).
 // A failing extraction reads as missing and is counted (errors()).
+//
+// Async events (KE_ASYNCEVENT records) go to the plugin as libscap's async
+// event (code 402, plugin_async_events.h) when it extracts from the source
+// the event was sent into and its event types take code 402 — by the API's
+// rule, a plugin declaring no types gets them for "syscall" (every type)
+// and not for a plugin source (plugin events only). The source of a plugin
+// id comes from name_plugin_source.
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +54,12 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
                                        engine::eval::Scratch& scratch) override;
 
   uint64_t errors() const { return errors_.load(); }
+
+  // The event source of the plugin with id `plugin_id` (async events sent
+  // into it carry that id).
+  void name_plugin_source(uint32_t plugin_id, std::string event_source) {
+    plugin_sources_[plugin_id] = std::move(event_source);
+  }
 
  private:
   struct Request {
@@ -82,6 +96,7 @@ class PluginFieldProvider final : public engine::eval::FieldProvider {
   const ss_plugin_event* current_ = nullptr;  // into plugin_event_ or syscall_encoder_
   const char* current_source_ = nullptr;
   std::atomic<uint64_t> errors_{0};
+  std::map<uint32_t, std::string> plugin_sources_;
 };
 
 }  // namespace kestrel::plugin

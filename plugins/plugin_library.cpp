@@ -124,6 +124,7 @@ Result<std::vector<PluginField>> parse_plugin_fields(const std::string& text) {
     if (!t) return bad(where + " (" + f.name + "): unknown type '" + e["type"].get<std::string>() + "'");
     f.ftype = *t;
     f.is_list = e.value("isList", false);
+    f.add_output = e.value("addOutput", false);
     if (e.contains("arg") && e["arg"].is_object()) {
       f.arg_required = e["arg"].value("isRequired", false);
       f.arg_index = e["arg"].value("isIndex", false);

@@ -53,6 +53,7 @@ struct PluginField {
   bool arg_required = false;
   bool arg_index = false;  // accepts [N]
   bool arg_key = false;    // accepts [name]
+  bool add_output = false;  // "addOutput": suggested for outputs (append_output.suggested_output)
   std::string description;
 };
 

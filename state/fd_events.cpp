@@ -137,6 +137,7 @@ void StateUpdater::on_open(const EventView& ev, ThreadInfo& t) {
   f.type = (flags & O_DIRECTORY) ? FdType::kDirectory : FdType::kFile;
   f.open_flags = flags;
   if (path) {
+    f.name_raw = *path;  // as libs' name_raw: the path as passed
     // An absolute path needs no base; do not count an unknown dirfd then.
     f.name = (!path->empty() && path->front() == '/') ? normalize_path(*path)
                                                       : resolve_path(dirfd_path(t, dirfd), *path);
@@ -301,21 +302,31 @@ void StateUpdater::on_anon_fd(const EventView& ev, ThreadInfo& t) {
 
 void StateUpdater::on_connect(const EventView& ev, ThreadInfo& t) {
   int64_t res = ev.param_int(KP_CONNECT_res).value_or(-1);
-  // A non-blocking connect reports EINPROGRESS; the tuple is already set.
-  if (res != 0 && res != -EINPROGRESS) return;
   int64_t fd = ev.param_int(KP_CONNECT_fd).value_or(-1);
   if (fd < 0) return;
+  // A non-blocking connect reports EINPROGRESS; the tuple is already set.
+  if (res != 0 && res != -EINPROGRESS) {
+    // A failed connect leaves the fd as it was but for libs' state flags.
+    if (FdInfo* f = table_.fd(t.domain, t.pid, fd)) {
+      f->flags = (f->flags & ~(kFdFlagSocketConnected | kFdFlagConnectionPending)) | kFdFlagConnectionFailed;
+    }
+    return;
+  }
   auto raw = ev.param(KP_CONNECT_tuple);
   auto tuple = decode_socktuple(raw);
   auto addr = decode_sockaddr(ev.param(KP_CONNECT_addr));
   uint8_t family = tuple ? tuple->family : addr ? addr->family : 0;
   FdInfo& f = fd_or_new(t, fd, socket_type(family));
+  std::string before = f.name;
   if (tuple) {
     set_tuple(f, raw, *tuple);
     if (f.name.empty() && addr) f.name = addr->to_string();
   } else if (addr) {
     f.name = addr->to_string();
   }
+  if (f.name != before) f.old_name = std::move(before);
+  f.flags &= ~(kFdFlagSocketConnected | kFdFlagConnectionPending | kFdFlagConnectionFailed);
+  f.flags |= kFdFlagRoleClient | (res == 0 ? kFdFlagSocketConnected : kFdFlagConnectionPending);
 }
 
 void StateUpdater::on_accept(const EventView& ev, ThreadInfo& t) {
@@ -343,6 +354,7 @@ void StateUpdater::on_accept(const EventView& ev, ThreadInfo& t) {
     if (f.name.empty() && server != nullptr) f.name = server->name;
   }
   if (four) f.open_flags = static_cast<uint32_t>(ev.param_uint(KP_ACCEPT4_flags).value_or(0) & SOCK_CLOEXEC);
+  f.flags = kFdFlagRoleServer | kFdFlagSocketConnected;
   table_.put_fd(t.domain, t.pid, std::move(f));
 }
 

@@ -34,6 +34,7 @@ std::optional<uint64_t> bracketed_inode(std::string_view link, std::string_view 
 FdInfo classify_fd_link(int64_t fd, std::string_view link, bool is_directory, const ProcSocketMap* sockets) {
   FdInfo f;
   f.fd = fd;
+  f.flags = kFdFlagFromProc;
   f.name = std::string(link);
   if (link.starts_with(kMemfdPrefix)) {
     std::string_view name = link.substr(1);  // "memfd:NAME (deleted)"
@@ -56,6 +57,8 @@ FdInfo classify_fd_link(int64_t fd, std::string_view link, bool is_directory, co
       f.l4proto = s->l4proto;
       f.listening = s->listening;
     }
+    // As libs reads a scanned unix socket: named, a server; else a client.
+    if (f.type == FdType::kUnix) f.flags |= f.name.empty() ? kFdFlagRoleClient : kFdFlagRoleServer;
   } else if (auto pino = bracketed_inode(link, "pipe:[")) {
     f.type = FdType::kPipe;
     f.ino = *pino;

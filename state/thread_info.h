@@ -32,6 +32,15 @@ enum class FdType : char {
   kIoUring = 'r',
 };
 
+// One value of a field a plugin added to a state table (add_table_field):
+// numbers and bools as the bits of their ss_plugin_state_data member,
+// strings copied. Kept with the row it belongs to, so it lives and dies
+// (close, dup, exit) with that row.
+struct PluginFieldValue {
+  uint64_t bits = 0;
+  std::string str;
+};
+
 struct FdInfo {
   int64_t fd = -1;
   FdType type = FdType::kUnknown;
@@ -42,6 +51,25 @@ struct FdInfo {
   bool listening = false;
   uint64_t ino = 0;
   uint32_t dev = 0;
+  // What Falco's libs also keep per fd (sinsp_fdinfo), shown to plugins in
+  // the threads table's "file_descriptors" sub-table under libs' names:
+  std::string name_raw;   // files: the path as the open call passed it
+  std::string old_name;   // the name before the last event that renamed the fd
+  uint32_t flags = 0;     // libs' sinsp_fdinfo FLAGS_* bits (FdFlag below)
+  uint32_t mount_id = 0;  // as a plugin wrote it: Kestrel reads no mount ids
+  int64_t pid = 0;        // pidfds' target, as a plugin wrote it (not tracked)
+  // Values of the fields plugins added to "file_descriptors", by slot.
+  std::vector<PluginFieldValue> plugin_values;
+};
+
+// The sinsp_fdinfo::flags bits Kestrel sets (libs' values, for plugins).
+enum FdFlag : uint32_t {
+  kFdFlagFromProc = 1u << 0,           // found by the /proc scan
+  kFdFlagRoleClient = 1u << 2,         // connect()ed
+  kFdFlagRoleServer = 1u << 3,         // accept()ed
+  kFdFlagSocketConnected = 1u << 13,
+  kFdFlagConnectionPending = 1u << 15,  // a non-blocking connect in progress
+  kFdFlagConnectionFailed = 1u << 16,
 };
 
 struct ThreadInfo {

@@ -82,6 +82,9 @@ struct ConfigProvenance {
 struct KestrelConfig {
   std::vector<std::string> rules_files;
   std::vector<RulesToggle> rules_toggles;  // Falco's rules: [{enable|disable: {rule, tag}}]
+  // Falco's static_fields: {key: value}, in file order, ${VAR} expanded;
+  // rules name them static.<key> (app/static_fields.h).
+  std::vector<std::pair<std::string, std::string>> static_fields;
   // config_files: each included file or directory as "PATH" with its merge
   // strategy after a tab ("conf.d\tappend"); applied by the loader.
   std::vector<std::string> config_files;

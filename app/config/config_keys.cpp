@@ -40,6 +40,9 @@ const ConfigKey kKeys[] = {
      KESTREL_FIELD(json_include_output_fields_property), "include `output_fields` in JSON alerts"},
     {"buffered_outputs", ConfigType::kBool, "false", KESTREL_FIELD(buffered_outputs),
      "false: every alert line is flushed as written (-u forces false)"},
+    {"static_fields", ConfigType::kStringMap, "{}", KESTREL_FIELD(static_fields),
+     "Falco's static_fields: {key: value} pairs rules name static.<key> (string fields of every source); "
+     "${VAR} in a value is the environment variable; append_output's suggested_output appends static_<key>=value"},
     {"append_output", ConfigType::kAppendOutput, "[]", KESTREL_FIELD(append_output),
      "output appended to rules' outputs: [{match: {rule, source, tags}, extra_output, extra_fields, "
      "suggested_output}] (falco.yaml's); -p FORMAT adds {extra_output: FORMAT}"},

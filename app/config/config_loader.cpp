@@ -234,6 +234,18 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
   if (key.type == ConfigType::kConfigFiles) return check_config_files(node, origin);
   if (key.type == ConfigType::kAppendOutput) return check_append_output(node, origin);
   if (key.type == ConfigType::kRulesToggles) return check_rules_toggles(node, origin);
+  if (key.type == ConfigType::kStringMap) {
+    if (node.IsNull()) return ok_status();
+    if (!node.IsMap()) return bad("expected a map of key: value");
+    for (const auto& kv : node) {
+      const std::string k = kv.first.Scalar();
+      if (k.empty() || k.find_first_of(" \t[]%") != std::string::npos)
+        return error_at(origin, kv.first, "config key '" + name + "': '" + k + "' is not a field name");
+      if (!kv.second.IsScalar())
+        return error_at(origin, kv.second, "config key '" + name + "': the value of '" + k + "' must be a string");
+    }
+    return ok_status();
+  }
   if (key.type == ConfigType::kStringList || key.type == ConfigType::kEnumList) {
     if (node.IsNull()) return ok_status();
     if (!node.IsSequence()) return bad("expected a list of strings");
@@ -650,6 +662,31 @@ std::vector<AppendOutput> append_output_list(const YAML::Node& node) {
   return entries;
 }
 
+// ${VAR} replaced by the environment variable VAR ("" when unset), as
+// Falco's config loader does for its values; text without "${" as is.
+std::string expand_env(const std::string& text) {
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t open = text.find("${", at);
+    size_t close = open == std::string::npos ? open : text.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(text, at, open - at);
+    const char* v = std::getenv(text.substr(open + 2, close - open - 2).c_str());
+    out += v ? v : "";
+    at = close + 1;
+  }
+  out.append(text, at);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> string_map(const YAML::Node& node) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!node.IsMap()) return out;
+  for (const auto& kv : node) out.emplace_back(kv.first.Scalar(), expand_env(kv.second.Scalar()));
+  return out;
+}
+
 std::vector<RulesToggle> rules_toggle_list(const YAML::Node& node) {
   std::vector<RulesToggle> toggles;
   if (!node.IsSequence()) return toggles;
@@ -723,6 +760,8 @@ void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
           field(config) = append_output_list(node);
         else if constexpr (std::is_same_v<Field, ConfigField<std::vector<RulesToggle>>>)
           field(config) = rules_toggle_list(node);
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<std::pair<std::string, std::string>>>>)
+          field(config) = string_map(node);
       },
       key.bind);
 }

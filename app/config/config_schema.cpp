@@ -24,6 +24,7 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kConfigFiles: return "list of config files";
     case ConfigType::kAppendOutput: return "list of append_output entries";
     case ConfigType::kRulesToggles: return "list of rules enable/disable entries";
+    case ConfigType::kStringMap: return "map of strings";
   }
   return "?";
 }

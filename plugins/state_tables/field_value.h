@@ -11,13 +11,12 @@
 #include <string>
 
 #include "plugins/plugin_abi.h"
+#include "state/thread_info.h"
 
 namespace kestrel::plugin {
 
-struct FieldValue {
-  uint64_t bits = 0;
-  std::string str;
-};
+// The same thing as a value kept on a state row (state/thread_info.h).
+using FieldValue = PluginFieldValue;
 
 inline void store_value(FieldValue& v, ss_plugin_state_type type, const ss_plugin_state_data& in) {
   switch (type) {

@@ -301,7 +301,7 @@ ThreadSubTable* ThreadStateTable::sub_table(SubTableKind kind, ss_plugin_table_e
   const int k = static_cast<int>(kind);
   if (Detached* d = detached_of(e)) {
     auto& slot = detached_subs_[{k, e}];
-    if (!slot) slot = std::make_unique<ThreadSubTable>(kind, &threads_, 0, &d->info);
+    if (!slot) slot = std::make_unique<ThreadSubTable>(&sub_fields_[k], &threads_, 0, &d->info);
     return slot.get();
   }
   const int64_t tid = info_of(e)->tid;
@@ -320,7 +320,7 @@ ThreadSubTable* ThreadStateTable::sub_table(SubTableKind kind, ss_plugin_table_e
     }
   }
   auto& slot = subs_[{k, tid}];
-  if (!slot) slot = std::make_unique<ThreadSubTable>(kind, &threads_, tid, nullptr);
+  if (!slot) slot = std::make_unique<ThreadSubTable>(&sub_fields_[k], &threads_, tid, nullptr);
   return slot.get();
 }
 

@@ -126,6 +126,10 @@ class ThreadStateTable final : public StateTable {
   std::unordered_map<int64_t, Dynamic> dynamic_;
   // Sub-tables by (kind, tid) of attached threads and by (kind, entry) of
   // detached entries.
+  // The fields of each kind of sub-table, by SubTableKind (shared by all
+  // the sub-tables of that kind).
+  SubTableFields sub_fields_[4] = {SubTableFields(SubTableKind::kFds), SubTableFields(SubTableKind::kArgs),
+                                   SubTableFields(SubTableKind::kEnv), SubTableFields(SubTableKind::kCgroups)};
   std::map<std::pair<int, int64_t>, std::unique_ptr<ThreadSubTable>> subs_;
   std::map<std::pair<int, const void*>, std::unique_ptr<ThreadSubTable>> detached_subs_;
 };

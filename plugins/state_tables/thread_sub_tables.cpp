@@ -4,57 +4,12 @@
 #include <span>
 #include <vector>
 
+#include "plugins/state_tables/fd_fields.h"
+#include "plugins/state_tables/field_value.h"
 #include "plugins/state_tables/table_vtables.h"
-#include "sources/capture/scap_fd_types.h"
 
 namespace kestrel::plugin {
 namespace {
-
-enum class Col { kType, kOpenFlags, kName, kIno, kDev, kFd, kValue, kFirst, kSecond };
-
-struct SubField {
-  const char* name;
-  ss_plugin_state_type type;
-  bool read_only;
-  Col col;
-};
-
-// Names and types as falcosecurity/libs defines them (see the header).
-constexpr SubField kFdFields[] = {
-    {"type", SS_PLUGIN_ST_UINT8, false, Col::kType},     {"open_flags", SS_PLUGIN_ST_UINT32, false, Col::kOpenFlags},
-    {"name", SS_PLUGIN_ST_STRING, false, Col::kName},    {"ino", SS_PLUGIN_ST_UINT64, false, Col::kIno},
-    {"dev", SS_PLUGIN_ST_UINT32, false, Col::kDev},      {"fd", SS_PLUGIN_ST_INT64, true, Col::kFd},
-};
-constexpr SubField kValueFields[] = {{"value", SS_PLUGIN_ST_STRING, false, Col::kValue}};
-constexpr SubField kPairFields[] = {{"first", SS_PLUGIN_ST_STRING, false, Col::kFirst},
-                                    {"second", SS_PLUGIN_ST_STRING, false, Col::kSecond}};
-
-constexpr ss_plugin_table_fieldinfo kFdInfos[] = {
-    {"type", SS_PLUGIN_ST_UINT8, 0}, {"open_flags", SS_PLUGIN_ST_UINT32, 0}, {"name", SS_PLUGIN_ST_STRING, 0},
-    {"ino", SS_PLUGIN_ST_UINT64, 0}, {"dev", SS_PLUGIN_ST_UINT32, 0},        {"fd", SS_PLUGIN_ST_INT64, 1},
-};
-constexpr ss_plugin_table_fieldinfo kValueInfos[] = {{"value", SS_PLUGIN_ST_STRING, 0}};
-constexpr ss_plugin_table_fieldinfo kPairInfos[] = {{"first", SS_PLUGIN_ST_STRING, 0}, {"second", SS_PLUGIN_ST_STRING, 0}};
-
-std::span<const SubField> fields_of(SubTableKind k) {
-  switch (k) {
-    case SubTableKind::kFds: return kFdFields;
-    case SubTableKind::kArgs:
-    case SubTableKind::kEnv: return kValueFields;
-    case SubTableKind::kCgroups: return kPairFields;
-  }
-  return {};
-}
-
-std::span<const ss_plugin_table_fieldinfo> infos_of(SubTableKind k) {
-  switch (k) {
-    case SubTableKind::kFds: return kFdInfos;
-    case SubTableKind::kArgs:
-    case SubTableKind::kEnv: return kValueInfos;
-    case SubTableKind::kCgroups: return kPairInfos;
-  }
-  return {};
-}
 
 const char* name_of(SubTableKind k) {
   switch (k) {
@@ -70,14 +25,94 @@ using Pair = std::pair<std::string, std::string>;
 
 }  // namespace
 
+SubTableFields::SubTableFields(SubTableKind kind) : kind_(kind), name_(name_of(kind)) {
+  // Names and types as falcosecurity/libs defines them (see the header).
+  switch (kind) {
+    case SubTableKind::kFds: {
+      size_t i = 0;
+      for (const FdColumn& c : fd_columns()) fields_.push_back({c.name, c.type, c.read_only, i++, false, this});
+      break;
+    }
+    case SubTableKind::kArgs:
+    case SubTableKind::kEnv: fields_.push_back({"value", SS_PLUGIN_ST_STRING, false, kValue, false, this}); break;
+    case SubTableKind::kCgroups:
+      fields_.push_back({"first", SS_PLUGIN_ST_STRING, false, kFirst, false, this});
+      fields_.push_back({"second", SS_PLUGIN_ST_STRING, false, kSecond, false, this});
+      break;
+  }
+  rebuild_infos();
+}
+
+void SubTableFields::rebuild_infos() {
+  infos_.clear();
+  for (const Field& f : fields_) infos_.push_back({f.name.c_str(), f.type, f.read_only ? 1u : 0u});
+}
+
+const ss_plugin_table_fieldinfo* SubTableFields::list(uint32_t* n) const {
+  *n = static_cast<uint32_t>(infos_.size());
+  return infos_.data();
+}
+
+SubTableFields::Field* SubTableFields::get(const char* name, ss_plugin_state_type type) {
+  for (Field& f : fields_) {
+    if (f.name != name) continue;
+    if (f.type != type) {
+      set_table_error("table '" + name_ + "': field '" + f.name + "' is of type " + state_type_name(f.type) +
+                      ", not " + state_type_name(type));
+      return nullptr;
+    }
+    return &f;
+  }
+  set_table_error("table '" + name_ + "' has no field '" + std::string(name) + "'");
+  return nullptr;
+}
+
+SubTableFields::Field* SubTableFields::add(const char* name, ss_plugin_state_type type) {
+  if (kind_ != SubTableKind::kFds) {
+    set_table_error("table '" + name_ + "': cannot add field '" + std::string(name) +
+                    "' (its entries are plain values, as in libs: only file_descriptors takes new fields)");
+    return nullptr;
+  }
+  for (Field& f : fields_) {
+    if (f.name != name) continue;
+    if (f.type == type) return &f;  // defined twice with one type: the same field
+    set_table_error("table '" + name_ + "': field '" + f.name + "' already exists with type " +
+                    state_type_name(f.type) + ", cannot add it as " + state_type_name(type));
+    return nullptr;
+  }
+  if (type == SS_PLUGIN_ST_TABLE || std::string(state_type_name(type)) == "unknown") {
+    set_table_error("table '" + name_ + "': cannot add field '" + std::string(name) + "' of type " +
+                    state_type_name(type) + " (plugins may add scalar and string fields)");
+    return nullptr;
+  }
+  fields_.push_back({name, type, false, dynamic_count_++, true, this});
+  rebuild_infos();
+  return &fields_.back();
+}
+
+const SubTableFields::Field* SubTableFields::of(const ss_plugin_table_field_t* f) const {
+  const auto* field = static_cast<const Field*>(f);
+  // Accessors of another table are refused, not misread: they are either
+  // another SubTableFields' Field (owner differs) or not a Field at all.
+  for (const Field& mine : fields_)
+    if (&mine == field) return field;
+  set_table_error("table '" + name_ + "': the field accessor is not one of this table's");
+  return nullptr;
+}
+
 struct ThreadSubTable::Created {
   FdInfo fd;
   std::string value;
   Pair pair;
 };
 
-ThreadSubTable::ThreadSubTable(SubTableKind kind, ThreadTable* const* threads, int64_t tid, ThreadInfo* detached)
-    : kind_(kind), name_(name_of(kind)), threads_(threads), tid_(tid), detached_(detached) {}
+ThreadSubTable::ThreadSubTable(SubTableFields* fields, ThreadTable* const* threads, int64_t tid, ThreadInfo* detached)
+    : fields_(fields),
+      kind_(fields->kind()),
+      name_(fields->table_name()),
+      threads_(threads),
+      tid_(tid),
+      detached_(detached) {}
 
 ThreadSubTable::~ThreadSubTable() = default;
 
@@ -100,31 +135,14 @@ std::vector<std::string>* ThreadSubTable::strings(ThreadInfo& t) {
   return kind_ == SubTableKind::kArgs ? &t.args : &t.env;
 }
 
-const ss_plugin_table_fieldinfo* ThreadSubTable::list_fields(uint32_t* nfields) {
-  auto infos = infos_of(kind_);
-  *nfields = static_cast<uint32_t>(infos.size());
-  return infos.data();
-}
+const ss_plugin_table_fieldinfo* ThreadSubTable::list_fields(uint32_t* nfields) { return fields_->list(nfields); }
 
 ss_plugin_table_field_t* ThreadSubTable::get_field(const char* name, ss_plugin_state_type type) {
-  for (const SubField& f : fields_of(kind_)) {
-    if (std::string_view(f.name) != name) continue;
-    if (f.type != type) {
-      set_table_error("table '" + name_ + "': field '" + f.name + "' is of type " + state_type_name(f.type) +
-                      ", not " + state_type_name(type));
-      return nullptr;
-    }
-    return const_cast<SubField*>(&f);
-  }
-  set_table_error("table '" + name_ + "' has no field '" + std::string(name) + "'" +
-                  (kind_ == SubTableKind::kFds ? " (Kestrel keeps type, open_flags, name, ino, dev and fd)" : ""));
-  return nullptr;
+  return fields_->get(name, type);
 }
 
-ss_plugin_table_field_t* ThreadSubTable::add_field(const char* name, ss_plugin_state_type) {
-  set_table_error("table '" + name_ + "': cannot add field '" + std::string(name) +
-                  "' (the sub-tables of threads have fixed fields)");
-  return nullptr;
+ss_plugin_table_field_t* ThreadSubTable::add_field(const char* name, ss_plugin_state_type type) {
+  return fields_->add(name, type);
 }
 
 uint64_t ThreadSubTable::size() {
@@ -164,58 +182,58 @@ ss_plugin_table_entry_t* ThreadSubTable::get_entry(const ss_plugin_state_data* k
 
 ss_plugin_rc ThreadSubTable::read(ss_plugin_table_entry_t* e, const ss_plugin_table_field_t* f,
                                   ss_plugin_state_data* out) {
-  auto fields = fields_of(kind_);
-  const auto* field = static_cast<const SubField*>(f);
-  if (field < fields.data() || field >= fields.data() + fields.size()) {
-    set_table_error("table '" + name_ + "': the field accessor is not one of this table's");
-    return SS_PLUGIN_FAILURE;
-  }
-  switch (field->col) {
-    case Col::kType: {
+  const SubTableFields::Field* field = fields_->of(f);
+  if (!field) return SS_PLUGIN_FAILURE;
+  switch (kind_) {
+    case SubTableKind::kFds: {
       const auto* fd = static_cast<const FdInfo*>(e);
-      out->u8 = scap::scap_fd_type_of(fd->type, fd->listening);
+      if (!field->dynamic) {
+        read_fd_column(*fd, field->column, out);
+      } else {
+        static const FieldValue kZero{};
+        const auto& values = fd->plugin_values;
+        load_value(field->column < values.size() ? values[field->column] : kZero, field->type, out);
+      }
       break;
     }
-    case Col::kOpenFlags: out->u32 = static_cast<const FdInfo*>(e)->open_flags; break;
-    case Col::kName: out->str = static_cast<const FdInfo*>(e)->name.c_str(); break;
-    case Col::kIno: out->u64 = static_cast<const FdInfo*>(e)->ino; break;
-    case Col::kDev: out->u32 = static_cast<const FdInfo*>(e)->dev; break;
-    case Col::kFd: out->s64 = static_cast<const FdInfo*>(e)->fd; break;
-    case Col::kValue: out->str = static_cast<const std::string*>(e)->c_str(); break;
-    case Col::kFirst: out->str = static_cast<const Pair*>(e)->first.c_str(); break;
-    case Col::kSecond: out->str = static_cast<const Pair*>(e)->second.c_str(); break;
+    case SubTableKind::kArgs:
+    case SubTableKind::kEnv: out->str = static_cast<const std::string*>(e)->c_str(); break;
+    case SubTableKind::kCgroups: {
+      const auto* p = static_cast<const Pair*>(e);
+      out->str = (field->column == SubTableFields::kFirst ? p->first : p->second).c_str();
+      break;
+    }
   }
   return SS_PLUGIN_SUCCESS;
 }
 
 ss_plugin_rc ThreadSubTable::write(ss_plugin_table_entry_t* e, const ss_plugin_table_field_t* f,
                                    const ss_plugin_state_data* in) {
-  auto fields = fields_of(kind_);
-  const auto* field = static_cast<const SubField*>(f);
-  if (field < fields.data() || field >= fields.data() + fields.size()) {
-    set_table_error("table '" + name_ + "': the field accessor is not one of this table's");
-    return SS_PLUGIN_FAILURE;
-  }
+  const SubTableFields::Field* field = fields_->of(f);
+  if (!field) return SS_PLUGIN_FAILURE;
   if (field->read_only) {
     set_table_error("table '" + name_ + "': field '" + field->name + "' is read-only");
     return SS_PLUGIN_FAILURE;
   }
   const std::string text = field->type == SS_PLUGIN_ST_STRING && in->str ? in->str : "";
-  switch (field->col) {
-    case Col::kType: {
+  switch (kind_) {
+    case SubTableKind::kFds: {
       auto* fd = static_cast<FdInfo*>(e);
-      fd->type = scap::kestrel_fd_type(in->u8);
-      fd->listening = in->u8 == scap::kFdIpv4ServSock || in->u8 == scap::kFdIpv6ServSock;
+      if (!field->dynamic) {
+        write_fd_column(*fd, field->column, *in);
+      } else {
+        if (fd->plugin_values.size() <= field->column) fd->plugin_values.resize(field->column + 1);
+        store_value(fd->plugin_values[field->column], field->type, *in);
+      }
       break;
     }
-    case Col::kOpenFlags: static_cast<FdInfo*>(e)->open_flags = in->u32; break;
-    case Col::kName: static_cast<FdInfo*>(e)->name = text; break;
-    case Col::kIno: static_cast<FdInfo*>(e)->ino = in->u64; break;
-    case Col::kDev: static_cast<FdInfo*>(e)->dev = in->u32; break;
-    case Col::kFd: break;  // read-only, refused above
-    case Col::kValue: *static_cast<std::string*>(e) = text; break;
-    case Col::kFirst: static_cast<Pair*>(e)->first = text; break;
-    case Col::kSecond: static_cast<Pair*>(e)->second = text; break;
+    case SubTableKind::kArgs:
+    case SubTableKind::kEnv: *static_cast<std::string*>(e) = text; break;
+    case SubTableKind::kCgroups: {
+      auto* p = static_cast<Pair*>(e);
+      (field->column == SubTableFields::kFirst ? p->first : p->second) = text;
+      break;
+    }
   }
   return SS_PLUGIN_SUCCESS;
 }

@@ -6,32 +6,33 @@
 // vtables as any table.
 //
 //   file_descriptors  key int64 fd; the process's fds (ThreadTable's fd
-//                     table of the thread's pid). Fields, with libs'
-//                     sinsp_fdinfo names and types: type (uint8, libscap's
-//                     scap_fd_type number), open_flags (uint32), name
-//                     (string), ino (uint64), dev (uint32), fd (int64, read
-//                     only here: it is the key). libs also has name_raw,
-//                     old_name, flags, mount_id, pid and the socket_* fields;
-//                     Kestrel's FdInfo does not hold them, so they are not
-//                     offered (get_table_field fails naming the field).
+//                     table of the thread's pid). Every static field of
+//                     libs' sinsp_fdinfo, with its name and type
+//                     (fd_fields.h); fd is read-only here (it is the key).
 //   args, env         key uint64 index; one field "value" (string), as libs'
 //                     value_table_entry_adapter.
 //   cgroups           key uint64 index; fields "first" (controller) and
 //                     "second" (path), strings, as libs' pair adapter.
 //
-// Every sub-table of one kind has the same fields, so an accessor taken
-// from one (e.g. from a detached entry's sub-table in plugin_init) works on
-// all of them. Plugins cannot add fields to sub-tables (libs refuses it for
-// args/env/cgroups; for file_descriptors it is not implemented here).
+// Every sub-table of one kind has the same fields (one SubTableFields per
+// kind, owned by the threads table), so an accessor taken from one (e.g.
+// from a detached entry's sub-table in plugin_init) works on all of them.
+// Plugins may add fields to file_descriptors (add_table_field), as libs'
+// fd tables share one set of dynamic fields: the field then exists in
+// every fd table, and each fd keeps its own value (FdInfo::plugin_values,
+// so a value goes with its fd through dup and away with close). args, env
+// and cgroups refuse added fields, as libs' adapters do.
 // Entries are pointers to the row (FdInfo, std::string, pair), valid until
 // the table's next modification, as the threads table's own.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "plugins/state_tables/state_table.h"
 #include "state/thread_table.h"
@@ -40,12 +41,48 @@ namespace kestrel::plugin {
 
 enum class SubTableKind { kFds, kArgs, kEnv, kCgroups };
 
+// The fields of every sub-table of one kind: the static ones and those
+// plugins added. Accessors point at Field entries (stable addresses).
+class SubTableFields {
+ public:
+  struct Field {
+    std::string name;
+    ss_plugin_state_type type;
+    bool read_only;
+    size_t column;   // static fields: fd_columns() index, or kValue/kFirst/kSecond
+    bool dynamic;    // added by a plugin: `column` is its FdInfo::plugin_values slot
+    const SubTableFields* owner;
+  };
+  static constexpr size_t kValue = 0, kFirst = 0, kSecond = 1;
+
+  explicit SubTableFields(SubTableKind kind);
+  SubTableFields(const SubTableFields&) = delete;  // accessors point into it
+  SubTableFields& operator=(const SubTableFields&) = delete;
+  SubTableKind kind() const { return kind_; }
+  const std::string& table_name() const { return name_; }
+
+  const ss_plugin_table_fieldinfo* list(uint32_t* n) const;
+  Field* get(const char* name, ss_plugin_state_type type);
+  Field* add(const char* name, ss_plugin_state_type type);
+  // The Field behind an accessor, or nullptr (error set) if it is not one
+  // of this kind's.
+  const Field* of(const ss_plugin_table_field_t* f) const;
+
+ private:
+  void rebuild_infos();
+  SubTableKind kind_;
+  std::string name_;
+  std::deque<Field> fields_;
+  size_t dynamic_count_ = 0;
+  std::vector<ss_plugin_table_fieldinfo> infos_;
+};
+
 class ThreadSubTable final : public StateTable {
  public:
   // Rows of the attached thread `tid` (looked up in *threads at each call:
   // the ThreadTable may move it), or of `detached` (an entry from the
   // threads table's create_entry, not yet added) when that is not null.
-  ThreadSubTable(SubTableKind kind, ThreadTable* const* threads, int64_t tid, ThreadInfo* detached);
+  ThreadSubTable(SubTableFields* fields, ThreadTable* const* threads, int64_t tid, ThreadInfo* detached);
   ~ThreadSubTable() override;
 
   const std::string& name() const override { return name_; }
@@ -76,6 +113,7 @@ class ThreadSubTable final : public StateTable {
   std::vector<std::string>* strings(ThreadInfo& t);
   std::string error_prefix() const;
 
+  SubTableFields* fields_;
   SubTableKind kind_;
   std::string name_;
   ThreadTable* const* threads_;

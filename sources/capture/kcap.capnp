@@ -48,6 +48,11 @@ struct FdInfo {
   listening @6 :Bool;
   ino @7 :UInt64;
   dev @8 :UInt32;
+  nameRaw @9 :Text;
+  oldName @10 :Text;
+  flags @11 :UInt32;
+  mountId @12 :UInt32;
+  pid @13 :Int64;
 }
 
 # Mirrors kestrel::ThreadInfo field for field.

@@ -33,6 +33,11 @@ void write_fd(const FdInfo& in, schema::FdInfo::Builder out) {
   out.setListening(in.listening);
   out.setIno(in.ino);
   out.setDev(in.dev);
+  out.setNameRaw(text(in.name_raw));
+  out.setOldName(text(in.old_name));
+  out.setFlags(in.flags);
+  out.setMountId(in.mount_id);
+  out.setPid(in.pid);
 }
 
 FdInfo read_fd(schema::FdInfo::Reader in) {
@@ -47,6 +52,11 @@ FdInfo read_fd(schema::FdInfo::Reader in) {
   out.listening = in.getListening();
   out.ino = in.getIno();
   out.dev = in.getDev();
+  out.name_raw = str(in.getNameRaw());
+  out.old_name = str(in.getOldName());
+  out.flags = in.getFlags();
+  out.mount_id = in.getMountId();
+  out.pid = in.getPid();
   return out;
 }
 

@@ -4,6 +4,8 @@
 // "type" field is that number, as Falco's) share this one mapping.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <cstdint>
 
 #include "sources/capture/scap_format.h"
@@ -56,6 +58,28 @@ inline FdType kestrel_fd_type(uint8_t t) {
     case kFdIouring: return FdType::kIoUring;
     case kFdMemfd: return FdType::kMemfd;
     default: return FdType::kUnknown;
+  }
+}
+
+// libscap's scap_l4_proto number of an IP protocol (0, "unknown", for
+// others), and back.
+inline uint8_t scap_l4_of(uint8_t ip_proto) {
+  switch (ip_proto) {
+    case IPPROTO_TCP: return kL4Tcp;
+    case IPPROTO_UDP: return kL4Udp;
+    case IPPROTO_ICMP: return kL4Icmp;
+    case IPPROTO_RAW: return kL4Raw;
+    default: return 0;
+  }
+}
+
+inline uint8_t ip_proto_of(uint8_t scap_l4) {
+  switch (scap_l4) {
+    case kL4Tcp: return IPPROTO_TCP;
+    case kL4Udp: return IPPROTO_UDP;
+    case kL4Icmp: return IPPROTO_ICMP;
+    case kL4Raw: return IPPROTO_RAW;
+    default: return 0;
   }
 }
 

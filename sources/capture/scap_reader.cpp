@@ -126,16 +126,6 @@ std::vector<std::string> split_nul(std::string_view s) {
   return out;
 }
 
-uint8_t ip_proto(uint8_t scap_l4) {
-  switch (scap_l4) {
-    case kL4Tcp: return IPPROTO_TCP;
-    case kL4Udp: return IPPROTO_UDP;
-    case kL4Icmp: return IPPROTO_ICMP;
-    case kL4Raw: return IPPROTO_RAW;
-    default: return 0;
-  }
-}
-
 void set_socket(FdInfo& f, std::vector<uint8_t> tuple) {
   if (auto t = decode_socktuple(tuple)) f.name = t->to_string();
   f.tuple = std::move(tuple);
@@ -453,14 +443,14 @@ Status ScapReader::parse_fdlist(bool v2) {
         auto sip = c.bytes(4, "sip");
         auto dip = c.bytes(4, "dip");
         uint16_t sport = c.u16("sport"), dport = c.u16("dport");
-        f.l4proto = ip_proto(c.u8("l4proto"));
+        f.l4proto = ip_proto_of(c.u8("l4proto"));
         if (!c.failed()) set_socket(f, encode_tuple_in(sip.data(), sport, dip.data(), dport));
         break;
       }
       case kFdIpv4ServSock: {
         auto ip = c.bytes(4, "ip");
         uint16_t port = c.u16("port");
-        f.l4proto = ip_proto(c.u8("l4proto"));
+        f.l4proto = ip_proto_of(c.u8("l4proto"));
         f.listening = true;
         if (!c.failed()) {
           static constexpr uint8_t kAny[4] = {};
@@ -473,14 +463,14 @@ Status ScapReader::parse_fdlist(bool v2) {
         auto sip = c.bytes(16, "sip");
         auto dip = c.bytes(16, "dip");
         uint16_t sport = c.u16("sport"), dport = c.u16("dport");
-        f.l4proto = ip_proto(c.u8("l4proto"));
+        f.l4proto = ip_proto_of(c.u8("l4proto"));
         if (!c.failed()) set_socket(f, encode_tuple_in6(sip.data(), sport, dip.data(), dport));
         break;
       }
       case kFdIpv6ServSock: {
         auto ip = c.bytes(16, "ip");
         uint16_t port = c.u16("port");
-        f.l4proto = ip_proto(c.u8("l4proto"));
+        f.l4proto = ip_proto_of(c.u8("l4proto"));
         f.listening = true;
         if (!c.failed()) {
           static constexpr uint8_t kAny[16] = {};

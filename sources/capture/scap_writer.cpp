@@ -63,16 +63,6 @@ std::string joined(const std::vector<std::string>& items, size_t max) {
   return s;
 }
 
-uint8_t scap_l4(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case IPPROTO_TCP: return kL4Tcp;
-    case IPPROTO_UDP: return kL4Udp;
-    case IPPROTO_ICMP: return kL4Icmp;
-    case IPPROTO_RAW: return kL4Raw;
-    default: return 0;
-  }
-}
-
 // The scap fd type for a Kestrel fd. Types sysdig 0.29 does not know
 // (bpf, userfaultfd, io_uring, memfd: its libscap refuses the whole file
 // with "wrong fd type 17") are written as "unsupported", which every
@@ -94,13 +84,13 @@ void put_fd(Body& b, const FdInfo& f) {
     case kFdIpv4Sock: case kFdIpv6Sock:
       ip(tuple ? &tuple->sip : nullptr);
       ip(tuple ? &tuple->dip : nullptr);
-      b.u16(tuple ? tuple->sport : 0).u16(tuple ? tuple->dport : 0).u8(scap_l4(f.l4proto));
+      b.u16(tuple ? tuple->sport : 0).u16(tuple ? tuple->dport : 0).u8(scap_l4_of(f.l4proto));
       break;
     case kFdIpv4ServSock: case kFdIpv6ServSock:
       // A listening socket's address is the tuple's destination side, as
       // the reader keeps it.
       ip(tuple ? &tuple->dip : nullptr);
-      b.u16(tuple ? tuple->dport : 0).u8(scap_l4(f.l4proto));
+      b.u16(tuple ? tuple->dport : 0).u8(scap_l4_of(f.l4proto));
       break;
     case kFdUnixSock: b.u64(0).u64(0).str(f.name, kMaxPathSize); break;
     case kFdFileV2: b.u32(linux_open_flags_to_ppm(f.open_flags)).str(f.name, kMaxPathSize); break;

@@ -161,6 +161,11 @@ TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
       case ConfigType::kRulesToggles:
         EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<RulesToggle>>>(key.bind)) << key.path;
         break;
+      case ConfigType::kStringMap:
+        EXPECT_TRUE(
+            (std::holds_alternative<ConfigField<std::vector<std::pair<std::string, std::string>>>>(key.bind)))
+            << key.path;
+        break;
     }
     if (key.type != ConfigType::kSection) {
       EXPECT_NE(alternative, 0u) << key.path << " is bound to nothing";

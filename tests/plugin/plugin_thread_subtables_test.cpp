@@ -7,6 +7,7 @@
 // it writes must land there. Error paths through the host's C vtables.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include <cstring>
 #include <optional>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "plugins/plugin_library.h"
+#include "sources/event/event_builder.h"
+#include "sources/event/sockaddr.h"
 #include "plugins/state_tables/table_registry.h"
 #include "plugins/state_tables/table_vtables.h"
 #include "state/thread_table.h"
@@ -86,7 +89,7 @@ class ThreadSubTables : public ::testing::Test {
   // One field (with an optional index argument) of `evt`: its text, or
   // nullopt when the plugin left it missing.
   std::optional<std::string> field(PluginLibrary& lib, const std::vector<uint8_t>& evt, const std::string& name,
-                                   std::optional<uint64_t> index = std::nullopt) {
+                                   std::optional<uint64_t> index = std::nullopt, const char* key = nullptr) {
     const auto& fields = lib.info().fields;
     uint32_t id = 0;
     while (id < fields.size() && fields[id].name != name) ++id;
@@ -98,6 +101,10 @@ class ThreadSubTables : public ::testing::Test {
     f.ftype = fields[id].ftype;
     if (index) {
       f.arg_index = *index;
+      f.arg_present = 1;
+    }
+    if (key) {
+      f.arg_key = key;
       f.arg_present = 1;
     }
     std::optional<std::string> out;
@@ -136,7 +143,8 @@ TEST_F(ThreadSubTables, PluginReadsFdsArgsEnvAndCgroupsAsTheThreadTableHoldsThem
   EXPECT_EQ(field(*lib, evt, "subt.fdname", 3), "/etc/passwd");
   EXPECT_EQ(field(*lib, evt, "subt.fdtype", 3), "16");  // SCAP_FD_FILE_V2
   EXPECT_EQ(field(*lib, evt, "subt.fdtype", 4), "5");   // SCAP_FD_IPV4_SERVSOCK
-  EXPECT_EQ(field(*lib, evt, "subt.fdflags", 3), std::to_string(O_RDONLY | O_CLOEXEC));
+  // open_flags as libs keeps them: PPM_O_RDONLY (1) | PPM_O_CLOEXEC (1 << 12).
+  EXPECT_EQ(field(*lib, evt, "subt.fdflags", 3), std::to_string(1 | (1 << 12)));
   EXPECT_EQ(field(*lib, evt, "subt.fdname", 7), std::nullopt);  // no fd 7: missing, not an error
   EXPECT_EQ(field(*lib, evt, "subt.fds"), "3:/etc/passwd,4:0.0.0.0:80");
   EXPECT_EQ(field(*lib, evt, "subt.args"), "-c ls");
@@ -172,7 +180,7 @@ TEST_F(ThreadSubTables, PluginWritesLandInTheThreadTable) {
   ASSERT_NE(added, nullptr);
   EXPECT_EQ(added->name, "plugin-fd");
   EXPECT_EQ(added->type, FdType::kFile);  // type 1: SCAP_FD_FILE
-  EXPECT_EQ(added->open_flags, 2u);
+  EXPECT_EQ(added->open_flags, static_cast<uint32_t>(O_WRONLY));  // PPM_O_WRONLY (2)
   const ThreadInfo* t = threads_.get(kHostDomain, 100);
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->args, (std::vector<std::string>{"rewritten", "ls"}));
@@ -207,12 +215,17 @@ TEST_F(ThreadSubTables, HostRefusesWhatLibsRefusesWithAMessage) {
   // A table field is not written directly.
   EXPECT_EQ(writer->write_entry_field(threads, thread, fdtable, &v), SS_PLUGIN_FAILURE);
   EXPECT_NE(table_error().find("is a table"), std::string::npos) << table_error();
-  // Fields Kestrel does not keep are named as missing; a wrong type is refused.
-  EXPECT_EQ(fields->get_table_field(fds, "mount_id", SS_PLUGIN_ST_UINT32), nullptr);
-  EXPECT_NE(table_error().find("table 'file_descriptors' has no field 'mount_id'"), std::string::npos) << table_error();
+  // A field libs does not have is named as missing; a wrong type is refused.
+  EXPECT_EQ(fields->get_table_field(fds, "mount_point", SS_PLUGIN_ST_UINT32), nullptr);
+  EXPECT_NE(table_error().find("table 'file_descriptors' has no field 'mount_point'"), std::string::npos)
+      << table_error();
   EXPECT_EQ(fields->get_table_field(fds, "name", SS_PLUGIN_ST_UINT64), nullptr);
   EXPECT_NE(table_error().find("is of type string, not uint64"), std::string::npos) << table_error();
-  EXPECT_EQ(fields->add_table_field(fds, "mine", SS_PLUGIN_ST_UINT64), nullptr);
+  // Adding a field that exists with another type, or a table-typed one, is
+  // refused; args/env/cgroups take no new fields (libs' adapters).
+  EXPECT_EQ(fields->add_table_field(fds, "name", SS_PLUGIN_ST_UINT64), nullptr);
+  EXPECT_NE(table_error().find("already exists with type string"), std::string::npos) << table_error();
+  EXPECT_EQ(fields->add_table_field(fds, "nested", SS_PLUGIN_ST_TABLE), nullptr);
   // The key field is read-only.
   ss_plugin_table_field_t* fdnum = fields->get_table_field(fds, "fd", SS_PLUGIN_ST_INT64);
   ASSERT_NE(fdnum, nullptr);
@@ -230,6 +243,8 @@ TEST_F(ThreadSubTables, HostRefusesWhatLibsRefusesWithAMessage) {
   ss_plugin_table_field_t* first = fields->get_table_field(cg.table, "first", SS_PLUGIN_ST_STRING);
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(reader->read_entry_field(fds, fd3, first, &n), SS_PLUGIN_FAILURE);
+  EXPECT_EQ(fields->add_table_field(cg.table, "mine", SS_PLUGIN_ST_UINT64), nullptr);
+  EXPECT_NE(table_error().find("only file_descriptors takes new fields"), std::string::npos) << table_error();
   // Erasing an fd through the sub-table closes it in Kestrel's state.
   key.s64 = 4;
   EXPECT_EQ(writer->erase_table_entry(fds, &key), SS_PLUGIN_SUCCESS);
@@ -247,6 +262,134 @@ TEST_F(ThreadSubTables, HostRefusesWhatLibsRefusesWithAMessage) {
   EXPECT_EQ(reader->get_table_size(wargs.table), UINT64_MAX);
   EXPECT_NE(table_error().find("table 'args' of thread 101: get_table_size: the thread is gone"), std::string::npos)
       << table_error();
+}
+
+// Every static field of libs' sinsp_fdinfo (get_static_fields in
+// falcosecurity/libs userspace/libsinsp/fdinfo.cpp), in its order, with the
+// state type of its C++ member: what list_table_fields must give.
+TEST_F(ThreadSubTables, FileDescriptorsListsLibsFieldsWithTheirTypes) {
+  auto lib = load();
+  ASSERT_TRUE(lib);
+  const std::string u8 = std::to_string(SS_PLUGIN_ST_UINT8), u16 = std::to_string(SS_PLUGIN_ST_UINT16),
+                    u32 = std::to_string(SS_PLUGIN_ST_UINT32), u64 = std::to_string(SS_PLUGIN_ST_UINT64),
+                    i64 = std::to_string(SS_PLUGIN_ST_INT64), str = std::to_string(SS_PLUGIN_ST_STRING);
+  const std::vector<std::pair<std::string, std::string>> libs = {
+      {"type", u8}, {"open_flags", u32}, {"name", str}, {"name_raw", str}, {"old_name", str}, {"flags", u32},
+      {"dev", u32}, {"mount_id", u32}, {"ino", u64}, {"pid", i64}, {"fd", i64},
+      {"socket_ipv4_src_ip", u32}, {"socket_ipv4_dest_dip", u32}, {"socket_ipv4_src_port", u16},
+      {"socket_ipv4_dst_port", u16}, {"socket_ipv4_l4_proto", u8},
+      {"socket_ipv6_src_ip_low", u64}, {"socket_ipv6_src_ip_high", u64}, {"socket_ipv6_dest_ip_low", u64},
+      {"socket_ipv6_dest_ip_high", u64}, {"socket_ipv6_src_port", u16}, {"socket_ipv6_dst_port", u16},
+      {"socket_ipv6_l4_proto", u8},
+      {"socket_ipv4_server_ip", u32}, {"socket_ipv4_server_port", u16}, {"socket_ipv4_server_l4_proto", u8},
+      {"socket_ipv6_server_ip_low", u64}, {"socket_ipv6_server_ip_high", u64}, {"socket_ipv6_server_port", u16},
+      {"socket_ipv6_server_l4_proto", u8},
+      {"socket_unix_src", u64}, {"socket_unix_dest", u64},
+  };
+  std::string want;
+  for (const auto& [name, type] : libs) want += (want.empty() ? "" : ",") + name + ":" + type;
+  // The list the plugin read in init, before its own two fields were added.
+  EXPECT_EQ(field(*lib, open_exit(100, 3), "subt.fdfieldlist"), want);
+}
+
+// The socket_* and the other new fields read what Kestrel's state holds.
+TEST_F(ThreadSubTables, FdFieldsReadKestrelsState) {
+  FdInfo tcp;  // 10.0.0.1:40000 -> 10.0.0.2:443, connected by this process
+  tcp.fd = 6;
+  tcp.type = FdType::kIpv4;
+  tcp.l4proto = IPPROTO_TCP;
+  const uint8_t sip[4] = {10, 0, 0, 1}, dip[4] = {10, 0, 0, 2};
+  tcp.tuple = encode_tuple_in(sip, 40000, dip, 443);
+  tcp.flags = kFdFlagRoleClient | kFdFlagSocketConnected;
+  tcp.name = "10.0.0.1:40000->10.0.0.2:443";
+  tcp.old_name = "10.0.0.1:40000->10.0.0.9:53";
+  ASSERT_NE(threads_.put_fd(kHostDomain, 100, tcp), nullptr);
+  FdInfo srv6;  // listening on [::1]:8080
+  srv6.fd = 7;
+  srv6.type = FdType::kIpv6;
+  srv6.listening = true;
+  srv6.l4proto = IPPROTO_TCP;
+  uint8_t any[16] = {}, lo[16] = {};
+  lo[15] = 1;
+  srv6.tuple = encode_tuple_in6(any, 0, lo, 8080);
+  ASSERT_NE(threads_.put_fd(kHostDomain, 100, srv6), nullptr);
+  FdInfo un;
+  un.fd = 8;
+  un.type = FdType::kUnix;
+  un.tuple = encode_tuple_un(0xffff0001, 0xffff0002, "/run/x.sock");
+  ASSERT_NE(threads_.put_fd(kHostDomain, 100, un), nullptr);
+  FdInfo* file = threads_.fd(kHostDomain, 100, 3);
+  ASSERT_NE(file, nullptr);
+  file->name_raw = "../etc/passwd";
+  file->pid = 4321;
+  file->mount_id = 29;
+
+  auto lib = load();
+  ASSERT_TRUE(lib);
+  const auto evt = open_exit(100, 3);
+  auto get = [&](const char* key) { return field(*lib, evt, "subt.fdfield", std::nullopt, key); };
+  uint32_t sip_u32, dip_u32;
+  std::memcpy(&sip_u32, sip, 4);  // libs keeps the address bytes as they are on the wire
+  std::memcpy(&dip_u32, dip, 4);
+  EXPECT_EQ(get("6.socket_ipv4_src_ip"), std::to_string(sip_u32));
+  EXPECT_EQ(get("6.socket_ipv4_dest_dip"), std::to_string(dip_u32));
+  EXPECT_EQ(get("6.socket_ipv4_src_port"), "40000");
+  EXPECT_EQ(get("6.socket_ipv4_dst_port"), "443");
+  EXPECT_EQ(get("6.socket_ipv4_l4_proto"), "2");  // SCAP_L4_TCP
+  EXPECT_EQ(get("6.flags"), std::to_string((1 << 2) | (1 << 13)));  // FLAGS_ROLE_CLIENT | FLAGS_SOCKET_CONNECTED
+  EXPECT_EQ(get("6.old_name"), "10.0.0.1:40000->10.0.0.9:53");
+  EXPECT_EQ(get("6.socket_ipv6_src_port"), "0");  // another kind of socket: 0
+  EXPECT_EQ(get("7.type"), "6");                  // SCAP_FD_IPV6_SERVSOCK
+  EXPECT_EQ(get("7.socket_ipv6_server_port"), "8080");
+  EXPECT_EQ(get("7.socket_ipv6_server_ip_low"), "0");
+  uint64_t high;
+  std::memcpy(&high, lo + 8, 8);
+  EXPECT_EQ(get("7.socket_ipv6_server_ip_high"), std::to_string(high));
+  EXPECT_EQ(get("7.socket_ipv6_server_l4_proto"), "2");
+  EXPECT_EQ(get("8.socket_unix_src"), std::to_string(0xffff0001ull));
+  EXPECT_EQ(get("8.socket_unix_dest"), std::to_string(0xffff0002ull));
+  EXPECT_EQ(get("3.name_raw"), "../etc/passwd");
+  EXPECT_EQ(get("3.pid"), "4321");
+  EXPECT_EQ(get("3.mount_id"), "29");
+  EXPECT_EQ(get("3.ino"), "42");
+  EXPECT_EQ(get("3.fd"), "3");
+  // The plugin's own fields exist on every fd, zero until written.
+  EXPECT_EQ(get("6.subt_mark"), "0");
+  EXPECT_EQ(get("6.subt_note"), "");
+}
+
+// add_table_field on the file_descriptors sub-table: the plugin writes its
+// fields in parse_event and reads them back; the values live on the fd in
+// Kestrel's state (a dup copies them, a close drops them); writing a libs
+// socket field lands in the fd's tuple.
+TEST_F(ThreadSubTables, PluginAddedFdFieldsLiveOnTheFd) {
+  auto lib = load(R"({"write":true})");
+  ASSERT_TRUE(lib);
+  const auto evt = open_exit(100, 3);
+  Status s = lib->parse(as_event(evt), 1, "syscall");
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  auto get = [&](const char* key) { return field(*lib, evt, "subt.fdfield", std::nullopt, key); };
+  EXPECT_EQ(get("3.subt_mark"), "7");
+  EXPECT_EQ(get("3.subt_note"), "noted");
+  EXPECT_EQ(get("4.subt_mark"), "0");  // another fd: its own (zero) value
+  const FdInfo* fd3 = threads_.fd(kHostDomain, 100, 3);
+  ASSERT_NE(fd3, nullptr);
+  ASSERT_EQ(fd3->plugin_values.size(), 2u);
+  EXPECT_EQ(fd3->plugin_values[0].bits, 7u);
+  EXPECT_EQ(fd3->plugin_values[1].str, "noted");
+  // socket_ipv4_src_port written: the fd is now an ipv4 socket with that port.
+  EXPECT_EQ(fd3->type, FdType::kIpv4);
+  auto tuple = decode_socktuple(fd3->tuple);
+  ASSERT_TRUE(tuple);
+  EXPECT_EQ(tuple->sport, 4242);
+  EXPECT_EQ(get("3.socket_ipv4_src_port"), "4242");
+  // dup'd: the copy carries the values; closed: gone with the fd.
+  FdInfo copy = *fd3;
+  copy.fd = 12;
+  ASSERT_NE(threads_.put_fd(kHostDomain, 100, copy), nullptr);
+  EXPECT_EQ(get("12.subt_note"), "noted");
+  ASSERT_TRUE(threads_.erase_fd(kHostDomain, 100, 3));
+  EXPECT_EQ(get("3.subt_note"), std::nullopt);
 }
 
 }  // namespace

@@ -20,7 +20,12 @@
 //                of that tid), api312.parsed (uint64: api312_parsed of the
 //                tid), api312.seen (uint64: api312_seen count), api312.mode
 //                (string: the config mode, changed by set_config), api312.ip
-//                (ipaddr 10.1.2.<tid>), api312.net (ipnet: the same 4 bytes)
+//                (ipaddr 10.1.2.<tid>), api312.net (ipnet: the same 4 bytes),
+//                api312.async (string: of an async event (code 402) handed
+//                to the extractor, "<name>:<data>"; missing on others)
+//   extract types none declared (plugin events only, by the API's rule);
+//                built with API312_EXTRACT_ASYNC: [322, 402], so the host
+//                must hand it async events for extraction too
 //   async        declares "api312_tick"; with a handler set, a thread sends
 //                `ticks` async events "api312_tick" (data "tick <n>") then
 //                one named "undeclared" (which the host must refuse; the
@@ -249,7 +254,8 @@ const char* plugin_get_fields() {
              {"type":"uint64","name":"api312.seen","desc":"count in the plugin's own table"},
              {"type":"string","name":"api312.mode","desc":"the configured mode"},
              {"type":"ipaddr","name":"api312.ip","desc":"10.1.2.<tid mod 256>, an IPv4 address of 4 bytes"},
-             {"type":"ipnet","name":"api312.net","desc":"the same address as an ipnet: its 4 bytes only, as plugin_types.h encodes ipnet"}])";
+             {"type":"ipnet","name":"api312.net","desc":"the same address as an ipnet: its 4 bytes only, as plugin_types.h encodes ipnet"},
+             {"type":"string","name":"api312.async","desc":"name:data of an async event"}])";
 }
 
 ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
@@ -453,12 +459,34 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
         f.res.buf = &s->buf_out;
         f.res_len = 1;
         break;
+      case 7: {
+        // | header 26 | lens 3 x 4 | plugin id 4 | name NUL | data |
+        if (ev->evt->type != 402 || ev->evt->nparams != 3) break;
+        const auto* base = reinterpret_cast<const uint8_t*>(ev->evt);
+        uint32_t lens[3];
+        std::memcpy(lens, base + 26, sizeof lens);
+        const char* name = reinterpret_cast<const char*>(base + 26 + 12 + lens[0]);
+        s->str_out = std::string(name, strnlen(name, lens[1])) + ":" +
+                     std::string(name + lens[1], lens[2]);
+        s->str_ptr = s->str_out.c_str();
+        f.res.str = &s->str_ptr;
+        f.res_len = 1;
+        break;
+      }
       default:
         return fail(s, "unknown field id");
     }
   }
   return SS_PLUGIN_SUCCESS;
 }
+
+#ifdef API312_EXTRACT_ASYNC
+uint16_t* plugin_get_extract_event_types(uint32_t* numtypes, ss_plugin_t*) {
+  static uint16_t types[] = {322, 402};
+  *numtypes = 2;
+  return types;
+}
+#endif
 
 const char* plugin_get_async_events() { return R"(["api312_tick"])"; }
 #ifdef API312_ASYNC_OWN_SOURCE

@@ -20,14 +20,24 @@
 //          subt.evtfdname  string  for open/openat exits (scap codes 3, 307):
 //                                  the "name" of the event's fd (its first
 //                                  param) in the thread's file_descriptors
+//          subt.fdfield[N.F] string  field F of fd N as text (any field the
+//                                  host lists for file_descriptors, taken
+//                                  with list_table_fields in init, or one
+//                                  the plugin added)
+//          subt.fdfieldlist string "name:type" of every listed fd field
+//   init   also adds two fields to file_descriptors (add_table_field on the
+//          sub-table): "subt_mark" (uint64) and "subt_note" (string).
 //   parse  with init_config {"write":true}, on each event of the thread:
 //          fd 99 added (create/write/add_table_entry: name "plugin-fd",
 //          type 1, open_flags 2); args[0] written "rewritten"; a cgroups
-//          entry appended ("plugin", "/plugin"); env[0] erased.
+//          entry appended ("plugin", "/plugin"); env[0] erased; fd 3's
+//          subt_mark written 7 and subt_note "noted"; fd 3's
+//          socket_ipv4_src_port written 4242 (it then reads as an ipv4 socket).
 #include <plugin/plugin_api.h>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +52,9 @@ struct State {
   ss_plugin_table_field_t *fd_name = nullptr, *fd_type = nullptr, *fd_flags = nullptr, *fd_num = nullptr;
   ss_plugin_table_field_t *args_value = nullptr, *env_value = nullptr;
   ss_plugin_table_field_t *cg_first = nullptr, *cg_second = nullptr;
+  // every file_descriptors field by name (listed ones and the added two)
+  std::map<std::string, std::pair<ss_plugin_table_field_t*, ss_plugin_state_type>> fd_fields;
+  std::string fd_field_list;
   // extraction results, one slot per requested field (valid until the
   // next extract call)
   std::vector<uint64_t> u64s;
@@ -124,7 +137,9 @@ const char* plugin_get_fields() {
              {"name":"subt.args","type":"string","desc":"args"},
              {"name":"subt.env","type":"string","arg":{"isRequired":true,"isIndex":true},"desc":"env entry N"},
              {"name":"subt.cgroups","type":"string","desc":"cgroups"},
-             {"name":"subt.evtfdname","type":"string","desc":"name of the event's fd"}])";
+             {"name":"subt.evtfdname","type":"string","desc":"name of the event's fd"},
+             {"name":"subt.fdfield","type":"string","arg":{"isRequired":true,"isKey":true},"desc":"field F of fd N, key N.F"},
+             {"name":"subt.fdfieldlist","type":"string","desc":"every fd field as name:type"}])";
 }
 const char* plugin_get_extract_event_sources() { return R"(["syscall"])"; }
 const char* plugin_get_parse_event_sources() { return R"(["syscall"])"; }
@@ -167,6 +182,21 @@ ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
   s->env_value = t->fields_ext->get_table_field(env, "value", SS_PLUGIN_ST_STRING);
   s->cg_first = t->fields_ext->get_table_field(cgroups, "first", SS_PLUGIN_ST_STRING);
   s->cg_second = t->fields_ext->get_table_field(cgroups, "second", SS_PLUGIN_ST_STRING);
+  // Every field the host lists for file_descriptors, then two of ours.
+  uint32_t nfd = 0;
+  const ss_plugin_table_fieldinfo* infos = t->fields_ext->list_table_fields(fds, &nfd);
+  if (!infos) return owner_error("list_table_fields(file_descriptors)");
+  for (uint32_t i = 0; i < nfd; ++i) {
+    ss_plugin_table_field_t* acc = t->fields_ext->get_table_field(fds, infos[i].name, infos[i].field_type);
+    if (!acc) return owner_error(std::string("get_table_field(file_descriptors, ") + infos[i].name + ")");
+    s->fd_fields[infos[i].name] = {acc, infos[i].field_type};
+    s->fd_field_list += (i ? "," : "") + std::string(infos[i].name) + ":" + std::to_string(infos[i].field_type);
+  }
+  for (auto [name, type] : {std::pair{"subt_mark", SS_PLUGIN_ST_UINT64}, std::pair{"subt_note", SS_PLUGIN_ST_STRING}}) {
+    ss_plugin_table_field_t* acc = t->fields_ext->add_table_field(fds, name, type);
+    if (!acc) return owner_error(std::string("add_table_field(file_descriptors, ") + name + ")");
+    s->fd_fields[name] = {acc, type};
+  }
   t->writer_ext->destroy_table_entry(s->threads, probe);
   if (!s->fd_name || !s->fd_type || !s->fd_flags || !s->fd_num || !s->args_value || !s->env_value || !s->cg_first ||
       !s->cg_second)
@@ -225,6 +255,20 @@ ss_plugin_rc plugin_parse_event(ss_plugin_t* p, const ss_plugin_event_input* ev,
   idx.u64 = 0;
   if (r->get_table_size(env) > 0 && w->erase_table_entry(env, &idx) != SS_PLUGIN_SUCCESS)
     return fail(s, "parse: erase env[0]");
+  // fd 3: our added fields and a libs socket field
+  fdkey.s64 = 3;
+  if (ss_plugin_table_entry_t* fd3 = r->get_table_entry(fds, &fdkey)) {
+    v.u64 = 7;
+    if (w->write_entry_field(fds, fd3, s->fd_fields["subt_mark"].first, &v) != SS_PLUGIN_SUCCESS)
+      return fail(s, "parse: subt_mark");
+    v.str = "noted";
+    if (w->write_entry_field(fds, fd3, s->fd_fields["subt_note"].first, &v) != SS_PLUGIN_SUCCESS)
+      return fail(s, "parse: subt_note");
+    v.u16 = 4242;
+    if (w->write_entry_field(fds, fd3, s->fd_fields["socket_ipv4_src_port"].first, &v) != SS_PLUGIN_SUCCESS)
+      return fail(s, "parse: socket_ipv4_src_port");
+    r->release_table_entry(fds, fd3);
+  }
   return SS_PLUGIN_SUCCESS;
 }
 
@@ -313,6 +357,40 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t* p, const ss_plugin_event_input* 
         is_str = true;
         break;
       }
+      case 9: {
+        // "N.F": field F of fd N
+        const std::string key = f.arg_key ? f.arg_key : "";
+        const size_t dot = key.find('.');
+        if (dot == std::string::npos) return fail(s, "extract: subt.fdfield wants N.F");
+        auto it = s->fd_fields.find(key.substr(dot + 1));
+        if (it == s->fd_fields.end()) continue;  // a field we do not have: missing
+        ss_plugin_state_data k{};
+        k.s64 = std::stoll(key.substr(0, dot));
+        ss_plugin_table_entry_t* e = r->get_table_entry(fds, &k);
+        if (!e) continue;
+        ss_plugin_state_data v{};
+        if (r->read_entry_field(fds, e, it->second.first, &v) != SS_PLUGIN_SUCCESS) return fail(s, "extract: fdfield");
+        r->release_table_entry(fds, e);
+        switch (it->second.second) {
+          case SS_PLUGIN_ST_STRING: str = v.str; break;
+          case SS_PLUGIN_ST_INT8: str = std::to_string(v.s8); break;
+          case SS_PLUGIN_ST_INT16: str = std::to_string(v.s16); break;
+          case SS_PLUGIN_ST_INT32: str = std::to_string(v.s32); break;
+          case SS_PLUGIN_ST_INT64: str = std::to_string(v.s64); break;
+          case SS_PLUGIN_ST_UINT8: str = std::to_string(v.u8); break;
+          case SS_PLUGIN_ST_UINT16: str = std::to_string(v.u16); break;
+          case SS_PLUGIN_ST_UINT32: str = std::to_string(v.u32); break;
+          case SS_PLUGIN_ST_UINT64: str = std::to_string(v.u64); break;
+          case SS_PLUGIN_ST_BOOL: str = v.b ? "true" : "false"; break;
+          default: str = "?"; break;
+        }
+        is_str = true;
+        break;
+      }
+      case 10:
+        str = s->fd_field_list;
+        is_str = true;
+        break;
       default:
         continue;
     }
