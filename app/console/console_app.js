@@ -70,7 +70,10 @@ function alertRow(a, live) {
   if (live) tr.classList.add('live');
   tr.append(el('td', {}, a.time.replace('T', ' ').slice(0, 23)),
     el('td', { class: 'p-' + a.priority }, a.priority), el('td', {}, a.rule), el('td', {}, a.hostname),
-    el('td', {}, a.container_name || a.container_id || ''), el('td', { class: 'output' }, a.output));
+    el('td', {}, a.container_name || a.container_id || ''));
+  const output = el('td', { class: 'output' });
+  output.append(el('div', {}, a.output));
+  tr.append(output);
   tr.addEventListener('click', () => { location.hash = 'alert=' + a.id; });
   return tr;
 }
@@ -112,7 +115,8 @@ function svgEl(tag, attrs) {
 }
 
 // Stacked bars: one per time bucket, one colour per series.
-function drawTimeline(svg, counts, colourOf) {
+// `domain` is [from, to] in ns; null: the data's own extent.
+function drawTimeline(svg, counts, colourOf, domain) {
   const width = svg.clientWidth || 600, height = svg.clientHeight || 150, legendH = 16, axisH = 14;
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -123,7 +127,9 @@ function drawTimeline(svg, counts, colourOf) {
     svg.append(Object.assign(svgEl('text', { x: 8, y: 20 }), { textContent: 'no alerts in this view' }));
     return;
   }
-  const bucketNs = counts.bucket_ns, t0 = times[0], t1 = times[times.length - 1] + bucketNs;
+  const bucketNs = counts.bucket_ns;
+  const t0 = domain ? Math.min(domain[0], times[0]) : times[0];
+  const t1 = domain ? Math.max(domain[1], times[times.length - 1] + bucketNs) : times[times.length - 1] + bucketNs;
   const plotH = height - legendH - axisH, max = Math.max(...buckets.values());
   const x = (t) => ((t - t0) / (t1 - t0)) * width;
   const barW = Math.max(1, (bucketNs / (t1 - t0)) * width - 1);
@@ -159,8 +165,10 @@ async function loadTimelines() {
     getJson('/api/counts?' + apiParams(f, { by: 'priority', bucket })),
     getJson('/api/counts?' + apiParams(f, { by: 'rule', bucket })),
   ]);
-  drawTimeline($('#by-priority'), byPriority, (k) => PRIORITY_COLOURS[PRIORITIES.indexOf(k)] || '#999');
-  drawTimeline($('#by-rule'), byRule, (k, i) => RULE_COLOURS[i % RULE_COLOURS.length]);
+  const now = Date.now() * 1e6;
+  const domain = span ? [now - span * 1e9, now] : null;
+  drawTimeline($('#by-priority'), byPriority, (k) => PRIORITY_COLOURS[PRIORITIES.indexOf(k)] || '#999', domain);
+  drawTimeline($('#by-rule'), byRule, (k, i) => RULE_COLOURS[i % RULE_COLOURS.length], domain);
 }
 
 async function loadFleet() {

@@ -29,9 +29,9 @@
 namespace kestrel::store {
 
 struct AlertFilter {
-  std::optional<uint64_t> from_ns, to_ns;
-  std::optional<std::string> rule, source, host, container, tag, text;
-  std::optional<int> priority, min_priority;  // engine::Priority values
+  std::optional<uint64_t> from_ns = {}, to_ns = {};
+  std::optional<std::string> rule = {}, source = {}, host = {}, container = {}, tag = {}, text = {};
+  std::optional<int> priority = {}, min_priority = {};  // engine::Priority values
 };
 
 // Reads the filter from query parameters (from/to: ns since the epoch or

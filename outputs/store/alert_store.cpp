@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -29,8 +30,8 @@ CREATE INDEX IF NOT EXISTS alerts_rule_time ON alerts(rule, time_ns);
 CREATE INDEX IF NOT EXISTS alerts_host_time ON alerts(host, time_ns);
 )sql";
 
-// Rows deleted per step while the file is over its size cap.
-constexpr int kSizeChunk = 10000;
+// The fewest rows deleted per step while the file is over its size cap.
+constexpr uint64_t kMinSizeStep = 100;
 
 Status sqlite_error(sqlite3* db, const std::string& what) {
   return Status(StatusCode::kInternal, "store: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
@@ -171,13 +172,23 @@ RetentionResult AlertStore::enforce_retention(uint64_t now_ns) {
   }
   if (options_.max_size_mb > 0) {
     const uint64_t cap = options_.max_size_mb * 1024ull * 1024ull;
-    while (size_bytes() > cap) {
-      const std::string sql = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts ORDER BY id LIMIT " +
-                              std::to_string(kSizeChunk) + ")";
+    for (uint64_t size = size_bytes(); size > cap; size = size_bytes()) {
+      // The oldest rows in proportion to the excess (rows are of similar
+      // size), a little more so one or two steps reach the cap.
+      uint64_t rows = 0;
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM alerts", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW)
+        rows = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+      sqlite3_finalize(st);
+      const auto excess = static_cast<double>(size - cap) / static_cast<double>(size);
+      const auto n = std::max<uint64_t>(kMinSizeStep, static_cast<uint64_t>(static_cast<double>(rows) * excess * 1.05));
+      const std::string sql =
+          "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts ORDER BY id LIMIT " + std::to_string(n) + ")";
       if (!exec(sql.c_str()).ok()) break;
-      const auto n = static_cast<uint64_t>(sqlite3_changes(db_));
-      if (n == 0) break;
-      r.deleted_by_size += n;
+      const auto deleted = static_cast<uint64_t>(sqlite3_changes(db_));
+      if (deleted == 0) break;
+      r.deleted_by_size += deleted;
     }
   }
   return r;
