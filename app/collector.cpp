@@ -5,11 +5,13 @@
 
 #include "app/container_setup.h"
 #include "app/falco_metrics.h"
+#include "app/node_facts.h"
 #include "app/privileges.h"
 #include "app/source_factory.h"
 #include "outputs/grpc/grpc_sink.h"
 #include "outputs/output_sink.h"
 #include "outputs/program_sink.h"
+#include "outputs/store/store_sink.h"
 #include "outputs/syslog_sink.h"
 #include "plugins/plugin_source.h"
 #include "plugins/state_tables/table_registry.h"
@@ -166,7 +168,15 @@ Status Collector::start_outputs() {
   }
   engine::DispatcherOptions dispatch = plan_.dispatch;
   dispatch.log = [this](const std::string& line) { output_log_.add("kestrel: " + line); };
-  outputs_ = std::make_unique<engine::AlertDispatcher>(std::move(dispatch), make_sinks(plan_, out_, grpc_hub_));
+  auto sinks = make_sinks(plan_, out_, grpc_hub_);
+  if (plan_.store) {
+    auto store = store::AlertStore::open_writer(*plan_.store);
+    if (!store.ok()) return store.status();
+    store_feed_ = std::make_shared<store::LiveFeed>();
+    sinks.push_back(store::make_store_sink(std::move(*store), store_feed_));
+    log_ << "kestrel: alerts stored in " << plan_.store->path << "\n";
+  }
+  outputs_ = std::make_unique<engine::AlertDispatcher>(std::move(dispatch), std::move(sinks));
   if (grpc_hub_ && plan_.grpc_wait_subscribers > 0) {
     log_ << "kestrel: waiting for " << plan_.grpc_wait_subscribers << " gRPC subscriber(s)\n";
     log_.flush();
@@ -218,8 +228,15 @@ Status Collector::start() {
     pipeline_->parse_with(parsing_.get());
   }
   if (plan_.webserver) {
+    std::optional<ConsoleSetup> console;
+    if (plan_.store) {
+      std::vector<std::string> names;
+      for (const auto& report : mux_.reports()) names.push_back(report.name);
+      console = ConsoleSetup{plan_.store->path, store_feed_,
+                             node_facts(plan_.rule_engine.hostname, names, config_.engine.kmod_index)};
+    }
     auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port, plan_.webserver->healthz_path,
-                              plan_.webserver->prometheus);
+                              plan_.webserver->prometheus, std::move(console));
     if (!w.ok()) return w.status();
     webserver_ = std::move(*w);
     log_ << "kestrel: webserver on " << plan_.webserver->address << ":" << webserver_->port() << "\n";
@@ -333,6 +350,7 @@ void Collector::on_tick(const PipelineSummary& running) {
   MetricsSnapshot snapshot =
       make_snapshot(running, last_logged_ ? &*last_logged_ : nullptr, started_, read_process_usage());
   snapshot.hostname = plan_.rule_engine.hostname;
+  snapshot.rules_loaded = active_.rule_count();
   if (plan_.containers) snapshot.containers = container_store_counters(*plan_.containers);
   if (log_now) {
     next_metrics_ = now + plan_.metrics.interval;

@@ -45,6 +45,7 @@
 #include "app/webserver.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
+#include "outputs/store/live_feed.h"
 #include "plugins/plugin_async_events.h"
 #include "sources/capture/capture_recorder.h"
 #include "sources/multiplexer.h"
@@ -127,6 +128,8 @@ class Collector {
   // drains into the hub, then the server lets subscribers finish.
   std::shared_ptr<engine::AlertHub> grpc_hub_;
   std::unique_ptr<engine::GrpcServer> grpc_server_;
+  // Alerts the store sink has stored, for the console's live stream.
+  std::shared_ptr<store::LiveFeed> store_feed_;
   std::unique_ptr<engine::AlertDispatcher> outputs_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;

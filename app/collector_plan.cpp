@@ -225,6 +225,10 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   if (config.webserver.enabled)
     plan.webserver = WebserverPlan{config.webserver.listen_address, static_cast<uint16_t>(config.webserver.listen_port),
                                    config.webserver.k8s_healthz_endpoint, config.webserver.prometheus_metrics_enabled};
+  if (config.store.enabled && (options.capture.empty() || config.store.replays)) {
+    plan.store = store::StoreOptions{config.store.path, config.store.retention_days, config.store.max_size_mb};
+    plan.dispatch.sink_queue_capacity["store"] = config.store.queue_capacity;
+  }
   auto drop_alarm = plan_drop_alarm(config);
   if (!drop_alarm.ok()) return drop_alarm.status();
   plan.drop_alarm = *drop_alarm;

@@ -23,6 +23,7 @@
 #include "engine/rule_fields.h"
 #include "engine/rule_set.h"
 #include "outputs/alert_dispatcher.h"
+#include "outputs/store/alert_store.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/http_sink.h"
 #include "sources/capture/capture_recorder.h"
@@ -98,6 +99,9 @@ struct CollectorPlan {
   uint64_t grpc_wait_subscribers = 0;
   std::chrono::milliseconds grpc_wait_timeout{0};
   std::optional<WebserverPlan> webserver;
+  // The alert store (store.*): set when store.enabled, and in a replay only
+  // with store.replays. The collector opens it at start and adds its sink.
+  std::optional<store::StoreOptions> store;
   bool buffered_outputs = false;  // stdout and file sinks flush only when full and at exit
   DropAlarmOptions drop_alarm;
   MetricsPlan metrics;

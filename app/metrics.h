@@ -53,6 +53,7 @@ struct MetricsSnapshot {
   std::vector<RuleMatches> rule_matches;  // with each rule's source, priority and tags
   uint64_t alerts = 0;
   std::string hostname;  // set by the collector (the alerts' hostname)
+  uint64_t rules_loaded = 0;  // set by the collector: enabled rules in use
   uint64_t start_ns = 0;  // wall-clock start of the collector
   // Output path: per sink, what was delivered and lost (by reason), and
   // each sink's own counters.

@@ -9,7 +9,8 @@ Webserver::Webserver() : server_(std::make_unique<httplib::Server>()) {}
 Webserver::~Webserver() { stop(); }
 
 Result<std::unique_ptr<Webserver>> Webserver::start(const std::string& address, uint16_t port,
-                                                    const std::string& healthz_path, bool prometheus) {
+                                                    const std::string& healthz_path, bool prometheus,
+                                                    std::optional<ConsoleSetup> console) {
   std::unique_ptr<Webserver> w(new Webserver());
   Webserver* self = w.get();
   w->server_->Get(healthz_path, [](const httplib::Request&, httplib::Response& res) {
@@ -28,6 +29,13 @@ Result<std::unique_ptr<Webserver>> Webserver::start(const std::string& address, 
   if (prometheus)
     w->server_->Get("/metrics", [serve](const httplib::Request&, httplib::Response& res) { serve(res, false); });
   w->server_->Get("/metrics.json", [serve](const httplib::Request&, httplib::Response& res) { serve(res, true); });
+  if (console) {
+    w->feed_ = console->feed;
+    add_console_routes(*w->server_, *console, [self]() -> std::optional<MetricsSnapshot> {
+      std::lock_guard lock(self->mu_);
+      return self->latest_;
+    });
+  }
   int bound = port == 0 ? w->server_->bind_to_any_port(address) : (w->server_->bind_to_port(address, port) ? port : -1);
   if (bound <= 0)
     return Status(StatusCode::kUnavailable,
@@ -44,6 +52,7 @@ void Webserver::publish(MetricsSnapshot snapshot) {
 
 void Webserver::stop() {
   if (!thread_.joinable()) return;
+  if (feed_) feed_->close();
   server_->stop();
   thread_.join();
 }

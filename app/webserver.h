@@ -4,6 +4,7 @@
 //   GET /metrics  → the latest MetricsSnapshot in Prometheus text format
 //                   (text/plain; version=0.0.4); 503 before the first one
 //   GET /metrics.json → the same snapshot as JSON
+//   with a store: the web console and its API (console_api.h)
 // The server runs on its own thread (cpp-httplib); snapshots are handed
 // over through publish(), so the engine thread never waits for a scrape.
 #pragma once
@@ -14,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "app/console_api.h"
 #include "app/metrics.h"
 #include "base/status.h"
 
@@ -31,7 +33,8 @@ class Webserver {
   // text) is served only with `prometheus` (webserver.prometheus_metrics_enabled).
   static Result<std::unique_ptr<Webserver>> start(const std::string& address, uint16_t port,
                                                   const std::string& healthz_path = "/healthz",
-                                                  bool prometheus = true);
+                                                  bool prometheus = true,
+                                                  std::optional<ConsoleSetup> console = std::nullopt);
   uint16_t port() const { return port_; }
   void publish(MetricsSnapshot snapshot);
   void stop();
@@ -43,6 +46,7 @@ class Webserver {
   uint16_t port_ = 0;
   std::mutex mu_;
   std::optional<MetricsSnapshot> latest_;
+  std::shared_ptr<store::LiveFeed> feed_;  // closed at stop(): event streams end
 };
 
 }  // namespace kestrel

@@ -152,6 +152,12 @@ struct KestrelConfig {
     bool prometheus_metrics_enabled{};  // serve /metrics (Prometheus text)
   } webserver;
   struct {
+    bool enabled{};
+    std::string path;
+    uint64_t retention_days{}, max_size_mb{}, queue_capacity{};
+    bool replays{};  // store the alerts of -e replays too
+  } store;
+  struct {
     double threshold{};                // checked to be in [0, 1] by the drop alarm's plan
     std::vector<std::string> actions;  // each one of log, alert, exit, ignore
     double rate{}, max_burst{};        // token bucket of the actions

@@ -1,0 +1,27 @@
+// store_sink.h — the output sink that writes alerts into the AlertStore.
+//
+// It is one more sink of the AlertDispatcher, so it has that stage's
+// bounded queue and worker thread (sink_worker.h): when SQLite is slow the
+// queue fills and alerts are dropped and counted (per sink, "store", in
+// the summary and /metrics), never holding up the engine or other sinks.
+// Each stored alert is then published on the LiveFeed (when someone
+// listens). Every kRetentionEvery the worker applies retention.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "outputs/output_sink.h"
+#include "outputs/store/alert_store.h"
+#include "outputs/store/live_feed.h"
+
+namespace kestrel::store {
+
+inline constexpr std::chrono::seconds kRetentionEvery{60};
+
+// `store` is opened by the caller (so a bad path fails at start-up);
+// `feed` may be null.
+std::unique_ptr<engine::OutputSink> make_store_sink(std::unique_ptr<AlertStore> store,
+                                                    std::shared_ptr<LiveFeed> feed);
+
+}  // namespace kestrel::store
