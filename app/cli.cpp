@@ -20,6 +20,7 @@
 #include "app/timestamped_log.h"
 #include "app/validate_output.h"
 #include "sources/capture/capture_recorder.h"
+#include "sources/capture/machine_environment.h"
 #include "sources/event/event_table.h"
 #include "engine/eval/rule_engine.h"
 #include "gvisor/pod_init_config.h"
@@ -88,6 +89,13 @@ void build_parser(CLI::App& app, CliOptions& o) {
                  "print a runsc pod-init config for SOCKET and exit")
       ->expected(0, 1)
       ->default_str("/run/kestrel/gvisor.sock");
+  app.add_option("--forward", o.forward,
+                 "send the event stream to a host Kestrel: unix://PATH, tcp://HOST:PORT, vsock://CID:PORT, "
+                 "virtio-serial:///dev/vport0p1 (sets forward.uri)");
+  app.add_option("--listen-remote", o.listen_remote,
+                 "receive forwarded streams on URI (repeatable; adds to remote.listen): unix://PATH[?name=VM], "
+                 "tcp://HOST:PORT, vsock://-1:PORT")
+      ->allow_extra_args(false);
   app.add_flag("--dry-run", o.dry_run,
                "load the configuration, plugins and rules and plan the sources, then exit without capturing");
   app.add_flag("--support", o.support,
@@ -238,6 +246,8 @@ int run_configured(const CliOptions& o, const KestrelConfig& config, std::ostrea
 ConfigInputs config_inputs(const CliOptions& options) {
   ConfigInputs inputs{options.config_file, options.overrides, options.extra_outputs};
   if (options.unbuffered) inputs.overrides.push_back("buffered_outputs=false");
+  if (!options.forward.empty()) inputs.overrides.push_back("forward.uri=" + options.forward);
+  for (const auto& uri : options.listen_remote) inputs.overrides.push_back("remote.listen[]=" + uri);
   return inputs;
 }
 
@@ -251,7 +261,10 @@ int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostre
     out << app.help();
     return kExitOk;
   } catch (const CLI::CallForVersion&) {
-    out << "kestrel " << kVersion << "\n";
+    // The environment line: where this binary runs (CPUID, DMI, /sys), so
+    // a bug report or a fleet inventory says bare metal, which VM, or gVisor.
+    out << "kestrel " << kVersion << "\nenvironment: " << kcap::describe_environment(kcap::detect_environment())
+        << "\n";
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     err << "kestrel: " << e.what() << "\nRun 'kestrel --help' for the flags.\n";

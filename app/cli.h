@@ -21,6 +21,8 @@ namespace kestrel {
 struct CliOptions {
   std::string config_file;                 // -c
   std::vector<std::string> overrides;      // -o key=value
+  std::string forward;                     // --forward URI (forward.uri)
+  std::vector<std::string> listen_remote;  // --listen-remote URI (remote.listen[])
   std::vector<std::string> rules;          // -r
   RuleSelection rule_selection;            // -D, -T, -t
   std::string capture;                     // -e

@@ -8,6 +8,7 @@
 #include "app/node_facts.h"
 #include "app/privileges.h"
 #include "app/source_factory.h"
+#include "sources/capture/machine_environment.h"
 #include "outputs/grpc/grpc_sink.h"
 #include "outputs/output_sink.h"
 #include "outputs/program_sink.h"
@@ -255,6 +256,28 @@ Status Collector::start() {
     recorder_ = std::move(*recorder);
     pipeline_->record_to(recorder_.get());
   }
+  if (!config_.forward.uri.empty()) {
+    auto endpoint = remote::parse_endpoint(config_.forward.uri);
+    if (!endpoint.ok()) return Status(endpoint.status().code(), "forward.uri: " + endpoint.status().message());
+    remote::ForwarderOptions fo;
+    fo.endpoint = *endpoint;
+    fo.tls = {config_.forward.tls_cert, config_.forward.tls_key, config_.forward.tls_ca};
+    if (fo.tls.enabled() && endpoint->kind != remote::EndpointKind::kTcp)
+      return Status(StatusCode::kInvalidArgument, "forward.tls applies to tcp:// only, not " + endpoint->uri);
+    fo.name = config_.forward.name;
+    if (config_.forward.buffer_bytes) fo.buffer_bytes = config_.forward.buffer_bytes;
+    fo.log = [this](const std::string& line) { output_log_.add("kestrel: " + line); };
+    forwarder_ = std::make_unique<remote::Forwarder>(std::move(fo));
+    kcap::KcapHeader header;
+    header.producer = std::string("kestrel ") + KESTREL_VERSION;
+    header.created_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    header.machine = kcap::local_machine_info();
+    forwarder_->start(std::move(header));
+    pipeline_->forward_to(forwarder_.get());
+    log_ << "kestrel: forwarding the event stream to " << config_.forward.uri << "\n";
+  }
   if (plan_.triggered_capture) {
     triggered_capture_ = std::make_unique<TriggeredCapture>(
         *plan_.triggered_capture, [this](const std::string& line) { output_log_.add("kestrel: " + line); });
@@ -285,6 +308,7 @@ void Collector::apply_reload() {
   apply_plugin_configs(*config);
   auto engine_options = rule_engine_options(*config, plan_.rule_engine.hostname);
   engine_options.containers = plan_.rule_engine.containers;  // the store lives as long as the collector
+  engine_options.machines = plan_.rule_engine.machines;
   auto next = load_rules(options_, *config, engine_options, log_, fields_, plugins_);
   if (!next.ok()) return fail(next.status());
   if (next->rule_count() == 0 && active_.rule_count() > 0 && !options_.allow_empty_rules)
@@ -352,6 +376,19 @@ void Collector::on_tick(const PipelineSummary& running) {
   snapshot.hostname = plan_.rule_engine.hostname;
   snapshot.rules_loaded = active_.rule_count();
   if (plan_.containers) snapshot.containers = container_store_counters(*plan_.containers);
+  if (forwarder_) {
+    auto f = forwarder_->stats();
+    snapshot.forward = {{"produced", f.produced},       {"sent", f.sent},
+                        {"dropped", f.dropped},         {"not_forwarded", f.not_forwarded},
+                        {"batches_sent", f.batches_sent}, {"bytes_sent", f.bytes_sent},
+                        {"connections", f.connections}, {"connect_failures", f.connect_failures},
+                        {"snapshots_sent", f.snapshots_sent}, {"connected", f.connected ? 1u : 0u},
+                        {"queued_bytes", f.queued_bytes}};
+  }
+  {
+    const auto& env = kcap::detect_environment();
+    snapshot.environment = {{"kind", env.kind}, {"hypervisor", env.hypervisor}, {"cloud", env.cloud}};
+  }
   if (log_now) {
     next_metrics_ = now + plan_.metrics.interval;
     log_ << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";
@@ -414,7 +451,14 @@ void Collector::on_capture_started() {
 }
 
 Result<PipelineSummary> Collector::run() {
-  return pipeline_->run(stop_requested_, plan_.duration, [this] { on_capture_started(); });
+  auto summary = pipeline_->run(stop_requested_, plan_.duration, [this] { on_capture_started(); });
+  if (forwarder_) {
+    forwarder_->stop();
+    auto f = forwarder_->stats();
+    log_ << "kestrel: forward: " << f.produced << " records, " << f.sent << " sent, " << f.dropped
+         << " dropped, " << f.connections << " connections\n";
+  }
+  return summary;
 }
 
 int Collector::shut_down(const Result<PipelineSummary>& summary) {

@@ -134,6 +134,7 @@ class Collector {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
   std::unique_ptr<CaptureRecorder> recorder_;  // -w FILE
+  std::unique_ptr<remote::Forwarder> forwarder_;  // --forward / forward.uri
   std::unique_ptr<TriggeredCapture> triggered_capture_;  // capture.enabled
   DropAlarm drop_alarm_;
   bool exit_on_drops_ = false;

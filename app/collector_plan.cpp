@@ -93,8 +93,9 @@ Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& 
     return plan;
   }
   const std::string& kind = config.engine.kind;
+  plan.remote_listen = config.remote.listen;
   if (kind == "none") {
-    if (needs.plugin_event_sources.empty())
+    if (needs.plugin_event_sources.empty() && plan.remote_listen.empty())
       return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
     return plan;
   }

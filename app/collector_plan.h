@@ -20,6 +20,7 @@
 #include "app/drop_alarm.h"
 #include "engine/eval/rule_engine.h"
 #include "state/containers/container_store.h"
+#include "state/machine_directory.h"
 #include "engine/rule_fields.h"
 #include "engine/rule_set.h"
 #include "outputs/alert_dispatcher.h"
@@ -55,6 +56,11 @@ struct SourcePlan {
   std::string syscall_kind;       // engine.kind when not replaying: auto, ebpf, kmod, gvisor; "" for none
   bool gvisor_alongside = false;  // engine.gvisor.enabled next to an ebpf/kmod syscall source
   std::vector<std::string> plugin_event_sources;  // one plugin source each
+  // remote.listen (+ --listen-remote): a RemoteSource for forwarded streams
+  std::vector<std::string> remote_listen;
+  // Where a RemoteSource registers its guests (vm.*, machine.*); owned by
+  // run_collector, outlives the collector.
+  MachineDirectory* machines = nullptr;
 };
 
 struct SinkPlan {

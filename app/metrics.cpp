@@ -131,6 +131,8 @@ std::string metrics_json(const MetricsSnapshot& s) {
                   {"cpu_seconds", s.process.cpu_seconds},
                   {"open_fds", s.process.open_fds}};
   if (!s.containers.empty()) j["containers"] = s.containers;
+  if (!s.forward.empty()) j["forward"] = s.forward;
+  if (!s.environment.empty()) j["environment"] = s.environment;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -203,6 +205,17 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
              "Container metadata store: cache hits, synchronous lookups by outcome (lookup_timeouts: the runtime "
              "did not answer in time), evictions, runtime updates.");
     for (const auto& [name, n] : s.containers) w.sample("kestrel_container_metadata", n, {{"counter", name}});
+  }
+  if (!s.forward.empty()) {
+    w.family("kestrel_forward", "gauge",
+             "--forward: records produced, sent, dropped (buffer full or lost with a connection: capture never "
+             "waits), batches and bytes sent, connections, connect failures, snapshots sent, connected (0/1).");
+    for (const auto& [name, n] : s.forward) w.sample("kestrel_forward", n, {{"counter", name}});
+  }
+  if (!s.environment.empty()) {
+    w.family("kestrel_environment_info", "gauge", "Where this Kestrel runs (CPUID, DMI, /sys): always 1.");
+    PromLabels labels(s.environment.begin(), s.environment.end());
+    w.sample_with("kestrel_environment_info", 1, labels);
   }
   return w.str();
 }

@@ -63,6 +63,10 @@ struct MetricsSnapshot {
   // Container metadata store counters (app/container_setup.h), empty
   // without a store.
   std::map<std::string, uint64_t> containers;
+  // --forward: the forwarder's counters (produced, sent, dropped, ...), empty without one.
+  std::map<std::string, uint64_t> forward;
+  // Where this Kestrel runs (machine_environment.h): kind, hypervisor, cloud.
+  std::map<std::string, std::string> environment;
 };
 
 // Builds a snapshot from the pipeline summary; `previous` (may be null)

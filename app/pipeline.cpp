@@ -148,6 +148,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
         triggered_->trigger(ev.view.ts(), summary.events, alert.capture_duration_ms, [&] { return table_.snapshot(); });
     triggered_->on_event(ev.view.bytes(), ev.domain, ev.enter, ev.view.ts());
   }
+  if (forwarder_) forwarder_->append(ev.view.bytes(), ev.domain);
   if (recorder_ && summary.recording.ok()) {
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
@@ -199,6 +200,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     }
     auto outcome = mux_.next(batch, std::chrono::milliseconds(100));
     if (!outcome.ok()) return outcome.status();
+    if (forwarder_) forwarder_->poll([&] { return table_.snapshot(); });
     if (*outcome == NextOutcome::kEof) break;
     bool stop_now = false;
     for (const auto& ev : batch.events) {

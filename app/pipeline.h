@@ -22,6 +22,7 @@
 #include "outputs/alert_dispatcher.h"
 #include "plugins/plugin_event_parsing.h"
 #include "sources/capture/capture_recorder.h"
+#include "sources/remote/forwarder.h"
 #include "sources/capture/triggered_capture.h"
 #include "sources/multiplexer.h"
 #include "state/state_updater.h"
@@ -81,6 +82,9 @@ class Pipeline : private EventPrejudge {
   // Also write every event (and the initial state) to `writer`, which must
   // be open; the pipeline closes it at the end (-w FILE).
   void record_to(CaptureRecorder* writer) { recorder_ = writer; }
+  // --forward: every event goes to `forwarder` too (never blocking), which
+  // gets snapshots of the thread table when it (re)connects.
+  void forward_to(remote::Forwarder* forwarder) { forwarder_ = forwarder; }
   // Rule-triggered captures (Falco's `capture:` section): the matches that
   // ask for one start or extend it, and every event is offered to it. The
   // open capture is finished when the run ends. Set before run().
@@ -184,6 +188,7 @@ class Pipeline : private EventPrejudge {
   plugin::PluginEventParsing* parsing_ = nullptr;
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
+  remote::Forwarder* forwarder_ = nullptr;
   TriggeredCapture* triggered_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;

@@ -13,6 +13,7 @@
 #include "app/container_setup.h"
 #include "app/loaded_rules.h"
 #include "app/plugin_loading.h"
+#include "sources/remote/remote_source.h"
 
 namespace kestrel {
 namespace {
@@ -73,6 +74,10 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
   std::unique_ptr<ContainerStore> containers = make_container_store(config, options);
   auto engine_options = rule_engine_options(config, hostname);
   engine_options.containers = containers.get();
+  // Which machine each domain is (vm.*, machine.*): this one, and the
+  // guests a RemoteSource registers. Outlives the collector.
+  auto machines = std::make_unique<MachineDirectory>(remote::local_machine_identity());
+  engine_options.machines = machines.get();
   auto rules = load_rules(options, config, engine_options, log, fields, *plugins);
   if (!rules.ok()) {
     log << "kestrel: " << rules.status().to_string() << "\n";
@@ -114,6 +119,8 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
       return kExitFailure;
     }
   plan->rule_engine.containers = containers.get();
+  plan->rule_engine.machines = machines.get();
+  plan->sources.machines = machines.get();
   plan->containers = containers.get();
   if (containers && config.containers.watch_events) containers->start();
 

@@ -13,6 +13,7 @@
 #include "ebpf/ebpf_source.h"
 #include "ebpf/host_checks.h"
 #include "gvisor/gvisor_source.h"
+#include "sources/remote/remote_source.h"
 #include "kmod/kmod_source.h"
 #include "kmod/module/kestrel_kmod_abi.h"
 #include "sources/capture/capture_source.h"
@@ -143,6 +144,15 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan
     auto g = make_gvisor(config);
     if (!g.ok()) return g.status();
     sources.push_back(std::move(*g));
+  }
+  if (!plan.remote_listen.empty()) {
+    remote::RemoteSourceConfig rc;
+    rc.listen = plan.remote_listen;
+    rc.tls = {config.remote.tls_cert, config.remote.tls_key, config.remote.tls_ca};
+    if (config.remote.queue_bytes) rc.queue_bytes = config.remote.queue_bytes;
+    if (config.remote.max_connections) rc.max_connections = config.remote.max_connections;
+    rc.machines = plan.machines;
+    sources.push_back(std::make_unique<remote::RemoteSource>(std::move(rc)));
   }
   return sources;
 }

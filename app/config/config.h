@@ -178,6 +178,19 @@ struct KestrelConfig {
   struct {
     uint64_t max_threads{}, max_fds_per_process{};
   } state;
+  // forward: this Kestrel's event stream to a host (sources/remote/forwarder.h).
+  struct {
+    std::string uri;  // "": off
+    std::string name;
+    std::string tls_cert, tls_key, tls_ca;
+    uint64_t buffer_bytes{};
+  } forward;
+  // remote: the host side, guests' forwarded streams as a source.
+  struct {
+    std::vector<std::string> listen;
+    std::string tls_cert, tls_key, tls_ca;
+    uint64_t queue_bytes{}, max_connections{};
+  } remote;
   struct {
     bool enabled{}, watch_events{};
     std::string docker_socket, podman_socket;

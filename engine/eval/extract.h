@@ -34,6 +34,7 @@
 #include "base/status.h"
 #include "sources/source.h"
 #include "state/containers/container_metadata.h"
+#include "state/machine_directory.h"
 #include "state/thread_lookup.h"
 
 namespace kestrel::engine::eval {
@@ -132,6 +133,9 @@ struct ExtractEnvironment {
   // container.* / k8s.* beyond the id and type; without it those read as
   // missing. Owned by the app, outlives the engine.
   ContainerMetadata* containers = nullptr;
+  // Which machine each domain is (vm.*, machine.*); without it those read
+  // as missing. Owned by the app, outlives the engine.
+  const MachineDirectory* machines = nullptr;
   UserNames users;
 };
 
@@ -210,6 +214,8 @@ const FieldSet& thread_field_set();      // extract_user.cpp
 const FieldSet& user_field_set();        // extract_user.cpp: user.*, group.*
 const FieldSet& container_field_set();   // extract_container.cpp
 const FieldSet& k8s_field_set();         // extract_container.cpp
+const FieldSet& vm_field_set();          // extract_machine.cpp
+const FieldSet& machine_field_set();     // extract_machine.cpp
 
 // What a plugin event record says about its plugin (extract_plugin_evt.cpp):
 // evt.pluginname, evt.plugininfo, evt.asynctype (the syscall source's and

@@ -13,6 +13,7 @@ RuleEngine::RuleEngine(RuleEngineOptions options)
   env_.source = options_.source;
   env_.plugin_events = options_.plugin_events;
   env_.containers = options_.containers;
+  env_.machines = options_.machines;
   cache_.set_scope(FieldScope{options_.source, options_.field_provider, options_.fields});
 }
 

@@ -52,6 +52,10 @@ struct RuleEngineOptions {
   // Container metadata for container.* / k8s.* (state/containers/); must
   // outlive the engine. Without it only container.id/full_id/type fill.
   ContainerMetadata* containers = nullptr;
+  // Which machine each domain is, for vm.* and machine.* (a RemoteSource
+  // registers its guests); must outlive the engine. Without it those read
+  // as missing.
+  const MachineDirectory* machines = nullptr;
   // The fields the rules were loaded against (the app's registry, with its
   // loaded plugins' fields); never null, must outlive the engine.
   const FieldRegistry* fields = &builtin_field_registry();

@@ -46,7 +46,8 @@ std::span<const FieldSet* const> syscall_field_sets() {
                                           &eval::thread_field_set(),    &eval::fd_field_set(),
                                           &kFdlistSet,                  &kFsPathSet,
                                           &eval::container_field_set(), &eval::k8s_field_set(),
-                                          &eval::user_field_set()};
+                                          &eval::user_field_set(),      &eval::vm_field_set(),
+                                          &eval::machine_field_set()};
   return kSets;
 }
 

@@ -6,6 +6,7 @@
 #
 #   boot.sh --kernel-dir DIR --initrd FILE --log FILE
 #           [--timeout SECONDS (180)] [--mem SIZE (2G)] [--append ARGS]
+#           [--qemu-arg ARG]... (devices: a virtio-serial chardev, -name)
 #
 # The VM has no disk and no network; it ends when /init powers it off
 # (-no-reboot turns a panic's reboot into an exit, panic=-1 reboots at
@@ -14,6 +15,7 @@
 set -euo pipefail
 
 kdir="" initrd="" log="" timeout_s=180 mem=2G extra=""
+qemu_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --kernel-dir) kdir=$2; shift 2 ;;
@@ -22,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --timeout) timeout_s=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --append) extra=$2; shift 2 ;;
+    --qemu-arg) qemu_args+=("$2"); shift 2 ;;
     *) echo "boot: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -39,4 +42,4 @@ esac
 exec timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -accel tcg -m "$mem" -smp 1 \
   -display none -monitor none -serial "file:$log" -no-reboot \
   -kernel "$kdir/vmlinuz" -initrd "$initrd" \
-  -append "console=$console panic=-1 quiet loglevel=3 $extra"
+  -append "console=$console panic=-1 quiet loglevel=3 $extra" ${qemu_args[@]+"${qemu_args[@]}"}

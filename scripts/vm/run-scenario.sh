@@ -14,6 +14,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache="" scenario="" log="" kernel="" arch=amd64 timeout_s=180 append=""
+qemu_args=()
 pack=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -24,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --arch) arch=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --append) append=$2; shift 2 ;;
+    --qemu-arg) qemu_args+=(--qemu-arg "$2"); shift 2 ;;
     --binary|--file|--module) pack+=("$1" "$2"); shift 2 ;;
     *) echo "run-scenario: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -39,7 +41,7 @@ t1=$(now)
 t2=$(now)
 rc=0
 "$here/boot.sh" --kernel-dir "$kdir" --initrd "$log.initrd" --log "$log" --timeout "$timeout_s" \
-  --append "$append" || rc=$?
+  --append "$append" ${qemu_args[@]+"${qemu_args[@]}"} || rc=$?
 t3=$(now)
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v k="$(cat "$kdir/version")" -v rc="$rc" 'BEGIN {
   printf "run-scenario: kernel %s fetch %.1fs, initramfs %.1fs, vm %.1fs, exit %d\n", k, b-a, c-b, d-c, rc }' >&2

@@ -28,6 +28,20 @@ struct MachineInfo {
   arch @3 :Text;            # uname -m: "x86_64", "aarch64"
   bootTimeNs @4 :UInt64;    # ns since the Unix epoch
   cpuCount @5 :UInt32;      # online CPUs when the capture started
+  environment @6 :Environment;  # where it runs (machine_environment.h)
+}
+
+# Where a Kestrel runs, as detected from CPUID, DMI and /sys
+# (sources/capture/machine_environment.h says how each is derived).
+struct Environment {
+  kind @0 :Text;            # "bare-metal", "vm", "gvisor", "unknown"
+  hypervisor @1 :Text;      # "kvm", "qemu", "firecracker", "xen", "hyper-v", "vmware", ... ; "" on bare metal
+  cpuidSignature @2 :Text;  # CPUID leaf 0x40000000's 12-byte vendor id, "" if none
+  dmiSysVendor @3 :Text;    # /sys/class/dmi/id/sys_vendor
+  dmiProductName @4 :Text;  # /sys/class/dmi/id/product_name
+  dmiProductUuid @5 :Text;  # /sys/class/dmi/id/product_uuid (root only)
+  cloud @6 :Text;           # "aws", "gcp", "azure", "oracle", "alibaba", "digitalocean", "hetzner", ""
+  bootId @7 :Text;          # /proc/sys/kernel/random/boot_id
 }
 
 struct Header {
@@ -106,6 +120,9 @@ struct EventBatch {
   domain @1 :UInt32;       # DomainId of every record in the batch (0 = host)
   recordCount @2 :UInt32;
   records @3 :Data;
+  # Forwarded streams only (sources/remote/stream_codec.h); 0 in files.
+  firstSequence @4 :UInt64;  # the stream's sequence number of the first record
+  produced @5 :UInt64;       # records the sender had captured when it sent this (incl. dropped ones)
 }
 
 # Written by close(). Its absence means the writer did not finish; its
@@ -115,11 +132,30 @@ struct End {
   events @1 :UInt64;
 }
 
+# The first frame of every connection of a forwarded stream
+# (sources/remote/stream_codec.h). Never in a .kcap file.
+struct StreamHello {
+  header @0 :Header;
+  streamId @1 :UInt64;      # random per sender process: a new id means the sender restarted
+  name @2 :Text;            # what the sender calls itself (forward.name, else its hostname)
+  connection @3 :UInt32;    # 0 for the first connection of this stream id, +1 per reconnect
+  nextSequence @4 :UInt64;  # sequence number the next forwarded record will carry
+}
+
+# Sent when a forwarded stream has nothing else to say for a while, so the
+# receiver learns of records the sender dropped even when none follow.
+struct StreamProgress {
+  produced @0 :UInt64;      # records captured so far (same meaning as EventBatch.produced)
+  dropped @1 :UInt64;       # of those, dropped by the sender's bounded buffer
+}
+
 struct Frame {
   union {
     header @0 :Header;
     snapshot @1 :SnapshotChunk;
     events @2 :EventBatch;
     end @3 :End;
+    hello @4 :StreamHello;
+    progress @5 :StreamProgress;
   }
 }

@@ -85,6 +85,16 @@ void write_header_message(const KcapHeader& in, schema::Header::Builder out) {
   m.setArch(text(in.machine.arch));
   m.setBootTimeNs(in.machine.boot_time_ns);
   m.setCpuCount(in.machine.cpu_count);
+  const MachineEnvironment& e = in.machine.environment;
+  auto env = m.initEnvironment();
+  env.setKind(text(e.kind));
+  env.setHypervisor(text(e.hypervisor));
+  env.setCpuidSignature(text(e.cpuid_signature));
+  env.setDmiSysVendor(text(e.dmi_sys_vendor));
+  env.setDmiProductName(text(e.dmi_product_name));
+  env.setDmiProductUuid(text(e.dmi_product_uuid));
+  env.setCloud(text(e.cloud));
+  env.setBootId(text(e.boot_id));
 }
 
 KcapHeader read_header_message(schema::Header::Reader in) {
@@ -99,6 +109,18 @@ KcapHeader read_header_message(schema::Header::Reader in) {
   out.machine.arch = str(m.getArch());
   out.machine.boot_time_ns = m.getBootTimeNs();
   out.machine.cpu_count = m.getCpuCount();
+  if (m.hasEnvironment()) {
+    auto env = m.getEnvironment();
+    MachineEnvironment& e = out.machine.environment;
+    e.kind = str(env.getKind());
+    e.hypervisor = str(env.getHypervisor());
+    e.cpuid_signature = str(env.getCpuidSignature());
+    e.dmi_sys_vendor = str(env.getDmiSysVendor());
+    e.dmi_product_name = str(env.getDmiProductName());
+    e.dmi_product_uuid = str(env.getDmiProductUuid());
+    e.cloud = str(env.getCloud());
+    e.boot_id = str(env.getBootId());
+  }
   return out;
 }
 

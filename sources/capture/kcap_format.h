@@ -44,6 +44,20 @@ inline constexpr uint64_t kTraversalWordsPerFrameWord = 4;
 inline constexpr uint64_t kMinTraversalWords = 1024;
 inline constexpr int kNestingLimit = 16;
 
+// Where a Kestrel runs (kcap.capnp's Environment; detect_environment() in
+// machine_environment.h fills it).
+struct MachineEnvironment {
+  std::string kind;             // "bare-metal", "vm", "gvisor", "unknown"
+  std::string hypervisor;       // "kvm", "qemu", "firecracker", "xen", "hyper-v", ...; "" on bare metal
+  std::string cpuid_signature;  // CPUID 0x40000000 vendor id ("KVMKVMKVM"), "" if none
+  std::string dmi_sys_vendor;
+  std::string dmi_product_name;
+  std::string dmi_product_uuid;
+  std::string cloud;            // "aws", "gcp", "azure", ...; "" if none recognised
+  std::string boot_id;
+  bool operator==(const MachineEnvironment&) const = default;
+};
+
 // The machine the capture was taken on.
 struct MachineInfo {
   std::string hostname;
@@ -52,6 +66,7 @@ struct MachineInfo {
   std::string arch;            // uname -m
   uint64_t boot_time_ns = 0;   // ns since the Unix epoch
   uint32_t cpu_count = 0;
+  MachineEnvironment environment;
 };
 
 struct KcapHeader {
@@ -61,7 +76,8 @@ struct KcapHeader {
   MachineInfo machine;
 };
 
-// Describes this machine (uname, online CPUs, boot time from /proc/stat).
+// Describes this machine (uname, online CPUs, boot time from /proc/stat,
+// and its environment: detect_environment(), machine_environment.h).
 // Fields that cannot be read stay empty/zero; never fails.
 MachineInfo local_machine_info();
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "sources/capture/kcap_format.h"
+#include "sources/capture/machine_environment.h"
 
 namespace kestrel::kcap {
 
@@ -32,6 +33,7 @@ MachineInfo local_machine_info() {
   if (now > since_boot) m.boot_time_ns = now - since_boot;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   if (cpus > 0) m.cpu_count = static_cast<uint32_t>(cpus);
+  m.environment = detect_environment();
   return m;
 }
 

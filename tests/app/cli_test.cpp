@@ -1,6 +1,8 @@
 #include "app/cli.h"
 
 #include <gtest/gtest.h>
+
+#include "sources/capture/machine_environment.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +27,11 @@ TEST(Cli, VersionAndHelp) {
   auto v = kestrel({"--version"});
   EXPECT_EQ(v.code, kExitOk);
   EXPECT_NE(v.out.find("kestrel 0."), std::string::npos);
+  // Where it runs, as detect_environment() says (its own test checks it
+  // against this machine's CPUID).
+  EXPECT_NE(v.out.find("\nenvironment: " + kcap::describe_environment(kcap::detect_environment()) + "\n"),
+            std::string::npos)
+      << v.out;
   auto h = kestrel({"--help"});
   EXPECT_EQ(h.code, kExitOk);
   for (const char* flag : {"-r", "-e", "-c", "-o", "-V", "--list", "--list-events", "-M", "-A"})

@@ -40,6 +40,7 @@ ALLOWED = {
     "ebpf": FOUNDATIONS | SOURCES_CORE | {"state"},
     "kmod": FOUNDATIONS | SOURCES_CORE | {"state"},
     "gvisor": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "sources/remote": FOUNDATIONS | SOURCES_CORE | {"state"},
     "plugins": FOUNDATIONS | SOURCES_CORE | {"state", "engine"},
     "engine": FOUNDATIONS | SOURCES_CORE | {"state"},
     "outputs": FOUNDATIONS | {"engine"},

@@ -45,6 +45,16 @@ std::string rule_for(const std::string& source, const std::string& condition, co
 
 // Events that between them give every filled syscall field a value: file,
 // socket, process, error and container events on the seeded tree.
+constexpr DomainId kGuestDomain = 1u << 24;
+
+// The machines of the probe: this host, and one guest in kGuestDomain.
+const MachineDirectory* guest_machines() {
+  static MachineDirectory dir(MachineIdentity{"", "", "none", "6.1.0-host", "testhost", "bare-metal"});
+  static const bool added = (dir.add(kGuestDomain, {"vm1", "5c1f5a3e", "kvm", "6.1.0-guest", "guest1", "vm"}), true);
+  (void)added;
+  return &dir;
+}
+
 std::vector<const Event*> syscall_events(World& w) {
   const uint8_t local[4] = {10, 0, 0, 5}, remote[4] = {1, 2, 3, 4};
   std::vector<const Event*> out;
@@ -59,7 +69,10 @@ std::vector<const Event*> syscall_events(World& w) {
       .put_int(KPARAM(OPENAT, mode), 0644)
       .put_int(KPARAM(OPENAT, dev), 2049)
       .put_int(KPARAM(OPENAT, ino), 1234);
-  out.push_back(&w.add(opened.finish_or_throw()));
+  const std::vector<uint8_t> opened_bytes = opened.finish_or_throw();
+  out.push_back(&w.add(opened_bytes));
+  // The same in a VM guest's domain (vm.*: registered in guest_machines()).
+  out.push_back(&w.add(opened_bytes, kGuestDomain));
   out.push_back(&w.openat(300, 5, "/etc/passwd", O_RDONLY));
   out.push_back(&w.openat(400, 6, "/var/log/nginx.log", O_WRONLY | O_CREAT));
   out.push_back(&w.read(300, 5, 10));
@@ -144,6 +157,7 @@ Probe probe(const std::string& source, const FieldInfo& f, const std::vector<con
   static NginxContainer containers;
   RuleEngineOptions options;
   options.containers = &containers;
+  options.machines = guest_machines();
   options.source = source;
   options.hostname = "testhost";
   options.plugin_events = &plugins;

@@ -40,6 +40,7 @@ VmRun run_vm(const VmOptions& o) {
   if (!o.kernel.empty()) cmd += " --kernel " + quote(o.kernel);
   if (!o.arch.empty()) cmd += " --arch " + quote(o.arch);
   if (!o.append.empty()) cmd += " --append " + quote(o.append);
+  for (const auto& a : o.qemu_args) cmd += " --qemu-arg " + quote(a);
   for (const auto& b : o.binaries) cmd += " --binary " + quote(b);
   for (const auto& [src, dest] : o.files) cmd += " --file " + quote(src + ":" + dest);
   for (const auto& m : o.modules) cmd += " --module " + quote(m);

@@ -29,6 +29,7 @@ struct VmOptions {
   std::string arch;                      // "amd64" (default) or "arm64" (qemu-system-aarch64, static binaries only)
   int timeout_s = 240;                   // the VM is killed after this
   std::string append;                    // extra kernel command line (module.sig_enforce=1)
+  std::vector<std::string> qemu_args;    // extra qemu arguments (a virtio-serial chardev, -name)
   std::string work_dir;                  // console log, initramfs and harness log go here
 };
 
