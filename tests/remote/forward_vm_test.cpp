@@ -76,6 +76,9 @@ TEST(ForwardVm, GuestAlertsReachTheHostWithVmNameAndAKilledGuestsGapIsCounted) {
   pid_t host = fork();
   ASSERT_GE(host, 0);
   if (host == 0) {
+    // Inherited fds (the heavy lock flock(1) holds for this test) must not
+    // outlive the test in the host Kestrel.
+    close_range(3, ~0U, 0);
     freopen(host_out.c_str(), "w", stdout);
     freopen(host_err.c_str(), "w", stderr);
     execl(KESTREL_BINARY, "kestrel", "-o", "engine.kind=none", "-o", "containers.enabled=false", "--listen-remote",
@@ -84,6 +87,13 @@ TEST(ForwardVm, GuestAlertsReachTheHostWithVmNameAndAKilledGuestsGapIsCounted) {
           static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Whatever happens below (an ASSERT returns early), the host Kestrel ends with the test.
+  struct KillAtExit {
+    pid_t pid;
+    ~KillAtExit() {
+      if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+    }
+  } host_guard{host};
   ASSERT_TRUE(wait_until([&] { return read_all(host_err).find("kestrel: capturing") != std::string::npos; }, 30s))
       << read_all(host_err);
 
@@ -128,6 +138,7 @@ TEST(ForwardVm, GuestAlertsReachTheHostWithVmNameAndAKilledGuestsGapIsCounted) {
   kill(host, SIGINT);
   int status = 0;
   waitpid(host, &status, 0);
+  host_guard.pid = 0;
   const std::string out = read_all(host_out), err = read_all(host_err);
   const std::string context = "\nhost stderr:\n" + tail(err) + "\nhost alerts:\n" + tail(out);
 
