@@ -280,6 +280,10 @@ class Deriver {
           a.push_back({std::string(v), true, true});
           break;
         case CmpOp::kPMatch:
+          // pmatch compares without trailing '/'s (compare.cpp): "/mnt/b/"
+          // matches "/mnt/b" and below.
+          while (v.size() > 1 && v.back() == '/') v.remove_suffix(1);
+          [[fallthrough]];
         case CmpOp::kStartsWith:
           if (v.empty() || v[0] != '/') return {};
           a.push_back({std::string(v), true, false});
