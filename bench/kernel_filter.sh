@@ -6,6 +6,9 @@
 #
 #   bench/kernel_filter.sh [BUILD_DIR] [SECONDS_PER_WORKLOAD]
 #
+# Alerts: the workloads loop for a fixed time, so counts differ by the
+# iterations done; compare alerts per rule and iteration (the live test
+# tests/app/kernel_filter_live_test compares them exactly).
 # Not part of `make test` (it takes 4 x (SECONDS + ~10 s)); run it alone
 # (flock /tmp/kestrel-heavy.lock ...) so the numbers are this machine's.
 set -euo pipefail
