@@ -315,8 +315,14 @@ void Collector::apply_reload() {
     return fail(Status(StatusCode::kInvalidArgument,
                        "the new rules enable no rule, which would switch detection off; "
                        "start kestrel with --allow-empty-rules to accept that"));
-  const CaptureRequest wanted =
-      capture_request(options_, rules_needs(*next->set, *next->engine, next->engine_options));
+  CaptureRequest wanted = capture_request(options_, rules_needs(*next->set, *next->engine, next->engine_options));
+  // The kernel filters follow the new rules now (an event they need is not
+  // dropped in the kernel); a source that cannot change its filters keeps
+  // what it has and says so, and the rules then see less than they ask.
+  if (!config->engine.kernel_filter || config->capture.enabled || plan_.capture.kernel_filters.empty())
+    wanted.kernel_filters.clear();
+  if (Status s = mux_.update_kernel_filters(wanted.kernel_filters); !s.ok())
+    log_ << "kestrel: SIGHUP: the in-kernel filters could not follow the new rules: " << s.to_string() << "\n";
   EventTypeSet missing = wanted.event_types & ~plan_.capture.event_types;
   log_ << "kestrel: SIGHUP: output files reopened; " << next->rule_count() << " rules reloaded";
   if (missing.any()) log_ << " (" << missing.count() << " event types they need are not captured until a restart)";

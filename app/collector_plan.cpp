@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/eval/kernel_filter.h"
 #include "sources/event/event_table.h"
 
 namespace kestrel {
@@ -56,6 +57,8 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   request.process_params.env = needs.process_params.env;
   request.process_params.cgroups = needs.process_params.cgroups;
   request.process_params.cwd = true;  // the state tables resolve paths against it
+  // -A shows every event the types name, so nothing is dropped in the kernel.
+  if (!options.all_events) request.kernel_filters = needs.kernel_filters;
   return request;
 }
 
@@ -80,6 +83,8 @@ RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEng
   needs.enter_event_types = engine.required_enter_types();
   needs.process_params =
       engine::process_params_read(engine::fields_read(rules, options.source, options.min_priority));
+  needs.kernel_filters = engine::eval::derive_kernel_filters(rules, options.source, options.min_priority,
+                                                             !options.append_output.empty());
   return needs;
 }
 
@@ -195,6 +200,8 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   // only of those the rules read; simulated drops (the test of that monitor)
   // therefore need every event, which a .scap replay would otherwise skip.
   if (!options.capture.empty() && config.syscall_event_drops.simulate_drops) plan.capture.event_types.set();
+  // Rule captures record the events around a match, which need not match.
+  if (!config.engine.kernel_filter || config.capture.enabled) plan.capture.kernel_filters.clear();
   plan.rule_engine = rule_engine_options(config, hostname);
   plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
 

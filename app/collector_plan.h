@@ -48,6 +48,8 @@ struct RulesNeeds {
   // Event sources of the loaded source plugins ("k8s_audit"), one per
   // plugin source, in load order; each gets its own rule engine.
   std::vector<std::string> plugin_event_sources;
+  // What the kernel may drop for these rules (engine/eval/kernel_filter.h).
+  KernelFilterSet kernel_filters;
 };
 
 // The sources to open. make_sources() (source_factory.h) builds them.

@@ -160,6 +160,14 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   for (const auto& src : s.sources)
     for (const auto& [name, n] : src.counters)
       w.sample("kestrel_source_counter_total", n, {{"source", src.name}, {"counter", name}});
+  w.family("kestrel_kernel_filtered_events_total", "counter",
+           "Events the kernel side dropped because no loaded rule and no state table needs them "
+           "(engine.kernel_filter), by source and event type.");
+  for (const auto& src : s.sources)
+    for (const auto& [name, n] : src.counters)
+      if (name.starts_with("kernel_filtered."))
+        w.sample("kestrel_kernel_filtered_events_total", n,
+                 {{"source", src.name}, {"evt_type", name.substr(std::string_view("kernel_filtered.").size())}});
   w.family("kestrel_source_failed", "gauge", "1 when the source ended with an error (the other sources go on).");
   for (const auto& src : s.sources) w.sample("kestrel_source_failed", src.failed ? 1 : 0, {{"source", src.name}});
   w.family("kestrel_alerts_total", "counter", "Alerts raised, by rule and priority.");

@@ -14,6 +14,7 @@
 #include "app/loaded_rules.h"
 #include "app/plugin_loading.h"
 #include "sources/remote/remote_source.h"
+#include "engine/eval/kernel_filter.h"
 
 namespace kestrel {
 namespace {
@@ -107,6 +108,8 @@ int run_collector(const CliOptions& options, const KestrelConfig& loaded_config,
     return kExitFailure;
   }
   if (options.dry_run) {
+    for (const auto& filter : plan->capture.kernel_filters)
+      log << "kestrel: kernel filter: " << engine::eval::kernel_filter_text(filter) << "\n";
     log << "kestrel: --dry-run: configuration, plugins and " << rules->rule_count()
         << " rules loaded and the sources planned; exiting without capturing\n";
     log.flush();

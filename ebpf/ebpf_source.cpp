@@ -33,6 +33,7 @@ Status EbpfSource::open() {
   config.cpus_per_buffer = options_.cpus_per_buffer;
   config.ignore_tgid = options_.drop_own_events ? static_cast<uint32_t>(::getpid()) : 0;
   config.process_fields = process_fields();
+  config.kernel_filter = !kernel_filters_.empty();
   auto probe = ebpf::Probe::load(config);
   if (!probe.ok()) return probe.status();
   std::lock_guard<std::mutex> lock(probe_mu_);
@@ -49,6 +50,7 @@ Status EbpfSource::open() {
     }
     rings_.push_back(std::move(ring).value());
   }
+  if (status.ok()) status = probe_->set_filters(kernel_filters_);
   if (status.ok()) {
     refresh_epoch_offset();
     status = probe_->attach(filter_);
@@ -85,6 +87,9 @@ Status EbpfSource::set_capture_request(const CaptureRequest& request) {
   {
     std::lock_guard<std::mutex> lock(probe_mu_);
     requested_params_ = request.process_params;  // a load-time knob: applies from the next open()
+    kernel_filters_ = request.kernel_filters;
+    if (probe_)
+      if (Status s = probe_->set_filters(kernel_filters_); !s.ok()) return s;
   }
   return set_event_filter(request.event_types);
 }
@@ -119,7 +124,20 @@ Result<NextOutcome> EbpfSource::next(EventBatch& out, std::chrono::milliseconds 
   }
 }
 
-SourceStats EbpfSource::stats() const { return ring_source_stats(counters_, drops_per_cpu()); }
+Status EbpfSource::update_kernel_filters(const KernelFilterSet& filters) {
+  std::lock_guard<std::mutex> lock(probe_mu_);
+  kernel_filters_ = filters;
+  return probe_ ? probe_->set_filters(filters) : ok_status();
+}
+
+SourceStats EbpfSource::stats() const {
+  SourceStats s = ring_source_stats(counters_, drops_per_cpu());
+  std::lock_guard<std::mutex> lock(probe_mu_);
+  const std::vector<uint64_t>& filtered = probe_ ? probe_->filtered_per_type() : final_filtered_;
+  for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
+    if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
+  return s;
+}
 
 RingDropsPerCpu EbpfSource::drops_per_cpu() const {
   std::lock_guard<std::mutex> lock(probe_mu_);
@@ -152,7 +170,10 @@ void EbpfSource::close() {
   std::lock_guard<std::mutex> lock(probe_mu_);
   // The drop counters are the probe's maps: keep their last values, so the
   // end-of-run summary (read after close) still reports them.
-  if (probe_) final_drops_ = read_drops_locked();
+  if (probe_) {
+    final_drops_ = read_drops_locked();
+    final_filtered_ = probe_->filtered_per_type();
+  }
   probe_.reset();
 }
 

@@ -93,6 +93,11 @@ class EbpfSource final : public Source {
   // fixed at load): call before open(), or they apply from the next open().
   Status set_capture_request(const CaptureRequest& request) override;
 
+  // Rewrites the probe's filter maps (or remembers the set for open()).
+  // A probe opened without filters has no filter code: a non-empty set is
+  // then refused (kUnavailable) and everything keeps going up.
+  Status update_kernel_filters(const KernelFilterSet& filters) override;
+
   // The kb_process_fields mask (KB_PF_*) the next open() loads the probe with.
   uint32_t process_fields() const;
 
@@ -128,12 +133,14 @@ class EbpfSource final : public Source {
   SourceCapabilities caps_;
   EventTypeSet filter_;
   ProcessParamSet requested_params_;  // all until a capture request says otherwise
+  KernelFilterSet kernel_filters_;     // the request's; empty: nothing filtered
   // Guards probe_'s lifetime and its attachments against stats() and the
   // other introspection calls from other threads; next() (the reader
   // thread, which also opens and closes) reads it without the lock.
   mutable std::mutex probe_mu_;
   std::unique_ptr<ebpf::Probe> probe_;
   RingDropsPerCpu final_drops_;  // guarded by probe_mu_; set by close()
+  std::vector<uint64_t> final_filtered_;  // likewise: events the kernel filter dropped, by type
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};
   RingBatchCounters counters_;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "ebpf/filter_maps.h"
 #include "ebpf/host_checks.h"
 
 #pragma GCC diagnostic push
@@ -150,6 +151,8 @@ Status Probe::open_and_load(const ProbeConfig& config) {
   skel_->rodata->kb_cpus_per_buffer = cpus_per_buffer_;
   skel_->rodata->kb_ignore_tgid = config.ignore_tgid;
   skel_->rodata->kb_process_fields = config.process_fields;
+  skel_->rodata->kb_filter_enabled = config.kernel_filter ? 1 : 0;
+  kernel_filter_ = config.kernel_filter;
   // Without the kfunc (Linux < 6.2) the probe reads through fd-table
   // pointers with bpf_probe_read_kernel() (bpf/sock.bpf.h).
   skel_->rodata->kb_have_rdonly_cast = kernel_has_function("bpf_rdonly_cast") ? 1 : 0;
@@ -286,6 +289,45 @@ Result<int> Probe::enable_run_time_stats() {
 
 void Probe::set_epoch_offset_ns(uint64_t offset) {
   __atomic_store_n(&skel_->bss->kb_epoch_offset_ns, offset, __ATOMIC_RELAXED);
+}
+
+Status Probe::set_filters(const KernelFilterSet& filters) {
+  if (!kernel_filter_) {
+    if (filters.empty()) return ok_status();
+    return Status(StatusCode::kUnavailable, "the probe was loaded without its kernel filter");
+  }
+  auto maps = ebpf::encode_filter_maps(filters);
+  if (!maps.ok()) return maps.status();
+  const int types_fd = bpf_map__fd(skel_->maps.kb_filters);
+  const int paths_fd = bpf_map__fd(skel_->maps.kb_filter_paths);
+  // Unfilter every type, then empty the trie, then write the new set.
+  kb_filter off{};
+  for (uint32_t t = 0; t < KE_COUNT; ++t)
+    if (bpf_map_update_elem(types_fd, &t, &off, BPF_ANY) != 0)
+      return bpf_error("clearing the kernel filter of event type " + std::to_string(t), errno, "");
+  kb_filter_key key{}, next{};
+  while (bpf_map_get_next_key(paths_fd, nullptr, &next) == 0) {
+    key = next;
+    if (bpf_map_delete_elem(paths_fd, &key) != 0) return bpf_error("emptying the filter path trie", errno, "");
+  }
+  for (const auto& [k, bits] : maps->paths)
+    if (bpf_map_update_elem(paths_fd, &k, &bits, BPF_ANY) != 0)
+      return bpf_error("writing a filter path (" + std::to_string(maps->paths.size()) + " entries)", errno, "");
+  for (const auto& [t, f] : maps->filters)
+    if (bpf_map_update_elem(types_fd, &t, &f, BPF_ANY) != 0)
+      return bpf_error("writing the kernel filter of event type " + std::to_string(t), errno, "");
+  return ok_status();
+}
+
+std::vector<uint64_t> Probe::filtered_per_type() const {
+  std::vector<uint64_t> out(KE_COUNT, 0);
+  const int fd = bpf_map__fd(skel_->maps.kb_filtered);
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus_));
+  for (uint32_t t = 0; t < KE_COUNT; ++t) {
+    if (bpf_map_lookup_elem(fd, &t, per_cpu.data()) != 0) continue;
+    for (uint64_t n : per_cpu) out[t] += n;
+  }
+  return out;
 }
 
 }  // namespace kestrel::ebpf

@@ -36,6 +36,9 @@ struct ProbeConfig {
   uint32_t cpus_per_buffer = 1;    // CPUs sharing one ring buffer
   uint32_t ignore_tgid = 0;        // a process whose events are not emitted (0: none)
   uint32_t process_fields = KB_PF_ALL;  // enum kb_process_field: optional process params
+  // Compile the in-kernel event filter in (bpf/filter.bpf.h); off, the
+  // verifier removes it and set_filters() refuses filters.
+  bool kernel_filter = false;
 };
 
 // Name of a drop reason as reported in SourceStats::drops.
@@ -93,6 +96,14 @@ class Probe {
   // Sets the boot-time -> epoch offset the probe adds to its timestamps.
   void set_epoch_offset_ns(uint64_t offset);
 
+  // Replaces the in-kernel filters (sources/kernel_filter.h) with
+  // `filters`: every type first goes unfiltered, then the new entries are
+  // written (a record meanwhile meets no filter or only a complete one of
+  // its type). Needs ProbeConfig::kernel_filter for a non-empty set.
+  Status set_filters(const KernelFilterSet& filters);
+  // Events the filter dropped, by event type, summed over CPUs.
+  std::vector<uint64_t> filtered_per_type() const;
+
  private:
   struct ProgramSlot {
     bpf_program* prog = nullptr;
@@ -110,6 +121,7 @@ class Probe {
   size_t ring_bytes_ = 0;
   uint32_t cpus_per_buffer_ = 1;
   int ncpus_ = 0;
+  bool kernel_filter_ = false;
 };
 
 }  // namespace kestrel::ebpf

@@ -234,6 +234,14 @@ std::optional<std::vector<ThreadInfo>> Multiplexer::describe_process(DomainId do
   return std::nullopt;
 }
 
+Status Multiplexer::update_kernel_filters(const KernelFilterSet& filters) {
+  Status first;
+  for (Slot& s : slots_)
+    if (Status st = s.source->update_kernel_filters(filters); !st.ok() && first.ok())
+      first = Status(st.code(), s.source->capabilities().name + ": " + st.message());
+  return first;
+}
+
 std::optional<CaptureUsers> Multiplexer::domain_users(DomainId domain) const {
   for (const Slot& s : slots_)
     if (auto users = s.source->domain_users(domain)) return users;

@@ -87,6 +87,10 @@ class Multiplexer {
   // A domain's own users (Source::domain_users); the first answer wins.
   // Thread-safe.
   std::optional<CaptureUsers> domain_users(DomainId domain) const;
+  // Gives every source the new in-kernel filters (Source::
+  // update_kernel_filters); the first error, naming its source. Callable
+  // while running: each source guards its own filter.
+  Status update_kernel_filters(const KernelFilterSet& filters);
 
  private:
   // A batch of one source: its records' bytes and the events viewing them

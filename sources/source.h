@@ -23,6 +23,7 @@
 
 #include "base/status.h"
 #include "sources/event/event.h"
+#include "sources/kernel_filter.h"
 #include "state/thread_info.h"
 
 namespace kestrel {
@@ -118,6 +119,9 @@ struct CaptureRequest {
   // source may leave out the enters of the other types: their exits still
   // carry the enters' params. Live sources emit exits only.
   EventTypeSet enter_event_types = EventTypeSet().set();
+  // Predicates a kernel-side source checks before it sends an event of a
+  // listed type (sources/kernel_filter.h); empty: everything goes up.
+  KernelFilterSet kernel_filters;
 };
 
 // The users and groups of the machine a capture was recorded on (a .scap
@@ -206,6 +210,16 @@ class Source {
   // applies from the next open() (the eBPF probe fixes them at load).
   // Call before open(). The default filters event types only.
   virtual Status set_capture_request(const CaptureRequest& request) { return set_event_filter(request.event_types); }
+
+  // Replaces the in-kernel filters while running (a rules reload): the
+  // request's kernel_filters, as set_capture_request() would set them. A
+  // source that filters nothing in the kernel ignores them (the default);
+  // one that cannot change them now returns an error and the caller must
+  // not rely on the new set.
+  virtual Status update_kernel_filters(const KernelFilterSet& filters) {
+    (void)filters;
+    return ok_status();
+  }
 
   // Clears `out` and fills it with the next events, waiting up to `wait`
   // when none are ready. Returns an error only for failures that end the

@@ -165,6 +165,7 @@ struct KestrelConfig {
   } syscall_event_drops;
   struct {
     std::string kind;
+    bool kernel_filter{};  // drop in the kernel what no rule and no state table needs
     std::string replay_capture_file;  // engine.replay.capture_file: kind capture without -e
     uint64_t ebpf_buf_size{};
     uint64_t ebpf_cpus_for_each_buffer{};

@@ -197,6 +197,9 @@ const ConfigKey kKeys[] = {
      "event sources"},
     {"engine.kind", ConfigType::kEnum, "auto", KESTREL_FIELD(engine.kind),
      "syscall source: auto, ebpf, kmod, gvisor, capture or none", kEngineKinds},
+    {"engine.kernel_filter", ConfigType::kBool, "true", KESTREL_FIELD(engine.kernel_filter),
+     "the eBPF probe and the kernel module drop, in the kernel, events no loaded rule can match and no state "
+     "table needs (predicates derived from the rules; off with -A, -w and rule captures)"},
     {"engine.replay", ConfigType::kSection, "", {},
      "replay of a capture file (engine.kind capture, Falco's replay)"},
     {"engine.replay.capture_file", ConfigType::kString, R"("")", KESTREL_FIELD(engine.replay_capture_file),

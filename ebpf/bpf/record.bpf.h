@@ -210,7 +210,10 @@ static __always_inline void kb_put_kernel_str(struct kb_rec *r, u32 idx, u32 typ
 #define KB_PUT_EMPTY(r, ID, name) kb_put_empty(&(r), KB_P(ID, name))
 #define KB_PUT_USER_STR(r, ID, name, uptr) kb_put_user_str(&(r), KB_P(ID, name), (const void *)(uptr))
 
-/* Copies the record to the ring buffer of this CPU's group. */
+#include "ebpf/bpf/filter.bpf.h"
+
+/* Copies the record to the ring buffer of this CPU's group, unless the
+ * in-kernel filter drops it (filter.bpf.h). */
 static __always_inline void kb_submit(struct kb_rec *r)
 {
 	/* A write out of order, of the wrong kind, or a param left out or
@@ -225,6 +228,8 @@ static __always_inline void kb_submit(struct kb_rec *r)
 		return;
 	}
 	((struct kestrel_event_hdr *)r->buf)->len = len;
+	if (kb_filter_enabled && kb_filter_drops(r->buf))
+		return;
 	u32 ring = bpf_get_smp_processor_id() / kb_cpus_per_buffer;
 	void *rb = bpf_map_lookup_elem(&kb_ringbufs, &ring);
 	if (!rb) {

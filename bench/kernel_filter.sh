@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# In-kernel filtering (engine.kernel_filter, issue #19): events delivered to
+# userspace, their rate, alerts and what the kernel dropped, filter on vs
+# off, for a benign build workload and an attack workload. One collector at
+# a time, the default rules, the live eBPF source; root.
+#
+#   bench/kernel_filter.sh [BUILD_DIR] [SECONDS_PER_WORKLOAD]
+#
+# Alerts: the workloads loop for a fixed time, so counts differ by the
+# iterations done; compare alerts per rule and iteration (the live test
+# tests/app/kernel_filter_live_test compares them exactly).
+# Not part of `make test` (it takes 4 x (SECONDS + ~10 s)); run it alone
+# (flock /tmp/kestrel-heavy.lock ...) so the numbers are this machine's.
+set -euo pipefail
+BUILD_DIR=${1:-build}
+SECONDS_RUN=${2:-10}
+K="$BUILD_DIR/app/kestrel"
+work=$(mktemp -d /tmp/kestrel_kfilter_bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/src" "$work/home/.ssh" "$work/home/.aws"
+for i in 1 2 3 4; do
+  printf '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint f%d(int x){return x*%d;}\n' $i $i \
+    > "$work/src/f$i.c"
+done
+printf 'int main(void){return 0;}\n' > "$work/src/main.c"
+echo key > "$work/home/.ssh/id_rsa"
+echo k > "$work/home/.aws/credentials"
+cp /bin/bash "$work/nc"
+
+benign() {  # compile a few C files and link them, in a loop
+  local end=$((SECONDS + SECONDS_RUN))
+  while ((SECONDS < end)); do
+    (cd "$work/src" && gcc -c f1.c f2.c f3.c f4.c main.c && gcc -o prog f1.o f2.o f3.o f4.o main.o)
+  done
+}
+attack() {  # what the default rules look for, plus the shell work around it
+  local end=$((SECONDS + SECONDS_RUN))
+  while ((SECONDS < end)); do
+    cat /etc/shadow "$work/home/.ssh/id_rsa" "$work/home/.aws/credentials" > /dev/null
+    sh -c 'echo x > /etc/kestrel_kfilter_bench' && rm -f /etc/kestrel_kfilter_bench
+    "$work/nc" -c '/bin/sh -c "exit 0"; exit 0'
+    ls /root /etc > /dev/null
+  done
+}
+
+measure() {  # workload filter(true|false) -> "events alerts filtered"
+  local workload=$1 filter=$2
+  "$K" -o engine.kind=ebpf -o json_output=true -o engine.kernel_filter="$filter" --stats \
+    > "$work/out" 2> "$work/err" &
+  local pid=$!
+  for _ in $(seq 1 600); do grep -q "kestrel: capturing" "$work/err" && break; sleep 0.1; done
+  local t0=$SECONDS
+  "$workload"
+  local elapsed=$((SECONDS - t0))
+  sleep 1
+  kill -TERM $pid
+  wait $pid || true
+  local events alerts filtered
+  events=$(sed -n 's/^Source ebpf: \([0-9]*\) events.*/\1/p' "$work/err")
+  alerts=$(grep -c '"rule"' "$work/out" || true)
+  filtered=$(sed -n 's/^ *kernel_filtered\.[a-z0-9_]*: \([0-9]*\)/\1/p' "$work/err" | paste -sd+ | bc)
+  drops=$(sed -n 's/^Source ebpf: [0-9]* events, dropped \([0-9]*\).*/\1/p' "$work/err")
+  echo "${events:-0} ${alerts:-0} ${filtered:-0} ${drops:-0} ${elapsed}"
+  sed -n 's/^ *\(kernel_filtered\.[a-z0-9_]*: [0-9]*\)/    \1/p' "$work/err" >&2
+  grep -o '"rule":"[^"]*"' "$work/out" | sort | uniq -c >&2 || true
+}
+
+printf '%-8s %-6s %12s %10s %8s %12s %8s\n' workload filter events events/s alerts kernel-drop ring-drop
+for workload in benign attack; do
+  declare -A ev
+  for filter in false true; do
+    read -r events alerts filtered drops elapsed < <(measure $workload $filter)
+    ev[$filter]=$events
+    printf '%-8s %-6s %12s %10s %8s %12s %8s\n' $workload $filter "$events" \
+      "$((events / (elapsed > 0 ? elapsed : 1)))" "$alerts" "$filtered" "$drops"
+  done
+  echo "  $workload: events delivered, off / on = $(echo "scale=2; ${ev[false]} / ${ev[true]}" | bc)x"
+done

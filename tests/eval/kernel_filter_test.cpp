@@ -1,0 +1,200 @@
+// Kernel filters derived from rules (engine/eval/kernel_filter.h): what is
+// derived for typical conditions, and — against the real rule engine on
+// generated open events — that the filter keeps every event some rule
+// matches (soundness), while still dropping something (it is not "keep
+// all"). The filter's semantics (sources/kernel_filter.h) are evaluated
+// here by a small reference written from that header, independent of the
+// BPF code, which the live differential test (tests/app) covers.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/eval/kernel_filter.h"
+#include "tests/eval/rule_harness.h"
+
+namespace kestrel::engine::eval::testing {
+namespace {
+
+// The reference: does `f` send `e` up?
+bool canonical_path(std::string_view p) {
+  if (p.empty() || p[0] != '/') return false;
+  if (p.size() > kKernelFilterMaxPath) return false;
+  if (p.size() > 1 && p.back() == '/') return false;
+  if (p.find("//") != std::string_view::npos) return false;
+  for (size_t i = p.find("/."); i != std::string_view::npos; i = p.find("/.", i + 1)) {
+    char after = i + 2 < p.size() ? p[i + 2] : '\0';
+    if (after == '\0' || after == '/' || after == '.') return false;
+  }
+  return true;
+}
+
+bool atom_matches(const KernelPathAtom& a, std::string_view path) {
+  for (size_t at = 0; at < path.size(); ++at) {
+    if (path[at] != '/' || (a.anchored && at != 0)) continue;
+    std::string_view rest = path.substr(at);
+    if (!rest.starts_with(a.text)) continue;
+    if (!a.exact || rest.size() == a.text.size()) return true;
+  }
+  return false;
+}
+
+bool keeps(const KernelEventFilter& f, const EventView& v) {
+  for (const auto& a : f.alternatives) {
+    bool ok = true;
+    if (f.res_param >= 0) {
+      auto res = v.param_int(static_cast<uint16_t>(f.res_param));
+      if (res) ok = ok && (a.res & (*res < 0 ? KernelFilterAlternative::kResNegative
+                                                : KernelFilterAlternative::kResNonNegative));
+    }
+    if (f.flags_param >= 0) {
+      auto flags = v.param_uint(static_cast<uint16_t>(f.flags_param));
+      if (flags) ok = ok && (a.acc & (1u << (*flags & 3)));
+    }
+    if (a.path && f.path_param >= 0) {
+      auto path = v.param_str(static_cast<uint16_t>(f.path_param));
+      if (path && !path->empty() && canonical_path(*path)) {
+        bool any = false;
+        for (const auto& atom : *a.path) any = any || atom_matches(atom, *path);
+        ok = ok && any;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+const KernelEventFilter* filter_of(const KernelFilterSet& set, uint16_t type) {
+  for (const auto& f : set)
+    if (f.type == type) return &f;
+  return nullptr;
+}
+
+KernelFilterSet derive(const std::string& yaml) {
+  Compiled c = compile_rules(yaml);
+  EXPECT_EQ(c.error, "");
+  return derive_kernel_filters(c.set);
+}
+
+TEST(KernelFilter, PrefixAndWriteModeOfOneRule) {
+  auto set = derive(rule_yaml("w", "evt.type = openat and evt.is_open_write = true and fd.name startswith /etc/"));
+  const auto* f = filter_of(set, KE_OPENAT);
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->alternatives.size(), 1u);
+  EXPECT_EQ(f->alternatives[0].acc, 0b0110);
+  ASSERT_TRUE(f->alternatives[0].path);
+  EXPECT_EQ(*f->alternatives[0].path, (std::vector<KernelPathAtom>{{"/etc/", true, false}}));
+  EXPECT_EQ(filter_of(set, KE_EXECVE), nullptr);  // process state: never filtered
+}
+
+TEST(KernelFilter, NoFilterWhenOneRuleNeedsEveryEventOfTheType) {
+  // A negated path, a contains without '/', a proc-only check: nothing total.
+  for (const char* cond : {"evt.type = openat and not fd.name startswith /tmp",
+                           "evt.type = openat and fd.name contains shadow",
+                           "evt.type = openat and proc.name = cat",
+                           "(evt.type = openat and fd.name = /etc/shadow) or proc.name = cat"}) {
+    auto set = derive(rule_yaml("a", "evt.type = openat and fd.name = /etc/passwd") + rule_yaml("b", cond));
+    EXPECT_EQ(filter_of(set, KE_OPENAT), nullptr) << cond;
+  }
+}
+
+TEST(KernelFilter, EventTypeChecksFoldPerType) {
+  auto set = derive(rule_yaml("x", "(evt.type = openat and fd.name = /etc/shadow) or (evt.type = execve and "
+                                   "proc.name = sh) or (evt.type = unlinkat and evt.rawres >= 0)"));
+  const auto* f = filter_of(set, KE_OPENAT);
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->alternatives.size(), 1u);
+  EXPECT_EQ(*f->alternatives[0].path, (std::vector<KernelPathAtom>{{"/etc/shadow", true, true}}));
+  const auto* u = filter_of(set, KE_UNLINKAT);
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->alternatives[0].res, KernelFilterAlternative::kResNonNegative);
+  EXPECT_FALSE(u->alternatives[0].path);
+}
+
+TEST(KernelFilter, NegatedResultIsItsExactComplement) {
+  auto set = derive(rule_yaml("f", "evt.type = openat and not evt.rawres >= 0 and fd.name startswith /etc"));
+  const auto* f = filter_of(set, KE_OPENAT);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->alternatives[0].res, KernelFilterAlternative::kResNegative);
+}
+
+TEST(KernelFilter, ReadingFilesThroughOtherEventsKeepsEverySuccessfulOpen) {
+  // read's fd.name comes from the table the opens fill: they must go up.
+  auto set = derive(rule_yaml("o", "evt.type = openat and fd.name = /etc/shadow") +
+                    rule_yaml("r", "evt.type = read and fd.name startswith /etc"));
+  const auto* f = filter_of(set, KE_OPENAT);
+  ASSERT_NE(f, nullptr);
+  KernelFilterAlternative state;
+  state.res = KernelFilterAlternative::kResNonNegative;
+  EXPECT_NE(std::find(f->alternatives.begin(), f->alternatives.end(), state), f->alternatives.end());
+  // A rule confined to IP sockets does not need the file fds.
+  auto sockets = derive(rule_yaml("o", "evt.type = openat and fd.name = /etc/shadow") +
+                        rule_yaml("c", "evt.type = connect and fd.typechar in ('4', '6') and fd.name != x"));
+  const auto* g = filter_of(sockets, KE_OPENAT);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->alternatives.size(), 1u);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Soundness on the default ruleset and on hand-made rules exercising every
+// atom kind: an open event any rule alerts on is kept by the filter.
+TEST(KernelFilter, KeepsEveryOpenARuleMatches) {
+  const std::string extra =
+      rule_yaml("dir eq", "evt.type = openat and fd.directory = /srv/data and evt.rawres >= 0") +
+      rule_yaml("dir ends", "evt.type = openat and fd.directory endswith /keys") +
+      rule_yaml("file in", "evt.type = openat and fd.filename in (id_rsa, authorized_keys)") +
+      rule_yaml("glob", "evt.type = openat and fd.name glob '/opt/*/secret'") +
+      rule_yaml("pmatch", "evt.type = openat and fd.name pmatch (/mnt/a, /mnt/b/)") +
+      rule_yaml("raw", "evt.type = openat and evt.arg.name = /x/raw and evt.failed = true");
+  const std::string defaults = read_file(KESTREL_RULES);
+  ASSERT_FALSE(defaults.empty()) << KESTREL_RULES;
+  for (const std::string& yaml : {defaults, extra, defaults + extra}) {
+    RuleEngineOptions options;
+    options.rule_matching = RuleMatching::kAll;
+    Compiled c = compile_rules(yaml, options);
+    ASSERT_EQ(c.error, "");
+    KernelFilterSet set = derive_kernel_filters(c.set);
+    const KernelEventFilter* f = filter_of(set, KE_OPENAT);
+    ASSERT_NE(f, nullptr);
+    const std::vector<std::string> paths = {
+        "/etc/shadow", "/etc/shadow-", "/etc/shadowx", "/etc/passwd", "/etc//shadow", "/tmp/../etc/shadow",
+        "/etc/./shadow", "shadow", "../etc/shadow", "/root/.ssh/id_rsa", "/home/a/.ssh/id_ed25519",
+        "/home/a/.ssh/id_rsa.pub", "/home/a/.aws/credentials", "/home/a/.aws/credentials.bak",
+        "/usr/lib/libxmrig.so", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/include/stdio.h",
+        "/proc/sys/kernel/hostname", "/var/log/syslog", "/boot/vmlinuz", "/bin/ls", "/usr/bin",
+        "/sys/fs/cgroup/x/release_agent", "/srv/data", "/srv/data/f", "/srv/database", "/a/keys/k", "/a/keys",
+        "/opt/app/secret", "/mnt/a", "/mnt/a/x", "/mnt/b", "/mnt/abc", "/x/raw", "/", "/etc/", "/etc/sudoers"};
+    const std::vector<uint32_t> flags = {O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_TRUNC | O_CREAT, 3};
+    size_t kept = 0, dropped = 0, alerted = 0;
+    for (int64_t tid : {300, 400}) {
+      for (const auto& p : paths) {
+        for (uint32_t fl : flags) {
+          for (int64_t fd : {-2, 7}) {
+            World world;
+            world.seed_tree();
+            const Event& e = world.openat(tid, fd, p, fl);
+            const bool alert = !run(*c.engine, e, world.table()).empty();
+            const bool keep = keeps(*f, e.view);
+            alerted += alert;
+            (keep ? kept : dropped)++;
+            EXPECT_TRUE(!alert || keep) << "dropped an event a rule matches: tid " << tid << " path " << p
+                                        << " flags " << fl << " fd " << fd << "\n"
+                                        << engine::eval::kernel_filter_text(*f);
+          }
+        }
+      }
+    }
+    EXPECT_GT(alerted, 10u);
+    EXPECT_GT(dropped, 50u);  // it filters, not merely keeps everything
+  }
+}
+
+}  // namespace
+}  // namespace kestrel::engine::eval::testing
