@@ -197,6 +197,11 @@ std::vector<ThreadInfo> make_snapshot() {
       f.open_flags = 02101;
       f.ino = 123456789012ull;
       f.dev = 0x801;
+      f.name_raw = "x.log";
+      f.old_name = "/var/log/old.log";
+      f.flags = kFdFlagFromProc;
+      f.mount_id = 29;
+      f.pid = 4321;
       t.fds.push_back(f);
       FdInfo s;
       s.fd = 4;
@@ -290,6 +295,11 @@ void expect_same_thread(const ThreadInfo& a, const ThreadInfo& b) {
     EXPECT_EQ(x.listening, y.listening);
     EXPECT_EQ(x.ino, y.ino);
     EXPECT_EQ(x.dev, y.dev);
+    EXPECT_EQ(x.name_raw, y.name_raw);
+    EXPECT_EQ(x.old_name, y.old_name);
+    EXPECT_EQ(x.flags, y.flags);
+    EXPECT_EQ(x.mount_id, y.mount_id);
+    EXPECT_EQ(x.pid, y.pid);
   }
 }
 
