@@ -26,6 +26,11 @@ class OutputSink {
   // `line` is the alert in the configured wire form (text or JSON), no newline.
   virtual Status write(const Alert& alert, const std::string& line) = 0;
   virtual void flush() {}
+  // Called by the worker after a write() that left its queue empty: a sink
+  // that batches (the alert store commits many alerts in one transaction
+  // under load) finishes its batch here, so an alert never waits for the
+  // next one. Unlike flush(), it is not a request to flush buffered output.
+  virtual void queue_drained() {}
   // Reopen files and connections (SIGHUP, for logrotate).
   virtual void reopen() {}
   // Called from another thread at the shutdown deadline: make a write() or

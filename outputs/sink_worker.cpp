@@ -70,6 +70,11 @@ void SinkWorker::run() {
       ++stats_.failed;
       note_failure(written);
     }
+    if (queue_.empty()) {
+      lock.unlock();
+      sink_->queue_drained();
+      lock.lock();
+    }
   }
   if (!abandoned_) {
     lock.unlock();

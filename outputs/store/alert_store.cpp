@@ -128,7 +128,25 @@ Result<int64_t> AlertStore::insert_one(const engine::Alert& alert) {
 
 Result<int64_t> AlertStore::insert(const engine::Alert& alert) { return insert_one(alert); }
 
+Status AlertStore::begin() {
+  if (in_transaction_) return ok_status();
+  if (Status s = exec("BEGIN"); !s.ok()) return s;
+  in_transaction_ = true;
+  return ok_status();
+}
+
+Status AlertStore::commit() {
+  if (!in_transaction_) return ok_status();
+  in_transaction_ = false;
+  if (Status s = exec("COMMIT"); !s.ok()) {
+    (void)exec("ROLLBACK");
+    return s;
+  }
+  return ok_status();
+}
+
 Result<int64_t> AlertStore::insert_all(const std::vector<engine::Alert>& alerts) {
+  if (in_transaction_) return Status(StatusCode::kInternal, "store: insert_all inside a transaction");
   if (Status s = exec("BEGIN"); !s.ok()) return s;
   int64_t last = 0;
   for (const auto& a : alerts) {

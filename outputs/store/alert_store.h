@@ -63,8 +63,12 @@ class AlertStore {
   // Opens an existing store read-only (the API's per-request connection).
   static Result<std::unique_ptr<AlertStore>> open_reader(const std::string& path);
 
-  // Inserts one alert in its own transaction; returns its id.
+  // Inserts one alert: in its own transaction, or in the one begin()
+  // opened (visible to readers at commit()). Returns its id.
   Result<int64_t> insert(const engine::Alert& alert);
+  Status begin();
+  Status commit();
+  bool in_transaction() const { return in_transaction_; }
   // Inserts many in one transaction (the benchmark; bulk loads); returns
   // the id of the last one.
   Result<int64_t> insert_all(const std::vector<engine::Alert>& alerts);
@@ -83,6 +87,7 @@ class AlertStore {
   sqlite3* db_;
   StoreOptions options_;
   sqlite3_stmt* insert_stmt_ = nullptr;
+  bool in_transaction_ = false;
 };
 
 // The columns an alert fills, as the store derives them (also what the
