@@ -43,6 +43,8 @@
 #include "app/pipeline.h"
 #include "app/plugin_loading.h"
 #include "app/webserver.h"
+#include "fleet/nats_alert_source.h"
+#include "fleet/nats_bus.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
 #include "plugins/plugin_async_events.h"
@@ -89,6 +91,10 @@ class Collector {
   void apply_reload();
   void route_plugin_sources(const LoadedRules& rules);
   void on_capture_started();
+  // nats.consume_alerts: one node's alert, on the nats source's thread.
+  Status take_fleet_alert(const fleet::ReceivedAlert& received);
+  // kestrel.<node>.status, every nats.status_interval and once at exit.
+  void publish_node_status(const MetricsSnapshot& snapshot, bool final);
   // watch_config_files: the config files config_files brought in and the
   // rules files and directories (-r, else rules_files) of `config`.
   std::vector<std::string> watched_paths(const KestrelConfig& config) const;
@@ -127,6 +133,7 @@ class Collector {
   // drains into the hub, then the server lets subscribers finish.
   std::shared_ptr<engine::AlertHub> grpc_hub_;
   std::unique_ptr<engine::GrpcServer> grpc_server_;
+  std::shared_ptr<fleet::NatsBus> nats_bus_;  // the nats output's and status's connection
   std::unique_ptr<engine::AlertDispatcher> outputs_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
@@ -137,6 +144,10 @@ class Collector {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point next_metrics_;
   std::optional<MetricsSnapshot> last_logged_;
+  std::chrono::steady_clock::time_point next_status_;
+  std::optional<MetricsSnapshot> last_status_;  // the rates of the next status
+  std::string source_kind_;  // what the status calls the syscall source (the opened one's name)
+  std::atomic<bool> outputs_ready_{false};  // the nats source may hand alerts over
 };
 
 // The exit code of a start() failure: 2 for a source that has not landed

@@ -15,6 +15,7 @@ BUILD_PKGS=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev
   liblzma-dev liblz4-dev  # kestrel-crawler reads Packages indexes as .xz (mirrors) and .lz4 (apt's lists); .gz via zlib1g-dev
+  libnats-dev  # the NATS JetStream output and source (outputs/nats, sources/nats): the C client (nats.c)
   libssl-dev  # Debian's cpp-httplib is built with CPPHTTPLIB_OPENSSL_SUPPORT: its header includes OpenSSL's
 )
 
@@ -36,6 +37,7 @@ TEST_PKGS=(
   keyutils  # keyctl: the module-signing VM test tries to enroll a key at run time
   kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
   sysdig  # the independent .scap reader the scap differential test compares Kestrel with
+  nats-server  # tests/fleet/: a real three-node JetStream cluster on loopback ports
   curl  # falco_config_live_test asks the webserver for /healthz and /metrics
   python3-yaml  # tests that read Falco's regression definitions whole-process (tests/falco_corpus/, tests/app/*_cli_test.py)
   # arm64: the module cross-built (kestrel-driverkit) and its guest (kmod_arm64_vm_test)
