@@ -257,6 +257,10 @@ Status Collector::start() {
     recorder_ = std::move(*recorder);
     pipeline_->record_to(recorder_.get());
   }
+  if (plan_.fleet && plan_.fleet->publish_events && nats_bus_) {
+    event_publisher_ = make_fleet_event_publisher(nats_bus_, plan_.fleet->node);
+    pipeline_->publish_to(event_publisher_.get());
+  }
   if (plan_.triggered_capture) {
     triggered_capture_ = std::make_unique<TriggeredCapture>(
         *plan_.triggered_capture, [this](const std::string& line) { output_log_.add("kestrel: " + line); });
@@ -470,6 +474,12 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
                                          read_process_usage());
     last.hostname = plan_.rule_engine.hostname;
     publish_node_status(last, true);
+  }
+  if (event_publisher_) {
+    const FleetEventCounters c = event_publisher_->counters();
+    log_ << "kestrel: fleet events: " << c.events << " events in " << c.messages << " messages (" << c.bytes
+         << " bytes) published to " << fleet::events_subject(plan_.fleet->node) << "; dropped " << c.dropped_events
+         << " events in " << c.dropped_messages << " messages\n";
   }
   print_summary(log_, *summary);
   print_drop_monitoring(log_, drop_alarm_.counts());

@@ -38,6 +38,7 @@
 #include "app/collector_plan.h"
 #include "app/config/config.h"
 #include "app/file_watch.h"
+#include "app/fleet_event_publisher.h"
 #include "app/loaded_rules.h"
 #include "app/metrics.h"
 #include "app/pipeline.h"
@@ -138,6 +139,7 @@ class Collector {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
   std::unique_ptr<CaptureRecorder> recorder_;  // -w FILE
+  std::unique_ptr<FleetEventPublisher> event_publisher_;  // nats.publish_events
   std::unique_ptr<TriggeredCapture> triggered_capture_;  // capture.enabled
   DropAlarm drop_alarm_;
   bool exit_on_drops_ = false;

@@ -21,37 +21,37 @@ int64_t now_ns() {
       .count();
 }
 
-// The last status message of every node: a consumer that starts at the
-// last message of each subject kestrel.*.status.
+// The last status message of every node: the stream's kestrel.*.status
+// subjects (its info, filtered), then each one's last message. Direct
+// reads, no consumer, so they work while a server is down.
 Result<std::map<std::string, fleet::NodeStatus>> last_statuses(fleet::NatsBus& bus, std::ostream& err) {
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = bus.options().stream.c_str();
-  so.Config.DeliverPolicy = js_DeliverLastPerSubject;
-  so.Config.AckPolicy = js_AckNone;
-  natsSubscription* sub = nullptr;
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Stream.Info.SubjectsFilter = "kestrel.*.status";
+  jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_SubscribeSync(&sub, bus.jetstream(), "kestrel.*.status", nullptr, &so, &jerr);
+  natsStatus s = js_GetStreamInfo(&si, bus.jetstream(), bus.options().stream.c_str(), &jo, &jerr);
   if (s != NATS_OK)
-    return Status(StatusCode::kUnavailable, fleet::nats_error("fleet status: reading kestrel.*.status", s, jerr));
+    return Status(StatusCode::kUnavailable,
+                  fleet::nats_error("fleet status: stream '" + bus.options().stream + "'", s, jerr));
+  std::vector<std::string> subjects;
+  if (si->State.Subjects)
+    for (int i = 0; i < si->State.Subjects->Count; ++i) subjects.emplace_back(si->State.Subjects->List[i].Subject);
+  jsStreamInfo_Destroy(si);
   std::map<std::string, fleet::NodeStatus> nodes;
-  for (;;) {
+  for (const auto& subject : subjects) {
     natsMsg* msg = nullptr;
-    if (natsSubscription_NextMsg(&msg, sub, 1000) != NATS_OK) break;  // nothing more within a second
-    uint64_t pending = 0;
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
-      pending = meta->NumPending;
-      jsMsgMetaData_Destroy(meta);
+    jerr = static_cast<jsErrCode>(0);
+    s = js_GetLastMsg(&msg, bus.jetstream(), bus.options().stream.c_str(), subject.c_str(), nullptr, &jerr);
+    if (s != NATS_OK) {
+      err << "kestrel fleet: " << fleet::nats_error(subject, s, jerr) << "\n";
+      continue;
     }
     auto status = fleet::parse_node_status(std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
     if (status.ok()) nodes[status->node] = *status;
-    else err << "kestrel fleet: " << natsMsg_GetSubject(msg) << ": " << status.status().to_string() << "\n";
+    else err << "kestrel fleet: " << subject << ": " << status.status().to_string() << "\n";
     natsMsg_Destroy(msg);
-    if (pending == 0) break;
   }
-  natsSubscription_Unsubscribe(sub);
-  natsSubscription_Destroy(sub);
   return nodes;
 }
 
@@ -65,10 +65,19 @@ Result<uint64_t> alerts_since(fleet::NatsBus& bus, const std::string& node, int6
   cc.DeliverPolicy = js_DeliverByStartTime;
   cc.OptStartTime = since_ns;
   cc.AckPolicy = js_AckNone;
+  cc.Replicas = 1;
+  cc.MemoryStorage = true;
   cc.InactiveThreshold = std::chrono::nanoseconds(std::chrono::seconds(30)).count();
   jsConsumerInfo* ci = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddConsumer(&ci, bus.jetstream(), bus.options().stream.c_str(), &cc, nullptr, &jerr);
+  natsStatus s = NATS_OK;
+  // Right after a server is lost the cluster may take a few seconds to
+  // place a new consumer: try three times.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    jerr = static_cast<jsErrCode>(0);
+    s = js_AddConsumer(&ci, bus.jetstream(), bus.options().stream.c_str(), &cc, nullptr, &jerr);
+    if (s == NATS_OK) break;
+  }
   if (s != NATS_OK)
     return Status(StatusCode::kUnavailable, fleet::nats_error("fleet status: counting " + subject, s, jerr));
   const uint64_t n = ci->NumPending;

@@ -73,6 +73,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
         triggered_->trigger(ev.view.ts(), summary.events, alert.capture_duration_ms, [&] { return table_.snapshot(); });
     triggered_->on_event(ev.view.bytes(), ev.domain, ev.enter, ev.view.ts());
   }
+  if (publisher_) (void)publisher_->append(ev.view.bytes(), ev.domain, ev.enter);
   if (recorder_ && summary.recording.ok()) {
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
@@ -100,6 +101,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
   PipelineSummary summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
+  if (publisher_) (void)publisher_->begin(table_.snapshot());
   if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
@@ -136,6 +138,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   mux_.stop();
   outputs_.stop();
   if (triggered_) triggered_->finish();
+  if (publisher_) (void)publisher_->close();
   if (recorder_) {
     Status closed = recorder_->close();
     if (summary.recording.ok()) summary.recording = closed;

@@ -69,6 +69,10 @@ class Pipeline {
   // Also write every event (and the initial state) to `writer`, which must
   // be open; the pipeline closes it at the end (-w FILE).
   void record_to(CaptureRecorder* writer) { recorder_ = writer; }
+  // Also hand every event (and the initial state) to `publisher` (the
+  // fleet bus's event stream, nats.publish_events), closed at the end. Its
+  // errors are its own to count: they never stop the run or a -w file.
+  void publish_to(CaptureRecorder* publisher) { publisher_ = publisher; }
   // Rule-triggered captures (Falco's `capture:` section): the matches that
   // ask for one start or extend it, and every event is offered to it. The
   // open capture is finished when the run ends. Set before run().
@@ -136,6 +140,7 @@ class Pipeline {
   plugin::PluginEventParsing* parsing_ = nullptr;
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
+  CaptureRecorder* publisher_ = nullptr;
   TriggeredCapture* triggered_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;
