@@ -479,7 +479,7 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
     const FleetEventCounters c = event_publisher_->counters();
     log_ << "kestrel: fleet events: " << c.events << " events in " << c.messages << " messages (" << c.bytes
          << " bytes) published to " << fleet::events_subject(plan_.fleet->node) << "; dropped " << c.dropped_events
-         << " events in " << c.dropped_messages << " messages\n";
+         << " events in " << c.dropped_messages << " messages; " << c.retries << " publishes retried\n";
   }
   print_summary(log_, *summary);
   print_drop_monitoring(log_, drop_alarm_.counts());

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -86,6 +88,62 @@ Result<uint64_t> alerts_since(fleet::NatsBus& bus, const std::string& node, int6
   return n;
 }
 
+// The last run of `node`'s event stream (kestrel.<node>.events, messages
+// of the newest Kestrel-Run in order) into `path`: a .kcap file.
+Status dump_events(fleet::NatsBus& bus, const std::string& node, const std::string& path, std::ostream& out) {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = bus.options().stream.c_str();
+  so.Config.DeliverPolicy = js_DeliverAll;
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.Replicas = 1;
+  so.Config.MemoryStorage = true;
+  const std::string subject = fleet::events_subject(node);
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_SubscribeSync(&sub, bus.jetstream(), subject.c_str(), nullptr, &so, &jerr);
+  if (s != NATS_OK) return Status(StatusCode::kUnavailable, fleet::nats_error("fleet events: " + subject, s, jerr));
+  // A message sent again after a lost ack may be stored after later ones:
+  // the run is put back in Kestrel-Seq order.
+  std::string run;
+  std::map<uint64_t, std::string> by_seq;
+  for (;;) {
+    natsMsg* msg = nullptr;
+    if (natsSubscription_NextMsg(&msg, sub, 2000) != NATS_OK) break;
+    const char* r = nullptr;
+    const char* q = nullptr;
+    natsMsgHeader_Get(msg, "Kestrel-Run", &r);
+    natsMsgHeader_Get(msg, "Kestrel-Seq", &q);
+    const uint64_t seq = q ? std::strtoull(q, nullptr, 10) : 0;
+    if (r && run != r && std::strtoull(r, nullptr, 10) > std::strtoull(run.c_str(), nullptr, 10)) {
+      run = r;  // a newer run starts over
+      by_seq.clear();
+    }
+    if (r && run == r) by_seq[seq].assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    uint64_t pending = 1;
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+      pending = meta->NumPending;
+      jsMsgMetaData_Destroy(meta);
+    }
+    natsMsg_Destroy(msg);
+    if (pending == 0) break;
+  }
+  natsSubscription_Unsubscribe(sub);
+  natsSubscription_Destroy(sub);
+  if (by_seq.empty()) return Status(StatusCode::kNotFound, "fleet events: nothing on " + subject);
+  std::string bytes;
+  for (const auto& [seq, data] : by_seq) bytes += data;
+  const uint64_t messages = by_seq.size();
+  const uint64_t gaps = by_seq.rbegin()->first - messages;  // seqs start at 1
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!f) return Status(StatusCode::kUnavailable, "fleet events: cannot write " + path);
+  out << "kestrel fleet: run " << run << " of " << node << ": " << messages << " messages, " << bytes.size()
+      << " bytes, " << gaps << " sequence gaps, written to " << path << "\n";
+  return ok_status();
+}
+
 std::string age_text(const fleet::NodeStatus& s) {
   if (s.final) return "exited";
   const double age = static_cast<double>(now_ns() - static_cast<int64_t>(s.time_ns)) / 1e9;
@@ -121,10 +179,16 @@ int run_fleet_command(int argc, const char* const* argv, std::ostream& out, std:
   app.require_subcommand(1);
   CLI::App* status_cmd = app.add_subcommand("status", "one row per node: kernel, source, driver, events/s, drops, "
                                                       "alerts in the window");
-  for (CLI::App* a : {&app, status_cmd}) {
+  for (CLI::App* a : {status_cmd}) {
     a->add_option("-c", o.config_file, "configuration file (its nats: section names the bus)");
     a->add_option("-o", o.overrides, "override a config key (-o nats.servers=[nats://h:4222])");
   }
+  std::string events_node, events_file;
+  CLI::App* events_cmd = app.add_subcommand("events", "write a node's last event stream run as a .kcap file (kestrel -e)");
+  events_cmd->add_option("-c", o.config_file, "configuration file");
+  events_cmd->add_option("-o", o.overrides, "override a config key");
+  events_cmd->add_option("--node", events_node, "the node (nats.node)")->required();
+  events_cmd->add_option("-w", events_file, "the .kcap file to write")->required();
   status_cmd->add_flag("--json", json, "print a JSON array instead of the table");
   status_cmd->add_option("--window", window_s, "seconds of alerts counted (default 3600)")->check(CLI::PositiveNumber);
   try {
@@ -149,6 +213,11 @@ int run_fleet_command(int argc, const char* const* argv, std::ostream& out, std:
   if (!bus.ok()) {
     err << "kestrel fleet: " << bus.status().to_string() << "\n";
     return kExitFailure;
+  }
+  if (events_cmd->parsed()) {
+    Status st = dump_events(**bus, events_node, events_file, out);
+    if (!st.ok()) err << "kestrel fleet: " << st.to_string() << "\n";
+    return st.ok() ? kExitOk : kExitFailure;
   }
   auto nodes = last_statuses(**bus, err);
   if (!nodes.ok()) {

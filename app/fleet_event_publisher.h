@@ -11,10 +11,13 @@
 // every max_batch_records events, on a change of domain, or when
 // flush_interval has passed since the last message, whichever first.
 //
-// Publishing is the client's buffered, non-blocking publish: the engine
-// thread never waits for the bus. While the client is disconnected it
-// buffers up to its reconnect buffer (8 MiB), then refuses: those messages
-// are dropped and counted (dropped_messages, dropped_events); the consumer
+// At-least-once, as the alerts: each message is published to JetStream
+// asynchronously with a Nats-Msg-Id (run-seq) and sent again, same id,
+// when its ack does not come (a server lost, a stream leader being
+// elected), until close(), which waits up to 10 s for the last acks. The
+// engine thread never waits for the bus: at most 256 messages are in
+// flight; a publish past that gives up after 1 ms, and what is given up
+// is dropped and counted (dropped_messages, dropped_events); the consumer
 // sees the gap in Kestrel-Seq.
 #pragma once
 
@@ -29,7 +32,8 @@ namespace kestrel {
 
 struct FleetEventCounters {
   uint64_t messages = 0, bytes = 0, events = 0;
-  uint64_t dropped_messages = 0, dropped_events = 0;
+  uint64_t dropped_messages = 0, dropped_events = 0;  // dropped_events: those refused at publish only
+  uint64_t retries = 0;  // publishes sent again after no ack
 };
 
 class FleetEventPublisher : public CaptureRecorder {

@@ -96,7 +96,8 @@ def main():
             with open(rules, "w") as f:
                 f.write(rules_for(secret, node))
             log = os.path.join(tmp, f"{node}.log")
-            p = subprocess.Popen([kestrel, "-r", rules, "-o", "engine.kind=ebpf", "-o", f"nats.node={node}",
+            events = ["-o", "nats.publish_events=true"] if node == "node-a" else []
+            p = subprocess.Popen([kestrel, "-r", rules, "-o", "engine.kind=ebpf", "-o", f"nats.node={node}"] + events + [
                                   "-o", "output_timeout=15000", "-M", "60"] + common,
                                  stdout=subprocess.DEVNULL, stderr=open(log, "w"))
             procs.append(p)
@@ -167,6 +168,24 @@ def main():
         table = subprocess.run([kestrel, "fleet", "status", "-o", f"nats.servers={servers}"],
                                capture_output=True, text=True, timeout=30)
         print(table.stdout, table.stderr, flush=True)
+        # node-a's event stream from the bus is a capture that replays to its N alerts.
+        kcap = os.path.join(tmp, "node-a-events.kcap")
+        dump = subprocess.run([kestrel, "fleet", "events", "--node", "node-a", "-w", kcap,
+                               "-o", f"nats.servers={servers}"], capture_output=True, text=True, timeout=30)
+        print(dump.stdout, dump.stderr, flush=True)
+        if dump.returncode != 0 or " 0 sequence gaps" not in dump.stdout:
+            failures.append(f"kestrel fleet events: exit {dump.returncode}: {dump.stdout} {dump.stderr}")
+        else:
+            replay = subprocess.run([kestrel, "-e", kcap, "-r", os.path.join(tmp, "rules-node-a.yaml"),
+                                     "-o", "json_output=true"], capture_output=True, text=True, timeout=60)
+            replayed = [json.loads(l) for l in replay.stdout.splitlines() if l.startswith("{")]
+            if replay.returncode != 0 or len(replayed) != N or \
+                    any(a["output_fields"].get("fd.name") != secrets["node-a"] for a in replayed):
+                failures.append(f"replaying node-a's events from the bus: exit {replay.returncode}, "
+                                f"{len(replayed)} alerts, expected {N}: {replay.stderr[-1500:]}")
+            with open(nodes["node-a"][1], errors="replace") as f:
+                if "fleet events:" not in f.read():
+                    failures.append("node-a did not report its published events")
         if status.returncode != 0:
             failures.append(f"kestrel fleet status exited {status.returncode}: {status.stderr}")
         else:
