@@ -9,6 +9,7 @@
 #include "app/config/config.h"
 #include "app/config/config_schema.h"
 #include "app/event_source_selection.h"
+#include "app/fleet_command.h"
 #include "app/list_events.h"
 #include "app/list_fields_markdown.h"
 #include "app/log_route.h"
@@ -252,6 +253,8 @@ ConfigInputs config_inputs(const CliOptions& options) {
 }
 
 int run_kestrel(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  // `kestrel fleet ...`: the fleet bus's view, not a collector run.
+  if (argc >= 2 && std::string_view(argv[1]) == "fleet") return run_fleet_command(argc - 1, argv + 1, out, err);
   CliOptions o;
   CLI::App app{"Kestrel: runtime security for Linux hosts, containers and gVisor sandboxes", "kestrel"};
   build_parser(app, o);

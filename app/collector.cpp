@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <fstream>
 
+#include <nats/nats.h>
+
 #include "app/container_setup.h"
 #include "app/falco_metrics.h"
 #include "app/node_facts.h"
+#include "app/fleet_node.h"
 #include "app/privileges.h"
 #include "app/source_factory.h"
 #include "sources/capture/machine_environment.h"
 #include "outputs/grpc/grpc_sink.h"
+#include "outputs/nats_sink.h"
 #include "outputs/output_sink.h"
 #include "outputs/program_sink.h"
 #include "outputs/store/store_sink.h"
@@ -21,7 +25,8 @@ namespace kestrel {
 namespace {
 
 std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan& plan, std::ostream& out,
-                                                           const std::shared_ptr<engine::AlertHub>& grpc_hub) {
+                                                           const std::shared_ptr<engine::AlertHub>& grpc_hub,
+                                                           const std::shared_ptr<fleet::NatsBus>& nats_bus) {
   std::vector<std::unique_ptr<engine::OutputSink>> sinks;
   for (const auto& sink : plan.sinks) {
     switch (sink.kind) {
@@ -36,6 +41,9 @@ std::vector<std::unique_ptr<engine::OutputSink>> make_sinks(const CollectorPlan&
       case SinkPlan::Kind::kHttp: sinks.push_back(engine::make_http_sink(plan.http)); break;
       case SinkPlan::Kind::kGrpc:
         if (grpc_hub) sinks.push_back(engine::make_grpc_sink(grpc_hub, plan.grpc_drain_timeout, plan.dispatch.format));
+        break;
+      case SinkPlan::Kind::kNats:
+        if (nats_bus) sinks.push_back(engine::make_nats_sink(nats_bus, plan.nats));
         break;
     }
   }
@@ -82,6 +90,11 @@ Status Collector::start_sources() {
     if (Status s = source->set_capture_request(plan_.capture); !s.ok())
       return Status(s.code(), source->capabilities().name + ": " + s.to_string());
     mux_.add(std::move(source));
+  }
+  if (plan_.sources.nats_alerts && plan_.fleet) {
+    fleet::NatsAlertSourceOptions nats{.bus = plan_.fleet->bus, .durable = plan_.fleet->durable};
+    mux_.add(std::make_unique<fleet::NatsAlertSource>(
+        std::move(nats), [this](const fleet::ReceivedAlert& alert) { return take_fleet_alert(alert); }));
   }
   if (replaying()) {
     // The capture holds what the plugins produced when it was written: their
@@ -167,9 +180,16 @@ Status Collector::start_outputs() {
     grpc_server_ = std::move(*server);
     log_ << "kestrel: gRPC server listening on " << plan_.grpc_server->bind_address << "\n";
   }
+  if (plan_.fleet) {
+    auto bus = fleet::NatsBus::connect(plan_.fleet->bus);
+    if (!bus.ok()) return bus.status();
+    nats_bus_ = std::move(*bus);
+    log_ << "kestrel: fleet bus: node '" << plan_.fleet->node << "' on " << nats_bus_->connected_url() << ", stream "
+         << plan_.fleet->bus.stream << "\n";
+  }
   engine::DispatcherOptions dispatch = plan_.dispatch;
   dispatch.log = [this](const std::string& line) { output_log_.add("kestrel: " + line); };
-  auto sinks = make_sinks(plan_, out_, grpc_hub_);
+  auto sinks = make_sinks(plan_, out_, grpc_hub_, nats_bus_);
   if (plan_.store) {
     auto store = store::AlertStore::open_writer(*plan_.store);
     if (!store.ok()) return store.status();
@@ -178,6 +198,7 @@ Status Collector::start_outputs() {
     log_ << "kestrel: alerts stored in " << plan_.store->path << "\n";
   }
   outputs_ = std::make_unique<engine::AlertDispatcher>(std::move(dispatch), std::move(sinks));
+  outputs_ready_.store(true);
   if (grpc_hub_ && plan_.grpc_wait_subscribers > 0) {
     log_ << "kestrel: waiting for " << plan_.grpc_wait_subscribers << " gRPC subscriber(s)\n";
     log_.flush();
@@ -278,6 +299,10 @@ Status Collector::start() {
     pipeline_->forward_to(forwarder_.get());
     log_ << "kestrel: forwarding the event stream to " << config_.forward.uri << "\n";
   }
+  if (plan_.fleet && plan_.fleet->publish_events && nats_bus_) {
+    event_publisher_ = make_fleet_event_publisher(nats_bus_, plan_.fleet->node);
+    pipeline_->publish_to(event_publisher_.get());
+  }
   if (plan_.triggered_capture) {
     triggered_capture_ = std::make_unique<TriggeredCapture>(
         *plan_.triggered_capture, [this](const std::string& line) { output_log_.add("kestrel: " + line); });
@@ -374,6 +399,14 @@ void Collector::on_tick(const PipelineSummary& running) {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     act_on_drops(running, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
   }
+  if (nats_bus_ && std::chrono::steady_clock::now() >= next_status_) {
+    next_status_ = std::chrono::steady_clock::now() + plan_.fleet->status_interval;
+    MetricsSnapshot status =
+        make_snapshot(running, last_status_ ? &*last_status_ : nullptr, started_, read_process_usage());
+    status.hostname = plan_.rule_engine.hostname;
+    publish_node_status(status, false);
+    last_status_ = std::move(status);
+  }
   if (!webserver_ && !plan_.metrics.enabled) return;
   const auto now = std::chrono::steady_clock::now();
   const bool log_now = plan_.metrics.enabled && now >= next_metrics_;
@@ -452,8 +485,38 @@ void Collector::on_capture_started() {
     if (dropped.ok()) log_ << "kestrel: capabilities dropped; keeping " << capability_names(keep) << "\n";
     else log_ << "kestrel: warning: could not drop capabilities: " << dropped.to_string() << "\n";
   }
+  if (plan_.fleet) {
+    source_kind_ = plan_.fleet->source_kind;
+    for (const auto& report : mux_.reports())
+      if (report.name == "ebpf" || report.name == "kmod" || report.name == "gvisor") source_kind_ = report.name;
+  }
   log_ << "kestrel: capturing (" << table_.size() << " threads known at start)\n";
   log_.flush();
+}
+
+Status Collector::take_fleet_alert(const fleet::ReceivedAlert& received) {
+  auto alert = alert_from_fleet_json(received.json, received.node);
+  if (!alert.ok()) {
+    output_log_.add("kestrel: nats source: " + alert.status().to_string());
+    return alert.status();
+  }
+  if (!outputs_ready_.load()) return Status(StatusCode::kUnavailable, "nats source: outputs not started");
+  outputs_->submit(std::move(*alert));
+  return ok_status();
+}
+
+// Plain publish (buffered by the client, never blocking the engine
+// thread); the stream stores it like any kestrel.> message. A status lost
+// in a fail-over is replaced by the next one.
+void Collector::publish_node_status(const MetricsSnapshot& snapshot, bool final) {
+  fleet::NodeStatus status = node_status_from(snapshot, plan_.fleet->node,
+                                              source_kind_.empty() ? plan_.fleet->source_kind : source_kind_,
+                                              plan_.fleet->driver);
+  status.final = final;
+  const std::string body = fleet::node_status_json(status);
+  const std::string subject = fleet::status_subject(plan_.fleet->node);
+  natsConnection_Publish(nats_bus_->connection(), subject.c_str(), body.data(), static_cast<int>(body.size()));
+  if (final) natsConnection_FlushTimeout(nats_bus_->connection(), 2000);
 }
 
 Result<PipelineSummary> Collector::run() {
@@ -475,6 +538,18 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
   if (!summary.ok()) {
     log_ << "kestrel: " << summary.status().to_string() << "\n";
     return kExitFailure;
+  }
+  if (nats_bus_) {
+    MetricsSnapshot last = make_snapshot(*summary, last_status_ ? &*last_status_ : nullptr, started_,
+                                         read_process_usage());
+    last.hostname = plan_.rule_engine.hostname;
+    publish_node_status(last, true);
+  }
+  if (event_publisher_) {
+    const FleetEventCounters c = event_publisher_->counters();
+    log_ << "kestrel: fleet events: " << c.events << " events in " << c.messages << " messages (" << c.bytes
+         << " bytes) published to " << fleet::events_subject(plan_.fleet->node) << "; dropped " << c.dropped_events
+         << " events in " << c.dropped_messages << " messages; " << c.retries << " publishes retried\n";
   }
   print_summary(log_, *summary);
   print_drop_monitoring(log_, drop_alarm_.counts());

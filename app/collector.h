@@ -38,11 +38,14 @@
 #include "app/collector_plan.h"
 #include "app/config/config.h"
 #include "app/file_watch.h"
+#include "app/fleet_event_publisher.h"
 #include "app/loaded_rules.h"
 #include "app/metrics.h"
 #include "app/pipeline.h"
 #include "app/plugin_loading.h"
 #include "app/webserver.h"
+#include "fleet/nats_alert_source.h"
+#include "fleet/nats_bus.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/store/live_feed.h"
@@ -90,6 +93,10 @@ class Collector {
   void apply_reload();
   void route_plugin_sources(const LoadedRules& rules);
   void on_capture_started();
+  // nats.consume_alerts: one node's alert, on the nats source's thread.
+  Status take_fleet_alert(const fleet::ReceivedAlert& received);
+  // kestrel.<node>.status, every nats.status_interval and once at exit.
+  void publish_node_status(const MetricsSnapshot& snapshot, bool final);
   // watch_config_files: the config files config_files brought in and the
   // rules files and directories (-r, else rules_files) of `config`.
   std::vector<std::string> watched_paths(const KestrelConfig& config) const;
@@ -130,17 +137,23 @@ class Collector {
   std::unique_ptr<engine::GrpcServer> grpc_server_;
   // Alerts the store sink has stored, for the console's live stream.
   std::shared_ptr<store::LiveFeed> store_feed_;
+  std::shared_ptr<fleet::NatsBus> nats_bus_;  // the nats output's and status's connection
   std::unique_ptr<engine::AlertDispatcher> outputs_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
   std::unique_ptr<CaptureRecorder> recorder_;  // -w FILE
   std::unique_ptr<remote::Forwarder> forwarder_;  // --forward / forward.uri
+  std::unique_ptr<FleetEventPublisher> event_publisher_;  // nats.publish_events
   std::unique_ptr<TriggeredCapture> triggered_capture_;  // capture.enabled
   DropAlarm drop_alarm_;
   bool exit_on_drops_ = false;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point next_metrics_;
   std::optional<MetricsSnapshot> last_logged_;
+  std::chrono::steady_clock::time_point next_status_;
+  std::optional<MetricsSnapshot> last_status_;  // the rates of the next status
+  std::string source_kind_;  // what the status calls the syscall source (the opened one's name)
+  std::atomic<bool> outputs_ready_{false};  // the nats source may hand alerts over
 };
 
 // The exit code of a start() failure: 2 for a source that has not landed

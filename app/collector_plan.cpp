@@ -1,6 +1,7 @@
 #include "app/collector_plan.h"
 
 #include "app/static_fields.h"
+#include "app/fleet_node.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -99,8 +100,9 @@ Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& 
   }
   const std::string& kind = config.engine.kind;
   plan.remote_listen = config.remote.listen;
+  plan.nats_alerts = config.nats.consume_alerts;
   if (kind == "none") {
-    if (needs.plugin_event_sources.empty() && plan.remote_listen.empty())
+    if (needs.plugin_event_sources.empty() && plan.remote_listen.empty() && !plan.nats_alerts)
       return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
     return plan;
   }
@@ -123,6 +125,7 @@ std::vector<SinkPlan> plan_sinks(const KestrelConfig& config) {
   if (config.http_output.enabled) sinks.push_back({Kind::kHttp, config.http_output.url, false});
   // Alerts reach gRPC subscribers only through the server's hub.
   if (config.grpc.enabled && config.grpc_output.enabled) sinks.push_back({Kind::kGrpc, "", false});
+  if (!config.nats.servers.empty() && config.nats.publish_alerts) sinks.push_back({Kind::kNats, "", false});
   return sinks;
 }
 
@@ -137,6 +140,7 @@ engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
   dispatch.format.ocsf = config.outputs.ocsf;
   dispatch.queue_capacity = config.outputs.queue_capacity;
   dispatch.sink_queue_capacity["http"] = config.outputs.http_queue_capacity;
+  dispatch.sink_queue_capacity["nats"] = config.nats.queue_capacity;
   // At exit the outputs get output_timeout to deliver what is queued; gRPC
   // subscribers keep their own (longer) drain time if one is configured.
   dispatch.shutdown_timeout = config.output_timeout;
@@ -145,6 +149,35 @@ engine::DispatcherOptions plan_dispatch(const KestrelConfig& config) {
   dispatch.rate_per_second = static_cast<double>(config.outputs.rate);
   dispatch.max_burst = static_cast<double>(config.outputs.max_burst);
   return dispatch;
+}
+
+// nats: — nothing without servers; the switches that need the bus are
+// refused without it rather than silently doing nothing.
+Result<std::optional<FleetPlan>> plan_fleet(const CliOptions& options, const KestrelConfig& config,
+                                            const SourcePlan& sources, const std::string& hostname) {
+  const auto& nats = config.nats;
+  if (nats.servers.empty()) {
+    if (nats.consume_alerts) return Status(StatusCode::kInvalidArgument, "nats.consume_alerts needs nats.servers");
+    if (nats.publish_events) return Status(StatusCode::kInvalidArgument, "nats.publish_events needs nats.servers");
+    return std::optional<FleetPlan>();
+  }
+  if (nats.replicas < 1 || nats.replicas > 5)
+    return Status(StatusCode::kInvalidArgument, "nats.replicas must be 1 to 5 (JetStream's limit), not " +
+                                                    std::to_string(nats.replicas));
+  if (nats.status_interval.count() <= 0)
+    return Status(StatusCode::kInvalidArgument, "nats.status_interval must be positive");
+  FleetPlan fleet;
+  fleet.bus = nats_bus_options(config);
+  fleet.node = nats_node_name(config, hostname);
+  fleet.publish_alerts = nats.publish_alerts;
+  fleet.publish_events = nats.publish_events;
+  fleet.status_interval = nats.status_interval;
+  fleet.durable = nats.durable;
+  fleet.source_kind = !options.capture.empty()      ? "capture"
+                      : sources.syscall_kind.empty() ? "none"
+                                                     : sources.syscall_kind;
+  fleet.driver = describe_driver(fleet.source_kind, config, options.capture);
+  return std::optional<FleetPlan>(std::move(fleet));
 }
 
 // syscall_event_drops, checked as Falco checks it (its words, which
@@ -216,6 +249,9 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   plan.http.format.include_message = config.json_include_message_property;
   plan.http.format.include_output_fields = config.json_include_output_fields_property;
   plan.http.format.iso_time = config.time_format_iso_8601;
+  if (auto fleet = plan_fleet(options, config, plan.sources, hostname); !fleet.ok()) return fleet.status();
+  else plan.fleet = std::move(*fleet);
+  if (plan.fleet) plan.nats = engine::NatsSinkOptions{.node = plan.fleet->node, .iso_time = config.time_format_iso_8601};
   plan.program_timeout = config.output_timeout;
   plan.grpc_drain_timeout = config.outputs.grpc_drain_timeout;
   plan.dispatch = plan_dispatch(config);

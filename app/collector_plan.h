@@ -27,6 +27,8 @@
 #include "outputs/store/alert_store.h"
 #include "outputs/grpc/grpc_server.h"
 #include "outputs/http_sink.h"
+#include "outputs/nats_sink.h"
+#include "fleet/nats_bus.h"
 #include "sources/capture/capture_recorder.h"
 #include "sources/capture/triggered_capture.h"
 #include "sources/event/event.h"
@@ -63,10 +65,11 @@ struct SourcePlan {
   // Where a RemoteSource registers its guests (vm.*, machine.*); owned by
   // run_collector, outlives the collector.
   MachineDirectory* machines = nullptr;
+  bool nats_alerts = false;  // nats.consume_alerts: every node's alerts from the bus (a central)
 };
 
 struct SinkPlan {
-  enum class Kind { kStdout, kFile, kProgram, kSyslog, kHttp, kGrpc };
+  enum class Kind { kStdout, kFile, kProgram, kSyslog, kHttp, kGrpc, kNats };
   Kind kind;
   std::string target;       // kFile: file name; kProgram: shell command
   bool keep_alive = false;  // kFile, kProgram
@@ -88,6 +91,18 @@ struct MetricsPlan {
   bool output_rule = false;
 };
 
+// The fleet bus (nats: with servers set; fleet/nats_bus.h).
+struct FleetPlan {
+  fleet::NatsBusOptions bus;
+  std::string node;             // nats.node, else the hostname
+  bool publish_alerts = false;  // a kNats sink is planned too
+  bool publish_events = false;
+  std::chrono::milliseconds status_interval{10000};
+  std::string durable;          // of the nats source (SourcePlan::nats_alerts)
+  std::string source_kind;      // the syscall source, for the status: ebpf, kmod, gvisor, capture, none
+  std::string driver;           // describe_driver(): what captures
+};
+
 struct CollectorPlan {
   SourcePlan sources;
   // What every source is asked for (capture_request()): the rules' event
@@ -100,6 +115,8 @@ struct CollectorPlan {
   ThreadTableConfig state;
   std::vector<SinkPlan> sinks;
   engine::HttpSinkOptions http;               // kHttp's delivery settings
+  engine::NatsSinkOptions nats;               // kNats's delivery settings
+  std::optional<FleetPlan> fleet;
   std::chrono::milliseconds program_timeout;  // kProgram's per-alert bound
   std::chrono::milliseconds grpc_drain_timeout;
   engine::DispatcherOptions dispatch;  // `log` is left for the runtime to set

@@ -149,6 +149,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     triggered_->on_event(ev.view.bytes(), ev.domain, ev.enter, ev.view.ts());
   }
   if (forwarder_) forwarder_->append(ev.view.bytes(), ev.domain);
+  if (publisher_) (void)publisher_->append(ev.view.bytes(), ev.domain, ev.enter);
   if (recorder_ && summary.recording.ok()) {
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
@@ -188,6 +189,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   PipelineSummary summary;
   running_ = &summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
+  if (publisher_) (void)publisher_->begin(table_.snapshot());
   if (on_started) on_started();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
@@ -225,6 +227,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   mux_.stop();
   outputs_.stop();
   if (triggered_) triggered_->finish();
+  if (publisher_) (void)publisher_->close();
   if (recorder_) {
     Status closed = recorder_->close();
     if (summary.recording.ok()) summary.recording = closed;

@@ -85,6 +85,10 @@ class Pipeline : private EventPrejudge {
   // --forward: every event goes to `forwarder` too (never blocking), which
   // gets snapshots of the thread table when it (re)connects.
   void forward_to(remote::Forwarder* forwarder) { forwarder_ = forwarder; }
+  // Also hand every event (and the initial state) to `publisher` (the
+  // fleet bus's event stream, nats.publish_events), closed at the end. Its
+  // errors are its own to count: they never stop the run or a -w file.
+  void publish_to(CaptureRecorder* publisher) { publisher_ = publisher; }
   // Rule-triggered captures (Falco's `capture:` section): the matches that
   // ask for one start or extend it, and every event is offered to it. The
   // open capture is finished when the run ends. Set before run().
@@ -189,6 +193,7 @@ class Pipeline : private EventPrejudge {
   engine::AlertDispatcher& outputs_;
   CaptureRecorder* recorder_ = nullptr;
   remote::Forwarder* forwarder_ = nullptr;
+  CaptureRecorder* publisher_ = nullptr;
   TriggeredCapture* triggered_ = nullptr;
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;

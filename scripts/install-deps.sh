@@ -16,6 +16,7 @@ BUILD_PKGS=(
   libcurl4-openssl-dev libcpp-httplib-dev
   liblzma-dev liblz4-dev  # kestrel-crawler reads Packages indexes as .xz (mirrors) and .lz4 (apt's lists); .gz via zlib1g-dev
   libsqlite3-dev  # the alert store (store/): alerts and drop/health events in SQLite, WAL mode
+  libnats-dev  # the NATS JetStream output and source (outputs/nats, sources/nats): the C client (nats.c)
   libssl-dev  # Debian's cpp-httplib is built with CPPHTTPLIB_OPENSSL_SUPPORT: its header includes OpenSSL's
 )
 
@@ -38,6 +39,7 @@ TEST_PKGS=(
   kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
   sysdig  # the independent .scap reader the scap differential test compares Kestrel with
   chromium  # the web console browser test (tests/console/): headless, DevTools protocol, screenshot
+  nats-server  # tests/fleet/: a real three-node JetStream cluster on loopback ports
   curl  # falco_config_live_test asks the webserver for /healthz and /metrics
   python3-yaml  # tests that read Falco's regression definitions whole-process (tests/falco_corpus/, tests/app/*_cli_test.py)
   # arm64: the module cross-built (kestrel-driverkit) and its guest (kmod_arm64_vm_test)

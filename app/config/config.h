@@ -215,6 +215,18 @@ struct KestrelConfig {
         convert_memory_to_mb{}, include_empty_values{};
   } metrics;
   struct {
+    std::vector<std::string> servers;
+    std::string stream;
+    uint64_t replicas{};
+    std::string node;  // empty: the hostname
+    std::string creds, tls_ca, tls_cert, tls_key;
+    bool publish_alerts{}, publish_events{};
+    std::chrono::milliseconds status_interval{};
+    uint64_t queue_capacity{};
+    bool consume_alerts{};
+    std::string durable;
+  } nats;
+  struct {
     std::vector<std::string> custom_set;  // syscall names; "!name" leaves one out
     bool all{};                           // every event type, as -A
     bool repair{};

@@ -88,10 +88,15 @@ Status KcapWriter::check_stage(bool allowed, const char* what) {
 
 Status KcapWriter::open(const std::string& path) {
   if (Status st = check_stage(stage_ == Stage::kClosed, "open"); !st.ok()) return st;
-  path_ = path;
   auto sink = open_byte_sink(path, options_.gzip);
   if (!sink.ok()) return sink.status();
-  sink_ = std::move(sink.value());
+  return open(std::move(sink.value()), path);
+}
+
+Status KcapWriter::open(std::unique_ptr<ByteSink> sink, const std::string& name) {
+  if (Status st = check_stage(stage_ == Stage::kClosed, "open"); !st.ok()) return st;
+  path_ = name;
+  sink_ = std::move(sink);
   uint8_t preamble[kPreambleSize] = {};
   std::memcpy(preamble, kMagic, sizeof kMagic);
   put_u32(preamble + 8, kFormatVersion);

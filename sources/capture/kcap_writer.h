@@ -50,6 +50,9 @@ class KcapWriter {
 
   // Creates `path` (mode 0600) and writes the preamble.
   Status open(const std::string& path);
+  // The same onto any byte sink (a bus publisher): `name` is what errors
+  // call it. gzip is the sink's business then.
+  Status open(std::unique_ptr<ByteSink> sink, const std::string& name);
 
   // Writes the header frame; must come right after open(). The format
   // version is always kFormatVersion, whatever header.format_version says.

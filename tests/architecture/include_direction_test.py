@@ -16,8 +16,12 @@ and line, where one crosses a forbidden direction:
                state and the engine; never outputs or app
   engine       engine/ — foundations, state and the sources core; never
                outputs, a source implementation, the plugin host or app
-  outputs      outputs/ — the engine (its Alert) and foundations; never
-               state, sources, implementations or app
+  fleet        fleet/ — the NATS bus, its node status message and the `nats`
+               source: foundations, state and the sources core (as a source
+               implementation); never the engine, outputs or app
+  outputs      outputs/ — the engine (its Alert), foundations and the fleet
+               bus (the NATS output); never state, sources, other
+               implementations or app
   app, tests, bench, scripts, driverkit — anything
 
 Usage: include_direction_test.py [ROOT]   (default: this file's repository)
@@ -43,7 +47,8 @@ ALLOWED = {
     "sources/remote": FOUNDATIONS | SOURCES_CORE | {"state"},
     "plugins": FOUNDATIONS | SOURCES_CORE | {"state", "engine"},
     "engine": FOUNDATIONS | SOURCES_CORE | {"state"},
-    "outputs": FOUNDATIONS | {"engine"},
+    "fleet": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "outputs": FOUNDATIONS | {"engine", "fleet"},
 }
 UNRESTRICTED = {"app", "tests", "bench", "scripts", "driverkit"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
