@@ -64,10 +64,11 @@ TEST(Cli, BadFlagsExitTwoWithAMessage) {
 
 // A feature that has not landed has no config key, and a key Kestrel does
 // not know is refused with exit code 2 naming it, never silently ignored:
-// here falco.yaml keys of features Kestrel lacks, on the command line and
-// in a file.
+// here keys of older falco.yaml files (the metadata download and the
+// Kubernetes API client Falco has since removed) whose features Kestrel
+// lacks, on the command line and in a file.
 TEST(Cli, UnlandedFeaturesExitTwo) {
-  for (const std::string key : {"static_fields.foo", "static_fields.bar"}) {
+  for (const std::string key : {"metadata_download.max_mb", "k8s.api_server"}) {
     ASSERT_EQ(find_config_key(key), nullptr) << key << " has landed: pick a key that has not";
     const std::string arg = key + "=true";
     // --list-rules: were the key accepted, the run ends at once.

@@ -27,7 +27,12 @@ void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0
 
 std::multiset<std::string> alert_keys(const Collector& c) {
   std::multiset<std::string> keys;
-  for (const auto& a : c.alerts()) keys.insert(a["rule"].get<std::string>() + " " + a["output_fields"].dump());
+  // evt.time is left out: each collector's probe stamps the syscall when
+  // its own program runs, so the two differ by a few hundred ns.
+  for (auto a : c.alerts()) {
+    a["output_fields"].erase("evt.time");
+    keys.insert(a["rule"].get<std::string>() + " " + a["output_fields"].dump());
+  }
   return keys;
 }
 
