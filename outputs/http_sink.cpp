@@ -3,8 +3,9 @@
 #include <curl/curl.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
+#include <mutex>  // std::call_once
+
+#include "outputs/retry_wait.h"
 
 namespace kestrel::engine {
 namespace {
@@ -63,18 +64,12 @@ class HttpSink : public OutputSink {
           break;
       }
       ++retries_;
-      std::unique_lock lock(mu_);
-      if (cancel_cv_.wait_for(lock, backoff, [&] { return cancelled_.load(); }))
+      if (!retry_.wait(backoff, options_.max_backoff))
         return Status(StatusCode::kUnavailable, "http output: shutting down");
-      backoff = std::min(backoff * 2, options_.max_backoff);
     }
   }
 
-  void cancel() override {
-    std::lock_guard lock(mu_);
-    cancelled_.store(true);
-    cancel_cv_.notify_all();
-  }
+  void cancel() override { retry_.cancel(); }
 
   std::map<std::string, uint64_t> counters() const override {
     return {{"sent", sent_.load()}, {"retries", retries_.load()}, {"rejected", rejected_.load()}};
@@ -82,11 +77,11 @@ class HttpSink : public OutputSink {
 
  private:
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    return static_cast<HttpSink*>(self)->cancelled_.load() ? 1 : 0;
+    return static_cast<HttpSink*>(self)->retry_.cancelled() ? 1 : 0;
   }
 
   PostResult post(const std::string& body) {
-    if (cancelled_.load()) return PostResult::kCancelled;
+    if (retry_.cancelled()) return PostResult::kCancelled;
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     CURLcode rc = curl_easy_perform(curl_);
@@ -102,9 +97,7 @@ class HttpSink : public OutputSink {
   CURL* curl_ = nullptr;
   struct curl_slist* headers_ = nullptr;
   long last_code_ = 0;
-  std::mutex mu_;
-  std::condition_variable cancel_cv_;
-  std::atomic<bool> cancelled_{false};
+  RetryWait retry_;
   std::atomic<uint64_t> sent_{0}, retries_{0}, rejected_{0};
 };
 

@@ -3,10 +3,9 @@
 #include <nats/nats.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 
 #include "outputs/alert_format.h"
+#include "outputs/retry_wait.h"
 
 namespace kestrel::engine {
 namespace {
@@ -42,7 +41,7 @@ class NatsSink : public OutputSink {
     po.MaxWait = options_.publish_timeout.count();
     auto backoff = options_.initial_backoff;
     for (;;) {
-      if (cancelled_.load()) return Status(StatusCode::kUnavailable, "nats output: shutting down");
+      if (retry_.cancelled()) return Status(StatusCode::kUnavailable, "nats output: shutting down");
       jsPubAck* ack = nullptr;
       jsErrCode jerr = static_cast<jsErrCode>(0);
       natsStatus s = js_Publish(&ack, bus_->jetstream(), subject_.c_str(), body.data(), static_cast<int>(body.size()),
@@ -55,18 +54,12 @@ class NatsSink : public OutputSink {
       }
       jsPubAck_Destroy(ack);
       ++retries_;
-      std::unique_lock lock(mu_);
-      if (cancel_cv_.wait_for(lock, backoff, [&] { return cancelled_.load(); }))
+      if (!retry_.wait(backoff, options_.max_backoff))
         return Status(StatusCode::kUnavailable, "nats output: shutting down");
-      backoff = std::min(backoff * 2, options_.max_backoff);
     }
   }
 
-  void cancel() override {
-    std::lock_guard lock(mu_);
-    cancelled_.store(true);
-    cancel_cv_.notify_all();
-  }
+  void cancel() override { retry_.cancel(); }
 
   std::map<std::string, uint64_t> counters() const override {
     return {{"published", published_.load()}, {"retries", retries_.load()}, {"duplicates", duplicates_.load()}};
@@ -79,9 +72,7 @@ class NatsSink : public OutputSink {
   std::string subject_;
   std::string id_prefix_;
   uint64_t sequence_ = 0;  // the worker thread's alone
-  std::mutex mu_;
-  std::condition_variable cancel_cv_;
-  std::atomic<bool> cancelled_{false};
+  RetryWait retry_;
   std::atomic<uint64_t> published_{0}, retries_{0}, duplicates_{0};
 };
 
