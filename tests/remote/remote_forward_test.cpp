@@ -269,7 +269,10 @@ TEST(RemoteForward, MutualTlsOnLoopbackCarriesTheStreamAndNamesTheVmByItsCertifi
   stranger.start(guest_header());
   feed(stranger, events, snapshot);
   pump(stranger, snapshot, [] { return false; }, 1500ms);
-  EXPECT_EQ(stranger.stats().sent, 0u);
+  // Not checked on the guest's side: with TLS 1.3 the client finishes its
+  // handshake before the host has judged its certificate, so it may write
+  // records (and count them sent) into a connection the host then
+  // refuses. What counts is below: nothing arrives, the refusals counted.
   stranger.stop(0ms);
   // A guest without TLS at all is refused as well.
   ForwarderOptions plain = fo;
