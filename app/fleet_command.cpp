@@ -101,7 +101,13 @@ Status dump_events(fleet::NatsBus& bus, const std::string& node, const std::stri
   const std::string subject = fleet::events_subject(node);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_SubscribeSync(&sub, bus.jetstream(), subject.c_str(), nullptr, &so, &jerr);
+  // Creating the consumer waits for the stream's leader, which may just
+  // have been re-elected: a timed-out try is made again, twice.
+  natsStatus s = NATS_TIMEOUT;
+  for (int attempt = 0; attempt < 3 && s == NATS_TIMEOUT; ++attempt) {
+    jerr = static_cast<jsErrCode>(0);
+    s = js_SubscribeSync(&sub, bus.jetstream(), subject.c_str(), nullptr, &so, &jerr);
+  }
   if (s != NATS_OK) return Status(StatusCode::kUnavailable, fleet::nats_error("fleet events: " + subject, s, jerr));
   // A message sent again after a lost ack may be stored after later ones:
   // the run is put back in Kestrel-Seq order.

@@ -129,9 +129,15 @@ Status NatsBus::ensure_stream() {
   cfg.MaxAge = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.max_age).count();
   cfg.Duplicates = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.duplicate_window).count();
   cfg.AllowDirect = true;
-  jerr = static_cast<jsErrCode>(0);
-  s = js_AddStream(&info, js_, &cfg, nullptr, &jerr);
-  jsStreamInfo_Destroy(info);
+  // A replicated stream is placed by a meta leader being elected while
+  // the cluster forms: a timed-out try is made again, twice.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    jerr = static_cast<jsErrCode>(0);
+    info = nullptr;
+    s = js_AddStream(&info, js_, &cfg, nullptr, &jerr);
+    jsStreamInfo_Destroy(info);
+    if (s != NATS_TIMEOUT) break;
+  }
   // Two nodes starting at once: the other one made it first.
   if (s == NATS_OK || jerr == JSStreamNameExistErr) return ok_status();
   return Status(StatusCode::kUnavailable,
