@@ -51,13 +51,17 @@ bool wait_until(Pred p, std::chrono::seconds timeout) {
   return p();
 }
 
-// The qemu whose command line names `needle` (our own socket path).
+// The qemu whose command line names `needle` (our own socket path). Only a
+// process whose program (argv[0]) is qemu counts: boot.sh runs qemu under
+// `timeout`, whose command line names qemu and the socket too, and killing
+// that one would orphan a running guest.
 pid_t qemu_pid_naming(const std::string& needle) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string name = e.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmd = read_all(e.path().string() + "/cmdline");
-    if (cmd.find("qemu-system") != std::string::npos && cmd.find(needle) != std::string::npos)
+    const std::string program = fs::path(cmd.substr(0, cmd.find('\0'))).filename();
+    if (program.starts_with("qemu-system") && cmd.find(needle) != std::string::npos)
       return static_cast<pid_t>(std::stol(name));
   }
   return 0;
@@ -127,6 +131,9 @@ TEST(ForwardVm, GuestAlertsReachTheHostWithVmNameAndAKilledGuestsGapIsCounted) {
   ASSERT_TRUE(alerted) << "no alert on the host\nhost: " << tail(read_all(host_err)) << "\n"
                        << vm_failure_context(r1, first);
   ASSERT_GT(qemu, 0) << "did not find qemu to kill";
+  // The kill ended that boot: no guest of ours outlives it.
+  EXPECT_EQ(r1.exit_code, 128 + SIGKILL) << vm_failure_context(r1, first);
+  EXPECT_EQ(qemu_pid_naming(sock), 0) << "the first guest's qemu still runs";
   EXPECT_TRUE(kernel_splats(r1.console).empty()) << vm_failure_context(r1, first);
 
   // Boot 2: the same VM again; it stops cleanly after its read.
