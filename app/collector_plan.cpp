@@ -26,12 +26,7 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
   options.hostname = hostname;
   // Falco's append_output: the config's entries (and -p's) in the engine's terms.
   for (const AppendOutput& entry : config.append_output) {
-    engine::AppendOutput& out = options.append_output.emplace_back();
-    if (!entry.match_source.empty()) out.source = entry.match_source;
-    if (!entry.match_rule.empty()) out.rule = entry.match_rule;
-    out.tags = entry.match_tags;
-    out.extra_output = entry.extra_output;
-    for (const auto& [name, format] : entry.extra_fields) out.extra_fields.push_back({name, format});
+    const engine::AppendOutput& out = options.append_output.emplace_back(engine_append_output(entry));
     // Falco appends the suggested fields after the entry's own format, one
     // format each: here static_fields' (app/static_fields.h).
     if (entry.suggested_output) {
@@ -40,6 +35,16 @@ engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config,
     }
   }
   return options;
+}
+
+engine::AppendOutput engine_append_output(const AppendOutput& entry) {
+  engine::AppendOutput out;
+  if (!entry.match_source.empty()) out.source = entry.match_source;
+  if (!entry.match_rule.empty()) out.rule = entry.match_rule;
+  out.tags = entry.match_tags;
+  out.extra_output = entry.extra_output;
+  for (const auto& [name, format] : entry.extra_fields) out.extra_fields.push_back({name, format});
+  return out;
 }
 
 CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& needs) {

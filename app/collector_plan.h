@@ -165,6 +165,9 @@ RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEng
 // rule_matching) on this host. Used to compile the rules the plan is then
 // made from, and again on every reload.
 engine::eval::RuleEngineOptions rule_engine_options(const KestrelConfig& config, const std::string& hostname);
+// One append_output entry of the config in the engine's terms (what it
+// matches and appends; suggested_output is expanded by the callers).
+engine::AppendOutput engine_append_output(const AppendOutput& entry);
 
 // Errors (kInvalidArgument, exit code 1 as before): no event source at all
 // (engine.kind=none without -e or plugin sources), engine.kind=capture

@@ -1,5 +1,6 @@
 #include "app/loaded_rules.h"
 
+#include "app/collector_plan.h"
 #include "app/plugin_event_names.h"
 #include "app/rules_loading.h"
 #include "engine/plugin_requirements.h"
@@ -35,7 +36,9 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   // suggested_output's plugin side needs the loaded plugins (their
   // "addOutput" fields); static_fields' part is in rule_engine_options.
   for (const AppendOutput& entry : config.append_output)
-    for (auto& e : plugin_suggested_output(entry, plugins)) engine_options.append_output.push_back(std::move(e));
+    if (entry.suggested_output)
+      for (auto& e : plugin_suggested_output(engine_append_output(entry), plugins))
+        engine_options.append_output.push_back(std::move(e));
   // A plugin extracting from syscall events fills its fields in the
   // syscall engine; every other entry is a plugin source's own engine.
   if (auto it = loaded.providers.find("syscall"); it != loaded.providers.end())

@@ -135,23 +135,17 @@ engine::FieldRegistry plugin_field_registry(const std::vector<LoadedPlugin>& plu
   return registry;
 }
 
-std::vector<engine::AppendOutput> plugin_suggested_output(const AppendOutput& entry,
+std::vector<engine::AppendOutput> plugin_suggested_output(const engine::AppendOutput& match,
                                                           const std::vector<LoadedPlugin>& plugins) {
   std::vector<engine::AppendOutput> out;
-  if (!entry.suggested_output) return out;
   for (const auto& source : sources_with_plugin_fields(plugins)) {
-    if (!entry.match_source.empty() && entry.match_source != source) continue;
+    if (match.source && *match.source != source) continue;
     for (const auto& p : plugins) {
       if (!p.fields || !extracts_from(p.library->info(), source)) continue;
       for (const auto& f : p.library->info().fields) {
         if (!f.add_output) continue;
-        engine::AppendOutput e;
+        engine::AppendOutput e = engine::suggested_field_output(match, f.name);
         e.source = source;
-        e.tags = entry.match_tags;
-        if (!entry.match_rule.empty()) e.rule = entry.match_rule;
-        std::string underscored = f.name;
-        std::replace(underscored.begin(), underscored.end(), '.', '_');
-        e.extra_output = underscored + "=%" + f.name;
         out.push_back(std::move(e));
       }
     }

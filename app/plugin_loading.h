@@ -64,12 +64,13 @@ std::vector<std::string> plugin_event_sources(const std::vector<LoadedPlugin>& p
 // extract from: a rule naming one there is refused, condition or output.
 // Build it before loading rules and keep it as long as the rule engines
 // compiled against it (they point into it).
-// The append_output entries an entry with suggested_output stands for on
-// the plugins' side: "foo_bar=%foo.bar" for every field a loaded plugin
-// marks "addOutput", in each source the plugin extracts from (the entry's
-// source only, when it names one), with the entry's tags and rule (Falco's
-// add_suggested_output; static_fields' own are in collector_plan.cpp).
-std::vector<engine::AppendOutput> plugin_suggested_output(const AppendOutput& entry,
+// The append_output entries an entry with suggested_output (matching what
+// `match` matches) stands for on the plugins' side: "foo_bar=%foo.bar" for
+// every field a loaded plugin marks "addOutput", in each source the plugin
+// extracts from (match's source only, when it names one), with match's tags
+// and rule (Falco's add_suggested_output; static_fields' own are in
+// collector_plan.cpp).
+std::vector<engine::AppendOutput> plugin_suggested_output(const engine::AppendOutput& match,
                                                           const std::vector<LoadedPlugin>& plugins);
 
 // `statics` (falco.yaml's static_fields) add static.<key> to every source

@@ -49,17 +49,7 @@ void add_static_fields(engine::FieldRegistry& registry, const StaticFields& fiel
 std::vector<engine::AppendOutput> suggested_static_output(const engine::AppendOutput& suggested,
                                                           const StaticFields& fields) {
   std::vector<engine::AppendOutput> out;
-  for (const auto& [key, value] : fields) {
-    engine::AppendOutput e;
-    e.source = suggested.source;
-    e.tags = suggested.tags;
-    e.rule = suggested.rule;
-    std::string name = std::string(kPrefix) + key;
-    std::string underscored = name;
-    std::replace(underscored.begin(), underscored.end(), '.', '_');
-    e.extra_output = underscored + "=%" + name;
-    out.push_back(std::move(e));
-  }
+  for (const auto& [key, value] : fields) out.push_back(engine::suggested_field_output(suggested, std::string(kPrefix) + key));
   return out;
 }
 

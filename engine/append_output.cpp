@@ -13,6 +13,17 @@ bool AppendOutput::matches(const std::string& rule_name, const std::string& rule
   });
 }
 
+AppendOutput suggested_field_output(const AppendOutput& match, const std::string& field) {
+  AppendOutput e;
+  e.source = match.source;
+  e.tags = match.tags;
+  e.rule = match.rule;
+  std::string underscored = field;
+  std::replace(underscored.begin(), underscored.end(), '.', '_');
+  e.extra_output = underscored + "=%" + field;
+  return e;
+}
+
 std::string append_extra_output(const std::string& output, const std::vector<AppendOutput>& entries,
                                 const std::string& rule_name, const std::string& rule_source,
                                 const std::vector<std::string>& rule_tags) {

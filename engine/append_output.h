@@ -39,6 +39,10 @@ struct AppendOutput {
                const std::vector<std::string>& rule_tags) const;
 };
 
+// Falco's suggested_output for one field: an entry matching what `match`
+// matches whose extra output is "name_with_underscores=%name".
+AppendOutput suggested_field_output(const AppendOutput& match, const std::string& field);
+
 // The rule's output with every matching entry's extra_output appended.
 std::string append_extra_output(const std::string& output, const std::vector<AppendOutput>& entries,
                                 const std::string& rule_name, const std::string& rule_source,

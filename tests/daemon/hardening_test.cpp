@@ -26,6 +26,9 @@
 #include "tests/daemon/scenario.h"
 #include "tests/support/kestrel_collector.h"
 #include "tests/support/run_command.h"
+#include "tests/support/test_files.h"
+
+using kestrel::testing::write_text_file;
 
 namespace kestrel {
 namespace {
@@ -41,11 +44,6 @@ struct TempDir {
   TempDir() { std::filesystem::create_directories(path); }
   ~TempDir() { std::filesystem::remove_all(path); }
 };
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
 
 const char* kMarkerRule =
     "- rule: Marker open\n  desc: test\n  condition: evt.type = openat and fd.name startswith /hard/\n"
@@ -108,7 +106,7 @@ uint64_t summary_number(const std::string& log, const std::string& label) {
 TEST(Hardening, ABlockedProgramOutputLosesOnlyItsOwnAlertsAndSigtermKeepsTheDeadline) {
   TempDir dir;
   const std::string rules = dir.path + "/rules.yaml", fifo = dir.path + "/in.kcap";
-  write_file(rules, kMarkerRule);
+  write_text_file(rules, kMarkerRule);
   FifoFeed feed(fifo, testing::write_open_capture(dir.path + "/full.kcap", "/hard/", kAlerts, 1000));
   Collector c;
   c.start({KESTREL_BINARY, "-e", fifo, "-r", rules, "-o", "json_output=true", "-o", "program_output.enabled=true",
@@ -144,7 +142,7 @@ TEST(Hardening, ABlockedProgramOutputLosesOnlyItsOwnAlertsAndSigtermKeepsTheDead
 TEST(Hardening, DropTotalsAddUpAtShutdown) {
   TempDir dir;
   const std::string rules = dir.path + "/rules.yaml", fifo = dir.path + "/in.kcap";
-  write_file(rules, kMarkerRule);
+  write_text_file(rules, kMarkerRule);
   // Small queues (overload) and a file output next to stdout.
   FifoFeed feed(fifo, testing::write_open_capture(dir.path + "/full.kcap", "/hard/", kAlerts, 500));
   Collector c;
@@ -187,7 +185,7 @@ TEST(Hardening, SighupUnderASteadyStreamEvaluatesEveryEventExactlyOnce) {
            "\n  desc: test\n  condition: evt.type = openat and fd.name startswith /s/\n"
            "  output: \"%fd.name\"\n  priority: WARNING\n";
   };
-  write_file(rules, rule("Before reload"));
+  write_text_file(rules, rule("Before reload"));
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   Collector c;
   c.start({KESTREL_BINARY, "-e", fifo, "-r", rules, "-o", "json_output=true", "-o", "outputs.queue_capacity=1000000"});
@@ -217,7 +215,7 @@ TEST(Hardening, SighupUnderASteadyStreamEvaluatesEveryEventExactlyOnce) {
     while (written.load() < n && Clock::now() < end) c.pump(20);
   };
   wait_written(2000);
-  write_file(rules, rule("After reload"));
+  write_text_file(rules, rule("After reload"));
   ASSERT_EQ(kill(c.pid, SIGHUP), 0);
   ASSERT_TRUE(c.wait_for_stderr("rules reloaded", std::chrono::seconds(30))) << c.err;
   wait_written(written.load() + 2000);
@@ -311,7 +309,7 @@ TEST(Hardening, AnEmptyRulesFileOnReloadKeepsTheRulesInUse) {
     SCOPED_TRACE(allow ? "--allow-empty-rules" : "default");
     TempDir dir;
     const std::string rules = dir.path + "/rules.yaml";
-    write_file(rules, kMarkerRule);
+    write_text_file(rules, kMarkerRule);
     StreamFeed feed(dir.path, {{"/hard/1"}, {"/hard/2"}, {"/hard/3"}});
     Collector c;
     std::vector<std::string> args = {KESTREL_BINARY, "-e", feed.path(), "-r", rules, "-o", "json_output=true"};
@@ -320,7 +318,7 @@ TEST(Hardening, AnEmptyRulesFileOnReloadKeepsTheRulesInUse) {
     feed.send_through(0);
     ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(60))) << c.err;
     EXPECT_EQ(alerts_of(c, "Marker open", 1000), 1u);
-    write_file(rules, "");
+    write_text_file(rules, "");
     ASSERT_EQ(kill(c.pid, SIGHUP), 0);
     const char* expected = allow ? "0 rules reloaded" : "reload failed, keeping the rules in use";
     ASSERT_TRUE(c.wait_for_stderr(expected, std::chrono::seconds(30))) << c.err;
@@ -339,7 +337,7 @@ TEST(Hardening, RulesFilesAboveTheLimitAreRefused) {
   const std::string rules = dir.path + "/rules.yaml";
   std::string big = kMarkerRule;
   big += "# " + std::string(4096, 'x') + "\n";
-  write_file(rules, big);
+  write_text_file(rules, big);
   Collector c;
   auto [code, out] = testing::run_command(std::string(KESTREL_BINARY) + " -e /nonexistent.kcap -r " + rules +
                                            " -o limits.rules_file_bytes=4096 2>&1");

@@ -24,6 +24,9 @@
 #include "sources/capture/kcap_writer.h"
 #include "tests/daemon/scenario.h"
 #include "tests/support/free_port.h"
+#include "tests/support/test_files.h"
+
+using kestrel::testing::write_text_file;
 
 namespace kestrel {
 namespace {
@@ -58,11 +61,6 @@ std::string capture_bytes(const std::string& path, const std::vector<std::vector
 std::string rule_text(const char* name, const char* prefix) {
   return std::string("- rule: ") + name + "\n  desc: test\n  condition: evt.type = openat and fd.name startswith " +
          prefix + "\n  output: \"" + name + " %fd.name\"\n  priority: WARNING\n";
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
 }
 
 std::vector<std::string> lines_of(const std::string& path) {
@@ -127,7 +125,7 @@ TEST(Sighup, ReopensOutputsAndReloadsRulesKeepingTheOldOnFailure) {
   ASSERT_LT(cut1, cut2);
   ASSERT_LT(cut2, full.size());
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  write_file(rules, rule_text("Marker A", "/hup/a"));
+  write_text_file(rules, rule_text("Marker A", "/hup/a"));
 
   int code = -1;
   SharedLog log_buf;
@@ -157,14 +155,14 @@ TEST(Sighup, ReopensOutputsAndReloadsRulesKeepingTheOldOnFailure) {
   send(0, cut1);
   ASSERT_EQ(wait_lines(out, 1), 1u);
   ASSERT_EQ(rename(out.c_str(), (out + ".1").c_str()), 0);  // logrotate
-  write_file(rules, rule_text("Marker B", "/hup/b"));
+  write_text_file(rules, rule_text("Marker B", "/hup/b"));
   raise(SIGHUP);
   const bool reloaded = log_buf.wait_for("rules reloaded", 1, kDeadline);
   bool refused = false;
   if (reloaded) {  // else feed the rest so the collector ends, then fail
     send(cut1, cut2);
     EXPECT_EQ(wait_lines(out, 1), 1u);
-    write_file(rules, "- rule: Broken\n  condition: evt.type = \n");
+    write_text_file(rules, "- rule: Broken\n  condition: evt.type = \n");
     raise(SIGHUP);
     refused = log_buf.wait_for("reload failed, keeping the rules in use", 1, kDeadline);
   }
@@ -199,7 +197,7 @@ TEST(LiveMetrics, RunningCollectorServesItsCounters) {
   const std::string full = capture_bytes(dir + "/full.kcap", groups);
   const size_t cut = capture_bytes(dir + "/p1.kcap", {groups[0]}).size() - 1;
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  write_file(rules, rule_text("Marker M", "/m/a"));
+  write_text_file(rules, rule_text("Marker M", "/m/a"));
   const int port = free_port();
   int code = -1;
   std::string log;

@@ -21,6 +21,9 @@
 
 #include "driverkit/crawler_cli.h"
 #include "driverkit/deb_version.h"
+#include "tests/support/test_files.h"
+
+using kestrel::testing::write_text_file;
 
 namespace kestrel::driverkit {
 namespace {
@@ -41,11 +44,6 @@ std::string run_capture(const std::string& command) {
 }
 
 void run_or_fail(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -209,7 +207,7 @@ class TestArchiveKey {
  private:
   std::string gpg() const { return "gpg --batch --quiet --homedir '" + home_.string() + "' "; }
   std::string sign(const std::string& text, const std::string& how) const {
-    write_file(home_ / "in", text);
+    write_text_file(home_ / "in", text);
     fs::remove(home_ / "out");
     run_or_fail(gpg() + how + " -o '" + (home_ / "out").string() + "' '" + (home_ / "in").string() + "'");
     return read_file(home_ / "out");
@@ -252,7 +250,7 @@ class SmallArchive {
     }
     fs::path dir = mirror / "dists" / s.name;
     fs::path plain = dir / "main/binary-amd64/Packages";
-    write_file(plain, text);
+    write_text_file(plain, text);
     std::string tool = s.mirror_form == "xz" ? "xz -kf " : "gzip -nkf ";
     run_or_fail(tool + "'" + plain.string() + "'");
     fs::path packed = plain.string() + "." + s.mirror_form;
@@ -268,16 +266,16 @@ class SmallArchive {
     else
       detached = key.detach_sign(release);
     std::string release_name = s.inrelease ? "InRelease" : "Release";
-    write_file(dir / release_name, release);
-    if (!s.inrelease) write_file(dir / "Release.gpg", detached);
+    write_text_file(dir / release_name, release);
+    if (!s.inrelease) write_text_file(dir / "Release.gpg", detached);
     fs::remove(plain);  // listed by the Release, not served (as on deb.debian.org)
     if (s.corrupt_hash) return;  // apt would never have kept it
     // apt's lists: the same Release, the index recompressed as lz4.
     std::string prefix = site + "_dists_" + s.name + "_";
-    write_file(lists / (prefix + release_name), release);
-    if (!s.inrelease) write_file(lists / (prefix + "Release.gpg"), detached);
+    write_text_file(lists / (prefix + release_name), release);
+    if (!s.inrelease) write_text_file(lists / (prefix + "Release.gpg"), detached);
     fs::path list = lists / (prefix + "main_binary-amd64_Packages");
-    write_file(list, text);
+    write_text_file(list, text);
     run_or_fail("lz4 -qf --rm '" + list.string() + "' '" + list.string() + ".lz4'");
   }
 };
@@ -384,9 +382,9 @@ TEST(CrawlerArchive, MirrorOverHttpGivesWhatAptStyleListsOfTheSameStanzasGive) {
   EXPECT_NE(unchecked_err.find("warning: --no-signature-check"), std::string::npos) << unchecked_err;
   // A lists directory whose Release was changed after signing: refused.
   std::string tampered = read_file(lists / (site + "_dists_bookworm_Release"));
-  write_file(lists / (site + "_dists_bookworm_Release.orig"), tampered);
+  write_text_file(lists / (site + "_dists_bookworm_Release.orig"), tampered);
   tampered.replace(tampered.find("Origin: kestrel test"), 20, "Origin: kestrel evil");
-  write_file(lists / (site + "_dists_bookworm_Release"), tampered);
+  write_text_file(lists / (site + "_dists_bookworm_Release"), tampered);
   std::string tampered_json, tampered_err;
   crawl({"crawl", "--distro", "debian", "--apt-lists", lists.string(), "--keyring", key.keyring()}, tampered_json,
         tampered_err);

@@ -61,24 +61,33 @@ class RunscLive : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Starts `runsc ... do /bin/sh -c script` with its own --root; returns pid.
-  pid_t start_sandbox(const std::string& name, const std::string& script) {
+  // Starts `runsc --root=<its own> --network=none --pod-init-config=<ours>
+  // ARGS...`, its output in NAME.log (log_of); returns its pid.
+  pid_t start_runsc(const std::string& name, const std::vector<std::string>& args) {
     std::string root = dir_ + "/root-" + name;
     std::filesystem::create_directories(root);
+    std::vector<std::string> argv = {testing::kRunscPath, "--root=" + root, "--network=none",
+                                     "--pod-init-config=" + dir_ + "/pod_init.json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> c_argv;
+    for (std::string& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
     std::string log = dir_ + "/" + name + ".log";
     pid_t pid = fork();
     if (pid == 0) {
       int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
-      std::string root_flag = "--root=" + root;
-      std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
-      execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "do", "--quiet", "/bin/sh",
-            "-c", script.c_str(), static_cast<char*>(nullptr));
+      close_range(3, ~0U, 0);  // no inherited fd (the build lock's) outlives the test in runsc
+      execv(testing::kRunscPath, c_argv.data());
       _exit(127);
     }
     running_.insert(pid);
     return pid;
+  }
+  // Starts `runsc ... do /bin/sh -c script`; returns pid.
+  pid_t start_sandbox(const std::string& name, const std::string& script) {
+    return start_runsc(name, {"do", "--quiet", "/bin/sh", "-c", script});
   }
   // True when every started sandbox has exited; records exit statuses.
   bool all_exited() {
@@ -100,22 +109,7 @@ class RunscLive : public ::testing::Test {
     std::string bundle = dir_ + "/bundle-" + id;
     std::filesystem::create_directories(bundle);
     std::ofstream(bundle + "/config.json") << testing::sandbox_spec(script).dump();
-    std::string root = dir_ + "/root-" + id;
-    std::filesystem::create_directories(root);
-    std::string log = dir_ + "/" + id + ".log";
-    pid_t pid = fork();
-    if (pid == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::string root_flag = "--root=" + root;
-      std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
-      execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run", "--bundle",
-            bundle.c_str(), id.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    running_.insert(pid);
-    return pid;
+    return start_runsc(id, {"run", "--bundle", bundle, id});
   }
   std::string log_of(const std::string& name) {
     std::ifstream in(dir_ + "/" + name + ".log");
@@ -343,21 +337,7 @@ TEST_F(RunscLive, SandboxUserNamesComeFromTheSandboxPasswd) {
   spec["process"]["user"] = {{"uid", kUid}, {"gid", kGid}};
   spec["process"]["env"] = {"PATH=/bin"};
   std::ofstream(bundle + "/config.json") << spec.dump();
-  std::string root = dir_ + "/root-" + id;
-  std::filesystem::create_directories(root);
-  std::string log = dir_ + "/" + id + ".log";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::string root_flag = "--root=" + root;
-    std::string cfg_flag = "--pod-init-config=" + dir_ + "/pod_init.json";
-    execl(testing::kRunscPath, testing::kRunscPath, root_flag.c_str(), "--network=none", cfg_flag.c_str(), "run",
-          "--bundle", bundle.c_str(), id.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  running_.insert(pid);
+  pid_t pid = start_runsc(id, {"run", "--bundle", bundle, id});
 
   // While the sandbox runs: its events' user names come from its rootfs.
   engine::eval::UserNames names;

@@ -19,6 +19,9 @@
 #include <vector>
 
 #include "../support/run_command.h"
+#include "../support/test_files.h"
+
+using kestrel::testing::write_text_file;
 
 namespace {
 
@@ -47,7 +50,7 @@ std::string temp_path(const std::string& name) {
 
 std::string write_file(const std::string& name, const std::string& text) {
   std::string path = temp_path(name);
-  std::ofstream(path) << text;
+  write_text_file(path, text);
   return path;
 }
 

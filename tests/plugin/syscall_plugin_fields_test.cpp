@@ -25,18 +25,15 @@
 
 #include "../support/kestrel_collector.h"
 #include "../support/run_command.h"
+#include "../support/test_files.h"
+
+using kestrel::testing::write_temp_file;
 
 namespace {
 
 using kestrel::testing::run_command;
 
 const std::string kTrace = std::string(KESTREL_SHARED_DIR) + "/falco-regression/trace_files/open-multiple-files.scap";
-
-std::string write_file(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + "/" + name + "_" + std::to_string(getpid());
-  std::ofstream(path) << text;
-  return path;
-}
 
 std::string plugin_args() {
   return std::string(" -o load_plugins=sysplug -o 'plugins=[{name: sysplug, library_path: ") + SYSPLUG_PLUGIN +
@@ -71,7 +68,7 @@ std::map<std::string, SysdigOpen> sysdig_opens() {
 }
 
 TEST(SyscallPluginFields, ScapOpenExitsDecodedByThePluginMatchSysdig) {
-  std::string rules = write_file("sysplug_rules.yaml", R"(
+  std::string rules = write_temp_file("sysplug_rules.yaml", R"(
 - rule: Plugin Sees Open
   desc: a plugin's fields on syscall events
   condition: evt.type = open and evt.dir = < and sysplug.name startswith /tmp/
@@ -136,7 +133,7 @@ TEST(SyscallPluginFields, LiveOpenatExitsDecodedByThePluginMatchSysdig) {
   const std::string tag = std::to_string(getpid());
   const std::string target = ::testing::TempDir() + "/sysplug-live-" + tag;
   std::ofstream(target) << "x\n";
-  std::string rules = write_file("sysplug_live_rules.yaml", R"(
+  std::string rules = write_temp_file("sysplug_live_rules.yaml", R"(
 - rule: Plugin Sees Openat
   desc: a plugin's fields on live syscall events
   condition: evt.type = openat and sysplug.name endswith "/sysplug-live-)" + tag + R"("

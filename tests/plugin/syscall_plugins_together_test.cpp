@@ -23,18 +23,15 @@
 #include <string>
 
 #include "../support/run_command.h"
+#include "../support/test_files.h"
+
+using kestrel::testing::write_temp_file;
 
 namespace {
 
 using kestrel::testing::run_command;
 
 const std::string kTrace = std::string(KESTREL_SHARED_DIR) + "/falco-regression/trace_files/open-multiple-files.scap";
-
-std::string write_file(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + "/" + name + "_" + std::to_string(getpid());
-  std::ofstream(path) << text;
-  return path;
-}
 
 std::string text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -51,7 +48,7 @@ const std::string kRules = R"(
 )";
 
 TEST(SyscallPluginsTogether, TwoExtractorsAndATableReaderAllWorkWithOneEvtnumPerEvent) {
-  const std::string rules = write_file("plugins_together.yaml", kRules);
+  const std::string rules = write_temp_file("plugins_together.yaml", kRules);
   const std::string plugins = std::string("plugins=[{name: sysplug, library_path: ") + SYSPLUG_PLUGIN +
                               "}, {name: sysplug2, library_path: " + SYSPLUG2_PLUGIN +
                               "}, {name: subt, library_path: " + SUBT_PLUGIN + "}]";
@@ -85,7 +82,7 @@ TEST(SyscallPluginsTogether, TwoExtractorsAndATableReaderAllWorkWithOneEvtnumPer
 
 // One run with sysplug's init_config naming `schema`; {exit code, output}.
 std::pair<int, std::string> run_with_schema(const std::string& schema) {
-  const std::string rules = write_file("plugins_schema.yaml", kRules.substr(0, kRules.find("  output:")) +
+  const std::string rules = write_temp_file("plugins_schema.yaml", kRules.substr(0, kRules.find("  output:")) +
                                                                   "  output: \"open %sysplug.name\"\n  priority: WARNING\n  source: syscall\n");
   std::string init = schema.empty() ? "" : ", init_config: {schema: \"" + schema + "\"}";
   return run_command(std::string(KESTREL_BINARY) + " -r " + rules + " -e " + kTrace +
