@@ -43,7 +43,7 @@ struct ProcScanOptions {
   // The directory of the cgroup2 hierarchy's root, for resolving "0::/path"
   // lines into per-controller memberships (state/proc_cgroups.h): unset
   // finds it from root's 1/mounts (else self/mountinfo); "" means none.
-  std::optional<std::string> cgroup2_root;
+  std::optional<std::string> cgroup2_root = std::nullopt;
 };
 
 struct ProcScanStats {
