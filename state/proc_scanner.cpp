@@ -44,28 +44,18 @@ std::optional<uint32_t> fdinfo_flags(const std::string& text) {
   return v;
 }
 
-// One /proc/PID/cgroup line, "ID:controller[,controller...]:path", as
-// (controller, path) memberships; cgroup v2's "0::/path" as ("", path).
-void add_cgroup_memberships(std::string_view line, std::vector<std::pair<std::string, std::string>>& out) {
-  const size_t c1 = line.find(':');
-  const size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return;
-  std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
-  const std::string path(line.substr(c2 + 1));
-  if (controllers.empty()) {
-    out.emplace_back(std::string(), path);
-    return;
-  }
-  while (!controllers.empty()) {
-    const size_t comma = controllers.find(',');
-    out.emplace_back(std::string(controllers.substr(0, comma)), path);
-    controllers.remove_prefix(comma == std::string_view::npos ? controllers.size() : comma + 1);
-  }
-}
-
 }  // namespace
 
-ProcScanner::ProcScanner(ProcScanOptions options) : options_(std::move(options)) {
+namespace {
+std::optional<std::string> cgroup2_root_for(const ProcScanOptions& o) {
+  if (!o.cgroup2_root) return detect_cgroup2_root(o.root);
+  if (o.cgroup2_root->empty()) return std::nullopt;
+  return o.cgroup2_root;
+}
+}  // namespace
+
+ProcScanner::ProcScanner(ProcScanOptions options)
+    : options_(std::move(options)), cgroups_(cgroup2_root_for(options_)) {
   long hz = ::sysconf(_SC_CLK_TCK);
   if (hz > 0) ticks_per_second_ = static_cast<uint64_t>(hz);
 }
@@ -76,15 +66,25 @@ Result<std::vector<ThreadInfo>> ProcScanner::scan() {
     return Status(StatusCode::kUnavailable,
                   "cannot list " + options_.root + ": is procfs mounted and readable by this user?");
   std::vector<ThreadInfo> out;
+  cgroups_.clear_cache();  // controllers get enabled between scans
   for (int64_t pid : pids) {
-    auto threads = scan_process(pid);
+    auto threads = scan_one(pid);
     if (!threads) continue;
     for (ThreadInfo& t : *threads) out.push_back(std::move(t));
   }
+  cgroups_.clear_cache();
+  stats_.cgroups_v2_unresolved = cgroups_.unresolved_v2();
   return out;
 }
 
 std::optional<std::vector<ThreadInfo>> ProcScanner::scan_process(int64_t pid) {
+  cgroups_.clear_cache();
+  auto out = scan_one(pid);
+  stats_.cgroups_v2_unresolved = cgroups_.unresolved_v2();
+  return out;
+}
+
+std::optional<std::vector<ThreadInfo>> ProcScanner::scan_one(int64_t pid) {
   if (boot_time_s_ == 0) {
     if (auto text = read_text_file(options_.root + "/stat")) boot_time_s_ = parse_boot_time(*text).value_or(0);
   }
@@ -115,6 +115,7 @@ std::optional<std::vector<ThreadInfo>> ProcScanner::scan_process(int64_t pid) {
     t->cwd = p.cwd;
     t->root = p.root;
     t->loginuid = p.loginuid;
+    t->cgroups = p.cgroups;
     t->container_id = p.container_id;
     t->container_full_id = p.container_full_id;
     t->container_type = p.container_type;
@@ -192,7 +193,7 @@ void ProcScanner::read_process_fields(const std::string& dir, ThreadInfo& t) {
       size_t nl = rest.find('\n');
       std::string_view line = rest.substr(0, nl);
       rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-      add_cgroup_memberships(line, t.cgroups);
+      cgroups_.add_line(line, t.cgroups);
       if (!t.container_id.empty()) continue;  // the first match names the container
       if (auto m = match_container_cgroup(line)) {
         t.container_id = m->short_id();

@@ -3,8 +3,9 @@
 // Events only describe what happens after capture starts; everything
 // already running is learnt once from /proc: every process and thread with
 // comm, exe (argv[0]), exepath (readlink exe), args, cwd, root, uids/gids,
-// ppid, caps, loginuid, tty, session, pgid, start time, container (from
-// cgroup), and on each leader its fds, sockets completed with addresses
+// ppid, caps, loginuid, tty, session, pgid, start time, cgroups (per
+// controller, v2 resolved as libscap does: state/proc_cgroups.h), container
+// (from cgroup), and on each leader its fds, sockets completed with addresses
 // from its network namespace's /proc/PID/net tables.
 //
 // Processes come and go during the scan: whatever vanished between listing
@@ -25,6 +26,7 @@
 
 #include "base/status.h"
 #include "sources/event/event.h"
+#include "state/proc_cgroups.h"
 #include "state/proc_net.h"
 #include "state/thread_info.h"
 
@@ -38,6 +40,10 @@ struct ProcScanOptions {
   bool env = false;     // environ is large and may hold secrets
   size_t max_fds_per_process = 4096;
   size_t max_args_bytes = 4096;  // cmdline read limit
+  // The directory of the cgroup2 hierarchy's root, for resolving "0::/path"
+  // lines into per-controller memberships (state/proc_cgroups.h): unset
+  // finds it from root's 1/mounts (else self/mountinfo); "" means none.
+  std::optional<std::string> cgroup2_root = std::nullopt;
 };
 
 struct ProcScanStats {
@@ -48,6 +54,7 @@ struct ProcScanStats {
   uint64_t fds_unreadable = 0;   // processes whose fd dir could not be listed
   uint64_t fds_truncated = 0;    // processes with more than max_fds_per_process
   uint64_t netns_scanned = 0;    // network namespaces whose socket tables were read
+  uint64_t cgroups_v2_unresolved = 0;  // "0::" lines whose cgroup.controllers walk failed midway
 };
 
 class ProcScanner {
@@ -62,9 +69,13 @@ class ProcScanner {
   // vanished while being read).
   std::optional<std::vector<ThreadInfo>> scan_process(int64_t pid);
 
+  // The cgroup2 root in use (detected or given), nullopt for none.
+  const std::optional<std::string>& cgroup2_root() const { return cgroups_.cgroup2_root(); }
+
   const ProcScanStats& stats() const { return stats_; }
 
  private:
+  std::optional<std::vector<ThreadInfo>> scan_one(int64_t pid);
   std::optional<ThreadInfo> read_thread(const std::string& dir, int64_t tid, int64_t pid);
   void read_process_fields(const std::string& dir, ThreadInfo& t);
   void read_fds(const std::string& dir, ThreadInfo& t);
@@ -75,6 +86,7 @@ class ProcScanner {
   uint64_t boot_time_s_ = 0;
   uint64_t ticks_per_second_ = 100;
   std::unordered_map<std::string, ProcSocketMap> netns_sockets_;  // by ns link text
+  CgroupResolver cgroups_;
 };
 
 }  // namespace kestrel

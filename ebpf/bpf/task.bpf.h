@@ -147,13 +147,15 @@ static __always_inline s64 kb_pid_nr(struct pid *pid)
 }
 
 /*
- * "controller=/path" for each mounted cgroup hierarchy the task is in, as
- * in /proc/PID/cgroup (v2: one hierarchy shared by every controller, listed
- * once). The state tables find the container id in these paths.
+ * "subsystem=/path" for every cgroup subsystem the task has a css in, the
+ * path that of the css's cgroup, as falcosecurity/libs' modern probe
+ * writes it: each subsystem named, even when several share a cgroup (v1
+ * "cpu,cpuacct", or every v2 controller), so plugins reading the thread
+ * table's cgroups see a controller name in each entry. The state tables
+ * find the container id in these paths.
  */
 struct kb_cgroups_ctx {
 	struct css_set *cset;
-	struct cgroup *last;
 	u32 start;
 	u32 pos;
 };
@@ -170,9 +172,8 @@ static long kb_cgroup_cb(u32 i, void *data)
 	if (!css)
 		return 0;
 	struct cgroup *cg = BPF_CORE_READ(css, cgroup);
-	if (!cg || cg == c->last)
+	if (!cg)
 		return 0;
-	c->last = cg;
 	u32 pos = c->pos;
 	long k = bpf_probe_read_kernel_str(r.buf + (pos & KB_OFF_MASK), 32, BPF_CORE_READ(css, ss, name));
 	if (k > 1)
@@ -196,7 +197,7 @@ static __always_inline void kb_put_cgroups(struct kb_rec *r, u32 base, struct ta
 		return;
 	}
 	u32 nsubsys = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
-	struct kb_cgroups_ctx c = {.cset = cset, .last = NULL, .start = r->off, .pos = r->off};
+	struct kb_cgroups_ctx c = {.cset = cset, .start = r->off, .pos = r->off};
 	bpf_loop(nsubsys < 16 ? nsubsys : 16, kb_cgroup_cb, &c, 0);
 	kb_set_len(r, c.pos - c.start);
 }

@@ -139,11 +139,11 @@ static u64 kk_caps(const kernel_cap_t *c)
 #endif
 }
 
-/* "controller=/path" per mounted hierarchy the task is in, as in
- * /proc/PID/cgroup (a v2 hierarchy shared by all controllers: once). */
+/* "subsystem=/path" for every cgroup subsystem the task has a css in, as
+ * the eBPF probe (ebpf/bpf/task.bpf.h) and falcosecurity/libs write it:
+ * each subsystem named, even when several share a cgroup. */
 static void kk_put_cgroups(struct kk_rec *r, u32 base)
 {
-	struct cgroup *last = NULL;
 	u32 room, pos = 0;
 	u8 *dst;
 	int i;
@@ -160,9 +160,8 @@ static void kk_put_cgroups(struct kk_rec *r, u32 base)
 		size_t nl;
 		int k;
 
-		if (!css || !css->cgroup || css->cgroup == last || !css->ss)
+		if (!css || !css->cgroup || !css->ss)
 			continue;
-		last = css->cgroup;
 		name = css->ss->name;
 		nl = strlen(name);
 		if (pos + nl + 3 > room)

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -18,10 +19,41 @@
 #include <string>
 #include <thread>
 
+#include "state/proc_scanner.h"
+#include "state/process_params.h"
 #include "tests/ebpf/live_capture.h"
 
 namespace kestrel::testing {
 namespace {
+
+// The probe's cgroups param of a child of this process (which inherits
+// its cgroups) against the /proc scan of this process, two independent
+// readings of the same memberships (kernel css walk vs. /proc/PID/cgroup
+// plus the cgroup.controllers walk, as falcosecurity/libs does both):
+// every subsystem named once, with the path of the cgroup that holds its
+// css. Named v1 hierarchies (name=systemd) have no subsystem; /proc
+// shows v1 "io" by its legacy name "blkio".
+void expect_cgroups_as_the_proc_scan_resolves(const std::vector<uint8_t>& param) {
+  std::vector<std::pair<std::string, std::string>> probe;
+  for (const std::string& e : split_string_array(param)) {
+    const size_t eq = e.find('=');
+    ASSERT_NE(eq, std::string::npos) << e;
+    probe.emplace_back(e.substr(0, eq), e.substr(eq + 1));
+    EXPECT_FALSE(probe.back().first.empty()) << e;
+  }
+  std::set<std::string> names;
+  for (const auto& [name, path] : probe) EXPECT_TRUE(names.insert(name).second) << name << " listed twice";
+  ProcScanner scanner({.threads = false, .fds = false});
+  auto self = scanner.scan_process(getpid());
+  ASSERT_TRUE(self);
+  ASSERT_FALSE(self->front().cgroups.empty());
+  for (auto [controller, path] : self->front().cgroups) {
+    if (controller.starts_with("name=")) continue;
+    if (controller == "blkio") controller = "io";
+    EXPECT_NE(std::find(probe.begin(), probe.end(), std::pair{controller, path}), probe.end())
+        << controller << "=" << path << " from /proc, not in the probe's cgroups";
+  }
+}
 
 TEST_F(EbpfLive, InitialStateListsThisProcess) {
   std::vector<ThreadInfo> threads = source_->initial_state();
@@ -98,6 +130,7 @@ TEST_F(EbpfLive, ForkExecExitOfAChild) {
   std::vector<uint8_t> cg = ex.raw(KP_EXECVE_cgroups);
   std::string cgroups(cg.begin(), cg.end());
   EXPECT_NE(cgroups.find("=/"), std::string::npos) << cgroups;
+  expect_cgroups_as_the_proc_scan_resolves(ex.raw(KP_EXECVE_cgroups));
   uint64_t start = static_cast<uint64_t>(ex.i(KP_EXECVE_start_ts));
   EXPECT_GE(start + 1'000'000, t0);  // the boot clock -> epoch offset is within 1 ms
   EXPECT_LE(start, t1);

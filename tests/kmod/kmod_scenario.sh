@@ -34,13 +34,25 @@ ip link set lo up
 echo "KESTREL-VM: BEGIN facts"
 echo "shadow ino=$(stat -c %i /etc/shadow)"
 echo "sh exepath=$(readlink -f /bin/sh)"
+# The nc script runs in cgroup /kestrel/nc: memory enabled from /kestrel,
+# pids from /kestrel/nc, the root's other controllers at "/" (cgroup v2,
+# mounted by init.sh). The exec record's cgroups must name each as such.
+cg=/sys/fs/cgroup
+echo "+memory +pids" > $cg/cgroup.subtree_control
+mkdir -p $cg/kestrel/nc
+echo "+pids" > $cg/kestrel/cgroup.subtree_control
+echo "cgroup /=$(cat $cg/cgroup.controllers)"
+echo "cgroup /kestrel=$(cat $cg/kestrel/cgroup.controllers)"
+echo "cgroup /kestrel/nc=$(cat $cg/kestrel/nc/cgroup.controllers)"
 echo "KESTREL-VM: END facts"
 
 # A "network service" that starts a shell: a script named nc (its process
-# is named after the script, as comm). It runs the shell in /srv.
+# is named after the script, as comm). It runs the shell in /srv, in
+# cgroup /kestrel/nc.
 mkdir -p /srv
 cat > /srv/nc <<'NC'
 #!/bin/sh
+echo $$ > /sys/fs/cgroup/kestrel/nc/cgroup.procs
 cd /srv
 /bin/sh -c 'echo shell-from-nc'
 echo nc-done

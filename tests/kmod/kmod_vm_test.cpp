@@ -15,7 +15,10 @@
 // all there; the probe sees no compat syscalls), drops counted (buffer_full)
 // with a one-page ring under a burst, rmmod once capture stopped, and the
 // module's raw records replayed through kmod_records.yaml against facts the
-// VM printed (inode, resolved executable path, ports, results).
+// VM printed (inode, resolved executable path, ports, results, and the
+// cgroups of an exec: every cgroup v2 controller named with the cgroup that
+// enables it, from the guest's cgroup.controllers, for the module and the
+// probe alike).
 // Also: rmmod refused while a collector holds the device and done right
 // after a collector was killed (SIGKILL) mid-capture; no kernel splat
 // (kernel_splats).
@@ -32,6 +35,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -81,7 +85,12 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   ASSERT_TRUE(facts) << context;
   std::smatch m;
   std::string shadow_ino, sh_exepath;
+  std::map<std::string, std::vector<std::string>> cgroup_controllers;  // cgroup path -> cgroup.controllers
   for (const auto& line : *facts) {
+    if (std::regex_match(line, m, std::regex("cgroup (/\\S*)=(.*)"))) {
+      std::istringstream names(m[2].str());
+      for (std::string n; names >> n;) cgroup_controllers[m[1]].push_back(n);
+    }
     if (std::regex_match(line, m, std::regex("shadow ino=([0-9]+)"))) shadow_ino = m[1];
     if (std::regex_match(line, m, std::regex("sh exepath=(/\\S+)"))) sh_exepath = m[1];
   }
@@ -186,6 +195,36 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
     return out;
   };
   std::vector<std::string> outputs = replay("kmod");
+  // The root's controllers, and what /kestrel and /kestrel/nc enable.
+  ASSERT_EQ(cgroup_controllers.size(), 3u) << context;
+  auto enabled = [&](const std::string& cg, const std::string& c) {
+    const auto& list = cgroup_controllers[cg];
+    return std::find(list.begin(), list.end(), c) != list.end();
+  };
+  ASSERT_TRUE(enabled("/kestrel", "memory") && enabled("/kestrel/nc", "pids") && !enabled("/kestrel/nc", "memory"))
+      << context;
+  auto expect_cgroups_per_controller = [&](const std::vector<std::string>& records, const std::string& source) {
+    SCOPED_TRACE(source);
+    const std::regex exec_re("exec res=SUCCESS exe=/bin/sh args=-c echo shell-from-nc .* cgroups=(.*) tty=.*");
+    std::smatch em;
+    auto it = std::find_if(records.begin(), records.end(),
+                           [&](const std::string& r) { return std::regex_match(r, em, exec_re); });
+    ASSERT_NE(it, records.end()) << context;
+    std::map<std::string, std::string> got;  // subsystem -> path
+    std::istringstream entries(em[1].str());
+    for (std::string e; entries >> e;) {
+      const size_t eq = e.find('=');
+      ASSERT_NE(eq, std::string::npos) << e;
+      EXPECT_TRUE(got.emplace(e.substr(0, eq), e.substr(eq + 1)).second) << e << " listed twice";
+    }
+    // Each controller of the hierarchy at the deepest level enabling it,
+    // as libscap's walk up cgroup.controllers finds it.
+    for (const std::string& c : cgroup_controllers["/"]) {
+      const std::string want = enabled("/kestrel/nc", c) ? "/kestrel/nc" : enabled("/kestrel", c) ? "/kestrel" : "/";
+      EXPECT_EQ(got[c], want) << c << " in " << em[1].str();
+    }
+  };
+  expect_cgroups_per_controller(outputs, "kmod");
   auto seen = [&](const std::string& re) {
     for (const auto& o : outputs)
       if (std::regex_match(o, std::regex(re))) return true;
@@ -221,6 +260,7 @@ TEST(KmodVm, ModuleSourceFeedsTheDefaultRules) {
   };
   auto ebpf_outputs = replay("ebpf");
   EXPECT_FALSE(ebpf_outputs.empty()) << context;
+  expect_cgroups_per_controller(ebpf_outputs, "ebpf");
   EXPECT_EQ(normalized(outputs), normalized(ebpf_outputs));
 
   // Every record the module wrote (the kmod run's capture, brought out of

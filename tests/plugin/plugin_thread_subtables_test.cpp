@@ -19,7 +19,9 @@
 #include "sources/event/sockaddr.h"
 #include "plugins/state_tables/table_registry.h"
 #include "plugins/state_tables/table_vtables.h"
+#include "state/proc_scanner.h"
 #include "state/thread_table.h"
+#include "tests/support/fake_proc.h"
 
 namespace kestrel::plugin {
 namespace {
@@ -168,6 +170,30 @@ TEST_F(ThreadSubTables, PluginReadsFdsArgsEnvAndCgroupsAsTheThreadTableHoldsThem
   EXPECT_EQ(field(*lib, evt, "subt.fdtype", 5), "7");  // SCAP_FD_FIFO
   // An unknown thread: every field missing.
   EXPECT_EQ(field(*lib, open_exit(555, 3), "subt.nfds"), std::nullopt);
+}
+
+// A thread as the /proc scan learns it on a cgroup v2 host (a fake /proc
+// and cgroup2 tree): the plugin reads one entry per controller, `first`
+// the controller name and `second` the cgroup where it is enabled, as
+// falcosecurity/libs fills the table.
+TEST_F(ThreadSubTables, PluginReadsCgroupV2ControllersOfAScannedThread) {
+  FakeProc p;
+  const std::string scope = "/system.slice/docker-" + std::string(64, 'a') + ".scope";
+  p.file("cg2/cgroup.controllers", "cpu io memory pids\n");
+  p.file("cg2/system.slice/cgroup.controllers", "cpu memory pids\n");
+  p.file("cg2" + scope + "/cgroup.controllers", "memory pids\n");
+  p.file("4242/stat", "4242 (app) S 1 4242 4242 0 4242 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0\n");
+  p.file("4242/status", "Name:\tapp\nTgid:\t4242\nPPid:\t1\n");
+  p.file("4242/cgroup", "0::" + scope + "\n");
+  ProcScanner scanner({.root = p.root(), .fds = false, .cgroup2_root = p.root() + "/cg2"});
+  auto scanned = scanner.scan();
+  ASSERT_TRUE(scanned.ok()) << scanned.status().to_string();
+  ASSERT_EQ(scanned->size(), 1u);
+  threads_.put(scanned->front());
+  auto lib = load();
+  ASSERT_TRUE(lib);
+  EXPECT_EQ(field(*lib, open_exit(4242, 0), "subt.cgroups"),
+            "memory=" + scope + ",pids=" + scope + ",cpu=/system.slice,io=/");
 }
 
 TEST_F(ThreadSubTables, PluginWritesLandInTheThreadTable) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "sources/event/event_builder.h"
+#include "tests/support/fake_proc.h"
 #include "state/state_updater.h"
 #include "state/thread_table.h"
 
@@ -24,30 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kContainer = "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc";
-
-class FakeProc {
- public:
-  FakeProc() {
-    char tmpl[] = "/tmp/kestrel_fakeproc_XXXXXX";
-    root_ = ::mkdtemp(tmpl);
-  }
-  ~FakeProc() { fs::remove_all(root_); }
-  const std::string& root() const { return root_; }
-
-  void file(const std::string& rel, const std::string& text) {
-    fs::path p = fs::path(root_) / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-  }
-  void link(const std::string& rel, const std::string& target) {
-    fs::path p = fs::path(root_) / rel;
-    fs::create_directories(p.parent_path());
-    fs::create_symlink(target, p);
-  }
-
- private:
-  std::string root_;
-};
 
 const ThreadInfo* by_tid(const std::vector<ThreadInfo>& v, int64_t tid) {
   auto it = std::find_if(v.begin(), v.end(), [&](const ThreadInfo& t) { return t.tid == tid; });
