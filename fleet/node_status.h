@@ -37,7 +37,7 @@ struct NodeStatus {
   uint64_t alerts = 0;
   uint64_t alerts_dropped = 0;
   bool final = false;
-  std::optional<bool> driver_proven;  // absent without a driver index
+  std::optional<bool> driver_proven = std::nullopt;  // absent without a driver index
 };
 
 std::string node_status_json(const NodeStatus& status);
