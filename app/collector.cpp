@@ -16,6 +16,7 @@
 #include "outputs/nats_sink.h"
 #include "outputs/output_sink.h"
 #include "outputs/program_sink.h"
+#include "outputs/store/node_table.h"
 #include "outputs/store/store_sink.h"
 #include "outputs/syslog_sink.h"
 #include "plugins/plugin_source.h"
@@ -199,6 +200,7 @@ Status Collector::start_outputs() {
   }
   outputs_ = std::make_unique<engine::AlertDispatcher>(std::move(dispatch), std::move(sinks));
   outputs_ready_.store(true);
+  if (Status s = start_status_watch(); !s.ok()) return s;
   if (grpc_hub_ && plan_.grpc_wait_subscribers > 0) {
     log_ << "kestrel: waiting for " << plan_.grpc_wait_subscribers << " gRPC subscriber(s)\n";
     log_.flush();
@@ -206,6 +208,38 @@ Status Collector::start_outputs() {
       log_ << "kestrel: gRPC subscribers did not arrive in time; starting anyway\n";
   }
   return ok_status();
+}
+
+// A central (nats.consume_alerts) with a store keeps every node's newest
+// status in the store's nodes table, for the console's fleet table.
+Status Collector::start_status_watch() {
+  if (!plan_.sources.nats_alerts || !nats_bus_ || !plan_.store) return ok_status();
+  auto db = store::AlertStore::open_writer(*plan_.store);
+  if (!db.ok()) return db.status();
+  node_store_ = std::move(*db);
+  auto watch = fleet::NodeStatusWatch::start(
+      *nats_bus_, [this](const fleet::PublishedStatus& published) { store_node_status(published); });
+  if (!watch.ok()) return watch.status();
+  status_watch_ = std::move(*watch);
+  log_ << "kestrel: fleet: node statuses (kestrel.*.status) kept in the store's nodes table\n";
+  return ok_status();
+}
+
+void Collector::store_node_status(const fleet::PublishedStatus& published) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  store::StoredNodeStatus row{published.status.node, published.status.time_ns,
+                              static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()),
+                              published.json};
+  std::lock_guard lock(node_store_mu_);
+  auto stored = store::put_node_status(*node_store_, row);
+  // Said once, then counted (a status comes every few seconds per node).
+  if (!stored.ok() && node_store_errors_++ == 0) output_log_.add("kestrel: " + stored.status().to_string());
+}
+
+std::string Collector::syscall_source_kind(const std::string& planned) const {
+  for (const auto& report : mux_.reports())
+    if (report.name == "ebpf" || report.name == "kmod" || report.name == "gvisor") return report.name;
+  return planned;
 }
 
 void Collector::log_loaded_rules() {
@@ -254,8 +288,11 @@ Status Collector::start() {
     if (plan_.store) {
       std::vector<std::string> names;
       for (const auto& report : mux_.reports()) names.push_back(report.name);
-      console = ConsoleSetup{plan_.store->path, store_feed_,
-                             node_facts(plan_.rule_engine.hostname, names, config_.engine.kmod_index)};
+      nlohmann::json facts = node_facts(plan_.rule_engine.hostname, names, config_.engine.kmod_index);
+      const std::string kind = syscall_source_kind(replaying() ? "capture" : "none");
+      facts["source"] = kind;
+      facts["driver"]["description"] = describe_driver(kind, config_, options_.capture);
+      console = ConsoleSetup{plan_.store->path, store_feed_, std::move(facts), plan_.fleet ? plan_.fleet->node : ""};
     }
     auto w = Webserver::start(plan_.webserver->address, plan_.webserver->port, plan_.webserver->healthz_path,
                               plan_.webserver->prometheus, std::move(console));
@@ -485,11 +522,7 @@ void Collector::on_capture_started() {
     if (dropped.ok()) log_ << "kestrel: capabilities dropped; keeping " << capability_names(keep) << "\n";
     else log_ << "kestrel: warning: could not drop capabilities: " << dropped.to_string() << "\n";
   }
-  if (plan_.fleet) {
-    source_kind_ = plan_.fleet->source_kind;
-    for (const auto& report : mux_.reports())
-      if (report.name == "ebpf" || report.name == "kmod" || report.name == "gvisor") source_kind_ = report.name;
-  }
+  if (plan_.fleet) source_kind_ = syscall_source_kind(plan_.fleet->source_kind);
   log_ << "kestrel: capturing (" << table_.size() << " threads known at start)\n";
   log_.flush();
 }
@@ -513,6 +546,7 @@ void Collector::publish_node_status(const MetricsSnapshot& snapshot, bool final)
                                               source_kind_.empty() ? plan_.fleet->source_kind : source_kind_,
                                               plan_.fleet->driver);
   status.final = final;
+  status.driver_proven = plan_.fleet->driver_proven;
   const std::string body = fleet::node_status_json(status);
   const std::string subject = fleet::status_subject(plan_.fleet->node);
   natsConnection_Publish(nats_bus_->connection(), subject.c_str(), body.data(), static_cast<int>(body.size()));
@@ -544,6 +578,12 @@ int Collector::shut_down(const Result<PipelineSummary>& summary) {
                                          read_process_usage());
     last.hostname = plan_.rule_engine.hostname;
     publish_node_status(last, true);
+  }
+  if (status_watch_) {
+    log_ << "kestrel: fleet: " << status_watch_->received() << " node statuses received, "
+         << status_watch_->malformed() << " malformed, " << node_store_errors_.load()
+         << " not stored (store errors)\n";
+    status_watch_.reset();  // no delivery after this
   }
   if (event_publisher_) {
     const FleetEventCounters c = event_publisher_->counters();

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <ostream>
 #include <string>
@@ -44,10 +45,12 @@
 #include "app/pipeline.h"
 #include "app/plugin_loading.h"
 #include "app/webserver.h"
+#include "fleet/fleet_statuses.h"
 #include "fleet/nats_alert_source.h"
 #include "fleet/nats_bus.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"
+#include "outputs/store/alert_store.h"
 #include "outputs/store/live_feed.h"
 #include "plugins/plugin_async_events.h"
 #include "sources/capture/capture_recorder.h"
@@ -97,6 +100,12 @@ class Collector {
   Status take_fleet_alert(const fleet::ReceivedAlert& received);
   // kestrel.<node>.status, every nats.status_interval and once at exit.
   void publish_node_status(const MetricsSnapshot& snapshot, bool final);
+  // A central with a store: every node's status into its nodes table.
+  Status start_status_watch();
+  void store_node_status(const fleet::PublishedStatus& published);
+  // The syscall source kind (ebpf, kmod, gvisor, capture, none) of the
+  // opened sources, else the plan's.
+  std::string syscall_source_kind(const std::string& planned) const;
   // watch_config_files: the config files config_files brought in and the
   // rules files and directories (-r, else rules_files) of `config`.
   std::vector<std::string> watched_paths(const KestrelConfig& config) const;
@@ -138,6 +147,13 @@ class Collector {
   // Alerts the store sink has stored, for the console's live stream.
   std::shared_ptr<store::LiveFeed> store_feed_;
   std::shared_ptr<fleet::NatsBus> nats_bus_;  // the nats output's and status's connection
+  // A central's nodes table writer: its own store connection (the store
+  // sink's belongs to that sink's worker), used under its mutex by the
+  // status watch's threads. Declared before the watch: destroyed after it.
+  std::mutex node_store_mu_;
+  std::unique_ptr<store::AlertStore> node_store_;
+  std::atomic<uint64_t> node_store_errors_{0};
+  std::unique_ptr<fleet::NodeStatusWatch> status_watch_;
   std::unique_ptr<engine::AlertDispatcher> outputs_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;

@@ -2,6 +2,7 @@
 
 #include "app/static_fields.h"
 #include "app/fleet_node.h"
+#include "app/node_facts.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -182,6 +183,8 @@ Result<std::optional<FleetPlan>> plan_fleet(const CliOptions& options, const Kes
                       : sources.syscall_kind.empty() ? "none"
                                                      : sources.syscall_kind;
   fleet.driver = describe_driver(fleet.source_kind, config, options.capture);
+  if (!config.engine.kmod_index.empty())
+    fleet.driver_proven = driver_index_facts(config.engine.kmod_index).value("proven", false);
   return std::optional<FleetPlan>(std::move(fleet));
 }
 

@@ -101,6 +101,9 @@ struct FleetPlan {
   std::string durable;          // of the nats source (SourcePlan::nats_alerts)
   std::string source_kind;      // the syscall source, for the status: ebpf, kmod, gvisor, capture, none
   std::string driver;           // describe_driver(): what captures
+  // engine.kmod.index's verdict for this kernel (driver_index_facts()'s
+  // "proven"); unset without an index.
+  std::optional<bool> driver_proven;
 };
 
 struct CollectorPlan {

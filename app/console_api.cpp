@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "app/console_fleet.h"
 #include "outputs/store/alert_query.h"
 
 namespace kestrel {
@@ -101,40 +102,27 @@ void serve_state(const ConsoleSetup& setup, const std::function<std::optional<Me
   nlohmann::json out{{"node", setup.node}, {"store", {{"path", setup.store_path}}}};
   const auto snapshot = latest();
   nlohmann::json self = setup.node;
-  self["local"] = true;
+  self["host"] = setup.node.value("hostname", "");
   if (snapshot) {
     out["metrics"] = nlohmann::json::parse(metrics_json(*snapshot), nullptr, false);
     out["rules_loaded"] = snapshot->rules_loaded;
     uint64_t drops = 0;
     for (const auto& src : snapshot->sources)
       for (const auto& [reason, n] : src.drops) drops += n;
+    self["events"] = snapshot->events;
     self["events_per_second"] = snapshot->events_per_second;
     self["drops"] = drops;
     out["drops_total"] = drops;
   }
   auto db = reader(setup);
-  nlohmann::json nodes = nlohmann::json::array();
-  bool self_listed = false;
-  if (db.ok()) {
-    auto hosts = store::list_hosts(**db);
-    if (hosts.ok())
-      for (auto& h : *hosts) {
-        if (h["host"] == setup.node.value("hostname", "")) {
-          for (auto& [k, v] : self.items()) h[k] = v;
-          self_listed = true;
-        }
-        nodes.push_back(std::move(h));
-      }
-    out["store"]["size_bytes"] = (*db)->size_bytes();
-  } else {
-    out["store"]["error"] = db.status().message();
-  }
-  if (!self_listed) {
-    self["host"] = setup.node.value("hostname", "");
-    self["alerts"] = 0;
-    nodes.push_back(std::move(self));
-  }
-  out["nodes"] = std::move(nodes);
+  nlohmann::json errors = nlohmann::json::array();
+  if (db.ok()) out["store"]["size_bytes"] = (*db)->size_bytes();
+  else errors.push_back(db.status().message());
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  out["nodes"] = fleet_table(db.ok() ? (*db).get() : nullptr, std::move(self), setup.fleet_node,
+                             static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()),
+                             errors);
+  if (!errors.empty()) out["store"]["error"] = errors.front();
   reply_json(res, out);
 }
 

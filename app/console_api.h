@@ -19,8 +19,10 @@
 //                         range / 60, else 60) → alert_query.h's series
 //   GET /api/state        this node (hostname, kernel, sources, driver),
 //                         the latest metrics (sources, drops, outputs),
-//                         rules loaded, and the nodes the store has alerts
-//                         from (the fleet)
+//                         rules loaded, and the fleet table: this node,
+//                         every node the store has alerts from, and every
+//                         node whose status the store's nodes table keeps
+//                         (console_fleet.h)
 //   GET /api/stream       server-sent events: each stored alert as
 //                         `event: alert` with the /api/alerts JSON
 // Bad parameters answer 400 with {"error": "…"} naming the parameter.
@@ -47,7 +49,8 @@ namespace kestrel {
 struct ConsoleSetup {
   std::string store_path;
   std::shared_ptr<store::LiveFeed> feed;
-  nlohmann::json node;  // this node's facts (node_facts.h)
+  nlohmann::json node;  // this node's facts (node_facts.h), "source" and driver "description" added
+  std::string fleet_node;  // this Kestrel's name on the fleet bus (nats.node); "" without one
 };
 
 // `latest` returns the newest metrics snapshot (nullopt before the first).

@@ -12,6 +12,7 @@
 
 #include "app/cli.h"
 #include "app/fleet_node.h"
+#include "fleet/fleet_statuses.h"
 #include "fleet/nats_bus.h"
 #include "fleet/node_status.h"
 
@@ -21,40 +22,6 @@ namespace {
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The last status message of every node: the stream's kestrel.*.status
-// subjects (its info, filtered), then each one's last message. Direct
-// reads, no consumer, so they work while a server is down.
-Result<std::map<std::string, fleet::NodeStatus>> last_statuses(fleet::NatsBus& bus, std::ostream& err) {
-  jsOptions jo;
-  jsOptions_Init(&jo);
-  jo.Stream.Info.SubjectsFilter = "kestrel.*.status";
-  jsStreamInfo* si = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, bus.jetstream(), bus.options().stream.c_str(), &jo, &jerr);
-  if (s != NATS_OK)
-    return Status(StatusCode::kUnavailable,
-                  fleet::nats_error("fleet status: stream '" + bus.options().stream + "'", s, jerr));
-  std::vector<std::string> subjects;
-  if (si->State.Subjects)
-    for (int i = 0; i < si->State.Subjects->Count; ++i) subjects.emplace_back(si->State.Subjects->List[i].Subject);
-  jsStreamInfo_Destroy(si);
-  std::map<std::string, fleet::NodeStatus> nodes;
-  for (const auto& subject : subjects) {
-    natsMsg* msg = nullptr;
-    jerr = static_cast<jsErrCode>(0);
-    s = js_GetLastMsg(&msg, bus.jetstream(), bus.options().stream.c_str(), subject.c_str(), nullptr, &jerr);
-    if (s != NATS_OK) {
-      err << "kestrel fleet: " << fleet::nats_error(subject, s, jerr) << "\n";
-      continue;
-    }
-    auto status = fleet::parse_node_status(std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
-    if (status.ok()) nodes[status->node] = *status;
-    else err << "kestrel fleet: " << subject << ": " << status.status().to_string() << "\n";
-    natsMsg_Destroy(msg);
-  }
-  return nodes;
 }
 
 // How many alerts of `node` the stream holds from `since_ns` on: the
@@ -158,6 +125,12 @@ std::string age_text(const fleet::NodeStatus& s) {
   return buf;
 }
 
+// The driver index's verdict for the node's kernel, when it has one.
+std::string proven_text(const fleet::NodeStatus& s) {
+  if (!s.driver_proven) return "";
+  return *s.driver_proven ? " (index: proven)" : " (index: not proven)";
+}
+
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   for (const auto& row : rows)
@@ -225,7 +198,9 @@ int run_fleet_command(int argc, const char* const* argv, std::ostream& out, std:
     if (!st.ok()) err << "kestrel fleet: " << st.to_string() << "\n";
     return st.ok() ? kExitOk : kExitFailure;
   }
-  auto nodes = last_statuses(**bus, err);
+  std::vector<std::string> problems;
+  auto nodes = fleet::read_last_statuses(**bus, problems);
+  for (const auto& problem : problems) err << "kestrel fleet: " << problem << "\n";
   if (!nodes.ok()) {
     err << "kestrel fleet: " << nodes.status().to_string() << "\n";
     return kExitFailure;
@@ -238,7 +213,8 @@ int run_fleet_command(int argc, const char* const* argv, std::ostream& out, std:
   std::vector<std::vector<std::string>> rows{
       {"NODE", "KERNEL", "SOURCE", "DRIVER", "EVENTS/S", "DROPS", "ALERTS", "LAST SEEN"}};
   nlohmann::json array = nlohmann::json::array();
-  for (const auto& [name, s] : *nodes) {
+  for (const auto& [name, published] : *nodes) {
+    const fleet::NodeStatus& s = published.status;
     auto alerts = alerts_since(**bus, name, since);
     if (!alerts.ok()) {
       err << "kestrel fleet: " << alerts.status().to_string() << "\n";
@@ -246,9 +222,9 @@ int run_fleet_command(int argc, const char* const* argv, std::ostream& out, std:
     }
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f", s.events_per_s);
-    rows.push_back({name, s.kernel, s.source, s.driver, rate, std::to_string(s.drops), std::to_string(*alerts),
+    rows.push_back({name, s.kernel, s.source, s.driver + proven_text(s), rate, std::to_string(s.drops), std::to_string(*alerts),
                     age_text(s)});
-    nlohmann::json j = nlohmann::json::parse(fleet::node_status_json(s));
+    nlohmann::json j = nlohmann::json::parse(published.json, nullptr, false);  // as the node sent it
     j["alerts_in_window"] = *alerts;
     j["window_s"] = window_s;
     array.push_back(std::move(j));

@@ -11,7 +11,15 @@
 
 namespace kestrel {
 
-// {"hostname", "kernel", "architecture", "sources": [...], "driver": {...}}
+// What engine.kmod.index says about this host's kernel: {"index"} alone
+// when none is set; else "found" (a usable artifact), "proven" (built and
+// VM-verified), "status" of its row, "reason" when not found, or "error"
+// when the index cannot be read. The fleet status carries "proven" as
+// driver_proven (fleet/node_status.h).
+nlohmann::json driver_index_facts(const std::string& kmod_index);
+
+// {"hostname", "kernel", "architecture", "sources": [...],
+//  "driver": driver_index_facts()}
 nlohmann::json node_facts(const std::string& hostname, const std::vector<std::string>& sources,
                           const std::string& kmod_index);
 

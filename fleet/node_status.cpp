@@ -19,6 +19,7 @@ std::string node_status_json(const NodeStatus& s) {
                       {"alerts", s.alerts},
                       {"alerts_dropped", s.alerts_dropped},
                       {"final", s.final}};
+  if (s.driver_proven) j["driver_proven"] = *s.driver_proven;
   return j.dump();
 }
 
@@ -43,6 +44,7 @@ Result<NodeStatus> parse_node_status(const std::string& text) {
     s.alerts = j.value("alerts", uint64_t{0});
     s.alerts_dropped = j.value("alerts_dropped", uint64_t{0});
     s.final = j.value("final", false);
+    if (j.contains("driver_proven") && j["driver_proven"].is_boolean()) s.driver_proven = j["driver_proven"].get<bool>();
   } catch (const nlohmann::json::exception& e) {
     return Status(StatusCode::kCorrupt, std::string("node status: ") + e.what());
   }

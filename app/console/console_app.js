@@ -178,17 +178,30 @@ async function loadFleet() {
   const body = $('#nodes tbody');
   body.replaceChildren();
   for (const node of state.nodes) {
-    const d = node.driver || {};
-    const driver = !('driver' in node) ? '—' : d.index ? (d.proven ? 'proven' : d.found ? 'built, not verified' :
-      'none: ' + (d.reason || d.error || '')) : 'eBPF (no index)';
-    const tr = el('tr', { 'data-host': node.host });
+    const tr = el('tr', { 'data-host': node.host, 'data-source': node.source || '' });
+    const seen = node.last_seen_ns ?? node.last_ns;
     tr.append(el('td', {}, node.host + (node.local ? ' (this node)' : '')), el('td', {}, node.kernel || '—'),
-      el('td', {}, (node.sources || []).join(', ') || '—'), el('td', {}, driver),
-      el('td', {}, node.events_per_second !== undefined ? Math.round(node.events_per_second) : '—'),
-      el('td', {}, node.drops ?? '—'), el('td', {}, node.alerts),
-      el('td', {}, node.last_ns ? new Date(node.last_ns / 1e6).toISOString().replace('T', ' ').slice(0, 19) : '—'));
+      el('td', {}, node.source || (node.sources || []).join(', ') || '—'), el('td', {}, driverText(node.driver)),
+      el('td', { class: 'events-per-second' }, node.events_per_second !== undefined ? String(Math.round(node.events_per_second)) : '—'),
+      el('td', { class: 'drops' }, node.drops !== undefined ? String(node.drops) : '—'),
+      el('td', {}, `${node.alerts_last_hour ?? 0} / ${node.alerts}`),
+      el('td', {}, node.exited ? 'exited ' + timeText(seen) : seen ? timeText(seen) : '—'));
     body.append(tr);
   }
+}
+
+// What captures, and whether the driver index holds a built and
+// VM-verified module for the node's kernel (only said with an index).
+function driverText(d) {
+  if (!d) return '—';
+  let text = d.description || '';
+  if (d.proven === true) text += ' · index: proven';
+  else if (d.proven === false) text += ' · index: not proven' + (d.reason || d.error ? ` (${d.reason || d.error})` : '');
+  return text || '—';
+}
+
+function timeText(ns) {
+  return new Date(ns / 1e6).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 async function showDetail() {

@@ -270,16 +270,21 @@ Result<nlohmann::json> count_alerts(AlertStore& store, const AlertFilter& filter
   return out;
 }
 
-Result<nlohmann::json> list_hosts(AlertStore& store) {
-  Statement st(store.db(), "SELECT host, count(*), min(time_ns), max(time_ns) FROM alerts GROUP BY host ORDER BY host");
+Result<nlohmann::json> list_hosts(AlertStore& store, uint64_t since_ns) {
+  // One pass over the (host, time_ns) index, which covers every column.
+  Statement st(store.db(),
+               "SELECT host, count(*), min(time_ns), max(time_ns), sum(time_ns >= ?) FROM alerts GROUP BY host "
+               "ORDER BY host");
   if (Status s = st.status(); !s.ok()) return s;
+  st.bind({static_cast<int64_t>(since_ns)});
   nlohmann::json hosts = nlohmann::json::array();
   int rc;
   while ((rc = st.step()) == SQLITE_ROW)
     hosts.push_back({{"host", column_text(st.get(), 0)},
                      {"alerts", sqlite3_column_int64(st.get(), 1)},
                      {"first_ns", sqlite3_column_int64(st.get(), 2)},
-                     {"last_ns", sqlite3_column_int64(st.get(), 3)}});
+                     {"last_ns", sqlite3_column_int64(st.get(), 3)},
+                     {"alerts_since", sqlite3_column_int64(st.get(), 4)}});
   if (rc != SQLITE_DONE) return st.step_error();
   return hosts;
 }

@@ -61,7 +61,8 @@ Result<std::optional<nlohmann::json>> get_alert(AlertStore& store, int64_t id);
 // first, at most `max_series` (the rest summed into key "(other)").
 Result<nlohmann::json> count_alerts(AlertStore& store, const AlertFilter& filter, const std::string& by,
                                     uint64_t bucket_ns, int max_series = 20);
-// Every host the store has alerts from: host, alerts, first/last time.
-Result<nlohmann::json> list_hosts(AlertStore& store);
+// Every host the store has alerts from: host, alerts, first_ns/last_ns
+// (event times), and alerts_since: how many have time_ns >= since_ns.
+Result<nlohmann::json> list_hosts(AlertStore& store, uint64_t since_ns = 0);
 
 }  // namespace kestrel::store

@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS alerts(
 CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time_ns);
 CREATE INDEX IF NOT EXISTS alerts_rule_time ON alerts(rule, time_ns);
 CREATE INDEX IF NOT EXISTS alerts_host_time ON alerts(host, time_ns);
+CREATE TABLE IF NOT EXISTS nodes(
+  node TEXT PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  received_ns INTEGER NOT NULL,
+  status TEXT NOT NULL);
 )sql";
 
 // The fewest rows deleted per step while the file is over its size cap.
@@ -184,6 +189,13 @@ RetentionResult AlertStore::enforce_retention(uint64_t now_ns) {
       if (sqlite3_prepare_v2(db_, "DELETE FROM alerts WHERE time_ns < ?", -1, &st, nullptr) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, static_cast<int64_t>(now_ns - horizon));
         if (sqlite3_step(st) == SQLITE_DONE) r.deleted_by_age = static_cast<uint64_t>(sqlite3_changes(db_));
+      }
+      sqlite3_finalize(st);
+      // Nodes not heard from for as long (node_table.h).
+      st = nullptr;
+      if (sqlite3_prepare_v2(db_, "DELETE FROM nodes WHERE received_ns < ?", -1, &st, nullptr) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, static_cast<int64_t>(now_ns - horizon));
+        sqlite3_step(st);
       }
       sqlite3_finalize(st);
     }

@@ -13,6 +13,8 @@
 //   fields    output_fields (and extra_fields) as a JSON object
 // Drop and health events the collector raises about itself are alerts of
 // source "internal" (engine::kInternalSource) and are stored the same way.
+// A second table, `nodes`, keeps the fleet nodes' last statuses
+// (node_table.h); the schema of both is created here.
 //
 // The file is opened in WAL mode with synchronous=NORMAL: readers (the
 // webserver's API) never wait for the writer, and a commit costs no fsync

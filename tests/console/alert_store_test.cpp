@@ -1,6 +1,7 @@
 // The alert store on real SQLite files: retention by age and by size, the
 // text search's escaping of LIKE's wildcards, keyset paging while alerts
-// arrive, and the live feed's per-reader bound.
+// arrive, the live feed's per-reader bound, and the nodes table keeping
+// each node's newest status.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "outputs/store/alert_query.h"
 #include "outputs/store/alert_store.h"
 #include "outputs/store/live_feed.h"
+#include "outputs/store/node_table.h"
 
 namespace kestrel::store {
 namespace {
@@ -21,6 +23,11 @@ std::string fresh_path(const std::string& name) {
   auto p = dir / name;
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + s);
   return p.string();
+}
+
+// The path fresh_path() gave, without removing the file.
+std::string fresh_path_kept(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("kestrel-store-test-" + std::to_string(getpid())) / name).string();
 }
 
 engine::Alert alert_at(uint64_t t, std::string rule, std::string output = "x") {
@@ -38,6 +45,36 @@ uint64_t count_all(AlertStore& s) {
   auto c = count_alerts(s, {}, "none", 1000 * kDay);
   EXPECT_TRUE(c.ok()) << c.status().to_string();
   return (*c)["total"].get<uint64_t>();
+}
+
+TEST(NodeTable, KeepsTheNewestStatusPerNodeAndAgesOut) {
+  auto s = AlertStore::open_writer({fresh_path("nodes.db"), 7, 0});
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  const uint64_t now = 100 * kDay;
+  auto put = [&](std::string node, uint64_t t, uint64_t received, std::string json) {
+    auto r = put_node_status(**s, {std::move(node), t, received, std::move(json)});
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    return r.ok() && *r;
+  };
+  EXPECT_TRUE(put("a", 20, now, R"({"node":"a","time":20})"));
+  // Older than what is stored (read back from the stream after a live one): kept out.
+  EXPECT_FALSE(put("a", 10, now, R"({"node":"a","time":10})"));
+  EXPECT_TRUE(put("a", 30, now, R"({"node":"a","time":30})"));
+  EXPECT_TRUE(put("b", 5, now - 8 * kDay, R"({"node":"b","time":5})"));
+  auto rows = list_node_statuses(**s);
+  ASSERT_TRUE(rows.ok()) << rows.status().to_string();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].node, "a");
+  EXPECT_EQ((*rows)[0].time_ns, 30u);
+  EXPECT_EQ((*rows)[0].status, R"({"node":"a","time":30})");
+  // A reader sees it; b, not heard from for 8 days, goes with retention_days=7.
+  (*s)->enforce_retention(now);
+  auto reader = AlertStore::open_reader(fresh_path_kept("nodes.db"));
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  rows = list_node_statuses(**reader);
+  ASSERT_TRUE(rows.ok()) << rows.status().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].node, "a");
 }
 
 TEST(AlertStore, RetentionByAgeDeletesOnlyOlderAlerts) {

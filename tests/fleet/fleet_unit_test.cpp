@@ -32,7 +32,7 @@ TEST(FleetNodeStatus, RoundTripsAndRefusesWhatIsNotOne) {
   fleet::NodeStatus s{.node = "n1", .hostname = "h", .kernel = "6.1.0-57-amd64", .source = "kmod",
                       .driver = "kestrel_x.ko (driver index, sha256 0123456789ab)", .version = "0.1.0",
                       .time_ns = 1700000000123456789ULL, .uptime_s = 12.5, .events = 1000, .events_per_s = 80.5,
-                      .drops = 3, .alerts = 7, .alerts_dropped = 1, .final = true};
+                      .drops = 3, .alerts = 7, .alerts_dropped = 1, .final = true, .driver_proven = true};
   auto back = fleet::parse_node_status(fleet::node_status_json(s));
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   EXPECT_EQ(back->node, "n1");
@@ -45,6 +45,11 @@ TEST(FleetNodeStatus, RoundTripsAndRefusesWhatIsNotOne) {
   EXPECT_EQ(back->alerts, 7u);
   EXPECT_EQ(back->alerts_dropped, 1u);
   EXPECT_TRUE(back->final);
+  EXPECT_EQ(back->driver_proven, std::optional<bool>(true));
+  // Without a driver index the key is absent, and reads back unset.
+  s.driver_proven.reset();
+  EXPECT_EQ(fleet::node_status_json(s).find("driver_proven"), std::string::npos);
+  EXPECT_FALSE(fleet::parse_node_status(fleet::node_status_json(s))->driver_proven.has_value());
   EXPECT_FALSE(fleet::parse_node_status("[1,2]").ok());
   EXPECT_FALSE(fleet::parse_node_status("{\"kernel\":\"x\"}").ok());  // no node
   EXPECT_FALSE(fleet::parse_node_status("{\"node\":\"n\",\"events\":\"many\"}").ok());
