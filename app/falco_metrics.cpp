@@ -1,5 +1,7 @@
 #include "app/falco_metrics.h"
 
+#include "app/falco_drop_categories.h"
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -65,6 +67,9 @@ void write_rule_matches(const MetricsSnapshot& s, PromWriter& w) {
 
 struct SyscallTotals {
   uint64_t events = 0, drops = 0, buffer = 0, scratch = 0;
+  // buffer_full drops per Falco category (falco_drop_categories() order).
+  std::vector<uint64_t> buffer_by_category = std::vector<uint64_t>(falco_drop_categories().size(), 0);
+  std::vector<uint64_t> drops_per_cpu;  // every kernel drop reason, per ring/CPU
   std::string engine;
 };
 
@@ -76,6 +81,13 @@ SyscallTotals syscall_totals(const MetricsSnapshot& s) {
     for (const auto& [r, n] : src.drops) t.drops += n;
     t.buffer += reason(src, "buffer_full");
     t.scratch += reason(src, "scratch_unavailable");
+    for (size_t type = 0; type < src.buffer_full_by_type.size(); ++type)
+      if (auto c = falco_drop_category_of(static_cast<uint16_t>(type)))
+        t.buffer_by_category[*c] += src.buffer_full_by_type[type];
+    for (const auto& [r, cpus] : src.drops_per_cpu) {
+      if (t.drops_per_cpu.size() < cpus.size()) t.drops_per_cpu.resize(cpus.size());
+      for (size_t i = 0; i < cpus.size(); ++i) t.drops_per_cpu[i] += cpus[i];
+    }
     if (t.engine.empty()) t.engine = falco_engine_name(src.name);
   }
   return t;
@@ -121,6 +133,11 @@ engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const Metri
                  one_decimal(s.uptime_seconds > 0 ? 100 * s.process.cpu_seconds / s.uptime_seconds : 0));
   f.emplace_back("falco.memory_rss_mb", one_decimal(s.process.rss_bytes / 1048576.0));
   f.emplace_back("falco.memory_vsz_mb", one_decimal(s.process.vsz_bytes / 1048576.0));
+  f.emplace_back("falco.memory_pss_mb", one_decimal(s.process.pss_bytes / 1048576.0));
+  f.emplace_back("falco.host_cpu_usage_perc", s.host.cpu_usage_perc);
+  f.emplace_back("falco.host_memory_used_mb", one_decimal(s.host.memory_used_kb / 1024.0));
+  f.emplace_back("falco.host_procs_running", s.host.procs_running);
+  f.emplace_back("falco.host_open_fds", s.host.open_fds);
   f.emplace_back("falco.n_threads", s.state.threads);
   f.emplace_back("falco.n_fds", s.state.fds);
   uint64_t matches = 0;
@@ -136,6 +153,9 @@ engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const Metri
   f.emplace_back("scap.n_evts", now.events);
   f.emplace_back("scap.n_drops", now.drops);
   f.emplace_back("scap.n_drops_buffer_total", now.buffer);
+  const auto categories = falco_drop_categories();
+  for (size_t c = 0; c < categories.size(); ++c)
+    f.emplace_back("scap." + categories[c].counter_name(), now.buffer_by_category[c]);
   f.emplace_back("scap.n_drops_scratch_map", now.scratch);
   const uint64_t new_evts = now.events - std::min(now.events, before.events);
   const uint64_t new_drops = now.drops - std::min(now.drops, before.drops);
@@ -198,30 +218,35 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
   w.family("falcosecurity_falco_memory_vsz_bytes", "gauge", kHelp);
   w.sample("falcosecurity_falco_memory_vsz_bytes", s.process.vsz_bytes);
 
-  uint64_t evts = 0, drops = 0, buffer = 0, scratch = 0;
-  std::vector<uint64_t> per_cpu;
-  for (const auto& src : s.sources) {
-    if (!is_syscall_engine(src.name)) continue;
-    evts += src.events;
-    for (const auto& [r, n] : src.drops) drops += n;
-    buffer += reason(src, "buffer_full");
-    scratch += reason(src, "scratch_unavailable");
-    for (const auto& [r, cpus] : src.drops_per_cpu) {
-      if (per_cpu.size() < cpus.size()) per_cpu.resize(cpus.size());
-      for (size_t i = 0; i < cpus.size(); ++i) per_cpu[i] += cpus[i];
-    }
-  }
+  w.family("falcosecurity_falco_memory_pss_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_pss_bytes", s.process.pss_bytes);
+  char host_ratio[32];
+  std::snprintf(host_ratio, sizeof host_ratio, "%.6f", s.host.cpu_usage_perc / 100.0);
+  w.family("falcosecurity_falco_host_cpu_usage_ratio", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_cpu_usage_ratio", host_ratio);
+  w.family("falcosecurity_falco_host_memory_used_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_memory_used_bytes", s.host.memory_used_kb * 1024);
+  w.family("falcosecurity_falco_host_procs_running_total", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_procs_running_total", s.host.procs_running);
+  w.family("falcosecurity_falco_host_open_fds_total", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_open_fds_total", s.host.open_fds);
+
+  const SyscallTotals t = syscall_totals(s);
   w.family("falcosecurity_scap_n_evts_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_evts_total", evts);
+  w.sample("falcosecurity_scap_n_evts_total", t.events);
   w.family("falcosecurity_scap_n_drops_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_total", drops);
+  w.sample("falcosecurity_scap_n_drops_total", t.drops);
+  // As Falco: one sample per category, none for the total.
   w.family("falcosecurity_scap_n_drops_buffer_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_buffer_total", buffer, {{"drop", "total"}});
+  const auto categories = falco_drop_categories();
+  for (size_t c = 0; c < categories.size(); ++c)
+    w.sample("falcosecurity_scap_n_drops_buffer_total", t.buffer_by_category[c],
+             {{"dir", categories[c].dir}, {"drop", categories[c].drop}});
   w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
-  for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
-    w.sample("falcosecurity_scap_n_drops_cpu_total", per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
+  for (size_t cpu = 0; cpu < t.drops_per_cpu.size(); ++cpu)
+    w.sample("falcosecurity_scap_n_drops_cpu_total", t.drops_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
   w.family("falcosecurity_scap_n_drops_scratch_map_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_scratch_map_total", scratch);
+  w.sample("falcosecurity_scap_n_drops_scratch_map_total", t.scratch);
   w.family("falcosecurity_scap_n_drops_full_threadtable_total", "counter", kHelp);
   w.sample("falcosecurity_scap_n_drops_full_threadtable_total", 0);
   w.family("falcosecurity_scap_n_threads_total", "gauge", kHelp);

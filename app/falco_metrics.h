@@ -24,21 +24,27 @@
 //     tag (later Falco), tag names made label-safe
 //   falcosecurity_falco_cpu_usage_ratio        CPU time / wall time since start
 //     (ps's %cpu, as Falco's), of one CPU
-//   falcosecurity_falco_memory_rss_bytes, falcosecurity_falco_memory_vsz_bytes
+//   falcosecurity_falco_memory_rss_bytes, falcosecurity_falco_memory_vsz_bytes,
+//   falcosecurity_falco_memory_pss_bytes
+//   falcosecurity_falco_host_cpu_usage_ratio, falcosecurity_falco_host_memory_used_bytes,
+//   falcosecurity_falco_host_procs_running_total, falcosecurity_falco_host_open_fds_total
+//     gauges of the machine, measured as libs does (host_usage.h)
 //   falcosecurity_scap_n_evts_total            events the syscall sources
 //     delivered (ebpf, kmod, gvisor, replay)
 //   falcosecurity_scap_n_drops_total           events those sources lost, every
 //     reason (the kernel ring's, our queue's)
-//   falcosecurity_scap_n_drops_buffer_total{drop="total"}  the kernel ring's
-//     buffer_full drops; Kestrel does not split them by syscall category and
-//     direction as Falco's {dir,drop} samples do, so one sample carries all
+//   falcosecurity_scap_n_drops_buffer_total{dir,drop}  the kernel ring's
+//     buffer_full drops in Falco's fourteen categories (falco_drop_categories.h);
+//     like Falco, no sample for the total. Filled where the source's kernel
+//     side knows the type of what it lost (ebpf, kmod); gVisor reports its
+//     drops per sandbox without types, so its drops are in no category.
 //   falcosecurity_scap_n_drops_cpu_total{cpu}  kernel drops per CPU ring
 //   falcosecurity_scap_n_drops_scratch_map_total  the probe's scratch_unavailable
 //   falcosecurity_scap_n_drops_full_threadtable_total  always 0: a full
 //     thread table evicts (kestrel_state_evictions_total), it never drops events
 //   falcosecurity_scap_n_threads_total, falcosecurity_scap_n_fds_total  gauges
 // Not published (Kestrel does not measure them): per-CPU event counts,
-// PSS, container memory, host CPU/memory/procs/fds, lookup counters.
+// container memory, lookup counters.
 #pragma once
 
 #include <string>
@@ -62,9 +68,12 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w);
 // falco.duration_sec, falco.start_ts, falco.host_boot_ts,
 // falco.host_num_cpus, falco.kernel_release, falco.outputs_queue_num_drops,
 // falco.cpu_usage_perc, falco.memory_rss_mb, falco.memory_vsz_mb,
+// falco.memory_pss_mb, falco.host_cpu_usage_perc, falco.host_memory_used_mb,
+// falco.host_procs_running, falco.host_open_fds,
 // falco.n_threads, falco.n_fds, falco.rules.<name> per rule (spaces as
 // '_') and falco.rules.matches_total, scap.engine_name, scap.n_evts,
-// scap.n_drops, scap.n_drops_buffer_total, scap.n_drops_scratch_map,
+// scap.n_drops, scap.n_drops_buffer_total, scap.n_drops_buffer_<drop>_<dir>
+// per category, scap.n_drops_scratch_map,
 // scap.n_drops_perc, evt.time, evt.hostname, evt.source). `previous` (may
 // be null) is the last snapshot emitted, for the *_prev figures and rates.
 engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous);

@@ -2,6 +2,7 @@
 
 #include "app/falco_metrics.h"
 #include "app/prometheus_text.h"
+#include "sources/event/event_table.h"
 
 #include <dirent.h>
 #include <sys/resource.h>
@@ -21,6 +22,17 @@ ProcessUsage read_process_usage() {
       u.rss_bytes = static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
       u.vsz_bytes = static_cast<uint64_t>(size) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     }
+    std::fclose(f);
+  }
+  // Pss, as Falco reads it; a kernel without smaps_rollup (< 4.14) leaves it 0.
+  if (FILE* f = std::fopen("/proc/self/smaps_rollup", "r")) {
+    char line[256];
+    unsigned long kb = 0;
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "Pss: %lu kB", &kb) == 1) {
+        u.pss_bytes = static_cast<uint64_t>(kb) * 1024;
+        break;
+      }
     std::fclose(f);
   }
   struct rusage ru {};
@@ -60,6 +72,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.events = src.stats.events;
     m.drops = src.stats.drops;
     m.drops_per_cpu = src.stats.drops_per_cpu;
+    m.buffer_full_by_type = src.stats.buffer_full_by_type;
     m.counters = src.stats.counters;
     m.failed = !src.error.ok();
     if (m.failed) m.error = src.error.to_string();
@@ -72,6 +85,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.events_per_second = rate(m.events, before);
     s.sources.push_back(std::move(m));
   }
+  s.host = read_host_usage();
   s.outputs = summary.outputs;
   s.state = summary.state;
   s.process = usage;
@@ -105,10 +119,16 @@ std::string metrics_json(const MetricsSnapshot& s) {
   j["events"] = s.events;
   j["events_per_second"] = s.events_per_second;
   nlohmann::json sources = nlohmann::json::array();
-  for (const auto& src : s.sources)
+  for (const auto& src : s.sources) {
+    // The buffer_full drops by event type name, types with none left out.
+    nlohmann::json by_type = nlohmann::json::object();
+    for (size_t t = 0; t < src.buffer_full_by_type.size() && t < KE_COUNT; ++t)
+      if (src.buffer_full_by_type[t]) by_type[std::string(event_info(static_cast<uint16_t>(t)).name)] = src.buffer_full_by_type[t];
     sources.push_back({{"name", src.name}, {"events", src.events}, {"events_per_second", src.events_per_second},
-                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu}, {"counters", src.counters},
+                       {"drops", src.drops}, {"drops_per_cpu", src.drops_per_cpu},
+                       {"buffer_full_by_type", std::move(by_type)}, {"counters", src.counters},
                        {"failed", src.failed}, {"error", src.error}});
+  }
   j["sources"] = std::move(sources);
   j["alerts"] = {{"total", s.alerts}, {"by_rule", s.alerts_by_rule}, {"by_priority", s.alerts_by_priority}};
   nlohmann::json sinks = nlohmann::json::object();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/host_usage.h"
 #include "app/pipeline.h"
 
 namespace kestrel {
@@ -21,12 +22,13 @@ namespace kestrel {
 struct ProcessUsage {
   uint64_t rss_bytes = 0;
   uint64_t vsz_bytes = 0;
+  uint64_t pss_bytes = 0;  // /proc/self/smaps_rollup's Pss (0 where the kernel has none)
   double cpu_seconds = 0;  // user + system since start
   uint64_t open_fds = 0;
 };
 
-// This process's RSS and virtual size (from /proc/self/statm), CPU time (getrusage) and fd
-// count (/proc/self/fd). Missing files leave fields at 0.
+// This process's RSS and virtual size (from /proc/self/statm), PSS (/proc/self/smaps_rollup),
+// CPU time (getrusage) and fd count (/proc/self/fd). Missing files leave fields at 0.
 ProcessUsage read_process_usage();
 
 struct SourceMetrics {
@@ -35,6 +37,7 @@ struct SourceMetrics {
   double events_per_second = 0;
   std::map<std::string, uint64_t> drops;  // by reason, queue_full and dropped_at_exit included
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;  // kernel drops: reason -> per ring/CPU
+  std::vector<uint64_t> buffer_full_by_type;  // SourceStats::buffer_full_by_type
   std::map<std::string, uint64_t> counters;  // the source's own (SourceStats::counters)
   // The source ended with an error (a plugin's next_batch failed): it
   // delivers nothing more, the other sources go on.
@@ -60,6 +63,7 @@ struct MetricsSnapshot {
   engine::DispatcherStats outputs;
   ThreadTableStats state;
   ProcessUsage process;
+  HostUsage host;  // the machine's CPU, memory, running processes, open files (host_usage.h)
   // Container metadata store counters (app/container_setup.h), empty
   // without a store.
   std::map<std::string, uint64_t> containers;

@@ -136,6 +136,7 @@ SourceStats EbpfSource::stats() const {
   const std::vector<uint64_t>& filtered = probe_ ? probe_->filtered_per_type() : final_filtered_;
   for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
     if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
+  s.buffer_full_by_type = probe_ ? probe_->buffer_full_per_type() : final_buffer_full_;
   return s;
 }
 
@@ -173,6 +174,7 @@ void EbpfSource::close() {
   if (probe_) {
     final_drops_ = read_drops_locked();
     final_filtered_ = probe_->filtered_per_type();
+    final_buffer_full_ = probe_->buffer_full_per_type();
   }
   probe_.reset();
 }

@@ -319,15 +319,20 @@ Status Probe::set_filters(const KernelFilterSet& filters) {
   return ok_status();
 }
 
-std::vector<uint64_t> Probe::filtered_per_type() const {
+std::vector<uint64_t> Probe::per_type_sum(int map_fd) const {
   std::vector<uint64_t> out(KE_COUNT, 0);
-  const int fd = bpf_map__fd(skel_->maps.kb_filtered);
   std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus_));
   for (uint32_t t = 0; t < KE_COUNT; ++t) {
-    if (bpf_map_lookup_elem(fd, &t, per_cpu.data()) != 0) continue;
+    if (bpf_map_lookup_elem(map_fd, &t, per_cpu.data()) != 0) continue;
     for (uint64_t n : per_cpu) out[t] += n;
   }
   return out;
+}
+
+std::vector<uint64_t> Probe::filtered_per_type() const { return per_type_sum(bpf_map__fd(skel_->maps.kb_filtered)); }
+
+std::vector<uint64_t> Probe::buffer_full_per_type() const {
+  return per_type_sum(bpf_map__fd(skel_->maps.kb_buffer_full_by_type));
 }
 
 }  // namespace kestrel::ebpf

@@ -103,8 +103,13 @@ class Probe {
   Status set_filters(const KernelFilterSet& filters);
   // Events the filter dropped, by event type, summed over CPUs.
   std::vector<uint64_t> filtered_per_type() const;
+  // Records the ring had no room for, by event type (KE_COUNT entries,
+  // summed over CPUs): the buffer_full drops split by what was lost.
+  std::vector<uint64_t> buffer_full_per_type() const;
 
  private:
+  // A per-CPU array map keyed by event type, summed over CPUs.
+  std::vector<uint64_t> per_type_sum(int map_fd) const;
   struct ProgramSlot {
     bpf_program* prog = nullptr;
     uint16_t type = 0;

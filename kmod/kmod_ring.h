@@ -44,6 +44,8 @@ class KmodRing {
 
   // Kernel-side drop counters of this CPU, by kestrel_kmod_drop_reason.
   uint64_t drops(uint32_t reason) const;
+  // Its buffer_full drops of records of event type `type`.
+  uint64_t buffer_full_of_type(uint32_t type) const;
   bool corrupt() const { return corrupt_; }
 
  private:

@@ -197,13 +197,28 @@ RingDropsPerCpu KmodSource::read_drops_locked() const {
   return out;
 }
 
-SourceStats KmodSource::stats() const { return ring_source_stats(counters_, drops_per_cpu()); }
+std::vector<uint64_t> KmodSource::read_buffer_full_locked() const {
+  std::vector<uint64_t> out(KE_COUNT, 0);
+  for (const auto& ring : rings_)
+    for (uint32_t t = 0; t < KE_COUNT; ++t) out[t] += ring.buffer_full_of_type(t);
+  return out;
+}
+
+SourceStats KmodSource::stats() const {
+  SourceStats s = ring_source_stats(counters_, drops_per_cpu());
+  std::lock_guard<std::mutex> lock(mu_);
+  s.buffer_full_by_type = rings_.empty() ? final_buffer_full_ : read_buffer_full_locked();
+  return s;
+}
 
 void KmodSource::close() {
   std::lock_guard<std::mutex> lock(mu_);
   // The drop counters live in the rings: keep their last values, so the
   // end-of-run summary (read after close) still reports them.
-  if (!rings_.empty()) final_drops_ = read_drops_locked();
+  if (!rings_.empty()) {
+    final_drops_ = read_drops_locked();
+    final_buffer_full_ = read_buffer_full_locked();
+  }
   rings_.clear();  // unmap before the device is released
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -103,6 +103,8 @@ class KmodSource final : public Source {
   mutable std::mutex mu_;
   std::vector<kmod::KmodRing> rings_;
   RingDropsPerCpu final_drops_;  // guarded by mu_; set by close()
+  std::vector<uint64_t> final_buffer_full_;  // likewise: buffer_full drops by event type
+  std::vector<uint64_t> read_buffer_full_locked() const;
   RingBatchCounters counters_;
 };
 

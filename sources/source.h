@@ -72,6 +72,11 @@ struct SourceStats {
   // The same drops per CPU ring, for sources that have them (ebpf, kmod):
   // reason -> one count per ring. Sums equal `drops` for those reasons.
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;
+  // The "buffer_full" drops by event type (index: kestrel_event_type), for
+  // sources whose kernel side knows what it could not fit (ebpf, kmod);
+  // empty for the others. Feeds Falco's drop categories
+  // (app/falco_drop_categories.h).
+  std::vector<uint64_t> buffer_full_by_type;
   // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
   // sandbox's own drop claims, packets it malformed, connections refused):
   // reported like every drop, but the drop alarm (app/drop_alarm.h) never

@@ -62,6 +62,15 @@ struct {
 	__type(value, u64);
 } kb_drops SEC(".maps");
 
+/* Records the ring had no room for (KB_DROP_BUFFER_FULL), per CPU, by event
+ * type: the loader sorts them into Falco's drop categories. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KE_COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} kb_buffer_full_by_type SEC(".maps");
+
 /*
  * clone3's flags, keyed by the child's tid. clone3 passes them in a struct
  * in the caller's memory (on its stack, for glibc), which the parent may

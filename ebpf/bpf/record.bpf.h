@@ -245,8 +245,13 @@ static __always_inline void kb_submit(struct kb_rec *r)
 	 * see; the empty asm stops clang from proving that and dropping it.
 	 */
 	asm volatile("" : "+r"(len));
-	if (bpf_ringbuf_output(rb, r->buf, len & KB_OFF_MASK, BPF_RB_NO_WAKEUP) != 0)
+	if (bpf_ringbuf_output(rb, r->buf, len & KB_OFF_MASK, BPF_RB_NO_WAKEUP) != 0) {
 		kb_count_drop(KB_DROP_BUFFER_FULL);
+		u32 type = ((struct kestrel_event_hdr *)r->buf)->type;
+		u64 *n = bpf_map_lookup_elem(&kb_buffer_full_by_type, &type);
+		if (n)
+			*n += 1;
+	}
 }
 
 #endif /* KESTREL_EBPF_RECORD_BPF_H */

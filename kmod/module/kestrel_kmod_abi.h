@@ -32,8 +32,8 @@
 
 #define KESTREL_KMOD_DEVICE "/dev/kestrel"
 /* 2: drops gained param_mismatch; 3: the syscall map in kestrel_kmod_start,
- * drops gained compat_ignored */
-#define KESTREL_KMOD_ABI_VERSION 3
+ * drops gained compat_ignored; 4: the ring header gained buffer_full_by_type */
+#define KESTREL_KMOD_ABI_VERSION 4
 #define KESTREL_KMOD_RING_HDR_BYTES 4096
 /* Words of an event-type bitmap (bit t = event type t of events.def). */
 #define KESTREL_KMOD_TYPE_WORDS 4
@@ -68,6 +68,9 @@ struct kestrel_kmod_ring_hdr {
 	uint64_t pad1[7];
 	uint64_t size;     /* data bytes after the header page */
 	uint64_t drops[KESTREL_KMOD_DROP_COUNT]; /* records lost, by reason */
+	/* The BUFFER_FULL drops again, by the event type of the record that
+	 * did not fit (index: kestrel_event_type). */
+	uint64_t buffer_full_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
 };
 
 struct kestrel_kmod_info {

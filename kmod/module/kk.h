@@ -25,6 +25,7 @@ struct kk_ring {
 	u64 size;
 	u64 head;
 	u64 drops[KESTREL_KMOD_DROP_COUNT];
+	u64 buffer_full_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
 };
 
 /* What the probes read while capture runs (set up before the probes are

@@ -237,6 +237,9 @@ static int __init kk_init(void)
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, tail) != 64);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, size) != 128);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, drops) != 136);
+	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, buffer_full_by_type) !=
+		     136 + 8 * KESTREL_KMOD_DROP_COUNT);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_ring_hdr) > KESTREL_KMOD_RING_HDR_BYTES);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_info) != 40);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 	BUILD_BUG_ON(sizeof(struct kestrel_event_hdr) != KESTREL_EVENT_HDR_SIZE);

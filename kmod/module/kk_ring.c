@@ -81,7 +81,15 @@ void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len)
 
 	if (tail > head || head - tail > ring->size ||
 	    head + pad + need - tail > ring->size) {
+		u16 type = ((const struct kestrel_event_hdr *)rec)->type;
+
 		kk_ring_drop(ring, KESTREL_KMOD_DROP_BUFFER_FULL);
+		/* Userspace may scribble on the header page: keep our own count
+		 * and publish it, as for drops[]. */
+		if (type < KESTREL_KMOD_TYPE_WORDS * 64) {
+			ring->buffer_full_by_type[type]++;
+			WRITE_ONCE(ring->hdr->buffer_full_by_type[type], ring->buffer_full_by_type[type]);
+		}
 		return;
 	}
 	if (pad) {

@@ -4,6 +4,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -13,8 +18,10 @@
 #include "app/event_second_clock.h"
 #include "base/token_bucket.h"
 #include "app/falco_metrics.h"
+#include "app/host_usage.h"
 #include "app/metrics.h"
 #include "outputs/alert_format.h"
+#include "sources/abi/kestrel_event.h"
 #include "app/webserver.h"
 
 namespace kestrel {
@@ -31,6 +38,14 @@ PipelineSummary sample_summary() {
   src.stats.events = 1000;
   src.stats.drops = {{"buffer_full", 7}};
   src.stats.drops_per_cpu = {{"buffer_full", {3, 4}}};
+  // What the probe could not fit, by type (7 in all): 2 openat, 1 creat,
+  // 1 procexit, 1 setns, 2 read (a type in none of Falco's categories).
+  src.stats.buffer_full_by_type.assign(KE_COUNT, 0);
+  src.stats.buffer_full_by_type[KE_OPENAT] = 2;
+  src.stats.buffer_full_by_type[KE_CREAT] = 1;
+  src.stats.buffer_full_by_type[KE_PROCEXIT] = 1;
+  src.stats.buffer_full_by_type[KE_SETNS] = 1;
+  src.stats.buffer_full_by_type[KE_READ] = 2;
   src.queue_drops = 5;
   src.dropped_at_exit = 6;
   s.sources.push_back(src);
@@ -128,11 +143,47 @@ TEST(Metrics, EventsPerSecondFromThePreviousSnapshot) {
   EXPECT_NE(metrics_log_line(second).find("output_drops=8"), std::string::npos) << metrics_log_line(second);
 }
 
-// Every metric name the official Falco Grafana dashboard queries
-// (falcosecurity/charts charts/falco/dashboards/falco-dashboard.json; the
-// JSON itself is not in our reference corpus, its queries are taken from a
-// public write-up of it) plus the rest of Falco's documented base metrics
-// that Kestrel measures, with the labels the dashboard groups by.
+// Every metric the official Falco Grafana dashboard queries, as listed from
+// its panels' `expr` and its template variables' label_values() queries:
+// falcosecurity/falco chart/falco/dashboards/falco-dashboard.json at commit
+// 5cd31fe98605f2e237ca6ccea7d5d11ff64187ef ("version": 46; the file is not
+// copied here, only the names and label selectors it uses). `pod` and
+// `namespace` in its selectors are Prometheus' target labels, not Falco's.
+struct DashboardQuery {
+  const char* metric;
+  const char* labels;  // the label selector it filters on, "" for none
+};
+constexpr DashboardQuery kFalcoDashboardQueries[] = {
+    {"falcosecurity_falco_rules_matches_total", ""},  // by rule_name, source, priority
+    {"falcosecurity_scap_n_evts_total", ""},
+    {"falcosecurity_falco_n_evts_total", ""},
+    {"falcosecurity_falco_memory_rss_bytes", ""},
+    {"falcosecurity_falco_memory_vsz_bytes", ""},
+    {"falcosecurity_falco_cpu_usage_ratio", ""},
+    {"falcosecurity_scap_n_drops_total", ""},
+    {"falcosecurity_falco_outputs_queue_num_drops_total", ""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"clone_fork\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"connect\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"dir_file\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"execve\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"open\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"enter\",drop=\"other_interest\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"clone_fork\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"connect\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"dir_file\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"execve\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"open\""},
+    {"falcosecurity_scap_n_drops_buffer_total", "dir=\"exit\",drop=\"other_interest\""},
+    {"falcosecurity_scap_n_drops_cpu_total", ""},
+    {"falcosecurity_scap_n_drops_full_threadtable_total", ""},
+    {"falcosecurity_scap_n_drops_scratch_map_total", ""},
+    {"falcosecurity_falco_version_info", ""},  // by version
+    {"falcosecurity_scap_engine_name_info", ""},  // by engine_name
+};
+
+// Every query of the dashboard finds its series, plus the rest of Falco's
+// documented metrics that Kestrel measures, with the labels the dashboard
+// groups by.
 TEST(FalcoMetrics, EveryNameFalcosDashboardQueriesIsServed) {
   PipelineSummary summary = sample_summary();
   summary.rule_matches[{"syscall", "Shell \"quoted\" rule"}] = {"Shell \"quoted\" rule", "syscall",
@@ -145,21 +196,28 @@ TEST(FalcoMetrics, EveryNameFalcosDashboardQueriesIsServed) {
   auto m = parse_prometheus(text);
   std::set<std::string> names;
   for (const auto& [sample, value] : m) names.insert(sample.substr(0, sample.find('{')));
-  // The dashboard's queries.
-  for (const char* name : {"falcosecurity_falco_rules_matches_total", "falcosecurity_scap_n_evts_total",
-                           "falcosecurity_falco_memory_rss_bytes", "falcosecurity_falco_memory_vsz_bytes",
-                           "falcosecurity_falco_cpu_usage_ratio", "falcosecurity_scap_n_drops_total",
-                           "falcosecurity_falco_outputs_queue_num_drops_total", "falcosecurity_scap_n_drops_buffer_total",
-                           "falcosecurity_scap_n_drops_cpu_total", "falcosecurity_scap_n_drops_full_threadtable_total",
-                           "falcosecurity_scap_n_drops_scratch_map_total", "falcosecurity_falco_version_info",
-                           "falcosecurity_scap_engine_name_info",
-                           // Falco's documented base metrics Kestrel measures too.
-                           "falcosecurity_falco_n_evts_total", "falcosecurity_evt_hostname_info",
+  // The dashboard's queries: each metric, and each label selector it uses
+  // matches a served series (the selector is a subset of its labels).
+  for (const auto& q : kFalcoDashboardQueries) {
+    bool found = false;
+    for (const auto& [sample, value] : m) {
+      const size_t brace = sample.find('{');
+      if (sample.substr(0, brace) != q.metric) continue;
+      const std::string labels = brace == std::string::npos ? "" : sample.substr(brace);
+      if (labels.find(q.labels) != std::string::npos) found = true;
+    }
+    EXPECT_TRUE(found) << q.metric << "{" << q.labels << "} missing from\n" << text;
+  }
+  // Falco's documented metrics Kestrel measures too.
+  for (const char* name : {"falcosecurity_falco_n_evts_total", "falcosecurity_evt_hostname_info",
                            "falcosecurity_falco_kernel_release_info", "falcosecurity_falco_evt_source_info",
                            "falcosecurity_falco_start_timestamp_nanoseconds",
                            "falcosecurity_falco_host_boot_timestamp_nanoseconds",
                            "falcosecurity_falco_host_num_cpus_total", "falcosecurity_falco_duration_seconds_total",
-                           "falcosecurity_scap_n_threads_total", "falcosecurity_scap_n_fds_total"})
+                           "falcosecurity_scap_n_threads_total", "falcosecurity_scap_n_fds_total",
+                           "falcosecurity_falco_memory_pss_bytes", "falcosecurity_falco_host_cpu_usage_ratio",
+                           "falcosecurity_falco_host_memory_used_bytes", "falcosecurity_falco_host_procs_running_total",
+                           "falcosecurity_falco_host_open_fds_total"})
     EXPECT_TRUE(names.count(name)) << name << " missing from\n" << text;
   // Falco's labels and values.
   EXPECT_EQ(m["falcosecurity_falco_rules_matches_total{priority=\"2\",rule_name=\"Shell \\\"quoted\\\" rule\","
@@ -174,7 +232,23 @@ TEST(FalcoMetrics, EveryNameFalcosDashboardQueriesIsServed) {
   EXPECT_EQ(m["falcosecurity_scap_n_evts_total"], 1000);
   EXPECT_EQ(m["falcosecurity_falco_n_evts_total"], 1000);
   EXPECT_EQ(m["falcosecurity_scap_n_drops_total"], 7 + 5 + 6);  // kernel, queue_full, dropped_at_exit
-  EXPECT_EQ(m["falcosecurity_scap_n_drops_buffer_total{drop=\"total\"}"], 7);
+  // libs' categories: openat and creat are "open", procexit "proc",
+  // setns "other_interest", all exits (Kestrel emits no enter events); read
+  // is in none. No sample for the total, as Falco.
+  auto buffer = [&](const char* dir, const char* drop) {
+    const std::string key =
+        std::string("falcosecurity_scap_n_drops_buffer_total{dir=\"") + dir + "\",drop=\"" + drop + "\"}";
+    EXPECT_TRUE(m.count(key)) << key;
+    return m[key];
+  };
+  EXPECT_EQ(buffer("exit", "open"), 3);
+  EXPECT_EQ(buffer("exit", "proc"), 1);
+  EXPECT_EQ(buffer("exit", "other_interest"), 1);
+  for (const char* drop : {"clone_fork", "execve", "connect", "dir_file"}) EXPECT_EQ(buffer("exit", drop), 0) << drop;
+  EXPECT_EQ(buffer("exit", "close"), 0);
+  for (const char* drop : {"clone_fork", "execve", "connect", "open", "dir_file", "other_interest"})
+    EXPECT_EQ(buffer("enter", drop), 0) << drop;
+  EXPECT_FALSE(m.count("falcosecurity_scap_n_drops_buffer_total"));
   EXPECT_EQ(m["falcosecurity_scap_n_drops_cpu_total{cpu=\"1\"}"], 4);
   EXPECT_EQ(m["falcosecurity_falco_outputs_queue_num_drops_total"], 4);
   EXPECT_EQ(m["falcosecurity_scap_n_threads_total"], 120);
@@ -218,6 +292,76 @@ TEST(FalcoMetrics, SnapshotAlertIsFalcos) {
   EXPECT_TRUE(f["falco.cpu_usage_perc"].is_number_float());
   EXPECT_GT(f["falco.memory_rss_mb"].get<double>(), 1.0);
   EXPECT_GE(f["falco.duration_sec"].get<uint64_t>(), 4u);
+  // Falco's kernel_event_counters keys: the total and the fourteen categories.
+  EXPECT_EQ(f["scap.n_drops_buffer_total"], 7);
+  EXPECT_EQ(f["scap.n_drops_buffer_open_exit"], 3);
+  EXPECT_EQ(f["scap.n_drops_buffer_proc_exit"], 1);
+  EXPECT_EQ(f["scap.n_drops_buffer_other_interest_exit"], 1);
+  for (const char* key : {"scap.n_drops_buffer_clone_fork_enter", "scap.n_drops_buffer_clone_fork_exit",
+                          "scap.n_drops_buffer_execve_enter", "scap.n_drops_buffer_execve_exit",
+                          "scap.n_drops_buffer_connect_enter", "scap.n_drops_buffer_connect_exit",
+                          "scap.n_drops_buffer_open_enter", "scap.n_drops_buffer_dir_file_enter",
+                          "scap.n_drops_buffer_dir_file_exit", "scap.n_drops_buffer_other_interest_enter",
+                          "scap.n_drops_buffer_close_exit"})
+    EXPECT_EQ(f[key], 0) << key;
+  // Falco's resource_utilization keys for the host.
+  for (const char* key : {"falco.host_cpu_usage_perc", "falco.host_memory_used_mb", "falco.memory_pss_mb"})
+    EXPECT_TRUE(f[key].is_number()) << key;
+  EXPECT_GE(f["falco.host_procs_running"].get<uint64_t>(), 1u);
+  EXPECT_GT(f["falco.host_open_fds"].get<uint64_t>(), 0u);
+}
+
+// The host figures computed as libs does, from a /proc tree whose numbers
+// give known answers: cpu 100 - 600*100/1000 = 40 %, memory 8000 - 1000 -
+// 500 - 2500 = 4000 kB, procs_running 3, file-nr's first field 1234.
+TEST(HostUsage, ReadsTheFiguresLibsReadsTheWayLibsComputesThem) {
+  char tmpl[] = "/tmp/kestrel_host_usage_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  ASSERT_EQ(mkdir((root + "/sys").c_str(), 0700), 0);
+  ASSERT_EQ(mkdir((root + "/sys/fs").c_str(), 0700), 0);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(root + "/" + name) << text;
+  };
+  write("stat",
+        "cpu  100 50 150 600 40 30 30 0 0 0\ncpu0 100 50 150 600 40 30 30 0 0 0\nintr 5\nctxt 9\n"
+        "btime 1700000000\nprocesses 77\nprocs_running 3\nprocs_blocked 0\n");
+  write("meminfo",
+        "MemTotal:        8000 kB\nMemFree:         1000 kB\nMemAvailable:    5000 kB\nBuffers:          500 kB\n"
+        "Cached:          2500 kB\nSwapCached:        7 kB\n");
+  write("sys/fs/file-nr", "1234\t0\t9223372036854775807\n");
+  const HostUsage h = read_host_usage(root);
+  std::filesystem::remove_all(root);
+  EXPECT_DOUBLE_EQ(h.cpu_usage_perc, 40.0);
+  EXPECT_EQ(h.memory_used_kb, 4000u);
+  EXPECT_EQ(h.procs_running, 3u);
+  EXPECT_EQ(h.open_fds, 1234u);
+}
+
+// On this machine: the published host gauges agree with /proc read here.
+TEST(HostUsage, PublishedHostGaugesMatchThisMachine) {
+  auto snapshot = make_snapshot(sample_summary(), nullptr, std::chrono::steady_clock::now(), read_process_usage());
+  auto m = parse_prometheus(metrics_prometheus(snapshot));
+  uint64_t file_nr = 0;
+  std::ifstream("/proc/sys/fs/file-nr") >> file_nr;
+  uint64_t mem_total_kb = 0;
+  {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    meminfo >> key >> mem_total_kb;
+    ASSERT_EQ(key, "MemTotal:");
+  }
+  const double fds = m["falcosecurity_falco_host_open_fds_total"];
+  EXPECT_GT(fds, 0);
+  // Others open and close files meanwhile: the same order of magnitude.
+  EXPECT_LT(std::abs(fds - static_cast<double>(file_nr)), static_cast<double>(file_nr) / 2 + 1000) << file_nr;
+  EXPECT_GT(m["falcosecurity_falco_host_memory_used_bytes"], 0);
+  EXPECT_LT(m["falcosecurity_falco_host_memory_used_bytes"], static_cast<double>(mem_total_kb) * 1024);
+  EXPECT_GT(m["falcosecurity_falco_host_cpu_usage_ratio"], 0);  // this machine has been busy since boot
+  EXPECT_LE(m["falcosecurity_falco_host_cpu_usage_ratio"], 1);
+  EXPECT_GE(m["falcosecurity_falco_host_procs_running_total"], 1);  // this test is running
+  EXPECT_GT(m["falcosecurity_falco_memory_pss_bytes"], 1e5);
+  EXPECT_LE(m["falcosecurity_falco_memory_pss_bytes"], m["falcosecurity_falco_memory_rss_bytes"] + 4096);
 }
 
 TEST(DropAlarm, FiresAboveTheThresholdWithTheConfiguredActions) {

@@ -28,7 +28,7 @@ typedef int64_t s64;
 #include "ebpf/bpf/probe_abi.h"
 
 /* The maps (only their addresses matter) and the loader's knobs. */
-static int kb_drops, kb_scratch, kb_ringbufs;
+static int kb_drops, kb_scratch, kb_ringbufs, kb_buffer_full_by_type;
 static const u32 kb_ignore_tgid = 0;
 static const u64 kb_epoch_offset_ns = 0;
 static const u32 kb_cpus_per_buffer = 1;

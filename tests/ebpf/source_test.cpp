@@ -100,6 +100,49 @@ TEST_F(EbpfLive, DropsAreCountedWhenTheBufferIsFull) {
   EXPECT_EQ(small.stats().drops.count("malformed"), 0u);
 }
 
+// The buffer_full drops are also counted by the type of what was lost (for
+// Falco's drop categories). Only openat and mkdir are attached, and this
+// process floods both: the drops are theirs and no other type's.
+TEST_F(EbpfLive, BufferFullDropsAreCountedByTheTypeOfWhatWasLost) {
+  EbpfOptions opt;
+  opt.drop_own_events = false;
+  opt.buffer_bytes = 4096;
+  EbpfSource small(opt);
+  EventTypeSet types;
+  types.set(KE_OPENAT);
+  types.set(KE_MKDIR);
+  ASSERT_TRUE(small.set_event_filter(types).ok());
+  ASSERT_TRUE(small.open().ok());
+  const std::string dir = temp_path("drop-types");
+  for (int i = 0; i < 2000; ++i) {
+    int fd = ::open("/etc/hostname", O_RDONLY);
+    if (fd >= 0) ::close(fd);
+    const std::string d = dir + "-" + std::to_string(i);
+    if (::mkdir(d.c_str(), 0700) == 0) ::rmdir(d.c_str());  // rmdir is not attached
+  }
+  // Read by type first, the total after: the counters only grow.
+  const std::vector<uint64_t> by_type = small.stats().buffer_full_by_type;
+  const uint64_t total = small.stats().drops["buffer_full"];
+  ASSERT_EQ(by_type.size(), static_cast<size_t>(KE_COUNT));
+  // Each record is about the same size: of our 4000 at least half cannot
+  // have fit in one page, and both types lost some.
+  EXPECT_GE(by_type[KE_OPENAT] + by_type[KE_MKDIR], 2000u);
+  EXPECT_GT(by_type[KE_OPENAT], 0u);
+  EXPECT_GT(by_type[KE_MKDIR], 0u);
+  EXPECT_LE(by_type[KE_OPENAT] + by_type[KE_MKDIR], total);
+  for (uint16_t t = 0; t < KE_COUNT; ++t) {
+    if (t != KE_OPENAT && t != KE_MKDIR) {
+      EXPECT_EQ(by_type[t], 0u) << event_info(t).name;
+    }
+  }
+  // The counts outlive the probe (the end-of-run summary reads them after close).
+  small.close();
+  const std::vector<uint64_t> after = small.stats().buffer_full_by_type;
+  ASSERT_EQ(after.size(), static_cast<size_t>(KE_COUNT));
+  EXPECT_GE(after[KE_OPENAT], by_type[KE_OPENAT]);
+  EXPECT_GE(after[KE_MKDIR], by_type[KE_MKDIR]);
+}
+
 // Each batch merges the per-CPU buffers into timestamp order.
 TEST_F(EbpfLive, BatchesAreMergedInTimestampOrder) {
   auto work = [] {

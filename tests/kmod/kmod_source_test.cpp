@@ -157,6 +157,14 @@ TEST(KmodRing, DropCountersComeFromTheHeader) {
   EXPECT_EQ(ring->drops(KESTREL_KMOD_DROP_TOO_LARGE), 2u);
   EXPECT_STREQ(kmod_drop_reason_name(KESTREL_KMOD_DROP_BUFFER_FULL), "buffer_full");
   EXPECT_STREQ(kmod_drop_reason_name(KESTREL_KMOD_DROP_TOO_LARGE), "too_large");
+  // The module's split of the buffer_full drops by event type (ABI 4); a
+  // type past the header's table reads 0, never past the page.
+  rings.hdr(0)->buffer_full_by_type[KE_OPENAT] = 4;
+  rings.hdr(0)->buffer_full_by_type[KE_CLOSE] = 1;
+  EXPECT_EQ(ring->buffer_full_of_type(KE_OPENAT), 4u);
+  EXPECT_EQ(ring->buffer_full_of_type(KE_CLOSE), 1u);
+  EXPECT_EQ(ring->buffer_full_of_type(KE_READ), 0u);
+  EXPECT_EQ(ring->buffer_full_of_type(KESTREL_KMOD_TYPE_WORDS * 64), 0u);
 }
 
 // The optional process params the module copies follow what the rules read
