@@ -47,7 +47,7 @@ def check(cond, what):
 TEST_RULES = """
 - rule: Kestrel Containerd Test Marker Read
   desc: a container of the containerd test reads its marker file
-  condition: open_read and fd.name = /etc/kestrel-marker and container
+  condition: evt.type in (open, openat, openat2) and evt.dir = < and fd.name = /etc/kestrel-marker and container.id != host
   output: >
     marker read (container.name=%container.name container.image.repository=%container.image.repository
     container.image.tag=%container.image.tag container.image=%container.image container.type=%container.type
