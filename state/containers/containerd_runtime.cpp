@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "github.com/containerd/containerd/api/events/container.pb.h"
@@ -159,6 +160,7 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
   evs::SubscribeRequest req;
   // Filters are alternatives; within one, conditions joined by ',' all hold.
   for (const std::string& ns : namespaces_) req.add_filters("namespace==\"" + ns + "\",topic~=\"^/containers/\"");
+  std::string last_error;
   while (!stop.load()) {
     // As in DockerRuntime::watch: connect only once the socket exists.
     if (!socket_exists(socket_)) {
@@ -195,7 +197,17 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
     }
     ended = true;
     canceller.join();
-    reader->Finish();  // the stream's end (containerd gone, cancelled): subscribe again
+    // The stream's end (containerd gone, cancelled, a refused filter):
+    // said once per distinct reason, then subscribe again.
+    grpc::Status s = reader->Finish();
+    if (!stop.load() && s.error_code() != grpc::StatusCode::OK) {
+      std::string reason = std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
+      if (reason != last_error) {
+        std::fprintf(stderr, "kestrel: containers: containerd: Events.Subscribe on %s: %s\n", socket_.c_str(),
+                     reason.c_str());
+        last_error = std::move(reason);
+      }
+    }
     sleep_unless_stopped(stop, 10);
   }
 }

@@ -16,7 +16,9 @@ each (eBPF sees the runc processes; their cgroup names the 64-hex id):
 container.name, container.image / .repository / .tag from containerd's
 record, container.type (containerd; cri for the pod), container.privileged,
 container.start_ts (containerd's created_at), the bind mount in
-container.mounts, and k8s.pod.name / k8s.ns.name / k8s.pod.uid for the pod.
+container.mounts, and k8s.pod.name / k8s.ns.name / k8s.pod.uid for the pod;
+from the metrics, that no lookup failed and that containerd's events
+reached the store.
 Fails, never skips, when containerd, ctr or busybox is missing or
 containerd cannot start.
 
@@ -34,6 +36,7 @@ from docker_harness import HarnessError, generate_pod_init, start_kestrel  # noq
 
 KESTREL, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
 NAMESPACE = "k8s.io"
+METRICS = os.path.join(WORK, "metrics.jsonl")
 
 failures = []
 
@@ -73,6 +76,8 @@ CONTAINERS = [
 def main():
     require_tools()
     os.makedirs(WORK, exist_ok=True)
+    if os.path.exists(METRICS):
+        os.unlink(METRICS)
     # start_kestrel also runs the gVisor source; it needs a pod-init config.
     pod_init = os.path.join(WORK, "pod-init.json")
     generate_pod_init(KESTREL, os.path.join(WORK, "gvisor.sock"), pod_init)
@@ -85,7 +90,8 @@ def main():
         kestrel, out_path, err_path = start_kestrel(
             KESTREL, WORK, [os.path.join(WORK, "rules.yaml")], pod_init, '""',
             ["-o", "containers.containerd_socket=" + containerd.sock,
-             "-o", "containers.containerd_namespaces=" + NAMESPACE])
+             "-o", "containers.containerd_namespaces=" + NAMESPACE,
+             "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.output_file=" + METRICS])
         os.makedirs(os.path.join(WORK, "hostdir"), exist_ok=True)
         for name, cid, privileged, extra in CONTAINERS:
             extra = [x.replace("{work}", WORK) for x in extra]
@@ -137,6 +143,16 @@ def main():
             check(f.get("k8s.pod.uid") == "0d9c-kestrel-uid", "kc-pod: k8s.pod.uid (got %r)" % f.get("k8s.pod.uid"))
         else:
             check(f.get("k8s.pod.name") in (None, "<NA>"), "%s: no k8s.pod.name (got %r)" % (name, f.get("k8s.pod.name")))
+    # The store's counters: every container was found in containerd
+    # (synchronously or from its create event), no lookup failed, and the
+    # events subscription delivered: by kc-pod's first event, kc-runc's
+    # create (and delete) had long been published, and are applied then.
+    snaps = [json.loads(line) for line in open(METRICS) if line.startswith("{")] if os.path.exists(METRICS) else []
+    counters = snaps[-1].get("containers", {}) if snaps else {}
+    check(counters.get("lookup_errors") == 0 and counters.get("lookup_timeouts") == 0,
+          "no failed containerd lookups (%r)" % counters)
+    check(counters.get("runtime_updates", 0) >= 1, "containerd events applied to the store (%r)" % counters)
+    check("Events.Subscribe" not in open(err_path).read(), "the events subscription was not refused")
     if failures:
         print("kestrel stderr:\n" + open(err_path).read()[-4000:])
         for a in alerts:
