@@ -1,5 +1,6 @@
 #include "app/container_setup.h"
 
+#include "state/containers/containerd_runtime.h"
 #include "state/containers/docker_runtime.h"
 
 namespace kestrel {
@@ -11,6 +12,11 @@ std::unique_ptr<ContainerStore> make_container_store(const KestrelConfig& config
     runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.docker_socket, "docker"));
   if (!config.containers.podman_socket.empty())
     runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.podman_socket, "podman"));
+  // After Docker: Docker's own containers are also containerd's (namespace
+  // moby), and Docker knows their names and images, containerd does not.
+  if (!config.containers.containerd_socket.empty() && !config.containers.containerd_namespaces.empty())
+    runtimes.push_back(std::make_unique<ContainerdRuntime>(config.containers.containerd_socket,
+                                                           config.containers.containerd_namespaces));
   if (runtimes.empty()) return nullptr;
   ContainerStoreOptions o;
   if (config.containers.cache_size > 0) o.capacity = config.containers.cache_size;

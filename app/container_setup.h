@@ -1,7 +1,8 @@
 // container_setup.h — the container metadata store the collector runs with.
 //
 // From the `containers` config section: one DockerRuntime per configured
-// socket (Docker, podman's compatible API), in that order, behind one
+// socket (Docker, podman's compatible API), then a ContainerdRuntime for
+// containerd's socket and namespaces, in that order, behind one
 // ContainerStore (state/containers/container_store.h). None while
 // replaying a capture (-e): live runtimes do not describe a recording.
 #pragma once

@@ -63,7 +63,39 @@ for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "$@"; do
   fi
 done
 
+# containerd's gRPC API (state/containers/containerd_*): its .proto files as
+# Debian ships them, in golang-github-containerd-containerd-dev, with the
+# gogo options and well-known types they import. Installing that package
+# would pull ~110 Go source packages and upgrade systemd, for a handful of
+# .proto files, so its files (and its two proto dependencies') are unpacked
+# from the packages apt downloads into CONTAINERD_PROTO_ROOT; state/CMakeLists.txt
+# generates the C++ from there (or from /usr/share/gocode/src when the
+# package is installed for real).
+CONTAINERD_PROTO_ROOT=/usr/local/share/kestrel/gocode
+CONTAINERD_PROTO_PKGS=(golang-github-containerd-containerd-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev)
+containerd_protos_present() {
+  [[ -f $CONTAINERD_PROTO_ROOT/src/github.com/containerd/containerd/api/services/containers/v1/containers.proto &&
+     -f $CONTAINERD_PROTO_ROOT/src/github.com/gogo/protobuf/gogoproto/gogo.proto ]]
+}
+unpack_containerd_protos() {
+  local tmp
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"
+  if id _apt >/dev/null 2>&1; then chown _apt "$tmp"; fi  # apt downloads as _apt
+  # No package lists yet (a fresh machine where nothing else was missing): fetch them once.
+  (cd "$tmp" && { apt-get download -qq "${CONTAINERD_PROTO_PKGS[@]}" 2>/dev/null ||
+                  { apt-get update -qq && apt-get download -qq "${CONTAINERD_PROTO_PKGS[@]}"; }; })
+  mkdir -p "$tmp/root"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+  mkdir -p "$CONTAINERD_PROTO_ROOT"
+  rm -rf "$CONTAINERD_PROTO_ROOT/src"
+  mv "$tmp/root/usr/share/gocode/src" "$CONTAINERD_PROTO_ROOT/src"
+  rm -rf "$tmp"
+  echo "install-deps: containerd API protos unpacked into $CONTAINERD_PROTO_ROOT/src"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  containerd_protos_present || unpack_containerd_protos
   echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
   exit 0
 fi
@@ -72,3 +104,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+containerd_protos_present || unpack_containerd_protos

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "state/containers/image_ref.h"
+#include "state/containers/kubernetes_labels.h"
 
 namespace kestrel {
 namespace {
@@ -53,17 +54,6 @@ std::string healthcheck_of(const json& hc) {
 std::string strip_sha256(std::string s) {
   if (s.rfind("sha256:", 0) == 0) s.erase(0, 7);
   return s;
-}
-
-void kubernetes_from_labels(ContainerInfo& c) {
-  auto get = [&](const char* k) {
-    auto it = c.labels.find(k);
-    return it == c.labels.end() ? std::string() : it->second;
-  };
-  c.pod_name = get("io.kubernetes.pod.name");
-  c.pod_namespace = get("io.kubernetes.pod.namespace");
-  c.pod_uid = get("io.kubernetes.pod.uid");
-  c.pod_sandbox_id = get("io.kubernetes.sandbox.id");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "state/containers/docker_inspect.h"
+#include "state/containers/kubernetes_labels.h"
 #include "state/containers/unix_http.h"
 
 namespace kestrel {
@@ -66,7 +67,7 @@ LookupResult DockerRuntime::inspect(std::string_view id, std::chrono::millisecon
     if (sb.status == HttpReply::Status::kOk && sb.code == 200) {
       if (auto pod = parse_docker_inspect(sb.body, type_); pod.ok())
         for (auto& [k, v] : pod->labels)
-          if (k.rfind("io.kubernetes.", 0) != 0 && k.rfind("annotation.", 0) != 0) out.info.pod_labels[k] = v;
+          if (!is_runtime_label(k)) out.info.pod_labels[k] = v;
     }
   }
   return out;

@@ -1,0 +1,215 @@
+#include "state/containers/containerd_runtime.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "github.com/containerd/containerd/api/events/container.pb.h"
+#include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
+#include "github.com/containerd/containerd/api/services/events/v1/events.grpc.pb.h"
+#include "state/containers/containerd_container.h"
+#include "state/containers/docker_inspect.h"
+#include "state/containers/kubernetes_labels.h"
+
+namespace kestrel {
+
+namespace ctr = containerd::services::containers::v1;
+namespace evs = containerd::services::events::v1;
+
+struct ContainerdRuntime::Client {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<ctr::Containers::Stub> containers;
+  std::unique_ptr<evs::Events::Stub> events;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool socket_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// gRPC takes deadlines on the system clock only.
+std::chrono::system_clock::time_point wall_deadline(Clock::time_point deadline) {
+  return std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
+}
+
+// containerd keys every request by this header.
+void set_namespace(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
+
+LookupResult failed(const grpc::Status& s, std::string what) {
+  LookupResult out;
+  switch (s.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED: out.outcome = LookupOutcome::kTimeout; break;
+    case grpc::StatusCode::UNAVAILABLE: out.outcome = LookupOutcome::kUnavailable; break;
+    default: out.outcome = LookupOutcome::kError; break;
+  }
+  out.error = std::move(what) + ": " + std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
+  return out;
+}
+
+void sleep_unless_stopped(const std::atomic<bool>& stop, int tenths) {
+  for (int i = 0; i < tenths && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// The id an event names, "" for topics other than the container ones.
+std::string event_container_id(const evs::Envelope& env, bool& gone) {
+  gone = false;
+  const std::string& topic = env.topic();
+  const std::string& value = env.event().value();
+  if (topic == "/containers/create") {
+    containerd::events::ContainerCreate e;
+    return e.ParseFromString(value) ? e.id() : std::string();
+  }
+  if (topic == "/containers/update") {
+    containerd::events::ContainerUpdate e;
+    return e.ParseFromString(value) ? e.id() : std::string();
+  }
+  if (topic == "/containers/delete") {
+    containerd::events::ContainerDelete e;
+    gone = true;
+    return e.ParseFromString(value) ? e.id() : std::string();
+  }
+  return {};
+}
+
+}  // namespace
+
+ContainerdRuntime::ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces)
+    : socket_(std::move(socket_path)), namespaces_(std::move(namespaces)) {}
+
+ContainerdRuntime::~ContainerdRuntime() = default;
+
+std::shared_ptr<ContainerdRuntime::Client> ContainerdRuntime::client() {
+  std::lock_guard lock(mu_);
+  if (client_) return client_;
+  grpc::ChannelArguments args;
+  // gRPC's default reconnect backoff grows to two minutes: containerd
+  // restarting would leave lookups failing long after it is back.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  auto c = std::make_shared<Client>();
+  c->channel = grpc::CreateCustomChannel("unix:" + socket_, grpc::InsecureChannelCredentials(), args);
+  c->containers = ctr::Containers::NewStub(c->channel);
+  c->events = evs::Events::NewStub(c->channel);
+  client_ = c;
+  return client_;
+}
+
+LookupResult ContainerdRuntime::get_in(Client& client, const std::string& ns, std::string_view id,
+                                       Clock::time_point deadline) {
+  LookupResult out;
+  grpc::ClientContext ctx;
+  set_namespace(ctx, ns);
+  ctx.set_deadline(wall_deadline(deadline));
+  ctr::GetContainerRequest req;
+  req.set_id(std::string(id));
+  ctr::GetContainerResponse resp;
+  grpc::Status s = client.containers->Get(&ctx, req, &resp);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    out.outcome = LookupOutcome::kNotFound;
+    return out;
+  }
+  if (!s.ok()) return failed(s, "Containers.Get " + std::string(id) + " in namespace " + ns);
+  out.outcome = LookupOutcome::kFound;
+  out.info = containerd_container_info(resp.container(), ns);
+  // A CRI container's pod labels are its sandbox's own labels. Extra:
+  // what cannot be fetched before the deadline stays empty.
+  const std::string& sandbox = out.info.pod_sandbox_id;
+  if (!sandbox.empty() && sandbox != out.info.id && Clock::now() < deadline) {
+    grpc::ClientContext sctx;
+    set_namespace(sctx, ns);
+    sctx.set_deadline(wall_deadline(deadline));
+    ctr::GetContainerRequest sreq;
+    sreq.set_id(sandbox);
+    ctr::GetContainerResponse sresp;
+    if (client.containers->Get(&sctx, sreq, &sresp).ok())
+      for (const auto& [k, v] : sresp.container().labels())
+        if (!is_runtime_label(k)) out.info.pod_labels[k] = v;
+  }
+  return out;
+}
+
+LookupResult ContainerdRuntime::inspect(std::string_view id, std::chrono::milliseconds timeout) {
+  LookupResult out;
+  if (!is_plausible_container_ref(id)) {
+    out.outcome = LookupOutcome::kNotFound;
+    return out;
+  }
+  if (!socket_exists(socket_)) {
+    out.outcome = LookupOutcome::kUnavailable;
+    out.error = socket_ + ": no socket";
+    return out;
+  }
+  auto deadline = Clock::now() + timeout;
+  std::shared_ptr<Client> c = client();
+  out.outcome = LookupOutcome::kNotFound;
+  for (const std::string& ns : namespaces_) {
+    LookupResult r = get_in(*c, ns, id, deadline);
+    if (r.outcome != LookupOutcome::kNotFound) return r;
+  }
+  return out;
+}
+
+void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink, const std::atomic<bool>& stop) {
+  evs::SubscribeRequest req;
+  // Filters are alternatives; within one, conditions joined by ',' all hold.
+  for (const std::string& ns : namespaces_) req.add_filters("namespace==\"" + ns + "\",topic~=\"^/containers/\"");
+  std::string last_error;
+  while (!stop.load()) {
+    // As in DockerRuntime::watch: connect only once the socket exists.
+    if (!socket_exists(socket_)) {
+      sleep_unless_stopped(stop, 10);
+      continue;
+    }
+    std::shared_ptr<Client> c = client();
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<evs::Envelope>> reader = c->events->Subscribe(&ctx, req);
+    // Read() blocks until an event comes: a second thread cancels the call
+    // when `stop` is set, so watch() returns within ~100 ms of it.
+    std::atomic<bool> ended{false};
+    std::thread canceller([&] {
+      while (!ended.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stop.load()) ctx.TryCancel();
+    });
+    evs::Envelope env;
+    while (reader->Read(&env)) {
+      bool gone = false;
+      std::string id = event_container_id(env, gone);
+      if (id.empty()) continue;
+      ContainerChange change;
+      change.id = id;
+      if (gone) {
+        change.kind = ContainerChange::Kind::kGone;
+        sink(std::move(change));
+        continue;
+      }
+      LookupResult r = get_in(*c, env.namespace_(), id, Clock::now() + std::chrono::seconds(2));
+      if (r.outcome != LookupOutcome::kFound) continue;
+      change.kind = ContainerChange::Kind::kUpdated;
+      change.info = std::move(r.info);
+      sink(std::move(change));
+    }
+    ended = true;
+    canceller.join();
+    // The stream's end (containerd gone, cancelled, a refused filter):
+    // said once per distinct reason, then subscribe again.
+    grpc::Status s = reader->Finish();
+    if (!stop.load() && s.error_code() != grpc::StatusCode::OK) {
+      std::string reason = std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
+      if (reason != last_error) {
+        std::fprintf(stderr, "kestrel: containers: containerd: Events.Subscribe on %s: %s\n", socket_.c_str(),
+                     reason.c_str());
+        last_error = std::move(reason);
+      }
+    }
+    sleep_unless_stopped(stop, 10);
+  }
+}
+
+}  // namespace kestrel

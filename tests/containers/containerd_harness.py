@@ -1,0 +1,152 @@
+"""A private containerd for tests (containerd_live_test.py).
+
+Debian's containerd binary started standalone: root, state, gRPC and ttrpc
+sockets, plugin dir all under one work directory, the CRI plugin off, so
+nothing on the machine changes and a system containerd (if any) is not
+touched. Images come from an OCI image layout this module writes from a
+busybox-static rootfs and `ctr images import`s (no registry); containers
+use the "native" snapshotter (plain copies: no overlayfs on overlayfs).
+"""
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import tarfile
+import time
+
+from docker_harness import BUSYBOX, HarnessError, stop_pid_file
+
+CONTAINERD, CTR = "/usr/bin/containerd", "/usr/bin/ctr"
+IMAGE = "docker.io/kestrel-test/busybox:1.0"
+
+
+def require_tools():
+    if os.geteuid() != 0:
+        raise HarnessError("needs root")
+    for path, pkg in ((CONTAINERD, "containerd"), (CTR, "containerd"), (BUSYBOX, "busybox-static")):
+        if not os.path.exists(path):
+            raise HarnessError("%s is missing: run scripts/install-deps.sh (%s)" % (path, pkg))
+
+
+def _tar_bytes(add):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        add(t)
+    return buf.getvalue()
+
+
+def _add_bytes(t, name, data, mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+    t.addfile(info, io.BytesIO(data))
+
+
+def write_oci_archive(path, ref):
+    """An OCI image layout tar with one layer (busybox and a marker file), named `ref`."""
+    def rootfs(t):
+        for d in ("bin", "etc", "tmp", "proc", "sys", "dev", "data"):
+            info = tarfile.TarInfo(d)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            t.addfile(info)
+        _add_bytes(t, "bin/busybox", open(BUSYBOX, "rb").read(), 0o755)
+        for applet in ("sh", "cat", "sleep"):
+            info = tarfile.TarInfo("bin/" + applet)
+            info.type, info.linkname = tarfile.SYMTYPE, "busybox"
+            t.addfile(info)
+        _add_bytes(t, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
+        _add_bytes(t, "etc/kestrel-marker", b"kestrel containerd test\n")
+
+    def blob(data):
+        return "sha256:" + hashlib.sha256(data).hexdigest(), data
+
+    layer_digest, layer = blob(_tar_bytes(rootfs))
+    config_digest, config = blob(json.dumps({
+        "architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]}}).encode())
+    manifest_digest, manifest = blob(json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest,
+                    "size": len(layer)}]}).encode())
+    index = json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": len(manifest),
+        "platform": {"architecture": "amd64", "os": "linux"},
+        "annotations": {"io.containerd.image.name": ref, "org.opencontainers.image.ref.name": ref.rsplit(":", 1)[1]}}]})
+
+    def layout(t):
+        _add_bytes(t, "oci-layout", json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
+        _add_bytes(t, "index.json", index.encode())
+        for digest, data in ((layer_digest, layer), (config_digest, config), (manifest_digest, manifest)):
+            _add_bytes(t, "blobs/sha256/" + digest.split(":", 1)[1], data)
+
+    with open(path, "wb") as f:
+        f.write(_tar_bytes(layout))
+
+
+class Containerd:
+    def __init__(self, work, namespace):
+        self.work = os.path.abspath(work)
+        self.sock = os.path.join(self.work, "containerd.sock")
+        self.namespace = namespace
+        self.proc = None
+
+    def ctr(self, *args, check=True, timeout=120):
+        r = subprocess.run([CTR, "--address", self.sock, "--namespace", self.namespace, *args], capture_output=True,
+                           text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise HarnessError("ctr %s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
+        return r
+
+    def log_tail(self):
+        try:
+            return open(os.path.join(self.work, "containerd.log")).read()[-3000:]
+        except OSError:
+            return ""
+
+    def start(self):
+        os.makedirs(self.work, exist_ok=True)
+        stop_pid_file(os.path.join(self.work, "containerd.pid"))
+        for d in ("root", "state", "opt"):
+            subprocess.run(["rm", "-rf", os.path.join(self.work, d)], check=False)
+        for s in (self.sock, self.sock + ".ttrpc"):
+            if os.path.exists(s):
+                os.unlink(s)
+        config = os.path.join(self.work, "config.toml")
+        with open(config, "w") as f:
+            f.write('version = 2\nroot = "%s"\nstate = "%s"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+                    '[grpc]\n  address = "%s"\n[ttrpc]\n  address = "%s.ttrpc"\n'
+                    '[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n'
+                    % (os.path.join(self.work, "root"), os.path.join(self.work, "state"), self.sock, self.sock,
+                       os.path.join(self.work, "opt")))
+        log = open(os.path.join(self.work, "containerd.log"), "w")
+        self.proc = subprocess.Popen([CONTAINERD, "--config", config], stdout=log, stderr=subprocess.STDOUT,
+                                     close_fds=True)
+        with open(os.path.join(self.work, "containerd.pid"), "w") as f:
+            f.write(str(self.proc.pid))
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise HarnessError("containerd exited with %d: %s" % (self.proc.returncode, self.log_tail()))
+            if os.path.exists(self.sock) and self.ctr("version", check=False).returncode == 0:
+                archive = os.path.join(self.work, "image.oci.tar")
+                write_oci_archive(archive, IMAGE)
+                self.ctr("images", "import", "--snapshotter", "native", archive)
+                return
+            time.sleep(0.1)
+        raise HarnessError("containerd did not answer on %s within 30 s: %s" % (self.sock, self.log_tail()))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        for cid in self.ctr("containers", "list", "-q", check=False).stdout.split():
+            self.ctr("tasks", "kill", "-s", "SIGKILL", cid, check=False)
+            self.ctr("tasks", "delete", "-f", cid, check=False)
+            self.ctr("containers", "delete", cid, check=False)
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
