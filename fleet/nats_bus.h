@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 
 struct __natsConnection;
 struct __jsCtx;
+struct jsOptions;
 
 namespace kestrel::fleet {
 
@@ -84,6 +86,23 @@ class NatsBus {
   __natsConnection* conn_ = nullptr;
   __jsCtx* js_ = nullptr;
 };
+
+// A JetStream API request that may go unanswered for minutes after a
+// server died without saying so (SIGKILL, a crash, a pulled cable), tried
+// with a short wait, again and again, until it is answered (anything but
+// NATS_TIMEOUT) or `budget` has passed. Why: nats-server 2.9 places a new
+// consumer on the stream's peers without asking whether they are alive —
+// an R1 consumer on one picked at random, an R3 one with a random
+// preferred leader — and the dead server stays "alive" to it for minutes,
+// so about one create in three goes to the dead server and its answer
+// never comes (measured: README, Fleet). `attempt` passes the jsOptions it
+// is given (Wait set to `per_try`) to the nats.c call; it may set more
+// fields on them. Returns the last status.
+struct UnansweredRetry {
+  std::chrono::milliseconds per_try{3000};
+  std::chrono::milliseconds budget{30000};
+};
+int retry_unanswered(const std::function<int(jsOptions*)>& attempt, UnansweredRetry limits = {});
 
 // "what: <nats status text> (<jetstream error code>)" for error messages.
 std::string nats_error(const std::string& what, int nats_status, int js_error = 0);
