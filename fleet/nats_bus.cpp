@@ -127,6 +127,7 @@ Status NatsBus::ensure_stream() {
     return js_GetStreamInfo(&info, js_, options_.stream.c_str(), jo, &jerr);
   }));
   if (s == NATS_OK) {
+    if (info->Config) stream_replicas_ = static_cast<int>(info->Config->Replicas);
     jsStreamInfo_Destroy(info);
     return ok_status();
   }
@@ -153,8 +154,12 @@ Status NatsBus::ensure_stream() {
     jsStreamInfo_Destroy(info);
     return r;
   }));
-  // Two nodes starting at once: the other one made it first.
-  if (s == NATS_OK || jerr == JSStreamNameExistErr) return ok_status();
+  if (s == NATS_OK) {
+    stream_replicas_ = options_.replicas;
+    return ok_status();
+  }
+  // Two nodes starting at once: the other one made it first (replicas unknown).
+  if (jerr == JSStreamNameExistErr) return ok_status();
   return Status(StatusCode::kUnavailable,
                 nats_error("nats: creating stream '" + options_.stream + "' (replicas " +
                                std::to_string(options_.replicas) + ")",
