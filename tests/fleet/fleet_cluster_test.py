@@ -83,8 +83,12 @@ def main():
         cluster.ready()
         print(f"cluster ready in {time.time() - t0:.1f}s: {cluster.urls}", flush=True)
         servers = "[" + ",".join(cluster.urls) + "]"
-        common = ["-o", f"nats.servers={servers}", "-o", "nats.replicas=3", "-o", "nats.status_interval=1s",
-                  "-o", "containers.enabled=false", "-o", "stdout_output.enabled=false"]
+        # Every Kestrel asks for three replicas: whichever connects first
+        # makes the stream with its own nats.replicas (the central, missing
+        # it, once made an R1 stream that died with the killed server).
+        bus = ["-o", f"nats.servers={servers}", "-o", "nats.replicas=3", "-o", "nats.status_interval=1s",
+               "-o", "containers.enabled=false"]
+        common = bus + ["-o", "stdout_output.enabled=false"]
         secrets = {}
         nodes = {}
         for node in ("node-a", "node-b"):
@@ -106,8 +110,7 @@ def main():
         central_log = os.path.join(tmp, "central.log")
         central = subprocess.Popen([kestrel, "-o", "engine.kind=none", "-o", "nats.consume_alerts=true",
                                     "-o", "nats.publish_alerts=false", "-o", "nats.node=central",
-                                    "-o", "json_output=true", "-o", "stdout_output.enabled=true", "-M", "60"] +
-                                   common[:2] + common[4:8],
+                                    "-o", "json_output=true", "-o", "stdout_output.enabled=true", "-M", "60"] + bus,
                                    stdout=open(central_out, "w"), stderr=open(central_log, "w"))
         procs.append(central)
         for node, (p, log) in nodes.items():
@@ -115,8 +118,18 @@ def main():
         wait_for_line(central_log, "kestrel: capturing", 15, central)
         print(f"nodes and central capturing at {time.time() - t0:.1f}s", flush=True)
 
-        leader = cluster.stream_leader("KESTREL")
-        victim = int(leader[1:]) if leader else 0
+        # The fail-over is only meaningful with the stream on all three.
+        deadline = time.time() + 10
+        while True:
+            group = cluster.stream_cluster("KESTREL")
+            peers = group["peers"] if group else []
+            if peers == ["n0", "n1", "n2"] or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        if peers != ["n0", "n1", "n2"]:
+            raise AssertionError(f"stream KESTREL is not on all three servers before the kill: {group}")
+        leader = group["leader"]
+        victim = int(leader[1:])
         for i in range(N):
             for node in nodes:
                 subprocess.run(["cat", secrets[node]], stdout=subprocess.DEVNULL, check=True)
