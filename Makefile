@@ -43,8 +43,7 @@ test: build
 bench: build
 	bash bench/run.sh $(BUILD_DIR)
 
-# The three-server NATS fail-over test, out of make test while it is flaky
-# (tests/fleet/CMakeLists.txt says why).
+# The three-server NATS fail-over test alone (make test runs it too).
 fleet-test: build
 	python3 tests/fleet/fleet_cluster_test.py $(BUILD_DIR)/app/kestrel $(BUILD_DIR)/tests/fleet/work
 

@@ -186,7 +186,15 @@ Status Collector::start_outputs() {
     if (!bus.ok()) return bus.status();
     nats_bus_ = std::move(*bus);
     log_ << "kestrel: fleet bus: node '" << plan_.fleet->node << "' on " << nats_bus_->connected_url() << ", stream "
-         << plan_.fleet->bus.stream << "\n";
+         << plan_.fleet->bus.stream;
+    if (nats_bus_->stream_replicas() > 0) log_ << " (replicas " << nats_bus_->stream_replicas() << ")";
+    log_ << "\n";
+    // The stream is made by whichever Kestrel comes first, with its own
+    // nats.replicas: one left at 1 makes a stream that dies with its server.
+    if (nats_bus_->stream_replicas() > 0 && nats_bus_->stream_replicas() < plan_.fleet->bus.replicas)
+      log_ << "kestrel: warning: fleet bus: stream " << plan_.fleet->bus.stream << " has "
+           << nats_bus_->stream_replicas() << " replica(s), nats.replicas asks for " << plan_.fleet->bus.replicas
+           << ": it was made by another node or an operator; losing a server may lose it\n";
   }
   engine::DispatcherOptions dispatch = plan_.dispatch;
   dispatch.log = [this](const std::string& line) { output_log_.add("kestrel: " + line); };

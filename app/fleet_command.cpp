@@ -39,14 +39,12 @@ Result<uint64_t> alerts_since(fleet::NatsBus& bus, const std::string& node, int6
   cc.InactiveThreshold = std::chrono::nanoseconds(std::chrono::seconds(30)).count();
   jsConsumerInfo* ci = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = NATS_OK;
-  // Right after a server is lost the cluster may take a few seconds to
-  // place a new consumer: try three times.
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  // After a server is lost, one create in three is placed on it and never
+  // answered (retry_unanswered): tried again until one is.
+  natsStatus s = static_cast<natsStatus>(fleet::retry_unanswered([&](jsOptions* jo) {
     jerr = static_cast<jsErrCode>(0);
-    s = js_AddConsumer(&ci, bus.jetstream(), bus.options().stream.c_str(), &cc, nullptr, &jerr);
-    if (s == NATS_OK) break;
-  }
+    return js_AddConsumer(&ci, bus.jetstream(), bus.options().stream.c_str(), &cc, jo, &jerr);
+  }));
   if (s != NATS_OK)
     return Status(StatusCode::kUnavailable, fleet::nats_error("fleet status: counting " + subject, s, jerr));
   const uint64_t n = ci->NumPending;
@@ -68,13 +66,12 @@ Status dump_events(fleet::NatsBus& bus, const std::string& node, const std::stri
   const std::string subject = fleet::events_subject(node);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  // Creating the consumer waits for the stream's leader, which may just
-  // have been re-elected: a timed-out try is made again, twice.
-  natsStatus s = NATS_TIMEOUT;
-  for (int attempt = 0; attempt < 3 && s == NATS_TIMEOUT; ++attempt) {
+  // After a server is lost, one consumer create in three is placed on it
+  // and never answered (retry_unanswered): tried again until one is.
+  natsStatus s = static_cast<natsStatus>(fleet::retry_unanswered([&](jsOptions* jo) {
     jerr = static_cast<jsErrCode>(0);
-    s = js_SubscribeSync(&sub, bus.jetstream(), subject.c_str(), nullptr, &so, &jerr);
-  }
+    return js_SubscribeSync(&sub, bus.jetstream(), subject.c_str(), jo, &so, &jerr);
+  }));
   if (s != NATS_OK) return Status(StatusCode::kUnavailable, fleet::nats_error("fleet events: " + subject, s, jerr));
   // A message sent again after a lost ack may be stored after later ones:
   // the run is put back in Kestrel-Seq order.

@@ -2,8 +2,12 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "sources/capture/kcap_writer.h"
 
@@ -56,7 +60,9 @@ class NatsEventPublisher final : public FleetEventPublisher {
 
   ~NatsEventPublisher() override {
     (void)close();
+    closing_.store(true);
     jsCtx_Destroy(js_);
+    (void)discard_resends();
   }
 
   Status begin(const std::vector<ThreadInfo>& threads) override {
@@ -78,9 +84,11 @@ class NatsEventPublisher final : public FleetEventPublisher {
     if (!open_) return Status(StatusCode::kInternal, "fleet events: append before begin");
     const uint64_t batches = writer_.batches_written();
     if (Status st = writer_.append(record, domain); !st.ok()) return st;
+    const auto now = std::chrono::steady_clock::now();
     // The writer cut a batch (full, or a new domain): those frames go now.
     if (writer_.batches_written() != batches) publish_pending();
-    else if (std::chrono::steady_clock::now() - last_publish_ >= flush_interval_) flush();
+    else if (now - last_publish_ >= flush_interval_) flush();
+    if (resend_count_.load(std::memory_order_relaxed) && now >= resend_at_) resend(now);
     return ok_status();
   }
 
@@ -91,17 +99,33 @@ class NatsEventPublisher final : public FleetEventPublisher {
     open_ = false;
     Status st = writer_.close();
     publish_pending();
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = kCloseWait.count();
-    if (js_PublishAsyncComplete(js_, &po) != NATS_OK) {
+    // Until every message is acked (none in flight, none waiting to be
+    // sent again) or kCloseWait has passed.
+    const auto deadline = std::chrono::steady_clock::now() + kCloseWait;
+    bool acked = false;
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = std::max<int64_t>(
+          1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
+      acked = js_PublishAsyncComplete(js_, &po) == NATS_OK;
+      if (acked && resend_count_.load() == 0) break;
+      acked = false;
+      const auto wake = std::min(deadline, std::max(resend_at_, std::chrono::steady_clock::now()));
+      std::this_thread::sleep_until(wake);
+      if (std::chrono::steady_clock::now() < deadline) resend(std::chrono::steady_clock::now());
+    }
+    closing_.store(true);
+    if (!acked) {
       natsMsgList pending{};
       if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
         dropped_messages_ += static_cast<uint64_t>(pending.Count);
         natsMsgList_Destroy(&pending);
       }
     }
-    closing_.store(true);
+    dropped_messages_ += discard_resends();
     return st;
   }
 
@@ -152,24 +176,67 @@ class NatsEventPublisher final : public FleetEventPublisher {
     bytes_.clear();
   }
 
-  // On a client thread: no ack in time (a server lost, a stream leader
-  // being elected) or an error answer. Sent again until close().
-  static void on_publish_error(jsCtx* js, jsPubAckErr* pae, void* closure) {
+  // On a client thread: no ack in time (a server lost) or an error answer.
+  // The message is kept (same Nats-Msg-Id header) and sent again by the
+  // engine thread (append, close) after a backoff. Not at once: while a
+  // stream leader is being elected nothing subscribes to the stream's
+  // subjects, the server answers "no responders" within microseconds,
+  // and a message sent straight back went round ~17 000 times a second
+  // (84 786 resends of ~25 KB messages in one 5 s election) — load that
+  // on a 2-core host starved the servers' own election and API answers.
+  static void on_publish_error(jsCtx*, jsPubAckErr* pae, void* closure) {
     auto* self = static_cast<NatsEventPublisher*>(closure);
     if (self->closing_.load()) {
       ++self->dropped_messages_;
-      return;
+      return;  // the library destroys the message
     }
     ++self->retries_;
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = kAckWait.count();
-    if (js_PublishMsgAsync(js, &pae->Msg, &po) != NATS_OK) ++self->dropped_messages_;
+    std::lock_guard lock(self->resend_mu_);
+    self->resend_.push_back(pae->Msg);
+    pae->Msg = nullptr;  // ours now: the library leaves it alone
+    self->resend_count_.store(self->resend_.size());
+  }
+
+  // Sends again what failed; a message refused at once is dropped and
+  // counted. Each round pushes the next one further out (kFirstBackoff
+  // doubling to kMaxBackoff); a quiet spell starts over.
+  void resend(std::chrono::steady_clock::time_point now) {
+    std::vector<natsMsg*> batch;
+    {
+      std::lock_guard lock(resend_mu_);
+      batch.swap(resend_);
+      resend_count_.store(0);
+    }
+    if (now - last_resend_ > 2 * kMaxBackoff) backoff_ = kFirstBackoff;
+    last_resend_ = now;
+    resend_at_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    for (natsMsg* msg : batch) {
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MaxWait = kAckWait.count();
+      if (js_PublishMsgAsync(js_, &msg, &po) != NATS_OK) {  // takes the message on success
+        natsMsg_Destroy(msg);
+        ++dropped_messages_;
+      }
+    }
+  }
+
+  // What still waits to be sent again; returns how many.
+  uint64_t discard_resends() {
+    std::lock_guard lock(resend_mu_);
+    for (natsMsg* msg : resend_) natsMsg_Destroy(msg);
+    const uint64_t n = resend_.size();
+    resend_.clear();
+    resend_count_.store(0);
+    return n;
   }
 
   static constexpr int64_t kMaxPending = 256;
   static constexpr std::chrono::milliseconds kAckWait{2000};
   static constexpr std::chrono::milliseconds kCloseWait{10000};
+  static constexpr std::chrono::milliseconds kFirstBackoff{50};
+  static constexpr std::chrono::milliseconds kMaxBackoff{1000};
 
   kcap::KcapWriter writer_;
   std::shared_ptr<fleet::NatsBus> bus_;
@@ -181,6 +248,11 @@ class NatsEventPublisher final : public FleetEventPublisher {
   jsCtx* js_ = nullptr;
   std::atomic<bool> closing_{false};
   std::atomic<uint64_t> dropped_messages_{0}, retries_{0};  // from the client's threads too
+  std::mutex resend_mu_;
+  std::vector<natsMsg*> resend_;          // failed publishes, guarded by resend_mu_
+  std::atomic<size_t> resend_count_{0};   // resend_.size(), read without the lock
+  std::chrono::steady_clock::time_point resend_at_, last_resend_;  // the engine thread's
+  std::chrono::milliseconds backoff_{kFirstBackoff};
   uint64_t seq_ = 0;
   uint64_t events_framed_ = 0;  // writer_.events_written() at the last message
   std::chrono::steady_clock::time_point last_publish_;

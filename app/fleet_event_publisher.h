@@ -14,7 +14,9 @@
 // At-least-once, as the alerts: each message is published to JetStream
 // asynchronously with a Nats-Msg-Id (run-seq) and sent again, same id,
 // when its ack does not come (a server lost, a stream leader being
-// elected), until close(), which waits up to 10 s for the last acks. The
+// elected), after a backoff (50 ms doubling to 1 s; a leaderless stream
+// refuses at once, and an immediate resend became a resend storm), until
+// close(), which waits up to 10 s for the last acks and resends. The
 // engine thread never waits for the bus: at most 256 messages are in
 // flight; a publish past that gives up after 1 ms, and what is given up
 // is dropped and counted (dropped_messages, dropped_events); the consumer

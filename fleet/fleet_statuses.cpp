@@ -15,12 +15,14 @@ void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure)
 }  // namespace
 
 Result<std::map<std::string, PublishedStatus>> read_last_statuses(NatsBus& bus, std::vector<std::string>& problems) {
-  jsOptions jo;
-  jsOptions_Init(&jo);
-  jo.Stream.Info.SubjectsFilter = kStatusSubjects;
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, bus.jetstream(), bus.options().stream.c_str(), &jo, &jerr);
+  // Unanswered while the stream's leader is being elected (a server lost).
+  natsStatus s = static_cast<natsStatus>(retry_unanswered([&](jsOptions* jo) {
+    jo->Stream.Info.SubjectsFilter = kStatusSubjects;
+    jerr = static_cast<jsErrCode>(0);
+    return js_GetStreamInfo(&si, bus.jetstream(), bus.options().stream.c_str(), jo, &jerr);
+  }));
   if (s != NATS_OK)
     return Status(StatusCode::kUnavailable, nats_error("node statuses: stream '" + bus.options().stream + "'", s, jerr));
   std::vector<std::string> subjects;

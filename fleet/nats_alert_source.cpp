@@ -23,8 +23,13 @@ Status NatsAlertSource::open() {
   so.Config.AckPolicy = js_AckExplicit;
   so.Config.FilterSubject = options_.subject.c_str();
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub_, bus_->jetstream(), options_.subject.c_str(), options_.durable.c_str(),
-                                  nullptr, &so, &jerr);
+  // The durable inherits the stream's replicas; its create may go
+  // unanswered while a server is down (retry_unanswered says why).
+  natsStatus s = static_cast<natsStatus>(fleet::retry_unanswered([&](jsOptions* jo) {
+    jerr = static_cast<jsErrCode>(0);
+    return js_PullSubscribe(&sub_, bus_->jetstream(), options_.subject.c_str(), options_.durable.c_str(), jo, &so,
+                            &jerr);
+  }));
   if (s != NATS_OK)
     return Status(StatusCode::kUnavailable, nats_error("nats source: durable consumer '" + options_.durable +
                                                            "' on " + options_.subject,

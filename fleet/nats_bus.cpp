@@ -15,6 +15,17 @@ std::string nats_error(const std::string& what, int nats_status, int js_error) {
   return text;
 }
 
+int retry_unanswered(const std::function<int(jsOptions*)>& attempt, UnansweredRetry limits) {
+  const auto deadline = std::chrono::steady_clock::now() + limits.budget;
+  for (;;) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = limits.per_try.count();
+    const int s = attempt(&jo);
+    if (s != NATS_TIMEOUT || std::chrono::steady_clock::now() >= deadline) return s;
+  }
+}
+
 std::string subject_token(const std::string& node) {
   if (node.empty()) return "unnamed";
   std::string token = node;
@@ -110,8 +121,13 @@ NatsBus::~NatsBus() {
 Status NatsBus::ensure_stream() {
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&info, js_, options_.stream.c_str(), nullptr, &jerr);
+  // Unanswered while the stream's leader is being elected (a server lost).
+  natsStatus s = static_cast<natsStatus>(retry_unanswered([&](jsOptions* jo) {
+    jerr = static_cast<jsErrCode>(0);
+    return js_GetStreamInfo(&info, js_, options_.stream.c_str(), jo, &jerr);
+  }));
   if (s == NATS_OK) {
+    if (info->Config) stream_replicas_ = static_cast<int>(info->Config->Replicas);
     jsStreamInfo_Destroy(info);
     return ok_status();
   }
@@ -130,16 +146,20 @@ Status NatsBus::ensure_stream() {
   cfg.Duplicates = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.duplicate_window).count();
   cfg.AllowDirect = true;
   // A replicated stream is placed by a meta leader being elected while
-  // the cluster forms: a timed-out try is made again, twice.
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  // the cluster forms: a timed-out try is made again.
+  s = static_cast<natsStatus>(retry_unanswered([&](jsOptions* jo) {
     jerr = static_cast<jsErrCode>(0);
     info = nullptr;
-    s = js_AddStream(&info, js_, &cfg, nullptr, &jerr);
+    natsStatus r = js_AddStream(&info, js_, &cfg, jo, &jerr);
     jsStreamInfo_Destroy(info);
-    if (s != NATS_TIMEOUT) break;
+    return r;
+  }));
+  if (s == NATS_OK) {
+    stream_replicas_ = options_.replicas;
+    return ok_status();
   }
-  // Two nodes starting at once: the other one made it first.
-  if (s == NATS_OK || jerr == JSStreamNameExistErr) return ok_status();
+  // Two nodes starting at once: the other one made it first (replicas unknown).
+  if (jerr == JSStreamNameExistErr) return ok_status();
   return Status(StatusCode::kUnavailable,
                 nats_error("nats: creating stream '" + options_.stream + "' (replicas " +
                                std::to_string(options_.replicas) + ")",

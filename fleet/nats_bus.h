@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 
 struct __natsConnection;
 struct __jsCtx;
+struct jsOptions;
 
 namespace kestrel::fleet {
 
@@ -72,6 +74,10 @@ class NatsBus {
   __natsConnection* connection() const { return conn_; }
   __jsCtx* jetstream() const { return js_; }
   const NatsBusOptions& options() const { return options_; }
+  // The stream's replicas as the cluster has it: an existing stream keeps
+  // the replicas of whoever made it (another node, an operator), which
+  // may be fewer than options().replicas; 0 if unknown.
+  int stream_replicas() const { return stream_replicas_; }
   // The server currently connected to ("" while disconnected).
   std::string connected_url() const;
   uint64_t reconnects() const;
@@ -83,7 +89,24 @@ class NatsBus {
   NatsBusOptions options_;
   __natsConnection* conn_ = nullptr;
   __jsCtx* js_ = nullptr;
+  int stream_replicas_ = 0;
 };
+
+// A JetStream API request that may go unanswered for minutes after a
+// server died without saying so (SIGKILL, a crash, a pulled cable), tried
+// with a short wait, again and again, until it is answered (anything but
+// NATS_TIMEOUT) or `budget` has passed. Why: nats-server 2.9 places a new
+// consumer on the stream's peers without asking whether they are alive:
+// an R1 consumer lands on the dead server about one time in three, for
+// minutes after it died, and that create is never answered (R3 creates
+// time out as often; measured: README, Fleet). `attempt` passes the jsOptions it
+// is given (Wait set to `per_try`) to the nats.c call; it may set more
+// fields on them. Returns the last status.
+struct UnansweredRetry {
+  std::chrono::milliseconds per_try{3000};
+  std::chrono::milliseconds budget{30000};
+};
+int retry_unanswered(const std::function<int(jsOptions*)>& attempt, UnansweredRetry limits = {});
 
 // "what: <nats status text> (<jetstream error code>)" for error messages.
 std::string nats_error(const std::string& what, int nats_status, int js_error = 0);

@@ -379,7 +379,7 @@ TEST(Hardening, KernelDropsAreSortedIntoFalcosCategories) {
   ASSERT_EQ(geteuid(), 0u) << "needs root";
   TempDir dir;
   const std::string rules = dir.path + "/rules.yaml";
-  write_file(rules, kMarkerRule);
+  write_text_file(rules, kMarkerRule);
   const std::string port = std::to_string(testing::free_port());
   Collector c;
   c.start({KESTREL_BINARY, "-r", rules, "-o", "engine.kind=ebpf", "-o", "engine.ebpf.buf_size=4096", "-o",

@@ -110,19 +110,30 @@ class NatsCluster:
             time.sleep(0.2)
         raise RuntimeError(f"nats cluster not ready after {timeout}s: {last}")
 
-    def stream_leader(self, stream):
-        """The server name (n0, n1, n2) leading `stream`'s raft group, or None."""
+    def stream_cluster(self, stream):
+        """`stream`'s raft group as a server running it reports it: {"leader":
+        "n1", "replicas": [{"name": "n0", ...}, ...], "peers": ["n0", "n1",
+        "n2"]}, or None when no running server has it with a leader. A
+        server's "replicas" are the group's other members, itself left out:
+        "peers" adds it and the leader back."""
         for i in range(self.size):
             if self.procs[i] is None:
                 continue
             try:
                 with urllib.request.urlopen(
-                        f"http://127.0.0.1:{self.http_ports[i]}/jsz?streams=true", timeout=2) as r:
+                        f"http://127.0.0.1:{self.http_ports[i]}/jsz?accounts=true&streams=true", timeout=2) as r:
                     data = json.load(r)
             except OSError:
                 continue
             for acc in data.get("account_details", []):
                 for st in acc.get("stream_detail", []):
-                    if st.get("name") == stream and st.get("cluster", {}).get("leader"):
-                        return st["cluster"]["leader"]
+                    group = st.get("cluster", {})
+                    if st.get("name") == stream and group.get("leader"):
+                        names = {f"n{i}", group["leader"]} | {r["name"] for r in group.get("replicas") or []}
+                        return dict(group, peers=sorted(names))
         return None
+
+    def stream_leader(self, stream):
+        """The server name (n0, n1, n2) leading `stream`'s raft group, or None."""
+        cluster = self.stream_cluster(stream)
+        return cluster["leader"] if cluster else None
