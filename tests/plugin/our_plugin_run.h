@@ -1,6 +1,7 @@
 // our_plugin_run.h — runs the real `kestrel` binary with our plugins on a
 // rules file (engine.kind=none: the plugins are the only sources) and
-// collects its JSON alerts, for the cloudtrail, okta and json tests.
+// collects its JSON alerts, for the cloudtrail, okta and json tests; and the
+// options that load them, for the -V test.
 // Header-only, like tests/support/kestrel_collector.h.
 #pragma once
 
@@ -30,20 +31,24 @@ inline std::string plugin_entry(const std::string& name, const std::string& libr
          open_params + "'}";
 }
 
-// kestrel -r `rules` with `entries` (plugin_entry) all loaded, in order.
-// Until the run ends by itself (file sources reach EOF).
-inline PluginRun run_with_plugins(const std::string& rules, const std::vector<std::pair<std::string, std::string>>& entries,
-                                  const std::string& extra = "") {
+// The command-line options loading `entries` ({name, plugin_entry}), in
+// order: -o 'load_plugins=[…]' -o 'plugins=[…]'.
+inline std::string plugin_options(const std::vector<std::pair<std::string, std::string>>& entries) {
   std::string plugins = "plugins=[", load = "load_plugins=[";
   for (size_t i = 0; i < entries.size(); ++i) {
     plugins += (i ? ", " : "") + entries[i].second;
     load += (i ? ", " : "") + entries[i].first;
   }
-  plugins += "]";
-  load += "]";
+  return "-o '" + load + "]' -o '" + plugins + "]'";
+}
+
+// kestrel -r `rules` with `entries` (plugin_entry) all loaded, in order.
+// Until the run ends by itself (file sources reach EOF).
+inline PluginRun run_with_plugins(const std::string& rules, const std::vector<std::pair<std::string, std::string>>& entries,
+                                  const std::string& extra = "") {
   const std::string cmd = std::string(KESTREL_BINARY) + " -r " + rules +
-                          " -o engine.kind=none -o json_output=true -o rule_matching=all -o '" + load + "' -o '" +
-                          plugins + "' " + extra + " 2>&1";
+                          " -o engine.kind=none -o json_output=true -o rule_matching=all " + plugin_options(entries) +
+                          " " + extra + " 2>&1";
   PluginRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
