@@ -9,13 +9,19 @@
 //   - a filter in the URL narrows the list to exactly the matching alerts
 //     (rule=…, min_priority=…), read from the DOM,
 //   - the detail view shows an alert's fields, the fleet table this node,
+//   - the fleet table shows a remote node's row (its kernel and source):
+//     the live Kestrel is a central on one `nats-server -js` (a loopback
+//     port, its store in WORK_DIR) and a replaying node (node-r) publishes
+//     its status there, as in console_fleet_test.py,
 // and saves screenshots (console.png, console_filtered.png) in WORK_DIR.
+// Fails, never skips, without nats-server.
 //
 // usage: node --experimental-websocket console_browser_test.mjs KESTREL FIXTURES_DIR WORK_DIR
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 const [KESTREL, FIXTURES, WORK] = process.argv.slice(2);
@@ -78,10 +84,24 @@ async function main() {
   const printed = replay.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   if (printed.length < 100) throw new Error(`the replay printed ${printed.length} alerts`);
 
-  // The live collector serving the console.
+  // The bus: one nats-server with JetStream on a loopback port.
+  const natsPort = await freePort(), natsHttp = await freePort();
+  const jetstream = path.join(WORK, 'jetstream');
+  fs.rmSync(jetstream, { recursive: true, force: true });
+  const nats = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-m', String(natsHttp),
+    '-sd', jetstream], { stdio: 'ignore' });
+  children.push(nats);
+  const natsFailed = new Promise((resolve) => nats.once('error', resolve));
+  await Promise.race([
+    until('nats-server', () => fetch(`http://127.0.0.1:${natsHttp}/healthz`).then((r) => r.ok, () => false), 15000, 100),
+    natsFailed.then((e) => { throw new Error('nats-server (Debian package nats-server): ' + e.message); })]);
+  const bus = ['-o', `nats.servers=[nats://127.0.0.1:${natsPort}]`, '-o', 'nats.status_interval=1s'];
+
+  // The live collector serving the console, a central consuming the bus.
   const port = await freePort();
   const kestrel = spawn(KESTREL, ['-o', 'webserver.enabled=true', '-o', `webserver.listen_port=${port}`,
-    '-o', `store.path=${store}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '-o', `store.path=${store}`, '-o', 'nats.consume_alerts=true', '-o', 'nats.publish_alerts=false', ...bus],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(kestrel);
   let kestrelLog = '';
   kestrel.stderr.on('data', (d) => { kestrelLog += d; });
@@ -166,6 +186,28 @@ async function main() {
   const fleet = await until('the fleet table', () => cdp.eval(
     `(document.querySelector('#nodes tbody tr[data-host="${host}"]') || {}).textContent`));
   check(fleet.includes('this node') && fleet.includes('ebpf'), `fleet table row for ${host}: ${fleet}`);
+
+  // 4. A remote node's row: node-r replays the fixture and publishes its
+  // status (a capture, on this kernel) to the central.
+  const remote = spawnSync(KESTREL, ['-e', path.join(FIXTURES, 'host.kcap.gz'), '-r', path.join(FIXTURES, 'host.yaml'),
+    '-o', 'nats.node=node-r', '-o', 'nats.publish_alerts=false', '-o', 'stdout_output.enabled=false', ...bus],
+  { encoding: 'utf8', timeout: 60000 });
+  if (remote.status !== 0) throw new Error('the remote node failed: ' + remote.stderr);
+  // The page reads /api/state when loaded: reload until the central has
+  // stored node-r's status.
+  const remoteRow = await until('the fleet table row of node-r', async () => {
+    await load('?range=all');
+    return cdp.eval(`(() => {
+      const tr = document.querySelector('#nodes tbody tr[data-host="node-r"]');
+      return tr && { source: tr.dataset.source, cells: [...tr.children].map((td) => td.textContent) };
+    })()`);
+  }, 15000, 500).catch(() => null);
+  check(remoteRow !== null, 'the fleet table has no row for node-r: ' + kestrelLog.slice(-1500));
+  if (remoteRow !== null) {
+    console.log('node-r in the fleet table:', JSON.stringify(remoteRow));
+    check(remoteRow.cells[1] === os.release(), `node-r's kernel ${remoteRow.cells[1]}, this kernel is ${os.release()}`);
+    check(remoteRow.source === 'capture' && remoteRow.cells[2] === 'capture', `node-r's source: ${JSON.stringify(remoteRow)}`);
+  }
   cdp.ws.close();
 }
 
@@ -182,5 +224,5 @@ try {
   }
 }
 if (failures.length) code = 1;
-if (code === 0) console.log('console browser test: live feed, URL filters, detail and fleet checked in chromium');
+if (code === 0) console.log('console browser test: live feed, URL filters, detail and fleet (this node, a remote node) checked in chromium');
 process.exit(code);
