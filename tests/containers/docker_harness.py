@@ -51,6 +51,37 @@ def stop_pid_file(path, timeout=30):
     os.kill(pid, signal.SIGKILL)
 
 
+
+class Checks:
+    """A live test's named checks: each printed as ok/FAIL, the failed ones kept."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, cond, what):
+        print(("ok   " if cond else "FAIL ") + what, flush=True)
+        if not cond:
+            self.failures.append(what)
+
+
+def check_container_fields(check, name, f, image, repository, privileged, pod=None):
+    """The container and pod fields of one alert's output_fields `f` from
+    container `name`: its image (tag 1.0), privileged flag, a start time, and
+    the pod labels `pod` = (name, namespace, uid), or none when pod is None."""
+    check(f.get("container.image") == image, "%s: container.image (got %r)" % (name, f.get("container.image")))
+    check(f.get("container.image.repository") == repository,
+          "%s: container.image.repository (got %r)" % (name, f.get("container.image.repository")))
+    check(f.get("container.image.tag") == "1.0", "%s: container.image.tag (got %r)" % (name, f.get("container.image.tag")))
+    check(str(f.get("container.privileged")).lower() == str(privileged).lower(),
+          "%s: container.privileged %s (got %r)" % (name, privileged, f.get("container.privileged")))
+    check(isinstance(f.get("container.start_ts"), int) and f["container.start_ts"] > 1.7e18,
+          "%s: container.start_ts is a time (got %r)" % (name, f.get("container.start_ts")))
+    if pod is None:
+        check(f.get("k8s.pod.name") in (None, "<NA>"), "%s: no k8s.pod.name (got %r)" % (name, f.get("k8s.pod.name")))
+        return
+    for field, want in zip(("k8s.pod.name", "k8s.ns.name", "k8s.pod.uid"), pod):
+        check(f.get(field) == want, "%s: %s (got %r)" % (name, field, f.get(field)))
+
 class Dockerd:
     def __init__(self, work, pod_init_config):
         self.work = os.path.abspath(work)

@@ -34,19 +34,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from docker_harness import IMAGE, Dockerd, HarnessError, generate_pod_init, require_tools, start_kestrel  # noqa: E402
+from docker_harness import (IMAGE, Checks, Dockerd, HarnessError, check_container_fields,  # noqa: E402
+                            generate_pod_init, require_tools, start_kestrel)
 
 KESTREL, RULES_DIR, WORK = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 GVISOR_SOCK = os.path.join(WORK, "gvisor.sock")
 POD_INIT = os.path.join(WORK, "pod-init.json")
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+check = Checks()
+failures = check.failures
 
 
 TEST_RULES = """
@@ -137,24 +133,12 @@ def main():
             mine = [a for a in mine if fields(a).get("container.type") == "gvisor"] or mine
         f = fields(mine[0])
         check(f.get("container.type") == want_type, "%s: container.type %s (got %r)" % (name, want_type, f.get("container.type")))
-        check(f.get("container.image.repository") == "kestrel-test/busybox",
-              "%s: container.image.repository (got %r)" % (name, f.get("container.image.repository")))
-        check(f.get("container.image.tag") == "1.0", "%s: container.image.tag (got %r)" % (name, f.get("container.image.tag")))
-        check(f.get("container.image") == IMAGE, "%s: container.image (got %r)" % (name, f.get("container.image")))
-        check(str(f.get("container.privileged")).lower() == str(privileged).lower(),
-              "%s: container.privileged %s (got %r)" % (name, privileged, f.get("container.privileged")))
-        check(isinstance(f.get("container.start_ts"), int) and f["container.start_ts"] > 1.7e18,
-              "%s: container.start_ts is a time (got %r)" % (name, f.get("container.start_ts")))
+        check_container_fields(check, name, f, IMAGE, "kestrel-test/busybox", privileged,
+                               ("kestrel-pod", "kestrel-ns", "0d9c-kestrel-uid") if name == "k-runsc" else None)
         if name == "k-runc":
             mounts = str(f.get("container.mounts"))
             check(mounts.endswith(":/data::false:rprivate") or ":/data:ro:false:" in mounts,
                   "k-runc: container.mounts shows the read-only bind mount (got %r)" % mounts)
-        if name == "k-runsc":
-            check(f.get("k8s.pod.name") == "kestrel-pod", "k-runsc: k8s.pod.name (got %r)" % f.get("k8s.pod.name"))
-            check(f.get("k8s.ns.name") == "kestrel-ns", "k-runsc: k8s.ns.name (got %r)" % f.get("k8s.ns.name"))
-            check(f.get("k8s.pod.uid") == "0d9c-kestrel-uid", "k-runsc: k8s.pod.uid (got %r)" % f.get("k8s.pod.uid"))
-        else:
-            check(f.get("k8s.pod.name") in (None, "<NA>"), "%s: no k8s.pod.name (got %r)" % (name, f.get("k8s.pod.name")))
 
     # From the source that sees the container's own processes: eBPF for
     # runc, the gVisor source (container.type gvisor) inside runsc.
