@@ -40,7 +40,8 @@ run: configure
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
 
-bench: build
+bench: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
 	bash bench/run.sh $(BUILD_DIR)
 
 # The three-server NATS fail-over test alone (make test runs it too).
