@@ -95,6 +95,10 @@ SyscallTotals syscall_totals(const MetricsSnapshot& s) {
     }
     if (t.engine.empty()) t.engine = falco_engine_name(src.name);
   }
+  // A kernel source has a ring per CPU: every CPU has its count, 0 before
+  // its first drop, as Falco's per-CPU counters.
+  const auto cpus = static_cast<size_t>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (!t.engine.empty() && t.engine != "savefile" && t.drops_per_cpu.size() < cpus) t.drops_per_cpu.resize(cpus);
   return t;
 }
 
