@@ -1,6 +1,8 @@
 #include "app/collector.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include <nats/nats.h>
@@ -458,6 +460,7 @@ void Collector::on_tick(const PipelineSummary& running) {
   MetricsSnapshot snapshot =
       make_snapshot(running, last_logged_ ? &*last_logged_ : nullptr, started_, read_process_usage());
   snapshot.hostname = plan_.rule_engine.hostname;
+  snapshot.groups = plan_.metrics.groups;
   snapshot.rules_loaded = active_.rule_count();
   if (plan_.containers) snapshot.containers = container_store_counters(*plan_.containers);
   if (forwarder_) {
@@ -477,15 +480,24 @@ void Collector::on_tick(const PipelineSummary& running) {
     next_metrics_ = now + plan_.metrics.interval;
     log_ << "kestrel: stats: " << metrics_log_line(snapshot) << "\n";
     log_.flush();
-    if (!plan_.metrics.output_file.empty()) {
-      std::ofstream json_out(plan_.metrics.output_file, std::ios::app);
-      json_out << metrics_json(snapshot) << "\n";
-    }
+    const MetricsSnapshot* previous = last_logged_ ? &*last_logged_ : nullptr;
+    ++metrics_samples_;
+    if (!plan_.metrics.output_file.empty())
+      append_metrics_line(plan_.metrics.output_file, falco_metrics_file_line(snapshot, previous, metrics_samples_));
+    if (!plan_.metrics.kestrel_output_file.empty())
+      append_metrics_line(plan_.metrics.kestrel_output_file, metrics_json(snapshot));
     if (plan_.metrics.output_rule)
-      outputs_->submit(falco_metrics_snapshot_alert(snapshot, last_logged_ ? &*last_logged_ : nullptr));
+      outputs_->submit(falco_metrics_snapshot_alert(snapshot, previous));
     last_logged_ = snapshot;
   }
   if (webserver_) webserver_->publish(std::move(snapshot));
+}
+
+void Collector::append_metrics_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  out.flush();
+  if (!out) log_ << "kestrel: metrics: cannot append to '" << path << "': " << std::strerror(errno) << "\n";
 }
 
 // A source that failed (a plugin whose next_batch returned an error, a

@@ -166,6 +166,9 @@ class Collector {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point next_metrics_;
   std::optional<MetricsSnapshot> last_logged_;
+  uint64_t metrics_samples_ = 0;  // snapshots emitted: Falco's output_file "sample"
+  // Appends one line to a metrics file; a failed write is logged with the path.
+  void append_metrics_line(const std::string& path, const std::string& line);
   std::chrono::steady_clock::time_point next_status_;
   std::optional<MetricsSnapshot> last_status_;  // the rates of the next status
   std::string source_kind_;  // what the status calls the syscall source (the opened one's name)

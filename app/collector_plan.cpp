@@ -97,6 +97,19 @@ RulesNeeds rules_needs(const engine::RuleSet& rules, const engine::eval::RuleEng
 
 namespace {
 
+// Falco's metrics.*_enabled switches as the groups the Falco-shaped
+// renderings carry; per-CPU counters turn the kernel counters on, as in Falco.
+MetricsGroups metrics_groups(const KestrelConfig& config) {
+  const auto& m = config.metrics;
+  return MetricsGroups{.rules_counters = m.rules_counters_enabled,
+                       .resource_utilization = m.resource_utilization_enabled,
+                       .state_counters = m.state_counters_enabled,
+                       .kernel_event_counters = m.kernel_event_counters_enabled || m.kernel_event_counters_per_cpu_enabled,
+                       .kernel_event_counters_per_cpu = m.kernel_event_counters_per_cpu_enabled,
+                       .convert_memory_to_mb = m.convert_memory_to_mb,
+                       .include_empty_values = m.include_empty_values};
+}
+
 Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& config, const RulesNeeds& needs) {
   SourcePlan plan;
   plan.plugin_event_sources = needs.plugin_event_sources;
@@ -285,7 +298,8 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   if (!drop_alarm.ok()) return drop_alarm.status();
   plan.drop_alarm = *drop_alarm;
   plan.metrics = MetricsPlan{config.metrics.enabled, config.metrics.interval, config.metrics.output_file,
-                             config.metrics.output_rule};
+                             config.metrics.output_rule, config.metrics.kestrel_output_file,
+                             metrics_groups(config)};
   if (config.capture.enabled) {
     plan.triggered_capture = TriggeredCaptureOptions{
         .path_prefix = config.capture.path_prefix,

@@ -18,6 +18,7 @@
 #include "app/cli.h"
 #include "app/config/config.h"
 #include "app/drop_alarm.h"
+#include "app/metrics.h"
 #include "engine/eval/rule_engine.h"
 #include "state/containers/container_store.h"
 #include "state/machine_directory.h"
@@ -85,10 +86,16 @@ struct WebserverPlan {
 struct MetricsPlan {
   bool enabled = false;  // log a stats line every `interval`
   std::chrono::milliseconds interval{60000};
-  std::string output_file;  // also append each as JSON here
+  // Falco's metrics.output_file: append each as Falco's line,
+  // {"output_fields":{...},"sample":N} (falco_metrics.h).
+  std::string output_file;
   // Falco's metrics.output_rule: also send each as the internal alert
   // "Falco internal: metrics snapshot" through the outputs (falco_metrics.h).
   bool output_rule = false;
+  // Kestrel-only metrics.kestrel_output_file: append each as Kestrel's own
+  // JSON (metrics_json: per-source drops and failures, sinks, containers).
+  std::string kestrel_output_file;
+  MetricsGroups groups;  // Falco's metrics.*_enabled switches
 };
 
 // The fleet bus (nats: with servers set; fleet/nats_bus.h).

@@ -1,6 +1,9 @@
 #include "app/falco_metrics.h"
 
 #include "app/falco_drop_categories.h"
+#include "outputs/alert_format.h"
+
+#include <nlohmann/json.hpp>
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -9,6 +12,8 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <type_traits>
+#include <variant>
 
 namespace kestrel {
 namespace {
@@ -90,6 +95,10 @@ SyscallTotals syscall_totals(const MetricsSnapshot& s) {
     }
     if (t.engine.empty()) t.engine = falco_engine_name(src.name);
   }
+  // A kernel source has a ring per CPU: every CPU has its count, 0 before
+  // its first drop, as Falco's per-CPU counters.
+  const auto cpus = static_cast<size_t>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (!t.engine.empty() && t.engine != "savefile" && t.drops_per_cpu.size() < cpus) t.drops_per_cpu.resize(cpus);
   return t;
 }
 
@@ -104,21 +113,33 @@ double one_decimal(double v) { return static_cast<double>(static_cast<int64_t>(v
 
 }  // namespace
 
-engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous) {
-  engine::Alert a;
-  a.time_ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count());
-  a.rule = "Falco internal: metrics snapshot";
-  a.priority = engine::Priority::kInformational;
-  a.source = engine::kInternalSource;
-  a.hostname = s.hostname;
-  a.output = "Falco metrics snapshot";
+FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const MetricsSnapshot* previous) {
+  const MetricsGroups& g = s.groups;
   const SyscallTotals now = syscall_totals(s);
   const SyscallTotals before = previous ? syscall_totals(*previous) : SyscallTotals{};
-  auto& f = a.output_fields;
+  FalcoMetricFields f;
+  // A group's figure: left out when 0 unless include_empty_values, as Falco.
+  auto figure = [&](std::string key, engine::FieldValue v) {
+    const bool empty = std::visit(
+        [](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::monostate>) return true;
+          else if constexpr (std::is_same_v<T, std::string>) return x.empty();
+          else return x == T{};
+        },
+        v);
+    if (!empty || g.include_empty_values) f.emplace_back(std::move(key), std::move(v));
+  };
+  // Memory: libs reports kB under *_kb; convert_memory_to_mb renames and converts to *_mb.
+  auto memory_kb = [&](const std::string& name, double kb) {
+    if (g.convert_memory_to_mb) figure("falco." + name + "_mb", one_decimal(kb / 1024.0));
+    else figure("falco." + name + "_kb", static_cast<uint64_t>(kb));
+  };
+  // Wrapper fields: always there.
   f.emplace_back("evt.hostname", s.hostname);
   f.emplace_back("evt.source", std::string("syscall"));
-  f.emplace_back("evt.time", a.time_ns);
+  f.emplace_back("evt.time", static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count()));
   f.emplace_back("falco.version", std::string(KESTREL_VERSION));
   f.emplace_back("falco.start_ts", s.start_ns);
   f.emplace_back("falco.duration_sec", static_cast<uint64_t>(s.uptime_seconds));
@@ -129,40 +150,120 @@ engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const Metri
   f.emplace_back("falco.num_evts_prev", previous ? previous->events : uint64_t{0});
   f.emplace_back("falco.evts_rate_sec", one_decimal(s.events_per_second));
   f.emplace_back("falco.outputs_queue_num_drops", output_queue_drops(s));
-  f.emplace_back("falco.cpu_usage_perc",
-                 one_decimal(s.uptime_seconds > 0 ? 100 * s.process.cpu_seconds / s.uptime_seconds : 0));
-  f.emplace_back("falco.memory_rss_mb", one_decimal(s.process.rss_bytes / 1048576.0));
-  f.emplace_back("falco.memory_vsz_mb", one_decimal(s.process.vsz_bytes / 1048576.0));
-  f.emplace_back("falco.memory_pss_mb", one_decimal(s.process.pss_bytes / 1048576.0));
-  f.emplace_back("falco.host_cpu_usage_perc", s.host.cpu_usage_perc);
-  f.emplace_back("falco.host_memory_used_mb", one_decimal(s.host.memory_used_kb / 1024.0));
-  f.emplace_back("falco.host_procs_running", s.host.procs_running);
-  f.emplace_back("falco.host_open_fds", s.host.open_fds);
-  f.emplace_back("falco.n_threads", s.state.threads);
-  f.emplace_back("falco.n_fds", s.state.fds);
-  uint64_t matches = 0;
-  for (const auto& m : s.rule_matches) {
-    std::string key = "falco.rules." + m.rule;
-    for (size_t i = std::string("falco.rules.").size(); i < key.size(); ++i)
-      if (key[i] == ' ') key[i] = '_';
-    f.emplace_back(key, m.matches);
-    matches += m.matches;
-  }
-  f.emplace_back("falco.rules.matches_total", matches);
   if (!now.engine.empty()) f.emplace_back("scap.engine_name", now.engine);
-  f.emplace_back("scap.n_evts", now.events);
-  f.emplace_back("scap.n_drops", now.drops);
-  f.emplace_back("scap.n_drops_buffer_total", now.buffer);
-  const auto categories = falco_drop_categories();
-  for (size_t c = 0; c < categories.size(); ++c)
-    f.emplace_back("scap." + categories[c].counter_name(), now.buffer_by_category[c]);
-  f.emplace_back("scap.n_drops_scratch_map", now.scratch);
-  const uint64_t new_evts = now.events - std::min(now.events, before.events);
-  const uint64_t new_drops = now.drops - std::min(now.drops, before.drops);
-  f.emplace_back("scap.n_drops_perc",
-                 one_decimal(new_evts + new_drops ? 100.0 * new_drops / (new_evts + new_drops) : 0.0));
+  if (g.resource_utilization) {
+    figure("falco.cpu_usage_perc",
+           one_decimal(s.uptime_seconds > 0 ? 100 * s.process.cpu_seconds / s.uptime_seconds : 0));
+    memory_kb("memory_rss", s.process.rss_bytes / 1024.0);
+    memory_kb("memory_vsz", s.process.vsz_bytes / 1024.0);
+    memory_kb("memory_pss", s.process.pss_bytes / 1024.0);
+    figure("falco.host_cpu_usage_perc", s.host.cpu_usage_perc);
+    memory_kb("host_memory_used", static_cast<double>(s.host.memory_used_kb));
+    figure("falco.host_procs_running", s.host.procs_running);
+    figure("falco.host_open_fds", s.host.open_fds);
+  }
+  if (g.state_counters) {
+    figure("falco.n_threads", s.state.threads);
+    figure("falco.n_fds", s.state.fds);
+  }
+  if (g.rules_counters) {
+    uint64_t matches = 0;
+    for (const auto& m : s.rule_matches) {
+      std::string key = "falco.rules." + m.rule;
+      for (size_t i = std::string("falco.rules.").size(); i < key.size(); ++i)
+        if (key[i] == ' ') key[i] = '_';
+      figure(key, m.matches);
+      matches += m.matches;
+    }
+    f.emplace_back("falco.rules.matches_total", matches);
+  }
+  if (g.kernel_event_counters) {
+    // n_evts, n_drops and n_drops_perc always, even when 0 (as Falco).
+    f.emplace_back("scap.n_evts", now.events);
+    f.emplace_back("scap.n_drops", now.drops);
+    figure("scap.n_drops_buffer_total", now.buffer);
+    const auto categories = falco_drop_categories();
+    for (size_t c = 0; c < categories.size(); ++c)
+      figure("scap." + categories[c].counter_name(), now.buffer_by_category[c]);
+    figure("scap.n_drops_scratch_map", now.scratch);
+    const uint64_t new_evts = now.events - std::min(now.events, before.events);
+    const uint64_t new_drops = now.drops - std::min(now.drops, before.drops);
+    f.emplace_back("scap.n_drops_perc",
+                   one_decimal(new_evts + new_drops ? 100.0 * new_drops / (new_evts + new_drops) : 0.0));
+  }
+  if (g.kernel_event_counters_per_cpu)
+    for (size_t cpu = 0; cpu < now.drops_per_cpu.size(); ++cpu)
+      figure("scap.n_drops_cpu_" + std::to_string(cpu), now.drops_per_cpu[cpu]);
+  return f;
+}
+
+engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous) {
+  engine::Alert a;
+  a.time_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count());
+  a.rule = "Falco internal: metrics snapshot";
+  a.priority = engine::Priority::kInformational;
+  a.source = engine::kInternalSource;
+  a.hostname = s.hostname;
+  a.output = "Falco metrics snapshot";
+  a.output_fields = falco_metrics_output_fields(s, previous);
   return a;
 }
+
+std::string falco_metrics_file_line(const MetricsSnapshot& s, const MetricsSnapshot* previous, uint64_t sample) {
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [name, value] : falco_metrics_output_fields(s, previous))
+    fields[name] = engine::field_value_json(value);
+  nlohmann::json line = nlohmann::json::object();
+  line["output_fields"] = std::move(fields);
+  line["sample"] = sample;
+  return line.dump();
+}
+
+namespace {
+
+// resource_utilization: the process's and the host's CPU, memory, open fds.
+void write_resource_utilization(const MetricsSnapshot& s, PromWriter& w) {
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.6f", s.uptime_seconds > 0 ? s.process.cpu_seconds / s.uptime_seconds : 0.0);
+  w.family("falcosecurity_falco_cpu_usage_ratio", "gauge", kHelp);
+  w.sample("falcosecurity_falco_cpu_usage_ratio", ratio);
+  w.family("falcosecurity_falco_memory_rss_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_rss_bytes", s.process.rss_bytes);
+  w.family("falcosecurity_falco_memory_vsz_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_vsz_bytes", s.process.vsz_bytes);
+
+  w.family("falcosecurity_falco_memory_pss_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_memory_pss_bytes", s.process.pss_bytes);
+  char host_ratio[32];
+  std::snprintf(host_ratio, sizeof host_ratio, "%.6f", s.host.cpu_usage_perc / 100.0);
+  w.family("falcosecurity_falco_host_cpu_usage_ratio", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_cpu_usage_ratio", host_ratio);
+  w.family("falcosecurity_falco_host_memory_used_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_memory_used_bytes", s.host.memory_used_kb * 1024);
+  w.family("falcosecurity_falco_host_procs_running_total", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_procs_running_total", s.host.procs_running);
+  w.family("falcosecurity_falco_host_open_fds_total", "gauge", kHelp);
+  w.sample("falcosecurity_falco_host_open_fds_total", s.host.open_fds);
+}
+
+// kernel_event_counters: what the syscall sources delivered and lost.
+void write_kernel_event_counters(const SyscallTotals& t, PromWriter& w) {
+  w.family("falcosecurity_scap_n_evts_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_evts_total", t.events);
+  w.family("falcosecurity_scap_n_drops_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_total", t.drops);
+  // As Falco: one sample per category, none for the total.
+  w.family("falcosecurity_scap_n_drops_buffer_total", "counter", kHelp);
+  const auto categories = falco_drop_categories();
+  for (size_t c = 0; c < categories.size(); ++c)
+    w.sample("falcosecurity_scap_n_drops_buffer_total", t.buffer_by_category[c],
+             {{"dir", categories[c].dir}, {"drop", categories[c].drop}});
+  w.family("falcosecurity_scap_n_drops_scratch_map_total", "counter", kHelp);
+  w.sample("falcosecurity_scap_n_drops_scratch_map_total", t.scratch);
+}
+
+}  // namespace
 
 std::string falco_engine_name(const std::string& source_name) {
   if (source_name == "ebpf") return "modern_bpf";
@@ -207,52 +308,24 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
   w.family("falcosecurity_falco_outputs_queue_num_drops_total", "counter", kHelp);
   w.sample("falcosecurity_falco_outputs_queue_num_drops_total", queue_full);
 
-  write_rule_matches(s, w);
-
-  char ratio[32];
-  std::snprintf(ratio, sizeof ratio, "%.6f", s.uptime_seconds > 0 ? s.process.cpu_seconds / s.uptime_seconds : 0.0);
-  w.family("falcosecurity_falco_cpu_usage_ratio", "gauge", kHelp);
-  w.sample("falcosecurity_falco_cpu_usage_ratio", ratio);
-  w.family("falcosecurity_falco_memory_rss_bytes", "gauge", kHelp);
-  w.sample("falcosecurity_falco_memory_rss_bytes", s.process.rss_bytes);
-  w.family("falcosecurity_falco_memory_vsz_bytes", "gauge", kHelp);
-  w.sample("falcosecurity_falco_memory_vsz_bytes", s.process.vsz_bytes);
-
-  w.family("falcosecurity_falco_memory_pss_bytes", "gauge", kHelp);
-  w.sample("falcosecurity_falco_memory_pss_bytes", s.process.pss_bytes);
-  char host_ratio[32];
-  std::snprintf(host_ratio, sizeof host_ratio, "%.6f", s.host.cpu_usage_perc / 100.0);
-  w.family("falcosecurity_falco_host_cpu_usage_ratio", "gauge", kHelp);
-  w.sample("falcosecurity_falco_host_cpu_usage_ratio", host_ratio);
-  w.family("falcosecurity_falco_host_memory_used_bytes", "gauge", kHelp);
-  w.sample("falcosecurity_falco_host_memory_used_bytes", s.host.memory_used_kb * 1024);
-  w.family("falcosecurity_falco_host_procs_running_total", "gauge", kHelp);
-  w.sample("falcosecurity_falco_host_procs_running_total", s.host.procs_running);
-  w.family("falcosecurity_falco_host_open_fds_total", "gauge", kHelp);
-  w.sample("falcosecurity_falco_host_open_fds_total", s.host.open_fds);
-
+  const MetricsGroups& g = s.groups;
+  if (g.rules_counters) write_rule_matches(s, w);
+  if (g.resource_utilization) write_resource_utilization(s, w);
   const SyscallTotals t = syscall_totals(s);
-  w.family("falcosecurity_scap_n_evts_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_evts_total", t.events);
-  w.family("falcosecurity_scap_n_drops_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_total", t.drops);
-  // As Falco: one sample per category, none for the total.
-  w.family("falcosecurity_scap_n_drops_buffer_total", "counter", kHelp);
-  const auto categories = falco_drop_categories();
-  for (size_t c = 0; c < categories.size(); ++c)
-    w.sample("falcosecurity_scap_n_drops_buffer_total", t.buffer_by_category[c],
-             {{"dir", categories[c].dir}, {"drop", categories[c].drop}});
-  w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
-  for (size_t cpu = 0; cpu < t.drops_per_cpu.size(); ++cpu)
-    w.sample("falcosecurity_scap_n_drops_cpu_total", t.drops_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
-  w.family("falcosecurity_scap_n_drops_scratch_map_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_scratch_map_total", t.scratch);
-  w.family("falcosecurity_scap_n_drops_full_threadtable_total", "counter", kHelp);
-  w.sample("falcosecurity_scap_n_drops_full_threadtable_total", 0);
-  w.family("falcosecurity_scap_n_threads_total", "gauge", kHelp);
-  w.sample("falcosecurity_scap_n_threads_total", s.state.threads);
-  w.family("falcosecurity_scap_n_fds_total", "gauge", kHelp);
-  w.sample("falcosecurity_scap_n_fds_total", s.state.fds);
+  if (g.kernel_event_counters) write_kernel_event_counters(t, w);
+  if (g.kernel_event_counters_per_cpu) {
+    w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
+    for (size_t cpu = 0; cpu < t.drops_per_cpu.size(); ++cpu)
+      w.sample("falcosecurity_scap_n_drops_cpu_total", t.drops_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
+  }
+  if (g.state_counters) {
+    w.family("falcosecurity_scap_n_drops_full_threadtable_total", "counter", kHelp);
+    w.sample("falcosecurity_scap_n_drops_full_threadtable_total", 0);
+    w.family("falcosecurity_scap_n_threads_total", "gauge", kHelp);
+    w.sample("falcosecurity_scap_n_threads_total", s.state.threads);
+    w.family("falcosecurity_scap_n_fds_total", "gauge", kHelp);
+    w.sample("falcosecurity_scap_n_fds_total", s.state.fds);
+  }
 }
 
 }  // namespace kestrel

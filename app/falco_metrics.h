@@ -48,6 +48,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/metrics.h"
 #include "app/prometheus_text.h"
@@ -60,22 +62,39 @@ std::string falco_engine_name(const std::string& source_name);
 // Appends the falcosecurity_* families to `w`.
 void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w);
 
-// Falco's `metrics.output_rule`: the snapshot as the internal alert Falco
+// The snapshot's figures as Falco's metrics output_fields, the one body
+// of both Falco renderings below: falco.version, falco.num_evts,
+// falco.num_evts_prev, falco.evts_rate_sec, falco.duration_sec,
+// falco.start_ts, falco.host_boot_ts, falco.host_num_cpus,
+// falco.kernel_release, falco.outputs_queue_num_drops, scap.engine_name,
+// evt.time, evt.hostname, evt.source (always); then per group
+// (s.groups, Falco's metrics.*_enabled; a disabled group's keys absent):
+//   resource_utilization  falco.cpu_usage_perc, falco.memory_{rss,vsz,pss}_mb,
+//     falco.host_cpu_usage_perc, falco.host_memory_used_mb,
+//     falco.host_procs_running, falco.host_open_fds (memory as *_kb, libs'
+//     unit, with convert_memory_to_mb false)
+//   state_counters        falco.n_threads, falco.n_fds
+//   rules_counters        falco.rules.<name> per rule (spaces as '_'),
+//     falco.rules.matches_total
+//   kernel_event_counters scap.n_evts, scap.n_drops, scap.n_drops_perc,
+//     scap.n_drops_buffer_total, scap.n_drops_buffer_<drop>_<dir> per
+//     category, scap.n_drops_scratch_map
+//   kernel_event_counters_per_cpu  scap.n_drops_cpu_<n>
+// A group's figure that is 0 is left out unless include_empty_values
+// (never n_evts, n_drops, n_drops_perc, matches_total), as Falco.
+// `previous` (may be null) is the last snapshot emitted, for the *_prev
+// figures and rates.
+using FalcoMetricFields = std::vector<std::pair<std::string, engine::FieldValue>>;
+FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const MetricsSnapshot* previous);
+
+// Falco's `metrics.output_rule`: those fields as the internal alert Falco
 // emits every metrics.interval — rule "Falco internal: metrics snapshot",
-// Informational, source internal, output "Falco metrics snapshot", and
-// Falco's output_fields for the figures Kestrel measures (falco.version,
-// falco.num_evts, falco.num_evts_prev, falco.evts_rate_sec,
-// falco.duration_sec, falco.start_ts, falco.host_boot_ts,
-// falco.host_num_cpus, falco.kernel_release, falco.outputs_queue_num_drops,
-// falco.cpu_usage_perc, falco.memory_rss_mb, falco.memory_vsz_mb,
-// falco.memory_pss_mb, falco.host_cpu_usage_perc, falco.host_memory_used_mb,
-// falco.host_procs_running, falco.host_open_fds,
-// falco.n_threads, falco.n_fds, falco.rules.<name> per rule (spaces as
-// '_') and falco.rules.matches_total, scap.engine_name, scap.n_evts,
-// scap.n_drops, scap.n_drops_buffer_total, scap.n_drops_buffer_<drop>_<dir>
-// per category, scap.n_drops_scratch_map,
-// scap.n_drops_perc, evt.time, evt.hostname, evt.source). `previous` (may
-// be null) is the last snapshot emitted, for the *_prev figures and rates.
+// Informational, source internal, output "Falco metrics snapshot".
 engine::Alert falco_metrics_snapshot_alert(const MetricsSnapshot& s, const MetricsSnapshot* previous);
+
+// Falco's `metrics.output_file` line (stats_writer): not the alert but
+// {"output_fields":{...the same fields...},"sample":N}, N counting the
+// snapshots written since start from 1.
+std::string falco_metrics_file_line(const MetricsSnapshot& s, const MetricsSnapshot* previous, uint64_t sample);
 
 }  // namespace kestrel

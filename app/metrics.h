@@ -45,8 +45,23 @@ struct SourceMetrics {
   std::string error;
 };
 
+// Falco's metrics groups (falco.yaml metrics.*): which figures the
+// Falco-shaped renderings (falco_metrics.h: the snapshot alert,
+// metrics.output_file, the falcosecurity_* Prometheus families) carry. A
+// disabled group's keys are absent, as in Falco. Defaults are falco.yaml's.
+struct MetricsGroups {
+  bool rules_counters = true;        // falco.rules.*, falcosecurity_falco_rules_matches_total
+  bool resource_utilization = true;  // process and host CPU, memory, open fds
+  bool state_counters = true;        // thread and fd table sizes
+  bool kernel_event_counters = true;  // scap.n_evts, scap.n_drops*, their Prometheus families
+  bool kernel_event_counters_per_cpu = false;  // drops per CPU ring (turns kernel_event_counters on)
+  bool convert_memory_to_mb = true;  // snapshot memory in MB (*_mb), else as libs reports it (*_kb)
+  bool include_empty_values = false;  // snapshot keys whose value is 0 (never n_evts, n_drops, n_drops_perc)
+};
+
 struct MetricsSnapshot {
   std::chrono::system_clock::time_point taken;
+  MetricsGroups groups;  // set by the collector from metrics.*
   double uptime_seconds = 0;
   uint64_t events = 0;
   double events_per_second = 0;

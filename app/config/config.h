@@ -209,6 +209,7 @@ struct KestrelConfig {
     bool enabled{};
     std::chrono::milliseconds interval{};
     std::string output_file;
+    std::string kestrel_output_file;  // Kestrel's own JSON lines (metrics_json)
     // Falco's metrics switches, parsed for the metrics side (issue 20).
     bool output_rule{}, rules_counters_enabled{}, resource_utilization_enabled{}, state_counters_enabled{},
         kernel_event_counters_enabled{}, kernel_event_counters_per_cpu_enabled{}, libbpf_stats_enabled{},

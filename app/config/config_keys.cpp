@@ -320,7 +320,9 @@ const ConfigKey kKeys[] = {
     {"metrics.interval", ConfigType::kDuration, "1m", KESTREL_FIELD(metrics.interval),
      "how often to log statistics"},
     {"metrics.output_file", ConfigType::kString, R"("")", KESTREL_FIELD(metrics.output_file),
-     "also append each snapshot as a JSON line to this file"},
+     "also append each snapshot to this file as Falco does: {\"output_fields\":{...},\"sample\":N} a line"},
+    {"metrics.kestrel_output_file", ConfigType::kString, R"("")", KESTREL_FIELD(metrics.kestrel_output_file),
+     "also append each snapshot as Kestrel's own JSON line (per-source drops and failures, sinks, containers)"},
 #define KESTREL_METRICS_SWITCH(name, def, help) \
   {"metrics." #name, ConfigType::kBool, def, KESTREL_FIELD(metrics.name), help}
     KESTREL_METRICS_SWITCH(output_rule, "false",

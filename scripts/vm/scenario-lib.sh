@@ -34,7 +34,7 @@ start_collector() {
   name=$1
   shift
   kestrel -o json_output=true -o metrics.enabled=true -o metrics.interval=1s \
-    -o metrics.output_file=/tmp/$name.metrics "$@" >/tmp/$name.alerts 2>/tmp/$name.err &
+    -o metrics.kestrel_output_file=/tmp/$name.metrics "$@" >/tmp/$name.alerts 2>/tmp/$name.err &
   kpid=$!
   if ! wait_for 1200 sh -c "grep -q 'kestrel: capturing' /tmp/$name.err || ! kill -0 $kpid 2>/dev/null" ||
     ! grep -q 'kestrel: capturing' /tmp/$name.err; then

@@ -92,7 +92,7 @@ def main(watch_events):
             KESTREL, WORK, [os.path.join(WORK, "rules.yaml")], pod_init, '""',
             ["-o", "containers.containerd_socket=" + containerd.sock,
              "-o", "containers.containerd_namespaces=" + NAMESPACE,
-             "-o", "containers.watch_events=" + str(watch_events).lower(), "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.output_file=" + METRICS])
+             "-o", "containers.watch_events=" + str(watch_events).lower(), "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.kestrel_output_file=" + METRICS])
         os.makedirs(os.path.join(WORK, "hostdir"), exist_ok=True)
         for name, cid, privileged, extra in CONTAINERS:
             extra = [x.replace("{work}", WORK) for x in extra]

@@ -192,6 +192,9 @@ TEST(FalcoMetrics, EveryNameFalcosDashboardQueriesIsServed) {
   auto snapshot = make_snapshot(summary, nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(10),
                                 read_process_usage());
   snapshot.hostname = "node-1";
+  // The dashboard's per-CPU panel needs kernel_event_counters_per_cpu_enabled
+  // (off by default, in Falco as here).
+  snapshot.groups.kernel_event_counters_per_cpu = true;
   const std::string text = metrics_prometheus(snapshot);
   auto m = parse_prometheus(text);
   std::set<std::string> names;
@@ -297,18 +300,89 @@ TEST(FalcoMetrics, SnapshotAlertIsFalcos) {
   EXPECT_EQ(f["scap.n_drops_buffer_open_exit"], 3);
   EXPECT_EQ(f["scap.n_drops_buffer_proc_exit"], 1);
   EXPECT_EQ(f["scap.n_drops_buffer_other_interest_exit"], 1);
-  for (const char* key : {"scap.n_drops_buffer_clone_fork_enter", "scap.n_drops_buffer_clone_fork_exit",
-                          "scap.n_drops_buffer_execve_enter", "scap.n_drops_buffer_execve_exit",
-                          "scap.n_drops_buffer_connect_enter", "scap.n_drops_buffer_connect_exit",
-                          "scap.n_drops_buffer_open_enter", "scap.n_drops_buffer_dir_file_enter",
-                          "scap.n_drops_buffer_dir_file_exit", "scap.n_drops_buffer_other_interest_enter",
-                          "scap.n_drops_buffer_close_exit"})
-    EXPECT_EQ(f[key], 0) << key;
+  // Zero-valued categories: left out by default (include_empty_values
+  // false, as Falco's falco.yaml), present as 0 when asked for.
+  const auto empty_keys = {"scap.n_drops_buffer_clone_fork_enter", "scap.n_drops_buffer_clone_fork_exit",
+                           "scap.n_drops_buffer_execve_enter", "scap.n_drops_buffer_execve_exit",
+                           "scap.n_drops_buffer_connect_enter", "scap.n_drops_buffer_connect_exit",
+                           "scap.n_drops_buffer_open_enter", "scap.n_drops_buffer_dir_file_enter",
+                           "scap.n_drops_buffer_dir_file_exit", "scap.n_drops_buffer_other_interest_enter",
+                           "scap.n_drops_buffer_close_exit"};
+  for (const char* key : empty_keys) EXPECT_FALSE(f.contains(key)) << key;
+  snapshot.groups.include_empty_values = true;
+  auto with_empty = nlohmann::json::parse(engine::format_alert(falco_metrics_snapshot_alert(snapshot, nullptr),
+                                                               {.json = true}))["output_fields"];
+  for (const char* key : empty_keys) EXPECT_EQ(with_empty[key], 0) << key;
   // Falco's resource_utilization keys for the host.
   for (const char* key : {"falco.host_cpu_usage_perc", "falco.host_memory_used_mb", "falco.memory_pss_mb"})
     EXPECT_TRUE(f[key].is_number()) << key;
   EXPECT_GE(f["falco.host_procs_running"].get<uint64_t>(), 1u);
   EXPECT_GT(f["falco.host_open_fds"].get<uint64_t>(), 0u);
+}
+
+// Falco's metrics groups: a disabled group's keys are absent from the
+// snapshot's output_fields and its falcosecurity_* families from /metrics;
+// the wrapper fields stay; convert_memory_to_mb false gives libs' *_kb.
+TEST(FalcoMetrics, DisabledGroupsAreAbsentFromSnapshotAndPrometheus) {
+  PipelineSummary summary = sample_summary();
+  summary.rule_matches[{"syscall", "Some rule"}] = {"Some rule", "syscall", engine::Priority::kWarning, {}, 3};
+  auto snapshot = make_snapshot(summary, nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(2),
+                                read_process_usage());
+  snapshot.hostname = "node-1";
+  snapshot.groups = MetricsGroups{.rules_counters = false,
+                                  .resource_utilization = false,
+                                  .state_counters = false,
+                                  .kernel_event_counters = false,
+                                  .kernel_event_counters_per_cpu = false,
+                                  .convert_memory_to_mb = true,
+                                  .include_empty_values = true};
+  std::set<std::string> keys;
+  for (const auto& [name, value] : falco_metrics_output_fields(snapshot, nullptr)) keys.insert(name);
+  for (const char* key : {"evt.time", "evt.hostname", "falco.version", "falco.num_evts", "falco.duration_sec",
+                          "scap.engine_name", "falco.outputs_queue_num_drops"})
+    EXPECT_TRUE(keys.count(key)) << key;
+  for (const auto& k : keys) {
+    EXPECT_NE(k.rfind("falco.rules.", 0), 0u) << k;
+    EXPECT_NE(k.rfind("falco.memory_", 0), 0u) << k;
+    EXPECT_NE(k.rfind("falco.host_cpu", 0), 0u) << k;
+    EXPECT_NE(k.rfind("scap.n_", 0), 0u) << k;
+    EXPECT_NE(k, "falco.cpu_usage_perc");
+    EXPECT_NE(k, "falco.n_threads");
+  }
+  auto m = parse_prometheus(metrics_prometheus(snapshot));
+  std::set<std::string> names;
+  for (const auto& [sample, value] : m) names.insert(sample.substr(0, sample.find('{')));
+  for (const char* name : {"falcosecurity_falco_rules_matches_total", "falcosecurity_falco_cpu_usage_ratio",
+                           "falcosecurity_falco_memory_rss_bytes", "falcosecurity_falco_host_open_fds_total",
+                           "falcosecurity_scap_n_evts_total", "falcosecurity_scap_n_drops_total",
+                           "falcosecurity_scap_n_drops_buffer_total", "falcosecurity_scap_n_drops_cpu_total",
+                           "falcosecurity_scap_n_threads_total", "falcosecurity_scap_n_fds_total"})
+    EXPECT_FALSE(names.count(name)) << name;
+  for (const char* name : {"falcosecurity_falco_n_evts_total", "falcosecurity_falco_version_info"})
+    EXPECT_TRUE(names.count(name)) << name;
+
+  snapshot.groups = MetricsGroups{};
+  snapshot.groups.convert_memory_to_mb = false;
+  keys.clear();
+  for (const auto& [name, value] : falco_metrics_output_fields(snapshot, nullptr)) keys.insert(name);
+  EXPECT_TRUE(keys.count("falco.memory_rss_kb"));
+  EXPECT_FALSE(keys.count("falco.memory_rss_mb"));
+  EXPECT_TRUE(keys.count("falco.rules.Some_rule"));
+}
+
+// metrics.output_file: Falco's stats_writer line, the same output_fields
+// as the snapshot alert under "output_fields", and the sample number.
+TEST(FalcoMetrics, OutputFileLineIsFalcos) {
+  auto snapshot = make_snapshot(sample_summary(), nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(2),
+                                read_process_usage());
+  snapshot.hostname = "node-1";
+  auto line = nlohmann::json::parse(falco_metrics_file_line(snapshot, nullptr, 3));
+  ASSERT_TRUE(line.is_object());
+  EXPECT_EQ(line.size(), 2u) << line.dump();
+  EXPECT_EQ(line["sample"], 3);
+  auto alert = nlohmann::json::parse(engine::format_alert(falco_metrics_snapshot_alert(snapshot, nullptr),
+                                                          {.json = true}));
+  EXPECT_EQ(line["output_fields"], alert["output_fields"]);
 }
 
 // The host figures computed as libs does, from a /proc tree whose numbers

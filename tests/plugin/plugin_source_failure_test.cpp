@@ -4,7 +4,7 @@
 // SS_PLUGIN_FAILURE with get_last_error "flaky: the feed broke after 3
 // events") and the counter plugin (5 events). The failure must be logged
 // while the run goes on, naming the plugin and its error text; the
-// metrics (JSON lines, metrics.output_file) must mark the flaky source
+// metrics (JSON lines, metrics.kestrel_output_file) must mark the flaky source
 // failed; every event flaky delivered before failing and every counter
 // event raise their rules; and a syscall rule must still fire on a file
 // read after the failure. Needs root and a BTF kernel; fails loudly
@@ -58,7 +58,7 @@ TEST(PluginSourceFailure, AFailingNextBatchStopsOnlyItsSource) {
            "load_plugins=[flaky,counter]", "-o",
            std::string("plugins=[{name: flaky, library_path: ") + FLAKY_PLUGIN + ", open_params: \"3\"}, " +
                "{name: counter, library_path: " + COUNTER_PLUGIN + ", open_params: \"5\"}]",
-           "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.output_file=" + metrics, "-M",
+           "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.kestrel_output_file=" + metrics, "-M",
            "120"});
   ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << c.err;
   // Logged while running, with the plugin's name and its own error text.

@@ -41,6 +41,7 @@ struct Collector {
     if (pid == 0) {
       dup2(out_pipe[1], 1);
       dup2(err_pipe[1], 2);
+      close_range(3, ~0U, 0);  // no inherited fd (the build lock's) outlives the test in the collector
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
