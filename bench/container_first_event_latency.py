@@ -66,7 +66,7 @@ def run(mode, dockerd, pod_init, rules):
     metrics_file = os.path.join(WORK, "metrics-%s.jsonl" % mode)
     if os.path.exists(metrics_file):
         os.unlink(metrics_file)
-    extra = ["-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.output_file=" + metrics_file]
+    extra = ["-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.kestrel_output_file=" + metrics_file]
     if mode == "lookup":
         extra += ["-o", "containers.watch_events=false"]
     try:
