@@ -13,7 +13,6 @@ usage: console_api_test.py KESTREL FIXTURES_DIR WORK_DIR
 import collections
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,20 +20,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_checks import check, failures, free_port  # noqa: E402
+
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def api(port, path, **params):

@@ -28,29 +28,18 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_checks import check, failures, free_port  # noqa: E402
+
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 NODE = "node-r"
-failures = []
 children = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(url):
