@@ -16,7 +16,7 @@ import subprocess
 import tarfile
 import time
 
-from docker_harness import BUSYBOX, HarnessError, stop_pid_file
+from docker_harness import BUSYBOX, HarnessError, log_tail, run_tool, stop_pid_file
 
 CONTAINERD, CTR = "/usr/bin/containerd", "/usr/bin/ctr"
 IMAGE = "docker.io/kestrel-test/busybox:1.0"
@@ -93,17 +93,11 @@ class Containerd:
         self.proc = None
 
     def ctr(self, *args, check=True, timeout=120):
-        r = subprocess.run([CTR, "--address", self.sock, "--namespace", self.namespace, *args], capture_output=True,
-                           text=True, timeout=timeout)
-        if check and r.returncode != 0:
-            raise HarnessError("ctr %s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
-        return r
+        return run_tool([CTR, "--address", self.sock, "--namespace", self.namespace, *args], check=check,
+                        timeout=timeout)
 
     def log_tail(self):
-        try:
-            return open(os.path.join(self.work, "containerd.log")).read()[-3000:]
-        except OSError:
-            return ""
+        return log_tail(os.path.join(self.work, "containerd.log"))
 
     def start(self):
         os.makedirs(self.work, exist_ok=True)

@@ -34,6 +34,23 @@ def require_tools():
             raise HarnessError("%s is missing: run scripts/install-deps.sh (%s)" % (path, pkg))
 
 
+def run_tool(argv, check=True, timeout=120, stdin=None):
+    """Runs a runtime's CLI (docker, ctr); with `check`, a failure raises
+    HarnessError naming the command and its stderr."""
+    r = subprocess.run(argv, capture_output=True, text=stdin is None, timeout=timeout, stdin=stdin)
+    if check and r.returncode != 0:
+        raise HarnessError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stderr))
+    return r
+
+
+def log_tail(path, size=3000):
+    """The last `size` characters of a daemon's log, or "" before it exists."""
+    try:
+        return open(path).read()[-size:]
+    except OSError:
+        return ""
+
+
 def stop_pid_file(path, timeout=30):
     """Stops the process a previous run left in `path` (ours: the pidfile is in our work dir)."""
     try:
@@ -90,17 +107,10 @@ class Dockerd:
         self.proc = None
 
     def docker(self, *args, check=True, timeout=120, stdin=None):
-        r = subprocess.run([DOCKER, "-H", "unix://" + self.sock, *args], capture_output=True, text=stdin is None,
-                           timeout=timeout, stdin=stdin)
-        if check and r.returncode != 0:
-            raise HarnessError("docker %s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
-        return r
+        return run_tool([DOCKER, "-H", "unix://" + self.sock, *args], check=check, timeout=timeout, stdin=stdin)
 
     def log_tail(self):
-        try:
-            return open(os.path.join(self.work, "dockerd.log")).read()[-3000:]
-        except OSError:
-            return ""
+        return log_tail(os.path.join(self.work, "dockerd.log"))
 
     def start(self):
         os.makedirs(self.work, exist_ok=True)
