@@ -24,7 +24,6 @@ import datetime
 import json
 import os
 import select
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "containers"))
-from docker_harness import IMAGE, Dockerd, generate_pod_init, require_tools, start_kestrel  # noqa: E402
+from docker_harness import IMAGE, Dockerd, generate_pod_init, require_tools, start_kestrel, stop_kestrel  # noqa: E402
 
 KESTREL = sys.argv[1]
 WORK = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "/tmp/kestrel-container-latency")
@@ -117,11 +116,9 @@ def run(mode, dockerd, pod_init, rules):
                 named += 1
         time.sleep(1.5)
         done.set()
-        kestrel.send_signal(signal.SIGTERM)
-        kestrel.wait(timeout=60)
     finally:
-        if kestrel is not None and kestrel.poll() is None:
-            kestrel.kill()
+        if kestrel is not None:
+            stop_kestrel(kestrel)
     if not latencies:
         print("%s: no latency measured" % mode)
         return False

@@ -28,13 +28,13 @@ usage: containerd_live_test.py KESTREL WORKDIR
 """
 import json
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from containerd_harness import IMAGE, Containerd, require_tools  # noqa: E402
-from docker_harness import Checks, HarnessError, check_container_fields, generate_pod_init, start_kestrel  # noqa: E402
+from docker_harness import (Checks, HarnessError, check_container_fields, generate_pod_init, json_alerts,  # noqa: E402
+                            start_kestrel, stop_kestrel)
 
 KESTREL, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
 NAMESPACE = "k8s.io"
@@ -101,15 +101,12 @@ def main(watch_events):
             check(r.returncode == 0 and "kestrel containerd test" in r.stdout,
                   "%s ran: exit %d %s" % (name, r.returncode, r.stderr.strip()[-500:]))
         time.sleep(3)
-        kestrel.send_signal(signal.SIGTERM)
-        kestrel.wait(timeout=60)
     finally:
-        if kestrel is not None and kestrel.poll() is None:
-            kestrel.kill()
-            kestrel.wait()
+        if kestrel is not None:
+            stop_kestrel(kestrel)
         containerd.stop()
 
-    alerts = [json.loads(line) for line in open(out_path) if line.startswith("{")]
+    alerts = json_alerts(out_path)
     check(kestrel.returncode == 0, "kestrel exit status 0 (got %d)" % kestrel.returncode)
 
     def fields(a):

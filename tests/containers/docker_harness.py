@@ -195,6 +195,24 @@ def start_kestrel(kestrel, work, rules, pod_init, docker_sock, extra=()):
     raise HarnessError("kestrel did not start capturing in 120 s: " + open(err_path).read())
 
 
+def stop_kestrel(proc, timeout=60):
+    """SIGTERM (kestrel flushes its outputs and exits 0), then SIGKILL if it has not ended in `timeout` s;
+    returns its exit status. Safe to call again, and on a process that already ended."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def json_alerts(out_path):
+    """The JSON alerts kestrel wrote to `out_path` (lines that are not JSON objects are left out)."""
+    return [json.loads(line) for line in open(out_path) if line.startswith("{")]
+
+
 def generate_pod_init(kestrel, gvisor_sock, path):
     if os.path.exists(gvisor_sock):
         os.unlink(gvisor_sock)

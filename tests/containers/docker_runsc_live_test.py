@@ -29,13 +29,12 @@ usage: docker_runsc_live_test.py KESTREL UPSTREAM_RULES_DIR WORKDIR
 """
 import json
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from docker_harness import (IMAGE, Checks, Dockerd, HarnessError, check_container_fields,  # noqa: E402
-                            generate_pod_init, require_tools, start_kestrel)
+from docker_harness import (IMAGE, Checks, Dockerd, HarnessError, check_container_fields, json_alerts,  # noqa: E402
+                            generate_pod_init, require_tools, start_kestrel, stop_kestrel)
 
 KESTREL, RULES_DIR, WORK = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 GVISOR_SOCK = os.path.join(WORK, "gvisor.sock")
@@ -97,18 +96,12 @@ def main():
             check(r.returncode == 0 and "kestrel docker test" in r.stdout,
                   "%s (%s) ran: exit %d %s" % (name, runtime, r.returncode, r.stderr.strip()[-500:]))
         time.sleep(3)
-        kestrel.send_signal(signal.SIGTERM)
-        kestrel.wait(timeout=60)
     finally:
-        if kestrel is not None and kestrel.poll() is None:
-            kestrel.kill()
+        if kestrel is not None:
+            stop_kestrel(kestrel)
         dockerd.stop()
 
-    alerts = []
-    for line in open(out_path):
-        line = line.strip()
-        if line.startswith("{"):
-            alerts.append(json.loads(line))
+    alerts = json_alerts(out_path)
     check(kestrel.returncode == 0, "kestrel exit status 0 (got %d)" % kestrel.returncode)
 
     def fields(a):
