@@ -79,6 +79,7 @@ struct SyscallTotals {
   // buffer_full drops per Falco category (falco_drop_categories() order).
   std::vector<uint64_t> buffer_by_category = std::vector<uint64_t>(falco_drop_categories().size(), 0);
   std::vector<uint64_t> drops_per_cpu;  // every kernel drop reason, per ring/CPU
+  std::vector<uint64_t> events_per_cpu;  // records delivered, where a ring is one CPU's
   std::string engine;
 };
 
@@ -97,6 +98,8 @@ SyscallTotals syscall_totals(const MetricsSnapshot& s) {
       if (t.drops_per_cpu.size() < cpus.size()) t.drops_per_cpu.resize(cpus.size());
       for (size_t i = 0; i < cpus.size(); ++i) t.drops_per_cpu[i] += cpus[i];
     }
+    if (t.events_per_cpu.size() < src.events_per_cpu.size()) t.events_per_cpu.resize(src.events_per_cpu.size());
+    for (size_t i = 0; i < src.events_per_cpu.size(); ++i) t.events_per_cpu[i] += src.events_per_cpu[i];
     if (t.engine.empty()) t.engine = falco_engine_name(src.name);
   }
   // A kernel source has a ring per CPU: every CPU has its count, 0 before
@@ -250,9 +253,12 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
     f.emplace_back("scap.n_drops_perc",
                    one_decimal(new_evts + new_drops ? 100.0 * new_drops / (new_evts + new_drops) : 0.0));
   }
-  if (g.kernel_event_counters_per_cpu)
+  if (g.kernel_event_counters_per_cpu) {
+    for (size_t cpu = 0; cpu < now.events_per_cpu.size(); ++cpu)
+      figure("scap.n_evts_cpu_" + std::to_string(cpu), now.events_per_cpu[cpu]);
     for (size_t cpu = 0; cpu < now.drops_per_cpu.size(); ++cpu)
       figure("scap.n_drops_cpu_" + std::to_string(cpu), now.drops_per_cpu[cpu]);
+  }
   if (g.libbpf_stats)
     for (const auto& [name, p] : bpf_programs(s)) {
       figure("scap." + name + ".run_cnt", p.run_count);
@@ -422,6 +428,9 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
   const SyscallTotals t = syscall_totals(s);
   if (g.kernel_event_counters) write_kernel_event_counters(t, w);
   if (g.kernel_event_counters_per_cpu) {
+    w.family("falcosecurity_scap_n_evts_cpu_total", "counter", kHelp);
+    for (size_t cpu = 0; cpu < t.events_per_cpu.size(); ++cpu)
+      w.sample("falcosecurity_scap_n_evts_cpu_total", t.events_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
     w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
     for (size_t cpu = 0; cpu < t.drops_per_cpu.size(); ++cpu)
       w.sample("falcosecurity_scap_n_drops_cpu_total", t.drops_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});

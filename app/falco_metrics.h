@@ -39,6 +39,8 @@
 //     side knows the type of what it lost (ebpf, kmod); gVisor reports its
 //     drops per sandbox without types, so its drops are in no category.
 //   falcosecurity_scap_n_drops_cpu_total{cpu}  kernel drops per CPU ring
+//   falcosecurity_scap_n_evts_cpu_total{cpu}   events per CPU, where each ring
+//     is one CPU's (kmod; ebpf with cpus_for_each_buffer 1), counted as read
 //   falcosecurity_scap_n_drops_scratch_map_total  the probe's scratch_unavailable
 //   falcosecurity_scap_n_drops_full_threadtable_total  always 0: a full
 //     thread table evicts (kestrel_state_evictions_total), it never drops events
@@ -54,8 +56,8 @@
 //     names them (falco_metric_names.h) after the kernel's program name
 //   falcosecurity_plugins_<plugin>_<metric>_total  a plugin source's
 //     monotonic metrics (plugins_metrics)
-// Not published (Kestrel does not measure them): per-CPU event counts,
-// lookup counters, a non-source plugin's metrics, non-monotonic plugin metrics.
+// Not published (Kestrel does not measure them): per-CPU event counts of
+// rings shared by several CPUs, lookup counters, a non-source plugin's metrics, non-monotonic plugin metrics.
 #pragma once
 
 #include <string>
@@ -95,7 +97,7 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w);
 //     scap.n_drops, scap.n_drops_prev, scap.evts_drop_rate_sec, scap.n_drops_perc,
 //     scap.n_drops_buffer_total, scap.n_drops_buffer_<drop>_<dir> per
 //     category, scap.n_drops_scratch_map
-//   kernel_event_counters_per_cpu  scap.n_drops_cpu_<n>
+//   kernel_event_counters_per_cpu  scap.n_evts_cpu_<n>, scap.n_drops_cpu_<n>
 //   libbpf_stats          scap.<prog>.run_cnt, .run_time_ns, .avg_time_ns
 //   plugins_metrics       plugins.<plugin>.<metric>
 // A group's figure that is 0 is left out unless include_empty_values

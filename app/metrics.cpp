@@ -75,6 +75,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.drops = src.stats.drops;
     m.drops_per_cpu = src.stats.drops_per_cpu;
     m.buffer_full_by_type = src.stats.buffer_full_by_type;
+    m.events_per_cpu = src.stats.events_per_cpu;
     m.counters = src.stats.counters;
     m.plugin_metrics = src.stats.plugin_metrics;
     m.bpf_programs = src.stats.bpf_programs;

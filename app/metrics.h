@@ -42,6 +42,7 @@ struct SourceMetrics {
   std::map<std::string, uint64_t> drops;  // by reason, queue_full and dropped_at_exit included
   std::map<std::string, std::vector<uint64_t>> drops_per_cpu;  // kernel drops: reason -> per ring/CPU
   std::vector<uint64_t> buffer_full_by_type;  // SourceStats::buffer_full_by_type
+  std::vector<uint64_t> events_per_cpu;       // SourceStats::events_per_cpu
   std::map<std::string, uint64_t> counters;  // the source's own (SourceStats::counters)
   std::map<std::string, uint64_t> plugin_metrics;  // SourceStats::plugin_metrics (name = the plugin's)
   std::vector<SourceStats::BpfProgram> bpf_programs;  // SourceStats::bpf_programs

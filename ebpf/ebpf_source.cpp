@@ -148,6 +148,7 @@ SourceStats EbpfSource::stats() const {
   for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
     if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
   s.buffer_full_by_type = probe_ ? probe_->buffer_full_per_type() : final_buffer_full_;
+  if (probe_ && options_.cpus_per_buffer == 1) s.events_per_cpu = ring_events(counters_, probe_->ring_fds().size());
   if (options_.bpf_run_time_stats && probe_)
     for (auto& p : probe_->program_stats()) s.bpf_programs.push_back({std::move(p.kernel_name), p.run_count, p.run_time_ns});
   return s;

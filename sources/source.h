@@ -77,6 +77,9 @@ struct SourceStats {
   // empty for the others. Feeds Falco's drop categories
   // (app/falco_drop_categories.h).
   std::vector<uint64_t> buffer_full_by_type;
+  // Records delivered per CPU, for sources with one ring per CPU (kmod;
+  // ebpf with cpus_per_buffer 1); empty for the others.
+  std::vector<uint64_t> events_per_cpu;
   // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
   // sandbox's own drop claims, packets it malformed, connections refused):
   // reported like every drop, but the drop alarm (app/drop_alarm.h) never

@@ -234,6 +234,17 @@ TEST(MetricsFile, DisabledGroupsLeaveTheFileAndPrometheus) {
     for (const auto& k : keys_of(l["output_fields"])) EXPECT_EQ(k.find(".run_cnt"), std::string::npos) << k;
   // Per-CPU turns the kernel counters on, as in Falco.
   EXPECT_TRUE(has_family(off.prometheus, "falcosecurity_scap_n_drops_cpu_total")) << off.prometheus;
+  EXPECT_TRUE(has_family(off.prometheus, "falcosecurity_scap_n_evts_cpu_total")) << off.prometheus;
+  // Per-CPU event counts (a ring per CPU by default): they add up to at
+  // most the events delivered, and some CPU had events.
+  for (const auto& l : off.lines) {
+    const auto& f = l["output_fields"];
+    uint64_t per_cpu = 0;
+    for (const auto& [k, v] : f.items())
+      if (k.rfind("scap.n_evts_cpu_", 0) == 0) per_cpu += v.get<uint64_t>();
+    EXPECT_GT(per_cpu, 0u) << f.dump();
+    EXPECT_LE(per_cpu, f["scap.n_evts"].get<uint64_t>()) << f.dump();
+  }
   EXPECT_TRUE(has_family(off.prometheus, "falcosecurity_scap_n_evts_total"));
 }
 
