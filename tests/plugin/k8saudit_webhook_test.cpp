@@ -146,7 +146,7 @@ struct Webhook {
   // Likewise for any sample of /metrics, by its name and labels.
   long long sample(const std::string& name_and_labels, long long want) {
     long long last = -1;
-    const std::string key = name_and_labels + " ";
+    const std::string key = "\n" + name_and_labels + " ";  // a sample line, not its # HELP / # TYPE
     for (int i = 0; i < 100; ++i) {
       httplib::Client cli("127.0.0.1", metrics_port);
       if (auto res = cli.Get("/metrics")) {
