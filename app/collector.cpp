@@ -8,6 +8,7 @@
 #include <nats/nats.h>
 
 #include "app/container_setup.h"
+#include "app/file_digests.h"
 #include "app/falco_metrics.h"
 #include "app/node_facts.h"
 #include "app/fleet_node.h"
@@ -73,6 +74,15 @@ Collector::Collector(CollectorPlan plan, const CliOptions& options, const Kestre
       table_(plan_.state),
       drop_alarm_(plan_.drop_alarm, plan_.rule_engine.hostname) {
   if (config_.watch_config_files) watch_ = FileWatch(watched_paths(config_));
+  note_load(config_);
+}
+
+void Collector::note_load(const KestrelConfig& config) {
+  reload_ns_ = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  const auto& rules = options_.rules.empty() ? config.rules_files : options_.rules;
+  rules_sha256_ = file_sha256s(yaml_files_of(rules));
+  config_sha256_ = file_sha256s(config.provenance.files);
 }
 
 std::vector<std::string> Collector::watched_paths(const KestrelConfig& config) const {
@@ -408,6 +418,7 @@ void Collector::apply_reload() {
   pipeline_->replace_rules(*next->engine);
   route_plugin_sources(*next);
   retired_ = std::exchange(active_, std::move(*next));
+  note_load(*config);
   log_.flush();
 }
 
@@ -462,6 +473,9 @@ void Collector::on_tick(const PipelineSummary& running) {
   snapshot.hostname = plan_.rule_engine.hostname;
   snapshot.groups = plan_.metrics.groups;
   snapshot.rules_loaded = active_.rule_count();
+  snapshot.reload_ns = reload_ns_;
+  snapshot.rules_files_sha256 = rules_sha256_;
+  snapshot.config_files_sha256 = config_sha256_;
   if (plan_.containers) snapshot.containers = container_store_counters(*plan_.containers);
   if (forwarder_) {
     auto f = forwarder_->stats();

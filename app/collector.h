@@ -165,6 +165,11 @@ class Collector {
   bool exit_on_drops_ = false;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point next_metrics_;
+  // Falco's reload_ts and sha256 metrics: when config and rules were last
+  // (re)loaded and the digests of the files read then (note_load()).
+  void note_load(const KestrelConfig& config);
+  uint64_t reload_ns_ = 0;
+  std::vector<std::pair<std::string, std::string>> rules_sha256_, config_sha256_;
   std::optional<MetricsSnapshot> last_logged_;
   uint64_t metrics_samples_ = 0;  // snapshots emitted: Falco's output_file "sample"
   // Appends one line to a metrics file; a failed write is logged with the path.

@@ -106,6 +106,8 @@ MetricsGroups metrics_groups(const KestrelConfig& config) {
                        .state_counters = m.state_counters_enabled,
                        .kernel_event_counters = m.kernel_event_counters_enabled || m.kernel_event_counters_per_cpu_enabled,
                        .kernel_event_counters_per_cpu = m.kernel_event_counters_per_cpu_enabled,
+                       .libbpf_stats = m.libbpf_stats_enabled,
+                       .plugins_metrics = m.plugins_metrics_enabled,
                        .convert_memory_to_mb = m.convert_memory_to_mb,
                        .include_empty_values = m.include_empty_values};
 }

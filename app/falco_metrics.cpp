@@ -1,6 +1,7 @@
 #include "app/falco_metrics.h"
 
 #include "app/falco_drop_categories.h"
+#include "app/falco_metric_names.h"
 #include "outputs/alert_format.h"
 
 #include <nlohmann/json.hpp>
@@ -10,8 +11,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <type_traits>
 #include <variant>
 
@@ -75,6 +79,7 @@ struct SyscallTotals {
   // buffer_full drops per Falco category (falco_drop_categories() order).
   std::vector<uint64_t> buffer_by_category = std::vector<uint64_t>(falco_drop_categories().size(), 0);
   std::vector<uint64_t> drops_per_cpu;  // every kernel drop reason, per ring/CPU
+  std::vector<uint64_t> events_per_cpu;  // records delivered, where a ring is one CPU's
   std::string engine;
 };
 
@@ -93,6 +98,8 @@ SyscallTotals syscall_totals(const MetricsSnapshot& s) {
       if (t.drops_per_cpu.size() < cpus.size()) t.drops_per_cpu.resize(cpus.size());
       for (size_t i = 0; i < cpus.size(); ++i) t.drops_per_cpu[i] += cpus[i];
     }
+    if (t.events_per_cpu.size() < src.events_per_cpu.size()) t.events_per_cpu.resize(src.events_per_cpu.size());
+    for (size_t i = 0; i < src.events_per_cpu.size(); ++i) t.events_per_cpu[i] += src.events_per_cpu[i];
     if (t.engine.empty()) t.engine = falco_engine_name(src.name);
   }
   // A kernel source has a ring per CPU: every CPU has its count, 0 before
@@ -110,6 +117,37 @@ uint64_t output_queue_drops(const MetricsSnapshot& s) {
 
 // One decimal, as Falco's JSON prints its rates and percentages.
 double one_decimal(double v) { return static_cast<double>(static_cast<int64_t>(v * 10 + 0.5)) / 10; }
+
+std::string file_name_of(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// One BPF program's figures as libs reports them (its libbpf stats).
+struct BpfProgramFigures {
+  uint64_t run_count = 0, run_time_ns = 0;
+  uint64_t avg_time_ns() const { return run_count ? run_time_ns / run_count : 0; }
+};
+
+// The syscall sources' programs by kernel name; programs that share a
+// (truncated) kernel name are added up, so each name is one figure.
+std::map<std::string, BpfProgramFigures> bpf_programs(const MetricsSnapshot& s) {
+  std::map<std::string, BpfProgramFigures> out;
+  for (const auto& src : s.sources)
+    for (const auto& p : src.bpf_programs) {
+      auto& f = out[p.name];
+      f.run_count += p.run_count;
+      f.run_time_ns += p.run_time_ns;
+    }
+  return out;
+}
+
+// Seconds between two snapshots; the first one counts from the start, as
+// Falco's first interval does.
+double seconds_since(const MetricsSnapshot& s, const MetricsSnapshot* previous) {
+  return previous ? std::chrono::duration<double>(s.taken - previous->taken).count() : s.uptime_seconds;
+}
+
+double rate(uint64_t now, uint64_t before, double seconds) {
+  return now > before && seconds > 0 ? one_decimal(static_cast<double>(now - before) / seconds) : 0.0;
+}
 
 }  // namespace
 
@@ -150,6 +188,22 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
   f.emplace_back("falco.num_evts_prev", previous ? previous->events : uint64_t{0});
   f.emplace_back("falco.evts_rate_sec", one_decimal(s.events_per_second));
   f.emplace_back("falco.outputs_queue_num_drops", output_queue_drops(s));
+  f.emplace_back("falco.reload_ts", s.reload_ns);
+  for (const auto& [path, sha] : s.rules_files_sha256)
+    f.emplace_back("falco.sha256_rules_file." + falco_sanitized_name(file_name_of(path)), sha);
+  for (const auto& [path, sha] : s.config_files_sha256)
+    f.emplace_back("falco.sha256_config_file." + falco_sanitized_name(file_name_of(path)), sha);
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& a : v) out += (out.empty() ? "" : ",") + a;
+    return out;
+  };
+  for (const auto& [ifname, a] : s.netinfo) {
+    if (!a.ipv4.empty())
+      f.emplace_back("falco.host_netinfo.interfaces." + ifname + ".protocols.ipv4.addresses", join(a.ipv4));
+    if (!a.ipv6.empty())
+      f.emplace_back("falco.host_netinfo.interfaces." + ifname + ".protocols.ipv6.addresses", join(a.ipv6));
+  }
   if (!now.engine.empty()) f.emplace_back("scap.engine_name", now.engine);
   if (g.resource_utilization) {
     figure("falco.cpu_usage_perc",
@@ -157,6 +211,11 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
     memory_kb("memory_rss", s.process.rss_bytes / 1024.0);
     memory_kb("memory_vsz", s.process.vsz_bytes / 1024.0);
     memory_kb("memory_pss", s.process.pss_bytes / 1024.0);
+    // libs reports this one in bytes (container_memory_used_bytes), not kB.
+    if (g.convert_memory_to_mb)
+      figure("falco.container_memory_used_mb", one_decimal(s.process.container_memory_bytes / (1024.0 * 1024.0)));
+    else
+      figure("falco.container_memory_used_bytes", s.process.container_memory_bytes);
     figure("falco.host_cpu_usage_perc", s.host.cpu_usage_perc);
     memory_kb("host_memory_used", static_cast<double>(s.host.memory_used_kb));
     figure("falco.host_procs_running", s.host.procs_running);
@@ -169,18 +228,21 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
   if (g.rules_counters) {
     uint64_t matches = 0;
     for (const auto& m : s.rule_matches) {
-      std::string key = "falco.rules." + m.rule;
-      for (size_t i = std::string("falco.rules.").size(); i < key.size(); ++i)
-        if (key[i] == ' ') key[i] = '_';
-      figure(key, m.matches);
+      figure("falco.rules." + falco_sanitized_name(m.rule), m.matches);
       matches += m.matches;
     }
     f.emplace_back("falco.rules.matches_total", matches);
   }
   if (g.kernel_event_counters) {
-    // n_evts, n_drops and n_drops_perc always, even when 0 (as Falco).
+    // n_evts, n_drops and n_drops_perc always, even when 0 (as Falco),
+    // with the previous snapshot's counts and the rates since.
+    const double seconds = seconds_since(s, previous);
     f.emplace_back("scap.n_evts", now.events);
+    f.emplace_back("scap.n_evts_prev", before.events);
+    f.emplace_back("scap.evts_rate_sec", rate(now.events, before.events, seconds));
     f.emplace_back("scap.n_drops", now.drops);
+    f.emplace_back("scap.n_drops_prev", before.drops);
+    f.emplace_back("scap.evts_drop_rate_sec", rate(now.drops, before.drops, seconds));
     figure("scap.n_drops_buffer_total", now.buffer);
     const auto categories = falco_drop_categories();
     for (size_t c = 0; c < categories.size(); ++c)
@@ -191,9 +253,21 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
     f.emplace_back("scap.n_drops_perc",
                    one_decimal(new_evts + new_drops ? 100.0 * new_drops / (new_evts + new_drops) : 0.0));
   }
-  if (g.kernel_event_counters_per_cpu)
+  if (g.kernel_event_counters_per_cpu) {
+    for (size_t cpu = 0; cpu < now.events_per_cpu.size(); ++cpu)
+      figure("scap.n_evts_cpu_" + std::to_string(cpu), now.events_per_cpu[cpu]);
     for (size_t cpu = 0; cpu < now.drops_per_cpu.size(); ++cpu)
       figure("scap.n_drops_cpu_" + std::to_string(cpu), now.drops_per_cpu[cpu]);
+  }
+  if (g.libbpf_stats)
+    for (const auto& [name, p] : bpf_programs(s)) {
+      figure("scap." + name + ".run_cnt", p.run_count);
+      figure("scap." + name + ".run_time_ns", p.run_time_ns);
+      figure("scap." + name + ".avg_time_ns", p.avg_time_ns());
+    }
+  if (g.plugins_metrics)
+    for (const auto& src : s.sources)
+      for (const auto& [metric, value] : src.plugin_metrics) figure("plugins." + src.name + "." + metric, value);
   return f;
 }
 
@@ -235,6 +309,8 @@ void write_resource_utilization(const MetricsSnapshot& s, PromWriter& w) {
 
   w.family("falcosecurity_falco_memory_pss_bytes", "gauge", kHelp);
   w.sample("falcosecurity_falco_memory_pss_bytes", s.process.pss_bytes);
+  w.family("falcosecurity_falco_container_memory_used_bytes", "gauge", kHelp);
+  w.sample("falcosecurity_falco_container_memory_used_bytes", s.process.container_memory_bytes);
   char host_ratio[32];
   std::snprintf(host_ratio, sizeof host_ratio, "%.6f", s.host.cpu_usage_perc / 100.0);
   w.family("falcosecurity_falco_host_cpu_usage_ratio", "gauge", kHelp);
@@ -263,6 +339,40 @@ void write_kernel_event_counters(const SyscallTotals& t, PromWriter& w) {
   w.sample("falcosecurity_scap_n_drops_scratch_map_total", t.scratch);
 }
 
+// libbpf_stats: per program, Falco's three families under libs' names.
+void write_libbpf_stats(const MetricsSnapshot& s, PromWriter& w) {
+  for (const auto& [name, p] : bpf_programs(s)) {
+    const std::string runs = libs_prometheus_name("scap", name + ".run_cnt", "total");
+    const std::string time = libs_prometheus_name("scap", name + ".run_time_ns", "nanoseconds_total");
+    const std::string avg = libs_prometheus_name("scap", name + ".avg_time_ns", "nanoseconds");
+    w.family(runs, "counter", kHelp);
+    w.sample(runs, p.run_count);
+    w.family(time, "counter", kHelp);
+    w.sample(time, p.run_time_ns);
+    w.family(avg, "gauge", kHelp);
+    w.sample(avg, p.avg_time_ns());
+  }
+}
+
+// plugins_metrics: each plugin source's counters, as libs names them
+// (<plugin>.<metric> in the "plugins" subsystem; Kestrel reads monotonic
+// counters only, hence counters with unit "total").
+void write_plugin_metrics(const MetricsSnapshot& s, PromWriter& w) {
+  for (const auto& src : s.sources)
+    for (const auto& [metric, value] : src.plugin_metrics) {
+      const std::string name = libs_prometheus_name("plugins", src.name + "." + metric, "total");
+      w.family(name, "counter", kHelp);
+      w.sample(name, value);
+    }
+}
+
+// The sha256 info gauges: one sample per file, labelled with its name.
+void write_file_digests(const char* family, const std::vector<std::pair<std::string, std::string>>& files,
+                        PromWriter& w) {
+  w.family(family, "gauge", kHelp);
+  for (const auto& [path, sha] : files) w.sample(family, 1, {{"file_name", file_name_of(path)}, {"sha256", sha}});
+}
+
 }  // namespace
 
 std::string falco_engine_name(const std::string& source_name) {
@@ -276,6 +386,10 @@ std::string falco_engine_name(const std::string& source_name) {
 void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
   w.family("falcosecurity_falco_version_info", "gauge", kHelp);
   w.sample("falcosecurity_falco_version_info", 1, {{"version", KESTREL_VERSION}});
+  write_file_digests("falcosecurity_falco_sha256_rules_files_info", s.rules_files_sha256, w);
+  write_file_digests("falcosecurity_falco_sha256_config_files_info", s.config_files_sha256, w);
+  w.family("falcosecurity_falco_reload_timestamp_nanoseconds", "gauge", kHelp);
+  w.sample("falcosecurity_falco_reload_timestamp_nanoseconds", s.reload_ns);
   w.family("falcosecurity_scap_engine_name_info", "gauge", kHelp);
   for (const auto& src : s.sources) {
     if (src.name == "plugin_async") continue;  // not an event source of its own
@@ -314,10 +428,15 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w) {
   const SyscallTotals t = syscall_totals(s);
   if (g.kernel_event_counters) write_kernel_event_counters(t, w);
   if (g.kernel_event_counters_per_cpu) {
+    w.family("falcosecurity_scap_n_evts_cpu_total", "counter", kHelp);
+    for (size_t cpu = 0; cpu < t.events_per_cpu.size(); ++cpu)
+      w.sample("falcosecurity_scap_n_evts_cpu_total", t.events_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
     w.family("falcosecurity_scap_n_drops_cpu_total", "counter", kHelp);
     for (size_t cpu = 0; cpu < t.drops_per_cpu.size(); ++cpu)
       w.sample("falcosecurity_scap_n_drops_cpu_total", t.drops_per_cpu[cpu], {{"cpu", std::to_string(cpu)}});
   }
+  if (g.libbpf_stats) write_libbpf_stats(s, w);
+  if (g.plugins_metrics) write_plugin_metrics(s, w);
   if (g.state_counters) {
     w.family("falcosecurity_scap_n_drops_full_threadtable_total", "counter", kHelp);
     w.sample("falcosecurity_scap_n_drops_full_threadtable_total", 0);

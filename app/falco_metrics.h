@@ -39,12 +39,25 @@
 //     side knows the type of what it lost (ebpf, kmod); gVisor reports its
 //     drops per sandbox without types, so its drops are in no category.
 //   falcosecurity_scap_n_drops_cpu_total{cpu}  kernel drops per CPU ring
+//   falcosecurity_scap_n_evts_cpu_total{cpu}   events per CPU, where each ring
+//     is one CPU's (kmod; ebpf with cpus_for_each_buffer 1), counted as read
 //   falcosecurity_scap_n_drops_scratch_map_total  the probe's scratch_unavailable
 //   falcosecurity_scap_n_drops_full_threadtable_total  always 0: a full
 //     thread table evicts (kestrel_state_evictions_total), it never drops events
 //   falcosecurity_scap_n_threads_total, falcosecurity_scap_n_fds_total  gauges
-// Not published (Kestrel does not measure them): per-CPU event counts,
-// container memory, lookup counters.
+//   falcosecurity_falco_sha256_rules_files_info{file_name,sha256},
+//   falcosecurity_falco_sha256_config_files_info{file_name,sha256}  gauge 1 per
+//     file read at the last (re)load (file_digests.h)
+//   falcosecurity_falco_reload_timestamp_nanoseconds  gauge: that (re)load's time
+//   falcosecurity_falco_container_memory_used_bytes  gauge: Kestrel's cgroup's
+//     memory (cgroup_memory.h)
+//   falcosecurity_scap_<prog>_run_cnt_total, ..._run_time_nanoseconds_total,
+//   ..._avg_time_nanoseconds  per eBPF program (libbpf_stats), named as libs
+//     names them (falco_metric_names.h) after the kernel's program name
+//   falcosecurity_plugins_<plugin>_<metric>_total  a plugin source's
+//     monotonic metrics (plugins_metrics)
+// Not published (Kestrel does not measure them): per-CPU event counts of
+// rings shared by several CPUs, lookup counters, a non-source plugin's metrics, non-monotonic plugin metrics.
 #pragma once
 
 #include <string>
@@ -66,20 +79,27 @@ void write_falco_prometheus(const MetricsSnapshot& s, PromWriter& w);
 // of both Falco renderings below: falco.version, falco.num_evts,
 // falco.num_evts_prev, falco.evts_rate_sec, falco.duration_sec,
 // falco.start_ts, falco.host_boot_ts, falco.host_num_cpus,
-// falco.kernel_release, falco.outputs_queue_num_drops, scap.engine_name,
-// evt.time, evt.hostname, evt.source (always); then per group
+// falco.kernel_release, falco.outputs_queue_num_drops, falco.reload_ts,
+// falco.sha256_rules_file.<file>, falco.sha256_config_file.<file> (file
+// names sanitized as Falco does), falco.host_netinfo.interfaces.<if>.
+// protocols.<ipv4|ipv6>.addresses, scap.engine_name, evt.time,
+// evt.hostname, evt.source (always); then per group
 // (s.groups, Falco's metrics.*_enabled; a disabled group's keys absent):
 //   resource_utilization  falco.cpu_usage_perc, falco.memory_{rss,vsz,pss}_mb,
+//     falco.container_memory_used_mb (_bytes without convert_memory_to_mb),
 //     falco.host_cpu_usage_perc, falco.host_memory_used_mb,
 //     falco.host_procs_running, falco.host_open_fds (memory as *_kb, libs'
 //     unit, with convert_memory_to_mb false)
 //   state_counters        falco.n_threads, falco.n_fds
 //   rules_counters        falco.rules.<name> per rule (spaces as '_'),
 //     falco.rules.matches_total
-//   kernel_event_counters scap.n_evts, scap.n_drops, scap.n_drops_perc,
+//   kernel_event_counters scap.n_evts, scap.n_evts_prev, scap.evts_rate_sec,
+//     scap.n_drops, scap.n_drops_prev, scap.evts_drop_rate_sec, scap.n_drops_perc,
 //     scap.n_drops_buffer_total, scap.n_drops_buffer_<drop>_<dir> per
 //     category, scap.n_drops_scratch_map
-//   kernel_event_counters_per_cpu  scap.n_drops_cpu_<n>
+//   kernel_event_counters_per_cpu  scap.n_evts_cpu_<n>, scap.n_drops_cpu_<n>
+//   libbpf_stats          scap.<prog>.run_cnt, .run_time_ns, .avg_time_ns
+//   plugins_metrics       plugins.<plugin>.<metric>
 // A group's figure that is 0 is left out unless include_empty_values
 // (never n_evts, n_drops, n_drops_perc, matches_total), as Falco.
 // `previous` (may be null) is the last snapshot emitted, for the *_prev

@@ -1,5 +1,6 @@
 #include "app/metrics.h"
 
+#include "app/cgroup_memory.h"
 #include "app/falco_metrics.h"
 #include "app/prometheus_text.h"
 #include "sources/event/event_table.h"
@@ -45,6 +46,7 @@ ProcessUsage read_process_usage() {
     closedir(d);
     if (u.open_fds) --u.open_fds;  // the directory stream itself
   }
+  u.container_memory_bytes = read_cgroup_memory();
   return u;
 }
 
@@ -73,7 +75,10 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     m.drops = src.stats.drops;
     m.drops_per_cpu = src.stats.drops_per_cpu;
     m.buffer_full_by_type = src.stats.buffer_full_by_type;
+    m.events_per_cpu = src.stats.events_per_cpu;
     m.counters = src.stats.counters;
+    m.plugin_metrics = src.stats.plugin_metrics;
+    m.bpf_programs = src.stats.bpf_programs;
     m.failed = !src.error.ok();
     if (m.failed) m.error = src.error.to_string();
     if (src.queue_drops) m.drops["queue_full"] += src.queue_drops;
@@ -86,6 +91,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
     s.sources.push_back(std::move(m));
   }
   s.host = read_host_usage();
+  s.netinfo = read_host_netinfo();
   s.outputs = summary.outputs;
   s.state = summary.state;
   s.process = usage;

@@ -136,6 +136,11 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(const SourcePlan& plan
     EbpfOptions options;
     options.buffer_bytes = config.engine.ebpf_buf_size;
     options.cpus_per_buffer = static_cast<uint32_t>(config.engine.ebpf_cpus_for_each_buffer);
+    // Falco's libbpf_stats_enabled: only while some metrics are published
+    // (the accounting costs every BPF program on the host two clock reads).
+    const bool metrics_published =
+        config.metrics.enabled || (config.webserver.enabled && config.webserver.prometheus_metrics_enabled);
+    options.bpf_run_time_stats = config.metrics.libbpf_stats_enabled && metrics_published;
     sources.push_back(make_ebpf_source(options));
   } else if (!kind.empty()) {
     return Status(StatusCode::kInvalidArgument, "engine.kind=" + kind + " is not a syscall source");

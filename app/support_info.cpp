@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/file_digests.h"
 #include "app/rules_loading.h"
 #include "driverkit/sha256.h"
 #include "engine/engine_version.h"
@@ -20,25 +21,6 @@ Result<std::string> read_text(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-bool is_rules_file(const std::filesystem::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
-
-std::vector<std::string> rules_files_of(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const auto& path : paths) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(path, ec)) {
-      files.push_back(path);
-      continue;
-    }
-    std::vector<std::string> in_dir;
-    for (const auto& entry : std::filesystem::directory_iterator(path, ec))
-      if (entry.is_regular_file() && is_rules_file(entry.path())) in_dir.push_back(entry.path().string());
-    std::sort(in_dir.begin(), in_dir.end());
-    files.insert(files.end(), in_dir.begin(), in_dir.end());
-  }
-  return files;
 }
 
 nlohmann::json file_entry(const std::string& name, const std::string& content) {
@@ -89,7 +71,7 @@ Result<nlohmann::json> support_info(const std::string& cmdline, const ConfigInpu
   if (rules_paths.empty()) {
     info["rules_files"].push_back(file_entry("<embedded kestrel_rules.yaml>", std::string(default_rules_text())));
   } else {
-    for (const auto& file : rules_files_of(rules_paths)) {
+    for (const auto& file : yaml_files_of(rules_paths)) {
       auto text = read_text(file);
       if (!text.ok()) return text.status();
       info["rules_files"].push_back(file_entry(file, *text));

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -58,6 +59,16 @@ Status EbpfSource::open() {
   if (!status.ok()) {
     rings_.clear();
     probe_.reset();
+    return status;
+  }
+  if (options_.bpf_run_time_stats && run_time_stats_fd_ < 0) {
+    auto fd = ebpf::Probe::enable_run_time_stats();
+    if (fd.ok()) run_time_stats_fd_ = *fd;
+    else
+      std::fprintf(stderr,
+                   "kestrel: metrics.libbpf_stats_enabled: %s; BPF program run counts stay 0 unless "
+                   "kernel.bpf_stats_enabled is set\n",
+                   fd.status().to_string().c_str());
   }
   return status;
 }
@@ -137,6 +148,9 @@ SourceStats EbpfSource::stats() const {
   for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
     if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
   s.buffer_full_by_type = probe_ ? probe_->buffer_full_per_type() : final_buffer_full_;
+  if (probe_ && options_.cpus_per_buffer == 1) s.events_per_cpu = ring_events(counters_, probe_->ring_fds().size());
+  if (options_.bpf_run_time_stats && probe_)
+    for (auto& p : probe_->program_stats()) s.bpf_programs.push_back({std::move(p.kernel_name), p.run_count, p.run_time_ns});
   return s;
 }
 
@@ -177,6 +191,8 @@ void EbpfSource::close() {
     final_buffer_full_ = probe_->buffer_full_per_type();
   }
   probe_.reset();
+  if (run_time_stats_fd_ >= 0) ::close(run_time_stats_fd_);
+  run_time_stats_fd_ = -1;
 }
 
 std::unique_ptr<Source> make_ebpf_source(const EbpfOptions& options) {

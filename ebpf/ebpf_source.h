@@ -61,6 +61,13 @@ struct EbpfOptions {
   size_t max_batch = 8192;
   // What initial_state() reads from /proc (state/proc_scanner.h).
   ProcScanOptions proc_scan;
+  // Hold the kernel's BPF run-time accounting on (bpf_enable_stats) from
+  // open() to close(), so stats() reports each program's run count and time
+  // (SourceStats::bpf_programs; Falco's metrics.libbpf_stats_enabled). It
+  // costs two clock reads per run of every BPF program on the host. Where
+  // the kernel refuses (< 5.8), the figures are the kernel's as
+  // kernel.bpf_stats_enabled leaves them, and open() says so on stderr.
+  bool bpf_run_time_stats = false;
 };
 
 class EbpfSource final : public Source {
@@ -131,6 +138,7 @@ class EbpfSource final : public Source {
 
   EbpfOptions options_;
   SourceCapabilities caps_;
+  int run_time_stats_fd_ = -1;  // bpf_enable_stats' fd while options_.bpf_run_time_stats
   EventTypeSet filter_;
   ProcessParamSet requested_params_;  // all until a capture request says otherwise
   KernelFilterSet kernel_filters_;     // the request's; empty: nothing filtered

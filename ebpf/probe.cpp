@@ -271,8 +271,9 @@ std::vector<Probe::ProgramStats> Probe::program_stats() const {
     if (!slot.link) continue;
     bpf_prog_info info{};
     uint32_t len = sizeof(info);
-    ProgramStats st{bpf_program__name(slot.prog), slot.type, 0, 0};
+    ProgramStats st{bpf_program__name(slot.prog), "", slot.type, 0, 0};
     if (bpf_obj_get_info_by_fd(bpf_program__fd(slot.prog), &info, &len) == 0) {
+      st.kernel_name = info.name;
       st.run_count = info.run_cnt;
       st.run_time_ns = info.run_time_ns;
     }

@@ -82,6 +82,7 @@ class Probe {
   // enable_run_time_stats()); zeros otherwise.
   struct ProgramStats {
     std::string name;
+    std::string kernel_name;  // bpf_prog_info.name: the name truncated to 15 chars, as bpftool shows it
     uint16_t type = 0;
     uint64_t run_count = 0;
     uint64_t run_time_ns = 0;

@@ -208,6 +208,7 @@ SourceStats KmodSource::stats() const {
   SourceStats s = ring_source_stats(counters_, drops_per_cpu());
   std::lock_guard<std::mutex> lock(mu_);
   s.buffer_full_by_type = rings_.empty() ? final_buffer_full_ : read_buffer_full_locked();
+  if (!rings_.empty()) s.events_per_cpu = ring_events(counters_, rings_.size());  // a ring per CPU
   return s;
 }
 

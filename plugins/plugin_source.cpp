@@ -118,6 +118,7 @@ void PluginSource::refresh_metrics(bool force) {
   metrics_read_ = now;
   auto counters = library_->metrics();
   std::lock_guard lock(stats_mu_);
+  stats_.plugin_metrics = counters;
   stats_.counters = std::move(counters);
 }
 

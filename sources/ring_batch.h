@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -23,7 +24,19 @@ struct RingBatchCounters {
   std::atomic<uint64_t> events{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> malformed{0};  // records that failed EventView::parse
+  // Records delivered per ring, for the first kMaxCountedRings rings (the
+  // rest count in `events` only): per-CPU event counts where a ring is one
+  // CPU's. Counted when read, so a record still in its ring is not yet in.
+  static constexpr size_t kMaxCountedRings = 1024;
+  std::array<std::atomic<uint64_t>, kMaxCountedRings> per_ring{};
 };
+
+// The per-ring counts of the first `rings` rings.
+inline std::vector<uint64_t> ring_events(const RingBatchCounters& counters, size_t rings) {
+  std::vector<uint64_t> out(std::min(rings, RingBatchCounters::kMaxCountedRings));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = counters.per_ring[i].load(std::memory_order_relaxed);
+  return out;
+}
 
 // Appends to `out` what `rings` hold, at most `max_batch` records, as host
 // events. `Ring` has `size_t read(callback(std::span<const uint8_t>), size_t
@@ -36,8 +49,10 @@ bool read_ring_batch(std::vector<Ring>& rings, size_t max_batch, bool merge, Eve
                      RingBatchCounters& counters) {
   const size_t first = out.events.size();
   size_t budget = max_batch;
-  for (auto& ring : rings) {
+  for (size_t index = 0; index < rings.size(); ++index) {
+    auto& ring = rings[index];
     if (budget == 0) break;
+    const size_t ring_first = out.events.size();
     budget -= ring.read(
         [&](std::span<const uint8_t> rec) {
           auto view = EventView::parse(rec);
@@ -49,6 +64,8 @@ bool read_ring_batch(std::vector<Ring>& rings, size_t max_batch, bool merge, Eve
           counters.bytes.fetch_add(rec.size(), std::memory_order_relaxed);
         },
         budget);
+    if (index < RingBatchCounters::kMaxCountedRings)
+      counters.per_ring[index].fetch_add(out.events.size() - ring_first, std::memory_order_relaxed);
   }
   if (out.events.size() == first) return false;
   counters.events.fetch_add(out.events.size() - first, std::memory_order_relaxed);

@@ -77,6 +77,9 @@ struct SourceStats {
   // empty for the others. Feeds Falco's drop categories
   // (app/falco_drop_categories.h).
   std::vector<uint64_t> buffer_full_by_type;
+  // Records delivered per CPU, for sources with one ring per CPU (kmod;
+  // ebpf with cpus_per_buffer 1); empty for the others.
+  std::vector<uint64_t> events_per_cpu;
   // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
   // sandbox's own drop claims, packets it malformed, connections refused):
   // reported like every drop, but the drop alarm (app/drop_alarm.h) never
@@ -87,6 +90,19 @@ struct SourceStats {
   // requests accepted / refused by reason — a refused request was answered
   // with an error status, the sender still has it). Not part of drops.
   std::map<std::string, uint64_t> counters;
+  // A plugin source's metrics (plugin_get_metrics) by the plugin's metric
+  // name, for Falco's plugins.<plugin>.<metric> figures; empty for others.
+  std::map<std::string, uint64_t> plugin_metrics;
+  // The eBPF source's programs as the kernel accounts them while BPF
+  // run-time stats are on (EbpfOptions::bpf_run_time_stats); empty for
+  // others. `name` is the kernel's (bpf_prog_info.name, at most 15 chars),
+  // as Falco's libbpf stats name them.
+  struct BpfProgram {
+    std::string name;
+    uint64_t run_count = 0;
+    uint64_t run_time_ns = 0;
+  };
+  std::vector<BpfProgram> bpf_programs;
   uint64_t total_drops() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : drops) n += count;

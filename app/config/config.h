@@ -210,11 +210,11 @@ struct KestrelConfig {
     std::chrono::milliseconds interval{};
     std::string output_file;
     std::string kestrel_output_file;  // Kestrel's own JSON lines (metrics_json)
-    // Falco's metrics switches, parsed for the metrics side (issue 20).
+    // Falco's metrics switches (issue 20). kernel_iter_event_counters_enabled
+    // and jemalloc_stats_enabled have no meaning here (falco_keys.cpp).
     bool output_rule{}, rules_counters_enabled{}, resource_utilization_enabled{}, state_counters_enabled{},
         kernel_event_counters_enabled{}, kernel_event_counters_per_cpu_enabled{}, libbpf_stats_enabled{},
-        plugins_metrics_enabled{}, kernel_iter_event_counters_enabled{}, jemalloc_stats_enabled{},
-        convert_memory_to_mb{}, include_empty_values{};
+        plugins_metrics_enabled{}, convert_memory_to_mb{}, include_empty_values{};
   } metrics;
   struct {
     std::vector<std::string> servers;

@@ -332,10 +332,10 @@ const ConfigKey kKeys[] = {
     KESTREL_METRICS_SWITCH(state_counters_enabled, "true", "include thread and fd table counters"),
     KESTREL_METRICS_SWITCH(kernel_event_counters_enabled, "true", "include the kernel's event and drop counters"),
     KESTREL_METRICS_SWITCH(kernel_event_counters_per_cpu_enabled, "false", "include those counters per CPU"),
-    KESTREL_METRICS_SWITCH(libbpf_stats_enabled, "true", "include BPF program run counts and times"),
-    KESTREL_METRICS_SWITCH(plugins_metrics_enabled, "true", "include the plugins' own metrics"),
-    KESTREL_METRICS_SWITCH(kernel_iter_event_counters_enabled, "true", "include counters of the initial process scan"),
-    KESTREL_METRICS_SWITCH(jemalloc_stats_enabled, "false", "include allocator statistics"),
+    KESTREL_METRICS_SWITCH(libbpf_stats_enabled, "true",
+                           "include each eBPF program's run count and run time (turns the kernel's BPF run-time "
+                           "accounting on while Kestrel runs)"),
+    KESTREL_METRICS_SWITCH(plugins_metrics_enabled, "true", "include the plugins' own metrics (plugin_get_metrics)"),
     KESTREL_METRICS_SWITCH(convert_memory_to_mb, "true", "memory figures in MB rather than bytes"),
     KESTREL_METRICS_SWITCH(include_empty_values, "false", "include metrics whose value is zero or empty"),
 #undef KESTREL_METRICS_SWITCH

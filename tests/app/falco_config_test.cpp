@@ -101,14 +101,18 @@ TEST(FalcoConfig, ReferenceFalcoYamlLoadsUnchangedAndTakesEffect) {
   for (const char* key : {"'plugins_hostinfo'", "'libs_logger.enabled'", "'libs_logger.severity'",
                           "'syscall_event_timeouts.max_consecutives'", "'falco_libs.snaplen'",
                           "'webserver.threadiness'", "'http_output.mtls'", "'engine.modern_ebpf.disable_iterators'",
-                          "'buffer_format_base64'", "'outputs_queue.capacity'"})
+                          "'buffer_format_base64'", "'outputs_queue.capacity'",
+                          "'metrics.kernel_iter_event_counters_enabled'", "'metrics.jemalloc_stats_enabled'"})
     EXPECT_EQ(count(warnings, key), 1u) << key << "\n" << warnings;
   EXPECT_NE(warnings.find(std::string(KESTREL_REFERENCE_FALCO_YAML) + ":622: 'plugins_hostinfo'"), std::string::npos)
       << warnings;
   // Keys that take effect are not warned about.
   for (const char* key : {"'engine.modern_ebpf.cpus_for_each_buffer'", "'falco_libs.thread_table_size'",
-                          "'webserver.listen_address'", "'metrics.output_rule'", "'append_output'"})
+                          "'webserver.listen_address'", "'metrics.output_rule'", "'append_output'",
+                          "'metrics.libbpf_stats_enabled'", "'metrics.plugins_metrics_enabled'"})
     EXPECT_EQ(count(warnings, key), 0u) << key;
+  EXPECT_TRUE(c->metrics.libbpf_stats_enabled);
+  EXPECT_TRUE(c->metrics.plugins_metrics_enabled);
   // Falco's queue capacity 0 (unbounded) keeps Kestrel's bounded queue.
   auto defaults = load_config({});
   EXPECT_EQ(c->outputs.queue_capacity, defaults->outputs.queue_capacity);
@@ -355,6 +359,11 @@ TEST(FalcoFlags, DryRunLoadsTheReferenceConfigAndCapturesNothing) {
   EXPECT_NE(r.err.find("--dry-run"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("kestrel: capturing"), std::string::npos);
   EXPECT_EQ(count(r.err, "'plugins_hostinfo' has no meaning for Kestrel"), 1u) << r.err;
+  // Falco's metrics switches with nothing to act on: one line each, with why.
+  EXPECT_EQ(count(r.err, "'metrics.kernel_iter_event_counters_enabled' has no meaning for Kestrel (counters of "
+                         "libscap's BPF iterators"), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "'metrics.jemalloc_stats_enabled' has no meaning for Kestrel (Kestrel is not built with "
+                         "jemalloc"), 1u) << r.err;
   // A broken rules file fails the dry run.
   TempDir d;
   const std::string broken = d.write("r.yaml", "- rule: R\n  condition: evt.type = \n");

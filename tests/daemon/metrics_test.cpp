@@ -19,6 +19,9 @@
 #include "base/token_bucket.h"
 #include "app/falco_metrics.h"
 #include "app/host_usage.h"
+#include "app/cgroup_memory.h"
+#include "app/falco_metric_names.h"
+#include "app/host_netinfo.h"
 #include "app/metrics.h"
 #include "outputs/alert_format.h"
 #include "sources/abi/kestrel_event.h"
@@ -410,6 +413,46 @@ TEST(HostUsage, ReadsTheFiguresLibsReadsTheWayLibsComputesThem) {
   EXPECT_EQ(h.memory_used_kb, 4000u);
   EXPECT_EQ(h.procs_running, 3u);
   EXPECT_EQ(h.open_fds, 1234u);
+}
+
+// Names as Falco's published examples show them (falco.org metrics docs).
+TEST(FalcoMetricNames, AreTheNamesFalcosDocsShow) {
+  EXPECT_EQ(falco_sanitized_name("falco_rules.yaml"), "falco_rules_yaml");
+  EXPECT_EQ(falco_sanitized_name("Read sensitive file untrusted"), "Read_sensitive_file_untrusted");
+  EXPECT_EQ(falco_sanitized_name("Launch Privileged Container (k8s)"), "Launch_Privileged_Container_k8s");
+  EXPECT_EQ(libs_prometheus_name("scap", "sched_process_e.run_cnt", "total"),
+            "falcosecurity_scap_sched_process_e_run_cnt_total");
+  EXPECT_EQ(libs_prometheus_name("scap", "sched_process_e.run_time_ns", "nanoseconds_total"),
+            "falcosecurity_scap_sched_process_e_run_time_nanoseconds_total");
+  EXPECT_EQ(libs_prometheus_name("scap", "sched_process_e.avg_time_ns", "nanoseconds"),
+            "falcosecurity_scap_sched_process_e_avg_time_nanoseconds");
+  EXPECT_EQ(libs_prometheus_name("plugins", "container.n_containers", "total"),
+            "falcosecurity_plugins_container_n_containers_total");
+  // IPv6 as libs prints it: eight groups, no "::".
+  const unsigned char fe80[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x9a, 0xc2, 0xaa, 0xa4, 0x22, 0xb3, 0xf7, 0x53};
+  EXPECT_EQ(ipv6_as_libs_prints_it(fe80), "fe80:0:0:0:9ac2:aaa4:22b3:f753");
+}
+
+// Kestrel's own cgroup: v1's memory line first (a hybrid host accounts
+// memory there), else v2's "0::" line; "/" is the (namespace's) root.
+TEST(CgroupMemory, FollowsProcSelfCgroupToTheMemoryFile) {
+  char tmpl[] = "/tmp/kestrel_cgroup_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  std::filesystem::create_directories(root + "/memory/k/me");
+  std::filesystem::create_directories(root + "/v2/app");
+  std::ofstream(root + "/memory/k/me/memory.usage_in_bytes") << "4096\n";
+  std::ofstream(root + "/v2/app/memory.current") << "8192\n";
+  std::ofstream(root + "/hybrid") << "9:pids:/\n4:cpu,memory:/k/me\n0::/\n";
+  std::ofstream(root + "/unified") << "0::/app\n";
+  unsetenv("FALCO_CGROUP_MEM_PATH");
+  EXPECT_EQ(cgroup_memory_file(root, root + "/hybrid"), root + "/memory/k/me/memory.usage_in_bytes");
+  EXPECT_EQ(cgroup_memory_file(root + "/v2", root + "/unified"), root + "/v2/app/memory.current");
+  EXPECT_EQ(cgroup_memory_file(root + "/none", root + "/unified"), "");
+  setenv("FALCO_CGROUP_MEM_PATH", (root + "/v2/app/memory.current").c_str(), 1);
+  EXPECT_EQ(cgroup_memory_file(root, root + "/hybrid"), root + "/v2/app/memory.current");
+  unsetenv("FALCO_CGROUP_MEM_PATH");
+  std::filesystem::remove_all(root);
 }
 
 // On this machine: the published host gauges agree with /proc read here.

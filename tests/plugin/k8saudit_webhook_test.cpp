@@ -22,6 +22,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "../support/kestrel_collector.h"
 #include "../support/free_port.h"
@@ -101,14 +102,22 @@ struct Webhook {
 
   // Starts kestrel with the k8saudit webhook on `url_host`:port and the
   // webserver on a kernel-chosen port; `init_config` is a YAML flow map.
-  void start(const std::string& url_host, const std::string& init_config = "{}", const std::string& scheme = "http") {
+  // `extra`: more -o settings.
+  void start(const std::string& url_host, const std::string& init_config = "{}", const std::string& scheme = "http",
+             const std::vector<std::string>& extra = {}) {
     port = free_port();
     std::string plugins = std::string("plugins=[{name: k8saudit, library_path: ") + K8SAUDIT_PLUGIN +
                           ", init_config: " + init_config + ", open_params: '" + scheme + "://" + url_host + ":" +
                           std::to_string(port) + "/k8s-audit'}" + kJsonPlugin + "]";
-    c.start({KESTREL_BINARY, "-r", kRules, "-o", "engine.kind=none", "-o", "json_output=true", "-o",
-             "load_plugins=[k8saudit, json]", "-o", plugins, "-o", "webserver.enabled=true", "-o",
-             "webserver.listen_address=127.0.0.1", "-o", "webserver.listen_port=0", "-M", "300"});
+    std::vector<std::string> args = {KESTREL_BINARY, "-r", kRules, "-o", "engine.kind=none", "-o", "json_output=true",
+                                     "-o", "load_plugins=[k8saudit, json]", "-o", plugins, "-o",
+                                     "webserver.enabled=true", "-o", "webserver.listen_address=127.0.0.1", "-o",
+                                     "webserver.listen_port=0", "-M", "300"};
+    for (const auto& e : extra) {
+      args.push_back("-o");
+      args.push_back(e);
+    }
+    c.start(args);
     ASSERT_TRUE(c.wait_for_stderr("kestrel: capturing", std::chrono::seconds(60))) << c.err;
     std::smatch m;
     static const std::regex kWeb("webserver on [^:\\s]+:(\\d+)");
@@ -131,8 +140,13 @@ struct Webhook {
   // once it reaches `want` (the snapshot is refreshed every second); the
   // last value seen otherwise, -1 if never present.
   long long counter(const std::string& name, long long want) {
+    return sample("kestrel_source_counter_total{source=\"k8saudit\",counter=\"" + name + "\"}", want);
+  }
+
+  // Likewise for any sample of /metrics, by its name and labels.
+  long long sample(const std::string& name_and_labels, long long want) {
     long long last = -1;
-    const std::string key = "kestrel_source_counter_total{source=\"k8saudit\",counter=\"" + name + "\"} ";
+    const std::string key = "\n" + name_and_labels + " ";  // a sample line, not its # HELP / # TYPE
     for (int i = 0; i < 100; ++i) {
       httplib::Client cli("127.0.0.1", metrics_port);
       if (auto res = cli.Get("/metrics")) {
@@ -169,7 +183,21 @@ TEST(K8sauditWebhook, NestedArrayPostGets400AndTheCollectorKeepsWorking) {
   EXPECT_EQ(w.counter("webhook_refused_not_json", 1), 1);
   EXPECT_EQ(w.counter("webhook_requests_accepted", 1), 1);
   EXPECT_EQ(w.counter("webhook_events_accepted", 1), 1);
+  // The same plugin metrics under Falco's name (plugins_metrics_enabled).
+  EXPECT_EQ(w.sample("falcosecurity_plugins_k8saudit_webhook_events_accepted_total", 1), 1);
+  EXPECT_EQ(w.sample("falcosecurity_plugins_k8saudit_webhook_refused_too_deep_total", 2), 2);
   ASSERT_TRUE(alive(w.c.pid));
+  EXPECT_EQ(w.c.stop(), 0) << w.c.err;
+}
+
+// metrics.plugins_metrics_enabled=false takes the plugins' figures out of
+// Falco's families; Kestrel's own counters stay.
+TEST(K8sauditWebhook, PluginsMetricsSwitchTakesFalcosPluginFamiliesOut) {
+  Webhook w;
+  ASSERT_NO_FATAL_FAILURE(w.start("127.0.0.1", "{}", "http", {"metrics.plugins_metrics_enabled=false"}));
+  EXPECT_EQ(post(w.port, read_file(kTraces + "create_nginx_pod_privileged.json")), 200);
+  EXPECT_EQ(w.counter("webhook_events_accepted", 1), 1);
+  EXPECT_EQ(w.sample("falcosecurity_plugins_k8saudit_webhook_events_accepted_total", 1), -1);
   EXPECT_EQ(w.c.stop(), 0) << w.c.err;
 }
 
