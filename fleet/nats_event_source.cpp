@@ -93,7 +93,8 @@ void NatsEventSource::take(natsMsg* msg) {
   if (!slot || run > slot->id) {
     // A new run (or the first seen): from its start when this is its first
     // message, else joined mid-way.
-    const bool from_start = seq == 1 && len >= sizeof kcap::kMagic && std::memcmp(data, kcap::kMagic, sizeof kcap::kMagic) == 0;
+    const bool from_start =
+        seq == 1 && len >= sizeof kcap::kMagic && std::memcmp(data, kcap::kMagic, sizeof kcap::kMagic) == 0;
     // What an earlier run still had to say is counted lost by the
     // domains (its last `produced`) at this run's hello.
     slot = std::make_unique<Run>(domains_, node, run,

@@ -77,11 +77,13 @@ RemoteDomains::Sender* RemoteDomains::join(const SenderIdentity& who, const Stre
     }
     snapshots_[s.domain].clear();  // every connection brings a fresh one
     sender = &s;
+    const std::string kernel = machine.kernel_release.empty() ? "unknown" : machine.kernel_release;
+    const std::string hypervisor =
+        machine.environment.hypervisor.empty() ? std::string("no hypervisor") : machine.environment.hypervisor;
     line = "remote: " + who.where + " is " + who.kind + " '" + who.name + "' (stream " +
            std::to_string(hello.stream_id) + ", connection " + std::to_string(hello.connection) + ", domain " +
-           std::to_string(s.domain) + ", kernel " + (machine.kernel_release.empty() ? "unknown" : machine.kernel_release) +
-           ", " + (machine.environment.hypervisor.empty() ? std::string("no hypervisor") : machine.environment.hypervisor) +
-           ")" + (new_stream && s.sequence.counters().restarts > 0 ? ", restarted" : "") +
+           std::to_string(s.domain) + ", kernel " + kernel + ", " + hypervisor + ")" +
+           (new_stream && s.sequence.counters().restarts > 0 ? ", restarted" : "") +
            (lost > 0 ? ", " + std::to_string(lost) + " records lost since its last batch" : "");
   }
   log(line);

@@ -223,7 +223,8 @@ Status StreamDecoder::decode_frame(std::span<const uint8_t> payload, StreamVisit
     // A .kcap stream's header is its hello (StreamFraming::kKcap).
     const bool kcap_header = framing_ == StreamFraming::kKcap && frame.which() == schema::Frame::HEADER;
     const bool is_hello = kcap_header || (framing_ == StreamFraming::kForward && frame.which() == schema::Frame::HELLO);
-    if (!saw_hello_ && !is_hello && framing_ != StreamFraming::kKcapFrames) return Status(StatusCode::kCorrupt, where + ": the first frame is not a hello");
+    if (!saw_hello_ && !is_hello && framing_ != StreamFraming::kKcapFrames)
+      return Status(StatusCode::kCorrupt, where + ": the first frame is not a hello");
     if (saw_hello_ && is_hello) return Status(StatusCode::kCorrupt, where + ": a second hello on one connection");
     if (kcap_header) {
       StreamHello hello = origin_;
@@ -241,7 +242,8 @@ Status StreamDecoder::decode_frame(std::span<const uint8_t> payload, StreamVisit
     }
     switch (frame.which()) {
       case schema::Frame::HELLO: {
-        if (framing_ != StreamFraming::kForward) return Status(StatusCode::kCorrupt, where + ": a hello in a .kcap stream");
+        if (framing_ != StreamFraming::kForward)
+          return Status(StatusCode::kCorrupt, where + ": a hello in a .kcap stream");
         auto h = frame.getHello();
         StreamHello hello;
         hello.header = kcap::read_header_message(h.getHeader());
