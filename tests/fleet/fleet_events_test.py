@@ -22,13 +22,18 @@ remote domain (vm.name = the node).
      Kestrel-Run/Kestrel-Seq, new Nats-Msg-Id, as a redelivery would
      bring it): the central counts them as duplicates and prints no alert
      more.
+  7. node-c runs live on the eBPF probe for 4 s; one of its middle
+     messages is deleted from the stream; a new central counts exactly
+     the records it held as node-c's gap (received + gap = published) and
+     one missing message.
 
 usage: fleet_events_test.py KESTREL FIXTURES_DIR WORK_DIR
-Fails, never skips, without nats-server.
+Needs root (node-c's probe); fails, never skips, without it or nats-server.
 """
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -275,6 +280,42 @@ def main():
     dup = [l for l in log2.splitlines() if "duplicates" in l]
     check(any(f"duplicates={len(second)}" in l or f"duplicates: {len(second)}" in l for l in dup),
           f"central 2 does not count {len(second)} duplicates: {dup}")
+
+    # Phase 4: a gap. node-c runs live on the eBPF probe for a few seconds
+    # (a message every 200 ms); one of its middle messages is deleted from
+    # the stream before a central reads them: the central counts exactly
+    # the records that message held as node-c's gap.
+    r = subprocess.run([KESTREL, "-r", rules, "-o", "engine.kind=ebpf", "-o", "nats.node=node-c", "-M", "4",
+                        "-o", "nats.publish_events=true", "-o", "nats.publish_alerts=false",
+                        "-o", "stdout_output.enabled=false", *bus], capture_output=True, text=True, timeout=90,
+                       close_fds=True)
+    published = re.search(r"fleet events: (\d+) events in (\d+) messages", r.stderr)
+    check(r.returncode == 0 and published and int(published.group(2)) >= 4,
+          f"node-c live: exit {r.returncode}, {published and published.group(0)}: {r.stderr[-1500:]}")
+    if published and int(published.group(2)) >= 4:
+        raw = RawNats(port)
+        info = raw.request("$JS.API.STREAM.INFO.KESTREL", {})["state"]
+        seqs = []
+        for seq in range(info["first_seq"], info["last_seq"] + 1):
+            m = raw.request("$JS.API.STREAM.MSG.GET.KESTREL", {"seq": seq}).get("message")
+            if m and m["subject"] == "kestrel.node-c.events":
+                seqs.append(seq)
+        victim = seqs[len(seqs) // 2]
+        deleted = raw.request("$JS.API.STREAM.MSG.DELETE.KESTREL", {"seq": victim, "no_erase": True})
+        check(deleted.get("success"), f"deleting message {victim}: {deleted}")
+        c3, c3_out, c3_log = central("3")
+        until("central 3 reading node-c's end", lambda: "node 'node-c' ended its stream" in open(c3_log).read(), 60, c3)
+        time.sleep(1)
+        stop(c3)
+        log3 = open(c3_log).read()
+        received = re.search(r"nats\.node-c\.received: (\d+)", log3)
+        gap = re.search(r"dropped (\d+) \(gap:node-c\)", log3)
+        missing = re.search(r"missing_messages: (\d+)", log3)
+        total = int(published.group(1))
+        check(received and gap and int(gap.group(1)) > 0 and int(received.group(1)) + int(gap.group(1)) == total,
+              f"central 3: node-c published {total} events; received {received and received.group(1)}, "
+              f"gap {gap and gap.group(1)}")
+        check(missing and missing.group(1) == "1", f"central 3: missing messages {missing and missing.group(1)}, expected 1")
 
     for p in children:
         if p is not nats:
