@@ -109,6 +109,13 @@ Status Collector::start_sources() {
     mux_.add(std::make_unique<fleet::NatsAlertSource>(
         std::move(nats), [this](const fleet::ReceivedAlert& alert) { return take_fleet_alert(alert); }));
   }
+  if (plan_.sources.nats_events && plan_.fleet) {
+    fleet::NatsEventSourceOptions events;
+    events.bus = plan_.fleet->bus;
+    events.durable = plan_.fleet->events_durable;
+    events.machines = plan_.sources.machines;
+    mux_.add(std::make_unique<fleet::NatsEventSource>(std::move(events)));
+  }
   if (replaying()) {
     // The capture holds what the plugins produced when it was written: their
     // live sources (a webhook port, an input file) are never opened.

@@ -47,6 +47,7 @@
 #include "app/webserver.h"
 #include "fleet/fleet_statuses.h"
 #include "fleet/nats_alert_source.h"
+#include "fleet/nats_event_source.h"
 #include "fleet/nats_bus.h"
 #include "outputs/alert_dispatcher.h"
 #include "outputs/grpc/grpc_server.h"

@@ -122,8 +122,9 @@ Result<SourcePlan> plan_sources(const CliOptions& options, const KestrelConfig& 
   const std::string& kind = config.engine.kind;
   plan.remote_listen = config.remote.listen;
   plan.nats_alerts = config.nats.consume_alerts;
+  plan.nats_events = config.nats.consume_events;
   if (kind == "none") {
-    if (needs.plugin_event_sources.empty() && plan.remote_listen.empty() && !plan.nats_alerts)
+    if (needs.plugin_event_sources.empty() && plan.remote_listen.empty() && !plan.nats_alerts && !plan.nats_events)
       return Status(StatusCode::kInvalidArgument, "engine.kind=none and no -e capture: there is no event source");
     return plan;
   }
@@ -179,6 +180,7 @@ Result<std::optional<FleetPlan>> plan_fleet(const CliOptions& options, const Kes
   const auto& nats = config.nats;
   if (nats.servers.empty()) {
     if (nats.consume_alerts) return Status(StatusCode::kInvalidArgument, "nats.consume_alerts needs nats.servers");
+    if (nats.consume_events) return Status(StatusCode::kInvalidArgument, "nats.consume_events needs nats.servers");
     if (nats.publish_events) return Status(StatusCode::kInvalidArgument, "nats.publish_events needs nats.servers");
     return std::optional<FleetPlan>();
   }
@@ -194,6 +196,10 @@ Result<std::optional<FleetPlan>> plan_fleet(const CliOptions& options, const Kes
   fleet.publish_events = nats.publish_events;
   fleet.status_interval = nats.status_interval;
   fleet.durable = nats.durable;
+  fleet.events_durable = nats.events_durable;
+  if (nats.consume_events && nats.consume_alerts && nats.events_durable == nats.durable)
+    return Status(StatusCode::kInvalidArgument, "nats.events_durable and nats.durable must differ: one JetStream "
+                                                "consumer reads one subject (both are '" + nats.durable + "')");
   fleet.source_kind = !options.capture.empty()      ? "capture"
                       : sources.syscall_kind.empty() ? "none"
                                                      : sources.syscall_kind;

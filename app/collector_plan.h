@@ -67,6 +67,7 @@ struct SourcePlan {
   // run_collector, outlives the collector.
   MachineDirectory* machines = nullptr;
   bool nats_alerts = false;  // nats.consume_alerts: every node's alerts from the bus (a central)
+  bool nats_events = false;  // nats.consume_events: every node's events from the bus, as remote domains
 };
 
 struct SinkPlan {
@@ -106,6 +107,7 @@ struct FleetPlan {
   bool publish_events = false;
   std::chrono::milliseconds status_interval{10000};
   std::string durable;          // of the nats source (SourcePlan::nats_alerts)
+  std::string events_durable;   // of the nats events source (SourcePlan::nats_events)
   std::string source_kind;      // the syscall source, for the status: ebpf, kmod, gvisor, capture, none
   std::string driver;           // describe_driver(): what captures
   // engine.kmod.index's verdict for this kernel (driver_index_facts()'s

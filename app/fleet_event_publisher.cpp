@@ -42,7 +42,8 @@ class NatsEventPublisher final : public FleetEventPublisher {
       // A message stays under NATS's default 1 MiB max_payload.
       : writer_(kcap::KcapWriterOptions{.max_batch_records = max_batch_records,
                                         .max_batch_bytes = 512u << 10,
-                                        .max_snapshot_chunk_bytes = 512u << 10}),
+                                        .max_snapshot_chunk_bytes = 512u << 10,
+                                        .stream_sequence = true}),
         bus_(std::move(bus)),
         subject_(fleet::events_subject(node)),
         run_(std::to_string(now_ns())),

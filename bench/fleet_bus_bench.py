@@ -13,12 +13,18 @@ each costs.
   3. Report events/s and alerts/s (the whole run until the last ack), and
      the CPU (user + system of the kestrel process) per event or per alert
      over the base run.
+  4. bus -> central: a central Kestrel (engine.kind=none,
+     nats.consume_events, a fresh durable consumer) reads every event the
+     `events` runs left on the bus, each run a node domain, through its
+     rules: events/s from its start of capture to the last run's end
+     frame, and its CPU per event.
 
 Usage: fleet_bus_bench.py KESTREL WORKDIR [REPEAT]
 """
 import os
 import re
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -57,6 +63,41 @@ def run(cmd):
 def number(pattern, text):
     m = re.search(pattern, text)
     return int(m.group(1)) if m else 0
+
+
+def central(kestrel, rules, bus, tmp, runs):
+    """A central draining the `runs` node runs on the bus: (events, wall, cpu)."""
+    log = os.path.join(tmp, "central.log")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.Popen([kestrel, "-r", rules, "-o", "engine.kind=none", "-o", "nats.consume_events=true",
+                          "-o", f"nats.events_durable=bench-{os.getpid()}", "-o", "nats.publish_alerts=false",
+                          "-o", "nats.node=bench-central", "-o", "stdout_output.enabled=false",
+                          "-o", "containers.enabled=false", "-o", "store.enabled=false"] + bus,
+                         stdout=subprocess.DEVNULL, stderr=open(log, "w"), close_fds=True)
+    try:
+        start = end = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None:
+            text = open(log, errors="replace").read()
+            if start is None and "kestrel: capturing" in text:
+                start = time.monotonic()
+            # Each run's last message carries its end frame.
+            if start is not None and text.count("node 'bench-events' ended its stream") >= runs:
+                end = time.monotonic()
+                break
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    text = open(log, errors="replace").read()
+    if start is None or end is None:
+        raise RuntimeError(f"the central did not drain the bus: {text[-2000:]}")
+    return number(r"Source nats-events: (\d+) events", text), end - start, cpu
 
 
 def main():
@@ -116,6 +157,13 @@ def main():
         print(f"replay, alerts to stdout off: {w_ba:.3f} s wall, {c_ba:.3f} s CPU; {alerts} alerts")
         print(f"alerts to the bus:      {w_a:.3f} s wall, {c_a:.3f} s CPU; {delivered} delivered (acked) "
               f"-> {delivered / w_a:,.0f} alerts/s; +{(c_a - c_ba) / max(delivered, 1) * 1e6:,.1f} us CPU per alert")
+        consumed, w_c, c_c = central(kestrel, rules["never"], bus, tmp, repeat)
+        print(f"bus to a central:       {w_c:.3f} s wall, {c_c:.3f} s CPU; {consumed} events read and evaluated "
+              f"-> {consumed / max(w_c, 1e-9):,.0f} events/s; {c_c / max(consumed, 1) * 1e9:,.0f} ns CPU per event "
+              f"(the {repeat} runs' backlog, each its own domain)")
+        if consumed != published * repeat:
+            print(f"MISMATCH: the central read {consumed} events, the nodes published {published} x {repeat}")
+            return 1
         if published != events or delivered != alerts:
             print(f"MISMATCH: published {published} of {events} events, delivered {delivered} of {alerts} alerts")
             return 1

@@ -17,23 +17,9 @@ Status NatsAlertSource::open() {
   auto bus = NatsBus::connect(options_.bus);
   if (!bus.ok()) return bus.status();
   bus_ = std::move(*bus);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = options_.bus.stream.c_str();
-  so.Config.AckPolicy = js_AckExplicit;
-  so.Config.FilterSubject = options_.subject.c_str();
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  // The durable inherits the stream's replicas; its create may go
-  // unanswered while a server is down (retry_unanswered says why).
-  natsStatus s = static_cast<natsStatus>(fleet::retry_unanswered([&](jsOptions* jo) {
-    jerr = static_cast<jsErrCode>(0);
-    return js_PullSubscribe(&sub_, bus_->jetstream(), options_.subject.c_str(), options_.durable.c_str(), jo, &so,
-                            &jerr);
-  }));
-  if (s != NATS_OK)
-    return Status(StatusCode::kUnavailable, nats_error("nats source: durable consumer '" + options_.durable +
-                                                           "' on " + options_.subject,
-                                                       s, static_cast<int>(jerr)));
+  auto sub = durable_pull_subscribe(*bus_, options_.subject, options_.durable, "nats source");
+  if (!sub.ok()) return sub.status();
+  sub_ = *sub;
   return ok_status();
 }
 

@@ -183,3 +183,28 @@ uint64_t NatsBus::reconnects() const {
 }
 
 }  // namespace kestrel::fleet
+
+namespace kestrel::fleet {
+
+Result<__natsSubscription*> durable_pull_subscribe(NatsBus& bus, const std::string& subject,
+                                                   const std::string& durable, const std::string& what) {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = bus.options().stream.c_str();
+  so.Config.AckPolicy = js_AckExplicit;
+  so.Config.FilterSubject = subject.c_str();
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  // The durable inherits the stream's replicas; its create may go
+  // unanswered while a server is down (retry_unanswered says why).
+  natsStatus s = static_cast<natsStatus>(retry_unanswered([&](jsOptions* jo) {
+    jerr = static_cast<jsErrCode>(0);
+    return js_PullSubscribe(&sub, bus.jetstream(), subject.c_str(), durable.c_str(), jo, &so, &jerr);
+  }));
+  if (s != NATS_OK)
+    return Status(StatusCode::kUnavailable,
+                  nats_error(what + ": durable consumer '" + durable + "' on " + subject, s, static_cast<int>(jerr)));
+  return sub;
+}
+
+}  // namespace kestrel::fleet

@@ -29,6 +29,7 @@
 
 struct __natsConnection;
 struct __jsCtx;
+struct __natsSubscription;
 struct jsOptions;
 
 namespace kestrel::fleet {
@@ -107,6 +108,13 @@ struct UnansweredRetry {
   std::chrono::milliseconds budget{30000};
 };
 int retry_unanswered(const std::function<int(jsOptions*)>& attempt, UnansweredRetry limits = {});
+
+// A durable pull consumer named `durable` on `subject` of the bus's stream,
+// explicit acks (the nats source's alerts, its events); an existing one is
+// resumed where it stopped. Its create may go unanswered while a server is
+// down (retry_unanswered). `what` names the caller in the error.
+Result<__natsSubscription*> durable_pull_subscribe(NatsBus& bus, const std::string& subject,
+                                                   const std::string& durable, const std::string& what);
 
 // "what: <nats status text> (<jetstream error code>)" for error messages.
 std::string nats_error(const std::string& what, int nats_status, int js_error = 0);

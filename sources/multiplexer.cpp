@@ -47,6 +47,7 @@ Result<NextOutcome> Multiplexer::next_direct(EventBatch& out, std::chrono::milli
   }
   // The views of the previous batch are dead (next()'s contract): its
   // buffers are refilled in place.
+  release_handed_out();
   auto outcome = slot.source->next(direct_batch_, wait);
   if (!outcome.ok() || *outcome == NextOutcome::kEof) {
     std::lock_guard lock(mu_);
@@ -57,6 +58,7 @@ Result<NextOutcome> Multiplexer::next_direct(EventBatch& out, std::chrono::milli
   if (*outcome == NextOutcome::kIdle) return NextOutcome::kIdle;
   out.events.swap(direct_batch_.events);
   for (Event& ev : out.events) ev.source_id = 0;
+  handed_out_ = {0, out.events.size()};
   return NextOutcome::kBatch;
 }
 
@@ -173,6 +175,10 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
   }
   current_ = std::move(queue_.front());
   queue_.pop_front();
+  lock.unlock();
+  release_handed_out();
+  handed_out_ = {current_.source_id, current_.size()};
+  lock.lock();
   slots_[current_.source_id].queued_bytes -= current_.bytes.size();
   space_.notify_all();
   lock.unlock();
@@ -193,7 +199,16 @@ Result<NextOutcome> Multiplexer::next(EventBatch& out, std::chrono::milliseconds
   return NextOutcome::kBatch;
 }
 
+void Multiplexer::release_handed_out() {
+  // Consumer thread only; slots_ are fixed once started.
+  if (handed_out_.second != 0) slots_[handed_out_.first].source->consumed(handed_out_.second);
+  handed_out_ = {0, 0};
+}
+
 void Multiplexer::stop() {
+  // The batch last handed out was processed: the pipeline stops between
+  // batches.
+  if (started_) release_handed_out();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

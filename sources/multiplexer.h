@@ -132,6 +132,10 @@ class Multiplexer {
   bool started_ = false;
   bool direct_ = false;  // read_directly(): the one source is read in next()
   EventBatch direct_batch_;
+  // The batch last handed out (source id, events): consumed() once the
+  // consumer comes back for the next one.
+  std::pair<uint16_t, size_t> handed_out_{0, 0};
+  void release_handed_out();
   Result<NextOutcome> next_direct(EventBatch& out, std::chrono::milliseconds wait);
 };
 

@@ -247,6 +247,14 @@ class Source {
   // source (malformed single records are counted in stats() and skipped).
   virtual Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) = 0;
 
+  // The consumer is done with the next `events` events this source
+  // delivered (in delivery order): the multiplexer calls it, on the
+  // consumer's thread, when it takes the batch after theirs, and at stop()
+  // for the last one. A source whose input must outlive processing (the
+  // fleet bus's event source acks its messages only then) counts these;
+  // the others ignore them. Must be cheap and thread-safe.
+  virtual void consumed(uint64_t events) { (void)events; }
+
   // Thread-safe snapshot of counters.
   virtual SourceStats stats() const = 0;
 

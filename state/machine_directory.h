@@ -1,6 +1,8 @@
 // machine_directory.h — which machine each domain's events come from: the
 // host itself, or a VM guest / remote node whose stream a RemoteSource
-// ingests (sources/remote/remote_source.h). The fields vm.name, vm.id,
+// ingests (sources/remote/remote_source.h) or a central reads off the
+// fleet bus (fleet/nats_event_source.h); both register through
+// sources/remote/remote_domains.h. The fields vm.name, vm.id,
 // machine.hypervisor and machine.kernel (engine/eval/extract_machine.cpp)
 // read it.
 //

@@ -227,6 +227,8 @@ struct KestrelConfig {
     uint64_t queue_capacity{};
     bool consume_alerts{};
     std::string durable;
+    bool consume_events{};
+    std::string events_durable;
   } nats;
   struct {
     std::vector<std::string> custom_set;  // syscall names; "!name" leaves one out

@@ -212,6 +212,11 @@ const ConfigKey kKeys[] = {
      "central: read every node's alerts (kestrel.*.alerts) and send them through this Kestrel's outputs"},
     {"nats.durable", ConfigType::kString, "kestrel-central", KESTREL_FIELD(nats.durable),
      "durable consumer name of nats.consume_alerts (a restarted central resumes from it)"},
+    {"nats.consume_events", ConfigType::kBool, "false", KESTREL_FIELD(nats.consume_events),
+     "central: read every node's event stream (kestrel.*.events) into this Kestrel's rules, each node its own "
+     "remote domain (vm.name = the node)"},
+    {"nats.events_durable", ConfigType::kString, "kestrel-central-events", KESTREL_FIELD(nats.events_durable),
+     "durable consumer name of nats.consume_events (a restarted central resumes from it)"},
     {"limits", ConfigType::kSection, "", {},
      "bounds on untrusted input Kestrel reads"},
     {"limits.rules_file_bytes", ConfigType::kInt, "16777216", KESTREL_FIELD(limits.rules_file_bytes),

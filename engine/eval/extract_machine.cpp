@@ -1,8 +1,9 @@
 // vm.* and machine.* extractors: which machine an event comes from.
 //
 // The host, its containers and its gVisor sandboxes are the local machine;
-// a VM guest or remote node forwarding its stream (sources/remote/) is its
-// own domain, registered in the MachineDirectory (state/machine_directory.h)
+// a VM guest or remote node forwarding its stream (sources/remote/), or a
+// fleet node whose events a central reads off the bus (fleet/
+// nats_event_source.h), is its own domain, registered in the MachineDirectory (state/machine_directory.h)
 // when its stream says hello. vm.name and vm.id are missing outside a
 // guest's domain, so `vm.name exists` tells guest events from the host's;
 // machine.* always has a value. Without a directory (replays, tests
@@ -42,7 +43,8 @@ using MI = MachineIdentity;
 constexpr FieldInfo kVmFields[] = {
     {"vm.name", T::kString, A::kNone, N, N, remote_string<&MI::vm_name>,
      "name of the VM guest (or remote node) the event comes from: as the host knows it (qemu -name, the "
-     "vsock CID's or TLS certificate's mapping), else the guest's own forward.name; missing on the host"},
+     "vsock CID's or TLS certificate's mapping), else the guest's own forward.name; for a fleet node's events read "
+     "off the bus (nats.consume_events), the node (nats.node); missing on the host"},
     {"vm.id", T::kString, A::kNone, N, N, remote_string<&MI::vm_id>,
      "id of that VM: its UUID (qemu -uuid, the guest's DMI product_uuid), else its stream id; missing on the host"},
 };

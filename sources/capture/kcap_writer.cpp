@@ -197,6 +197,10 @@ Status KcapWriter::flush() {
     ev.setIndex(batches_);
     ev.setDomain(batch_domain_);
     ev.setRecordCount(batch_records_);
+    if (options_.stream_sequence) {
+      ev.setFirstSequence(events_);
+      ev.setProduced(events_ + batch_records_);
+    }
     auto data = ev.initRecords(static_cast<unsigned>(batch_.size()));
     std::memcpy(data.begin(), batch_.data(), batch_.size());
     return write_frame(message);

@@ -39,6 +39,12 @@ struct KcapWriterOptions {
   // Snapshot chunks are cut at about this size (estimate_encoded_bytes).
   size_t max_snapshot_chunk_bytes = 8u << 20;
   bool gzip = false;  // compress the whole file with zlib (.kcap.gz)
+  // Stamp every batch with its stream sequence numbers (kcap.capnp
+  // EventBatch.firstSequence = records written before it, produced = with
+  // it): a stream published in pieces (app/fleet_event_publisher.h) lets a
+  // receiver count the records of a lost piece (sources/remote/
+  // stream_sequence.h). Files leave them 0.
+  bool stream_sequence = false;
 };
 
 class KcapWriter {

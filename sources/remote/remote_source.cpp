@@ -15,16 +15,6 @@
 
 namespace kestrel::remote {
 
-MachineIdentity local_machine_identity() {
-  kcap::MachineInfo m = kcap::local_machine_info();
-  MachineIdentity id;
-  id.hypervisor = m.environment.hypervisor.empty() ? "none" : m.environment.hypervisor;
-  id.kernel = m.kernel_release;
-  id.hostname = m.hostname;
-  id.environment = m.environment.kind;
-  return id;
-}
-
 QemuIdentity qemu_identity_of(pid_t pid) {
   QemuIdentity q;
   if (pid <= 0) return q;
@@ -51,139 +41,26 @@ QemuIdentity qemu_identity_of(pid_t pid) {
   return q;
 }
 
-struct RemoteSource::Vm {
-  std::string name;
-  StreamSequence sequence;
-  bool has_stream = false;
-  uint64_t stream_id = 0;
-  DomainId domain = 0;
-};
-
 struct RemoteSource::Conn {
   std::unique_ptr<Connection> link;
   std::string listener_name;
   StreamDecoder decoder;
-  Vm* vm = nullptr;  // after the hello; owned by vms_
-  DomainId domain = 0;
-  bool snapshot_started = false;
+  std::unique_ptr<DomainVisitor> visitor;
 };
 
-// Routes one connection's frames into the source's queue and counters.
-class RemoteSource::ConnVisitor final : public StreamVisitor {
- public:
-  ConnVisitor(RemoteSource& src, Conn& conn) : src_(src), conn_(conn) {}
-
-  Status on_hello(const StreamHello& hello) override {
-    const PeerInfo& peer = conn_.link->peer();
-    QemuIdentity qemu = qemu_identity_of(peer.pid);
-    std::string name = !conn_.listener_name.empty() ? conn_.listener_name
-                       : !qemu.name.empty()         ? qemu.name
-                       : !peer.tls_common_name.empty() ? peer.tls_common_name
-                       : !hello.name.empty()        ? hello.name
-                                                    : "stream-" + std::to_string(hello.stream_id);
-    std::string line;
-    {
-      std::lock_guard lock(src_.mu_);
-      auto& slot = src_.vms_[name];
-      if (!slot) {
-        slot = std::make_unique<Vm>();
-        slot->name = name;
-      }
-      Vm& vm = *slot;
-      const bool new_stream = !vm.has_stream || vm.stream_id != hello.stream_id;
-      const uint64_t lost = vm.sequence.on_hello(hello.stream_id, hello.next_sequence);
-      if (new_stream) {
-        // A new guest process: new pids, so a new domain and fresh tables.
-        vm.has_stream = true;
-        vm.stream_id = hello.stream_id;
-        vm.domain = src_.next_domain_++;
-        MachineIdentity id;
-        id.vm_name = name;
-        const auto& env = hello.header.machine.environment;
-        id.vm_id = !qemu.uuid.empty()              ? qemu.uuid
-                   : !env.dmi_product_uuid.empty() ? env.dmi_product_uuid
-                                                   : "stream-" + std::to_string(hello.stream_id);
-        id.hypervisor = env.hypervisor.empty() ? "none" : env.hypervisor;
-        id.kernel = hello.header.machine.kernel_release;
-        id.hostname = hello.header.machine.hostname;
-        id.environment = env.kind;
-        src_.config_.machines->add(vm.domain, std::move(id));
-      }
-      src_.snapshots_[vm.domain].clear();  // every connection brings a fresh one
-      conn_.vm = &vm;
-      conn_.domain = vm.domain;
-      line = "remote: " + peer.description + " is VM '" + name + "' (stream " + std::to_string(hello.stream_id) +
-             ", connection " + std::to_string(hello.connection) + ", domain " + std::to_string(vm.domain) +
-             ", kernel " + hello.header.machine.kernel_release + ", " +
-             (hello.header.machine.environment.hypervisor.empty() ? std::string("no hypervisor")
-                                                                  : hello.header.machine.environment.hypervisor) +
-             ")" + (new_stream && vm.sequence.counters().restarts > 0 ? ", restarted" : "") +
-             (lost > 0 ? ", " + std::to_string(lost) + " records lost since its last batch" : "");
-    }
-    src_.log(line);
-    return ok_status();
-  }
-
-  Status on_snapshot(std::vector<ThreadInfo> threads) override {
-    std::lock_guard lock(src_.mu_);
-    auto& by_pid = src_.snapshots_[conn_.domain];
-    for (ThreadInfo& t : threads) {
-      t.domain = conn_.domain;
-      by_pid[t.pid].push_back(std::move(t));
-    }
-    return ok_status();
-  }
-
-  Status on_batch(const StreamBatchView& batch) override {
-    std::lock_guard lock(src_.mu_);
-    conn_.vm->sequence.on_batch(batch.first_sequence, batch.record_count, batch.produced);
-    src_.pending_.insert(src_.pending_.end(), batch.records.begin(), batch.records.end());
-    size_t at = 0;
-    while (at < batch.records.size()) {
-      uint32_t len = 0;
-      std::memcpy(&len, batch.records.data() + at + offsetof(kestrel_event_hdr, len), sizeof len);
-      src_.pending_index_.emplace_back(len, conn_.domain);
-      at += len;
-    }
-    src_.cv_.notify_one();
-    return ok_status();
-  }
-
-  Status on_progress(const StreamProgress& p) override {
-    std::lock_guard lock(src_.mu_);
-    conn_.vm->sequence.on_progress(p.produced);
-    return ok_status();
-  }
-
-  Status on_end(uint64_t, uint64_t) override {
-    src_.log("remote: VM '" + conn_.vm->name + "' ended its stream");
-    return ok_status();
-  }
-
- private:
-  RemoteSource& src_;
-  Conn& conn_;
-};
-
-RemoteSource::RemoteSource(RemoteSourceConfig config) : config_(std::move(config)) {
+RemoteSource::RemoteSource(RemoteSourceConfig config)
+    : config_(std::move(config)),
+      domains_(RemoteDomains::Options{.queue_bytes = config_.queue_bytes,
+                                      .machines = config_.machines,
+                                      .counter_prefix = "remote",
+                                      .log = config_.log}) {
   caps_.name = "remote";
   caps_.live = true;
   caps_.sees_containers = true;
   caps_.event_types.set();
-  if (config_.machines == nullptr) {
-    own_machines_ = std::make_unique<MachineDirectory>(local_machine_identity());
-    config_.machines = own_machines_.get();
-  }
 }
 
 RemoteSource::~RemoteSource() { close(); }
-
-void RemoteSource::log(const std::string& line) const {
-  if (config_.log)
-    config_.log(line);
-  else
-    std::fprintf(stderr, "kestrel: %s\n", line.c_str());
-}
 
 Status RemoteSource::open() {
   if (config_.listen.empty()) return Status(StatusCode::kInvalidArgument, "remote source: no listen URI");
@@ -209,13 +86,11 @@ std::vector<uint16_t> RemoteSource::ports() const {
 void RemoteSource::accept_from(Listener& l) {
   auto c = l.accept(std::chrono::milliseconds(3000));
   if (!c.ok()) {
-    std::lock_guard lock(mu_);
     ++refused_;
     log("remote: refused a peer on " + l.endpoint().uri + ": " + c.status().to_string());
     return;
   }
   if (conns_.size() >= config_.max_connections) {
-    std::lock_guard lock(mu_);
     ++refused_;
     log("remote: refused " + (*c)->peer().description + ": " + std::to_string(config_.max_connections) +
         " connections already");
@@ -225,6 +100,20 @@ void RemoteSource::accept_from(Listener& l) {
   conn->link = std::move(*c);
   conn->listener_name = l.endpoint().name;
   conn->decoder = StreamDecoder(config_.limits);
+  // The guest's name and id, trusted sources first (remote_source.h).
+  conn->visitor = std::make_unique<DomainVisitor>(domains_, [c = conn.get()](const StreamHello& hello) {
+    const PeerInfo& peer = c->link->peer();
+    QemuIdentity qemu = qemu_identity_of(peer.pid);
+    SenderIdentity who;
+    who.name = !c->listener_name.empty()      ? c->listener_name
+               : !qemu.name.empty()            ? qemu.name
+               : !peer.tls_common_name.empty() ? peer.tls_common_name
+               : !hello.name.empty()           ? hello.name
+                                               : "stream-" + std::to_string(hello.stream_id);
+    who.id = qemu.uuid;
+    who.where = peer.description;
+    return who;
+  });
   conns_.push_back(std::move(conn));
 }
 
@@ -232,18 +121,14 @@ bool RemoteSource::read_from(Conn& c) {
   uint8_t buf[64 * 1024];
   auto n = c.link->read_some(buf, std::chrono::milliseconds(0));
   if (!n.ok()) {
-    log("remote: " + c.link->peer().description + (c.vm ? " (VM '" + c.vm->name + "')" : std::string()) +
+    auto* vm = c.visitor->sender();
+    log("remote: " + c.link->peer().description + (vm ? " (VM '" + domains_.name_of(*vm) + "')" : std::string()) +
         " disconnected: " + n.status().message());
     return false;
   }
   if (*n == 0) return true;
-  {
-    std::lock_guard lock(mu_);
-    bytes_ += *n;
-  }
-  ConnVisitor visitor(*this, c);
-  if (Status st = c.decoder.feed({buf, *n}, visitor); !st.ok()) {
-    std::lock_guard lock(mu_);
+  bytes_ += *n;
+  if (Status st = c.decoder.feed({buf, *n}, *c.visitor); !st.ok()) {
     ++refused_;
     log("remote: dropping " + c.link->peer().description + ": " + st.to_string());
     return false;
@@ -254,11 +139,7 @@ bool RemoteSource::read_from(Conn& c) {
 void RemoteSource::run() {
   std::vector<pollfd> fds;
   while (!stop_.load()) {
-    bool room;
-    {
-      std::lock_guard lock(mu_);
-      room = pending_.size() < config_.queue_bytes;
-    }
+    const bool room = domains_.has_room();
     fds.clear();
     fds.push_back({wake_fd_, POLLIN, 0});
     for (const auto& l : listeners_) fds.push_back({l->fd(), POLLIN, 0});
@@ -272,11 +153,8 @@ void RemoteSource::run() {
       log(std::string("remote: poll: ") + std::strerror(errno));
       break;
     }
-    if (!room) {
-      // Full: wait for next() to take some, the senders' buffers hold the rest.
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return pending_.size() < config_.queue_bytes || stop_; });
-    }
+    // Full: wait for next() to take some, the senders' buffers hold the rest.
+    if (!room) domains_.wait_for_room(std::chrono::milliseconds(50));
     for (size_t i = 0; i < listeners_.size(); ++i)
       if (fds[1 + i].revents & POLLIN) accept_from(*listeners_[i]);
     const size_t base = 1 + listeners_.size();
@@ -295,59 +173,23 @@ void RemoteSource::run() {
 }
 
 Result<NextOutcome> RemoteSource::next(EventBatch& out, std::chrono::milliseconds wait) {
-  out.clear();
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return !pending_.empty() || stop_; });
-    if (pending_.empty()) return NextOutcome::kIdle;
-    delivered_.swap(pending_);
-    delivered_index_.swap(pending_index_);
-    pending_.clear();
-    pending_index_.clear();
-  }
-  cv_.notify_all();
-  out.events.reserve(delivered_index_.size());
-  size_t at = 0;
-  for (const auto& [len, domain] : delivered_index_) {
-    auto v = EventView::parse({delivered_.data() + at, len});
-    at += len;
-    if (v.ok()) out.events.push_back(Event{*v, domain, 0, false});  // the decoder checked every record
-  }
-  std::lock_guard lock(mu_);
-  events_ += out.events.size();
-  return NextOutcome::kBatch;
+  return domains_.next(out, wait);
 }
 
 SourceStats RemoteSource::stats() const {
-  std::lock_guard lock(mu_);
   SourceStats s;
-  s.events = events_;
-  s.bytes = bytes_;
-  for (const auto& [name, vm] : vms_) {
-    const auto& c = vm->sequence.counters();
-    s.drops["gap:" + name] = c.lost;
-    s.counters["remote." + name + ".received"] = c.received;
-    s.counters["remote." + name + ".connections"] = c.connections;
-    s.counters["remote." + name + ".reconnects"] = c.reconnects;
-    s.counters["remote." + name + ".restarts"] = c.restarts;
-    s.counters["remote." + name + ".gaps"] = c.gaps;
-  }
-  s.counters["remote.connections_refused"] = refused_;
+  s.bytes = bytes_.load();
+  domains_.add_stats(s);
+  s.counters["remote.connections_refused"] = refused_.load();
   return s;
 }
 
 std::optional<std::vector<ThreadInfo>> RemoteSource::describe_process(DomainId domain, int64_t pid) const {
-  if (domain < kFirstRemoteDomain) return std::nullopt;
-  std::lock_guard lock(mu_);
-  auto d = snapshots_.find(domain);
-  if (d == snapshots_.end()) return std::nullopt;
-  auto p = d->second.find(pid);
-  if (p == d->second.end()) return std::nullopt;
-  return p->second;
+  return domains_.describe_process(domain, pid);
 }
 
 void RemoteSource::interrupt() {
-  cv_.notify_all();
+  domains_.stop();
   if (wake_fd_ >= 0) {
     uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);

@@ -9,10 +9,10 @@
 // TCP/vsock/virtio back-pressure reaches the senders, whose bounded
 // buffers drop and count (forwarder.h) — and the gap shows here.
 //
-// Domains: each sender stream (a stream id: one guest Kestrel process) is
-// its own DomainId, from kFirstRemoteDomain up, never reused, so a
-// restarted guest (whose pids start again) gets fresh state tables. Its
-// identity goes into the MachineDirectory for vm.* and machine.*:
+// Domains (remote_domains.h, shared with the fleet bus's event source):
+// each sender stream (a stream id: one guest Kestrel process) is its own
+// DomainId, never reused, so a restarted guest gets fresh state tables.
+// Its identity goes into the MachineDirectory for vm.* and machine.*:
 //   vm.name  trusted sources first: the listener's ?name=, else the
 //            `-name` of the qemu process at the other end of a unix socket
 //            (SO_PEERCRED pid; qemu's virtio-serial chardev connects as a
@@ -33,27 +33,18 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "sources/remote/remote_domains.h"
 #include "sources/remote/stream_codec.h"
-#include "sources/remote/stream_sequence.h"
 #include "sources/remote/transport.h"
 #include "sources/source.h"
 #include "state/machine_directory.h"
 
 namespace kestrel::remote {
-
-// Remote domains start here: gVisor sandboxes count up from 1, and the two
-// sources may run together.
-inline constexpr DomainId kFirstRemoteDomain = 1u << 24;
 
 struct RemoteSourceConfig {
   std::vector<std::string> listen;  // URIs
@@ -64,9 +55,6 @@ struct RemoteSourceConfig {
   MachineDirectory* machines = nullptr;  // where guests are registered (the app's)
   std::function<void(const std::string&)> log;  // connection lines; empty: stderr
 };
-
-// This machine's identity for MachineDirectory's local entry.
-MachineIdentity local_machine_identity();
 
 // qemu's `-name` (its `guest=` part, or the whole value) and `-uuid` from
 // the command line of process `pid`; empty when it is not qemu.
@@ -92,33 +80,21 @@ class RemoteSource final : public Source {
   std::vector<uint16_t> ports() const;
 
  private:
-  struct Vm;
   struct Conn;
-  class ConnVisitor;
   void run();
   void accept_from(Listener& l);
   bool read_from(Conn& c);  // false: drop the connection
-  void log(const std::string& line) const;
+  void log(const std::string& line) const { domains_.log(line); }
 
   RemoteSourceConfig config_;
   SourceCapabilities caps_;
-  std::unique_ptr<MachineDirectory> own_machines_;  // when the config gives none
+  RemoteDomains domains_;  // the guests: their domains, sequences, queued records
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<Conn>> conns_;  // reader thread only
   std::thread thread_;
   int wake_fd_ = -1;  // eventfd: interrupt()/close()
   std::atomic<bool> stop_{false};
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;  // records queued / space freed
-  std::vector<uint8_t> pending_;
-  std::vector<std::pair<uint32_t, DomainId>> pending_index_;  // record length, domain
-  std::vector<uint8_t> delivered_;
-  std::vector<std::pair<uint32_t, DomainId>> delivered_index_;
-  std::map<std::string, std::unique_ptr<Vm>> vms_;           // by vm.name; guarded by mu_
-  std::unordered_map<DomainId, std::map<int64_t, std::vector<ThreadInfo>>> snapshots_;  // by domain, pid
-  DomainId next_domain_ = kFirstRemoteDomain;
-  uint64_t events_ = 0, bytes_ = 0, refused_ = 0;
+  std::atomic<uint64_t> bytes_{0}, refused_{0};
 };
 
 }  // namespace kestrel::remote

@@ -138,6 +138,13 @@ StreamDecoder::StreamDecoder(StreamLimits limits) : limits_(limits) {
   limits_.max_frame_bytes = std::min(limits_.max_frame_bytes, kcap::kMaxFrameBytes);
 }
 
+StreamDecoder::StreamDecoder(StreamLimits limits, StreamFraming framing, StreamHello origin)
+    : StreamDecoder(limits) {
+  framing_ = framing;
+  origin_ = std::move(origin);
+  saw_preamble_ = framing_ == StreamFraming::kKcapFrames;
+}
+
 Status StreamDecoder::fail(Status st) {
   error_ = st;
   pending_.clear();
@@ -154,14 +161,19 @@ Status StreamDecoder::feed(std::span<const uint8_t> bytes, StreamVisitor& visito
     const uint8_t* p = pending_.data() + pos;
     if (!saw_preamble_) {
       if (avail < kStreamPreambleSize) break;
-      if (std::memcmp(p, kStreamMagic, sizeof kStreamMagic) != 0) {
-        st = Status(StatusCode::kCorrupt, "forwarded stream does not start with Kestrel's stream magic "
-                                          "(\\x89KSTR): the peer is not a Kestrel forwarder");
+      const bool kcap = framing_ == StreamFraming::kKcap;
+      const uint32_t version = kcap ? kcap::kFormatVersion : kStreamVersion;
+      if (std::memcmp(p, kcap ? kcap::kMagic : kStreamMagic, sizeof kStreamMagic) != 0) {
+        st = Status(StatusCode::kCorrupt, kcap ? "published event stream does not start with the .kcap magic "
+                                                 "(\\x89KCAP): not a Kestrel node's event stream"
+                                               : "forwarded stream does not start with Kestrel's stream magic "
+                                                 "(\\x89KSTR): the peer is not a Kestrel forwarder");
         break;
       }
-      if (get_u32(p + 8) != kStreamVersion) {
-        st = Status(StatusCode::kCorrupt, "forwarded stream version " + std::to_string(get_u32(p + 8)) +
-                                              ", this Kestrel reads version " + std::to_string(kStreamVersion));
+      if (get_u32(p + 8) != version) {
+        st = Status(StatusCode::kCorrupt, std::string(kcap ? "event stream .kcap" : "forwarded stream") +
+                                              " version " + std::to_string(get_u32(p + 8)) +
+                                              ", this Kestrel reads version " + std::to_string(version));
         break;
       }
       saw_preamble_ = true;
@@ -208,11 +220,30 @@ Status StreamDecoder::decode_frame(std::span<const uint8_t> payload, StreamVisit
     if (message.getEnd() != words.data() + words.size())
       return Status(StatusCode::kCorrupt, where + " has bytes after its Cap'n Proto message");
     auto frame = message.getRoot<schema::Frame>();
-    const bool is_hello = frame.which() == schema::Frame::HELLO;
-    if (!saw_hello_ && !is_hello) return Status(StatusCode::kCorrupt, where + ": the first frame is not a hello");
+    // A .kcap stream's header is its hello (StreamFraming::kKcap).
+    const bool kcap_header = framing_ == StreamFraming::kKcap && frame.which() == schema::Frame::HEADER;
+    const bool is_hello = kcap_header || (framing_ == StreamFraming::kForward && frame.which() == schema::Frame::HELLO);
+    if (!saw_hello_ && !is_hello && framing_ != StreamFraming::kKcapFrames)
+      return Status(StatusCode::kCorrupt, where + ": the first frame is not a hello");
     if (saw_hello_ && is_hello) return Status(StatusCode::kCorrupt, where + ": a second hello on one connection");
+    if (kcap_header) {
+      StreamHello hello = origin_;
+      hello.header = kcap::read_header_message(frame.getHeader());
+      saw_hello_ = true;
+      return visitor.on_hello(hello);
+    }
+    if (framing_ == StreamFraming::kKcapFrames && !saw_hello_) {
+      // Joined mid-stream: numbering starts at the first batch seen, so
+      // what came before it (another reader's, perhaps) is not counted lost.
+      StreamHello hello = origin_;
+      if (frame.which() == schema::Frame::EVENTS) hello.next_sequence = frame.getEvents().getFirstSequence();
+      saw_hello_ = true;
+      if (Status st = visitor.on_hello(hello); !st.ok()) return st;
+    }
     switch (frame.which()) {
       case schema::Frame::HELLO: {
+        if (framing_ != StreamFraming::kForward)
+          return Status(StatusCode::kCorrupt, where + ": a hello in a .kcap stream");
         auto h = frame.getHello();
         StreamHello hello;
         hello.header = kcap::read_header_message(h.getHeader());

@@ -122,12 +122,30 @@ class StreamVisitor {
   virtual Status on_end(uint64_t batches, uint64_t events) = 0;
 };
 
+// What a decoder expects at the start of its bytes.
+//   kForward     a forwarded connection: kStreamMagic preamble, hello first
+//   kKcap        a .kcap stream published in pieces (a node's
+//                kestrel.<node>.events, app/fleet_event_publisher.h): the
+//                .kcap preamble, then its header frame, which stands for
+//                the hello: `origin` (stream id, name, next sequence 0)
+//                with the header filled in is what on_hello sees
+//   kKcapFrames  the frames of such a stream joined after its start (its
+//                first piece is gone, or read by an earlier run of this
+//                reader): on_hello(origin) comes before the first frame,
+//                with next_sequence = that frame's first sequence when it
+//                is a batch (earlier records are not counted lost) and the
+//                machine info unknown
+// Everything after the hello is the same in the three: snapshot chunks,
+// event batches (with their sequence numbers), progress, end.
+enum class StreamFraming { kForward, kKcap, kKcapFrames };
+
 // Decodes one connection. Errors (kCorrupt with the byte offset in the
 // connection, kTruncated never: a short read just waits for more) are
 // sticky: the connection must be dropped.
 class StreamDecoder {
  public:
   explicit StreamDecoder(StreamLimits limits = {});
+  StreamDecoder(StreamLimits limits, StreamFraming framing, StreamHello origin);
 
   // Consumes `bytes`, calling `visitor` for every complete frame.
   Status feed(std::span<const uint8_t> bytes, StreamVisitor& visitor);
@@ -140,6 +158,8 @@ class StreamDecoder {
   Status fail(Status st);
 
   StreamLimits limits_;
+  StreamFraming framing_ = StreamFraming::kForward;
+  StreamHello origin_;  // kKcap, kKcapFrames: the hello the stream does not carry
   Status error_;
   std::vector<uint8_t> pending_;  // bytes of an incomplete preamble or frame
   bool saw_preamble_ = false;

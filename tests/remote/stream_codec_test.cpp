@@ -10,6 +10,7 @@
 #include <random>
 
 #include "sources/abi/kestrel_event.h"
+#include "sources/capture/kcap_writer.h"
 #include "sources/remote/stream_sequence.h"
 #include "tests/capture/capture_test_data.h"
 
@@ -212,6 +213,86 @@ TEST(StreamCodec, AnOversizedFrameLengthIsRefusedBeforeAnyAllocation) {
   Status st = dec.feed(wire, got);
   EXPECT_EQ(st.code(), StatusCode::kCorrupt);
   EXPECT_NE(st.message().find("claims 1073741824 bytes"), std::string::npos) << st.message();
+}
+
+// A node's published event stream is a .kcap stream cut at frame
+// boundaries (app/fleet_event_publisher.h); the same decoder reads it.
+class MemorySink final : public kcap::ByteSink {
+ public:
+  explicit MemorySink(Bytes& out) : out_(out) {}
+  Status write(std::span<const uint8_t> d) override {
+    out_.insert(out_.end(), d.begin(), d.end());
+    return ok_status();
+  }
+  Status finish() override { return ok_status(); }
+
+ private:
+  Bytes& out_;
+};
+
+TEST(StreamCodec, AKcapStreamsHeaderIsItsHelloAndItsBatchesCarryTheirSequenceNumbers) {
+  auto events = kcap::testing::make_events(100, 3);
+  Bytes wire;
+  kcap::KcapWriter w(kcap::KcapWriterOptions{.max_batch_records = 30, .stream_sequence = true});
+  ASSERT_TRUE(w.open(std::make_unique<MemorySink>(wire), "memory").ok());
+  ASSERT_TRUE(w.write_header(kcap::testing::make_header()).ok());
+  ASSERT_TRUE(w.write_snapshot(kcap::testing::make_snapshot()).ok());
+  std::vector<size_t> cuts;  // where each batch frame ends: a publisher's message boundaries
+  for (const Bytes& e : events) {
+    const uint64_t before = w.batches_written();
+    ASSERT_TRUE(w.append(e).ok());
+    if (w.batches_written() != before) cuts.push_back(wire.size());
+  }
+  ASSERT_TRUE(w.close().ok());
+  ASSERT_EQ(cuts.size(), 3u);  // 30, 60, 90; the last 10 with the end frame
+
+  StreamHello origin;
+  origin.stream_id = 77;
+  origin.name = "node-a";
+  StreamDecoder dec({}, StreamFraming::kKcap, origin);
+  Collected got;
+  ASSERT_TRUE(dec.feed(wire, got).ok());
+  ASSERT_EQ(got.hellos.size(), 1u);
+  EXPECT_EQ(got.hellos[0].stream_id, 77u);
+  EXPECT_EQ(got.hellos[0].name, "node-a");
+  EXPECT_EQ(got.hellos[0].next_sequence, 0u);
+  EXPECT_EQ(got.hellos[0].header.machine.hostname, "host-a");
+  EXPECT_EQ(got.snapshot.size(), kcap::testing::make_snapshot().size());
+  EXPECT_EQ(got.records, events);
+  ASSERT_EQ(got.batches.size(), 4u);
+  EXPECT_EQ(got.batches[1], std::make_pair(uint64_t{30}, uint64_t{60}));
+  EXPECT_EQ(got.batches[3], std::make_pair(uint64_t{90}, uint64_t{100}));
+  EXPECT_EQ(got.ends, 1);
+
+  // The forward framing refuses it: it is not a forwarder's connection.
+  StreamDecoder forward;
+  Collected none;
+  EXPECT_FALSE(forward.feed(wire, none).ok());
+
+  // Joined after the first two batches: numbering starts at the third, so
+  // what came before is not lost; the second message missing then shows as
+  // 30 records lost.
+  StreamDecoder joined({}, StreamFraming::kKcapFrames, origin);
+  Collected late;
+  ASSERT_TRUE(joined.feed(std::span(wire).subspan(cuts[1]), late).ok());
+  ASSERT_EQ(late.hellos.size(), 1u);
+  EXPECT_EQ(late.hellos[0].next_sequence, 60u);
+  EXPECT_EQ(late.records, std::vector<Bytes>(events.begin() + 60, events.end()));
+  StreamSequence seq;
+  EXPECT_EQ(seq.on_hello(77, 0), 0u);
+  StreamDecoder whole({}, StreamFraming::kKcap, origin);
+  struct Counting : Collected {
+    StreamSequence* seq = nullptr;
+    Status on_batch(const StreamBatchView& b) override {
+      seq->on_batch(b.first_sequence, b.record_count, b.produced);
+      return Collected::on_batch(b);
+    }
+  } counting;
+  counting.seq = &seq;
+  ASSERT_TRUE(whole.feed(std::span(wire).first(cuts[0]), counting).ok());
+  ASSERT_TRUE(whole.feed(std::span(wire).subspan(cuts[1]), counting).ok());  // the second message never came
+  EXPECT_EQ(seq.counters().lost, 30u);
+  EXPECT_EQ(seq.counters().received, 70u);
 }
 
 TEST(StreamSequence, JumpsInABatchSequenceAreCountedAsLostRecords) {

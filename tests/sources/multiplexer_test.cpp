@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 
 #include "sources/event/event_builder.h"
@@ -140,6 +141,37 @@ TEST(Multiplexer, OpenFailureNamesTheSource) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(s.message().find("'ebpf'"), std::string::npos);
+}
+
+// A source that must keep its input until the engine is done with it (the
+// fleet bus's events source acks then) learns it through consumed(): a
+// batch counts as done when the consumer comes back for the next one, the
+// last one at stop().
+class ConsumedCounting final : public MemorySource {
+ public:
+  using MemorySource::MemorySource;
+  void consumed(uint64_t events) override { consumed_ += events; }
+  std::atomic<uint64_t> consumed_{0};
+};
+
+TEST(Multiplexer, TellsASourceWhichOfItsEventsTheConsumerIsDoneWith) {
+  Multiplexer mux;
+  auto owned = std::make_unique<ConsumedCounting>("acking", close_events(1, 100), kHostDomain, 10);
+  ConsumedCounting* src = owned.get();
+  mux.add(std::move(owned));
+  ASSERT_TRUE(mux.start().ok());
+  EventBatch batch;
+  uint64_t handed = 0;
+  while (handed < 100) {
+    auto r = mux.next(batch, std::chrono::milliseconds(1000));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(*r, NextOutcome::kBatch);
+    // Everything before this batch is done; this one is not yet.
+    EXPECT_EQ(src->consumed_.load(), handed);
+    handed += batch.events.size();
+  }
+  mux.stop();
+  EXPECT_EQ(src->consumed_.load(), 100u);
 }
 
 TEST(MemorySource, CountsMalformedRecords) {
