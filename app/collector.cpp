@@ -83,6 +83,7 @@ std::vector<std::string> Collector::watched_paths(const KestrelConfig& config) c
 }
 
 Collector::~Collector() {
+  if (plan_.containers) plan_.containers->set_budget(nullptr);  // the store outlives table_
   if (threads_shown_to_plugins_) plugin::default_table_registry().threads().attach(nullptr);
 }
 
@@ -270,6 +271,9 @@ void Collector::route_plugin_sources(const LoadedRules& rules) {
 }
 
 Status Collector::start() {
+  // The container cache counts against the state tables' memory budget
+  // (engine.memory_limit_mb); the rules' user cache joins it in Pipeline.
+  if (plan_.containers) plan_.containers->set_budget(&table_.budget());
   // Plugins see this run's threads (and their fds, args, env, cgroups)
   // through the "threads" state table of the registry they were
   // initialised with (the process-wide one).
