@@ -1,7 +1,7 @@
 // engine.memory_limit_mb (issue #19) through the real binary on the live
 // eBPF source: with a 2 MiB ceiling, a workload far bigger than that —
 // 400 long-lived processes with 4 KiB of environment each, a process
-// holding 20,000 fds (RLIMIT_NOFILE raised), a churn of 3,000 short-lived
+// holding 19,000 fds (RLIMIT_NOFILE raised to its hard limit), a churn of 3,000 short-lived
 // processes — must leave the accounted state at the ceiling, with the
 // evictions counted per table in /metrics and --stats, and an alert for a
 // fresh process afterwards must still carry its process, parent and user.
@@ -112,11 +112,14 @@ TEST(MemoryLimitLive, StateStaysAtTheCeilingAndAlertsStillFire) {
   // 400 sleepers, each exec'd with ~4 KiB of environment: ~2 MiB of threads.
   work.spawn("BIG=$(head -c 4000 /dev/zero | tr '\\0' x); export BIG; "
              "for i in $(seq 400); do sleep 600 & done; wait");
-  // One process holding 20,000 fds (the fd table keeps state.max_fds_per_process).
+  // One process holding 19,000 fds (the fd table keeps state.max_fds_per_process).
+  // The soft limit goes up to the hard one: raising the hard limit needs
+  // CAP_SYS_RESOURCE, which containers often lack (20,000 here).
   const std::string ready = dir + "/fds_ready";
   work.spawn("exec python3 -c \"import os, resource, time; "
-             "resource.setrlimit(resource.RLIMIT_NOFILE, (30000, 30000)); "
-             "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(20000)]; "
+             "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]; "
+             "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)); "
+             "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(19000)]; "
              "open('" + ready + "', 'w').close(); time.sleep(600)\"");
   // 3,000 short-lived processes.
   run("for i in $(seq 3000); do /bin/true; done");
