@@ -294,7 +294,8 @@ void ThreadTable::reclaim(DomainId domain, int64_t pid) {
   for (size_t seen = 0; budget_->over() && seen < threads_.size() + reapers_.size(); ++seen) {
     // Reapers that outnumber the threads belong to long-gone processes.
     if (reapers_.size() > threads_.size()) {
-      reapers_.erase(*reapers_.oldest());
+      const ThreadKey stale = *reapers_.oldest();  // a copy: erase() frees the node
+      reapers_.erase(stale);
       budget_->sub(MemoryTable::kThreads, kReaperBytes);
       continue;
     }
