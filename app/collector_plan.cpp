@@ -265,7 +265,8 @@ Result<CollectorPlan> plan_collector(const CliOptions& options, const KestrelCon
   // Rule captures record the events around a match, which need not match.
   if (!config.engine.kernel_filter || config.capture.enabled) plan.capture.kernel_filters.clear();
   plan.rule_engine = rule_engine_options(config, hostname);
-  plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process};
+  plan.state = ThreadTableConfig{config.state.max_threads, config.state.max_fds_per_process,
+                                 config.engine.memory_limit_mb << 20};
 
   plan.sinks = plan_sinks(config);
   plan.buffered_outputs = config.buffered_outputs;

@@ -148,11 +148,21 @@ std::string metrics_json(const MetricsSnapshot& s) {
                   {"dropped_rate_limited", s.outputs.dropped_rate_limited},
                   {"dropped_total", s.outputs.dropped_total()},
                   {"sinks", std::move(sinks)}};
+  nlohmann::json memory_bytes = nlohmann::json::object(), memory_evictions = nlohmann::json::object();
+  for (size_t t = 0; t < kMemoryTableCount; ++t) {
+    const std::string table(memory_table_name(static_cast<MemoryTable>(t)));
+    memory_bytes[table] = s.state.memory.bytes[t];
+    memory_evictions[table] = s.state.memory.evictions[t];
+  }
   j["state"] = {{"threads", s.state.threads},
                 {"processes", s.state.processes},
                 {"fds", s.state.fds},
                 {"thread_evictions", s.state.thread_evictions},
-                {"fd_evictions", s.state.fd_evictions}};
+                {"fd_evictions", s.state.fd_evictions},
+                {"memory", {{"limit_bytes", s.state.memory.limit_bytes},
+                            {"total_bytes", s.state.memory.total_bytes},
+                            {"bytes", std::move(memory_bytes)},
+                            {"evictions", std::move(memory_evictions)}}}};
   j["process"] = {{"rss_bytes", s.process.rss_bytes},
                   {"cpu_seconds", s.process.cpu_seconds},
                   {"open_fds", s.process.open_fds}};
@@ -226,6 +236,19 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   w.family("kestrel_state_evictions_total", "counter", "Table entries evicted at the configured bounds.");
   w.sample("kestrel_state_evictions_total", s.state.thread_evictions, {{"table", "threads"}});
   w.sample("kestrel_state_evictions_total", s.state.fd_evictions, {{"table", "fds"}});
+  // engine.memory_limit_mb (state/memory_budget.h): what each table holds,
+  // and what was evicted to keep the total under the limit.
+  w.family("kestrel_state_memory_bytes", "gauge", "Approximate bytes the state tables hold, by table.");
+  for (size_t t = 0; t < kMemoryTableCount; ++t)
+    w.sample("kestrel_state_memory_bytes", s.state.memory.bytes[t],
+             {{"table", std::string(memory_table_name(static_cast<MemoryTable>(t)))}});
+  w.family("kestrel_state_memory_limit_bytes", "gauge", "engine.memory_limit_mb in bytes (0: no limit).");
+  w.sample("kestrel_state_memory_limit_bytes", s.state.memory.limit_bytes);
+  w.family("kestrel_state_memory_evictions_total", "counter",
+           "Entries evicted to keep the state tables under engine.memory_limit_mb, by table.");
+  for (size_t t = 0; t < kMemoryTableCount; ++t)
+    w.sample("kestrel_state_memory_evictions_total", s.state.memory.evictions[t],
+             {{"table", std::string(memory_table_name(static_cast<MemoryTable>(t)))}});
   w.family("kestrel_resident_memory_bytes", "gauge", "Resident set size of the collector.");
   w.sample("kestrel_resident_memory_bytes", s.process.rss_bytes);
   w.family("kestrel_cpu_seconds_total", "counter", "User and system CPU time of the collector.");

@@ -18,6 +18,8 @@ void Pipeline::use_domain_users(engine::eval::RuleEngine& rules) {
   // user.name inside a sandbox: the sandbox's own users, which its source
   // reads from its rootfs.
   rules.set_domain_users([this](uint32_t domain) { return mux_.domain_users(domain); });
+  // And its user-name cache counts against the state tables' memory budget.
+  rules.set_memory_budget(&table_.budget());
 }
 
 namespace {
@@ -246,6 +248,14 @@ void print_source_counters(std::ostream& out, const PipelineSummary& s) {
     out << "\n";
     for (const auto& [name, n] : src.stats.counters) out << "   " << name << ": " << n << "\n";
   }
+  // The state tables against engine.memory_limit_mb (state/memory_budget.h).
+  const MemoryBudgetStats& m = s.state.memory;
+  out << "State: " << s.state.threads << " threads, " << s.state.fds << " fds; evicted " << s.state.thread_evictions
+      << " threads, " << s.state.fd_evictions << " fds\n";
+  out << "State memory: " << m.total_bytes << " bytes accounted, limit " << m.limit_bytes << "\n";
+  for (size_t t = 0; t < kMemoryTableCount; ++t)
+    out << "   " << memory_table_name(static_cast<MemoryTable>(t)) << ": " << m.bytes[t] << " bytes, "
+        << m.evictions[t] << " evicted for the limit\n";
 }
 
 void print_summary(std::ostream& out, const PipelineSummary& s) {

@@ -74,6 +74,8 @@ class Pipeline : private EventPrejudge {
   // All references must outlive the pipeline. The multiplexer must not be
   // started yet: run() starts it.
   Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs);
+  // The rules' user cache leaves the table's memory budget (both outlive this).
+  ~Pipeline() { rules_->set_memory_budget(nullptr); }
 
   // Runs until every source has ended, `stop` becomes true, or `max_duration`
   // passes. Errors: a source that could not be opened.
@@ -113,6 +115,7 @@ class Pipeline : private EventPrejudge {
   // Evaluate events with `rules` from the next event on (SIGHUP reload).
   // Call on the engine thread, e.g. from the on_tick callback.
   void replace_rules(engine::eval::RuleEngine& rules) {
+    rules_->set_memory_budget(nullptr);  // the old rules may outlive the table
     rules_ = &rules;
     judging_ = false;  // the verdicts were the old rules'
     verdicts_.clear();
@@ -203,7 +206,8 @@ class Pipeline : private EventPrejudge {
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,
 // per-source counters and drops.
-// --stats: each source's own counters (SourceStats::counters), one a line.
+// --stats: each source's own counters (SourceStats::counters), one a line,
+// then the state tables' sizes and memory by table (engine.memory_limit_mb).
 void print_source_counters(std::ostream& out, const PipelineSummary& s);
 void print_summary(std::ostream& out, const PipelineSummary& s);
 

@@ -327,6 +327,7 @@ void StateUpdater::on_connect(const EventView& ev, ThreadInfo& t) {
   if (f.name != before) f.old_name = std::move(before);
   f.flags &= ~(kFdFlagSocketConnected | kFdFlagConnectionPending | kFdFlagConnectionFailed);
   f.flags |= kFdFlagRoleClient | (res == 0 ? kFdFlagSocketConnected : kFdFlagConnectionPending);
+  table_.refresh_fd_bytes(t.domain, t.pid, fd);  // name and tuple changed in place
 }
 
 void StateUpdater::on_accept(const EventView& ev, ThreadInfo& t) {
@@ -364,6 +365,7 @@ void StateUpdater::on_bind(const EventView& ev, ThreadInfo& t) {
   auto addr = decode_sockaddr(ev.param(KP_BIND_addr));
   if (fd < 0 || !addr) return;
   name_bound_socket(fd_or_new(t, fd, socket_type(addr->family)), *addr);
+  table_.refresh_fd_bytes(t.domain, t.pid, fd);
 }
 
 void StateUpdater::on_listen(const EventView& ev, ThreadInfo& t) {
@@ -377,6 +379,7 @@ void StateUpdater::on_listen(const EventView& ev, ThreadInfo& t) {
     FdInfo& f = fd_or_new(t, fd, socket_type(addr->family));
     name_bound_socket(f, *addr);
     f.listening = true;
+    table_.refresh_fd_bytes(t.domain, t.pid, fd);
     return;
   }
   fd_or_new(t, fd, FdType::kUnknown).listening = true;

@@ -352,9 +352,17 @@ void StateUpdater::on_directory(const EventView& ev, ThreadInfo& t) {
     }
     default: return;
   }
-  table_.for_each_thread_of(t.domain, t.pid, [&](ThreadInfo& th) { (is_root ? th.root : th.cwd) = dir; });
+  std::vector<int64_t> moved;
+  table_.for_each_thread_of(t.domain, t.pid, [&](ThreadInfo& th) {
+    (is_root ? th.root : th.cwd) = dir;
+    moved.push_back(th.tid);
+  });
   // A thread whose process the table tracks under another pid still moves.
   (is_root ? t.root : t.cwd) = dir;
+  // The paths changed size in place: the memory budget re-measures them.
+  table_.refresh_bytes(t.domain, t.tid);
+  for (int64_t tid : moved)
+    if (tid != t.tid) table_.refresh_bytes(t.domain, tid);
 }
 
 // ---- sandboxes ------------------------------------------------------------------
@@ -375,7 +383,10 @@ void StateUpdater::on_container(const EventView& ev, DomainId domain) {
     domain_containers_.emplace(domain, std::move(c));
   }
   // A container event may come without a task (tid 0): no thread to label.
-  if (ev.tid() != 0) label_with_domain_container(thread_for(ev, domain));
+  if (ev.tid() != 0) {
+    label_with_domain_container(thread_for(ev, domain));
+    table_.refresh_bytes(domain, ev.tid());
+  }
 }
 
 void StateUpdater::label_with_domain_container(ThreadInfo& t) const {

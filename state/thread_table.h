@@ -16,6 +16,17 @@
 //   * fds: at most `max_fds_per_process` per process. When a new fd would
 //     exceed it the oldest-opened fd of that process is evicted (fds are
 //     not touched on use: reads/writes are not state events).
+//   * bytes: in a MemoryBudget (memory_budget.h; the table's own, limited
+//     by config.memory_limit_bytes, or one set_budget() shares with other
+//     tables), every thread and fd entry is accounted at insert/erase (memory_size.h),
+//     a process whose fds hold more than their share of the limit loses its
+//     oldest fds, and after a thread or fd insert that leaves the budget
+//     over its limit the least recently used threads of other processes are
+//     evicted (a process's fds go with its last thread), then the oldest fds
+//     of the process being written; never the entry being written. Counted in the
+//     budget per table and in thread_evictions / fd_evictions. An entry
+//     changed in place through get() or fd() is re-measured by
+//     refresh_bytes() / refresh_fd_bytes() (the StateUpdater calls them).
 // A process exists while the table holds at least one of its threads.
 //
 // Exit: remove_thread() drops a thread. A leader that exits while other
@@ -36,6 +47,7 @@
 #include <vector>
 
 #include "state/lru_map.h"
+#include "state/memory_budget.h"
 #include "state/thread_lookup.h"
 
 namespace kestrel {
@@ -55,14 +67,20 @@ struct ThreadKeyHash {
 struct ThreadTableConfig {
   size_t max_threads = 131072;
   size_t max_fds_per_process = 4096;
+  // engine.memory_limit_mb in bytes: the limit of the table's own budget
+  // (see "bytes" above); 0: accounted, never evicted for memory.
+  uint64_t memory_limit_bytes = 0;
 };
 
 struct ThreadTableStats {
   uint64_t threads = 0;    // entries now, exited leaders included
   uint64_t processes = 0;  // processes now
   uint64_t fds = 0;        // fds now, all processes
-  uint64_t thread_evictions = 0;
+  uint64_t thread_evictions = 0;  // count bound and memory limit together
   uint64_t fd_evictions = 0;
+  uint64_t memory_thread_evictions = 0;  // of those, for the memory limit
+  uint64_t memory_fd_evictions = 0;
+  MemoryBudgetStats memory;  // the whole budget the table answers to (all tables)
   uint64_t lookups = 0;  // find() calls
   uint64_t lookup_misses = 0;
   uint64_t fd_lookups = 0;  // find_fd() calls
@@ -140,6 +158,18 @@ class ThreadTable final : public ThreadLookup {
   // state table iterates with it.)
   bool for_each_fd(DomainId domain, int64_t pid, const std::function<bool(FdInfo&)>& fn);
 
+  // ---- memory --------------------------------------------------------------
+  // Accounts every entry in `budget` (nullptr: the table's own again) and
+  // keeps it under its limit from the next insert on; the entries already
+  // held move to it now. `budget` must outlive the table.
+  void set_budget(MemoryBudget* budget);
+  // The budget the table accounts in; the caches (containers, users) share it.
+  MemoryBudget& budget() { return *budget_; }
+  // Re-measures a thread / an fd changed in place (through get(), fd(),
+  // for_each_thread...). No-op for an unknown entry.
+  void refresh_bytes(DomainId domain, int64_t tid);
+  void refresh_fd_bytes(DomainId domain, int64_t pid, int64_t fd);
+
   // ---- whole table ----------------------------------------------------------
   // put() for each thread (an initial /proc scan, a capture's snapshot).
   void load(std::vector<ThreadInfo> threads);
@@ -157,15 +187,29 @@ class ThreadTable final : public ThreadLookup {
   struct ThreadEntry {
     ThreadInfo info;
     bool exited = false;
+    uint32_t bytes = 0;  // accounted in budget_
+  };
+  struct FdEntry {
+    FdInfo info;
+    uint32_t bytes = 0;  // accounted in budget_
   };
   struct ProcessEntry {
-    LruMap<int64_t, FdInfo> fds;
+    LruMap<int64_t, FdEntry> fds;
     std::vector<int64_t> tids;  // threads of this process in threads_
+    uint64_t fd_bytes = 0;      // sum of fds' bytes
   };
 
   void erase_thread_entry(const ThreadKey& key);
   void attach(const ThreadKey& key, int64_t pid);
   void detach(const ThreadKey& key, int64_t pid);
+  // Accounting of one entry; every fd erase goes through erase_fd_entry.
+  void account_thread(ThreadEntry& e);
+  void unaccount_thread(const ThreadEntry& e);
+  bool erase_fd_entry(ProcessEntry& p, int64_t fd);
+  void clear_process_fds(ProcessEntry& p);
+  // Brings budget_ under its limit (header comment); `pid` is the process
+  // being written, whose threads are not evicted.
+  void reclaim(DomainId domain, int64_t pid);
 
   ThreadTableConfig config_;
   LruMap<ThreadKey, ThreadEntry, ThreadKeyHash> threads_;
@@ -174,6 +218,10 @@ class ThreadTable final : public ThreadLookup {
   uint64_t fd_total_ = 0;
   uint64_t thread_evictions_ = 0;
   uint64_t fd_evictions_ = 0;
+  uint64_t memory_thread_evictions_ = 0;
+  uint64_t memory_fd_evictions_ = 0;
+  MemoryBudget own_budget_;
+  MemoryBudget* budget_ = &own_budget_;
   // The read path is const but counted.
   mutable uint64_t lookups_ = 0;
   mutable uint64_t lookup_misses_ = 0;

@@ -166,6 +166,7 @@ struct KestrelConfig {
   struct {
     std::string kind;
     bool kernel_filter{};  // drop in the kernel what no rule and no state table needs
+    uint64_t memory_limit_mb{};  // state tables' byte budget (state/memory_budget.h); 0: none
     std::string replay_capture_file;  // engine.replay.capture_file: kind capture without -e
     uint64_t ebpf_buf_size{};
     uint64_t ebpf_cpus_for_each_buffer{};

@@ -235,6 +235,9 @@ const ConfigKey kKeys[] = {
     {"engine.kernel_filter", ConfigType::kBool, "true", KESTREL_FIELD(engine.kernel_filter),
      "the eBPF probe and the kernel module drop, in the kernel, events no loaded rule can match and no state "
      "table needs (predicates derived from the rules; off with -A, -w and rule captures)"},
+    {"engine.memory_limit_mb", ConfigType::kInt, "0", KESTREL_FIELD(engine.memory_limit_mb),
+     "ceiling on the state Kestrel keeps (threads, fds, container and user caches, accounted per entry): at the "
+     "limit the least recently used entries are evicted and counted per table (0: no ceiling)"},
     {"engine.replay", ConfigType::kSection, "", {},
      "replay of a capture file (engine.kind capture, Falco's replay)"},
     {"engine.replay.capture_file", ConfigType::kString, R"("")", KESTREL_FIELD(engine.replay_capture_file),

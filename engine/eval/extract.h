@@ -28,6 +28,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "state/lru_map.h"
+#include "state/memory_budget.h"
+
 #include "engine/eval/field_provider.h"
 #include "engine/eval/field_value.h"
 #include "engine/fields/field_registry.h"
@@ -84,11 +87,26 @@ Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, c
 bool has_extractor(std::string_view name);
 
 // user.name / group.name on the host: getpwuid/getgrgid, remembered (also
-// misses) so the hot path calls libc once per id. A sandbox (domain != 0)
+// misses) so the hot path calls libc once per id. With set_budget() the
+// host's remembered users and groups are accounted (MemoryTable::kUsers)
+// and the least recently used are forgotten beyond the cache's share of the
+// limit (asked again when next needed); at least kMinRemembered stay, so a
+// name an extractor returned for this event is never the one forgotten. A sandbox (domain != 0)
 // has its own users: for_domain() answers from the sandbox's /etc/passwd
 // and /etc/group as its source read them (Source::domain_users).
 class UserNames {
  public:
+  static constexpr size_t kMinRemembered = 64;
+
+  UserNames() = default;
+  ~UserNames();
+  UserNames(const UserNames&) = delete;
+  UserNames& operator=(const UserNames&) = delete;
+
+  // Accounts the host's remembered users and groups in `budget` (nullptr:
+  // none), those held included. `budget` must outlive this.
+  void set_budget(MemoryBudget* budget);
+
   // Where a domain's users come from (the app: the sources' domain_users);
   // asked once per domain, again at most once a second while it has none.
   using DomainUsersResolver = std::function<std::optional<CaptureUsers>(uint32_t domain)>;
@@ -114,8 +132,12 @@ class UserNames {
     std::string name, home, shell;
   };
   const User& user(uint32_t uid);
-  std::unordered_map<uint32_t, User> users_;
-  std::unordered_map<uint32_t, std::optional<std::string>> groups_;
+  // Forgets least recently used users/groups beyond the budget share.
+  void trim();
+  LruMap<uint32_t, User> users_;
+  LruMap<uint32_t, std::optional<std::string>> groups_;
+  MemoryBudget* budget_ = nullptr;
+  uint64_t accounted_ = 0;  // bytes of users_ and groups_ in budget_
   bool capture_only_ = false;  // misses are not looked up on this host
   struct Domain {
     std::unique_ptr<UserNames> names;  // nullptr: unknown so far

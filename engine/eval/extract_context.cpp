@@ -5,6 +5,7 @@
 #include <array>
 
 #include "engine/eval/extract.h"
+#include "state/memory_size.h"
 
 #include <chrono>
 
@@ -131,9 +132,51 @@ const FdInfo* ExtractContext::fd() {
   return fd_;
 }
 
+namespace {
+
+// A remembered user or group: the LRU node, the value and its strings.
+size_t remembered_bytes(const std::string& a, const std::string& b = {}, const std::string& c = {}) {
+  return kLruNodeOverhead + sizeof(uint32_t) + 3 * sizeof(std::string) + sizeof(bool) + heap_bytes(a) +
+         heap_bytes(b) + heap_bytes(c);
+}
+size_t remembered_bytes(const std::optional<std::string>& group) { return remembered_bytes(group.value_or("")); }
+
+}  // namespace
+
+UserNames::~UserNames() {
+  if (budget_) budget_->sub(MemoryTable::kUsers, accounted_);
+}
+
+void UserNames::set_budget(MemoryBudget* budget) {
+  if (budget_) budget_->sub(MemoryTable::kUsers, accounted_);
+  budget_ = budget;
+  if (budget_) budget_->add(MemoryTable::kUsers, accounted_);
+}
+
+void UserNames::trim() {
+  if (budget_ == nullptr || capture_only_) return;
+  while (budget_->over_share(MemoryTable::kUsers) && users_.size() + groups_.size() > kMinRemembered) {
+    // The larger table gives up its least recently used entry.
+    if (users_.size() >= groups_.size()) {
+      const uint32_t uid = *users_.oldest();
+      const User& u = *users_.find(uid);
+      const size_t n = remembered_bytes(u.name, u.home, u.shell);
+      users_.erase(uid);
+      accounted_ -= n;
+      budget_->sub(MemoryTable::kUsers, n);
+    } else {
+      const uint32_t gid = *groups_.oldest();
+      const size_t n = remembered_bytes(*groups_.find(gid));
+      groups_.erase(gid);
+      accounted_ -= n;
+      budget_->sub(MemoryTable::kUsers, n);
+    }
+    budget_->count_eviction(MemoryTable::kUsers);
+  }
+}
+
 const UserNames::User& UserNames::user(uint32_t uid) {
-  auto it = users_.find(uid);
-  if (it != users_.end()) return it->second;
+  if (const User* known = users_.find_and_touch(uid)) return *known;
   User u;
   passwd pw{};
   passwd* res = nullptr;
@@ -144,7 +187,13 @@ const UserNames::User& UserNames::user(uint32_t uid) {
     u.home = pw.pw_dir ? pw.pw_dir : "";
     u.shell = pw.pw_shell ? pw.pw_shell : "";
   }
-  return users_.emplace(uid, std::move(u)).first->second;
+  const size_t n = remembered_bytes(u.name, u.home, u.shell);
+  User& slot = *users_.try_emplace(uid).first;
+  slot = std::move(u);
+  accounted_ += n;
+  if (budget_) budget_->add(MemoryTable::kUsers, n);
+  trim();  // keeps the newest entries: `slot` among them
+  return slot;
 }
 
 UserNames* UserNames::for_domain(uint32_t domain) {
@@ -170,8 +219,10 @@ void UserNames::use_capture_users(const CaptureUsers& users) {
   capture_only_ = true;
   users_.clear();
   groups_.clear();
-  for (const auto& u : users.users) users_[u.uid] = User{true, u.name, u.home, u.shell};
-  for (const auto& g : users.groups) groups_[g.gid] = g.name;
+  if (budget_) budget_->sub(MemoryTable::kUsers, accounted_);
+  accounted_ = 0;  // a fixed list, as big as the capture's: not a cache
+  for (const auto& u : users.users) *users_.try_emplace(u.uid).first = User{true, u.name, u.home, u.shell};
+  for (const auto& g : users.groups) *groups_.try_emplace(g.gid).first = g.name;
 }
 
 const std::string* UserNames::user_name(uint32_t uid) {
@@ -188,16 +239,21 @@ const std::string* UserNames::user_shell(uint32_t uid) {
 }
 
 const std::string* UserNames::group_name(uint32_t gid) {
-  auto it = groups_.find(gid);
-  if (it == groups_.end()) {
+  std::optional<std::string>* slot = groups_.find_and_touch(gid);
+  if (slot == nullptr) {
     std::optional<std::string> name;
     group gr{};
     group* res = nullptr;
     std::string buf(4096, '\0');
     if (!capture_only_ && getgrgid_r(gid, &gr, buf.data(), buf.size(), &res) == 0 && res != nullptr && gr.gr_name) name = gr.gr_name;
-    it = groups_.emplace(gid, std::move(name)).first;
+    const size_t n = remembered_bytes(name);
+    slot = groups_.try_emplace(gid).first;
+    *slot = std::move(name);
+    accounted_ += n;
+    if (budget_) budget_->add(MemoryTable::kUsers, n);
+    trim();
   }
-  return it->second ? &*it->second : nullptr;
+  return *slot ? &**slot : nullptr;
 }
 
 }  // namespace kestrel::engine::eval

@@ -103,6 +103,9 @@ class RuleEngine {
   // (the sources' Source::domain_users). Without one, sandbox names are
   // missing.
   void set_domain_users(UserNames::DomainUsersResolver resolver) { env_.users.set_domain_resolver(std::move(resolver)); }
+  // The host's user/group name cache counts against `budget` (the state
+  // tables' engine.memory_limit_mb; UserNames::set_budget).
+  void set_memory_budget(MemoryBudget* budget) { env_.users.set_budget(budget); }
 
   // The event types some compiled rule can match (for selective capture).
   EventTypeSet required_event_types() const;

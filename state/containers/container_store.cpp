@@ -2,9 +2,34 @@
 
 #include <cstdio>
 
+#include "state/memory_size.h"
+
 namespace kestrel {
 
 namespace {
+// One std::map node: the pair, three pointers and a colour, malloc's overhead.
+size_t map_heap_bytes(const std::map<std::string, std::string>& m) {
+  size_t n = m.size() * (sizeof(std::pair<const std::string, std::string>) + 4 * sizeof(void*) + kMallocOverhead);
+  for (const auto& [k, v] : m) n += heap_bytes(k) + heap_bytes(v);
+  return n;
+}
+
+// A cache entry: its key, the entry, and what the runtime said.
+size_t approx_bytes(const std::string& id, const std::shared_ptr<const ContainerInfo>& info) {
+  size_t n = sizeof(std::string) + heap_bytes(id) + 64 /* Entry */ + kLruNodeOverhead;
+  if (!info) return n;
+  const ContainerInfo& c = *info;
+  n += sizeof(ContainerInfo) + 2 * kMallocOverhead /* shared_ptr control block */;
+  for (const std::string* s : {&c.id, &c.name, &c.image, &c.image_repository, &c.image_tag, &c.image_id,
+                               &c.image_digest, &c.type, &c.runtime, &c.healthcheck, &c.ip, &c.pod_name,
+                               &c.pod_namespace, &c.pod_uid, &c.pod_sandbox_id})
+    n += heap_bytes(*s);
+  n += vector_block_bytes(c.mounts);
+  for (const ContainerMount& m : c.mounts)
+    n += heap_bytes(m.source) + heap_bytes(m.dest) + heap_bytes(m.mode) + heap_bytes(m.propagation);
+  return n + map_heap_bytes(c.labels) + map_heap_bytes(c.pod_labels);
+}
+
 uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count());
@@ -53,27 +78,61 @@ void ContainerStore::apply_pending() {
   for (auto& c : changes) {
     stats_.runtime_updates.fetch_add(1, std::memory_order_relaxed);
     if (c.kind == ContainerChange::Kind::kGone) {
-      cache_.erase(c.id);
+      erase(c.id);
       continue;
     }
     Entry& e = insert(c.id);
-    e.info = std::make_shared<const ContainerInfo>(std::move(c.info));
+    Entry fresh = e;
+    fresh.info = std::make_shared<const ContainerInfo>(std::move(c.info));
+    assign(c.id, e, std::move(fresh));
   }
 }
 
 ContainerStore::Entry& ContainerStore::insert(const std::string& id) {
   auto [entry, inserted] = cache_.try_emplace(id);
   if (inserted) {
-    while (cache_.size() > options_.capacity) {
-      const std::string* old = cache_.oldest();
-      if (old == nullptr || *old == id) break;
-      cache_.erase(std::string(*old));
-      stats_.evictions.fetch_add(1, std::memory_order_relaxed);
-    }
+    entry->bytes = static_cast<uint32_t>(approx_bytes(id, nullptr));
+    if (budget_) budget_->add(MemoryTable::kContainers, entry->bytes);
+    trim(id);
   } else {
     cache_.touch(id);
   }
   return *entry;
+}
+
+void ContainerStore::assign(const std::string& id, Entry& e, Entry&& from) {
+  const uint32_t old_bytes = e.bytes;
+  e.info = std::move(from.info);
+  e.retry_at = from.retry_at;
+  e.bytes = static_cast<uint32_t>(approx_bytes(id, e.info));
+  if (budget_) budget_->resize(MemoryTable::kContainers, old_bytes, e.bytes);
+  trim(id);
+}
+
+void ContainerStore::erase(const std::string& id) {
+  Entry* e = cache_.find(id);
+  if (e == nullptr) return;
+  if (budget_) budget_->sub(MemoryTable::kContainers, e->bytes);
+  cache_.erase(id);
+}
+
+void ContainerStore::trim(const std::string& keep) {
+  for (;;) {
+    const bool over_capacity = cache_.size() > options_.capacity;
+    const bool over_share = budget_ != nullptr && budget_->over_share(MemoryTable::kContainers);
+    if (!over_capacity && !over_share) return;
+    const std::string* old = cache_.oldest();
+    if (old == nullptr || *old == keep) return;
+    erase(std::string(*old));
+    stats_.evictions.fetch_add(1, std::memory_order_relaxed);
+    if (!over_capacity) budget_->count_eviction(MemoryTable::kContainers);
+  }
+}
+
+void ContainerStore::set_budget(MemoryBudget* budget) {
+  if (budget_) cache_.for_each([&](const std::string&, const Entry& e) { budget_->sub(MemoryTable::kContainers, e.bytes); });
+  budget_ = budget;
+  if (budget_) cache_.for_each([&](const std::string&, const Entry& e) { budget_->add(MemoryTable::kContainers, e.bytes); });
 }
 
 ContainerStore::Entry ContainerStore::lookup(std::string_view id) {
@@ -128,7 +187,7 @@ const ContainerInfo* ContainerStore::find(std::string_view full_id) {
   // and keep what they said.
   if (pending_flag_.load(std::memory_order_acquire)) apply_pending();
   Entry& slot = insert(key_);
-  if (fresh.info || !slot.info) slot = std::move(fresh);
+  if (fresh.info || !slot.info) assign(key_, slot, std::move(fresh));
   return slot.info.get();
 }
 

@@ -16,6 +16,12 @@
 // applied at its next find(), so the cache itself is touched by the engine
 // thread only and a cache hit takes no lock (one relaxed atomic load).
 //
+// Memory: with set_budget(), every cached entry (id, and what the runtime
+// said: labels, mounts...) is accounted as MemoryTable::kContainers, and the
+// store evicts its least recently used entries while it holds more than its
+// share of the limit (memory_budget.h); those evictions are counted in the
+// budget as well as in `evictions`.
+//
 // Counters (stats()) are atomics, readable from any thread (metrics).
 #pragma once
 
@@ -31,6 +37,7 @@
 #include "state/containers/container_metadata.h"
 #include "state/containers/container_runtime.h"
 #include "state/lru_map.h"
+#include "state/memory_budget.h"
 
 namespace kestrel {
 
@@ -74,6 +81,11 @@ class ContainerStore final : public ContainerMetadata {
 
   const ContainerInfo* find(std::string_view full_id) override;
 
+  // Accounts entries in `budget` (nullptr: none) from now on, those held
+  // included. Call on the engine thread (or before it starts); `budget`
+  // must outlive the store.
+  void set_budget(MemoryBudget* budget);
+
   const ContainerStoreStats& stats() const { return stats_; }
   size_t size() const { return cache_.size(); }
 
@@ -81,16 +93,25 @@ class ContainerStore final : public ContainerMetadata {
   struct Entry {
     std::shared_ptr<const ContainerInfo> info;  // null: unknown
     std::chrono::steady_clock::time_point retry_at{};
+    uint32_t bytes = 0;  // accounted in budget_
   };
 
   void apply_pending();
   Entry& insert(const std::string& id);
+  // Replaces what `e` (the entry of `id`) holds, re-accounts it and evicts
+  // other entries beyond the capacity or the budget share.
+  void assign(const std::string& id, Entry& e, Entry&& from);
+  void erase(const std::string& id);
+  // Evicts least recently used entries other than `keep` while over the
+  // capacity or the budget share.
+  void trim(const std::string& keep);
   Entry lookup(std::string_view id);
   void push_change(ContainerChange&& change);
 
   std::vector<std::unique_ptr<ContainerRuntime>> runtimes_;
   ContainerStoreOptions options_;
   LruMap<std::string, Entry> cache_;
+  MemoryBudget* budget_ = nullptr;
   std::string key_;  // reused lookup key (no allocation on a hit)
 
   std::atomic<bool> pending_flag_{false};

@@ -271,5 +271,48 @@ TEST(ContainerStore, EvictsTheLeastRecentlyUsed) {
   EXPECT_EQ(store.stats().lookups.load(), lookups + 1);
 }
 
+TEST(ContainerStore, KeepsItsShareOfTheMemoryBudget) {
+  // The same per-id document server as above: every container is known.
+  const std::string path = temp_socket("budget");
+  SocketServer server(path, [](const std::string& req) {
+    size_t at = req.find("/containers/");
+    if (at == std::string::npos) return http(404, "{}");
+    std::string body = kInspect;
+    body.replace(body.find(kId), kId.size(), req.substr(at + 12, 64));
+    return http(200, body);
+  });
+  std::vector<std::unique_ptr<ContainerRuntime>> rt;
+  rt.push_back(std::make_unique<DockerRuntime>(path));
+  ContainerStore store(std::move(rt));
+  // A share of 8 KiB (limit / MemoryBudget::kCacheShareDivisor).
+  MemoryBudget budget(8 * 1024 * MemoryBudget::kCacheShareDivisor);
+  store.set_budget(&budget);
+  auto id = [](int i) {
+    std::string s = std::to_string(i);
+    return std::string(64 - s.size(), 'c') + s;
+  };
+  for (int i = 0; i < 40; ++i) {
+    const ContainerInfo* c = store.find(id(i));
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->name, "web-1") << "the container just found is never the one evicted";
+    EXPECT_LE(budget.bytes(MemoryTable::kContainers), 8u * 1024u);
+  }
+  // Each entry holds its id, names, labels and mounts: well over 200 bytes.
+  EXPECT_GT(store.size(), 1u);
+  EXPECT_LT(store.size(), 40u);
+  const uint64_t evicted = budget.stats().evictions[static_cast<size_t>(MemoryTable::kContainers)];
+  EXPECT_EQ(evicted, 40u - store.size());
+  EXPECT_EQ(store.stats().evictions.load(), evicted);
+  // The most recent are kept, the oldest asked again.
+  const uint64_t lookups = store.stats().lookups.load();
+  ASSERT_NE(store.find(id(39)), nullptr);
+  EXPECT_EQ(store.stats().lookups.load(), lookups);
+  ASSERT_NE(store.find(id(0)), nullptr);
+  EXPECT_EQ(store.stats().lookups.load(), lookups + 1);
+  // Leaving the budget takes the store's bytes with it.
+  store.set_budget(nullptr);
+  EXPECT_EQ(budget.total(), 0u);
+}
+
 }  // namespace
 }  // namespace kestrel
