@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "sources/capture/read_ahead.h"
+
 namespace kestrel::kcap {
 
 namespace {
@@ -25,10 +27,14 @@ Status os_error(const std::string& what, const std::string& path, int err) {
 
 // Plain file input. Small reads (frame headers) are served from a buffer so
 // they do not cost a syscall each; large reads (frame payloads) go straight
-// into the caller's memory.
+// into the caller's memory. A regular file larger than one buffer is then
+// read ahead by another thread (read_ahead.h), whose chunks are read and
+// lent in place: the kernel's copy from the page cache runs beside the
+// reader instead of in its way.
 class FileSource final : public ByteSource {
  public:
   FileSource(int fd, std::string path) : fd_(fd), path_(std::move(path)), buf_(kBufferSize) {
+    data_ = buf_.data();
     struct stat st {};
     if (::fstat(fd_, &st) == 0) {
       regular_ = S_ISREG(st.st_mode);
@@ -36,6 +42,7 @@ class FileSource final : public ByteSource {
     }
   }
   ~FileSource() override {
+    ahead_.reset();  // its thread reads fd_
     ::close(fd_);
     if (interrupt_fd_ >= 0) ::close(interrupt_fd_);
   }
@@ -47,7 +54,7 @@ class FileSource final : public ByteSource {
 
   std::span<const uint8_t> buffered() const override {
     if (!regular_) return {};
-    return {buf_.data() + pos_, end_ - pos_};
+    return {data_ + pos_, end_ - pos_};
   }
   void consume(size_t n) override { pos_ += n; }
 
@@ -55,9 +62,9 @@ class FileSource final : public ByteSource {
   // to report. Blocks larger than the buffer are read(), not lent.
   const uint8_t* borrow(size_t n) override {
     if (!regular_ || n > buf_.size()) return nullptr;
-    if (end_ - pos_ < n) {
+    if (end_ - pos_ < n && !take_ahead(n)) {
       // Moves the buffered tail to the front and fills the rest.
-      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      std::memmove(buf_.data(), data_ + pos_, end_ - pos_);
       end_ -= pos_;
       pos_ = 0;
       while (end_ < n) {
@@ -65,9 +72,10 @@ class FileSource final : public ByteSource {
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return nullptr;
         end_ += static_cast<size_t>(got);
+        read_alone_ += static_cast<size_t>(got);
       }
     }
-    const uint8_t* view = buf_.data() + pos_;
+    const uint8_t* view = data_ + pos_;
     pos_ += n;
     return view;
   }
@@ -77,11 +85,12 @@ class FileSource final : public ByteSource {
     while (done < out.size()) {
       if (pos_ < end_) {
         size_t n = std::min(end_ - pos_, out.size() - done);
-        std::memcpy(out.data() + done, buf_.data() + pos_, n);
+        std::memcpy(out.data() + done, data_ + pos_, n);
         pos_ += n;
         done += n;
         continue;
       }
+      if (take_ahead(1)) continue;
       if (Status s = wait_readable(); !s.ok()) return s;
       size_t want = out.size() - done;
       bool direct = want >= buf_.size();
@@ -92,6 +101,7 @@ class FileSource final : public ByteSource {
         return os_error("cannot read", path_, errno);
       }
       if (got == 0) break;
+      read_alone_ += static_cast<size_t>(got);
       if (direct) {
         done += static_cast<size_t>(got);
       } else {
@@ -105,6 +115,44 @@ class FileSource final : public ByteSource {
   bool compressed() const override { return false; }
 
  private:
+  // Makes at least `n` bytes (n <= ReadAhead::kHeadroom) lie in place from
+  // pos_ on, from the read-ahead thread's chunks (started here once the
+  // file proved larger than a buffer): true. False once that thread has
+  // stopped and its last chunk is used up: the buffered tail is then back
+  // in buf_, and the caller reads from the fd itself, from where the
+  // thread stopped.
+  bool take_ahead(size_t n) {
+    if (!regular_ || ahead_over_) return false;
+    if (!ahead_) {
+      if (read_alone_ < kBufferSize) return false;  // small files: no thread
+      ahead_ = std::make_unique<ReadAhead>(fd_);
+    }
+    while (end_ - pos_ < n) {
+      const size_t tail = end_ - pos_;
+      if (chunk_ != nullptr && chunk_->last) {
+        // The thread has stopped: the tail goes back to buf_.
+        std::memcpy(buf_.data(), data_ + pos_, tail);
+        ahead_->give_back(chunk_);
+        chunk_ = nullptr;
+        ahead_.reset();
+        ahead_over_ = true;
+        data_ = buf_.data();
+        pos_ = 0;
+        end_ = tail;
+        return false;
+      }
+      ReadAhead::Chunk* next = ahead_->take();
+      uint8_t* front = next->data() - tail;
+      std::memcpy(front, data_ + pos_, tail);
+      if (chunk_ != nullptr) ahead_->give_back(chunk_);
+      chunk_ = next;
+      data_ = front;
+      pos_ = 0;
+      end_ = tail + next->size;
+    }
+    return true;
+  }
+
   // A pipe may keep us waiting for its writer indefinitely: wait with the
   // interrupt eventfd beside it.
   Status wait_readable() {
@@ -116,13 +164,20 @@ class FileSource final : public ByteSource {
     return ok_status();
   }
 
-  static constexpr size_t kBufferSize = 256 * 1024;
+  static constexpr size_t kBufferSize = ReadAhead::kHeadroom;
   int fd_;
   int interrupt_fd_ = -1;  // only for inputs that can block (pipes, sockets)
   std::string path_;
   std::vector<uint8_t> buf_;
+  // The bytes read and not consumed: [data_ + pos_, data_ + end_), in buf_
+  // or in the read-ahead chunk_.
+  uint8_t* data_ = nullptr;
   size_t pos_ = 0, end_ = 0;
   bool regular_ = false;
+  uint64_t read_alone_ = 0;  // bytes this thread read itself
+  std::unique_ptr<ReadAhead> ahead_;
+  ReadAhead::Chunk* chunk_ = nullptr;
+  bool ahead_over_ = false;
 };
 
 class GzipSource final : public ByteSource {
