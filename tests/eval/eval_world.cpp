@@ -120,6 +120,7 @@ const Event& World::execve(int64_t tid, std::string_view exepath, std::vector<st
   p.exe_flags = 0;
   p.start_ts = ts;
   put_process_block(b, p);  // cgroups, exepath: unknown (empty)
+  put_exe_inode(b, {});
   return add(b.finish_or_throw());
 }
 
