@@ -3,6 +3,7 @@
 #include "gvisor/convert.h"
 #include "gvisor/proto/container.pb.h"
 #include "gvisor/proto/sentry.pb.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::gvisor {
 
@@ -36,6 +37,18 @@ std::optional<uint32_t> exe_flags_of(const sentry::ExecveInfo& m) {
   if (m.binary_overlayfs_lower()) f |= KESTREL_EXE_LOWER_LAYER;
   if (m.binary_in_memfd()) f |= KESTREL_EXE_FROM_MEMFD;
   return f;
+}
+
+// The binary's inode number and ctime as the Sentry reports them (its own
+// VFS's: a gofer- or overlay-backed file has the Sentry's inode number, not
+// the host's). ExecveInfo has no mtime; 0 means the field was not sent.
+ExeInodeValues exe_inode_of(const sentry::ExecveInfo& m) {
+  ExeInodeValues v;
+  if (m.binary_ino() != 0) v.ino = m.binary_ino();
+  if (m.has_binary_ctime() && (m.binary_ctime().sec() > 0 || m.binary_ctime().nsec() > 0) &&
+      m.binary_ctime().sec() >= 0 && m.binary_ctime().nsec() >= 0 && m.binary_ctime().nsec() < 1'000'000'000)
+    v.ctime = static_cast<uint64_t>(m.binary_ctime().sec()) * 1'000'000'000u + static_cast<uint64_t>(m.binary_ctime().nsec());
+  return v;
 }
 }  // namespace
 
@@ -105,6 +118,7 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
   p.start_ts = ctx.group_start_ns > 0 ? static_cast<uint64_t>(ctx.group_start_ns) : 0;
   p.exe_flags = exe_flags_of(m);
   put_process_block(b, p, ctx, e.limits());
+  put_exe_inode(b, exe_inode_of(m));
   e.emit(b, ctx);
 }
 

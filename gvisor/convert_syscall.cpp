@@ -5,6 +5,7 @@
 #include "gvisor/convert.h"
 #include "gvisor/proto/common.pb.h"
 #include "gvisor/proto/syscall.pb.h"
+#include "sources/event/process_block.h"
 
 namespace kestrel::gvisor {
 
@@ -101,6 +102,7 @@ void convert(const syscall::Execve& m, Emitter& e) {
     put_clamped(b, "pathname", m.pathname());
     b.put_int("flags", m.flags());
   }
+  put_exe_inode(b, {});  // the raw syscall point names no file facts
   e.emit(b, ctx);
 }
 

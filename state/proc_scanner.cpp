@@ -27,6 +27,10 @@ std::vector<std::string> split_nul(const std::string& s) {
 }
 
 // The kernel's userspace device encoding (new_encode_dev), as events carry it.
+uint64_t timespec_ns(const struct timespec& t) {
+  return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(t.tv_nsec);
+}
+
 uint32_t encode_dev(dev_t dev) {
   uint32_t major = ::major(dev), minor = ::minor(dev);
   return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
@@ -110,6 +114,9 @@ std::optional<std::vector<ThreadInfo>> ProcScanner::scan_one(int64_t pid) {
     // Threads share the process's memory image, fs and cgroups.
     t->exe = p.exe;
     t->exepath = p.exepath;
+    t->exe_ino = p.exe_ino;
+    t->exe_ino_ctime = p.exe_ino_ctime;
+    t->exe_ino_mtime = p.exe_ino_mtime;
     t->args = p.args;
     t->env = p.env;
     t->cwd = p.cwd;
@@ -168,6 +175,14 @@ void ProcScanner::read_process_fields(const std::string& dir, ThreadInfo& t) {
       // A program run from a memfd (fileless execution) shows as one.
       if (t.exepath.starts_with("/memfd:")) t.exe_flags |= KESTREL_EXE_FROM_MEMFD;
     }
+  }
+  // The image's inode, as the exec event would have carried it: stat
+  // follows the exe link to the file the process runs (a memfd too).
+  struct stat st {};
+  if (::stat((dir + "/exe").c_str(), &st) == 0) {
+    t.exe_ino = st.st_ino;
+    t.exe_ino_ctime = timespec_ns(st.st_ctim);
+    t.exe_ino_mtime = timespec_ns(st.st_mtim);
   }
   if (auto cmdline = read_text_file(dir + "/cmdline", options_.max_args_bytes)) {
     std::vector<std::string> argv = split_nul(*cmdline);

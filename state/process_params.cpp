@@ -23,6 +23,12 @@ KESTREL_SAME_BLOCK(CLONE3)
 KESTREL_SAME_BLOCK(FORK)
 KESTREL_SAME_BLOCK(VFORK)
 #undef KESTREL_SAME_BLOCK
+#define KESTREL_SAME_EXE_INODE(ID)                                                                 \
+  static_assert(KP_##ID##_exe_ino_ctime - KP_##ID##_exe_ino == KP_EXE_INODE_exe_ino_ctime, #ID); \
+  static_assert(KP_##ID##_exe_ino_mtime - KP_##ID##_exe_ino == KP_EXE_INODE_exe_ino_mtime, #ID);
+KESTREL_SAME_EXE_INODE(EXECVE)
+KESTREL_SAME_EXE_INODE(EXECVEAT)
+#undef KESTREL_SAME_EXE_INODE
 
 template <typename T>
 void set_int(const EventView& ev, uint16_t i, T& out) {
@@ -45,6 +51,19 @@ std::optional<uint16_t> process_params_base(uint16_t type) {
     case KE_VFORK: return KP_VFORK_exe;
     default: return std::nullopt;
   }
+}
+
+void read_exe_inode_params(const EventView& ev, ThreadInfo& t) {
+  uint16_t base = 0;
+  switch (ev.type()) {
+    case KE_EXECVE: base = KP_EXECVE_exe_ino; break;
+    case KE_EXECVEAT: base = KP_EXECVEAT_exe_ino; break;
+    default: return;
+  }
+  auto value = [&](uint16_t i) { return static_cast<uint64_t>(ev.param_int(base + i).value_or(0)); };
+  t.exe_ino = value(KP_EXE_INODE_exe_ino);
+  t.exe_ino_ctime = value(KP_EXE_INODE_exe_ino_ctime);
+  t.exe_ino_mtime = value(KP_EXE_INODE_exe_ino_mtime);
 }
 
 std::vector<std::string> split_string_array(std::span<const uint8_t> param) {

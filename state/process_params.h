@@ -33,4 +33,10 @@ std::vector<std::string> split_string_array(std::span<const uint8_t> param);
 // not from cgroups). t.domain is not touched.
 void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t);
 
+// Copies an exec event's executable-inode params (KE_EXE_INODE_PARAMS) into
+// `t`: the image changed, so a param the event lacks (a source that cannot
+// see the file) clears the old image's value to 0 (unknown). Events without
+// those params leave `t` unchanged.
+void read_exe_inode_params(const EventView& ev, ThreadInfo& t);
+
 }  // namespace kestrel

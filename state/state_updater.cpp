@@ -216,13 +216,19 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
   read_process_params(ev, base, child);
   // Until it execs, a child runs its creator's image: inherit what the
-  // clone event does not carry (the resolved executable path, its flags)
-  // from the process it was cloned from (its own process for a thread).
-  if (child.exepath.empty()) {
-    const int64_t source_tid = (flags & CLONE_THREAD) ? child.pid : child.ptid;
-    if (const ThreadInfo* from = table_.find(domain, source_tid); from != nullptr && from->tid != child.tid) {
+  // clone event does not carry (the resolved executable path when the
+  // source lacks it, its flags, the image's inode) from the process it was
+  // cloned from (its own process for a thread).
+  const int64_t source_tid = (flags & CLONE_THREAD) ? child.pid : child.ptid;
+  if (const ThreadInfo* from = table_.find(domain, source_tid); from != nullptr && from->tid != child.tid) {
+    if (child.exepath.empty()) {
       child.exepath = from->exepath;
       if (child.exe_flags == 0) child.exe_flags = from->exe_flags;
+    }
+    if (child.exe_ino == 0) {
+      child.exe_ino = from->exe_ino;
+      child.exe_ino_ctime = from->exe_ino_ctime;
+      child.exe_ino_mtime = from->exe_ino_mtime;
     }
   }
   // An exec session's descendants belong to it (no clone param says so).
@@ -265,6 +271,7 @@ void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) 
   if (!res || *res != 0) return;
   ThreadInfo t = *table_.get(domain, ev.tid());
   read_process_params(ev, base, t);
+  read_exe_inode_params(ev, t);
   if (!ev.has_param(base + KP_PROCESS_comm)) t.comm.clear();
 
   // exepath: the kernel's resolved executable when the source reports it

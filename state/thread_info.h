@@ -94,6 +94,10 @@ struct ThreadInfo {
   uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0;
   std::string container_id;  // "" on the host; the sandbox id in gVisor
   uint64_t start_ts = 0;     // ns since epoch
+  // The running image's inode: number, status-change and modification
+  // times (ns since epoch), from the exec event (or the /proc scan); a
+  // clone inherits its creator's. 0: the source did not say.
+  uint64_t exe_ino = 0, exe_ino_ctime = 0, exe_ino_mtime = 0;
   uint32_t exe_flags = 0;    // EXE_* (symbol_sets.def)
   // Started by an exec session into a sandbox (`runsc exec`, `kubectl
   // exec`), or a descendant of one: newer gVisor marks such tasks

@@ -33,6 +33,7 @@ KB_SYSCALL_EXIT(execve)
 		KB_PUT_PROCESS_BLOCK(r, EXECVE, KB_ARGS_FROM_USER, (const char *)a.a[0],
 				     (const char *const *)a.a[1]);
 	}
+	KB_PUT_EXE_INODE(r, EXECVE, ret == 0);
 	kb_submit(&r);
 	return 0;
 }
@@ -74,6 +75,7 @@ KB_SYSCALL_EXIT(execveat)
 		KB_PUT_USER_STR(r, EXECVEAT, pathname, a.a[1]);
 		KB_PUT(r, EXECVEAT, flags, a.a[4]);
 	}
+	KB_PUT_EXE_INODE(r, EXECVEAT, ret == 0);
 	kb_submit(&r);
 	return 0;
 }

@@ -297,4 +297,28 @@ static __always_inline void kb_put_process_block(struct kb_rec *r, u32 base, enu
 		kb_put_empty(r, KB_PB(base, exepath));
 }
 
+/* The exec events' KE_EXE_INODE_PARAMS (starting at param `base`,
+ * KP_<EVENT>_exe_ino) of the image the task now runs: only after a
+ * successful exec (`ran_exec`); a failed one still runs its old image,
+ * whose inode is not the file it asked for, so they are empty. The inode is
+ * mm->exe_file's: for an overlayfs file that is the overlay's inode, whose
+ * number and times are what stat(2) on the path reports. */
+#define KB_PUT_EXE_INODE(r, ID, ran_exec) kb_put_exe_inode(&(r), KP_##ID##_exe_ino, (ran_exec))
+
+static __always_inline void kb_put_exe_inode(struct kb_rec *r, u32 base, bool ran_exec)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *exe = ran_exec ? BPF_CORE_READ(task, mm, exe_file) : NULL;
+	struct inode *inode = exe ? BPF_CORE_READ(exe, f_inode) : NULL;
+	if (!inode) {
+		kb_put_empty(r, base + KP_EXE_INODE_exe_ino, KPT_EXE_INODE_exe_ino);
+		kb_put_empty(r, base + KP_EXE_INODE_exe_ino_ctime, KPT_EXE_INODE_exe_ino_ctime);
+		kb_put_empty(r, base + KP_EXE_INODE_exe_ino_mtime, KPT_EXE_INODE_exe_ino_mtime);
+		return;
+	}
+	KB_PUT_INT(r, base + KP_EXE_INODE_exe_ino, KPT_EXE_INODE_exe_ino, BPF_CORE_READ(inode, i_ino));
+	KB_PUT_INT(r, base + KP_EXE_INODE_exe_ino_ctime, KPT_EXE_INODE_exe_ino_ctime, kb_inode_ctime_ns(inode));
+	KB_PUT_INT(r, base + KP_EXE_INODE_exe_ino_mtime, KPT_EXE_INODE_exe_ino_mtime, kb_inode_mtime_ns(inode));
+}
+
 #endif /* KESTREL_EBPF_TASK_BPF_H */

@@ -128,6 +128,11 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 			  const char __user *const __user *argv);
 #define KK_PUT_PROCESS_BLOCK(r, ID, src, filename, argv) \
 	kk_put_process_block(&(r), KP_##ID##_exe, (src), (filename), (argv))
+/* The exec events' KE_EXE_INODE_PARAMS at param `base` (KP_<EVENT>_exe_ino):
+ * the inode of the image the task now runs after a successful exec
+ * (`ran_exec`), as the probe's kb_put_exe_inode; empty otherwise. */
+void kk_put_exe_inode(struct kk_rec *r, u32 base, bool ran_exec);
+#define KK_PUT_EXE_INODE(r, ID, ran_exec) kk_put_exe_inode(&(r), KP_##ID##_exe_ino, (ran_exec))
 /* Userspace's st_dev encoding of the kernel's dev_t. */
 u32 kk_user_dev(dev_t d);
 

@@ -30,6 +30,7 @@ KK_FILLER(execve)
 	else
 		KK_PUT_PROCESS_BLOCK(r, EXECVE, KK_ARGS_FROM_USER, (const char __user *)a[0],
 				     (const char __user *const __user *)a[1]);
+	KK_PUT_EXE_INODE(r, EXECVE, ret == 0);
 	kk_submit(&r);
 }
 
@@ -67,6 +68,7 @@ KK_FILLER(execveat)
 		KK_PUT_USER_STR(r, EXECVEAT, pathname, a[1], KESTREL_MAX_PATH);
 		KK_PUT(r, EXECVEAT, flags, a[4]);
 	}
+	KK_PUT_EXE_INODE(r, EXECVEAT, ret == 0);
 	kk_submit(&r);
 }
 

@@ -277,3 +277,50 @@ void kk_put_process_block(struct kk_rec *r, u32 base, enum kk_args_source src,
 		kk_put_empty(r, KK_PB(base, exepath));
 	rcu_read_unlock();
 }
+
+/* The inode's ctime and mtime: struct inode's timespec64 fields became
+ * private behind accessors in 6.6 (ctime) and 6.7 (mtime), as the probe's
+ * CO-RE flavours in ebpf/bpf/core_fixes.bpf.h describe. */
+static u64 kk_inode_ctime_ns(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	struct timespec64 t = inode_get_ctime(inode);
+
+	return timespec64_to_ns(&t);
+#else
+	return timespec64_to_ns(&inode->i_ctime);
+#endif
+}
+
+static u64 kk_inode_mtime_ns(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	struct timespec64 t = inode_get_mtime(inode);
+
+	return timespec64_to_ns(&t);
+#else
+	return timespec64_to_ns(&inode->i_mtime);
+#endif
+}
+
+void kk_put_exe_inode(struct kk_rec *r, u32 base, bool ran_exec)
+{
+	struct mm_struct *mm = current->mm;
+	struct file *exe = NULL;
+	struct inode *inode;
+
+	rcu_read_lock();
+	if (ran_exec && mm)
+		exe = rcu_dereference(mm->exe_file);
+	inode = exe ? file_inode(exe) : NULL;
+	if (inode) {
+		kk_put_int(r, base + KP_EXE_INODE_exe_ino, KPT_EXE_INODE_exe_ino, inode->i_ino);
+		kk_put_int(r, base + KP_EXE_INODE_exe_ino_ctime, KPT_EXE_INODE_exe_ino_ctime, kk_inode_ctime_ns(inode));
+		kk_put_int(r, base + KP_EXE_INODE_exe_ino_mtime, KPT_EXE_INODE_exe_ino_mtime, kk_inode_mtime_ns(inode));
+	} else {
+		kk_put_empty(r, base + KP_EXE_INODE_exe_ino, KPT_EXE_INODE_exe_ino);
+		kk_put_empty(r, base + KP_EXE_INODE_exe_ino_ctime, KPT_EXE_INODE_exe_ino_ctime);
+		kk_put_empty(r, base + KP_EXE_INODE_exe_ino_mtime, KPT_EXE_INODE_exe_ino_mtime);
+	}
+	rcu_read_unlock();
+}

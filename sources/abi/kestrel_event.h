@@ -213,6 +213,17 @@ enum kestrel_process_param_types { KE_PROCESS_PARAMS(PROCESS) KPT_PROCESS__END }
 #undef KE_PARAM
 
 /*
+ * The exec events' executable-inode params (KE_EXE_INODE_PARAMS) likewise:
+ * KP_<EVENT>_exe_ino + KP_EXE_INODE_<param>.
+ */
+#define KE_PARAM(ID, name, type, symbols) KP_##ID##_##name,
+enum kestrel_exe_inode_params { KE_EXE_INODE_PARAMS(EXE_INODE) KP_EXE_INODE_COUNT };
+#undef KE_PARAM
+#define KE_PARAM(ID, name, type, symbols) KPT_##ID##_##name = KPT_##type,
+enum kestrel_exe_inode_param_types { KE_EXE_INODE_PARAMS(EXE_INODE) KPT_EXE_INODE__END };
+#undef KE_PARAM
+
+/*
  * Bytes a fixed-width param type takes in the data area; 0 for the
  * variable-length types (strings, bytes, socket addresses). A constant
  * expression, so writers resolve it at compile time.

@@ -104,6 +104,10 @@ struct ThreadInfo {
   # cgroup memberships, (controller, path) pairs as two lists of one length
   cgroupControllers @30 :List(Text);
   cgroupPaths @31 :List(Text);
+  # the running image's inode (0: unknown); times in ns since the epoch
+  exeIno @32 :UInt64;
+  exeInoCtime @33 :UInt64;
+  exeInoMtime @34 :UInt64;
 }
 
 # A part of the initial state. Large process tables span several chunks so

@@ -152,6 +152,9 @@ void write_thread(const ThreadInfo& in, schema::ThreadInfo::Builder out) {
   out.setContainerId(text(in.container_id));
   out.setStartTs(in.start_ts);
   out.setExeFlags(in.exe_flags);
+  out.setExeIno(in.exe_ino);
+  out.setExeInoCtime(in.exe_ino_ctime);
+  out.setExeInoMtime(in.exe_ino_mtime);
   auto fds = out.initFds(static_cast<unsigned>(in.fds.size()));
   for (unsigned i = 0; i < in.fds.size(); ++i) write_fd(in.fds[i], fds[i]);
   out.setContainerFullId(text(in.container_full_id));
@@ -193,6 +196,9 @@ ThreadInfo read_thread(schema::ThreadInfo::Reader in) {
   out.container_id = str(in.getContainerId());
   out.start_ts = in.getStartTs();
   out.exe_flags = in.getExeFlags();
+  out.exe_ino = in.getExeIno();
+  out.exe_ino_ctime = in.getExeInoCtime();
+  out.exe_ino_mtime = in.getExeInoMtime();
   auto fds = in.getFds();
   out.fds.reserve(fds.size());
   for (auto fd : fds) out.fds.push_back(read_fd(fd));

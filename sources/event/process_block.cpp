@@ -54,4 +54,10 @@ void put_process_block(EventBuilder& b, const ProcessBlockValues& v) {
   put(b, "exepath", v.exepath);
 }
 
+void put_exe_inode(EventBuilder& b, const ExeInodeValues& v) {
+  put(b, "exe_ino", v.ino);
+  put(b, "exe_ino_ctime", v.ctime);
+  put(b, "exe_ino_mtime", v.mtime);
+}
+
 }  // namespace kestrel

@@ -38,4 +38,14 @@ struct ProcessBlockValues {
 // block's first (`exe`); a row without the block is a mismatch in b.status().
 void put_process_block(EventBuilder& b, const ProcessBlockValues& v);
 
+// The exec events' executable-inode params (KE_EXE_INODE_PARAMS), in table
+// order; unset members are written empty. Times are ns since the epoch.
+struct ExeInodeValues {
+  std::optional<uint64_t> ino, ctime, mtime;
+};
+
+// Writes them into `b`, whose next param must be `exe_ino` (execve and
+// execveat end with them); anything else is a mismatch in b.status().
+void put_exe_inode(EventBuilder& b, const ExeInodeValues& v);
+
 }  // namespace kestrel

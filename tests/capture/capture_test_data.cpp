@@ -46,6 +46,7 @@ Bytes execve(uint64_t ts, uint32_t tid, std::mt19937& rng) {
   p.exe_flags = 1;
   p.start_ts = ts - 1000;
   put_process_block(b, p);  // exepath: not reported (empty)
+  put_exe_inode(b, {.ino = 1000u + rng() % 50, .ctime = 1'700'000'000'000'000'000u, .mtime = 1'690'000'000'000'000'000u});
   return b.finish_or_throw();
 }
 
@@ -189,6 +190,9 @@ std::vector<ThreadInfo> make_snapshot() {
     if (p == 2) t.cgroups = {{"cpuset", "/docker/0123456789ab"}, {"", "/system.slice/containerd.service"}};
     t.start_ts = 1'700'000'000'123'456'789ull + p;
     t.exe_flags = 3;
+    t.exe_ino = 7700 + static_cast<uint64_t>(p);
+    t.exe_ino_ctime = 1'700'000'000'123'456'789u;
+    t.exe_ino_mtime = 1'690'000'000'987'654'321u;
     if (p != 1) {
       FdInfo f;
       f.fd = 3;
@@ -281,6 +285,9 @@ void expect_same_thread(const ThreadInfo& a, const ThreadInfo& b) {
   EXPECT_EQ(a.cgroups, b.cgroups);
   EXPECT_EQ(a.start_ts, b.start_ts);
   EXPECT_EQ(a.exe_flags, b.exe_flags);
+  EXPECT_EQ(a.exe_ino, b.exe_ino);
+  EXPECT_EQ(a.exe_ino_ctime, b.exe_ino_ctime);
+  EXPECT_EQ(a.exe_ino_mtime, b.exe_ino_mtime);
   ASSERT_EQ(a.fds.size(), b.fds.size());
   for (size_t i = 0; i < a.fds.size(); ++i) {
     SCOPED_TRACE("fd index " + std::to_string(i));

@@ -26,10 +26,6 @@ const std::map<std::string, std::string> kExcluded = {
     {"fd.lip.name", "as fd.cip.name: needs a DNS name cache"},
     {"fd.rip.name", "as fd.cip.name: needs a DNS name cache"},
     {"fd.sip.name", "as fd.cip.name: needs a DNS name cache"},
-    {"proc.exe_ino.ctime", "issue 17's exe-inode part (gVisor ExecveInfo binary_ctime, the eBPF probe's inode times) "
-                           "is done on its own branch; remove these three when it lands"},
-    {"proc.exe_ino.ctime_duration_proc_start", "as proc.exe_ino.ctime (issue 17, gVisor/eBPF exe-inode part)"},
-    {"proc.exe_ino.mtime", "as proc.exe_ino.ctime (issue 17, gVisor/eBPF exe-inode part)"},
 };
 
 // evt.arg.NAME and evt.rawarg.NAME are one registry row each (evt.arg,

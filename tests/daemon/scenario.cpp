@@ -51,6 +51,7 @@ std::vector<uint8_t> exec(uint64_t ts, int64_t pid, int64_t ppid, std::string_vi
   p.cwd = "/root";
   p.comm = comm;
   put_process_block(b, p);
+  put_exe_inode(b, {});
   return b.finish_or_throw();
 }
 

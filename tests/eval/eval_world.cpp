@@ -89,7 +89,7 @@ const Event& World::build_only(std::vector<uint8_t> bytes, DomainId domain) {
 }
 
 const Event& World::execve(int64_t tid, std::string_view exepath, std::vector<std::string> args,
-                           std::string_view comm, int64_t res, uint64_t ts) {
+                           std::string_view comm, int64_t res, uint64_t ts, const ExeInodeValues& inode) {
   const ThreadInfo* cur = find(tid);
   int64_t pid = pid_of(tid);
   EventBuilder b(KE_EXECVE, ts, static_cast<uint32_t>(tid), static_cast<uint32_t>(pid));
@@ -120,6 +120,7 @@ const Event& World::execve(int64_t tid, std::string_view exepath, std::vector<st
   p.exe_flags = 0;
   p.start_ts = ts;
   put_process_block(b, p);  // cgroups, exepath: unknown (empty)
+  put_exe_inode(b, inode);
   return add(b.finish_or_throw());
 }
 

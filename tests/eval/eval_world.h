@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sources/event/event_builder.h"
+#include "sources/event/process_block.h"
 #include "sources/source.h"
 #include "state/state_updater.h"
 #include "state/thread_table.h"
@@ -46,9 +47,10 @@ class World {
   // 400 nginx (child of 1) in container "abcdef012345".
   void seed_tree();
 
-  // Builds, applies to the table, and returns the event.
+  // Builds, applies to the table, and returns the event; `inode` is the
+  // image's inode as the source reports it (nothing by default).
   const Event& execve(int64_t tid, std::string_view exepath, std::vector<std::string> args,
-                      std::string_view comm, int64_t res = 0, uint64_t ts = 1000);
+                      std::string_view comm, int64_t res = 0, uint64_t ts = 1000, const ExeInodeValues& inode = {});
   const Event& openat(int64_t tid, int64_t fd, std::string_view path, uint32_t flags, uint64_t ts = 1000);
   const Event& close(int64_t tid, int64_t fd, uint64_t ts = 1000);
   const Event& read(int64_t tid, int64_t fd, int64_t res, uint64_t ts = 1000);

@@ -142,6 +142,24 @@ TEST_F(ExtractWorld, ExecReplacesTheProcessImage) {
   EXPECT_EQ(t("evt.res", e), "SUCCESS");
 }
 
+// proc.exe_ino*: the image's inode from the exec event. The world's exec
+// reports its own ts as the process start; the image changed 200 ns before.
+TEST_F(ExtractWorld, ExecutableInodeFields) {
+  const Event& before = world.openat(300, 5, "/tmp/x", O_RDONLY, 1500);
+  EXPECT_EQ(t("proc.exe_ino", before), "<NA>");  // the seeded image: not reported
+  EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", before), "<NA>");
+  const Event& e = world.execve(300, "/tmp/dropped", {}, "dropped", 0, 2000, {.ino = 4711, .ctime = 1800, .mtime = 250});
+  EXPECT_EQ(t("proc.exe_ino", e), "4711");
+  EXPECT_EQ(t("proc.exe_ino.ctime", e), "1800");
+  EXPECT_EQ(t("proc.exe_ino.mtime", e), "250");
+  EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", e), "200");
+  EXPECT_EQ(t("proc.exe_ino.ctime_duration_pidns_start", e), "<NA>");  // no source carries the pidns start
+  // Changed after the process started (under a running process): no duration.
+  const Event& late = world.execve(300, "/tmp/dropped2", {}, "dropped2", 0, 3000, {.ino = 4712, .ctime = 5000, .mtime = std::nullopt});
+  EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", late), "<NA>");
+  EXPECT_EQ(t("proc.exe_ino.mtime", late), "<NA>");  // the new image's mtime is unknown, not the old one's
+}
+
 TEST_F(ExtractWorld, UsersCapabilitiesContainers) {
   const Event& root = world.openat(1, 3, "/etc/hostname", O_RDONLY);
   EXPECT_EQ(t("user.name", root), "root");

@@ -80,7 +80,9 @@ std::vector<const Event*> syscall_events(World& w) {
   out.push_back(&w.socket(300, 7, AF_INET, SOCK_STREAM));
   out.push_back(&w.connect(300, 7, local, 40000, remote, 443));
   out.push_back(&w.accept(400, 8, remote, 50000, local, 80));
-  out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id"));
+  // An exec whose source reports the image's inode (proc.exe_ino*), changed
+  // before the process started (ctime_duration_proc_start).
+  out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id", 0, 1000, {.ino = 777, .ctime = 500, .mtime = 400}));
   out.push_back(&w.unlinkat(300, "/tmp/nope", -2));
   out.push_back(&w.setuid(200, 0));
   out.push_back(&w.close(300, 5));

@@ -165,6 +165,7 @@ TEST_F(ReferenceDecode, ExecveInfoCarriesParentAndBinaryFacts) {
   set_bool(*m, "binary_overlayfs_lower", false);
   set_u64(*m, "binary_ino", 9001);
   set_i64(sub(*m, "binary_ctime"), "sec", 1'650'000'000);
+  set_i64(sub(*m, "binary_ctime"), "nsec", 250);
   set_str(*m, "binary_sha256", std::string(32, '\xab'));
   set_str(*m, "execfn", "./dropped");
   set_bool(*m, "binary_in_memfd", true);
@@ -176,6 +177,12 @@ TEST_F(ReferenceDecode, ExecveInfoCarriesParentAndBinaryFacts) {
   EXPECT_EQ(t.ptid, 12);  // parent_thread_group_id
   EXPECT_EQ(t.exepath, "/tmp/dropped");
   EXPECT_EQ(t.exe_flags, uint32_t{KESTREL_EXE_UPPER_LAYER | KESTREL_EXE_FROM_MEMFD});
+  // binary_ino and binary_ctime (a Timespec) become the exe inode params;
+  // ExecveInfo has no mtime, so that one is empty, not 0.
+  read_exe_inode_params(evs[0], t);
+  EXPECT_EQ(t.exe_ino, 9001u);
+  EXPECT_EQ(t.exe_ino_ctime, 1'650'000'000'000'000'250u);
+  EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino_mtime));
 }
 
 TEST_F(ReferenceDecode, ExecveInfoWithoutBinaryFactsLeavesExeFlagsUnknown) {
@@ -188,6 +195,8 @@ TEST_F(ReferenceDecode, ExecveInfoWithoutBinaryFactsLeavesExeFlagsUnknown) {
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_FALSE(evs[0].param_uint(KP_EXECVE_exe_flags).has_value());
   EXPECT_FALSE(evs[0].param_int(KP_EXECVE_ptid).has_value());
+  EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino));
+  EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino_ctime));
 }
 
 TEST_F(ReferenceDecode, ExecSessionProcessIsDescribedWithItsParent) {

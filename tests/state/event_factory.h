@@ -30,7 +30,18 @@ struct Proc {
   uint32_t exe_flags = 0;
   uint64_t start_ts = 0;
   std::string exepath;  // empty: the source did not report it
+  // The exec events' executable inode (KE_EXE_INODE_PARAMS); 0: not reported.
+  uint64_t exe_ino = 0, exe_ino_ctime = 0, exe_ino_mtime = 0;
 };
+
+// The exec events' trailing exe-inode params from `p` (0 written empty).
+inline void add_exe_inode(EventBuilder& b, const Proc& p) {
+  ExeInodeValues v;
+  if (p.exe_ino) v.ino = p.exe_ino;
+  if (p.exe_ino_ctime) v.ctime = p.exe_ino_ctime;
+  if (p.exe_ino_mtime) v.mtime = p.exe_ino_mtime;
+  put_exe_inode(b, v);
+}
 
 // Writes `p` as the block through the one writer every producer uses.
 inline void add_process(EventBuilder& b, const Proc& p) {
@@ -80,6 +91,7 @@ inline std::vector<uint8_t> execve_event(uint32_t tid, uint32_t tgid, int64_t re
   EventBuilder b(KE_EXECVE, 2000, tid, tgid);
   b.put_int(KPARAM(EXECVE, res), res);
   add_process(b, p);
+  add_exe_inode(b, p);
   return b.finish_or_throw();
 }
 
@@ -90,6 +102,7 @@ inline std::vector<uint8_t> execveat_event(uint32_t tid, uint32_t tgid, const Pr
   add_process(b, p);
   b.put_int(KPARAM(EXECVEAT, dirfd), dirfd).put_str(KPARAM(EXECVEAT, pathname), pathname);
   b.put_int(KPARAM(EXECVEAT, flags), flags);
+  add_exe_inode(b, p);
   return b.finish_or_throw();
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -245,6 +246,14 @@ TEST(ProcScanner, LiveScanFindsThisProcess) {
   char exe[4096] = {};
   ASSERT_GT(::readlink("/proc/self/exe", exe, sizeof exe - 1), 0);
   EXPECT_EQ(self->exepath, exe);
+  // The image's inode, as stat(2) of the test binary says.
+  struct stat exe_st {};
+  ASSERT_EQ(::stat(exe, &exe_st), 0);
+  EXPECT_EQ(self->exe_ino, static_cast<uint64_t>(exe_st.st_ino));
+  EXPECT_EQ(self->exe_ino_mtime,
+            static_cast<uint64_t>(exe_st.st_mtim.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(exe_st.st_mtim.tv_nsec));
+  EXPECT_EQ(self->exe_ino_ctime,
+            static_cast<uint64_t>(exe_st.st_ctim.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(exe_st.st_ctim.tv_nsec));
   char cwd[4096] = {};
   ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
   EXPECT_EQ(self->cwd, cwd);

@@ -494,5 +494,44 @@ TEST_F(StateUpdaterTest, ReportedExepathWinsOverArgv0) {
   EXPECT_EQ(table.find(0, 101)->exe, "/usr/sbin/sshd");
 }
 
+// The image's inode comes with the exec; a forked child runs the same image
+// and inherits it; an exec whose source cannot see the file forgets the old
+// image's values rather than keeping them.
+TEST_F(StateUpdaterTest, ExecSetsTheImageInodeAndForksInheritIt) {
+  add_shell(100, 1);
+  test::Proc p = test::child_proc(100, 100, 1);
+  p.exe = "/tmp/dropped";
+  p.exe_ino = 4711;
+  p.exe_ino_ctime = 1'700'000'000'000'000'001u;
+  p.exe_ino_mtime = 1'690'000'000'000'000'002u;
+  feed(test::execve_event(100, 100, 0, p));
+  const ThreadInfo* t = table.find(0, 100);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->exe_ino, 4711u);
+  EXPECT_EQ(t->exe_ino_ctime, 1'700'000'000'000'000'001u);
+  EXPECT_EQ(t->exe_ino_mtime, 1'690'000'000'000'000'002u);
+
+  feed(test::clone_event(KE_FORK, 101, 101, 0, test::child_proc(101, 101, 100), 0));
+  const ThreadInfo* child = table.find(0, 101);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->exe_ino, 4711u);
+  EXPECT_EQ(child->exe_ino_ctime, 1'700'000'000'000'000'001u);
+  EXPECT_EQ(child->exe_ino_mtime, 1'690'000'000'000'000'002u);
+
+  test::Proc unknown = test::child_proc(101, 101, 100);
+  unknown.exe = "/usr/bin/cat";
+  feed(test::execve_event(101, 101, 0, unknown));
+  EXPECT_EQ(table.find(0, 101)->exe_ino, 0u);
+  EXPECT_EQ(table.find(0, 101)->exe_ino_ctime, 0u);
+  EXPECT_EQ(table.find(0, 101)->exe_ino_mtime, 0u);
+  // execveat carries them after its own params.
+  test::Proc at = test::child_proc(101, 101, 100);
+  at.exe_ino = 99;
+  at.exe_ino_ctime = 5;
+  feed(test::execveat_event(101, 101, at, -100, "/usr/bin/id", 0));
+  EXPECT_EQ(table.find(0, 101)->exe_ino, 99u);
+  EXPECT_EQ(table.find(0, 101)->exe_ino_ctime, 5u);
+}
+
 }  // namespace
 }  // namespace kestrel
