@@ -164,6 +164,12 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
       }
     }
   }
+  if (correlator_ && !alerts.empty()) {
+    correlated_.clear();
+    const std::string node = node_of_(ev.domain);
+    for (const auto& alert : alerts) correlator_->offer(alert, node, correlated_);
+    for (auto& alert : correlated_) alerts.push_back(std::move(alert));
+  }
   for (auto& alert : alerts) {
     ++summary.alerts;
     ++summary.alerts_by_rule[alert.rule];
@@ -218,6 +224,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
       summary.sources = mux_.reports();
+      if (correlator_) summary.correlations = correlator_->stats();
       summary.outputs = outputs_.stats();
       summary.state = table_.stats();
       on_tick_(summary);
@@ -234,6 +241,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     summary.not_recorded = recorder_->not_written();
   }
   summary.sources = mux_.reports();
+  if (correlator_) summary.correlations = correlator_->stats();
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
   return summary;
@@ -245,6 +253,14 @@ void print_source_counters(std::ostream& out, const PipelineSummary& s) {
     if (src.stats.counters.empty()) out << " none";
     out << "\n";
     for (const auto& [name, n] : src.stats.counters) out << "   " << name << ": " << n << "\n";
+  }
+  if (const auto& c = s.correlations) {
+    out << "Fleet correlations:\n";
+    out << "   correlation_alerts: " << c->raised << "\n";
+    out << "   keys_tracked: " << c->keys_tracked << "\n";
+    out << "   keys_evicted: " << c->evicted << "\n";
+    out << "   keys_expired: " << c->expired << "\n";
+    out << "   alerts_without_key: " << c->without_key << "\n";
   }
 }
 
