@@ -31,6 +31,14 @@ Status check_fleet_correlations(const std::vector<FleetCorrelation>& correlation
   return ok_status();
 }
 
+std::map<std::string, uint64_t> fleet_correlator_counters(const FleetCorrelatorStats& stats) {
+  return {{"correlation_alerts", stats.raised},
+          {"keys_tracked", stats.keys_tracked},
+          {"keys_evicted", stats.evicted},
+          {"keys_expired", stats.expired},
+          {"alerts_without_key", stats.without_key}};
+}
+
 std::string field_value_text(const engine::FieldValue& value) {
   struct Text {
     std::string operator()(std::monostate) const { return ""; }

@@ -46,6 +46,11 @@ struct FleetCorrelatorStats {
   uint64_t without_key = 0;   // alerts of a correlated rule whose key field had no value (not counted)
 };
 
+// The counters by name, as --stats and the metrics show them:
+// correlation_alerts, keys_tracked, keys_evicted, keys_expired,
+// alerts_without_key.
+std::map<std::string, uint64_t> fleet_correlator_counters(const FleetCorrelatorStats& stats);
+
 // Checks `correlations` against the loaded rules: each rule must exist,
 // and its key must be one of that rule's output fields (%field in its
 // output). The error names the correlation and the rule.

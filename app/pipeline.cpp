@@ -256,11 +256,7 @@ void print_source_counters(std::ostream& out, const PipelineSummary& s) {
   }
   if (const auto& c = s.correlations) {
     out << "Fleet correlations:\n";
-    out << "   correlation_alerts: " << c->raised << "\n";
-    out << "   keys_tracked: " << c->keys_tracked << "\n";
-    out << "   keys_evicted: " << c->evicted << "\n";
-    out << "   keys_expired: " << c->expired << "\n";
-    out << "   alerts_without_key: " << c->without_key << "\n";
+    for (const auto& [name, n] : fleet_correlator_counters(*c)) out << "   " << name << ": " << n << "\n";
   }
 }
 
