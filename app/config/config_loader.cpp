@@ -209,7 +209,7 @@ Status check_rules_toggles(const YAML::Node& node, const Origin& origin) {
   for (const auto& item : node) {
     if (!item.IsMap() || item.size() != 1) return bad(item, "each entry is one of enable: or disable:");
     const std::string verb = item.begin()->first.as<std::string>();
-    const YAML::Node& what = item.begin()->second;
+    const YAML::Node what = item.begin()->second;  // a copy: begin() is a temporary
     if (verb != "enable" && verb != "disable")
       return bad(item.begin()->first, "unknown entry '" + verb + "' (enable, disable)");
     if (!what.IsMap() || what.size() == 0) return bad(what, verb + " needs rule: and/or tag:");
@@ -735,7 +735,7 @@ std::vector<RulesToggle> rules_toggle_list(const YAML::Node& node) {
   for (const auto& item : node) {
     RulesToggle t;
     t.enable = item.begin()->first.Scalar() == "enable";
-    const YAML::Node& what = item.begin()->second;
+    const YAML::Node what = item.begin()->second;  // a copy: begin() is a temporary
     if (what["rule"]) t.rule = what["rule"].Scalar();
     if (what["tag"]) t.tag = what["tag"].Scalar();
     toggles.push_back(std::move(t));

@@ -170,7 +170,7 @@ TEST(FleetCorrelator, CheckNamesTheCorrelationAndTheRule) {
   engine::LoadedRule r;
   r.name = "Exec from tmp";
   r.output = "exec from tmp (proc.name=%proc.name path=%proc.exepath parent=%proc.aname[2])";
-  rules.rules.push_back(r);
+  rules.rules.push_back(std::move(r));
   EXPECT_TRUE(check_fleet_correlations({same_binary()}, rules).ok());
 
   FleetCorrelation no_rule = same_binary();
