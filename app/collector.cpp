@@ -305,6 +305,20 @@ Status Collector::start() {
   if (Status s = start_outputs(); !s.ok()) return s;
   log_loaded_rules();
   pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
+  if (!config_.fleet.correlations.empty()) {
+    // Read at start (a SIGHUP checks the new config's against the new
+    // rules, but the correlations in use stay these).
+    correlator_ = std::make_unique<FleetCorrelator>(config_.fleet.correlations);
+    const std::string local_node = plan_.fleet ? plan_.fleet->node : plan_.rule_engine.hostname;
+    const MachineDirectory* machines = plan_.rule_engine.machines;
+    pipeline_->correlate_with(correlator_.get(), [local_node, machines](uint32_t domain) {
+      if (machines && machines->is_remote(domain)) {
+        const std::string& name = machines->find(domain)->vm_name;
+        if (!name.empty()) return name;
+      }
+      return local_node;
+    });
+  }
   route_plugin_sources(active_);
   {
     std::vector<std::shared_ptr<plugin::PluginLibrary>> libraries;

@@ -156,6 +156,7 @@ class Collector {
   std::atomic<uint64_t> node_store_errors_{0};
   std::unique_ptr<fleet::NodeStatusWatch> status_watch_;
   std::unique_ptr<engine::AlertDispatcher> outputs_;
+  std::unique_ptr<FleetCorrelator> correlator_;  // fleet.correlations; before pipeline_, which uses it
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Webserver> webserver_;
   std::unique_ptr<CaptureRecorder> recorder_;  // -w FILE

@@ -1,5 +1,7 @@
 #include "app/loaded_rules.h"
 
+#include "app/fleet_correlator.h"
+
 #include "app/collector_plan.h"
 #include "app/plugin_event_names.h"
 #include "app/rules_loading.h"
@@ -25,6 +27,7 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
                                                     engine::built_in_plugins()))
     return Status(StatusCode::kInvalidArgument, *unmet);
   apply_rule_selection(*rules, config.rules_toggles, options.rule_selection);
+  if (Status s = check_fleet_correlations(config.fleet.correlations, *rules); !s.ok()) return s;
   LoadedRules loaded;
   loaded.set = std::make_unique<engine::RuleSet>(std::move(*rules));
   if (!config.static_fields.empty()) loaded.static_fields = std::make_unique<StaticFieldProvider>(config.static_fields);

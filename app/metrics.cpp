@@ -59,6 +59,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
   s.alerts = summary.alerts;
   s.alerts_by_rule = summary.alerts_by_rule;
   s.alerts_by_priority = summary.alerts_by_priority;
+  if (summary.correlations) s.correlations = fleet_correlator_counters(*summary.correlations);
   for (const auto& [key, m] : summary.rule_matches) s.rule_matches.push_back(m);
   s.start_ns = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count() -
@@ -168,6 +169,7 @@ std::string metrics_json(const MetricsSnapshot& s) {
                   {"open_fds", s.process.open_fds}};
   if (!s.containers.empty()) j["containers"] = s.containers;
   if (!s.forward.empty()) j["forward"] = s.forward;
+  if (!s.correlations.empty()) j["fleet_correlations"] = s.correlations;
   if (!s.environment.empty()) j["environment"] = s.environment;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -268,6 +270,12 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
              "--forward: records produced, sent, dropped (buffer full or lost with a connection: capture never "
              "waits), batches and bytes sent, connections, connect failures, snapshots sent, connected (0/1).");
     for (const auto& [name, n] : s.forward) w.sample("kestrel_forward", n, {{"counter", name}});
+  }
+  if (!s.correlations.empty()) {
+    w.family("kestrel_fleet_correlations", "gauge",
+             "fleet.correlations: correlation alerts raised, keys (values of a correlation's key field) tracked now, "
+             "evicted by the cap and expired after a window, alerts of a correlated rule without the key's value.");
+    for (const auto& [name, n] : s.correlations) w.sample("kestrel_fleet_correlations", n, {{"counter", name}});
   }
   if (!s.environment.empty()) {
     w.family("kestrel_environment_info", "gauge", "Where this Kestrel runs (CPUID, DMI, /sys): always 1.");

@@ -101,6 +101,8 @@ struct MetricsSnapshot {
   std::map<std::string, uint64_t> containers;
   // --forward: the forwarder's counters (produced, sent, dropped, ...), empty without one.
   std::map<std::string, uint64_t> forward;
+  // fleet.correlations' counters (fleet_correlator_counters), empty without any.
+  std::map<std::string, uint64_t> correlations;
   // Where this Kestrel runs (machine_environment.h): kind, hypervisor, cloud.
   std::map<std::string, std::string> environment;
 };

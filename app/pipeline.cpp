@@ -166,6 +166,12 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
       }
     }
   }
+  if (correlator_ && !alerts.empty()) {
+    correlated_.clear();
+    const std::string node = node_of_(ev.domain);
+    for (const auto& alert : alerts) correlator_->offer(alert, node, correlated_);
+    for (auto& alert : correlated_) alerts.push_back(std::move(alert));
+  }
   for (auto& alert : alerts) {
     ++summary.alerts;
     ++summary.alerts_by_rule[alert.rule];
@@ -220,6 +226,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
       summary.sources = mux_.reports();
+      if (correlator_) summary.correlations = correlator_->stats();
       summary.outputs = outputs_.stats();
       summary.state = table_.stats();
       on_tick_(summary);
@@ -236,6 +243,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     summary.not_recorded = recorder_->not_written();
   }
   summary.sources = mux_.reports();
+  if (correlator_) summary.correlations = correlator_->stats();
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
   return summary;
@@ -256,6 +264,10 @@ void print_source_counters(std::ostream& out, const PipelineSummary& s) {
   for (size_t t = 0; t < kMemoryTableCount; ++t)
     out << "   " << memory_table_name(static_cast<MemoryTable>(t)) << ": " << m.bytes[t] << " bytes, "
         << m.evictions[t] << " evicted for the limit\n";
+  if (const auto& c = s.correlations) {
+    out << "Fleet correlations:\n";
+    for (const auto& [name, n] : fleet_correlator_counters(*c)) out << "   " << name << ": " << n << "\n";
+  }
 }
 
 void print_summary(std::ostream& out, const PipelineSummary& s) {

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "app/event_second_clock.h"
+#include "app/fleet_correlator.h"
 #include "engine/eval/rule_engine.h"
 #include "outputs/alert_dispatcher.h"
 #include "plugins/plugin_event_parsing.h"
@@ -53,6 +54,7 @@ struct PipelineSummary {
   bool interrupted = false;  // stopped by a signal or -M, not by end of input
   uint64_t recorded = 0;     // events written to the -w capture
   Status recording;          // why recording stopped early, if it did
+  std::optional<FleetCorrelatorStats> correlations;  // with fleet.correlations (filled with sources)
   // Events the -w file's format could not hold, by Kestrel event type
   // (a .scap has no row for them): counted, printed at exit.
   std::map<uint16_t, uint64_t> not_recorded;
@@ -91,6 +93,14 @@ class Pipeline : private EventPrejudge {
   // fleet bus's event stream, nats.publish_events), closed at the end. Its
   // errors are its own to count: they never stop the run or a -w file.
   void publish_to(CaptureRecorder* publisher) { publisher_ = publisher; }
+  // fleet.correlations: every alert the rules raise is offered to
+  // `correlator` with the node of its event (`node_of` its domain) before
+  // it is dispatched; the correlation alerts it raises are dispatched (and
+  // counted) after it. Set before run(); both must outlive the pipeline.
+  void correlate_with(FleetCorrelator* correlator, std::function<std::string(uint32_t domain)> node_of) {
+    correlator_ = correlator && !correlator->empty() ? correlator : nullptr;
+    node_of_ = std::move(node_of);
+  }
   // Rule-triggered captures (Falco's `capture:` section): the matches that
   // ask for one start or extend it, and every event is offered to it. The
   // open capture is finished when the run ends. Set before run().
@@ -198,6 +208,9 @@ class Pipeline : private EventPrejudge {
   remote::Forwarder* forwarder_ = nullptr;
   CaptureRecorder* publisher_ = nullptr;
   TriggeredCapture* triggered_ = nullptr;
+  FleetCorrelator* correlator_ = nullptr;
+  std::function<std::string(uint32_t)> node_of_;
+  std::vector<engine::Alert> correlated_;  // raised by correlator_ for the event being handled
   std::chrono::milliseconds tick_interval_{1000};
   std::function<void(const PipelineSummary&)> on_tick_;
   std::function<bool(uint64_t, const PipelineSummary&)> on_event_second_;

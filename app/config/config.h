@@ -55,6 +55,20 @@ struct AppendOutput {
   bool operator==(const AppendOutput&) const = default;
 };
 
+// One entry of `fleet.correlations:` (app/fleet_correlator.h): when the
+// alerts of `rule` carry the same value of its output field `key` from at
+// least `nodes` distinct nodes within `window` of event time, one alert
+// `name` of `priority` is raised.
+struct FleetCorrelation {
+  std::string name;
+  std::string rule;
+  std::string key;
+  uint64_t nodes = 0;
+  std::chrono::milliseconds window{0};
+  std::string priority;  // a Falco priority name as written
+  bool operator==(const FleetCorrelation&) const = default;
+};
+
 // One entry of Falco's `rules:` list: enable or disable the rules whose
 // name matches `rule` (a glob: `*` any run of characters) or that carry
 // `tag`. Entries apply in order after every rules file is loaded, over the
@@ -231,6 +245,9 @@ struct KestrelConfig {
     bool consume_events{};
     std::string events_durable;
   } nats;
+  struct {
+    std::vector<FleetCorrelation> correlations;
+  } fleet;
   struct {
     std::vector<std::string> custom_set;  // syscall names; "!name" leaves one out
     bool all{};                           // every event type, as -A

@@ -217,6 +217,12 @@ const ConfigKey kKeys[] = {
      "remote domain (vm.name = the node)"},
     {"nats.events_durable", ConfigType::kString, "kestrel-central-events", KESTREL_FIELD(nats.events_durable),
      "durable consumer name of nats.consume_events (a restarted central resumes from it)"},
+    {"fleet", ConfigType::kSection, "", {},
+     "fleet-wide checks over the alerts of this Kestrel (of every node's events on a central)"},
+    {"fleet.correlations", ConfigType::kCorrelations, "[]", KESTREL_FIELD(fleet.correlations),
+     "[{name, rule, key, nodes, window, priority}]: one alert `name` when alerts of `rule` with the same value of "
+     "its output field `key` come from `nodes` distinct nodes (vm.name; the local node is nats.node or the "
+     "hostname) within `window` of event time (app/fleet_correlator.h)"},
     {"limits", ConfigType::kSection, "", {},
      "bounds on untrusted input Kestrel reads"},
     {"limits.rules_file_bytes", ConfigType::kInt, "16777216", KESTREL_FIELD(limits.rules_file_bytes),

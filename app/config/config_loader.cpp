@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <type_traits>
@@ -208,7 +209,7 @@ Status check_rules_toggles(const YAML::Node& node, const Origin& origin) {
   for (const auto& item : node) {
     if (!item.IsMap() || item.size() != 1) return bad(item, "each entry is one of enable: or disable:");
     const std::string verb = item.begin()->first.as<std::string>();
-    const YAML::Node& what = item.begin()->second;
+    const YAML::Node what = item.begin()->second;  // a copy: begin() is a temporary
     if (verb != "enable" && verb != "disable")
       return bad(item.begin()->first, "unknown entry '" + verb + "' (enable, disable)");
     if (!what.IsMap() || what.size() == 0) return bad(what, verb + " needs rule: and/or tag:");
@@ -217,6 +218,46 @@ Status check_rules_toggles(const YAML::Node& node, const Origin& origin) {
       if (k != "rule" && k != "tag") return bad(kv.first, "unknown key '" + k + "' (rule, tag)");
       if (!kv.second.IsScalar() || kv.second.Scalar().empty()) return bad(kv.second, k + " must be a non-empty string");
     }
+  }
+  return ok_status();
+}
+
+// fleet.correlations: a list of {name, rule, key, nodes, window, priority},
+// every key required; names unique (they become alerts' rule names).
+Status check_correlations(const YAML::Node& node, const Origin& origin) {
+  auto bad = [&](const YAML::Node& at, std::string what) {
+    return error_at(origin, at, "config key 'fleet.correlations': " + what);
+  };
+  if (node.IsNull()) return ok_status();
+  if (!node.IsSequence()) return bad(node, "expected a list of {name, rule, key, nodes, window, priority}");
+  std::set<std::string> names;
+  for (const auto& item : node) {
+    if (!item.IsMap()) return bad(item, "each entry must be a map of name, rule, key, nodes, window, priority");
+    for (const auto& kv : item) {
+      const std::string k = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (k != "name" && k != "rule" && k != "key" && k != "nodes" && k != "window" && k != "priority")
+        return bad(kv.first, "unknown key '" + k + "' (name, rule, key, nodes, window, priority)");
+      if (!v.IsScalar() || v.Scalar().empty()) return bad(v, k + " must be a non-empty value");
+      const std::string text = v.Scalar();
+      if (k == "nodes") {
+        uint64_t n = 0;
+        if (!YAML::convert<uint64_t>::decode(v, n) || n == 0 || n > 100000)
+          return bad(v, "nodes '" + text + "' is not a count of nodes from 1 to 100000");
+      } else if (k == "window") {
+        auto d = parse_duration(text);
+        if (!d.ok()) return bad(v, d.status().message());
+        if (d->count() == 0) return bad(v, "window must be longer than 0");
+      } else if (k == "priority") {
+        if (std::find(std::begin(kPriorities), std::end(kPriorities), lower(text)) == std::end(kPriorities))
+          return bad(v, "'" + text + "' is not a priority (emergency, alert, critical, error, warning, notice, "
+                        "informational, debug)");
+      }
+    }
+    for (const char* required : {"name", "rule", "key", "nodes", "window", "priority"})
+      if (!item[required]) return bad(item, std::string("entry needs ") + required + ":");
+    if (!names.insert(item["name"].Scalar()).second)
+      return bad(item["name"], "two correlations are named '" + item["name"].Scalar() + "'");
   }
   return ok_status();
 }
@@ -234,6 +275,7 @@ Status check_value(const ConfigKey& key, const YAML::Node& node, const Origin& o
   if (key.type == ConfigType::kConfigFiles) return check_config_files(node, origin);
   if (key.type == ConfigType::kAppendOutput) return check_append_output(node, origin);
   if (key.type == ConfigType::kRulesToggles) return check_rules_toggles(node, origin);
+  if (key.type == ConfigType::kCorrelations) return check_correlations(node, origin);
   if (key.type == ConfigType::kStringMap) {
     if (node.IsNull()) return ok_status();
     if (!node.IsMap()) return bad("expected a map of key: value");
@@ -693,7 +735,7 @@ std::vector<RulesToggle> rules_toggle_list(const YAML::Node& node) {
   for (const auto& item : node) {
     RulesToggle t;
     t.enable = item.begin()->first.Scalar() == "enable";
-    const YAML::Node& what = item.begin()->second;
+    const YAML::Node what = item.begin()->second;  // a copy: begin() is a temporary
     if (what["rule"]) t.rule = what["rule"].Scalar();
     if (what["tag"]) t.tag = what["tag"].Scalar();
     toggles.push_back(std::move(t));
@@ -739,6 +781,22 @@ std::string priority_name(const YAML::Node& node) {
   return name == "info" ? "informational" : name;
 }
 
+std::vector<FleetCorrelation> correlation_list(const YAML::Node& node) {
+  std::vector<FleetCorrelation> out;
+  if (!node.IsSequence()) return out;
+  for (const auto& item : node) {
+    FleetCorrelation c;
+    c.name = item["name"].Scalar();
+    c.rule = item["rule"].Scalar();
+    c.key = item["key"].Scalar();
+    c.nodes = item["nodes"].as<uint64_t>();
+    c.window = parse_duration(item["window"].Scalar()).value();
+    c.priority = priority_name(item["priority"]);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 // Stores the (validated) value of `key` in its bound member of `config`.
 void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
   std::visit(
@@ -762,6 +820,8 @@ void bind(const ConfigKey& key, const YAML::Node& node, KestrelConfig& config) {
           field(config) = rules_toggle_list(node);
         else if constexpr (std::is_same_v<Field, ConfigField<std::vector<std::pair<std::string, std::string>>>>)
           field(config) = string_map(node);
+        else if constexpr (std::is_same_v<Field, ConfigField<std::vector<FleetCorrelation>>>)
+          field(config) = correlation_list(node);
       },
       key.bind);
 }

@@ -25,6 +25,7 @@ std::string_view config_type_name(ConfigType type) {
     case ConfigType::kAppendOutput: return "list of append_output entries";
     case ConfigType::kRulesToggles: return "list of rules enable/disable entries";
     case ConfigType::kStringMap: return "map of strings";
+    case ConfigType::kCorrelations: return "list of fleet correlations";
   }
   return "?";
 }

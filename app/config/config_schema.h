@@ -41,6 +41,7 @@ enum class ConfigType {
   kAppendOutput,  // Falco's `append_output:` list of {match, extra_output, extra_fields, suggested_output}
   kRulesToggles,  // Falco's `rules:` list of {enable: {rule, tag}} / {disable: {rule, tag}}
   kStringMap,     // a YAML map of string values, in file order (Falco's static_fields)
+  kCorrelations,  // fleet.correlations: a list of {name, rule, key, nodes, window, priority}
 };
 
 // The KestrelConfig member a key's value is stored in.
@@ -52,13 +53,15 @@ using ConfigField = T& (*)(KestrelConfig&);
 // kEnumList a vector of strings; kDuration milliseconds; kPluginList the
 // plugin list; kConfigFiles a vector of strings ("PATH\tSTRATEGY");
 // kAppendOutput the append_output list; kRulesToggles the rules: list; kStringMap (key, value) pairs;
+// kCorrelations the fleet.correlations list;
 // kSection none (a test holds every key to this).
 using ConfigBinding =
     std::variant<std::monostate, ConfigField<bool>, ConfigField<uint64_t>, ConfigField<double>,
                  ConfigField<std::string>, ConfigField<std::vector<std::string>>,
                  ConfigField<std::chrono::milliseconds>, ConfigField<std::vector<PluginConfig>>,
                  ConfigField<std::vector<AppendOutput>>, ConfigField<std::vector<RulesToggle>>,
-                 ConfigField<std::vector<std::pair<std::string, std::string>>>>;
+                 ConfigField<std::vector<std::pair<std::string, std::string>>>,
+                 ConfigField<std::vector<FleetCorrelation>>>;
 
 struct ConfigKey {
   std::string_view path;           // dotted: "file_output.filename"

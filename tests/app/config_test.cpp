@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <tuple>
 #include <type_traits>
 #include <variant>
 
@@ -163,6 +164,9 @@ TEST(Config, EveryKeyIsBoundToAMemberOfItsType) {
       case ConfigType::kRulesToggles:
         EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<RulesToggle>>>(key.bind)) << key.path;
         break;
+      case ConfigType::kCorrelations:
+        EXPECT_TRUE(std::holds_alternative<ConfigField<std::vector<FleetCorrelation>>>(key.bind)) << key.path;
+        break;
       case ConfigType::kStringMap:
         EXPECT_TRUE(
             (std::holds_alternative<ConfigField<std::vector<std::pair<std::string, std::string>>>>(key.bind)))
@@ -223,6 +227,43 @@ TEST(Config, BadValuesAreRejectedWithTheKey) {
     ASSERT_FALSE(c.ok()) << yaml;
     EXPECT_NE(c.status().message().find("'" + key + "'"), std::string::npos) << c.status().message();
     EXPECT_GT(c.status().where().line, 0) << yaml;
+  }
+}
+
+// fleet.correlations: every entry key read; unknown or missing keys and
+// bad values are errors at their line.
+TEST(Config, FleetCorrelationsLoad) {
+  TempFile f("fleet:\n  correlations:\n    - name: Same binary\n      rule: Exec from tmp\n"
+             "      key: proc.exepath\n      nodes: 3\n      window: 1m\n      priority: CRITICAL\n");
+  auto c = load_config({f.path(), {}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  ASSERT_EQ(c->fleet.correlations.size(), 1u);
+  const FleetCorrelation& k = c->fleet.correlations[0];
+  EXPECT_EQ(k.name, "Same binary");
+  EXPECT_EQ(k.rule, "Exec from tmp");
+  EXPECT_EQ(k.key, "proc.exepath");
+  EXPECT_EQ(k.nodes, 3u);
+  EXPECT_EQ(k.window, std::chrono::minutes(1));
+  EXPECT_EQ(k.priority, "critical");
+  EXPECT_TRUE(load_config({})->fleet.correlations.empty());
+}
+
+TEST(Config, FleetCorrelationErrorsNameTheLine) {
+  const std::string head = "fleet:\n  correlations:\n    - name: Same binary\n      rule: R\n      key: fd.name\n";
+  for (const auto& [yaml, what, line] : std::vector<std::tuple<std::string, std::string, int>>{
+           {head + "      nodes: 2\n      window: 1m\n      priority: critical\n      nodez: 3\n", "unknown key 'nodez'", 9},
+           {head + "      nodes: 0\n      window: 1m\n      priority: critical\n", "nodes '0'", 6},
+           {head + "      nodes: 2\n      window: soon\n      priority: critical\n", "not a duration", 7},
+           {head + "      nodes: 2\n      window: 1m\n      priority: loud\n", "'loud' is not a priority", 8},
+           {head + "      nodes: 2\n      window: 1m\n", "entry needs priority:", 3},
+       }) {
+    TempFile f(yaml);
+    auto c = load_config({f.path(), {}});
+    ASSERT_FALSE(c.ok()) << yaml;
+    EXPECT_NE(c.status().message().find("'fleet.correlations'"), std::string::npos) << c.status().message();
+    EXPECT_NE(c.status().message().find(what), std::string::npos) << c.status().message();
+    EXPECT_EQ(c.status().where().file, f.path());
+    EXPECT_EQ(c.status().where().line, line) << yaml;
   }
 }
 

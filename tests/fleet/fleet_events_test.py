@@ -22,6 +22,9 @@ remote domain (vm.name = the node).
      Kestrel-Run/Kestrel-Seq, new Nats-Msg-Id, as a redelivery would
      bring it): the central counts them as duplicates and prints no alert
      more.
+  Central 1 also has two fleet.correlations over the read rule keyed on
+     fd.name: with nodes: 2 it raises exactly one alert per distinct file
+     both nodes read, naming both nodes; with nodes: 3 none.
   7. node-c runs live on the eBPF probe for 4 s; one of its middle
      messages is deleted from the stream; a new central counts exactly
      the records it held as node-c's gap (received + gap = published) and
@@ -54,6 +57,24 @@ RULE = """- rule: Fleet events workload read by cat
   output: workload file event (evt=%evt.type file=%fd.name proc=%proc.name node=%vm.name id=%vm.id host=%machine.hostname)
   priority: NOTICE
 """
+# Central 1's fleet.correlations (app/fleet_correlator.h): the same file
+# read on two nodes (one alert per file), and on three (never: two nodes).
+CORRELATIONS = """fleet:
+  correlations:
+    - name: Same file read on two nodes
+      rule: Fleet events workload read by cat
+      key: fd.name
+      nodes: 2
+      window: 1m
+      priority: CRITICAL
+    - name: Same file read on three nodes
+      rule: Fleet events workload read by cat
+      key: fd.name
+      nodes: 3
+      window: 1m
+      priority: CRITICAL
+"""
+CORRELATION_RULES = ("Same file read on two nodes", "Same file read on three nodes")
 children = []
 failures = []
 
@@ -205,9 +226,13 @@ def main():
     json_out = ["-o", "json_output=true", "-o", "stdout_output.enabled=true"]
     capture = os.path.join(FIXTURES, "host.kcap.gz")
 
-    def central(tag):
+    correlations = os.path.join(WORK, "correlations.yaml")
+    with open(correlations, "w") as f:
+        f.write(CORRELATIONS)
+
+    def central(tag, config=()):
         out, log = os.path.join(WORK, f"central-{tag}.out"), os.path.join(WORK, f"central-{tag}.log")
-        p = start([KESTREL, "-r", rules, "-o", "engine.kind=none", "-o", "nats.consume_events=true",
+        p = start([KESTREL, *config, "-r", rules, "-o", "engine.kind=none", "-o", "nats.consume_events=true",
                    "-o", "nats.publish_alerts=false", "-o", "nats.node=central", "--stats", *json_out, *bus], out, log)
         until(f"central {tag} capturing", lambda: "kestrel: capturing" in open(log).read(), 20, p)
         return p, out, log
@@ -231,13 +256,15 @@ def main():
         time.sleep(1.5)  # a duplicate arriving late would show now
 
     # Phase 1: two nodes, one central.
-    c1, c1_out, c1_log = central("1")
+    c1, c1_out, c1_log = central("1", ["-c", correlations])
     own = {n: node(n) for n in ("node-a", "node-b")}
     counts = {n: len(a) for n, a in own.items()}
     check(all(c > 0 for c in counts.values()), f"the nodes' own alerts: {counts}")
     wait_alerts(c1_out, counts, c1)
     stop(c1)
     got = alerts_in(c1_out)
+    correlated = [a for a in got if a["rule"] in CORRELATION_RULES]
+    got = [a for a in got if a["rule"] not in CORRELATION_RULES]
     hostname = own["node-a"][0]["output_fields"].get("machine.hostname") if own["node-a"] else None
     for n, c in counts.items():
         mine = [a for a in got if a["output_fields"].get("vm.name") == n]
@@ -252,6 +279,20 @@ def main():
     check(len(got) == sum(counts.values()), f"central 1 printed {len(got)} alerts, expected {sum(counts.values())}")
     log1 = open(c1_log).read()
     check("is node 'node-a'" in log1 and "is node 'node-b'" in log1, "central 1 did not log both nodes' domains")
+    # The correlations: one alert per file both nodes' read rule named.
+    def files_read(alerts):
+        return {a["output_fields"]["fd.name"] for a in alerts if a["rule"] == "Fleet events workload read by cat"}
+    both = files_read(own["node-a"]) & files_read(own["node-b"])
+    two = [a for a in correlated if a["rule"] == CORRELATION_RULES[0]]
+    check(both and sorted(a["output_fields"].get("fd.name") for a in two) == sorted(both),
+          f"central 1: correlation alerts for {sorted(a['output_fields'].get('fd.name') for a in two)}, "
+          f"expected one for each of {sorted(both)}")
+    check(all(a["output_fields"].get("fleet.nodes") == "node-a, node-b" and a["priority"] == "Critical"
+              and "on 2 nodes within 1m (node-a, node-b)" in a["output"] for a in two),
+          f"central 1: correlation alerts do not name both nodes: {two[:2]}")
+    check(not [a for a in correlated if a["rule"] == CORRELATION_RULES[1]],
+          "central 1: the three-node correlation raised with two nodes")
+    check(f"correlation_alerts: {len(both)}" in log1, f"central 1's --stats does not count {len(both)} correlation alerts")
 
     # Phase 2: node-a runs again while the central is away; the durable
     # consumer gives the new central exactly what it had not taken.
