@@ -17,8 +17,11 @@ and line, where one crosses a forbidden direction:
   engine       engine/ — foundations, state and the sources core; never
                outputs, a source implementation, the plugin host or app
   fleet        fleet/ — the NATS bus, its node status message and the `nats`
-               source: foundations, state and the sources core (as a source
-               implementation); never the engine, outputs or app
+               sources: foundations, state and the sources core (as a source
+               implementation), and sources/remote, whose stream decoder and
+               remote domains the bus's event-stream reader shares with VM
+               guests (one implementation of "a remote stream becomes a
+               domain"); never the engine, outputs or app
   outputs      outputs/ — the engine (its Alert), foundations and the fleet
                bus (the NATS output); never state, sources, other
                implementations or app
@@ -47,7 +50,7 @@ ALLOWED = {
     "sources/remote": FOUNDATIONS | SOURCES_CORE | {"state"},
     "plugins": FOUNDATIONS | SOURCES_CORE | {"state", "engine"},
     "engine": FOUNDATIONS | SOURCES_CORE | {"state"},
-    "fleet": FOUNDATIONS | SOURCES_CORE | {"state"},
+    "fleet": FOUNDATIONS | SOURCES_CORE | {"state", "sources/remote"},
     "outputs": FOUNDATIONS | {"engine", "fleet"},
 }
 UNRESTRICTED = {"app", "tests", "bench", "scripts", "driverkit"}
