@@ -1,11 +1,12 @@
 #include "app/collector.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <nats/nats.h>
 
@@ -534,11 +535,22 @@ void Collector::on_tick(const PipelineSummary& running) {
   if (webserver_) webserver_->publish(std::move(snapshot));
 }
 
+// One write(2) per line on an O_APPEND descriptor: a reader tailing the
+// file (and Falco's consumers do) never sees half a line, however long the
+// line grows (an ofstream wrote lines longer than its buffer in pieces).
 void Collector::append_metrics_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  out.flush();
-  if (!out) log_ << "kestrel: metrics: cannot append to '" << path << "': " << std::strerror(errno) << "\n";
+  const std::string whole = line + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  ssize_t n = -1;
+  if (fd >= 0) {
+    do n = ::write(fd, whole.data(), whole.size());
+    while (n < 0 && errno == EINTR);
+  }
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (n != static_cast<ssize_t>(whole.size()))
+    log_ << "kestrel: metrics: cannot append to '" << path << "': "
+         << (n < 0 ? std::strerror(err) : "short write") << "\n";
 }
 
 // A source that failed (a plugin whose next_batch returned an error, a

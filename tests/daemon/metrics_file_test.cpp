@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -25,10 +26,14 @@ namespace {
 
 using kestrel::testing::Collector;
 
+// The file's complete lines: one the collector is still writing (no
+// newline yet) is left for the next read.
 std::vector<nlohmann::json> file_lines(const std::string& path) {
   std::vector<nlohmann::json> lines;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1)
+    lines.push_back(nlohmann::json::parse(text.substr(at, end - at)));
   return lines;
 }
 
