@@ -123,7 +123,10 @@ class Containerd:
             if self.cri:
                 cni = os.path.join(self.work, "cni")
                 os.makedirs(cni, exist_ok=True)
-                f.write('[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "%s"\n'
+                # restrict_oom_score_adj: the sandbox asks for oom_score_adj
+                # -998, which needs CAP_SYS_RESOURCE, and this host's bounding
+                # set lacks it (runc_within_bounding_set.py): clamp to our own.
+                f.write('[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "%s"\n  restrict_oom_score_adj = true\n'
                         '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "native"\n'
                         '[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "%s"\n  conf_dir = "%s"\n'
                         % (SANDBOX_IMAGE, cni, cni))

@@ -41,7 +41,6 @@ int main(int argc, char** argv) {
   sandbox.mutable_metadata()->set_name(pod);
   sandbox.mutable_metadata()->set_namespace_(ns);
   sandbox.mutable_metadata()->set_uid(uid);
-  sandbox.set_hostname(pod);
   (*sandbox.mutable_labels())["app"] = pod;
   auto* sc = sandbox.mutable_linux()->mutable_security_context();
   sc->mutable_namespace_options()->set_network(cri::NODE);  // no CNI here
