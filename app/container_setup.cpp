@@ -23,7 +23,8 @@ std::unique_ptr<ContainerStore> make_container_store(const KestrelConfig& config
   // moby), and Docker knows their names and images, containerd does not.
   if (!config.containers.containerd_socket.empty() && !config.containers.containerd_namespaces.empty())
     runtimes.push_back(std::make_unique<ContainerdRuntime>(config.containers.containerd_socket,
-                                                           config.containers.containerd_namespaces));
+                                                           config.containers.containerd_namespaces,
+                                                           /*cri_owns_k8s=*/!config.containers.cri_socket.empty()));
   if (runtimes.empty()) return nullptr;
   ContainerStoreOptions o;
   if (config.containers.cache_size > 0) o.capacity = config.containers.cache_size;

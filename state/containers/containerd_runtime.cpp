@@ -54,8 +54,8 @@ std::string event_container_id(const evs::Envelope& env, bool& gone) {
 
 }  // namespace
 
-ContainerdRuntime::ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces)
-    : socket_(std::move(socket_path)), namespaces_(std::move(namespaces)) {}
+ContainerdRuntime::ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces, bool cri_owns_k8s)
+    : socket_(std::move(socket_path)), namespaces_(std::move(namespaces)), cri_owns_k8s_(cri_owns_k8s) {}
 
 ContainerdRuntime::~ContainerdRuntime() = default;
 
@@ -158,6 +158,7 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
         sink(std::move(change));
         continue;
       }
+      if (cri_owns_k8s_ && env.namespace_() == "k8s.io") continue;  // the CRI's to describe
       LookupResult r = get_in(*c, env.namespace_(), id, Clock::now() + std::chrono::seconds(2));
       if (r.outcome != LookupOutcome::kFound) continue;
       change.kind = ContainerChange::Kind::kUpdated;

@@ -59,7 +59,13 @@ LookupResult CriRuntime::status(Client& client, std::string_view id, Clock::time
     cri::VersionRequest req;
     cri::VersionResponse resp;
     grpc::Status s = client.stub->Version(&ctx, req, &resp);
-    if (!s.ok()) return failed_call(s, "CRI Version on " + client.socket);
+    if (!s.ok()) {
+      LookupResult out = failed_call(s, "CRI Version on " + client.socket);
+      // A containerd without its CRI plugin (Docker's own) on that socket:
+      // no CRI here, as if there were no socket; the next runtime answers.
+      if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) out.outcome = LookupOutcome::kUnavailable;
+      return out;
+    }
     type = cri_container_type(resp.runtime_name());
     std::lock_guard lock(client.mu);
     client.type = type;
