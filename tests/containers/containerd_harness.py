@@ -89,6 +89,20 @@ def write_oci_archive(path, ref, cmd=("/bin/sh",)):
         f.write(_tar_bytes(layout))
 
 
+def unmount_under(path):
+    """Unmounts whatever is mounted below `path`, deepest first. The CRI
+    plugin mounts a tmpfs /dev/shm per pod sandbox under its state dir;
+    killing the tasks (as stop() does) leaves it mounted, and the work dir
+    could then never be removed."""
+    prefix = path.rstrip("/") + "/"
+    with open("/proc/self/mounts") as f:
+        points = [line.split()[1].replace("\\040", " ") for line in f]
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        r = subprocess.run(["umount", point], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise HarnessError("umount %s: %s" % (point, r.stderr.strip()))
+
+
 class Containerd:
     def __init__(self, work, namespace, cri=False):
         self.work = os.path.abspath(work)
@@ -107,6 +121,7 @@ class Containerd:
     def start(self):
         os.makedirs(self.work, exist_ok=True)
         stop_pid_file(os.path.join(self.work, "containerd.pid"))
+        unmount_under(self.work)  # a run that was killed before stop()
         for d in ("root", "state", "opt"):
             subprocess.run(["rm", "-rf", os.path.join(self.work, d)], check=False)
         for s in (self.sock, self.sock + ".ttrpc"):
@@ -164,3 +179,4 @@ class Containerd:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+        unmount_under(self.work)
