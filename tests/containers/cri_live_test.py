@@ -20,7 +20,7 @@ container.image / .repository / .tag, container.type "containerd" (the
 Version RPC's runtime_name; containerd's own API would have said "cri",
 so this also shows the CRI is asked first), container.privileged,
 container.start_ts, container.mounts, k8s.pod.name / k8s.ns.name /
-k8s.pod.uid from the pod's sandbox; from the metrics, no failed lookup.
+k8s.pod.uid and k8s.pod.label[app] from the pod's sandbox; from the metrics, no failed lookup.
 Fails, never skips, when containerd, ctr or busybox is missing or a pod
 cannot start.
 
@@ -49,7 +49,7 @@ TEST_RULES = """
     container.image.tag=%%container.image.tag container.image=%%container.image container.type=%%container.type
     container.privileged=%%container.privileged container.start_ts=%%container.start_ts
     container.mounts=%%container.mounts k8s.pod.name=%%k8s.pod.name k8s.ns.name=%%k8s.ns.name
-    k8s.pod.uid=%%k8s.pod.uid container.full_id=%%container.full_id proc.name=%%proc.name)
+    k8s.pod.uid=%%k8s.pod.uid k8s.pod.label.app=%%k8s.pod.label[app] container.full_id=%%container.full_id proc.name=%%proc.name)
   priority: WARNING
   tags: [kestrel_test]
 """ % RULE
@@ -113,6 +113,8 @@ def main():
         check(f.get("container.type") == "containerd",
               "%s: container.type containerd, the CRI's runtime_name (got %r)" % (name, f.get("container.type")))
         check_container_fields(check, name, f, IMAGE, "docker.io/kestrel-test/busybox", privileged, (pod, ns, uid))
+        check(f.get("k8s.pod.label[app]") == pod,
+              "%s: k8s.pod.label[app], the sandbox's label (got %r)" % (name, f.get("k8s.pod.label[app]")))
         mounts = str(f.get("container.mounts"))
         if mount:
             check(hostdir + ":/data:ro:false:rprivate" in mounts,
