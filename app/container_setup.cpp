@@ -1,6 +1,7 @@
 #include "app/container_setup.h"
 
 #include "state/containers/containerd_runtime.h"
+#include "state/containers/cri_runtime.h"
 #include "state/containers/docker_runtime.h"
 
 namespace kestrel {
@@ -12,11 +13,18 @@ std::unique_ptr<ContainerStore> make_container_store(const KestrelConfig& config
     runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.docker_socket, "docker"));
   if (!config.containers.podman_socket.empty())
     runtimes.push_back(std::make_unique<DockerRuntime>(config.containers.podman_socket, "podman"));
+  // Before containerd's own API: a Kubernetes container is in both, and
+  // the CRI names its pod directly (containerd only through labels).
+  if (config.containers.cri_socket == "auto")
+    runtimes.push_back(std::make_unique<CriRuntime>(default_cri_sockets()));
+  else if (!config.containers.cri_socket.empty())
+    runtimes.push_back(std::make_unique<CriRuntime>(std::vector<std::string>{config.containers.cri_socket}));
   // After Docker: Docker's own containers are also containerd's (namespace
   // moby), and Docker knows their names and images, containerd does not.
   if (!config.containers.containerd_socket.empty() && !config.containers.containerd_namespaces.empty())
     runtimes.push_back(std::make_unique<ContainerdRuntime>(config.containers.containerd_socket,
-                                                           config.containers.containerd_namespaces));
+                                                           config.containers.containerd_namespaces,
+                                                           /*cri_owns_k8s=*/!config.containers.cri_socket.empty()));
   if (runtimes.empty()) return nullptr;
   ContainerStoreOptions o;
   if (config.containers.cache_size > 0) o.capacity = config.containers.cache_size;

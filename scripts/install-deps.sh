@@ -94,8 +94,44 @@ unpack_containerd_protos() {
   echo "install-deps: containerd API protos unpacked into $CONTAINERD_PROTO_ROOT/src"
 }
 
+# The CRI API (state/containers/cri_*): k8s.io/cri-api's runtime/v1 api.proto
+# is in no Debian binary package, but containerd's source package vendors it.
+# `apt-get source --download-only` fetches that source through a private
+# deb-src list (apt checks the .dsc and the tarballs against the signed
+# Sources index); only api.proto is extracted, at its Go import path in
+# the same tree. ~2 MB (the orig tarball) plus the Sources index (~10 MB).
+CRI_PROTO=src/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto
+cri_proto_present() { [[ -f $CONTAINERD_PROTO_ROOT/$CRI_PROTO ]]; }
+unpack_cri_proto() {
+  local tmp apt_opts orig
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/src"
+  chmod -R 755 "$tmp"
+  if id _apt >/dev/null 2>&1; then chown -R _apt "$tmp"; fi  # apt downloads as _apt
+  echo "deb-src http://deb.debian.org/debian bookworm main" >"$tmp/sources.list"
+  apt_opts=(-qq -o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+            -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache")
+  if ! apt-get "${apt_opts[@]}" update ||
+     ! (cd "$tmp/src" && apt-get "${apt_opts[@]}" source --download-only containerd); then
+    echo "install-deps: could not fetch containerd's Debian source package (for the CRI api.proto)" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  orig=$(ls "$tmp"/src/containerd_*.orig.tar.* | head -1)
+  if ! tar -xf "$orig" -C "$tmp/src" --wildcards --strip-components=1 '*/vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto'; then
+    echo "install-deps: $orig has no vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  mkdir -p "$(dirname "$CONTAINERD_PROTO_ROOT/$CRI_PROTO")"
+  mv "$tmp/src/vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto" "$CONTAINERD_PROTO_ROOT/$CRI_PROTO"
+  rm -rf "$tmp"
+  echo "install-deps: CRI api.proto (from $(basename "$orig")) unpacked into $CONTAINERD_PROTO_ROOT/$CRI_PROTO"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   containerd_protos_present || unpack_containerd_protos
+  cri_proto_present || unpack_cri_proto
   echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
   exit 0
 fi
@@ -105,3 +141,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 containerd_protos_present || unpack_containerd_protos
+cri_proto_present || unpack_cri_proto

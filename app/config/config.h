@@ -209,7 +209,7 @@ struct KestrelConfig {
   } remote;
   struct {
     bool enabled{}, watch_events{};
-    std::string docker_socket, podman_socket, containerd_socket;
+    std::string docker_socket, podman_socket, containerd_socket, cri_socket;
     std::vector<std::string> containerd_namespaces;
     std::chrono::milliseconds lookup_timeout{};
     uint64_t cache_size{};

@@ -318,6 +318,9 @@ const ConfigKey kKeys[] = {
      "podman's Docker-compatible API socket (\"\": none)"},
     {"containers.containerd_socket", ConfigType::kString, "/run/containerd/containerd.sock",
      KESTREL_FIELD(containers.containerd_socket), "containerd's gRPC API socket (\"\": none)"},
+    {"containers.cri_socket", ConfigType::kString, "auto", KESTREL_FIELD(containers.cri_socket),
+     "Kubernetes CRI socket (crictl's), asked before containerd's own API; auto: the first of "
+     "/run/containerd/containerd.sock, /run/crio/crio.sock, /var/run/cri-dockerd.sock that exists (\"\": none)"},
     {"containers.containerd_namespaces", ConfigType::kStringList, R"(["k8s.io", "moby", "default"])",
      KESTREL_FIELD(containers.containerd_namespaces),
      "containerd namespaces asked, in this order (Kubernetes' CRI, Docker's, ctr's and nerdctl's)"},

@@ -21,6 +21,18 @@ if(NOT KESTREL_GOCODE_SRC OR NOT EXISTS ${KESTREL_GOCODE_SRC}/github.com/gogo/pr
                       "run scripts/install-deps.sh, or pass -DKESTREL_GOCODE_SRC=<dir>")
 endif()
 
+# The CRI API (k8s.io/cri-api runtime/v1 api.proto, cri_runtime.h): in no
+# Debian binary package; scripts/install-deps.sh extracts it from
+# containerd's Debian source package, at its Go import path.
+find_path(KESTREL_CRI_PROTO_SRC
+  NAMES k8s.io/cri-api/pkg/apis/runtime/v1/api.proto
+  PATHS ${KESTREL_GOCODE_SRC} /usr/local/share/kestrel/gocode/src /usr/share/gocode/src
+  NO_DEFAULT_PATH)
+if(NOT KESTREL_CRI_PROTO_SRC)
+  message(FATAL_ERROR "CRI api.proto (k8s.io/cri-api/pkg/apis/runtime/v1/api.proto) not found under a gocode src dir: "
+                      "run scripts/install-deps.sh, or pass -DKESTREL_CRI_PROTO_SRC=<dir>")
+endif()
+
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CONTAINERD_GRPCPP REQUIRED IMPORTED_TARGET grpc++ protobuf)
 find_program(KESTREL_PROTOC protoc REQUIRED)
@@ -53,13 +65,31 @@ foreach(pair ${containerd_protos})
   list(APPEND containerd_copies ${copy})
 endforeach()
 
+# The CRI proto imports gogo.proto by its full Go path, containerd's by
+# "gogoproto/gogo.proto": one file under two names would define the gogoproto
+# extensions twice in protobuf's descriptor pool (a conflict at start-up).
+# Its copy imports the one name; every message and field number is the
+# CRI's own.
+set(cri_proto_name k8s.io/cri-api/pkg/apis/runtime/v1/api.proto)
+set(cri_proto_copy ${containerd_proto_dir}/${cri_proto_name})
+get_filename_component(cri_proto_copy_dir ${cri_proto_copy} DIRECTORY)
+add_custom_command(
+  OUTPUT ${cri_proto_copy}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${cri_proto_copy_dir}
+  COMMAND sed -e "s,github.com/gogo/protobuf/gogoproto/gogo.proto,gogoproto/gogo.proto,"
+          ${KESTREL_CRI_PROTO_SRC}/${cri_proto_name} > ${cri_proto_copy}
+  DEPENDS ${KESTREL_CRI_PROTO_SRC}/${cri_proto_name}
+  COMMENT "CRI proto ${cri_proto_name} (gogo.proto import path)")
+list(APPEND containerd_copies ${cri_proto_copy})
+list(APPEND containerd_protos "${cri_proto_name}=${cri_proto_name}")
+
 foreach(pair ${containerd_protos})
   string(REPLACE "=" ";" parts ${pair})
   list(GET parts 1 name)
   string(REGEX REPLACE "\\.proto$" "" stem ${name})
   set(outs ${containerd_gen_dir}/${stem}.pb.cc ${containerd_gen_dir}/${stem}.pb.h)
   set(plugin_args)
-  if(name MATCHES "/api/services/")  # only the services get gRPC stubs
+  if(name MATCHES "/api/services/|^k8s.io/cri-api/")  # only the services get gRPC stubs
     list(APPEND outs ${containerd_gen_dir}/${stem}.grpc.pb.cc ${containerd_gen_dir}/${stem}.grpc.pb.h)
     set(plugin_args --grpc_out=${containerd_gen_dir} --plugin=protoc-gen-grpc=${KESTREL_GRPC_CPP_PLUGIN})
   endif()

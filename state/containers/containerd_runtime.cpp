@@ -1,7 +1,6 @@
 #include "state/containers/containerd_runtime.h"
 
 #include <grpcpp/grpcpp.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <thread>
@@ -11,6 +10,7 @@
 #include "github.com/containerd/containerd/api/services/events/v1/events.grpc.pb.h"
 #include "state/containers/containerd_container.h"
 #include "state/containers/docker_inspect.h"
+#include "state/containers/grpc_lookup.h"
 #include "state/containers/kubernetes_labels.h"
 
 namespace kestrel {
@@ -28,33 +28,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool socket_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-// gRPC takes deadlines on the system clock only.
-std::chrono::system_clock::time_point wall_deadline(Clock::time_point deadline) {
-  return std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
-}
-
 // containerd keys every request by this header.
 void set_namespace(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
-
-LookupResult failed(const grpc::Status& s, std::string what) {
-  LookupResult out;
-  switch (s.error_code()) {
-    case grpc::StatusCode::DEADLINE_EXCEEDED: out.outcome = LookupOutcome::kTimeout; break;
-    case grpc::StatusCode::UNAVAILABLE: out.outcome = LookupOutcome::kUnavailable; break;
-    default: out.outcome = LookupOutcome::kError; break;
-  }
-  out.error = std::move(what) + ": " + std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
-  return out;
-}
-
-void sleep_unless_stopped(const std::atomic<bool>& stop, int tenths) {
-  for (int i = 0; i < tenths && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
 
 // The id an event names, "" for topics other than the container ones.
 std::string event_container_id(const evs::Envelope& env, bool& gone) {
@@ -79,22 +54,16 @@ std::string event_container_id(const evs::Envelope& env, bool& gone) {
 
 }  // namespace
 
-ContainerdRuntime::ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces)
-    : socket_(std::move(socket_path)), namespaces_(std::move(namespaces)) {}
+ContainerdRuntime::ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces, bool cri_owns_k8s)
+    : socket_(std::move(socket_path)), namespaces_(std::move(namespaces)), cri_owns_k8s_(cri_owns_k8s) {}
 
 ContainerdRuntime::~ContainerdRuntime() = default;
 
 std::shared_ptr<ContainerdRuntime::Client> ContainerdRuntime::client() {
   std::lock_guard lock(mu_);
   if (client_) return client_;
-  grpc::ChannelArguments args;
-  // gRPC's default reconnect backoff grows to two minutes: containerd
-  // restarting would leave lookups failing long after it is back.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   auto c = std::make_shared<Client>();
-  c->channel = grpc::CreateCustomChannel("unix:" + socket_, grpc::InsecureChannelCredentials(), args);
+  c->channel = unix_channel(socket_);
   c->containers = ctr::Containers::NewStub(c->channel);
   c->events = evs::Events::NewStub(c->channel);
   client_ = c;
@@ -115,7 +84,7 @@ LookupResult ContainerdRuntime::get_in(Client& client, const std::string& ns, st
     out.outcome = LookupOutcome::kNotFound;
     return out;
   }
-  if (!s.ok()) return failed(s, "Containers.Get " + std::string(id) + " in namespace " + ns);
+  if (!s.ok()) return failed_call(s, "Containers.Get " + std::string(id) + " in namespace " + ns);
   out.outcome = LookupOutcome::kFound;
   out.info = containerd_container_info(resp.container(), ns);
   // A CRI container's pod labels are its sandbox's own labels. Extra:
@@ -189,6 +158,7 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
         sink(std::move(change));
         continue;
       }
+      if (cri_owns_k8s_ && env.namespace_() == "k8s.io") continue;  // the CRI's to describe
       LookupResult r = get_in(*c, env.namespace_(), id, Clock::now() + std::chrono::seconds(2));
       if (r.outcome != LookupOutcome::kFound) continue;
       change.kind = ContainerChange::Kind::kUpdated;

@@ -10,6 +10,10 @@
 //   watch:   /containerd.services.events.v1.Events/Subscribe filtered to
 //            the namespaces' /containers/ topics: create and update
 //            re-read the record, delete forgets.
+// With a CRI runtime configured (cri_runtime.h), the CRI owns Kubernetes'
+// containers: create/update events in the "k8s.io" namespace are not
+// turned into metadata (the first event's lookup then asks the CRI, which
+// names the pod itself), only deletes are passed on.
 // The C++ is generated from containerd's own .proto files at build time
 // (containerd_api.cmake). No socket: inspect answers kUnavailable at once
 // and no connection is attempted (a stat() only).
@@ -26,7 +30,7 @@ namespace kestrel {
 
 class ContainerdRuntime final : public ContainerRuntime {
  public:
-  ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces);
+  ContainerdRuntime(std::string socket_path, std::vector<std::string> namespaces, bool cri_owns_k8s = false);
   ~ContainerdRuntime() override;
 
   std::string_view name() const override { return "containerd"; }
@@ -41,6 +45,7 @@ class ContainerdRuntime final : public ContainerRuntime {
 
   std::string socket_;
   std::vector<std::string> namespaces_;
+  bool cri_owns_k8s_;
   std::mutex mu_;
   std::shared_ptr<Client> client_;
 };

@@ -1,9 +1,12 @@
 """A private containerd for tests (containerd_live_test.py).
 
 Debian's containerd binary started standalone: root, state, gRPC and ttrpc
-sockets, plugin dir all under one work directory, the CRI plugin off, so
-nothing on the machine changes and a system containerd (if any) is not
-touched. Images come from an OCI image layout this module writes from a
+sockets, plugin dir all under one work directory, so nothing on the machine
+changes and a system containerd (if any) is not touched. The CRI plugin is
+off, or on (cri=True, cri_live_test.py): then its pods' sandbox ("pause")
+container is SANDBOX_IMAGE, a busybox image whose default command sleeps,
+its snapshotter is "native" too, and CNI is pointed at empty directories
+under the work dir (the test's pods use the host's network). Images come from an OCI image layout this module writes from a
 busybox-static rootfs and `ctr images import`s (no registry); containers
 use the "native" snapshotter (plain copies: no overlayfs on overlayfs).
 """
@@ -20,6 +23,7 @@ from docker_harness import BUSYBOX, HarnessError, log_tail, run_tool, stop_pid_f
 
 CONTAINERD, CTR = "/usr/bin/containerd", "/usr/bin/ctr"
 IMAGE = "docker.io/kestrel-test/busybox:1.0"
+SANDBOX_IMAGE = "docker.io/kestrel-test/pause:1.0"
 
 
 def require_tools():
@@ -43,7 +47,7 @@ def _add_bytes(t, name, data, mode=0o644):
     t.addfile(info, io.BytesIO(data))
 
 
-def write_oci_archive(path, ref):
+def write_oci_archive(path, ref, cmd=("/bin/sh",)):
     """An OCI image layout tar with one layer (busybox and a marker file), named `ref`."""
     def rootfs(t):
         for d in ("bin", "etc", "tmp", "proc", "sys", "dev", "data"):
@@ -63,7 +67,7 @@ def write_oci_archive(path, ref):
 
     layer_digest, layer = blob(_tar_bytes(rootfs))
     config_digest, config = blob(json.dumps({
-        "architecture": "amd64", "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+        "architecture": "amd64", "os": "linux", "config": {"Cmd": list(cmd)},
         "rootfs": {"type": "layers", "diff_ids": [layer_digest]}}).encode())
     manifest_digest, manifest = blob(json.dumps({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -85,9 +89,24 @@ def write_oci_archive(path, ref):
         f.write(_tar_bytes(layout))
 
 
+def unmount_under(path):
+    """Unmounts whatever is mounted below `path`, deepest first. The CRI
+    plugin mounts a tmpfs /dev/shm per pod sandbox under its state dir;
+    killing the tasks (as stop() does) leaves it mounted, and the work dir
+    could then never be removed."""
+    prefix = path.rstrip("/") + "/"
+    with open("/proc/self/mounts") as f:
+        points = [line.split()[1].replace("\\040", " ") for line in f]
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        r = subprocess.run(["umount", point], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise HarnessError("umount %s: %s" % (point, r.stderr.strip()))
+
+
 class Containerd:
-    def __init__(self, work, namespace):
+    def __init__(self, work, namespace, cri=False):
         self.work = os.path.abspath(work)
+        self.cri = cri
         self.sock = os.path.join(self.work, "containerd.sock")
         self.namespace = namespace
         self.proc = None
@@ -102,6 +121,7 @@ class Containerd:
     def start(self):
         os.makedirs(self.work, exist_ok=True)
         stop_pid_file(os.path.join(self.work, "containerd.pid"))
+        unmount_under(self.work)  # a run that was killed before stop()
         for d in ("root", "state", "opt"):
             subprocess.run(["rm", "-rf", os.path.join(self.work, d)], check=False)
         for s in (self.sock, self.sock + ".ttrpc"):
@@ -109,11 +129,22 @@ class Containerd:
                 os.unlink(s)
         config = os.path.join(self.work, "config.toml")
         with open(config, "w") as f:
-            f.write('version = 2\nroot = "%s"\nstate = "%s"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            f.write('version = 2\nroot = "%s"\nstate = "%s"\n%s\n'
                     '[grpc]\n  address = "%s"\n[ttrpc]\n  address = "%s.ttrpc"\n'
                     '[plugins."io.containerd.internal.v1.opt"]\n  path = "%s"\n'
-                    % (os.path.join(self.work, "root"), os.path.join(self.work, "state"), self.sock, self.sock,
+                    % (os.path.join(self.work, "root"), os.path.join(self.work, "state"),
+                       "" if self.cri else 'disabled_plugins = ["io.containerd.grpc.v1.cri"]', self.sock, self.sock,
                        os.path.join(self.work, "opt")))
+            if self.cri:
+                cni = os.path.join(self.work, "cni")
+                os.makedirs(cni, exist_ok=True)
+                # restrict_oom_score_adj: the sandbox asks for oom_score_adj
+                # -998, which needs CAP_SYS_RESOURCE, and this host's bounding
+                # set lacks it (runc_within_bounding_set.py): clamp to our own.
+                f.write('[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "%s"\n  restrict_oom_score_adj = true\n'
+                        '[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "native"\n'
+                        '[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "%s"\n  conf_dir = "%s"\n'
+                        % (SANDBOX_IMAGE, cni, cni))
         log = open(os.path.join(self.work, "containerd.log"), "w")
         self.proc = subprocess.Popen([CONTAINERD, "--config", config], stdout=log, stderr=subprocess.STDOUT,
                                      close_fds=True)
@@ -126,6 +157,10 @@ class Containerd:
                 archive = os.path.join(self.work, "image.oci.tar")
                 write_oci_archive(archive, IMAGE)
                 self.ctr("images", "import", "--snapshotter", "native", archive)
+                if self.cri:
+                    pause = os.path.join(self.work, "pause.oci.tar")
+                    write_oci_archive(pause, SANDBOX_IMAGE, ("/bin/sleep", "3600"))
+                    self.ctr("images", "import", "--snapshotter", "native", pause)
                 return
             time.sleep(0.1)
         raise HarnessError("containerd did not answer on %s within 30 s: %s" % (self.sock, self.log_tail()))
@@ -144,3 +179,4 @@ class Containerd:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+        unmount_under(self.work)

@@ -183,7 +183,9 @@ def start_kestrel(kestrel, work, rules, pod_init, docker_sock, extra=()):
     for r in rules:
         args += ["-r", r]
     args += ["-o", "json_output=true", "-o", "engine.gvisor.enabled=true", "-o", "engine.gvisor.config=" + pod_init,
-             "-o", "containers.docker_socket=" + docker_sock, "-o", "containers.podman_socket=\"\"", *extra]
+             "-o", "containers.docker_socket=" + docker_sock, "-o", "containers.podman_socket=\"\"",
+             # No CRI socket unless a test names one (its default probes the host's).
+             "-o", "containers.cri_socket=\"\"", *extra]
     proc = subprocess.Popen(args, stdout=open(out_path, "w"), stderr=open(err_path, "w"))
     for _ in range(1200):
         if "kestrel: capturing" in open(err_path).read():
