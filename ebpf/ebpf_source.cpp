@@ -142,12 +142,20 @@ Status EbpfSource::update_kernel_filters(const KernelFilterSet& filters) {
 }
 
 SourceStats EbpfSource::stats() const {
+  // The by-type split of buffer_full before its total: the probe counts a
+  // drop in the total first, so read in this order every category stays
+  // within the total while drops go on (Falco's categories are a split).
+  std::vector<uint64_t> buffer_full_by_type;
+  {
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    buffer_full_by_type = probe_ ? probe_->buffer_full_per_type() : final_buffer_full_;
+  }
   SourceStats s = ring_source_stats(counters_, drops_per_cpu());
+  s.buffer_full_by_type = std::move(buffer_full_by_type);
   std::lock_guard<std::mutex> lock(probe_mu_);
   const std::vector<uint64_t>& filtered = probe_ ? probe_->filtered_per_type() : final_filtered_;
   for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
     if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
-  s.buffer_full_by_type = probe_ ? probe_->buffer_full_per_type() : final_buffer_full_;
   if (probe_ && options_.cpus_per_buffer == 1) s.events_per_cpu = ring_events(counters_, probe_->ring_fds().size());
   if (options_.bpf_run_time_stats && probe_)
     for (auto& p : probe_->program_stats()) s.bpf_programs.push_back({std::move(p.kernel_name), p.run_count, p.run_time_ns});

@@ -205,9 +205,16 @@ std::vector<uint64_t> KmodSource::read_buffer_full_locked() const {
 }
 
 SourceStats KmodSource::stats() const {
+  // The by-type split before the total, as the eBPF source does: the module
+  // counts the total first, so each category stays within it.
+  std::vector<uint64_t> buffer_full_by_type;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    buffer_full_by_type = rings_.empty() ? final_buffer_full_ : read_buffer_full_locked();
+  }
   SourceStats s = ring_source_stats(counters_, drops_per_cpu());
+  s.buffer_full_by_type = std::move(buffer_full_by_type);
   std::lock_guard<std::mutex> lock(mu_);
-  s.buffer_full_by_type = rings_.empty() ? final_buffer_full_ : read_buffer_full_locked();
   if (!rings_.empty()) s.events_per_cpu = ring_events(counters_, rings_.size());  // a ring per CPU
   return s;
 }
