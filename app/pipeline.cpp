@@ -225,10 +225,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     }
     if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
-      summary.sources = mux_.reports();
-      if (correlator_) summary.correlations = correlator_->stats();
-      summary.outputs = outputs_.stats();
-      summary.state = table_.stats();
+      fill_counters(summary);
       on_tick_(summary);
       next_tick = std::chrono::steady_clock::now() + tick_interval_;
     }
@@ -242,11 +239,15 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     if (summary.recording.ok()) summary.recording = closed;
     summary.not_recorded = recorder_->not_written();
   }
+  fill_counters(summary);
+  return summary;
+}
+
+void Pipeline::fill_counters(PipelineSummary& summary) const {
   summary.sources = mux_.reports();
   if (correlator_) summary.correlations = correlator_->stats();
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
-  return summary;
 }
 
 void print_source_counters(std::ostream& out, const PipelineSummary& s) {

@@ -161,6 +161,8 @@ class Pipeline : private EventPrejudge {
  private:
   void use_domain_users(engine::eval::RuleEngine& rules);
   void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+  // The summary's running counters (sources, correlations, outputs, state), for a tick and the end.
+  void fill_counters(PipelineSummary& summary) const;
 
   // EventPrejudge (see the class comment).
   const EventTypeSet& judged_types() const override { return judged_types_; }

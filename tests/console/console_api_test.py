@@ -20,8 +20,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_checks import check, failures, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from testkit import check, failures, free_port  # noqa: E402
 
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 

@@ -27,15 +27,14 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_checks import check, failures, free_port  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from testkit import check, failures, free_port, stop_process, until  # noqa: E402
 
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 NODE = "node-r"
@@ -47,35 +46,10 @@ def get_json(url):
         return json.loads(r.read())
 
 
-def until(what, fn, timeout, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = fn()
-            if v:
-                return v
-        except (OSError, ValueError):
-            pass
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
 def start(args, log):
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(log, "w"), close_fds=True)
     children.append(p)
     return p
-
-
-def stop(p, timeout=15):
-    if p.poll() is None:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def write_driver_index(directory):
@@ -171,11 +145,11 @@ def main():
     except RuntimeError as e:
         print(e, flush=True)
     compare(node_row(central_port), published, printed, "central")
-    stop(central)
+    stop_process(central)
     central_text = open(central_log).read()
     check(re.search(r"fleet: \d+ node statuses received, 0 malformed, 0 not stored", central_text) is not None,
           "the central's summary counts statuses received and none lost: " + central_text[-1500:])
-    stop(nats)
+    stop_process(nats)
 
     # After a restart, without the bus: the store's nodes table.
     fifo = os.path.join(WORK, "idle.fifo")

@@ -14,12 +14,15 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import time
 
 DOCKERD, DOCKER, RUNSC, BUSYBOX = "/usr/sbin/dockerd", "/usr/bin/docker", "/usr/bin/runsc", "/bin/busybox"
 IMAGE = "kestrel-test/busybox:1.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from testkit import json_alerts, stop_process  # noqa: E402,F401 (json_alerts: for the tests that import this harness)
 
 
 class HarnessError(Exception):
@@ -197,22 +200,9 @@ def start_kestrel(kestrel, work, rules, pod_init, docker_sock, extra=()):
     raise HarnessError("kestrel did not start capturing in 120 s: " + open(err_path).read())
 
 
-def stop_kestrel(proc, timeout=60):
-    """SIGTERM (kestrel flushes its outputs and exits 0), then SIGKILL if it has not ended in `timeout` s;
-    returns its exit status. Safe to call again, and on a process that already ended."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
-
-
-def json_alerts(out_path):
-    """The JSON alerts kestrel wrote to `out_path` (lines that are not JSON objects are left out)."""
-    return [json.loads(line) for line in open(out_path) if line.startswith("{")]
+def stop_kestrel(proc):
+    """SIGTERM (kestrel flushes its outputs and exits 0), SIGKILL after 60 s; returns its exit status."""
+    return stop_process(proc, signal.SIGTERM, timeout=60)
 
 
 def generate_pod_init(kestrel, gvisor_sock, path):

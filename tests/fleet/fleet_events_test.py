@@ -38,12 +38,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from testkit import check, failures, free_port, json_alerts, stop_process, until  # noqa: E402
 
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 RULE = """- rule: Fleet events workload read by cat
@@ -76,55 +78,12 @@ CORRELATIONS = """fleet:
 """
 CORRELATION_RULES = ("Same file read on two nodes", "Same file read on three nodes")
 children = []
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def until(what, fn, timeout, proc=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = fn()
-            if v:
-                return v
-        except (OSError, ValueError):
-            pass
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def start(args, out, log):
     p = subprocess.Popen(args, stdout=open(out, "w"), stderr=open(log, "w"), close_fds=True)
     children.append(p)
     return p
-
-
-def stop(p, timeout=15):
-    if p.poll() is None:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def alerts_in(path):
-    with open(path, errors="replace") as f:
-        return [json.loads(l) for l in f if l.startswith("{")]
 
 
 class RawNats:
@@ -247,7 +206,7 @@ def main():
 
     def wait_alerts(out, expected, proc):
         def enough():
-            got = alerts_in(out)
+            got = json_alerts(out)
             return all(sum(1 for a in got if a["output_fields"].get("vm.name") == n) >= c for n, c in expected.items())
         try:
             until("the central's alerts", enough, 30, proc)
@@ -261,8 +220,8 @@ def main():
     counts = {n: len(a) for n, a in own.items()}
     check(all(c > 0 for c in counts.values()), f"the nodes' own alerts: {counts}")
     wait_alerts(c1_out, counts, c1)
-    stop(c1)
-    got = alerts_in(c1_out)
+    stop_process(c1)
+    got = json_alerts(c1_out)
     correlated = [a for a in got if a["rule"] in CORRELATION_RULES]
     got = [a for a in got if a["rule"] not in CORRELATION_RULES]
     hostname = own["node-a"][0]["output_fields"].get("machine.hostname") if own["node-a"] else None
@@ -299,7 +258,7 @@ def main():
     again = node("node-a")
     c2, c2_out, c2_log = central("2")
     wait_alerts(c2_out, {"node-a": len(again)}, c2)
-    got2 = alerts_in(c2_out)
+    got2 = json_alerts(c2_out)
     check(len(got2) == len(again) and all(a["output_fields"].get("vm.name") == "node-a" for a in got2),
           f"central 2 printed {len(got2)} alerts ({sorted({a['output_fields'].get('vm.name') for a in got2})}), "
           f"expected node-a's second run's {len(again)} only")
@@ -314,8 +273,8 @@ def main():
                                               "Nats-Msg-Id": "replayed-" + h["Kestrel-Run"] + "-" + h["Kestrel-Seq"]}, d)
     raw.flush()
     time.sleep(3)
-    stop(c2)
-    got2 = alerts_in(c2_out)
+    stop_process(c2)
+    got2 = json_alerts(c2_out)
     check(len(got2) == len(again), f"central 2 printed {len(got2)} alerts after the republish, expected {len(again)}")
     log2 = open(c2_log).read()
     dup = [l for l in log2.splitlines() if "duplicates" in l]
@@ -347,7 +306,7 @@ def main():
         c3, c3_out, c3_log = central("3")
         until("central 3 reading node-c's end", lambda: "node 'node-c' ended its stream" in open(c3_log).read(), 60, c3)
         time.sleep(1)
-        stop(c3)
+        stop_process(c3)
         log3 = open(c3_log).read()
         received = re.search(r"nats\.node-c\.received: (\d+)", log3)
         gap = re.search(r"dropped (\d+) \(gap:node-c\)", log3)
@@ -360,8 +319,8 @@ def main():
 
     for p in children:
         if p is not nats:
-            stop(p)
-    stop(nats)
+            stop_process(p)
+    stop_process(nats)
     print(f"done in {time.time() - t0:.1f}s; node alerts {counts}, second run {len(again)}", flush=True)
     if failures:
         for name in ("central-1.log", "central-2.log"):

@@ -1,0 +1,60 @@
+"""What the Python integration tests share: named checks, a free port,
+waiting for a condition, stopping a child, reading kestrel's JSON alerts.
+
+Tests import it with tests/support on sys.path (see the callers)."""
+import json
+import signal
+import socket
+import subprocess
+import time
+
+failures = []
+
+
+def check(cond, what):
+    """A named check: printed when it fails, and kept for the exit status."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until(what, fn, timeout, proc=None):
+    """fn()'s first true value, tried every 0.1 s (OSError and ValueError count as not yet); raises
+    RuntimeError naming `what` after `timeout` s, or as soon as `proc` has exited."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            v = fn()
+            if v:
+                return v
+        except (OSError, ValueError):
+            pass
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def stop_process(proc, sig=signal.SIGINT, timeout=15):
+    """Sends `sig` (kestrel ends cleanly on SIGINT and SIGTERM, flushing its outputs), then SIGKILL if it has
+    not ended in `timeout` s; returns the exit status. Safe on a process that already ended."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def json_alerts(path):
+    """The JSON alerts kestrel wrote to `path` (lines that are not JSON objects are left out)."""
+    with open(path, errors="replace") as f:
+        return [json.loads(line) for line in f if line.startswith("{")]
