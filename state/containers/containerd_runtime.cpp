@@ -139,37 +139,26 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
     std::shared_ptr<Client> c = client();
     grpc::ClientContext ctx;
     std::unique_ptr<grpc::ClientReader<evs::Envelope>> reader = c->events->Subscribe(&ctx, req);
-    // Read() blocks until an event comes: a second thread cancels the call
-    // when `stop` is set, so watch() returns within ~100 ms of it.
-    std::atomic<bool> ended{false};
-    std::thread canceller([&] {
-      while (!ended.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (stop.load()) ctx.TryCancel();
-    });
-    evs::Envelope env;
-    while (reader->Read(&env)) {
+    grpc::Status s = read_stream(ctx, *reader, stop, [&](const evs::Envelope& env) {
       bool gone = false;
       std::string id = event_container_id(env, gone);
-      if (id.empty()) continue;
+      if (id.empty()) return;
       ContainerChange change;
       change.id = id;
       if (gone) {
         change.kind = ContainerChange::Kind::kGone;
         sink(std::move(change));
-        continue;
+        return;
       }
-      if (cri_owns_k8s_ && env.namespace_() == "k8s.io") continue;  // the CRI's to describe
+      if (cri_owns_k8s_ && env.namespace_() == "k8s.io") return;  // the CRI's to describe
       LookupResult r = get_in(*c, env.namespace_(), id, Clock::now() + std::chrono::seconds(2));
-      if (r.outcome != LookupOutcome::kFound) continue;
+      if (r.outcome != LookupOutcome::kFound) return;
       change.kind = ContainerChange::Kind::kUpdated;
       change.info = std::move(r.info);
       sink(std::move(change));
-    }
-    ended = true;
-    canceller.join();
+    });
     // The stream's end (containerd gone, cancelled, a refused filter):
     // said once per distinct reason, then subscribe again.
-    grpc::Status s = reader->Finish();
     if (!stop.load() && s.error_code() != grpc::StatusCode::OK) {
       std::string reason = std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
       if (reason != last_error) {

@@ -138,31 +138,20 @@ void CriRuntime::watch(const std::function<void(ContainerChange&&)>& sink, const
     grpc::ClientContext ctx;
     cri::GetEventsRequest req;
     std::unique_ptr<grpc::ClientReader<cri::ContainerEventResponse>> reader = c->stub->GetContainerEvents(&ctx, req);
-    // Read() blocks until an event comes: cancelled from a second thread
-    // when `stop` is set (as ContainerdRuntime::watch does).
-    std::atomic<bool> ended{false};
-    std::thread canceller([&] {
-      while (!ended.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (stop.load()) ctx.TryCancel();
-    });
-    cri::ContainerEventResponse ev;
-    while (reader->Read(&ev)) {
+    grpc::Status s = read_stream(ctx, *reader, stop, [&](const cri::ContainerEventResponse& ev) {
       ContainerChange change;
       change.id = ev.container_id();
       if (ev.container_event_type() == cri::CONTAINER_DELETED_EVENT) {
         change.kind = ContainerChange::Kind::kGone;
         sink(std::move(change));
-        continue;
+        return;
       }
       LookupResult r = status(*c, change.id, Clock::now() + std::chrono::seconds(2));
-      if (r.outcome != LookupOutcome::kFound) continue;
+      if (r.outcome != LookupOutcome::kFound) return;
       change.kind = ContainerChange::Kind::kUpdated;
       change.info = std::move(r.info);
       sink(std::move(change));
-    }
-    ended = true;
-    canceller.join();
-    grpc::Status s = reader->Finish();
+    });
     if (stop.load()) break;
     std::string reason = std::to_string(static_cast<int>(s.error_code())) + " " + s.error_message();
     if (reason != last_error) {

@@ -1,6 +1,7 @@
 // grpc_lookup.h — what the gRPC runtime clients (containerd, CRI) share:
 // the socket check before connecting, deadlines, a channel that reconnects
-// quickly, and a failed call as a LookupResult.
+// quickly, a failed call as a LookupResult, and reading an event stream
+// until it ends or the watcher is stopped.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -49,6 +50,25 @@ inline std::shared_ptr<grpc::Channel> unix_channel(const std::string& socket) {
 
 inline void sleep_unless_stopped(const std::atomic<bool>& stop, int tenths) {
   for (int i = 0; i < tenths && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// Hands every message of a server stream to `on_message` until the stream
+// ends; returns how it ended. Read() blocks until a message comes, so a
+// second thread cancels the call once `stop` is set: the watcher returns
+// within ~100 ms of it.
+template <typename Message, typename OnMessage>
+grpc::Status read_stream(grpc::ClientContext& ctx, grpc::ClientReader<Message>& reader, const std::atomic<bool>& stop,
+                         OnMessage on_message) {
+  std::atomic<bool> ended{false};
+  std::thread canceller([&] {
+    while (!ended.load() && !stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop.load()) ctx.TryCancel();
+  });
+  Message message;
+  while (reader.Read(&message)) on_message(message);
+  ended = true;
+  canceller.join();
+  return reader.Finish();
 }
 
 }  // namespace kestrel
