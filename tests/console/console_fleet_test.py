@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from testkit import check, failures, free_port, stop_process, until  # noqa: E402
+from testkit import check, failures, free_port, start_nats_server, stop_process, until  # noqa: E402
 
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 NODE = "node-r"
@@ -97,14 +97,7 @@ def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     t0 = time.time()
-    nats_bin = shutil.which("nats-server")
-    if not nats_bin:
-        sys.exit("nats-server not found: run scripts/install-deps.sh (Debian package nats-server)")
-    nats_port, nats_http = free_port(), free_port()
-    nats = start([nats_bin, "-js", "-a", "127.0.0.1", "-p", str(nats_port), "-m", str(nats_http),
-                  "-sd", os.path.join(WORK, "jetstream")], os.path.join(WORK, "nats.log"))
-    until("nats-server", lambda: urllib.request.urlopen(f"http://127.0.0.1:{nats_http}/healthz", timeout=1).status == 200,
-          15, nats)
+    nats, nats_port = start_nats_server(WORK, children)
     bus = ["-o", f"nats.servers=[nats://127.0.0.1:{nats_port}]", "-o", "nats.status_interval=1s"]
     store = os.path.join(WORK, "central.db")
     quiet = ["-o", "containers.enabled=false", "-o", "stdout_output.enabled=false"]

@@ -42,10 +42,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from testkit import check, failures, free_port, json_alerts, stop_process, until  # noqa: E402
+from testkit import check, failures, json_alerts, start_nats_server, stop_process, until  # noqa: E402
 
 KESTREL, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 RULE = """- rule: Fleet events workload read by cat
@@ -167,16 +166,7 @@ def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     t0 = time.time()
-    nats_bin = shutil.which("nats-server")
-    if not nats_bin:
-        sys.exit("nats-server not found: run scripts/install-deps.sh (Debian package nats-server)")
-    port, http = free_port(), free_port()
-    nats = subprocess.Popen([nats_bin, "-js", "-a", "127.0.0.1", "-p", str(port), "-m", str(http),
-                             "-sd", os.path.join(WORK, "jetstream")],
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "nats.log"), "w"), close_fds=True)
-    children.append(nats)
-    until("nats-server", lambda: urllib.request.urlopen(f"http://127.0.0.1:{http}/healthz", timeout=1).status == 200,
-          15, nats)
+    nats, port = start_nats_server(WORK, children)
     rules = os.path.join(WORK, "rules.yaml")
     with open(rules, "w") as f:
         f.write(RULE)

@@ -3,10 +3,14 @@ waiting for a condition, stopping a child, reading kestrel's JSON alerts.
 
 Tests import it with tests/support on sys.path (see the callers)."""
 import json
+import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
 
 failures = []
 
@@ -58,3 +62,20 @@ def json_alerts(path):
     """The JSON alerts kestrel wrote to `path` (lines that are not JSON objects are left out)."""
     with open(path, errors="replace") as f:
         return [json.loads(line) for line in f if line.startswith("{")]
+
+
+def start_nats_server(work, children):
+    """One real `nats-server -js` on loopback ports, its store and log (nats.log) under `work`, appended to
+    `children`; returns (process, client port) once its /healthz answers. Exits naming the Debian package
+    when nats-server is missing (a test that needs it fails, never skips)."""
+    binary = shutil.which("nats-server")
+    if not binary:
+        sys.exit("nats-server not found: run scripts/install-deps.sh (Debian package nats-server)")
+    port, http = free_port(), free_port()
+    proc = subprocess.Popen([binary, "-js", "-a", "127.0.0.1", "-p", str(port), "-m", str(http),
+                             "-sd", os.path.join(work, "jetstream")],
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "nats.log"), "w"), close_fds=True)
+    children.append(proc)
+    until("nats-server", lambda: urllib.request.urlopen(f"http://127.0.0.1:{http}/healthz", timeout=1).status == 200,
+          15, proc)
+    return proc, port
