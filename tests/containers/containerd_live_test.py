@@ -26,7 +26,6 @@ containerd cannot start.
 
 usage: containerd_live_test.py KESTREL WORKDIR
 """
-import json
 import os
 import sys
 import time
@@ -41,7 +40,6 @@ NAMESPACE = "k8s.io"
 METRICS = os.path.join(WORK, "metrics.jsonl")
 
 check = Checks()
-failures = check.failures
 
 
 TEST_RULES = """
@@ -133,7 +131,7 @@ def main(watch_events):
     # (synchronously or from its create event), no lookup failed, and the
     # events subscription delivered: by kc-pod's first event, kc-runc's
     # create (and delete) had long been published, and are applied then.
-    snaps = [json.loads(line) for line in open(METRICS) if line.startswith("{")] if os.path.exists(METRICS) else []
+    snaps = json_alerts(METRICS) if os.path.exists(METRICS) else []  # the metrics file: JSON lines too
     counters = snaps[-1].get("containers", {}) if snaps else {}
     check(counters.get("lookup_errors") == 0 and counters.get("lookup_timeouts") == 0,
           "no failed containerd lookups (%r)" % counters)
@@ -143,12 +141,7 @@ def main(watch_events):
         check(counters.get("lookup_found", 0) == len(CONTAINERS) and counters.get("runtime_updates") == 0,
               "each container found by a synchronous Containers.Get (%r)" % counters)
     check("Events.Subscribe" not in open(err_path).read(), "the events subscription was not refused")
-    if failures:
-        print("kestrel stderr:\n" + open(err_path).read()[-4000:])
-        for a in alerts:
-            print(json.dumps(a))
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
+    check.exit_if_failed(err_path, alerts)
 
 
 try:

@@ -26,7 +26,6 @@ cannot start.
 
 usage: cri_live_test.py KESTREL CRI_LAUNCH WORKDIR
 """
-import json
 import os
 import sys
 import time
@@ -61,7 +60,6 @@ PODS = [
 ]
 
 check = Checks()
-failures = check.failures
 
 
 def main():
@@ -119,16 +117,11 @@ def main():
         if mount:
             check(hostdir + ":/data:ro:false:rprivate" in mounts,
                   "%s: container.mounts shows the read-only mount (got %r)" % (name, mounts))
-    snaps = [json.loads(line) for line in open(METRICS) if line.startswith("{")] if os.path.exists(METRICS) else []
+    snaps = json_alerts(METRICS) if os.path.exists(METRICS) else []  # the metrics file: JSON lines too
     counters = snaps[-1].get("containers", {}) if snaps else {}
     check(counters.get("lookup_errors") == 0 and counters.get("lookup_timeouts") == 0,
           "no failed lookups (%r)" % counters)
-    if failures:
-        print("kestrel stderr:\n" + open(err_path).read()[-4000:])
-        for a in alerts:
-            print(json.dumps(a))
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
+    check.exit_if_failed(err_path, alerts)
 
 
 try:

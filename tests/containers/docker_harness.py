@@ -83,6 +83,16 @@ class Checks:
         if not cond:
             self.failures.append(what)
 
+    def exit_if_failed(self, err_path, alerts):
+        """After the checks: on any failure, kestrel's stderr tail and `alerts` (JSON) for the reader, then exit 1."""
+        if not self.failures:
+            return
+        print("kestrel stderr:\n" + open(err_path).read()[-4000:])
+        for a in alerts:
+            print(json.dumps(a))
+        print("%d check(s) failed" % len(self.failures))
+        sys.exit(1)
+
 
 def check_container_fields(check, name, f, image, repository, privileged, pod=None):
     """The container and pod fields of one alert's output_fields `f` from

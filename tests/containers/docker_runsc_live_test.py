@@ -27,7 +27,6 @@ missing or dockerd cannot start.
 
 usage: docker_runsc_live_test.py KESTREL UPSTREAM_RULES_DIR WORKDIR
 """
-import json
 import os
 import sys
 import time
@@ -41,7 +40,6 @@ GVISOR_SOCK = os.path.join(WORK, "gvisor.sock")
 POD_INIT = os.path.join(WORK, "pod-init.json")
 
 check = Checks()
-failures = check.failures
 
 
 TEST_RULES = """
@@ -143,13 +141,8 @@ def main():
               "Launch Privileged Container %s for %s (alerts for %s)" % ("fires" if privileged else "is silent",
                                                                        want, sorted(str(x) for x in launched)))
     check(not any(n in ("k-runc", "k-runsc") for n, _ in launched), "no Launch Privileged Container for unprivileged")
-    if failures:
-        print("kestrel stderr:\n" + open(err_path).read()[-4000:])
-        for a in alerts:
-            if a["rule"] in ("Kestrel Docker Test Marker Read", "Launch Privileged Container"):
-                print(json.dumps(a))
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
+    check.exit_if_failed(err_path, [a for a in alerts
+                                    if a["rule"] in ("Kestrel Docker Test Marker Read", "Launch Privileged Container")])
     print("all checks passed")
 
 
