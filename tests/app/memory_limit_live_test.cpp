@@ -1,6 +1,6 @@
 // engine.memory_limit_mb (issue #19) through the real binary on the live
 // eBPF source: with a 2 MiB ceiling, a workload far bigger than that —
-// 400 long-lived processes with 4 KiB of environment each, a process
+// 600 long-lived processes with a 3,000-byte argument each, a process
 // holding 19,000 fds (RLIMIT_NOFILE raised to its hard limit), a churn of 3,000 short-lived
 // processes — must leave the accounted state at the ceiling, with the
 // evictions counted per table in /metrics and --stats, and an alert for a
@@ -30,7 +30,7 @@ constexpr uint64_t kLimitMb = 2;
 constexpr uint64_t kLimit = kLimitMb << 20;
 // A scrape can land between an insert's accounting and the evictions that
 // follow it (the engine thread writes while the web server reads): at most
-// one entry over. The largest entry here is a process with ~4 KiB of env.
+// one entry over. The largest entry here is a process with a ~3 KiB argument.
 constexpr uint64_t kOneEntry = 16 * 1024;
 
 void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
@@ -109,9 +109,14 @@ TEST(MemoryLimitLive, StateStaysAtTheCeilingAndAlertsStillFire) {
   };
 
   Workload work;
-  // 400 sleepers, each exec'd with ~4 KiB of environment: ~2 MiB of threads.
-  work.spawn("BIG=$(head -c 4000 /dev/zero | tr '\\0' x); export BIG; "
-             "for i in $(seq 400); do sleep 600 & done; wait");
+  // 600 sleepers, each exec'd with a 3,000-byte argument (GNU sleep adds
+  // its arguments; this one is 0.000...): ~2.4 MiB of threads on their own.
+  // The argument, not the environment: args are always captured whole
+  // (up to 4 KiB), the environment only when a rule reads it and only its
+  // first 2 KiB (ebpf/bpf/probe_abi.h) — a 4 KiB environment left the
+  // threads at 1 MiB and the test at the mercy of the host's other processes.
+  work.spawn("Z=0.$(head -c 3000 /dev/zero | tr '\\0' 0); "
+             "for i in $(seq 600); do sleep 600 $Z & done; wait");
   // One process holding 19,000 fds (the fd table keeps state.max_fds_per_process).
   // The soft limit goes up to the hard one: raising the hard limit needs
   // CAP_SYS_RESOURCE, which containers often lack (20,000 here).
