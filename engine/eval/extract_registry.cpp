@@ -10,6 +10,19 @@ ExtractedValue always_missing(ExtractContext&, const FieldRef&, Scratch&) { retu
 
 bool is_arg_field(std::string_view name) { return name == "evt.arg" || name == "evt.rawarg"; }
 
+// The param evt.arg.NAME reads on an event of this type: its own name, or
+// the name Falco's event table gives a param Kestrel names differently.
+// Falco's execve exit calls the image's flags `flags` (upstream rules print
+// %evt.arg.flags); Kestrel's process block calls them exe_flags because
+// clone's own `flags` (the clone flags) share that block's events. On
+// execveat `flags` stays its AT_* flags: Kestrel merges the enter's params
+// into the exit record, and the name is taken there.
+std::optional<uint16_t> arg_param_index(const EventInfo& info, std::string_view name) {
+  if (auto i = info.param_index(name)) return i;
+  if (name == "flags" && info.type == KE_EXECVE) return info.param_index("exe_flags");
+  return std::nullopt;
+}
+
 std::optional<int64_t> parse_index(std::string_view s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -71,7 +84,7 @@ Result<FieldRef> resolve_field(const FieldScope& scope, std::string_view name, c
     // evt.arg.NAME: the param's index differs per event type; find it once.
     ref.param_by_type.assign(KE_COUNT, -1);
     for (uint16_t t = 0; t < KE_COUNT; ++t) {
-      if (auto i = event_info(t).param_index(*ref.arg)) ref.param_by_type[t] = static_cast<int16_t>(*i);
+      if (auto i = arg_param_index(event_info(t), *ref.arg)) ref.param_by_type[t] = static_cast<int16_t>(*i);
     }
   }
   return ref;

@@ -41,6 +41,21 @@ TEST_F(OutputTest, SubstitutesFieldsInEveryForm) {
   EXPECT_EQ(a.time_ns, 1700000000000000000ull);
 }
 
+// Upstream rules print %evt.arg.flags on exec alerts: Falco's name for the
+// image flags Kestrel's process block calls exe_flags.
+TEST_F(OutputTest, ExecFlagsAnswerToFalcosName) {
+  Compiled c = compile_rules(rule_yaml("Exec rule", "evt.type = execve", "f=%evt.arg.flags e=%evt.arg.exe_flags", "ERROR"),
+                             RuleEngineOptions{});
+  ASSERT_EQ(c.error, "");
+  auto alerts = run(*c.engine, world.execve(300, "/usr/bin/curl", {"-s"}, "curl"), world.table());
+  ASSERT_EQ(alerts.size(), 1u);
+  const std::string& out = alerts[0].output;
+  const size_t e = out.find(" e=");
+  ASSERT_NE(e, std::string::npos) << out;
+  EXPECT_EQ(out.substr(2, e - 2), out.substr(e + 3)) << out;
+  EXPECT_EQ(out.find("<NA>"), std::string::npos) << out;
+}
+
 TEST_F(OutputTest, MissingValuesPrintNA) {
   const Event& e = world.openat(300, 5, "/etc/shadow", O_RDONLY);
   Alert a = alert_for("ip=%fd.sip image=%container.image.repository anc=%proc.aname[7]", e);

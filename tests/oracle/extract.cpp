@@ -25,7 +25,10 @@ std::optional<uint16_t> arg_index(const EventView& ev, const std::string& arg) {
     if (idx < ev.nparams()) return idx;
     return std::nullopt;
   }
-  return ev.info().param_index(arg);
+  if (auto i = ev.info().param_index(arg)) return i;
+  // Falco's execve exit calls the image flags `flags` (Kestrel: exe_flags).
+  if (arg == "flags" && ev.type() == KE_EXECVE) return ev.info().param_index("exe_flags");
+  return std::nullopt;
 }
 
 bool is_integer_param(kestrel_param_type t) {
