@@ -186,7 +186,10 @@ FalcoMetricFields falco_metrics_output_fields(const MetricsSnapshot& s, const Me
   f.emplace_back("falco.kernel_release", kernel_release());
   f.emplace_back("falco.num_evts", s.events);
   f.emplace_back("falco.num_evts_prev", previous ? previous->events : uint64_t{0});
-  f.emplace_back("falco.evts_rate_sec", one_decimal(s.events_per_second));
+  // As Falco's stats writer: the userspace rate only once a previous
+  // snapshot counted events (never on the first line).
+  if (previous && previous->events != 0)
+    f.emplace_back("falco.evts_rate_sec", one_decimal(s.events_per_second));
   f.emplace_back("falco.outputs_queue_num_drops", output_queue_drops(s));
   f.emplace_back("falco.reload_ts", s.reload_ns);
   for (const auto& [path, sha] : s.rules_files_sha256)

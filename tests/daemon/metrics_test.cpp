@@ -146,6 +146,27 @@ TEST(Metrics, EventsPerSecondFromThePreviousSnapshot) {
   EXPECT_NE(metrics_log_line(second).find("output_drops=8"), std::string::npos) << metrics_log_line(second);
 }
 
+// falco.evts_rate_sec as Falco's stats writer gives it: left out of the
+// first snapshot and of one that follows a snapshot with no events.
+TEST(FalcoMetrics, UserspaceRateOnlyAfterASnapshotWithEvents) {
+  auto has_rate = [](const MetricsSnapshot& s, const MetricsSnapshot* previous) {
+    for (const auto& [name, value] : falco_metrics_output_fields(s, previous))
+      if (name == "falco.evts_rate_sec") return true;
+    return false;
+  };
+  auto summary = sample_summary();
+  summary.events = 0;
+  auto empty = make_snapshot(summary, nullptr, std::chrono::steady_clock::now() - std::chrono::seconds(4), {});
+  EXPECT_FALSE(has_rate(empty, nullptr));
+  summary.events = 1000;
+  auto first = make_snapshot(summary, &empty, std::chrono::steady_clock::now() - std::chrono::seconds(2), {});
+  EXPECT_FALSE(has_rate(first, nullptr)) << "first snapshot";
+  EXPECT_FALSE(has_rate(first, &empty)) << "the previous one counted no events";
+  summary.events = 1500;
+  auto second = make_snapshot(summary, &first, std::chrono::steady_clock::now(), {});
+  EXPECT_TRUE(has_rate(second, &first));
+}
+
 // Every metric the official Falco Grafana dashboard queries, as listed from
 // its panels' `expr` and its template variables' label_values() queries:
 // falcosecurity/falco chart/falco/dashboards/falco-dashboard.json at commit
