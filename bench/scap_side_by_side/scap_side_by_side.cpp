@@ -3,7 +3,7 @@
 // falcosecurity-scap-dkms, the falcosecurity libs driver of 2022, read by
 // Debian's sysdig), in one boot of Debian's 6.1 kernel under qemu TCG
 // (scripts/vm/). One workload (open_read_close: openat + read + close of
-// one file, 20,000 rounds) runs four ways, taking turns for 3 rounds: no
+// one file, 20,000 rounds) runs these ways, taking turns for 5 rounds: no
 // probe; scap.ko with `sysdig -w /dev/null` consuming (no filter: every
 // event kept); Kestrel's module and Kestrel's probe, each with `-A` (every
 // event type, the in-kernel filter off) and the embedded rules; and, as
@@ -57,11 +57,11 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Per round, the way's time over no probe's in the same round; their median.
-double median_ratio(const std::vector<double>& way, const std::vector<double>& none) {
-  std::vector<double> ratios;
-  for (size_t i = 0; i < way.size() && i < none.size(); ++i) ratios.push_back(way[i] / none[i]);
-  return median(ratios);
+// Per round, the way's time over no probe's in the same round.
+std::vector<double> ratios(const std::vector<double>& way, const std::vector<double>& none) {
+  std::vector<double> out;
+  for (size_t i = 0; i < way.size() && i < none.size(); ++i) out.push_back(way[i] / none[i]);
+  return out;
 }
 
 std::string section_text(const std::string& console, const std::string& name) {
@@ -213,14 +213,17 @@ int main() {
               "slowdown: the median over rounds of the run's time / no probe's in that round\n",
               none.syscalls, rounds);
   std::printf("kestrel.ko: %s\nscap.ko: %s\n", ko.c_str(), scap_ko.c_str());
-  std::printf("%-24s %9s %9s %9s %9s %11s %11s %8s %8s %8s\n", "way", "wall ms", "slowdown", "cpu ms", "slowdown",
-              "consumer s", "processed", "per sc", "dropped", "at exit");
+  std::printf("%-24s %8s %9s %13s %8s %9s %11s %11s %7s %8s %8s\n", "way", "wall ms", "slowdown", "(min-max)",
+              "cpu ms", "slowdown", "consumer s", "processed", "per sc", "dropped", "at exit");
   std::map<std::string, double> slowdown;
   for (const char* mode : kOrder) {
     const WayResult& way = ways[mode];
-    slowdown[mode] = median_ratio(way.wall_ns, none.wall_ns);
-    std::printf("%-24s %9.1f %8.2fx %9.1f %8.2fx", kLabel.at(mode).c_str(), median(way.wall_ns) / 1e6,
-                slowdown[mode], median(way.cpu_ns) / 1e6, median_ratio(way.cpu_ns, none.cpu_ns));
+    const std::vector<double> wall = ratios(way.wall_ns, none.wall_ns);
+    slowdown[mode] = median(wall);
+    std::printf("%-24s %8.1f %8.2fx %6.2f-%5.2fx %8.1f %8.2fx", kLabel.at(mode).c_str(), median(way.wall_ns) / 1e6,
+                slowdown[mode], *std::min_element(wall.begin(), wall.end()),
+                *std::max_element(wall.begin(), wall.end()), median(way.cpu_ns) / 1e6,
+                median(ratios(way.cpu_ns, none.cpu_ns)));
     if (std::string(mode) == "none") {
       std::printf("\n");
       continue;
@@ -228,7 +231,7 @@ int main() {
     // consumer s: CPU a run; per sc: events processed per workload syscall
     // (the consumer also gets the events of everything else that runs)
     const double runs = static_cast<double>(rounds), workload_syscalls = static_cast<double>(way.syscalls) * runs;
-    std::printf(" %11.2f %11ld %8.2f %8ld %8ld\n", way.consumer_s / runs, way.processed,
+    std::printf(" %11.2f %11ld %7.2f %8ld %8ld\n", way.consumer_s / runs, way.processed,
                 static_cast<double>(way.processed) / workload_syscalls, way.dropped, way.left_at_exit);
   }
   std::printf("events summed over the rounds; scap.ko writes an enter and an exit event a syscall, Kestrel one record;\n"

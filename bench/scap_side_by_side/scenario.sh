@@ -1,6 +1,6 @@
 # scenario.sh — the VM scenario of bench/scap_side_by_side (run by
 # scripts/vm/init.sh as `sh /scenario`, busybox sh, as root): one workload
-# (open_read_close: openat + read + close of one file, N rounds) run four
+# (open_read_close: openat + read + close of one file, N rounds) run six
 # ways in this one boot, one capture at a time:
 #   none   no consumer: neither module has a hook registered
 #   scap   Falco's scap.ko (falcosecurity-scap-dkms) with sysdig consuming
@@ -13,7 +13,7 @@
 # they need, the in-kernel filter on).
 # Both modules stay loaded: each registers its tracepoints only while a
 # consumer has it open (scap.ko on open, kestrel.ko on its start ioctl).
-# The four ways take turns, REPS rounds of them, so a slower stretch of the
+# The ways take turns, REPS rounds of them, so a slower stretch of the
 # emulator (the host is shared) falls on every way alike; each consumer is
 # started afresh for its run. Prints per run "WORKLOAD <way> ..."
 # (open_read_close), "KESTREL-VM: CONSUMER <way> <round> cpu_ticks=<its
@@ -21,7 +21,7 @@
 # section <way>.<round> (sysdig -v's stderr; kestrel's summary).
 . /lib/kestrel-vm.sh  # now, section, wait_for, start_collector, stop_collector (scripts/vm/scenario-lib.sh)
 N=${N:-20000}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 FILE=/tmp/workload.txt
 echo "one line the workload reads, 64 bytes at a time" > $FILE
 
