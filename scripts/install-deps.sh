@@ -37,7 +37,7 @@ TEST_PKGS=(
   gcc-12 dwarves
   keyutils  # keyctl: the module-signing VM test tries to enroll a key at run time
   kmod file  # modinfo, file: kestrel-driverkit reads and checks what it built
-  sysdig  # the independent .scap reader the scap differential test compares Kestrel with
+  sysdig  # the independent .scap reader the scap differential test compares Kestrel with; bench/scap_side_by_side runs it on scap.ko in the VM (falcosecurity-scap-dkms is only apt-get download-ed there, never installed)
   chromium  # the web console browser test (tests/console/): headless, DevTools protocol, screenshot
   nats-server  # tests/fleet/: a real three-node JetStream cluster on loopback ports
   curl  # falco_config_live_test asks the webserver for /healthz and /metrics
