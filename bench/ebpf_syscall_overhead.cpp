@@ -13,6 +13,12 @@
 // own run-time accounting of each program. The sustained rate is measured by
 // bench/ebpf_sustained_rate, the hook's own floor by bench/ebpf_floor.
 //
+// First, in the same run: the floor record (bench/ebpf_floor's 64-byte
+// timestamped reserve+submit, on the exits of openat and close) against
+// Kestrel's open/close records on the same loop, each round timing nothing
+// attached, the floor, and Kestrel in turn: the added cost per captured
+// syscall and its ratio to the floor.
+//
 // Needs root and a kernel with BTF.
 // Usage: ebpf_syscall_overhead [iterations per measurement] [rounds]
 #include <fcntl.h>
@@ -28,6 +34,9 @@
 #include <thread>
 #include <vector>
 
+#include <bpf/libbpf.h>
+
+#include "kestrel_floor.skel.h"
 #include "sources/event/event_table.h"
 
 #include "bench/source_reader.h"
@@ -100,6 +109,64 @@ void ab_rounds(kestrel::EbpfSource& source, const kestrel::EventTypeSet& types, 
               "", median(d_oc), median(d_gp), rounds);
 }
 
+// Nothing, the floor record, Kestrel's records: per round, each timed on the
+// open/close loop; the medians of the added cost per syscall and of its
+// ratio to the floor's. Returns false if the floor cannot be loaded.
+bool floor_rounds(kestrel::EbpfSource& source, size_t iters, int rounds) {
+  kestrel_floor* skel = kestrel_floor__open_and_load();
+  if (skel == nullptr) {
+    std::fprintf(stderr, "ebpf_syscall_overhead: cannot load the floor programs\n");
+    return false;
+  }
+  ring_buffer* rb = ring_buffer__new(
+      bpf_map__fd(skel->maps.floor_rb), [](void*, void*, size_t) { return 0; }, nullptr, nullptr);
+  std::atomic<bool> stop{false};
+  std::thread floor_reader([&] {
+    while (!stop) {
+      ring_buffer__consume(rb);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::vector<double> off, floor_on, kestrel_on, floor_added, kestrel_added, ratio;
+  bool ok = true;
+  {
+    Reader reader(source);
+    for (int r = 0; r < rounds && ok; ++r) {
+      source.set_event_filter(kestrel::EventTypeSet());
+      double a = ns_per_iter(iters, open_close);
+      bpf_link* l1 = bpf_program__attach(skel->progs.floor_openat);
+      bpf_link* l2 = bpf_program__attach(skel->progs.floor_close);
+      ok = l1 != nullptr && l2 != nullptr;
+      double f = ns_per_iter(iters, open_close);
+      bpf_link__destroy(l1);
+      bpf_link__destroy(l2);
+      source.set_event_filter(types({KE_OPENAT, KE_CLOSE}));
+      double k = ns_per_iter(iters, open_close);
+      source.set_event_filter(kestrel::EventTypeSet());
+      off.push_back(a);
+      floor_on.push_back(f);
+      kestrel_on.push_back(k);
+      floor_added.push_back((f - a) / 2);
+      kestrel_added.push_back((k - a) / 2);
+      ratio.push_back((k - a) / (f - a));
+    }
+  }
+  stop = true;
+  floor_reader.join();
+  ring_buffer__free(rb);
+  kestrel_floor__destroy(skel);
+  if (!ok) {
+    std::fprintf(stderr, "ebpf_syscall_overhead: cannot attach the floor programs\n");
+    return false;
+  }
+  std::printf("floor vs Kestrel       openat+close %7.1f ns/pair; floor record %7.1f, Kestrel %7.1f ns/pair\n",
+              median(off), median(floor_on), median(kestrel_on));
+  std::printf("                       added per openat/close: floor %6.1f ns, Kestrel %6.1f ns, ratio %.2f "
+              "(median of %d rounds)\n",
+              median(floor_added), median(kestrel_added), median(ratio), rounds);
+  return true;
+}
+
 int main(int argc, char** argv) {
   size_t iters = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 100000;
   int rounds = argc > 2 ? std::atoi(argv[2]) : 9;
@@ -114,6 +181,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot open the eBPF source: %s\n", s.to_string().c_str());
     return 1;
   }
+  if (!floor_rounds(source, iters, rounds)) return 1;
   // Captured: openat and close hooked, every call emits a record.
   ab_rounds(source, types({KE_OPENAT, KE_CLOSE}), "capturing open/close", iters, rounds);
   // Uncaptured: only mkdir hooked; openat/close/getppid pay only the
