@@ -198,3 +198,34 @@ size_t kb_host_write_openat(enum kb_host_openat_writer how, const char *path)
 	write_openat(how, path);
 	return output_len;
 }
+
+/* The right writer as an in-place filler's body (KB_SYSCALL_EXIT_IN_PLACE). */
+static struct kb_rec fill_openat(struct kb_rec r, const char *path)
+{
+	KB_PUT(r, OPENAT, fd, 3);
+	KB_PUT(r, OPENAT, dirfd, -100);
+	KB_PUT_USER_STR(r, OPENAT, name, path);
+	KB_PUT(r, OPENAT, flags, 0x80000);
+	KB_PUT(r, OPENAT, mode, 0640);
+	KB_PUT(r, OPENAT, dev, 7);
+	KB_PUT(r, OPENAT, ino, 99);
+	return r;
+}
+
+size_t kb_host_write_openat_in_place(const char *path, uint32_t limit, int *redone)
+{
+	struct kb_rec r;
+	output_len = 0;
+	*redone = 0;
+	if (kb_begin_in_place(&r, KE_OPENAT, KP_OPENAT_COUNT, limit) == KB_PLACED) {
+		r = fill_openat(r, path);
+		if (kb_submit_in_place(&r))
+			return output_len;
+	}
+	*redone = 1;
+	if (!kb_begin(&r, KE_OPENAT, KP_OPENAT_COUNT))
+		return 0;
+	r = fill_openat(r, path);
+	kb_submit(&r);
+	return output_len;
+}
