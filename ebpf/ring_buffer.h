@@ -14,9 +14,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "base/status.h"
+#include "sources/abi/kestrel_event.h"
 
 namespace kestrel::ebpf {
 
@@ -36,6 +38,12 @@ class RingBuffer {
   // last one read, stopping at a record still being written or after
   // `max_records`. Discarded records are skipped. Returns how many were
   // delivered. Spans stay valid until release().
+  //
+  // A span is the event record, as long as its own `len` says: the probe
+  // writes its hot records in place, into a reservation of a fixed size
+  // that may be longer than the record (ebpf/bpf/record.bpf.h). A `len`
+  // longer than the slot is passed on as the slot, for the parser to
+  // reject.
   template <typename Fn>
   size_t read(Fn&& fn, size_t max_records);
 
@@ -57,6 +65,16 @@ class RingBuffer {
   uint64_t read_pos_ = 0;  // next record to read (>= *consumer_)
 };
 
+// The length of the event record in a slot of `slot_len` bytes: its own
+// `len` when that fits the slot (a reservation may be longer than the
+// record), else the slot's.
+inline uint32_t record_len(const uint8_t* slot, uint32_t slot_len) {
+  if (slot_len < KESTREL_EVENT_HDR_SIZE) return slot_len;
+  uint32_t len = 0;
+  std::memcpy(&len, slot + offsetof(kestrel_event_hdr, len), sizeof(len));
+  return len <= slot_len ? len : slot_len;
+}
+
 // Record header the kernel puts before each record (kernel ABI).
 inline constexpr uint32_t kRingBusyBit = 1u << 31;
 inline constexpr uint32_t kRingDiscardBit = 1u << 30;
@@ -72,7 +90,7 @@ size_t RingBuffer::read(Fn&& fn, size_t max_records) {
     if (hdr & kRingBusyBit) break;  // reserved, not yet committed
     uint32_t len = hdr & ~(kRingBusyBit | kRingDiscardBit);
     if (!(hdr & kRingDiscardBit)) {
-      fn(std::span<const uint8_t>(rec + kRingHeaderSize, len));
+      fn(std::span<const uint8_t>(rec + kRingHeaderSize, record_len(rec + kRingHeaderSize, len)));
       ++n;
     }
     read_pos_ += (len + kRingHeaderSize + 7) & ~uint64_t{7};

@@ -91,3 +91,33 @@ int BPF_PROG(raw_reserve64, struct pt_regs *regs, long ret)
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
+
+/*
+ * The floor record on the syscalls bench/ebpf_syscall_overhead captures:
+ * the same 64-byte timestamped reserve+submit record on the exits of
+ * openat and close, so that Kestrel's open/close records and the floor are
+ * timed in one run, on one workload.
+ */
+static __always_inline int floor_record(long ret)
+{
+	__u64 *e = bpf_ringbuf_reserve(&floor_rb, 64, 0);
+	if (!e)
+		return 0;
+	e[0] = bpf_ktime_get_boot_ns();
+	e[1] = bpf_get_current_pid_tgid();
+	e[2] = ret;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int floor_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return floor_record(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int floor_close(struct trace_event_raw_sys_exit *ctx)
+{
+	return floor_record(ctx->ret);
+}

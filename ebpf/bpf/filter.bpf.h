@@ -23,8 +23,11 @@
 #include "ebpf/bpf/filter_abi.h"
 
 /* Offset of param `idx` of the record in `buf` and its length; false when
- * the record has no such param or it is beyond what the filter reads. */
-static __always_inline bool kb_param_at(const u8 *buf, s32 idx, u32 *off, u32 *len)
+ * the record has no such param or it is beyond what the filter reads.
+ * `mask` is the record's offset mask (struct kb_rec: the scratch's, or a
+ * ring reservation's), which keeps the reads inside what the verifier
+ * knows of `buf`. */
+static __always_inline bool kb_param_at(const u8 *buf, u32 mask, s32 idx, u32 *off, u32 *len)
 {
 	const struct kestrel_event_hdr *h = (const void *)buf;
 	u32 n = h->nparams;
@@ -38,7 +41,7 @@ static __always_inline bool kb_param_at(const u8 *buf, s32 idx, u32 *off, u32 *l
 			break;
 		o += lens[i];
 	}
-	*off = o & KB_OFF_MASK;
+	*off = o & mask;
 	*len = lens[idx & (KESTREL_MAX_PARAMS - 1)];
 	return true;
 }
@@ -217,8 +220,9 @@ static __always_inline u64 kb_filter_path_bits(const struct kb_filter *f, const 
 	return bits;
 }
 
-/* True when the finished record in `buf` is to be dropped (and counted). */
-static __noinline bool kb_filter_drops(const u8 *buf)
+/* True when the finished record in `buf` is to be dropped (and counted);
+ * `mask` as for kb_param_at(). */
+static __noinline bool kb_filter_drops(const u8 *buf, u32 mask)
 {
 	if (!buf)
 		return false;
@@ -228,18 +232,18 @@ static __noinline bool kb_filter_drops(const u8 *buf)
 		return false;
 	u64 keep = ~0ULL;
 	u32 off, len;
-	if (kb_param_at(buf, f->res_param, &off, &len) && len == 8) {
+	if (kb_param_at(buf, mask, f->res_param, &off, &len) && len == 8) {
 		s64 res = *(const s64 *)(buf + off);
 		keep &= f->res_ok[res >= 0 ? 1 : 0];
 	}
-	if (kb_param_at(buf, f->flags_param, &off, &len) && len == 4) {
+	if (kb_param_at(buf, mask, f->flags_param, &off, &len) && len == 4) {
 		u32 flags = *(const u32 *)(buf + off);
 		keep &= f->acc_ok[flags & 3];
 	}
 	u64 need_path = keep & ~f->path_any;
 	if (need_path) {
 		u64 bits = ~0ULL;
-		if (kb_param_at(buf, f->path_param, &off, &len))
+		if (kb_param_at(buf, mask, f->path_param, &off, &len))
 			bits = kb_filter_path_bits(f, buf, off, len, (u16)type, need_path);
 		keep &= f->path_any | bits;
 	}

@@ -22,6 +22,16 @@
  * what lets the verifier accept variable-length params; kb_submit() drops
  * (and counts) a record whose running offset reached the limit, so a masked
  * wrap-around is never sent.
+ *
+ * In place: the hot fillers (KB_SYSCALL_EXIT_IN_PLACE, filler.bpf.h) first
+ * write their record straight into a ring buffer reservation of a fixed
+ * size (the verifier needs a constant), which saves the copy out of the
+ * scratch (~60 ns a record, bench/ebpf_floor). There the mask is the
+ * reservation's `limit` - 1 and a string may fill only what is left below
+ * the limit; a record that does not fit (a long path) is discarded and
+ * written again in the scratch, so nothing is cut short. The ring's slot is
+ * then longer than the record: readers take the record's own `len`
+ * (ebpf/ring_buffer.h).
  */
 #ifndef KESTREL_EBPF_RECORD_BPF_H
 #define KESTREL_EBPF_RECORD_BPF_H
@@ -33,7 +43,11 @@ struct kb_rec {
 	u32 off;     /* next data byte */
 	u32 idx;     /* next param */
 	u32 nparams; /* the table's count for this event type */
+	u32 mask;    /* offsets are masked with this: KB_OFF_MASK, or limit - 1 in place */
+	u32 limit;   /* in place: the record must end by here (a power of two) */
 	bool mismatch; /* a write disagreed with the table: drop at submit */
+	bool in_place; /* buf is a ring buffer reservation of limit + 8 bytes */
+	bool overflow; /* in place: did not fit, write it again in the scratch */
 };
 
 /* The index and type of param `name` of event ID, for the kb_put_*()
@@ -64,9 +78,33 @@ static __always_inline u64 kb_now_ns(void)
 	return bpf_ktime_get_boot_ns() + kb_epoch_offset_ns;
 }
 
+/* The ring buffer of this CPU's group (NULL: a bad configuration). */
+static __always_inline void *kb_ring(void)
+{
+	u32 ring = bpf_get_smp_processor_id() / kb_cpus_per_buffer;
+	return bpf_map_lookup_elem(&kb_ringbufs, &ring);
+}
+
+/* Writes the header of a record of `type` into r->buf (set by the caller). */
+static __always_inline void kb_start(struct kb_rec *r, u64 pid_tgid, u16 type, u16 nparams)
+{
+	struct kestrel_event_hdr *h = (void *)r->buf;
+	h->ts_ns = kb_now_ns();
+	h->tid = (u32)pid_tgid;
+	h->tgid = pid_tgid >> 32;
+	h->type = type;
+	h->nparams = nparams;
+	r->off = KESTREL_EVENT_HDR_SIZE + 2 * (u32)nparams;
+	r->idx = 0;
+	r->nparams = nparams;
+	r->mismatch = false;
+	r->overflow = false;
+}
+
 /*
- * Starts a record of `type` with `nparams` params for the current task,
- * unless the task's process is the one the loader asked to ignore.
+ * Starts a record of `type` with `nparams` params for the current task in
+ * this CPU's scratch, unless the task's process is the one the loader asked
+ * to ignore.
  */
 static __always_inline bool kb_begin(struct kb_rec *r, u16 type, u16 nparams)
 {
@@ -78,17 +116,42 @@ static __always_inline bool kb_begin(struct kb_rec *r, u16 type, u16 nparams)
 		kb_count_drop(KB_DROP_SCRATCH);
 		return false;
 	}
-	struct kestrel_event_hdr *h = (void *)r->buf;
-	h->ts_ns = kb_now_ns();
-	h->tid = (u32)pid_tgid;
-	h->tgid = pid_tgid >> 32;
-	h->type = type;
-	h->nparams = nparams;
-	r->off = KESTREL_EVENT_HDR_SIZE + 2 * (u32)nparams;
-	r->idx = 0;
-	r->nparams = nparams;
-	r->mismatch = false;
+	r->mask = KB_OFF_MASK;
+	r->limit = KB_RECORD_LIMIT;
+	r->in_place = false;
+	kb_start(r, pid_tgid, type, nparams);
 	return true;
+}
+
+enum kb_begin_in_place_result {
+	KB_PLACED,      /* r is a ring buffer reservation: fill, then kb_submit_in_place() */
+	KB_SKIPPED,     /* the collector's own event: nothing to write */
+	KB_USE_SCRATCH, /* no reservation (ring full, no ring): kb_begin() decides and counts */
+};
+
+/*
+ * Starts a record of `type` in a reservation of `limit` + 8 bytes of this
+ * CPU's ring buffer (`limit` a power of two, a constant: the verifier wants
+ * the size of a reservation constant). The 8 bytes past the limit take the
+ * widest integer written just below it.
+ */
+static __always_inline enum kb_begin_in_place_result kb_begin_in_place(struct kb_rec *r, u16 type, u16 nparams,
+									 u32 limit)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (kb_skip_current(pid_tgid))
+		return KB_SKIPPED;
+	void *rb = kb_ring();
+	if (!rb)
+		return KB_USE_SCRATCH;
+	r->buf = bpf_ringbuf_reserve(rb, limit + 8, 0);
+	if (!r->buf)
+		return KB_USE_SCRATCH;
+	r->mask = limit - 1;
+	r->limit = limit;
+	r->in_place = true;
+	kb_start(r, pid_tgid, type, nparams);
+	return KB_PLACED;
 }
 
 /*
@@ -117,7 +180,36 @@ static __always_inline void kb_set_len(struct kb_rec *r, u32 len)
 
 static __always_inline u8 *kb_cursor(struct kb_rec *r)
 {
-	return r->buf + (r->off & KB_OFF_MASK);
+	return r->buf + (r->off & r->mask);
+}
+
+/*
+ * How many bytes a string param may take at the cursor: `max` in the
+ * scratch; in place, what is left below the limit. In place the cursor of a
+ * string must be a constant offset (only fixed-width params before it),
+ * which is what lets the verifier check a read of that size. The string
+ * may then fill the room and be cut: kb_str_written() flags that.
+ */
+static __always_inline u32 kb_str_room(struct kb_rec *r, u32 max)
+{
+	if (!r->in_place)
+		return max;
+	if (r->off >= r->limit) {
+		r->overflow = true;
+		return 0;
+	}
+	u32 room = r->limit - r->off;
+	return room < max ? room : max;
+}
+
+/* The length of a string read into `room` bytes (0 when unreadable). A read
+ * that filled a room smaller than `max` may have been cut: in place, the
+ * record is written again in the scratch. */
+static __always_inline u32 kb_str_written(struct kb_rec *r, long n, u32 room, u32 max)
+{
+	if (r->in_place && room < max && n >= (long)room)
+		r->overflow = true;
+	return n > 0 ? n : 0;
 }
 
 /*
@@ -189,9 +281,10 @@ static __always_inline void kb_put_user_str(struct kb_rec *r, u32 idx, u32 type,
 	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
 		return;
 	long n = 0;
-	if (uptr)
-		n = bpf_probe_read_user_str(kb_cursor(r), KB_MAX_STR, uptr);
-	kb_set_len(r, n > 0 ? n : 0);
+	u32 room = kb_str_room(r, KB_MAX_STR);
+	if (uptr && room)
+		n = bpf_probe_read_user_str(kb_cursor(r), room, uptr);
+	kb_set_len(r, kb_str_written(r, n, room, KB_MAX_STR));
 }
 
 /* A NUL-terminated string from kernel memory, at most `max` bytes. */
@@ -200,9 +293,10 @@ static __always_inline void kb_put_kernel_str(struct kb_rec *r, u32 idx, u32 typ
 	if (!kb_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
 		return;
 	long n = 0;
-	if (kptr)
-		n = bpf_probe_read_kernel_str(kb_cursor(r), max, kptr);
-	kb_set_len(r, n > 0 ? n : 0);
+	u32 room = kb_str_room(r, max);
+	if (kptr && room)
+		n = bpf_probe_read_kernel_str(kb_cursor(r), room, kptr);
+	kb_set_len(r, kb_str_written(r, n, room, max));
 }
 
 /* The writers by name, for fillers holding `struct kb_rec r`. */
@@ -216,26 +310,42 @@ static __always_inline void kb_put_kernel_str(struct kb_rec *r, u32 idx, u32 typ
 #include "ebpf/bpf/filter.bpf.h"
 #endif
 
+/* A record the ring had no room for: counted in total and by type. */
+static __always_inline void kb_count_buffer_full(u32 type)
+{
+	kb_count_drop(KB_DROP_BUFFER_FULL);
+	u64 *n = bpf_map_lookup_elem(&kb_buffer_full_by_type, &type);
+	if (n)
+		*n += 1;
+}
+
+/* False, counted, when the record's writes disagreed with the table: a
+ * write out of order, of the wrong kind, or a param left out or added (the
+ * record would not read as the table says). */
+static __always_inline bool kb_params_match(const struct kb_rec *r)
+{
+	if (r->mismatch || r->idx != r->nparams) {
+		kb_count_drop(KB_DROP_PARAM_MISMATCH);
+		return false;
+	}
+	return true;
+}
+
 /* Copies the record to the ring buffer of this CPU's group, unless the
  * in-kernel filter drops it (filter.bpf.h). */
 static __always_inline void kb_submit(struct kb_rec *r)
 {
-	/* A write out of order, of the wrong kind, or a param left out or
-	 * added: the record would not read as the table says. */
-	if (r->mismatch || r->idx != r->nparams) {
-		kb_count_drop(KB_DROP_PARAM_MISMATCH);
+	if (!kb_params_match(r))
 		return;
-	}
 	u32 len = r->off;
 	if (len >= KB_RECORD_LIMIT) {
 		kb_count_drop(KB_DROP_TOO_LARGE);
 		return;
 	}
 	((struct kestrel_event_hdr *)r->buf)->len = len;
-	if (kb_filter_enabled && kb_filter_drops(r->buf))
+	if (kb_filter_enabled && kb_filter_drops(r->buf, KB_OFF_MASK))
 		return;
-	u32 ring = bpf_get_smp_processor_id() / kb_cpus_per_buffer;
-	void *rb = bpf_map_lookup_elem(&kb_ringbufs, &ring);
+	void *rb = kb_ring();
 	if (!rb) {
 		kb_count_drop(KB_DROP_NO_BUFFER);
 		return;
@@ -245,13 +355,32 @@ static __always_inline void kb_submit(struct kb_rec *r)
 	 * see; the empty asm stops clang from proving that and dropping it.
 	 */
 	asm volatile("" : "+r"(len));
-	if (bpf_ringbuf_output(rb, r->buf, len & KB_OFF_MASK, BPF_RB_NO_WAKEUP) != 0) {
-		kb_count_drop(KB_DROP_BUFFER_FULL);
-		u32 type = ((struct kestrel_event_hdr *)r->buf)->type;
-		u64 *n = bpf_map_lookup_elem(&kb_buffer_full_by_type, &type);
-		if (n)
-			*n += 1;
+	if (bpf_ringbuf_output(rb, r->buf, len & KB_OFF_MASK, BPF_RB_NO_WAKEUP) != 0)
+		kb_count_buffer_full(((struct kestrel_event_hdr *)r->buf)->type);
+}
+
+/*
+ * Commits a record written in place (or discards it when the filter drops
+ * it). False when it did not fit its reservation: it is discarded and the
+ * caller writes it again in the scratch.
+ */
+static __always_inline bool kb_submit_in_place(struct kb_rec *r)
+{
+	if (!kb_params_match(r)) {
+		bpf_ringbuf_discard(r->buf, BPF_RB_NO_WAKEUP);
+		return true;
 	}
+	if (r->overflow || r->off > r->limit) {
+		bpf_ringbuf_discard(r->buf, BPF_RB_NO_WAKEUP);
+		return false;
+	}
+	((struct kestrel_event_hdr *)r->buf)->len = r->off;
+	if (kb_filter_enabled && kb_filter_drops(r->buf, r->mask)) {
+		bpf_ringbuf_discard(r->buf, BPF_RB_NO_WAKEUP);
+		return true;
+	}
+	bpf_ringbuf_submit(r->buf, BPF_RB_NO_WAKEUP);
+	return true;
 }
 
 #endif /* KESTREL_EBPF_RECORD_BPF_H */

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <string>
@@ -63,6 +64,37 @@ TEST_F(EbpfLive, OpenatCloseAndUnlinkOfATempFile) {
   EXPECT_EQ(close_ev->i(KP_CLOSE_res), 0);
   ASSERT_NE(unlink_ev, nullptr);
   EXPECT_EQ(unlink_ev->i(0), 0);  // res comes first in both unlink and unlinkat
+}
+
+// openat records are written in place, into a ring reservation of a fixed
+// size, and a path too long for it sends the record through the scratch
+// instead (ebpf/bpf/record.bpf.h). Paths on both sides of that edge, and
+// near the 4 KiB string cap, must each arrive whole and exactly once.
+TEST_F(EbpfLive, OpenatPathsOfEveryLengthArriveWhole) {
+  std::vector<std::string> paths;
+  for (size_t len : {20, 150, 160, 165, 166, 167, 168, 169, 170, 171, 172, 175, 180, 200, 255, 256, 1000, 4000}) {
+    std::string p = "/nonexistent-kestrel-" + std::to_string(len) + "/";
+    while (p.size() < len) p += static_cast<char>('a' + p.size() % 26);
+    p.resize(std::max(len, p.size()));
+    paths.push_back(p);
+  }
+  for (const auto& p : paths) ASSERT_LT(::openat(AT_FDCWD, p.c_str(), O_RDONLY), 0) << p;
+  uint32_t me = static_cast<uint32_t>(getpid());
+  const std::string& last = paths.back();
+  auto events = collect(*source_, {me}, [&](const std::vector<OwnedEvent>& ev) {
+    for (const auto& e : ev)
+      if (e.type() == KE_OPENAT && e.s(KP_OPENAT_name) == last) return true;
+    return false;
+  });
+  std::map<std::string, int> seen;
+  for (const auto& e : events)
+    if (e.type() == KE_OPENAT) {
+      ++seen[e.s(KP_OPENAT_name)];
+      if (e.s(KP_OPENAT_name).rfind("/nonexistent-kestrel-", 0) == 0) {
+        EXPECT_LT(e.i(KP_OPENAT_fd), 0);
+      }
+    }
+  for (const auto& p : paths) EXPECT_EQ(seen[p], 1) << "a path of " << p.size() << " bytes";
 }
 
 // One real syscall per row; each must produce its event with the result

@@ -29,6 +29,10 @@ enum kb_host_openat_writer {
 void kb_host_reset(void);
 /* Runs one writer; returns the bytes it submitted (0 if dropped). */
 size_t kb_host_write_openat(enum kb_host_openat_writer how, const char *path);
+/* The right OPENAT record as an in-place filler writes it: into a ring
+ * reservation of `limit` + 8 bytes, or, when it does not fit (*redone set),
+ * again through the scratch. Returns the bytes submitted. */
+size_t kb_host_write_openat_in_place(const char *path, uint32_t limit, int *redone);
 /* The last record submitted. */
 const uint8_t *kb_host_output(void);
 /* Records dropped for `reason` (enum kb_drop_reason). */

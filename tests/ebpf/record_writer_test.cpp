@@ -13,6 +13,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "sources/abi/kestrel_event.h"
@@ -73,6 +74,25 @@ TEST_F(RecordWriter, EveryKindOfWrongWriteIsDroppedAsParamMismatch) {
 
 // Both kernel-side producers report the drop by the same name in
 // SourceStats::drops.
+// In place, a record is the same bytes as through the scratch; a path too
+// long for the reservation is not cut short but written again through the
+// scratch, whole.
+TEST_F(RecordWriter, InPlaceRecordsMatchTheScratchAndLongPathsAreRedoneWhole) {
+  for (size_t path_len : {1, 50, 160, 170, 180, 181, 182, 183, 200, 300, 4000}) {
+    std::string path = "/" + std::string(path_len - 1, 'p');
+    size_t want = kb_host_write_openat(KB_HOST_OPENAT_RIGHT, path.c_str());
+    ASSERT_GT(want, 0u);
+    std::vector<uint8_t> scratch(kb_host_output(), kb_host_output() + want);
+    int redone = -1;
+    size_t len = kb_host_write_openat_in_place(path.c_str(), 256, &redone);
+    ASSERT_EQ(len, want) << path_len;
+    EXPECT_EQ(std::vector<uint8_t>(kb_host_output(), kb_host_output() + len), scratch) << path_len;
+    // 24 header + 14 lengths + 8 + 8 before the name, 4 + 4 + 4 + 8 after.
+    EXPECT_EQ(redone, 54 + path_len + 1 + 20 > 256 ? 1 : 0) << path_len;
+  }
+  EXPECT_EQ(mismatches(), 0u);
+}
+
 TEST(ParamMismatchDrop, IsNamedTheSameByTheEbpfAndKmodSources) {
   EXPECT_STREQ(ebpf::drop_reason_name(KB_DROP_PARAM_MISMATCH), "param_mismatch");
   EXPECT_STREQ(kmod_drop_reason_name(KESTREL_KMOD_DROP_PARAM_MISMATCH), "param_mismatch");
