@@ -32,15 +32,24 @@ std::optional<uint64_t> PidNamespaceStarts::start_of(int64_t pid) {
 }
 
 std::optional<int64_t> PidNamespaceStarts::find_init(int64_t pid, uint64_t ns) {
-  if (namespace_of(1) == ns) return 1;
-  // Up the parents while they are in the namespace: its init is the
-  // ancestor every process forked inside it descends from.
+  // A process's pid namespace is its parent's or a descendant of it
+  // (setns can only enter a descendant), so up a chain of parents the
+  // nesting depth never grows and an equal depth is the same namespace:
+  // depth (NStgid entries) tells where the chain leaves it, without the
+  // ptrace access stat-ing /proc/PID/ns/pid needs (pid 1's may be denied).
+  int depth = 0;
   int64_t p = pid;
   for (int step = 0; step < kMaxWalk && p > 0; ++step) {
-    if (namespace_of(p) != ns) break;
     auto text = read_text_file(proc_root_ + "/" + std::to_string(p) + "/status", 16384);
     if (!text) break;
     ProcStatus status = parse_proc_status(*text);
+    if (status.pid_ns_depth == 0) break;  // no NStgid: cannot tell
+    if (depth == 0) {
+      depth = status.pid_ns_depth;
+      // The namespace of this /proc: its init is pid 1.
+      if (depth == 1) return 1;
+    }
+    if (status.pid_ns_depth != depth) break;
     if (status.vpid == 1) return p;
     p = status.ppid;
   }
@@ -62,7 +71,8 @@ std::optional<uint64_t> PidNamespaceStarts::init_start_ts(int64_t pid) {
     return std::nullopt;
   }
   if (Entry* e = cache_.find_and_touch(*ns)) {
-    if (namespace_of(e->init_pid) == *ns) {
+    // pid 1 is the init of this /proc's own namespace, which never ends.
+    if (e->init_pid == 1 || namespace_of(e->init_pid) == *ns) {
       ++stats_.cache_hits;
       return e->start_ts;
     }

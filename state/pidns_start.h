@@ -7,10 +7,11 @@
 // computes it here, when a rule reads the field, once per namespace:
 //   * the namespace: the inode of /proc/PID/ns/pid;
 //   * its init: the process whose innermost pid (last NStgid entry) is 1 in
-//     that namespace. /proc/1 when the namespace is /proc/1's (the host's);
-//     else the first ancestor of PID in the namespace with that id (walking
-//     PPid, at most kMaxWalk steps); else (PID entered with setns, its
-//     parents are outside) a scan of /proc for it, counted;
+//     that namespace. /proc/1 when PID is in /proc's own namespace (one
+//     NStgid entry); else the first ancestor of PID in the namespace with
+//     that id (walking PPid while the NStgid depth stays PID's, at most
+//     kMaxWalk steps); else (PID entered with setns, its parents are
+//     outside) a scan of /proc for it, counted;
 //   * its start: /proc/INIT/stat starttime (clock ticks after boot) plus the
 //     boot time of /proc/stat, as the /proc scan computes proc.pid.ts
 //     (start_time_ns), so the value has clock-tick (10 ms) resolution.
