@@ -28,12 +28,12 @@ struct FdCloser {
 
 }  // namespace
 
-bool sha256_fd_hex(int fd, std::string& hex, uint64_t& bytes_read) {
+bool sha256_fd_hex(int fd, uint64_t max_bytes, std::string& hex, uint64_t& bytes_read) {
   bytes_read = 0;
   std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return false;
   std::array<unsigned char, 1 << 16> buf;
-  for (;;) {
+  while (bytes_read <= max_bytes) {
     ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(bytes_read));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -65,7 +65,7 @@ size_t ExeDigests::IdentityHash::operator()(const Identity& k) const {
 ExeDigests::ExeDigests(uint64_t max_file_bytes, std::string proc_root)
     : max_file_bytes_(max_file_bytes), proc_root_(std::move(proc_root)) {}
 
-int ExeDigests::open_executable(const ThreadInfo& p, Identity& identity) {
+int ExeDigests::open_executable(const ThreadInfo& p, bool live, Identity& identity) {
   const Identity recorded{p.exe_ino, p.exe_ino_ctime, p.exe_ino_mtime};
   const bool known = recorded.ino != 0 && recorded.ctime != 0 && recorded.mtime != 0;
   auto try_open = [&](const std::string& path, bool need_match) -> int {
@@ -87,7 +87,7 @@ int ExeDigests::open_executable(const ThreadInfo& p, Identity& identity) {
   const std::string pid_dir = proc_root_ + "/" + std::to_string(p.pid);
   // The link the kernel keeps to the running image: right whatever the
   // mount namespace, while the process lives.
-  if (int fd = try_open(pid_dir + "/exe", false); fd >= 0) return fd;
+  if (int fd = try_open(pid_dir + "/exe", !live); fd >= 0) return fd;
   if (!known || p.exepath.empty() || p.exepath.front() != '/') return -1;
   // The process is gone (or its exe link unreadable): the same path through
   // its root, its parent's root, then ours, each only if it is still the
@@ -110,16 +110,19 @@ const std::string* ExeDigests::remember(const Identity& identity, std::string he
   return entry->hex.empty() ? nullptr : &entry->hex;
 }
 
-const std::string* ExeDigests::sha256_hex(const ThreadInfo& p) {
+const std::string* ExeDigests::sha256_hex(const ThreadInfo& p, bool live) {
   const Identity recorded{p.exe_ino, p.exe_ino_ctime, p.exe_ino_mtime};
   if (recorded.ino != 0 && recorded.ctime != 0 && recorded.mtime != 0) {
     if (Entry* e = cache_.find_and_touch(recorded)) {
       ++stats_.cache_hits;
       return e->hex.empty() ? nullptr : &e->hex;
     }
+  } else if (!live) {
+    ++stats_.no_identity;
+    return nullptr;
   }
   Identity identity;
-  FdCloser file{open_executable(p, identity)};
+  FdCloser file{open_executable(p, live, identity)};
   if (file.fd < 0) {
     ++stats_.unreadable;
     return nullptr;
@@ -140,7 +143,7 @@ const std::string* ExeDigests::sha256_hex(const ThreadInfo& p) {
   }
   std::string hex;
   uint64_t bytes = 0;
-  if (!sha256_fd_hex(file.fd, hex, bytes)) {
+  if (!sha256_fd_hex(file.fd, max_file_bytes_, hex, bytes)) {
     ++stats_.read_errors;
     return nullptr;
   }

@@ -162,10 +162,11 @@ struct ExtractEnvironment {
   const MachineDirectory* machines = nullptr;
   UserNames users;
   // The host's events name processes of this machine, alive now: every
-  // source is live (Multiplexer::all_live). Then proc.exe_sha256 and
-  // proc.pidns_init_start_ts are read from this host's /proc; otherwise (a
-  // replay: its pids were another time's, or another machine's) they are
-  // missing. Off by default.
+  // source is live (Multiplexer::all_live). Then proc.pidns_init_start_ts
+  // is read from this host's /proc, and proc.exe_sha256 may trust
+  // /proc/PID/exe; otherwise (a replay: its pids were another time's, or
+  // another machine's) the first is missing and the second needs the
+  // recorded inode facts to match (ExeDigests::sha256_hex). Off by default.
   bool live_host = false;
   ExeDigests exe_digests;
   PidNamespaceStarts pidns_starts;

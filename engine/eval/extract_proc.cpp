@@ -297,12 +297,15 @@ const ThreadInfo* live_host_process(ExtractContext& c) {
 }
 // Kestrel's own (Falco has no hash field): the SHA-256 of the executable,
 // hashed in userspace on first use and remembered per file identity
-// (state/exe_digest.h); <NA> in sandboxes, replays, and for files it cannot
-// read or that are over its size bound.
+// (state/exe_digest.h); <NA> in sandboxes and for files it cannot read or
+// that are over its size bound.
+// A replay (not live) is hashed only through files whose inode facts equal
+// the recorded exec's: a capture made on this host, its binaries unchanged.
 V proc_exe_sha256(ExtractContext& c, const FieldRef&, Scratch& s) {
-  const ThreadInfo* p = live_host_process(c);
-  if (p == nullptr) return missing();
-  const std::string* hex = c.env().exe_digests.sha256_hex(*p);
+  if (c.event().domain != kHostDomain) return missing();
+  const ThreadInfo* p = c.process();
+  if (p == nullptr || p->domain != kHostDomain || p->pid <= 0) return missing();
+  const std::string* hex = c.env().exe_digests.sha256_hex(*p, c.env().live_host);
   if (hex == nullptr) return missing();
   s.text.assign(*hex);  // the cache may move on at the next call
   return V::string(s.text);
@@ -437,7 +440,7 @@ constexpr FieldInfo kProcFields[] = {
     // Kestrel's own: Falco has no hash field.
     {"proc.exe_sha256", T::kString, A::kNone, N, N, proc_exe_sha256,
      "Kestrel field (not in Falco): lower-case hex SHA-256 of the executable file, hashed in userspace on first use "
-     "(live host sources; files over 64 MiB, sandboxes and replays read <NA>)"},
+     "(host processes; a replay only while the recorded file is unchanged; files over 64 MiB and sandboxes read <NA>)"},
     {"proc.nthreads", T::kUint64, A::kNone, N, N, kNotFilled, "number of threads the process has"},
     {"proc.nchilds", T::kUint64, A::kNone, N, N, kNotFilled, "number of child threads"},
     {"proc.fdopencount", T::kUint64, A::kNone, N, N, kNotFilled, "number of open fds"},

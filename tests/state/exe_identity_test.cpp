@@ -119,6 +119,22 @@ TEST_F(ExeDigestsTest, WithoutInodeFactsOnlyTheProcessExeLinkIsUsed) {
   EXPECT_EQ(digests.stats().unreadable, 1u);
 }
 
+// A replay: the pid may be another process now. With the recorded inode
+// facts the file is still found (and checked); without them nothing is
+// opened, not even /proc/PID/exe of a pid that exists.
+TEST_F(ExeDigestsTest, AReplayedProcessIsHashedOnlyThroughItsRecordedIdentity) {
+  const std::string path = file("tool", "replayed bytes");
+  ExeDigests digests;
+  const std::string* hex = digests.sha256_hex(ran(path, getpid()), /*live=*/false);
+  ASSERT_NE(hex, nullptr);
+  EXPECT_EQ(*hex, sha256sum(path));  // not this test binary's, though getpid() names it
+  ThreadInfo unknown;
+  unknown.pid = getpid();
+  unknown.exepath = *read_link("/proc/self/exe");
+  EXPECT_EQ(digests.sha256_hex(unknown, /*live=*/false), nullptr);
+  EXPECT_EQ(digests.stats().no_identity, 1u);
+}
+
 // ns since the epoch of /proc/PID's start, as the test reads it.
 uint64_t start_of(int64_t pid) {
   std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
