@@ -194,6 +194,9 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   }
   // A replay's user names are the recording machine's.
   for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
+  // Host facts from this machine's /proc (proc.exe_sha256, pid namespaces)
+  // only when no source replays another time's pids.
+  rules_->set_live_host(mux_.all_live());
   PipelineSummary summary;
   running_ = &summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());

@@ -130,6 +130,7 @@ class Pipeline : private EventPrejudge {
     judging_ = false;  // the verdicts were the old rules'
     verdicts_.clear();
     for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
+    rules_->set_live_host(mux_.all_live());
     use_domain_users(rules);
   }
   // Events of multiplexer source `source_id` (a plugin's) are evaluated by

@@ -257,6 +257,13 @@ Status Multiplexer::update_kernel_filters(const KernelFilterSet& filters) {
   return first;
 }
 
+bool Multiplexer::all_live() const {
+  if (slots_.empty()) return false;
+  for (const Slot& s : slots_)
+    if (!s.source->capabilities().live) return false;
+  return true;
+}
+
 std::optional<CaptureUsers> Multiplexer::domain_users(DomainId domain) const {
   for (const Slot& s : slots_)
     if (auto users = s.source->domain_users(domain)) return users;

@@ -72,6 +72,10 @@ class Multiplexer {
   // The sources' capture_users(), from start(): those that have them.
   const std::vector<CaptureUsers>& capture_users() const { return capture_users_; }
 
+  // True when there is a source and every one is live (SourceCapabilities::
+  // live): no replay, so host pids name processes of this machine now.
+  bool all_live() const;
+
   // Consumer side. Views in `out` stay valid until the next call.
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait);
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,5 +24,10 @@ std::optional<std::string> read_link(const std::string& path);
 // Names in directory `path` that are decimal numbers (pids, tids, fds),
 // ascending. Empty if the directory cannot be listed.
 std::vector<int64_t> list_numeric_entries(const std::string& path);
+
+// A stat(2) time as ns since the epoch (st_ctim, st_mtim).
+inline uint64_t timespec_ns(const struct timespec& t) {
+  return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(t.tv_nsec);
+}
 
 }  // namespace kestrel

@@ -85,6 +85,7 @@ ProcStatus parse_proc_status(std::string_view text) {
       auto f = split_ws(value);
       int64_t v = 0;
       if (!f.empty() && parse_number(f.back(), v)) (key == "NStgid" ? st.vpid : st.vtid) = v;
+      if (key == "NStgid") st.pid_ns_depth = static_cast<int>(f.size());
     }
   }
   return st;

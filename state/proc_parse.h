@@ -33,6 +33,9 @@ struct ProcStatus {
   uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
   uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0;
   int64_t vpid = 0, vtid = 0;  // last NStgid / NSpid entries: ids in the innermost pid namespace
+  // NStgid entries: 1 in the pid namespace of this /proc, one more per
+  // nested namespace (0: the line is absent, kernels before 4.1).
+  int pid_ns_depth = 0;
 };
 ProcStatus parse_proc_status(std::string_view text);
 

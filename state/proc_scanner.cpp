@@ -27,10 +27,6 @@ std::vector<std::string> split_nul(const std::string& s) {
 }
 
 // The kernel's userspace device encoding (new_encode_dev), as events carry it.
-uint64_t timespec_ns(const struct timespec& t) {
-  return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(t.tv_nsec);
-}
-
 uint32_t encode_dev(dev_t dev) {
   uint32_t major = ::major(dev), minor = ::minor(dev);
   return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);

@@ -37,7 +37,9 @@
 #include "base/status.h"
 #include "sources/source.h"
 #include "state/containers/container_metadata.h"
+#include "state/exe_digest.h"
 #include "state/machine_directory.h"
+#include "state/pidns_start.h"
 #include "state/thread_lookup.h"
 
 namespace kestrel::engine::eval {
@@ -159,6 +161,15 @@ struct ExtractEnvironment {
   // as missing. Owned by the app, outlives the engine.
   const MachineDirectory* machines = nullptr;
   UserNames users;
+  // The host's events name processes of this machine, alive now: every
+  // source is live (Multiplexer::all_live). Then proc.pidns_init_start_ts
+  // is read from this host's /proc, and proc.exe_sha256 may trust
+  // /proc/PID/exe; otherwise (a replay: its pids were another time's, or
+  // another machine's) the first is missing and the second needs the
+  // recorded inode facts to match (ExeDigests::sha256_hex). Off by default.
+  bool live_host = false;
+  ExeDigests exe_digests;
+  PidNamespaceStarts pidns_starts;
 };
 
 // One event's extraction state. begin() starts an event; the lazy getters

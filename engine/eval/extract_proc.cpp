@@ -1,5 +1,7 @@
 // proc.* extractors: the event's process, its parent, ancestors, session
 // and process group leaders, all read through ThreadLookup.
+#include <optional>
+
 #include "engine/eval/extract.h"
 #include "sources/event/symbols.h"
 
@@ -286,6 +288,50 @@ V proc_exe_ino_ctime_duration_proc_start(ExtractContext& c, const FieldRef&, Scr
   if (p == nullptr || p->exe_ino_ctime == 0 || p->start_ts <= p->exe_ino_ctime) return missing();
   return V::uint64(p->start_ts - p->exe_ino_ctime);
 }
+// The host's facts about a live process (its /proc entry): only for host
+// events when every source is live (ExtractEnvironment::live_host).
+const ThreadInfo* live_host_process(ExtractContext& c) {
+  if (!c.env().live_host || c.event().domain != kHostDomain) return nullptr;
+  const ThreadInfo* p = c.process();
+  return p != nullptr && p->domain == kHostDomain && p->pid > 0 ? p : nullptr;
+}
+// Kestrel's own (Falco has no hash field): the SHA-256 of the executable,
+// hashed in userspace on first use and remembered per file identity
+// (state/exe_digest.h); <NA> in sandboxes and for files it cannot read or
+// that are over its size bound.
+// A replay (not live) is hashed only through files whose inode facts equal
+// the recorded exec's: a capture made on this host, its binaries unchanged.
+V proc_exe_sha256(ExtractContext& c, const FieldRef&, Scratch& s) {
+  if (c.event().domain != kHostDomain) return missing();
+  const ThreadInfo* p = c.process();
+  if (p == nullptr || p->domain != kHostDomain || p->pid <= 0) return missing();
+  const std::string* hex = c.env().exe_digests.sha256_hex(*p, c.env().live_host);
+  if (hex == nullptr) return missing();
+  s.text.assign(*hex);  // the cache may move on at the next call
+  return V::string(s.text);
+}
+// Falco's proc.pidns_init_start_ts: when the init of the process's pid
+// namespace started (the host's init for host processes), from /proc
+// (state/pidns_start.h).
+std::optional<uint64_t> pidns_init_start(ExtractContext& c) {
+  const ThreadInfo* p = live_host_process(c);
+  if (p == nullptr) return std::nullopt;
+  return c.env().pidns_starts.init_start_ts(p->pid);
+}
+V proc_pidns_init_start_ts(ExtractContext& c, const FieldRef&, Scratch&) {
+  std::optional<uint64_t> ts = pidns_init_start(c);
+  return ts && *ts ? V::uint64(*ts) : missing();
+}
+// Falco's: the image's ctime minus the namespace's start, only when the
+// image changed after the namespace started (a binary dropped into a
+// running container); absent otherwise or when either is unknown.
+V proc_exe_ino_ctime_duration_pidns_start(ExtractContext& c, const FieldRef&, Scratch&) {
+  const ThreadInfo* p = c.process();
+  if (p == nullptr || p->exe_ino_ctime == 0) return missing();
+  std::optional<uint64_t> start = pidns_init_start(c);
+  if (!start || *start == 0 || p->exe_ino_ctime <= *start) return missing();
+  return V::uint64(p->exe_ino_ctime - *start);
+}
 V proc_is_exec_session(ExtractContext& c, const FieldRef&, Scratch&) {
   const ThreadInfo* p = c.process();
   return p ? V::boolean(p->exec_session) : missing();
@@ -384,11 +430,17 @@ constexpr FieldInfo kProcFields[] = {
      "mtime (last modification) of the executable, ns since epoch"},
     {"proc.exe_ino.ctime_duration_proc_start", T::kRelTime, A::kNone, N, N, proc_exe_ino_ctime_duration_proc_start,
      "ns between executable ctime and process start"},
-    // Needs the pid namespace init's start time (proc.pidns_init_start_ts),
-    // which no source carries yet: the exec row is at KESTREL_MAX_PARAMS.
-    {"proc.exe_ino.ctime_duration_pidns_start", T::kRelTime, A::kNone, N, N, kNotFilled,
-     "ns between pid namespace start and executable ctime"},
-    {"proc.pidns_init_start_ts", T::kUint64, A::kNone, N, N, kNotFilled, "start of the pid namespace's init"},
+    // From this host's /proc for live host sources (no event carries the
+    // pid namespace's start: the exec row is at KESTREL_MAX_PARAMS).
+    {"proc.exe_ino.ctime_duration_pidns_start", T::kRelTime, A::kNone, N, N, proc_exe_ino_ctime_duration_pidns_start,
+     "ns between pid namespace start and executable ctime, when the executable changed after the namespace started "
+     "(live host sources)"},
+    {"proc.pidns_init_start_ts", T::kUint64, A::kNone, N, N, proc_pidns_init_start_ts,
+     "start of the pid namespace's init process, ns since epoch (live host sources, from /proc)"},
+    // Kestrel's own: Falco has no hash field.
+    {"proc.exe_sha256", T::kString, A::kNone, N, N, proc_exe_sha256,
+     "Kestrel field (not in Falco): lower-case hex SHA-256 of the executable file, hashed in userspace on first use "
+     "(host processes; a replay only while the recorded file is unchanged; files over 64 MiB and sandboxes read <NA>)"},
     {"proc.nthreads", T::kUint64, A::kNone, N, N, kNotFilled, "number of threads the process has"},
     {"proc.nchilds", T::kUint64, A::kNone, N, N, kNotFilled, "number of child threads"},
     {"proc.fdopencount", T::kUint64, A::kNone, N, N, kNotFilled, "number of open fds"},

@@ -106,6 +106,13 @@ class RuleEngine {
   // The host's user/group name cache counts against `budget` (the state
   // tables' engine.memory_limit_mb; UserNames::set_budget).
   void set_memory_budget(MemoryBudget* budget) { env_.users.set_budget(budget); }
+  // Whether host events come from live sources only, so host facts may be
+  // read from this machine's /proc (ExtractEnvironment::live_host).
+  void set_live_host(bool live) { env_.live_host = live; }
+  // The counters of the executable hashes and pid-namespace starts this
+  // engine looked up (proc.exe_sha256, proc.pidns_init_start_ts).
+  const ExeDigestStats& exe_digest_stats() const { return env_.exe_digests.stats(); }
+  const PidNamespaceStats& pidns_stats() const { return env_.pidns_starts.stats(); }
 
   // The event types some compiled rule can match (for selective capture).
   EventTypeSet required_event_types() const;

@@ -153,7 +153,10 @@ TEST_F(ExtractWorld, ExecutableInodeFields) {
   EXPECT_EQ(t("proc.exe_ino.ctime", e), "1800");
   EXPECT_EQ(t("proc.exe_ino.mtime", e), "250");
   EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", e), "200");
-  EXPECT_EQ(t("proc.exe_ino.ctime_duration_pidns_start", e), "<NA>");  // no source carries the pidns start
+  // Not a live host (the engine was not told so): nothing read from /proc.
+  EXPECT_EQ(t("proc.exe_ino.ctime_duration_pidns_start", e), "<NA>");
+  EXPECT_EQ(t("proc.pidns_init_start_ts", e), "<NA>");
+  EXPECT_EQ(t("proc.exe_sha256", e), "<NA>");
   // Changed after the process started (under a running process): no duration.
   const Event& late = world.execve(300, "/tmp/dropped2", {}, "dropped2", 0, 3000, {.ino = 4712, .ctime = 5000, .mtime = std::nullopt});
   EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", late), "<NA>");

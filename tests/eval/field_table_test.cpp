@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -83,6 +85,17 @@ std::vector<const Event*> syscall_events(World& w) {
   // An exec whose source reports the image's inode (proc.exe_ino*), changed
   // before the process started (ctime_duration_proc_start).
   out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id", 0, 1000, {.ino = 777, .ctime = 500, .mtime = 400}));
+  // An exec of this test process itself, a live host process with a /proc
+  // entry (the probe engines are told the host is live): what
+  // proc.exe_sha256 hashes and proc.pidns_init_start_ts reads. Its image's
+  // inode facts are the real file's, as the eBPF probe would report them.
+  struct stat self {};
+  if (::stat("/proc/self/exe", &self) == 0) {
+    const uint64_t ctime = static_cast<uint64_t>(self.st_ctim.tv_sec) * 1'000'000'000u + self.st_ctim.tv_nsec;
+    const uint64_t mtime = static_cast<uint64_t>(self.st_mtim.tv_sec) * 1'000'000'000u + self.st_mtim.tv_nsec;
+    out.push_back(&w.execve(::getpid(), "/proc/self/exe", {}, "eval_test", 0, 1000,
+                            {.ino = static_cast<uint64_t>(self.st_ino), .ctime = ctime, .mtime = mtime}));
+  }
   out.push_back(&w.unlinkat(300, "/tmp/nope", -2));
   out.push_back(&w.setuid(200, 0));
   out.push_back(&w.close(300, 5));
@@ -168,6 +181,10 @@ Probe probe(const std::string& source, const FieldInfo& f, const std::vector<con
   p.error = exists.error + shown.error;
   p.compiled = exists.engine && shown.engine;
   if (!p.compiled) return p;
+  // The pipeline says so when every source is live; here the probe's own
+  // process stands for the live host.
+  exists.engine->set_live_host(true);
+  shown.engine->set_live_host(true);
   for (const Event* e : events) {
     if (!run(*exists.engine, *e, lookup).empty()) p.yielded = true;
     for (const Alert& a : run(*shown.engine, *e, lookup)) {

@@ -1,0 +1,164 @@
+#include "state/exe_digest.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <memory>
+
+#include "state/proc_io.h"
+
+namespace kestrel {
+namespace {
+
+struct EvpCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+// Closes an fd on every path out.
+struct FdCloser {
+  int fd = -1;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+bool sha256_fd_hex(int fd, uint64_t max_bytes, std::string& hex, uint64_t& bytes_read) {
+  bytes_read = 0;
+  std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return false;
+  std::array<unsigned char, 1 << 16> buf;
+  while (bytes_read <= max_bytes) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(bytes_read));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) break;
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n)) != 1) return false;
+    bytes_read += static_cast<uint64_t>(n);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md, &md_len) != 1) return false;
+  static constexpr char kHex[] = "0123456789abcdef";
+  hex.resize(md_len * 2);
+  for (unsigned int i = 0; i < md_len; ++i) {
+    hex[2 * i] = kHex[md[i] >> 4];
+    hex[2 * i + 1] = kHex[md[i] & 0xf];
+  }
+  return true;
+}
+
+size_t ExeDigests::IdentityHash::operator()(const Identity& k) const {
+  uint64_t h = k.ino * 0x9e3779b97f4a7c15ull;
+  h ^= k.ctime + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h ^= k.mtime + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return static_cast<size_t>(h);
+}
+
+ExeDigests::ExeDigests(uint64_t max_file_bytes, std::string proc_root)
+    : max_file_bytes_(max_file_bytes), proc_root_(std::move(proc_root)) {}
+
+int ExeDigests::open_executable(const ThreadInfo& p, bool live, Identity& identity) {
+  const Identity recorded{p.exe_ino, p.exe_ino_ctime, p.exe_ino_mtime};
+  const bool known = recorded.ino != 0 && recorded.ctime != 0 && recorded.mtime != 0;
+  auto try_open = [&](const std::string& path, bool need_match) -> int {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return -1;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return -1;
+    }
+    Identity got{static_cast<uint64_t>(st.st_ino), timespec_ns(st.st_ctim), timespec_ns(st.st_mtim)};
+    if ((need_match || known) && !(got == recorded)) {
+      ::close(fd);
+      return -1;
+    }
+    identity = got;
+    return fd;
+  };
+  const std::string pid_dir = proc_root_ + "/" + std::to_string(p.pid);
+  // The link the kernel keeps to the running image: right whatever the
+  // mount namespace, while the process lives.
+  if (int fd = try_open(pid_dir + "/exe", !live); fd >= 0) return fd;
+  if (!known || p.exepath.empty() || p.exepath.front() != '/') return -1;
+  // The process is gone (or its exe link unreadable): the same path through
+  // its root, its parent's root, then ours, each only if it is still the
+  // same file.
+  if (int fd = try_open(pid_dir + "/root" + p.exepath, true); fd >= 0) return fd;
+  if (p.ptid > 0)
+    if (int fd = try_open(proc_root_ + "/" + std::to_string(p.ptid) + "/root" + p.exepath, true); fd >= 0) return fd;
+  return try_open(p.exepath, true);
+}
+
+const std::string* ExeDigests::remember(const Identity& identity, std::string hex) {
+  while (cache_.size() >= kMaxEntries) {
+    const Identity* oldest = cache_.oldest();
+    if (oldest == nullptr) break;
+    cache_.erase(Identity(*oldest));
+    ++stats_.evicted;
+  }
+  auto [entry, inserted] = cache_.try_emplace(identity);
+  entry->hex = std::move(hex);
+  return entry->hex.empty() ? nullptr : &entry->hex;
+}
+
+const std::string* ExeDigests::sha256_hex(const ThreadInfo& p, bool live) {
+  const Identity recorded{p.exe_ino, p.exe_ino_ctime, p.exe_ino_mtime};
+  if (recorded.ino != 0 && recorded.ctime != 0 && recorded.mtime != 0) {
+    if (Entry* e = cache_.find_and_touch(recorded)) {
+      ++stats_.cache_hits;
+      return e->hex.empty() ? nullptr : &e->hex;
+    }
+  } else if (!live) {
+    ++stats_.no_identity;
+    return nullptr;
+  }
+  Identity identity;
+  FdCloser file{open_executable(p, live, identity)};
+  if (file.fd < 0) {
+    ++stats_.unreadable;
+    return nullptr;
+  }
+  // Without recorded facts the identity is known only now.
+  if (Entry* e = cache_.find_and_touch(identity)) {
+    ++stats_.cache_hits;
+    return e->hex.empty() ? nullptr : &e->hex;
+  }
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) {
+    ++stats_.read_errors;
+    return nullptr;
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_file_bytes_) {
+    ++stats_.too_large;
+    return remember(identity, {});
+  }
+  std::string hex;
+  uint64_t bytes = 0;
+  if (!sha256_fd_hex(file.fd, max_file_bytes_, hex, bytes)) {
+    ++stats_.read_errors;
+    return nullptr;
+  }
+  ++stats_.hashed;
+  stats_.bytes_hashed += bytes;
+  // Written while read (a binary being replaced in place): this digest
+  // belongs to neither version.
+  struct stat after {};
+  if (::fstat(file.fd, &after) != 0 || timespec_ns(after.st_ctim) != identity.ctime ||
+      timespec_ns(after.st_mtim) != identity.mtime || after.st_size != st.st_size ||
+      bytes != static_cast<uint64_t>(st.st_size)) {
+    ++stats_.changed;
+    return nullptr;
+  }
+  return remember(identity, std::move(hex));
+}
+
+}  // namespace kestrel
