@@ -32,6 +32,13 @@ struct Req {
 
 bool is_open_family(uint16_t t) { return t == KE_OPEN || t == KE_OPENAT || t == KE_OPENAT2 || t == KE_CREAT; }
 
+// State types whose state effect is on success only (StateUpdater::on_exec,
+// on_directory return at once for a result other than 0): a failed one
+// changes nothing but which threads are known, as every filtered event.
+bool state_on_success_only(uint16_t t) {
+  return t == KE_EXECVE || t == KE_EXECVEAT || t == KE_CHDIR || t == KE_FCHDIR || t == KE_CHROOT;
+}
+
 // Kernel cost and selectivity of a path disjunction, to pick one under `and`:
 // atoms anchored at the start need one lookup, unanchored ones one per '/'.
 size_t path_score(const Atoms& a) {
@@ -473,7 +480,8 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
     if (by_type[t].empty()) continue;
     const EventInfo& info = event_info(t);
     const bool creates_fd = info.flags & KEF_CREATES_FD;
-    if ((info.flags & KEF_STATE) && !creates_fd) continue;
+    const bool success_state = state_on_success_only(t);
+    if ((info.flags & KEF_STATE) && !creates_fd && !success_state) continue;
     const EventParamRoles& roles = param_roles(t);
     KernelEventFilter filter;
     filter.type = t;
@@ -496,7 +504,7 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
       add_alternative(filter.alternatives, std::move(a));
     }
     if (!total || filter.alternatives.empty()) continue;
-    if (creates_fd && fd_state_needed) {
+    if ((creates_fd && fd_state_needed) || success_state) {
       if (roles.res < 0) continue;
       Alt state;
       state.res = Alt::kResNonNegative;

@@ -87,7 +87,27 @@ TEST(KernelFilter, PrefixAndWriteModeOfOneRule) {
   EXPECT_EQ(f->alternatives[0].acc, 0b0110);
   ASSERT_TRUE(f->alternatives[0].path);
   EXPECT_EQ(*f->alternatives[0].path, (std::vector<KernelPathAtom>{{"/etc/", true, false}}));
-  EXPECT_EQ(filter_of(set, KE_EXECVE), nullptr);  // process state: never filtered
+  EXPECT_EQ(filter_of(set, KE_EXECVE), nullptr);  // no rule on it: not filtered
+}
+
+TEST(KernelFilter, FailedExecsGoOnlyWhereNoRuleMatchesThem) {
+  KernelFilterAlternative success;
+  success.res = KernelFilterAlternative::kResNonNegative;
+  // Every rule on execve wants a success: failed ones stay in the kernel,
+  // successful ones go up whatever the rules (they change the thread table).
+  auto set = derive(rule_yaml("s", "evt.type = execve and evt.rawres = 0 and proc.name = sh"));
+  const auto* f = filter_of(set, KE_EXECVE);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->alternatives, std::vector<KernelFilterAlternative>{success});
+  // A rule on failures keeps them; one on every exec keeps everything.
+  auto failures = derive(rule_yaml("s", "evt.type = execve and evt.rawres = 0 and proc.name = sh") +
+                         rule_yaml("f", "evt.type = execve and evt.rawres < 0"));
+  const auto* g = filter_of(failures, KE_EXECVE);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->alternatives.size(), 2u);
+  EXPECT_EQ(filter_of(derive(rule_yaml("a", "evt.type = execve and proc.name = sh")), KE_EXECVE), nullptr);
+  // clone is not among the success-only state types: never filtered.
+  EXPECT_EQ(filter_of(derive(rule_yaml("c", "evt.type = clone and evt.rawres = 0")), KE_CLONE), nullptr);
 }
 
 TEST(KernelFilter, NoFilterWhenOneRuleNeedsEveryEventOfTheType) {
