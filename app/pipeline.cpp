@@ -1,5 +1,6 @@
 #include "app/pipeline.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "engine/eval/extract.h"
@@ -299,6 +300,12 @@ void print_summary(std::ostream& out, const PipelineSummary& s) {
     if (src.dropped_at_exit) out << ", dropped " << src.dropped_at_exit << " (dropped_at_exit)";
     if (!src.error.ok()) out << ", failed: " << src.error.to_string();
     out << "\n";
+    if (std::any_of(src.stats.events_by_type.begin(), src.stats.events_by_type.end(), [](uint64_t n) { return n; })) {
+      out << "Source " << src.name << " events by type:";
+      for (size_t t = 0; t < src.stats.events_by_type.size() && t < KE_COUNT; ++t)
+        if (src.stats.events_by_type[t]) out << " " << event_info(static_cast<uint16_t>(t)).name << "=" << src.stats.events_by_type[t];
+      out << "\n";
+    }
   }
   if (s.recorded || !s.recording.ok()) {
     out << "Recorded: " << s.recorded << " events";

@@ -6,6 +6,9 @@
 #
 #   bench/kernel_filter.sh [BUILD_DIR] [SECONDS_PER_WORKLOAD]
 #
+# Per type, what went up (--stats: "Source ebpf events by type") and what
+# the kernel dropped (kernel_filtered.<type>) follow each run.
+#
 # Alerts: the workloads loop for a fixed time, so counts differ by the
 # iterations done; compare alerts per rule and iteration (the live test
 # tests/app/kernel_filter_live_test compares them exactly).
@@ -60,9 +63,12 @@ measure() {  # workload filter(true|false) -> "events alerts filtered"
   alerts=$(grep -c '"rule"' "$work/out" || true)
   filtered=$(sed -n 's/^ *kernel_filtered\.[a-z0-9_]*: \([0-9]*\)/\1/p' "$work/err" | paste -sd+ | bc)
   drops=$(sed -n 's/^Source ebpf: [0-9]* events, dropped \([0-9]*\).*/\1/p' "$work/err")
-  echo "${events:-0} ${alerts:-0} ${filtered:-0} ${drops:-0} ${elapsed}"
+  # The details first: the caller reads the last line and moves on, and
+  # the EXIT trap may remove $work while this still runs.
+  sed -n 's/^Source ebpf events by type:\(.*\)/    filter='"$filter"' delivered by type:\1/p' "$work/err" >&2
   sed -n 's/^ *\(kernel_filtered\.[a-z0-9_]*: [0-9]*\)/    \1/p' "$work/err" >&2
   grep -o '"rule":"[^"]*"' "$work/out" | sort | uniq -c >&2 || true
+  echo "${events:-0} ${alerts:-0} ${filtered:-0} ${drops:-0} ${elapsed}"
 }
 
 printf '%-8s %-6s %12s %10s %8s %12s %8s\n' workload filter events events/s alerts kernel-drop ring-drop

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "sources/abi/kestrel_event.h"
 #include "sources/source.h"
 
 namespace kestrel {
@@ -29,6 +30,10 @@ struct RingBatchCounters {
   // CPU's. Counted when read, so a record still in its ring is not yet in.
   static constexpr size_t kMaxCountedRings = 1024;
   std::array<std::atomic<uint64_t>, kMaxCountedRings> per_ring{};
+  // Records delivered per event type (what the kernel sent up, before any
+  // rule: the in-kernel filter's effect, issue #19). One reader thread
+  // writes them, so a relaxed load and store, not a locked add.
+  std::array<std::atomic<uint64_t>, KE_COUNT> per_type{};
 };
 
 // The per-ring counts of the first `rings` rings.
@@ -61,6 +66,10 @@ bool read_ring_batch(std::vector<Ring>& rings, size_t max_batch, bool merge, Eve
             return;
           }
           out.events.push_back(Event{*view, kHostDomain, 0});
+          if (uint16_t t = view->type(); t < KE_COUNT) {
+            auto& n = counters.per_type[t];
+            n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+          }
           counters.bytes.fetch_add(rec.size(), std::memory_order_relaxed);
         },
         budget);
@@ -86,6 +95,8 @@ inline SourceStats ring_source_stats(const RingBatchCounters& counters, const Ri
   s.events = counters.events.load(std::memory_order_relaxed);
   s.bytes = counters.bytes.load(std::memory_order_relaxed);
   if (uint64_t m = counters.malformed.load(std::memory_order_relaxed)) s.drops["malformed"] = m;
+  s.events_by_type.resize(KE_COUNT);
+  for (size_t t = 0; t < KE_COUNT; ++t) s.events_by_type[t] = counters.per_type[t].load(std::memory_order_relaxed);
   for (const auto& [reason, per_ring] : drops) {
     uint64_t total = 0;
     for (uint64_t n : per_ring) total += n;

@@ -80,6 +80,9 @@ struct SourceStats {
   // Records delivered per CPU, for sources with one ring per CPU (kmod;
   // ebpf with cpus_per_buffer 1); empty for the others.
   std::vector<uint64_t> events_per_cpu;
+  // Records delivered by event type (index: kestrel_event_type), for the
+  // ring sources (ebpf, kmod); empty for the others. --stats prints them.
+  std::vector<uint64_t> events_by_type;
   // Reasons in `drops` whose counts an untrusted peer controls (a gVisor
   // sandbox's own drop claims, packets it malformed, connections refused):
   // reported like every drop, but the drop alarm (app/drop_alarm.h) never

@@ -170,10 +170,17 @@ KB_SYSCALL_EXIT(vfork)
 /*
  * Who inherits the exiting task's children: another live thread of its
  * group if there is one, else the pid namespace's init. (Subreapers set
- * with PR_SET_CHILD_SUBREAPER are not looked for.)
+ * with PR_SET_CHILD_SUBREAPER are not looked for.) 0 for a task without
+ * children, as Falco's driver sends: there is nothing to reparent, and
+ * userspace then remembers no reaper for it (a record per exit otherwise,
+ * growing with process churn). The tracepoint runs before exit_notify()
+ * moves the children, so the list is still the task's own.
  */
 static __always_inline s64 kb_reaper_tid(struct task_struct *p)
 {
+	struct list_head *children = (void *)p + bpf_core_field_offset(struct task_struct, children);
+	if (BPF_CORE_READ(p, children.next) == children)
+		return 0;
 	struct signal_struct *sig = BPF_CORE_READ(p, signal);
 	int live = BPF_CORE_READ(sig, live.counter);
 	if (live > 0) {

@@ -32,6 +32,13 @@ struct Req {
 
 bool is_open_family(uint16_t t) { return t == KE_OPEN || t == KE_OPENAT || t == KE_OPENAT2 || t == KE_CREAT; }
 
+// State types whose state effect is on success only (StateUpdater::on_exec,
+// on_directory return at once for a result other than 0): a failed one
+// changes nothing but which threads are known, as every filtered event.
+bool state_on_success_only(uint16_t t) {
+  return t == KE_EXECVE || t == KE_EXECVEAT || t == KE_CHDIR || t == KE_FCHDIR || t == KE_CHROOT;
+}
+
 // Kernel cost and selectivity of a path disjunction, to pick one under `and`:
 // atoms anchored at the start need one lookup, unanchored ones one per '/'.
 size_t path_score(const Atoms& a) {
@@ -378,6 +385,12 @@ bool loaded(const LoadedRule& r, std::string_view source, Priority min_priority)
 struct FdReads {
   bool fd_fields = false;  // fd.*
   bool process_fds = false;  // proc.std*, proc.fd*
+  // Paths the state tables resolve through an existing fd: a relative
+  // open's fd.name against its dirfd (fd.* but fd.nameraw / fd.num), the
+  // cwd fchdir() sets from an fd and the executable execveat(fd, "",
+  // AT_EMPTY_PATH) runs (proc.cwd, proc.exepath, evt.abspath*).
+  bool open_paths = false;
+  bool process_paths = false;
 };
 
 FdReads fd_reads(const LoadedRule& rule) {
@@ -385,6 +398,8 @@ FdReads fd_reads(const LoadedRule& rule) {
   auto note = [&](std::string_view f) {
     if (f.starts_with("fd.")) out.fd_fields = true;
     if (f.starts_with("proc.std") || f.starts_with("proc.fd")) out.process_fds = true;
+    if (f.starts_with("fd.") && f != "fd.nameraw" && f != "fd.num") out.open_paths = true;
+    if (f == "proc.cwd" || f == "proc.exepath" || f.starts_with("evt.abspath")) out.process_paths = true;
   };
   std::vector<const Expr*> stack{rule.condition.get()};
   std::set<const Expr*> seen;
@@ -445,6 +460,13 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
     if (!loaded(r, source, min_priority) || fd_state_needed) continue;
     FdReads reads = fd_reads(r);
     if (reads.process_fds) fd_state_needed = true;
+    // A path resolved through the fd of a filtered open would be resolved
+    // against nothing (and a cwd set by fchdir() on it lost): every
+    // successful open goes up. The kernel is not asked which fds are
+    // directories or executables.
+    if (reads.process_paths) fd_state_needed = true;
+    for (uint16_t t : r.evttypes.kestrel_types())
+      if (reads.open_paths && is_open_family(t)) fd_state_needed = true;
     if (!reads.fd_fields) continue;
     for (uint16_t t : r.evttypes.kestrel_types()) {
       if (t >= KE_COUNT || is_open_family(t) || param_roles(t).fd < 0) continue;
@@ -458,7 +480,8 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
     if (by_type[t].empty()) continue;
     const EventInfo& info = event_info(t);
     const bool creates_fd = info.flags & KEF_CREATES_FD;
-    if ((info.flags & KEF_STATE) && !creates_fd) continue;
+    const bool success_state = state_on_success_only(t);
+    if ((info.flags & KEF_STATE) && !creates_fd && !success_state) continue;
     const EventParamRoles& roles = param_roles(t);
     KernelEventFilter filter;
     filter.type = t;
@@ -481,7 +504,7 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
       add_alternative(filter.alternatives, std::move(a));
     }
     if (!total || filter.alternatives.empty()) continue;
-    if (creates_fd && fd_state_needed) {
+    if ((creates_fd && fd_state_needed) || success_state) {
       if (roles.res < 0) continue;
       Alt state;
       state.res = Alt::kResNonNegative;

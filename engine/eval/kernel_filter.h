@@ -23,10 +23,15 @@
 //   evt.is_open_read / evt.is_open_write (also under `not`): the access mode.
 //
 // State needs. Only types whose only state effect is the fd they create
-// (KEF_CREATES_FD) or which change no state may be filtered. When some
-// rule on an event acting on an existing fd reads the fd table (fd.*,
-// evt.arg*, proc.fd*) and is not confined to sockets (fd.typechar in
-// ('4','6'), fd.rip = …), every successful fd-creating event goes up.
+// (KEF_CREATES_FD), whose state effect is on success only (execve,
+// execveat, chdir, fchdir, chroot: their successful events always go up)
+// or which change no state may be filtered. Every
+// successful fd-creating event goes up when some rule on an event acting
+// on an existing fd reads the fd table (fd.*, evt.arg*, proc.fd*) and is
+// not confined to sockets (fd.typechar in ('4','6'), fd.rip = …), and
+// when some rule reads a path the tables resolve through an fd (fd.name
+// of a relative open against its dirfd, proc.cwd after fchdir(),
+// proc.exepath of execveat(fd, "", AT_EMPTY_PATH)).
 #pragma once
 
 #include <string_view>

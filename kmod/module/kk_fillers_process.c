@@ -188,12 +188,17 @@ KK_FILLER(vfork)
 }
 
 /* Who inherits the exiting task's children: another live thread of its
- * group, else its pid namespace's init (subreapers are not looked for). */
+ * group, else its pid namespace's init (subreapers are not looked for).
+ * 0 for a task without children, as Falco's driver sends (nothing to
+ * reparent; userspace remembers no reaper for it). The tracepoint runs
+ * before exit_notify() moves the children. */
 static s64 kk_reaper_tid(struct task_struct *p)
 {
 	struct pid_namespace *ns;
 	struct task_struct *reaper;
 
+	if (list_empty(&p->children))
+		return 0;
 	if (atomic_read(&p->signal->live) > 0 && p->group_leader != p)
 		return p->group_leader->pid;
 	ns = task_active_pid_ns(p);

@@ -3,6 +3,7 @@
 // the probe cannot load they FAIL (a silent skip would hide a broken probe).
 // This file: exec, clone, exit and the initial /proc state.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,15 +143,30 @@ TEST_F(EbpfLive, ForkExecExitOfAChild) {
   EXPECT_EQ(exits[0]->tid(), c);
   EXPECT_EQ(exits[0]->i(KP_PROCEXIT_status), 0);
   EXPECT_EQ(exits[0]->i(KP_PROCEXIT_sig), 0);
+  // No children: nothing to reparent, no reaper (as Falco's driver).
+  EXPECT_EQ(exits[0]->i(KP_PROCEXIT_reaper_tid), 0);
   // Order: clone, then execve, then exit.
   EXPECT_LE(cl.view().ts(), ex.view().ts());
   EXPECT_LE(ex.view().ts(), exits[0]->view().ts());
 }
 
 TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
-  std::atomic<pid_t> thread_tid{0};
-  std::thread t([&] { thread_tid = gettid(); });
+  // The thread leaves a child behind, so its exit names who adopts it.
+  std::atomic<pid_t> thread_tid{0}, orphan{-1};
+  std::thread t([&] {
+    thread_tid = gettid();
+    pid_t c = fork();
+    if (c == 0) {
+      syscall(SYS_close_range, 3, ~0U, 0);
+      pause();
+      _exit(0);
+    }
+    orphan = c;
+  });
   t.join();
+  ASSERT_GT(orphan.load(), 0);
+  kill(orphan.load(), SIGKILL);
+  ASSERT_EQ(waitpid(orphan.load(), nullptr, 0), orphan.load());
   uint32_t tid = static_cast<uint32_t>(thread_tid.load());
   auto events = collect(*source_, {static_cast<uint32_t>(getpid())}, [&](const std::vector<OwnedEvent>& ev) {
     for (const auto& e : ev)
@@ -170,7 +186,7 @@ TEST_F(EbpfLive, ThreadCreationAndExitAreSeenFromTheThread) {
                                                   : static_cast<uint16_t>(KP_CLONE3_flags);
   EXPECT_TRUE(created->i(flags_idx) & CLONE_THREAD);
   EXPECT_EQ(created->s(KP_CLONE_comm), "ebpf_test");
-  // A thread of a live group is reaped by its leader.
+  // A thread of a live group with a child: the leader adopts it.
   for (const auto& e : events) {
     if (e.type() == KE_PROCEXIT && e.tid() == tid) {
       EXPECT_EQ(e.i(KP_PROCEXIT_reaper_tid), getpid());

@@ -78,14 +78,36 @@ KernelFilterSet derive(const std::string& yaml) {
 }
 
 TEST(KernelFilter, PrefixAndWriteModeOfOneRule) {
-  auto set = derive(rule_yaml("w", "evt.type = openat and evt.is_open_write = true and fd.name startswith /etc/"));
+  // evt.arg.name: the raw path, which needs no fd to resolve (with fd.name
+  // every successful open would go up: PathsResolvedThroughFds... below).
+  auto set = derive(rule_yaml("w", "evt.type = openat and evt.is_open_write = true and evt.arg.name startswith /etc/"));
   const auto* f = filter_of(set, KE_OPENAT);
   ASSERT_NE(f, nullptr);
   ASSERT_EQ(f->alternatives.size(), 1u);
   EXPECT_EQ(f->alternatives[0].acc, 0b0110);
   ASSERT_TRUE(f->alternatives[0].path);
   EXPECT_EQ(*f->alternatives[0].path, (std::vector<KernelPathAtom>{{"/etc/", true, false}}));
-  EXPECT_EQ(filter_of(set, KE_EXECVE), nullptr);  // process state: never filtered
+  EXPECT_EQ(filter_of(set, KE_EXECVE), nullptr);  // no rule on it: not filtered
+}
+
+TEST(KernelFilter, FailedExecsGoOnlyWhereNoRuleMatchesThem) {
+  KernelFilterAlternative success;
+  success.res = KernelFilterAlternative::kResNonNegative;
+  // Every rule on execve wants a success: failed ones stay in the kernel,
+  // successful ones go up whatever the rules (they change the thread table).
+  auto set = derive(rule_yaml("s", "evt.type = execve and evt.rawres = 0 and proc.name = sh"));
+  const auto* f = filter_of(set, KE_EXECVE);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->alternatives, std::vector<KernelFilterAlternative>{success});
+  // A rule on failures keeps them; one on every exec keeps everything.
+  auto failures = derive(rule_yaml("s", "evt.type = execve and evt.rawres = 0 and proc.name = sh") +
+                         rule_yaml("f", "evt.type = execve and evt.rawres < 0"));
+  const auto* g = filter_of(failures, KE_EXECVE);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->alternatives.size(), 2u);
+  EXPECT_EQ(filter_of(derive(rule_yaml("a", "evt.type = execve and proc.name = sh")), KE_EXECVE), nullptr);
+  // clone is not among the success-only state types: never filtered.
+  EXPECT_EQ(filter_of(derive(rule_yaml("c", "evt.type = clone and evt.rawres = 0")), KE_CLONE), nullptr);
 }
 
 TEST(KernelFilter, NoFilterWhenOneRuleNeedsEveryEventOfTheType) {
@@ -100,7 +122,7 @@ TEST(KernelFilter, NoFilterWhenOneRuleNeedsEveryEventOfTheType) {
 }
 
 TEST(KernelFilter, EventTypeChecksFoldPerType) {
-  auto set = derive(rule_yaml("x", "(evt.type = openat and fd.name = /etc/shadow) or (evt.type = execve and "
+  auto set = derive(rule_yaml("x", "(evt.type = openat and evt.arg.name = /etc/shadow) or (evt.type = execve and "
                                    "proc.name = sh) or (evt.type = unlinkat and evt.rawres >= 0)"));
   const auto* f = filter_of(set, KE_OPENAT);
   ASSERT_NE(f, nullptr);
@@ -128,12 +150,29 @@ TEST(KernelFilter, ReadingFilesThroughOtherEventsKeepsEverySuccessfulOpen) {
   KernelFilterAlternative state;
   state.res = KernelFilterAlternative::kResNonNegative;
   EXPECT_NE(std::find(f->alternatives.begin(), f->alternatives.end(), state), f->alternatives.end());
-  // A rule confined to IP sockets does not need the file fds.
-  auto sockets = derive(rule_yaml("o", "evt.type = openat and fd.name = /etc/shadow") +
+  // A rule confined to IP sockets does not need the file fds (the open
+  // rule reads only the raw name, which no dirfd resolves).
+  auto sockets = derive(rule_yaml("o", "evt.type = openat and evt.arg.name = /etc/shadow") +
                         rule_yaml("c", "evt.type = connect and fd.typechar in ('4', '6') and fd.name != x"));
   const auto* g = filter_of(sockets, KE_OPENAT);
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->alternatives.size(), 1u);
+}
+
+TEST(KernelFilter, PathsResolvedThroughFdsKeepEverySuccessfulOpen) {
+  // openat(dirfd, "shadow") gets its fd.name from the dirfd's open, fchdir()
+  // its cwd from the fd's: an open of /etc (O_RDONLY, no path any rule
+  // names) must still go up when a rule reads a resolved path.
+  KernelFilterAlternative state;
+  state.res = KernelFilterAlternative::kResNonNegative;
+  for (const char* cond : {"evt.type = openat and fd.name = /etc/shadow",
+                           "evt.type = openat and evt.arg.name = /etc/shadow and proc.cwd != /x",
+                           "evt.type = openat and evt.arg.name = /etc/shadow and proc.exepath != /x"}) {
+    auto set = derive(rule_yaml("o", cond));
+    const auto* f = filter_of(set, KE_OPENAT);
+    ASSERT_NE(f, nullptr) << cond;
+    EXPECT_NE(std::find(f->alternatives.begin(), f->alternatives.end(), state), f->alternatives.end()) << cond;
+  }
 }
 
 std::string read_file(const std::string& path) {
