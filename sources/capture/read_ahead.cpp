@@ -1,14 +1,20 @@
 #include "sources/capture/read_ahead.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <new>
 
 namespace kestrel::kcap {
 
 ReadAhead::ReadAhead(int fd) : fd_(fd), chunks_(kChunks) {
-  for (Chunk& c : chunks_) {
-    c.mem.reset(new uint8_t[kHeadroom + kChunkBytes]);  // not zeroed: filled by read(2)
-    free_.push_back(&c);
+  region_bytes_ = kChunks * (kHeadroom + kChunkBytes);
+  region_ = mmap(nullptr, region_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region_ == MAP_FAILED) throw std::bad_alloc();
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    chunks_[i].mem = static_cast<uint8_t*>(region_) + i * (kHeadroom + kChunkBytes);
+    free_.push_back(&chunks_[i]);
   }
   thread_ = std::thread([this] { run(); });
 }
@@ -20,6 +26,7 @@ ReadAhead::~ReadAhead() {
   }
   cv_.notify_all();
   thread_.join();
+  munmap(region_, region_bytes_);
 }
 
 ReadAhead::Chunk* ReadAhead::take() {
@@ -51,6 +58,15 @@ void ReadAhead::run() {
     }
     c->size = 0;
     c->last = false;
+#ifdef MADV_POPULATE_WRITE
+    if (!c->populated) {
+      // Each chunk when first filled, so the first one is not held up by
+      // the others. Best effort: a kernel without it (before 5.14) faults
+      // the pages in as the reads fill them, as plain memory would.
+      (void)madvise(c->mem, kHeadroom + kChunkBytes, MADV_POPULATE_WRITE);
+      c->populated = true;
+    }
+#endif
     while (c->size < kChunkBytes) {
       ssize_t got = ::read(fd_, c->data() + c->size, kChunkBytes - c->size);
       if (got < 0 && errno == EINTR) continue;

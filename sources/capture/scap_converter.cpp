@@ -322,6 +322,7 @@ std::map<uint16_t, uint64_t> ScapConverter::read_by_id() const {
   std::map<uint16_t, uint64_t> out;
   for (size_t id = 0; id < read_.size(); ++id)
     if (read_[id] != 0) out[static_cast<uint16_t>(id)] = read_[id];
+  for (const auto& [id, n] : read_beyond_) out[id] = n;
   return out;
 }
 
@@ -338,15 +339,35 @@ std::optional<std::span<const uint8_t>> ScapConverter::finish(const RawEvent& ev
 void ScapConverter::remember_enter(int64_t tid, uint16_t id, const RawParams& params) {
   // Kept for the exit's record; a second enter without an exit between (a
   // dropped exit) replaces it. The buffers are reused: no allocation per
-  // event once a thread's entry has grown; sized once per enter.
+  // event once a thread's entry has grown; sized once per enter. The
+  // reader's params lie back to back in the block: copied in one piece.
   Pending& p = *pending_of(tid, true);
   p.id = id;
+  const size_t n = params.size();
+  p.ends.resize(n);
+  if (n == 0) {
+    p.data.clear();
+    return;
+  }
+  const uint8_t* begin = params[0].data();
+  bool contiguous = true;
+  const uint8_t* end = begin;
+  for (size_t i = 0; i < n; ++i) {
+    contiguous = contiguous && params[i].data() == end;
+    end = params[i].data() + params[i].size();
+    p.ends[i] = static_cast<uint32_t>(end - begin);
+  }
+  if (contiguous) {
+    p.data.resize(static_cast<size_t>(end - begin));
+    if (end != begin) std::memcpy(p.data.data(), begin, static_cast<size_t>(end - begin));
+    return;
+  }
+  // Params laid out some other way (not the reader's): one by one.
   size_t total = 0;
   for (const auto& param : params) total += param.size();
   p.data.resize(total);
-  p.ends.resize(params.size());
   size_t at = 0;
-  for (size_t i = 0; i < params.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (!params[i].empty()) std::memcpy(p.data.data() + at, params[i].data(), params[i].size());
     at += params[i].size();
     p.ends[i] = static_cast<uint32_t>(at);
@@ -397,17 +418,18 @@ std::optional<Converted> ScapConverter::convert_unmodelled_syscall(const RawEven
   return Converted{*rec, row.dir != Direction::kExit};
 }
 
-std::optional<int64_t> ScapConverter::exit_param_int(const RawEvent& ev, int kestrel_index) {
-  if (ev.type == kGenericEnterId || ev.type == kGenericExitId || kestrel_index < 0) return std::nullopt;
+bool ScapConverter::exit_param_int(const RawEvent& ev, int kestrel_index, int64_t& out) {
+  if (ev.type == kGenericEnterId || ev.type == kGenericExitId || kestrel_index < 0) return false;
   // Where the param comes from, worked out once per exit id: the last scap
   // param of the exit, else of its enter, that place() puts there (the
   // exit's own wins, as place() lays the exit's after the enter's).
+  if (ev.type >= param_sources_.size()) return false;  // no row: not modelled
   ParamSource& src = param_sources_[ev.type];
   if (src.kestrel_index != kestrel_index) {
     src = ParamSource{};
     src.kestrel_index = static_cast<int16_t>(kestrel_index);
     const Plan& plan = plan_of(ev.type);
-    if (plan.row == nullptr || plan.row->kestrel_type == KE_NONE || plan.row->dir != Direction::kExit) return std::nullopt;
+    if (plan.row == nullptr || plan.row->kestrel_type == KE_NONE || plan.row->dir != Direction::kExit) return false;
     src.modelled_exit = true;
     auto last = [&](const Plan& p, const ParamRow*& row) -> int8_t {
       const size_t n = std::min<size_t>(p.row->params.size(), p.kestrel_index.size());
@@ -422,24 +444,27 @@ std::optional<int64_t> ScapConverter::exit_param_int(const RawEvent& ev, int kes
     if (const Plan& enter = plan_of(static_cast<uint16_t>(ev.type - 1)); enter.row != nullptr && ev.type > 0)
       src.enter_i = last(enter, src.enter_row);
   }
-  if (!src.modelled_exit) return std::nullopt;
-  auto value = [](std::span<const uint8_t> bytes, const ParamRow* row) -> std::optional<int64_t> {
-    if (bytes.empty()) return std::nullopt;
+  if (!src.modelled_exit) return false;
+  // The answer goes out through `out`, not an optional: returned through
+  // the stack, the optional's flag byte written then read back whole
+  // stalled the load (a twentieth of a replay's main thread, per event).
+  auto value = [&out](std::span<const uint8_t> bytes, const ParamRow* row) -> bool {
+    if (bytes.empty()) return false;
     auto v = read_int(bytes, row->type);
-    if (!v) return std::nullopt;
-    return apply(row->convert, *v);
+    if (!v) return false;
+    out = apply(row->convert, *v);
+    return true;
   };
   if (src.exit_i >= 0 && static_cast<size_t>(src.exit_i) < ev.params.size())
     return value(ev.params[static_cast<size_t>(src.exit_i)], src.exit_row);
   const Pending* p = pending_of(static_cast<int64_t>(ev.tid), false);
   if (p == nullptr || p->id + 1 != ev.type || src.enter_i < 0 || static_cast<size_t>(src.enter_i) >= p->ends.size())
-    return std::nullopt;
+    return false;
   return value(p->param(static_cast<size_t>(src.enter_i)), src.enter_row);
 }
 
 void ScapConverter::pass_over_exit(const RawEvent& ev) {
-  ++read_[ev.type];
-  ++events_read_;
+  count_read(ev.type);
   ++passed_over_;
   if (Pending* p = pending_of(static_cast<int64_t>(ev.tid), false)) p->id = kNoPending;
 }
@@ -452,8 +477,7 @@ std::optional<Converted> ScapConverter::convert(const RawEvent& ev) {
 }
 
 std::optional<bool> ScapConverter::convert_into(const RawEvent& ev, std::vector<uint8_t>& out) {
-  ++read_[ev.type];
-  ++events_read_;
+  count_read(ev.type);
   // The rare kinds are built by the builder, then appended.
   auto appended = [&](std::optional<Converted> c) -> std::optional<bool> {
     if (!c) return std::nullopt;

@@ -63,9 +63,10 @@ class ScapConverter {
 
   // For an exit `ev` of a modelled type: the value its record's Kestrel
   // param `kestrel_index` would carry, from the exit's own params or its
-  // thread's pending enter (as convert_into() merges them); nullopt when
-  // neither holds it or it is not an integer.
-  std::optional<int64_t> exit_param_int(const RawEvent& ev, int kestrel_index);
+  // thread's pending enter (as convert_into() merges them), in `out`
+  // (true); false, `out` unchanged, when neither holds it or it is not an
+  // integer.
+  bool exit_param_int(const RawEvent& ev, int kestrel_index, int64_t& out);
   // The exit `ev` is counted as read and passed over (EventPrejudge): its
   // thread's pending enter is answered, as convert_into() would, and no
   // record is built.
@@ -141,7 +142,10 @@ class ScapConverter {
     const ParamRow* exit_row = nullptr;
     const ParamRow* enter_row = nullptr;
   };
-  std::vector<ParamSource> param_sources_ = std::vector<ParamSource>(UINT16_MAX + 1);
+  // By scap id, up to the table's ids (id_limit()), not all 65,536: a
+  // table of every id was ~500 pages touched at each start, a page fault
+  // (~20 us in a VM) each.
+  std::vector<ParamSource> param_sources_ = std::vector<ParamSource>(id_limit());
   EventBuilder builder_;  // the rare records: generic and unmodelled syscalls
   std::vector<uint8_t> scratch_;  // convert()'s record
   std::unordered_map<int64_t, Pending> pending_;  // by tid
@@ -156,7 +160,14 @@ class ScapConverter {
   std::unordered_map<int64_t, uint16_t> generic_pending_;  // tid -> nativeID of its generic enter
   std::map<std::string, uint64_t> generic_;
   std::map<std::string, uint64_t> generic_unnamed_;
-  std::vector<uint64_t> read_ = std::vector<uint64_t>(UINT16_MAX + 1);  // by scap id: no map lookup per event
+  // By scap id: no map lookup per event; ids the table lacks in read_beyond_.
+  std::vector<uint64_t> read_ = std::vector<uint64_t>(id_limit());
+  std::map<uint16_t, uint64_t> read_beyond_;
+  void count_read(uint16_t id) {
+    if (id < read_.size()) ++read_[id];
+    else ++read_beyond_[id];
+    ++events_read_;
+  }
   uint64_t events_read_ = 0;
   std::map<uint16_t, uint64_t> unmodelled_;
   uint64_t modelled_ = 0;

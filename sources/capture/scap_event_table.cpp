@@ -398,6 +398,15 @@ const EventRow* find_event(uint16_t id) {
 
 std::span<const EventRow> all_events() { return kRows; }
 
+uint16_t id_limit() {
+  static const uint16_t limit = [] {
+    uint16_t top = 0;
+    for (const EventRow& r : kRows) top = std::max<uint16_t>(top, r.id);
+    return static_cast<uint16_t>(top + 1);
+  }();
+  return limit;
+}
+
 std::optional<std::string_view> event_name(uint16_t id) {
   if (const EventRow* r = find_event(id)) return r->name;
   return std::nullopt;

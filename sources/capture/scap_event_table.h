@@ -86,6 +86,9 @@ struct EventRow {
 const EventRow* find_event(uint16_t id);
 // All rows, by id.
 std::span<const EventRow> all_events();
+// One past the highest id the table has a row for: tables indexed by scap
+// id need no more entries (an event of a higher id has no row).
+uint16_t id_limit();
 // The scap name of `id` ("open"), or nullopt when the table lacks it.
 std::optional<std::string_view> event_name(uint16_t id);
 

@@ -677,6 +677,9 @@ bool ScapReader::next_buffered_event() {
   bool taken = false;
   while (buf.size() - pos >= kBlockHeaderSize) {
     const uint8_t* b = buf.data() + pos;
+    // The read-ahead thread's core wrote these bytes: asked for a few
+    // blocks ahead, they arrive while this one is judged.
+    __builtin_prefetch(b + 512);
     const uint32_t type = le32(b);
     const uint32_t total = le32(b + 4);
     if (!is_event_block(type) || total < kBlockHeaderSize + kBlockTrailerSize || total % 4 != 0 ||

@@ -109,7 +109,7 @@ Status ScapSource::set_capture_request(const CaptureRequest& request) {
 
 bool ScapSource::prejudge_with(EventPrejudge* judge) {
   judge_ = judge;
-  judged_.assign(UINT16_MAX + 1, Judged{});
+  judged_.assign(scap::id_limit(), Judged{});  // ids beyond the table's: never judged
   if (judge == nullptr) return true;
   const EventTypeSet& types = judge->judged_types();
   for (const scap::EventRow& row : scap::all_events()) {
@@ -154,17 +154,18 @@ Result<NextOutcome> ScapSource::next(EventBatch& out, std::chrono::milliseconds 
       // that follow it are converted.
       if (reader_.thread_count() != 0) adopt_late_threads();
     }
-    if (judge_ != nullptr && judged_[raw.type].fd >= 0) {
-      const auto fd = converter_.exit_param_int(raw, judged_[raw.type].fd);
+    if (judge_ != nullptr && raw.type < judged_.size() && judged_[raw.type].fd >= 0) {
+      int64_t fd_value = 0;
+      const bool fd = converter_.exit_param_int(raw, judged_[raw.type].fd, fd_value);
       const uint16_t type = judged_[raw.type].type;
       const auto tid = static_cast<int64_t>(raw.tid);
       if (fd && record_ends_.empty()) {
-        if (judge_->pass_over(type, tid, *fd, raw.ts)) {
+        if (judge_->pass_over(type, tid, fd_value, raw.ts)) {
           converter_.pass_over_exit(raw);
           ++passed;
           continue;
         }
-      } else if (fd && judge_->may_pass_over(type, tid, *fd)) {
+      } else if (fd && judge_->may_pass_over(type, tid, fd_value)) {
         holding_ = true;  // asked first thing at the next call, the batch then empty
         break;
       }

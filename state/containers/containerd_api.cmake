@@ -34,7 +34,7 @@ if(NOT KESTREL_CRI_PROTO_SRC)
 endif()
 
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(CONTAINERD_GRPCPP REQUIRED IMPORTED_TARGET grpc++ protobuf)
+# gRPC and protobuf: kestrel_grpc (cmake/grpc_protobuf.cmake).
 find_program(KESTREL_PROTOC protoc REQUIRED)
 find_program(KESTREL_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 
@@ -106,5 +106,5 @@ endforeach()
 # Generated code does not build under -Werror; its own library.
 add_library(kestrel_containerd_proto STATIC ${containerd_generated})
 target_include_directories(kestrel_containerd_proto PUBLIC ${containerd_gen_dir})
-target_link_libraries(kestrel_containerd_proto PUBLIC PkgConfig::CONTAINERD_GRPCPP)
+target_link_libraries(kestrel_containerd_proto PUBLIC kestrel_grpc)
 set_target_properties(kestrel_containerd_proto PROPERTIES POSITION_INDEPENDENT_CODE ON)
