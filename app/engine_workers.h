@@ -1,58 +1,48 @@
 // engine_workers.h — the rules evaluated on several cores (engine.workers).
 //
-// The pipeline's thread reads the sources and numbers every event, as with
-// one worker. With N workers each event also goes to the worker that owns
-// its process: owner(domain, tgid) = a hash of the pair modulo N, so one
-// process's events stay in order on one worker. Worker 0 is the pipeline's
-// own thread with the pipeline's own table, updater and rules (no thread
-// hop for its share); workers 1..N-1 are threads started here, each with
-// its own replica of the thread table, its own StateUpdater and its own
-// RuleEngine (an engine is used by one thread).
+// The pipeline's thread reads the sources, numbers every event and passes
+// it on (-w, publishing), as with one worker. With N workers each event is
+// evaluated by the worker that owns its process: owner(domain, tgid) = a
+// hash of the pair modulo N, so one process's events stay in order on one
+// worker and their alerts in order. Worker 0 is the pipeline's own thread,
+// with the pipeline's own table, updater and rules (no thread hop for its
+// share); workers 1..N-1 are threads started here, each with its own
+// replica of the thread table, its own StateUpdater and its own RuleEngine
+// (an engine is used by one thread).
 //
-// What each replica holds (so the state a rule reads is the state one
-// table would hold):
-//   * threads: every replica applies the events that change what rules
-//     read of *other* processes — process lifecycle and identity: clone,
-//     fork, execve, exit, set*id, setsid, chdir/chroot, container
-//     (applies_everywhere()). Parent chains (proc.aname, proc.pexepath...),
-//     users and containers are therefore read from a replica that saw the
-//     same lifecycle history as one table would. Only the owner evaluates
-//     those events.
-//   * fds: only the owner applies fd events (open, close, socket,
-//     connect...) and keeps its processes' fds. A fork whose child another
-//     worker owns hands the fds over: the parent's owner, having copied
-//     them into the child as one table would, posts that copy keyed by the
-//     event's number and forgets it; the child's owner, at the same event
-//     in its stream, takes it in place of its own copy. A worker waits for
-//     a hand-over only until the sender has applied that event (its
-//     progress), so a copy the sender never made cannot block anyone; the
-//     sender never waits at an event it sends, so the waits cannot cycle.
-//     Every lifecycle event is in every worker's queue in the same order,
-//     and the pipeline's thread handles each event of its own after
-//     routing it to the others, so a sender always reaches the event.
-//   * memory: the replicas account in one MemoryBudget (set_shared: atomic
-//     adds), so engine.memory_limit_mb bounds what all of them hold
-//     together; threads are held once per worker.
+// State: every worker applies every event that changes the state tables
+// (StateUpdater::changes_state: process lifecycle and identity, and the fd
+// events), whoever owns it, so each replica holds what one table would:
+// parent chains, users, containers, and a fork's inherited fds, which the
+// child's owner needs whoever owned the parent. Only the owner evaluates an
+// event and only the owner sees the events that change no state (reads,
+// writes...). Measured on a long live capture (bench/engine_workers.sh),
+// the state updates are a small part of the engine's work next to
+// evaluation, so applying them N times costs less than any hand-over
+// between workers: a first design kept each process's fds on its owner
+// only and handed a fork's fds to the child's owner, and the child's owner
+// then waited for the parent's at every fork (~180 us each, the workers'
+// lag behind one another), which ate the gain.
 //
-// Known differences from one table (documented in README, #19): a
-// replica's least-recently-used order only sees its own processes' events
-// and the lifecycle events, so at max_threads or the memory limit replicas
-// may evict different threads; fchdir and execveat(AT_EMPTY_PATH) resolve
-// through the caller's fds, which only its owner holds (other replicas
-// keep the previous cwd / an empty exepath for that process).
+// Differences from one table, all at the bounds: each replica marks a
+// thread used only for the events it sees (the state events, and all the
+// events of its own processes), and a thread first seen through an event
+// that changes no state is only created in its owner's replica until a
+// state event of it; so at state.max_threads or engine.memory_limit_mb,
+// replicas may evict different threads. The replicas account in one
+// MemoryBudget (set_shared: atomic adds): the limit bounds what all of them
+// hold together, which is N copies of the tables.
 //
 // Alerts: worker 0's go to the outputs as it raises them; the others' are
-// collected in each worker's order (collect()), so one process's alerts
-// are never reordered. Outputs stay one stage, on the pipeline's thread.
+// collected in each worker's order (collect()), so one process's alerts are
+// never reordered. Outputs stay one stage, on the pipeline's thread.
 //
 // Threading: every public method is called on the pipeline's thread.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -85,7 +75,9 @@ void update_and_evaluate(const Event& ev, StateUpdater& updater, const ThreadTab
   }
 }
 
-// engine.workers: 0 means this many (the machine's cores, at most kMaxWorkers).
+// engine.workers 0 means this many: the machine's cores, at most
+// kMaxEngineWorkers (beyond that the replicated state updates and the one
+// reading thread leave little to gain).
 size_t default_engine_workers();
 inline constexpr size_t kMaxEngineWorkers = 8;
 
@@ -99,32 +91,28 @@ class EngineWorkers {
   static size_t owner_of(const Event& ev, size_t n) {
     return owner(ev.domain, ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid(), n);
   }
-  // Exit records whose state change every replica applies (header comment).
-  static bool applies_everywhere(uint16_t type);
+  // Whether every worker applies the event (header comment).
+  static bool applies_everywhere(const Event& ev) { return !ev.enter && StateUpdater::changes_state(ev.view.type()); }
 
   // `engines`: one for each of workers 1..N-1 (N = engines.size() + 1),
-  // outliving this or replaced by replace_rules(). `table0` / `updater0`:
-  // worker 0's (the pipeline's); the replicas take its config and share its
-  // budget. `resolver`: the pipeline's ProcessResolver (thread-safe).
-  EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0, StateUpdater& updater0,
-                ProcessResolver resolver);
+  // outliving this or replaced by replace_rules(). `table0`: worker 0's
+  // (the pipeline's); the replicas take its config and share its budget.
+  // `resolver`: the pipeline's ProcessResolver (thread-safe).
+  EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0, ProcessResolver resolver);
   ~EngineWorkers();
   EngineWorkers(const EngineWorkers&) = delete;
   EngineWorkers& operator=(const EngineWorkers&) = delete;
 
-  size_t count() const { return replicas_.size() + 1; }
+  size_t count() const { return workers_.size() + 1; }
 
-  // Loads the initial state (worker 0's table already holds all of it):
-  // every thread into every replica, each process's fds only into its
-  // owner's (worker 0 forgets the others'), then starts the threads.
+  // Copies worker 0's table (the initial state) into every replica, then
+  // starts the threads.
   void start();
 
-  // The pipeline's thread, for event number `number` before handling it
-  // itself: queues it for the other workers that take it (its owner, or
-  // every one for applies_everywhere types). Returns the owner.
+  // The pipeline's thread, for event number `number` before it handles
+  // its own part: queues it for the other workers that take it (its owner,
+  // and every one when it changes state). Returns the owner.
   size_t route(const Event& ev, uint64_t number);
-  // Worker 0 has applied event `number` (its fd hand-overs are posted).
-  void applied(uint64_t number) { mark_progress(0, number); }
   // Hands the queued events to the workers (end of a batch).
   void flush();
   // Appends the alerts the other workers raised so far, worker by worker,
@@ -137,9 +125,10 @@ class EngineWorkers {
   // Drains and stops the threads (collect() still answers). Idempotent.
   void stop();
 
-  // Sums over the replicas (not worker 0's): fds, evictions, lookups;
-  // their updaters' counters. As of the last event each handled.
-  ThreadTableStats replica_stats() const;
+  // The replicas' lookups and misses, summed (the tables' sizes and
+  // evictions are worker 0's: each replica holds the same state). As of
+  // the last chunk each worker handled.
+  ThreadTableStats replica_lookups() const;
 
  private:
   struct Item {
@@ -154,7 +143,7 @@ class EngineWorkers {
     std::vector<uint8_t> bytes;
     std::vector<Item> items;
   };
-  struct Replica {
+  struct Worker {
     size_t index = 0;
     std::unique_ptr<ThreadTable> table;
     std::unique_ptr<StateUpdater> updater;
@@ -168,34 +157,16 @@ class EngineWorkers {
     bool stopping = false;
     std::vector<engine::Alert> alerts;  // raised, not yet collected
     ThreadTableStats stats;             // published after each chunk
-    uint64_t current = 0;               // the event being applied (worker thread)
     std::thread thread;
   };
-  // A fork's fds on their way to the child's owner, by event number.
-  struct Handover {
-    std::map<uint64_t, std::vector<FdInfo>> by_number;
-  };
 
-  void run(Replica& r);
-  void handle(Replica& r, const Chunk& chunk, std::vector<engine::Alert>& alerts);
-  void push(Replica& r);
-  // StateUpdater::on_fds_inherited of worker `self` (header comment).
-  void fds_inherited(size_t self, ThreadTable& table, uint64_t number, DomainId domain, int64_t from_pid,
-                     int64_t to_pid);
-  void mark_progress(size_t worker, uint64_t number);
+  void run(Worker& w);
+  static void handle(Worker& w, const Chunk& chunk, std::vector<engine::Alert>& alerts);
+  void push(Worker& w);
 
   ThreadTable& table0_;
-  StateUpdater& updater0_;
-  uint64_t current0_ = 0;  // the event worker 0 is applying
-  std::vector<std::unique_ptr<Replica>> replicas_;  // workers 1..N-1
+  std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
   bool started_ = false;
-  // Hand-overs and progress: workers' progress (last applies_everywhere
-  // event applied) and the fds posted to each worker.
-  std::mutex handover_mu_;
-  std::condition_variable handover_cv_;
-  std::vector<uint64_t> progress_;
-  std::vector<Handover> handovers_;
-  std::atomic<int> waiting_{0};
 };
 
 }  // namespace kestrel

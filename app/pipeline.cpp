@@ -47,7 +47,6 @@ std::string Pipeline::workers_blocked_by() const {
     if (r) return "plugin event sources";
   if (!plugin_id_routes_.empty()) return "plugin events are routed";
   if (triggered_) return "rule captures (capture.enabled) record the events around a match";
-  if (forwarder_) return "--forward sends thread-table snapshots";
   if (correlator_) return "fleet.correlations see every alert in event order";
   return "";
 }
@@ -187,12 +186,10 @@ void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts
   const uint16_t type = ev.view.type();
   // Plugin events (replayed): no routes with workers, so no rules read them.
   if (type != KE_PLUGINEVENT && !(type == KE_ASYNCEVENT && async_target(ev) != 0)) {
-    const bool everywhere = !ev.enter && EngineWorkers::applies_everywhere(type);
     if (workers_->route(ev, summary.events) == 0)
       update_and_evaluate(ev, updater_, table_, *rules_, alerts, summary.events, [] {});
-    else if (everywhere)
+    else if (EngineWorkers::applies_everywhere(ev))
       updater_.apply(ev);
-    if (everywhere) workers_->applied(summary.events);
   }
   pass_on(ev, alerts, summary);
   submit(ev.domain, alerts, summary);
@@ -244,8 +241,10 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
                                       const std::function<void()>& on_started) {
   workers_note_ = worker_rules_.empty() ? "" : workers_blocked_by();
   const bool parallel = !worker_rules_.empty() && workers_note_.empty();
-  // The judge answers for the one table; workers hold several.
+  // The judge answers for the one table; workers hold several. A replay
+  // that can be read on this thread is, with no judge: N workers, N threads.
   if (!parallel) prejudge_if_possible();
+  else (void)mux_.read_directly(nullptr);
   if (Status s = mux_.start(); !s.ok()) return s;
   for (auto [source_id, threads] : mux_.initial_states()) {
     (void)source_id;
@@ -257,17 +256,15 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   running_ = &summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
   if (publisher_) (void)publisher_->begin(table_.snapshot());
-  // After the snapshots above: the workers leave each process's fds to
-  // its owner.
   if (parallel) {
     for (auto* e : worker_rules_) configure_engine(*e);
     workers_ = std::make_unique<EngineWorkers>(
-        worker_rules_, table_, updater_,
+        worker_rules_, table_,
         [this](DomainId domain, int64_t pid) { return mux_.describe_process(domain, pid); });
-    workers_->start();
     summary.workers = workers_->count();
   }
   if (on_started) on_started();
+  if (workers_) workers_->start();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
   std::vector<engine::Alert> alerts;
@@ -326,14 +323,9 @@ void Pipeline::fill_counters(PipelineSummary& summary) const {
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
   if (workers_) {
-    // Threads are replicated (worker 0's count stands for all); fds, evictions
-    // and lookups are each worker's own; the budget is shared.
-    const ThreadTableStats r = workers_->replica_stats();
-    summary.state.fds += r.fds;
-    summary.state.thread_evictions += r.thread_evictions;
-    summary.state.fd_evictions += r.fd_evictions;
-    summary.state.memory_thread_evictions += r.memory_thread_evictions;
-    summary.state.memory_fd_evictions += r.memory_fd_evictions;
+    // Every replica holds the same state: sizes and evictions are worker
+    // 0's; the lookups are each worker's own; the budget holds them all.
+    const ThreadTableStats r = workers_->replica_lookups();
     summary.state.lookups += r.lookups;
     summary.state.lookup_misses += r.lookup_misses;
     summary.state.fd_lookups += r.fd_lookups;

@@ -8,10 +8,11 @@
 // state (close, procexit), which are evaluated first so their rules still
 // see the fd or process that goes away.
 //
-// engine.workers (use_workers): the state updates and rule evaluation are
-// split by process over several workers, this thread being worker 0
-// (app/engine_workers.h); everything else (event numbers, -w, publishing,
-// counters, the outputs) stays here, in event order.
+// engine.workers (use_workers): rule evaluation is split by process over
+// several workers, this thread being worker 0, and every worker keeps its
+// replica of the state tables (app/engine_workers.h); everything else
+// (event numbers, -w, publishing, counters, the outputs) stays here, in
+// event order.
 #pragma once
 
 #include <atomic>
@@ -94,7 +95,7 @@ class Pipeline : private EventPrejudge {
   // compiled as the pipeline's rules (LoadedRules::worker_engines). Set
   // before run(). run() falls back to one worker (workers_note() says why)
   // with what only one thread can do: plugin parsing or routing, rule
-  // captures, --forward, fleet correlations.
+  // captures, fleet correlations.
   void use_workers(std::vector<engine::eval::RuleEngine*> engines) { worker_rules_ = std::move(engines); }
   // After run() started: the workers in use, and why not more if fewer.
   size_t workers_in_use() const { return workers_ ? workers_->count() : 1; }

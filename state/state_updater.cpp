@@ -201,7 +201,7 @@ void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base,
   table_.put(std::move(child));
   if (new_process) {
     table_.clear_fds(domain, *res);  // a stale holder's, if any
-    inherit_fds(domain, caller_pid, *res);
+    table_.copy_fds(domain, caller_pid, *res);
   }
 }
 
@@ -246,13 +246,8 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   table_.put(std::move(child));
   if (new_process && !had_fds) {
     if (stale) table_.clear_fds(domain, ev.tid());
-    inherit_fds(domain, parent_pid, ev.tid());
+    table_.copy_fds(domain, parent_pid, ev.tid());
   }
-}
-
-void StateUpdater::inherit_fds(DomainId domain, int64_t from_pid, int64_t to_pid) {
-  table_.copy_fds(domain, from_pid, to_pid);
-  if (on_fds_inherited_) on_fds_inherited_(domain, from_pid, to_pid);
 }
 
 std::string StateUpdater::derived_exepath(const EventView& ev, DomainId domain, const ThreadInfo& t) {

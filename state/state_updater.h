@@ -120,13 +120,6 @@ class StateUpdater {
 
   const StateUpdaterStats& stats() const { return stats_; }
 
-  // Called right after a fork gave process `to_pid` a copy of the fds of
-  // `from_pid` (both known, copied already). The engine workers
-  // (app/engine_workers.h) hand the copy to the worker that owns `to_pid`
-  // when another one owns `from_pid`. Empty: nothing more.
-  using FdsInherited = std::function<void(DomainId domain, int64_t from_pid, int64_t to_pid)>;
-  void on_fds_inherited(FdsInherited fn) { on_fds_inherited_ = std::move(fn); }
-
   // Consults `resolver` for threads of unknown processes (see above). An
   // empty resolver turns it off.
   void set_resolver(ProcessResolver resolver, uint32_t max_resolves_per_second = 100) {
@@ -135,8 +128,6 @@ class StateUpdater {
   }
 
  private:
-  // A fork's fd copy (ThreadTable::copy_fds), then on_fds_inherited_.
-  void inherit_fds(DomainId domain, int64_t from_pid, int64_t to_pid);
   // The event's thread, created minimal (and counted) if unknown.
   ThreadInfo& thread_for(const EventView& ev, DomainId domain);
   // Loads process `pid` from the resolver; the thread `tid` if that found it.
@@ -180,7 +171,6 @@ class StateUpdater {
   StateUpdaterStats stats_;
   std::unordered_map<DomainId, DomainContainer> domain_containers_;
   ProcessResolver resolver_;
-  FdsInherited on_fds_inherited_;
   uint32_t max_resolves_per_second_ = 0;
   uint64_t resolve_window_ = 0;  // event-time second of the current budget
   uint32_t resolves_in_window_ = 0;

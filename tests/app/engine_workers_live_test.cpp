@@ -2,16 +2,16 @@
 // replayed with 1 worker and with several gives the same multiset of
 // alerts (JSON lines compared whole: rule, output, every output field).
 //
-// The rules read what the workers split or replicate: fd names and types
-// (fds live on the owner of their process, a fork's fds are handed to the
-// child's owner), parent chains, cwd, users, exepath (replicated by the
-// lifecycle events), and rules on close and procexit (evaluated before
-// the state forgets). rule_matching=all so every rule's verdict counts.
+// The rules read what each worker's replica of the state must hold as one
+// table would: fd names and types (a fork's inherited fds, whoever owns
+// the parent), parent chains, cwd, users, exepath, and rules on close and
+// procexit (evaluated before the state forgets). rule_matching=all so
+// every rule's verdict counts.
 //
 // Captures: every syscall capture of Falco's regression set, and one
 // recorded here with -w from the live eBPF probe (every event type, -A)
 // while a workload forks children that write to a descriptor their shell
-// opened (the fork hand-over), changes directories, runs short commands
+// opened (inherited across workers), changes directories, runs short commands
 // and opens files; whatever else the host runs meanwhile is in it too.
 // The live part needs root and a BTF kernel; it fails, never skips, when
 // the probe cannot load.
@@ -181,9 +181,9 @@ TEST(EngineWorkers, LiveCaptureReplayedGivesTheSameAlertsWithOneAndSeveralWorker
 
   const std::string rules = write_rules();
   expect_same_alerts(capture, rules, 1000);
-  // The hand-over is exercised: children write to the file their shell
-  // opened (sh's echo >&3 writes on a dup of the inherited fd 3), and the
-  // sh -c processes are spread over the workers.
+  // Inherited fds across workers are exercised: children write to the
+  // file their shell opened (sh's echo >&3 writes on a dup of the
+  // inherited fd 3), and the sh -c processes are spread over the workers.
   const Replay two = replay(capture, rules, 2);
   size_t inherited = 0;
   for (const auto& line : two.alerts) {
