@@ -314,21 +314,14 @@ void ThreadTable::reclaim(DomainId domain, int64_t pid) {
   while (it != processes_.end() && budget_->over() && it->second.fds.size() > 1) evict_oldest_fd();
 }
 
-std::vector<FdInfo> ThreadTable::fds_oldest_first(DomainId domain, int64_t pid) const {
-  std::vector<FdInfo> copy;
-  auto it = processes_.find({domain, pid});
-  if (it == processes_.end()) return copy;
-  copy.reserve(it->second.fds.size());
-  it->second.fds.for_each_oldest_first([&](int64_t, const FdEntry& f) { copy.push_back(f.info); });
-  return copy;
-}
-
 size_t ThreadTable::copy_fds(DomainId domain, int64_t from_pid, int64_t to_pid) {
   if (from_pid == to_pid) return 0;
-  if (processes_.find({domain, from_pid}) == processes_.end() || processes_.find({domain, to_pid}) == processes_.end())
-    return 0;
+  auto from = processes_.find({domain, from_pid});
+  if (from == processes_.end() || processes_.find({domain, to_pid}) == processes_.end()) return 0;
+  std::vector<FdInfo> copy;
+  copy.reserve(from->second.fds.size());
   // Oldest first, so the child's eviction order matches the parent's.
-  std::vector<FdInfo> copy = fds_oldest_first(domain, from_pid);
+  from->second.fds.for_each_oldest_first([&](int64_t, const FdEntry& f) { copy.push_back(f.info); });
   for (FdInfo& f : copy) put_fd(domain, to_pid, std::move(f));
   return copy.size();
 }

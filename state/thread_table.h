@@ -152,10 +152,6 @@ class ThreadTable final : public ThreadLookup {
 
   size_t fd_count(DomainId domain, int64_t pid) const;
 
-  // Copies of the process's fds, oldest opened first (put_fd() in this
-  // order keeps their eviction order); empty if the process is unknown.
-  std::vector<FdInfo> fds_oldest_first(DomainId domain, int64_t pid) const;
-
   // Calls fn(FdInfo&) for each fd of the process, most recently opened
   // first, until fn returns false; returns false if it did. `fn` must not
   // add or remove fds. (The plugin host's per-thread "file_descriptors"
