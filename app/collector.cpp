@@ -306,6 +306,7 @@ Status Collector::start() {
   if (Status s = start_outputs(); !s.ok()) return s;
   log_loaded_rules();
   pipeline_ = std::make_unique<Pipeline>(mux_, table_, *active_.engine, *outputs_);
+  pipeline_->use_workers(active_.worker_engine_pointers());
   if (!config_.fleet.correlations.empty()) {
     // Read at start (a SIGHUP checks the new config's against the new
     // rules, but the correlations in use stay these).
@@ -416,6 +417,8 @@ void Collector::apply_reload() {
   for (const auto& warning : config->provenance.warnings) log_ << "kestrel: warning: " << warning << "\n";
   if (config_.watch_config_files) watch_ = FileWatch(watched_paths(*config));
   apply_plugin_configs(*config);
+  // engine.workers is read at start: the running workers take the new rules.
+  config->engine.workers = active_.worker_engines.size() + 1;
   auto engine_options = rule_engine_options(*config, plan_.rule_engine.hostname);
   engine_options.containers = plan_.rule_engine.containers;  // the store lives as long as the collector
   engine_options.machines = plan_.rule_engine.machines;
@@ -443,7 +446,7 @@ void Collector::apply_reload() {
   if (!params_missing.empty())
     log_ << " (process " << params_missing << " their fields read are not captured until a restart)";
   log_ << "\n";
-  pipeline_->replace_rules(*next->engine);
+  pipeline_->replace_rules(*next->engine, next->worker_engine_pointers());
   route_plugin_sources(*next);
   retired_ = std::exchange(active_, std::move(*next));
   note_load(*config);
@@ -601,7 +604,9 @@ void Collector::on_capture_started() {
   // and glibc keeps freed pages below a live allocation in the heap. Idle
   // RSS with the default rules: 72 MB before, 63 MB after (bench/memory_ceiling.py).
   malloc_trim(0);
-  log_ << "kestrel: capturing (" << table_.size() << " threads known at start)\n";
+  log_ << "kestrel: capturing (" << table_.size() << " threads known at start; " << pipeline_->workers_in_use()
+       << (pipeline_->workers_in_use() == 1 ? " engine worker" : " engine workers") << ")\n";
+  if (!pipeline_->workers_note().empty()) log_ << "kestrel: one engine worker: " << pipeline_->workers_note() << "\n";
   log_.flush();
 }
 

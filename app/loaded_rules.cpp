@@ -3,6 +3,8 @@
 #include "app/fleet_correlator.h"
 
 #include "app/collector_plan.h"
+#include "app/engine_workers.h"
+#include "app/serialized_container_metadata.h"
 #include "app/plugin_event_names.h"
 #include "app/rules_loading.h"
 #include "engine/plugin_requirements.h"
@@ -13,6 +15,12 @@ size_t LoadedRules::rule_count() const {
   size_t n = engine->rule_count();
   for (const auto& [source, e] : by_source) n += e->rule_count();
   return n;
+}
+
+std::vector<engine::eval::RuleEngine*> LoadedRules::worker_engine_pointers() const {
+  std::vector<engine::eval::RuleEngine*> v;
+  for (const auto& e : worker_engines) v.push_back(e.get());
+  return v;
 }
 
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
@@ -47,10 +55,32 @@ Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& c
   if (auto it = loaded.providers.find("syscall"); it != loaded.providers.end())
     engine_options.field_provider = it->second.get();
   engine_options.plugin_events = loaded.plugin_events.get();
-  auto engine = engine::eval::RuleEngine::create(*loaded.set, engine_options);
+  const size_t workers = plugins.empty() && engine_options.field_provider == nullptr
+                             ? (config.engine.workers == 0 ? default_engine_workers()
+                                                           : std::min<size_t>(config.engine.workers, kMaxEngineWorkers))
+                             : 1;
+  // Several engines share the container store through one lock each
+  // (SerializedContainerMetadata); the first is the pipeline thread's.
+  auto syscall_options = [&](size_t worker) {
+    auto o = engine_options;
+    if (workers > 1 && o.containers) o.containers = loaded.worker_containers[worker].get();
+    return o;
+  };
+  if (workers > 1 && engine_options.containers) {
+    auto lock = std::make_shared<std::mutex>();
+    for (size_t i = 0; i < workers; ++i)
+      loaded.worker_containers.push_back(
+          std::make_unique<SerializedContainerMetadata>(*engine_options.containers, lock));
+  }
+  auto engine = engine::eval::RuleEngine::create(*loaded.set, syscall_options(0));
   if (!engine.ok()) return engine.status();
   loaded.engine = std::move(*engine);
   loaded.engine_options = engine_options;
+  for (size_t i = 1; i < workers; ++i) {
+    auto e = engine::eval::RuleEngine::create(*loaded.set, syscall_options(i));
+    if (!e.ok()) return e.status();
+    loaded.worker_engines.push_back(std::move(*e));
+  }
   for (const auto& [source, provider] : loaded.providers) {
     if (source == "syscall") continue;
     auto options_for = engine_options;

@@ -14,6 +14,7 @@
 #include "app/cli.h"
 #include "app/config/config.h"
 #include "app/plugin_loading.h"
+#include "state/containers/container_metadata.h"
 #include "engine/eval/rule_engine.h"
 #include "engine/rule_set.h"
 
@@ -28,9 +29,16 @@ struct LoadedRules {
   // they outlive the engines.
   std::map<std::string, std::unique_ptr<SourceFieldProvider>> providers;  // per plugin event source
   std::unique_ptr<engine::eval::PluginEventInfo> plugin_events;         // evt.pluginname, evt.plugininfo
+  // engine.workers > 1: one view of the container store per engine of the
+  // syscall source (serialized_container_metadata.h), before the engines.
+  std::vector<std::unique_ptr<ContainerMetadata>> worker_containers;
   std::unique_ptr<engine::eval::RuleEngine> engine;  // the syscall source's
   engine::eval::RuleEngineOptions engine_options;     // what `engine` was compiled with
   std::map<std::string, std::unique_ptr<engine::eval::RuleEngine>> by_source;
+  // engine.workers > 1: the syscall source's engines of workers 1..N-1
+  // (app/engine_workers.h), compiled as `engine`; empty: one worker.
+  std::vector<std::unique_ptr<engine::eval::RuleEngine>> worker_engines;
+  std::vector<engine::eval::RuleEngine*> worker_engine_pointers() const;
   size_t rule_count() const;
 };
 
@@ -43,6 +51,9 @@ struct LoadedRules {
 // the result; it replaces engine_options.fields. The rules files'
 // required_plugin_versions must be met by `plugins`, else the error is
 // Falco's text (engine/plugin_requirements.h).
+// config.engine.workers (0: default_engine_workers()) above 1 compiles the
+// syscall engine once per worker, unless plugins are loaded or a field
+// provider reads syscall events (static_fields): those are one thread's.
 Result<LoadedRules> load_rules(const CliOptions& options, const KestrelConfig& config,
                                const engine::eval::RuleEngineOptions& engine_options, std::ostream& log,
                                const engine::FieldRegistry& fields, const std::vector<LoadedPlugin>& plugins);

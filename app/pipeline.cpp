@@ -23,6 +23,38 @@ void Pipeline::use_domain_users(engine::eval::RuleEngine& rules) {
   rules.set_memory_budget(&table_.budget());
 }
 
+void Pipeline::configure_engine(engine::eval::RuleEngine& rules) {
+  for (const auto& u : mux_.capture_users()) rules.use_capture_users(u);
+  use_domain_users(rules);
+  // Host facts from this machine's /proc (proc.exe_sha256, pid namespaces)
+  // only when no source replays another time's pids.
+  rules.set_live_host(mux_.all_live());
+}
+
+void Pipeline::replace_rules(engine::eval::RuleEngine& rules, std::vector<engine::eval::RuleEngine*> worker_rules) {
+  rules_->set_memory_budget(nullptr);  // the old rules may outlive the table
+  for (auto* e : worker_rules_) e->set_memory_budget(nullptr);
+  rules_ = &rules;
+  judging_ = false;  // the verdicts were the old rules'
+  verdicts_.clear();
+  configure_engine(rules);
+  if (workers_) {
+    for (auto* e : worker_rules) configure_engine(*e);
+    workers_->replace_rules(worker_rules);  // after the events routed so far
+  }
+  worker_rules_ = std::move(worker_rules);
+}
+
+std::string Pipeline::workers_blocked_by() const {
+  if (parsing_) return "plugins parse the events";
+  for (auto* r : routes_)
+    if (r) return "plugin event sources";
+  if (!plugin_id_routes_.empty()) return "plugin events are routed";
+  if (triggered_) return "rule captures (capture.enabled) record the events around a match";
+  if (correlator_) return "fleet.correlations see every alert in event order";
+  return "";
+}
+
 namespace {
 
 // The plugin id of the event source an async event went to (0: syscall).
@@ -97,7 +129,6 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
   ++summary.events;
   alerts.clear();
   const uint16_t type = ev.view.type();
-  const bool removes_state = type == KE_CLOSE || type == KE_PROCEXIT;
   // For the judge: whether this record may change the state tables (then
   // every verdict taken before is void), and whether it can give one.
   bool verdict_possible = false;
@@ -136,15 +167,47 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     auto id = ev.view.param_int(KP_PLUGINEVENT_plugin_id);
     if (auto it = plugin_id_routes_.find(static_cast<uint32_t>(id.value_or(0))); id && it != plugin_id_routes_.end() && it->second)
       it->second->process(ev, table_, alerts, summary.events);
-  } else if (removes_state) {
-    parse();
-    rules_->process(ev, table_, alerts, summary.events);
-    updater_.apply(ev);
   } else {
-    updater_.apply(ev);
-    parse();
-    rules_->process(ev, table_, alerts, summary.events);
+    update_and_evaluate(ev, updater_, table_, *rules_, alerts, summary.events, parse);
   }
+  pass_on(ev, alerts, summary);
+  if (verdict_possible) {
+    if (auto fd = ev.view.param_int(static_cast<uint16_t>(engine::eval::param_roles(type).fd))) {
+      const VerdictKey key{type, ev.view.tid(), *fd};
+      if (alerts.empty()) verdicts_[key] = state_epoch_;
+      else {
+        verdicts_.erase(key);
+        last_passed_epoch_ = UINT64_MAX;
+      }
+    }
+  }
+  submit(ev.domain, alerts, summary);
+}
+
+void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
+  ++summary.events;
+  alerts.clear();
+  const uint16_t type = ev.view.type();
+  // Plugin events (replayed): no routes with workers, so no rules read them.
+  if (type != KE_PLUGINEVENT && !(type == KE_ASYNCEVENT && async_target(ev) != 0)) {
+    if (workers_->route(ev, summary.events) == 0)
+      update_and_evaluate(ev, updater_, table_, *rules_, alerts, summary.events, [] {});
+    else if (EngineWorkers::applies_everywhere(ev))
+      updater_.apply(ev);
+  }
+  pass_on(ev, alerts, summary);
+  submit(ev.domain, alerts, summary);
+}
+
+void Pipeline::submit_workers_alerts(PipelineSummary& summary) {
+  workers_->flush();
+  worker_alerts_.clear();
+  workers_->collect(worker_alerts_);
+  // (No correlator with workers: the domain is not needed.)
+  if (!worker_alerts_.empty()) submit(kHostDomain, worker_alerts_, summary);
+}
+
+void Pipeline::pass_on(const Event& ev, const std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   if (triggered_) {
     for (const auto& alert : alerts)
       if (triggered_->wanted(alert.capture))
@@ -157,19 +220,12 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
     summary.recording = recorder_->append(ev.view.bytes(), ev.domain, ev.enter);
     if (summary.recording.ok()) ++summary.recorded;
   }
-  if (verdict_possible) {
-    if (auto fd = ev.view.param_int(static_cast<uint16_t>(engine::eval::param_roles(type).fd))) {
-      const VerdictKey key{type, ev.view.tid(), *fd};
-      if (alerts.empty()) verdicts_[key] = state_epoch_;
-      else {
-        verdicts_.erase(key);
-        last_passed_epoch_ = UINT64_MAX;
-      }
-    }
-  }
+}
+
+void Pipeline::submit(DomainId domain, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
   if (correlator_ && !alerts.empty()) {
     correlated_.clear();
-    const std::string node = node_of_(ev.domain);
+    const std::string node = node_of_(domain);
     for (const auto& alert : alerts) correlator_->offer(alert, node, correlated_);
     for (auto& alert : correlated_) alerts.push_back(std::move(alert));
   }
@@ -187,7 +243,12 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
 Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
                                       std::optional<std::chrono::milliseconds> max_duration,
                                       const std::function<void()>& on_started) {
-  prejudge_if_possible();
+  workers_note_ = worker_rules_.empty() ? "" : workers_blocked_by();
+  const bool parallel = !worker_rules_.empty() && workers_note_.empty();
+  // The judge answers for the one table; workers hold several. A replay
+  // that can be read on this thread is, with no judge: N workers, N threads.
+  if (!parallel) prejudge_if_possible();
+  else (void)mux_.read_directly(nullptr);
   if (Status s = mux_.start(); !s.ok()) return s;
   for (auto [source_id, threads] : mux_.initial_states()) {
     (void)source_id;
@@ -202,7 +263,15 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   running_ = &summary;
   if (recorder_) summary.recording = recorder_->begin(table_.snapshot());
   if (publisher_) (void)publisher_->begin(table_.snapshot());
+  if (parallel) {
+    for (auto* e : worker_rules_) configure_engine(*e);
+    workers_ = std::make_unique<EngineWorkers>(
+        worker_rules_, table_,
+        [this](DomainId domain, int64_t pid) { return mux_.describe_process(domain, pid); });
+    summary.workers = workers_->count();
+  }
   if (on_started) on_started();
+  if (workers_) workers_->start();
   const auto deadline = max_duration ? std::optional(std::chrono::steady_clock::now() + *max_duration) : std::nullopt;
   EventBatch batch;
   std::vector<engine::Alert> alerts;
@@ -225,8 +294,10 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
           break;
         }
       }
-      handle(ev, alerts, summary);
+      if (workers_) handle_routed(ev, alerts, summary);
+      else handle(ev, alerts, summary);
     }
+    if (workers_) submit_workers_alerts(summary);
     if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
       fill_counters(summary);
@@ -235,6 +306,12 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     }
   }
   mux_.stop();
+  if (workers_) {
+    // What the workers still hold is handled: the events were taken from
+    // the sources (a stop by signal leaves the sources' queues, not ours).
+    workers_->stop();
+    submit_workers_alerts(summary);
+  }
   outputs_.stop();
   if (triggered_) triggered_->finish();
   if (publisher_) (void)publisher_->close();
@@ -252,6 +329,15 @@ void Pipeline::fill_counters(PipelineSummary& summary) const {
   if (correlator_) summary.correlations = correlator_->stats();
   summary.outputs = outputs_.stats();
   summary.state = table_.stats();
+  if (workers_) {
+    // Every replica holds the same state: sizes and evictions are worker
+    // 0's; the lookups are each worker's own; the budget holds them all.
+    const ThreadTableStats r = workers_->replica_lookups();
+    summary.state.lookups += r.lookups;
+    summary.state.lookup_misses += r.lookup_misses;
+    summary.state.fd_lookups += r.fd_lookups;
+    summary.state.fd_lookup_misses += r.fd_lookup_misses;
+  }
 }
 
 void print_source_counters(std::ostream& out, const PipelineSummary& s) {

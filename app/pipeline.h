@@ -7,6 +7,12 @@
 // the syscall (events are exit events), except for events that *remove*
 // state (close, procexit), which are evaluated first so their rules still
 // see the fd or process that goes away.
+//
+// engine.workers (use_workers): rule evaluation is split by process over
+// several workers, this thread being worker 0, and every worker keeps its
+// replica of the state tables (app/engine_workers.h); everything else
+// (event numbers, -w, publishing, counters, the outputs) stays here, in
+// event order.
 #pragma once
 
 #include <atomic>
@@ -17,6 +23,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "app/engine_workers.h"
 #include "app/event_second_clock.h"
 #include "app/fleet_correlator.h"
 #include "engine/eval/rule_engine.h"
@@ -51,6 +58,7 @@ struct PipelineSummary {
   std::vector<SourceReport> sources;
   engine::DispatcherStats outputs;
   ThreadTableStats state;
+  size_t workers = 1;         // engine workers that evaluated (app/engine_workers.h)
   bool interrupted = false;  // stopped by a signal or -M, not by end of input
   uint64_t recorded = 0;     // events written to the -w capture
   Status recording;          // why recording stopped early, if it did
@@ -77,7 +85,21 @@ class Pipeline : private EventPrejudge {
   // started yet: run() starts it.
   Pipeline(Multiplexer& mux, ThreadTable& table, engine::eval::RuleEngine& rules, engine::AlertDispatcher& outputs);
   // The rules' user cache leaves the table's memory budget (both outlive this).
-  ~Pipeline() { rules_->set_memory_budget(nullptr); }
+  ~Pipeline() {
+    workers_.reset();
+    rules_->set_memory_budget(nullptr);
+    for (auto* e : worker_rules_) e->set_memory_budget(nullptr);
+  }
+
+  // engine.workers: `engines` evaluate for workers 1..N-1 (N = size + 1),
+  // compiled as the pipeline's rules (LoadedRules::worker_engines). Set
+  // before run(). run() falls back to one worker (workers_note() says why)
+  // with what only one thread can do: plugin parsing or routing, rule
+  // captures, fleet correlations.
+  void use_workers(std::vector<engine::eval::RuleEngine*> engines) { worker_rules_ = std::move(engines); }
+  // After run() started: the workers in use, and why not more if fewer.
+  size_t workers_in_use() const { return workers_ ? workers_->count() : 1; }
+  const std::string& workers_note() const { return workers_note_; }
 
   // Runs until every source has ended, `stop` becomes true, or `max_duration`
   // passes. Errors: a source that could not be opened.
@@ -124,15 +146,8 @@ class Pipeline : private EventPrejudge {
   }
   // Evaluate events with `rules` from the next event on (SIGHUP reload).
   // Call on the engine thread, e.g. from the on_tick callback.
-  void replace_rules(engine::eval::RuleEngine& rules) {
-    rules_->set_memory_budget(nullptr);  // the old rules may outlive the table
-    rules_ = &rules;
-    judging_ = false;  // the verdicts were the old rules'
-    verdicts_.clear();
-    for (const auto& u : mux_.capture_users()) rules_->use_capture_users(u);
-    rules_->set_live_host(mux_.all_live());
-    use_domain_users(rules);
-  }
+  // `worker_rules`: the new engines of workers 1..N-1 (as use_workers).
+  void replace_rules(engine::eval::RuleEngine& rules, std::vector<engine::eval::RuleEngine*> worker_rules = {});
   // Events of multiplexer source `source_id` (a plugin's) are evaluated by
   // `rules` — the engine for that plugin's event source — and skip the
   // thread/fd state. nullptr: back to the default engine. Same thread
@@ -162,6 +177,19 @@ class Pipeline : private EventPrejudge {
  private:
   void use_domain_users(engine::eval::RuleEngine& rules);
   void handle(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+  // handle() with workers: routes the event, applies or evaluates this
+  // worker's part.
+  void handle_routed(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+  // The event to everyone who takes every event: rule captures, --forward,
+  // the fleet publisher, -w.
+  void pass_on(const Event& ev, const std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+  // Alerts of an event of `domain` to the correlator, the counts, the outputs.
+  void submit(DomainId domain, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
+  // The other workers' alerts raised so far, submitted.
+  void submit_workers_alerts(PipelineSummary& summary);
+  // Why the configured workers cannot run (empty: they can).
+  std::string workers_blocked_by() const;
+  void configure_engine(engine::eval::RuleEngine& rules);
   // The summary's running counters (sources, correlations, outputs, state), for a tick and the end.
   void fill_counters(PipelineSummary& summary) const;
 
@@ -218,6 +246,10 @@ class Pipeline : private EventPrejudge {
   std::function<void(const PipelineSummary&)> on_tick_;
   std::function<bool(uint64_t, const PipelineSummary&)> on_event_second_;
   EventSecondClock event_clock_;
+  std::vector<engine::eval::RuleEngine*> worker_rules_;  // workers 1..N-1
+  std::unique_ptr<EngineWorkers> workers_;               // while run() uses them
+  std::string workers_note_;
+  std::vector<engine::Alert> worker_alerts_;
 };
 
 // Falco-style end-of-run summary: events, alerts by priority and by rule,

@@ -26,7 +26,9 @@
 //
 // Threading: one writer (the engine thread), readers anywhere (metrics):
 // the counters are relaxed atomics written with plain load+store, so the
-// writer pays no locked instruction.
+// writer pays no locked instruction. A budget set_shared() is written by
+// several threads (the engine workers' replicas, app/engine_workers.h):
+// then every write is an atomic add.
 #pragma once
 
 #include <array>
@@ -72,6 +74,8 @@ class MemoryBudget {
   MemoryBudget& operator=(const MemoryBudget&) = delete;
 
   uint64_t limit() const { return limit_; }
+  // Several writers from now on (before they start): atomic adds.
+  void set_shared(bool shared) { shared_ = shared; }
   void set_limit(uint64_t limit_bytes) { limit_ = limit_bytes; }
 
   void add(MemoryTable t, uint64_t bytes) { bump(bytes_[index(t)], static_cast<int64_t>(bytes)); }
@@ -107,11 +111,13 @@ class MemoryBudget {
  private:
   static size_t index(MemoryTable t) { return static_cast<size_t>(t); }
   // Single writer: a plain read-modify-write on a relaxed atomic.
-  static void bump(std::atomic<int64_t>& v, int64_t d) {
-    v.store(v.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+  void bump(std::atomic<int64_t>& v, int64_t d) {
+    if (shared_) v.fetch_add(d, std::memory_order_relaxed);
+    else v.store(v.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
   }
 
   uint64_t limit_;
+  bool shared_ = false;
   std::array<std::atomic<int64_t>, kMemoryTableCount> bytes_{};
   std::array<std::atomic<int64_t>, kMemoryTableCount> evictions_{};
 };

@@ -181,6 +181,7 @@ struct KestrelConfig {
     std::string kind;
     bool kernel_filter{};  // drop in the kernel what no rule and no state table needs
     uint64_t memory_limit_mb{};  // state tables' byte budget (state/memory_budget.h); 0: none
+    uint64_t workers{1};  // rule-evaluating threads (app/engine_workers.h); 0: the cores, at most 8
     std::string replay_capture_file;  // engine.replay.capture_file: kind capture without -e
     uint64_t ebpf_buf_size{};
     uint64_t ebpf_cpus_for_each_buffer{};

@@ -244,6 +244,11 @@ const ConfigKey kKeys[] = {
     {"engine.memory_limit_mb", ConfigType::kInt, "0", KESTREL_FIELD(engine.memory_limit_mb),
      "ceiling on the state Kestrel keeps (threads, fds, container and user caches, accounted per entry): at the "
      "limit the least recently used entries are evicted and counted per table (0: no ceiling)"},
+    {"engine.workers", ConfigType::kInt, "1", KESTREL_FIELD(engine.workers),
+     "threads that evaluate the rules, each owning a share of the processes (one process's events and alerts stay "
+     "in order on one worker) and each keeping its copy of the state tables; 0: one per core, at most 8; default 1 "
+     "until a speedup is measured here (bench/engine_workers.sh). 1 with plugins, rule captures or "
+     "fleet.correlations"},
     {"engine.replay", ConfigType::kSection, "", {},
      "replay of a capture file (engine.kind capture, Falco's replay)"},
     {"engine.replay.capture_file", ConfigType::kString, R"("")", KESTREL_FIELD(engine.replay_capture_file),

@@ -1,0 +1,172 @@
+// engine_workers.h — the rules evaluated on several cores (engine.workers).
+//
+// The pipeline's thread reads the sources, numbers every event and passes
+// it on (-w, publishing), as with one worker. With N workers each event is
+// evaluated by the worker that owns its process: owner(domain, tgid) = a
+// hash of the pair modulo N, so one process's events stay in order on one
+// worker and their alerts in order. Worker 0 is the pipeline's own thread,
+// with the pipeline's own table, updater and rules (no thread hop for its
+// share); workers 1..N-1 are threads started here, each with its own
+// replica of the thread table, its own StateUpdater and its own RuleEngine
+// (an engine is used by one thread).
+//
+// State: every worker applies every event that changes the state tables
+// (StateUpdater::changes_state: process lifecycle and identity, and the fd
+// events), whoever owns it, so each replica holds what one table would:
+// parent chains, users, containers, and a fork's inherited fds, which the
+// child's owner needs whoever owned the parent. Only the owner evaluates an
+// event and only the owner sees the events that change no state (reads,
+// writes...). Measured on a long live capture (bench/engine_workers.sh),
+// the state updates are a small part of the engine's work next to
+// evaluation, so applying them N times costs less than any hand-over
+// between workers: a first design kept each process's fds on its owner
+// only and handed a fork's fds to the child's owner, and the child's owner
+// then waited for the parent's at every fork (~180 us each, the workers'
+// lag behind one another), which ate the gain.
+//
+// Differences from one table, all at the bounds: each replica marks a
+// thread used only for the events it sees (the state events, and all the
+// events of its own processes), and a thread first seen through an event
+// that changes no state is only created in its owner's replica until a
+// state event of it; so at state.max_threads or engine.memory_limit_mb,
+// replicas may evict different threads. The replicas account in one
+// MemoryBudget (set_shared: atomic adds): the limit bounds what all of them
+// hold together, which is N copies of the tables.
+//
+// Alerts: worker 0's go to the outputs as it raises them; the others' are
+// collected in each worker's order (collect()), so one process's alerts are
+// never reordered. Outputs stay one stage, on the pipeline's thread.
+//
+// Threading: every public method is called on the pipeline's thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/eval/rule_engine.h"
+#include "sources/event/event.h"
+#include "state/state_updater.h"
+#include "state/thread_table.h"
+
+namespace kestrel {
+
+// Falco's order for one event (pipeline.h): state first so rules see it
+// after the syscall, except close and procexit, whose rules run before the
+// state forgets the fd or process. `before_rules` runs between (plugins'
+// parse_event).
+template <typename BeforeRules>
+void update_and_evaluate(const Event& ev, StateUpdater& updater, const ThreadTable& table,
+                         engine::eval::RuleEngine& rules, std::vector<engine::Alert>& alerts, uint64_t event_number,
+                         BeforeRules&& before_rules) {
+  const uint16_t type = ev.view.type();
+  if (type == KE_CLOSE || type == KE_PROCEXIT) {
+    before_rules();
+    rules.process(ev, table, alerts, event_number);
+    updater.apply(ev);
+  } else {
+    updater.apply(ev);
+    before_rules();
+    rules.process(ev, table, alerts, event_number);
+  }
+}
+
+// engine.workers 0 means this many: the machine's cores, at most
+// kMaxEngineWorkers (beyond that the replicated state updates and the one
+// reading thread leave little to gain).
+size_t default_engine_workers();
+inline constexpr size_t kMaxEngineWorkers = 8;
+
+class EngineWorkers {
+ public:
+  // The worker that owns process (domain, tgid) among `n`.
+  static size_t owner(DomainId domain, int64_t tgid, size_t n) {
+    uint64_t h = (static_cast<uint64_t>(tgid) ^ (static_cast<uint64_t>(domain) << 32)) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>((h >> 32) % n);
+  }
+  static size_t owner_of(const Event& ev, size_t n) {
+    return owner(ev.domain, ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid(), n);
+  }
+  // Whether every worker applies the event (header comment).
+  static bool applies_everywhere(const Event& ev) { return !ev.enter && StateUpdater::changes_state(ev.view.type()); }
+
+  // `engines`: one for each of workers 1..N-1 (N = engines.size() + 1),
+  // outliving this or replaced by replace_rules(). `table0`: worker 0's
+  // (the pipeline's); the replicas take its config and share its budget.
+  // `resolver`: the pipeline's ProcessResolver (thread-safe).
+  EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0, ProcessResolver resolver);
+  ~EngineWorkers();
+  EngineWorkers(const EngineWorkers&) = delete;
+  EngineWorkers& operator=(const EngineWorkers&) = delete;
+
+  size_t count() const { return workers_.size() + 1; }
+
+  // Copies worker 0's table (the initial state) into every replica, then
+  // starts the threads.
+  void start();
+
+  // The pipeline's thread, for event number `number` before it handles
+  // its own part: queues it for the other workers that take it (its owner,
+  // and every one when it changes state). Returns the owner.
+  size_t route(const Event& ev, uint64_t number);
+  // Hands the queued events to the workers (end of a batch).
+  void flush();
+  // Appends the alerts the other workers raised so far, worker by worker,
+  // each in its order.
+  void collect(std::vector<engine::Alert>& out);
+  // Waits until every routed event is handled.
+  void drain();
+  // Drains, then evaluates with `engines` (as many as at construction).
+  void replace_rules(std::vector<engine::eval::RuleEngine*> engines);
+  // Drains and stops the threads (collect() still answers). Idempotent.
+  void stop();
+
+  // The replicas' lookups and misses, summed (the tables' sizes and
+  // evictions are worker 0's: each replica holds the same state). As of
+  // the last chunk each worker handled.
+  ThreadTableStats replica_lookups() const;
+
+ private:
+  struct Item {
+    uint32_t offset = 0, len = 0;
+    DomainId domain = kHostDomain;
+    uint16_t source_id = 0;
+    bool enter = false;
+    bool evaluate = false;  // owned here; else only its state change
+    uint64_t number = 0;
+  };
+  struct Chunk {
+    std::vector<uint8_t> bytes;
+    std::vector<Item> items;
+  };
+  struct Worker {
+    size_t index = 0;
+    std::unique_ptr<ThreadTable> table;
+    std::unique_ptr<StateUpdater> updater;
+    engine::eval::RuleEngine* rules = nullptr;
+    Chunk pending;  // filled by route(), pipeline thread only
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Chunk> queue;
+    std::vector<Chunk> spare;
+    uint64_t pushed = 0, done = 0;  // chunks
+    bool stopping = false;
+    std::vector<engine::Alert> alerts;  // raised, not yet collected
+    ThreadTableStats stats;             // published after each chunk
+    std::thread thread;
+  };
+
+  void run(Worker& w);
+  static void handle(Worker& w, const Chunk& chunk, std::vector<engine::Alert>& alerts);
+  void push(Worker& w);
+
+  ThreadTable& table0_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
+  bool started_ = false;
+};
+
+}  // namespace kestrel
