@@ -76,22 +76,6 @@ int raw_empty(u64 *ctx)
 	return 0;
 }
 
-/* The raw hook as a dispatcher: the same record for getppid only. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(raw_reserve64, struct pt_regs *regs, long ret)
-{
-	if (regs->orig_ax != floor_nr)
-		return 0;
-	__u64 *e = bpf_ringbuf_reserve(&floor_rb, 64, 0);
-	if (!e)
-		return 0;
-	e[0] = bpf_ktime_get_boot_ns();
-	e[1] = bpf_get_current_pid_tgid();
-	e[2] = ret;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
-	return 0;
-}
-
 /*
  * The floor record on the syscalls bench/ebpf_syscall_overhead captures:
  * the same 64-byte timestamped reserve+submit record on the exits of
@@ -108,6 +92,15 @@ static __always_inline int floor_record(long ret)
 	e[2] = ret;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+/* The raw hook as a dispatcher: the same record for getppid only. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_reserve64, struct pt_regs *regs, long ret)
+{
+	if (regs->orig_ax != floor_nr)
+		return 0;
+	return floor_record(ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")

@@ -18,7 +18,7 @@
 #include <regex>
 #include <string>
 
-#include "tests/kmod/build_module.h"
+#include "bench/bench_module.h"
 #include "tests/vm/vm_run.h"
 
 using namespace kestrel::testing;
@@ -26,12 +26,8 @@ using namespace kestrel::testing;
 int main() {
   std::string log;
   double build_s = 0;
-  const char* given = std::getenv("KESTREL_BENCH_KO");
-  std::string ko = given && *given ? given : build_kestrel_module(KMOD_OUT_DIR, log, build_s);
-  if (ko.empty()) {
-    std::fprintf(stderr, "kmod_syscall_cost: kestrel-driverkit build failed:\n%s\n", tail(log).c_str());
-    return 1;
-  }
+  const std::string ko = bench_kestrel_module("kmod_syscall_cost", log, build_s);
+  if (ko.empty()) return 1;
   VmOptions options;
   options.scenario = std::string(KESTREL_SOURCE_DIR) + "/bench/kmod_syscall_cost/scenario.sh";
   options.binaries = {KESTREL_BINARY, SYSCALL_LOOP_BINARY};

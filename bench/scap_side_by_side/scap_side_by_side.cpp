@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/kmod/build_module.h"
+#include "bench/bench_module.h"
 #include "tests/support/run_command.h"
 #include "tests/vm/vm_run.h"
 
@@ -125,12 +125,8 @@ std::string driverkit_headers_dir(const std::string& release) {
 int main() {
   std::string log;
   double build_s = 0;
-  const char* given = std::getenv("KESTREL_BENCH_KO");
-  std::string ko = given && *given ? given : build_kestrel_module(KMOD_OUT_DIR, log, build_s);
-  if (ko.empty()) {
-    std::fprintf(stderr, "scap_side_by_side: kestrel-driverkit build failed:\n%s\n", tail(log).c_str());
-    return 1;
-  }
+  const std::string ko = bench_kestrel_module("scap_side_by_side", log, build_s);
+  if (ko.empty()) return 1;
   const std::string release = vm_kernel_release(log);
   if (release.empty()) {
     std::fprintf(stderr, "scap_side_by_side: no VM kernel:\n%s\n", tail(log).c_str());

@@ -127,19 +127,27 @@ const uint8_t *kb_host_output(void) { return output; }
 uint64_t kb_host_drops(uint32_t reason) { return reason < KB_DROP_COUNT ? drop_counts[reason] : 0; }
 uint32_t kb_host_param_mismatch_reason(void) { return KB_DROP_PARAM_MISMATCH; }
 
+/* The right writer, as an in-place filler's body (KB_SYSCALL_EXIT_IN_PLACE)
+ * and as the scratch writer's right case. */
+static struct kb_rec fill_openat(struct kb_rec r, const char *path)
+{
+	KB_PUT(r, OPENAT, fd, 3);
+	KB_PUT(r, OPENAT, dirfd, -100);
+	KB_PUT_USER_STR(r, OPENAT, name, path);
+	KB_PUT(r, OPENAT, flags, 0x80000);
+	KB_PUT(r, OPENAT, mode, 0640);
+	KB_PUT(r, OPENAT, dev, 7);
+	KB_PUT(r, OPENAT, ino, 99);
+	return r;
+}
+
 /* The body of a filler (KB_BEGIN returns 0 when the record cannot start). */
 static int write_openat(enum kb_host_openat_writer how, const char *path)
 {
 	KB_BEGIN(r, OPENAT);
 	switch (how) {
 	case KB_HOST_OPENAT_RIGHT:
-		KB_PUT(r, OPENAT, fd, 3);
-		KB_PUT(r, OPENAT, dirfd, -100);
-		KB_PUT_USER_STR(r, OPENAT, name, path);
-		KB_PUT(r, OPENAT, flags, 0x80000);
-		KB_PUT(r, OPENAT, mode, 0640);
-		KB_PUT(r, OPENAT, dev, 7);
-		KB_PUT(r, OPENAT, ino, 99);
+		r = fill_openat(r, path);
 		break;
 	case KB_HOST_OPENAT_SWAPPED:
 		/* Same width, so a positional writer could not tell. */
@@ -197,19 +205,6 @@ size_t kb_host_write_openat(enum kb_host_openat_writer how, const char *path)
 	output_len = 0;
 	write_openat(how, path);
 	return output_len;
-}
-
-/* The right writer as an in-place filler's body (KB_SYSCALL_EXIT_IN_PLACE). */
-static struct kb_rec fill_openat(struct kb_rec r, const char *path)
-{
-	KB_PUT(r, OPENAT, fd, 3);
-	KB_PUT(r, OPENAT, dirfd, -100);
-	KB_PUT_USER_STR(r, OPENAT, name, path);
-	KB_PUT(r, OPENAT, flags, 0x80000);
-	KB_PUT(r, OPENAT, mode, 0640);
-	KB_PUT(r, OPENAT, dev, 7);
-	KB_PUT(r, OPENAT, ino, 99);
-	return r;
 }
 
 size_t kb_host_write_openat_in_place(const char *path, uint32_t limit, int *redone)
