@@ -168,13 +168,8 @@ static int write_openat(enum kb_host_openat_writer how, const char *path)
 		KB_PUT(r, OPENAT, ino, 99);
 		break;
 	case KB_HOST_OPENAT_EXTRA:
-		KB_PUT(r, OPENAT, fd, 3);
-		KB_PUT(r, OPENAT, dirfd, -100);
-		KB_PUT_USER_STR(r, OPENAT, name, path);
-		KB_PUT(r, OPENAT, flags, 0x80000);
-		KB_PUT(r, OPENAT, mode, 0640);
-		KB_PUT(r, OPENAT, dev, 7);
-		KB_PUT(r, OPENAT, ino, 99);
+		/* The right record, then one param too many. */
+		r = fill_openat(r, path);
 		KB_PUT(r, OPENAT, ino, 99);
 		break;
 	case KB_HOST_OPENAT_STR_INTO_INT:
