@@ -1,11 +1,8 @@
 #include "driverkit/kernel_facts.h"
 
-#include <openssl/evp.h>
-
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <memory>
 #include <vector>
 
 namespace kestrel::driverkit {
@@ -53,25 +50,5 @@ Result<std::string> module_vermagic(const std::string& path) {
 }
 
 std::string vermagic_release(const std::string& vermagic) { return vermagic.substr(0, vermagic.find(' ')); }
-
-Result<std::string> file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(StatusCode::kNotFound, "cannot open " + path + ": " + std::strerror(errno));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-    return Status(StatusCode::kInternal, "OpenSSL cannot start a sha256");
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(in.gcount()));
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) {
-    hex += kHex[md[i] >> 4];
-    hex += kHex[md[i] & 15];
-  }
-  return hex;
-}
 
 }  // namespace kestrel::driverkit

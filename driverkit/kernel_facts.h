@@ -24,7 +24,4 @@ Result<std::string> module_vermagic(const std::string& path);
 // The release a vermagic names: its first word.
 std::string vermagic_release(const std::string& vermagic);
 
-// sha256 of a file, lower-case hex.
-Result<std::string> file_sha256(const std::string& path);
-
 }  // namespace kestrel::driverkit

@@ -59,12 +59,6 @@ struct Manifest {
 nlohmann::ordered_json manifest_json(const Manifest& manifest);
 Status write_manifest(const Manifest& manifest, const std::string& path);
 
-// Lower-case hex SHA-256 of TEXT.
-std::string sha256_hex(std::string_view text);
-
-// Lower-case hex SHA-256 of the file's bytes.
-Result<std::string> sha256_file(const std::string& path);
-
 // The values of one modinfo field (`modinfo -F FIELD KO`), one per line.
 Result<std::vector<std::string>> modinfo_field(const std::string& ko, const std::string& field);
 

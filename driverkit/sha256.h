@@ -1,16 +1,12 @@
-// sha256.h — SHA-256 as lower-case hex (OpenSSL), of text or of a file:
-// artifacts, header .debs and indexes are all named by it.
+// sha256.h — driverkit's names for base/sha256.h: artifacts, header .debs
+// and indexes are all named by their SHA-256.
 #pragma once
-#include <string>
-#include <string_view>
 
-#include "base/status.h"
+#include "base/sha256.h"
 
 namespace kestrel::driverkit {
 
-// Lower-case hex SHA-256 of TEXT.
-std::string sha256_hex(std::string_view text);
-// Lower-case hex SHA-256 of the file's bytes.
-Result<std::string> sha256_file(const std::string& path);
+using kestrel::sha256_file;
+using kestrel::sha256_hex;
 
 }  // namespace kestrel::driverkit

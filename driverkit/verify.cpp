@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "driverkit/kernel_facts.h"
+#include "driverkit/sha256.h"
 #include "driverkit/vm_console.h"
 #include "sources/capture/kcap_reader.h"
 #include "sources/event/event_table.h"
@@ -386,7 +387,7 @@ int run_verify(const VerifyOptions& o, std::ostream& out) {
 
   // The manifest must describe this file, or its verdict would be about
   // another build.
-  auto sha = file_sha256(artifact);
+  auto sha = sha256_file(artifact);
   if (!sha.ok()) {
     progress.error(sha.status().to_string());
     return kVerifyUsage;

@@ -1,7 +1,6 @@
 #include "state/exe_digest.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,14 +8,11 @@
 #include <cerrno>
 #include <memory>
 
+#include "base/sha256.h"
 #include "state/proc_io.h"
 
 namespace kestrel {
 namespace {
-
-struct EvpCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 // Closes an fd on every path out.
 struct FdCloser {
@@ -27,33 +23,6 @@ struct FdCloser {
 };
 
 }  // namespace
-
-bool sha256_fd_hex(int fd, uint64_t max_bytes, std::string& hex, uint64_t& bytes_read) {
-  bytes_read = 0;
-  std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return false;
-  std::array<unsigned char, 1 << 16> buf;
-  while (bytes_read <= max_bytes) {
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(bytes_read));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) break;
-    if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n)) != 1) return false;
-    bytes_read += static_cast<uint64_t>(n);
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md, &md_len) != 1) return false;
-  static constexpr char kHex[] = "0123456789abcdef";
-  hex.resize(md_len * 2);
-  for (unsigned int i = 0; i < md_len; ++i) {
-    hex[2 * i] = kHex[md[i] >> 4];
-    hex[2 * i + 1] = kHex[md[i] & 0xf];
-  }
-  return true;
-}
 
 size_t ExeDigests::IdentityHash::operator()(const Identity& k) const {
   uint64_t h = k.ino * 0x9e3779b97f4a7c15ull;

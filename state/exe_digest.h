@@ -103,10 +103,4 @@ class ExeDigests {
   ExeDigestStats stats_;
 };
 
-// Into `hex`: the lower-case hex SHA-256 of open file `fd`'s bytes from
-// offset 0 to its end (pread, so the fd's offset is left alone), reading at
-// most `max_bytes` + 1; `bytes_read` says how many (over `max_bytes`: the
-// file grew, `hex` is not its digest). False on a read error.
-bool sha256_fd_hex(int fd, uint64_t max_bytes, std::string& hex, uint64_t& bytes_read);
-
 }  // namespace kestrel
