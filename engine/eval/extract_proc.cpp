@@ -288,13 +288,16 @@ V proc_exe_ino_ctime_duration_proc_start(ExtractContext& c, const FieldRef&, Scr
   if (p == nullptr || p->exe_ino_ctime == 0 || p->start_ts <= p->exe_ino_ctime) return missing();
   return V::uint64(p->start_ts - p->exe_ino_ctime);
 }
-// The host's facts about a live process (its /proc entry): only for host
-// events when every source is live (ExtractEnvironment::live_host).
-const ThreadInfo* live_host_process(ExtractContext& c) {
-  if (!c.env().live_host || c.event().domain != kHostDomain) return nullptr;
+// The event's process when it is a host process with a pid (not a
+// sandbox's or a guest's).
+const ThreadInfo* host_process(ExtractContext& c) {
+  if (c.event().domain != kHostDomain) return nullptr;
   const ThreadInfo* p = c.process();
   return p != nullptr && p->domain == kHostDomain && p->pid > 0 ? p : nullptr;
 }
+// The host's facts about a live process (its /proc entry): only when every
+// source is live (ExtractEnvironment::live_host).
+const ThreadInfo* live_host_process(ExtractContext& c) { return c.env().live_host ? host_process(c) : nullptr; }
 // Kestrel's own (Falco has no hash field): the SHA-256 of the executable,
 // hashed in userspace on first use and remembered per file identity
 // (state/exe_digest.h); <NA> in sandboxes and for files it cannot read or
@@ -302,9 +305,8 @@ const ThreadInfo* live_host_process(ExtractContext& c) {
 // A replay (not live) is hashed only through files whose inode facts equal
 // the recorded exec's: a capture made on this host, its binaries unchanged.
 V proc_exe_sha256(ExtractContext& c, const FieldRef&, Scratch& s) {
-  if (c.event().domain != kHostDomain) return missing();
-  const ThreadInfo* p = c.process();
-  if (p == nullptr || p->domain != kHostDomain || p->pid <= 0) return missing();
+  const ThreadInfo* p = host_process(c);
+  if (p == nullptr) return missing();
   const std::string* hex = c.env().exe_digests.sha256_hex(*p, c.env().live_host);
   if (hex == nullptr) return missing();
   s.text.assign(*hex);  // the cache may move on at the next call
