@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from containerd_harness import IMAGE, Containerd, require_tools  # noqa: E402
-from docker_harness import (Checks, HarnessError, check_container_fields, generate_pod_init, json_alerts,  # noqa: E402
+from docker_harness import (Checks, HarnessError, check_container_fields, json_alerts, prepare_work,  # noqa: E402
                             start_kestrel, stop_kestrel)
 
 KESTREL, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
@@ -74,20 +74,15 @@ def main(watch_events):
     (the first event's synchronous Containers.Get)."""
     print("--- containers.watch_events=%s" % str(watch_events).lower(), flush=True)
     require_tools()
-    os.makedirs(WORK, exist_ok=True)
-    if os.path.exists(METRICS):
-        os.unlink(METRICS)
     # start_kestrel also runs the gVisor source; it needs a pod-init config.
     pod_init = os.path.join(WORK, "pod-init.json")
-    generate_pod_init(KESTREL, os.path.join(WORK, "gvisor.sock"), pod_init)
-    with open(os.path.join(WORK, "rules.yaml"), "w") as f:
-        f.write(TEST_RULES)
+    rules = prepare_work(KESTREL, WORK, TEST_RULES, pod_init, os.path.join(WORK, "gvisor.sock"), stale=[METRICS])
     containerd = Containerd(WORK, NAMESPACE)
     kestrel = None
     try:
         containerd.start()
         kestrel, out_path, err_path = start_kestrel(
-            KESTREL, WORK, [os.path.join(WORK, "rules.yaml")], pod_init, '""',
+            KESTREL, WORK, [rules], pod_init, '""',
             ["-o", "containers.containerd_socket=" + containerd.sock,
              "-o", "containers.containerd_namespaces=" + NAMESPACE,
              "-o", "containers.watch_events=" + str(watch_events).lower(), "-o", "metrics.enabled=true", "-o", "metrics.interval=1s", "-o", "metrics.kestrel_output_file=" + METRICS])

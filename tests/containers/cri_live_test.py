@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from containerd_harness import IMAGE, Containerd, require_tools  # noqa: E402
-from docker_harness import (Checks, HarnessError, check_container_fields, generate_pod_init, json_alerts,  # noqa: E402
+from docker_harness import (Checks, HarnessError, check_container_fields, json_alerts, prepare_work,  # noqa: E402
                             run_tool, start_kestrel, stop_kestrel)
 
 KESTREL, CRI_LAUNCH, WORK = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
@@ -64,13 +64,8 @@ check = Checks()
 
 def main():
     require_tools()
-    os.makedirs(WORK, exist_ok=True)
-    if os.path.exists(METRICS):
-        os.unlink(METRICS)
     pod_init = os.path.join(WORK, "pod-init.json")
-    generate_pod_init(KESTREL, os.path.join(WORK, "gvisor.sock"), pod_init)
-    with open(os.path.join(WORK, "rules.yaml"), "w") as f:
-        f.write(TEST_RULES)
+    rules = prepare_work(KESTREL, WORK, TEST_RULES, pod_init, os.path.join(WORK, "gvisor.sock"), stale=[METRICS])
     hostdir = os.path.join(WORK, "hostdir")
     os.makedirs(hostdir, exist_ok=True)
     containerd = Containerd(WORK, "k8s.io", cri=True)
@@ -79,7 +74,7 @@ def main():
     try:
         containerd.start()
         kestrel, out_path, err_path = start_kestrel(
-            KESTREL, WORK, [os.path.join(WORK, "rules.yaml")], pod_init, '""',
+            KESTREL, WORK, [rules], pod_init, '""',
             ["-o", "containers.cri_socket=" + containerd.sock,
              "-o", "containers.containerd_socket=" + containerd.sock,
              "-o", "containers.containerd_namespaces=k8s.io",

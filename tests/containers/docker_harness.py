@@ -215,6 +215,21 @@ def stop_kestrel(proc):
     return stop_process(proc, signal.SIGTERM, timeout=60)
 
 
+def prepare_work(kestrel, work, rules_text, pod_init, gvisor_sock, stale=()):
+    """A live test's work dir (its harness's tools already checked): `work` made, files a previous run left
+    (`stale`) removed, the gVisor pod-init config generated and the test's rules written; returns the rules
+    file's path."""
+    os.makedirs(work, exist_ok=True)
+    for path in stale:
+        if os.path.exists(path):
+            os.unlink(path)
+    generate_pod_init(kestrel, gvisor_sock, pod_init)
+    rules = os.path.join(work, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write(rules_text)
+    return rules
+
+
 def generate_pod_init(kestrel, gvisor_sock, path):
     if os.path.exists(gvisor_sock):
         os.unlink(gvisor_sock)

@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docker_harness import (IMAGE, Checks, Dockerd, HarnessError, check_container_fields, json_alerts,  # noqa: E402
-                            generate_pod_init, require_tools, start_kestrel, stop_kestrel)
+                            prepare_work, require_tools, start_kestrel, stop_kestrel)
 
 KESTREL, RULES_DIR, WORK = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 GVISOR_SOCK = os.path.join(WORK, "gvisor.sock")
@@ -74,17 +74,14 @@ CONTAINERS = [
 
 def main():
     require_tools()
-    os.makedirs(WORK, exist_ok=True)
-    generate_pod_init(KESTREL, GVISOR_SOCK, POD_INIT)
-    with open(os.path.join(WORK, "rules.yaml"), "w") as f:
-        f.write(TEST_RULES)
+    rules = prepare_work(KESTREL, WORK, TEST_RULES, POD_INIT, GVISOR_SOCK)
     dockerd = Dockerd(WORK, POD_INIT)
     kestrel = None
     try:
         dockerd.start()
         kestrel, out_path, err_path = start_kestrel(
             KESTREL, WORK, [os.path.join(RULES_DIR, "falco_rules.yaml"),
-                            os.path.join(RULES_DIR, "falco-incubating_rules.yaml"), os.path.join(WORK, "rules.yaml")],
+                            os.path.join(RULES_DIR, "falco-incubating_rules.yaml"), rules],
             POD_INIT, dockerd.sock, ["-M", "400"])
         os.makedirs(os.path.join(WORK, "hostdir"), exist_ok=True)
         for name, runtime, privileged, extra in CONTAINERS:
