@@ -3,16 +3,23 @@
 // falcosecurity-scap-dkms, the falcosecurity libs driver of 2022, read by
 // Debian's sysdig), in one boot of Debian's 6.1 kernel under qemu TCG
 // (scripts/vm/). One workload (open_read_close: openat + read + close of
-// one file, 20,000 rounds) runs these ways, taking turns for 5 rounds: no
-// probe; scap.ko with `sysdig -w /dev/null` consuming (no filter: every
-// event kept); Kestrel's module and Kestrel's probe, each with `-A` (every
-// event type, the in-kernel filter off) and the embedded rules; and, as
-// deployed but not the same capture set, the module and the probe with the
-// embedded rules' event types and the in-kernel filter (scenario.sh).
+// one file, 20,000 rounds) runs these ways, taking turns for 9 rounds, each
+// round starting one way further along (scenario.sh): no probe; scap.ko
+// with `sysdig -w /dev/null` consuming (no filter: every event kept);
+// Kestrel's module and Kestrel's probe with a consumer doing sysdig's job
+// (-A: every event type; an empty rules file; every event recorded with
+// `-w /dev/null`), and the same two as a detector (-A with the embedded
+// rules evaluated on everything). The VM has one CPU: the consumer's work
+// is part of the workload's wall time, so "equal consumer" is the
+// like-for-like comparison of the drivers, "with rules" what Kestrel costs
+// doing its job.
 //
-// Prints, per way, the workload's median wall and thread-CPU time and
-// their ratio to no probe (the slowdown), the consumer's CPU over the
-// runs, and the events the consumer processed, lost and left unread at exit.
+// Prints, per way, the workload's median wall time and its ratio to no
+// probe in the same round (the slowdown: median, quartiles, min-max), the
+// median ratio to scap.ko's run in the same round and in how many rounds
+// the way was faster than scap.ko, the workload thread's CPU, the guest's
+// busy CPU over the run (workload, consumer, kernel), the consumer's CPU,
+// and the events the consumer processed, lost and left unread at exit.
 // scap.ko writes an enter and an exit event per syscall, Kestrel one
 // record per syscall: "per syscall" puts the counts side by side. TCG
 // emulates the CPU: compare the ratios, not the absolute times.
@@ -42,6 +49,7 @@ namespace {
 
 struct WayResult {
   std::vector<double> wall_ns, cpu_ns;  // one per round, in round order
+  std::vector<double> busy_s;           // guest non-idle CPU a run (+ the drain second)
   long syscalls = 0;                    // workload syscalls per run
   double consumer_s = 0;                // consumer CPU over its runs
   // Summed over rounds: events the consumer processed, events lost on the
@@ -52,10 +60,16 @@ struct WayResult {
   int reports = 0;                      // consumer exit reports read
 };
 
-double median(std::vector<double> v) {
+// The q-quantile of v (linear between the two nearest ranks).
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(pos);
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
+double median(const std::vector<double>& v) { return quantile(v, 0.5); }
 
 // Per round, the way's time over no probe's in the same round.
 std::vector<double> ratios(const std::vector<double>& way, const std::vector<double>& none) {
@@ -154,7 +168,7 @@ int main() {
   options.scenario = std::string(KESTREL_SOURCE_DIR) + "/bench/scap_side_by_side/scenario.sh";
   options.binaries = {KESTREL_BINARY, WORKLOAD_BINARY, sysdig};
   options.files = {{ko, "/kestrel.ko"}, {scap_ko, "/scap.ko"}};
-  options.timeout_s = 600;
+  options.timeout_s = 1800;  // 9 rounds of six ways under TCG
   options.work_dir = VM_WORK_DIR;
   VmRun run = run_vm(options);
   if (run.exit_code != 0 || !console_marker(run.console, "DONE")) {
@@ -168,7 +182,6 @@ int main() {
 
   std::map<std::string, WayResult> ways;
   static const std::regex kWorkload("WORKLOAD (\\S+) rounds=[0-9]+ syscalls=([0-9]+) cpu_ns=([0-9.]+) wall_ns=([0-9.]+)");
-  static const std::regex kConsumer("KESTREL-VM: CONSUMER (\\S+) [0-9]+ cpu_ticks=([0-9]+)");
   const std::string& console = run.console;
   for (auto it = std::sregex_iterator(console.begin(), console.end(), kWorkload); it != std::sregex_iterator(); ++it) {
     if ((*it)[1] == "warmup") continue;
@@ -177,67 +190,84 @@ int main() {
     way.cpu_ns.push_back(std::stod((*it)[3]));
     way.wall_ns.push_back(std::stod((*it)[4]));
   }
-  for (auto it = std::sregex_iterator(console.begin(), console.end(), kConsumer); it != std::sregex_iterator(); ++it)
-    ways[(*it)[1]].consumer_s += std::stod((*it)[2]) / 100.0;  // USER_HZ
+  static const std::regex kCpu("KESTREL-VM: CPU (\\S+) [0-9]+ busy_ticks=([0-9]+) consumer_ticks=([0-9]+)");
+  for (auto it = std::sregex_iterator(console.begin(), console.end(), kCpu); it != std::sregex_iterator(); ++it) {
+    WayResult& way = ways[(*it)[1]];
+    way.busy_s.push_back(std::stod((*it)[2]) / 100.0);  // USER_HZ
+    way.consumer_s += std::stod((*it)[3]) / 100.0;
+  }
+  static const char* const kOrder[] = {"none", "scap", "kmod-dump", "ebpf-dump", "kmod", "ebpf"};
+  static const std::map<std::string, std::string> kLabel = {{"none", "no probe"},
+                                                            {"scap", "scap.ko + sysdig -w"},
+                                                            {"kmod-dump", "kestrel.ko, equal cons."},
+                                                            {"ebpf-dump", "eBPF probe, equal cons."},
+                                                            {"kmod", "kestrel.ko, -A + rules"},
+                                                            {"ebpf", "eBPF probe, -A + rules"}};
   const size_t rounds = ways["none"].wall_ns.size();
   for (size_t r = 1; r <= rounds; ++r) {
     read_sysdig_report(section_text(console, "scap." + std::to_string(r)), ways["scap"]);
-    for (const char* kind : {"kmod", "ebpf", "kmod-rules", "ebpf-rules"})
-      read_kestrel_summary(section_text(console, std::string(kind) + "." + std::to_string(r)), ways[kind]);
+    for (const char* kind : kOrder)
+      if (std::string(kind) != "none" && std::string(kind) != "scap")
+        read_kestrel_summary(section_text(console, std::string(kind) + "." + std::to_string(r)), ways[kind]);
   }
 
-  static const char* const kOrder[] = {"none", "scap", "kmod", "ebpf", "kmod-rules", "ebpf-rules"};
-  static const std::map<std::string, std::string> kLabel = {{"none", "no probe"},
-                                                            {"scap", "scap.ko + sysdig"},
-                                                            {"kmod", "kestrel.ko, -A"},
-                                                            {"ebpf", "eBPF probe, -A"},
-                                                            {"kmod-rules", "kestrel.ko, rules' set*"},
-                                                            {"ebpf-rules", "eBPF probe, rules' set*"}};
   for (const char* mode : kOrder) {
     const WayResult& way = ways[mode];
     const bool consumer = std::string(mode) != "none";
-    if (rounds == 0 || way.wall_ns.size() != rounds || (consumer && way.reports != static_cast<int>(rounds))) {
+    if (rounds == 0 || way.wall_ns.size() != rounds || way.busy_s.size() != rounds ||
+        (consumer && way.reports != static_cast<int>(rounds))) {
       std::fprintf(stderr, "scap_side_by_side: %s has %zu of %zu runs and %d of %zu consumer reports:\n%s\n", mode,
                    way.wall_ns.size(), rounds, way.reports, rounds, vm_failure_context(run, options).c_str());
       return 1;
     }
   }
   const WayResult& none = ways["none"];
+  const WayResult& scap = ways["scap"];
   std::printf("Kestrel vs Falco's scap.ko, one VM boot (qemu TCG, 1 CPU, %s)\n",
               console_marker(console, "READY").value_or("?").c_str());
-  std::printf("workload: open_read_close, %ld syscalls a run (openat+read+close); %zu rounds, the ways taking turns;\n"
-              "slowdown: the median over rounds of the run's time / no probe's in that round\n",
+  std::printf("workload: open_read_close, %ld syscalls a run (openat+read+close); %zu rounds, the ways taking turns,\n"
+              "each round starting one way further along; slowdown: the run's wall time / no probe's in that round\n"
+              "(median, p25-p75, min-max over rounds); vs scap: / scap.ko's in that round (median; rounds faster)\n",
               none.syscalls, rounds);
   std::printf("kestrel.ko: %s\nscap.ko: %s\n", ko.c_str(), scap_ko.c_str());
-  std::printf("%-24s %8s %9s %13s %8s %9s %11s %11s %7s %8s %8s\n", "way", "wall ms", "slowdown", "(min-max)",
-              "cpu ms", "slowdown", "consumer s", "processed", "per sc", "dropped", "at exit");
-  std::map<std::string, double> slowdown;
+  std::printf("%-24s %7s %8s %11s %11s %6s %6s %7s %7s %8s %8s %10s %6s %7s %7s\n", "way", "wall ms", "slowdown",
+              "(p25-p75)", "(min-max)", "vs scap", "faster", "wl cpu", "guest s", "(ratio)", "cons s", "processed",
+              "per sc", "dropped", "at exit");
+  std::map<std::string, double> slowdown, vs_scap;
+  std::map<std::string, int> faster;
   for (const char* mode : kOrder) {
     const WayResult& way = ways[mode];
-    const std::vector<double> wall = ratios(way.wall_ns, none.wall_ns);
+    const std::vector<double> wall = ratios(way.wall_ns, none.wall_ns), paired = ratios(way.wall_ns, scap.wall_ns);
     slowdown[mode] = median(wall);
-    std::printf("%-24s %8.1f %8.2fx %6.2f-%5.2fx %8.1f %8.2fx", kLabel.at(mode).c_str(), median(way.wall_ns) / 1e6,
-                slowdown[mode], *std::min_element(wall.begin(), wall.end()),
-                *std::max_element(wall.begin(), wall.end()), median(way.cpu_ns) / 1e6,
-                median(ratios(way.cpu_ns, none.cpu_ns)));
+    vs_scap[mode] = median(paired);
+    faster[mode] = static_cast<int>(std::count_if(paired.begin(), paired.end(), [](double x) { return x < 1; }));
+    std::printf("%-24s %7.1f %7.2fx %5.2f-%4.2fx %5.2f-%4.2fx %6.2fx %3d/%-2zu %6.2fx %7.2f %7.2fx",
+                kLabel.at(mode).c_str(), median(way.wall_ns) / 1e6, slowdown[mode], quantile(wall, 0.25),
+                quantile(wall, 0.75), *std::min_element(wall.begin(), wall.end()),
+                *std::max_element(wall.begin(), wall.end()), vs_scap[mode], faster[mode], rounds,
+                median(ratios(way.cpu_ns, none.cpu_ns)), median(way.busy_s), median(ratios(way.busy_s, none.busy_s)));
     if (std::string(mode) == "none") {
       std::printf("\n");
       continue;
     }
-    // consumer s: CPU a run; per sc: events processed per workload syscall
-    // (the consumer also gets the events of everything else that runs)
+    // cons s: consumer CPU a run; per sc: events processed per workload
+    // syscall (the consumer also gets the events of everything else that runs)
     const double runs = static_cast<double>(rounds), workload_syscalls = static_cast<double>(way.syscalls) * runs;
-    std::printf(" %11.2f %11ld %7.2f %8ld %8ld\n", way.consumer_s / runs, way.processed,
+    std::printf(" %8.2f %10ld %6.2f %7ld %7ld\n", way.consumer_s / runs, way.processed,
                 static_cast<double>(way.processed) / workload_syscalls, way.dropped, way.left_at_exit);
   }
-  std::printf("events summed over the rounds; scap.ko writes an enter and an exit event a syscall, Kestrel one record;\n"
-              "at exit: in the ring or queue, unprocessed when the consumer was stopped (not a loss under load)\n"
-              "* not the same capture set: the embedded rules' event types, the in-kernel filter on (Kestrel as deployed)\n");
-  for (const char* mode : {"kmod", "ebpf"}) {
+  std::printf("wl cpu: the workload thread's CPU / no probe's (the hooks run in its syscalls); guest s: the guest's\n"
+              "busy CPU over the run and the drain second after it (median), ratio / no probe's; cons s: the\n"
+              "consumer's CPU a run (mean). Events summed over the rounds; scap.ko writes an enter and an exit event\n"
+              "a syscall, Kestrel one record; at exit: in the ring or queue, unprocessed when the consumer was\n"
+              "stopped (not a loss under load). equal cons.: -A, no rule, -w /dev/null (sysdig's job)\n");
+  for (const char* mode : {"kmod-dump", "ebpf-dump", "kmod", "ebpf"}) {
     const bool cheaper = slowdown[mode] < slowdown["scap"], no_more_drops = ways[mode].dropped <= ways["scap"].dropped;
-    std::printf("target %s: %s than scap.ko (%.2fx vs %.2fx), %s drops (%ld vs %ld): %s\n", mode,
-                cheaper ? "cheaper" : "NOT cheaper", slowdown[mode], slowdown["scap"], no_more_drops ? "no more" : "MORE",
-                ways[mode].dropped, ways["scap"].dropped, cheaper && no_more_drops ? "met" : "missed");
+    std::printf("target %-9s: %s than scap.ko (%.2fx vs %.2fx; %.2fx of scap.ko's time, faster in %d of %zu rounds), "
+                "%s drops (%ld vs %ld): %s\n",
+                mode, cheaper ? "cheaper" : "NOT cheaper", slowdown[mode], slowdown["scap"], vs_scap[mode],
+                faster[mode], rounds, no_more_drops ? "no more" : "MORE", ways[mode].dropped, ways["scap"].dropped,
+                cheaper && no_more_drops ? "met" : "missed");
   }
   std::printf("(kestrel.ko build %.1fs, VM host wall %.1fs)\n", build_s, run.wall_s);
   return 0;
