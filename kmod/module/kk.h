@@ -50,10 +50,19 @@ int kk_rings_alloc(struct kk_state *st, u64 size);
 void kk_rings_free(struct kk_state *st);
 /* Appends `len` bytes to this CPU's ring or counts a drop; preemption off. */
 void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len);
+/* Where a record of up to `max` bytes can be written in place at the
+ * ring's head (no padding needed, room for all of it), or NULL: build it
+ * in the scratch and kk_ring_write() it. Nothing is visible to userspace
+ * until kk_ring_commit(ring, len); a record not committed is overwritten
+ * by the next. Preemption off from reserve to commit. */
+u8 *kk_ring_reserve(struct kk_ring *ring, u32 max);
+void kk_ring_commit(struct kk_ring *ring, u32 len);
 void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason);
 
 /*
- * kk_record.c: building one record in this CPU's scratch. Fillers write
+ * kk_record.c: building one record in place in this CPU's ring (in its
+ * scratch when the ring's head is too near the end or the ring too full
+ * for a record of KESTREL_MAX_EVENT_SIZE; then copied). Fillers write
  * every param by name, in events.def order — KK_PUT(r, OPENAT, dirfd, v),
  * KK_PUT_USER_STR(r, OPENAT, name, p, max), KK_PUT_EMPTY(r, ...) — and the
  * name gives the param's index (KP_<EVENT>_<param>) and type
@@ -65,12 +74,13 @@ void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason);
  * (too_large).
  */
 struct kk_rec {
-	u8 *buf;
+	u8 *buf;      /* the ring at its head (in_place) or the scratch */
 	u32 off;      /* next data byte */
 	u32 idx;      /* next param */
 	u32 nparams;
 	bool overflow;
 	bool mismatch;
+	bool in_place;
 	int cpu;
 };
 

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kk_record.c — building one event record (sources/abi/kestrel_event.h)
- * in this CPU's scratch and appending it to this CPU's ring.
+ * in place at the head of this CPU's ring and committing it, or, when the
+ * head is too near the ring's end or the ring too full to take a record of
+ * KESTREL_MAX_EVENT_SIZE, in this CPU's scratch and copying it (which pads
+ * to the start or counts a drop). In place saves the copy of every record
+ * (bench/scap_side_by_side). Userspace maps the ring writable: nothing
+ * here reads back what it wrote there (a length comes from the writer, not
+ * from strlen() of the ring), so a scribbling consumer spoils only its own
+ * records.
  *
  * The probes run with preemption disabled (the tracepoint does that, and
  * kk_begin()/kk_submit() disable it once more so the CPU cannot change
@@ -22,6 +29,7 @@ bool kk_begin(struct kk_rec *r, u16 type, u16 nparams)
 {
 	struct kk_state *st = READ_ONCE(kk_live);
 	struct kestrel_event_hdr *h;
+	struct kk_ring *ring;
 
 	if (!st || !test_bit(type, st->types))
 		return false;
@@ -29,7 +37,11 @@ bool kk_begin(struct kk_rec *r, u16 type, u16 nparams)
 		return false;
 	preempt_disable();
 	r->cpu = smp_processor_id();
-	r->buf = st->scratch[r->cpu];
+	ring = st->rings[r->cpu];
+	r->buf = ring ? kk_ring_reserve(ring, KESTREL_MAX_EVENT_SIZE) : NULL;
+	r->in_place = r->buf != NULL;
+	if (!r->in_place)
+		r->buf = st->scratch[r->cpu];
 	h = (void *)r->buf;
 	h->ts_ns = ktime_get_real_ns();
 	h->tid = current->pid;
@@ -59,7 +71,10 @@ void kk_submit(struct kk_rec *r)
 			kk_ring_drop(ring, KESTREL_KMOD_DROP_TOO_LARGE);
 		} else {
 			((struct kestrel_event_hdr *)r->buf)->len = r->off;
-			kk_ring_write(ring, r->buf, r->off);
+			if (r->in_place)
+				kk_ring_commit(ring, r->off);
+			else
+				kk_ring_write(ring, r->buf, r->off);
 		}
 	}
 	preempt_enable();
@@ -253,13 +268,20 @@ void kk_put_path(struct kk_rec *r, u32 idx, u32 type, const struct path *path)
 		kk_set_len(r, 0);
 		return;
 	}
-	/* d_path() builds the name at the end of the buffer. */
+	/* d_path() builds the name at the end of the buffer. dst may be the
+	 * ring, which userspace can write meanwhile: its NUL is looked for
+	 * within the buffer only (none: an empty param). */
 	p = d_path(path, (char *)dst, room);
 	if (IS_ERR(p)) {
 		kk_set_len(r, 0);
 		return;
 	}
-	n = strlen(p) + 1;
+	n = (u32)strnlen(p, (char *)dst + room - p);
+	if (n == (u32)((char *)dst + room - p)) {
+		kk_set_len(r, 0);
+		return;
+	}
+	n += 1;
 	memmove(dst, p, n);
 	kk_set_len(r, n);
 }

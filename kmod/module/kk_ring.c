@@ -69,18 +69,52 @@ void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason)
 	WRITE_ONCE(ring->hdr->drops[reason], ring->drops[reason]);
 }
 
-void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len)
+/* Where a record of up to `need` bytes (8-aligned) goes: the ring offset
+ * after `*pad` bytes of padding (the tail end, when it does not fit
+ * before the end). False when the ring has no room for it (or userspace
+ * wrote a tail no consumer could have). */
+static bool kk_ring_room(struct kk_ring *ring, u64 need, u64 *pos, u64 *pad)
 {
-	u64 need = ALIGN((u64)len, 8);
 	u64 head = ring->head;
 	/* tail is written by userspace: never trust it past head. */
 	u64 tail = smp_load_acquire(&ring->hdr->tail);
-	u64 pos = head & (ring->size - 1);
-	u64 to_end = ring->size - pos;
-	u64 pad = need > to_end ? to_end : 0;
+	u64 to_end;
 
-	if (tail > head || head - tail > ring->size ||
-	    head + pad + need - tail > ring->size) {
+	*pos = head & (ring->size - 1);
+	to_end = ring->size - *pos;
+	*pad = need > to_end ? to_end : 0;
+	return !(tail > head || head - tail > ring->size || head + *pad + need - tail > ring->size);
+}
+
+/* Moves head past what was written at it, for userspace to read. */
+static void kk_ring_publish(struct kk_ring *ring, u64 head_advance)
+{
+	ring->head += head_advance;
+	smp_store_release(&ring->hdr->head, ring->head);
+}
+
+u8 *kk_ring_reserve(struct kk_ring *ring, u32 max)
+{
+	u64 pos, pad;
+
+	/* Only where no padding is needed: a record is never split, and the
+	 * rare one that starts near the end goes through the scratch. */
+	if (!kk_ring_room(ring, ALIGN((u64)max, 8), &pos, &pad) || pad)
+		return NULL;
+	return ring->data + pos;
+}
+
+void kk_ring_commit(struct kk_ring *ring, u32 len)
+{
+	kk_ring_publish(ring, ALIGN((u64)len, 8));
+}
+
+void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len)
+{
+	u64 need = ALIGN((u64)len, 8);
+	u64 pos, pad;
+
+	if (!kk_ring_room(ring, need, &pos, &pad)) {
 		u16 type = ((const struct kestrel_event_hdr *)rec)->type;
 
 		kk_ring_drop(ring, KESTREL_KMOD_DROP_BUFFER_FULL);
@@ -99,11 +133,8 @@ void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len)
 			memset(h, 0, sizeof(*h));
 			h->len = (u32)pad; /* type 0: padding */
 		}
-		head += pad;
 		pos = 0;
 	}
 	memcpy(ring->data + pos, rec, len);
-	head += need;
-	ring->head = head;
-	smp_store_release(&ring->hdr->head, head);
+	kk_ring_publish(ring, pad + need);
 }
