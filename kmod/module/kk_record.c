@@ -168,14 +168,11 @@ void kk_put_sock(struct kk_rec *r, u32 idx, u32 type, const void *src, u32 len)
 		kk_write_bytes(r, src, len);
 }
 
-/* kk_copy_user_str(), telling whether the string was read whole: up to
- * its NUL or to `max` (false: a page before the NUL could not be read). */
-static u32 kk_copy_user_str_whole(u8 *dst, const void __user *uptr, u32 max, bool *whole)
+u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
 {
 	unsigned long addr = (unsigned long)uptr;
 	u32 n = 0;
 
-	*whole = false;
 	if (!uptr || max == 0)
 		return 0;
 	/* Page by page: a string ending just before an unmapped page must
@@ -189,31 +186,47 @@ static u32 kk_copy_user_str_whole(u8 *dst, const void __user *uptr, u32 max, boo
 		if (copy_from_user_nofault(dst + n, (const void __user *)(addr + n), chunk))
 			break;
 		nul = memchr(dst + n, 0, chunk);
-		if (nul) {
-			*whole = true;
+		if (nul)
 			return (u32)(nul - dst) + 1;
-		}
 		n += chunk;
 	}
 	if (n == 0)
 		return 0;
-	*whole = n == max;
 	dst[n - 1] = 0; /* cut short (or unreadable tail): still a C string */
 	return n;
 }
 
-u32 kk_copy_user_str(u8 *dst, const void __user *uptr, u32 max)
+/*
+ * The probe's bpf_probe_read_user_str(), which is strncpy_from_user_nofault()
+ * (not exported to modules on 6.1): a user string of at most `max` bytes
+ * with its NUL into dst, read a word at a time up to the NUL, without
+ * faulting pages in. Returns the bytes written with the NUL (max when cut
+ * short, the last byte forced to NUL), 0 when a page before the NUL could
+ * not be read. Unlike kk_copy_user_str() it stops at the NUL: the page-wise
+ * copy read up to the rest of the page (up to 4 KiB) for every path.
+ */
+static u32 kk_strncpy_user_nofault(u8 *dst, const void __user *uptr, u32 max)
 {
-	bool whole;
+	long n;
 
-	return kk_copy_user_str_whole(dst, uptr, max, &whole);
+	if (!uptr || max == 0)
+		return 0;
+	pagefault_disable();
+	n = strncpy_from_user((char *)dst, uptr, max);
+	pagefault_enable();
+	if (n < 0)
+		return 0;
+	if (n >= max) {
+		dst[max - 1] = 0;
+		return max;
+	}
+	return (u32)n + 1;
 }
 
 void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *uptr, u32 max)
 {
 	u32 room, n;
 	u8 *dst;
-	bool whole;
 
 	if (!kk_open_param(r, idx, KESTREL_PARAM_IS_STRING(type)))
 		return;
@@ -221,12 +234,11 @@ void kk_put_user_str(struct kk_rec *r, u32 idx, u32 type, const void __user *upt
 
 	if (max > room)
 		max = room;
-	n = kk_copy_user_str_whole(dst, uptr, max, &whole);
-	/* As the probe's bpf_probe_read_user_str() (strncpy_from_user_nofault)
-	 * counts: an empty string and one unreadable before its NUL (or max)
-	 * are both an empty param, not "" or a cut prefix. (n == 1 < max: the
-	 * NUL came first.) */
-	if (!whole || (n == 1 && max > 1))
+	n = kk_strncpy_user_nofault(dst, uptr, max);
+	/* As the probe counts: an empty string and one unreadable before its
+	 * NUL (or max) are both an empty param, not "" or a cut prefix.
+	 * (n == 1 < max: the NUL came first.) */
+	if (n == 1 && max > 1)
 		n = 0;
 	kk_set_len(r, n);
 }
