@@ -229,7 +229,8 @@ int main() {
               "each round starting one way further along; slowdown: the run's wall time / no probe's in that round\n"
               "(median, p25-p75, min-max over rounds); vs scap: / scap.ko's in that round (median; rounds faster)\n",
               none.syscalls, rounds);
-  std::printf("kestrel.ko: %s\nscap.ko: %s\n", ko.c_str(), scap_ko.c_str());
+  std::printf("kestrel.ko: %s\nscap.ko: %s\nguest clocksource: %s\n", ko.c_str(), scap_ko.c_str(),
+              console_marker(console, "CLOCKSOURCE").value_or("?").c_str());
   std::printf("%-24s %7s %8s %11s %11s %6s %6s %7s %7s %8s %8s %10s %6s %7s %7s\n", "way", "wall ms", "slowdown",
               "(p25-p75)", "(min-max)", "vs scap", "faster", "wl cpu", "guest s", "(ratio)", "cons s", "processed",
               "per sc", "dropped", "at exit");

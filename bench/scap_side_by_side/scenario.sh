@@ -84,6 +84,9 @@ kestrel_way() {
   section $way.$round /tmp/$way.$round.err
 }
 
+# (every record's timestamp reads it: under TCG a clocksource other than
+# tsc is an emulated device)
+echo "KESTREL-VM: CLOCKSOURCE $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) uptime=$(now)"
 open_read_close warmup $((N / 10)) $FILE >/dev/null
 /bin/insmod /scap.ko
 echo "KESTREL-VM: INSMOD scap $? uptime=$(now)"
