@@ -4,11 +4,10 @@
  * in place at the head of this CPU's ring and committing it, or, when the
  * head is too near the ring's end or the ring too full to take a record of
  * KESTREL_MAX_EVENT_SIZE, in this CPU's scratch and copying it (which pads
- * to the start or counts a drop). In place saves the copy of every record
- * (bench/scap_side_by_side). Userspace maps the ring writable: nothing
- * here reads back what it wrote there (a length comes from the writer, not
- * from strlen() of the ring), so a scribbling consumer spoils only its own
- * records.
+ * to the start or counts a drop). In place saves a copy of every record.
+ * Userspace maps the ring writable: nothing here reads back unbounded what
+ * it wrote there (a length comes from the writer or a bounded scan), so a
+ * scribbling consumer spoils only its own records.
  *
  * The probes run with preemption disabled (the tracepoint does that, and
  * kk_begin()/kk_submit() disable it once more so the CPU cannot change
