@@ -128,6 +128,20 @@ if start_collector tiny -o engine.kind=kmod -o engine.kmod.buf_size=4096; then
   last_metrics tiny
 fi
 
+# Wrapping: a 128 KiB ring (two maximum records) and 4,000 records of
+# cat's opens and closes (~300 KB), so the head goes round it twice: the
+# module writes records in place at the head while a maximum record fits
+# before the end and through its scratch (with a pad record) otherwise.
+# Every record must be read intact (a bad length stops the collector) or
+# counted as lost.
+echo "KESTREL-VM: START wrap uptime=$(now)"
+if start_collector wrap -o engine.kind=kmod -o engine.kmod.buf_size=131072 -A; then
+  for i in 1 2 3 4 5; do /bin/cat /tmp/many/* > /dev/null; done
+  # SIGTERM drains the rings; the exit summary counts every record.
+  stop_collector wrap
+  section wrap.err /tmp/wrap.err
+fi
+
 # Capture stopped: the module lets go (no open device, probes gone).
 /bin/rmmod kestrel
 echo "KESTREL-VM: RMMOD $? uptime=$(now)"
