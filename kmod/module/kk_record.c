@@ -59,7 +59,10 @@ void kk_submit(struct kk_rec *r)
 			kk_ring_drop(ring, KESTREL_KMOD_DROP_TOO_LARGE);
 		} else {
 			((struct kestrel_event_hdr *)r->buf)->len = r->off;
-			kk_ring_write(ring, r->buf, r->off);
+			if (kk_filter_drops(st, r->buf, r->off))
+				kk_ring_filtered(ring, ((struct kestrel_event_hdr *)r->buf)->type);
+			else
+				kk_ring_write(ring, r->buf, r->off);
 		}
 	}
 	preempt_enable();
