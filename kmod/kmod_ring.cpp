@@ -16,7 +16,10 @@ static_assert(offsetof(kestrel_kmod_ring_hdr, tail) == 64);
 static_assert(offsetof(kestrel_kmod_ring_hdr, size) == 128);
 static_assert(offsetof(kestrel_kmod_ring_hdr, drops) == 136);
 static_assert(offsetof(kestrel_kmod_ring_hdr, buffer_full_by_type) == 136 + 8 * KESTREL_KMOD_DROP_COUNT);
+static_assert(offsetof(kestrel_kmod_ring_hdr, filtered_by_type) ==
+              136 + 8 * KESTREL_KMOD_DROP_COUNT + 8 * 64 * KESTREL_KMOD_TYPE_WORDS);
 static_assert(sizeof(kestrel_kmod_ring_hdr) <= KESTREL_KMOD_RING_HDR_BYTES);
+static_assert(sizeof(kestrel_kmod_filter_req) == 16);
 static_assert(sizeof(kestrel_kmod_info) == 40);
 static_assert(sizeof(kestrel_kmod_start) == 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 static_assert(sizeof(kestrel_event_hdr) == KESTREL_EVENT_HDR_SIZE);
@@ -71,6 +74,11 @@ void KmodRing::release() {
 uint64_t KmodRing::buffer_full_of_type(uint32_t type) const {
   constexpr uint32_t kTypes = KESTREL_KMOD_TYPE_WORDS * 64;
   return type < kTypes ? __atomic_load_n(&hdr_->buffer_full_by_type[type], __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t KmodRing::filtered_of_type(uint32_t type) const {
+  constexpr uint32_t kTypes = KESTREL_KMOD_TYPE_WORDS * 64;
+  return type < kTypes ? __atomic_load_n(&hdr_->filtered_by_type[type], __ATOMIC_RELAXED) : 0;
 }
 
 uint64_t KmodRing::drops(uint32_t reason) const {

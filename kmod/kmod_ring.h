@@ -46,6 +46,8 @@ class KmodRing {
   uint64_t drops(uint32_t reason) const;
   // Its buffer_full drops of records of event type `type`.
   uint64_t buffer_full_of_type(uint32_t type) const;
+  // Records of event type `type` the module's in-kernel filter dropped.
+  uint64_t filtered_of_type(uint32_t type) const;
   bool corrupt() const { return corrupt_; }
 
  private:

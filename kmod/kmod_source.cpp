@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "kmod/filter_blob.h"
 #include "kmod/kmod_ring.h"
 #include "sources/event/event_table.h"
 #include "sources/event/syscall_table.h"
@@ -109,6 +110,12 @@ Status KmodSource::open() {
   to_words(filter_, start.types);
   fill_syscall_map(native_arch(), start.syscall_types);
   if (auto compat = compat_arch(native_arch())) fill_syscall_map(*compat, start.compat_syscall_types);
+  // The filter before capture starts: no record escapes it.
+  Status filtered = push_kernel_filters(fd);
+  if (!filtered.ok()) {
+    ::close(fd);
+    return filtered;
+  }
   if (::ioctl(fd, KESTREL_IOC_START, &start) != 0) {
     int err = errno;
     ::close(fd);
@@ -147,6 +154,24 @@ Status KmodSource::push_filter() {
   return ok_status();
 }
 
+Status KmodSource::push_kernel_filters(int fd) const {
+  auto blob = kmod::encode_filter_blob(kernel_filters_);
+  if (!blob.ok()) return blob.status();
+  kestrel_kmod_filter_req req{};
+  req.addr = reinterpret_cast<uintptr_t>(blob->data());
+  req.len = blob->size();
+  if (::ioctl(fd, KESTREL_IOC_SET_FILTER, &req) != 0)
+    return Status(StatusCode::kInternal, "setting the kestrel module's in-kernel filter (" +
+                                             std::to_string(kernel_filters_.size()) + " types, " +
+                                             std::to_string(blob->size()) + " bytes): " + std::strerror(errno));
+  return ok_status();
+}
+
+Status KmodSource::update_kernel_filters(const KernelFilterSet& filters) {
+  kernel_filters_ = filters;
+  return fd_ >= 0 ? push_kernel_filters(fd_) : ok_status();
+}
+
 uint32_t KmodSource::process_fields() const {
   return (requested_params_.env ? KESTREL_KMOD_PF_ENV : 0) | (requested_params_.cwd ? KESTREL_KMOD_PF_CWD : 0) |
          (requested_params_.cgroups ? KESTREL_KMOD_PF_CGROUPS : 0);
@@ -154,6 +179,7 @@ uint32_t KmodSource::process_fields() const {
 
 Status KmodSource::set_capture_request(const CaptureRequest& request) {
   requested_params_ = request.process_params;  // applies from the next open()
+  if (Status s = update_kernel_filters(request.kernel_filters); !s.ok()) return s;
   return set_event_filter(request.event_types);
 }
 
@@ -204,16 +230,26 @@ std::vector<uint64_t> KmodSource::read_buffer_full_locked() const {
   return out;
 }
 
+std::vector<uint64_t> KmodSource::read_filtered_locked() const {
+  std::vector<uint64_t> out(KE_COUNT, 0);
+  for (const auto& ring : rings_)
+    for (uint32_t t = 0; t < KE_COUNT; ++t) out[t] += ring.filtered_of_type(t);
+  return out;
+}
+
 SourceStats KmodSource::stats() const {
   // The by-type split before the total, as the eBPF source does: the module
   // counts the total first, so each category stays within it.
-  std::vector<uint64_t> buffer_full_by_type;
+  std::vector<uint64_t> buffer_full_by_type, filtered;
   {
     std::lock_guard<std::mutex> lock(mu_);
     buffer_full_by_type = rings_.empty() ? final_buffer_full_ : read_buffer_full_locked();
+    filtered = rings_.empty() ? final_filtered_ : read_filtered_locked();
   }
   SourceStats s = ring_source_stats(counters_, drops_per_cpu());
   s.buffer_full_by_type = std::move(buffer_full_by_type);
+  for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
+    if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
   std::lock_guard<std::mutex> lock(mu_);
   if (!rings_.empty()) s.events_per_cpu = ring_events(counters_, rings_.size());  // a ring per CPU
   return s;
@@ -226,6 +262,7 @@ void KmodSource::close() {
   if (!rings_.empty()) {
     final_drops_ = read_drops_locked();
     final_buffer_full_ = read_buffer_full_locked();
+    final_filtered_ = read_filtered_locked();
   }
   rings_.clear();  // unmap before the device is released
   if (fd_ >= 0) ::close(fd_);

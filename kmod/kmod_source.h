@@ -11,6 +11,11 @@
 // "compat_ignored" for 32-bit syscalls the module counts but does not
 // decode; drops_per_cpu()).
 //
+// With a capture request carrying kernel filters (engine.kernel_filter), the
+// module drops records no rule and no state table needs, with the eBPF
+// probe's semantics (sources/kernel_filter.h), and counts them per type
+// (stats().counters "kernel_filtered.<type>", as the probe's).
+//
 // What the module emits is a subset of the event table (see
 // kmod/README.md); capabilities().event_types says which, after open().
 #pragma once
@@ -78,7 +83,12 @@ class KmodSource final : public Source {
   // The event types as set_event_filter(), and which optional process
   // params (env, cwd, cgroups) the module copies: those the request reads
   // (fixed at open(), as the eBPF probe's knob is at load).
+  // The request's kernel filters go to the module at open() (before capture
+  // starts) or at once when open.
   Status set_capture_request(const CaptureRequest& request) override;
+  // Replaces the module's filter while running (a rules reload); the
+  // module swaps it whole (RCU), so a record meets the old or the new one.
+  Status update_kernel_filters(const KernelFilterSet& filters) override;
   // The KESTREL_KMOD_PF_* mask the next open() starts capture with.
   uint32_t process_fields() const;
 
@@ -96,12 +106,14 @@ class KmodSource final : public Source {
  private:
   bool collect(EventBatch& out);
   Status push_filter();
+  Status push_kernel_filters(int fd) const;  // the request's filters to the open device
   RingDropsPerCpu read_drops_locked() const;  // mu_ held
 
   KmodOptions options_;
   SourceCapabilities caps_;
   EventTypeSet filter_;
   ProcessParamSet requested_params_;
+  KernelFilterSet kernel_filters_;  // the request's; empty: nothing filtered
   int fd_ = -1;
   uint64_t buffer_bytes_ = 0;
   // Guards rings_ against stats() from other threads.
@@ -109,7 +121,9 @@ class KmodSource final : public Source {
   std::vector<kmod::KmodRing> rings_;
   RingDropsPerCpu final_drops_;  // guarded by mu_; set by close()
   std::vector<uint64_t> final_buffer_full_;  // likewise: buffer_full drops by event type
+  std::vector<uint64_t> final_filtered_;     // likewise: kernel-filtered records by event type
   std::vector<uint64_t> read_buffer_full_locked() const;
+  std::vector<uint64_t> read_filtered_locked() const;
   RingBatchCounters counters_;
 };
 

@@ -14,6 +14,9 @@
  * no syscall-number list of its own), then mmaps each CPU's ring at
  * offset cpu * info.ring_stride (length ring_stride; ENXIO for a CPU id that
  * is not possible). Closing the device stops capture and frees the rings.
+ * KESTREL_IOC_SET_FILTER (any time after open, before or during capture)
+ * replaces the in-kernel event filter with the blob it points to
+ * (kestrel_kmod_filter_abi.h); a blob with no types turns it off.
  *
  * One ring mapping: KESTREL_KMOD_RING_HDR_BYTES of header
  * (struct kestrel_kmod_ring_hdr), then `size` data bytes (a power of two).
@@ -32,9 +35,12 @@
 
 #define KESTREL_KMOD_DEVICE "/dev/kestrel"
 /* 2: drops gained param_mismatch; 3: the syscall map in kestrel_kmod_start,
- * drops gained compat_ignored; 4: the ring header gained buffer_full_by_type */
-#define KESTREL_KMOD_ABI_VERSION 4
-#define KESTREL_KMOD_RING_HDR_BYTES 4096
+ * drops gained compat_ignored; 4: the ring header gained buffer_full_by_type;
+ * 5: KESTREL_IOC_SET_FILTER, the ring header gained filtered_by_type and
+ * grew to two pages */
+#define KESTREL_KMOD_ABI_VERSION 5
+/* A multiple of the page size (4 KiB pages: two pages). */
+#define KESTREL_KMOD_RING_HDR_BYTES 8192
 /* Words of an event-type bitmap (bit t = event type t of events.def). */
 #define KESTREL_KMOD_TYPE_WORDS 4
 /* Syscall numbers the map covers (0 .. MAX-1; x86_64 and i386 stay below). */
@@ -71,6 +77,9 @@ struct kestrel_kmod_ring_hdr {
 	/* The BUFFER_FULL drops again, by the event type of the record that
 	 * did not fit (index: kestrel_event_type). */
 	uint64_t buffer_full_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
+	/* Records the in-kernel filter dropped, by event type (not drops:
+	 * no loaded rule or state table needs them). */
+	uint64_t filtered_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
 };
 
 struct kestrel_kmod_info {
@@ -94,9 +103,16 @@ struct kestrel_kmod_types {
 	uint64_t types[KESTREL_KMOD_TYPE_WORDS];
 };
 
+/* KESTREL_IOC_SET_FILTER's argument: where the filter blob is. */
+struct kestrel_kmod_filter_req {
+	uint64_t addr; /* user address of the blob */
+	uint64_t len;  /* its bytes */
+};
+
 #define KESTREL_IOC_MAGIC 'k'
 #define KESTREL_IOC_INFO _IOR(KESTREL_IOC_MAGIC, 1, struct kestrel_kmod_info)
 #define KESTREL_IOC_START _IOW(KESTREL_IOC_MAGIC, 2, struct kestrel_kmod_start)
 #define KESTREL_IOC_SET_TYPES _IOW(KESTREL_IOC_MAGIC, 3, struct kestrel_kmod_types)
+#define KESTREL_IOC_SET_FILTER _IOW(KESTREL_IOC_MAGIC, 4, struct kestrel_kmod_filter_req)
 
 #endif /* KESTREL_KMOD_ABI_H */

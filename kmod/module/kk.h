@@ -15,6 +15,7 @@
 
 #include "sources/abi/kestrel_event.h"
 #include "kestrel_kmod_abi.h"
+#include "kestrel_kmod_filter_abi.h"
 
 /* One CPU's ring: the vmalloc_user() area userspace maps, plus the
  * producer state userspace cannot write (head, size, drop counters). */
@@ -26,6 +27,7 @@ struct kk_ring {
 	u64 head;
 	u64 drops[KESTREL_KMOD_DROP_COUNT];
 	u64 buffer_full_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
+	u64 filtered_by_type[KESTREL_KMOD_TYPE_WORDS * 64];
 };
 
 /* What the probes read while capture runs (set up before the probes are
@@ -41,6 +43,8 @@ struct kk_state {
 	 * from the collector at start (kestrel_kmod_start), fixed meanwhile. */
 	u16 syscall_types[KESTREL_KMOD_MAX_SYSCALLS];
 	u16 compat_syscall_types[KESTREL_KMOD_MAX_SYSCALLS];
+	/* The in-kernel filter (kk_filter.c); NULL: every record goes up. */
+	struct kk_filter __rcu *filter;
 };
 
 extern struct kk_state *kk_live;
@@ -58,6 +62,19 @@ void kk_ring_write(struct kk_ring *ring, const void *rec, u32 len);
 u8 *kk_ring_reserve(struct kk_ring *ring, u32 max);
 void kk_ring_commit(struct kk_ring *ring, u32 len);
 void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason);
+/* Counts a record of event type `type` the filter dropped. */
+void kk_ring_filtered(struct kk_ring *ring, u16 type);
+
+/* kk_filter.c */
+struct kk_filter;
+/* Replaces the filter with the blob `req` points to (checked whole first;
+ * EINVAL when it breaks a rule of kestrel_kmod_filter_abi.h). Under the
+ * device's lock. */
+long kk_filter_set_from_user(struct kk_state *st, const struct kestrel_kmod_filter_req *req);
+/* Frees the filter once no probe can run. */
+void kk_filter_release(struct kk_state *st);
+/* True when the finished record `rec` (`len` bytes) is to be dropped. */
+bool kk_filter_drops(struct kk_state *st, const u8 *rec, u32 len);
 
 /*
  * kk_record.c: building one record in place in this CPU's ring (in its

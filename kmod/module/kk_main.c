@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kk_main.c — the kestrel kernel module: the /dev/kestrel misc device
- * (one opener at a time), its ioctls (info, start, capture set), the mmap
+ * (one opener at a time), its ioctls (info, start, capture set, filter), the mmap
  * of the per-CPU rings, and the tracepoint probes' registration.
  *
  * Capture runs from KESTREL_IOC_START until the device is released:
@@ -124,6 +124,7 @@ static int kk_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&kk_lock);
 	kk_stop();
+	kk_filter_release(st);
 	kk_rings_free(st);
 	kfree(st);
 	kk_owned = NULL;
@@ -182,6 +183,16 @@ static long kk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		}
 		break;
 	}
+	case KESTREL_IOC_SET_FILTER: {
+		struct kestrel_kmod_filter_req req;
+
+		if (copy_from_user(&req, uarg, sizeof(req))) {
+			err = -EFAULT;
+			break;
+		}
+		err = kk_filter_set_from_user(st, &req);
+		break;
+	}
 	default:
 		err = -ENOTTY;
 	}
@@ -232,14 +243,20 @@ static struct miscdevice kk_dev = {
 static int __init kk_init(void)
 {
 	BUILD_BUG_ON(KE_COUNT > KESTREL_KMOD_TYPE_WORDS * 64);
-	BUILD_BUG_ON(KESTREL_KMOD_RING_HDR_BYTES != PAGE_SIZE);
+	BUILD_BUG_ON(KESTREL_KMOD_RING_HDR_BYTES % PAGE_SIZE != 0);
 	/* The layout userspace checks too (kmod/kmod_ring.cpp). */
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, tail) != 64);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, size) != 128);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, drops) != 136);
 	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, buffer_full_by_type) !=
 		     136 + 8 * KESTREL_KMOD_DROP_COUNT);
+	BUILD_BUG_ON(offsetof(struct kestrel_kmod_ring_hdr, filtered_by_type) !=
+		     136 + 8 * KESTREL_KMOD_DROP_COUNT + 8 * 64 * KESTREL_KMOD_TYPE_WORDS);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_ring_hdr) > KESTREL_KMOD_RING_HDR_BYTES);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_req) != 16);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_hdr) != 16);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_type) != 88);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_path) != 264);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_info) != 40);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
 	BUILD_BUG_ON(sizeof(struct kestrel_event_hdr) != KESTREL_EVENT_HDR_SIZE);

@@ -70,7 +70,11 @@ void kk_submit(struct kk_rec *r)
 			kk_ring_drop(ring, KESTREL_KMOD_DROP_TOO_LARGE);
 		} else {
 			((struct kestrel_event_hdr *)r->buf)->len = r->off;
-			if (r->in_place)
+			/* A filtered record written in place is simply not
+			 * committed: the head stays where it was. */
+			if (kk_filter_drops(st, r->buf, r->off))
+				kk_ring_filtered(ring, ((struct kestrel_event_hdr *)r->buf)->type);
+			else if (r->in_place)
 				kk_ring_commit(ring, r->off);
 			else
 				kk_ring_write(ring, r->buf, r->off);

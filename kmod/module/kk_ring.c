@@ -69,6 +69,14 @@ void kk_ring_drop(struct kk_ring *ring, enum kestrel_kmod_drop_reason reason)
 	WRITE_ONCE(ring->hdr->drops[reason], ring->drops[reason]);
 }
 
+void kk_ring_filtered(struct kk_ring *ring, u16 type)
+{
+	if (type >= KESTREL_KMOD_TYPE_WORDS * 64)
+		return;
+	ring->filtered_by_type[type]++;
+	WRITE_ONCE(ring->hdr->filtered_by_type[type], ring->filtered_by_type[type]);
+}
+
 /* Where a record of up to `need` bytes (8-aligned) goes: the ring offset
  * after `*pad` bytes of padding (the tail end, when it does not fit
  * before the end). False when the ring has no room for it (or userspace
