@@ -100,6 +100,7 @@ const char* defer_counter_name(kb_defer_counter counter) {
     case KB_DEFER_FULL: return "sent_map_full";
     case KB_DEFER_FORKED: return "sent_fd_table_shared";
     case KB_DEFER_TOO_LONG: return "sent_too_long";
+    case KB_DEFER_DIRFD: return "sent_through_dirfd";
     case KB_DEFER_COUNTER_COUNT: break;
   }
   return "unknown";

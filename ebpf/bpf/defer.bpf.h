@@ -232,6 +232,20 @@ static __noinline bool kb_defer_store(const u8 *buf, u32 mask, u32 tgid)
 	s64 fd = *(const s64 *)(buf + off);
 	if (fd < 0 || fd > 0x7fffffff)
 		return false;
+	/* An open through a dirfd: userspace resolves its path against the
+	 * dirfd's name when the record arrives, by when that fd may be kept
+	 * itself or closed. (Against the cwd is fine: a cwd change sends all
+	 * kept opens first.) */
+	_Static_assert(KP_OPENAT_dirfd == KP_OPENAT2_dirfd && KP_OPENAT_name == KP_OPENAT2_name, "openat layouts");
+	if ((h->type == KE_OPENAT || h->type == KE_OPENAT2) &&
+	    kb_param_at(buf, mask, KP_OPENAT_dirfd, &off, &plen) && plen == 8 &&
+	    *(const s64 *)(buf + off) != -100 /* AT_FDCWD */) {
+		u32 noff, nlen;
+		if (!kb_param_at(buf, mask, KP_OPENAT_name, &noff, &nlen) || nlen == 0 || buf[noff] != '/') {
+			kb_defer_count(KB_DEFER_DIRFD);
+			return false;
+		}
+	}
 	if (!kb_fd_table_private()) {
 		kb_defer_count(KB_DEFER_FORKED);
 		return false;

@@ -15,6 +15,7 @@ enum kb_defer_counter {
 	KB_DEFER_FULL = 4,      /* opens sent at once: the map (or the process map) was full */
 	KB_DEFER_FORKED = 5,    /* opens sent at once: their process has forked */
 	KB_DEFER_TOO_LONG = 6,  /* opens sent at once: the record is longer than an entry holds */
+	KB_DEFER_DIRFD = 7,     /* opens sent at once: relative to a dirfd (which may be kept or closed when sent) */
 	KB_DEFER_COUNTER_COUNT
 };
 
