@@ -7,7 +7,8 @@
 #   bench/kernel_filter.sh [BUILD_DIR] [SECONDS_PER_WORKLOAD]
 #
 # Per type, what went up (--stats: "Source ebpf events by type") and what
-# the kernel dropped (kernel_filtered.<type>) follow each run.
+# the kernel dropped (kernel_filtered.<type>) and what became of the opens it
+# kept (kernel_deferred.*, deferred opens) follow each run.
 #
 # Alerts: the workloads loop for a fixed time, so counts differ by the
 # iterations done; compare alerts per rule and iteration (the live test
@@ -67,6 +68,7 @@ measure() {  # workload filter(true|false) -> "events alerts filtered"
   # the EXIT trap may remove $work while this still runs.
   sed -n 's/^Source ebpf events by type:\(.*\)/    filter='"$filter"' delivered by type:\1/p' "$work/err" >&2
   sed -n 's/^ *\(kernel_filtered\.[a-z0-9_]*: [0-9]*\)/    \1/p' "$work/err" >&2
+  sed -n 's/^ *\(kernel_deferred\.[a-z0-9_]*: [0-9]*\)/    \1/p' "$work/err" >&2
   grep -o '"rule":"[^"]*"' "$work/out" | sort | uniq -c >&2 || true
   echo "${events:-0} ${alerts:-0} ${filtered:-0} ${drops:-0} ${elapsed}"
 }

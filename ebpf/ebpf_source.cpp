@@ -156,6 +156,11 @@ SourceStats EbpfSource::stats() const {
   const std::vector<uint64_t>& filtered = probe_ ? probe_->filtered_per_type() : final_filtered_;
   for (uint16_t t = 0; t < filtered.size() && t < KE_COUNT; ++t)
     if (filtered[t]) s.counters[kernel_filtered_counter(std::string(event_info(t).name))] = filtered[t];
+  const std::vector<uint64_t>& deferred = probe_ ? probe_->defer_counts() : final_deferred_;
+  for (uint32_t c = 0; c < deferred.size(); ++c)
+    if (deferred[c])
+      s.counters[std::string("kernel_deferred.") + ebpf::defer_counter_name(static_cast<kb_defer_counter>(c))] =
+          deferred[c];
   if (probe_ && options_.cpus_per_buffer == 1) s.events_per_cpu = ring_events(counters_, probe_->ring_fds().size());
   if (options_.bpf_run_time_stats && probe_)
     for (auto& p : probe_->program_stats()) s.bpf_programs.push_back({std::move(p.kernel_name), p.run_count, p.run_time_ns});
@@ -196,6 +201,7 @@ void EbpfSource::close() {
   if (probe_) {
     final_drops_ = read_drops_locked();
     final_filtered_ = probe_->filtered_per_type();
+    final_deferred_ = probe_->defer_counts();
     final_buffer_full_ = probe_->buffer_full_per_type();
   }
   probe_.reset();

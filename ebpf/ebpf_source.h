@@ -154,6 +154,7 @@ class EbpfSource final : public Source {
   std::unique_ptr<ebpf::Probe> probe_;
   RingDropsPerCpu final_drops_;  // guarded by probe_mu_; set by close()
   std::vector<uint64_t> final_filtered_;  // likewise: events the kernel filter dropped, by type
+  std::vector<uint64_t> final_deferred_;  // likewise: deferred-open counters (kb_defer_counter)
   std::vector<uint64_t> final_buffer_full_;  // likewise: buffer_full drops, by type
   std::vector<ebpf::RingBuffer> rings_;
   std::chrono::steady_clock::time_point last_offset_refresh_{};

@@ -39,12 +39,14 @@ Result<FilterMaps> encode_filter_maps(const KernelFilterSet& filters) {
     k.res_param = f.res_param;
     k.path_param = f.path_param;
     k.flags_param = f.flags_param;
+    k.fcntl_cmd_param = f.fcntl_cmd_param;
     // bytes -> alternatives, per anchor class: 0 = looked up with the whole
     // path (anchored and unanchored atoms), 1 = from later '/'s (unanchored).
     std::map<std::string, uint64_t> anchor0, anchor1;
     for (size_t i = 0; i < f.alternatives.size(); ++i) {
       const KernelFilterAlternative& a = f.alternatives[i];
       const uint64_t bit = uint64_t{1} << i;
+      if (f.defer_state && a.state_only) k.defer_ok |= bit;
       if (a.res & KernelFilterAlternative::kResNegative) k.res_ok[0] |= bit;
       if (a.res & KernelFilterAlternative::kResNonNegative) k.res_ok[1] |= bit;
       for (int mode = 0; mode < 4; ++mode)

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -89,6 +90,21 @@ std::optional<std::pair<std::string_view, std::string_view>> tracepoint_of_secti
 }
 
 }  // namespace
+
+const char* defer_counter_name(kb_defer_counter counter) {
+  switch (counter) {
+    case KB_DEFER_KEPT: return "kept";
+    case KB_DEFER_FLUSHED: return "sent_later";
+    case KB_DEFER_CLOSED: return "closed_in_kernel";
+    case KB_DEFER_EXITED: return "dropped_at_exit";
+    case KB_DEFER_FULL: return "sent_map_full";
+    case KB_DEFER_FORKED: return "sent_fd_table_shared";
+    case KB_DEFER_TOO_LONG: return "sent_too_long";
+    case KB_DEFER_DIRFD: return "sent_through_dirfd";
+    case KB_DEFER_COUNTER_COUNT: break;
+  }
+  return "unknown";
+}
 
 const char* drop_reason_name(kb_drop_reason reason) {
   switch (reason) {
@@ -244,7 +260,23 @@ Status Probe::attach(const EventTypeSet& types) {
       slot.link = nullptr;
     }
   }
+  update_defer();
   return ok_status();
+}
+
+void Probe::update_defer() {
+  if (!kernel_filter_) return;
+  bool fork_hook = false, exit_hook = false;
+  for (const auto& slot : programs_) {
+    std::string_view name = bpf_program__name(slot.prog);
+    if (name == "ke_clone__defer") fork_hook = slot.link != nullptr;
+    if (name == "ke_procexit__defer") exit_hook = slot.link != nullptr;
+  }
+  const bool live = defer_wanted_ && fork_hook && exit_hook;
+  // Once live, records going up check for kept opens for good: entries
+  // kept then are sent (or dropped at exit) however the filters change.
+  if (live) __atomic_store_n(&skel_->bss->kb_defer_used, 1u, __ATOMIC_RELAXED);
+  __atomic_store_n(&skel_->bss->kb_defer_live, live ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
 EventTypeSet Probe::attached() const {
@@ -317,6 +349,8 @@ Status Probe::set_filters(const KernelFilterSet& filters) {
   for (const auto& [t, f] : maps->filters)
     if (bpf_map_update_elem(types_fd, &t, &f, BPF_ANY) != 0)
       return bpf_error("writing the kernel filter of event type " + std::to_string(t), errno, "");
+  defer_wanted_ = std::any_of(filters.begin(), filters.end(), [](const auto& f) { return f.defer_state; });
+  update_defer();
   return ok_status();
 }
 
@@ -331,6 +365,17 @@ std::vector<uint64_t> Probe::per_type_sum(int map_fd) const {
 }
 
 std::vector<uint64_t> Probe::filtered_per_type() const { return per_type_sum(bpf_map__fd(skel_->maps.kb_filtered)); }
+
+std::vector<uint64_t> Probe::defer_counts() const {
+  std::vector<uint64_t> out(KB_DEFER_COUNTER_COUNT, 0);
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus_));
+  const int fd = bpf_map__fd(skel_->maps.kb_defer_counts);
+  for (uint32_t c = 0; c < KB_DEFER_COUNTER_COUNT; ++c) {
+    if (bpf_map_lookup_elem(fd, &c, per_cpu.data()) != 0) continue;
+    for (uint64_t n : per_cpu) out[c] += n;
+  }
+  return out;
+}
 
 std::vector<uint64_t> Probe::buffer_full_per_type() const {
   return per_type_sum(bpf_map__fd(skel_->maps.kb_buffer_full_by_type));

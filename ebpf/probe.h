@@ -23,6 +23,7 @@
 
 extern "C" {
 #include "ebpf/bpf/probe_abi.h"
+#include "ebpf/bpf/defer_abi.h"
 }
 
 struct kestrel_probe;  // the generated skeleton (kestrel_probe.skel.h)
@@ -43,6 +44,9 @@ struct ProbeConfig {
 
 // Name of a drop reason as reported in SourceStats::drops.
 const char* drop_reason_name(kb_drop_reason reason);
+// Name of a deferred-open counter, reported as "kernel_deferred.<name>"
+// in SourceStats::counters.
+const char* defer_counter_name(kb_defer_counter counter);
 
 // The event types the embedded probe object has programs for, on any
 // kernel: opens the object, loads and attaches nothing (no privileges, no
@@ -107,8 +111,15 @@ class Probe {
   // Records the ring had no room for, by event type (KE_COUNT entries,
   // summed over CPUs): the buffer_full drops split by what was lost.
   std::vector<uint64_t> buffer_full_per_type() const;
+  // Deferred opens (bpf/defer.bpf.h), by enum kb_defer_counter, summed
+  // over CPUs.
+  std::vector<uint64_t> defer_counts() const;
 
  private:
+  // Opens may be kept in the kernel (bpf/defer.bpf.h) only while the
+  // filters allow it and the fork and exit programs that keep it exact
+  // are attached.
+  void update_defer();
   // A per-CPU array map keyed by event type, summed over CPUs.
   std::vector<uint64_t> per_type_sum(int map_fd) const;
   struct ProgramSlot {
@@ -128,6 +139,7 @@ class Probe {
   uint32_t cpus_per_buffer_ = 1;
   int ncpus_ = 0;
   bool kernel_filter_ = false;
+  bool defer_wanted_ = false;  // some filter has defer_state
 };
 
 }  // namespace kestrel::ebpf

@@ -51,6 +51,9 @@ struct KernelFilterAlternative {
   uint8_t res = kResAny;
   uint8_t acc = 0xF;                                 // bits 0..3: O_RDONLY, O_WRONLY, O_RDWR, 3
   std::optional<std::vector<KernelPathAtom>> path;  // nullopt: any path
+  // No rule asks for it: only the state tables need the fd the event
+  // creates (see KernelEventFilter::defer_state).
+  bool state_only = false;
   bool operator==(const KernelFilterAlternative&) const = default;
 };
 
@@ -60,6 +63,18 @@ struct KernelEventFilter {
   int16_t path_param = -1;   // index of the path param, -1: no path part
   int16_t flags_param = -1;  // index of the open flags param, -1: no acc part
   std::vector<KernelFilterAlternative> alternatives;  // never empty
+  // An event of this type (an open) that only state_only alternatives pass
+  // may be kept in the kernel and sent just before the first event that
+  // goes up and reads its fd (an fd param, a dirfd, a cwd or fd-table
+  // change of its process); when its fd is closed first, the open and the
+  // close are both dropped. Set only when no rule reads close events, the
+  // process's fd table as a whole (proc.fd*, proc.std*) or fields
+  // appended to every output. A source that cannot defer sends the event.
+  bool defer_state = false;
+  // fcntl with no rule on it: the index of its cmd param. Only F_DUPFD and
+  // F_DUPFD_CLOEXEC change state (they create an fd); a source may drop
+  // the other commands (F_GETFL, F_SETFD, F_SETLK, ...). -1: no such rule.
+  int16_t fcntl_cmd_param = -1;
 };
 
 // The filters of one capture request; a type absent here is not filtered.

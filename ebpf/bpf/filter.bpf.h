@@ -220,16 +220,23 @@ static __always_inline u64 kb_filter_path_bits(const struct kb_filter *f, const 
 	return bits;
 }
 
-/* True when the finished record in `buf` is to be dropped (and counted);
- * `mask` as for kb_param_at(). */
-static __noinline bool kb_filter_drops(const u8 *buf, u32 mask)
+
+enum kb_filter_verdict {
+	KB_FILTER_KEEP = 0,  /* goes up */
+	KB_FILTER_DROP = 1,  /* dropped (and counted) */
+	KB_FILTER_DEFER = 2, /* only the state tables need it: may be kept (defer.bpf.h) */
+};
+
+/* What the filter makes of the finished record in `buf`; `mask` as for
+ * kb_param_at(). */
+static __noinline u32 kb_filter_verdict(const u8 *buf, u32 mask)
 {
 	if (!buf)
-		return false;
+		return KB_FILTER_KEEP;
 	u32 type = ((const struct kestrel_event_hdr *)buf)->type;
 	struct kb_filter *f = bpf_map_lookup_elem(&kb_filters, &type);
 	if (!f || !f->on)
-		return false;
+		return KB_FILTER_KEEP;
 	u64 keep = ~0ULL;
 	u32 off, len;
 	if (kb_param_at(buf, mask, f->res_param, &off, &len) && len == 8) {
@@ -240,6 +247,11 @@ static __noinline bool kb_filter_drops(const u8 *buf, u32 mask)
 		u32 flags = *(const u32 *)(buf + off);
 		keep &= f->acc_ok[flags & 3];
 	}
+	if (keep && kb_param_at(buf, mask, f->fcntl_cmd_param, &off, &len) && len == 4) {
+		u32 cmd = *(const u32 *)(buf + off);
+		if (cmd != KB_F_DUPFD && cmd != KB_F_DUPFD_CLOEXEC)
+			keep = 0; /* no state effect, no rule on fcntl */
+	}
 	u64 need_path = keep & ~f->path_any;
 	if (need_path) {
 		u64 bits = ~0ULL;
@@ -248,11 +260,11 @@ static __noinline bool kb_filter_drops(const u8 *buf, u32 mask)
 		keep &= f->path_any | bits;
 	}
 	if (keep)
-		return false;
+		return (keep & ~f->defer_ok) ? KB_FILTER_KEEP : KB_FILTER_DEFER;
 	u64 *n = bpf_map_lookup_elem(&kb_filtered, &type);
 	if (n)
 		*n += 1;
-	return true;
+	return KB_FILTER_DROP;
 }
 
 #endif /* KESTREL_EBPF_FILTER_BPF_H */

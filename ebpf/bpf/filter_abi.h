@@ -24,16 +24,24 @@
  * a path with more goes up when it still matters. */
 #define KB_FILTER_MAX_SLASHES 16
 
+/* The fcntl commands that create an fd (uapi fcntl.h): with
+ * fcntl_cmd_param set, the only ones that may go up. */
+#define KB_F_DUPFD 0
+#define KB_F_DUPFD_CLOEXEC 1030
+
 struct kb_filter {
 	__u32 on;          /* 0: this type is not filtered */
 	__u32 unanchored;  /* some atom of this type is unanchored */
 	__s32 res_param;   /* -1: none */
 	__s32 path_param;  /* -1: none */
 	__s32 flags_param; /* -1: none */
-	__u32 pad;
+	__s32 fcntl_cmd_param; /* -1: none; else only F_DUPFD(_CLOEXEC) may go up */
 	__u64 res_ok[2];   /* [0]: res < 0, [1]: res >= 0 */
 	__u64 acc_ok[4];   /* by flags & O_ACCMODE */
 	__u64 path_any;    /* alternatives without a path part */
+	__u64 defer_ok;    /* alternatives only the state tables need (an open's
+			    * fd): when no other holds, the record is kept in the
+			    * kernel until an event reads the fd (defer.bpf.h) */
 };
 
 struct kb_filter_key {

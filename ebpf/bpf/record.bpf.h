@@ -319,6 +319,10 @@ static __always_inline void kb_count_buffer_full(u32 type)
 		*n += 1;
 }
 
+#ifndef KB_HOST_RECORD_WRITER_TEST
+#include "ebpf/bpf/defer.bpf.h"
+#endif
+
 /* False, counted, when the record's writes disagreed with the table: a
  * write out of order, of the wrong kind, or a param left out or added (the
  * record would not read as the table says). */
@@ -332,7 +336,8 @@ static __always_inline bool kb_params_match(const struct kb_rec *r)
 }
 
 /* Copies the record to the ring buffer of this CPU's group, unless the
- * in-kernel filter drops it (filter.bpf.h). */
+ * in-kernel filter drops or keeps it (filter.bpf.h, defer.bpf.h); kept
+ * opens it reads go first. */
 static __always_inline void kb_submit(struct kb_rec *r)
 {
 	if (!kb_params_match(r))
@@ -343,7 +348,7 @@ static __always_inline void kb_submit(struct kb_rec *r)
 		return;
 	}
 	((struct kestrel_event_hdr *)r->buf)->len = len;
-	if (kb_filter_enabled && kb_filter_drops(r->buf, KB_OFF_MASK))
+	if (kb_filter_enabled && kb_filter_decide(r->buf, KB_OFF_MASK, false) != KB_SEND)
 		return;
 	void *rb = kb_ring();
 	if (!rb) {
@@ -361,8 +366,9 @@ static __always_inline void kb_submit(struct kb_rec *r)
 
 /*
  * Commits a record written in place (or discards it when the filter drops
- * it). False when it did not fit its reservation: it is discarded and the
- * caller writes it again in the scratch.
+ * or keeps it). False when it did not fit its reservation, or kept opens
+ * must go before it: it is discarded and the caller writes it again in the
+ * scratch.
  */
 static __always_inline bool kb_submit_in_place(struct kb_rec *r)
 {
@@ -375,9 +381,12 @@ static __always_inline bool kb_submit_in_place(struct kb_rec *r)
 		return false;
 	}
 	((struct kestrel_event_hdr *)r->buf)->len = r->off;
-	if (kb_filter_enabled && kb_filter_drops(r->buf, r->mask)) {
-		bpf_ringbuf_discard(r->buf, BPF_RB_NO_WAKEUP);
-		return true;
+	if (kb_filter_enabled) {
+		u32 d = kb_filter_decide(r->buf, r->mask, true);
+		if (d != KB_SEND) {
+			bpf_ringbuf_discard(r->buf, BPF_RB_NO_WAKEUP);
+			return d == KB_DONE;
+		}
 	}
 	bpf_ringbuf_submit(r->buf, BPF_RB_NO_WAKEUP);
 	return true;

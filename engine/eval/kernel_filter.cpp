@@ -438,6 +438,7 @@ void cap_alternatives(std::vector<Alt>& alts) {
     Alt& into = alts.back();
     into.res |= extra.res;
     into.acc |= extra.acc;
+    into.state_only = into.state_only && extra.state_only;
     if (into.path && extra.path) into.path->insert(into.path->end(), extra.path->begin(), extra.path->end());
     else into.path.reset();
   }
@@ -456,6 +457,13 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
 
   // Does some rule read fds the fd-creating events put in the table?
   bool fd_state_needed = extra_outputs;
+  // May an open only the state needs wait in the kernel for the first
+  // event that reads its fd (KernelEventFilter::defer_state)? Not when a
+  // rule reads close events (a close of a kept fd is dropped) or the fd
+  // table as a whole, nor when outputs take extra fields.
+  bool defer_ok = !extra_outputs && by_type[KE_CLOSE].empty();
+  for (const auto& r : rules.rules)
+    if (loaded(r, source, min_priority) && fd_reads(r).process_fds) defer_ok = false;
   for (const auto& r : rules.rules) {
     if (!loaded(r, source, min_priority) || fd_state_needed) continue;
     FdReads reads = fd_reads(r);
@@ -508,10 +516,28 @@ KernelFilterSet derive_kernel_filters(const RuleSet& rules, std::string_view sou
       if (roles.res < 0) continue;
       Alt state;
       state.res = Alt::kResNonNegative;
+      // Deferred: the opens, whose fd (the result) is the only state.
+      if (creates_fd && is_open_family(t) && roles.fd >= 0 && roles.fd == roles.res && defer_ok) {
+        state.state_only = true;
+        filter.defer_state = true;
+      }
       add_alternative(filter.alternatives, state);
     }
     cap_alternatives(filter.alternatives);
     out.push_back(std::move(filter));
+  }
+  // fcntl is captured for its F_DUPFD commands (StateUpdater::on_dup): with
+  // no rule on it, the other commands and failures change nothing.
+  if (by_type[KE_FCNTL].empty()) {
+    KernelEventFilter fcntl;
+    fcntl.type = KE_FCNTL;
+    fcntl.res_param = KP_FCNTL_res;
+    fcntl.fcntl_cmd_param = KP_FCNTL_cmd;
+    Alt state;
+    state.res = Alt::kResNonNegative;
+    state.state_only = true;
+    fcntl.alternatives.push_back(state);
+    out.push_back(std::move(fcntl));
   }
   return out;
 }
@@ -538,9 +564,11 @@ std::string kernel_filter_text(const KernelEventFilter& filter) {
         atoms += (atoms.empty() ? "" : " | ") + std::string(p.anchored ? "^" : "…") + p.text + (p.exact ? "$" : "");
       add("path " + atoms);
     }
+    if (a.state_only) add(filter.defer_state ? "state only, deferred" : "state only");
     out += parts.empty() ? "any" : parts;
     out += ")";
   }
+  if (filter.fcntl_cmd_param >= 0) out += " and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)";
   return out;
 }
 

@@ -70,12 +70,13 @@ static inline const char *kk_filter_check_type(const struct kestrel_kmod_filter_
 
 	if (t->type == 0 || t->type >= KE_COUNT)
 		return "an event type out of range";
-	if (t->pad || f->pad)
+	if (t->pad)
 		return "non-zero padding in a type entry";
 	if (f->on != 1 || f->unanchored > 1)
 		return "a type entry's on or unanchored is not 0/1";
 	if (f->res_param < -1 || f->res_param >= KESTREL_MAX_PARAMS || f->path_param < -1 ||
-	    f->path_param >= KESTREL_MAX_PARAMS || f->flags_param < -1 || f->flags_param >= KESTREL_MAX_PARAMS)
+	    f->path_param >= KESTREL_MAX_PARAMS || f->flags_param < -1 || f->flags_param >= KESTREL_MAX_PARAMS ||
+	    f->fcntl_cmd_param < -1 || f->fcntl_cmd_param >= KESTREL_MAX_PARAMS)
 		return "a param index out of range";
 	return 0;
 }
@@ -268,6 +269,14 @@ static inline int kk_filter_drops_record(const struct kk_filter_set *s, const __
 		memcpy(&flags, rec + off, 4);
 		keep &= f->acc_ok[flags & 3];
 	}
+	if (keep && kk_filter_param(rec, reclen, f->fcntl_cmd_param, &off, &len) && len == 4) {
+		__u32 cmd;
+
+		memcpy(&cmd, rec + off, 4);
+		if (cmd != KB_F_DUPFD && cmd != KB_F_DUPFD_CLOEXEC)
+			keep = 0; /* no state effect, no rule on fcntl */
+	}
+	/* defer_ok is the probe's alone: the module sends what it would keep. */
 	need_path = keep & ~f->path_any;
 	if (need_path) {
 		__u64 bits = ~0ULL;

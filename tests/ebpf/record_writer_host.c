@@ -113,7 +113,14 @@ static long bpf_probe_read_kernel_str(void *dst, u32 size, const void *src) { re
  * KernelFilter.*); here every record is kept. */
 #define KB_HOST_RECORD_WRITER_TEST 1
 static const u32 kb_filter_enabled = 0;
-static bool kb_filter_drops(const u8 *buf, u32 mask) { (void)buf; (void)mask; return false; }
+enum { KB_SEND = 0, KB_DONE = 1 };
+static u32 kb_filter_decide(const u8 *buf, u32 mask, bool in_place)
+{
+	(void)buf;
+	(void)mask;
+	(void)in_place;
+	return KB_SEND;
+}
 #include "ebpf/bpf/record.bpf.h"
 #include "ebpf/bpf/filler.bpf.h"
 

@@ -26,6 +26,13 @@ const KernelEventFilter* filter_of(const KernelFilterSet& set, uint16_t type) {
   return nullptr;
 }
 
+// The alternative that keeps every successful open for the state tables.
+bool has_state_alternative(const KernelEventFilter& f) {
+  return std::any_of(f.alternatives.begin(), f.alternatives.end(), [](const KernelFilterAlternative& a) {
+    return a.res == KernelFilterAlternative::kResNonNegative && a.acc == 0xF && !a.path;
+  });
+}
+
 KernelFilterSet derive(const std::string& yaml) {
   Compiled c = compile_rules(yaml);
   EXPECT_EQ(c.error, "");
@@ -102,9 +109,7 @@ TEST(KernelFilter, ReadingFilesThroughOtherEventsKeepsEverySuccessfulOpen) {
                     rule_yaml("r", "evt.type = read and fd.name startswith /etc"));
   const auto* f = filter_of(set, KE_OPENAT);
   ASSERT_NE(f, nullptr);
-  KernelFilterAlternative state;
-  state.res = KernelFilterAlternative::kResNonNegative;
-  EXPECT_NE(std::find(f->alternatives.begin(), f->alternatives.end(), state), f->alternatives.end());
+  EXPECT_TRUE(has_state_alternative(*f));
   // A rule confined to IP sockets does not need the file fds (the open
   // rule reads only the raw name, which no dirfd resolves).
   auto sockets = derive(rule_yaml("o", "evt.type = openat and evt.arg.name = /etc/shadow") +
@@ -118,16 +123,47 @@ TEST(KernelFilter, PathsResolvedThroughFdsKeepEverySuccessfulOpen) {
   // openat(dirfd, "shadow") gets its fd.name from the dirfd's open, fchdir()
   // its cwd from the fd's: an open of /etc (O_RDONLY, no path any rule
   // names) must still go up when a rule reads a resolved path.
-  KernelFilterAlternative state;
-  state.res = KernelFilterAlternative::kResNonNegative;
   for (const char* cond : {"evt.type = openat and fd.name = /etc/shadow",
                            "evt.type = openat and evt.arg.name = /etc/shadow and proc.cwd != /x",
                            "evt.type = openat and evt.arg.name = /etc/shadow and proc.exepath != /x"}) {
     auto set = derive(rule_yaml("o", cond));
     const auto* f = filter_of(set, KE_OPENAT);
     ASSERT_NE(f, nullptr) << cond;
-    EXPECT_NE(std::find(f->alternatives.begin(), f->alternatives.end(), state), f->alternatives.end()) << cond;
+    EXPECT_TRUE(has_state_alternative(*f)) << cond;
   }
+}
+
+TEST(KernelFilter, OpensOnlyTheStateNeedsMayWaitInTheKernel) {
+  // The state alternative is marked state-only and the opens may be kept
+  // in the kernel until their fd is read (deferred opens)...
+  const std::string open_rule = rule_yaml("o", "evt.type = openat and fd.name = /etc/shadow");
+  auto set = derive(open_rule);
+  const auto* f = filter_of(set, KE_OPENAT);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->defer_state);
+  size_t state_only = 0;
+  for (const auto& a : f->alternatives) {
+    if (!a.state_only) continue;
+    ++state_only;
+    EXPECT_EQ(a.res, KernelFilterAlternative::kResNonNegative);
+    EXPECT_FALSE(a.path);
+  }
+  EXPECT_EQ(state_only, 1u);
+  // ... but not when a rule reads close events (a kept fd's close is
+  // dropped with it) or the fd table as a whole.
+  for (const char* other : {"evt.type = close and fd.name startswith /etc",
+                            "evt.type = execve and proc.stdin.name = /dev/null"}) {
+    auto with = derive(open_rule + rule_yaml("x", other));
+    const auto* g = filter_of(with, KE_OPENAT);
+    ASSERT_NE(g, nullptr) << other;
+    EXPECT_FALSE(g->defer_state) << other;
+    EXPECT_TRUE(has_state_alternative(*g)) << other;
+  }
+  // Success-only state types are never deferred.
+  auto exec = derive(rule_yaml("s", "evt.type = execve and evt.rawres = 0 and proc.name = sh") + open_rule);
+  const auto* e = filter_of(exec, KE_EXECVE);
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->defer_state);
 }
 
 std::string read_file(const std::string& path) {

@@ -244,5 +244,32 @@ TEST(KkFilterCore, AnEmptySetTurnsTheFilterOff) {
   EXPECT_FALSE(module_drops(p, openat_record(-2, "/usr/lib/x", O_RDONLY)));
 }
 
+// fcntl with no rule on it (the engine's filter, engine/eval/kernel_filter):
+// only a successful F_DUPFD or F_DUPFD_CLOEXEC changes state and goes up.
+TEST(KkFilterCore, FcntlGoesUpOnlyWhenItCreatesAnFd) {
+  KernelEventFilter f;
+  f.type = KE_FCNTL;
+  f.res_param = KP_FCNTL_res;
+  f.fcntl_cmd_param = KP_FCNTL_cmd;
+  KernelFilterAlternative state;
+  state.res = KernelFilterAlternative::kResNonNegative;
+  state.state_only = true;
+  f.alternatives = {state};
+  Parsed p = parse(KernelFilterSet{f});
+  ASSERT_EQ(p.error, nullptr) << p.error;
+  auto fcntl_record = [](int64_t res, uint32_t cmd) {
+    EventBuilder b(KE_FCNTL, 1, 2, 2);
+    b.put_int(KPARAM(FCNTL, res), res).put_int(KPARAM(FCNTL, fd), 3).put_int(KPARAM(FCNTL, cmd), cmd);
+    auto rec = b.finish();
+    EXPECT_TRUE(rec.ok()) << rec.status().to_string();
+    return rec.ok() ? std::vector<uint8_t>(rec->begin(), rec->end()) : std::vector<uint8_t>{};
+  };
+  EXPECT_FALSE(module_drops(p, fcntl_record(10, F_DUPFD)));
+  EXPECT_FALSE(module_drops(p, fcntl_record(10, F_DUPFD_CLOEXEC)));
+  EXPECT_TRUE(module_drops(p, fcntl_record(0, F_SETFD)));
+  EXPECT_TRUE(module_drops(p, fcntl_record(0x8002, F_GETFL)));
+  EXPECT_TRUE(module_drops(p, fcntl_record(-9, F_DUPFD)));  // failed: no fd
+}
+
 }  // namespace
 }  // namespace kestrel::testing
