@@ -91,6 +91,15 @@ class ScapSource final : public Source {
     uint16_t type = 0;
   };
   std::vector<Judged> judged_;
+  // The keys of the judged exits built in the current batch (see next()).
+  struct Awaited {
+    uint16_t type;
+    int64_t tid;
+    int64_t fd;
+    bool operator==(const Awaited&) const = default;
+  };
+  static constexpr size_t kAwaitedMax = 8;
+  std::vector<Awaited> awaited_;
   // An event read but not yet converted: the batch ended before it so that
   // the judge, asked at the next next(), sees every record before it
   // processed. Its params still point into the reader's buffer, which
