@@ -57,8 +57,9 @@ class ScapSource final : public Source {
   Status set_capture_request(const CaptureRequest& request) override;
   // Exits of the judge's types are offered to it before they are built,
   // each when the batch is empty (the batch ends before one the judge may
-  // answer for); those it answers for are passed over and counted
-  // ("scap_events_passed_over").
+  // answer for, or one whose key already has a record in the batch, whose
+  // verdict comes once it is handled); those it answers for are passed
+  // over and counted ("scap_events_passed_over").
   bool prejudge_with(EventPrejudge* judge) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
