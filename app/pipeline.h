@@ -15,6 +15,7 @@
 // event order.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -221,10 +222,18 @@ class Pipeline : private EventPrejudge {
   uint64_t state_epoch_ = 0;
   std::unordered_map<VerdictKey, uint64_t, VerdictKeyHash> verdicts_;  // no match, at that epoch
   PipelineSummary* running_ = nullptr;  // run()'s summary, for pass_over()
-  // pass_over()'s last answer: its key and epoch, and the thread it marked
-  // most recently used (-1 once a handled record marked another).
-  VerdictKey last_passed_{0, -1, -1};
-  uint64_t last_passed_epoch_ = UINT64_MAX;
+  // pass_over()'s last answers by key (a slot per key hash, the last one
+  // in it kept): the key and the epoch it held at (UINT64_MAX: none).
+  struct PassedKey {
+    VerdictKey key{0, -1, -1};
+    uint64_t epoch = UINT64_MAX;
+  };
+  std::array<PassedKey, 4> recently_passed_{};
+  static size_t passed_slot(const VerdictKey& k) {
+    return static_cast<size_t>(k.tid ^ (k.fd << 1) ^ k.type) & 3;
+  }
+  // The thread pass_over() last marked most recently used (-1 once a
+  // handled record marked another).
   int64_t last_touched_tid_ = -1;
 
   Multiplexer& mux_;

@@ -57,8 +57,9 @@ class ScapSource final : public Source {
   Status set_capture_request(const CaptureRequest& request) override;
   // Exits of the judge's types are offered to it before they are built,
   // each when the batch is empty (the batch ends before one the judge may
-  // answer for); those it answers for are passed over and counted
-  // ("scap_events_passed_over").
+  // answer for, or one whose key already has a record in the batch, whose
+  // verdict comes once it is handled); those it answers for are passed
+  // over and counted ("scap_events_passed_over").
   bool prejudge_with(EventPrejudge* judge) override;
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait) override;
   SourceStats stats() const override;
@@ -91,6 +92,15 @@ class ScapSource final : public Source {
     uint16_t type = 0;
   };
   std::vector<Judged> judged_;
+  // The keys of the judged exits built in the current batch (see next()).
+  struct Awaited {
+    uint16_t type;
+    int64_t tid;
+    int64_t fd;
+    bool operator==(const Awaited&) const = default;
+  };
+  static constexpr size_t kAwaitedMax = 8;
+  std::vector<Awaited> awaited_;
   // An event read but not yet converted: the batch ended before it so that
   // the judge, asked at the next next(), sees every record before it
   // processed. Its params still point into the reader's buffer, which

@@ -204,6 +204,72 @@ TEST(ScapRules, SyscallsWithoutAKestrelTypeMatchByName) {
 namespace kestrel {
 namespace {
 
+// A synthetic capture of opens, reads and closes (scap's open, read and
+// close events, enter and exit) by the threads of a process list.
+class FileEvents {
+ public:
+  explicit FileEvents(const std::vector<synthetic_scap::ProcEntry>& procs) {
+    w_.section_header();
+    w_.proclist(9, procs);
+  }
+  synthetic_scap::SyntheticScap& writer() { return w_; }
+  void open(uint64_t tid, int64_t fd, const std::string& name) {
+    using namespace synthetic_scap;
+    w_.event_in(kEVV2, 2, ts_++, tid, {cstr(name), le<uint32_t>(0), le<uint32_t>(0)});
+    w_.event_in(kEVV2, 3, ts_++, tid,
+                {le<int64_t>(fd), cstr(name), le<uint32_t>(0), le<uint32_t>(0), le<uint32_t>(0), le<uint64_t>(1)});
+  }
+  void read(uint64_t tid, int64_t fd) {
+    using namespace synthetic_scap;
+    w_.event_in(kEVV2, 6, ts_++, tid, {le<int64_t>(fd), le<uint32_t>(1)});
+    w_.event_in(kEVV2, 7, ts_++, tid, {le<int64_t>(1), {'x'}});
+  }
+  void close(uint64_t tid, int64_t fd) {
+    using namespace synthetic_scap;
+    w_.event_in(kEVV2, 4, ts_++, tid, {le<int64_t>(fd)});
+    w_.event_in(kEVV2, 5, ts_++, tid, {le<int64_t>(0)});
+  }
+  // Written to the test's temp directory as `name`; its path.
+  std::string save(const std::string& name) {
+    const std::string path = ::testing::TempDir() + name;
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(w_.bytes().data()), w_.bytes().size());
+    return path;
+  }
+
+ private:
+  synthetic_scap::SyntheticScap w_;
+  uint64_t ts_ = 1000;
+};
+
+synthetic_scap::ProcEntry proc(uint64_t pid, const std::string& comm) {
+  synthetic_scap::ProcEntry p;
+  p.tid = p.pid = pid;
+  p.comm = comm;
+  p.exe = "/bin/" + comm;
+  return p;
+}
+
+// `kestrel -e trace -r rules --stats`: the alerts (stdout), the log in `log`.
+std::string replay(const std::string& trace, const std::string& rules, std::string& log) {
+  std::vector<const char*> args = {"kestrel", "-e", trace.c_str(), "-r", rules.c_str(), "--stats"};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_kestrel(static_cast<int>(args.size()), args.data(), out, err), kExitOk) << err.str();
+  log = err.str();
+  return out.str();
+}
+
+// The line of `log` that starts with `key` ("" if none).
+std::string log_line(const std::string& log, const std::string& key) {
+  auto at = log.find(key);
+  return at == std::string::npos ? std::string() : log.substr(at, log.find('\n', at) - at);
+}
+
+// The number after "key: " in `log` (0 if the line is missing).
+uint64_t log_count(const std::string& log, const std::string& key) {
+  const std::string line = log_line(log, key + ": ");
+  return line.empty() ? 0 : std::stoull(line.substr(key.size() + 2));
+}
+
 // Exit records whose answer is already known (same type, thread and fd,
 // last handled with no match, no state change since) are passed over
 // without being built (app/pipeline.h): the alerts, their evt.num and the
@@ -212,56 +278,28 @@ namespace {
 // start), and the fd's name changes in the middle (close, open), so stale
 // answers must not be reused.
 TEST(ScapRules, ExitsWithAKnownAnswerArePassedOverAndCountAsHandled) {
-  using namespace synthetic_scap;
-  ProcEntry reader;
-  reader.tid = reader.pid = 4000;
-  reader.comm = "reader";
-  reader.exe = "/bin/reader";
-  ProcEntry other;
-  other.tid = other.pid = 4100;
-  other.comm = "other";
-  other.exe = "/bin/other";
-  SyntheticScap w;
-  w.section_header();
-  w.proclist(9, {reader, other});
+  FileEvents w({proc(4000, "reader"), proc(4100, "other")});
   std::vector<uint8_t> fdl;  // other's fd 3: /c
-  put<uint64_t>(fdl, 4100);
-  put<uint32_t>(fdl, 0);
-  put<int64_t>(fdl, 3);
-  put<uint64_t>(fdl, 77);
+  synthetic_scap::put<uint64_t>(fdl, 4100);
+  synthetic_scap::put<uint32_t>(fdl, 0);
+  synthetic_scap::put<int64_t>(fdl, 3);
+  synthetic_scap::put<uint64_t>(fdl, 77);
   fdl.push_back(1);  // SCAP_FD_FILE
-  str(fdl, "/c");
-  set_len(fdl, 8);
-  w.block(kFDLV2, fdl);
-  uint64_t ts = 1000;
-  auto text = [](const std::string& s) {
-    std::vector<uint8_t> v(s.begin(), s.end());
-    v.push_back(0);
-    return v;
-  };
-  auto open3 = [&](const std::string& name) {
-    w.event_in(kEVV2, 2, ts++, 4000, {text(name), le<uint32_t>(0), le<uint32_t>(0)});
-    w.event_in(kEVV2, 3, ts++, 4000,
-               {le<int64_t>(3), text(name), le<uint32_t>(0), le<uint32_t>(0), le<uint32_t>(0), le<uint64_t>(1)});
-  };
-  auto read3 = [&](uint64_t tid) {
-    w.event_in(kEVV2, 6, ts++, tid, {le<int64_t>(3), le<uint32_t>(1)});
-    w.event_in(kEVV2, 7, ts++, tid, {le<int64_t>(1), {'x'}});
-  };
-  open3("/b");
+  synthetic_scap::str(fdl, "/c");
+  synthetic_scap::set_len(fdl, 8);
+  w.writer().block(synthetic_scap::kFDLV2, fdl);
+  w.open(4000, 3, "/b");
   for (int i = 0; i < 3000; ++i) {
-    read3(4000);
-    if (i % 3 == 0) read3(4100);
+    w.read(4000, 3);
+    if (i % 3 == 0) w.read(4100, 3);
   }
-  w.event_in(kEVV2, 4, ts++, 4000, {le<int64_t>(3)});  // close fd 3
-  w.event_in(kEVV2, 5, ts++, 4000, {le<int64_t>(0)});
-  open3("/a");
+  w.close(4000, 3);
+  w.open(4000, 3, "/a");
   for (int i = 0; i < 3000; ++i) {
-    read3(4000);
-    if (i % 5 == 0) read3(4100);
+    w.read(4000, 3);
+    if (i % 5 == 0) w.read(4100, 3);
   }
-  const std::string trace = ::testing::TempDir() + "scap_passed_over.scap";
-  std::ofstream(trace, std::ios::binary).write(reinterpret_cast<const char*>(w.bytes().data()), w.bytes().size());
+  const std::string trace = w.save("scap_passed_over.scap");
 
   // The same rules, judged (state-only fields) and not (evt.num is not one).
   auto run = [&](const std::string& extra, std::string& log) {
@@ -271,11 +309,7 @@ TEST(ScapRules, ExitsWithAKnownAnswerArePassedOverAndCountAsHandled) {
                          << "- rule: other_c\n  desc: x\n  condition: evt.type=read and evt.dir=< and proc.name=other "
                             "and fd.name=/c and fd.num=4"
                          << extra << "\n  output: \"%evt.num %proc.name %fd.name\"\n  priority: WARNING\n";
-    std::vector<const char*> args = {"kestrel", "-e", trace.c_str(), "-r", rules.c_str(), "--stats"};
-    std::ostringstream out, err;
-    EXPECT_EQ(run_kestrel(static_cast<int>(args.size()), args.data(), out, err), kExitOk) << err.str();
-    log = err.str();
-    return out.str();
+    return replay(trace, rules, log);
   };
   std::string judged_log, built_log;
   const std::string judged = run("", judged_log);
@@ -288,17 +322,46 @@ TEST(ScapRules, ExitsWithAKnownAnswerArePassedOverAndCountAsHandled) {
   EXPECT_EQ(count(built, "reader /a"), 3000u) << built_log;
   EXPECT_EQ(count(built, "other"), 0u) << built_log;
   EXPECT_EQ(judged, built);  // every alert, with its evt.num
-  auto line = [](const std::string& log, const std::string& key) {
-    auto at = log.find(key);
-    return at == std::string::npos ? std::string() : log.substr(at, log.find('\n', at) - at);
-  };
-  EXPECT_EQ(line(judged_log, "Events processed:"), line(built_log, "Events processed:"));
-  EXPECT_NE(line(built_log, "Events processed:"), "");
-  EXPECT_EQ(line(built_log, "scap_events_passed_over"), "") << built_log;
+  EXPECT_EQ(log_line(judged_log, "Events processed:"), log_line(built_log, "Events processed:"));
+  EXPECT_NE(log_line(built_log, "Events processed:"), "");
+  EXPECT_EQ(log_line(built_log, "scap_events_passed_over"), "") << built_log;
   // Most of the reads of /b (no match) and of other's /c are passed over.
-  const std::string passed = line(judged_log, "scap_events_passed_over: ");
-  ASSERT_NE(passed, "") << judged_log;
-  EXPECT_GT(std::stoul(passed.substr(passed.find(':') + 2)), 2000u) << judged_log;
+  EXPECT_GT(log_count(judged_log, "scap_events_passed_over"), 2000u) << judged_log;
+}
+
+// A change of state makes every answer stale: the next read of each
+// (thread, fd) is built and evaluated again, and the reads after it are
+// passed over as soon as that answer is in, not built for the rest of the
+// batch (2048 records).
+TEST(ScapRules, ReadsAfterAChangeOfStateArePassedOverOnceTheirAnswerIsBackAgain) {
+  FileEvents w({proc(4000, "reader"), proc(4100, "other")});
+  w.open(4000, 3, "/b");
+  constexpr int kReads = 6000, kEvery = 200;
+  for (int i = 0; i < kReads; ++i) {
+    w.read(4000, 3);
+    if (i % kEvery == kEvery - 1) {  // another thread's open and close: the state changes
+      w.open(4100, 5, "/d");
+      w.close(4100, 5);
+    }
+  }
+  const std::string trace = w.save("scap_state_changes.scap");
+  // Judged, and built (evt.num is not a state-only field).
+  auto run = [&](const std::string& extra, std::string& log) {
+    const std::string rules = ::testing::TempDir() + "scap_state_changes_rules.yaml";
+    std::ofstream(rules) << "- rule: read_a\n  desc: x\n  condition: evt.type=read and evt.dir=< and fd.name=/a" << extra
+                         << "\n  output: \"%evt.num %proc.name %fd.name\"\n  priority: WARNING\n";
+    return replay(trace, rules, log);
+  };
+  std::string judged_log, built_log;
+  EXPECT_EQ(run("", judged_log), "");
+  EXPECT_EQ(run(" and evt.num > 0", built_log), "");
+  // Every read counts as handled, as in the run that builds them all.
+  EXPECT_EQ(log_line(judged_log, "Events processed:"), log_line(built_log, "Events processed:"));
+  EXPECT_GT(log_count(built_log, "Events processed"), static_cast<uint64_t>(kReads)) << built_log;
+  // Built: the first read, and after each of the 30 changes of state a
+  // read or two (the batch holding the change ends before the next read).
+  EXPECT_GE(log_count(judged_log, "scap_events_passed_over"), static_cast<uint64_t>(kReads - 3 * (kReads / kEvery)))
+      << judged_log;
 }
 
 }  // namespace
