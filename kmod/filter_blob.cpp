@@ -9,7 +9,7 @@ namespace kestrel::kmod {
 namespace {
 
 static_assert(sizeof(kestrel_kmod_filter_hdr) == 16);
-static_assert(sizeof(kestrel_kmod_filter_type) == 88);
+static_assert(sizeof(kestrel_kmod_filter_type) == 96);
 static_assert(sizeof(kestrel_kmod_filter_path) == 264);
 
 // The order the module requires (kk_filter_path_cmp): type, anchor, then
