@@ -186,7 +186,8 @@ TEST_F(ExeIdentityLive, HashRulesFireOnTheRightBinaryAndPidNamespaceStartsMatchP
                           "  priority: WARNING\n";
   const std::string port = std::to_string(free_port());
   collector_.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-M", "300", "-r", rules,
-                    "--stats", "-o", "webserver.enabled=true", "-o", "webserver.listen_port=" + port});
+                    "--stats", "-o", "webserver.enabled=true", "-o", "webserver.listen_port=" + port, "-o",
+                    "webserver.prometheus_metrics_enabled=true"});
   ASSERT_TRUE(collector_.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << collector_.err;
 
   EXPECT_EQ(run_to_end({other}), 1);
@@ -267,7 +268,13 @@ TEST_F(ExeIdentityLive, HashRulesFireOnTheRightBinaryAndPidNamespaceStartsMatchP
   // binary) hashed once, bytes at least theirs, and the list rule's read of
   // the same exec answered from the cache.
   const std::string scraped = dir_ + "/metrics";
-  ASSERT_EQ(std::system(("curl -sf 127.0.0.1:" + port + "/metrics > " + scraped).c_str()), 0);
+  // /metrics answers once the first metrics snapshot is taken.
+  bool scraped_ok = false;
+  for (auto until = Collector::Clock::now() + std::chrono::seconds(60); !scraped_ok && Collector::Clock::now() < until;) {
+    collector_.pump(500);
+    scraped_ok = std::system(("curl -sf 127.0.0.1:" + port + "/metrics > " + scraped).c_str()) == 0;
+  }
+  ASSERT_TRUE(scraped_ok) << "no /metrics on port " << port;
   std::ifstream metrics_file(scraped);
   const std::string metrics((std::istreambuf_iterator<char>(metrics_file)), std::istreambuf_iterator<char>());
   auto digest = [&](const std::string& counter) {
