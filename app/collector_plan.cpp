@@ -63,6 +63,7 @@ CaptureRequest capture_request(const CliOptions& options, const RulesNeeds& need
   request.enter_event_types.set(KE_CLOSE);
   request.process_params.env = needs.process_params.env;
   request.process_params.cgroups = needs.process_params.cgroups;
+  request.process_params.exe_sha256 = needs.process_params.exe_sha256;
   request.process_params.cwd = true;  // the state tables resolve paths against it
   // -A shows every event the types name, so nothing is dropped in the kernel.
   if (!options.all_events) request.kernel_filters = needs.kernel_filters;

@@ -47,7 +47,7 @@ struct RulesNeeds {
   EventTypeSet enter_event_types;
   // The optional process params the syscall-source rules' fields read
   // (engine/rule_fields.h); default: all, as when nothing is known.
-  engine::ProcessParamsRead process_params{true, true, true};
+  engine::ProcessParamsRead process_params{true, true, true, true};
   // Event sources of the loaded source plugins ("k8s_audit"), one per
   // plugin source, in load order; each gets its own rule engine.
   std::vector<std::string> plugin_event_sources;

@@ -48,6 +48,9 @@ std::map<std::string, uint64_t> container_store_counters(const ContainerStore& s
       {"lookup_ns_total", v(s.lookup_ns_total)},
       {"runtime_updates", v(s.runtime_updates)},
       {"runtime_updates_dropped", v(s.runtime_updates_dropped)},
+      {"runtime_refreshes", v(s.runtime_refreshes)},
+      {"runtime_refreshes_applied", v(s.runtime_refreshes_applied)},
+      {"runtime_refresh_failures", v(s.runtime_refresh_failures)},
   };
 }
 

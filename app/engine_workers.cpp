@@ -104,6 +104,7 @@ void EngineWorkers::run(Worker& w) {
     std::lock_guard lock(w.mu);
     for (auto& a : alerts) w.alerts.push_back(std::move(a));
     w.stats = w.table->stats();
+    w.exe_digests = w.rules->exe_digest_stats();
     ++w.done;
     chunk.bytes.clear();
     chunk.items.clear();
@@ -168,6 +169,15 @@ ThreadTableStats EngineWorkers::replica_lookups() const {
     sum.lookup_misses += w->stats.lookup_misses;
     sum.fd_lookups += w->stats.fd_lookups;
     sum.fd_lookup_misses += w->stats.fd_lookup_misses;
+  }
+  return sum;
+}
+
+ExeDigestStats EngineWorkers::replica_exe_digests() const {
+  ExeDigestStats sum;
+  for (const auto& w : workers_) {
+    std::lock_guard lock(w->mu);
+    sum += w->exe_digests;
   }
   return sum;
 }

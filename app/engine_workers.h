@@ -129,6 +129,9 @@ class EngineWorkers {
   // evictions are worker 0's: each replica holds the same state). As of
   // the last chunk each worker handled.
   ThreadTableStats replica_lookups() const;
+  // The workers' engines' proc.exe_sha256 counters, summed (worker 0's,
+  // the pipeline's own engine, not included).
+  ExeDigestStats replica_exe_digests() const;
 
  private:
   struct Item {
@@ -157,6 +160,7 @@ class EngineWorkers {
     bool stopping = false;
     std::vector<engine::Alert> alerts;  // raised, not yet collected
     ThreadTableStats stats;             // published after each chunk
+    ExeDigestStats exe_digests;         // its engine's, published with `stats`
     std::thread thread;
   };
 

@@ -60,6 +60,7 @@ MetricsSnapshot make_snapshot(const PipelineSummary& summary, const MetricsSnaps
   s.alerts_by_rule = summary.alerts_by_rule;
   s.alerts_by_priority = summary.alerts_by_priority;
   if (summary.correlations) s.correlations = fleet_correlator_counters(*summary.correlations);
+  s.exe_digests = summary.exe_digests;
   for (const auto& [key, m] : summary.rule_matches) s.rule_matches.push_back(m);
   s.start_ns = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(s.taken.time_since_epoch()).count() -
@@ -164,6 +165,9 @@ std::string metrics_json(const MetricsSnapshot& s) {
                             {"total_bytes", s.state.memory.total_bytes},
                             {"bytes", std::move(memory_bytes)},
                             {"evictions", std::move(memory_evictions)}}}};
+  nlohmann::json digests = nlohmann::json::object();
+  for (const auto& [name, n] : exe_digest_counters(s.exe_digests)) digests[name] = n;
+  j["exe_digests"] = std::move(digests);
   j["process"] = {{"rss_bytes", s.process.rss_bytes},
                   {"cpu_seconds", s.process.cpu_seconds},
                   {"open_fds", s.process.open_fds}};
@@ -251,6 +255,11 @@ std::string metrics_prometheus(const MetricsSnapshot& s) {
   for (size_t t = 0; t < kMemoryTableCount; ++t)
     w.sample("kestrel_state_memory_evictions_total", s.state.memory.evictions[t],
              {{"table", std::string(memory_table_name(static_cast<MemoryTable>(t)))}});
+  w.family("kestrel_exe_digest_total", "counter",
+           "proc.exe_sha256: executables hashed and bytes read, answers from the digest cache, answers <NA> by "
+           "reason (unreadable, too_large, read_errors, changed, no_identity), identities evicted.");
+  for (const auto& [name, n] : exe_digest_counters(s.exe_digests))
+    w.sample("kestrel_exe_digest_total", n, {{"counter", name}});
   w.family("kestrel_resident_memory_bytes", "gauge", "Resident set size of the collector.");
   w.sample("kestrel_resident_memory_bytes", s.process.rss_bytes);
   w.family("kestrel_cpu_seconds_total", "counter", "User and system CPU time of the collector.");

@@ -93,6 +93,7 @@ struct MetricsSnapshot {
   // each sink's own counters.
   engine::DispatcherStats outputs;
   ThreadTableStats state;
+  ExeDigestStats exe_digests;  // proc.exe_sha256's hashing, all engines
   ProcessUsage process;
   HostUsage host;  // the machine's CPU, memory, running processes, open files (host_usage.h)
   HostNetinfo netinfo;  // the machine's interface addresses (host_netinfo.h)

@@ -340,6 +340,8 @@ void Pipeline::fill_counters(PipelineSummary& summary) const {
     summary.state.fd_lookups += r.fd_lookups;
     summary.state.fd_lookup_misses += r.fd_lookup_misses;
   }
+  summary.exe_digests = rules_->exe_digest_stats();
+  if (workers_) summary.exe_digests += workers_->replica_exe_digests();
 }
 
 void print_source_counters(std::ostream& out, const PipelineSummary& s) {
@@ -357,6 +359,9 @@ void print_source_counters(std::ostream& out, const PipelineSummary& s) {
   for (size_t t = 0; t < kMemoryTableCount; ++t)
     out << "   " << memory_table_name(static_cast<MemoryTable>(t)) << ": " << m.bytes[t] << " bytes, "
         << m.evictions[t] << " evicted for the limit\n";
+  out << "Executable digests (proc.exe_sha256):";
+  for (const auto& [name, n] : exe_digest_counters(s.exe_digests)) out << " " << name << " " << n;
+  out << "\n";
   if (const auto& c = s.correlations) {
     out << "Fleet correlations:\n";
     for (const auto& [name, n] : fleet_correlator_counters(*c)) out << "   " << name << ": " << n << "\n";

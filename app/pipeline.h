@@ -59,6 +59,8 @@ struct PipelineSummary {
   std::vector<SourceReport> sources;
   engine::DispatcherStats outputs;
   ThreadTableStats state;
+  // proc.exe_sha256's hashing (state/exe_digest.h), every engine's summed.
+  ExeDigestStats exe_digests;
   size_t workers = 1;         // engine workers that evaluated (app/engine_workers.h)
   bool interrupted = false;  // stopped by a signal or -M, not by end of input
   uint64_t recorded = 0;     // events written to the -w capture

@@ -11,17 +11,20 @@
 #include <memory>
 
 namespace kestrel {
-namespace {
 
-std::string hex(const unsigned char* digest, unsigned int len) {
+std::string digest_hex(std::span<const uint8_t> digest) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
+  std::string out(digest.size() * 2, '0');
+  for (size_t i = 0; i < digest.size(); ++i) {
     out[2 * i] = kDigits[digest[i] >> 4];
     out[2 * i + 1] = kDigits[digest[i] & 0xf];
   }
   return out;
 }
+
+namespace {
+
+std::string hex(const unsigned char* digest, unsigned int len) { return digest_hex({digest, len}); }
 
 struct EvpCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
 
 namespace kestrel {
+
+// Lower-case hex of a digest's raw bytes (one a producer sent, e.g. gVisor's).
+std::string digest_hex(std::span<const uint8_t> digest);
 
 // Lower-case hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);

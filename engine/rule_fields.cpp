@@ -62,7 +62,8 @@ std::set<std::string> fields_read(const RuleSet& rules, std::string_view source,
 ProcessParamsRead process_params_read(const std::set<std::string>& fields) {
   ProcessParamsRead read;
   for (const auto& f : fields) {
-    if (f == "evt.args" || f == "evt.arg" || f == "evt.rawarg") return {true, true, true};
+    if (f == "evt.args" || f == "evt.arg" || f == "evt.rawarg") read.env = read.cwd = read.cgroups = true;
+    if (f == "proc.exe_sha256" || f == "evt.arg.exe_sha256" || f == "evt.rawarg.exe_sha256") read.exe_sha256 = true;
     if (f == "proc.env" || f == "proc.aenv" || f == "evt.arg.env" || f == "evt.rawarg.env") read.env = true;
     if (f == "proc.cwd" || f == "evt.arg.cwd" || f == "evt.rawarg.cwd") read.cwd = true;
     if (starts_with(f, "container.") || starts_with(f, "k8s.") || f == "evt.arg.cgroups" || f == "evt.rawarg.cgroups")

@@ -33,8 +33,10 @@ struct ProcessParamsRead {
   bool env = false;      // proc.env, proc.aenv, evt.arg.env
   bool cwd = false;      // proc.cwd, evt.arg.cwd
   bool cgroups = false;  // container.*, k8s.* (from the container id the cgroups name), evt.arg.cgroups
+  bool exe_sha256 = false;  // proc.exe_sha256, evt.arg.exe_sha256
 };
-// evt.args and evt.arg/evt.rawarg by position may show any param: all.
+// evt.args and evt.arg/evt.rawarg by position may show any param: all but
+// exe_sha256 (asking a sandbox for it costs a read of every executable).
 ProcessParamsRead process_params_read(const std::set<std::string>& fields);
 
 }  // namespace kestrel::engine

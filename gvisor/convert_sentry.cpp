@@ -9,6 +9,7 @@ namespace kestrel::gvisor {
 
 namespace {
 constexpr uint64_t kCloneThread = 0x00010000;  // CLONE_THREAD
+constexpr size_t kSha256Bytes = 32;
 
 void exit_event(int32_t status, Emitter& e, const GvisorContext& ctx) {
   if (!e.wants(KE_PROCEXIT)) return e.skip();
@@ -42,8 +43,16 @@ std::optional<uint32_t> exe_flags_of(const sentry::ExecveInfo& m) {
 // The binary's inode number and ctime as the Sentry reports them (its own
 // VFS's: a gofer- or overlay-backed file has the Sentry's inode number, not
 // the host's). ExecveInfo has no mtime; 0 means the field was not sent.
-ExeInodeValues exe_inode_of(const sentry::ExecveInfo& m) {
+// binary_sha256 (sent with sentry/execve's optional field binary_info by
+// runsc releases that compute it) becomes execve's exe_sha256 when it is a
+// whole SHA-256; any other length is not a digest and is left out, counted.
+// binary_sha1 is not carried: no field reads it.
+ExeInodeValues exe_inode_of(const sentry::ExecveInfo& m, SandboxState& sandbox) {
   ExeInodeValues v;
+  if (m.binary_sha256().size() == kSha256Bytes)
+    v.sha256 = bytes_of(m.binary_sha256());
+  else if (!m.binary_sha256().empty())
+    ++sandbox.bad_exe_sha256;
   if (m.binary_ino() != 0) v.ino = m.binary_ino();
   if (m.has_binary_ctime() && (m.binary_ctime().sec() > 0 || m.binary_ctime().nsec() > 0) &&
       m.binary_ctime().sec() >= 0 && m.binary_ctime().nsec() >= 0 && m.binary_ctime().nsec() < 1'000'000'000)
@@ -118,7 +127,7 @@ void convert(const sentry::ExecveInfo& m, Emitter& e) {
   p.start_ts = ctx.group_start_ns > 0 ? static_cast<uint64_t>(ctx.group_start_ns) : 0;
   p.exe_flags = exe_flags_of(m);
   put_process_block(b, p, ctx, e.limits());
-  put_exe_inode(b, exe_inode_of(m));
+  put_exe_inode(b, exe_inode_of(m, e.sandbox()));
   e.emit(b, ctx);
 }
 

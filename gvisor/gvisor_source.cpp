@@ -278,6 +278,8 @@ SourceStats GvisorSource::stats() const {
   // A converter bug, but the sandbox chooses the input that reaches it, so
   // it is an untrusted reason like malformed.
   s.drops["param_mismatch"] = totals_.param_mismatch;
+  // Not a drop: the execve is kept without the digest the sandbox garbled.
+  s.counters["bad_exe_sha256"] = totals_.bad_exe_sha256;
   s.drops["refused_max_connections"] = counters_.refused_max_connections;
   s.drops["refused_per_peer"] = counters_.refused_per_peer;
   s.drops["handshake_timeout"] = counters_.handshake_timeouts;

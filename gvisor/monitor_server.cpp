@@ -46,6 +46,7 @@ void add_counters(SandboxStats& sum, const SandboxStats& s) {
   sum.unknown_type += s.unknown_type;
   sum.too_large += s.too_large;
   sum.param_mismatch += s.param_mismatch;
+  sum.bad_exe_sha256 += s.bad_exe_sha256;
 }
 
 SandboxStats stats_of(const GvisorConnection& c) {
@@ -66,6 +67,7 @@ SandboxStats stats_of(const GvisorConnection& c) {
   out.unknown_type = s.unknown_type;
   out.too_large = s.too_large;
   out.param_mismatch = s.param_mismatch;
+  out.bad_exe_sha256 = s.bad_exe_sha256;
   return out;
 }
 

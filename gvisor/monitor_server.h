@@ -69,6 +69,7 @@ struct SandboxStats {
   uint64_t sandbox_dropped = 0, drop_claims_clamped = 0;
   uint64_t malformed = 0, unknown_type = 0, too_large = 0;
   uint64_t param_mismatch = 0;  // records dropped: params against the table
+  uint64_t bad_exe_sha256 = 0;  // execve digests of the wrong length, left out (the event is kept)
 };
 
 // Connections the server refused or closed before the handshake.

@@ -58,6 +58,7 @@ const std::vector<std::string>& context_fields() {
 
 void request_fields(PodInitConfigOptions& options, const ProcessParamSet& params) {
   options.container_env = params.env;
+  options.exe_binary_info = params.exe_sha256;
 }
 
 std::vector<std::string> points_for(const EventTypeSet& types, const Known& known) {
@@ -96,6 +97,7 @@ std::string pod_init_config_json(const EventTypeSet& types, const PodInitConfigO
   for (const std::string& name : points_for(types, options.runsc_points)) {
     nlohmann::json p = {{"name", name}, {"context_fields", context_fields()}};
     if (name == "container/start" && options.container_env) p["optional_fields"] = {"env"};
+    if (name == "sentry/execve" && options.exe_binary_info) p["optional_fields"] = {"binary_info"};
     points.push_back(std::move(p));
   }
   nlohmann::json sink_config = {{"endpoint", options.endpoint}};

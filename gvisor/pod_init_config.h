@@ -43,6 +43,11 @@ struct PodInitConfigOptions {
   // optional field): set from the capture request (rules reading proc.env),
   // see request_fields() below.
   bool container_env = false;
+  // Ask sentry/execve for its optional field binary_info (the binary's
+  // mode, owner and, in runsc releases that compute it, SHA-256): set when
+  // a rule reads proc.exe_sha256 (request_fields()). Debian's runsc
+  // 0.0~20221219 accepts it but sends no digest.
+  bool exe_binary_info = false;
   // The remote sink's "retries": how often runsc retries a point the full
   // socket refused before dropping it, backing off from "backoff" (25us)
   // doubling up to "backoff_max" (10ms). 0: drop at once (runsc's default),

@@ -36,6 +36,7 @@ struct SandboxState {
   uint64_t too_large = 0;      // packets above the size cap (counted by the reader)
   uint64_t filtered = 0;       // decoded but not wanted by the event filter
   uint64_t param_mismatch = 0;  // records a converter wrote against the table (not emitted)
+  uint64_t bad_exe_sha256 = 0;  // ExecveInfo.binary_sha256 not 32 bytes: left out of the execve
   std::array<uint64_t, kMaxKnownMessageType + 1> by_type{};
 };
 

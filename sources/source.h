@@ -129,6 +129,12 @@ struct ProcessParamSet {
   bool env = true;
   bool cwd = true;
   bool cgroups = true;
+  // execve's exe_sha256: a gVisor sandbox sends it only when its pod-init
+  // config asks sentry/execve for the optional field binary_info, which
+  // makes the Sentry read every executable whole (runsc's own proto calls
+  // that likely extremely slow), so it is asked for only when a rule reads
+  // the digest. Other sources never send it (no cost either way).
+  bool exe_sha256 = true;
   bool operator==(const ProcessParamSet&) const = default;
 };
 

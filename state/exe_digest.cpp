@@ -12,6 +12,25 @@
 #include "state/proc_io.h"
 
 namespace kestrel {
+
+ExeDigestStats& ExeDigestStats::operator+=(const ExeDigestStats& o) {
+  hashed += o.hashed;
+  bytes_hashed += o.bytes_hashed;
+  cache_hits += o.cache_hits;
+  unreadable += o.unreadable;
+  too_large += o.too_large;
+  read_errors += o.read_errors;
+  changed += o.changed;
+  no_identity += o.no_identity;
+  evicted += o.evicted;
+  return *this;
+}
+
+std::vector<std::pair<std::string, uint64_t>> exe_digest_counters(const ExeDigestStats& s) {
+  return {{"hashed", s.hashed},           {"bytes_hashed", s.bytes_hashed}, {"cache_hits", s.cache_hits},
+          {"unreadable", s.unreadable},   {"too_large", s.too_large},       {"read_errors", s.read_errors},
+          {"changed", s.changed},         {"no_identity", s.no_identity},   {"evicted", s.evicted}};
+}
 namespace {
 
 // Closes an fd on every path out.

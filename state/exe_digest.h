@@ -40,6 +40,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "state/lru_map.h"
 #include "state/thread_info.h"
@@ -59,7 +61,13 @@ struct ExeDigestStats {
   uint64_t changed = 0;       // the file changed (or grew past the bound) while it was read
   uint64_t no_identity = 0;   // a replayed process without inode facts: not looked up
   uint64_t evicted = 0;       // identities forgotten for the bound
+
+  ExeDigestStats& operator+=(const ExeDigestStats& o);
 };
+
+// The counters by name, in one order: /metrics (kestrel_exe_digest_total
+// {counter=...}), the metrics JSON ("exe_digests") and --stats.
+std::vector<std::pair<std::string, uint64_t>> exe_digest_counters(const ExeDigestStats& s);
 
 class ExeDigests {
  public:

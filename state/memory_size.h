@@ -56,7 +56,7 @@ inline size_t approx_bytes(const ThreadInfo& t) {
   size_t n = sizeof(ThreadInfo) + kLruNodeOverhead + heap_bytes(t.comm) + heap_bytes(t.exe) +
              heap_bytes(t.exepath) + heap_bytes(t.args) + heap_bytes(t.env) + heap_bytes(t.cwd) +
              heap_bytes(t.root) + heap_bytes(t.container_id) + heap_bytes(t.container_full_id) +
-             heap_bytes(t.container_type) + vector_block_bytes(t.cgroups);
+             heap_bytes(t.container_type) + heap_bytes(t.exe_sha256) + vector_block_bytes(t.cgroups);
   for (const auto& [controller, path] : t.cgroups) n += heap_bytes(controller) + heap_bytes(path);
   return n;
 }

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "base/sha256.h"
 #include "sources/event/event.h"
 #include "state/container_id.h"
 
@@ -64,6 +65,12 @@ void read_exe_inode_params(const EventView& ev, ThreadInfo& t) {
   t.exe_ino = value(KP_EXE_INODE_exe_ino);
   t.exe_ino_ctime = value(KP_EXE_INODE_exe_ino_ctime);
   t.exe_ino_mtime = value(KP_EXE_INODE_exe_ino_mtime);
+  // The digest, when the producer sent one (execve only; a new image drops
+  // the old one's).
+  t.exe_sha256.clear();
+  if (ev.type() != KE_EXECVE) return;
+  std::span<const uint8_t> digest = ev.param(KP_EXECVE_exe_sha256);
+  if (digest.size() == 32) t.exe_sha256 = digest_hex(digest);
 }
 
 std::vector<std::string> split_string_array(std::span<const uint8_t> param) {

@@ -229,6 +229,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
       child.exe_ino = from->exe_ino;
       child.exe_ino_ctime = from->exe_ino_ctime;
       child.exe_ino_mtime = from->exe_ino_mtime;
+      if (child.exe_sha256.empty()) child.exe_sha256 = from->exe_sha256;
     }
   }
   // An exec session's descendants belong to it (no clone param says so).

@@ -99,6 +99,10 @@ struct ThreadInfo {
   // clone inherits its creator's. 0: the source did not say.
   uint64_t exe_ino = 0, exe_ino_ctime = 0, exe_ino_mtime = 0;
   uint32_t exe_flags = 0;    // EXE_* (symbol_sets.def)
+  // The image's SHA-256 in lower-case hex when the exec event carried it
+  // (execve's exe_sha256: gVisor's binary_sha256), else "" (host processes
+  // are hashed on demand instead, state/exe_digest.h); a clone inherits it.
+  std::string exe_sha256;
   // Started by an exec session into a sandbox (`runsc exec`, `kubectl
   // exec`), or a descendant of one: newer gVisor marks such tasks
   // (ContextData.is_exec_session); children inherit it (proc.is_exec_session).

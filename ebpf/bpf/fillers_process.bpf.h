@@ -34,6 +34,7 @@ KB_SYSCALL_EXIT(execve)
 				     (const char *const *)a.a[1]);
 	}
 	KB_PUT_EXE_INODE(r, EXECVE, ret == 0);
+	KB_PUT_EMPTY(r, EXECVE, exe_sha256); /* a probe cannot hash the file */
 	kb_submit(&r);
 	return 0;
 }

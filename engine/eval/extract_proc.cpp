@@ -298,13 +298,17 @@ const ThreadInfo* host_process(ExtractContext& c) {
 // The host's facts about a live process (its /proc entry): only when every
 // source is live (ExtractEnvironment::live_host).
 const ThreadInfo* live_host_process(ExtractContext& c) { return c.env().live_host ? host_process(c) : nullptr; }
-// Kestrel's own (Falco has no hash field): the SHA-256 of the executable,
-// hashed in userspace on first use and remembered per file identity
-// (state/exe_digest.h); <NA> in sandboxes and for files it cannot read or
-// that are over its size bound.
+// Kestrel's own (Falco has no hash field): the SHA-256 of the executable.
+// The exec event's digest when its producer sent one (a gVisor Sentry's
+// binary_sha256); otherwise, for host processes, hashed in userspace on
+// first use and remembered per file identity (state/exe_digest.h); <NA> in
+// sandboxes whose Sentry sent none and for files it cannot read or that are
+// over its size bound.
 // A replay (not live) is hashed only through files whose inode facts equal
 // the recorded exec's: a capture made on this host, its binaries unchanged.
 V proc_exe_sha256(ExtractContext& c, const FieldRef&, Scratch& s) {
+  if (const ThreadInfo* sent = c.process(); sent != nullptr && !sent->exe_sha256.empty())
+    return V::string(sent->exe_sha256);
   const ThreadInfo* p = host_process(c);
   if (p == nullptr) return missing();
   const std::string* hex = c.env().exe_digests.sha256_hex(*p, c.env().live_host);

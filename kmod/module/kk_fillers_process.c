@@ -31,6 +31,7 @@ KK_FILLER(execve)
 		KK_PUT_PROCESS_BLOCK(r, EXECVE, KK_ARGS_FROM_USER, (const char __user *)a[0],
 				     (const char __user *const __user *)a[1]);
 	KK_PUT_EXE_INODE(r, EXECVE, ret == 0);
+	KK_PUT_EMPTY(r, EXECVE, exe_sha256); /* the module cannot hash the file */
 	kk_submit(&r);
 }
 

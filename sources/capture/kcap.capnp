@@ -108,6 +108,8 @@ struct ThreadInfo {
   exeIno @32 :UInt64;
   exeInoCtime @33 :UInt64;
   exeInoMtime @34 :UInt64;
+  # the image's SHA-256, lower-case hex, when the exec event carried it
+  exeSha256 @35 :Text;
 }
 
 # A part of the initial state. Large process tables span several chunks so

@@ -155,6 +155,7 @@ void write_thread(const ThreadInfo& in, schema::ThreadInfo::Builder out) {
   out.setExeIno(in.exe_ino);
   out.setExeInoCtime(in.exe_ino_ctime);
   out.setExeInoMtime(in.exe_ino_mtime);
+  out.setExeSha256(text(in.exe_sha256));
   auto fds = out.initFds(static_cast<unsigned>(in.fds.size()));
   for (unsigned i = 0; i < in.fds.size(); ++i) write_fd(in.fds[i], fds[i]);
   out.setContainerFullId(text(in.container_full_id));
@@ -199,6 +200,7 @@ ThreadInfo read_thread(schema::ThreadInfo::Reader in) {
   out.exe_ino = in.getExeIno();
   out.exe_ino_ctime = in.getExeInoCtime();
   out.exe_ino_mtime = in.getExeInoMtime();
+  out.exe_sha256 = str(in.getExeSha256());
   auto fds = in.getFds();
   out.fds.reserve(fds.size());
   for (auto fd : fds) out.fds.push_back(read_fd(fd));

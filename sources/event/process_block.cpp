@@ -58,6 +58,11 @@ void put_exe_inode(EventBuilder& b, const ExeInodeValues& v) {
   put(b, "exe_ino", v.ino);
   put(b, "exe_ino_ctime", v.ctime);
   put(b, "exe_ino_mtime", v.mtime);
+  if (b.type() != KE_EXECVE) return;
+  if (v.sha256.empty())
+    b.put_empty(KPARAM(EXECVE, exe_sha256));
+  else
+    b.put_bytes(KPARAM(EXECVE, exe_sha256), v.sha256);
 }
 
 }  // namespace kestrel

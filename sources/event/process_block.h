@@ -40,12 +40,17 @@ void put_process_block(EventBuilder& b, const ProcessBlockValues& v);
 
 // The exec events' executable-inode params (KE_EXE_INODE_PARAMS), in table
 // order; unset members are written empty. Times are ns since the epoch.
+// `sha256`: the executable's digest (32 raw bytes), written as execve's
+// trailing exe_sha256 param; empty: not known. execveat has no such param
+// (it is at KESTREL_MAX_PARAMS), so a digest given for it is not written.
 struct ExeInodeValues {
   std::optional<uint64_t> ino, ctime, mtime;
+  std::span<const uint8_t> sha256;
 };
 
 // Writes them into `b`, whose next param must be `exe_ino` (execve and
-// execveat end with them); anything else is a mismatch in b.status().
+// execveat end with them), and execve's exe_sha256 after them; anything
+// else is a mismatch in b.status().
 void put_exe_inode(EventBuilder& b, const ExeInodeValues& v);
 
 }  // namespace kestrel

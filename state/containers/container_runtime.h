@@ -32,11 +32,20 @@ struct LookupResult {
 };
 
 // A change the runtime reports.
+//   kUpdated: `info` is the container's fresh metadata;
+//   kGone:    the container is gone;
+//   kRefresh: the runtime's events say the container changed, but another
+//             runtime describes it (containerd's events for containers the
+//             CRI names, where containerd 1.6's CRI has no event stream of
+//             its own): the store asks its runtimes again, in order, and
+//             replaces the entry it holds (an id it does not hold stays
+//             unlooked-up until an event asks).
 struct ContainerChange {
-  enum class Kind { kUpdated, kGone };
+  enum class Kind { kUpdated, kGone, kRefresh };
   Kind kind = Kind::kUpdated;
   std::string id;
   ContainerInfo info;  // kUpdated: the fresh inspect result
+  bool only_if_cached = false;  // kUpdated from a kRefresh: for a held entry only
 };
 
 class ContainerRuntime {

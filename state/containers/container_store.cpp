@@ -48,7 +48,7 @@ void ContainerStore::start() {
   stop_ = false;
   for (auto& rt : runtimes_) {
     ContainerRuntime* r = rt.get();
-    watchers_.emplace_back([this, r] { r->watch([this](ContainerChange&& c) { push_change(std::move(c)); }, stop_); });
+    watchers_.emplace_back([this, r] { r->watch([this](ContainerChange&& c) { on_change(std::move(c)); }, stop_); });
   }
 }
 
@@ -56,6 +56,35 @@ void ContainerStore::stop() {
   stop_ = true;
   for (auto& t : watchers_) t.join();
   watchers_.clear();
+}
+
+void ContainerStore::on_change(ContainerChange&& change) {
+  if (change.kind == ContainerChange::Kind::kRefresh) {
+    // On the watch thread: the engine never waits for this lookup.
+    stats_.runtime_refreshes.fetch_add(1, std::memory_order_relaxed);
+    bool answered = false;
+    for (auto& rt : runtimes_) {
+      LookupResult r = rt->inspect(change.id, options_.lookup_timeout);
+      if (r.outcome == LookupOutcome::kFound) {
+        change.kind = ContainerChange::Kind::kUpdated;
+        change.info = std::move(r.info);
+        change.only_if_cached = true;
+        return push_change(std::move(change));
+      }
+      if (r.outcome == LookupOutcome::kNotFound) answered = true;
+      if (r.outcome == LookupOutcome::kTimeout || r.outcome == LookupOutcome::kError) {
+        stats_.runtime_refresh_failures.fetch_add(1, std::memory_order_relaxed);
+        return;  // keep what is held: a runtime could not say
+      }
+    }
+    if (!answered) {  // no runtime running: nothing to go by
+      stats_.runtime_refresh_failures.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    change.kind = ContainerChange::Kind::kGone;  // every running runtime said: no such container
+    return push_change(std::move(change));
+  }
+  push_change(std::move(change));
 }
 
 void ContainerStore::push_change(ContainerChange&& change) {
@@ -80,6 +109,11 @@ void ContainerStore::apply_pending() {
     if (c.kind == ContainerChange::Kind::kGone) {
       erase(c.id);
       continue;
+    }
+    if (c.only_if_cached) {
+      Entry* held = cache_.find(c.id);
+      if (held == nullptr) continue;  // not asked about yet: the first event's lookup will
+      stats_.runtime_refreshes_applied.fetch_add(1, std::memory_order_relaxed);
     }
     Entry& e = insert(c.id);
     Entry fresh = e;

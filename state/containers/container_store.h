@@ -63,6 +63,12 @@ struct ContainerStoreStats {
   std::atomic<uint64_t> evictions{0};
   std::atomic<uint64_t> runtime_updates{0};  // changes applied from watch threads
   std::atomic<uint64_t> runtime_updates_dropped{0};
+  // kRefresh changes (containerd's events for CRI containers): re-lookups
+  // made on the watch thread, those that replaced a held entry, and those
+  // a runtime failed (timeout, error: the entry is kept as it was).
+  std::atomic<uint64_t> runtime_refreshes{0};
+  std::atomic<uint64_t> runtime_refreshes_applied{0};
+  std::atomic<uint64_t> runtime_refresh_failures{0};
   std::atomic<uint64_t> lookup_ns_total{0};  // time spent in synchronous lookups
 };
 
@@ -106,6 +112,8 @@ class ContainerStore final : public ContainerMetadata {
   // capacity or the budget share.
   void trim(const std::string& keep);
   Entry lookup(std::string_view id);
+  // A watch thread's change: kRefresh is looked up here, the rest queued.
+  void on_change(ContainerChange&& change);
   void push_change(ContainerChange&& change);
 
   std::vector<std::unique_ptr<ContainerRuntime>> runtimes_;

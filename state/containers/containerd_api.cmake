@@ -46,7 +46,9 @@ set(containerd_protos
   "github.com/containerd/containerd/protobuf/plugin/fieldpath.proto=github.com/containerd/containerd/protobuf/plugin/fieldpath.proto"
   "github.com/containerd/containerd/api/services/containers/v1/containers.proto=github.com/containerd/containerd/api/services/containers/v1/containers.proto"
   "github.com/containerd/containerd/api/services/events/v1/events.proto=github.com/containerd/containerd/api/services/events/v1/events.proto"
-  "github.com/containerd/containerd/api/events/container.proto=github.com/containerd/containerd/api/events/container.proto")
+  "github.com/containerd/containerd/api/events/container.proto=github.com/containerd/containerd/api/events/container.proto"
+  "github.com/containerd/containerd/api/types/mount.proto=github.com/containerd/containerd/api/types/mount.proto"
+  "github.com/containerd/containerd/api/events/task.proto=github.com/containerd/containerd/api/events/task.proto")
 
 set(containerd_generated)
 set(containerd_copies)

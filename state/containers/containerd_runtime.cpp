@@ -2,10 +2,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
 #include "github.com/containerd/containerd/api/events/container.pb.h"
+#include "github.com/containerd/containerd/api/events/task.pb.h"
 #include "github.com/containerd/containerd/api/services/containers/v1/containers.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/events/v1/events.grpc.pb.h"
 #include "state/containers/containerd_container.h"
@@ -30,6 +32,25 @@ using Clock = std::chrono::steady_clock;
 
 // containerd keys every request by this header.
 void set_namespace(grpc::ClientContext& ctx, const std::string& ns) { ctx.AddMetadata("containerd-namespace", ns); }
+
+// The container a task's start, exit or delete names, "" for other topics.
+std::string task_container_id(const evs::Envelope& env) {
+  const std::string& topic = env.topic();
+  const std::string& value = env.event().value();
+  if (topic == "/tasks/start") {
+    containerd::events::TaskStart e;
+    return e.ParseFromString(value) ? e.container_id() : std::string();
+  }
+  if (topic == "/tasks/exit") {
+    containerd::events::TaskExit e;
+    return e.ParseFromString(value) ? e.container_id() : std::string();
+  }
+  if (topic == "/tasks/delete") {
+    containerd::events::TaskDelete e;
+    return e.ParseFromString(value) ? e.container_id() : std::string();
+  }
+  return {};
+}
 
 // The id an event names, "" for topics other than the container ones.
 std::string event_container_id(const evs::Envelope& env, bool& gone) {
@@ -129,6 +150,10 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
   evs::SubscribeRequest req;
   // Filters are alternatives; within one, conditions joined by ',' all hold.
   for (const std::string& ns : namespaces_) req.add_filters("namespace==\"" + ns + "\",topic~=\"^/containers/\"");
+  // The CRI's containers: their tasks' start, exit and delete too, to
+  // refresh what the CRI said (its started_at, its state).
+  if (cri_owns_k8s_ && std::find(namespaces_.begin(), namespaces_.end(), "k8s.io") != namespaces_.end())
+    req.add_filters("namespace==\"k8s.io\",topic~=\"^/tasks/(start|exit|delete)$\"");
   std::string last_error;
   while (!stop.load()) {
     // As in DockerRuntime::watch: connect only once the socket exists.
@@ -142,6 +167,8 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
     grpc::Status s = read_stream(ctx, *reader, stop, [&](const evs::Envelope& env) {
       bool gone = false;
       std::string id = event_container_id(env, gone);
+      const bool cri_owned = cri_owns_k8s_ && env.namespace_() == "k8s.io";
+      if (id.empty() && cri_owned) id = task_container_id(env);
       if (id.empty()) return;
       ContainerChange change;
       change.id = id;
@@ -150,7 +177,11 @@ void ContainerdRuntime::watch(const std::function<void(ContainerChange&&)>& sink
         sink(std::move(change));
         return;
       }
-      if (cri_owns_k8s_ && env.namespace_() == "k8s.io") return;  // the CRI's to describe
+      if (cri_owned) {  // the CRI's to describe: the store asks it again
+        change.kind = ContainerChange::Kind::kRefresh;
+        sink(std::move(change));
+        return;
+      }
       LookupResult r = get_in(*c, env.namespace_(), id, Clock::now() + std::chrono::seconds(2));
       if (r.outcome != LookupOutcome::kFound) return;
       change.kind = ContainerChange::Kind::kUpdated;

@@ -13,7 +13,11 @@
 // With a CRI runtime configured (cri_runtime.h), the CRI owns Kubernetes'
 // containers: create/update events in the "k8s.io" namespace are not
 // turned into metadata (the first event's lookup then asks the CRI, which
-// names the pod itself), only deletes are passed on.
+// names the pod itself); deletes are passed on, and updates and the
+// containers' task start/exit/delete (also subscribed there) ask the store
+// to refresh an entry it holds through its runtimes, the CRI first
+// (ContainerChange::kRefresh): containerd 1.6's CRI has no
+// GetContainerEvents, so these are the runtime's events for its containers.
 // The C++ is generated from containerd's own .proto files at build time
 // (containerd_api.cmake). No socket: inspect answers kUnavailable at once
 // and no connection is attempted (a stat() only).

@@ -282,9 +282,29 @@ TEST(CollectorPlan, RulesReadingOnlyProcNameAndFdNameAskForNoEnvOrCgroups) {
 )");
   EXPECT_FALSE(r.process_params.env);
   EXPECT_FALSE(r.process_params.cgroups);
+  EXPECT_FALSE(r.process_params.exe_sha256);  // a sandbox is not asked to hash its executables
   EXPECT_TRUE(r.process_params.cwd);  // the thread table resolves relative paths with it
   EXPECT_TRUE(r.event_types.test(KE_OPENAT));
   EXPECT_TRUE(r.event_types.test(KE_EXECVE));  // the state tables' own needs stay
+}
+
+TEST(CollectorPlan, OnlyARuleReadingTheDigestAsksForExeSha256) {
+  CaptureRequest digest = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve and proc.exe_sha256 = "00"
+  output: "%proc.name"
+  priority: WARNING
+)");
+  EXPECT_TRUE(digest.process_params.exe_sha256);
+  CaptureRequest all_args = request_for(R"(
+- rule: R
+  desc: d
+  condition: evt.type = execve
+  output: "%evt.args"
+  priority: WARNING
+)");
+  EXPECT_FALSE(all_args.process_params.exe_sha256);  // evt.args does not make every Sentry hash
 }
 
 TEST(CollectorPlan, FieldsInConditionsExceptionsOrOutputsAskForTheirParams) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../support/kestrel_collector.h"
+#include "../support/prometheus_sample.h"
 
 namespace {
 
@@ -63,12 +64,8 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
-// The value of a Prometheus sample line `name{labels} value` (0 if absent).
 uint64_t sample(const std::string& metrics, const std::string& name_and_labels) {
-  std::smatch m;
-  const std::string escaped = std::regex_replace(name_and_labels, std::regex(R"([{}\\.])"), R"(\$&)");
-  if (!std::regex_search(metrics, m, std::regex("\n" + escaped + " ([0-9.e+]+)"))) return 0;
-  return static_cast<uint64_t>(std::stod(m[1].str()));
+  return kestrel::testing::prometheus_sample(metrics, name_and_labels);
 }
 
 uint64_t accounted(const std::string& metrics) {

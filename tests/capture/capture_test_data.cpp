@@ -193,6 +193,7 @@ std::vector<ThreadInfo> make_snapshot() {
     t.exe_ino = 7700 + static_cast<uint64_t>(p);
     t.exe_ino_ctime = 1'700'000'000'123'456'789u;
     t.exe_ino_mtime = 1'690'000'000'987'654'321u;
+    if (p == 2) t.exe_sha256 = std::string(64, 'e');
     if (p != 1) {
       FdInfo f;
       f.fd = 3;
@@ -288,6 +289,7 @@ void expect_same_thread(const ThreadInfo& a, const ThreadInfo& b) {
   EXPECT_EQ(a.exe_ino, b.exe_ino);
   EXPECT_EQ(a.exe_ino_ctime, b.exe_ino_ctime);
   EXPECT_EQ(a.exe_ino_mtime, b.exe_ino_mtime);
+  EXPECT_EQ(a.exe_sha256, b.exe_sha256);
   ASSERT_EQ(a.fds.size(), b.fds.size());
   for (size_t i = 0; i < a.fds.size(); ++i) {
     SCOPED_TRACE("fd index " + std::to_string(i));

@@ -12,6 +12,8 @@ kubelet would (RunPodSandbox, CreateContainer, StartContainer):
   pod kestrel-pod-a / kestrel-ns: container kc-plain, not privileged,
                                    a read-only mount at /data
   pod kestrel-pod-b / kestrel-ns: container kc-priv, privileged
+  pod kestrel-pod-c / kestrel-ns: container kc-late, started once the
+                                   first two have exited
 
 Each reads /etc/kestrel-marker. Checked from the test rule's alert for each:
 container.name (the CRI metadata name: neither container carries an
@@ -21,6 +23,11 @@ Version RPC's runtime_name; containerd's own API would have said "cri",
 so this also shows the CRI is asked first), container.privileged,
 container.start_ts, container.mounts, k8s.pod.name / k8s.ns.name /
 k8s.pod.uid and k8s.pod.label[app] from the pod's sandbox; from the metrics, no failed lookup.
+Refresh on the runtime's events (containerd 1.6's CRI has no
+GetContainerEvents): containerd's own task start/exit events for the
+first two containers make the store ask the CRI again (runtime_refreshes,
+on the watch thread), and the answers replace the entries the marker
+alerts made (runtime_refreshes_applied, applied at kc-late's first lookup).
 Fails, never skips, when containerd, ctr or busybox is missing or a pod
 cannot start.
 
@@ -57,6 +64,7 @@ PODS = [
     # container, pod, namespace, pod uid, privileged, read-only mount at /data
     ("kc-plain", "kestrel-pod-a", "kestrel-ns", "0a1b-kestrel-pod-a", False, True),
     ("kc-priv", "kestrel-pod-b", "kestrel-ns", "0a1b-kestrel-pod-b", True, False),
+    ("kc-late", "kestrel-pod-c", "kestrel-ns", "0a1b-kestrel-pod-c", False, False),
 ]
 
 check = Checks()
@@ -81,6 +89,8 @@ def main():
              "-o", "metrics.enabled=true", "-o", "metrics.interval=1s",
              "-o", "metrics.kestrel_output_file=" + METRICS])
         for name, pod, ns, uid, privileged, mount in PODS:
+            if name == "kc-late":
+                time.sleep(4)  # the others' "sleep 2" ends: their tasks' exit events
             r = run_tool([CRI_LAUNCH, containerd.sock, pod, ns, uid, name, IMAGE, "1" if privileged else "0",
                           hostdir if mount else "-", "/bin/sh", "-c", "/bin/cat /etc/kestrel-marker; sleep 2"],
                          check=False, timeout=60)
@@ -116,6 +126,11 @@ def main():
     counters = snaps[-1].get("containers", {}) if snaps else {}
     check(counters.get("lookup_errors") == 0 and counters.get("lookup_timeouts") == 0,
           "no failed lookups (%r)" % counters)
+    check(counters.get("runtime_refreshes", 0) >= 4,
+          "containerd's task start and exit of kc-plain and kc-priv asked the CRI again (%r)" % counters)
+    check(counters.get("runtime_refreshes_applied", 0) >= 2,
+          "the CRI's fresh answers replaced the two held entries (%r)" % counters)
+    check(counters.get("runtime_refresh_failures") == 0, "no failed refresh (%r)" % counters)
     check.exit_if_failed(err_path, alerts)
 
 

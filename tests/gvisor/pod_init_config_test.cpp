@@ -152,13 +152,33 @@ TEST(PodInitConfig, ContainerEnvFollowsTheRequestedProcessParams) {
     return nlohmann::json();
   };
   PodInitConfigOptions without;
-  request_fields(without, ProcessParamSet{.env = false, .cwd = true, .cgroups = false});
+  request_fields(without, ProcessParamSet{.env = false, .cwd = true, .cgroups = false, .exe_sha256 = false});
   EXPECT_FALSE(container_start(without).contains("optional_fields"));
   PodInitConfigOptions with;
-  request_fields(with, ProcessParamSet{.env = true, .cwd = true, .cgroups = false});
+  request_fields(with, ProcessParamSet{.env = true, .cwd = true, .cgroups = false, .exe_sha256 = false});
   EXPECT_EQ(container_start(with)["optional_fields"], nlohmann::json::array({"env"}));
   // Every context field stays: the state tables read each.
   EXPECT_EQ(container_start(without)["context_fields"].size(), context_fields().size());
+}
+
+// binary_info (the Sentry reads each executable whole for its digest) is
+// asked of sentry/execve only when a rule reads proc.exe_sha256.
+TEST(PodInitConfig, ExecveBinaryInfoOnlyWhenTheDigestIsRead) {
+  auto execve_point = [](const PodInitConfigOptions& options) {
+    EventTypeSet types;
+    types.set(KE_EXECVE);
+    auto doc = nlohmann::json::parse(pod_init_config_json(types, options));
+    for (const auto& p : doc["trace_session"]["points"])
+      if (p["name"] == "sentry/execve") return p;
+    return nlohmann::json();
+  };
+  PodInitConfigOptions without;
+  request_fields(without, ProcessParamSet{.env = true, .cwd = true, .cgroups = true, .exe_sha256 = false});
+  ASSERT_FALSE(execve_point(without).is_null());
+  EXPECT_FALSE(execve_point(without).contains("optional_fields"));
+  PodInitConfigOptions with;
+  request_fields(with, ProcessParamSet{.env = false, .cwd = true, .cgroups = false, .exe_sha256 = true});
+  EXPECT_EQ(execve_point(with)["optional_fields"], nlohmann::json::array({"binary_info"}));
 }
 
 }  // namespace

@@ -166,7 +166,8 @@ TEST_F(ReferenceDecode, ExecveInfoCarriesParentAndBinaryFacts) {
   set_u64(*m, "binary_ino", 9001);
   set_i64(sub(*m, "binary_ctime"), "sec", 1'650'000'000);
   set_i64(sub(*m, "binary_ctime"), "nsec", 250);
-  set_str(*m, "binary_sha256", std::string(32, '\xab'));
+  set_str(*m, "binary_sha256", std::string(31, '\xab') + '\x01');
+  set_str(*m, "binary_sha1", std::string(20, '\xcd'));  // carried by nothing: harmless
   set_str(*m, "execfn", "./dropped");
   set_bool(*m, "binary_in_memfd", true);
   ASSERT_EQ(decode(3, *m), DecodeOutcome::kOk);
@@ -183,6 +184,24 @@ TEST_F(ReferenceDecode, ExecveInfoCarriesParentAndBinaryFacts) {
   EXPECT_EQ(t.exe_ino, 9001u);
   EXPECT_EQ(t.exe_ino_ctime, 1'650'000'000'000'000'250u);
   EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino_mtime));
+  // binary_sha256's 32 bytes become exe_sha256, read as lower-case hex.
+  EXPECT_EQ(evs[0].param(KP_EXECVE_exe_sha256).size(), 32u);
+  std::string hex;
+  for (int i = 0; i < 31; ++i) hex += "ab";
+  EXPECT_EQ(t.exe_sha256, hex + "01");
+  EXPECT_EQ(sandbox_.bad_exe_sha256, 0u);
+}
+
+TEST_F(ReferenceDecode, ExecveInfoWithADigestOfAnotherLengthKeepsTheExecWithoutIt) {
+  auto m = make("gvisor.sentry.ExecveInfo");
+  fill_context(sub(*m, "context_data"), 42, 42, 0, false);
+  set_str(*m, "binary_path", "/bin/true");
+  set_str(*m, "binary_sha256", std::string(20, '\x11'));  // a SHA-1's length
+  ASSERT_EQ(decode(3, *m), DecodeOutcome::kOk);
+  auto evs = of_type(KE_EXECVE);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_sha256));
+  EXPECT_EQ(sandbox_.bad_exe_sha256, 1u);
 }
 
 TEST_F(ReferenceDecode, ExecveInfoWithoutBinaryFactsLeavesExeFlagsUnknown) {
@@ -197,6 +216,11 @@ TEST_F(ReferenceDecode, ExecveInfoWithoutBinaryFactsLeavesExeFlagsUnknown) {
   EXPECT_FALSE(evs[0].param_int(KP_EXECVE_ptid).has_value());
   EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino));
   EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_ino_ctime));
+  EXPECT_FALSE(evs[0].has_param(KP_EXECVE_exe_sha256));  // Debian's runsc: <NA>
+  ThreadInfo t;
+  t.exe_sha256 = "stale";  // a previous image's
+  read_exe_inode_params(evs[0], t);
+  EXPECT_EQ(t.exe_sha256, "");
 }
 
 TEST_F(ReferenceDecode, ExecSessionProcessIsDescribedWithItsParent) {

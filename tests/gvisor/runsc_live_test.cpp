@@ -23,6 +23,7 @@
 #include "gvisor/pod_init_config.h"
 #include "live_collect.h"
 #include "runsc_container.h"
+#include "base/sha256.h"
 #include "engine/eval/extract.h"
 #include "sources/event/sockaddr.h"
 #include "state/process_params.h"
@@ -50,6 +51,7 @@ class RunscLive : public ::testing::Test {
     PodInitConfigOptions opt;
     opt.endpoint = cfg.server.socket_path;
     opt.ignore_setup_error = false;  // a sandbox that cannot reach us must not start
+    opt.exe_binary_info = true;  // ExecveInfo.binary_sha256: see ExecOpenConnectCloneExitAndContainerStart
     std::ofstream(dir_ + "/pod_init.json") << pod_init_config_json(src_->capabilities().event_types, opt);
   }
   void TearDown() override {
@@ -153,6 +155,19 @@ TEST_F(RunscLive, ExecOpenConnectCloneExitAndContainerStart) {
           exec_cat = true;
           EXPECT_EQ(t.comm, "cat");
           EXPECT_FALSE(c.cwd.empty());
+          // binary_info was asked for; Debian's runsc 0.0~20221219 accepts
+          // it but sends binary_sha256 empty, so the exec carries no
+          // exe_sha256 and proc.exe_sha256 reads <NA> (as for "nohash" in
+          // exe_sha256_binary_test). A runsc that sends it must send the
+          // file's digest (`runsc do` runs the host's root).
+          read_exe_inode_params(ev, t);
+          if (ev.has_param(KP_EXECVE_exe_sha256)) {
+            auto digest = sha256_file(t.exepath);
+            ASSERT_TRUE(digest.ok()) << digest.status().to_string();
+            EXPECT_EQ(t.exe_sha256, *digest);
+          } else {
+            EXPECT_EQ(t.exe_sha256, "");
+          }
         }
         break;
       }
@@ -199,6 +214,8 @@ TEST_F(RunscLive, ExecOpenConnectCloneExitAndContainerStart) {
   SourceStats st = src_->stats();
   EXPECT_EQ(st.drops["malformed"], 0u);
   EXPECT_EQ(st.drops["unknown_type"], 0u);
+  EXPECT_EQ(st.drops["param_mismatch"], 0u);
+  EXPECT_EQ(st.counters["bad_exe_sha256"], 0u);
   EXPECT_EQ(st.events, got.size());
 }
 

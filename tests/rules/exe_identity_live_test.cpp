@@ -31,7 +31,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/free_port.h"
 #include "tests/support/kestrel_collector.h"
+#include "tests/support/prometheus_sample.h"
 
 namespace kestrel::testing {
 namespace {
@@ -182,7 +184,10 @@ TEST_F(ExeIdentityLive, HashRulesFireOnTheRightBinaryAndPidNamespaceStartsMatchP
                           "init=%proc.pidns_init_start_ts dur=%proc.exe_ino.ctime_duration_pidns_start "
                           "ctime=%proc.exe_ino.ctime exe=%proc.exepath)\n"
                           "  priority: WARNING\n";
-  collector_.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-M", "300", "-r", rules});
+  const std::string port = std::to_string(free_port());
+  collector_.start({KESTREL_BINARY, "-o", "json_output=true", "-o", "rule_matching=all", "-M", "300", "-r", rules,
+                    "--stats", "-o", "webserver.enabled=true", "-o", "webserver.listen_port=" + port, "-o",
+                    "webserver.prometheus_metrics_enabled=true"});
   ASSERT_TRUE(collector_.wait_for_stderr("kestrel: capturing", std::chrono::seconds(90))) << collector_.err;
 
   EXPECT_EQ(run_to_end({other}), 1);
@@ -259,7 +264,29 @@ TEST_F(ExeIdentityLive, HashRulesFireOnTheRightBinaryAndPidNamespaceStartsMatchP
   EXPECT_LE(distance(*ns_dur, ctime_ns(ns_sleep) - *ns_init), 1'000'000'000ull) << ns_alert->dump();
   EXPECT_LT(*ns_dur, *host_dur) << "measured from the namespace's start, not the host's";
 
+  // The digest counters in /metrics: both copies (and every other exec'd
+  // binary) hashed once, bytes at least theirs, and the list rule's read of
+  // the same exec answered from the cache.
+  const std::string scraped = dir_ + "/metrics";
+  // /metrics answers once the first metrics snapshot is taken.
+  bool scraped_ok = false;
+  for (auto until = Collector::Clock::now() + std::chrono::seconds(60); !scraped_ok && Collector::Clock::now() < until;) {
+    collector_.pump(500);
+    scraped_ok = std::system(("curl -sf 127.0.0.1:" + port + "/metrics > " + scraped).c_str()) == 0;
+  }
+  ASSERT_TRUE(scraped_ok) << "no /metrics on port " << port;
+  std::ifstream metrics_file(scraped);
+  const std::string metrics((std::istreambuf_iterator<char>(metrics_file)), std::istreambuf_iterator<char>());
+  auto digest = [&](const std::string& counter) {
+    return prometheus_sample(metrics, "kestrel_exe_digest_total{counter=\"" + counter + "\"}");
+  };
+  EXPECT_GE(digest("hashed"), 2u) << metrics;
+  EXPECT_GE(digest("bytes_hashed"), fs::file_size(hashed) + fs::file_size(other)) << metrics;
+  EXPECT_GE(digest("cache_hits"), 1u) << metrics;
+  EXPECT_NE(metrics.find("kestrel_exe_digest_total{counter=\"too_large\"} "), std::string::npos) << metrics;
+
   EXPECT_EQ(collector_.stop(), 0) << collector_.err;
+  EXPECT_NE(collector_.err.find("Executable digests (proc.exe_sha256): hashed "), std::string::npos) << collector_.err;
 }
 
 }  // namespace
