@@ -46,7 +46,7 @@ Bytes execve(uint64_t ts, uint32_t tid, std::mt19937& rng) {
   p.exe_flags = 1;
   p.start_ts = ts - 1000;
   put_process_block(b, p);  // exepath: not reported (empty)
-  put_exe_inode(b, {.ino = 1000u + rng() % 50, .ctime = 1'700'000'000'000'000'000u, .mtime = 1'690'000'000'000'000'000u});
+  put_exe_inode(b, {.ino = 1000u + rng() % 50, .ctime = 1'700'000'000'000'000'000u, .mtime = 1'690'000'000'000'000'000u, .sha256 = {}});
   return b.finish_or_throw();
 }
 

@@ -148,7 +148,7 @@ TEST_F(ExtractWorld, ExecutableInodeFields) {
   const Event& before = world.openat(300, 5, "/tmp/x", O_RDONLY, 1500);
   EXPECT_EQ(t("proc.exe_ino", before), "<NA>");  // the seeded image: not reported
   EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", before), "<NA>");
-  const Event& e = world.execve(300, "/tmp/dropped", {}, "dropped", 0, 2000, {.ino = 4711, .ctime = 1800, .mtime = 250});
+  const Event& e = world.execve(300, "/tmp/dropped", {}, "dropped", 0, 2000, {.ino = 4711, .ctime = 1800, .mtime = 250, .sha256 = {}});
   EXPECT_EQ(t("proc.exe_ino", e), "4711");
   EXPECT_EQ(t("proc.exe_ino.ctime", e), "1800");
   EXPECT_EQ(t("proc.exe_ino.mtime", e), "250");
@@ -158,7 +158,7 @@ TEST_F(ExtractWorld, ExecutableInodeFields) {
   EXPECT_EQ(t("proc.pidns_init_start_ts", e), "<NA>");
   EXPECT_EQ(t("proc.exe_sha256", e), "<NA>");
   // Changed after the process started (under a running process): no duration.
-  const Event& late = world.execve(300, "/tmp/dropped2", {}, "dropped2", 0, 3000, {.ino = 4712, .ctime = 5000, .mtime = std::nullopt});
+  const Event& late = world.execve(300, "/tmp/dropped2", {}, "dropped2", 0, 3000, {.ino = 4712, .ctime = 5000, .mtime = std::nullopt, .sha256 = {}});
   EXPECT_EQ(t("proc.exe_ino.ctime_duration_proc_start", late), "<NA>");
   EXPECT_EQ(t("proc.exe_ino.mtime", late), "<NA>");  // the new image's mtime is unknown, not the old one's
 }

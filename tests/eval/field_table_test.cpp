@@ -84,7 +84,7 @@ std::vector<const Event*> syscall_events(World& w) {
   out.push_back(&w.accept(400, 8, remote, 50000, local, 80));
   // An exec whose source reports the image's inode (proc.exe_ino*), changed
   // before the process started (ctime_duration_proc_start).
-  out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id", 0, 1000, {.ino = 777, .ctime = 500, .mtime = 400}));
+  out.push_back(&w.execve(200, "/usr/bin/id", {"-u"}, "id", 0, 1000, {.ino = 777, .ctime = 500, .mtime = 400, .sha256 = {}}));
   // An exec of this test process itself, a live host process with a /proc
   // entry (the probe engines are told the host is live): what
   // proc.exe_sha256 hashes and proc.pidns_init_start_ts reads. Its image's
@@ -94,7 +94,7 @@ std::vector<const Event*> syscall_events(World& w) {
     const uint64_t ctime = static_cast<uint64_t>(self.st_ctim.tv_sec) * 1'000'000'000u + self.st_ctim.tv_nsec;
     const uint64_t mtime = static_cast<uint64_t>(self.st_mtim.tv_sec) * 1'000'000'000u + self.st_mtim.tv_nsec;
     out.push_back(&w.execve(::getpid(), "/proc/self/exe", {}, "eval_test", 0, 1000,
-                            {.ino = static_cast<uint64_t>(self.st_ino), .ctime = ctime, .mtime = mtime}));
+                            {.ino = static_cast<uint64_t>(self.st_ino), .ctime = ctime, .mtime = mtime, .sha256 = {}}));
   }
   out.push_back(&w.unlinkat(300, "/tmp/nope", -2));
   out.push_back(&w.setuid(200, 0));
