@@ -11,6 +11,30 @@ namespace {
 constexpr size_t kMaxQueuedChunks = 4;
 constexpr size_t kChunkBytes = 1u << 20;
 constexpr size_t kChunkEvents = 4096;
+// A thread worker with at most this many chunks handed to it and not yet
+// handled (the one it is working on, none waiting) keeps up: a new process
+// may go to it. Counting chunks, not events: every worker takes every
+// state change, so a busy worker's events in flight say nothing of its lag.
+constexpr uint64_t kKeepUpChunks = 1;
+// hand_over()'s bounds: enough events that a wake-up is a small part of
+// their work, and an alert's delay that a reader of the outputs will not
+// notice.
+constexpr size_t kHandOverItems = 2048;
+constexpr auto kHandOverDelay = std::chrono::milliseconds(1);
+// How long a worker that ran out of work checks for more before it sleeps
+// (a sleeping thread's wake-up is the expensive part of a hand-over).
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+uint64_t process_key(const Event& ev) {
+  const int64_t tgid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
+  return (static_cast<uint64_t>(ev.domain) << 32) ^ static_cast<uint64_t>(tgid);
+}
 
 }  // namespace
 
@@ -51,8 +75,36 @@ void EngineWorkers::start() {
   started_ = true;
 }
 
+size_t EngineWorkers::least_behind() const {
+  size_t best = 0;
+  uint64_t best_backlog = kKeepUpChunks + 1;
+  for (const auto& w : workers_) {
+    const uint64_t backlog = w->pushed.load(std::memory_order_relaxed) - w->done.load(std::memory_order_relaxed);
+    if (backlog < best_backlog) {
+      best = w->index;
+      best_backlog = backlog;
+    }
+  }
+  return best;
+}
+
+size_t EngineWorkers::owner_of(const Event& ev) {
+  const uint64_t key = process_key(ev);
+  const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter &&
+                            (ev.view.tgid() == 0 || ev.view.tgid() == ev.view.tid());
+  auto it = owners_.find(key);
+  if (it == owners_.end()) {
+    const size_t own = least_behind();
+    if (!leader_exits) owners_.emplace(key, static_cast<uint8_t>(own));
+    return own;
+  }
+  const size_t own = it->second;
+  if (leader_exits) owners_.erase(it);
+  return own;
+}
+
 size_t EngineWorkers::route(const Event& ev, uint64_t number) {
-  const size_t own = owner_of(ev, count());
+  const size_t own = owner_of(ev);
   const bool everywhere = applies_everywhere(ev);
   if (own == 0 && !everywhere) return own;
   bool full = false;
@@ -60,6 +112,7 @@ size_t EngineWorkers::route(const Event& ev, uint64_t number) {
   for (auto& w : workers_) {
     if (w->index != own && !everywhere) continue;
     Chunk& c = w->pending;
+    if (c.items.empty()) w->pending_since = std::chrono::steady_clock::now();
     c.items.push_back(Item{static_cast<uint32_t>(c.bytes.size()), static_cast<uint32_t>(bytes.size()), ev.domain,
                            ev.source_id, ev.enter, w->index == own, number});
     c.bytes.insert(c.bytes.end(), bytes.begin(), bytes.end());
@@ -74,11 +127,23 @@ void EngineWorkers::flush() {
     if (!w->pending.items.empty()) push(*w);
 }
 
+void EngineWorkers::hand_over() {
+  std::chrono::steady_clock::time_point now{};
+  for (auto& w : workers_) {
+    if (w->pending.items.empty()) continue;
+    if (w->pending.items.size() < kHandOverItems) {
+      if (now == std::chrono::steady_clock::time_point{}) now = std::chrono::steady_clock::now();
+      if (now - w->pending_since < kHandOverDelay) continue;
+    }
+    push(*w);
+  }
+}
+
 void EngineWorkers::push(Worker& w) {
   std::unique_lock lock(w.mu);
   w.cv.wait(lock, [&] { return w.queue.size() < kMaxQueuedChunks; });
   w.queue.push_back(std::move(w.pending));
-  ++w.pushed;
+  w.pushed.store(w.pushed.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   w.pending = Chunk{};
   if (!w.spare.empty()) {
     w.pending = std::move(w.spare.back());
@@ -90,6 +155,14 @@ void EngineWorkers::push(Worker& w) {
 void EngineWorkers::run(Worker& w) {
   std::vector<engine::Alert> alerts;
   for (;;) {
+    // Out of work: look for more a little while before sleeping.
+    if (w.pushed.load(std::memory_order_acquire) == w.done.load(std::memory_order_relaxed)) {
+      const auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+      for (int i = 1; w.pushed.load(std::memory_order_acquire) == w.done.load(std::memory_order_relaxed); ++i) {
+        cpu_relax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) break;
+      }
+    }
     Chunk chunk;
     {
       std::unique_lock lock(w.mu);
@@ -105,7 +178,7 @@ void EngineWorkers::run(Worker& w) {
     for (auto& a : alerts) w.alerts.push_back(std::move(a));
     w.stats = w.table->stats();
     w.exe_digests = w.rules->exe_digest_stats();
-    ++w.done;
+    w.done.store(w.done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     chunk.bytes.clear();
     chunk.items.clear();
     if (w.spare.size() < kMaxQueuedChunks) w.spare.push_back(std::move(chunk));
@@ -135,7 +208,7 @@ void EngineWorkers::drain() {
   flush();
   for (auto& w : workers_) {
     std::unique_lock lock(w->mu);
-    w->cv.wait(lock, [&] { return w->done == w->pushed; });
+    w->cv.wait(lock, [&] { return w->done.load(std::memory_order_relaxed) == w->pushed.load(std::memory_order_relaxed); });
   }
 }
 

@@ -2,13 +2,26 @@
 //
 // The pipeline's thread reads the sources, numbers every event and passes
 // it on (-w, publishing), as with one worker. With N workers each event is
-// evaluated by the worker that owns its process: owner(domain, tgid) = a
-// hash of the pair modulo N, so one process's events stay in order on one
-// worker and their alerts in order. Worker 0 is the pipeline's own thread,
-// with the pipeline's own table, updater and rules (no thread hop for its
-// share); workers 1..N-1 are threads started here, each with its own
-// replica of the thread table, its own StateUpdater and its own RuleEngine
-// (an engine is used by one thread).
+// evaluated by the worker that owns its process, so one process's events
+// stay in order on one worker and their alerts in order. Worker 0 is the
+// pipeline's own thread, with the pipeline's own table, updater and rules
+// (no thread hop for its share); workers 1..N-1 are threads started here,
+// each with its own replica of the thread table, its own StateUpdater and
+// its own RuleEngine (an engine is used by one thread).
+//
+// Ownership is fixed at a process's first event (domain, tgid) and dropped
+// at its leader's procexit; a new process goes to the thread worker with
+// the fewest chunks handed to it and not yet handled, if that worker keeps
+// up (at most the one chunk it is handling: kKeepUpChunks), else to worker
+// 0. Worker 0 also reads, routes and passes
+// every event on, and it applies every state change like the others, so
+// an even split (a hash of the pid, the first design) left it the
+// bottleneck with worker 1 idle a quarter of the time (perf, a 2-worker
+// replay of a 60 s live capture); with the backlog deciding, the thread
+// workers take what they can keep up with and worker 0 the rest. Which
+// worker evaluates a process changes no alert: every worker holds the same
+// state (below). A process whose leader exits before its other threads
+// may move for those threads' last events.
 //
 // State: every worker applies every event that changes the state tables
 // (StateUpdater::changes_state: process lifecycle and identity, and the fd
@@ -35,17 +48,23 @@
 //
 // Alerts: worker 0's go to the outputs as it raises them; the others' are
 // collected in each worker's order (collect()), so one process's alerts are
-// never reordered. Outputs stay one stage, on the pipeline's thread.
+// never reordered. Outputs stay one stage, on the pipeline's thread. The
+// events reach a thread worker in chunks (hand_over(): 2048 events or 1 ms),
+// so its alerts come up to about a millisecond, or one poll of an idle
+// source, after worker 0's.
 //
 // Threading: every public method is called on the pipeline's thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/eval/rule_engine.h"
@@ -83,14 +102,6 @@ inline constexpr size_t kMaxEngineWorkers = 8;
 
 class EngineWorkers {
  public:
-  // The worker that owns process (domain, tgid) among `n`.
-  static size_t owner(DomainId domain, int64_t tgid, size_t n) {
-    uint64_t h = (static_cast<uint64_t>(tgid) ^ (static_cast<uint64_t>(domain) << 32)) * 0x9E3779B97F4A7C15ull;
-    return static_cast<size_t>((h >> 32) % n);
-  }
-  static size_t owner_of(const Event& ev, size_t n) {
-    return owner(ev.domain, ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid(), n);
-  }
   // Whether every worker applies the event (header comment).
   static bool applies_everywhere(const Event& ev) { return !ev.enter && StateUpdater::changes_state(ev.view.type()); }
 
@@ -113,8 +124,13 @@ class EngineWorkers {
   // its own part: queues it for the other workers that take it (its owner,
   // and every one when it changes state). Returns the owner.
   size_t route(const Event& ev, uint64_t number);
-  // Hands the queued events to the workers (end of a batch).
+  // Hands the queued events to the workers.
   void flush();
+  // At the end of a batch: hands a worker its queued events when they are
+  // kHandOverItems or more, or the oldest waited kHandOverDelay. Each hand-
+  // over may wake a sleeping thread, which in this VM costs as much as
+  // evaluating dozens of events; a batch of a busy source is a few hundred.
+  void hand_over();
   // Appends the alerts the other workers raised so far, worker by worker,
   // each in its order.
   void collect(std::vector<engine::Alert>& out);
@@ -147,16 +163,23 @@ class EngineWorkers {
     std::vector<Item> items;
   };
   struct Worker {
+    // Pipeline thread only.
     size_t index = 0;
     std::unique_ptr<ThreadTable> table;
     std::unique_ptr<StateUpdater> updater;
     engine::eval::RuleEngine* rules = nullptr;
-    Chunk pending;  // filled by route(), pipeline thread only
+    Chunk pending;  // filled by route()
+    std::chrono::steady_clock::time_point pending_since;
+    // Written by the worker's thread (its own cache line: the pipeline's
+    // thread writes `pending` at every event).
+    alignas(64) std::atomic<uint64_t> done{0};  // chunks handled
+    // Chunks pushed; written by the pipeline's thread under mu, read by
+    // the worker's spinning before it sleeps.
+    alignas(64) std::atomic<uint64_t> pushed{0};
     mutable std::mutex mu;
     std::condition_variable cv;
     std::deque<Chunk> queue;
     std::vector<Chunk> spare;
-    uint64_t pushed = 0, done = 0;  // chunks
     bool stopping = false;
     std::vector<engine::Alert> alerts;  // raised, not yet collected
     ThreadTableStats stats;             // published after each chunk
@@ -164,12 +187,18 @@ class EngineWorkers {
     std::thread thread;
   };
 
+  // The worker that evaluates `ev` (its process's owner, assigned at the
+  // process's first event).
+  size_t owner_of(const Event& ev);
+  size_t least_behind() const;
   void run(Worker& w);
   static void handle(Worker& w, const Chunk& chunk, std::vector<engine::Alert>& alerts);
   void push(Worker& w);
 
   ThreadTable& table0_;
   std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
+  // (domain, tgid) -> the worker that evaluates its events.
+  std::unordered_map<uint64_t, uint8_t> owners_;
   bool started_ = false;
 };
 

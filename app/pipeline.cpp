@@ -201,8 +201,9 @@ void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts
   submit(ev.domain, alerts, summary);
 }
 
-void Pipeline::submit_workers_alerts(PipelineSummary& summary) {
-  workers_->flush();
+void Pipeline::submit_workers_alerts(PipelineSummary& summary, bool all) {
+  if (all) workers_->flush();
+  else workers_->hand_over();
   worker_alerts_.clear();
   workers_->collect(worker_alerts_);
   // (No correlator with workers: the domain is not needed.)
@@ -299,7 +300,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
       if (workers_) handle_routed(ev, alerts, summary);
       else handle(ev, alerts, summary);
     }
-    if (workers_) submit_workers_alerts(summary);
+    if (workers_) submit_workers_alerts(summary, false);
     if (stop_now) break;
     if (on_tick_ && std::chrono::steady_clock::now() >= next_tick) {
       fill_counters(summary);
@@ -312,7 +313,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
     // What the workers still hold is handled: the events were taken from
     // the sources (a stop by signal leaves the sources' queues, not ours).
     workers_->stop();
-    submit_workers_alerts(summary);
+    submit_workers_alerts(summary, true);
   }
   outputs_.stop();
   if (triggered_) triggered_->finish();

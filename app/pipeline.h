@@ -189,7 +189,9 @@ class Pipeline : private EventPrejudge {
   // Alerts of an event of `domain` to the correlator, the counts, the outputs.
   void submit(DomainId domain, std::vector<engine::Alert>& alerts, PipelineSummary& summary);
   // The other workers' alerts raised so far, submitted.
-  void submit_workers_alerts(PipelineSummary& summary);
+  // The alerts the other workers raised so far; `all`: hands them every
+  // routed event first, else only what is due (EngineWorkers::hand_over).
+  void submit_workers_alerts(PipelineSummary& summary, bool all);
   // Why the configured workers cannot run (empty: they can).
   std::string workers_blocked_by() const;
   void configure_engine(engine::eval::RuleEngine& rules);

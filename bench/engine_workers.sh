@@ -9,8 +9,10 @@
 # the workload of your choice meanwhile), then runs engine_workers_bench on
 # it: the events of the types the rules and state take, held in memory,
 # through the Pipeline with 1 worker and with WORKERS (default 2),
-# alternating, best of three each, and the ratio. Rules: the upstream Falco
-# rules (stable, incubating, sandbox) unless given. Root, BTF kernel.
+# alternating, best and median of three each, and the ratios; each run
+# replays the capture PASSES times (default 10: one pass of a 30 s capture
+# is a fraction of a second). Rules: the upstream Falco rules (stable,
+# incubating, sandbox) unless given. Root, BTF kernel.
 set -eu
 build=${1:?usage: engine_workers.sh BUILD_DIR [SECONDS] [WORKERS] [RULES...]}
 seconds=${2:-30}
@@ -22,4 +24,4 @@ shared="$here/../shared/upstream-rules"
 capture=$(mktemp -d)/live.kcap
 trap 'rm -rf "$(dirname "$capture")"' EXIT
 "$build/app/kestrel" -A -w "$capture" -M "$seconds" -o store.enabled=false > /dev/null
-"$build/bench/engine_workers_bench" "$capture" "$workers" "$@"
+"$build/bench/engine_workers_bench" "$capture" "$workers" --passes="${PASSES:-10}" "$@"
