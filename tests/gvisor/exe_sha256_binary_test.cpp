@@ -28,6 +28,7 @@
 #include "gvisor/proto/sentry.pb.h"
 #include "gvisor/proto/syscall.pb.h"
 #include "gvisor/wire.h"
+#include "tests/gvisor/pod_init_workdir.h"
 #include "seqpacket_client.h"
 #include "tests/support/kestrel_collector.h"
 
@@ -80,24 +81,14 @@ void fill_context(common::ContextData* cd, int tid, int tgid) {
 
 class ExeSha256Binary : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kestrel-gvsha-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    socket_ = dir_ + "/gvisor.sock";
-    config_ = dir_ + "/pod_init.json";
-    rules_ = dir_ + "/rules.yaml";
-    ASSERT_EQ(
-        std::system((std::string(KESTREL_BINARY) + " --gvisor-generate-config=" + socket_ + " > " + config_).c_str()), 0);
-    std::ofstream(rules_) << rules_text();
-  }
+  void SetUp() override { work_.create("gvsha", rules_text()); }
   void TearDown() override {
     if (fd_ >= 0) close(fd_);
     if (c_.pid > 0) {
       kill(c_.pid, SIGKILL);
       waitpid(c_.pid, nullptr, 0);
     }
-    std::filesystem::remove_all(dir_);
+    work_.remove();
   }
   void send_message(common::MessageType type, const google::protobuf::Message& m) {
     std::string p = m.SerializeAsString();
@@ -132,16 +123,16 @@ class ExeSha256Binary : public ::testing::Test {
     return false;
   }
 
-  std::string dir_, socket_, config_, rules_;
+  testing::PodInitWorkdir work_;
   Collector c_;
   int fd_ = -1;
 };
 
 TEST_F(ExeSha256Binary, ASandboxDigestReachesProcExeSha256AndItsRule) {
-  c_.start({KESTREL_BINARY, "-r", rules_, "-o", "json_output=true", "-o", "engine.kind=gvisor", "-o",
-            "engine.gvisor.config=" + config_, "-M", "120", "--stats"});
+  c_.start({KESTREL_BINARY, "-r", work_.rules, "-o", "json_output=true", "-o", "engine.kind=gvisor", "-o",
+            "engine.gvisor.config=" + work_.config, "-M", "120", "--stats"});
   ASSERT_TRUE(c_.wait_for_stderr("kestrel: capturing", 60s)) << c_.err;
-  fd_ = testing::connect_to(socket_);
+  fd_ = testing::connect_to(work_.socket);
   ASSERT_GE(fd_, 0);
   auto hs = encode_handshake(1);
   ASSERT_EQ(send(fd_, hs.data(), hs.size(), 0), ssize_t(hs.size()));

@@ -29,6 +29,7 @@
 
 #include "gvisor/runsc_command.h"
 #include "gvisor/wire.h"
+#include "tests/gvisor/pod_init_workdir.h"
 #include "runsc_container.h"
 #include "tests/support/kestrel_collector.h"
 #include "seqpacket_client.h"
@@ -72,24 +73,14 @@ size_t count_of(const std::string& text, const std::string& what) {
 
 class HostilePeerBinary : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kestrel-hostile-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    socket_ = dir_ + "/gvisor.sock";
-    config_ = dir_ + "/pod_init.json";
-    rules_ = dir_ + "/rules.yaml";
-    ASSERT_EQ(std::system((std::string(KESTREL_BINARY) + " --gvisor-generate-config=" + socket_ + " > " + config_).c_str()),
-              0);
-    std::ofstream(rules_) << kRules;
-  }
+  void SetUp() override { work_.create("hostile", kRules); }
   void TearDown() override {
     if (c_.pid > 0) {
       kill(c_.pid, SIGKILL);
       waitpid(c_.pid, nullptr, 0);
     }
     for (int fd : fds_) close(fd);
-    std::filesystem::remove_all(dir_);
+    work_.remove();
   }
   // For 1,100 idle connections and then a real sandbox: runsc, root, fds
   // enough, and a sandbox that must not start unless it reaches Kestrel.
@@ -101,19 +92,19 @@ class HostilePeerBinary : public ::testing::Test {
   ASSERT_GE(nofile.rlim_max, 1300u) << "this test holds 1,100 sockets open";
   nofile.rlim_cur = nofile.rlim_max;
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &nofile), 0);
-  auto pod = nlohmann::json::parse(std::ifstream(config_));
+  auto pod = nlohmann::json::parse(std::ifstream(work_.config));
   for (auto& sink : pod["trace_session"]["sinks"]) sink["ignore_setup_error"] = false;
-  std::ofstream(config_) << pod.dump();
+  std::ofstream(work_.config) << pod.dump();
   }
 
   // A real sandbox reads /etc/shadow: it must start (runsc reached the
   // socket) and its alert must arrive.
   void expect_a_monitored_sandbox() {
-    const std::string root = dir_ + "/runsc-root";
+    const std::string root = work_.dir + "/runsc-root";
     std::filesystem::create_directories(root);
     CommandOptions run;
     run.timeout = 120s;
-    auto box = run_command({testing::kRunscPath, "--root=" + root, "--network=none", "--pod-init-config=" + config_,
+    auto box = run_command({testing::kRunscPath, "--root=" + root, "--network=none", "--pod-init-config=" + work_.config,
                             "do", "--quiet", "/bin/sh", "-c", "cat /etc/shadow > /dev/null"},
                            run);
     ASSERT_TRUE(box.ok()) << box.status().to_string();
@@ -130,14 +121,14 @@ class HostilePeerBinary : public ::testing::Test {
   }
 
   void start(std::vector<std::string> extra) {
-    std::vector<std::string> args = {KESTREL_BINARY, "-r", rules_, "-o", "json_output=true", "-o", "engine.kind=gvisor",
-                                     "-o", "engine.gvisor.config=" + config_, "-M", "300"};
+    std::vector<std::string> args = {KESTREL_BINARY, "-r", work_.rules, "-o", "json_output=true", "-o", "engine.kind=gvisor",
+                                     "-o", "engine.gvisor.config=" + work_.config, "-M", "300"};
     args.insert(args.end(), extra.begin(), extra.end());
     c_.start(args);
     ASSERT_TRUE(c_.wait_for_stderr("kestrel: capturing", 60s)) << c_.err;
   }
 
-  std::string dir_, socket_, config_, rules_;
+  testing::PodInitWorkdir work_;
   Collector c_;
   std::vector<int> fds_;
 };
@@ -145,7 +136,7 @@ class HostilePeerBinary : public ::testing::Test {
 TEST_F(HostilePeerBinary, AForgedDropCountRaisesNoAlarmAndDoesNotStopKestrel) {
   start({"-o", "syscall_event_drops.actions=[log, alert, exit]", "-o", "syscall_event_drops.threshold=0.1", "-o",
          "metrics.enabled=true", "-o", "metrics.interval=1s"});
-  int fd = connect_to(socket_);
+  int fd = connect_to(work_.socket);
   ASSERT_GE(fd, 0);
   fds_.push_back(fd);
   auto hs = encode_handshake(1);
@@ -199,7 +190,7 @@ TEST_F(HostilePeerBinary, IdleConnectionsDoNotKeepARealSandboxOut) {
   start({});
 
   for (int i = 0; i < 1100; ++i) {
-    int fd = connect_to(socket_);
+    int fd = connect_to(work_.socket);
     ASSERT_GE(fd, 0) << "connection " << i << ": " << std::strerror(errno);
     fds_.push_back(fd);
   }
@@ -228,7 +219,7 @@ TEST_F(HostilePeerBinary, TheHandshakeTimeoutFreesSlotsAnIdleFloodTook) {
          "metrics.enabled=true", "-o", "metrics.interval=1s"});
 
   for (int i = 0; i < 1100; ++i) {
-    int fd = connect_to(socket_);
+    int fd = connect_to(work_.socket);
     ASSERT_GE(fd, 0) << "connection " << i << ": " << std::strerror(errno);
     fds_.push_back(fd);
   }
