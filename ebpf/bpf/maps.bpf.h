@@ -6,7 +6,8 @@
  * the inner ring buffers (so their size is a runtime option) before it
  * attaches anything. Records are submitted with BPF_RB_NO_WAKEUP: a wakeup
  * per event cost ~1.5 us on this machine (ARCHITECTURE.md), so the reader
- * polls the buffers every ~1 ms instead of sleeping on them.
+ * polls them instead of sleeping on them: it reads on while they hold
+ * records and sleeps 10 ms when they are empty (ebpf_source.h).
  */
 #ifndef KESTREL_EBPF_MAPS_BPF_H
 #define KESTREL_EBPF_MAPS_BPF_H
