@@ -12,7 +12,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "ebpf/filter_maps.h"
+#include "sources/kernel_filter_maps.h"
 #include "ebpf/host_checks.h"
 
 #pragma GCC diagnostic push
@@ -329,7 +329,7 @@ Status Probe::set_filters(const KernelFilterSet& filters) {
     if (filters.empty()) return ok_status();
     return Status(StatusCode::kUnavailable, "the probe was loaded without its kernel filter");
   }
-  auto maps = ebpf::encode_filter_maps(filters);
+  auto maps = encode_filter_maps(filters);
   if (!maps.ok()) return maps.status();
   const int types_fd = bpf_map__fd(skel_->maps.kb_filters);
   const int paths_fd = bpf_map__fd(skel_->maps.kb_filter_paths);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "ebpf/filter_maps.h"
+#include "sources/kernel_filter_maps.h"
 
 namespace kestrel::kmod {
 namespace {
@@ -23,7 +23,7 @@ bool path_less(const kestrel_kmod_filter_path& a, const kestrel_kmod_filter_path
 }  // namespace
 
 Result<std::vector<uint8_t>> encode_filter_blob(const KernelFilterSet& filters) {
-  auto maps = ebpf::encode_filter_maps(filters);
+  auto maps = encode_filter_maps(filters);
   if (!maps.ok()) return maps.status();
   if (maps->paths.size() > KESTREL_KMOD_FILTER_MAX_PATHS)
     return Status(StatusCode::kInvalidArgument, "kernel filter: " + std::to_string(maps->paths.size()) +

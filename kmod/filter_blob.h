@@ -2,7 +2,7 @@
 // (sources/kernel_filter.h) as the kernel module takes them
 // (KESTREL_IOC_SET_FILTER, module/kestrel_kmod_filter_abi.h).
 //
-// Built from the eBPF probe's encoding (ebpf/filter_maps.h), so probe and
+// Built from the eBPF probe's encoding (sources/kernel_filter_maps.h), so probe and
 // module get the same kb_filter per type and the same atoms with the same
 // bits; only the container differs (an LPM trie there, a sorted table
 // here). Pure: no ioctl, so tests check the blob without the module.

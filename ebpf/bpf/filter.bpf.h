@@ -2,7 +2,7 @@
  * filter.bpf.h — the in-kernel event filter (issue #19): drops, before the
  * record is copied into a ring buffer, an event that no loaded rule can
  * match and no state table needs. The engine derives the predicates
- * (engine/eval/kernel_filter.h), the loader fills the maps (filter_abi.h);
+ * (engine/eval/kernel_filter.h), the loader fills the maps (sources/abi/kernel_filter_abi.h);
  * this checks a finished record in the scratch against them.
  *
  * Conservative by construction: whatever cannot be judged here goes up —
@@ -20,7 +20,7 @@
 #ifndef KESTREL_EBPF_FILTER_BPF_H
 #define KESTREL_EBPF_FILTER_BPF_H
 
-#include "ebpf/bpf/filter_abi.h"
+#include "sources/abi/kernel_filter_abi.h"
 
 /* Offset of param `idx` of the record in `buf` and its length; false when
  * the record has no such param or it is beyond what the filter reads.

@@ -2,13 +2,13 @@
  * kestrel_kmod_filter_abi.h — the in-kernel event filter as the collector
  * hands it to the kernel module (KESTREL_IOC_SET_FILTER, kestrel_kmod_abi.h).
  *
- * The filter is the eBPF probe's (ebpf/bpf/filter_abi.h, semantics in
+ * The filter is the eBPF probe's (sources/abi/kernel_filter_abi.h, semantics in
  * sources/kernel_filter.h): per event type a struct kb_filter, and the path
  * atoms as (type, anchor, bytes) with the alternatives whose atoms are
  * prefixes of those bytes (shorter atoms ORed into longer ones, so the
  * longest match alone answers). The module keeps the atoms in a sorted
  * table where the probe has an LPM trie; both are filled from one encoding
- * (ebpf/filter_maps.h).
+ * (sources/kernel_filter_maps.h).
  *
  * The blob, little-endian as the host:
  *   struct kestrel_kmod_filter_hdr
@@ -23,7 +23,7 @@
 #ifndef KESTREL_KMOD_FILTER_ABI_H
 #define KESTREL_KMOD_FILTER_ABI_H
 
-#include "ebpf/bpf/filter_abi.h"
+#include "sources/abi/kernel_filter_abi.h"
 
 #define KESTREL_KMOD_FILTER_MAGIC 0x4b464c54u /* "TLFK" in memory */
 #define KESTREL_KMOD_FILTER_VERSION 1

@@ -1,10 +1,10 @@
-#include "ebpf/filter_maps.h"
+#include "sources/kernel_filter_maps.h"
 
 #include <cstring>
 #include <map>
 #include <string>
 
-namespace kestrel::ebpf {
+namespace kestrel {
 namespace {
 
 static_assert(sizeof(kb_filter_key) == 4 + 2 + 1 + KB_FILTER_PATH_BYTES, "kb_filter_key must have no padding");
@@ -82,4 +82,4 @@ Result<FilterMaps> encode_filter_maps(const KernelFilterSet& filters) {
   return out;
 }
 
-}  // namespace kestrel::ebpf
+}  // namespace kestrel

@@ -1,5 +1,5 @@
 /*
- * filter_abi.h — the in-kernel event filter's maps, as the probe and its
+ * kernel_filter_abi.h — the in-kernel event filter's maps, as the probe and its
  * loader both lay them out (semantics: sources/kernel_filter.h).
  *
  * Plain C, no includes: __u8/__u16/__u32/__u64 come from vmlinux.h on the

@@ -1,6 +1,6 @@
-// filter_maps.h — the kernel filters of a capture request
+// kernel_filter_maps.h — the kernel filters of a capture request
 // (sources/kernel_filter.h) as the probe's maps hold them
-// (bpf/filter_abi.h): one kb_filter per filtered type, and the LPM trie
+// (sources/abi/kernel_filter_abi.h): one kb_filter per filtered type, and the LPM trie
 // entries of their path atoms, each valued with the alternatives whose
 // atoms are prefixes of it (so the longest match alone answers).
 //
@@ -17,10 +17,10 @@
 #include "sources/kernel_filter.h"
 
 extern "C" {
-#include "ebpf/bpf/filter_abi.h"
+#include "sources/abi/kernel_filter_abi.h"
 }
 
-namespace kestrel::ebpf {
+namespace kestrel {
 
 struct FilterMaps {
   std::vector<std::pair<uint32_t, kb_filter>> filters;      // by event type
@@ -31,4 +31,4 @@ struct FilterMaps {
 // more alternatives than bits); the caller then filters nothing.
 Result<FilterMaps> encode_filter_maps(const KernelFilterSet& filters);
 
-}  // namespace kestrel::ebpf
+}  // namespace kestrel
