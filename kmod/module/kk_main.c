@@ -255,7 +255,7 @@ static int __init kk_init(void)
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_ring_hdr) > KESTREL_KMOD_RING_HDR_BYTES);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_req) != 16);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_hdr) != 16);
-	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_type) != 88);
+	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_type) != 96);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_filter_path) != 264);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_info) != 40);
 	BUILD_BUG_ON(sizeof(struct kestrel_kmod_start) != 48 + 4 * KESTREL_KMOD_MAX_SYSCALLS);
