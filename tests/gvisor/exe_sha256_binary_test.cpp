@@ -123,7 +123,7 @@ class ExeSha256Binary : public ::testing::Test {
     return false;
   }
 
-  testing::PodInitWorkdir work_;
+  kestrel::testing::PodInitWorkdir work_;
   Collector c_;
   int fd_ = -1;
 };

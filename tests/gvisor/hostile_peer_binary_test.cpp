@@ -128,7 +128,7 @@ class HostilePeerBinary : public ::testing::Test {
     ASSERT_TRUE(c_.wait_for_stderr("kestrel: capturing", 60s)) << c_.err;
   }
 
-  testing::PodInitWorkdir work_;
+  kestrel::testing::PodInitWorkdir work_;
   Collector c_;
   std::vector<int> fds_;
 };
