@@ -113,13 +113,6 @@ static __always_inline void kb_defer_count(u32 counter)
 		*n += 1;
 }
 
-static __always_inline void kb_count_filtered(u32 type)
-{
-	u64 *n = bpf_map_lookup_elem(&kb_filtered, &type);
-	if (n)
-		*n += 1;
-}
-
 /* Events that send all of the process's kept opens before they go up. */
 static __always_inline bool kb_defer_flushes_all(u32 type)
 {

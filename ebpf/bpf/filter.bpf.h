@@ -87,6 +87,15 @@ struct {
 	__type(value, u64);
 } kb_filtered SEC(".maps");
 
+/* One more event of `type` dropped in the kernel (filtered, or a deferred
+ * open dropped with its close). */
+static __always_inline void kb_count_filtered(u32 type)
+{
+	u64 *n = bpf_map_lookup_elem(&kb_filtered, &type);
+	if (n)
+		*n += 1;
+}
+
 /* Set by the loader when the capture request carries filters. */
 const volatile __u32 kb_filter_enabled = 0;
 
@@ -261,9 +270,7 @@ static __noinline u32 kb_filter_verdict(const u8 *buf, u32 mask)
 	}
 	if (keep)
 		return (keep & ~f->defer_ok) ? KB_FILTER_KEEP : KB_FILTER_DEFER;
-	u64 *n = bpf_map_lookup_elem(&kb_filtered, &type);
-	if (n)
-		*n += 1;
+	kb_count_filtered(type);
 	return KB_FILTER_DROP;
 }
 
