@@ -43,6 +43,18 @@ size_t default_engine_workers() {
   return std::clamp<size_t>(cores == 0 ? 1 : cores, 1, kMaxEngineWorkers);
 }
 
+bool EngineWorkers::shares_state(const Event& ev) {
+  if (ev.enter) return false;
+  switch (ev.view.type()) {
+    case KE_CLONE: case KE_CLONE3: case KE_FORK: case KE_VFORK: case KE_PROCEXIT: case KE_CONTAINER:
+    case KE_EXECVE: case KE_EXECVEAT: case KE_SETSID:
+    case KE_SETUID: case KE_SETGID: case KE_SETREUID: case KE_SETREGID: case KE_SETRESUID: case KE_SETRESGID:
+      return true;
+    default:  // the fd events and chdir/fchdir/chroot: the process's own
+      return false;
+  }
+}
+
 EngineWorkers::EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0,
                              ProcessResolver resolver)
     : table0_(table0) {
@@ -51,7 +63,8 @@ EngineWorkers::EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, Thr
     auto w = std::make_unique<Worker>();
     w->index = i + 1;
     w->table = std::make_unique<ThreadTable>(table0_.config());
-    w->table->set_budget(&table0_.budget());
+    w->budget.share_into(&table0_.budget());
+    w->table->set_budget(&w->budget);
     w->updater = std::make_unique<StateUpdater>(*w->table);
     w->updater->set_resolver(resolver);
     w->rules = engines[i];
@@ -88,7 +101,7 @@ size_t EngineWorkers::least_behind() const {
   return best;
 }
 
-size_t EngineWorkers::owner_of(const Event& ev) {
+size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   const uint64_t key = process_key(ev);
   const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter &&
                             (ev.view.tgid() == 0 || ev.view.tgid() == ev.view.tid());
@@ -96,6 +109,7 @@ size_t EngineWorkers::owner_of(const Event& ev) {
   if (it == owners_.end()) {
     const size_t own = least_behind();
     if (!leader_exits) owners_.emplace(key, static_cast<uint8_t>(own));
+    assigned = true;
     return own;
   }
   const size_t own = it->second;
@@ -104,22 +118,49 @@ size_t EngineWorkers::owner_of(const Event& ev) {
 }
 
 size_t EngineWorkers::route(const Event& ev, uint64_t number) {
-  const size_t own = owner_of(ev);
-  const bool everywhere = applies_everywhere(ev);
-  if (own == 0 && !everywhere) return own;
-  bool full = false;
+  bool assigned = false;
+  const size_t own = owner_of(ev, assigned);
+  const bool shared = shares_state(ev);
+  if (own == 0 && !shared) return own;
   const auto bytes = ev.view.bytes();
   for (auto& w : workers_) {
-    if (w->index != own && !everywhere) continue;
-    Chunk& c = w->pending;
+    const bool owner = w->index == own;
+    if (!owner && !shared) continue;
+    Chunk& c = w->pending;  // push() gives it a new chunk
+    if (!c.items.empty() && (c.bytes.size() + bytes.size() > kChunkBytes || c.items.size() >= kChunkEvents)) push(*w);
     if (c.items.empty()) w->pending_since = std::chrono::steady_clock::now();
     c.items.push_back(Item{static_cast<uint32_t>(c.bytes.size()), static_cast<uint32_t>(bytes.size()), ev.domain,
-                           ev.source_id, ev.enter, w->index == own, number});
+                           ev.source_id, ev.enter, owner, -1, number});
     c.bytes.insert(c.bytes.end(), bytes.begin(), bytes.end());
-    full = full || c.bytes.size() >= kChunkBytes || c.items.size() >= kChunkEvents;
+    if (owner && assigned) {
+      // The rules of a close or procexit see the state before the event
+      // (update_and_evaluate), so its state is taken now, before worker 0
+      // applies it; any other event's once worker 0 has (routed()).
+      const uint16_t type = ev.view.type();
+      if (type == KE_CLOSE || type == KE_PROCEXIT) {
+        attach_state(*w, c.items.size() - 1, ev);
+      } else {
+        state_due_ = w.get();
+        state_due_item_ = c.items.size() - 1;
+      }
+    }
   }
-  if (full) flush();
   return own;
+}
+
+void EngineWorkers::routed(const Event& ev) {
+  if (state_due_ == nullptr) return;
+  attach_state(*state_due_, state_due_item_, ev);  // nothing pushed it since route()
+  state_due_ = nullptr;
+}
+
+void EngineWorkers::attach_state(Worker& w, size_t item, const Event& ev) {
+  const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
+  std::vector<ThreadInfo> threads = table0_.process_snapshot(ev.domain, pid);
+  if (threads.empty()) return;  // unknown to worker 0: the replica's is all there is
+  Chunk& c = w.pending;
+  c.items[item].state = static_cast<int32_t>(c.states.size());
+  c.states.push_back(ProcessState{pid, std::move(threads)});
 }
 
 void EngineWorkers::flush() {
@@ -181,18 +222,28 @@ void EngineWorkers::run(Worker& w) {
     w.done.store(w.done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     chunk.bytes.clear();
     chunk.items.clear();
+    chunk.states.clear();
     if (w.spare.size() < kMaxQueuedChunks) w.spare.push_back(std::move(chunk));
     w.cv.notify_all();  // drain()
   }
 }
 
-void EngineWorkers::handle(Worker& w, const Chunk& chunk, std::vector<engine::Alert>& alerts) {
+void EngineWorkers::handle(Worker& w, Chunk& chunk, std::vector<engine::Alert>& alerts) {
   for (const Item& item : chunk.items) {
     auto view = EventView::parse(std::span(chunk.bytes).subspan(item.offset, item.len));
     if (!view.ok()) continue;  // parsed once already by its source: cannot fail
     const Event ev{*view, item.domain, item.source_id, item.enter};
-    if (item.evaluate) update_and_evaluate(ev, *w.updater, *w.table, *w.rules, alerts, item.number, [] {});
-    else w.updater->apply(ev);
+    if (!item.evaluate) {
+      w.updater->apply(ev);
+      continue;
+    }
+    // A process new to this worker: worker 0's state of it, as of where
+    // the rules read it (route()).
+    update_and_evaluate(ev, *w.updater, *w.table, *w.rules, alerts, item.number, [&] {
+      if (item.state < 0) return;
+      ProcessState& s = chunk.states[static_cast<size_t>(item.state)];
+      w.table->replace_process(item.domain, s.pid, std::move(s.threads));
+    });
   }
 }
 

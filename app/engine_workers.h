@@ -13,38 +13,41 @@
 // at its leader's procexit; a new process goes to the thread worker with
 // the fewest chunks handed to it and not yet handled, if that worker keeps
 // up (at most the one chunk it is handling: kKeepUpChunks), else to worker
-// 0. Worker 0 also reads, routes and passes
-// every event on, and it applies every state change like the others, so
-// an even split (a hash of the pid, the first design) left it the
-// bottleneck with worker 1 idle a quarter of the time (perf, a 2-worker
-// replay of a 60 s live capture); with the backlog deciding, the thread
-// workers take what they can keep up with and worker 0 the rest. Which
-// worker evaluates a process changes no alert: every worker holds the same
-// state (below). A process whose leader exits before its other threads
-// may move for those threads' last events.
+// 0. Worker 0 also reads, routes and passes every event on, and it applies
+// every state change (below), so an even split (a hash of the pid, the
+// first design) left it the bottleneck with worker 1 idle a quarter of the
+// time (perf, a 2-worker replay of a 60 s live capture); with the backlog
+// deciding, the thread workers take what they can keep up with and worker
+// 0 the rest. Which worker evaluates a process changes no alert: its owner
+// holds the state one table would (below). A process whose leader exits
+// before its other threads may move for those threads' last events.
 //
-// State: every worker applies every event that changes the state tables
-// (StateUpdater::changes_state: process lifecycle and identity, and the fd
-// events), whoever owns it, so each replica holds what one table would:
-// parent chains, users, containers, and a fork's inherited fds, which the
-// child's owner needs whoever owned the parent. Only the owner evaluates an
-// event and only the owner sees the events that change no state (reads,
-// writes...). Measured on a long live capture (bench/engine_workers.sh),
-// the state updates are a small part of the engine's work next to
-// evaluation, so applying them N times costs less than any hand-over
-// between workers: a first design kept each process's fds on its owner
-// only and handed a fork's fds to the child's owner, and the child's owner
-// then waited for the parent's at every fork (~180 us each, the workers'
-// lag behind one another), which ate the gain.
+// State: worker 0, the pipeline's table, applies every event that changes
+// the state tables (StateUpdater::changes_state), whoever owns it, so it
+// holds what one table would. A thread worker's replica applies the events
+// every worker reads the result of (shares_state: process lifecycle and
+// identity, so parent chains, users and containers are everywhere), and
+// every event of the processes it owns; a process's fds and directories
+// are read only by its owner's rules, so another worker's replica never
+// applies their changes. When a process is given to a thread worker (its
+// first event, a fork's child included), worker 0 sends that worker the
+// process as its own table has it at that event (process_snapshot), and
+// the worker takes it before its rules see the event: a fork's inherited
+// fds come from worker 0's table, in stream order, so no worker waits for
+// another. (Applying every fd event in every replica cost each thread
+// worker as much as a third of its time on a 2-worker replay of a live
+// capture; a first design that kept fds on owners only and had the child's
+// owner wait for the parent's at every fork lost ~180 us per fork.)
+// Measured on a long live capture (bench/engine_workers.sh).
 //
 // Differences from one table, all at the bounds: each replica marks a
-// thread used only for the events it sees (the state events, and all the
-// events of its own processes), and a thread first seen through an event
-// that changes no state is only created in its owner's replica until a
-// state event of it; so at state.max_threads or engine.memory_limit_mb,
-// replicas may evict different threads. The replicas account in one
-// MemoryBudget (set_shared: atomic adds): the limit bounds what all of them
-// hold together, which is N copies of the tables.
+// thread used only for the events it sees, and a thread first seen through
+// an event that changes no state is only created in its owner's replica
+// until a state event of it; so at state.max_threads or
+// engine.memory_limit_mb, replicas may evict different threads. Each
+// replica accounts in its own share of worker 0's budget
+// (MemoryBudget::share_into): the limit bounds what all of them hold
+// together.
 //
 // Alerts: worker 0's go to the outputs as it raises them; the others' are
 // collected in each worker's order (collect()), so one process's alerts are
@@ -102,8 +105,11 @@ inline constexpr size_t kMaxEngineWorkers = 8;
 
 class EngineWorkers {
  public:
-  // Whether every worker applies the event (header comment).
-  static bool applies_everywhere(const Event& ev) { return !ev.enter && StateUpdater::changes_state(ev.view.type()); }
+  // Whether worker 0 applies the event whoever owns it (header comment).
+  static bool changes_state(const Event& ev) { return !ev.enter && StateUpdater::changes_state(ev.view.type()); }
+  // Whether every worker applies it: a change others read (lifecycle,
+  // identity), not one of the process's own fds or directories.
+  static bool shares_state(const Event& ev);
 
   // `engines`: one for each of workers 1..N-1 (N = engines.size() + 1),
   // outliving this or replaced by replace_rules(). `table0`: worker 0's
@@ -122,8 +128,12 @@ class EngineWorkers {
 
   // The pipeline's thread, for event number `number` before it handles
   // its own part: queues it for the other workers that take it (its owner,
-  // and every one when it changes state). Returns the owner.
+  // and every one when shares_state). Returns the owner.
   size_t route(const Event& ev, uint64_t number);
+  // The pipeline's thread, once worker 0 has handled the event route()
+  // was given: sends the process's state to the thread worker the event
+  // gave it to, if it did.
+  void routed(const Event& ev);
   // Hands the queued events to the workers.
   void flush();
   // At the end of a batch: hands a worker its queued events when they are
@@ -156,15 +166,22 @@ class EngineWorkers {
     uint16_t source_id = 0;
     bool enter = false;
     bool evaluate = false;  // owned here; else only its state change
+    int32_t state = -1;     // the process's state to take first: Chunk::states[state]
     uint64_t number = 0;
+  };
+  struct ProcessState {
+    int64_t pid = 0;
+    std::vector<ThreadInfo> threads;  // ThreadTable::process_snapshot
   };
   struct Chunk {
     std::vector<uint8_t> bytes;
     std::vector<Item> items;
+    std::vector<ProcessState> states;
   };
   struct Worker {
     // Pipeline thread only.
     size_t index = 0;
+    MemoryBudget budget;  // the replica's share of worker 0's (outlives it)
     std::unique_ptr<ThreadTable> table;
     std::unique_ptr<StateUpdater> updater;
     engine::eval::RuleEngine* rules = nullptr;
@@ -188,17 +205,24 @@ class EngineWorkers {
   };
 
   // The worker that evaluates `ev` (its process's owner, assigned at the
-  // process's first event).
-  size_t owner_of(const Event& ev);
+  // process's first event: then `assigned`).
+  size_t owner_of(const Event& ev, bool& assigned);
   size_t least_behind() const;
   void run(Worker& w);
-  static void handle(Worker& w, const Chunk& chunk, std::vector<engine::Alert>& alerts);
+  static void handle(Worker& w, Chunk& chunk, std::vector<engine::Alert>& alerts);
   void push(Worker& w);
+  // Attaches worker 0's state of the event's process to item `item` of
+  // w's pending chunk.
+  void attach_state(Worker& w, size_t item, const Event& ev);
 
   ThreadTable& table0_;
   std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
   // (domain, tgid) -> the worker that evaluates its events.
   std::unordered_map<uint64_t, uint8_t> owners_;
+  // Set by route(), taken by routed(): the item that gets its process's
+  // state once worker 0 has applied its event.
+  Worker* state_due_ = nullptr;
+  size_t state_due_item_ = 0;
   bool started_ = false;
 };
 

@@ -194,8 +194,9 @@ void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts
   if (type != KE_PLUGINEVENT && !(type == KE_ASYNCEVENT && async_target(ev) != 0)) {
     if (workers_->route(ev, summary.events) == 0)
       update_and_evaluate(ev, updater_, table_, *rules_, alerts, summary.events, [] {});
-    else if (EngineWorkers::applies_everywhere(ev))
+    else if (EngineWorkers::changes_state(ev))
       updater_.apply(ev);
+    workers_->routed(ev);
   }
   pass_on(ev, alerts, summary);
   submit(ev.domain, alerts, summary);

@@ -2,7 +2,7 @@
 // rule evaluation, app/pipeline.h) with N engine workers against 1, on the
 // events of a capture (a long live one: record it with `kestrel -A -w`).
 //
-//   engine_workers_bench CAPTURE WORKERS [--passes=K] [--once] RULES.yaml...
+//   engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] RULES.yaml...
 //
 // The capture's events of the types the rules and the state tables take
 // (what a live source would be asked for) are read into memory once; each
@@ -14,9 +14,12 @@
 // host's noise swamps: the passes make a run long enough to measure; a
 // later pass sees the processes of the first again (their clones, execs and
 // exits replayed), as a host whose workload repeats would. Alerts go to a
-// dispatcher with no sink. Runs alternate 1, N, 1, N, 1, N; each setting's
-// best and median of three are reported (other work on a shared host only
-// slows a run down), with the ratios, all in this one invocation. --once
+// dispatcher with no sink. Runs alternate 1, N, 1, N... for R rounds
+// (default 3); each setting's best and median are reported (other work on
+// a shared host only slows a run down), with the ratios and the median of
+// each round's own ratio, all in this one invocation. On this VM memory
+// latency drifts by up to 3x within minutes (a random-access loop took
+// 0.5-1.7 s), so a short run and many rounds sample it evenly. --once
 // runs WORKERS once and nothing else (to profile one setting).
 #include <algorithm>
 #include <chrono>
@@ -144,17 +147,19 @@ double median_of(std::vector<double> v) {
 
 int bench(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: engine_workers_bench CAPTURE WORKERS [--passes=K] [--once] RULES.yaml...\n");
+    std::fprintf(stderr, "usage: engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] RULES.yaml...\n");
     return 2;
   }
   const std::string capture_path = argv[1];
   const size_t workers = std::stoul(argv[2]);
   size_t passes = 1;
+  int rounds = 3;
   int first_rules = 3;
   bool once = false;
   for (; first_rules < argc && std::string_view(argv[first_rules]).starts_with("--"); ++first_rules) {
     const std::string_view opt = argv[first_rules];
     if (opt.starts_with("--passes=")) passes = std::max<size_t>(1, std::stoul(std::string(opt.substr(9))));
+    else if (opt.starts_with("--rounds=")) rounds = std::max(1, std::stoi(std::string(opt.substr(9))));
     else if (opt == "--once") once = true;
     else {
       std::fprintf(stderr, "engine_workers_bench: unknown option %s\n", argv[first_rules]);
@@ -193,10 +198,9 @@ int bench(int argc, char** argv) {
                 static_cast<double>(r->events) / r->seconds, static_cast<unsigned long>(r->alerts));
     return 0;
   }
-  constexpr int kRounds = 3;
   std::vector<double> seconds[2];
   uint64_t events[2] = {0, 0}, alerts[2] = {0, 0};
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     for (int k = 0; k < 2; ++k) {
       const size_t n = k == 0 ? 1 : workers;
       auto r = run_once(rules, *capture, passes, n);
@@ -225,6 +229,9 @@ int bench(int argc, char** argv) {
   std::printf("best: 1 worker %.0f events/s, %zu workers %.0f events/s; ratio %.2fx\n",
               static_cast<double>(events[0]) / best1, workers, static_cast<double>(events[1]) / bestn, best1 / bestn);
   std::printf("median: 1 worker %.3f s, %zu workers %.3f s; ratio %.2fx\n", med1, workers, medn, med1 / medn);
+  std::vector<double> round_ratios;
+  for (size_t i = 0; i < seconds[0].size(); ++i) round_ratios.push_back(seconds[0][i] / seconds[1][i]);
+  std::printf("median of the rounds' own ratios: %.2fx (%zu rounds)\n", median_of(round_ratios), round_ratios.size());
   return 0;
 }
 

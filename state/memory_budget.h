@@ -27,8 +27,13 @@
 // Threading: one writer (the engine thread), readers anywhere (metrics):
 // the counters are relaxed atomics written with plain load+store, so the
 // writer pays no locked instruction. A budget set_shared() is written by
-// several threads (the engine workers' replicas, app/engine_workers.h):
-// then every write is an atomic add.
+// several threads (the engine workers, app/engine_workers.h): then every
+// write is an atomic add. Each worker's replica accounts in its own budget
+// that share_into() the shared one: it passes its bytes on in lumps of
+// kShareLumpBytes, because two cores adding to one cache line at every fd
+// open and close cost more than the rules they evaluated (perf, a 2-worker
+// replay); the limit is the shared budget's, and over() counts the bytes
+// not yet passed on, so the total is never misjudged.
 #pragma once
 
 #include <array>
@@ -69,22 +74,33 @@ class MemoryBudget {
   // One process's fds may hold limit / this.
   static constexpr uint64_t kProcessFdShareDivisor = 4;
 
+  // What a share holds back from its shared budget, either way, at most.
+  static constexpr int64_t kShareLumpBytes = 64 * 1024;
+
   explicit MemoryBudget(uint64_t limit_bytes = 0) : limit_(limit_bytes) {}
   MemoryBudget(const MemoryBudget&) = delete;
   MemoryBudget& operator=(const MemoryBudget&) = delete;
+  // A share takes back from its shared budget what it passed on.
+  ~MemoryBudget() { leave_shared(); }
 
-  uint64_t limit() const { return limit_; }
+  uint64_t limit() const { return shared_into_ != nullptr ? shared_into_->limit() : limit_; }
   // Several writers from now on (before they start): atomic adds.
   void set_shared(bool shared) { shared_ = shared; }
   void set_limit(uint64_t limit_bytes) { limit_ = limit_bytes; }
+  // From now on this budget (empty, one writer) is a share of `shared`
+  // (set_shared, outliving this): see the header comment.
+  void share_into(MemoryBudget* shared) { shared_into_ = shared; }
 
-  void add(MemoryTable t, uint64_t bytes) { bump(bytes_[index(t)], static_cast<int64_t>(bytes)); }
-  void sub(MemoryTable t, uint64_t bytes) { bump(bytes_[index(t)], -static_cast<int64_t>(bytes)); }
+  void add(MemoryTable t, uint64_t bytes) { account(t, static_cast<int64_t>(bytes)); }
+  void sub(MemoryTable t, uint64_t bytes) { account(t, -static_cast<int64_t>(bytes)); }
   // An entry changed size in place (old -> now).
   void resize(MemoryTable t, uint64_t old_bytes, uint64_t new_bytes) {
-    bump(bytes_[index(t)], static_cast<int64_t>(new_bytes) - static_cast<int64_t>(old_bytes));
+    account(t, static_cast<int64_t>(new_bytes) - static_cast<int64_t>(old_bytes));
   }
-  void count_eviction(MemoryTable t, uint64_t n = 1) { bump(evictions_[index(t)], static_cast<int64_t>(n)); }
+  void count_eviction(MemoryTable t, uint64_t n = 1) {
+    if (shared_into_ != nullptr) shared_into_->count_eviction(t, n);
+    bump(evictions_[index(t)], static_cast<int64_t>(n));
+  }
 
   uint64_t bytes(MemoryTable t) const { return static_cast<uint64_t>(bytes_[index(t)].load(std::memory_order_relaxed)); }
   uint64_t total() const {
@@ -92,8 +108,14 @@ class MemoryBudget {
     for (const auto& b : bytes_) sum += b.load(std::memory_order_relaxed);
     return static_cast<uint64_t>(sum);
   }
-  // Over the limit (never with no limit).
-  bool over() const { return limit_ != 0 && total() > limit_; }
+  // Over the limit (never with no limit); a share: the shared budget with
+  // what this one has not passed on yet.
+  bool over() const {
+    if (shared_into_ != nullptr)
+      return shared_into_->limit_ != 0 && static_cast<int64_t>(shared_into_->total()) + held_back() >
+                                              static_cast<int64_t>(shared_into_->limit_);
+    return limit_ != 0 && total() > limit_;
+  }
   // A cache table holds more than its share (never with no limit).
   bool over_share(MemoryTable t) const { return limit_ != 0 && bytes(t) > limit_ / kCacheShareDivisor; }
 
@@ -110,6 +132,27 @@ class MemoryBudget {
 
  private:
   static size_t index(MemoryTable t) { return static_cast<size_t>(t); }
+  void account(MemoryTable t, int64_t d) {
+    bump(bytes_[index(t)], d);
+    if (shared_into_ == nullptr) return;
+    held_[index(t)] += d;
+    if (held_[index(t)] >= kShareLumpBytes || held_[index(t)] <= -kShareLumpBytes) pass_on(index(t));
+  }
+  void pass_on(size_t i) {
+    shared_into_->bump(shared_into_->bytes_[i], held_[i]);
+    held_[i] = 0;
+  }
+  int64_t held_back() const {
+    int64_t sum = 0;
+    for (int64_t h : held_) sum += h;
+    return sum;
+  }
+  void leave_shared() {
+    if (shared_into_ == nullptr) return;
+    for (size_t i = 0; i < kMemoryTableCount; ++i)
+      shared_into_->bump(shared_into_->bytes_[i], held_[i] - bytes_[i].load(std::memory_order_relaxed));
+    shared_into_ = nullptr;
+  }
   // Single writer: a plain read-modify-write on a relaxed atomic.
   void bump(std::atomic<int64_t>& v, int64_t d) {
     if (shared_) v.fetch_add(d, std::memory_order_relaxed);
@@ -118,6 +161,8 @@ class MemoryBudget {
 
   uint64_t limit_;
   bool shared_ = false;
+  MemoryBudget* shared_into_ = nullptr;        // share_into()
+  std::array<int64_t, kMemoryTableCount> held_{};  // a share's bytes not passed on
   std::array<std::atomic<int64_t>, kMemoryTableCount> bytes_{};
   std::array<std::atomic<int64_t>, kMemoryTableCount> evictions_{};
 };

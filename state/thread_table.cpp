@@ -387,6 +387,26 @@ std::vector<ThreadInfo> ThreadTable::snapshot() const {
   return out;
 }
 
+std::vector<ThreadInfo> ThreadTable::process_snapshot(DomainId domain, int64_t pid) const {
+  std::vector<ThreadInfo> out;
+  auto it = processes_.find({domain, pid});
+  if (it == processes_.end()) return out;
+  for (int64_t tid : it->second.tids) {
+    const ThreadEntry* e = threads_.find({domain, tid});
+    if (e == nullptr || e->exited) continue;
+    out.push_back(e->info);
+    if (tid == pid) std::swap(out.front(), out.back());
+  }
+  if (!out.empty())
+    it->second.fds.for_each_oldest_first([&](int64_t, const FdEntry& f) { out.front().fds.push_back(f.info); });
+  return out;
+}
+
+void ThreadTable::replace_process(DomainId domain, int64_t pid, std::vector<ThreadInfo> threads) {
+  clear_fds(domain, pid);
+  for (ThreadInfo& t : threads) put(std::move(t));
+}
+
 ThreadTableStats ThreadTable::stats() const {
   ThreadTableStats s;
   s.threads = threads_.size();

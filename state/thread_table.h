@@ -179,6 +179,15 @@ class ThreadTable final : public ThreadLookup {
   // (or, if the leader is not in the table, on the first of its threads).
   std::vector<ThreadInfo> snapshot() const;
 
+  // One process as snapshot() has it: its threads that have not exited,
+  // leader first, its fds (oldest first) on the first of them; empty if
+  // the process is unknown. (What an engine worker that starts evaluating
+  // a process takes from the pipeline's table, app/engine_workers.h.)
+  std::vector<ThreadInfo> process_snapshot(DomainId domain, int64_t pid) const;
+  // Takes `threads` (from process_snapshot of process `pid`) as that
+  // process's state: each thread's data replaced or added, the fds replaced.
+  void replace_process(DomainId domain, int64_t pid, std::vector<ThreadInfo> threads);
+
   size_t size() const { return threads_.size(); }
   ThreadTableStats stats() const;
   const ThreadTableConfig& config() const { return config_; }
