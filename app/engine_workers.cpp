@@ -24,6 +24,9 @@ constexpr auto kHandOverDelay = std::chrono::milliseconds(1);
 // How long a worker that ran out of work checks for more before it sleeps
 // (a sleeping thread's wake-up is the expensive part of a hand-over).
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+// Deferred logs' bounds (header comment): one process's, and all of them.
+constexpr size_t kDeferredProcessBytes = 256u << 10;
+constexpr size_t kDeferredTotalBytes = 8u << 20;
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,9 +34,23 @@ void cpu_relax() {
 #endif
 }
 
+uint64_t process_key(DomainId domain, int64_t pid) {
+  return (static_cast<uint64_t>(domain) << 32) ^ static_cast<uint64_t>(pid);
+}
+
 uint64_t process_key(const Event& ev) {
-  const int64_t tgid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
-  return (static_cast<uint64_t>(ev.domain) << 32) ^ static_cast<uint64_t>(tgid);
+  return process_key(ev.domain, ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid());
+}
+
+// The params that start a clone-family event's process params, or -1.
+int clone_base(uint16_t type) {
+  switch (type) {
+    case KE_CLONE: return KP_CLONE_exe;
+    case KE_CLONE3: return KP_CLONE3_exe;
+    case KE_FORK: return KP_FORK_exe;
+    case KE_VFORK: return KP_VFORK_exe;
+    default: return -1;
+  }
 }
 
 }  // namespace
@@ -56,8 +73,8 @@ bool EngineWorkers::shares_state(const Event& ev) {
 }
 
 EngineWorkers::EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0,
-                             ProcessResolver resolver)
-    : table0_(table0) {
+                             StateUpdater& updater0, ProcessResolver resolver)
+    : table0_(table0), updater0_(updater0) {
   table0_.budget().set_shared(true);
   for (size_t i = 0; i < engines.size(); ++i) {
     auto w = std::make_unique<Worker>();
@@ -117,9 +134,71 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   return own;
 }
 
+void EngineWorkers::apply_deferred(uint64_t key) {
+  auto it = deferred_.find(key);
+  if (it == deferred_.end()) return;
+  DeferredLog log = std::move(it->second);
+  deferred_.erase(it);
+  deferred_bytes_ -= log.bytes.size();
+  for (const DeferredLog::Entry& e : log.entries) {
+    auto view = EventView::parse(std::span(log.bytes).subspan(e.offset, e.len));
+    if (view.ok()) updater0_.apply(Event{*view, e.domain, e.source_id, false});  // parsed before: cannot fail
+  }
+}
+
+void EngineWorkers::apply_all_deferred() {
+  while (!deferred_.empty()) apply_deferred(deferred_.begin()->first);
+}
+
+void EngineWorkers::settle_before(const Event& ev) {
+  if (deferred_.empty()) return;
+  const uint16_t type = ev.view.type();
+  if (ev.enter || (clone_base(type) < 0 && type != KE_EXECVE && type != KE_EXECVEAT)) return;
+  apply_deferred(process_key(ev));
+  // A child's own clone event copies its parent's fds when the parent's
+  // has not been seen.
+  if (const int base = clone_base(type); base >= 0 && ev.view.param_int(0).value_or(-1) == 0) {
+    const int64_t ptid = ev.view.param_int(static_cast<uint16_t>(base + KP_PROCESS_ptid)).value_or(0);
+    const ThreadInfo* parent = table0_.find(ev.domain, ptid);
+    apply_deferred(process_key(ev.domain, parent != nullptr ? parent->pid : ptid));
+  }
+}
+
+void EngineWorkers::apply_on_worker0(const Event& ev) {
+  if (!changes_state(ev)) return;
+  if (shares_state(ev)) {
+    updater0_.apply(ev);
+    // The process's last thread is gone: nothing will read its log.
+    if (ev.view.type() == KE_PROCEXIT && !deferred_.empty()) {
+      const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
+      if (!table0_.has_process(ev.domain, pid)) {
+        auto it = deferred_.find(process_key(ev));
+        if (it != deferred_.end()) {
+          deferred_bytes_ -= it->second.bytes.size();
+          deferred_.erase(it);
+        }
+      }
+    }
+    return;
+  }
+  const uint64_t key = process_key(ev);
+  DeferredLog& log = deferred_[key];
+  const auto bytes = ev.view.bytes();
+  log.entries.push_back({static_cast<uint32_t>(log.bytes.size()), static_cast<uint32_t>(bytes.size()), ev.domain,
+                         ev.source_id});
+  log.bytes.insert(log.bytes.end(), bytes.begin(), bytes.end());
+  deferred_bytes_ += bytes.size();
+  if (log.bytes.size() > kDeferredProcessBytes) apply_deferred(key);
+  else if (deferred_bytes_ > kDeferredTotalBytes) apply_all_deferred();
+}
+
 size_t EngineWorkers::route(const Event& ev, uint64_t number) {
   bool assigned = false;
   const size_t own = owner_of(ev, assigned);
+  // Worker 0's table as this event needs it: the process's own when
+  // worker 0 evaluates it, its parent's and its own before a fork or exec.
+  if (own == 0 && assigned) apply_deferred(process_key(ev));
+  settle_before(ev);
   const bool shared = shares_state(ev);
   if (own == 0 && !shared) return own;
   const auto bytes = ev.view.bytes();
@@ -156,6 +235,7 @@ void EngineWorkers::routed(const Event& ev) {
 
 void EngineWorkers::attach_state(Worker& w, size_t item, const Event& ev) {
   const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
+  apply_deferred(process_key(ev.domain, pid));
   std::vector<ThreadInfo> threads = table0_.process_snapshot(ev.domain, pid);
   if (threads.empty()) return;  // unknown to worker 0: the replica's is all there is
   Chunk& c = w.pending;

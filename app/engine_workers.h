@@ -23,8 +23,21 @@
 // before its other threads may move for those threads' last events.
 //
 // State: worker 0, the pipeline's table, applies every event that changes
-// the state tables (StateUpdater::changes_state), whoever owns it, so it
-// holds what one table would. A thread worker's replica applies the events
+// the state tables (StateUpdater::changes_state) of its own processes, and
+// of the others those that every worker applies (below). A thread worker's
+// process's own changes (its fds and directories) worker 0 only keeps, as
+// the event bytes, per process (a deferred log): it applies them, in
+// order, only when it needs that process's state: before the process
+// forks or execs (a child inherits its fds; exec closes some), before it
+// hands the process to another worker, and when the process comes back to
+// worker 0. A log is dropped with its process, and one over
+// kDeferredProcessBytes, or all over kDeferredTotalBytes, are applied
+// then. Most of a build's processes open and close files and exit without
+// forking, so their fd events are never applied twice (applying them on
+// worker 0 too cost ~15 % of a 1-worker run's time on a 2-worker replay).
+// So worker 0's table counts a thread worker's process's fds as of its
+// last fork, exec or hand-over (the fds in /metrics lag by that much). With
+// that, worker 0 holds what one table would. A thread worker's replica applies the events
 // every worker reads the result of (shares_state: process lifecycle and
 // identity, so parent chains, users and containers are everywhere), and
 // every event of the processes it owns; a process's fds and directories
@@ -115,7 +128,9 @@ class EngineWorkers {
   // outliving this or replaced by replace_rules(). `table0`: worker 0's
   // (the pipeline's); the replicas take its config and share its budget.
   // `resolver`: the pipeline's ProcessResolver (thread-safe).
-  EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0, ProcessResolver resolver);
+  // `updater0`: worker 0's, on `table0` (deferred logs are applied with it).
+  EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, ThreadTable& table0, StateUpdater& updater0,
+                ProcessResolver resolver);
   ~EngineWorkers();
   EngineWorkers(const EngineWorkers&) = delete;
   EngineWorkers& operator=(const EngineWorkers&) = delete;
@@ -130,6 +145,9 @@ class EngineWorkers {
   // its own part: queues it for the other workers that take it (its owner,
   // and every one when shares_state). Returns the owner.
   size_t route(const Event& ev, uint64_t number);
+  // The pipeline's thread, for an event route() gave another worker:
+  // worker 0's part of its state change (header comment).
+  void apply_on_worker0(const Event& ev);
   // The pipeline's thread, once worker 0 has handled the event route()
   // was given: sends the process's state to the thread worker the event
   // gave it to, if it did.
@@ -215,7 +233,27 @@ class EngineWorkers {
   // w's pending chunk.
   void attach_state(Worker& w, size_t item, const Event& ev);
 
+  // A thread worker's process's own state changes worker 0 has not
+  // applied yet (header comment).
+  struct DeferredLog {
+    std::vector<uint8_t> bytes;
+    struct Entry {
+      uint32_t offset = 0, len = 0;
+      DomainId domain = kHostDomain;
+      uint16_t source_id = 0;
+    };
+    std::vector<Entry> entries;
+  };
+  // Applies process `key`'s deferred log (if any) on worker 0 and drops it.
+  void apply_deferred(uint64_t key);
+  void apply_all_deferred();
+  // Before worker 0 applies `ev`: the logs the change needs applied first.
+  void settle_before(const Event& ev);
+
   ThreadTable& table0_;
+  StateUpdater& updater0_;
+  std::unordered_map<uint64_t, DeferredLog> deferred_;
+  size_t deferred_bytes_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
   // (domain, tgid) -> the worker that evaluates its events.
   std::unordered_map<uint64_t, uint8_t> owners_;

@@ -194,8 +194,8 @@ void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts
   if (type != KE_PLUGINEVENT && !(type == KE_ASYNCEVENT && async_target(ev) != 0)) {
     if (workers_->route(ev, summary.events) == 0)
       update_and_evaluate(ev, updater_, table_, *rules_, alerts, summary.events, [] {});
-    else if (EngineWorkers::changes_state(ev))
-      updater_.apply(ev);
+    else
+      workers_->apply_on_worker0(ev);
     workers_->routed(ev);
   }
   pass_on(ev, alerts, summary);
@@ -270,7 +270,7 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   if (parallel) {
     for (auto* e : worker_rules_) configure_engine(*e);
     workers_ = std::make_unique<EngineWorkers>(
-        worker_rules_, table_,
+        worker_rules_, table_, updater_,
         [this](DomainId domain, int64_t pid) { return mux_.describe_process(domain, pid); });
     summary.workers = workers_->count();
   }

@@ -151,6 +151,9 @@ class ThreadTable final : public ThreadLookup {
   size_t close_cloexec_fds(DomainId domain, int64_t pid);
 
   size_t fd_count(DomainId domain, int64_t pid) const;
+  // Whether any thread of process `pid` is in the table (an exited leader
+  // kept for its threads included).
+  bool has_process(DomainId domain, int64_t pid) const { return processes_.count({domain, pid}) != 0; }
 
   // Calls fn(FdInfo&) for each fd of the process, most recently opened
   // first, until fn returns false; returns false if it did. `fn` must not

@@ -193,5 +193,45 @@ TEST(MemoryBudget, SharedBudgetMovesTheTablesEntries) {
   EXPECT_EQ(table.stats().memory.total_bytes, own);
 }
 
+// An engine worker's replica accounts in a share of worker 0's budget: the
+// share passes its bytes on in lumps, so the shared total may lag by less
+// than a lump, but the share's over() counts what it holds back, and its
+// entries leave the shared budget with it.
+TEST(MemoryBudget, AShareHoldsBackLessThanALumpAndLeavesWithItsEntries) {
+  MemoryBudget shared(1u << 20);
+  shared.set_shared(true);
+  shared.add(MemoryTable::kContainers, 1000);
+  {
+    MemoryBudget share;
+    share.share_into(&shared);
+    EXPECT_EQ(share.limit(), 1u << 20) << "a share's limit is the shared budget's";
+    ThreadTable replica;
+    replica.set_budget(&share);
+    replica.put(process(1));
+    const uint64_t small = share.total();
+    ASSERT_GT(small, 0u);
+    ASSERT_LT(small, static_cast<uint64_t>(MemoryBudget::kShareLumpBytes));
+    EXPECT_EQ(shared.total(), 1000u) << "less than a lump is held back";
+    for (int64_t fd = 3; fd < 400; ++fd) replica.put_fd(0, 1, file_fd(fd));
+    const uint64_t held = share.total();
+    ASSERT_GT(held, static_cast<uint64_t>(MemoryBudget::kShareLumpBytes));
+    EXPECT_GT(shared.total(), 1000u) << "lumps were passed on";
+    EXPECT_LT(held + 1000 - shared.total(), static_cast<uint64_t>(MemoryBudget::kShareLumpBytes) * kMemoryTableCount);
+    // Over the limit only with what is held back counted.
+    shared.add(MemoryTable::kUsers, (1u << 20) - shared.total() - 10);
+    EXPECT_FALSE(shared.over());
+    EXPECT_TRUE(share.over()) << "the share's held-back bytes put the total over";
+    replica.put(process(2));  // an insert over the limit evicts in the replica
+    EXPECT_GT(replica.stats().memory_thread_evictions + replica.stats().memory_fd_evictions, 0u);
+    EXPECT_GT(evicted(replica, MemoryTable::kThreads) + evicted(replica, MemoryTable::kFds), 0u);
+    EXPECT_GT(shared.stats().evictions[static_cast<size_t>(MemoryTable::kThreads)] +
+                  shared.stats().evictions[static_cast<size_t>(MemoryTable::kFds)],
+              0u)
+        << "evictions are counted in the shared budget too";
+    shared.sub(MemoryTable::kUsers, shared.bytes(MemoryTable::kUsers));
+  }
+  EXPECT_EQ(shared.total(), 1000u) << "the share took back what it passed on";
+}
+
 }  // namespace
 }  // namespace kestrel

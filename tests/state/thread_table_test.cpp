@@ -219,5 +219,42 @@ TEST(ThreadTable, SnapshotKeepsTheEvictionOrder) {
   EXPECT_NE(copy.find(0, 3), nullptr);
 }
 
+// What an engine worker takes when it is given a process (app/engine_workers.h):
+// the process's live threads, leader first, with its fds in opening order on
+// it; taking it replaces the replica's stale fds and directories.
+TEST(ThreadTable, AProcessSnapshotReplacesAReplicasStaleFdsAndDirectories) {
+  ThreadTable table0;
+  table0.put(thread(300, 300, 1, "sh"));
+  ThreadInfo t = thread(301, 300, 1, "sh");
+  t.cwd = "/srv/work";
+  table0.put(t);
+  table0.put(thread(302, 300, 1, "sh"));
+  table0.put_fd(0, 300, file_fd(3, "/srv/a"));
+  table0.put_fd(0, 300, file_fd(4, "/srv/b"));
+  EXPECT_TRUE(table0.remove_thread(0, 302));
+
+  ThreadTable replica;
+  replica.put(thread(300, 300, 1, "sh"));
+  replica.put(thread(301, 300, 1, "sh"));
+  replica.put_fd(0, 300, file_fd(3, "/stale"));
+  replica.put_fd(0, 300, file_fd(9, "/closed-since"));
+
+  std::vector<ThreadInfo> snap = table0.process_snapshot(0, 300);
+  ASSERT_EQ(snap.size(), 2u) << "the exited thread is not in it";
+  EXPECT_EQ(snap[0].tid, 300) << "leader first";
+  ASSERT_EQ(snap[0].fds.size(), 2u);
+  EXPECT_EQ(snap[0].fds[0].name, "/srv/a") << "oldest fd first";
+  EXPECT_TRUE(snap[1].fds.empty());
+  EXPECT_TRUE(table0.process_snapshot(0, 999).empty());
+
+  replica.replace_process(0, 300, std::move(snap));
+  EXPECT_EQ(replica.fd_count(0, 300), 2u);
+  EXPECT_EQ(replica.fd(0, 300, 3)->name, "/srv/a");
+  EXPECT_EQ(replica.fd(0, 300, 9), nullptr) << "stale fds are gone";
+  EXPECT_EQ(replica.find(0, 301)->cwd, "/srv/work");
+  EXPECT_TRUE(replica.has_process(0, 300));
+  EXPECT_FALSE(replica.has_process(0, 999));
+}
+
 }  // namespace
 }  // namespace kestrel
