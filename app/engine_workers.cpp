@@ -27,6 +27,7 @@ constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
 // Deferred logs' bounds (header comment): one process's, and all of them.
 constexpr size_t kDeferredProcessBytes = 256u << 10;
 constexpr size_t kDeferredTotalBytes = 8u << 20;
+constexpr size_t kSpareLogs = 64;
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -144,6 +145,14 @@ void EngineWorkers::apply_deferred(uint64_t key) {
     auto view = EventView::parse(std::span(log.bytes).subspan(e.offset, e.len));
     if (view.ok()) updater0_.apply(Event{*view, e.domain, e.source_id, false});  // parsed before: cannot fail
   }
+  retire(std::move(log));
+}
+
+void EngineWorkers::retire(DeferredLog&& log) {
+  if (spare_logs_.size() >= kSpareLogs || log.bytes.capacity() > kDeferredProcessBytes * 2) return;
+  log.bytes.clear();
+  log.entries.clear();
+  spare_logs_.push_back(std::move(log));
 }
 
 void EngineWorkers::apply_all_deferred() {
@@ -175,6 +184,7 @@ void EngineWorkers::apply_on_worker0(const Event& ev) {
         auto it = deferred_.find(process_key(ev));
         if (it != deferred_.end()) {
           deferred_bytes_ -= it->second.bytes.size();
+          retire(std::move(it->second));
           deferred_.erase(it);
         }
       }
@@ -182,7 +192,12 @@ void EngineWorkers::apply_on_worker0(const Event& ev) {
     return;
   }
   const uint64_t key = process_key(ev);
-  DeferredLog& log = deferred_[key];
+  auto [it, inserted] = deferred_.try_emplace(key);
+  if (inserted && !spare_logs_.empty()) {
+    it->second = std::move(spare_logs_.back());
+    spare_logs_.pop_back();
+  }
+  DeferredLog& log = it->second;
   const auto bytes = ev.view.bytes();
   log.entries.push_back({static_cast<uint32_t>(log.bytes.size()), static_cast<uint32_t>(bytes.size()), ev.domain,
                          ev.source_id});
