@@ -28,6 +28,10 @@ constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
 constexpr size_t kDeferredProcessBytes = 256u << 10;
 constexpr size_t kDeferredTotalBytes = 8u << 20;
 constexpr size_t kSpareLogs = 64;
+// The owner map is swept when it holds this many processes, or twice what
+// the last sweep left, whichever is more: a sweep walks the map once, so
+// its cost per new process stays constant.
+constexpr size_t kOwnerSweepMinimum = 16384;
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -125,6 +129,7 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
                             (ev.view.tgid() == 0 || ev.view.tgid() == ev.view.tid());
   auto it = owners_.find(key);
   if (it == owners_.end()) {
+    if (owners_.size() >= std::max(kOwnerSweepMinimum, sweep_owners_at_)) sweep_owners();
     const size_t own = least_behind();
     if (!leader_exits) owners_.emplace(key, static_cast<uint8_t>(own));
     assigned = true;
@@ -133,6 +138,26 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   const size_t own = it->second;
   if (leader_exits) owners_.erase(it);
   return own;
+}
+
+void EngineWorkers::sweep_owners() {
+  for (auto it = owners_.begin(); it != owners_.end();) {
+    const auto domain = static_cast<DomainId>(it->first >> 32);
+    const auto pid = static_cast<int64_t>(it->first & 0xffffffffu);
+    if (table0_.has_process(domain, pid)) {
+      ++it;
+      continue;
+    }
+    // Its exit was lost (or it was never more than a thread worker's
+    // own): its log goes too.
+    if (auto log = deferred_.find(it->first); log != deferred_.end()) {
+      deferred_bytes_ -= log->second.bytes.size();
+      retire(std::move(log->second));
+      deferred_.erase(log);
+    }
+    it = owners_.erase(it);
+  }
+  sweep_owners_at_ = 2 * owners_.size();
 }
 
 void EngineWorkers::apply_deferred(uint64_t key) {

@@ -10,7 +10,9 @@
 // its own RuleEngine (an engine is used by one thread).
 //
 // Ownership is fixed at a process's first event (domain, tgid) and dropped
-// at its leader's procexit; a new process goes to the thread worker with
+// at its leader's procexit (or, when procexits were lost, by a sweep of the
+// processes worker 0's table no longer holds once the map outgrows it:
+// kOwnerSweepMinimum); a new process goes to the thread worker with
 // the fewest chunks handed to it and not yet handled, if that worker keeps
 // up (at most the one chunk it is handling: kKeepUpChunks), else to worker
 // 0. Worker 0 also reads, routes and passes every event on, and it applies
@@ -136,6 +138,8 @@ class EngineWorkers {
   EngineWorkers& operator=(const EngineWorkers&) = delete;
 
   size_t count() const { return workers_.size() + 1; }
+  // Processes with an owner now (pipeline's thread).
+  size_t owned_processes() const { return owners_.size(); }
 
   // Copies worker 0's table (the initial state) into every replica, then
   // starts the threads.
@@ -226,6 +230,9 @@ class EngineWorkers {
   // process's first event: then `assigned`).
   size_t owner_of(const Event& ev, bool& assigned);
   size_t least_behind() const;
+  // Drops the owners of processes worker 0's table does not hold, and their
+  // deferred logs.
+  void sweep_owners();
   void run(Worker& w);
   static void handle(Worker& w, Chunk& chunk, std::vector<engine::Alert>& alerts);
   void push(Worker& w);
@@ -262,6 +269,7 @@ class EngineWorkers {
   std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
   // (domain, tgid) -> the worker that evaluates its events.
   std::unordered_map<uint64_t, uint8_t> owners_;
+  size_t sweep_owners_at_ = 0;  // owners_'s size that starts a sweep
   // Set by route(), taken by routed(): the item that gets its process's
   // state once worker 0 has applied its event.
   Worker* state_due_ = nullptr;

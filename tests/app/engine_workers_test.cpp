@@ -1,0 +1,119 @@
+// EngineWorkers (app/engine_workers.h) driven event by event as the
+// Pipeline drives it (route, worker 0's part, routed): what worker 0's own
+// table holds of a thread worker's process (its fd changes kept as a log
+// and applied before a fork, then dropped with the process), and the owner
+// map staying bounded when processes never report their exit. The
+// equality of alerts with 1 and N workers over real captures is
+// engine_workers_live_test's.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "app/engine_workers.h"
+#include "engine/rule_set.h"
+#include "tests/state/event_factory.h"
+#include "tests/state/updater_fixture.h"
+
+namespace kestrel {
+namespace {
+
+engine::RuleSet one_rule() {
+  char path[] = "/tmp/kestrel_engine_workers_XXXXXX.yaml";
+  const int fd = mkstemps(path, 5);
+  EXPECT_GE(fd, 0);
+  const std::string yaml = R"(
+- rule: Open
+  desc: every open
+  condition: evt.type = openat
+  output: "open %fd.name"
+  priority: INFO
+)";
+  EXPECT_EQ(write(fd, yaml.data(), yaml.size()), static_cast<ssize_t>(yaml.size()));
+  close(fd);
+  engine::LoadResult result;
+  engine::RuleSet set = engine::load_rules({path}, result);
+  unlink(path);
+  EXPECT_TRUE(result.ok());
+  return set;
+}
+
+// Worker 0 (this thread's table and updater) and one thread worker.
+struct TwoWorkers {
+  engine::RuleSet rules = one_rule();
+  std::unique_ptr<engine::eval::RuleEngine> engine0 = std::move(*engine::eval::RuleEngine::create(rules, {}));
+  std::unique_ptr<engine::eval::RuleEngine> engine1 = std::move(*engine::eval::RuleEngine::create(rules, {}));
+  ThreadTable table0;
+  StateUpdater updater0{table0};
+  EngineWorkers workers{{engine1.get()}, table0, updater0, nullptr};
+  std::vector<engine::Alert> alerts;
+  uint64_t number = 0;
+
+  TwoWorkers() { workers.start(); }
+  ~TwoWorkers() { workers.stop(); }
+
+  // What Pipeline::handle_routed does with one event; returns its owner.
+  size_t feed(const std::vector<uint8_t>& bytes) {
+    auto view = EventView::parse(bytes);
+    EXPECT_TRUE(view.ok());
+    const Event ev{*view, kHostDomain, 0, false};
+    const size_t own = workers.route(ev, ++number);
+    if (own == 0) update_and_evaluate(ev, updater0, table0, *engine0, alerts, number, [] {});
+    else workers.apply_on_worker0(ev);
+    workers.routed(ev);
+    workers.hand_over();
+    return own;
+  }
+};
+
+TEST(EngineWorkers, AThreadWorkersProcessFdsReachWorker0BeforeItForksAndGoWithIt) {
+  TwoWorkers w;
+  // An idle thread worker keeps up: a new process is given to it.
+  ASSERT_EQ(w.feed(test::clone_event(KE_CLONE, 500, 500, 0, test::child_proc(500, 500, 1), 0)), 1u);
+  ASSERT_NE(w.table0.find(0, 500), nullptr) << "lifecycle is applied on worker 0 at once";
+  EXPECT_EQ(w.feed(test::openat_event(500, 500, 7, AT_FDCWD, "/srv/inherited.log", O_WRONLY)), 1u);
+  EXPECT_EQ(w.table0.fd(0, 500, 7), nullptr) << "the owner's own fd change waits in worker 0's log";
+
+  // The parent side of a fork: worker 0 applies the log first, so the child
+  // it creates copies the fd.
+  w.feed(test::clone_event(KE_CLONE, 500, 500, 501, test::child_proc(500, 500, 1), 0));
+  ASSERT_NE(w.table0.fd(0, 500, 7), nullptr);
+  EXPECT_EQ(w.table0.fd(0, 500, 7)->name, "/srv/inherited.log");
+  ASSERT_NE(w.table0.fd(0, 501, 7), nullptr) << "the child inherits the logged fd";
+
+  // A later change is logged again, and dropped with the process.
+  w.feed(test::openat_event(500, 500, 8, AT_FDCWD, "/srv/later.log", O_WRONLY));
+  EXPECT_EQ(w.table0.fd(0, 500, 8), nullptr);
+  w.feed(test::procexit_event(500, 500));
+  EXPECT_FALSE(w.table0.has_process(0, 500));
+  // The pid comes back as a new process: nothing of the old log is applied.
+  w.feed(test::clone_event(KE_CLONE, 500, 500, 0, test::child_proc(500, 500, 1), 0));
+  w.feed(test::clone_event(KE_CLONE, 500, 500, 502, test::child_proc(500, 500, 1), 0));
+  EXPECT_EQ(w.table0.fd(0, 500, 8), nullptr);
+  EXPECT_EQ(w.table0.fd(0, 502, 8), nullptr);
+  w.workers.drain();
+}
+
+TEST(EngineWorkers, TheOwnerMapStaysBoundedWhenProcessesNeverReportTheirExit) {
+  TwoWorkers w;
+  // Processes worker 0's table holds keep their owner through the sweeps.
+  for (uint32_t pid = 100; pid < 110; ++pid)
+    w.feed(test::clone_event(KE_CLONE, pid, pid, 0, test::child_proc(pid, pid, 1), 0));
+  // 60,000 processes seen once through an event that makes no state on
+  // worker 0 (a close of an unknown fd), whose exits were lost.
+  for (uint32_t pid = 1000; pid < 61000; ++pid) {
+    EventBuilder b(KE_CLOSE, pid, pid, pid);
+    b.put_int(KPARAM(CLOSE, res), -9).put_int(KPARAM(CLOSE, fd), 42);
+    w.feed(b.finish_or_throw());
+  }
+  EXPECT_LT(w.workers.owned_processes(), 40000u) << "swept, not one entry per process ever seen";
+  EXPECT_GE(w.workers.owned_processes(), 10u);
+  for (uint32_t pid = 100; pid < 110; ++pid) EXPECT_TRUE(w.table0.has_process(0, pid));
+  w.workers.drain();
+}
+
+}  // namespace
+}  // namespace kestrel
