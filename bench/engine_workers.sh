@@ -9,10 +9,13 @@
 # the workload of your choice meanwhile), then runs engine_workers_bench on
 # it: the events of the types the rules and state take, held in memory,
 # through the Pipeline with 1 worker and with WORKERS (default 2),
-# alternating, best and median of three each, and the ratios; each run
-# replays the capture PASSES times (default 10: one pass of a 30 s capture
-# is a fraction of a second). Rules: the upstream Falco rules (stable,
-# incubating, sandbox) unless given. Root, BTF kernel.
+# alternating for ROUNDS rounds (default 11), each round also 1 worker
+# pinned to each CPU (--per-cpu: this VM's vCPUs do not run at one speed,
+# see engine_workers_bench.cpp); each run replays the capture PASSES times
+# (default 2: short runs, many rounds, so the host's drift is sampled
+# evenly). The figure to read is "N workers / fastest CPU's 1 worker".
+# Rules: the upstream Falco rules (stable, incubating, sandbox) unless
+# given. Root, BTF kernel.
 set -eu
 build=${1:?usage: engine_workers.sh BUILD_DIR [SECONDS] [WORKERS] [RULES...]}
 seconds=${2:-30}
@@ -24,4 +27,4 @@ shared="$here/../shared/upstream-rules"
 capture=$(mktemp -d)/live.kcap
 trap 'rm -rf "$(dirname "$capture")"' EXIT
 "$build/app/kestrel" -A -w "$capture" -M "$seconds" -o store.enabled=false > /dev/null
-"$build/bench/engine_workers_bench" "$capture" "$workers" --passes="${PASSES:-10}" "$@"
+"$build/bench/engine_workers_bench" "$capture" "$workers" --passes="${PASSES:-2}" --rounds="${ROUNDS:-11}" --per-cpu "$@"

@@ -2,7 +2,7 @@
 // rule evaluation, app/pipeline.h) with N engine workers against 1, on the
 // events of a capture (a long live one: record it with `kestrel -A -w`).
 //
-//   engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] RULES.yaml...
+//   engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] [--per-cpu] RULES.yaml...
 //
 // The capture's events of the types the rules and the state tables take
 // (what a live source would be asked for) are read into memory once; each
@@ -21,8 +21,19 @@
 // latency drifts by up to 3x within minutes (a random-access loop took
 // 0.5-1.7 s), so a short run and many rounds sample it evenly. --once
 // runs WORKERS once and nothing else (to profile one setting).
+//
+// --per-cpu: each round also runs 1 worker pinned to each CPU, and the
+// report adds what the CPUs allow: on this VM one vCPU at a time often runs
+// this engine ~1.5x slower than the other (the host's other work on its
+// core: a high-IPC loop pinned to it was ~18 % slower, the engine more),
+// and for a while, then the other; an N-worker run can at best take the sum
+// of the CPUs' 1-worker rates, so its rate over that sum is the parallel
+// efficiency, and over the faster CPU's rate the ratio the issue asks for.
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -140,6 +151,19 @@ Result<RunResult> run_once(const engine::RuleSet& rules, const Capture& capture,
   return RunResult{std::chrono::duration<double>(end - start).count(), summary->events, summary->alerts};
 }
 
+// run_once with 1 worker on `cpu` only (the pipeline's thread is this one).
+Result<RunResult> run_pinned(const engine::RuleSet& rules, const Capture& capture, size_t passes, int cpu) {
+  cpu_set_t before, only;
+  if (sched_getaffinity(0, sizeof before, &before) != 0) return Status(StatusCode::kInternal, "sched_getaffinity");
+  CPU_ZERO(&only);
+  CPU_SET(cpu, &only);
+  if (sched_setaffinity(0, sizeof only, &only) != 0)
+    return Status(StatusCode::kInternal, "cannot pin to CPU " + std::to_string(cpu));
+  auto r = run_once(rules, capture, passes, 1);
+  sched_setaffinity(0, sizeof before, &before);
+  return r;
+}
+
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -147,7 +171,7 @@ double median_of(std::vector<double> v) {
 
 int bench(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] RULES.yaml...\n");
+    std::fprintf(stderr, "usage: engine_workers_bench CAPTURE WORKERS [--passes=K] [--rounds=R] [--once] [--per-cpu] RULES.yaml...\n");
     return 2;
   }
   const std::string capture_path = argv[1];
@@ -156,11 +180,13 @@ int bench(int argc, char** argv) {
   int rounds = 3;
   int first_rules = 3;
   bool once = false;
+  bool per_cpu = false;
   for (; first_rules < argc && std::string_view(argv[first_rules]).starts_with("--"); ++first_rules) {
     const std::string_view opt = argv[first_rules];
     if (opt.starts_with("--passes=")) passes = std::max<size_t>(1, std::stoul(std::string(opt.substr(9))));
     else if (opt.starts_with("--rounds=")) rounds = std::max(1, std::stoi(std::string(opt.substr(9))));
     else if (opt == "--once") once = true;
+    else if (opt == "--per-cpu") per_cpu = true;
     else {
       std::fprintf(stderr, "engine_workers_bench: unknown option %s\n", argv[first_rules]);
       return 2;
@@ -198,9 +224,21 @@ int bench(int argc, char** argv) {
                 static_cast<double>(r->events) / r->seconds, static_cast<unsigned long>(r->alerts));
     return 0;
   }
+  const int cpus = per_cpu ? static_cast<int>(std::min<unsigned>(std::thread::hardware_concurrency(), 8)) : 0;
+  std::vector<std::vector<double>> pinned(static_cast<size_t>(cpus));
   std::vector<double> seconds[2];
   uint64_t events[2] = {0, 0}, alerts[2] = {0, 0};
   for (int round = 0; round < rounds; ++round) {
+    for (int cpu = 0; cpu < cpus; ++cpu) {
+      auto r = run_pinned(rules, *capture, passes, cpu);
+      if (!r.ok()) {
+        std::fprintf(stderr, "engine_workers_bench: %s\n", r.status().to_string().c_str());
+        return 1;
+      }
+      std::printf("  run %d, 1 worker on CPU %d: %.3f s, %.0f events/s\n", round + 1, cpu, r->seconds,
+                  static_cast<double>(r->events) / r->seconds);
+      pinned[static_cast<size_t>(cpu)].push_back(r->seconds);
+    }
     for (int k = 0; k < 2; ++k) {
       const size_t n = k == 0 ? 1 : workers;
       auto r = run_once(rules, *capture, passes, n);
@@ -232,6 +270,28 @@ int bench(int argc, char** argv) {
   std::vector<double> round_ratios;
   for (size_t i = 0; i < seconds[0].size(); ++i) round_ratios.push_back(seconds[0][i] / seconds[1][i]);
   std::printf("median of the rounds' own ratios: %.2fx (%zu rounds)\n", median_of(round_ratios), round_ratios.size());
+  if (cpus > 0) {
+    // Per round: the N-worker rate over the sum of the CPUs' 1-worker
+    // rates (efficiency), and over the faster CPU's (the issue's ratio with
+    // the slower core's handicap taken out of the 1-worker side).
+    std::vector<double> efficiency, over_fastest, spread;
+    for (size_t i = 0; i < seconds[1].size(); ++i) {
+      double sum = 0, fastest = 0, slowest = 1e30;
+      for (const auto& p : pinned) {
+        sum += 1 / p[i];
+        fastest = std::max(fastest, 1 / p[i]);
+        slowest = std::min(slowest, 1 / p[i]);
+      }
+      efficiency.push_back((1 / seconds[1][i]) / sum);
+      over_fastest.push_back((1 / seconds[1][i]) / fastest);
+      spread.push_back(fastest / slowest);
+    }
+    for (int cpu = 0; cpu < cpus; ++cpu)
+      std::printf("1 worker on CPU %d: median %.3f s\n", cpu, median_of(pinned[static_cast<size_t>(cpu)]));
+    std::printf("per round, medians: fastest CPU / slowest CPU %.2fx; %zu workers / fastest CPU's 1 worker %.2fx; "
+                "%zu workers / sum of the CPUs' 1-worker rates %.0f %%\n",
+                median_of(spread), workers, median_of(over_fastest), workers, 100 * median_of(efficiency));
+  }
   return 0;
 }
 
