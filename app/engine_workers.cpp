@@ -276,11 +276,11 @@ void EngineWorkers::routed(const Event& ev) {
 void EngineWorkers::attach_state(Worker& w, size_t item, const Event& ev) {
   const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
   apply_deferred(process_key(ev.domain, pid));
-  std::vector<ThreadInfo> threads = table0_.process_snapshot(ev.domain, pid);
-  if (threads.empty()) return;  // unknown to worker 0: the replica's is all there is
+  auto local = table0_.process_local_state(ev.domain, pid);
+  if (!local) return;  // unknown to worker 0: the replica's is all there is
   Chunk& c = w.pending;
   c.items[item].state = static_cast<int32_t>(c.states.size());
-  c.states.push_back(ProcessState{pid, std::move(threads)});
+  c.states.push_back(ProcessState{pid, std::move(*local)});
 }
 
 void EngineWorkers::flush() {
@@ -362,7 +362,7 @@ void EngineWorkers::handle(Worker& w, Chunk& chunk, std::vector<engine::Alert>& 
     update_and_evaluate(ev, *w.updater, *w.table, *w.rules, alerts, item.number, [&] {
       if (item.state < 0) return;
       ProcessState& s = chunk.states[static_cast<size_t>(item.state)];
-      w.table->replace_process(item.domain, s.pid, std::move(s.threads));
+      w.table->set_process_local_state(item.domain, s.pid, std::move(s.local));
     });
   }
 }

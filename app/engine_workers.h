@@ -46,7 +46,8 @@
 // are read only by its owner's rules, so another worker's replica never
 // applies their changes. When a process is given to a thread worker (its
 // first event, a fork's child included), worker 0 sends that worker the
-// process as its own table has it at that event (process_snapshot), and
+// process's fds and directories as its own table has them at that event
+// (process_local_state; the rest of its entry the worker keeps itself), and
 // the worker takes it before its rules see the event: a fork's inherited
 // fds come from worker 0's table, in stream order, so no worker waits for
 // another. (Applying every fd event in every replica cost each thread
@@ -193,7 +194,7 @@ class EngineWorkers {
   };
   struct ProcessState {
     int64_t pid = 0;
-    std::vector<ThreadInfo> threads;  // ThreadTable::process_snapshot
+    ThreadTable::ProcessLocalState local;
   };
   struct Chunk {
     std::vector<uint8_t> bytes;

@@ -387,24 +387,36 @@ std::vector<ThreadInfo> ThreadTable::snapshot() const {
   return out;
 }
 
-std::vector<ThreadInfo> ThreadTable::process_snapshot(DomainId domain, int64_t pid) const {
-  std::vector<ThreadInfo> out;
+std::optional<ThreadTable::ProcessLocalState> ThreadTable::process_local_state(DomainId domain, int64_t pid) const {
   auto it = processes_.find({domain, pid});
-  if (it == processes_.end()) return out;
+  if (it == processes_.end()) return std::nullopt;
+  ProcessLocalState out;
   for (int64_t tid : it->second.tids) {
     const ThreadEntry* e = threads_.find({domain, tid});
-    if (e == nullptr || e->exited) continue;
-    out.push_back(e->info);
-    if (tid == pid) std::swap(out.front(), out.back());
+    if (e != nullptr && !e->exited) out.dirs.push_back({tid, e->info.cwd, e->info.root});
   }
-  if (!out.empty())
-    it->second.fds.for_each_oldest_first([&](int64_t, const FdEntry& f) { out.front().fds.push_back(f.info); });
+  it->second.fds.for_each_oldest_first([&](int64_t, const FdEntry& f) { out.fds.push_back(f.info); });
   return out;
 }
 
-void ThreadTable::replace_process(DomainId domain, int64_t pid, std::vector<ThreadInfo> threads) {
+void ThreadTable::set_process_local_state(DomainId domain, int64_t pid, ProcessLocalState state) {
+  for (auto& d : state.dirs) {
+    if (ThreadInfo* t = get(domain, d.tid)) {
+      t->cwd = std::move(d.cwd);
+      t->root = std::move(d.root);
+      refresh_bytes(domain, d.tid);
+      continue;
+    }
+    ThreadInfo t;
+    t.domain = domain;
+    t.tid = d.tid;
+    t.pid = pid;
+    t.cwd = std::move(d.cwd);
+    t.root = std::move(d.root);
+    put(std::move(t));
+  }
   clear_fds(domain, pid);
-  for (ThreadInfo& t : threads) put(std::move(t));
+  for (FdInfo& f : state.fds) put_fd(domain, pid, std::move(f));
 }
 
 ThreadTableStats ThreadTable::stats() const {

@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <functional>
 #include <unordered_map>
+#include <optional>
 #include <vector>
 
 #include "state/lru_map.h"
@@ -182,14 +183,24 @@ class ThreadTable final : public ThreadLookup {
   // (or, if the leader is not in the table, on the first of its threads).
   std::vector<ThreadInfo> snapshot() const;
 
-  // One process as snapshot() has it: its threads that have not exited,
-  // leader first, its fds (oldest first) on the first of them; empty if
-  // the process is unknown. (What an engine worker that starts evaluating
-  // a process takes from the pipeline's table, app/engine_workers.h.)
-  std::vector<ThreadInfo> process_snapshot(DomainId domain, int64_t pid) const;
-  // Takes `threads` (from process_snapshot of process `pid`) as that
-  // process's state: each thread's data replaced or added, the fds replaced.
-  void replace_process(DomainId domain, int64_t pid, std::vector<ThreadInfo> threads);
+  // What only a process's own events change: its fds and its threads'
+  // working and root directories. (What an engine worker that starts
+  // evaluating a process takes from the pipeline's table; every other part
+  // of a thread's entry it keeps itself, app/engine_workers.h.)
+  struct ProcessLocalState {
+    struct Dirs {
+      int64_t tid = 0;
+      std::string cwd, root;
+    };
+    std::vector<Dirs> dirs;   // its threads that have not exited
+    std::vector<FdInfo> fds;  // oldest first
+  };
+  // nullopt if the process is unknown.
+  std::optional<ProcessLocalState> process_local_state(DomainId domain, int64_t pid) const;
+  // Takes `state` as process `pid`'s: its fds replaced, its threads'
+  // directories set; a thread this table does not hold gets an entry with
+  // only its ids and directories.
+  void set_process_local_state(DomainId domain, int64_t pid, ProcessLocalState state);
 
   size_t size() const { return threads_.size(); }
   ThreadTableStats stats() const;

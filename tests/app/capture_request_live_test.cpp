@@ -15,6 +15,7 @@
 #include "engine/load_result.h"
 #include "engine/rule_set.h"
 #include "tests/ebpf/live_capture.h"
+#include "tests/support/rules_from_yaml.h"
 
 namespace kestrel {
 namespace {
@@ -22,15 +23,7 @@ namespace {
 using testing::OwnedEvent;
 
 CaptureRequest request_for(const std::string& yaml) {
-  char path[] = "/tmp/kestrel_live_rules_XXXXXX.yaml";
-  int fd = mkstemps(path, 5);
-  EXPECT_GE(fd, 0);
-  EXPECT_EQ(write(fd, yaml.data(), yaml.size()), static_cast<ssize_t>(yaml.size()));
-  close(fd);
-  engine::LoadResult result;
-  engine::RuleSet set = engine::load_rules({path}, result);
-  unlink(path);
-  EXPECT_TRUE(result.ok());
+  engine::RuleSet set = testing::rules_from_yaml(yaml);
   auto engine = engine::eval::RuleEngine::create(set, {});
   EXPECT_TRUE(engine.ok());
   return capture_request({}, rules_needs(set, **engine, {}));

@@ -9,6 +9,7 @@
 #include "app/rules_loading.h"
 #include "engine/load_result.h"
 #include "engine/rule_set.h"
+#include "tests/support/rules_from_yaml.h"
 
 #include <unistd.h>
 
@@ -223,18 +224,7 @@ TEST(CollectorPlan, DropAlarmSettingsFalcoRefuses) {
 
 // Rules drive fields: the process params the sources are asked for follow
 // the fields the loaded rules read (conditions, exceptions, outputs).
-engine::RuleSet rules_from(const std::string& yaml) {
-  char path[] = "/tmp/kestrel_plan_rules_XXXXXX.yaml";
-  int fd = mkstemps(path, 5);
-  EXPECT_GE(fd, 0);
-  EXPECT_EQ(write(fd, yaml.data(), yaml.size()), static_cast<ssize_t>(yaml.size()));
-  close(fd);
-  engine::LoadResult result;
-  engine::RuleSet set = engine::load_rules({path}, result);
-  unlink(path);
-  EXPECT_TRUE(result.ok()) << yaml;
-  return set;
-}
+engine::RuleSet rules_from(const std::string& yaml) { return testing::rules_from_yaml(yaml); }
 
 CaptureRequest request_for(const std::string& yaml, CliOptions options = {}) {
   engine::RuleSet set = rules_from(yaml);

@@ -10,11 +10,11 @@
 
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "app/engine_workers.h"
 #include "engine/rule_set.h"
+#include "tests/support/rules_from_yaml.h"
 #include "tests/state/event_factory.h"
 #include "tests/state/updater_fixture.h"
 
@@ -22,23 +22,13 @@ namespace kestrel {
 namespace {
 
 engine::RuleSet one_rule() {
-  char path[] = "/tmp/kestrel_engine_workers_XXXXXX.yaml";
-  const int fd = mkstemps(path, 5);
-  EXPECT_GE(fd, 0);
-  const std::string yaml = R"(
+  return testing::rules_from_yaml(R"(
 - rule: Open
   desc: every open
   condition: evt.type = openat
   output: "open %fd.name"
   priority: INFO
-)";
-  EXPECT_EQ(write(fd, yaml.data(), yaml.size()), static_cast<ssize_t>(yaml.size()));
-  close(fd);
-  engine::LoadResult result;
-  engine::RuleSet set = engine::load_rules({path}, result);
-  unlink(path);
-  EXPECT_TRUE(result.ok());
-  return set;
+)");
 }
 
 // Worker 0 (this thread's table and updater) and one thread worker.

@@ -220,9 +220,10 @@ TEST(ThreadTable, SnapshotKeepsTheEvictionOrder) {
 }
 
 // What an engine worker takes when it is given a process (app/engine_workers.h):
-// the process's live threads, leader first, with its fds in opening order on
-// it; taking it replaces the replica's stale fds and directories.
-TEST(ThreadTable, AProcessSnapshotReplacesAReplicasStaleFdsAndDirectories) {
+// the process's fds in opening order and its live threads' directories;
+// taking them replaces the replica's stale fds and sets the directories,
+// keeping the rest of each entry (the replica applied the lifecycle itself).
+TEST(ThreadTable, AProcessLocalStateReplacesAReplicasStaleFdsAndDirectories) {
   ThreadTable table0;
   table0.put(thread(300, 300, 1, "sh"));
   ThreadInfo t = thread(301, 300, 1, "sh");
@@ -234,27 +235,27 @@ TEST(ThreadTable, AProcessSnapshotReplacesAReplicasStaleFdsAndDirectories) {
   EXPECT_TRUE(table0.remove_thread(0, 302));
 
   ThreadTable replica;
-  replica.put(thread(300, 300, 1, "sh"));
-  replica.put(thread(301, 300, 1, "sh"));
+  replica.put(thread(300, 300, 1, "sh-replica"));
   replica.put_fd(0, 300, file_fd(3, "/stale"));
   replica.put_fd(0, 300, file_fd(9, "/closed-since"));
 
-  std::vector<ThreadInfo> snap = table0.process_snapshot(0, 300);
-  ASSERT_EQ(snap.size(), 2u) << "the exited thread is not in it";
-  EXPECT_EQ(snap[0].tid, 300) << "leader first";
-  ASSERT_EQ(snap[0].fds.size(), 2u);
-  EXPECT_EQ(snap[0].fds[0].name, "/srv/a") << "oldest fd first";
-  EXPECT_TRUE(snap[1].fds.empty());
-  EXPECT_TRUE(table0.process_snapshot(0, 999).empty());
+  auto local = table0.process_local_state(0, 300);
+  ASSERT_TRUE(local.has_value());
+  ASSERT_EQ(local->dirs.size(), 2u) << "the exited thread is not in it";
+  ASSERT_EQ(local->fds.size(), 2u);
+  EXPECT_EQ(local->fds[0].name, "/srv/a") << "oldest fd first";
+  EXPECT_FALSE(table0.process_local_state(0, 999).has_value());
 
-  replica.replace_process(0, 300, std::move(snap));
+  replica.set_process_local_state(0, 300, std::move(*local));
   EXPECT_EQ(replica.fd_count(0, 300), 2u);
   EXPECT_EQ(replica.fd(0, 300, 3)->name, "/srv/a");
   EXPECT_EQ(replica.fd(0, 300, 9), nullptr) << "stale fds are gone";
+  EXPECT_EQ(replica.find(0, 300)->comm, "sh-replica") << "the rest of a known thread's entry is the replica's";
+  ASSERT_NE(replica.find(0, 301), nullptr) << "a thread the replica lacked gets an entry";
   EXPECT_EQ(replica.find(0, 301)->cwd, "/srv/work");
+  EXPECT_EQ(replica.find(0, 301)->pid, 300);
   EXPECT_TRUE(replica.has_process(0, 300));
   EXPECT_FALSE(replica.has_process(0, 999));
 }
-
 }  // namespace
 }  // namespace kestrel
