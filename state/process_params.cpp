@@ -75,25 +75,33 @@ void read_exe_inode_params(const EventView& ev, ThreadInfo& t) {
 
 std::vector<std::string> split_string_array(std::span<const uint8_t> param) {
   std::vector<std::string> out;
+  split_string_array_into(param, out);
+  return out;
+}
+
+void split_string_array_into(std::span<const uint8_t> param, std::vector<std::string>& out) {
+  size_t n = 0;
   std::string_view rest(reinterpret_cast<const char*>(param.data()), param.size());
   while (!rest.empty()) {
     size_t nul = rest.find('\0');
     if (nul == std::string_view::npos) nul = rest.size();
-    out.emplace_back(rest.substr(0, nul));
+    if (n < out.size()) out[n].assign(rest.substr(0, nul));
+    else out.emplace_back(rest.substr(0, nul));
+    ++n;
     rest.remove_prefix(nul == rest.size() ? nul : nul + 1);
   }
-  return out;
+  out.resize(n);
 }
 
 void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t) {
   set_str(ev, base + KP_PROCESS_exe, t.exe);
-  t.args = split_string_array(ev.param(base + KP_PROCESS_args));
+  split_string_array_into(ev.param(base + KP_PROCESS_args), t.args);
   set_int(ev, base + KP_PROCESS_tid, t.tid);
   set_int(ev, base + KP_PROCESS_pid, t.pid);
   set_int(ev, base + KP_PROCESS_ptid, t.ptid);
   set_str(ev, base + KP_PROCESS_cwd, t.cwd);
   set_str(ev, base + KP_PROCESS_comm, t.comm);
-  t.env = split_string_array(ev.param(base + KP_PROCESS_env));
+  split_string_array_into(ev.param(base + KP_PROCESS_env), t.env);
   set_int(ev, base + KP_PROCESS_tty, t.tty);
   set_int(ev, base + KP_PROCESS_pgid, t.pgid);
   set_int(ev, base + KP_PROCESS_sid, t.sid);

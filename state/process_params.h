@@ -24,6 +24,10 @@ std::optional<uint16_t> process_params_base(uint16_t type);
 // Splits a CHARBUF_ARRAY param into its strings; a missing final NUL
 // still ends the last string.
 std::vector<std::string> split_string_array(std::span<const uint8_t> param);
+// The same into `out`, whose strings' memory is reused (an exec's new
+// arguments and environment over the old ones: no allocation for each
+// string that fits where the old one was).
+void split_string_array_into(std::span<const uint8_t> param, std::vector<std::string>& out);
 
 // Copies the block at `base` into `t`. Params the event lacks (absent or
 // unreadable) leave t's field unchanged, except args and env, which are

@@ -206,11 +206,15 @@ void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base,
 }
 
 void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t base, uint32_t flags) {
-  const ThreadInfo* existing = table_.find(domain, ev.tid());
+  ThreadInfo* existing = table_.get(domain, ev.tid());
   ThreadInfo child;
   // The parent's event may have created us already (with our fds): keep
   // what the params do not carry. A stale holder of the tid keeps nothing.
-  if (existing != nullptr && !is_stale(*existing, ev.ts())) child = *existing;
+  // Taken out of the table and put back below (as on_exec does) unless
+  // the params name another tid.
+  const int64_t params_tid = ev.param_int(base + KP_PROCESS_tid).value_or(ev.tid());
+  if (existing != nullptr && !is_stale(*existing, ev.ts()))
+    child = params_tid == static_cast<int64_t>(ev.tid()) ? std::move(*existing) : *existing;
   child.domain = domain;
   child.tid = ev.tid();
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
@@ -270,7 +274,12 @@ std::string StateUpdater::derived_exepath(const EventView& ev, DomainId domain, 
 void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {
   auto res = ev.param_int(0);
   if (!res || *res != 0) return;
-  ThreadInfo t = *table_.get(domain, ev.tid());
+  // The entry is taken out and put back (nothing reads it meanwhile), so
+  // the new arguments and environment reuse the old ones' memory; copied
+  // when the params name another tid, which put() files elsewhere.
+  ThreadInfo* entry = table_.get(domain, ev.tid());
+  const int64_t params_tid = ev.param_int(base + KP_PROCESS_tid).value_or(ev.tid());
+  ThreadInfo t = params_tid == static_cast<int64_t>(ev.tid()) ? std::move(*entry) : *entry;
   read_process_params(ev, base, t);
   read_exe_inode_params(ev, t);
   if (!ev.has_param(base + KP_PROCESS_comm)) t.comm.clear();
