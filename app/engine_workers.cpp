@@ -349,20 +349,24 @@ void EngineWorkers::run(Worker& w) {
 }
 
 void EngineWorkers::handle(Worker& w, Chunk& chunk, std::vector<engine::Alert>& alerts) {
+  // Read once: the pipeline's thread writes next to them (Worker::pending).
+  StateUpdater& updater = *w.updater;
+  ThreadTable& table = *w.table;
+  engine::eval::RuleEngine& rules = *w.rules;
   for (const Item& item : chunk.items) {
     auto view = EventView::parse(std::span(chunk.bytes).subspan(item.offset, item.len));
     if (!view.ok()) continue;  // parsed once already by its source: cannot fail
     const Event ev{*view, item.domain, item.source_id, item.enter};
     if (!item.evaluate) {
-      w.updater->apply(ev);
+      updater.apply(ev);
       continue;
     }
     // A process new to this worker: worker 0's state of it, as of where
     // the rules read it (route()).
-    update_and_evaluate(ev, *w.updater, *w.table, *w.rules, alerts, item.number, [&] {
+    update_and_evaluate(ev, updater, table, rules, alerts, item.number, [&] {
       if (item.state < 0) return;
       ProcessState& s = chunk.states[static_cast<size_t>(item.state)];
-      w.table->set_process_local_state(item.domain, s.pid, std::move(s.local));
+      table.set_process_local_state(item.domain, s.pid, std::move(s.local));
     });
   }
 }

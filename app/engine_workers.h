@@ -208,7 +208,9 @@ class EngineWorkers {
     std::unique_ptr<ThreadTable> table;
     std::unique_ptr<StateUpdater> updater;
     engine::eval::RuleEngine* rules = nullptr;
-    Chunk pending;  // filled by route()
+    // Written at every event routed here: a cache line of its own, away
+    // from the pointers the worker's thread reads at every event.
+    alignas(64) Chunk pending;  // filled by route()
     std::chrono::steady_clock::time_point pending_since;
     // Written by the worker's thread (its own cache line: the pipeline's
     // thread writes `pending` at every event).
