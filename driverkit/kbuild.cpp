@@ -23,8 +23,23 @@ Result<std::string> build_module(const KbuildRequest& r) {
     fs::copy_file(entry.path(), src + "/" + entry.path().filename().string(), ec);
     if (ec) return Status(StatusCode::kUnavailable, "cannot copy " + entry.path().string() + ": " + ec.message());
   }
+  // pahole's -j (kbuild adds it from pahole 1.22 on) encodes the module's
+  // BTF on several threads and orders its types differently from run to
+  // run: two builds of one 6.12 module differed in .BTF alone (the matrix
+  // test's shards). This pahole drops -j; a kernel that already asks for
+  // reproducible BTF (pahole 1.27's reproducible_build) loses nothing.
+  const std::string pahole = r.work_dir + "/pahole";
+  std::ofstream(pahole) << "#!/bin/sh\n"
+                           "# kestrel-driverkit: pahole without -j (reproducible module BTF)\n"
+                           "for a do\n"
+                           "  shift\n"
+                           "  case $a in -j|-j[0-9]*) ;; *) set -- \"$@\" \"$a\" ;; esac\n"
+                           "done\n"
+                           "exec pahole \"$@\"\n";
+  fs::permissions(pahole, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot write " + pahole + ": " + ec.message());
   std::vector<std::string> argv = {"make", "-j" + std::to_string(r.jobs), "-C", r.kernel_dir, "M=" + src,
-                                   "KESTREL_ROOT=" + r.source_root, "CC=" + r.compiler.path};
+                                   "KESTREL_ROOT=" + r.source_root, "CC=" + r.compiler.path, "PAHOLE=" + pahole};
   // The debug info would name this build's work dir (unique per build), the
   // cache and the source tree; mapped to fixed names, two builds of one
   // kernel from the same inputs give the same bytes (the matrix compares
