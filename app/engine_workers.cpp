@@ -1,6 +1,7 @@
 #include "app/engine_workers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kestrel {
 
@@ -43,9 +44,10 @@ uint64_t process_key(DomainId domain, int64_t pid) {
   return (static_cast<uint64_t>(domain) << 32) ^ static_cast<uint64_t>(pid);
 }
 
-uint64_t process_key(const Event& ev) {
-  return process_key(ev.domain, ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid());
-}
+// The event's process (a source that leaves tgid 0 means the thread's own).
+int64_t event_pid(const Event& ev) { return ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid(); }
+
+uint64_t process_key(const Event& ev) { return process_key(ev.domain, event_pid(ev)); }
 
 // The params that start a clone-family event's process params, or -1.
 int clone_base(uint16_t type) {
@@ -150,27 +152,29 @@ void EngineWorkers::sweep_owners() {
     }
     // Its exit was lost (or it was never more than a thread worker's
     // own): its log goes too.
-    if (auto log = deferred_.find(it->first); log != deferred_.end()) {
-      deferred_bytes_ -= log->second.bytes.size();
-      retire(std::move(log->second));
-      deferred_.erase(log);
-    }
+    if (auto log = take_deferred(it->first)) retire(std::move(*log));
     it = owners_.erase(it);
   }
   sweep_owners_at_ = 2 * owners_.size();
 }
 
-void EngineWorkers::apply_deferred(uint64_t key) {
+std::optional<EngineWorkers::DeferredLog> EngineWorkers::take_deferred(uint64_t key) {
   auto it = deferred_.find(key);
-  if (it == deferred_.end()) return;
+  if (it == deferred_.end()) return std::nullopt;
   DeferredLog log = std::move(it->second);
   deferred_.erase(it);
   deferred_bytes_ -= log.bytes.size();
-  for (const DeferredLog::Entry& e : log.entries) {
-    auto view = EventView::parse(std::span(log.bytes).subspan(e.offset, e.len));
+  return log;
+}
+
+void EngineWorkers::apply_deferred(uint64_t key) {
+  auto log = take_deferred(key);
+  if (!log) return;
+  for (const DeferredLog::Entry& e : log->entries) {
+    auto view = EventView::parse(std::span(log->bytes).subspan(e.offset, e.len));
     if (view.ok()) updater0_.apply(Event{*view, e.domain, e.source_id, false});  // parsed before: cannot fail
   }
-  retire(std::move(log));
+  retire(std::move(*log));
 }
 
 void EngineWorkers::retire(DeferredLog&& log) {
@@ -203,17 +207,8 @@ void EngineWorkers::apply_on_worker0(const Event& ev) {
   if (shares_state(ev)) {
     updater0_.apply(ev);
     // The process's last thread is gone: nothing will read its log.
-    if (ev.view.type() == KE_PROCEXIT && !deferred_.empty()) {
-      const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
-      if (!table0_.has_process(ev.domain, pid)) {
-        auto it = deferred_.find(process_key(ev));
-        if (it != deferred_.end()) {
-          deferred_bytes_ -= it->second.bytes.size();
-          retire(std::move(it->second));
-          deferred_.erase(it);
-        }
-      }
-    }
+    if (ev.view.type() == KE_PROCEXIT && !deferred_.empty() && !table0_.has_process(ev.domain, event_pid(ev)))
+      if (auto log = take_deferred(process_key(ev))) retire(std::move(*log));
     return;
   }
   const uint64_t key = process_key(ev);
@@ -274,7 +269,7 @@ void EngineWorkers::routed(const Event& ev) {
 }
 
 void EngineWorkers::attach_state(Worker& w, size_t item, const Event& ev) {
-  const int64_t pid = ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid();
+  const int64_t pid = event_pid(ev);
   apply_deferred(process_key(ev.domain, pid));
   auto local = table0_.process_local_state(ev.domain, pid);
   if (!local) return;  // unknown to worker 0: the replica's is all there is

@@ -82,6 +82,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -254,6 +255,8 @@ class EngineWorkers {
     };
     std::vector<Entry> entries;
   };
+  // Process `key`'s deferred log, out of the map and its byte count.
+  std::optional<DeferredLog> take_deferred(uint64_t key);
   // Applies process `key`'s deferred log (if any) on worker 0 and drops it.
   void apply_deferred(uint64_t key);
   void apply_all_deferred();

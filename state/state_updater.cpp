@@ -29,6 +29,17 @@ constexpr size_t kMaxDomainContainers = 65536;
 // whose exit we missed (dropped events), not this child.
 constexpr uint64_t kStaleAfterNs = 1'000'000'000;
 
+// The entry of the event's thread, for read_process_params() to rewrite
+// and put() to store again: taken out of the table (nothing reads it
+// meanwhile), so the new arguments and environment reuse the old ones'
+// memory; copied when the params name another tid, which put() files
+// elsewhere and which must leave this entry whole.
+ThreadInfo take_for_rewrite(const EventView& ev, uint16_t base, ThreadInfo& entry) {
+  const int64_t params_tid = ev.param_int(base + KP_PROCESS_tid).value_or(ev.tid());
+  if (params_tid == static_cast<int64_t>(ev.tid())) return std::move(entry);
+  return entry;
+}
+
 bool is_stale(const ThreadInfo& existing, uint64_t clone_ts) {
   return existing.start_ts != 0 && existing.start_ts + kStaleAfterNs < clone_ts;
 }
@@ -210,11 +221,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   ThreadInfo child;
   // The parent's event may have created us already (with our fds): keep
   // what the params do not carry. A stale holder of the tid keeps nothing.
-  // Taken out of the table and put back below (as on_exec does) unless
-  // the params name another tid.
-  const int64_t params_tid = ev.param_int(base + KP_PROCESS_tid).value_or(ev.tid());
-  if (existing != nullptr && !is_stale(*existing, ev.ts()))
-    child = params_tid == static_cast<int64_t>(ev.tid()) ? std::move(*existing) : *existing;
+  if (existing != nullptr && !is_stale(*existing, ev.ts())) child = take_for_rewrite(ev, base, *existing);
   child.domain = domain;
   child.tid = ev.tid();
   child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
@@ -274,12 +281,7 @@ std::string StateUpdater::derived_exepath(const EventView& ev, DomainId domain, 
 void StateUpdater::on_exec(const EventView& ev, DomainId domain, uint16_t base) {
   auto res = ev.param_int(0);
   if (!res || *res != 0) return;
-  // The entry is taken out and put back (nothing reads it meanwhile), so
-  // the new arguments and environment reuse the old ones' memory; copied
-  // when the params name another tid, which put() files elsewhere.
-  ThreadInfo* entry = table_.get(domain, ev.tid());
-  const int64_t params_tid = ev.param_int(base + KP_PROCESS_tid).value_or(ev.tid());
-  ThreadInfo t = params_tid == static_cast<int64_t>(ev.tid()) ? std::move(*entry) : *entry;
+  ThreadInfo t = take_for_rewrite(ev, base, *table_.get(domain, ev.tid()));
   read_process_params(ev, base, t);
   read_exe_inode_params(ev, t);
   if (!ev.has_param(base + KP_PROCESS_comm)) t.comm.clear();
