@@ -275,6 +275,17 @@ class EngineWorkers {
   std::vector<std::unique_ptr<Worker>> workers_;  // workers 1..N-1
   // (domain, tgid) -> the worker that evaluates its events.
   std::unordered_map<uint64_t, uint8_t> owners_;
+  // The last process looked up in owners_ and in deferred_ (owner_of(),
+  // apply_on_worker0()); forgotten when their entry is erased.
+  struct LastOwned {
+    uint64_t key = 0;
+    uint8_t owner = 0;
+    bool valid = false;
+  } last_owned_;
+  struct LastLog {
+    uint64_t key = 0;
+    DeferredLog* log = nullptr;  // null: none
+  } last_log_;
   size_t sweep_owners_at_ = 0;  // owners_'s size that starts a sweep
   // Set by route(), taken by routed(): the item that gets its process's
   // state once worker 0 has applied its event.
