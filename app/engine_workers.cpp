@@ -44,10 +44,7 @@ uint64_t process_key(DomainId domain, int64_t pid) {
   return (static_cast<uint64_t>(domain) << 32) ^ static_cast<uint64_t>(pid);
 }
 
-// The event's process (a source that leaves tgid 0 means the thread's own).
-int64_t event_pid(const Event& ev) { return ev.view.tgid() != 0 ? ev.view.tgid() : ev.view.tid(); }
-
-uint64_t process_key(const Event& ev) { return process_key(ev.domain, event_pid(ev)); }
+uint64_t process_key(const Event& ev) { return process_key(ev.domain, ev.view.process_id()); }
 
 // The params that start a clone-family event's process params, or -1.
 int clone_base(uint16_t type) {
@@ -220,7 +217,7 @@ void EngineWorkers::apply_on_worker0(const Event& ev) {
   if (shares_state(ev)) {
     updater0_.apply(ev);
     // The process's last thread is gone: nothing will read its log.
-    if (ev.view.type() == KE_PROCEXIT && !deferred_.empty() && !table0_.has_process(ev.domain, event_pid(ev)))
+    if (ev.view.type() == KE_PROCEXIT && !deferred_.empty() && !table0_.has_process(ev.domain, ev.view.process_id()))
       if (auto log = take_deferred(process_key(ev))) retire(std::move(*log));
     return;
   }
@@ -285,7 +282,7 @@ void EngineWorkers::routed(const Event& ev) {
 }
 
 void EngineWorkers::attach_state(Worker& w, size_t item, const Event& ev) {
-  const int64_t pid = event_pid(ev);
+  const int64_t pid = ev.view.process_id();
   apply_deferred(process_key(ev.domain, pid));
   auto local = table0_.process_local_state(ev.domain, pid);
   if (!local) return;  // unknown to worker 0: the replica's is all there is

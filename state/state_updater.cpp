@@ -54,7 +54,7 @@ std::string_view basename_of(std::string_view path) {
 ThreadInfo& StateUpdater::thread_for(const EventView& ev, DomainId domain) {
   const int64_t tid = ev.tid();
   if (ThreadInfo* t = table_.get(domain, tid)) return *t;
-  const int64_t pid = ev.tgid() != 0 ? ev.tgid() : tid;
+  const int64_t pid = ev.process_id();
   if (resolver_ && table_.find(domain, pid) == nullptr) {
     if (ThreadInfo* t = resolve(ev, domain, tid, pid)) return *t;
   }
@@ -224,7 +224,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   if (existing != nullptr && !is_stale(*existing, ev.ts())) child = take_for_rewrite(ev, base, *existing);
   child.domain = domain;
   child.tid = ev.tid();
-  child.pid = ev.tgid() != 0 ? ev.tgid() : ev.tid();
+  child.pid = ev.process_id();
   read_process_params(ev, base, child);
   // Until it execs, a child runs its creator's image: inherit what the
   // clone event does not carry (the resolved executable path when the

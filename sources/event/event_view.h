@@ -31,6 +31,9 @@ class EventView {
   uint64_t ts() const { return hdr_.ts_ns; }
   uint32_t tid() const { return hdr_.tid; }
   uint32_t tgid() const { return hdr_.tgid; }
+  // The thread's process: tgid, or the thread's own id from a source that
+  // leaves tgid 0.
+  uint32_t process_id() const { return hdr_.tgid != 0 ? hdr_.tgid : hdr_.tid; }
   uint16_t type() const { return hdr_.type; }
   uint32_t len() const { return hdr_.len; }
   uint16_t nparams() const { return hdr_.nparams; }

@@ -44,6 +44,18 @@ TEST(EventView, ReadsWhatTheBuilderWrote) {
   EXPECT_EQ(format_param(*ev, 200), "<NA>");
 }
 
+TEST(EventView, AThreadsProcessIsItsTgidOrItselfWhenTheSourceLeftTgidZero) {
+  auto bytes = openat_record();
+  auto ev = EventView::parse(bytes);
+  ASSERT_TRUE(ev.ok());
+  EXPECT_EQ(ev->process_id(), 41u);
+  auto no_tgid = EventBuilder(KE_CLOSE, 1, 42, 0).put_int(KPARAM(CLOSE, res), 0).put_int(KPARAM(CLOSE, fd), 3).finish_or_throw();
+  auto ev2 = EventView::parse(no_tgid);
+  ASSERT_TRUE(ev2.ok()) << ev2.status().to_string();
+  EXPECT_EQ(ev2->tgid(), 0u);
+  EXPECT_EQ(ev2->process_id(), 42u);
+}
+
 TEST(EventView, RejectsMalformedRecords) {
   auto good = openat_record();
   // Too short for a header.
