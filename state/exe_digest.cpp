@@ -87,13 +87,8 @@ int ExeDigests::open_executable(const ThreadInfo& p, bool live, Identity& identi
 }
 
 const std::string* ExeDigests::remember(const Identity& identity, std::string hex) {
-  while (cache_.size() >= kMaxEntries) {
-    const Identity* oldest = cache_.oldest();
-    if (oldest == nullptr) break;
-    cache_.erase(Identity(*oldest));
-    ++stats_.evicted;
-  }
-  auto [entry, inserted] = cache_.try_emplace(identity);
+  auto [entry, inserted] =
+      cache_.try_emplace_bounded(identity, kMaxEntries, [&](const Identity&, const Entry&) { ++stats_.evicted; });
   entry->hex = std::move(hex);
   return entry->hex.empty() ? nullptr : &entry->hex;
 }

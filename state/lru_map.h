@@ -55,6 +55,22 @@ class LruMap {
     return {&it->second.value, inserted};
   }
 
+  // try_emplace() that keeps the map within `capacity` (>= 1) entries: a
+  // new key in a full map first evicts the oldest entries, calling
+  // on_evict(key, value) for each before it goes (the owner's counters and
+  // budget). An existing key is returned untouched and evicts nothing.
+  template <typename OnEvict>
+  std::pair<V*, bool> try_emplace_bounded(const K& key, size_t capacity, OnEvict&& on_evict) {
+    if (V* existing = find(key)) return {existing, false};
+    while (!map_.empty() && map_.size() >= capacity) {
+      auto it = map_.find(order_.back());
+      on_evict(static_cast<const K&>(it->first), it->second.value);
+      map_.erase(it);
+      order_.pop_back();
+    }
+    return try_emplace(key);
+  }
+
   // Makes `key` the most recently used entry; false if absent.
   bool touch(const K& key) {
     auto it = map_.find(key);

@@ -86,12 +86,7 @@ std::optional<uint64_t> PidNamespaceStarts::init_start_ts(int64_t pid) {
     ++stats_.gone;
     return std::nullopt;
   }
-  while (cache_.size() >= kMaxEntries) {
-    const uint64_t* oldest = cache_.oldest();
-    if (oldest == nullptr) break;
-    cache_.erase(uint64_t(*oldest));
-  }
-  *cache_.try_emplace(*ns).first = Entry{*init, *start};
+  *cache_.try_emplace_bounded(*ns, kMaxEntries, [](uint64_t, const Entry&) {}).first = Entry{*init, *start};
   return start;
 }
 

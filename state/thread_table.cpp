@@ -150,12 +150,10 @@ void ThreadTable::remember_reaper(DomainId domain, int64_t pid, int64_t reaper_t
   if (reaper_tid <= 0 || reaper_tid == pid) return;
   // Bounded like the thread table: a forgotten reaper only means an
   // orphan's parent shows as unknown.
-  if (reapers_.find({domain, pid}) == nullptr && reapers_.size() >= config_.max_threads) {
-    ThreadKey victim = *reapers_.oldest();
-    reapers_.erase(victim);
-    budget_->sub(MemoryTable::kThreads, kReaperBytes);
-  }
-  auto [slot, inserted] = reapers_.try_emplace({domain, pid});
+  auto [slot, inserted] = reapers_.try_emplace_bounded({domain, pid}, std::max<size_t>(config_.max_threads, 1),
+                                                       [&](const ThreadKey&, int64_t) {
+                                                         budget_->sub(MemoryTable::kThreads, kReaperBytes);
+                                                       });
   if (inserted) budget_->add(MemoryTable::kThreads, kReaperBytes);
   *slot = reaper_tid;
   reapers_.touch({domain, pid});
