@@ -25,6 +25,7 @@
 #include <string>
 
 #include "tests/support/run_command.h"
+#include "tests/vm/vm_expect.h"
 #include "tests/vm/vm_run.h"
 
 namespace kestrel::testing {
@@ -254,7 +255,7 @@ TEST(DriverkitSigning, SigEnforceRefusesUnsignedAndUnenrolledModules) {
   VmRun run = run_vm(options);
   const std::string context = vm_failure_context(run, options);
   ASSERT_EQ(run.exit_code, 0) << context;
-  ASSERT_TRUE(console_marker(run.console, "SCENARIO EXIT 0 ")) << context;
+  ASSERT_TRUE(scenario_ran_cleanly(run.console)) << context;
   auto facts = console_section(run.console, "facts");
   ASSERT_TRUE(facts) << context;
   EXPECT_NE(std::find(facts->begin(), facts->end(), "sig_enforce=Y"), facts->end()) << context;
