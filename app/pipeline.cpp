@@ -309,10 +309,26 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
       next_tick = std::chrono::steady_clock::now() + tick_interval_;
     }
   }
+  if (summary.interrupted) {
+    // A stop (signal or -M) ends the reading; what the readers already took
+    // from the sources is still evaluated (bounded by the queues' size), not
+    // counted as dropped at exit.
+    mux_.stop_reading();
+    for (;;) {
+      auto outcome = mux_.next(batch, std::chrono::milliseconds(0));
+      if (!outcome.ok()) return outcome.status();
+      if (*outcome != NextOutcome::kBatch) break;  // kEof: drained (kIdle cannot follow stop_reading)
+      for (const auto& ev : batch.events) {
+        if (workers_) handle_routed(ev, alerts, summary);
+        else handle(ev, alerts, summary);
+      }
+      if (workers_) submit_workers_alerts(summary, false);
+    }
+  }
   mux_.stop();
   if (workers_) {
     // What the workers still hold is handled: the events were taken from
-    // the sources (a stop by signal leaves the sources' queues, not ours).
+    // the sources.
     workers_->stop();
     submit_workers_alerts(summary, true);
   }

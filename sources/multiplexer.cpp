@@ -205,12 +205,10 @@ void Multiplexer::release_handed_out() {
   handed_out_ = {0, 0};
 }
 
-void Multiplexer::stop() {
-  // The batch last handed out was processed: the pipeline stops between
-  // batches.
-  if (started_) release_handed_out();
+void Multiplexer::stop_reading() {
   {
     std::lock_guard lock(mu_);
+    if (stopping_) return;
     stopping_ = true;
   }
   space_.notify_all();
@@ -219,6 +217,13 @@ void Multiplexer::stop() {
   for (auto& t : readers_)
     if (t.joinable()) t.join();
   readers_.clear();
+}
+
+void Multiplexer::stop() {
+  // The batch last handed out was processed: the pipeline stops between
+  // batches.
+  if (started_) release_handed_out();
+  stop_reading();
   {
     std::lock_guard lock(mu_);
     for (const Chunk& chunk : queue_) slots_[chunk.source_id].dropped_at_exit += chunk.size();

@@ -79,7 +79,13 @@ class Multiplexer {
   // Consumer side. Views in `out` stay valid until the next call.
   Result<NextOutcome> next(EventBatch& out, std::chrono::milliseconds wait);
 
-  // Stops readers, joins them, closes sources; what is still queued is
+  // Stops the readers and joins them; the sources stay open. What they had
+  // already queued is still handed out by next(), which then says kEof: a
+  // stop drains, so events taken from the kernel are evaluated rather than
+  // dropped. Idempotent; stop() calls it.
+  void stop_reading();
+
+  // stop_reading(), then closes the sources; what is still queued is
   // counted as each source's dropped_at_exit. Idempotent.
   void stop();
 

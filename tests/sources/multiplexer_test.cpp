@@ -106,6 +106,41 @@ TEST(Multiplexer, LiveSourcesCountQueueDrops) {
   EXPECT_TRUE(std::is_sorted(c.fds_by_source[0].begin(), c.fds_by_source[0].end()));
 }
 
+// A stop ends the reading; what the reader had already queued is still
+// handed out (the pipeline evaluates it) instead of being dropped at exit.
+TEST(Multiplexer, AfterStopReadingWhatWasQueuedIsStillHandedOut) {
+  Multiplexer mux(MultiplexerOptions{4096, std::chrono::milliseconds(10)});
+  mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
+  ASSERT_TRUE(mux.start().ok());
+  // The queue is full once the reader counts a drop (a deadline, not a speed).
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  mux.stop_reading();
+  auto c = drain(mux);
+  mux.stop();
+  auto report = mux.reports()[0];
+  EXPECT_FALSE(c.fds_by_source[0].empty());
+  EXPECT_EQ(report.dropped_at_exit, 0u);
+  // Everything the source gave up was handed out or counted as a queue drop.
+  EXPECT_EQ(c.fds_by_source[0].size() + report.queue_drops, report.stats.events);
+  EXPECT_TRUE(std::is_sorted(c.fds_by_source[0].begin(), c.fds_by_source[0].end()));
+}
+
+// Stopping without draining still counts what was queued.
+TEST(Multiplexer, StopCountsWhatWasStillQueuedAsDroppedAtExit) {
+  Multiplexer mux(MultiplexerOptions{4096, std::chrono::milliseconds(10)});
+  mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
+  ASSERT_TRUE(mux.start().ok());
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  mux.stop();
+  auto report = mux.reports()[0];
+  EXPECT_GT(report.dropped_at_exit, 0u);
+  EXPECT_EQ(report.dropped_at_exit + report.queue_drops, report.stats.events);
+}
+
 class FailingSource : public MemorySource {
  public:
   FailingSource() : MemorySource("failing", {}) {}
