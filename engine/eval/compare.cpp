@@ -4,17 +4,17 @@
 #include <arpa/inet.h>
 #include <re2/re2.h>
 
+#include "base/ascii.h"
 #include "sources/event/event_table.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstring>
 
 namespace kestrel::engine::eval {
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+constexpr char lower(char c) { return ascii_lower(c); }
 
 std::string to_lower(std::string_view s) {
   std::string out(s);

@@ -1,7 +1,7 @@
 // FieldCache: interning operands and per-event memoised extraction.
 #include "engine/eval/field_cache.h"
 
-#include <cctype>
+#include "base/ascii.h"
 
 namespace kestrel::engine::eval {
 namespace {
@@ -45,10 +45,7 @@ std::string_view basename_of(std::string_view s) {
 
 void map_case(std::string_view in, std::string& out, bool upper) {
   out.assign(in);
-  for (char& c : out) {
-    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
-                                : std::tolower(static_cast<unsigned char>(c)));
-  }
+  for (char& c : out) c = upper ? ascii_upper(c) : ascii_lower(c);
 }
 
 }  // namespace

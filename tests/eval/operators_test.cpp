@@ -52,6 +52,8 @@ TEST_F(OperatorsTest, StringOperators) {
   EXPECT_TRUE(m("fd.name contains shad"));
   EXPECT_FALSE(m("fd.name contains SHAD"));
   EXPECT_TRUE(m("fd.name icontains SHAD"));
+  EXPECT_TRUE(m("fd.name icontains /eTc/ShAdOw"));
+  EXPECT_FALSE(m("fd.name icontains /etc/shadowx"));
   EXPECT_TRUE(m("fd.name startswith /etc/"));
   EXPECT_FALSE(m("fd.name startswith /usr/"));
   EXPECT_TRUE(m("fd.name endswith shadow"));
