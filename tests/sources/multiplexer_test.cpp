@@ -89,15 +89,20 @@ class LiveMemorySource : public MemorySource {
   }
 };
 
-TEST(Multiplexer, LiveSourcesCountQueueDrops) {
-  Multiplexer mux(MultiplexerOptions{200, std::chrono::milliseconds(10)});
+// Starts `mux` with one live source of 5000 events and lets its reader run
+// ahead of a consumer that is not consuming yet, until it has counted a
+// drop: the queue is full (a deadline, not a speed).
+void start_until_the_queue_is_full(Multiplexer& mux) {
   mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
   ASSERT_TRUE(mux.start().ok());
-  // Let the reader run ahead of a consumer that is not consuming yet, until
-  // it has counted a drop (a deadline, not a speed).
   for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
        mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+TEST(Multiplexer, LiveSourcesCountQueueDrops) {
+  Multiplexer mux(MultiplexerOptions{200, std::chrono::milliseconds(10)});
+  start_until_the_queue_is_full(mux);
   auto c = drain(mux);
   auto report = mux.reports()[0];
   EXPECT_GT(report.queue_drops, 0u);
@@ -110,12 +115,7 @@ TEST(Multiplexer, LiveSourcesCountQueueDrops) {
 // handed out (the pipeline evaluates it) instead of being dropped at exit.
 TEST(Multiplexer, AfterStopReadingWhatWasQueuedIsStillHandedOut) {
   Multiplexer mux(MultiplexerOptions{4096, std::chrono::milliseconds(10)});
-  mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
-  ASSERT_TRUE(mux.start().ok());
-  // The queue is full once the reader counts a drop (a deadline, not a speed).
-  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-       mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  start_until_the_queue_is_full(mux);
   mux.stop_reading();
   auto c = drain(mux);
   mux.stop();
@@ -130,11 +130,7 @@ TEST(Multiplexer, AfterStopReadingWhatWasQueuedIsStillHandedOut) {
 // Stopping without draining still counts what was queued.
 TEST(Multiplexer, StopCountsWhatWasStillQueuedAsDroppedAtExit) {
   Multiplexer mux(MultiplexerOptions{4096, std::chrono::milliseconds(10)});
-  mux.add(std::make_unique<LiveMemorySource>("live", close_events(1, 5000), kHostDomain, 5));
-  ASSERT_TRUE(mux.start().ok());
-  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-       mux.reports()[0].queue_drops == 0 && std::chrono::steady_clock::now() < end;)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  start_until_the_queue_is_full(mux);
   mux.stop();
   auto report = mux.reports()[0];
   EXPECT_GT(report.dropped_at_exit, 0u);
