@@ -15,7 +15,8 @@
 # (default 2: short runs, many rounds, so the host's drift is sampled
 # evenly). The figure to read is "N workers / fastest CPU's 1 worker".
 # Rules: the upstream Falco rules (stable, incubating, sandbox) unless
-# given. Root, BTF kernel.
+# given. Root, BTF kernel. CAPTURE=file.kcap replays that capture instead
+# of recording one (to compare builds, or runs, on the same events).
 set -eu
 build=${1:?usage: engine_workers.sh BUILD_DIR [SECONDS] [WORKERS] [RULES...]}
 seconds=${2:-30}
@@ -24,7 +25,11 @@ shift $(( $# < 3 ? $# : 3 ))
 here=$(cd "$(dirname "$0")/.." && pwd)
 shared="$here/../shared/upstream-rules"
 [ $# -gt 0 ] || set -- "$shared/falco_rules.yaml" "$shared/falco-incubating_rules.yaml" "$shared/falco-sandbox_rules.yaml"
-capture=$(mktemp -d)/live.kcap
-trap 'rm -rf "$(dirname "$capture")"' EXIT
-"$build/app/kestrel" -A -w "$capture" -M "$seconds" -o store.enabled=false > /dev/null
+if [ -n "${CAPTURE:-}" ]; then
+  capture=$CAPTURE
+else
+  capture=$(mktemp -d)/live.kcap
+  trap 'rm -rf "$(dirname "$capture")"' EXIT
+  "$build/app/kestrel" -A -w "$capture" -M "$seconds" -o store.enabled=false > /dev/null
+fi
 "$build/bench/engine_workers_bench" "$capture" "$workers" --passes="${PASSES:-2}" --rounds="${ROUNDS:-11}" --per-cpu "$@"
