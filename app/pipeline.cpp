@@ -281,14 +281,21 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
   std::vector<engine::Alert> alerts;
   auto next_tick = std::chrono::steady_clock::now() + tick_interval_;
   for (;;) {
-    if (stop.load(std::memory_order_relaxed) || (deadline && std::chrono::steady_clock::now() >= *deadline)) {
+    if (!summary.interrupted &&
+        (stop.load(std::memory_order_relaxed) || (deadline && std::chrono::steady_clock::now() >= *deadline))) {
+      // A stop (signal or -M) ends the reading; what the readers already
+      // took from the sources is still evaluated by this loop (bounded by
+      // the queues' size), not counted as dropped at exit.
       summary.interrupted = true;
-      break;
+      mux_.stop_reading();
     }
-    auto outcome = mux_.next(batch, std::chrono::milliseconds(100));
+    auto outcome = mux_.next(batch, std::chrono::milliseconds(summary.interrupted ? 0 : 100));
     if (!outcome.ok()) return outcome.status();
     if (forwarder_) forwarder_->poll([&] { return table_.snapshot(); });
     if (*outcome == NextOutcome::kEof) break;
+    // (After stop_reading() every reader has ended, so an empty queue is
+    // kEof; an idle answer would only repeat.)
+    if (summary.interrupted && *outcome == NextOutcome::kIdle) break;
     bool stop_now = false;
     for (const auto& ev : batch.events) {
       if (on_event_second_ && ev.view.type() != KE_PLUGINEVENT && event_clock_.passed(ev.view.ts())) {
@@ -307,22 +314,6 @@ Result<PipelineSummary> Pipeline::run(const std::atomic<bool>& stop,
       fill_counters(summary);
       on_tick_(summary);
       next_tick = std::chrono::steady_clock::now() + tick_interval_;
-    }
-  }
-  if (summary.interrupted) {
-    // A stop (signal or -M) ends the reading; what the readers already took
-    // from the sources is still evaluated (bounded by the queues' size), not
-    // counted as dropped at exit.
-    mux_.stop_reading();
-    for (;;) {
-      auto outcome = mux_.next(batch, std::chrono::milliseconds(0));
-      if (!outcome.ok()) return outcome.status();
-      if (*outcome != NextOutcome::kBatch) break;  // kEof: drained (kIdle cannot follow stop_reading)
-      for (const auto& ev : batch.events) {
-        if (workers_) handle_routed(ev, alerts, summary);
-        else handle(ev, alerts, summary);
-      }
-      if (workers_) submit_workers_alerts(summary, false);
     }
   }
   mux_.stop();
