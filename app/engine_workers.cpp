@@ -124,8 +124,7 @@ size_t EngineWorkers::least_behind() const {
 
 size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   const uint64_t key = process_key(ev);
-  const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter &&
-                            (ev.view.tgid() == 0 || ev.view.tgid() == ev.view.tid());
+  const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter && ev.view.process_id() == ev.view.tid();
   // Nearly every event is of the process before it (97 % in a build's
   // capture): one remembered entry spares the map's lookup.
   if (last_owned_.valid && key == last_owned_.key && !leader_exits) return last_owned_.owner;
