@@ -14,11 +14,9 @@
 namespace kestrel::engine::eval {
 namespace {
 
-constexpr char lower(char c) { return ascii_lower(c); }
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = lower(c);
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
@@ -28,9 +26,9 @@ bool ci_contains(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
   const char first = needle[0];
   for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (lower(hay[i]) != first) continue;
+    if (ascii_lower(hay[i]) != first) continue;
     size_t j = 1;
-    while (j < needle.size() && lower(hay[i + j]) == needle[j]) ++j;
+    while (j < needle.size() && ascii_lower(hay[i + j]) == needle[j]) ++j;
     if (j == needle.size()) return true;
   }
   return false;
@@ -396,7 +394,7 @@ bool match_values(CmpOp op, const ExtractedValue& lhs, const ExtractedValue& rhs
 }
 
 bool glob_match(std::string_view pattern, std::string_view text, bool fold_case) {
-  auto eq = [fold_case](char a, char b) { return fold_case ? lower(a) == lower(b) : a == b; };
+  auto eq = [fold_case](char a, char b) { return fold_case ? ascii_lower(a) == ascii_lower(b) : a == b; };
   size_t p = 0, t = 0;
   size_t star_p = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
@@ -421,10 +419,10 @@ bool glob_match(std::string_view pattern, std::string_view text, bool fold_case)
         while (q < pattern.size() && (pattern[q] != ']' || q == start)) {
           if (q + 2 < pattern.size() && pattern[q + 1] == '-' && pattern[q + 2] != ']') {
             char lo = pattern[q], hi = pattern[q + 2];
-            char ch = fold_case ? lower(text[t]) : text[t];
+            char ch = fold_case ? ascii_lower(text[t]) : text[t];
             if (fold_case) {
-              lo = lower(lo);
-              hi = lower(hi);
+              lo = ascii_lower(lo);
+              hi = ascii_lower(hi);
             }
             if (ch >= lo && ch <= hi) found = true;
             q += 3;
