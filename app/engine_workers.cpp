@@ -122,12 +122,30 @@ size_t EngineWorkers::least_behind() const {
   return best;
 }
 
+size_t EngineWorkers::idle_worker() {
+  for (const auto& w : workers_) {
+    const uint64_t pushed = w->pushed.load(std::memory_order_relaxed);
+    if (pushed != w->done.load(std::memory_order_relaxed) || w->migrated_at == pushed) continue;
+    w->migrated_at = pushed;
+    return w->index;
+  }
+  return 0;
+}
+
 size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   const uint64_t key = process_key(ev);
   const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter && ev.view.process_id() == ev.view.tid();
   // Nearly every event is of the process before it (97 % in a build's
   // capture): one remembered entry spares the map's lookup.
-  if (last_owned_.valid && key == last_owned_.key && !leader_exits) return last_owned_.owner;
+  if (last_owned_.valid && key == last_owned_.key && !leader_exits) {
+    if (last_owned_.owner != 0) return last_owned_.owner;
+    const size_t to = idle_worker();
+    if (to == 0) return 0;
+    owners_[key] = static_cast<uint8_t>(to);
+    last_owned_.owner = static_cast<uint8_t>(to);
+    assigned = true;
+    return to;
+  }
   auto it = owners_.find(key);
   if (it == owners_.end()) {
     if (owners_.size() >= std::max(kOwnerSweepMinimum, sweep_owners_at_)) sweep_owners();
@@ -139,7 +157,16 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
     assigned = true;
     return own;
   }
-  const size_t own = it->second;
+  size_t own = it->second;
+  // A process of worker 0's moves to a thread worker that ran out of work
+  // (idle_worker()); never back, which would reorder its alerts.
+  if (own == 0 && !leader_exits) {
+    if (const size_t to = idle_worker(); to != 0) {
+      it->second = static_cast<uint8_t>(to);
+      own = to;
+      assigned = true;
+    }
+  }
   if (leader_exits) {
     owners_.erase(it);
     last_owned_ = {};

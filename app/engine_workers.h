@@ -20,9 +20,17 @@
 // first design) left it the bottleneck with worker 1 idle a quarter of the
 // time (perf, a 2-worker replay of a 60 s live capture); with the backlog
 // deciding, the thread workers take what they can keep up with and worker
-// 0 the rest. Which worker evaluates a process changes no alert: its owner
-// holds the state one table would (below). A process whose leader exits
-// before its other threads may move for those threads' last events.
+// 0 the rest. A thread worker that ran out of work (nothing handed to it
+// left to handle) takes the process of worker 0's next event, one per
+// chunk it is handed: a process's cost shows only as it runs, and a
+// build's long-lived processes (make, a shell) otherwise stay on worker 0
+// while a thread worker waits (it idled ~10 % of a 2-worker replay; moving
+// them gave +3-5 points of the CPUs' summed rates, bench/engine_workers.sh).
+// Never back: worker 0's alerts go out at once, a thread worker's later,
+// so a move back could reorder one process's alerts. Which worker evaluates
+// a process changes no alert: its owner holds the state one table would
+// (below). A process whose leader exits before its other threads may move
+// for those threads' last events.
 //
 // State: worker 0, the pipeline's table, applies every event that changes
 // the state tables (StateUpdater::changes_state) of its own processes, and
@@ -45,7 +53,7 @@
 // every event of the processes it owns; a process's fds and directories
 // are read only by its owner's rules, so another worker's replica never
 // applies their changes. When a process is given to a thread worker (its
-// first event, a fork's child included), worker 0 sends that worker the
+// first event, a fork's child included, or a move from worker 0), worker 0 sends that worker the
 // process's fds and directories as its own table has them at that event
 // (process_local_state; the rest of its entry the worker keeps itself), and
 // the worker takes it before its rules see the event: a fork's inherited
@@ -213,6 +221,7 @@ class EngineWorkers {
     // from the pointers the worker's thread reads at every event.
     alignas(64) Chunk pending;  // filled by route()
     std::chrono::steady_clock::time_point pending_since;
+    uint64_t migrated_at = ~uint64_t{0};  // `pushed` when a process last moved here
     // Written by the worker's thread (its own cache line: the pipeline's
     // thread writes `pending` at every event).
     alignas(64) std::atomic<uint64_t> done{0};  // chunks handled
@@ -234,6 +243,10 @@ class EngineWorkers {
   // process's first event: then `assigned`).
   size_t owner_of(const Event& ev, bool& assigned);
   size_t least_behind() const;
+  // A thread worker with nothing handed to it left to handle, that took
+  // no process from worker 0 since its last chunk (then marked as taking
+  // one), or 0.
+  size_t idle_worker();
   // Drops the owners of processes worker 0's table does not hold, and their
   // deferred logs.
   void sweep_owners();

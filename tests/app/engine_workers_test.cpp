@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ engine::RuleSet one_rule() {
   condition: evt.type = openat
   output: "open %fd.name"
   priority: INFO
+- rule: Close
+  desc: every close, with the name its fd had
+  condition: evt.type = close
+  output: "close %fd.name"
+  priority: INFO
 )");
 }
 
@@ -38,11 +44,15 @@ struct TwoWorkers {
   std::unique_ptr<engine::eval::RuleEngine> engine1 = std::move(*engine::eval::RuleEngine::create(rules, {}));
   ThreadTable table0;
   StateUpdater updater0{table0};
-  EngineWorkers workers{{engine1.get()}, table0, updater0, nullptr};
+  EngineWorkers workers;
   std::vector<engine::Alert> alerts;
   uint64_t number = 0;
 
-  TwoWorkers() { workers.start(); }
+  // `resolver`: the thread worker's, asked for a process it does not know.
+  explicit TwoWorkers(ProcessResolver resolver = nullptr)
+      : workers({engine1.get()}, table0, updater0, std::move(resolver)) {
+    workers.start();
+  }
   ~TwoWorkers() { workers.stop(); }
 
   // What Pipeline::handle_routed does with one event; returns its owner.
@@ -85,6 +95,43 @@ TEST(EngineWorkers, AThreadWorkersProcessFdsReachWorker0BeforeItForksAndGoWithIt
   EXPECT_EQ(w.table0.fd(0, 500, 8), nullptr);
   EXPECT_EQ(w.table0.fd(0, 502, 8), nullptr);
   w.workers.drain();
+}
+
+TEST(EngineWorkers, AProcessOfWorker0MovesToAThreadWorkerThatRanOutOfWorkWithItsFds) {
+  // The thread worker is held inside its first chunk (its updater asks the
+  // resolver about unknown process 666) until `release` is set.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  TwoWorkers w([released](DomainId, int64_t pid) -> std::optional<std::vector<ThreadInfo>> {
+    if (pid == 666) released.wait();
+    return std::nullopt;
+  });
+  ASSERT_EQ(w.feed(test::openat_event(666, 666, 3, AT_FDCWD, "/srv/a", O_RDONLY)), 1u);
+  w.workers.flush();
+  ASSERT_EQ(w.feed(test::openat_event(666, 666, 4, AT_FDCWD, "/srv/b", O_RDONLY)), 1u);
+  w.workers.flush();
+  // Two chunks handed over, none handled: the thread worker does not keep
+  // up, so a new process stays on worker 0, and it opens a file there.
+  ASSERT_EQ(w.feed(test::clone_event(KE_CLONE, 700, 700, 0, test::child_proc(700, 700, 1), 0)), 0u);
+  ASSERT_EQ(w.feed(test::openat_event(700, 700, 7, AT_FDCWD, "/srv/opened-on-worker0.log", O_WRONLY)), 0u);
+  ASSERT_EQ(w.alerts.size(), 1u);
+  EXPECT_NE(w.alerts[0].output.find("open /srv/opened-on-worker0.log"), std::string::npos) << w.alerts[0].output;
+
+  release.set_value();
+  w.workers.drain();
+  // Out of work now: the process's next event moves it, with the fd its
+  // rules read, and its later events follow.
+  EXPECT_EQ(w.feed(test::close_event(700, 700, 7)), 1u);
+  EXPECT_EQ(w.feed(test::openat_event(700, 700, 8, AT_FDCWD, "/srv/later.log", O_WRONLY)), 1u);
+  w.workers.drain();
+  std::vector<engine::Alert> moved;
+  w.workers.collect(moved);
+  std::vector<std::string> outputs;
+  for (const auto& a : moved) outputs.push_back(a.output);
+  ASSERT_EQ(outputs.size(), 4u);
+  EXPECT_NE(outputs[2].find("close /srv/opened-on-worker0.log"), std::string::npos) << outputs[2];
+  EXPECT_NE(outputs[3].find("open /srv/later.log"), std::string::npos) << outputs[3];
+  EXPECT_EQ(w.alerts.size(), 1u) << "nothing more raised on worker 0";
 }
 
 TEST(EngineWorkers, TheOwnerMapStaysBoundedWhenProcessesNeverReportTheirExit) {
