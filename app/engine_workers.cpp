@@ -326,7 +326,10 @@ void EngineWorkers::hand_over() {
   std::chrono::steady_clock::time_point now{};
   for (auto& w : workers_) {
     if (w->pending.items.empty()) continue;
-    if (w->pending.items.size() < kHandOverItems) {
+    // A worker out of work takes what there is now (a process just moved
+    // to it, among others) instead of waiting out the delay.
+    const bool idle = w->pushed.load(std::memory_order_relaxed) == w->done.load(std::memory_order_relaxed);
+    if (!idle && w->pending.items.size() < kHandOverItems) {
       if (now == std::chrono::steady_clock::time_point{}) now = std::chrono::steady_clock::now();
       if (now - w->pending_since < kHandOverDelay) continue;
     }

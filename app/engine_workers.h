@@ -76,9 +76,9 @@
 // Alerts: worker 0's go to the outputs as it raises them; the others' are
 // collected in each worker's order (collect()), so one process's alerts are
 // never reordered. Outputs stay one stage, on the pipeline's thread. The
-// events reach a thread worker in chunks (hand_over(): 2048 events or 1 ms),
-// so its alerts come up to about a millisecond, or one poll of an idle
-// source, after worker 0's.
+// events reach a thread worker in chunks (hand_over(): 2048 events, 1 ms,
+// or at once to a worker out of work), so its alerts come up to about a
+// millisecond, or one poll of an idle source, after worker 0's.
 //
 // Threading: every public method is called on the pipeline's thread.
 #pragma once
@@ -169,7 +169,8 @@ class EngineWorkers {
   // Hands the queued events to the workers.
   void flush();
   // At the end of a batch: hands a worker its queued events when they are
-  // kHandOverItems or more, or the oldest waited kHandOverDelay. Each hand-
+  // kHandOverItems or more, or the oldest waited kHandOverDelay, or the
+  // worker has handled all it was handed. Each hand-
   // over may wake a sleeping thread, which in this VM costs as much as
   // evaluating dozens of events; a batch of a busy source is a few hundred.
   void hand_over();
