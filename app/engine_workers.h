@@ -53,15 +53,16 @@
 // every event of the processes it owns; a process's fds and directories
 // are read only by its owner's rules, so another worker's replica never
 // applies their changes. When a process is given to a thread worker (its
-// first event, a fork's child included, or a move from worker 0), worker 0 sends that worker the
-// process's fds and directories as its own table has them at that event
-// (process_local_state; the rest of its entry the worker keeps itself), and
-// the worker takes it before its rules see the event: a fork's inherited
-// fds come from worker 0's table, in stream order, so no worker waits for
-// another. (Applying every fd event in every replica cost each thread
-// worker as much as a third of its time on a 2-worker replay of a live
-// capture; a first design that kept fds on owners only and had the child's
-// owner wait for the parent's at every fork lost ~180 us per fork.)
+// first event, a fork's child included, or a move from worker 0), worker 0
+// sends that worker the process's fds and directories as its own table has
+// them at that event (process_local_state; the rest of its entry the
+// worker keeps itself), and the worker takes it before its rules see the
+// event: a fork's inherited fds come from worker 0's table, in stream
+// order, so no worker waits for another. (Applying every fd event in every
+// replica cost each thread worker as much as a third of its time on a
+// 2-worker replay of a live capture; a first design that kept fds on
+// owners only and had the child's owner wait for the parent's at every
+// fork lost ~180 us per fork.)
 // Measured on a long live capture (bench/engine_workers.sh).
 //
 // Differences from one table, all at the bounds: each replica marks a
@@ -170,9 +171,9 @@ class EngineWorkers {
   void flush();
   // At the end of a batch: hands a worker its queued events when they are
   // kHandOverItems or more, or the oldest waited kHandOverDelay, or the
-  // worker has handled all it was handed. Each hand-
-  // over may wake a sleeping thread, which in this VM costs as much as
-  // evaluating dozens of events; a batch of a busy source is a few hundred.
+  // worker has handled all it was handed. Each hand-over may wake a
+  // sleeping thread, which in this VM costs as much as evaluating dozens of
+  // events; a batch of a busy source is a few hundred.
   void hand_over();
   // Appends the alerts the other workers raised so far, worker by worker,
   // each in its order.
