@@ -113,7 +113,7 @@ size_t EngineWorkers::least_behind() const {
   size_t best = 0;
   uint64_t best_backlog = kKeepUpChunks + 1;
   for (const auto& w : workers_) {
-    const uint64_t backlog = w->pushed.load(std::memory_order_relaxed) - w->done.load(std::memory_order_relaxed);
+    const uint64_t backlog = w->backlog();
     if (backlog < best_backlog) {
       best = w->index;
       best_backlog = backlog;
@@ -122,13 +122,9 @@ size_t EngineWorkers::least_behind() const {
   return best;
 }
 
-size_t EngineWorkers::idle_worker() {
-  for (const auto& w : workers_) {
-    const uint64_t pushed = w->pushed.load(std::memory_order_relaxed);
-    if (pushed != w->done.load(std::memory_order_relaxed) || w->migrated_at == pushed) continue;
-    w->migrated_at = pushed;
-    return w->index;
-  }
+size_t EngineWorkers::idle_worker() const {
+  for (const auto& w : workers_)
+    if (w->backlog() == 0 && w->migrated_at != w->pushed.load(std::memory_order_relaxed)) return w->index;
   return 0;
 }
 
@@ -136,16 +132,10 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   const uint64_t key = process_key(ev);
   const bool leader_exits = ev.view.type() == KE_PROCEXIT && !ev.enter && ev.view.process_id() == ev.view.tid();
   // Nearly every event is of the process before it (97 % in a build's
-  // capture): one remembered entry spares the map's lookup.
-  if (last_owned_.valid && key == last_owned_.key && !leader_exits) {
-    if (last_owned_.owner != 0) return last_owned_.owner;
-    const size_t to = idle_worker();
-    if (to == 0) return 0;
-    owners_[key] = static_cast<uint8_t>(to);
-    last_owned_.owner = static_cast<uint8_t>(to);
-    assigned = true;
-    return to;
-  }
+  // capture): one remembered entry spares the map's lookup (unless the
+  // process is worker 0's and may move, below).
+  if (last_owned_.valid && key == last_owned_.key && !leader_exits && (last_owned_.owner != 0 || idle_worker() == 0))
+    return last_owned_.owner;
   auto it = owners_.find(key);
   if (it == owners_.end()) {
     if (owners_.size() >= std::max(kOwnerSweepMinimum, sweep_owners_at_)) sweep_owners();
@@ -162,6 +152,8 @@ size_t EngineWorkers::owner_of(const Event& ev, bool& assigned) {
   // (idle_worker()); never back, which would reorder its alerts.
   if (own == 0 && !leader_exits) {
     if (const size_t to = idle_worker(); to != 0) {
+      Worker& w = *workers_[to - 1];
+      w.migrated_at = w.pushed.load(std::memory_order_relaxed);
       it->second = static_cast<uint8_t>(to);
       own = to;
       assigned = true;
@@ -328,8 +320,7 @@ void EngineWorkers::hand_over() {
     if (w->pending.items.empty()) continue;
     // A worker out of work takes what there is now (a process just moved
     // to it, among others) instead of waiting out the delay.
-    const bool idle = w->pushed.load(std::memory_order_relaxed) == w->done.load(std::memory_order_relaxed);
-    if (!idle && w->pending.items.size() < kHandOverItems) {
+    if (w->backlog() != 0 && w->pending.items.size() < kHandOverItems) {
       if (now == std::chrono::steady_clock::time_point{}) now = std::chrono::steady_clock::now();
       if (now - w->pending_since < kHandOverDelay) continue;
     }
@@ -420,7 +411,7 @@ void EngineWorkers::drain() {
   flush();
   for (auto& w : workers_) {
     std::unique_lock lock(w->mu);
-    w->cv.wait(lock, [&] { return w->done.load(std::memory_order_relaxed) == w->pushed.load(std::memory_order_relaxed); });
+    w->cv.wait(lock, [&] { return w->backlog() == 0; });
   }
 }
 

@@ -230,6 +230,10 @@ class EngineWorkers {
     // Chunks pushed; written by the pipeline's thread under mu, read by
     // the worker's spinning before it sleeps.
     alignas(64) std::atomic<uint64_t> pushed{0};
+    // Chunks handed to it and not yet handled (the pipeline's thread).
+    uint64_t backlog() const {
+      return pushed.load(std::memory_order_relaxed) - done.load(std::memory_order_relaxed);
+    }
     mutable std::mutex mu;
     std::condition_variable cv;
     std::deque<Chunk> queue;
@@ -245,10 +249,9 @@ class EngineWorkers {
   // process's first event: then `assigned`).
   size_t owner_of(const Event& ev, bool& assigned);
   size_t least_behind() const;
-  // A thread worker with nothing handed to it left to handle, that took
-  // no process from worker 0 since its last chunk (then marked as taking
-  // one), or 0.
-  size_t idle_worker();
+  // A thread worker with nothing handed to it left to handle that took no
+  // process from worker 0 since its last chunk (Worker::migrated_at), or 0.
+  size_t idle_worker() const;
   // Drops the owners of processes worker 0's table does not hold, and their
   // deferred logs.
   void sweep_owners();
