@@ -6,9 +6,19 @@
 // made ~9 % of the engine's time).
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace kestrel {
 
 constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 constexpr char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// `in` with its letters lower- (or upper-) cased, into `out` (its buffer
+// reused).
+inline void ascii_map_case(std::string_view in, std::string& out, bool upper) {
+  out.assign(in);
+  for (char& c : out) c = upper ? ascii_upper(c) : ascii_lower(c);
+}
 
 }  // namespace kestrel

@@ -14,12 +14,6 @@
 namespace kestrel::engine::eval {
 namespace {
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 // Case-insensitive substring search; `needle` is already lower-case.
 bool ci_contains(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
@@ -256,7 +250,7 @@ Result<RhsSet> compile_rhs(CmpOp op, const std::vector<std::string>& texts) {
     RhsValue v;
     v.text = t;
     if (op == CmpOp::kIContains || op == CmpOp::kIGlob) {
-      v.folded = to_lower(t);
+      ascii_map_case(t, v.folded, false);
     } else if (op == CmpOp::kBContains || op == CmpOp::kBStartsWith) {
       auto bytes = decode_hex(t);
       if (!bytes) return Status(StatusCode::kInvalidArgument, "'" + t + "' is not a hex byte string");
@@ -347,7 +341,7 @@ bool match_one(CmpOp op, const ExtractedValue& lhs, const ExtractedValue& rhs) {
     RhsSet one;
     RhsValue r;
     r.text = std::string(rhs.str);
-    if (op == CmpOp::kIContains || op == CmpOp::kIGlob) r.folded = to_lower(r.text);
+    if (op == CmpOp::kIContains || op == CmpOp::kIGlob) ascii_map_case(r.text, r.folded, false);
     one.values.push_back(std::move(r));
     if (op == CmpOp::kPMatch) {
       std::string_view p = one.values[0].text;

@@ -43,11 +43,6 @@ std::string_view basename_of(std::string_view s) {
   return slash == std::string_view::npos ? s : s.substr(slash + 1);
 }
 
-void map_case(std::string_view in, std::string& out, bool upper) {
-  out.assign(in);
-  for (char& c : out) c = upper ? ascii_upper(c) : ascii_lower(c);
-}
-
 }  // namespace
 
 void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch) {
@@ -71,8 +66,8 @@ void apply_transformer(Transformer t, ExtractedValue& v, Scratch& scratch) {
   }
   auto one = [&](std::string_view in, std::string& out) -> std::optional<std::string_view> {
     switch (t) {
-      case Transformer::kToLower: map_case(in, out, false); return out;
-      case Transformer::kToUpper: map_case(in, out, true); return out;
+      case Transformer::kToLower: ascii_map_case(in, out, false); return out;
+      case Transformer::kToUpper: ascii_map_case(in, out, true); return out;
       case Transformer::kBasename: return basename_of(in);
       case Transformer::kB64:
         if (!b64_decode(in, out)) return std::nullopt;
