@@ -1,7 +1,6 @@
 #include "app/collector.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 
 #include <nats/nats.h>
 
+#include "app/allocator.h"
 #include "app/container_setup.h"
 #include "app/file_digests.h"
 #include "app/falco_metrics.h"
@@ -600,10 +600,10 @@ void Collector::on_capture_started() {
   }
   if (plan_.fleet) source_kind_ = syscall_source_kind(plan_.fleet->source_kind);
   // Start-up garbage back to the system: loading the eBPF probe has libbpf
-  // parse the kernel's BTF (~12 MB with its index, heaptrack) and free it,
-  // and glibc keeps freed pages below a live allocation in the heap. Idle
-  // RSS with the default rules: 72 MB before, 63 MB after (bench/memory_ceiling.py).
-  malloc_trim(0);
+  // parse the kernel's BTF (~12 MB with its index, heaptrack) and free it.
+  // Idle RSS with the default rules on glibc: 72 MB before, 63 MB after
+  // (bench/memory_ceiling.py).
+  release_free_memory();
   log_ << "kestrel: capturing (" << table_.size() << " threads known at start; " << pipeline_->workers_in_use()
        << (pipeline_->workers_in_use() == 1 ? " engine worker" : " engine workers") << ")\n";
   if (!pipeline_->workers_note().empty()) log_ << "kestrel: one engine worker: " << pipeline_->workers_note() << "\n";

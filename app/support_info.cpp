@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/allocator.h"
 #include "app/file_digests.h"
 #include "app/rules_loading.h"
 #include "driverkit/sha256.h"
@@ -44,6 +45,8 @@ Result<nlohmann::json> support_info(const std::string& cmdline, const ConfigInpu
                            {"release", u.release},
                            {"version", u.version},
                            {"machine", u.machine}};
+  const AllocatorInfo allocator = allocator_info();
+  info["allocator"] = {{"name", allocator.name}, {"version", allocator.version}};
   info["cmdline"] = cmdline;
 
   // The configuration as written: the main file (or the embedded one) and

@@ -17,6 +17,7 @@ BUILD_PKGS=(
   liblzma-dev liblz4-dev  # kestrel-crawler reads Packages indexes as .xz (mirrors) and .lz4 (apt's lists); .gz via zlib1g-dev
   libsqlite3-dev  # the alert store (store/): alerts and drop/health events in SQLite, WAL mode
   libnats-dev  # the NATS JetStream output and source (outputs/nats, sources/nats): the C client (nats.c)
+  libmimalloc-dev  # the kestrel executable's malloc (app/allocator.h)
   libssl-dev  # Debian's cpp-httplib is built with CPPHTTPLIB_OPENSSL_SUPPORT: its header includes OpenSSL's
 )
 

@@ -150,6 +150,18 @@ std::string write_rules() {
   return rules;
 }
 
+// The binary's malloc is the one the build chose (app/allocator.h: glibc's
+// made the state updates cost more split over two workers). --support asks
+// the running process, which says mimalloc only when malloc's own memory is
+// in mimalloc's heap.
+TEST(EngineWorkers, TheBinaryRunsOnTheAllocatorTheBuildChose) {
+  auto [code, out] = run_command(std::string(KESTREL_BINARY) + " --support 2>/dev/null");
+  ASSERT_EQ(code, 0) << out;
+  const auto support = nlohmann::json::parse(out);
+  EXPECT_EQ(support["allocator"]["name"], KESTREL_EXPECTED_ALLOCATOR) << support["allocator"].dump();
+  EXPECT_FALSE(support["allocator"]["version"].get<std::string>().empty());
+}
+
 TEST(EngineWorkers, FalcoRegressionCapturesGiveTheSameAlertsWithOneAndSeveralWorkers) {
   const std::string rules = write_rules();
   size_t captures = 0;

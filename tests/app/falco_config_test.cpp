@@ -330,6 +330,19 @@ TEST(FalcoFlags, SupportPrintsVersionsConfigAndRulesDigest) {
   EXPECT_NE(nlohmann::json::parse(again.out)["rules_digest"], digest);
 }
 
+// This test binary is not linked with mimalloc (only kestrel is:
+// engine_workers_live_test checks it), so --support names glibc's malloc,
+// at the version the C library itself reports.
+TEST(FalcoFlags, SupportNamesTheAllocatorInUse) {
+  auto r = kestrel({"--support"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  char libc[64] = {};
+  ASSERT_GT(confstr(_CS_GNU_LIBC_VERSION, libc, sizeof libc), 0u);  // "glibc 2.36"
+  EXPECT_EQ(j["allocator"]["name"], "glibc");
+  EXPECT_EQ("glibc " + j["allocator"]["version"].get<std::string>(), std::string(libc));
+}
+
 TEST(FalcoFlags, IgnoredEventsFollowTheRulesAndBaseSyscalls) {
   TempDir d;
   const std::string rules = d.write("r.yaml", "- rule: R\n  desc: d\n  condition: evt.type = sendmsg\n  output: o\n"
