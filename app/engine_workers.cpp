@@ -88,6 +88,7 @@ EngineWorkers::EngineWorkers(std::vector<engine::eval::RuleEngine*> engines, Thr
     w->table->set_budget(&w->budget);
     w->updater = std::make_unique<StateUpdater>(*w->table);
     w->updater->set_resolver(resolver);
+    w->updater->set_fork_copies_fds(false);  // a child's come from worker 0 (header comment)
     w->rules = engines[i];
     workers_.push_back(std::move(w));
   }

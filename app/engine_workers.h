@@ -52,7 +52,8 @@
 // identity, so parent chains, users and containers are everywhere), and
 // every event of the processes it owns; a process's fds and directories
 // are read only by its owner's rules, so another worker's replica never
-// applies their changes. When a process is given to a thread worker (its
+// applies their changes (nor copies a parent's fds at a fork:
+// StateUpdater::set_fork_copies_fds). When a process is given to a thread worker (its
 // first event, a fork's child included, or a move from worker 0), worker 0
 // sends that worker the process's fds and directories as its own table has
 // them at that event (process_local_state; the rest of its entry the

@@ -212,7 +212,7 @@ void StateUpdater::on_clone(const EventView& ev, DomainId domain, uint16_t base,
   table_.put(std::move(child));
   if (new_process) {
     table_.clear_fds(domain, *res);  // a stale holder's, if any
-    table_.copy_fds(domain, caller_pid, *res);
+    if (fork_copies_fds_) table_.copy_fds(domain, caller_pid, *res);
   }
 }
 
@@ -258,7 +258,7 @@ void StateUpdater::on_clone_child(const EventView& ev, DomainId domain, uint16_t
   table_.put(std::move(child));
   if (new_process && !had_fds) {
     if (stale) table_.clear_fds(domain, ev.tid());
-    table_.copy_fds(domain, parent_pid, ev.tid());
+    if (fork_copies_fds_) table_.copy_fds(domain, parent_pid, ev.tid());
   }
 }
 

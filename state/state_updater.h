@@ -127,6 +127,12 @@ class StateUpdater {
     max_resolves_per_second_ = max_resolves_per_second;
   }
 
+  // Whether a fork gives the child a copy of its parent's fds (default).
+  // An engine worker's replica turns it off (app/engine_workers.h): it is
+  // handed a process's fds when it starts evaluating the process and never
+  // reads another's, so a copy there is work and memory thrown away.
+  void set_fork_copies_fds(bool copies) { fork_copies_fds_ = copies; }
+
  private:
   // The event's thread, created minimal (and counted) if unknown.
   ThreadInfo& thread_for(const EventView& ev, DomainId domain);
@@ -171,6 +177,7 @@ class StateUpdater {
   StateUpdaterStats stats_;
   std::unordered_map<DomainId, DomainContainer> domain_containers_;
   ProcessResolver resolver_;
+  bool fork_copies_fds_ = true;
   uint32_t max_resolves_per_second_ = 0;
   uint64_t resolve_window_ = 0;  // event-time second of the current budget
   uint32_t resolves_in_window_ = 0;

@@ -451,6 +451,25 @@ namespace {
 // execs it runs the parent's image, so proc.exepath is the parent's.
 using test::StateUpdaterTest;
 
+// An engine worker's replica (app/engine_workers.h) copies no fds at a
+// fork, from either side of it; the child is still made, and the parent
+// keeps its own.
+TEST_F(StateUpdaterTest, AForkCopiesNoFdsWhenTurnedOff) {
+  add_shell(100, 1);
+  updater.set_fork_copies_fds(false);
+  feed(test::clone_event(KE_FORK, 100, 100, 101, child_proc(100, 100, 1), 0));
+  ASSERT_NE(table.find(0, 101), nullptr);
+  EXPECT_EQ(table.fd_count(0, 101), 0u);
+  // The child's side first, for another child.
+  feed(test::clone_event(KE_FORK, 102, 102, 0, child_proc(102, 102, 100), 0));
+  ASSERT_NE(table.find(0, 102), nullptr);
+  EXPECT_EQ(table.fd_count(0, 102), 0u);
+  EXPECT_GT(table.fd_count(0, 100), 0u);
+  updater.set_fork_copies_fds(true);
+  feed(test::clone_event(KE_FORK, 100, 100, 103, child_proc(100, 100, 1), 0));
+  EXPECT_EQ(table.fd_count(0, 103), table.fd_count(0, 100));
+}
+
 TEST_F(StateUpdaterTest, ForkedChildInheritsTheParentsExepath) {
   add_shell(100, 1);
   feed(test::clone_event(KE_FORK, 101, 101, 0, test::child_proc(101, 101, 100), 0));
