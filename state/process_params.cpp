@@ -1,6 +1,8 @@
 #include "state/process_params.h"
 
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "base/sha256.h"
 #include "sources/event/event.h"
@@ -38,6 +40,42 @@ void set_int(const EventView& ev, uint16_t i, T& out) {
 
 void set_str(const EventView& ev, uint16_t i, std::string& out) {
   if (auto v = ev.param_str(i)) out.assign(*v);
+}
+
+// Calls fn(string_view) for each NUL-separated string of a string-array
+// param (split_string_array's), until fn returns false (if it returns bool).
+template <typename Fn>
+void for_each_string(std::span<const uint8_t> param, Fn&& fn) {
+  std::string_view rest(reinterpret_cast<const char*>(param.data()), param.size());
+  while (!rest.empty()) {
+    size_t nul = rest.find('\0');
+    if (nul == std::string_view::npos) nul = rest.size();
+    if constexpr (std::is_same_v<decltype(fn(rest)), bool>) {
+      if (!fn(rest.substr(0, nul))) return;
+    } else {
+      fn(rest.substr(0, nul));
+    }
+    rest.remove_prefix(nul == rest.size() ? nul : nul + 1);
+  }
+}
+
+// "controller=path", as Falco's cgroups param has it; no '=': ("", entry).
+std::pair<std::string_view, std::string_view> cgroup_entry(std::string_view entry) {
+  const size_t eq = entry.find('=');
+  if (eq == std::string_view::npos) return {std::string_view(), entry};
+  return {entry.substr(0, eq), entry.substr(eq + 1)};
+}
+
+bool same_cgroups(std::span<const uint8_t> param, const std::vector<std::pair<std::string, std::string>>& have) {
+  size_t i = 0;
+  bool same = true;
+  for_each_string(param, [&](std::string_view entry) {
+    const auto [controller, path] = cgroup_entry(entry);
+    same = i < have.size() && have[i].first == controller && have[i].second == path;
+    ++i;
+    return same;
+  });
+  return same && i == have.size();
 }
 
 }  // namespace
@@ -121,17 +159,19 @@ void read_process_params(const EventView& ev, uint16_t base, ThreadInfo& t) {
   // it): replaces whatever the process ran before.
   if (auto v = ev.param_str(base + KP_PROCESS_exepath); v && !v->empty()) t.exepath.assign(*v);
   if (ev.has_param(base + KP_PROCESS_cgroups)) {
-    std::vector<std::string> cgroups = split_string_array(ev.param(base + KP_PROCESS_cgroups));
-    t.cgroups.clear();
-    for (const std::string& entry : cgroups) {
-      // "controller=path", as Falco's cgroups param has it.
-      const size_t eq = entry.find('=');
-      if (eq == std::string::npos) t.cgroups.emplace_back(std::string(), entry);
-      else t.cgroups.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+    const std::span<const uint8_t> param = ev.param(base + KP_PROCESS_cgroups);
+    // Every clone and exec carries them, nearly always as the process had
+    // them: compared in place, rebuilt only when they changed (two workers
+    // apply each of these events: app/engine_workers.h).
+    if (!same_cgroups(param, t.cgroups)) {
+      t.cgroups.clear();
+      for_each_string(param, [&](std::string_view entry) {
+        const auto [controller, path] = cgroup_entry(entry);
+        t.cgroups.emplace_back(controller, path);
+      });
     }
     std::optional<ContainerMatch> m;
-    for (const std::string& line : cgroups)
-      if ((m = match_container_cgroup(line))) break;
+    for_each_string(param, [&](std::string_view line) { return !(m = match_container_cgroup(line)); });
     if (!m && t.domain != kHostDomain) return;
     t.container_id = m ? m->short_id() : std::string();
     t.container_full_id = m ? m->full_id : std::string();

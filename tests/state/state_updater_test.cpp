@@ -121,6 +121,30 @@ TEST_F(StateUpdaterTest, ExecResolvesExepathAndContainer) {
   EXPECT_EQ(table.find(0, 100)->container_id, "") << "no cgroups naming a container";
 }
 
+// Each clone and exec carries the cgroups; the entry's pairs follow them
+// whether they changed or not (they are compared in place first), and the
+// container follows them too.
+TEST_F(StateUpdaterTest, CgroupsFollowEveryExecChangedOrNot) {
+  add_shell(100, 1);
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  const std::string docker = "/docker/" + std::string(64, 'c');
+  Proc p = child_proc(100, 100, 1);
+  p.cgroups = {"cpu=/", "memory=" + docker, "pids"};
+  feed(test::execve_event(100, 100, 0, p));
+  EXPECT_EQ(table.find(0, 100)->cgroups, (Pairs{{"cpu", "/"}, {"memory", docker}, {"", "pids"}}));
+  EXPECT_EQ(table.find(0, 100)->container_id, std::string(12, 'c'));
+  feed(test::execve_event(100, 100, 0, p));  // the same again
+  EXPECT_EQ(table.find(0, 100)->cgroups, (Pairs{{"cpu", "/"}, {"memory", docker}, {"", "pids"}}));
+  EXPECT_EQ(table.find(0, 100)->container_id, std::string(12, 'c'));
+  p.cgroups = {"cpu=/", "memory=/user.slice"};  // one fewer, one changed
+  feed(test::execve_event(100, 100, 0, p));
+  EXPECT_EQ(table.find(0, 100)->cgroups, (Pairs{{"cpu", "/"}, {"memory", "/user.slice"}}));
+  EXPECT_EQ(table.find(0, 100)->container_id, "");
+  p.cgroups = {"cpu=/", "memory=/user.slice", "io=/"};  // one more
+  feed(test::execve_event(100, 100, 0, p));
+  EXPECT_EQ(table.find(0, 100)->cgroups, (Pairs{{"cpu", "/"}, {"memory", "/user.slice"}, {"io", "/"}}));
+}
+
 TEST_F(StateUpdaterTest, Dup2OverAnExistingFd) {
   add_shell(100, 1);
   feed(test::socket_event(100, 100, 3, AF_INET, SOCK_STREAM | SOCK_CLOEXEC));
