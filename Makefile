@@ -69,7 +69,7 @@ ifeq ($(FUZZ_TARGET),all)
 	$(MAKE) fuzz FUZZ_TARGET=k8saudit
 else
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON -DKESTREL_PLUGIN_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKESTREL_GVISOR_FUZZ=ON -DKESTREL_PLUGIN_FUZZ=ON -DKESTREL_MIMALLOC=OFF \
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link -Wno-unknown-warning-option" > /dev/null
 ifeq ($(FUZZ_TARGET),gvisor)
 	cmake --build build-fuzz --target gvisor_decoder_fuzz -j $(JOBS)
