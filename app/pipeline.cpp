@@ -183,7 +183,7 @@ void Pipeline::handle(const Event& ev, std::vector<engine::Alert>& alerts, Pipel
       }
     }
   }
-  submit(ev.domain, alerts, summary);
+  if (!alerts.empty()) submit(ev.domain, alerts, summary);  // (nearly every event raises none)
 }
 
 void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts, PipelineSummary& summary) {
@@ -199,7 +199,7 @@ void Pipeline::handle_routed(const Event& ev, std::vector<engine::Alert>& alerts
     workers_->routed(ev);
   }
   pass_on(ev, alerts, summary);
-  submit(ev.domain, alerts, summary);
+  if (!alerts.empty()) submit(ev.domain, alerts, summary);  // (nearly every event raises none)
 }
 
 void Pipeline::submit_workers_alerts(PipelineSummary& summary, bool all) {
