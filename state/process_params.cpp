@@ -43,7 +43,8 @@ void set_str(const EventView& ev, uint16_t i, std::string& out) {
 }
 
 // Calls fn(string_view) for each NUL-separated string of a string-array
-// param (split_string_array's), until fn returns false (if it returns bool).
+// param, as split_string_array() splits it, until fn returns false (when it
+// returns bool).
 template <typename Fn>
 void for_each_string(std::span<const uint8_t> param, Fn&& fn) {
   std::string_view rest(reinterpret_cast<const char*>(param.data()), param.size());
@@ -119,15 +120,11 @@ std::vector<std::string> split_string_array(std::span<const uint8_t> param) {
 
 void split_string_array_into(std::span<const uint8_t> param, std::vector<std::string>& out) {
   size_t n = 0;
-  std::string_view rest(reinterpret_cast<const char*>(param.data()), param.size());
-  while (!rest.empty()) {
-    size_t nul = rest.find('\0');
-    if (nul == std::string_view::npos) nul = rest.size();
-    if (n < out.size()) out[n].assign(rest.substr(0, nul));
-    else out.emplace_back(rest.substr(0, nul));
+  for_each_string(param, [&](std::string_view s) {
+    if (n < out.size()) out[n].assign(s);
+    else out.emplace_back(s);
     ++n;
-    rest.remove_prefix(nul == rest.size() ? nul : nul + 1);
-  }
+  });
   out.resize(n);
 }
 
