@@ -53,13 +53,13 @@
 // every event of the processes it owns; a process's fds and directories
 // are read only by its owner's rules, so another worker's replica never
 // applies their changes (nor copies a parent's fds at a fork:
-// StateUpdater::set_fork_copies_fds). When a process is given to a thread worker (its
-// first event, a fork's child included, or a move from worker 0), worker 0
-// sends that worker the process's fds and directories as its own table has
-// them at that event (process_local_state; the rest of its entry the
-// worker keeps itself), and the worker takes it before its rules see the
-// event: a fork's inherited fds come from worker 0's table, in stream
-// order, so no worker waits for another. (Applying every fd event in every
+// StateUpdater::set_fork_copies_fds). When a process is given to a thread
+// worker (its first event, a fork's child included, or a move from worker
+// 0), worker 0 sends that worker the process's fds and directories as its
+// own table has them at that event (process_local_state; the rest of its
+// entry the worker keeps itself), and the worker takes it before its rules
+// see the event: a fork's inherited fds come from worker 0's table, in
+// stream order, so no worker waits for another. (Applying every fd event in every
 // replica cost each thread worker as much as a third of its time on a
 // 2-worker replay of a live capture; a first design that kept fds on
 // owners only and had the child's owner wait for the parent's at every
